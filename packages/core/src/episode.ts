@@ -1,0 +1,228 @@
+import { type HashHex, sha256Hex } from './hash';
+import type { Concept, ImageEntry, Manifest, Pair } from './manifest';
+import { POLICIES, type PolicyName, type RenderedPrompt } from './policy';
+import { Prng } from './prng';
+
+export type QueryClass = 'novel' | 'familiar';
+
+export interface SupportItem {
+  imageId: string;
+  conceptId: string;
+  label: string;
+}
+
+export interface Episode {
+  /** Stable across runs and machines: derived from benchmark, query, shots, draw and policy. */
+  id: string;
+  /** The manifest hash of the benchmark version the episode belongs to. */
+  benchmark: string;
+  pairId: string;
+  shots: number;
+  draw: number;
+  policy: PolicyName;
+  query: {
+    imageId: string;
+    conceptId: string;
+    queryClass: QueryClass;
+    /** The right answer: the query's concept name. */
+    label: string;
+    /** The pair's other concept name: the answer a prior override gives for a novel query. */
+    other: string;
+  };
+  /** In the order the model sees them. */
+  support: SupportItem[];
+  prompt: RenderedPrompt;
+  /** SHA-256 over the ordered support ids, their labels and the prompt text: what the model saw. */
+  demoHash: string;
+}
+
+export interface EpisodeSpec {
+  queryImageId: string;
+  shots: number;
+  draw: number;
+  policy: PolicyName;
+}
+
+export class EpisodeError extends Error {
+  override name = 'EpisodeError';
+}
+
+interface ConceptSide {
+  pair: Pair;
+  concept: Concept;
+  partner: Concept;
+  queryClass: QueryClass;
+}
+
+/** Lookups an episode needs, computed once per manifest. */
+export interface BenchmarkIndex {
+  manifest: Manifest;
+  images: ReadonlyMap<string, ImageEntry>;
+  concepts: ReadonlyMap<string, ConceptSide>;
+  /** Support image ids per concept, in manifest order. */
+  pools: ReadonlyMap<string, readonly string[]>;
+  /** Query images in manifest order. */
+  queries: readonly ImageEntry[];
+  sha256Hex: HashHex;
+}
+
+export interface IndexOptions {
+  /**
+   * A faster SHA-256 than the pure-JavaScript default, e.g. Node's native one (about 7× faster
+   * on the 1–3 KB a demo hash covers). Any correct implementation gives the same episodes.
+   */
+  sha256Hex?: HashHex;
+}
+
+export function indexBenchmark(manifest: Manifest, options: IndexOptions = {}): BenchmarkIndex {
+  const concepts = new Map<string, ConceptSide>();
+  for (const pair of manifest.pairs) {
+    concepts.set(pair.novel.id, {
+      pair,
+      concept: pair.novel,
+      partner: pair.familiar,
+      queryClass: 'novel',
+    });
+    concepts.set(pair.familiar.id, {
+      pair,
+      concept: pair.familiar,
+      partner: pair.novel,
+      queryClass: 'familiar',
+    });
+  }
+  const images = new Map<string, ImageEntry>();
+  const pools = new Map<string, string[]>();
+  const queries: ImageEntry[] = [];
+  for (const image of manifest.images) {
+    images.set(image.id, image);
+    if (image.role === 'query') queries.push(image);
+    else {
+      const pool = pools.get(image.concept) ?? [];
+      pool.push(image.id);
+      pools.set(image.concept, pool);
+    }
+  }
+  return { manifest, images, concepts, pools, queries, sha256Hex: options.sha256Hex ?? sha256Hex };
+}
+
+/** The largest shot count every query of the benchmark can be given (0 when none has a pool). */
+export function maxShots(index: BenchmarkIndex): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (const query of index.queries) {
+    const side = index.concepts.get(query.concept);
+    if (!side) continue;
+    for (const concept of [side.pair.novel, side.pair.familiar]) {
+      const pool = index.pools.get(concept.id) ?? [];
+      min = Math.min(min, pool.length);
+    }
+  }
+  return Number.isFinite(min) ? 2 * min : 0;
+}
+
+/**
+ * Builds one episode of the 2-way N-shot task. The support set is drawn with a PRNG seeded by
+ * (benchmark, query, shots, draw) and not by the policy, so `lcl` and `icl` show the same images
+ * in the same order and their difference (the link gain) is paired.
+ */
+export function buildEpisode(index: BenchmarkIndex, spec: EpisodeSpec): Episode {
+  const { queryImageId, shots, draw, policy } = spec;
+  const policySpec = POLICIES[policy];
+  if (!policySpec) throw new EpisodeError(`unknown policy "${policy}"`);
+  const shotProblem = policySpec.checkShots(shots);
+  if (shotProblem) throw new EpisodeError(`policy ${policy} ${shotProblem}`);
+  if (!Number.isInteger(draw) || draw < 0) {
+    throw new EpisodeError(`draw must be a non-negative integer, got ${draw}`);
+  }
+  const query = index.images.get(queryImageId);
+  if (!query) throw new EpisodeError(`image ${queryImageId} is not in the benchmark`);
+  if (query.role !== 'query') {
+    throw new EpisodeError(`image ${queryImageId} is a support image, not a query`);
+  }
+  const side = index.concepts.get(query.concept);
+  if (!side) throw new EpisodeError(`image ${queryImageId} names unknown concept ${query.concept}`);
+
+  const benchmark = index.manifest.manifestHash;
+  const seedKey = `${benchmark}|${query.id}|${shots}|${draw}`;
+  const seed = index.sha256Hex(seedKey);
+  const rng = new Prng(seed);
+  const perClass = shots / 2;
+  const support: SupportItem[] = [];
+  for (const concept of [side.pair.novel, side.pair.familiar]) {
+    // Pools hold support images only and a query is never one, so no pool holds the query.
+    const pool = index.pools.get(concept.id) ?? [];
+    if (pool.length < perClass) {
+      throw new EpisodeError(
+        `pair "${side.pair.id}": concept "${concept.name}" has ${pool.length} support images for query ${query.id.slice(0, 12)}, but ${shots}-shot episodes need ${perClass} per class`,
+      );
+    }
+    for (const imageId of rng.sample(pool, perClass)) {
+      support.push({ imageId, conceptId: concept.id, label: concept.name });
+    }
+  }
+  rng.shuffle(support);
+  // Drawn after the support so that adding the zero-shot order never changed existing episodes.
+  const candidates: [string, string] =
+    rng.nextInt(2) === 0
+      ? [side.pair.novel.name, side.pair.familiar.name]
+      : [side.pair.familiar.name, side.pair.novel.name];
+
+  const prompt = policySpec.render({ support, query: { imageId: query.id }, candidates });
+  let demo = '';
+  for (const item of support) demo += `${item.imageId}\t${item.label}\n`;
+  return {
+    id: `${seed.slice(0, 20)}-${policy}`,
+    benchmark,
+    pairId: side.pair.id,
+    shots,
+    draw,
+    policy,
+    query: {
+      imageId: query.id,
+      conceptId: side.concept.id,
+      queryClass: side.queryClass,
+      label: side.concept.name,
+      other: side.partner.name,
+    },
+    support,
+    prompt,
+    demoHash: index.sha256Hex(`${demo}\n${prompt.text}`),
+  };
+}
+
+export interface EpisodeSetSpec {
+  shots: readonly number[];
+  policies: readonly PolicyName[];
+  draws: number;
+}
+
+/**
+ * Every episode of an evaluation, in a fixed order (query, shots, draw, policy). Checks all shot
+ * counts against every query before building anything, so a refusal names the first problem
+ * instead of failing half-way through a stream.
+ */
+export function* buildEpisodes(index: BenchmarkIndex, spec: EpisodeSetSpec): Generator<Episode> {
+  if (!Number.isInteger(spec.draws) || spec.draws < 1) {
+    throw new EpisodeError(`draws must be a positive integer, got ${spec.draws}`);
+  }
+  const largest = maxShots(index);
+  for (const shots of spec.shots) {
+    for (const policy of spec.policies) {
+      const problem = POLICIES[policy]?.checkShots(shots);
+      if (problem) throw new EpisodeError(`policy ${policy} ${problem}`);
+    }
+    if (shots / 2 > largest / 2) {
+      throw new EpisodeError(
+        `${shots}-shot episodes need ${shots / 2} support images per class besides the query, but this benchmark supports at most ${largest} shots`,
+      );
+    }
+  }
+  for (const query of index.queries) {
+    for (const shots of spec.shots) {
+      for (let draw = 0; draw < spec.draws; draw++) {
+        for (const policy of spec.policies) {
+          yield buildEpisode(index, { queryImageId: query.id, shots, draw, policy });
+        }
+      }
+    }
+  }
+}

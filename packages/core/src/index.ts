@@ -1,0 +1,85 @@
+export {
+  type BenchmarkIndex,
+  buildEpisode,
+  buildEpisodes,
+  type Episode,
+  EpisodeError,
+  type EpisodeSetSpec,
+  type EpisodeSpec,
+  type IndexOptions,
+  indexBenchmark,
+  maxShots,
+  type QueryClass,
+  type SupportItem,
+} from './episode';
+export { canonicalJson, type HashHex, sha256Hex } from './hash';
+export {
+  type Concept,
+  ConceptSchema,
+  createManifest,
+  type ImageEntry,
+  type ImageRole,
+  ImageSchema,
+  MANIFEST_SCHEMA,
+  type Manifest,
+  type ManifestDraft,
+  ManifestError,
+  ManifestSchema,
+  type Pair,
+  PairSchema,
+  parseManifest,
+  slugify,
+} from './manifest';
+export {
+  type AccuracySummary,
+  accuracyBy,
+  emptyOutcomeCounts,
+  type GroupKey,
+  type GroupSummary,
+  type LinkGainRow,
+  linkGain,
+  type OutcomeCounts,
+  parseFailureRate,
+  type ScoredAnswer,
+  summarize,
+} from './metrics/accuracy';
+export {
+  type BootstrapInterval,
+  type BootstrapOptions,
+  clusteredBootstrap,
+  type McNemarResult,
+  mcnemarTest,
+  type PairedComparison,
+  pairedComparison,
+} from './metrics/bootstrap';
+export { type Interval, wilsonInterval, Z95 } from './metrics/intervals';
+export { rankTiers, type Tiered, type TierInput } from './metrics/tiers';
+export {
+  type ContentPart,
+  ICL_QUESTION,
+  IMAGE_TOKEN,
+  isPolicyName,
+  LCL_INSTRUCTION,
+  LCL_QUERY_QUESTION,
+  LCL_SUPPORT_ANSWER,
+  LCL_SUPPORT_QUESTION,
+  type Message,
+  POLICIES,
+  POLICY_NAMES,
+  type PolicyName,
+  type RenderedPrompt,
+  ZERO_SHOT_QUESTION,
+} from './policy';
+export { Prng } from './prng';
+export {
+  isScorerName,
+  OUTCOMES,
+  type Outcome,
+  officialScorer,
+  SCORER_NAMES,
+  SCORERS,
+  type Scorer,
+  type ScorerName,
+  strictScorer,
+  type Verdict,
+} from './scorer';

@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { canonicalJson, sha256Hex } from './hash';
+
+export const MANIFEST_SCHEMA = 'linkboard.manifest/1';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex SHA-256');
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"');
+
+export const ConceptSchema = z.object({
+  id,
+  /** The label: the exact words a model is shown and expected to answer. */
+  name: z.string().trim().min(1, 'must not be empty'),
+  description: z.string().optional(),
+});
+
+export const PairSchema = z.object({
+  id,
+  /** The unseen concept (ISEKAI's positive, e.g. "cactihog"). */
+  novel: ConceptSchema,
+  /** Its familiar look-alike (ISEKAI's negative, e.g. "hedgehog"). */
+  familiar: ConceptSchema,
+});
+
+export const ImageRoleSchema = z.enum(['support', 'query']);
+
+export const ImageSchema = z.object({
+  /** SHA-256 of the image bytes. */
+  id: sha256,
+  concept: id,
+  role: ImageRoleSchema,
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  mediaType: z.enum(['image/jpeg', 'image/png', 'image/webp']),
+  /** Where the image came from (a path in the imported data set), for people, not for lookups. */
+  source: z.string().optional(),
+});
+
+const ManifestBodySchema = z.object({
+  schema: z.literal(MANIFEST_SCHEMA),
+  benchmark: z.object({
+    name: z.string().trim().min(1),
+    version: z.string().trim().min(1),
+  }),
+  /** How the benchmark was made: importer and input, or generator and seed. */
+  origin: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  pairs: z.array(PairSchema).min(1, 'a benchmark needs at least one pair'),
+  images: z.array(ImageSchema),
+});
+
+export const ManifestSchema = ManifestBodySchema.extend({ manifestHash: sha256 });
+
+export type Concept = z.infer<typeof ConceptSchema>;
+export type Pair = z.infer<typeof PairSchema>;
+export type ImageRole = z.infer<typeof ImageRoleSchema>;
+export type ImageEntry = z.infer<typeof ImageSchema>;
+export type ManifestDraft = z.input<typeof ManifestBodySchema>;
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+  constructor(
+    message: string,
+    readonly problems: string[] = [message],
+  ) {
+    super(message);
+  }
+}
+
+/** The rules a single zod object cannot say: unique ids and labels, no empty class. */
+function crossCheck(body: z.infer<typeof ManifestBodySchema>): string[] {
+  const problems: string[] = [];
+  const concepts = new Map<string, string>();
+  const labels = new Map<string, string>();
+  const pairIds = new Set<string>();
+  for (const pair of body.pairs) {
+    if (pairIds.has(pair.id)) problems.push(`pairs: pair id "${pair.id}" is used twice`);
+    pairIds.add(pair.id);
+    for (const concept of [pair.novel, pair.familiar]) {
+      if (concepts.has(concept.id)) {
+        problems.push(`pairs.${pair.id}: concept id "${concept.id}" is used in two pairs`);
+      }
+      concepts.set(concept.id, pair.id);
+      const label = concept.name.toLowerCase();
+      const other = labels.get(label);
+      if (other !== undefined) {
+        problems.push(
+          `pairs.${pair.id}: label "${concept.name}" is also used in pair "${other}"; a label must name one concept`,
+        );
+      }
+      labels.set(label, pair.id);
+    }
+  }
+  const seen = new Set<string>();
+  const supportCount = new Map<string, number>();
+  for (const image of body.images) {
+    if (seen.has(image.id)) problems.push(`images: image ${image.id} is listed twice`);
+    seen.add(image.id);
+    if (!concepts.has(image.concept)) {
+      problems.push(`images: image ${image.id} names unknown concept "${image.concept}"`);
+    }
+    if (image.role === 'support') {
+      supportCount.set(image.concept, (supportCount.get(image.concept) ?? 0) + 1);
+    }
+  }
+  for (const [conceptId, pairId] of concepts) {
+    if (!supportCount.get(conceptId)) {
+      problems.push(`pairs.${pairId}: concept "${conceptId}" has no support images`);
+    }
+  }
+  return problems;
+}
+
+function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+}
+
+function hashBody(body: z.infer<typeof ManifestBodySchema>): string {
+  return sha256Hex(canonicalJson(body));
+}
+
+/**
+ * Validates a draft, puts pairs and images in canonical order (so that the order an importer met
+ * the files in does not change the hash) and seals it with its manifest hash.
+ */
+export function createManifest(draft: ManifestDraft): Manifest {
+  const parsed = ManifestBodySchema.safeParse(draft);
+  if (!parsed.success) {
+    const problems = formatIssues(parsed.error);
+    throw new ManifestError(`invalid manifest: ${problems.join('; ')}`, problems);
+  }
+  const body = parsed.data;
+  body.pairs.sort((a, b) => compare(a.id, b.id));
+  body.images.sort((a, b) => compare(a.concept, b.concept) || compare(a.id, b.id));
+  const problems = crossCheck(body);
+  if (problems.length > 0) {
+    throw new ManifestError(`invalid manifest: ${problems.join('; ')}`, problems);
+  }
+  return { ...body, manifestHash: hashBody(body) };
+}
+
+/** Reads a stored manifest: schema, cross-checks, and that its hash matches its content. */
+export function parseManifest(value: unknown): Manifest {
+  const parsed = ManifestSchema.safeParse(value);
+  if (!parsed.success) {
+    const problems = formatIssues(parsed.error);
+    throw new ManifestError(`invalid manifest: ${problems.join('; ')}`, problems);
+  }
+  const { manifestHash, ...body } = parsed.data;
+  const problems = crossCheck(body);
+  if (problems.length > 0) {
+    throw new ManifestError(`invalid manifest: ${problems.join('; ')}`, problems);
+  }
+  const actual = hashBody(body);
+  if (actual !== manifestHash) {
+    throw new ManifestError(
+      `manifest hash mismatch: the file says ${manifestHash} but its content hashes to ${actual}; it was edited after it was made`,
+    );
+  }
+  return parsed.data;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Lower-case slug of a label, usable as an id ("ice cream" → "ice-cream"). */
+export function slugify(label: string): string {
+  const slug = label
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return slug || 'x';
+}

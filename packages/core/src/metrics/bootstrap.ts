@@ -1,0 +1,169 @@
+import { Prng } from '../prng';
+import type { ScoredAnswer } from './accuracy';
+import { quantileSorted } from './intervals';
+
+export interface BootstrapOptions {
+  /** Resamples; 2,000 keeps the percentile ends stable to about a point. */
+  iterations?: number;
+  /** Seed of the resampling, so that a page shows the same interval on every load. */
+  seed?: string;
+  confidence?: number;
+}
+
+export interface BootstrapInterval {
+  estimate: number | null;
+  low: number | null;
+  high: number | null;
+  /** How many clusters were resampled. */
+  clusters: number;
+}
+
+interface Cell {
+  correct: number;
+  n: number;
+}
+
+function cells<T>(items: readonly T[], cluster: (item: T) => string, value: (item: T) => number) {
+  const map = new Map<string, Cell>();
+  for (const item of items) {
+    const key = cluster(item);
+    const cell = map.get(key) ?? { correct: 0, n: 0 };
+    cell.correct += value(item);
+    cell.n += 1;
+    map.set(key, cell);
+  }
+  return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, c]) => c);
+}
+
+function percentileInterval(
+  list: readonly Cell[],
+  options: BootstrapOptions,
+): Omit<BootstrapInterval, 'clusters'> {
+  const iterations = options.iterations ?? 2000;
+  const confidence = options.confidence ?? 0.95;
+  let totalValue = 0;
+  let totalN = 0;
+  for (const c of list) {
+    totalValue += c.correct;
+    totalN += c.n;
+  }
+  if (list.length === 0 || totalN === 0) return { estimate: null, low: null, high: null };
+  const rng = Prng.fromKey(`bootstrap|${options.seed ?? ''}`);
+  const stats: number[] = new Array(iterations);
+  for (let i = 0; i < iterations; i++) {
+    let value = 0;
+    let n = 0;
+    for (let j = 0; j < list.length; j++) {
+      const c = list[rng.nextInt(list.length)] as Cell;
+      value += c.correct;
+      n += c.n;
+    }
+    stats[i] = value / n;
+  }
+  stats.sort((a, b) => a - b);
+  const alpha = (1 - confidence) / 2;
+  return {
+    estimate: totalValue / totalN,
+    low: quantileSorted(stats, alpha),
+    high: quantileSorted(stats, 1 - alpha),
+  };
+}
+
+/**
+ * Percentile bootstrap of accuracy that resamples whole concepts, not answers: answers about the
+ * same concept are correlated (one hard concept sinks all its queries), so resampling answers
+ * would give intervals that are too narrow.
+ */
+export function clusteredBootstrap(
+  answers: readonly Pick<ScoredAnswer, 'conceptId' | 'correct'>[],
+  options: BootstrapOptions = {},
+): BootstrapInterval {
+  const list = cells(
+    answers,
+    (a) => a.conceptId,
+    (a) => (a.correct ? 1 : 0),
+  );
+  return { ...percentileInterval(list, options), clusters: list.length };
+}
+
+export interface PairedComparison {
+  /** Episodes answered by both. */
+  n: number;
+  /** Episodes only one side answered; they take no part in the comparison. */
+  onlyA: number;
+  onlyB: number;
+  accuracyA: number | null;
+  accuracyB: number | null;
+  /** accuracyA − accuracyB with a concept-clustered paired bootstrap interval. */
+  difference: BootstrapInterval;
+  mcnemar: McNemarResult;
+}
+
+/**
+ * Compares two result sets on identical episodes. Pairing removes the variance of which
+ * episodes were drawn, so smaller differences are detectable than by comparing two intervals.
+ */
+export function pairedComparison(
+  a: readonly Pick<ScoredAnswer, 'episodeId' | 'conceptId' | 'correct'>[],
+  b: readonly Pick<ScoredAnswer, 'episodeId' | 'conceptId' | 'correct'>[],
+  options: BootstrapOptions = {},
+): PairedComparison {
+  const byEpisode = new Map(b.map((item) => [item.episodeId, item]));
+  const pairs: { conceptId: string; a: boolean; b: boolean }[] = [];
+  for (const item of a) {
+    const other = byEpisode.get(item.episodeId);
+    if (other) pairs.push({ conceptId: item.conceptId, a: item.correct, b: other.correct });
+  }
+  let onlyAWins = 0;
+  let onlyBWins = 0;
+  let correctA = 0;
+  let correctB = 0;
+  for (const p of pairs) {
+    if (p.a) correctA++;
+    if (p.b) correctB++;
+    if (p.a && !p.b) onlyAWins++;
+    if (p.b && !p.a) onlyBWins++;
+  }
+  const n = pairs.length;
+  const list = cells(
+    pairs,
+    (p) => p.conceptId,
+    (p) => Number(p.a) - Number(p.b),
+  );
+  return {
+    n,
+    onlyA: a.length - n,
+    onlyB: b.length - n,
+    accuracyA: n ? correctA / n : null,
+    accuracyB: n ? correctB / n : null,
+    difference: { ...percentileInterval(list, options), clusters: list.length },
+    mcnemar: mcnemarTest(onlyAWins, onlyBWins),
+  };
+}
+
+export interface McNemarResult {
+  /** Episodes A got right and B wrong. */
+  b: number;
+  /** Episodes B got right and A wrong. */
+  c: number;
+  /** Exact two-sided p-value; 1 when the two never disagree. */
+  pValue: number;
+}
+
+/**
+ * McNemar's exact test: under "no difference" each disagreement is a fair coin, so the p-value is
+ * a two-sided binomial tail. Exact at every sample size, so no chi-square cut-over is needed.
+ */
+export function mcnemarTest(b: number, c: number): McNemarResult {
+  const n = b + c;
+  if (n === 0) return { b, c, pValue: 1 };
+  const k = Math.min(b, c);
+  // Sum P(X = i) for i ≤ k in log space: C(n, i) / 2^n underflows for large n.
+  let logTerm = -n * Math.LN2;
+  let tail = Math.exp(logTerm);
+  for (let i = 1; i <= k; i++) {
+    logTerm += Math.log(n - i + 1) - Math.log(i);
+    tail += Math.exp(logTerm);
+  }
+  return { b, c, pValue: Math.min(1, 2 * tail) };
+}

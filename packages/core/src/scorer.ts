@@ -1,0 +1,142 @@
+/**
+ * Scorers turn a raw answer into a verdict. Raw answers are always kept, so a submission can be
+ * re-scored with another scorer without calling the model again.
+ */
+
+export const OUTCOMES = ['correct', 'other-label', 'both', 'neither', 'empty', 'error'] as const;
+/**
+ * - correct: named the query's concept, and only it;
+ * - other-label: named the pair's other concept (for a novel query: the prior override);
+ * - both: named both; neither: named none; empty: answered nothing;
+ * - error: no answer at all (transport or model failure).
+ */
+export type Outcome = (typeof OUTCOMES)[number];
+
+export interface Verdict {
+  correct: boolean;
+  outcome: Outcome;
+  /** Which rule decided, so that a surprising verdict can be explained. */
+  rule: string;
+}
+
+export const SCORER_NAMES = ['official', 'strict'] as const;
+export type ScorerName = (typeof SCORER_NAMES)[number];
+
+export interface Scorer {
+  name: ScorerName;
+  /** Bumped whenever a verdict could change; stored with results. */
+  version: number;
+  /** `answer` is null when the model gave none (an error). */
+  score(answer: string | null, label: string, other: string): Verdict;
+}
+
+function verdict(hasLabel: boolean, hasOther: boolean, prefix: string): Verdict {
+  if (hasLabel && !hasOther) return { correct: true, outcome: 'correct', rule: `${prefix}-label` };
+  if (hasLabel) return { correct: false, outcome: 'both', rule: `${prefix}-both` };
+  if (hasOther) return { correct: false, outcome: 'other-label', rule: `${prefix}-other` };
+  return { correct: false, outcome: 'neither', rule: `${prefix}-none` };
+}
+
+const NO_ANSWER: Verdict = { correct: false, outcome: 'error', rule: 'no-answer' };
+const EMPTY_ANSWER: Verdict = { correct: false, outcome: 'empty', rule: 'empty-answer' };
+
+/**
+ * The official ISEKAI rule, quirks kept on purpose so that numbers compare with the paper: the
+ * lower-cased label must occur as a substring of the raw (not lower-cased) answer, and the
+ * lower-cased other label must not occur in what remains once every occurrence of the label is
+ * removed. So "Cactihog" fails (case) and "snowman" counts for "snow" (substring).
+ */
+export const officialScorer: Scorer = {
+  name: 'official',
+  version: 1,
+  score(answer, label, other) {
+    if (answer === null) return { ...NO_ANSWER };
+    if (answer.trim() === '') return { ...EMPTY_ANSWER };
+    const target = label.toLowerCase();
+    const hasLabel = answer.includes(target);
+    const rest = hasLabel ? answer.split(target).join('') : answer;
+    return verdict(hasLabel, rest.includes(other.toLowerCase()), 'substring');
+  },
+};
+
+/** Case-, whitespace- and hyphen-insensitive form used by the strict scorer. */
+function normalize(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ')
+    .trim();
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+const wordRegexCache = new Map<string, RegExp>();
+/** Matches the label as whole words: not inside a longer word ("snow" ≠ "snowman"). */
+function wordRegex(normalizedLabel: string): RegExp {
+  let re = wordRegexCache.get(normalizedLabel);
+  if (!re) {
+    re = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(normalizedLabel)}(?![\\p{L}\\p{N}])`, 'gu');
+    if (wordRegexCache.size > 10_000) wordRegexCache.clear();
+    wordRegexCache.set(normalizedLabel, re);
+  }
+  return re;
+}
+
+/**
+ * Finds which labels occur as whole words. The longer label is matched first and blanked out, so
+ * that "cactus hedgehog" is not also read as "hedgehog".
+ */
+function findLabels(text: string, label: string, other: string): [boolean, boolean] {
+  const longerFirst = label.length >= other.length;
+  const [first, second] = longerFirst ? [label, other] : [other, label];
+  const firstRe = wordRegex(first);
+  firstRe.lastIndex = 0;
+  const hasFirst = firstRe.test(text);
+  const rest = hasFirst ? text.replace(wordRegex(first), ' ') : text;
+  const secondRe = wordRegex(second);
+  secondRe.lastIndex = 0;
+  const hasSecond = secondRe.test(rest);
+  return longerFirst ? [hasFirst, hasSecond] : [hasSecond, hasFirst];
+}
+
+// Straight or curly double quotes; single quotes only where they cannot be an apostrophe.
+const QUOTED = /"([^"]+)"|“([^”]+)”|‘([^’]+)’|(?<![\p{L}\p{N}])'([^']+)'(?![\p{L}\p{N}])/gu;
+
+/**
+ * A stricter rule for analysis: case-, whitespace- and hyphen-insensitive, whole words only, and
+ * when the answer quotes something (the `lcl` answer form is `there is "label" in the image`), the
+ * quoted text decides if it names exactly one of the two labels.
+ */
+export const strictScorer: Scorer = {
+  name: 'strict',
+  version: 1,
+  score(answer, label, other) {
+    if (answer === null) return { ...NO_ANSWER };
+    if (answer.trim() === '') return { ...EMPTY_ANSWER };
+    const target = normalize(label);
+    const alt = normalize(other);
+    if (answer.includes('"') || answer.includes("'") || /[“‘]/.test(answer)) {
+      const quoted: string[] = [];
+      for (const match of answer.matchAll(QUOTED)) {
+        quoted.push(normalize(match[1] ?? match[2] ?? match[3] ?? match[4] ?? ''));
+      }
+      if (quoted.length > 0) {
+        const [hasLabel, hasOther] = findLabels(quoted.join(' | '), target, alt);
+        if (hasLabel !== hasOther) return verdict(hasLabel, hasOther, 'quoted');
+      }
+    }
+    const [hasLabel, hasOther] = findLabels(normalize(answer), target, alt);
+    return verdict(hasLabel, hasOther, 'word');
+  },
+};
+
+export const SCORERS: Record<ScorerName, Scorer> = {
+  official: officialScorer,
+  strict: strictScorer,
+};
+
+export function isScorerName(value: string): value is ScorerName {
+  return (SCORER_NAMES as readonly string[]).includes(value);
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { type Outcome, officialScorer, strictScorer } from '../src';
+
+type Case = [
+  why: string,
+  answer: string | null,
+  label: string,
+  other: string,
+  outcome: Outcome,
+  rule: string,
+];
+
+describe('officialScorer (the paper’s rule, quirks kept)', () => {
+  // biome-ignore format: a table reads best one case per line
+  const cases: Case[] = [
+    ['the lcl answer form', 'there is "cactihog" in the image.', 'cactihog', 'hedgehog', 'correct', 'substring-label'],
+    ['capitalised answer fails: the raw answer is not lower-cased', 'Cactihog', 'cactihog', 'hedgehog', 'neither', 'substring-none'],
+    ['a capitalised label is lower-cased before matching', 'a cactihog', 'Cactihog', 'Hedgehog', 'correct', 'substring-label'],
+    ['a label inside another word counts (snow in snowman)', 'a snowman', 'snow', 'ice', 'correct', 'substring-label'],
+    ['the prior override: the familiar name', 'it is a hedgehog', 'cactihog', 'hedgehog', 'other-label', 'substring-other'],
+    ['both labels present', 'a cactihog, or maybe a hedgehog', 'cactihog', 'hedgehog', 'both', 'substring-both'],
+    ['the other label inside the right one is removed with it', 'hedgehogcactus', 'hedgehogcactus', 'hedgehog', 'correct', 'substring-label'],
+    ['empty answer', '', 'cactihog', 'hedgehog', 'empty', 'empty-answer'],
+    ['whitespace-only answer', '  \n', 'cactihog', 'hedgehog', 'empty', 'empty-answer'],
+    ['no answer at all (transport error)', null, 'cactihog', 'hedgehog', 'error', 'no-answer'],
+    ['trailing punctuation is fine for a substring', 'cactihog!!!', 'cactihog', 'hedgehog', 'correct', 'substring-label'],
+    ['a multi-word label needs its exact spacing', 'ice  cream', 'ice cream', 'icemic', 'neither', 'substring-none'],
+    ['a multi-word label, exact', 'some ice cream', 'ice cream', 'icemic', 'correct', 'substring-label'],
+    ['a quoted label is just a substring here', 'not "hedgehog" but cactihog', 'cactihog', 'hedgehog', 'both', 'substring-both'],
+  ];
+  it.each(cases)('%s', (_why, answer, label, other, outcome, rule) => {
+    expect(officialScorer.score(answer, label, other)).toEqual({
+      correct: outcome === 'correct',
+      outcome,
+      rule,
+    });
+  });
+});
+
+describe('strictScorer (quirks fixed)', () => {
+  // biome-ignore format: a table reads best one case per line
+  const cases: Case[] = [
+    ['case differences are ignored', 'Cactihog', 'cactihog', 'hedgehog', 'correct', 'word-label'],
+    ['a label inside another word does not count', 'a snowman', 'snow', 'ice', 'neither', 'word-none'],
+    ['whole word with trailing punctuation', 'It is a cactihog.', 'cactihog', 'hedgehog', 'correct', 'word-label'],
+    ['whitespace differences are ignored in a multi-word label', 'some ICE\n  cream', 'ice cream', 'icemic', 'correct', 'word-label'],
+    ['a hyphenated spelling of a multi-word label', 'an ice-cream cone', 'ice cream', 'icemic', 'correct', 'word-label'],
+    ['the prior override', 'A hedgehog.', 'cactihog', 'hedgehog', 'other-label', 'word-other'],
+    ['both labels unquoted', 'cactihog or hedgehog', 'cactihog', 'hedgehog', 'both', 'word-both'],
+    ['a quoted label decides over unquoted mentions', 'Unlike a hedgehog, there is "cactihog" in the image.', 'cactihog', 'hedgehog', 'correct', 'quoted-label'],
+    ['a quoted wrong label decides too', 'not a cactihog: there is "hedgehog"', 'cactihog', 'hedgehog', 'other-label', 'quoted-other'],
+    ['curly quotes count as quotes', 'I see “Cactihog”, not a hedgehog', 'cactihog', 'hedgehog', 'correct', 'quoted-label'],
+    ['both quoted: the quotes cannot decide, so the whole answer does', '"cactihog" or "hedgehog"', 'cactihog', 'hedgehog', 'both', 'word-both'],
+    ['an apostrophe is not a quote', "it's a cactihog, isn't it", 'cactihog', 'hedgehog', 'correct', 'word-label'],
+    ['the longer label is matched first (hedgehog inside cactus hedgehog)', 'a cactus hedgehog', 'cactus hedgehog', 'hedgehog', 'correct', 'word-label'],
+    ['the shorter label alone still counts', 'a hedgehog', 'cactus hedgehog', 'hedgehog', 'other-label', 'word-other'],
+    ['regex characters in a label are literal', 'c++ (lang)', 'c++', 'java', 'correct', 'word-label'],
+    ['empty answer', ' ', 'cactihog', 'hedgehog', 'empty', 'empty-answer'],
+    ['no answer at all', null, 'cactihog', 'hedgehog', 'error', 'no-answer'],
+  ];
+  it.each(cases)('%s', (_why, answer, label, other, outcome, rule) => {
+    expect(strictScorer.score(answer, label, other)).toEqual({
+      correct: outcome === 'correct',
+      outcome,
+      rule,
+    });
+  });
+});
