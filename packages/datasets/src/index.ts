@@ -1,0 +1,15 @@
+export { DatasetBuilder, type ImportedDataset } from './builder';
+export { type DatasetDir, loadDataset, MANIFEST_FILE, writeDataset } from './dataset-dir';
+export { ImportError } from './errors';
+export { ImageStore } from './image-store';
+export {
+  IMPORT_FORMATS,
+  type ImportDatasetOptions,
+  type ImportFormat,
+  importDataset,
+} from './import-dataset';
+export type { ImportOptions } from './importers/common';
+export { FOLDER_CONFIG, importFolder } from './importers/folder';
+export { importImageNet100 } from './importers/imagenet100';
+export { importIsekai } from './importers/isekai';
+export { nodeSha256Hex } from './node-hash';
