@@ -21,8 +21,7 @@ export class Prng {
     this.b = Number.parseInt(digestHex.slice(8, 16), 16) | 0;
     this.c = Number.parseInt(digestHex.slice(16, 24), 16) | 0;
     this.d = Number.parseInt(digestHex.slice(24, 32), 16) | 0;
-    // Warm-up rounds, as the generator's author recommends, so that similar seeds diverge.
-    for (let i = 0; i < 12; i++) this.nextUint32();
+    // No warm-up rounds: they exist to decorrelate similar seeds, and SHA-256 output is not.
   }
 
   /** Seeded by SHA-256(key), so any string is a good seed. */

@@ -13,3 +13,4 @@ export { FOLDER_CONFIG, importFolder } from './importers/folder';
 export { importImageNet100 } from './importers/imagenet100';
 export { importIsekai } from './importers/isekai';
 export { nodeSha256Hex } from './node-hash';
+export { ISEKAI_SAMPLE } from './samples';

@@ -1,0 +1,21 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Every environment variable the runner reads, validated once. Nothing else reads process.env. */
+const EnvSchema = z.object({
+  /** Where the embedded defaults keep their data (benchmarks, images, database). */
+  LINKBOARD_DATA_DIR: z.string().min(1).default('.data'),
+  /** Set by CI systems; progress bars stay off there. */
+  CI: z.string().optional(),
+});
+
+export type Env = z.infer<typeof EnvSchema> & { dataDir: string };
+
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid environment: ${problems}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.LINKBOARD_DATA_DIR) };
+}

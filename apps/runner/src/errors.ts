@@ -1,0 +1,17 @@
+import { EpisodeError, ManifestError } from '@linkboard/core';
+import { ImportError } from '@linkboard/datasets';
+
+/** A mistake in how the CLI was called or what it was given: printed without a stack trace. */
+export class CliError extends Error {
+  override name = 'CliError';
+}
+
+/** Errors that describe the user's input, not a bug, and so read best as one line. */
+export function isUserError(error: unknown): error is Error {
+  return (
+    error instanceof CliError ||
+    error instanceof ImportError ||
+    error instanceof EpisodeError ||
+    error instanceof ManifestError
+  );
+}

@@ -1,0 +1,62 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
+import { main } from '../src/cli';
+import { loadEnv } from '../src/env';
+
+export const ISEKAI_SAMPLE = fileURLToPath(
+  new URL('../../../../shared/fixtures/isekai-sample', import.meta.url),
+);
+
+const made: string[] = [];
+afterEach(async () => {
+  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+export async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'linkboard-cli-'));
+  made.push(dir);
+  return dir;
+}
+
+function collect(stream: PassThrough): () => string {
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return () => Buffer.concat(chunks).toString('utf8');
+}
+
+/** Runs the CLI in-process with its own streams, as `linkboard <args>` would run. */
+export async function run(args: string[], options: { stdin?: string; dataDir?: string } = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out = collect(stdout);
+  const err = collect(stderr);
+  const env = loadEnv({ LINKBOARD_DATA_DIR: options.dataDir ?? (await tempDir()), CI: 'true' });
+  const code = await main(
+    ['node', 'linkboard', ...args],
+    { stdin: Readable.from([options.stdin ?? '']), stdout, stderr },
+    env,
+  );
+  return { code, stdout: out(), stderr: err() };
+}
+
+/** Imports the ISEKAI sample into a temporary folder; returns that folder. */
+export async function importSample(): Promise<string> {
+  const out = path.join(await tempDir(), 'sample');
+  const result = await run([
+    'dataset',
+    'import',
+    '--format',
+    'isekai',
+    path.join(ISEKAI_SAMPLE, 'ISEKAI-sample.json'),
+    '--images',
+    path.join(ISEKAI_SAMPLE, 'images'),
+    '--out',
+    out,
+  ]);
+  if (result.code !== 0) throw new Error(`import failed: ${result.stderr}`);
+  return out;
+}
