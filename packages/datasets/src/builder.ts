@@ -12,8 +12,10 @@ import { resolveInside } from './safe-path';
 
 export interface ImportedDataset {
   manifest: Manifest;
-  /** Image id → the file to copy into the store. */
-  files: Map<string, string>;
+  /** Image id → the file to copy into the store, or the image's bytes. */
+  files: Map<string, string | Uint8Array>;
+  /** Other files to write beside the manifest (path relative to the dataset folder → bytes). */
+  extras?: Map<string, Uint8Array>;
   /** Things a researcher should know that did not stop the import. */
   warnings: string[];
 }

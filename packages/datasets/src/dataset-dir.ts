@@ -50,7 +50,15 @@ export async function writeDataset(
   try {
     const store = new ImageStore(path.join(staging, 'images'));
     await mkdir(store.root, { recursive: true });
-    for (const [id, file] of dataset.files) await store.putFile(id, file);
+    for (const [id, file] of dataset.files) {
+      if (typeof file === 'string') await store.putFile(id, file);
+      else if ((await store.put(file)) !== id) throw new Error(`image bytes do not hash to ${id}`);
+    }
+    for (const [relative, bytes] of dataset.extras ?? []) {
+      const file = path.join(staging, relative);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, bytes);
+    }
     await writeFile(
       path.join(staging, MANIFEST_FILE),
       `${JSON.stringify(dataset.manifest, null, 2)}\n`,

@@ -14,3 +14,6 @@ export { importImageNet100 } from './importers/imagenet100';
 export { importIsekai } from './importers/isekai';
 export { nodeSha256Hex } from './node-hash';
 export { ISEKAI_SAMPLE } from './samples';
+export { BASES, PAIRS, TRAITS } from './synth/catalog';
+export { generateSynth, SYNTH_DEFAULTS, type SynthOptions } from './synth/generate';
+export { GENERATOR_VERSION } from './synth/render';
