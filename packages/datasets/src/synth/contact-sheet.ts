@@ -7,7 +7,7 @@ export interface SheetRow {
   cells: { bytes: Uint8Array; caption: string }[];
 }
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * A grid of thumbnails with captions, as a PNG: what a person looks at to judge a generated set.
@@ -30,18 +30,18 @@ export async function contactSheet(
   const text: string[] = [];
   if (options.title) {
     text.push(
-      `<text x="${pad}" y="23" font-family="DejaVu Sans" font-size="18" font-weight="bold" fill="#222">${escape(options.title)}</text>`,
+      `<text x="${pad}" y="23" font-family="DejaVu Sans" font-size="18" font-weight="bold" fill="#222">${escapeXml(options.title)}</text>`,
     );
   }
   for (const [r, row] of rows.entries()) {
     const top = header + pad + r * rowHeight;
     const [first, ...rest] = row.title.split('\n');
     text.push(
-      `<text x="${pad}" y="${top + thumb / 2}" font-family="DejaVu Sans" font-size="14" font-weight="bold" fill="#222">${escape(first ?? '')}</text>`,
+      `<text x="${pad}" y="${top + thumb / 2}" font-family="DejaVu Sans" font-size="14" font-weight="bold" fill="#222">${escapeXml(first ?? '')}</text>`,
     );
     for (const [i, line] of rest.entries()) {
       text.push(
-        `<text x="${pad}" y="${top + thumb / 2 + 18 * (i + 1)}" font-family="DejaVu Sans" font-size="12" fill="#555">${escape(line)}</text>`,
+        `<text x="${pad}" y="${top + thumb / 2 + 18 * (i + 1)}" font-family="DejaVu Sans" font-size="12" fill="#555">${escapeXml(line)}</text>`,
       );
     }
     for (const [c, cell] of row.cells.entries()) {
@@ -52,7 +52,7 @@ export async function contactSheet(
         top,
       });
       text.push(
-        `<text x="${left + thumb / 2}" y="${top + thumb + 13}" text-anchor="middle" font-family="DejaVu Sans" font-size="11" fill="#333">${escape(cell.caption)}</text>`,
+        `<text x="${left + thumb / 2}" y="${top + thumb + 13}" text-anchor="middle" font-family="DejaVu Sans" font-size="11" fill="#333">${escapeXml(cell.caption)}</text>`,
       );
     }
   }
