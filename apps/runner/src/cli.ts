@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { registerCalibrate } from './commands/calibrate';
 import { registerDataset } from './commands/dataset';
 import { registerEpisodes } from './commands/episodes';
+import { registerEval } from './commands/eval';
+import { registerReferenceServer } from './commands/reference-server';
 import { registerScore } from './commands/score';
 import { registerStart } from './commands/start';
 import { type Env, loadEnv } from './env';
@@ -20,6 +23,9 @@ export function buildProgram(io: Io, env: Env = loadEnv()): Command {
   registerDataset(program, io, env);
   registerEpisodes(program, io);
   registerScore(program, io);
+  registerEval(program, io, env);
+  registerReferenceServer(program, io, env);
+  registerCalibrate(program, io, env);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -9,7 +9,11 @@ const EnvSchema = z.object({
   CI: z.string().optional(),
 });
 
-export type Env = z.infer<typeof EnvSchema> & { dataDir: string };
+export type Env = z.infer<typeof EnvSchema> & {
+  dataDir: string;
+  /** Every variable, for `--api-key-env NAME`: the one place a secret is read from. */
+  secrets: Readonly<Record<string, string | undefined>>;
+};
 
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = EnvSchema.safeParse(source);
@@ -17,5 +21,5 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid environment: ${problems}`);
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.LINKBOARD_DATA_DIR) };
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.LINKBOARD_DATA_DIR), secrets: source };
 }

@@ -60,3 +60,18 @@ export async function importSample(): Promise<string> {
   if (result.code !== 0) throw new Error(`import failed: ${result.stderr}`);
   return out;
 }
+
+let synth: Promise<string> | undefined;
+/** A small isekai-synth set (2 pairs, 12 images per concept, 2 of them queries), made once per file. */
+export function smallSynth(): Promise<string> {
+  synth ??= (async () => {
+    const { generateSynth, writeDataset } = await import('@linkboard/datasets');
+    const dir = await mkdtemp(path.join(tmpdir(), 'linkboard-synth-'));
+    await writeDataset(
+      path.join(dir, 'synth'),
+      await generateSynth({ pairs: 2, perConcept: 12, queriesPerConcept: 2 }),
+    );
+    return path.join(dir, 'synth');
+  })();
+  return synth;
+}

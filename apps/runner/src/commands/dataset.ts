@@ -1,8 +1,18 @@
+import type { Manifest } from '@linkboard/core';
 import { indexBenchmark, maxShots } from '@linkboard/core';
-import { IMPORT_FORMATS, type ImportFormat, importDataset } from '@linkboard/datasets';
+import {
+  generateSynth,
+  IMPORT_FORMATS,
+  type ImportFormat,
+  importDataset,
+  PAIRS,
+  SYNTH_DEFAULTS,
+  writeDataset,
+} from '@linkboard/datasets';
 import { type Command, Option } from 'commander';
 import type { Env } from '../env';
 import type { Io } from '../io';
+import { parsePositiveInt } from '../options';
 import { createProgress } from '../progress';
 
 interface ImportFlags {
@@ -51,16 +61,60 @@ export function registerDataset(program: Command, io: Io, env: Env): void {
         progress.stop();
       }
       for (const warning of result.warnings) io.stderr.write(`warning: ${warning}\n`);
-      const { manifest } = result;
-      const queries = manifest.images.filter((i) => i.role === 'query').length;
-      io.stdout.write(
-        [
-          `imported ${manifest.benchmark.name}@${manifest.benchmark.version}: ${manifest.pairs.length} pairs, ${manifest.images.length} images (${queries} queries)`,
-          `manifest: ${result.dir}/manifest.json`,
-          `manifest hash: ${manifest.manifestHash}`,
-          `largest shot count every query supports: ${maxShots(indexBenchmark(manifest))}`,
-          '',
-        ].join('\n'),
-      );
+      printSummary(io, result);
     });
+
+  dataset
+    .command('generate')
+    .description('generate isekai-synth, the embedded default benchmark of unseen concepts')
+    .option('--seed <n>', 'generator seed', parsePositiveInt, SYNTH_DEFAULTS.seed)
+    .option('--pairs <k>', `pairs to draw (1–${PAIRS.length})`, parsePositiveInt, PAIRS.length)
+    .option('--per-concept <m>', 'images per concept', parsePositiveInt, SYNTH_DEFAULTS.perConcept)
+    .option('--queries <q>', 'of which queries', parsePositiveInt, SYNTH_DEFAULTS.queriesPerConcept)
+    .requiredOption(
+      '--out <dir>',
+      'output folder: manifest.json, images/ and sheets/ (contact sheets)',
+    )
+    .option('--force', 'replace a non-empty output folder')
+    .action(
+      async (flags: {
+        seed: number;
+        pairs: number;
+        perConcept: number;
+        queries: number;
+        out: string;
+        force?: boolean;
+      }) => {
+        const progress = createProgress(io.stderr, 'images', !env.CI);
+        let generated: Awaited<ReturnType<typeof generateSynth>>;
+        try {
+          generated = await generateSynth({
+            seed: flags.seed,
+            pairs: flags.pairs,
+            perConcept: flags.perConcept,
+            queriesPerConcept: flags.queries,
+            onProgress: (done, total) => progress.update(done, total),
+          });
+        } finally {
+          progress.stop();
+        }
+        const written = await writeDataset(flags.out, generated, { force: flags.force });
+        printSummary(io, written);
+        io.stdout.write(`contact sheets: ${written.dir}/sheets/overview.png and one per pair\n`);
+      },
+    );
+}
+
+function printSummary(io: Io, result: { dir: string; manifest: Manifest }) {
+  const { manifest } = result;
+  const queries = manifest.images.filter((i) => i.role === 'query').length;
+  io.stdout.write(
+    [
+      `imported ${manifest.benchmark.name}@${manifest.benchmark.version}: ${manifest.pairs.length} pairs, ${manifest.images.length} images (${queries} queries)`,
+      `manifest: ${result.dir}/manifest.json`,
+      `manifest hash: ${manifest.manifestHash}`,
+      `largest shot count every query supports: ${maxShots(indexBenchmark(manifest))}`,
+      '',
+    ].join('\n'),
+  );
 }

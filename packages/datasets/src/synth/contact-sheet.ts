@@ -7,7 +7,8 @@ export interface SheetRow {
   cells: { bytes: Uint8Array; caption: string }[];
 }
 
-const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * A grid of thumbnails with captions, as a PNG: what a person looks at to judge a generated set.

@@ -1,0 +1,34 @@
+import type { Episode } from '@linkboard/core';
+import { type BuiltinName, createBaseline, type FamiliarOf, FeatureCache } from '../baselines';
+import { readModelInput } from '../baselines/request';
+import { type ImageEncoder, toChatMessages } from './encode';
+import type { Adapter, ModelAnswer } from './types';
+
+/**
+ * The baselines in-process. The episode goes through the same chat encoding and request reading
+ * as over HTTP to the reference server, so both paths give the same answers.
+ */
+export function builtinAdapter(
+  name: BuiltinName,
+  encoder: ImageEncoder,
+  familiarOf: FamiliarOf,
+): Adapter {
+  const baseline = createBaseline(name, familiarOf, new FeatureCache());
+  return {
+    label: `builtin:${name}`,
+    async answer(episode: Episode): Promise<ModelAnswer> {
+      const started = performance.now();
+      const input = readModelInput(await toChatMessages(episode, encoder));
+      const answer = await baseline.answer(input);
+      return { answer, attempts: 1, latencyMs: performance.now() - started };
+    },
+  };
+}
+
+/** Which label of a pair is the familiar one, from the benchmarks a process knows. */
+export function familiarFromPairs(
+  pairs: readonly { novel: { name: string }; familiar: { name: string } }[],
+): FamiliarOf {
+  const familiar = new Set(pairs.map((p) => p.familiar.name));
+  return (candidates) => candidates.find((c) => familiar.has(c));
+}

@@ -1,0 +1,231 @@
+import type { Episode } from '@linkboard/core';
+import { type ImageEncoder, toChatMessages } from './encode';
+import type { Adapter, ErrorClass, ModelAnswer } from './types';
+
+export interface OpenAIOptions {
+  /** Base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1. */
+  endpoint: string;
+  model: string;
+  /** Sent as a bearer token; never logged, never part of an error message. */
+  apiKey?: string;
+  timeoutMs?: number;
+  /** Retries after the first attempt, for 429, 5xx, network errors and unreadable replies. */
+  retries?: number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  maxTokens?: number;
+  /** Replies larger than this are cut off and count as bad responses. */
+  maxResponseBytes?: number;
+  /** For tests: the clock the backoff sleeps on. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+class AttemptError extends Error {
+  constructor(
+    readonly errorClass: ErrorClass,
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+const defaultSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+
+/** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** "Full jitter" backoff: a uniform draw below a capped exponential, so retries spread out. */
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  capMs: number,
+  random = Math.random,
+): number {
+  return random() * Math.min(capMs, baseMs * 2 ** attempt);
+}
+
+async function readCapped(response: Response, limit: number): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new AttemptError('bad-response', `reply larger than ${limit} bytes`, false);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function classifyNetworkError(error: unknown, timedOut: boolean): AttemptError {
+  if (timedOut) return new AttemptError('timeout', 'no reply before the timeout', true);
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const detail = cause?.code ?? cause?.message ?? (error as Error).message;
+  return new AttemptError('network', `connection failed (${detail})`, true);
+}
+
+/**
+ * Any OpenAI-compatible chat endpoint (vLLM, SGLang, TGI, Ollama, LM Studio, OpenAI). Temperature
+ * 0 and a small `max_tokens`: the answer is a label, not an essay.
+ */
+export function openaiAdapter(options: OpenAIOptions, encoder: ImageEncoder): Adapter {
+  const url = `${options.endpoint.replace(/\/+$/, '')}/chat/completions`;
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const retries = options.retries ?? 6;
+  const baseMs = options.backoffBaseMs ?? 500;
+  const capMs = options.backoffCapMs ?? 30_000;
+  const maxBytes = options.maxResponseBytes ?? 1 << 20;
+  const sleep = options.sleep ?? defaultSleep;
+
+  async function attempt(body: string, signal?: AbortSignal) {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+        },
+        body,
+        redirect: 'manual',
+        signal: combined,
+      });
+      text = await readCapped(response, maxBytes);
+    } catch (error) {
+      if (error instanceof AttemptError) throw error;
+      if (signal?.aborted) throw new AttemptError('aborted', 'cancelled', false);
+      throw classifyNetworkError(error, timeout.aborted);
+    }
+    if (response.status === 429) {
+      throw new AttemptError(
+        'rate-limited',
+        'HTTP 429',
+        true,
+        parseRetryAfter(response.headers.get('retry-after')),
+      );
+    }
+    if (response.status >= 500) {
+      throw new AttemptError(
+        'server-error',
+        `HTTP ${response.status}`,
+        true,
+        parseRetryAfter(response.headers.get('retry-after')),
+      );
+    }
+    if (response.status >= 300) {
+      // The server's own words help the submitter fix their request; a key never appears in them.
+      let message = text.slice(0, 300);
+      try {
+        const parsed = JSON.parse(text) as { error?: { message?: string } | string };
+        message =
+          typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? message);
+      } catch {}
+      throw new AttemptError('client-error', `HTTP ${response.status}: ${message}`, false);
+    }
+    let json: {
+      choices?: { message?: { content?: string | null } }[];
+      usage?: { prompt_tokens?: number; completion_tokens?: number };
+    };
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new AttemptError(
+        'bad-response',
+        'the reply is not valid JSON (truncated or malformed)',
+        true,
+      );
+    }
+    const content = json.choices?.[0]?.message?.content;
+    if (typeof content !== 'string')
+      throw new AttemptError('bad-response', 'the reply has no choices[0].message.content', true);
+    return { content, usage: json.usage };
+  }
+
+  return {
+    label: `openai:${options.model}`,
+    async answer(episode: Episode, signal?: AbortSignal): Promise<ModelAnswer> {
+      const started = performance.now();
+      const body = JSON.stringify({
+        model: options.model,
+        messages: await toChatMessages(episode, encoder),
+        temperature: 0,
+        max_tokens: options.maxTokens ?? 32,
+      });
+      let last: AttemptError | undefined;
+      let attempts = 0;
+      for (let i = 0; i <= retries; i++) {
+        attempts++;
+        try {
+          const { content, usage } = await attempt(body, signal);
+          // An empty reply at temperature 0 is usually a server hiccup: ask again, and keep it
+          // as the answer (scored `empty`) only when every attempt says the same.
+          if (content.trim() === '' && i < retries) {
+            last = undefined;
+            await sleep(backoffDelay(i, baseMs, capMs), signal);
+            continue;
+          }
+          return {
+            answer: content,
+            attempts,
+            latencyMs: performance.now() - started,
+            usage: usage
+              ? {
+                  promptTokens: usage.prompt_tokens ?? 0,
+                  completionTokens: usage.completion_tokens ?? 0,
+                }
+              : undefined,
+          };
+        } catch (error) {
+          last =
+            error instanceof AttemptError
+              ? error
+              : new AttemptError('network', (error as Error).message, true);
+          if (!last.retryable || i === retries) break;
+          const wait =
+            last.retryAfterMs !== undefined
+              ? Math.min(last.retryAfterMs, capMs)
+              : backoffDelay(i, baseMs, capMs);
+          try {
+            await sleep(wait, signal);
+          } catch {
+            last = new AttemptError('aborted', 'cancelled', false);
+            break;
+          }
+        }
+      }
+      return {
+        answer: null,
+        errorClass: last?.errorClass ?? 'bad-response',
+        error: last?.message,
+        attempts,
+        latencyMs: performance.now() - started,
+      };
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { Episode } from '@linkboard/core';
+
+/** Why a model gave no answer, in words a submitter can act on. */
+export type ErrorClass =
+  | 'timeout'
+  | 'rate-limited'
+  | 'server-error'
+  | 'network'
+  | 'bad-response'
+  | 'client-error'
+  | 'aborted';
+
+export interface ModelAnswer {
+  /** The raw answer, or null when the model gave none (then `errorClass` says why). */
+  answer: string | null;
+  errorClass?: ErrorClass;
+  error?: string;
+  /** Requests made, retries included. */
+  attempts: number;
+  latencyMs: number;
+  usage?: { promptTokens: number; completionTokens: number };
+}
+
+/** How a model is reached: one call per episode. */
+export interface Adapter {
+  readonly label: string;
+  answer(episode: Episode, signal?: AbortSignal): Promise<ModelAnswer>;
+}

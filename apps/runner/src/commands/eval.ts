@@ -1,0 +1,170 @@
+import { writeFile } from 'node:fs/promises';
+import { indexBenchmark, type PolicyName, type ScorerName } from '@linkboard/core';
+import { type DatasetDir, loadDataset, nodeSha256Hex } from '@linkboard/datasets';
+import { type Command, Option } from 'commander';
+import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
+import { ImageEncoder } from '../adapters/encode';
+import { openaiAdapter } from '../adapters/openai';
+import type { Adapter } from '../adapters/types';
+import { BUILTIN_MODELS, isBuiltinName } from '../baselines';
+import type { Env } from '../env';
+import { CliError } from '../errors';
+import { evalSummary, resultLine } from '../eval/report';
+import { type EpisodeResult, runEvaluation } from '../eval/run';
+import { perShotTable, toScoredAnswer } from '../eval/summary';
+import type { Io } from '../io';
+import { parsePolicies, parsePositiveInt, parseScorer, parseShots } from '../options';
+import { createProgress } from '../progress';
+import { datasetDirOf } from './episodes';
+
+export interface EvalFlags {
+  manifest: string;
+  model: string;
+  endpoint?: string;
+  apiKeyEnv?: string;
+  shots: number[];
+  policy: PolicyName[];
+  draws: number;
+  concurrency: number;
+  scorer: ScorerName;
+  timeoutMs: number;
+  retries: number;
+  maxImageSide?: number;
+  json?: boolean;
+  out?: string;
+}
+
+/** The adapter a `--model` / `--endpoint` pair names. */
+export function adapterFor(flags: EvalFlags, dataset: DatasetDir, env: Env): Adapter {
+  const encoder = new ImageEncoder(dataset.store, dataset.manifest, flags.maxImageSide);
+  if (flags.endpoint) {
+    let apiKey: string | undefined;
+    if (flags.apiKeyEnv) {
+      apiKey = env.secrets[flags.apiKeyEnv];
+      if (!apiKey)
+        throw new CliError(
+          `--api-key-env ${flags.apiKeyEnv}: that environment variable is not set`,
+        );
+    }
+    let url: URL;
+    try {
+      url = new URL(flags.endpoint);
+    } catch {
+      throw new CliError(
+        `--endpoint "${flags.endpoint}" is not a URL (e.g. http://127.0.0.1:8000/v1)`,
+      );
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new CliError(`--endpoint must be http(s), got ${url.protocol}`);
+    return openaiAdapter(
+      {
+        endpoint: url.href,
+        model: flags.model,
+        apiKey,
+        timeoutMs: flags.timeoutMs,
+        retries: flags.retries,
+      },
+      encoder,
+    );
+  }
+  const match = /^builtin:(.+)$/.exec(flags.model);
+  if (!match || !isBuiltinName(match[1] as string)) {
+    throw new CliError(
+      `--model "${flags.model}": without --endpoint, name a built-in baseline (${BUILTIN_MODELS.map((b) => `builtin:${b}`).join(', ')})`,
+    );
+  }
+  return builtinAdapter(
+    match[1] as (typeof BUILTIN_MODELS)[number],
+    encoder,
+    familiarFromPairs(dataset.manifest.pairs),
+  );
+}
+
+export function registerEval(program: Command, io: Io, env: Env): void {
+  program
+    .command('eval')
+    .description(
+      'evaluate a model on a benchmark locally (no database): per-shot accuracy with intervals',
+    )
+    .requiredOption('--manifest <dir>', 'dataset folder (or its manifest.json)')
+    .requiredOption(
+      '--model <name>',
+      'builtin:random|always-familiar|prototype, or the model name at --endpoint',
+    )
+    .option('--endpoint <url>', 'an OpenAI-compatible API base URL, e.g. http://127.0.0.1:8000/v1')
+    .option(
+      '--api-key-env <var>',
+      'read the API key from this environment variable (never from the command line)',
+    )
+    .option('--shots <list>', 'shot counts', parseShots, [2, 4, 8, 16])
+    .addOption(
+      new Option('--policy <list>', 'prompt policies: lcl, icl, zero-shot')
+        .argParser(parsePolicies)
+        .default(['lcl'], 'lcl'),
+    )
+    .option('--draws <n>', 'independent support sets per query', parsePositiveInt, 1)
+    .option('--concurrency <n>', 'requests in flight', parsePositiveInt, 8)
+    .option(
+      '--scorer <name>',
+      'scorer for the table and summary: official or strict',
+      parseScorer,
+      'official' as ScorerName,
+    )
+    .option('--timeout-ms <ms>', 'per-request timeout', parsePositiveInt, 60_000)
+    .option(
+      '--retries <n>',
+      'retries per request on 429, 5xx, network errors and unreadable replies',
+      (v) => Number.parseInt(v, 10),
+      6,
+    )
+    .option('--max-image-side <px>', 'shrink larger images before sending', parsePositiveInt)
+    .option('--json', 'print a JSON summary instead of the table')
+    .option('--out <file>', 'write every episode’s raw answer and verdicts as JSONL')
+    .action(async (flags: EvalFlags) => {
+      const dataset = await loadDataset(datasetDirOf(flags.manifest));
+      const adapter = adapterFor(flags, dataset, env);
+      const index = indexBenchmark(dataset.manifest, { sha256Hex: nodeSha256Hex });
+      const progress = createProgress(io.stderr, 'episodes', !env.CI);
+      const controller = new AbortController();
+      const stop = () => controller.abort(new Error('interrupted'));
+      process.once('SIGINT', stop);
+      let results: EpisodeResult[];
+      try {
+        results = await runEvaluation({
+          index,
+          adapter,
+          spec: { shots: flags.shots, policies: flags.policy, draws: flags.draws },
+          concurrency: flags.concurrency,
+          onProgress: (done, total) => progress.update(done, total),
+          signal: controller.signal,
+        });
+      } finally {
+        progress.stop();
+        process.off('SIGINT', stop);
+      }
+      if (flags.out)
+        await writeFile(
+          flags.out,
+          results.map((r) => `${JSON.stringify(resultLine(r))}\n`).join(''),
+        );
+      const summary = evalSummary(results, dataset.manifest, adapter.label, flags.scorer);
+      if (flags.json) {
+        io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      } else {
+        const { benchmark, manifestHash } = dataset.manifest;
+        io.stdout.write(
+          [
+            `benchmark ${benchmark.name}@${benchmark.version} (${manifestHash.slice(0, 12)}) · model ${adapter.label} · scorer ${flags.scorer} · ${results.length} episodes`,
+            '',
+            perShotTable(results.map((r) => toScoredAnswer(r.episode, r.verdicts[flags.scorer]))),
+            '',
+          ].join('\n'),
+        );
+        const errors = Object.entries(summary.errors_by_class);
+        if (errors.length > 0)
+          io.stderr.write(`errors: ${errors.map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+      }
+      if (controller.signal.aborted)
+        throw new CliError('interrupted: the results above cover the episodes finished so far');
+    });
+}

@@ -1,0 +1,55 @@
+import {
+  type BenchmarkIndex,
+  buildEpisodes,
+  type Episode,
+  type EpisodeSetSpec,
+  SCORERS,
+  type ScorerName,
+  type Verdict,
+} from '@linkboard/core';
+import type { Adapter, ModelAnswer } from '../adapters/types';
+
+export interface EpisodeResult {
+  episode: Episode;
+  result: ModelAnswer;
+  /** The verdict of every scorer: raw answers are kept, so any can be reported later. */
+  verdicts: Record<ScorerName, Verdict>;
+}
+
+export interface RunOptions {
+  index: BenchmarkIndex;
+  adapter: Adapter;
+  spec: EpisodeSetSpec;
+  concurrency: number;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export function scoreAll(episode: Episode, answer: string | null): Record<ScorerName, Verdict> {
+  const { label, other } = episode.query;
+  return {
+    official: SCORERS.official.score(answer, label, other),
+    strict: SCORERS.strict.score(answer, label, other),
+  };
+}
+
+/** Runs every episode through the adapter, at most `concurrency` at a time, in episode order. */
+export async function runEvaluation(options: RunOptions): Promise<EpisodeResult[]> {
+  const episodes = [...buildEpisodes(options.index, options.spec)];
+  const results = new Array<EpisodeResult>(episodes.length);
+  let next = 0;
+  let done = 0;
+  async function worker() {
+    while (next < episodes.length && !options.signal?.aborted) {
+      const i = next++;
+      const episode = episodes[i] as Episode;
+      const result = await options.adapter.answer(episode, options.signal);
+      results[i] = { episode, result, verdicts: scoreAll(episode, result.answer) };
+      options.onProgress?.(++done, episodes.length);
+    }
+  }
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(options.concurrency, episodes.length)) }, worker),
+  );
+  return results.filter(Boolean);
+}

@@ -1,0 +1,190 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildEpisodes, indexBenchmark } from '@linkboard/core';
+import { loadDataset } from '@linkboard/datasets';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ImageEncoder } from '../../src/adapters/encode';
+import { backoffDelay, openaiAdapter, parseRetryAfter } from '../../src/adapters/openai';
+import { smallSynth } from '../helpers';
+
+type Step = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+const ok =
+  (content: string): Step =>
+  (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        choices: [{ message: { role: 'assistant', content } }],
+        usage: { prompt_tokens: 5, completion_tokens: 3 },
+      }),
+    );
+  };
+const status =
+  (
+    code: number,
+    headers: Record<string, string> = {},
+    body = '{"error":{"message":"nope"}}',
+  ): Step =>
+  (_req, res) => {
+    res.writeHead(code, { 'content-type': 'application/json', ...headers });
+    res.end(body);
+  };
+
+/** A real HTTP server that answers each request with the next scripted step. */
+async function scripted(steps: Step[]) {
+  const seen: { body: string; auth?: string }[] = [];
+  const server = createServer(async (req, res) => {
+    let body = '';
+    for await (const chunk of req) body += chunk;
+    seen.push({ body, auth: req.headers.authorization });
+    const step = steps.shift() ?? status(500);
+    step(req, res, body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, seen };
+}
+const servers: ReturnType<typeof createServer>[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});
+
+let episode: ReturnType<typeof buildEpisodes> extends Generator<infer E> ? E : never;
+let encoder: ImageEncoder;
+beforeAll(async () => {
+  const dataset = await loadDataset(await smallSynth());
+  encoder = new ImageEncoder(dataset.store, dataset.manifest);
+  episode = buildEpisodes(indexBenchmark(dataset.manifest), {
+    shots: [2],
+    policies: ['lcl'],
+    draws: 1,
+  }).next().value as typeof episode;
+});
+
+const sleeps: number[] = [];
+const fastSleep = async (ms: number) => {
+  sleeps.push(ms);
+};
+const adapter = (url: string, extra = {}) =>
+  openaiAdapter(
+    { endpoint: url, model: 'm', apiKey: 'sk-secret-123', retries: 3, sleep: fastSleep, ...extra },
+    encoder,
+  );
+
+describe('openaiAdapter', () => {
+  it('sends the episode as chat messages with data-URL images, temperature 0 and the key', async () => {
+    const server = await scripted([ok('there is "x" in the image.')]);
+    const result = await adapter(server.url).answer(episode);
+    expect(result).toMatchObject({
+      answer: 'there is "x" in the image.',
+      attempts: 1,
+      usage: { promptTokens: 5, completionTokens: 3 },
+    });
+    const body = JSON.parse(server.seen[0]!.body);
+    expect(body).toMatchObject({ model: 'm', temperature: 0, max_tokens: 32 });
+    expect(body.messages[0]).toEqual({
+      role: 'system',
+      content: expect.stringContaining('causal relationship'),
+    });
+    const images = body.messages.flatMap((m: { content: unknown }) =>
+      Array.isArray(m.content)
+        ? m.content.filter((p: { type: string }) => p.type === 'image_url')
+        : [],
+    );
+    expect(images).toHaveLength(3);
+    expect(images[0].image_url.url).toMatch(/^data:image\/jpeg;base64,/);
+    expect(server.seen[0]!.auth).toBe('Bearer sk-secret-123');
+  });
+
+  it('retries 429 after the server’s Retry-After, then 5xx with backoff, and recovers', async () => {
+    sleeps.length = 0;
+    const server = await scripted([status(429, { 'retry-after': '2' }), status(503), ok('fine')]);
+    const result = await adapter(server.url).answer(episode);
+    expect(result).toMatchObject({ answer: 'fine', attempts: 3 });
+    expect(sleeps[0]).toBe(2000);
+    expect(sleeps[1]).toBeLessThanOrEqual(1000);
+  });
+
+  it('retries a malformed or truncated reply and an empty answer', async () => {
+    const server = await scripted([status(200, {}, '{"choices": [{"mess'), ok(''), ok('there')]);
+    expect(await adapter(server.url).answer(episode)).toMatchObject({
+      answer: 'there',
+      attempts: 3,
+    });
+  });
+
+  it('keeps an empty answer when every attempt is empty (scored as empty, not as an error)', async () => {
+    const server = await scripted([ok(''), ok(''), ok(''), ok('')]);
+    expect(await adapter(server.url).answer(episode)).toMatchObject({ answer: '', attempts: 4 });
+  });
+
+  it('fails fast on other 4xx with the server’s message, and never echoes the key', async () => {
+    const server = await scripted([
+      status(400, {}, '{"error":{"message":"image too large for sk-secret-123? no: bad image"}}'),
+    ]);
+    const result = await adapter(server.url).answer(episode);
+    expect(result.answer).toBeNull();
+    expect(result).toMatchObject({ errorClass: 'client-error', attempts: 1 });
+    expect(result.error).toMatch(/HTTP 400: image too large/);
+    expect(server.seen).toHaveLength(1);
+  });
+
+  it('gives up after its retries with the error class of the last failure', async () => {
+    const server = await scripted([status(500), status(500), status(500), status(502)]);
+    expect(await adapter(server.url).answer(episode)).toMatchObject({
+      answer: null,
+      errorClass: 'server-error',
+      attempts: 4,
+      error: 'HTTP 502',
+    });
+  });
+
+  it('times out a stalled request and classifies a refused connection', async () => {
+    const server = await scripted([() => {}, ok('late but fine')]);
+    expect(await adapter(server.url, { timeoutMs: 300 }).answer(episode)).toMatchObject({
+      answer: 'late but fine',
+      attempts: 2,
+    });
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = await adapter(`http://127.0.0.1:${port}/v1`, { retries: 0 }).answer(episode);
+    expect(refused).toMatchObject({ answer: null, errorClass: 'network' });
+    expect(refused.error).toMatch(/ECONNREFUSED/);
+  });
+
+  it('does not follow redirects (an endpoint must not send the key elsewhere)', async () => {
+    const server = await scripted([status(302, { location: 'http://127.0.0.1:9/steal' })]);
+    expect(await adapter(server.url).answer(episode)).toMatchObject({
+      answer: null,
+      errorClass: 'client-error',
+    });
+  });
+});
+
+describe('retry timing', () => {
+  it.each([
+    ['3', 3000, 'seconds'],
+    ['0.5', 500, 'fractional seconds'],
+    ['garbage', undefined, 'unreadable'],
+    [null, undefined, 'absent'],
+  ])('Retry-After %s → %s ms (%s)', (value, ms, _why) => {
+    expect(parseRetryAfter(value)).toBe(ms);
+  });
+
+  it('reads Retry-After as an HTTP date', () => {
+    expect(
+      parseRetryAfter('Thu, 26 Nov 2026 20:00:10 GMT', Date.parse('Thu, 26 Nov 2026 20:00:00 GMT')),
+    ).toBe(10_000);
+  });
+
+  it('draws backoff below a capped exponential', () => {
+    expect(backoffDelay(0, 500, 30_000, () => 0.999)).toBeCloseTo(499.5);
+    expect(backoffDelay(3, 500, 30_000, () => 1)).toBe(4000);
+    expect(backoffDelay(10, 500, 30_000, () => 1)).toBe(30_000);
+  });
+});

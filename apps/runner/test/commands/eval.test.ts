@@ -1,0 +1,150 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadDataset } from '@linkboard/datasets';
+import { describe, expect, it } from 'vitest';
+import { familiarFromPairs } from '../../src/adapters/builtin';
+import { startReferenceServer } from '../../src/server/reference-server';
+import { run, smallSynth, tempDir } from '../helpers';
+
+describe('linkboard eval', () => {
+  it('prints the per-shot table for a built-in baseline', async () => {
+    const { code, stdout } = await run([
+      'eval',
+      '--manifest',
+      await smallSynth(),
+      '--model',
+      'builtin:always-familiar',
+      '--shots',
+      '2,4',
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/model builtin:always-familiar · scorer official · 16 episodes/);
+    // Always the familiar name: every novel query wrong, every familiar one right.
+    expect(stdout).toMatch(
+      /^2\s+lcl\s+8\s+50\.0% \[\S+, \S+\]\s+0\.0%\s+100\.0%\s+4\/4\/0\/0\/0\/0$/m,
+    );
+  });
+
+  it('writes a JSON summary and every episode’s raw answer and verdicts', async () => {
+    const out = path.join(await tempDir(), 'answers.jsonl');
+    const { code, stdout } = await run([
+      'eval',
+      '--manifest',
+      await smallSynth(),
+      '--model',
+      'builtin:random',
+      '--shots',
+      '2,8',
+      '--policy',
+      'lcl,icl',
+      '--draws',
+      '2',
+      '--json',
+      '--out',
+      out,
+    ]);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary.per_shot).toHaveLength(4);
+    for (const row of summary.per_shot) {
+      expect(Object.keys(row)).toEqual(
+        expect.arrayContaining(['shots', 'policy', 'accuracy', 'ci_low', 'ci_high', 'n', 'errors']),
+      );
+      expect(row.n).toBe(16);
+      expect(row.ci_low).toBeLessThanOrEqual(row.accuracy);
+    }
+    expect(summary.link_gain.map((r: { shots: number }) => r.shots)).toEqual([2, 8]);
+    const lines = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(64);
+    expect(lines[0]).toMatchObject({
+      answer: expect.stringMatching(/^there is "/),
+      official: { outcome: expect.any(String) },
+      strict: { rule: expect.any(String) },
+    });
+  });
+
+  it('recovers every fault of a reference server that fails 30% of requests: no episode in error', async () => {
+    const dir = await smallSynth();
+    const dataset = await loadDataset(dir);
+    const server = await startReferenceServer({
+      port: 0,
+      faults: 0.3,
+      stallMs: 5_000,
+      familiarOf: familiarFromPairs(dataset.manifest.pairs),
+    });
+    try {
+      const viaServer = await run([
+        'eval',
+        '--manifest',
+        dir,
+        '--endpoint',
+        server.url,
+        '--model',
+        'prototype',
+        '--shots',
+        '2,4',
+        '--timeout-ms',
+        '500',
+        '--retries',
+        '12',
+        '--json',
+      ]);
+      expect(viaServer.code).toBe(0);
+      const summary = JSON.parse(viaServer.stdout);
+      expect(summary.errors_by_class).toEqual({});
+      expect(summary.per_shot.map((r: { errors: number }) => r.errors)).toEqual([0, 0]);
+      // And the answers are the in-process baseline's, faults or not.
+      const local = JSON.parse(
+        (
+          await run([
+            'eval',
+            '--manifest',
+            dir,
+            '--model',
+            'builtin:prototype',
+            '--shots',
+            '2,4',
+            '--json',
+          ])
+        ).stdout,
+      );
+      expect(summary.per_shot.map((r: { accuracy: number }) => r.accuracy)).toEqual(
+        local.per_shot.map((r: { accuracy: number }) => r.accuracy),
+      );
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it.each([
+    [
+      ['--model', 'builtin:oracle'],
+      /name a built-in baseline \(builtin:random, builtin:always-familiar, builtin:prototype\)/,
+      'unknown baseline',
+    ],
+    [
+      ['--model', 'm', '--endpoint', 'not a url'],
+      /--endpoint "not a url" is not a URL/,
+      'bad endpoint',
+    ],
+    [
+      [
+        '--model',
+        'm',
+        '--endpoint',
+        'http://127.0.0.1:9/v1',
+        '--api-key-env',
+        'LINKBOARD_TEST_NO_SUCH_KEY',
+      ],
+      /LINKBOARD_TEST_NO_SUCH_KEY: that environment variable is not set/,
+      'missing key variable',
+    ],
+  ])('refuses %j (%s)', async (args, message) => {
+    const { code, stderr } = await run(['eval', '--manifest', await smallSynth(), ...args]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(message);
+  });
+});
