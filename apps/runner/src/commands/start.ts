@@ -1,63 +1,101 @@
 import path from 'node:path';
 import {
-  buildEpisodes,
+  accuracyBy,
   indexBenchmark,
+  type Manifest,
   maxShots,
-  officialScorer,
-  type PolicyName,
+  rankTiers,
+  type ScoredAnswer,
+  summarize,
 } from '@linkboard/core';
 import { ISEKAI_SAMPLE, importDataset, loadDataset, nodeSha256Hex } from '@linkboard/datasets';
 import type { Command } from 'commander';
-import { randomAnswer } from '../baselines/random';
+import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
+import { ImageEncoder } from '../adapters/encode';
+import { BUILTIN_MODELS } from '../baselines';
+import { ensureDefaultBenchmark } from '../defaults';
 import type { Env } from '../env';
-import { perShotTable, toScoredAnswer } from '../eval/summary';
 import type { Io } from '../io';
+import { createProgress } from '../progress';
+import { runEvaluation } from '../eval/run';
+import { formatTable, toScoredAnswer } from '../eval/summary';
+
+const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
+
+/** A leaderboard of models on one benchmark: tiers, pooled accuracy with interval, per-shot columns. */
+export function leaderboardTable(rows: { model: string; answers: ScoredAnswer[] }[]): string {
+  const shots = [...new Set(rows.flatMap((r) => r.answers.map((a) => a.shots)))].sort(
+    (a, b) => a - b,
+  );
+  const summaries = rows.map((r) => ({ id: r.model, answers: r.answers, ...summarize(r.answers) }));
+  return formatTable(
+    ['tier', 'model', 'accuracy [95% CI]', ...shots.map((s) => `${s}-shot`), 'novel'],
+    rankTiers(summaries).map(({ row, tier }) => {
+      const perShot = new Map(
+        accuracyBy(row.answers, ['shots'] as const).map((g) => [g.key[0], g.accuracy]),
+      );
+      const novel = summarize(row.answers.filter((a) => a.queryClass === 'novel'));
+      return [
+        String(tier ?? '–'),
+        row.id,
+        `${pct(row.accuracy)} [${pct(row.low)}, ${pct(row.high)}]`,
+        ...shots.map((s) => pct(perShot.get(s) ?? null)),
+        pct(novel.accuracy),
+      ];
+    }),
+  );
+}
 
 /**
- * `linkboard start` for now: makes sure the ISEKAI sample is imported under the data folder and
- * prints how the seeded `random` baseline does on it. The database, runner and site that make
- * this the whole platform come with their own issues.
+ * `linkboard start`, until the database, runner and site land: makes sure the embedded default
+ * benchmark (isekai-synth) and the ISEKAI sample are under the data folder, runs the built-in
+ * baselines on the default benchmark and prints their leaderboard.
  */
 export function registerStart(program: Command, io: Io, env: Env): void {
   program
     .command('start')
     .description('start linkboard on its embedded defaults')
     .action(async () => {
-      const dir = path.join(env.dataDir, 'benchmarks', 'isekai-sample');
-      let dataset = await loadDataset(dir).catch(() => null);
-      if (!dataset) {
-        io.stdout.write(`importing the ISEKAI sample into ${dir}\n`);
-        dataset = await importDataset({
+      const sampleDir = path.join(env.dataDir, 'benchmarks', 'isekai-sample');
+      if (!(await loadDataset(sampleDir).catch(() => null))) {
+        io.stdout.write(`importing the ISEKAI sample into ${sampleDir}\n`);
+        await importDataset({
           format: 'isekai',
           input: ISEKAI_SAMPLE.records,
           images: ISEKAI_SAMPLE.images,
-          out: dir,
+          out: sampleDir,
           force: true,
         });
       }
-      const index = indexBenchmark(dataset.manifest, { sha256Hex: nodeSha256Hex });
-      const largest = maxShots(index);
-      const shots = [2, 4, 8, 16].filter((n) => n <= largest);
-      const policies: PolicyName[] = ['lcl', 'icl'];
-      const answers = [];
-      for (const episode of buildEpisodes(index, { shots, policies, draws: 4 })) {
-        const answer = randomAnswer(episode);
-        answers.push(
-          toScoredAnswer(
-            episode,
-            officialScorer.score(answer, episode.query.label, episode.query.other),
-          ),
-        );
+      const dataset = await ensureDefaultBenchmark(env, io);
+      const manifest: Manifest = dataset.manifest;
+      const index = indexBenchmark(manifest, { sha256Hex: nodeSha256Hex });
+      const shots = [2, 4, 8, 16].filter((n) => n <= maxShots(index));
+      const encoder = new ImageEncoder(dataset.store, manifest);
+      const rows = [];
+      for (const name of BUILTIN_MODELS) {
+        const progress = createProgress(io.stderr, `builtin:${name}`, !env.CI);
+        const results = await runEvaluation({
+          index,
+          adapter: builtinAdapter(name, encoder, familiarFromPairs(manifest.pairs)),
+          spec: { shots, policies: ['lcl'], draws: 1 },
+          concurrency: 4,
+          onProgress: (d, t) => progress.update(d, t),
+        });
+        progress.stop();
+        rows.push({
+          model: `builtin:${name}`,
+          answers: results.map((r) => toScoredAnswer(r.episode, r.verdicts.official)),
+        });
       }
-      const { benchmark, manifestHash } = dataset.manifest;
       io.stdout.write(
         [
-          `benchmark ${benchmark.name}@${benchmark.version} (${manifestHash.slice(0, 12)}): ${dataset.manifest.pairs.length} pairs, ${index.queries.length} queries, up to ${largest} shots`,
-          'model builtin:random, scorer official, 4 draws per query',
+          `benchmark ${manifest.benchmark.name}@${manifest.benchmark.version} (${manifest.manifestHash.slice(0, 12)}): ${manifest.pairs.length} pairs, ${index.queries.length} queries; policy lcl, scorer official`,
           '',
-          perShotTable(answers),
+          leaderboardTable(rows),
           '',
-          `episodes: npx linkboard episodes --manifest ${path.relative(process.cwd(), dir) || '.'} --shots ${shots.join(',')} --policy lcl`,
+          `contact sheets: ${path.join(dataset.dir, 'sheets')}`,
+          `evaluate your own model: npx linkboard eval --manifest ${path.relative(process.cwd(), dataset.dir) || '.'} --endpoint http://127.0.0.1:8000/v1 --model <name>`,
           '',
         ].join('\n'),
       );
