@@ -11,7 +11,7 @@ describe('linkboard start', () => {
     const first = await run(['start'], { dataDir });
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('importing the ISEKAI sample');
-    expect(first.stdout).toMatch(/benchmark isekai-synth@1\.1 \([0-9a-f]{12}\): 2 pairs, 8 queries; policy lcl, scorer official/);
+    expect(first.stdout).toMatch(/benchmark isekai-synth@2\.1 \([0-9a-f]{12}\): 2 pairs, 8 queries; policy lcl, scorer official/);
     const rows = first.stdout.split('\n').filter((l) => /builtin:/.test(l) && !l.includes('eval'));
     expect(rows.map((r) => r.split(/\s+/)[1]).sort()).toEqual(['builtin:always-familiar', 'builtin:prototype', 'builtin:random']);
     expect(first.stdout).toMatch(/builtin:always-familiar\s+50\.0% \[.*\s0\.0%$/m);

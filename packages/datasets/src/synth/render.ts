@@ -4,7 +4,7 @@ import { type BaseObject, paletteFor, type Trait } from './catalog';
 import { between, fmt, hsl, pick } from './svg';
 
 /** Bumped whenever a drawing or the renderer changes, so that a seed names one set of images. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 export interface ImageSpec {
   seed: number;
@@ -17,8 +17,8 @@ export interface ImageSpec {
 
 function background(rng: Prng, size: number): string {
   const h = between(rng, 0, 360);
-  const a = hsl(h, between(rng, 15, 45), between(rng, 78, 94));
-  const b = hsl(h + between(rng, 30, 150), between(rng, 15, 45), between(rng, 70, 90));
+  const a = hsl(h, between(rng, 10, 30), between(rng, 80, 94));
+  const b = hsl(h + between(rng, 30, 150), between(rng, 10, 30), between(rng, 74, 90));
   const kind = rng.nextInt(4);
   if (kind === 0) return `<rect width="${size}" height="${size}" fill="${a}"/>`;
   if (kind === 1) {
@@ -71,10 +71,10 @@ export function imageSvg(spec: ImageSpec): { svg: string; size: number; noise: n
   );
   const size = 256 + 32 * rng.nextInt(5);
   const colors = paletteFor(spec.base, rng);
-  const scale = (between(rng, 0.5, 0.8) * size) / 200;
-  const cx = size / 2 + between(rng, -0.12, 0.12) * size;
-  const cy = size / 2 + between(rng, -0.12, 0.12) * size;
-  const angle = between(rng, -30, 30);
+  const scale = (between(rng, 0.6, 0.85) * size) / 200;
+  const cx = size / 2 + between(rng, -0.08, 0.08) * size;
+  const cy = size / 2 + between(rng, -0.08, 0.08) * size;
+  const angle = between(rng, -20, 20);
   const flip = rng.nextInt(2) === 0 ? 1 : -1;
   const body = spec.base.draw(colors, rng);
   const trait = spec.trait
@@ -82,12 +82,12 @@ export function imageSvg(spec: ImageSpec): { svg: string; size: number; noise: n
     : { behind: '', front: '' };
   const object = `<g transform="translate(${fmt(cx)} ${fmt(cy)}) rotate(${fmt(angle)}) scale(${fmt(scale * flip)} ${fmt(scale)})">${trait.behind}${body}${trait.front}</g>`;
   let occluder = '';
-  if (rng.nextFloat() < 0.35) {
+  if (rng.nextFloat() < 0.25) {
     const ox = cx + between(rng, -0.35, 0.35) * size * 0.5;
     const oy = cy + between(rng, -0.35, 0.35) * size * 0.5;
     occluder = `<ellipse cx="${fmt(ox)}" cy="${fmt(oy)}" rx="${fmt(between(rng, 0.06, 0.13) * size)}" ry="${fmt(between(rng, 0.05, 0.11) * size)}" fill="${hsl(between(rng, 0, 360), between(rng, 10, 50), between(rng, 45, 85))}"/>`;
   }
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}">${background(rng, size)}${clutter(rng, size, rng.nextInt(5))}${object}${clutter(rng, size, rng.nextInt(3))}${occluder}</svg>`;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}">${background(rng, size)}${clutter(rng, size, rng.nextInt(3))}${object}${clutter(rng, size, rng.nextInt(2))}${occluder}</svg>`;
   return { svg, size, noise: between(rng, 4, 14), rng };
 }
 

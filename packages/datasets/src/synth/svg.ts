@@ -45,3 +45,36 @@ export function onEllipse(rx: number, ry: number, degrees: number, cx = 0, cy = 
   const rad = (degrees * Math.PI) / 180;
   return [cx + rx * Math.cos(rad), cy + ry * Math.sin(rad)];
 }
+
+export const circle = (cx: number, cy: number, r: number, attrs: string) =>
+  `<circle cx="${fmt(cx)}" cy="${fmt(cy)}" r="${fmt(r)}" ${attrs}/>`;
+
+export const ellipse = (cx: number, cy: number, rx: number, ry: number, attrs: string) =>
+  `<ellipse cx="${fmt(cx)}" cy="${fmt(cy)}" rx="${fmt(rx)}" ry="${fmt(ry)}" ${attrs}/>`;
+
+export const line = (a: Pt, b: Pt, attrs: string) =>
+  `<line x1="${fmt(a[0])}" y1="${fmt(a[1])}" x2="${fmt(b[0])}" y2="${fmt(b[1])}" stroke-linecap="round" ${attrs}/>`;
+
+/** Wraps a fragment in a rotation about (x, y). */
+export const rotated = (deg: number, x: number, y: number, inner: string) =>
+  `<g transform="rotate(${fmt(deg)} ${fmt(x)} ${fmt(y)})">${inner}</g>`;
+
+/**
+ * A path drawn in a unit frame and mapped to `origin` with per-axis scales. Shapes that attach on
+ * either side of a body (wings, claws) are drawn once and mirrored with a negative `sx`; mapping the
+ * points, rather than scaling with a transform, keeps stroke widths even.
+ */
+export function framed(
+  cmds: readonly (string | Pt)[],
+  origin: Pt,
+  sx: number,
+  sy: number,
+  attrs: string,
+): string {
+  const d = cmds
+    .map((c) =>
+      typeof c === 'string' ? c : `${fmt(origin[0] + c[0] * sx)},${fmt(origin[1] + c[1] * sy)}`,
+    )
+    .join(' ');
+  return `<path d="${d}" stroke-linejoin="round" ${attrs}/>`;
+}
