@@ -15,10 +15,10 @@ import { ImageEncoder } from '../adapters/encode';
 import { BUILTIN_MODELS } from '../baselines';
 import { ensureDefaultBenchmark } from '../defaults';
 import type { Env } from '../env';
-import type { Io } from '../io';
-import { createProgress } from '../progress';
 import { runEvaluation } from '../eval/run';
 import { formatTable, toScoredAnswer } from '../eval/summary';
+import type { Io } from '../io';
+import { createProgress } from '../progress';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 
