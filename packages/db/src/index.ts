@@ -1,0 +1,51 @@
+export { connect, type Database, type Db } from './client';
+export {
+  AlreadyRunningError,
+  type EmbeddedPostgresHandle,
+  embeddedUrl,
+  startEmbeddedPostgres,
+} from './embedded';
+export { MIGRATIONS_DIR, migrateDatabase } from './migrate';
+export {
+  ConflictError,
+  conceptIdsByKey,
+  getBenchmarkVersion,
+  importBenchmark,
+} from './queries/benchmarks';
+export { registerModel } from './queries/models';
+export {
+  claimJob,
+  completeJob,
+  failJob,
+  heartbeat,
+  JobWaiter,
+  type Lease,
+  LeaseLostError,
+  reapExpiredJobs,
+  releaseJob,
+  retryDelayMs,
+} from './queries/queue';
+export {
+  compareSubmissions,
+  conceptBreakdown,
+  episodeWithResult,
+  type LeaderboardRow,
+  leaderboardRows,
+  queueStatus,
+} from './queries/read';
+export {
+  answeredEpisodes,
+  computeAggregates,
+  type ResultInput,
+  rescoreSubmission,
+  writeResults,
+} from './queries/results';
+export {
+  cancelSubmission,
+  createSubmission,
+  getSubmission,
+  getSubmissionSecret,
+  JOBS_CHANNEL,
+  type NewSubmission,
+} from './queries/submissions';
+export { decryptSecret, encryptSecret, loadSecretKey } from './secrets';

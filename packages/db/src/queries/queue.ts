@@ -1,0 +1,239 @@
+import { sql } from 'drizzle-orm';
+import type pg from 'pg';
+import type { Db } from '../client';
+import { computeAggregates } from './results';
+import { JOBS_CHANNEL } from './submissions';
+
+/** A claimed job. The token is the lease: every later write must present it. */
+export interface Lease {
+  jobId: number;
+  token: string;
+  submissionId: number;
+  firstEpisode: number;
+  episodeCount: number;
+  attempts: number;
+  progressDone: number;
+}
+
+/** The lease was lost (expired and taken by another runner, or the job was cancelled). */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+  constructor(jobId: number) {
+    super(`job ${jobId}: lease lost (expired, or the job was cancelled); stop working on it`);
+  }
+}
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+type Runner = Db | Tx;
+
+const rows = async <T>(db: Runner, query: ReturnType<typeof sql>) =>
+  (await db.execute(query)).rows as T[];
+
+/**
+ * Claims the next runnable job in one statement: a queued job whose time has come, or a running
+ * one whose lease expired (its runner died), skipping rows other runners are claiming right now.
+ */
+export async function claimJob(
+  db: Db,
+  options: { worker: string; leaseMs: number },
+): Promise<Lease | null> {
+  const [job] = await rows<Record<string, unknown>>(
+    db,
+    sql`UPDATE jobs SET status = 'running', lease_owner = ${options.worker}, lease_token = gen_random_uuid(),
+          lease_expires_at = now() + ${options.leaseMs} * interval '1 millisecond', heartbeat_at = now(),
+          attempts = attempts + 1, started_at = coalesce(started_at, now())
+        WHERE id = (
+          SELECT id FROM jobs
+          WHERE (status = 'queued' AND run_after <= now())
+             OR (status = 'running' AND lease_expires_at < now() AND attempts < max_attempts)
+          ORDER BY priority DESC, id
+          FOR UPDATE SKIP LOCKED
+          LIMIT 1)
+        RETURNING id, lease_token, submission_id, first_episode, episode_count, attempts, progress_done`,
+  );
+  if (!job) return null;
+  await db.execute(
+    sql`UPDATE submissions SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = ${job.submission_id} AND status = 'queued'`,
+  );
+  return {
+    jobId: Number(job.id),
+    token: String(job.lease_token),
+    submissionId: Number(job.submission_id),
+    firstEpisode: Number(job.first_episode),
+    episodeCount: Number(job.episode_count),
+    attempts: Number(job.attempts),
+    progressDone: Number(job.progress_done),
+  };
+}
+
+/** Renews the lease; throws LeaseLostError when it is no longer ours. */
+export async function heartbeat(
+  db: Db,
+  lease: Lease,
+  options: { leaseMs: number; runInfo?: unknown },
+): Promise<void> {
+  const renewed = await rows(
+    db,
+    sql`UPDATE jobs SET lease_expires_at = now() + ${options.leaseMs} * interval '1 millisecond', heartbeat_at = now(),
+          run_info = coalesce(${options.runInfo === undefined ? null : JSON.stringify(options.runInfo)}::jsonb, run_info)
+        WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running' RETURNING id`,
+  );
+  if (renewed.length === 0) throw new LeaseLostError(lease.jobId);
+}
+
+/** Locks the job for the rest of the transaction if the lease is still ours. */
+export async function holdLease(tx: Tx, lease: Lease): Promise<void> {
+  const held = await rows(
+    tx,
+    sql`SELECT id FROM jobs WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running' FOR UPDATE`,
+  );
+  if (held.length === 0) throw new LeaseLostError(lease.jobId);
+}
+
+/**
+ * Marks the job done. The transaction that completes a submission's last job also computes its
+ * aggregates and marks it done, so a finished submission always has its leaderboard rows.
+ */
+export async function completeJob(db: Db, lease: Lease): Promise<{ submissionDone: boolean }> {
+  return db.transaction(async (tx) => {
+    const done = await rows(
+      tx,
+      sql`UPDATE jobs SET status = 'done', finished_at = now(), lease_token = NULL, lease_expires_at = NULL
+          WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running' RETURNING id`,
+    );
+    if (done.length === 0) throw new LeaseLostError(lease.jobId);
+    // Serialises the last two jobs of a submission finishing at once: one of them sees zero left.
+    await tx.execute(sql`SELECT id FROM submissions WHERE id = ${lease.submissionId} FOR UPDATE`);
+    const [left] = await rows<{ n: string }>(
+      tx,
+      sql`SELECT count(*) AS n FROM jobs WHERE submission_id = ${lease.submissionId} AND status <> 'done'`,
+    );
+    if (Number(left?.n) > 0) return { submissionDone: false };
+    await computeAggregates(tx, lease.submissionId);
+    await tx.execute(
+      sql`UPDATE submissions SET status = 'done', finished_at = now() WHERE id = ${lease.submissionId} AND status = 'running'`,
+    );
+    return { submissionDone: true };
+  });
+}
+
+/** Capped exponential backoff with jitter for a job's next attempt, in milliseconds. */
+export function retryDelayMs(
+  attempts: number,
+  baseMs = 5_000,
+  capMs = 300_000,
+  random = Math.random,
+): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1));
+  return ceiling / 2 + random() * (ceiling / 2);
+}
+
+/**
+ * Fails the current attempt: the job is retried after a backoff while attempts remain and the
+ * error is worth retrying; otherwise it fails, and its submission with it (the other jobs of the
+ * submission are cancelled rather than spent on a run that cannot finish).
+ */
+export async function failJob(
+  db: Db,
+  lease: Lease,
+  failure: { error: string; errorClass: string; retryable: boolean; delayMs?: number },
+): Promise<{ willRetry: boolean }> {
+  return db.transaction(async (tx) => {
+    const [job] = await rows<{ attempts: number; max_attempts: number }>(
+      tx,
+      sql`SELECT attempts, max_attempts FROM jobs WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running' FOR UPDATE`,
+    );
+    if (!job) throw new LeaseLostError(lease.jobId);
+    if (failure.retryable && job.attempts < job.max_attempts) {
+      const delay = failure.delayMs ?? retryDelayMs(job.attempts);
+      await tx.execute(
+        sql`UPDATE jobs SET status = 'queued', lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL,
+              run_after = now() + ${delay} * interval '1 millisecond', last_error = ${failure.error}, error_class = ${failure.errorClass}
+            WHERE id = ${lease.jobId}`,
+      );
+      return { willRetry: true };
+    }
+    await tx.execute(
+      sql`UPDATE jobs SET status = 'failed', finished_at = now(), lease_token = NULL, lease_expires_at = NULL,
+            last_error = ${failure.error}, error_class = ${failure.errorClass} WHERE id = ${lease.jobId}`,
+    );
+    await markSubmissionFailed(tx, lease.submissionId, `${failure.errorClass}: ${failure.error}`);
+    return { willRetry: false };
+  });
+}
+
+async function markSubmissionFailed(tx: Tx, submissionId: number, error: string) {
+  await tx.execute(
+    sql`UPDATE submissions SET status = 'failed', finished_at = now(), last_error = ${error} WHERE id = ${submissionId} AND status IN ('queued', 'running')`,
+  );
+  await tx.execute(
+    sql`UPDATE jobs SET status = 'cancelled', lease_token = NULL, lease_expires_at = NULL WHERE submission_id = ${submissionId} AND status IN ('queued', 'running')`,
+  );
+}
+
+/** Gives a job back untouched (a runner shutting down): it does not count as an attempt. */
+export async function releaseJob(db: Db, lease: Lease): Promise<void> {
+  await db.execute(
+    sql`UPDATE jobs SET status = 'queued', lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL,
+          attempts = greatest(attempts - 1, 0), run_after = now()
+        WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running'`,
+  );
+  await db.execute(sql`SELECT pg_notify(${JOBS_CHANNEL}, ${String(lease.submissionId)})`);
+}
+
+/** Fails jobs whose lease expired after their last allowed attempt (their runners kept dying). */
+export async function reapExpiredJobs(db: Db): Promise<number> {
+  return db.transaction(async (tx) => {
+    const dead = await rows<{ id: number; submission_id: number }>(
+      tx,
+      sql`UPDATE jobs SET status = 'failed', finished_at = now(), lease_token = NULL, last_error = 'lease expired on the last attempt: the runner stopped responding', error_class = 'lease-expired'
+          WHERE status = 'running' AND lease_expires_at < now() AND attempts >= max_attempts
+          RETURNING id, submission_id`,
+    );
+    for (const submissionId of new Set(dead.map((d) => d.submission_id))) {
+      await markSubmissionFailed(
+        tx,
+        submissionId,
+        'lease-expired: a job ran out of attempts because its runner stopped responding',
+      );
+    }
+    return dead.length;
+  });
+}
+
+/**
+ * Waits for new work: LISTEN on the jobs channel, with a timeout so that delayed retries and
+ * expired leases are picked up without a notification. No busy loop.
+ */
+export class JobWaiter {
+  private client: pg.PoolClient | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async wait(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (!this.client) {
+      this.client = await this.pool.connect();
+      this.client.on('notification', () => this.wake?.());
+      await this.client.query(`LISTEN ${JOBS_CHANNEL}`);
+    }
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal?.addEventListener('abort', done, { once: true });
+      this.wake = done;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.client) return;
+    await this.client.query(`UNLISTEN ${JOBS_CHANNEL}`).catch(() => {});
+    this.client.release();
+    this.client = null;
+  }
+}

@@ -1,0 +1,257 @@
+import { pairedComparison, rankTiers, type ScorerName, wilsonInterval } from '@linkboard/core';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../client';
+
+const num = (v: unknown) => Number(v ?? 0);
+
+export interface LeaderboardRow {
+  submissionId: number;
+  model: string;
+  organisation: string | null;
+  finishedAt: Date | null;
+  n: number;
+  accuracy: number | null;
+  low: number | null;
+  high: number | null;
+  novelAccuracy: number | null;
+  /** Accuracy per shot count. */
+  perShot: Record<number, number | null>;
+  parseFailureRate: number | null;
+  tier: number | null;
+}
+
+/**
+ * Leaderboard rows of a benchmark version for one policy and scorer: finished public submissions,
+ * from the aggregate table only (never the results), with pooled accuracy, Wilson interval, per-shot
+ * accuracy and rank tiers.
+ */
+export async function leaderboardRows(
+  db: Db,
+  options: { benchmarkVersionId: number; policy: string; scorer: ScorerName },
+): Promise<LeaderboardRow[]> {
+  const { rows } = await db.execute(sql`
+    SELECT s.id AS submission_id, m.name AS model, m.organisation, s.finished_at,
+           sc.shots, sc.n, sc.correct, sc.neither, sc.empty, sc.novel_n, sc.novel_correct
+    FROM submissions s
+    JOIN models m ON m.id = s.model_id
+    JOIN submission_scores sc ON sc.submission_id = s.id AND sc.scorer = ${options.scorer}::scorer AND sc.policy = ${options.policy}::policy
+    WHERE s.benchmark_version_id = ${options.benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'
+    ORDER BY s.id, sc.shots`);
+  const bySubmission = new Map<
+    number,
+    {
+      row: Omit<LeaderboardRow, 'tier'>;
+      correct: number;
+      novelN: number;
+      novelCorrect: number;
+      unreadable: number;
+    }
+  >();
+  for (const r of rows) {
+    const id = num(r.submission_id);
+    let entry = bySubmission.get(id);
+    if (!entry) {
+      entry = {
+        row: {
+          submissionId: id,
+          model: String(r.model),
+          organisation: (r.organisation as string | null) ?? null,
+          finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
+          n: 0,
+          accuracy: null,
+          low: null,
+          high: null,
+          novelAccuracy: null,
+          perShot: {},
+          parseFailureRate: null,
+        },
+        correct: 0,
+        novelN: 0,
+        novelCorrect: 0,
+        unreadable: 0,
+      };
+      bySubmission.set(id, entry);
+    }
+    entry.row.n += num(r.n);
+    entry.correct += num(r.correct);
+    entry.novelN += num(r.novel_n);
+    entry.novelCorrect += num(r.novel_correct);
+    entry.unreadable += num(r.neither) + num(r.empty);
+    entry.row.perShot[num(r.shots)] = num(r.n) > 0 ? num(r.correct) / num(r.n) : null;
+  }
+  const list = [...bySubmission.values()].map(
+    ({ row, correct, novelN, novelCorrect, unreadable }) => {
+      const interval = wilsonInterval(correct, row.n);
+      return {
+        ...row,
+        id: String(row.submissionId),
+        accuracy: row.n ? correct / row.n : null,
+        low: interval?.low ?? null,
+        high: interval?.high ?? null,
+        novelAccuracy: novelN ? novelCorrect / novelN : null,
+        parseFailureRate: row.n ? unreadable / row.n : null,
+      };
+    },
+  );
+  return rankTiers(list).map(({ row: { id: _, ...row }, tier }) => ({ ...row, tier }));
+}
+
+function intervalOf(correct: number, n: number) {
+  const interval = wilsonInterval(correct, n);
+  return { low: interval?.low ?? null, high: interval?.high ?? null };
+}
+
+/** Per-concept breakdown of a submission: accuracy and outcome counts per concept × shot × policy. */
+export async function conceptBreakdown(db: Db, submissionId: number, scorer: ScorerName) {
+  const { rows } = await db.execute(sql`
+    SELECT c.id AS concept_id, c.key, c.name, c.query_class, p.key AS pair_key, cs.shots, cs.policy,
+           cs.n, cs.correct, cs.other_label, cs."both", cs.neither, cs.empty, cs.error
+    FROM submission_concept_scores cs
+    JOIN concepts c ON c.id = cs.concept_id
+    JOIN pairs p ON p.id = c.pair_id
+    WHERE cs.submission_id = ${submissionId} AND cs.scorer = ${scorer}::scorer
+    ORDER BY p.key, c.query_class, cs.shots, cs.policy`);
+  return rows.map((r) => ({
+    ...intervalOf(num(r.correct), num(r.n)),
+    conceptId: num(r.concept_id),
+    conceptKey: String(r.key),
+    name: String(r.name),
+    queryClass: r.query_class as 'novel' | 'familiar',
+    pairKey: String(r.pair_key),
+    shots: num(r.shots),
+    policy: String(r.policy),
+    n: num(r.n),
+    correct: num(r.correct),
+    accuracy: num(r.n) ? num(r.correct) / num(r.n) : null,
+    outcomes: {
+      correct: num(r.correct),
+      'other-label': num(r.other_label),
+      both: num(r.both),
+      neither: num(r.neither),
+      empty: num(r.empty),
+      error: num(r.error),
+    },
+  }));
+}
+
+/** One episode with its images (in order, with labels) and, given a submission, its result. */
+export async function episodeWithResult(db: Db, episodeId: string, submissionId?: number) {
+  const { rows } = await db.execute(sql`
+    SELECT e.*, c.name AS label, c.query_class, o.name AS other, p.key AS pair_key
+    FROM episodes e
+    JOIN concepts c ON c.id = e.concept_id
+    JOIN concepts o ON o.pair_id = c.pair_id AND o.id <> c.id
+    JOIN pairs p ON p.id = c.pair_id
+    WHERE e.id = ${episodeId}`);
+  const e = rows[0];
+  if (!e) return null;
+  let result = null;
+  if (submissionId !== undefined) {
+    const found = await db.execute(
+      sql`SELECT * FROM results WHERE submission_id = ${submissionId} AND episode_id = ${episodeId}`,
+    );
+    const r = found.rows[0];
+    if (r) {
+      result = {
+        rawAnswer: (r.raw_answer as string | null) ?? null,
+        errorClass: (r.error_class as string | null) ?? null,
+        official: { outcome: String(r.official_outcome), rule: String(r.official_rule) },
+        strict: { outcome: String(r.strict_outcome), rule: String(r.strict_rule) },
+        latencyMs: r.latency_ms === null ? null : num(r.latency_ms),
+      };
+    }
+  }
+  return {
+    id: String(e.id),
+    shots: num(e.shots),
+    draw: num(e.draw),
+    policy: String(e.policy),
+    pairKey: String(e.pair_key),
+    query: {
+      imageId: String(e.query_image),
+      label: String(e.label),
+      other: String(e.other),
+      queryClass: String(e.query_class),
+    },
+    support: e.support as { imageId: string; label: string }[],
+    promptText: String(e.prompt_text),
+    demoHash: String(e.demo_hash),
+    result,
+  };
+}
+
+/**
+ * The paired comparison of two submissions on the episodes both answered: per shot × policy, the
+ * accuracy difference with a concept-clustered bootstrap interval and McNemar's exact p-value, and
+ * the episodes where they disagree.
+ */
+export async function compareSubmissions(db: Db, a: number, b: number, scorer: ScorerName) {
+  const o = sql.raw(scorer === 'official' ? 'official_outcome' : 'strict_outcome');
+  const { rows } = await db.execute(sql`
+    SELECT ra.episode_id, ra.shots, ra.policy, ra.concept_id, ra.${o} = 'correct' AS a_correct, rb.${o} = 'correct' AS b_correct
+    FROM results ra JOIN results rb ON rb.submission_id = ${b} AND rb.episode_id = ra.episode_id
+    WHERE ra.submission_id = ${a}`);
+  const groups = new Map<
+    string,
+    {
+      shots: number;
+      policy: string;
+      a: { episodeId: string; conceptId: string; correct: boolean }[];
+      b: { episodeId: string; conceptId: string; correct: boolean }[];
+    }
+  >();
+  const disagreements: { episodeId: string; shots: number; policy: string; aCorrect: boolean }[] =
+    [];
+  for (const r of rows) {
+    const key = `${r.shots}|${r.policy}`;
+    const g = groups.get(key) ?? { shots: num(r.shots), policy: String(r.policy), a: [], b: [] };
+    const episodeId = String(r.episode_id);
+    const conceptId = String(r.concept_id);
+    g.a.push({ episodeId, conceptId, correct: Boolean(r.a_correct) });
+    g.b.push({ episodeId, conceptId, correct: Boolean(r.b_correct) });
+    groups.set(key, g);
+    if (Boolean(r.a_correct) !== Boolean(r.b_correct))
+      disagreements.push({
+        episodeId,
+        shots: num(r.shots),
+        policy: String(r.policy),
+        aCorrect: Boolean(r.a_correct),
+      });
+  }
+  const perShot = [...groups.values()]
+    .sort((x, y) => x.shots - y.shots || (x.policy < y.policy ? -1 : 1))
+    .map((g) => ({
+      shots: g.shots,
+      policy: g.policy,
+      ...pairedComparison(g.a, g.b, { seed: `${a}|${b}|${g.shots}|${g.policy}` }),
+    }));
+  return { perShot, disagreements };
+}
+
+/** Queue status of a submission: state, position among waiting submissions, progress, rate, ETA, last error. */
+export async function queueStatus(db: Db, submissionId: number) {
+  const { rows } = await db.execute(sql`
+    SELECT s.status, s.total_episodes, s.started_at, s.last_error, s.created_at,
+           (SELECT coalesce(sum(progress_done), 0) FROM jobs WHERE submission_id = s.id) AS done,
+           (SELECT count(*) FROM results WHERE submission_id = s.id AND error_class IS NOT NULL) AS errors,
+           (SELECT last_error FROM jobs WHERE submission_id = s.id AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1) AS job_error,
+           (SELECT count(*) FROM submissions w WHERE w.status IN ('queued', 'running') AND w.id < s.id) AS ahead
+    FROM submissions s WHERE s.id = ${submissionId}`);
+  const r = rows[0];
+  if (!r) return null;
+  const done = Math.min(num(r.done), num(r.total_episodes));
+  const started = r.started_at ? new Date(r.started_at as string).getTime() : null;
+  const elapsedS = started ? (Date.now() - started) / 1000 : 0;
+  const rate = started && elapsedS > 0 ? done / elapsedS : null;
+  const remaining = num(r.total_episodes) - done;
+  return {
+    status: String(r.status),
+    position: r.status === 'queued' ? num(r.ahead) + 1 : null,
+    done,
+    total: num(r.total_episodes),
+    errors: num(r.errors),
+    episodesPerSecond: rate,
+    etaSeconds: rate && rate > 0 ? remaining / rate : null,
+    lastError: ((r.last_error ?? r.job_error) as string | null) ?? null,
+  };
+}

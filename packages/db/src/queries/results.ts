@@ -1,0 +1,174 @@
+import { type Episode, SCORERS, type ScorerName, type Verdict } from '@linkboard/core';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../client';
+import { holdLease, type Lease } from './queue';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface ResultInput {
+  episode: Episode;
+  /** The query concept's row id (see conceptIdsByKey). */
+  conceptId: number;
+  rawAnswer: string | null;
+  errorClass?: string | null;
+  verdicts: Record<ScorerName, Verdict>;
+  latencyMs?: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  attempts?: number;
+}
+
+/**
+ * Writes a batch of results for the job the lease holds, in one transaction: the episodes they
+ * answer (shared by every submission, written once) and the results, idempotent on (submission,
+ * episode), so a retried batch never duplicates. Rows go in as arrays through unnest: one
+ * statement per table however large the batch.
+ */
+export async function writeResults(
+  db: Db,
+  lease: Lease,
+  batch: readonly ResultInput[],
+  benchmarkVersionId: number,
+): Promise<number> {
+  if (batch.length === 0) return 0;
+  return db.transaction(async (tx) => {
+    await holdLease(tx, lease);
+    await insertEpisodes(tx, batch, benchmarkVersionId);
+    const inserted = await insertResults(tx, lease.submissionId, batch);
+    await tx.execute(
+      sql`UPDATE jobs SET progress_done = progress_done + ${inserted} WHERE id = ${lease.jobId}`,
+    );
+    return inserted;
+  });
+}
+
+// One bound parameter holding the whole array (drizzle would otherwise spread it into a list).
+const pgArray = (values: readonly unknown[]) => sql.param(values);
+
+export async function insertEpisodes(
+  tx: Tx | Db,
+  batch: readonly ResultInput[],
+  benchmarkVersionId: number,
+) {
+  const list = batch.map((r) => r.episode);
+  await tx.execute(sql`
+    INSERT INTO episodes (id, benchmark_version_id, query_image, concept_id, shots, draw, policy, support, prompt_text, demo_hash)
+    SELECT u.id, ${benchmarkVersionId}, u.query_image, u.concept_id, u.shots, u.draw, u.policy::policy, u.support::jsonb, u.prompt_text, u.demo_hash
+    FROM unnest(${pgArray(list.map((e) => e.id))}::text[], ${pgArray(list.map((e) => e.query.imageId))}::text[],
+                ${pgArray(batch.map((r) => r.conceptId))}::int[], ${pgArray(list.map((e) => e.shots))}::smallint[],
+                ${pgArray(list.map((e) => e.draw))}::smallint[], ${pgArray(list.map((e) => e.policy))}::text[],
+                ${pgArray(list.map((e) => JSON.stringify(e.support.map((s) => ({ imageId: s.imageId, label: s.label })))))}::text[],
+                ${pgArray(list.map((e) => e.prompt.text))}::text[], ${pgArray(list.map((e) => e.demoHash))}::text[])
+      AS u(id, query_image, concept_id, shots, draw, policy, support, prompt_text, demo_hash)
+    ON CONFLICT (id) DO NOTHING`);
+}
+
+export async function insertResults(
+  tx: Tx | Db,
+  submissionId: number,
+  batch: readonly ResultInput[],
+): Promise<number> {
+  const result = await tx.execute(sql`
+    INSERT INTO results (submission_id, episode_id, shots, policy, concept_id, query_class, raw_answer, error_class,
+                         official_outcome, official_rule, strict_outcome, strict_rule, latency_ms, prompt_tokens, completion_tokens, attempts)
+    SELECT ${submissionId}, u.episode_id, u.shots, u.policy::policy, u.concept_id, u.query_class::query_class, u.raw_answer, u.error_class,
+           u.official_outcome::outcome, u.official_rule, u.strict_outcome::outcome, u.strict_rule, u.latency_ms, u.prompt_tokens, u.completion_tokens, u.attempts
+    FROM unnest(${pgArray(batch.map((r) => r.episode.id))}::text[], ${pgArray(batch.map((r) => r.episode.shots))}::smallint[],
+                ${pgArray(batch.map((r) => r.episode.policy))}::text[], ${pgArray(batch.map((r) => r.conceptId))}::int[],
+                ${pgArray(batch.map((r) => r.episode.query.queryClass))}::text[], ${pgArray(batch.map((r) => r.rawAnswer))}::text[],
+                ${pgArray(batch.map((r) => r.errorClass ?? null))}::text[],
+                ${pgArray(batch.map((r) => r.verdicts.official.outcome))}::text[], ${pgArray(batch.map((r) => r.verdicts.official.rule))}::text[],
+                ${pgArray(batch.map((r) => r.verdicts.strict.outcome))}::text[], ${pgArray(batch.map((r) => r.verdicts.strict.rule))}::text[],
+                ${pgArray(batch.map((r) => (r.latencyMs === undefined ? null : Math.round(r.latencyMs))))}::int[],
+                ${pgArray(batch.map((r) => r.promptTokens ?? null))}::int[], ${pgArray(batch.map((r) => r.completionTokens ?? null))}::int[],
+                ${pgArray(batch.map((r) => r.attempts ?? 1))}::smallint[])
+      AS u(episode_id, shots, policy, concept_id, query_class, raw_answer, error_class, official_outcome, official_rule,
+           strict_outcome, strict_rule, latency_ms, prompt_tokens, completion_tokens, attempts)
+    ON CONFLICT (submission_id, episode_id) DO NOTHING`);
+  return result.rowCount ?? 0;
+}
+
+/** Which of these episodes already have a result: what a resumed job skips. */
+export async function answeredEpisodes(
+  db: Db,
+  submissionId: number,
+  episodeIds: readonly string[],
+): Promise<Set<string>> {
+  if (episodeIds.length === 0) return new Set();
+  const rows = await db.execute(
+    sql`SELECT episode_id FROM results WHERE submission_id = ${submissionId} AND episode_id = ANY(${pgArray(episodeIds)}::text[])`,
+  );
+  return new Set(rows.rows.map((r) => String(r.episode_id)));
+}
+
+const OUTCOME_COLUMN: Record<ScorerName, string> = {
+  official: 'official_outcome',
+  strict: 'strict_outcome',
+};
+
+/**
+ * Recomputes a submission's aggregate rows for the given scorers from its results: per shot ×
+ * policy (leaderboards, curves) and per concept × shot × policy (error analysis).
+ */
+export async function computeAggregates(
+  tx: Tx | Db,
+  submissionId: number,
+  scorers: readonly ScorerName[] = ['official', 'strict'],
+) {
+  for (const scorer of scorers) {
+    const o = sql.raw(OUTCOME_COLUMN[scorer]);
+    const counts = sql`count(*) FILTER (WHERE ${o} = 'correct'), count(*) FILTER (WHERE ${o} = 'other-label'),
+      count(*) FILTER (WHERE ${o} = 'both'), count(*) FILTER (WHERE ${o} = 'neither'),
+      count(*) FILTER (WHERE ${o} = 'empty'), count(*) FILTER (WHERE ${o} = 'error')`;
+    await tx.execute(
+      sql`DELETE FROM submission_scores WHERE submission_id = ${submissionId} AND scorer = ${scorer}`,
+    );
+    await tx.execute(
+      sql`DELETE FROM submission_concept_scores WHERE submission_id = ${submissionId} AND scorer = ${scorer}`,
+    );
+    await tx.execute(sql`
+      INSERT INTO submission_scores (submission_id, scorer, shots, policy, n, correct, other_label, "both", neither, empty, error, novel_n, novel_correct, mean_latency_ms)
+      SELECT ${submissionId}, ${scorer}::scorer, shots, policy, count(*), ${counts},
+             count(*) FILTER (WHERE query_class = 'novel'), count(*) FILTER (WHERE query_class = 'novel' AND ${o} = 'correct'), avg(latency_ms)
+      FROM results WHERE submission_id = ${submissionId} GROUP BY shots, policy`);
+    await tx.execute(sql`
+      INSERT INTO submission_concept_scores (submission_id, scorer, concept_id, shots, policy, n, correct, other_label, "both", neither, empty, error)
+      SELECT ${submissionId}, ${scorer}::scorer, concept_id, shots, policy, count(*), ${counts}
+      FROM results WHERE submission_id = ${submissionId} GROUP BY concept_id, shots, policy`);
+  }
+}
+
+/**
+ * Re-scores a submission with a scorer from its stored raw answers (no model calls): the verdict
+ * columns of every result, then the aggregates, in one transaction.
+ */
+export async function rescoreSubmission(
+  db: Db,
+  submissionId: number,
+  scorer: ScorerName,
+): Promise<number> {
+  const score = SCORERS[scorer];
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.execute(sql`
+      SELECT r.episode_id, r.raw_answer, c.name AS label, o.name AS other
+      FROM results r
+      JOIN concepts c ON c.id = r.concept_id
+      JOIN concepts o ON o.pair_id = c.pair_id AND o.id <> c.id
+      WHERE r.submission_id = ${submissionId}`);
+    const o = sql.raw(OUTCOME_COLUMN[scorer]);
+    const rule = sql.raw(scorer === 'official' ? 'official_rule' : 'strict_rule');
+    for (let i = 0; i < rows.length; i += 5000) {
+      const chunk = rows.slice(i, i + 5000).map((r) => ({
+        id: String(r.episode_id),
+        verdict: score.score(r.raw_answer as string | null, String(r.label), String(r.other)),
+      }));
+      await tx.execute(sql`
+        UPDATE results SET ${o} = u.outcome::outcome, ${rule} = u.rule
+        FROM unnest(${pgArray(chunk.map((c) => c.id))}::text[], ${pgArray(chunk.map((c) => c.verdict.outcome))}::text[], ${pgArray(chunk.map((c) => c.verdict.rule))}::text[])
+          AS u(episode_id, outcome, rule)
+        WHERE results.submission_id = ${submissionId} AND results.episode_id = u.episode_id`);
+    }
+    await computeAggregates(tx, submissionId, [scorer]);
+    return rows.length;
+  });
+}

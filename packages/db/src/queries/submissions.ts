@@ -1,0 +1,126 @@
+import { buildEpisodes, indexBenchmark, type PolicyName, type ScorerName } from '@linkboard/core';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../client';
+import { jobs, submissions } from '../schema';
+import { getBenchmarkVersion } from './benchmarks';
+
+export const JOBS_CHANNEL = 'linkboard_jobs';
+
+export interface NewSubmission {
+  modelId: number;
+  benchmarkVersionId: number;
+  adapter: 'openai' | 'serve' | 'predictions' | 'builtin';
+  /** No secrets here: pass the encrypted key as `secret`. */
+  adapterConfig?: Record<string, unknown>;
+  secret?: string | null;
+  shots: number[];
+  policies: PolicyName[];
+  draws?: number;
+  scorer?: ScorerName;
+  visibility?: 'public' | 'private';
+  ownerId?: string;
+  provenance?: Record<string, unknown>;
+  /** Episodes per job (shard). */
+  shardSize?: number;
+  maxAttempts?: number;
+}
+
+/**
+ * Creates a submission and its jobs (shards of its episodes, in their deterministic order) in one
+ * transaction, and wakes the runners. The episodes are built once here to check that the benchmark
+ * can supply every shot count: a submission that cannot run is refused, not queued.
+ */
+export async function createSubmission(
+  db: Db,
+  input: NewSubmission,
+): Promise<{ submissionId: number; jobs: number; episodes: number }> {
+  const version = await getBenchmarkVersion(db, input.benchmarkVersionId);
+  if (!version) throw new Error(`benchmark version ${input.benchmarkVersionId} does not exist`);
+  const draws = input.draws ?? 1;
+  let total = 0;
+  for (const _ of buildEpisodes(indexBenchmark(version.manifest), {
+    shots: input.shots,
+    policies: input.policies,
+    draws,
+  }))
+    total++;
+  const shardSize = input.shardSize ?? 200;
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(submissions)
+      .values({
+        modelId: input.modelId,
+        benchmarkVersionId: input.benchmarkVersionId,
+        adapter: input.adapter,
+        adapterConfig: input.adapterConfig ?? {},
+        secret: input.secret ?? null,
+        shots: input.shots,
+        policies: input.policies,
+        draws,
+        scorer: input.scorer ?? 'official',
+        visibility: input.visibility ?? 'public',
+        ownerId: input.ownerId,
+        totalEpisodes: total,
+        provenance: input.provenance ?? {},
+      })
+      .returning({ id: submissions.id });
+    const submissionId = (row as { id: number }).id;
+    const shards = [];
+    for (let first = 0; first < total; first += shardSize) {
+      shards.push({
+        submissionId,
+        firstEpisode: first,
+        episodeCount: Math.min(shardSize, total - first),
+        maxAttempts: input.maxAttempts ?? 5,
+      });
+    }
+    for (let i = 0; i < shards.length; i += 1000)
+      await tx.insert(jobs).values(shards.slice(i, i + 1000));
+    await tx.execute(sql`SELECT pg_notify(${JOBS_CHANNEL}, ${String(submissionId)})`);
+    return { submissionId, jobs: shards.length, episodes: total };
+  });
+}
+
+/** A submission as the site may show it: everything but the encrypted secret. */
+export async function getSubmission(db: Db, id: number) {
+  const row = await db.query.submissions.findFirst({
+    where: eq(submissions.id, id),
+    columns: { secret: false },
+  });
+  return row ?? null;
+}
+
+/** The encrypted API key, for the runner that will call the endpoint; never for the site. */
+export async function getSubmissionSecret(db: Db, id: number): Promise<string | null> {
+  const row = await db.query.submissions.findFirst({
+    where: eq(submissions.id, id),
+    columns: { secret: true },
+  });
+  return row?.secret ?? null;
+}
+
+/**
+ * Cancels a submission: its waiting and running jobs become `cancelled`, so no runner claims them
+ * and a runner holding one loses its lease at its next heartbeat.
+ */
+export async function cancelSubmission(db: Db, id: number): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const updated = await tx
+      .update(submissions)
+      .set({ status: 'cancelled', finishedAt: new Date() })
+      .where(and(eq(submissions.id, id), inArray(submissions.status, ['queued', 'running'])))
+      .returning({ id: submissions.id });
+    if (updated.length === 0) return false;
+    await tx
+      .update(jobs)
+      .set({
+        status: 'cancelled',
+        leaseToken: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        finishedAt: new Date(),
+      })
+      .where(and(eq(jobs.submissionId, id), inArray(jobs.status, ['queued', 'running'])));
+    return true;
+  });
+}

@@ -1,0 +1,320 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  real,
+  serial,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The system of record and the queue. Names follow DESIGN §3. Results are the one big table
+ * (millions of rows): its columns are narrow (enums, smallints) and the leaderboard never reads it,
+ * only the aggregate tables written when a submission completes.
+ */
+
+export const roleEnum = pgEnum('user_role', ['submitter', 'admin']);
+export const policyEnum = pgEnum('policy', ['lcl', 'icl', 'zero-shot']);
+export const scorerEnum = pgEnum('scorer', ['official', 'strict']);
+export const outcomeEnum = pgEnum('outcome', [
+  'correct',
+  'other-label',
+  'both',
+  'neither',
+  'empty',
+  'error',
+]);
+export const queryClassEnum = pgEnum('query_class', ['novel', 'familiar']);
+export const imageRoleEnum = pgEnum('image_role', ['support', 'query']);
+export const visibilityEnum = pgEnum('visibility', ['public', 'private', 'hidden']);
+export const submissionStatusEnum = pgEnum('submission_status', [
+  'queued',
+  'running',
+  'done',
+  'failed',
+  'cancelled',
+]);
+export const jobStatusEnum = pgEnum('job_status', [
+  'queued',
+  'running',
+  'done',
+  'failed',
+  'cancelled',
+]);
+export const adapterEnum = pgEnum('adapter', ['openai', 'serve', 'predictions', 'builtin']);
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  email: text('email').notNull().unique(),
+  name: text('name').notNull(),
+  role: roleEnum('role').notNull().default('submitter'),
+  createdAt: createdAt(),
+});
+
+export const apiTokens = pgTable('api_tokens', {
+  id: serial('id').primaryKey(),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  /** SHA-256 of the token: the token itself is shown once and never stored. */
+  tokenHash: text('token_hash').notNull().unique(),
+  createdAt: createdAt(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});
+
+export const benchmarks = pgTable('benchmarks', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  createdAt: createdAt(),
+});
+
+export const benchmarkVersions = pgTable(
+  'benchmark_versions',
+  {
+    id: serial('id').primaryKey(),
+    benchmarkId: integer('benchmark_id')
+      .notNull()
+      .references(() => benchmarks.id),
+    version: text('version').notNull(),
+    /** Immutable: a version is its manifest, identified by the manifest's hash. */
+    manifestHash: text('manifest_hash').notNull().unique(),
+    manifest: jsonb('manifest').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('benchmark_versions_name_version').on(t.benchmarkId, t.version)],
+);
+
+export const pairs = pgTable(
+  'pairs',
+  {
+    id: serial('id').primaryKey(),
+    benchmarkVersionId: integer('benchmark_version_id')
+      .notNull()
+      .references(() => benchmarkVersions.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+  },
+  (t) => [uniqueIndex('pairs_version_key').on(t.benchmarkVersionId, t.key)],
+);
+
+export const concepts = pgTable(
+  'concepts',
+  {
+    id: serial('id').primaryKey(),
+    benchmarkVersionId: integer('benchmark_version_id')
+      .notNull()
+      .references(() => benchmarkVersions.id, { onDelete: 'cascade' }),
+    pairId: integer('pair_id')
+      .notNull()
+      .references(() => pairs.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    queryClass: queryClassEnum('query_class').notNull(),
+  },
+  (t) => [uniqueIndex('concepts_version_key').on(t.benchmarkVersionId, t.key)],
+);
+
+export const images = pgTable(
+  'images',
+  {
+    benchmarkVersionId: integer('benchmark_version_id')
+      .notNull()
+      .references(() => benchmarkVersions.id, { onDelete: 'cascade' }),
+    sha256: text('sha256').notNull(),
+    conceptId: integer('concept_id')
+      .notNull()
+      .references(() => concepts.id, { onDelete: 'cascade' }),
+    role: imageRoleEnum('role').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    mediaType: text('media_type').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.benchmarkVersionId, t.sha256] }),
+    index('images_concept').on(t.conceptId),
+  ],
+);
+
+export const models = pgTable('models', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  organisation: text('organisation'),
+  url: text('url'),
+  ownerId: uuid('owner_id').references(() => users.id),
+  createdAt: createdAt(),
+});
+
+export const submissions = pgTable(
+  'submissions',
+  {
+    id: serial('id').primaryKey(),
+    modelId: integer('model_id')
+      .notNull()
+      .references(() => models.id),
+    benchmarkVersionId: integer('benchmark_version_id')
+      .notNull()
+      .references(() => benchmarkVersions.id),
+    ownerId: uuid('owner_id').references(() => users.id),
+    adapter: adapterEnum('adapter').notNull(),
+    /** How to reach the model, without secrets (those are in `secret`, encrypted). */
+    adapterConfig: jsonb('adapter_config').notNull().default({}),
+    /** AES-256-GCM ciphertext of the endpoint's API key; never returned by a site query. */
+    secret: text('secret'),
+    shots: smallint('shots').array().notNull(),
+    policies: policyEnum('policies').array().notNull(),
+    draws: smallint('draws').notNull().default(1),
+    /** The scorer the submission is ranked by; results keep both. */
+    scorer: scorerEnum('scorer').notNull().default('official'),
+    visibility: visibilityEnum('visibility').notNull().default('public'),
+    status: submissionStatusEnum('status').notNull().default('queued'),
+    totalEpisodes: integer('total_episodes').notNull(),
+    provenance: jsonb('provenance').notNull().default({}),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('submissions_version').on(t.benchmarkVersionId, t.status)],
+);
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    submissionId: integer('submission_id')
+      .notNull()
+      .references(() => submissions.id, { onDelete: 'cascade' }),
+    /** The job's episodes: a slice of the submission's episodes in their deterministic order. */
+    firstEpisode: integer('first_episode').notNull(),
+    episodeCount: integer('episode_count').notNull(),
+    status: jobStatusEnum('status').notNull().default('queued'),
+    priority: integer('priority').notNull().default(0),
+    attempts: smallint('attempts').notNull().default(0),
+    maxAttempts: smallint('max_attempts').notNull().default(5),
+    runAfter: timestamp('run_after', { withTimezone: true }).notNull().defaultNow(),
+    leaseOwner: text('lease_owner'),
+    /** New on every claim: only its holder can heartbeat, write, complete or fail the job. */
+    leaseToken: uuid('lease_token'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    heartbeatAt: timestamp('heartbeat_at', { withTimezone: true }),
+    progressDone: integer('progress_done').notNull().default(0),
+    lastError: text('last_error'),
+    errorClass: text('error_class'),
+    /** GPU and other run facts the runner records. */
+    runInfo: jsonb('run_info'),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('jobs_claimable').on(t.priority, t.id).where(sql`${t.status} IN ('queued', 'running')`),
+    index('jobs_submission').on(t.submissionId),
+  ],
+);
+
+export const episodes = pgTable(
+  'episodes',
+  {
+    id: text('id').primaryKey(),
+    benchmarkVersionId: integer('benchmark_version_id')
+      .notNull()
+      .references(() => benchmarkVersions.id, { onDelete: 'cascade' }),
+    queryImage: text('query_image').notNull(),
+    conceptId: integer('concept_id')
+      .notNull()
+      .references(() => concepts.id, { onDelete: 'cascade' }),
+    shots: smallint('shots').notNull(),
+    draw: smallint('draw').notNull(),
+    policy: policyEnum('policy').notNull(),
+    /** Ordered support: [{ imageId, label }]. */
+    support: jsonb('support').notNull(),
+    promptText: text('prompt_text').notNull(),
+    demoHash: text('demo_hash').notNull(),
+  },
+  (t) => [index('episodes_concept').on(t.conceptId)],
+);
+
+export const results = pgTable(
+  'results',
+  {
+    submissionId: integer('submission_id')
+      .notNull()
+      .references(() => submissions.id, { onDelete: 'cascade' }),
+    episodeId: text('episode_id').notNull(),
+    shots: smallint('shots').notNull(),
+    policy: policyEnum('policy').notNull(),
+    conceptId: integer('concept_id').notNull(),
+    queryClass: queryClassEnum('query_class').notNull(),
+    /** Null when the model gave no answer (then `error_class` says why). */
+    rawAnswer: text('raw_answer'),
+    errorClass: text('error_class'),
+    officialOutcome: outcomeEnum('official_outcome').notNull(),
+    officialRule: text('official_rule').notNull(),
+    strictOutcome: outcomeEnum('strict_outcome').notNull(),
+    strictRule: text('strict_rule').notNull(),
+    latencyMs: integer('latency_ms'),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    attempts: smallint('attempts').notNull().default(1),
+  },
+  // The episode id encodes the draw: (submission, episode) is (submission, episode, draw).
+  (t) => [primaryKey({ columns: [t.submissionId, t.episodeId] })],
+);
+
+const outcomeCounts = {
+  correct: integer('correct').notNull(),
+  otherLabel: integer('other_label').notNull(),
+  both: integer('both').notNull(),
+  neither: integer('neither').notNull(),
+  empty: integer('empty').notNull(),
+  error: integer('error').notNull(),
+};
+
+/** Per submission × scorer × shots × policy: what leaderboards and curves read. */
+export const submissionScores = pgTable(
+  'submission_scores',
+  {
+    submissionId: integer('submission_id')
+      .notNull()
+      .references(() => submissions.id, { onDelete: 'cascade' }),
+    scorer: scorerEnum('scorer').notNull(),
+    shots: smallint('shots').notNull(),
+    policy: policyEnum('policy').notNull(),
+    n: integer('n').notNull(),
+    ...outcomeCounts,
+    novelN: integer('novel_n').notNull(),
+    novelCorrect: integer('novel_correct').notNull(),
+    meanLatencyMs: real('mean_latency_ms'),
+  },
+  (t) => [primaryKey({ columns: [t.submissionId, t.scorer, t.shots, t.policy] })],
+);
+
+/** Per submission × scorer × concept × shots × policy: the per-concept error analysis. */
+export const submissionConceptScores = pgTable(
+  'submission_concept_scores',
+  {
+    submissionId: integer('submission_id')
+      .notNull()
+      .references(() => submissions.id, { onDelete: 'cascade' }),
+    scorer: scorerEnum('scorer').notNull(),
+    conceptId: integer('concept_id').notNull(),
+    shots: smallint('shots').notNull(),
+    policy: policyEnum('policy').notNull(),
+    n: integer('n').notNull(),
+    ...outcomeCounts,
+  },
+  (t) => [primaryKey({ columns: [t.submissionId, t.scorer, t.conceptId, t.shots, t.policy] })],
+);

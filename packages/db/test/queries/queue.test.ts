@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import {
+  cancelSubmission,
+  claimJob,
+  completeJob,
+  failJob,
+  heartbeat,
+  JobWaiter,
+  LeaseLostError,
+  reapExpiredJobs,
+  releaseJob,
+  retryDelayMs,
+} from '../../src';
+import { fixtureManifest, seedSubmission } from '../fixtures';
+import { freshDatabase } from '../helpers';
+
+const jobRow = async (pool: import('pg').Pool, id: number) =>
+  (await pool.query('SELECT * FROM jobs WHERE id = $1', [id])).rows[0];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('the job queue', () => {
+  it('lets 4 workers drain 1,000 jobs in parallel, each job done exactly once', async () => {
+    const { db, pool } = await freshDatabase();
+    // 5 pairs × 2 concepts × 10 queries × 2 shot counts × 5 draws = 1,000 episodes, one job each.
+    const manifest = fixtureManifest({ pairs: 5, support: 4, queries: 10 });
+    const { submissionId, jobs } = await seedSubmission(db, {
+      manifest,
+      shots: [2, 4],
+      draws: 5,
+      shardSize: 1,
+    });
+    expect(jobs).toBe(1000);
+    const runs = new Map<number, number>();
+    const workers = await Promise.all(Array.from({ length: 4 }, () => freshConnection(pool)));
+    await Promise.all(
+      workers.map(async (worker, w) => {
+        for (;;) {
+          const lease = await claimJob(worker.db, { worker: `w${w}`, leaseMs: 30_000 });
+          if (!lease) break;
+          runs.set(lease.jobId, (runs.get(lease.jobId) ?? 0) + 1);
+          await completeJob(worker.db, lease);
+        }
+      }),
+    );
+    await Promise.all(workers.map((w) => w.close()));
+    expect(runs.size).toBe(1000);
+    expect([...runs.values()].every((n) => n === 1)).toBe(true);
+    const { rows } = await pool.query(
+      'SELECT status, count(*)::int AS n FROM jobs GROUP BY status',
+    );
+    expect(rows).toEqual([{ status: 'done', n: 1000 }]);
+    expect(
+      (await pool.query('SELECT status FROM submissions WHERE id = $1', [submissionId])).rows[0]
+        .status,
+    ).toBe('done');
+  });
+
+  it('hands the job of a worker that stops heart-beating to another, and locks the first out', async () => {
+    const { db, pool } = await freshDatabase();
+    await seedSubmission(db);
+    const first = await claimJob(db, { worker: 'a', leaseMs: 200 });
+    expect(first).not.toBeNull();
+    expect(await claimJob(db, { worker: 'b', leaseMs: 200 })).toBeNull();
+    await heartbeat(db, first!, { leaseMs: 200 });
+    await sleep(300);
+    const second = await claimJob(db, { worker: 'b', leaseMs: 30_000 });
+    expect(second?.jobId).toBe(first!.jobId);
+    expect(second?.attempts).toBe(2);
+    await expect(heartbeat(db, first!, { leaseMs: 200 })).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(completeJob(db, first!)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(
+      failJob(db, first!, { error: 'x', errorClass: 'x', retryable: true }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    await completeJob(db, second!);
+    expect((await jobRow(pool, second!.jobId)).lease_owner).toBe('b');
+  });
+
+  it('never runs a cancelled job, and a running one loses its lease', async () => {
+    const { db } = await freshDatabase();
+    const { submissionId } = await seedSubmission(db, { shardSize: 4 });
+    const running = await claimJob(db, { worker: 'a', leaseMs: 30_000 });
+    expect(await cancelSubmission(db, submissionId)).toBe(true);
+    expect(await claimJob(db, { worker: 'a', leaseMs: 30_000 })).toBeNull();
+    await expect(heartbeat(db, running!, { leaseMs: 1000 })).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await cancelSubmission(db, submissionId)).toBe(false);
+  });
+
+  it('retries a failed attempt after a backoff, then fails the job and its submission for good', async () => {
+    const { db, pool } = await freshDatabase();
+    const { submissionId } = await seedSubmission(db, { maxAttempts: 2 });
+    const a = await claimJob(db, { worker: 'a', leaseMs: 30_000 });
+    expect(
+      await failJob(db, a!, {
+        error: 'HTTP 503',
+        errorClass: 'server-error',
+        retryable: true,
+        delayMs: 150,
+      }),
+    ).toEqual({ willRetry: true });
+    expect(await claimJob(db, { worker: 'a', leaseMs: 30_000 })).toBeNull();
+    await sleep(200);
+    const b = await claimJob(db, { worker: 'a', leaseMs: 30_000 });
+    expect(b?.attempts).toBe(2);
+    expect(
+      await failJob(db, b!, { error: 'HTTP 503', errorClass: 'server-error', retryable: true }),
+    ).toEqual({ willRetry: false });
+    const sub = (
+      await pool.query('SELECT status, last_error FROM submissions WHERE id = $1', [submissionId])
+    ).rows[0];
+    expect(sub).toEqual({ status: 'failed', last_error: 'server-error: HTTP 503' });
+  });
+
+  it('fails at once on an error not worth retrying', async () => {
+    const { db } = await freshDatabase();
+    await seedSubmission(db);
+    const lease = await claimJob(db, { worker: 'a', leaseMs: 30_000 });
+    expect(
+      await failJob(db, lease!, {
+        error: 'HTTP 401: bad key',
+        errorClass: 'client-error',
+        retryable: false,
+      }),
+    ).toEqual({ willRetry: false });
+  });
+
+  it('takes a released job back without counting the attempt', async () => {
+    const { db } = await freshDatabase();
+    await seedSubmission(db);
+    const lease = await claimJob(db, { worker: 'a', leaseMs: 30_000 });
+    await releaseJob(db, lease!);
+    const again = await claimJob(db, { worker: 'b', leaseMs: 30_000 });
+    expect(again).toMatchObject({ jobId: lease!.jobId, attempts: 1 });
+  });
+
+  it('fails a job whose lease expired on its last attempt', async () => {
+    const { db, pool } = await freshDatabase();
+    const { submissionId } = await seedSubmission(db, { maxAttempts: 1 });
+    await claimJob(db, { worker: 'a', leaseMs: 50 });
+    await sleep(100);
+    expect(await claimJob(db, { worker: 'b', leaseMs: 50 })).toBeNull();
+    expect(await reapExpiredJobs(db)).toBe(1);
+    expect(
+      (await pool.query('SELECT status FROM submissions WHERE id = $1', [submissionId])).rows[0]
+        .status,
+    ).toBe('failed');
+  });
+
+  it('wakes a waiting runner when work arrives (LISTEN/NOTIFY), without polling', async () => {
+    const { db, pool } = await freshDatabase();
+    const waiter = new JobWaiter(pool);
+    await waiter.wait(1); // subscribes
+    const started = Date.now();
+    const woke = waiter.wait(10_000);
+    setTimeout(() => void seedSubmission(db), 100);
+    await woke;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await waiter.close();
+  });
+
+  it('spreads retry delays: capped, exponential, jittered', () => {
+    expect(retryDelayMs(1, 1000, 60_000, () => 0)).toBe(500);
+    expect(retryDelayMs(3, 1000, 60_000, () => 1)).toBe(4000);
+    expect(retryDelayMs(20, 1000, 60_000, () => 1)).toBe(60_000);
+  });
+});
+
+async function freshConnection(pool: import('pg').Pool) {
+  const { connect } = await import('../../src');
+  const url = `postgres://${pool.options.user}:${encodeURIComponent(String(pool.options.password))}@${pool.options.host}:${pool.options.port}/${pool.options.database}`;
+  return connect((pool.options as { connectionString?: string }).connectionString ?? url, {
+    max: 2,
+  });
+}

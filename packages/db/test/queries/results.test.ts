@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest';
+import {
+  claimJob,
+  compareSubmissions,
+  completeJob,
+  conceptBreakdown,
+  createSubmission,
+  episodeWithResult,
+  leaderboardRows,
+  queueStatus,
+  registerModel,
+  rescoreSubmission,
+  writeResults,
+} from '../../src';
+import { resultRows, seedSubmission } from '../fixtures';
+import { freshDatabase } from '../helpers';
+
+// Answers that tell the scorers apart: right, capitalised (official: wrong), the other label,
+// a label inside a longer word, nothing.
+const answerFor = (label: string, other: string, i: number) =>
+  [`there is "${label}" in the image.`, label.toUpperCase(), `a ${other}`, `${label}s`, null][
+    i % 5
+  ] ?? null;
+
+async function runSubmission(db: Parameters<typeof writeResults>[0], model: string, offset = 0) {
+  const seeded = await seedSubmission(db, { model });
+  const rows = await resultRows(
+    db,
+    seeded.manifest,
+    seeded.benchmarkVersionId,
+    { shots: [2, 4] },
+    () => null,
+  );
+  for (const [i, row] of rows.entries()) {
+    const raw = answerFor(row.episode.query.label, row.episode.query.other, i + offset);
+    const fresh = (
+      await resultRows(db, seeded.manifest, seeded.benchmarkVersionId, { shots: [2, 4] }, () => raw)
+    )[i]!;
+    rows[i] = fresh;
+  }
+  const lease = (await claimJob(db, { worker: 'w', leaseMs: 30_000 }))!;
+  expect(await writeResults(db, lease, rows.slice(0, 10), seeded.benchmarkVersionId)).toBe(10);
+  // A retried batch (overlapping the first) writes only what is new.
+  expect(await writeResults(db, lease, rows, seeded.benchmarkVersionId)).toBe(rows.length - 10);
+  expect(await completeJob(db, lease)).toEqual({ submissionDone: true });
+  return { ...seeded, rows };
+}
+
+const snapshot = async (pool: import('pg').Pool, id: number) => ({
+  results: (
+    await pool.query('SELECT * FROM results WHERE submission_id = $1 ORDER BY episode_id', [id])
+  ).rows,
+  scores: (
+    await pool.query(
+      'SELECT * FROM submission_scores WHERE submission_id = $1 ORDER BY scorer, shots, policy',
+      [id],
+    )
+  ).rows,
+  concepts: (
+    await pool.query(
+      'SELECT * FROM submission_concept_scores WHERE submission_id = $1 ORDER BY scorer, concept_id, shots, policy',
+      [id],
+    )
+  ).rows,
+});
+
+describe('results and aggregates', () => {
+  it('writes results idempotently and aggregates them when the last job completes', async () => {
+    const { db, pool } = await freshDatabase();
+    const { submissionId, rows } = await runSubmission(db, 'model-a');
+    const { rows: scores } = await pool.query(
+      'SELECT scorer, shots, n, correct, other_label, "both", neither, empty, error FROM submission_scores WHERE submission_id = $1 ORDER BY scorer, shots',
+      [submissionId],
+    );
+    const expected = (scorer: 'official' | 'strict', shots: number) => {
+      const mine = rows
+        .filter((r) => r.episode.shots === shots)
+        .map((r) => r.verdicts[scorer].outcome);
+      const count = (o: string) => mine.filter((x) => x === o).length;
+      return {
+        scorer,
+        shots,
+        n: mine.length,
+        correct: count('correct'),
+        other_label: count('other-label'),
+        both: count('both'),
+        neither: count('neither'),
+        empty: count('empty'),
+        error: count('error'),
+      };
+    };
+    expect(scores).toEqual([
+      expected('official', 2),
+      expected('official', 4),
+      expected('strict', 2),
+      expected('strict', 4),
+    ]);
+    for (const s of scores)
+      expect(s.correct + s.other_label + s.both + s.neither + s.empty + s.error).toBe(s.n);
+  });
+
+  it('re-scoring from stored raw answers gives what a fresh run with that scorer gave', async () => {
+    const { db, pool } = await freshDatabase();
+    const { submissionId } = await runSubmission(db, 'model-a');
+    const fresh = await snapshot(pool, submissionId);
+    // Spoil the strict verdicts and aggregates, then re-score: no model calls, same numbers.
+    await pool.query(
+      `UPDATE results SET strict_outcome = 'error', strict_rule = 'stale' WHERE submission_id = $1`,
+      [submissionId],
+    );
+    await pool.query(
+      `UPDATE submission_scores SET correct = 0 WHERE submission_id = $1 AND scorer = 'strict'`,
+      [submissionId],
+    );
+    await pool.query(
+      `DELETE FROM submission_concept_scores WHERE submission_id = $1 AND scorer = 'strict'`,
+      [submissionId],
+    );
+    expect(await rescoreSubmission(db, submissionId, 'strict')).toBe(fresh.results.length);
+    expect(await snapshot(pool, submissionId)).toEqual(fresh);
+  });
+
+  it('ranks finished public submissions on the leaderboard, from the aggregates', async () => {
+    const { db } = await freshDatabase();
+    const a = await runSubmission(db, 'model-a', 0);
+    const b = await runSubmission(db, 'model-b', 2);
+    expect(b.benchmarkVersionId).toBe(a.benchmarkVersionId);
+    const rows = await leaderboardRows(db, {
+      benchmarkVersionId: a.benchmarkVersionId,
+      policy: 'lcl',
+      scorer: 'official',
+    });
+    expect(rows.map((r) => r.model).sort()).toEqual(['model-a', 'model-b']);
+    for (const row of rows) {
+      expect(row.n).toBe(a.rows.length);
+      expect(Object.keys(row.perShot)).toEqual(['2', '4']);
+      expect(row.low).toBeLessThanOrEqual(row.accuracy!);
+      expect(row.tier).toBe(1);
+    }
+    // Queued or private submissions do not show.
+    const modelId = await registerModel(db, { name: 'model-c' });
+    await createSubmission(db, {
+      modelId,
+      benchmarkVersionId: a.benchmarkVersionId,
+      adapter: 'builtin',
+      shots: [2],
+      policies: ['lcl'],
+    });
+    expect(
+      await leaderboardRows(db, {
+        benchmarkVersionId: a.benchmarkVersionId,
+        policy: 'lcl',
+        scorer: 'official',
+      }),
+    ).toHaveLength(2);
+  });
+
+  it('breaks a submission down per concept, with outcome counts', async () => {
+    const { db } = await freshDatabase();
+    const { submissionId, rows } = await runSubmission(db, 'model-a');
+    const breakdown = await conceptBreakdown(db, submissionId, 'official');
+    expect(breakdown.reduce((s, r) => s + r.n, 0)).toBe(rows.length);
+    const first = breakdown[0]!;
+    expect(
+      first.correct +
+        Object.values(first.outcomes).reduce((a, b) => a + b, 0) -
+        first.outcomes.correct,
+    ).toBe(first.n);
+  });
+
+  it('shows one episode with its support in order and the submission’s raw answer', async () => {
+    const { db } = await freshDatabase();
+    const { submissionId, rows } = await runSubmission(db, 'model-a');
+    const row = rows[2]!;
+    const episode = await episodeWithResult(db, row.episode.id, submissionId);
+    expect(episode?.support).toEqual(
+      row.episode.support.map((s) => ({ imageId: s.imageId, label: s.label })),
+    );
+    expect(episode?.query).toMatchObject({
+      label: row.episode.query.label,
+      other: row.episode.query.other,
+    });
+    expect(episode?.result).toMatchObject({
+      rawAnswer: row.rawAnswer,
+      official: { outcome: row.verdicts.official.outcome, rule: row.verdicts.official.rule },
+    });
+    expect(await episodeWithResult(db, 'nope')).toBeNull();
+  });
+
+  it('compares two submissions on their shared episodes', async () => {
+    const { db } = await freshDatabase();
+    const a = await runSubmission(db, 'model-a', 0);
+    const b = await runSubmission(db, 'model-b', 1);
+    const comparison = await compareSubmissions(db, a.submissionId, b.submissionId, 'official');
+    expect(comparison.perShot.map((r) => [r.shots, r.n])).toEqual([
+      [2, a.rows.length / 2],
+      [4, a.rows.length / 2],
+    ]);
+    const disagree = a.rows.filter(
+      (r, i) => r.verdicts.official.correct !== b.rows[i]!.verdicts.official.correct,
+    ).length;
+    expect(comparison.disagreements).toHaveLength(disagree);
+    expect(comparison.perShot[0]!.mcnemar.pValue).toBeGreaterThan(0);
+  });
+
+  it('reports queue status: position while queued, progress and ETA while running', async () => {
+    const { db } = await freshDatabase();
+    const first = await seedSubmission(db, { model: 'one' });
+    const second = await seedSubmission(db, { model: 'two' });
+    expect(await queueStatus(db, second.submissionId)).toMatchObject({
+      status: 'queued',
+      position: 2,
+      done: 0,
+    });
+    const lease = (await claimJob(db, { worker: 'w', leaseMs: 30_000 }))!;
+    expect(lease.submissionId).toBe(first.submissionId);
+    const rows = await resultRows(
+      db,
+      first.manifest,
+      first.benchmarkVersionId,
+      { shots: [2, 4] },
+      () => 'x',
+    );
+    await writeResults(db, lease, rows.slice(0, 5), first.benchmarkVersionId);
+    const status = await queueStatus(db, first.submissionId);
+    expect(status).toMatchObject({
+      status: 'running',
+      position: null,
+      done: 5,
+      total: rows.length,
+    });
+    expect(await queueStatus(db, 999)).toBeNull();
+  });
+});
