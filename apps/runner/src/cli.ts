@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCalibrate } from './commands/calibrate';
 import { registerDataset } from './commands/dataset';
+import { registerDb } from './commands/db';
 import { registerEpisodes } from './commands/episodes';
 import { registerEval } from './commands/eval';
 import { registerReferenceServer } from './commands/reference-server';
@@ -26,6 +27,7 @@ export function buildProgram(io: Io, env: Env = loadEnv()): Command {
   registerEval(program, io, env);
   registerReferenceServer(program, io, env);
   registerCalibrate(program, io, env);
+  registerDb(program, io, env);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -5,6 +5,12 @@ import { z } from 'zod';
 const EnvSchema = z.object({
   /** Where the embedded defaults keep their data (benchmarks, images, database). */
   LINKBOARD_DATA_DIR: z.string().min(1).default('.data'),
+  /** A PostgreSQL ≥ 15 to use instead of the embedded one. */
+  DATABASE_URL: z.string().url().optional(),
+  /** Base64 of 32 bytes: the key that encrypts endpoint API keys (embedded default: .data/secret.key). */
+  LINKBOARD_SECRET_KEY: z.string().optional(),
+  /** Port of the embedded PostgreSQL. */
+  LINKBOARD_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** Set by CI systems; progress bars stay off there. */
   CI: z.string().optional(),
 });

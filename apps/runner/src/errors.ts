@@ -1,5 +1,6 @@
 import { EpisodeError, ManifestError } from '@linkboard/core';
 import { ImportError } from '@linkboard/datasets';
+import { AlreadyRunningError, ConflictError } from '@linkboard/db';
 
 /** A mistake in how the CLI was called or what it was given: printed without a stack trace. */
 export class CliError extends Error {
@@ -12,6 +13,8 @@ export function isUserError(error: unknown): error is Error {
     error instanceof CliError ||
     error instanceof ImportError ||
     error instanceof EpisodeError ||
-    error instanceof ManifestError
+    error instanceof ManifestError ||
+    error instanceof AlreadyRunningError ||
+    error instanceof ConflictError
   );
 }

@@ -29,12 +29,19 @@ function collect(stream: PassThrough): () => string {
 }
 
 /** Runs the CLI in-process with its own streams, as `linkboard <args>` would run. */
-export async function run(args: string[], options: { stdin?: string; dataDir?: string } = {}) {
+export async function run(
+  args: string[],
+  options: { stdin?: string; dataDir?: string; env?: Record<string, string> } = {},
+) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out = collect(stdout);
   const err = collect(stderr);
-  const env = loadEnv({ LINKBOARD_DATA_DIR: options.dataDir ?? (await tempDir()), CI: 'true' });
+  const env = loadEnv({
+    LINKBOARD_DATA_DIR: options.dataDir ?? (await tempDir()),
+    CI: 'true',
+    ...options.env,
+  });
   const code = await main(
     ['node', 'linkboard', ...args],
     { stdin: Readable.from([options.stdin ?? '']), stdout, stderr },
@@ -74,4 +81,14 @@ export function smallSynth(): Promise<string> {
     return path.join(dir, 'synth');
   })();
   return synth;
+}
+
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -195,12 +195,8 @@ export interface EpisodeSetSpec {
   draws: number;
 }
 
-/**
- * Every episode of an evaluation, in a fixed order (query, shots, draw, policy). Checks all shot
- * counts against every query before building anything, so a refusal names the first problem
- * instead of failing half-way through a stream.
- */
-export function* buildEpisodes(index: BenchmarkIndex, spec: EpisodeSetSpec): Generator<Episode> {
+/** Refuses an evaluation the benchmark cannot supply, before any episode is built. */
+function checkEpisodeSet(index: BenchmarkIndex, spec: EpisodeSetSpec): void {
   if (!Number.isInteger(spec.draws) || spec.draws < 1) {
     throw new EpisodeError(`draws must be a positive integer, got ${spec.draws}`);
   }
@@ -216,6 +212,24 @@ export function* buildEpisodes(index: BenchmarkIndex, spec: EpisodeSetSpec): Gen
       );
     }
   }
+}
+
+/**
+ * How many episodes `buildEpisodes` would yield, with the same checks, without building them
+ * (a submission is sized before it is queued).
+ */
+export function countEpisodes(index: BenchmarkIndex, spec: EpisodeSetSpec): number {
+  checkEpisodeSet(index, spec);
+  return index.queries.length * spec.shots.length * spec.draws * spec.policies.length;
+}
+
+/**
+ * Every episode of an evaluation, in a fixed order (query, shots, draw, policy). Checks all shot
+ * counts against every query before building anything, so a refusal names the first problem
+ * instead of failing half-way through a stream.
+ */
+export function* buildEpisodes(index: BenchmarkIndex, spec: EpisodeSetSpec): Generator<Episode> {
+  checkEpisodeSet(index, spec);
   for (const query of index.queries) {
     for (const shots of spec.shots) {
       for (let draw = 0; draw < spec.draws; draw++) {

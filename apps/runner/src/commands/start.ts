@@ -9,16 +9,20 @@ import {
   summarize,
 } from '@linkboard/core';
 import { ISEKAI_SAMPLE, importDataset, loadDataset, nodeSha256Hex } from '@linkboard/datasets';
+import { embeddedUrl, importBenchmark } from '@linkboard/db';
 import type { Command } from 'commander';
 import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
 import { ImageEncoder } from '../adapters/encode';
 import { BUILTIN_MODELS } from '../baselines';
+import { openDatabase } from '../database';
 import { ensureDefaultBenchmark } from '../defaults';
 import type { Env } from '../env';
+import { CliError } from '../errors';
 import { runEvaluation } from '../eval/run';
 import { formatTable, toScoredAnswer } from '../eval/summary';
 import type { Io } from '../io';
 import { createProgress } from '../progress';
+import { untilSignal } from './db';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 
@@ -56,10 +60,16 @@ export function registerStart(program: Command, io: Io, env: Env): void {
     .command('start')
     .description('start linkboard on its embedded defaults')
     .action(async () => {
+      if (!env.DATABASE_URL && (await embeddedUrl(env.dataDir))) {
+        throw new CliError(
+          `linkboard is already running on ${env.dataDir} (its PostgreSQL is up); use that one, or stop it with Ctrl-C in its terminal first`,
+        );
+      }
       const sampleDir = path.join(env.dataDir, 'benchmarks', 'isekai-sample');
-      if (!(await loadDataset(sampleDir).catch(() => null))) {
+      let sample = await loadDataset(sampleDir).catch(() => null);
+      if (!sample) {
         io.stdout.write(`importing the ISEKAI sample into ${sampleDir}\n`);
-        await importDataset({
+        sample = await importDataset({
           format: 'isekai',
           input: ISEKAI_SAMPLE.records,
           images: ISEKAI_SAMPLE.images,
@@ -99,5 +109,16 @@ export function registerStart(program: Command, io: Io, env: Env): void {
           '',
         ].join('\n'),
       );
+      const database = await openDatabase(env);
+      try {
+        for (const { manifest: m } of [dataset, sample]) await importBenchmark(database.db, m);
+        io.stdout.write(
+          `linkboard is running: database ${database.where}, data in ${env.dataDir}. Ctrl-C stops it.\n`,
+        );
+        const signal = await untilSignal();
+        io.stdout.write(`stopping (${signal})\n`);
+      } finally {
+        await database.shutdown();
+      }
     });
 }

@@ -1,30 +1,70 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { cp } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect, embeddedUrl } from '@linkboard/db';
 import { describe, expect, it } from 'vitest';
-import { run, smallSynth, tempDir } from '../helpers';
+import { freePort, run, smallSynth, tempDir } from '../helpers';
+
+const BIN = fileURLToPath(new URL('../../bin/linkboard.js', import.meta.url));
+
+/** Starts `linkboard start` as a real process; resolves once it says it is running. */
+async function startPlatform(dataDir: string, port: string) {
+  const child = spawn(process.execPath, [BIN, 'start'], {
+    env: { ...process.env, LINKBOARD_DATA_DIR: dataDir, LINKBOARD_PG_PORT: port, CI: 'true' },
+  }) as ChildProcessWithoutNullStreams;
+  let out = '';
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    out += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  for (let i = 0; i < 600 && !out.includes('Ctrl-C stops it') && child.exitCode === null; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, exited, output: () => out };
+}
 
 describe('linkboard start', () => {
-  it('reuses the default benchmark in the data folder and prints the baselines’ leaderboard', async () => {
+  it('runs on the data folder: benchmarks, leaderboard, database; refuses a second start; stops on Ctrl-C', async () => {
     const dataDir = await tempDir();
-    // A small isekai-synth stands in for the full default set, which takes half a minute to draw.
+    const port = String(await freePort());
+    // A small isekai-synth stands in for the full default set, which takes seconds to draw.
     await cp(await smallSynth(), path.join(dataDir, 'benchmarks', 'isekai-synth'), {
       recursive: true,
     });
-    const first = await run(['start'], { dataDir });
-    expect(first.code).toBe(0);
-    expect(first.stdout).toContain('importing the ISEKAI sample');
-    expect(first.stdout).toMatch(
+    const first = await startPlatform(dataDir, port);
+    expect(first.output()).toContain('importing the ISEKAI sample');
+    expect(first.output()).toMatch(
       /benchmark isekai-synth@2\.1 \([0-9a-f]{12}\): 2 pairs, 8 queries; policy lcl, scorer official/,
     );
-    const rows = first.stdout.split('\n').filter((l) => /builtin:/.test(l) && !l.includes('eval'));
-    expect(rows.map((r) => r.split(/\s+/)[1]).sort()).toEqual([
-      'builtin:always-familiar',
-      'builtin:prototype',
-      'builtin:random',
-    ]);
-    expect(first.stdout).toMatch(/builtin:always-familiar\s+50\.0% \[.*\s0\.0%$/m);
-    const second = await run(['start'], { dataDir });
-    expect(second.stdout).not.toContain('importing');
-    expect(second.stdout).toBe(first.stdout.split('\n').slice(1).join('\n'));
-  });
+    expect(first.output()).toMatch(/builtin:always-familiar\s+50\.0% \[.*\s0\.0%$/m);
+    expect(first.output()).toMatch(
+      /linkboard is running: database postgres:\/\/linkboard:\*\*\*@127\.0\.0\.1:\d+\/linkboard/,
+    );
+
+    const second = await run(['start'], { dataDir, env: { LINKBOARD_PG_PORT: port } });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/linkboard is already running on .*; use that one/);
+
+    const url = await embeddedUrl(dataDir);
+    const database = connect(url as string);
+    const { rows } = await database.pool.query(
+      'SELECT b.name FROM benchmark_versions v JOIN benchmarks b ON b.id = v.benchmark_id ORDER BY b.name',
+    );
+    await database.close();
+    expect(rows.map((r) => r.name)).toEqual(['ISEKAI-sample', 'isekai-synth']);
+
+    first.child.kill('SIGINT');
+    expect([0, 130]).toContain(await first.exited);
+
+    // The next start reuses everything under the data folder.
+    const again = await startPlatform(dataDir, port);
+    expect(again.output()).not.toContain('importing');
+    expect(again.output()).toContain('Ctrl-C stops it');
+    again.child.kill('SIGTERM');
+    await again.exited;
+  }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { buildEpisodes, indexBenchmark, type PolicyName, type ScorerName } from '@linkboard/core';
+import { countEpisodes, indexBenchmark, type PolicyName, type ScorerName } from '@linkboard/core';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { jobs, submissions } from '../schema';
@@ -27,8 +27,8 @@ export interface NewSubmission {
 
 /**
  * Creates a submission and its jobs (shards of its episodes, in their deterministic order) in one
- * transaction, and wakes the runners. The episodes are built once here to check that the benchmark
- * can supply every shot count: a submission that cannot run is refused, not queued.
+ * transaction, and wakes the runners. The benchmark is checked to supply every shot count first:
+ * a submission that cannot run is refused, not queued.
  */
 export async function createSubmission(
   db: Db,
@@ -37,13 +37,11 @@ export async function createSubmission(
   const version = await getBenchmarkVersion(db, input.benchmarkVersionId);
   if (!version) throw new Error(`benchmark version ${input.benchmarkVersionId} does not exist`);
   const draws = input.draws ?? 1;
-  let total = 0;
-  for (const _ of buildEpisodes(indexBenchmark(version.manifest), {
+  const total = countEpisodes(indexBenchmark(version.manifest), {
     shots: input.shots,
     policies: input.policies,
     draws,
-  }))
-    total++;
+  });
   const shardSize = input.shardSize ?? 200;
   return db.transaction(async (tx) => {
     const [row] = await tx

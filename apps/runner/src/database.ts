@@ -1,0 +1,51 @@
+import {
+  connect,
+  type Database,
+  embeddedUrl,
+  migrateDatabase,
+  startEmbeddedPostgres,
+} from '@linkboard/db';
+import type { Env } from './env';
+
+export interface OpenDatabase extends Database {
+  /** Where it is, with the password masked: safe to print. */
+  where: string;
+  /** Stops the embedded server if this process started it. */
+  shutdown(): Promise<void>;
+}
+
+export const maskUrl = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+
+/**
+ * The database this process uses: DATABASE_URL if set; else the embedded server under the data
+ * folder, joining it if another linkboard process runs it, starting it otherwise. Migrations are
+ * applied either way.
+ */
+export async function openDatabase(env: Env): Promise<OpenDatabase> {
+  let url = env.DATABASE_URL ?? (await embeddedUrl(env.dataDir));
+  let stopServer = async () => {};
+  if (!url) {
+    const server = await startEmbeddedPostgres({
+      dataDir: env.dataDir,
+      port: env.LINKBOARD_PG_PORT,
+    });
+    url = server.url;
+    stopServer = () => server.stop();
+  }
+  const database = connect(url);
+  try {
+    await migrateDatabase(database.db);
+  } catch (error) {
+    await database.close();
+    await stopServer();
+    throw error;
+  }
+  return {
+    ...database,
+    where: maskUrl(url),
+    async shutdown() {
+      await database.close();
+      await stopServer();
+    },
+  };
+}
