@@ -5,8 +5,10 @@ import { registerDb } from './commands/db';
 import { registerEpisodes } from './commands/episodes';
 import { registerEval } from './commands/eval';
 import { registerReferenceServer } from './commands/reference-server';
+import { registerRunner } from './commands/runner';
 import { registerScore } from './commands/score';
 import { registerStart } from './commands/start';
+import { registerSubmit } from './commands/submit';
 import { type Env, loadEnv } from './env';
 import { isUserError } from './errors';
 import { type Io, processIo } from './io';
@@ -28,6 +30,8 @@ export function buildProgram(io: Io, env: Env = loadEnv()): Command {
   registerReferenceServer(program, io, env);
   registerCalibrate(program, io, env);
   registerDb(program, io, env);
+  registerRunner(program, io, env);
+  registerSubmit(program, io, env);
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

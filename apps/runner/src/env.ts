@@ -11,6 +11,12 @@ const EnvSchema = z.object({
   LINKBOARD_SECRET_KEY: z.string().optional(),
   /** Port of the embedded PostgreSQL. */
   LINKBOARD_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** "1" lets runners call private, loopback and link-local endpoints (the embedded default sets it). */
+  LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: z.enum(['0', '1']).default('0'),
+  /** JSON file of the operator's serve profiles (model servers the runner may launch on GPUs). */
+  LINKBOARD_SERVE_PROFILES: z.string().optional(),
+  /** How long a runner's claim on a job lasts without a heartbeat. */
+  LINKBOARD_LEASE_MS: z.coerce.number().int().min(500).default(60_000),
   /** Set by CI systems; progress bars stay off there. */
   CI: z.string().optional(),
 });

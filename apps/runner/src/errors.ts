@@ -1,6 +1,7 @@
 import { EpisodeError, ManifestError } from '@linkboard/core';
 import { ImportError } from '@linkboard/datasets';
 import { AlreadyRunningError, ConflictError } from '@linkboard/db';
+import { EndpointRefusedError } from './adapters/guard';
 
 /** A mistake in how the CLI was called or what it was given: printed without a stack trace. */
 export class CliError extends Error {
@@ -15,6 +16,7 @@ export function isUserError(error: unknown): error is Error {
     error instanceof EpisodeError ||
     error instanceof ManifestError ||
     error instanceof AlreadyRunningError ||
-    error instanceof ConflictError
+    error instanceof ConflictError ||
+    error instanceof EndpointRefusedError
   );
 }

@@ -92,3 +92,34 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/**
+ * A platform of its own for a test file: a data folder with the small isekai-synth published into
+ * a freshly started embedded PostgreSQL. Stop it with `shutdown()`.
+ */
+export async function testPlatform(extraEnv: Record<string, string> = {}) {
+  const { openDatabase } = await import('../src/database');
+  const { publishDataset } = await import('../src/worker/images');
+  const { loadDataset } = await import('@linkboard/datasets');
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'linkboard-platform-'));
+  const env = loadEnv({
+    LINKBOARD_DATA_DIR: dataDir,
+    LINKBOARD_PG_PORT: String(await freePort()),
+    LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '1',
+    CI: 'true',
+    ...extraEnv,
+  });
+  const database = await openDatabase(env);
+  const dataset = await loadDataset(await smallSynth());
+  const { benchmarkVersionId } = await publishDataset(database.db, env, dataset);
+  return {
+    env,
+    database,
+    dataset,
+    benchmarkVersionId,
+    async shutdown() {
+      await database.shutdown();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -35,6 +35,7 @@ export {
 } from './queries/read';
 export {
   answeredEpisodes,
+  clearErrorResults,
   computeAggregates,
   type ResultInput,
   rescoreSubmission,
@@ -47,5 +48,7 @@ export {
   getSubmissionSecret,
   JOBS_CHANNEL,
   type NewSubmission,
+  recordProvenance,
+  submissionForRunner,
 } from './queries/submissions';
 export { decryptSecret, encryptSecret, loadSecretKey } from './secrets';

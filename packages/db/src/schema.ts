@@ -318,3 +318,30 @@ export const submissionConceptScores = pgTable(
   },
   (t) => [primaryKey({ columns: [t.submissionId, t.scorer, t.conceptId, t.shots, t.policy] })],
 );
+
+/**
+ * One row per submission × scorer × policy, with the per-shot counts folded in: the leaderboard
+ * reads one row per model and groups nothing.
+ */
+export const submissionSummaries = pgTable(
+  'submission_summaries',
+  {
+    submissionId: integer('submission_id')
+      .notNull()
+      .references(() => submissions.id, { onDelete: 'cascade' }),
+    scorer: scorerEnum('scorer').notNull(),
+    policy: policyEnum('policy').notNull(),
+    n: integer('n').notNull(),
+    correct: integer('correct').notNull(),
+    novelN: integer('novel_n').notNull(),
+    novelCorrect: integer('novel_correct').notNull(),
+    /** Answers that named neither label or nothing: the parse failures. */
+    unreadable: integer('unreadable').notNull(),
+    /** { "<shots>": [correct, n] } */
+    perShot: jsonb('per_shot').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.submissionId, t.scorer, t.policy] }),
+    index('submission_summaries_board').on(t.scorer, t.policy),
+  ],
+);

@@ -1,4 +1,5 @@
 import type { Episode } from '@linkboard/core';
+import { type Dispatcher, fetch } from 'undici';
 import { type ImageEncoder, toChatMessages } from './encode';
 import type { Adapter, ErrorClass, ModelAnswer } from './types';
 
@@ -16,6 +17,8 @@ export interface OpenAIOptions {
   maxTokens?: number;
   /** Replies larger than this are cut off and count as bad responses. */
   maxResponseBytes?: number;
+  /** Where connections go (a pinned address, see pinEndpoint); default: the URL's host. */
+  dispatcher?: Dispatcher;
   /** For tests: the clock the backoff sleeps on. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -62,7 +65,10 @@ export function backoffDelay(
   return random() * Math.min(capMs, baseMs * 2 ** attempt);
 }
 
-async function readCapped(response: Response, limit: number): Promise<string> {
+async function readCapped(
+  response: Awaited<ReturnType<typeof fetch>>,
+  limit: number,
+): Promise<string> {
   const reader = response.body?.getReader();
   if (!reader) return '';
   const chunks: Uint8Array[] = [];
@@ -103,7 +109,7 @@ export function openaiAdapter(options: OpenAIOptions, encoder: ImageEncoder): Ad
   async function attempt(body: string, signal?: AbortSignal) {
     const timeout = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    let response: Response;
+    let response: Awaited<ReturnType<typeof fetch>>;
     let text: string;
     try {
       response = await fetch(url, {
@@ -115,6 +121,7 @@ export function openaiAdapter(options: OpenAIOptions, encoder: ImageEncoder): Ad
         body,
         redirect: 'manual',
         signal: combined,
+        dispatcher: options.dispatcher,
       });
       text = await readCapped(response, maxBytes);
     } catch (error) {
@@ -138,7 +145,15 @@ export function openaiAdapter(options: OpenAIOptions, encoder: ImageEncoder): Ad
         parseRetryAfter(response.headers.get('retry-after')),
       );
     }
-    if (response.status >= 300) {
+    if (response.status >= 300 && response.status < 400) {
+      // Never followed: a redirect could point the request, and its key, at another host.
+      throw new AttemptError(
+        'client-error',
+        `HTTP ${response.status}: redirects are not followed (to ${response.headers.get('location') ?? 'nowhere'})`,
+        false,
+      );
+    }
+    if (response.status >= 400) {
       // The server's own words help the submitter fix their request; a key never appears in them.
       let message = text.slice(0, 300);
       try {

@@ -8,7 +8,8 @@ export type ErrorClass =
   | 'network'
   | 'bad-response'
   | 'client-error'
-  | 'aborted';
+  | 'aborted'
+  | 'missing-prediction';
 
 export interface ModelAnswer {
   /** The raw answer, or null when the model gave none (then `errorClass` says why). */

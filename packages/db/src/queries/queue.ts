@@ -35,8 +35,10 @@ const rows = async <T>(db: Runner, query: ReturnType<typeof sql>) =>
  */
 export async function claimJob(
   db: Db,
-  options: { worker: string; leaseMs: number },
+  options: { worker: string; leaseMs: number; excludeAdapters?: readonly string[] },
 ): Promise<Lease | null> {
+  // A runner without GPUs leaves `serve` jobs to one that has them.
+  const exclude = sql.param([...(options.excludeAdapters ?? [])]);
   const [job] = await rows<Record<string, unknown>>(
     db,
     sql`UPDATE jobs SET status = 'running', lease_owner = ${options.worker}, lease_token = gen_random_uuid(),
@@ -44,8 +46,9 @@ export async function claimJob(
           attempts = attempts + 1, started_at = coalesce(started_at, now())
         WHERE id = (
           SELECT id FROM jobs
-          WHERE (status = 'queued' AND run_after <= now())
-             OR (status = 'running' AND lease_expires_at < now() AND attempts < max_attempts)
+          WHERE ((status = 'queued' AND run_after <= now())
+             OR (status = 'running' AND lease_expires_at < now() AND attempts < max_attempts))
+            AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.id = jobs.submission_id AND s.adapter::text = ANY(${exclude}::text[]))
           ORDER BY priority DESC, id
           FOR UPDATE SKIP LOCKED
           LIMIT 1)

@@ -29,70 +29,38 @@ export async function leaderboardRows(
   db: Db,
   options: { benchmarkVersionId: number; policy: string; scorer: ScorerName },
 ): Promise<LeaderboardRow[]> {
+  // One precomputed row per submission (submission_summaries): no grouping on the hottest read.
   const { rows } = await db.execute(sql`
     SELECT s.id AS submission_id, m.name AS model, m.organisation, s.finished_at,
-           sc.shots, sc.n, sc.correct, sc.neither, sc.empty, sc.novel_n, sc.novel_correct
-    FROM submissions s
+           ss.n, ss.correct, ss.unreadable, ss.novel_n, ss.novel_correct, ss.per_shot
+    FROM submission_summaries ss
+    JOIN submissions s ON s.id = ss.submission_id
     JOIN models m ON m.id = s.model_id
-    JOIN submission_scores sc ON sc.submission_id = s.id AND sc.scorer = ${options.scorer}::scorer AND sc.policy = ${options.policy}::policy
-    WHERE s.benchmark_version_id = ${options.benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'
-    ORDER BY s.id, sc.shots`);
-  const bySubmission = new Map<
-    number,
-    {
-      row: Omit<LeaderboardRow, 'tier'>;
-      correct: number;
-      novelN: number;
-      novelCorrect: number;
-      unreadable: number;
+    WHERE ss.scorer = ${options.scorer}::scorer AND ss.policy = ${options.policy}::policy
+      AND s.benchmark_version_id = ${options.benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'`);
+  const list = rows.map((r) => {
+    const n = num(r.n);
+    const correct = num(r.correct);
+    const perShot: Record<number, number | null> = {};
+    for (const [shots, [k, total]] of Object.entries(
+      r.per_shot as Record<string, [number, number]>,
+    )) {
+      perShot[Number(shots)] = total > 0 ? k / total : null;
     }
-  >();
-  for (const r of rows) {
-    const id = num(r.submission_id);
-    let entry = bySubmission.get(id);
-    if (!entry) {
-      entry = {
-        row: {
-          submissionId: id,
-          model: String(r.model),
-          organisation: (r.organisation as string | null) ?? null,
-          finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
-          n: 0,
-          accuracy: null,
-          low: null,
-          high: null,
-          novelAccuracy: null,
-          perShot: {},
-          parseFailureRate: null,
-        },
-        correct: 0,
-        novelN: 0,
-        novelCorrect: 0,
-        unreadable: 0,
-      };
-      bySubmission.set(id, entry);
-    }
-    entry.row.n += num(r.n);
-    entry.correct += num(r.correct);
-    entry.novelN += num(r.novel_n);
-    entry.novelCorrect += num(r.novel_correct);
-    entry.unreadable += num(r.neither) + num(r.empty);
-    entry.row.perShot[num(r.shots)] = num(r.n) > 0 ? num(r.correct) / num(r.n) : null;
-  }
-  const list = [...bySubmission.values()].map(
-    ({ row, correct, novelN, novelCorrect, unreadable }) => {
-      const interval = wilsonInterval(correct, row.n);
-      return {
-        ...row,
-        id: String(row.submissionId),
-        accuracy: row.n ? correct / row.n : null,
-        low: interval?.low ?? null,
-        high: interval?.high ?? null,
-        novelAccuracy: novelN ? novelCorrect / novelN : null,
-        parseFailureRate: row.n ? unreadable / row.n : null,
-      };
-    },
-  );
+    return {
+      id: String(r.submission_id),
+      submissionId: num(r.submission_id),
+      model: String(r.model),
+      organisation: (r.organisation as string | null) ?? null,
+      finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
+      n,
+      accuracy: n ? correct / n : null,
+      ...intervalOf(correct, n),
+      novelAccuracy: num(r.novel_n) ? num(r.novel_correct) / num(r.novel_n) : null,
+      perShot,
+      parseFailureRate: n ? num(r.unreadable) / n : null,
+    };
+  });
   return rankTiers(list).map(({ row: { id: _, ...row }, tier }) => ({ ...row, tier }));
 }
 

@@ -103,17 +103,20 @@ export async function insertResults(
   return result.rowCount ?? 0;
 }
 
-/** Which of these episodes already have a result: what a resumed job skips. */
+/**
+ * Which of these episodes already have a result, and its error class (null for an answer): a
+ * resumed job skips the answered ones and asks again for the errors.
+ */
 export async function answeredEpisodes(
   db: Db,
   submissionId: number,
   episodeIds: readonly string[],
-): Promise<Set<string>> {
-  if (episodeIds.length === 0) return new Set();
-  const rows = await db.execute(
-    sql`SELECT episode_id FROM results WHERE submission_id = ${submissionId} AND episode_id = ANY(${pgArray(episodeIds)}::text[])`,
+): Promise<Map<string, string | null>> {
+  if (episodeIds.length === 0) return new Map();
+  const { rows } = await db.execute(
+    sql`SELECT episode_id, error_class FROM results WHERE submission_id = ${submissionId} AND episode_id = ANY(${pgArray(episodeIds)}::text[])`,
   );
-  return new Set(rows.rows.map((r) => String(r.episode_id)));
+  return new Map(rows.map((r) => [String(r.episode_id), (r.error_class as string | null) ?? null]));
 }
 
 const OUTCOME_COLUMN: Record<ScorerName, string> = {
@@ -136,6 +139,9 @@ export async function computeAggregates(
       count(*) FILTER (WHERE ${o} = 'both'), count(*) FILTER (WHERE ${o} = 'neither'),
       count(*) FILTER (WHERE ${o} = 'empty'), count(*) FILTER (WHERE ${o} = 'error')`;
     await tx.execute(
+      sql`DELETE FROM submission_summaries WHERE submission_id = ${submissionId} AND scorer = ${scorer}`,
+    );
+    await tx.execute(
       sql`DELETE FROM submission_scores WHERE submission_id = ${submissionId} AND scorer = ${scorer}`,
     );
     await tx.execute(
@@ -150,6 +156,11 @@ export async function computeAggregates(
       INSERT INTO submission_concept_scores (submission_id, scorer, concept_id, shots, policy, n, correct, other_label, "both", neither, empty, error)
       SELECT ${submissionId}, ${scorer}::scorer, concept_id, shots, policy, count(*), ${counts}
       FROM results WHERE submission_id = ${submissionId} GROUP BY concept_id, shots, policy`);
+    await tx.execute(sql`
+      INSERT INTO submission_summaries (submission_id, scorer, policy, n, correct, novel_n, novel_correct, unreadable, per_shot)
+      SELECT ${submissionId}, ${scorer}::scorer, policy, sum(n), sum(correct), sum(novel_n), sum(novel_correct), sum(neither + empty),
+             jsonb_object_agg(shots::text, jsonb_build_array(correct, n))
+      FROM submission_scores WHERE submission_id = ${submissionId} AND scorer = ${scorer}::scorer GROUP BY policy`);
   }
 }
 
@@ -185,5 +196,28 @@ export async function rescoreSubmission(
     }
     await computeAggregates(tx, submissionId, [scorer]);
     return rows.length;
+  });
+}
+
+/**
+ * Removes the error results of these episodes (model or transport failures) so that a retried job
+ * asks again; only the lease holder may.
+ */
+export async function clearErrorResults(
+  db: Db,
+  lease: Lease,
+  episodeIds: readonly string[],
+): Promise<number> {
+  if (episodeIds.length === 0) return 0;
+  return db.transaction(async (tx) => {
+    await holdLease(tx, lease);
+    const removed = await tx.execute(
+      sql`DELETE FROM results WHERE submission_id = ${lease.submissionId} AND error_class IS NOT NULL AND episode_id = ANY(${pgArray(episodeIds)}::text[])`,
+    );
+    const n = removed.rowCount ?? 0;
+    await tx.execute(
+      sql`UPDATE jobs SET progress_done = greatest(progress_done - ${n}, 0) WHERE id = ${lease.jobId}`,
+    );
+    return n;
   });
 }

@@ -122,3 +122,20 @@ export async function cancelSubmission(db: Db, id: number): Promise<boolean> {
     return true;
   });
 }
+
+/** Merges facts into a submission's provenance (what ran it, on what, with which settings). */
+export async function recordProvenance(
+  db: Db,
+  submissionId: number,
+  facts: Record<string, unknown>,
+): Promise<void> {
+  await db.execute(
+    sql`UPDATE submissions SET provenance = provenance || ${JSON.stringify(facts)}::jsonb WHERE id = ${submissionId}`,
+  );
+}
+
+/** What a runner needs to run a submission's job, the encrypted key included. */
+export async function submissionForRunner(db: Db, id: number) {
+  const row = await db.query.submissions.findFirst({ where: eq(submissions.id, id) });
+  return row ?? null;
+}

@@ -47,6 +47,12 @@ async function runSubmission(db: Parameters<typeof writeResults>[0], model: stri
 }
 
 const snapshot = async (pool: import('pg').Pool, id: number) => ({
+  summaries: (
+    await pool.query(
+      'SELECT * FROM submission_summaries WHERE submission_id = $1 ORDER BY scorer, policy',
+      [id],
+    )
+  ).rows,
   results: (
     await pool.query('SELECT * FROM results WHERE submission_id = $1 ORDER BY episode_id', [id])
   ).rows,

@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { openDatabase } from '../database';
+import type { Env } from '../env';
+import type { Io } from '../io';
+import { parsePositiveInt } from '../options';
+import { runRunner } from '../worker/runner';
+
+function parseGpus(value: string): number[] | 'auto' | 'none' {
+  if (value === 'auto' || value === 'none') return value;
+  const list = value.split(',').map((v) => v.trim());
+  if (!list.every((v) => /^\d+$/.test(v)))
+    throw new InvalidArgumentError(
+      `"${value}" is not auto, none or a list of GPU indices like 0,1`,
+    );
+  return list.map(Number);
+}
+
+export function registerRunner(program: Command, io: Io, env: Env): void {
+  program
+    .command('runner')
+    .description(
+      'claim and run submission jobs until stopped (SIGTERM/Ctrl-C finishes in-flight work and gives the rest back)',
+    )
+    .option('--concurrency <n>', 'requests in flight per job', parsePositiveInt, 8)
+    .option(
+      '--gpus <list>',
+      'GPUs for serve jobs: auto, none, or indices like 0,1',
+      parseGpus,
+      'auto' as const,
+    )
+    .option('--once', 'exit when the queue is empty')
+    .action(
+      async (flags: { concurrency: number; gpus: number[] | 'auto' | 'none'; once?: boolean }) => {
+        const database = await openDatabase(env);
+        const stop = new AbortController();
+        const onSignal = (signal: NodeJS.Signals) => {
+          io.stderr.write(
+            `runner: ${signal}: finishing in-flight requests, then giving the job back\n`,
+          );
+          stop.abort();
+        };
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        io.stderr.write(
+          `runner: working on ${database.where} (concurrency ${flags.concurrency}, GPUs ${Array.isArray(flags.gpus) ? flags.gpus.join(',') : flags.gpus})\n`,
+        );
+        try {
+          await runRunner(
+            database,
+            env,
+            {
+              concurrency: flags.concurrency,
+              gpus: flags.gpus,
+              once: flags.once,
+              log: (line) => io.stderr.write(`runner: ${line}\n`),
+            },
+            stop.signal,
+          );
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          await database.shutdown();
+        }
+      },
+    );
+}

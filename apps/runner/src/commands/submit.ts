@@ -1,0 +1,191 @@
+import { buildEpisodes, indexBenchmark, type PolicyName } from '@linkboard/core';
+import { loadDataset } from '@linkboard/datasets';
+import {
+  createSubmission,
+  encryptSecret,
+  getSubmission,
+  loadSecretKey,
+  queueStatus,
+  registerModel,
+} from '@linkboard/db';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { pinEndpoint } from '../adapters/guard';
+import { readPredictionsFile } from '../adapters/predictions';
+import { isBuiltinName } from '../baselines';
+import { openDatabase } from '../database';
+import { ensureDefaultBenchmark } from '../defaults';
+import type { Env } from '../env';
+import { CliError } from '../errors';
+import type { Io } from '../io';
+import { parsePolicies, parsePositiveInt, parseShots } from '../options';
+import { checkModelName } from '../serve/serve';
+import { publishDataset } from '../worker/images';
+import { datasetDirOf } from './episodes';
+
+interface SubmitFlags {
+  name: string;
+  organisation?: string;
+  endpoint?: string;
+  model?: string;
+  apiKeyEnv?: string;
+  serve?: string;
+  predictions?: string;
+  builtin?: string;
+  manifest?: string;
+  shots: number[];
+  policy: PolicyName[];
+  draws: number;
+  private?: boolean;
+  maxImageSide?: number;
+}
+
+/** `linkboard submit`: queues a submission and prints its id and queue position. */
+export function registerSubmit(program: Command, io: Io, env: Env): void {
+  program
+    .command('submit')
+    .description('queue a model for evaluation on a benchmark (default: the embedded isekai-synth)')
+    .requiredOption('--name <name>', 'the model’s name on the leaderboard')
+    .option('--organisation <org>', 'who made it')
+    .option('--endpoint <url>', 'an OpenAI-compatible API base URL')
+    .option('--model <model>', 'the model name at the endpoint or for the serve profile')
+    .option(
+      '--api-key-env <var>',
+      'environment variable holding the endpoint’s API key (stored encrypted)',
+    )
+    .option(
+      '--serve <profile>',
+      'a serve profile of the operator’s (the runner launches the model on GPUs)',
+    )
+    .option('--predictions <file>', 'JSONL {"episode_id","answer"} for the exported episodes')
+    .option('--builtin <name>', 'a built-in baseline: random, always-familiar, prototype')
+    .option('--manifest <dir>', 'benchmark dataset folder (default: the embedded isekai-synth)')
+    .option('--shots <list>', 'shot counts', parseShots, [2, 4, 8, 16])
+    .addOption(
+      new Option('--policy <list>', 'prompt policies')
+        .argParser(parsePolicies)
+        .default(['lcl'], 'lcl'),
+    )
+    .option('--draws <n>', 'support sets per query', parsePositiveInt, 1)
+    .option('--max-image-side <px>', 'shrink larger images before sending', parsePositiveInt)
+    .option('--private', 'visible to its owner only until published')
+    .action(async (flags: SubmitFlags) => {
+      const ways = [flags.endpoint, flags.serve, flags.predictions, flags.builtin].filter(
+        Boolean,
+      ).length;
+      if (ways !== 1)
+        throw new CliError(
+          'say how to reach the model with exactly one of --endpoint, --serve, --predictions, --builtin',
+        );
+      const dataset = flags.manifest
+        ? await loadDataset(datasetDirOf(flags.manifest))
+        : await ensureDefaultBenchmark(env, io);
+      const spec = { shots: flags.shots, policies: flags.policy, draws: flags.draws };
+      const episodeIds = new Set(
+        [...buildEpisodes(indexBenchmark(dataset.manifest), spec)].map((e) => e.id),
+      );
+
+      let adapter: 'openai' | 'serve' | 'predictions' | 'builtin';
+      let adapterConfig: Record<string, unknown> = {};
+      let secret: string | null = null;
+      if (flags.endpoint) {
+        if (!flags.model)
+          throw new CliError('--endpoint needs --model (the model name the endpoint serves)');
+        const pinned = await pinEndpoint(flags.endpoint, {
+          allowPrivate: env.LINKBOARD_ALLOW_PRIVATE_ENDPOINTS === '1',
+        });
+        await pinned.dispatcher.close();
+        adapter = 'openai';
+        adapterConfig = {
+          endpoint: pinned.url.href,
+          model: flags.model,
+          maxImageSide: flags.maxImageSide,
+        };
+        if (flags.apiKeyEnv) {
+          const key = env.secrets[flags.apiKeyEnv];
+          if (!key)
+            throw new CliError(
+              `--api-key-env ${flags.apiKeyEnv}: that environment variable is not set`,
+            );
+          secret = encryptSecret(
+            await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
+            key,
+          );
+        }
+      } else if (flags.serve) {
+        if (!flags.model)
+          throw new CliError('--serve needs --model (what the profile should serve)');
+        adapter = 'serve';
+        adapterConfig = {
+          profile: flags.serve,
+          model: checkModelName(flags.model),
+          maxImageSide: flags.maxImageSide,
+        };
+      } else if (flags.predictions) {
+        adapter = 'predictions';
+        const answers = await readPredictionsFile(flags.predictions, episodeIds);
+        adapterConfig = { answers: Object.fromEntries(answers), file: flags.predictions };
+      } else {
+        const name = flags.builtin as string;
+        if (!isBuiltinName(name))
+          throw new CliError(`--builtin "${name}": choose random, always-familiar or prototype`);
+        adapter = 'builtin';
+        adapterConfig = { name };
+      }
+
+      const database = await openDatabase(env);
+      try {
+        const { benchmarkVersionId } = await publishDataset(database.db, env, dataset);
+        const modelId = await registerModel(database.db, {
+          name: flags.name,
+          organisation: flags.organisation,
+        });
+        const { submissionId, jobs, episodes } = await createSubmission(database.db, {
+          modelId,
+          benchmarkVersionId,
+          adapter,
+          adapterConfig,
+          secret,
+          shots: spec.shots,
+          policies: spec.policies,
+          draws: spec.draws,
+          visibility: flags.private ? 'private' : 'public',
+        });
+        const status = await queueStatus(database.db, submissionId);
+        io.stdout.write(
+          `submission ${submissionId}: ${flags.name} on ${dataset.manifest.benchmark.name}@${dataset.manifest.benchmark.version}, ${episodes} episodes in ${jobs} job(s); queue position ${status?.position ?? '–'}\n`,
+        );
+      } finally {
+        await database.shutdown();
+      }
+    });
+
+  program
+    .command('status')
+    .description('state, progress and per-shot summary of a submission')
+    .argument('<id>', 'submission id', parsePositiveInt)
+    .action(async (id: number) => {
+      const database = await openDatabase(env);
+      try {
+        const submission = await getSubmission(database.db, id);
+        if (!submission) throw new CliError(`no submission ${id}`);
+        const status = await queueStatus(database.db, id);
+        const { rows } = await database.pool.query(
+          `SELECT shots, policy, n, correct FROM submission_scores WHERE submission_id = $1 AND scorer = $2 ORDER BY policy, shots`,
+          [id, submission.scorer],
+        );
+        const lines = [
+          `submission ${id}: ${status?.status}${status?.position ? ` (queue position ${status.position})` : ''}`,
+          `progress: ${status?.done}/${status?.total} episodes${status?.episodesPerSecond ? `, ${status.episodesPerSecond.toFixed(1)}/s` : ''}${status?.etaSeconds ? `, ETA ${Math.ceil(status.etaSeconds)} s` : ''}; ${status?.errors} in error`,
+        ];
+        if (status?.lastError) lines.push(`last error: ${status.lastError}`);
+        for (const r of rows)
+          lines.push(
+            `  ${r.policy} ${r.shots}-shot: ${((100 * r.correct) / r.n).toFixed(1)}% (${r.correct}/${r.n}, ${submission.scorer})`,
+          );
+        io.stdout.write(`${lines.join('\n')}\n`);
+      } finally {
+        await database.shutdown();
+      }
+    });
+}

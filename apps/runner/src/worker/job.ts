@@ -1,0 +1,381 @@
+import os from 'node:os';
+import {
+  type BenchmarkIndex,
+  buildEpisodes,
+  type Episode,
+  indexBenchmark,
+  type Manifest,
+  POLICY_NAMES,
+  type PolicyName,
+} from '@linkboard/core';
+import { nodeSha256Hex } from '@linkboard/datasets';
+import {
+  answeredEpisodes,
+  clearErrorResults,
+  conceptIdsByKey,
+  type Db,
+  decryptSecret,
+  getBenchmarkVersion,
+  heartbeat,
+  type Lease,
+  LeaseLostError,
+  type ResultInput,
+  recordProvenance,
+  submissionForRunner,
+  writeResults,
+} from '@linkboard/db';
+import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
+import { ImageEncoder } from '../adapters/encode';
+import { pinEndpoint } from '../adapters/guard';
+import { openaiAdapter } from '../adapters/openai';
+import { predictionsAdapter } from '../adapters/predictions';
+import type { Adapter, ErrorClass } from '../adapters/types';
+import { isBuiltinName } from '../baselines';
+import { scoreAll } from '../eval/run';
+import { listGpus, pickFreeGpus } from '../serve/gpu';
+import { loadServeProfiles, type ServedModel, startServedModel } from '../serve/serve';
+import type { RunnerContext } from './context';
+import { platformStore } from './images';
+
+/** Errors worth another attempt of the whole job later (the endpoint may come back). */
+const TRANSIENT: ReadonlySet<string> = new Set([
+  'timeout',
+  'rate-limited',
+  'server-error',
+  'network',
+  'bad-response',
+]);
+
+export class JobError extends Error {
+  constructor(
+    readonly errorClass: string,
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** The job's slice of the submission's episodes, in the deterministic order the jobs were cut from. */
+export function jobEpisodes(
+  index: BenchmarkIndex,
+  spec: { shots: number[]; policies: PolicyName[]; draws: number },
+  lease: Lease,
+): Episode[] {
+  const out: Episode[] = [];
+  let i = 0;
+  for (const episode of buildEpisodes(index, spec)) {
+    if (i >= lease.firstEpisode + lease.episodeCount) break;
+    if (i >= lease.firstEpisode) out.push(episode);
+    i++;
+  }
+  return out;
+}
+
+interface PreparedAdapter {
+  adapter: Adapter;
+  facts: Record<string, unknown>;
+  close(): Promise<void>;
+  telemetry?: () => unknown;
+}
+
+async function prepareAdapter(
+  ctx: RunnerContext,
+  sub: NonNullable<Awaited<ReturnType<typeof submissionForRunner>>>,
+  manifest: Manifest,
+  signal: AbortSignal,
+): Promise<PreparedAdapter> {
+  const config = sub.adapterConfig as Record<string, unknown>;
+  const maxSide = typeof config.maxImageSide === 'number' ? config.maxImageSide : undefined;
+  const encoder = new ImageEncoder(platformStore(ctx.env), manifest, maxSide);
+  const apiKey = sub.secret ? decryptSecret(await ctx.secretKey(), sub.secret) : undefined;
+  const common = {
+    timeoutMs: Number(config.timeoutMs ?? 60_000),
+    retries: Number(config.retries ?? 6),
+    maxTokens: 32,
+  };
+  switch (sub.adapter) {
+    case 'builtin': {
+      const name = String(config.name);
+      if (!isBuiltinName(name))
+        throw new JobError('client-error', `unknown built-in baseline "${name}"`, false);
+      return {
+        adapter: builtinAdapter(name, encoder, familiarFromPairs(manifest.pairs)),
+        facts: { adapter: 'builtin', name },
+        close: async () => {},
+      };
+    }
+    case 'openai': {
+      let pinned: Awaited<ReturnType<typeof pinEndpoint>>;
+      try {
+        pinned = await pinEndpoint(String(config.endpoint), {
+          allowPrivate: ctx.env.LINKBOARD_ALLOW_PRIVATE_ENDPOINTS === '1',
+        });
+      } catch (error) {
+        throw new JobError('endpoint-refused', (error as Error).message, false);
+      }
+      const adapter = openaiAdapter(
+        {
+          ...common,
+          endpoint: pinned.url.href,
+          model: String(config.model),
+          apiKey,
+          dispatcher: pinned.dispatcher,
+        },
+        encoder,
+      );
+      return {
+        adapter,
+        facts: {
+          adapter: 'openai',
+          endpoint: pinned.url.origin + pinned.url.pathname,
+          model: config.model,
+          address: pinned.address,
+        },
+        close: () => pinned.dispatcher.close(),
+      };
+    }
+    case 'predictions': {
+      const answers = new Map(
+        Object.entries((config.answers ?? {}) as Record<string, string | null>),
+      );
+      return {
+        adapter: predictionsAdapter(answers),
+        facts: { adapter: 'predictions', predictions: answers.size },
+        close: async () => {},
+      };
+    }
+    case 'serve': {
+      const profiles = await loadServeProfiles(ctx.env.LINKBOARD_SERVE_PROFILES);
+      const profile = profiles[String(config.profile)];
+      if (!profile)
+        throw new JobError(
+          'client-error',
+          `serve profile "${config.profile}" is not registered on this runner`,
+          false,
+        );
+      let gpus: number[] = [];
+      if (profile.gpus > 0) {
+        const picked = pickFreeGpus(await listGpus(), profile.gpus, {
+          allowed: ctx.gpus,
+          busy: ctx.busyGpus,
+        });
+        if (!picked)
+          throw new JobError(
+            'no-gpu',
+            `no ${profile.gpus} free GPU(s) on ${os.hostname()} right now`,
+            true,
+          );
+        gpus = picked;
+      }
+      for (const g of gpus) ctx.busyGpus.add(g);
+      let served: ServedModel;
+      try {
+        served = await startServedModel(profile, String(config.model), gpus, {
+          log: ctx.log,
+          signal,
+        });
+      } catch (error) {
+        for (const g of gpus) ctx.busyGpus.delete(g);
+        throw new JobError('server-start', (error as Error).message, true);
+      }
+      const adapter = openaiAdapter(
+        { ...common, endpoint: served.url, model: String(config.model) },
+        encoder,
+      );
+      return {
+        adapter,
+        facts: { adapter: 'serve', profile: config.profile, model: config.model, gpus },
+        telemetry: () => served.telemetry(),
+        close: async () => {
+          await served.stop();
+          for (const g of gpus) ctx.busyGpus.delete(g);
+        },
+      };
+    }
+  }
+}
+
+export interface JobOutcome {
+  answered: number;
+  errors: Record<string, number>;
+  /** True when every episode the job asked ended in error. */
+  allFailed: boolean;
+  firstError?: { errorClass: string; message: string };
+}
+
+/**
+ * Runs one claimed job: its episodes through the submission's adapter, every answer scored by both
+ * scorers and written in batches under the lease, heartbeats all along. Returns when done, or
+ * throws LeaseLostError / JobError; `stopping` makes it finish what is in flight and return early.
+ */
+export async function runJob(
+  ctx: RunnerContext,
+  lease: Lease,
+  stopping: AbortSignal,
+): Promise<JobOutcome & { finished: boolean }> {
+  const sub = await submissionForRunner(ctx.db, lease.submissionId);
+  if (!sub) throw new JobError('client-error', `submission ${lease.submissionId} vanished`, false);
+  const version = await getBenchmarkVersion(ctx.db, sub.benchmarkVersionId);
+  if (!version)
+    throw new JobError(
+      'client-error',
+      `benchmark version ${sub.benchmarkVersionId} vanished`,
+      false,
+    );
+  const manifest = version.manifest;
+  const index = indexBenchmark(manifest, { sha256Hex: nodeSha256Hex });
+  const policies = sub.policies.filter((p): p is PolicyName =>
+    (POLICY_NAMES as readonly string[]).includes(p),
+  );
+  const episodes = jobEpisodes(index, { shots: sub.shots, policies, draws: sub.draws }, lease);
+  const conceptIds = await conceptIdsByKey(ctx.db, sub.benchmarkVersionId);
+
+  // Resume: skip what is answered, ask again where the last attempt got an error.
+  const states = await answeredEpisodes(
+    ctx.db,
+    lease.submissionId,
+    episodes.map((e) => e.id),
+  );
+  await clearErrorResults(
+    ctx.db,
+    lease,
+    [...states].filter(([, error]) => error !== null).map(([id]) => id),
+  );
+  const todo = episodes.filter((e) => states.get(e.id) === undefined || states.get(e.id) !== null);
+
+  // Aborted when the lease is lost or the stop deadline passes: in-flight requests end at once.
+  const hard = new AbortController();
+  const onStop = () => {
+    setTimeout(() => hard.abort(new Error('stop deadline passed')), ctx.stopDeadlineMs).unref();
+  };
+  stopping.addEventListener('abort', onStop, { once: true });
+
+  const prepared = await prepareAdapter(ctx, sub, manifest, hard.signal);
+  const errors: Record<string, number> = {};
+  const log: string[] = [];
+  const note = (line: string) => {
+    log.push(`${new Date().toISOString()} ${line}`);
+    if (log.length > 20) log.shift();
+    ctx.log(`job ${lease.jobId}: ${line}`);
+  };
+  let answered = 0;
+  let failed = 0;
+  let firstError: JobOutcome['firstError'];
+  let pending: ResultInput[] = [];
+  let leaseLost: LeaseLostError | null = null;
+  const startedAt = Date.now();
+  const runInfo = () => ({
+    runner: ctx.worker,
+    done: states.size - [...states.values()].filter((e) => e !== null).length + answered + failed,
+    total: episodes.length,
+    episodesPerSecond: (answered + failed) / Math.max(1, (Date.now() - startedAt) / 1000),
+    errorsByClass: errors,
+    log,
+    gpu: prepared.telemetry?.(),
+  });
+
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    await writeResults(ctx.db, lease, batch, sub.benchmarkVersionId);
+  };
+  const beat = setInterval(
+    () => {
+      void heartbeat(ctx.db, lease, { leaseMs: ctx.leaseMs, runInfo: runInfo() })
+        .then(flush)
+        .catch((error: unknown) => {
+          if (error instanceof LeaseLostError) {
+            leaseLost = error;
+            hard.abort(error);
+          }
+        });
+    },
+    Math.max(200, Math.floor(ctx.leaseMs / 3)),
+  );
+
+  try {
+    await recordProvenance(ctx.db, lease.submissionId, {
+      benchmark: {
+        name: manifest.benchmark.name,
+        version: manifest.benchmark.version,
+        manifestHash: manifest.manifestHash,
+      },
+      shots: sub.shots,
+      policies,
+      draws: sub.draws,
+      scorers: { official: 1, strict: 1 },
+      episodeSeed: 'SHA-256("<manifest hash>|<query image id>|<shots>|<draw>")',
+      runner: ctx.provenance,
+      ...prepared.facts,
+    });
+    note(
+      `started: ${todo.length} of ${episodes.length} episodes to ask (${prepared.adapter.label})`,
+    );
+    let next = 0;
+    let consecutiveFailures = 0;
+    const worker = async () => {
+      while (next < todo.length && !stopping.aborted && !hard.signal.aborted) {
+        // A dead endpoint fails fast: after 8 errors in a row with no answer at all, stop asking.
+        if (answered === 0 && consecutiveFailures >= 8) break;
+        const episode = todo[next++] as Episode;
+        const result = await prepared.adapter.answer(episode, hard.signal);
+        if (hard.signal.aborted && result.errorClass === 'aborted') break;
+        if (result.errorClass) {
+          failed++;
+          consecutiveFailures++;
+          errors[result.errorClass] = (errors[result.errorClass] ?? 0) + 1;
+          firstError ??= {
+            errorClass: result.errorClass,
+            message: result.error ?? result.errorClass,
+          };
+          if (failed <= 3)
+            note(`episode ${episode.id}: ${result.errorClass}: ${result.error ?? ''}`);
+        } else {
+          answered++;
+          consecutiveFailures = 0;
+        }
+        pending.push({
+          episode,
+          conceptId: conceptIds.get(episode.query.conceptId) as number,
+          rawAnswer: result.answer,
+          errorClass: (result.errorClass as ErrorClass | undefined) ?? null,
+          verdicts: scoreAll(episode, result.answer),
+          latencyMs: result.latencyMs,
+          promptTokens: result.usage?.promptTokens,
+          completionTokens: result.usage?.completionTokens,
+          attempts: result.attempts,
+        });
+        if (pending.length >= 50) await flush();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, ctx.concurrency) }, worker));
+    if (leaseLost) throw leaseLost;
+    await flush();
+    await heartbeat(ctx.db, lease, { leaseMs: ctx.leaseMs, runInfo: runInfo() });
+    const finished = answered + failed === todo.length;
+    note(
+      finished
+        ? `finished: ${answered} answered, ${failed} errors`
+        : `stopped early: ${answered + failed} of ${todo.length} asked`,
+    );
+    return {
+      answered,
+      errors,
+      allFailed: todo.length > 0 && answered === 0 && failed > 0,
+      firstError,
+      finished,
+    };
+  } finally {
+    clearInterval(beat);
+    stopping.removeEventListener('abort', onStop);
+    await prepared.close();
+  }
+}
+
+export function isTransient(errorClass: string): boolean {
+  return TRANSIENT.has(errorClass);
+}
+
+export type { Db };

@@ -1,0 +1,186 @@
+import { buildEpisodes, indexBenchmark } from '@linkboard/core';
+import { createSubmission, registerModel } from '@linkboard/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtinAdapter, familiarFromPairs } from '../../src/adapters/builtin';
+import { ImageEncoder } from '../../src/adapters/encode';
+import { startReferenceServer } from '../../src/server/reference-server';
+import { runRunner } from '../../src/worker/runner';
+import { testPlatform } from '../helpers';
+
+let platform: Awaited<ReturnType<typeof testPlatform>>;
+beforeAll(async () => {
+  platform = await testPlatform();
+});
+afterAll(() => platform.shutdown());
+
+const spec = { shots: [2, 4], policies: ['lcl' as const], draws: 2 };
+
+async function submit(
+  name: string,
+  adapter: 'openai' | 'builtin' | 'predictions' | 'serve',
+  adapterConfig: Record<string, unknown>,
+  maxAttempts = 3,
+) {
+  const modelId = await registerModel(platform.database.db, { name });
+  return createSubmission(platform.database.db, {
+    modelId,
+    benchmarkVersionId: platform.benchmarkVersionId,
+    adapter,
+    adapterConfig,
+    ...spec,
+    shardSize: 10,
+    maxAttempts,
+  });
+}
+
+async function drain(log: string[] = []) {
+  await runRunner(
+    platform.database,
+    platform.env,
+    { concurrency: 4, gpus: 'none', once: true, log: (l) => log.push(l) },
+    new AbortController().signal,
+  );
+  return log;
+}
+
+const query = async (text: string, params: unknown[]) =>
+  (await platform.database.pool.query(text, params)).rows;
+
+describe('the runner', () => {
+  it('runs a prototype submission over HTTP to the reference server: exactly the in-process baseline’s answers', async () => {
+    const server = await startReferenceServer({
+      port: 0,
+      familiarOf: familiarFromPairs(platform.dataset.manifest.pairs),
+    });
+    try {
+      const { submissionId, episodes, jobs } = await submit('proto-http', 'openai', {
+        endpoint: server.url,
+        model: 'prototype',
+      });
+      expect(jobs).toBeGreaterThan(1);
+      await drain();
+      const [sub] = await query('SELECT status, provenance FROM submissions WHERE id = $1', [
+        submissionId,
+      ]);
+      expect(sub.status).toBe('done');
+      expect(sub.provenance).toMatchObject({
+        adapter: 'openai',
+        model: 'prototype',
+        benchmark: { manifestHash: platform.dataset.manifest.manifestHash },
+      });
+      expect(JSON.stringify(sub.provenance)).not.toMatch(/secret|api_?key/i);
+      const rows = await query(
+        'SELECT episode_id, raw_answer, error_class FROM results WHERE submission_id = $1',
+        [submissionId],
+      );
+      expect(rows).toHaveLength(episodes);
+      const local = builtinAdapter(
+        'prototype',
+        new ImageEncoder(platform.dataset.store, platform.dataset.manifest),
+        familiarFromPairs(platform.dataset.manifest.pairs),
+      );
+      const byId = new Map(rows.map((r) => [r.episode_id, r.raw_answer]));
+      for (const episode of buildEpisodes(indexBenchmark(platform.dataset.manifest), spec)) {
+        expect(byId.get(episode.id), episode.id).toBe((await local.answer(episode)).answer);
+      }
+      const scores = await query(
+        'SELECT sum(n)::int AS n FROM submission_scores WHERE submission_id = $1 AND scorer = $2',
+        [submissionId, 'official'],
+      );
+      expect(scores[0].n).toBe(episodes);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('recovers every fault of a server that fails 30% of requests', async () => {
+    const server = await startReferenceServer({
+      port: 0,
+      faults: 0.3,
+      stallMs: 3000,
+      familiarOf: () => undefined,
+    });
+    try {
+      const { submissionId, episodes } = await submit('random-faulty', 'openai', {
+        endpoint: server.url,
+        model: 'random',
+        timeoutMs: 500,
+        retries: 12,
+      });
+      await drain();
+      const [sub] = await query('SELECT status FROM submissions WHERE id = $1', [submissionId]);
+      expect(sub.status).toBe('done');
+      const [counts] = await query(
+        'SELECT count(*)::int AS n, count(error_class)::int AS errors FROM results WHERE submission_id = $1',
+        [submissionId],
+      );
+      expect(counts).toEqual({ n: episodes, errors: 0 });
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it('fails the job of a server that fails everything, and shows the error class', async () => {
+    const server = await startReferenceServer({
+      port: 0,
+      faults: 1,
+      stallMs: 100,
+      familiarOf: () => undefined,
+    });
+    try {
+      const { submissionId } = await submit(
+        'random-dead',
+        'openai',
+        { endpoint: server.url, model: 'random', timeoutMs: 300, retries: 1 },
+        1,
+      );
+      const log = await drain();
+      const [sub] = await query('SELECT status, last_error FROM submissions WHERE id = $1', [
+        submissionId,
+      ]);
+      expect(sub.status).toBe('failed');
+      expect(sub.last_error).toMatch(/^(rate-limited|server-error|network|bad-response|timeout): /);
+      expect(log.join('\n')).toMatch(/every episode failed/);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it('refuses a private endpoint without the operator’s permission, failing the job at once', async () => {
+    const strict = { ...platform.env, LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '0' as const };
+    const { submissionId } = await submit('private', 'openai', {
+      endpoint: 'http://169.254.169.254/v1',
+      model: 'x',
+    });
+    await runRunner(
+      platform.database,
+      strict,
+      { concurrency: 1, gpus: 'none', once: true, log: () => {} },
+      new AbortController().signal,
+    );
+    const [sub] = await query('SELECT status, last_error FROM submissions WHERE id = $1', [
+      submissionId,
+    ]);
+    expect(sub).toMatchObject({ status: 'failed' });
+    expect(sub.last_error).toMatch(
+      /^endpoint-refused: endpoint 169\.254\.169\.254 resolves to 169\.254\.169\.254 \(linkLocal\)/,
+    );
+  });
+
+  it('scores uploaded predictions, missing ones as errors', async () => {
+    const episodes = [...buildEpisodes(indexBenchmark(platform.dataset.manifest), spec)];
+    const answers = Object.fromEntries(
+      episodes.slice(1).map((e) => [e.id, `there is "${e.query.label}" in the image.`]),
+    );
+    const { submissionId } = await submit('uploaded', 'predictions', { answers });
+    await drain();
+    const rows = await query(
+      'SELECT error_class, official_outcome, count(*)::int AS n FROM results WHERE submission_id = $1 GROUP BY 1, 2 ORDER BY 1',
+      [submissionId],
+    );
+    expect(rows).toEqual([
+      { error_class: 'missing-prediction', official_outcome: 'error', n: 1 },
+      { error_class: null, official_outcome: 'correct', n: episodes.length - 1 },
+    ]);
+  });
+});
