@@ -1,0 +1,149 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildEpisodes, indexBenchmark } from '@linkboard/core';
+import { loadDataset } from '@linkboard/datasets';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startReferenceServer } from '../../src/server/reference-server';
+import { freePort, run, smallSynth, tempDir } from '../helpers';
+
+let dataDir: string;
+let env: Record<string, string>;
+let server: RunningServer;
+beforeAll(async () => {
+  dataDir = await tempDir();
+  env = {
+    LINKBOARD_PG_PORT: String(await freePort()),
+    LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '1',
+    SECRET_FOR_TEST: 'sk-test-123',
+  };
+  server = await startReferenceServer({ port: 0, familiarOf: () => undefined });
+});
+afterAll(() => server.close());
+
+const cli = (args: string[], stdinEnv = env) => run(args, { dataDir, env: stdinEnv });
+
+describe('linkboard submit, runner and status', () => {
+  it('queues a submission, runs it, and reports it', async () => {
+    const manifest = await smallSynth();
+    const submitted = await cli([
+      'submit',
+      '--name',
+      'cli-random',
+      '--endpoint',
+      server.url,
+      '--model',
+      'random',
+      '--api-key-env',
+      'SECRET_FOR_TEST',
+      '--manifest',
+      manifest,
+      '--shots',
+      '2,4',
+    ]);
+    expect(submitted.code).toBe(0);
+    expect(submitted.stdout).toMatch(
+      /^submission (\d+): cli-random on isekai-synth@2\.1, 16 episodes in 1 job\(s\); queue position 1$/m,
+    );
+    const id = /submission (\d+)/.exec(submitted.stdout)?.[1] as string;
+    expect((await cli(['status', id])).stdout).toMatch(
+      /^submission \d+: queued \(queue position 1\)\nprogress: 0\/16 episodes/,
+    );
+
+    expect((await cli(['runner', '--once', '--gpus', 'none'])).code).toBe(0);
+    const status = await cli(['status', id]);
+    expect(status.stdout).toMatch(
+      /submission \d+: done\nprogress: 16\/16 episodes.*; 0 in error\n {2}lcl 2-shot: \d+\.\d% \(\d+\/8, official\)\n {2}lcl 4-shot/,
+    );
+    expect(status.stdout + submitted.stdout).not.toContain('sk-test-123');
+  }, 60_000);
+
+  it('takes predictions for exported episodes, refusing a bad file by line', async () => {
+    const manifest = await smallSynth();
+    const dataset = await loadDataset(manifest);
+    const ids = [
+      ...buildEpisodes(indexBenchmark(dataset.manifest), {
+        shots: [2],
+        policies: ['lcl'],
+        draws: 1,
+      }),
+    ].map((e) => e.id);
+    const file = path.join(await tempDir(), 'answers.jsonl');
+    await writeFile(
+      file,
+      ids
+        .map((id) => JSON.stringify({ episode_id: id, answer: 'there is "x" in the image.' }))
+        .join('\n'),
+    );
+    const ok = await cli([
+      'submit',
+      '--name',
+      'uploaded',
+      '--predictions',
+      file,
+      '--manifest',
+      manifest,
+      '--shots',
+      '2',
+    ]);
+    expect(ok.code).toBe(0);
+    await writeFile(
+      file,
+      `${JSON.stringify({ episode_id: ids[0], answer: 'a' })}\n${JSON.stringify({ episode_id: ids[0], answer: 'b' })}\n`,
+    );
+    const bad = await cli([
+      'submit',
+      '--name',
+      'uploaded-bad',
+      '--predictions',
+      file,
+      '--manifest',
+      manifest,
+      '--shots',
+      '2',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/answers\.jsonl:2: duplicate episode_id/);
+  }, 60_000);
+
+  it.each([
+    [
+      ['--builtin', 'random', '--endpoint', 'http://x/v1'],
+      /exactly one of --endpoint, --serve, --predictions, --builtin/,
+      'two ways at once',
+    ],
+    [['--endpoint', 'http://127.0.0.1:9/v1'], /--endpoint needs --model/, 'no model'],
+    [
+      ['--builtin', 'oracle'],
+      /--builtin "oracle": choose random, always-familiar or prototype/,
+      'unknown baseline',
+    ],
+  ])('refuses %j (%s)', async (args, message) => {
+    const result = await cli(['submit', '--name', 'x', '--manifest', await smallSynth(), ...args]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('refuses a private endpoint unless the operator allows it', async () => {
+    const result = await cli(
+      [
+        'submit',
+        '--name',
+        'p',
+        '--manifest',
+        await smallSynth(),
+        '--endpoint',
+        'http://10.0.0.5/v1',
+        '--model',
+        'm',
+      ],
+      {
+        ...env,
+        LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '0',
+      },
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /resolves to 10\.0\.0\.5 \(private\); .* need LINKBOARD_ALLOW_PRIVATE_ENDPOINTS=1/,
+    );
+  });
+});

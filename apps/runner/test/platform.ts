@@ -1,0 +1,62 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadEnv } from '../src/env';
+
+// Shared by tests and benchmarks, so no vitest import here.
+
+let synth: Promise<string> | undefined;
+/** A small isekai-synth set (2 pairs, 12 images per concept, 2 of them queries), made once per file. */
+export function smallSynth(): Promise<string> {
+  synth ??= (async () => {
+    const { generateSynth, writeDataset } = await import('@linkboard/datasets');
+    const dir = await mkdtemp(path.join(tmpdir(), 'linkboard-synth-'));
+    await writeDataset(
+      path.join(dir, 'synth'),
+      await generateSynth({ pairs: 2, perConcept: 12, queriesPerConcept: 2 }),
+    );
+    return path.join(dir, 'synth');
+  })();
+  return synth;
+}
+
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * A platform of its own for a test file: a data folder with the small isekai-synth published into
+ * a freshly started embedded PostgreSQL. Stop it with `shutdown()`.
+ */
+export async function testPlatform(extraEnv: Record<string, string> = {}) {
+  const { openDatabase } = await import('../src/database');
+  const { publishDataset } = await import('../src/worker/images');
+  const { loadDataset } = await import('@linkboard/datasets');
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'linkboard-platform-'));
+  const env = loadEnv({
+    LINKBOARD_DATA_DIR: dataDir,
+    LINKBOARD_PG_PORT: String(await freePort()),
+    LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '1',
+    CI: 'true',
+    ...extraEnv,
+  });
+  const database = await openDatabase(env);
+  const dataset = await loadDataset(await smallSynth());
+  const { benchmarkVersionId } = await publishDataset(database.db, env, dataset);
+  return {
+    env,
+    database,
+    dataset,
+    benchmarkVersionId,
+    async shutdown() {
+      await database.shutdown();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

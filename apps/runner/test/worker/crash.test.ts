@@ -1,0 +1,156 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Prng } from '@linkboard/core';
+import { createSubmission, registerModel } from '@linkboard/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { familiarFromPairs } from '../../src/adapters/builtin';
+import { type RunningServer, startReferenceServer } from '../../src/server/reference-server';
+import { runRunner } from '../../src/worker/runner';
+import { testPlatform } from '../helpers';
+
+const BIN = fileURLToPath(new URL('../../bin/linkboard.js', import.meta.url));
+const LEASE_MS = 1000;
+
+let platform: Awaited<ReturnType<typeof testPlatform>>;
+let server: RunningServer;
+beforeAll(async () => {
+  platform = await testPlatform({ LINKBOARD_LEASE_MS: String(LEASE_MS) });
+  // A little latency so that a kill lands in the middle of a job, not after it.
+  server = await startReferenceServer({
+    port: 0,
+    latencyMs: 20,
+    familiarOf: familiarFromPairs(platform.dataset.manifest.pairs),
+  });
+});
+afterAll(async () => {
+  await server.close();
+  await platform.shutdown();
+});
+
+const spec = { shots: [2, 4, 6, 8], policies: ['lcl' as const], draws: 24 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function submit(name: string) {
+  const modelId = await registerModel(platform.database.db, { name });
+  return createSubmission(platform.database.db, {
+    modelId,
+    benchmarkVersionId: platform.benchmarkVersionId,
+    adapter: 'openai',
+    adapterConfig: { endpoint: server.url, model: 'prototype' },
+    ...spec,
+    shardSize: 200,
+    maxAttempts: 50,
+  });
+}
+
+function startRunner(): ChildProcess {
+  return spawn(
+    process.execPath,
+    [BIN, 'runner', '--once', '--concurrency', '2', '--gpus', 'none'],
+    {
+      env: {
+        ...process.env,
+        ...Object.fromEntries(
+          Object.entries(platform.env.secrets).filter(([k]) => k.startsWith('LINKBOARD_')),
+        ),
+        CI: 'true',
+      },
+      stdio: 'ignore',
+    },
+  );
+}
+
+const aggregates = async (id: number) =>
+  (
+    await platform.database.pool.query(
+      `SELECT scorer, shots, policy, n, correct, other_label, "both", neither, empty, error FROM submission_scores WHERE submission_id = $1 ORDER BY scorer, shots, policy`,
+      [id],
+    )
+  ).rows;
+
+describe('a runner killed with SIGKILL at random moments', () => {
+  it('loses nothing: every episode ends with one result, and the aggregates equal an uninterrupted run', async () => {
+    const crashed = await submit('crashy');
+    const rng = Prng.fromKey('crash-test');
+    let kills = 0;
+    for (let round = 0; round < 40 && kills < 10; round++) {
+      const child = startRunner();
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      // Startup takes about a second; kill somewhere in the work that follows.
+      await Promise.race([sleep(900 + rng.nextInt(1200)), exited]);
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        kills++;
+      }
+      await exited;
+      // The dead runner's lease must expire before another runner can take its job over.
+      await sleep(LEASE_MS + 100);
+    }
+    expect(kills).toBeGreaterThanOrEqual(10);
+    await runRunner(
+      platform.database,
+      platform.env,
+      { concurrency: 4, gpus: 'none', once: true, log: () => {} },
+      new AbortController().signal,
+    );
+
+    const [state] = (
+      await platform.database.pool.query(
+        'SELECT s.status, s.total_episodes, count(r.*)::int AS results, count(DISTINCT r.episode_id)::int AS episodes, count(r.error_class)::int AS errors FROM submissions s LEFT JOIN results r ON r.submission_id = s.id WHERE s.id = $1 GROUP BY s.id',
+        [crashed.submissionId],
+      )
+    ).rows;
+    expect(state).toEqual({
+      status: 'done',
+      total_episodes: crashed.episodes,
+      results: crashed.episodes,
+      episodes: crashed.episodes,
+      errors: 0,
+    });
+
+    const clean = await submit('steady');
+    await runRunner(
+      platform.database,
+      platform.env,
+      { concurrency: 4, gpus: 'none', once: true, log: () => {} },
+      new AbortController().signal,
+    );
+    expect(await aggregates(crashed.submissionId)).toEqual(await aggregates(clean.submissionId));
+  }, 240_000);
+
+  it('on SIGTERM stops taking work, writes what it has and gives the job back untouched', async () => {
+    const job = await submit('graceful');
+    const child = spawn(process.execPath, [BIN, 'runner', '--concurrency', '2', '--gpus', 'none'], {
+      env: {
+        ...process.env,
+        ...Object.fromEntries(
+          Object.entries(platform.env.secrets).filter(([k]) => k.startsWith('LINKBOARD_')),
+        ),
+        CI: 'true',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr?.on('data', (c) => {
+      err += c;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    for (let i = 0; i < 100 && !/started: /.test(err); i++) await sleep(100);
+    await sleep(500);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(err).toMatch(/SIGTERM: finishing in-flight requests/);
+    const { rows } = await platform.database.pool.query(
+      `SELECT j.status, j.attempts, j.lease_token, (SELECT count(*)::int FROM results r WHERE r.submission_id = j.submission_id) AS results
+       FROM jobs j WHERE j.submission_id = $1 ORDER BY j.id LIMIT 1`,
+      [job.submissionId],
+    );
+    expect(rows[0]).toMatchObject({ status: 'queued', attempts: 0, lease_token: null });
+    expect(rows[0].results).toBeGreaterThan(0);
+    expect(rows[0].results).toBeLessThan(job.episodes);
+    await platform.database.pool.query(
+      `UPDATE jobs SET status = 'cancelled' WHERE submission_id = $1`,
+      [job.submissionId],
+    );
+  }, 60_000);
+});
