@@ -9,6 +9,7 @@ import type { ChatMessage, ChatPart } from '../baselines/request';
  */
 export class ImageEncoder {
   private readonly cache = new Map<string, Promise<string>>();
+  private readonly parts = new Map<string, Promise<Buffer>>();
   private readonly mediaTypes: Map<string, string>;
 
   constructor(
@@ -26,6 +27,21 @@ export class ImageEncoder {
       this.cache.set(imageId, url);
     }
     return url;
+  }
+
+  /**
+   * The image's chat part, serialised once as JSON bytes: request bodies are assembled from these,
+   * so the hundreds of kilobytes of base64 in each request are neither re-escaped nor re-encoded.
+   */
+  imagePartJson(imageId: string): Promise<Buffer> {
+    let part = this.parts.get(imageId);
+    if (!part) {
+      part = this.dataUrl(imageId).then((url) =>
+        Buffer.from(JSON.stringify({ type: 'image_url', image_url: { url } })),
+      );
+      this.parts.set(imageId, part);
+    }
+    return part;
   }
 
   private async encode(imageId: string): Promise<string> {
@@ -74,4 +90,39 @@ export async function toChatMessages(
     messages.push({ role: 'user', content });
   }
   return messages;
+}
+
+/**
+ * The body of a chat completion request for an episode, as bytes: the same JSON as
+ * `{ ...fields, messages: toChatMessages(episode) }`, assembled from cached image parts.
+ */
+export async function chatRequestBody(
+  episode: Episode,
+  encoder: ImageEncoder,
+  fields: Record<string, unknown>,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [Buffer.from('{"messages":[')];
+  for (const [i, message] of episode.prompt.messages.entries()) {
+    if (i > 0) chunks.push(Buffer.from(','));
+    if (message.role !== 'user') {
+      const content = message.content.map((p) => (p.type === 'text' ? p.text : '')).join('');
+      chunks.push(Buffer.from(JSON.stringify({ role: message.role, content })));
+      continue;
+    }
+    chunks.push(Buffer.from('{"role":"user","content":['));
+    for (const [j, part] of message.content.entries()) {
+      if (j > 0) chunks.push(Buffer.from(','));
+      chunks.push(
+        part.type === 'text'
+          ? Buffer.from(JSON.stringify({ type: 'text', text: part.text }))
+          : await encoder.imagePartJson(part.imageId),
+      );
+    }
+    chunks.push(Buffer.from(']}'));
+  }
+  chunks.push(Buffer.from(']'));
+  for (const [key, value] of Object.entries(fields))
+    chunks.push(Buffer.from(`,${JSON.stringify(key)}:${JSON.stringify(value)}`));
+  chunks.push(Buffer.from('}'));
+  return Buffer.concat(chunks);
 }

@@ -1,6 +1,6 @@
 import type { Episode } from '@linkboard/core';
 import { type Dispatcher, request } from 'undici';
-import { type ImageEncoder, toChatMessages } from './encode';
+import { chatRequestBody, type ImageEncoder } from './encode';
 import type { Adapter, ErrorClass, ModelAnswer } from './types';
 
 export interface OpenAIOptions {
@@ -102,7 +102,7 @@ export function openaiAdapter(options: OpenAIOptions, encoder: ImageEncoder): Ad
   const maxBytes = options.maxResponseBytes ?? 1 << 20;
   const sleep = options.sleep ?? defaultSleep;
 
-  async function attempt(body: string, signal?: AbortSignal) {
+  async function attempt(body: Buffer, signal?: AbortSignal) {
     const timeout = AbortSignal.timeout(timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     // undici's request rather than fetch: the same HTTP/1.1 client without the WHATWG stream
@@ -187,9 +187,8 @@ export function openaiAdapter(options: OpenAIOptions, encoder: ImageEncoder): Ad
     label: `openai:${options.model}`,
     async answer(episode: Episode, signal?: AbortSignal): Promise<ModelAnswer> {
       const started = performance.now();
-      const body = JSON.stringify({
+      const body = await chatRequestBody(episode, encoder, {
         model: options.model,
-        messages: await toChatMessages(episode, encoder),
         temperature: 0,
         max_tokens: options.maxTokens ?? 32,
       });

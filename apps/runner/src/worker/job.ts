@@ -347,7 +347,8 @@ export async function runJob(
           completionTokens: result.usage?.completionTokens,
           attempts: result.attempts,
         });
-        if (pending.length >= 50) await flush();
+        // Large batches keep the database work per answer small; the heartbeat flushes the rest.
+        if (pending.length >= 200) await flush();
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, ctx.concurrency) }, worker));

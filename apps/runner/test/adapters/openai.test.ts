@@ -188,3 +188,20 @@ describe('retry timing', () => {
     expect(backoffDelay(10, 500, 30_000, () => 1)).toBe(30_000);
   });
 });
+
+describe('chatRequestBody', () => {
+  it('is the JSON of the chat messages, assembled from cached parts', async () => {
+    const { chatRequestBody, toChatMessages } = await import('../../src/adapters/encode');
+    const body = await chatRequestBody(episode, encoder, {
+      model: 'm',
+      temperature: 0,
+      max_tokens: 32,
+    });
+    expect(JSON.parse(body.toString('utf8'))).toEqual({
+      model: 'm',
+      temperature: 0,
+      max_tokens: 32,
+      messages: await toChatMessages(episode, encoder),
+    });
+  });
+});
