@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import {
   type BenchmarkIndex,
@@ -246,6 +247,8 @@ export async function runJob(
 
   // Aborted when the lease is lost or the stop deadline passes: in-flight requests end at once.
   const hard = new AbortController();
+  // Every request in flight listens to it: that many listeners is the design, not a leak.
+  setMaxListeners(ctx.concurrency + 16, hard.signal);
   const onStop = () => {
     setTimeout(() => hard.abort(new Error('stop deadline passed')), ctx.stopDeadlineMs).unref();
   };
