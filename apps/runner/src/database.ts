@@ -1,10 +1,5 @@
-import {
-  connect,
-  type Database,
-  embeddedUrl,
-  migrateDatabase,
-  startEmbeddedPostgres,
-} from '@linkboard/db';
+import { connect, type Database, embeddedUrl, startEmbeddedPostgres } from '@linkboard/db';
+import { migrateDatabase } from '@linkboard/db/migrate';
 import type { Env } from './env';
 
 export interface OpenDatabase extends Database {

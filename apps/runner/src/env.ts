@@ -11,17 +11,26 @@ const EnvSchema = z.object({
   LINKBOARD_SECRET_KEY: z.string().optional(),
   /** Port of the embedded PostgreSQL. */
   LINKBOARD_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
-  /** "1" lets runners call private, loopback and link-local endpoints (the embedded default sets it). */
-  LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: z.enum(['0', '1']).default('0'),
+  /**
+   * "1" lets runners call private, loopback and link-local endpoints. Default: "1" on the embedded
+   * (single-machine) setup, where the models are on localhost; "0" with DATABASE_URL, where
+   * runners are shared and an endpoint must not reach into the operator's network.
+   */
+  LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: z.enum(['0', '1']).optional(),
   /** JSON file of the operator's serve profiles (model servers the runner may launch on GPUs). */
   LINKBOARD_SERVE_PROFILES: z.string().optional(),
   /** How long a runner's claim on a job lasts without a heartbeat. */
   LINKBOARD_LEASE_MS: z.coerce.number().int().min(500).default(60_000),
+  /** Port of the site that `linkboard start` serves. */
+  LINKBOARD_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Port of the reference server that `linkboard start` runs the baselines through. */
+  LINKBOARD_REFERENCE_PORT: z.coerce.number().int().min(1).max(65535).default(54330),
   /** Set by CI systems; progress bars stay off there. */
   CI: z.string().optional(),
 });
 
-export type Env = z.infer<typeof EnvSchema> & {
+export type Env = Omit<z.infer<typeof EnvSchema>, 'LINKBOARD_ALLOW_PRIVATE_ENDPOINTS'> & {
+  LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '0' | '1';
   dataDir: string;
   /** Every variable, for `--api-key-env NAME`: the one place a secret is read from. */
   secrets: Readonly<Record<string, string | undefined>>;
@@ -33,5 +42,12 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid environment: ${problems}`);
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.LINKBOARD_DATA_DIR), secrets: source };
+  const allowPrivate =
+    parsed.data.LINKBOARD_ALLOW_PRIVATE_ENDPOINTS ?? (parsed.data.DATABASE_URL ? '0' : '1');
+  return {
+    ...parsed.data,
+    LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: allowPrivate,
+    dataDir: path.resolve(parsed.data.LINKBOARD_DATA_DIR),
+    secrets: source,
+  };
 }

@@ -34,3 +34,12 @@ export function canonicalJson(value: unknown): string {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
+
+/**
+ * Where an image lives inside a content-addressed store: `ab/cdef…` for SHA-256 `abcdef…`. The
+ * two-character fan-out keeps folders small. Null for anything that is not a SHA-256, so an id from
+ * a URL can never name a path outside the store.
+ */
+export function imageStoreKey(id: string): string | null {
+  return /^[0-9a-f]{64}$/.test(id) ? `${id.slice(0, 2)}/${id.slice(2)}` : null;
+}

@@ -13,7 +13,7 @@ export {
   type QueryClass,
   type SupportItem,
 } from './episode';
-export { canonicalJson, type HashHex, sha256Hex } from './hash';
+export { canonicalJson, type HashHex, imageStoreKey, sha256Hex } from './hash';
 export {
   type Concept,
   ConceptSchema,

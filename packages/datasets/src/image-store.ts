@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-
-const SHA256 = /^[0-9a-f]{64}$/;
+import { imageStoreKey } from '@linkboard/core';
 
 /**
  * A content-addressed folder of images: `<root>/ab/cdef…` holds the image whose SHA-256 is
@@ -13,8 +12,9 @@ export class ImageStore {
   constructor(readonly root: string) {}
 
   pathOf(id: string): string {
-    if (!SHA256.test(id)) throw new Error(`not an image id (a lower-case hex SHA-256): "${id}"`);
-    return path.join(this.root, id.slice(0, 2), id.slice(2));
+    const key = imageStoreKey(id);
+    if (!key) throw new Error(`not an image id (a lower-case hex SHA-256): "${id}"`);
+    return path.join(this.root, key);
   }
 
   async has(id: string): Promise<boolean> {

@@ -25,12 +25,12 @@ import {
   createSubmission,
   importBenchmark,
   leaderboardRows,
-  migrateDatabase,
   type ResultInput,
   registerModel,
   startEmbeddedPostgres,
   writeResults,
 } from '../src';
+import { migrateDatabase } from '../src/migrate';
 
 const quick = process.env.BENCH_QUICK === '1';
 const SUBMISSIONS = quick ? 20 : 1000;

@@ -5,7 +5,6 @@ export {
   embeddedUrl,
   startEmbeddedPostgres,
 } from './embedded';
-export { MIGRATIONS_DIR, migrateDatabase } from './migrate';
 export {
   ConflictError,
   conceptIdsByKey,
@@ -41,6 +40,16 @@ export {
   rescoreSubmission,
   writeResults,
 } from './queries/results';
+export {
+  conceptDetail,
+  conceptGallery,
+  conceptHeatmap,
+  listBenchmarkVersions,
+  queueList,
+  submissionCurves,
+  submissionDetail,
+  submissionFailures,
+} from './queries/site';
 export {
   cancelSubmission,
   createSubmission,

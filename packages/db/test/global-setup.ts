@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { connect, migrateDatabase, startEmbeddedPostgres } from '../src';
+import { connect, startEmbeddedPostgres } from '../src';
+import { migrateDatabase } from '../src/migrate';
 
 async function freePort(): Promise<number> {
   const server = createServer();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR } from '../src';
+import { MIGRATIONS_DIR } from '../src/migrate';
 
 const run = promisify(execFile);
 

@@ -1,70 +1,124 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  accuracyBy,
-  indexBenchmark,
-  type Manifest,
-  maxShots,
-  rankTiers,
-  type ScoredAnswer,
-  summarize,
-} from '@linkboard/core';
-import { ISEKAI_SAMPLE, importDataset, loadDataset, nodeSha256Hex } from '@linkboard/datasets';
-import { embeddedUrl, importBenchmark } from '@linkboard/db';
+import { fileURLToPath } from 'node:url';
+import { indexBenchmark, maxShots } from '@linkboard/core';
+import { type DatasetDir, ISEKAI_SAMPLE, importDataset, loadDataset } from '@linkboard/datasets';
+import { createSubmission, embeddedUrl, registerModel } from '@linkboard/db';
 import type { Command } from 'commander';
-import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
-import { ImageEncoder } from '../adapters/encode';
+import { familiarFromPairs } from '../adapters/builtin';
 import { BUILTIN_MODELS } from '../baselines';
-import { openDatabase } from '../database';
+import { type OpenDatabase, openDatabase } from '../database';
 import { ensureDefaultBenchmark } from '../defaults';
 import type { Env } from '../env';
 import { CliError } from '../errors';
-import { runEvaluation } from '../eval/run';
-import { formatTable, toScoredAnswer } from '../eval/summary';
 import type { Io } from '../io';
-import { createProgress } from '../progress';
+import { startReferenceServer } from '../server/reference-server';
+import { publishDataset } from '../worker/images';
+import { runRunner } from '../worker/runner';
 import { untilSignal } from './db';
 
-const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
+const WEB_DIR = fileURLToPath(new URL('../../../web', import.meta.url));
+const NEXT_BIN = fileURLToPath(
+  new URL('../../../../node_modules/next/dist/bin/next', import.meta.url),
+);
 
-/** A leaderboard of models on one benchmark: tiers, pooled accuracy with interval, per-shot columns. */
-export function leaderboardTable(rows: { model: string; answers: ScoredAnswer[] }[]): string {
-  const shots = [...new Set(rows.flatMap((r) => r.answers.map((a) => a.shots)))].sort(
-    (a, b) => a - b,
+/** Submits the three baselines once, through the reference server, so the real HTTP path runs. */
+async function seedBaselines(
+  database: OpenDatabase,
+  benchmarkVersionId: number,
+  dataset: DatasetDir,
+  endpoint: string,
+) {
+  const { rows } = await database.pool.query(
+    'SELECT count(*)::int AS n FROM submissions WHERE benchmark_version_id = $1',
+    [benchmarkVersionId],
   );
-  const summaries = rows.map((r) => ({ id: r.model, answers: r.answers, ...summarize(r.answers) }));
-  return formatTable(
-    ['tier', 'model', 'accuracy [95% CI]', ...shots.map((s) => `${s}-shot`), 'novel'],
-    rankTiers(summaries).map(({ row, tier }) => {
-      const perShot = new Map(
-        accuracyBy(row.answers, ['shots'] as const).map((g) => [g.key[0], g.accuracy]),
+  if (rows[0].n > 0) return 0;
+  const shots = [2, 4, 8, 16].filter((n) => n <= maxShots(indexBenchmark(dataset.manifest)));
+  for (const name of BUILTIN_MODELS) {
+    const modelId = await registerModel(database.db, { name, organisation: 'linkboard baselines' });
+    await createSubmission(database.db, {
+      modelId,
+      benchmarkVersionId,
+      adapter: 'openai',
+      adapterConfig: { endpoint, model: name },
+      shots,
+      policies: ['lcl', 'icl'],
+      draws: 1,
+    });
+  }
+  return BUILTIN_MODELS.length;
+}
+
+async function startSite(env: Env, databaseUrl: string, io: Io): Promise<ChildProcess> {
+  const siteEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    LINKBOARD_DATA_DIR: env.dataDir,
+    NEXT_TELEMETRY_DISABLED: '1',
+  };
+  const built = await access(path.join(WEB_DIR, '.next', 'BUILD_ID')).then(
+    () => true,
+    () => false,
+  );
+  if (!built) {
+    io.stdout.write('building the site (first start only; `npm run build` rebuilds it)…\n');
+    const build = spawn(process.execPath, [NEXT_BIN, 'build'], {
+      cwd: WEB_DIR,
+      env: siteEnv,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const code = await new Promise<number | null>((resolve) => build.on('exit', resolve));
+    if (code !== 0)
+      throw new CliError(
+        `building the site failed (exit ${code}); run \`npm run build\` to see why`,
       );
-      const novel = summarize(row.answers.filter((a) => a.queryClass === 'novel'));
-      return [
-        String(tier ?? '–'),
-        row.id,
-        `${pct(row.accuracy)} [${pct(row.low)}, ${pct(row.high)}]`,
-        ...shots.map((s) => pct(perShot.get(s) ?? null)),
-        pct(novel.accuracy),
-      ];
-    }),
+  }
+  const site = spawn(
+    process.execPath,
+    [NEXT_BIN, 'start', '-p', String(env.LINKBOARD_PORT), '-H', '127.0.0.1'],
+    {
+      cwd: WEB_DIR,
+      env: siteEnv,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
   );
+  const url = `http://127.0.0.1:${env.LINKBOARD_PORT}/`;
+  for (let i = 0; i < 300; i++) {
+    if (site.exitCode !== null)
+      throw new CliError(
+        `the site exited (code ${site.exitCode}); is port ${env.LINKBOARD_PORT} taken? Set LINKBOARD_PORT`,
+      );
+    const up = await fetch(`${url}queue`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) return site;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new CliError('the site did not answer within a minute');
 }
 
 /**
- * `linkboard start`, until the database, runner and site land: makes sure the embedded default
- * benchmark (isekai-synth) and the ISEKAI sample are under the data folder, runs the built-in
- * baselines on the default benchmark and prints their leaderboard.
+ * `linkboard start`: the whole platform on the embedded defaults. The embedded PostgreSQL
+ * (migrated), the default benchmark (generated if missing) and the ISEKAI sample, the reference
+ * server with the baselines submitted through it, a runner, and the site. Ctrl-C stops it all.
  */
 export function registerStart(program: Command, io: Io, env: Env): void {
   program
     .command('start')
-    .description('start linkboard on its embedded defaults')
-    .action(async () => {
+    .description(
+      'start linkboard on its embedded defaults: database, benchmarks, baselines, runner and site',
+    )
+    .option('--no-web', 'everything but the site')
+    .action(async (flags: { web: boolean }) => {
       if (!env.DATABASE_URL && (await embeddedUrl(env.dataDir))) {
         throw new CliError(
           `linkboard is already running on ${env.dataDir} (its PostgreSQL is up); use that one, or stop it with Ctrl-C in its terminal first`,
         );
       }
+      const started = performance.now();
       const sampleDir = path.join(env.dataDir, 'benchmarks', 'isekai-sample');
       let sample = await loadDataset(sampleDir).catch(() => null);
       if (!sample) {
@@ -78,46 +132,56 @@ export function registerStart(program: Command, io: Io, env: Env): void {
         });
       }
       const dataset = await ensureDefaultBenchmark(env, io);
-      const manifest: Manifest = dataset.manifest;
-      const index = indexBenchmark(manifest, { sha256Hex: nodeSha256Hex });
-      const shots = [2, 4, 8, 16].filter((n) => n <= maxShots(index));
-      const encoder = new ImageEncoder(dataset.store, manifest);
-      const rows = [];
-      for (const name of BUILTIN_MODELS) {
-        const progress = createProgress(io.stderr, `builtin:${name}`, !env.CI);
-        const results = await runEvaluation({
-          index,
-          adapter: builtinAdapter(name, encoder, familiarFromPairs(manifest.pairs)),
-          spec: { shots, policies: ['lcl'], draws: 1 },
-          concurrency: 4,
-          onProgress: (d, t) => progress.update(d, t),
-        });
-        progress.stop();
-        rows.push({
-          model: `builtin:${name}`,
-          answers: results.map((r) => toScoredAnswer(r.episode, r.verdicts.official)),
-        });
-      }
-      io.stdout.write(
-        [
-          `benchmark ${manifest.benchmark.name}@${manifest.benchmark.version} (${manifest.manifestHash.slice(0, 12)}): ${manifest.pairs.length} pairs, ${index.queries.length} queries; policy lcl, scorer official`,
-          '',
-          leaderboardTable(rows),
-          '',
-          `contact sheets: ${path.join(dataset.dir, 'sheets')}`,
-          `evaluate your own model: npx linkboard eval --manifest ${path.relative(process.cwd(), dataset.dir) || '.'} --endpoint http://127.0.0.1:8000/v1 --model <name>`,
-          '',
-        ].join('\n'),
-      );
-      const database = await openDatabase(env);
+      // The platform calls its own reference server on loopback, whatever the endpoint policy.
+      const platformEnv: Env = { ...env, LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '1' };
+      const database = await openDatabase(platformEnv);
+      const stop = new AbortController();
+      let reference: Awaited<ReturnType<typeof startReferenceServer>> | undefined;
+      let site: ChildProcess | undefined;
+      let runner: Promise<void> | undefined;
       try {
-        for (const { manifest: m } of [dataset, sample]) await importBenchmark(database.db, m);
+        await publishDataset(database.db, platformEnv, sample);
+        const { benchmarkVersionId } = await publishDataset(database.db, platformEnv, dataset);
+        reference = await startReferenceServer({
+          port: env.LINKBOARD_REFERENCE_PORT,
+          familiarOf: familiarFromPairs([...dataset.manifest.pairs, ...sample.manifest.pairs]),
+        });
+        const seeded = await seedBaselines(database, benchmarkVersionId, dataset, reference.url);
+        if (seeded)
+          io.stdout.write(
+            `submitted the ${seeded} baselines through the reference server at ${reference.url}\n`,
+          );
+        runner = runRunner(
+          database,
+          platformEnv,
+          { concurrency: 8, gpus: 'none', log: (line) => io.stderr.write(`runner: ${line}\n`) },
+          stop.signal,
+        );
+        runner.catch((error: unknown) =>
+          io.stderr.write(`runner stopped: ${(error as Error).message}\n`),
+        );
+        const url = env.DATABASE_URL ?? (await embeddedUrl(env.dataDir));
+        if (flags.web && url) site = await startSite(env, url, io);
         io.stdout.write(
-          `linkboard is running: database ${database.where}, data in ${env.dataDir}. Ctrl-C stops it.\n`,
+          [
+            `linkboard is running (ready in ${((performance.now() - started) / 1000).toFixed(1)} s):`,
+            flags.web
+              ? `  site      http://127.0.0.1:${env.LINKBOARD_PORT}/`
+              : '  site      off (--no-web)',
+            `  database  ${database.where}`,
+            `  models    reference server ${reference.url}`,
+            `  data      ${env.dataDir}`,
+            'Ctrl-C stops it.',
+            '',
+          ].join('\n'),
         );
         const signal = await untilSignal();
         io.stdout.write(`stopping (${signal})\n`);
       } finally {
+        stop.abort();
+        site?.kill('SIGTERM');
+        await runner?.catch(() => {});
+        await reference?.close();
         await database.shutdown();
       }
     });

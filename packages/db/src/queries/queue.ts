@@ -218,6 +218,8 @@ export class JobWaiter {
     if (!this.client) {
       this.client = await this.pool.connect();
       this.client.on('notification', () => this.wake?.());
+      // A server shutting down (Ctrl-C reaches the embedded PostgreSQL too) must not crash us.
+      this.client.on('error', () => this.wake?.());
       await this.client.query(`LISTEN ${JOBS_CHANNEL}`);
     }
     await new Promise<void>((resolve) => {

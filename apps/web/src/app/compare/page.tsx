@@ -1,0 +1,107 @@
+import Link from 'next/link';
+import { param, pct, type SearchParams, signedPts } from '~/components/format';
+import { api } from '~/server/caller';
+
+export const dynamic = 'force-dynamic';
+
+export default async function ComparePage({ searchParams }: { searchParams: SearchParams }) {
+  const sp = await searchParams;
+  const a = Number(param(sp.a));
+  const b = Number(param(sp.b));
+  const trpc = await api();
+  const versions = await trpc.leaderboard.versions();
+  const board = versions[0]
+    ? await trpc.leaderboard.rows({
+        benchmarkVersionId: versions[0].id,
+        policy: 'lcl',
+        scorer: 'official',
+      })
+    : [];
+  const picker = (
+    <form className="filters" method="get">
+      {(['a', 'b'] as const).map((side) => (
+        <label key={side}>
+          Model {side.toUpperCase()}
+          <select name={side} defaultValue={String(side === 'a' ? a || '' : b || '')}>
+            <option value="">—</option>
+            {board.map((r) => (
+              <option
+                key={r.submissionId}
+                value={r.submissionId}
+              >{`${r.model} (#${r.submissionId})`}</option>
+            ))}
+          </select>
+        </label>
+      ))}
+      <button type="submit">Compare</button>
+    </form>
+  );
+  if (!a || !b) {
+    return (
+      <>
+        <h1>Compare two models</h1>
+        <p className="lead">
+          Paired on identical episodes: differences with concept-clustered bootstrap intervals and
+          McNemar’s exact test.
+        </p>
+        {picker}
+      </>
+    );
+  }
+  const [sa, sb, comparison] = await Promise.all([
+    trpc.submissions.byId({ id: a }),
+    trpc.submissions.byId({ id: b }),
+    trpc.episodes.compare({ a, b, scorer: 'official' }),
+  ]);
+  return (
+    <>
+      <h1>
+        {sa.model} vs {sb.model}
+      </h1>
+      <p className="lead">Paired on the episodes both answered (official scorer).</p>
+      {picker}
+      <table data-testid="comparison">
+        <thead>
+          <tr>
+            <th>Policy</th>
+            <th className="num">Shots</th>
+            <th className="num">Episodes</th>
+            <th className="num">{sa.model}</th>
+            <th className="num">{sb.model}</th>
+            <th className="num">Difference [95% CI]</th>
+            <th className="num">McNemar p</th>
+          </tr>
+        </thead>
+        <tbody>
+          {comparison.perShot.map((r) => (
+            <tr key={`${r.policy}-${r.shots}`}>
+              <td>{r.policy}</td>
+              <td className="num">{r.shots}</td>
+              <td className="num">{r.n}</td>
+              <td className="num">{pct(r.accuracyA)}</td>
+              <td className="num">{pct(r.accuracyB)}</td>
+              <td className="num">
+                {signedPts(r.difference.estimate)} [{signedPts(r.difference.low)},{' '}
+                {signedPts(r.difference.high)}]
+              </td>
+              <td className="num">
+                {r.mcnemar.pValue < 0.001 ? '<0.001' : r.mcnemar.pValue.toFixed(3)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>Where they disagree ({comparison.disagreements.length})</h2>
+      <ul>
+        {comparison.disagreements.slice(0, 30).map((d) => (
+          <li key={d.episodeId}>
+            <Link href={`/episodes/${d.episodeId}?submission=${a}`}>{d.episodeId}</Link>{' '}
+            <span className="muted">
+              ({d.shots}-shot {d.policy}: {d.aCorrect ? sa.model : sb.model} right)
+            </span>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

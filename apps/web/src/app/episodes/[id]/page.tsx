@@ -1,0 +1,106 @@
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { param, type SearchParams } from '~/components/format';
+import { api } from '~/server/caller';
+
+export const dynamic = 'force-dynamic';
+
+export default async function EpisodePage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: SearchParams;
+}) {
+  const id = (await params).id;
+  const sp = await searchParams;
+  const submission = Number(param(sp.submission)) || undefined;
+  const scorer = param(sp.scorer) === 'strict' ? 'strict' : 'official';
+  const trpc = await api();
+  const episode = await trpc.episodes.byId({ id, submission }).catch(() => null);
+  if (!episode) notFound();
+  const failures = submission ? await trpc.submissions.failures({ id: submission, scorer }) : [];
+  const at = failures.findIndex((f) => f.episodeId === id);
+  const prev = at > 0 ? failures[at - 1] : undefined;
+  const next = at >= 0 ? failures[at + 1] : failures[0];
+  const nav = (f: (typeof failures)[number] | undefined, label: string) =>
+    f ? (
+      <Link href={`/episodes/${f.episodeId}?submission=${submission}&scorer=${scorer}`}>
+        {label}
+      </Link>
+    ) : (
+      <span className="muted">{label}</span>
+    );
+
+  return (
+    <>
+      <h1>
+        Episode <code>{episode.id}</code>
+      </h1>
+      <p className="lead">
+        {episode.shots}-shot · policy {episode.policy} · draw {episode.draw} · pair{' '}
+        {episode.pairKey} · the query is a {episode.query.queryClass} <b>{episode.query.label}</b>{' '}
+        (the other concept: {episode.query.other})
+      </p>
+      {submission ? (
+        <p>
+          {nav(prev, '← previous failure')} ·{' '}
+          <Link href={`/submissions/${submission}`}>submission {submission}</Link> ·{' '}
+          {nav(next, 'next failure →')}
+        </p>
+      ) : null}
+      <h2>What the model saw, in order</h2>
+      <div className="episode" data-testid="episode-images">
+        {episode.support.map((s, i) => (
+          <figure key={s.imageId}>
+            {/* biome-ignore lint/performance/noImgElement: images come from our own content store route */}
+            <img
+              src={`/images/${s.imageId}?w=192`}
+              width={150}
+              height={150}
+              alt={`example ${i + 1}: ${s.label}`}
+            />
+            <figcaption>
+              {i + 1}. “{s.label}”
+            </figcaption>
+          </figure>
+        ))}
+        <figure className="query">
+          {/* biome-ignore lint/performance/noImgElement: images come from our own content store route */}
+          <img
+            src={`/images/${episode.query.imageId}?w=192`}
+            width={150}
+            height={150}
+            alt="the query"
+          />
+          <figcaption>query: {episode.query.label}</figcaption>
+        </figure>
+      </div>
+      {episode.result ? (
+        <>
+          <h2>The answer</h2>
+          <pre data-testid="raw-answer">
+            {episode.result.rawAnswer ?? `(no answer: ${episode.result.errorClass})`}
+          </pre>
+          <table style={{ maxWidth: 520 }}>
+            <tbody>
+              <tr>
+                <th>official</th>
+                <td>{episode.result.official.outcome}</td>
+                <td className="muted">{episode.result.official.rule}</td>
+              </tr>
+              <tr>
+                <th>strict</th>
+                <td>{episode.result.strict.outcome}</td>
+                <td className="muted">{episode.result.strict.rule}</td>
+              </tr>
+            </tbody>
+          </table>
+        </>
+      ) : null}
+      <h2>The prompt as sent</h2>
+      <pre>{episode.promptText}</pre>
+      <p className="muted">demo hash {episode.demoHash}</p>
+    </>
+  );
+}

@@ -1,0 +1,31 @@
+import { GeistSans } from 'geist/font/sans';
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import type { ReactNode } from 'react';
+import { TRPCReactProvider } from '~/trpc/react';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: 'linkboard — can multimodal LLMs learn unseen concepts from context?',
+  description: 'Link-context learning leaderboard',
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en" className={GeistSans.className}>
+      <body>
+        <header className="nav">
+          <Link className="brand" href="/">
+            linkboard
+          </Link>
+          <Link href="/">Leaderboard</Link>
+          <Link href="/concepts">Concepts</Link>
+          <Link href="/queue">Queue</Link>
+        </header>
+        <TRPCReactProvider>
+          <main>{children}</main>
+        </TRPCReactProvider>
+      </body>
+    </html>
+  );
+}

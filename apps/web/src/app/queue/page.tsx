@@ -1,0 +1,44 @@
+import Link from 'next/link';
+import { api } from '~/server/caller';
+
+export const dynamic = 'force-dynamic';
+
+export default async function QueuePage() {
+  const queue = await (await api()).submissions.queue();
+  return (
+    <>
+      <h1>Queue</h1>
+      <p className="lead">Submissions waiting for a runner or being run, oldest first.</p>
+      {queue.length === 0 ? (
+        <p className="muted">The queue is empty.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Model</th>
+              <th>State</th>
+              <th className="num">Progress</th>
+            </tr>
+          </thead>
+          <tbody>
+            {queue.map((s) => (
+              <tr key={s.id}>
+                <td>{s.position}</td>
+                <td>
+                  <Link href={`/submissions/${s.id}`}>{s.model}</Link>
+                </td>
+                <td>
+                  <span className={`badge ${s.status}`}>{s.status}</span>
+                </td>
+                <td className="num">
+                  {s.done}/{s.total}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,164 @@
+import { wilsonInterval } from '@linkboard/core';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { AccuracyChart, type CurvePoint } from '~/components/charts';
+import { param, pct, type SearchParams } from '~/components/format';
+import { StatusPanel } from '~/components/status-panel';
+import { api } from '~/server/caller';
+
+export const dynamic = 'force-dynamic';
+
+export default async function SubmissionPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: SearchParams;
+}) {
+  const id = Number((await params).id);
+  const sp = await searchParams;
+  const trpc = await api();
+  const submission = await trpc.submissions.byId({ id }).catch(() => null);
+  if (!submission) notFound();
+  const scorer =
+    (['official', 'strict'] as const).find((s) => s === param(sp.scorer)) ?? submission.scorer;
+  const overlay = (param(sp.overlay) ?? '')
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0 && n !== id);
+  const curves = await trpc.leaderboard.curves({ ids: [id, ...overlay], scorer });
+  const concepts = await trpc.submissions.concepts({ id, scorer });
+  const failures = await trpc.submissions.failures({ id, scorer });
+
+  const series = [...new Set(curves.map((c) => `${c.model} · ${c.policy}`))];
+  const byShot = new Map<number, CurvePoint>();
+  for (const c of curves) {
+    const point = byShot.get(c.shots) ?? { shots: c.shots };
+    const name = `${c.model} · ${c.policy}`;
+    const ci = wilsonInterval(c.correct, c.n);
+    point[name] = c.n ? c.correct / c.n : null;
+    point[`${name} 95% CI`] = ci ? [ci.low, ci.high] : null;
+    byShot.set(c.shots, point);
+  }
+  const points = [...byShot.values()].sort((a, b) => a.shots - b.shots);
+  const conceptRows = new Map<
+    string,
+    {
+      name: string;
+      queryClass: string;
+      pair: string;
+      conceptId: number;
+      cells: Map<string, (typeof concepts)[number]>;
+    }
+  >();
+  for (const c of concepts) {
+    const row = conceptRows.get(c.conceptKey) ?? {
+      name: c.name,
+      queryClass: c.queryClass,
+      pair: c.pairKey,
+      conceptId: c.conceptId,
+      cells: new Map(),
+    };
+    row.cells.set(`${c.policy} ${c.shots}`, c);
+    conceptRows.set(c.conceptKey, row);
+  }
+  const columns = [...new Set(concepts.map((c) => `${c.policy} ${c.shots}`))];
+  const totals = (row: { cells: Map<string, (typeof concepts)[number]> }) => {
+    const t = { correct: 0, 'other-label': 0, both: 0, neither: 0, empty: 0, error: 0 };
+    for (const c of row.cells.values())
+      for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += c.outcomes[k];
+    return t;
+  };
+
+  return (
+    <>
+      <h1>{submission.model}</h1>
+      <p className="lead">
+        {submission.organisation ? `${submission.organisation} · ` : ''}submission {submission.id}{' '}
+        on {submission.benchmark} · {submission.adapter} · shots {submission.shots.join(', ')} ·{' '}
+        {submission.policies.join(', ')} · {submission.draws} draw(s) · scorer {scorer}
+      </p>
+      <StatusPanel id={submission.id} initial={submission.status} />
+      <h2>Accuracy vs shots</h2>
+      {points.length > 0 ? (
+        <AccuracyChart points={points} series={series} />
+      ) : (
+        <p className="muted">No results yet.</p>
+      )}
+      <p className="muted">
+        Overlay another submission: <code>?overlay=&lt;id&gt;</code> · Compare:{' '}
+        <Link href={`/compare?a=${submission.id}`}>pick a model</Link> · Scorer:{' '}
+        <Link href={`?scorer=official`}>official</Link> /{' '}
+        <Link href={`?scorer=strict`}>strict</Link>
+      </p>
+      <h2>Per concept</h2>
+      <table data-testid="concepts">
+        <thead>
+          <tr>
+            <th>Concept</th>
+            <th>Class</th>
+            {columns.map((c) => (
+              <th className="num" key={c}>
+                {c}-shot
+              </th>
+            ))}
+            <th className="num">correct</th>
+            <th className="num" title="for a novel query: the prior override">
+              other label
+            </th>
+            <th className="num">both</th>
+            <th className="num">neither</th>
+            <th className="num">empty</th>
+            <th className="num">error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {[...conceptRows.values()].map((row) => {
+            const t = totals(row);
+            return (
+              <tr key={`${row.pair}-${row.name}`}>
+                <td>
+                  <Link href={`/concepts/${row.conceptId}`}>{row.name}</Link>
+                </td>
+                <td className="muted">{row.queryClass}</td>
+                {columns.map((c) => (
+                  <td className="num" key={c}>
+                    {pct(row.cells.get(c)?.accuracy ?? null, 0)}
+                  </td>
+                ))}
+                <td className="num">{t.correct}</td>
+                <td className="num">{t['other-label']}</td>
+                <td className="num">{t.both}</td>
+                <td className="num">{t.neither}</td>
+                <td className="num">{t.empty}</td>
+                <td className="num">{t.error}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <h2>Failures</h2>
+      {failures.length === 0 ? (
+        <p className="muted">None.</p>
+      ) : (
+        <p>
+          {failures.length} episodes judged wrong, e.g.{' '}
+          {failures.slice(0, 8).map((f, i) => (
+            <span key={f.episodeId}>
+              {i > 0 ? ', ' : ''}
+              <Link
+                data-testid="failure-link"
+                href={`/episodes/${f.episodeId}?submission=${submission.id}&scorer=${scorer}`}
+              >
+                {f.concept} ({f.shots}-shot, {f.outcome})
+              </Link>
+            </span>
+          ))}
+        </p>
+      )}
+      <h2>Provenance</h2>
+      <pre>{JSON.stringify(submission.provenance, null, 2)}</pre>
+      {submission.lastError ? <p className="muted">Last error: {submission.lastError}</p> : null}
+    </>
+  );
+}

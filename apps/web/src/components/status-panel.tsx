@@ -1,0 +1,49 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation';
+import { useEffect, useRef } from 'react';
+import { useTRPC } from '~/trpc/react';
+
+/** Live lifecycle of a submission: queued (position) → running (progress, rate, ETA) → done. */
+export function StatusPanel({ id, initial }: { id: number; initial: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const live = initial === 'queued' || initial === 'running';
+  const { data } = useQuery(
+    trpc.submissions.status.queryOptions({ id }, { refetchInterval: live ? 1000 : false }),
+  );
+  const seen = useRef(initial);
+  useEffect(() => {
+    // When it finishes, reload the server-rendered results below.
+    if (data && data.status !== seen.current) {
+      seen.current = data.status;
+      if (data.status === 'done' || data.status === 'failed') router.refresh();
+    }
+  }, [data, router]);
+  const status = data?.status ?? initial;
+  const done = data?.done ?? 0;
+  const total = data?.total ?? 0;
+  return (
+    <div className="card" data-testid="status">
+      <span className={`badge ${status}`} data-testid="status-badge">
+        {status}
+      </span>{' '}
+      {status === 'queued' && data?.position ? (
+        <span>position {data.position} in the queue</span>
+      ) : null}
+      {total > 0 ? (
+        <span style={{ display: 'inline-flex', gap: 8, alignItems: 'center', marginLeft: 8 }}>
+          <span className="progress">
+            <div style={{ width: `${(100 * done) / total}%` }} />
+          </span>
+          {done}/{total} episodes
+          {data?.episodesPerSecond ? ` · ${data.episodesPerSecond.toFixed(1)}/s` : ''}
+          {status === 'running' && data?.etaSeconds ? ` · ETA ${Math.ceil(data.etaSeconds)} s` : ''}
+          {data?.errors ? ` · ${data.errors} in error` : ''}
+        </span>
+      ) : null}
+      {data?.lastError ? <p className="muted">last error: {data.lastError}</p> : null}
+    </div>
+  );
+}

@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { defineConfig } from '@playwright/test';
+
+/** The whole platform, as a newcomer starts it, on its own data folder and ports. */
+export const E2E = {
+  dataDir: path.resolve(import.meta.dirname, '.data-e2e'),
+  port: 3210,
+  pgPort: 54810,
+  referencePort: 54811,
+};
+export const BIN = path.resolve(import.meta.dirname, '../apps/runner/bin/linkboard.js');
+export const platformEnv = {
+  LINKBOARD_DATA_DIR: E2E.dataDir,
+  LINKBOARD_PORT: String(E2E.port),
+  LINKBOARD_PG_PORT: String(E2E.pgPort),
+  LINKBOARD_REFERENCE_PORT: String(E2E.referencePort),
+  CI: 'true',
+};
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 120_000,
+  workers: 1,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${E2E.port}`,
+    viewport: { width: 1280, height: 900 },
+    launchOptions: {
+      // Debian's Chromium: Playwright's own browser download is not reachable here.
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+  },
+  webServer: {
+    // A smaller isekai-synth than the default keeps the baselines' runs short; the rest is `npm start`.
+    command: [
+      `rm -rf ${E2E.dataDir}`,
+      `node ${BIN} dataset generate --pairs 4 --per-concept 14 --queries 4 --out ${E2E.dataDir}/benchmarks/isekai-synth`,
+      `node ${BIN} start`,
+    ].join(' && '),
+    url: `http://127.0.0.1:${E2E.port}/queue`,
+    env: platformEnv,
+    timeout: 300_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  },
+});

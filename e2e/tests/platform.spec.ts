@@ -1,0 +1,114 @@
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect, type Page, test } from '@playwright/test';
+import { BIN, E2E, platformEnv } from '../playwright.config';
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({
+    path: path.join(import.meta.dirname, '..', 'screenshots', `${name}.png`),
+    fullPage: true,
+  });
+
+const cli = (...args: string[]) =>
+  execFileSync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...platformEnv },
+    encoding: 'utf8',
+  });
+
+/** Waits until the baselines that `start` submitted are done, as a newcomer would by reloading. */
+async function baselinesDone(page: Page) {
+  for (let i = 0; i < 120; i++) {
+    await page.goto('/');
+    if ((await page.locator('[data-testid=leaderboard] tbody tr').count()) >= 3) return;
+    await page.waitForTimeout(1000);
+  }
+  throw new Error('the baselines did not finish');
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('the leaderboard ranks the baselines', async ({ page }) => {
+  await baselinesDone(page);
+  const rows = page.locator('[data-testid=leaderboard] tbody tr');
+  await expect(rows).toHaveCount(3);
+  await expect(page.locator('[data-testid=leaderboard]')).toContainText('prototype');
+  await expect(page.locator('[data-testid=leaderboard]')).toContainText('always-familiar');
+  await expect(rows.first().locator('.tier')).toHaveText('1');
+  await shot(page, '01-leaderboard');
+});
+
+test('a submitted model goes queued → running → done, and its page shows the chart', async ({
+  page,
+}) => {
+  const out = cli(
+    'submit',
+    '--name',
+    'my <b>prototype</b>',
+    '--endpoint',
+    `http://127.0.0.1:${E2E.referencePort}/v1`,
+    '--model',
+    'prototype',
+    '--shots',
+    '2,4,8',
+    '--policy',
+    'lcl,icl',
+    '--draws',
+    '2',
+  );
+  const id = /submission (\d+)/.exec(out)?.[1];
+  expect(id).toBeDefined();
+  await page.goto(`/submissions/${id}`);
+  const badge = page.getByTestId('status-badge');
+  await expect(badge).toHaveText(/queued|running|done/);
+  await expect(badge).toHaveText('done', { timeout: 90_000 });
+  // Markup in a model name is shown as text, never rendered.
+  await expect(page.locator('h1')).toHaveText('my <b>prototype</b>');
+  await expect(page.getByTestId('accuracy-chart').locator('.recharts-line')).not.toHaveCount(0);
+  await expect(page.getByTestId('concepts')).toBeVisible();
+  await shot(page, '02-submission');
+
+  await page.getByTestId('concepts').getByRole('link').first().click();
+  await expect(page.getByTestId('concept-models')).toContainText('my <b>prototype</b>');
+  await shot(page, '03-concept');
+
+  await page.goto(`/submissions/${id}`);
+  await page.getByTestId('failure-link').first().click();
+  await expect(page.getByTestId('episode-images').locator('img')).not.toHaveCount(0);
+  await expect(page.getByTestId('raw-answer')).toContainText('there is "');
+  const loaded = await page
+    .getByTestId('episode-images')
+    .locator('img')
+    .first()
+    .evaluate((img: HTMLImageElement) => img.naturalWidth);
+  expect(loaded).toBeGreaterThan(0);
+  await shot(page, '04-episode');
+
+  await page.goto('/concepts');
+  await expect(page.locator('.heat')).toContainText('my <b>prototype</b>');
+  await shot(page, '06-concepts');
+});
+
+test('compare with random, and export the leaderboard as CSV', async ({ page }) => {
+  await page.goto('/compare');
+  const options = await page.locator('select[name=a] option').allTextContents();
+  const mine = options.find((o) => o.startsWith('my <b>prototype</b>'));
+  const random = options.find((o) => o.startsWith('random'));
+  expect(mine && random).toBeTruthy();
+  await page.selectOption('select[name=a]', { label: mine as string });
+  await page.selectOption('select[name=b]', { label: random as string });
+  await page.getByRole('button', { name: 'Compare' }).click();
+  await expect(page.getByTestId('comparison')).toContainText('McNemar');
+  await shot(page, '05-compare');
+
+  await page.goto('/');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'CSV' }).click(),
+  ]);
+  const csv = await readFile((await download.path()) as string, 'utf8');
+  expect(csv.split('\n')[0]).toMatch(
+    /^tier,model,organisation,submission,n,accuracy,ci_low,ci_high/,
+  );
+  expect(csv).toContain('my <b>prototype</b>');
+});
