@@ -14,7 +14,7 @@ describe('loadEnv', () => {
       '1',
       'the operator said so',
     ],
-  ])('private endpoints with %o: %s (%s)', (source, expected) => {
+  ])('private endpoints with %o: %s (%s)', (source, expected, _why) => {
     expect(loadEnv(source).LINKBOARD_ALLOW_PRIVATE_ENDPOINTS).toBe(expected);
   });
 
