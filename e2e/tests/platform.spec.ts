@@ -1,19 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { BIN, E2E, platformEnv } from '../playwright.config';
+import { E2E } from '../playwright.config';
 
 const shot = (page: Page, name: string) =>
   page.screenshot({
     path: path.join(import.meta.dirname, '..', 'screenshots', `${name}.png`),
     fullPage: true,
-  });
-
-const cli = (...args: string[]) =>
-  execFileSync(process.execPath, [BIN, ...args], {
-    env: { ...process.env, ...platformEnv },
-    encoding: 'utf8',
   });
 
 /** Waits until the baselines that `start` submitted are done, as a newcomer would by reloading. */
@@ -38,26 +31,25 @@ test('the leaderboard ranks the baselines', async ({ page }) => {
   await shot(page, '01-leaderboard');
 });
 
-test('a submitted model goes queued → running → done, and its page shows the chart', async ({
+test('a newcomer signs up, submits the prototype through the form, and watches it run', async ({
   page,
 }) => {
-  const out = cli(
-    'submit',
-    '--name',
-    'my <b>prototype</b>',
-    '--endpoint',
-    `http://127.0.0.1:${E2E.referencePort}/v1`,
-    '--model',
-    'prototype',
-    '--shots',
-    '2,4,8',
-    '--policy',
-    'lcl,icl',
-    '--draws',
-    '2',
-  );
-  const id = /submission (\d+)/.exec(out)?.[1];
-  expect(id).toBeDefined();
+  await page.goto('/sign-up');
+  await page.getByLabel('Name').fill('Ada Newcomer');
+  await page.getByLabel('E-mail').fill(`ada-${Date.now()}@example.com`);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await shot(page, '00-sign-up');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/submit$/);
+  await page.getByLabel('Model name (as on the leaderboard)').fill('my <b>prototype</b>');
+  await page.getByLabel('Endpoint URL').fill(`http://127.0.0.1:${E2E.referencePort}/v1`);
+  await page.getByLabel('Model at the endpoint').fill('prototype');
+  await page.getByLabel('Shots').fill('2,4,8');
+  await page.getByLabel('Draws').fill('2');
+  await shot(page, '00-submit');
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await expect(page).toHaveURL(/\/submissions\/\d+$/);
+  const id = /submissions\/(\d+)/.exec(page.url())?.[1];
   await page.goto(`/submissions/${id}`);
   const badge = page.getByTestId('status-badge');
   await expect(badge).toHaveText(/queued|running|done/);

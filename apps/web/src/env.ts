@@ -7,6 +7,14 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** Where the platform keeps its data; images are served from <dir>/images. */
   LINKBOARD_DATA_DIR: z.string().min(1).default('.data'),
+  /** Signs sessions; the embedded default generates one into <data>/auth-secret. */
+  BETTER_AUTH_SECRET: z.string().min(32).optional(),
+  /** The site's public URL (links in auth flows, trusted origin). */
+  BETTER_AUTH_URL: z.string().url().default('http://127.0.0.1:3000'),
+  /** Base64 of 32 bytes that encrypts endpoint API keys (embedded default: <data>/secret.key). */
+  LINKBOARD_SECRET_KEY: z.string().optional(),
+  /** Submissions one user may make per 24 hours. */
+  LINKBOARD_DAILY_QUOTA: z.coerce.number().int().min(0).default(20),
 });
 
 const parsed = EnvSchema.parse(process.env);

@@ -60,6 +60,7 @@ export {
   ICL_QUESTION,
   IMAGE_TOKEN,
   isPolicyName,
+  isSafeModelName,
   LCL_INSTRUCTION,
   LCL_QUERY_QUESTION,
   LCL_SUPPORT_ANSWER,
@@ -71,6 +72,7 @@ export {
   type RenderedPrompt,
   ZERO_SHOT_QUESTION,
 } from './policy';
+export { PredictionsError, parsePredictions } from './predictions';
 export { Prng } from './prng';
 export {
   isScorerName,

@@ -141,3 +141,11 @@ export const POLICIES: Record<PolicyName, PolicySpec> = {
 export function isPolicyName(value: string): value is PolicyName {
   return (POLICY_NAMES as readonly string[]).includes(value);
 }
+
+/**
+ * Model names end up in a serve profile's command line: letters, digits and . _ - / : only, and
+ * not starting with a dash (which a program would read as an option).
+ */
+export function isSafeModelName(model: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._\-/:]{0,199}$/.test(model);
+}

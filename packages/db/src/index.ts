@@ -6,6 +6,17 @@ export {
   startEmbeddedPostgres,
 } from './embedded';
 export {
+  createApiToken,
+  listApiTokens,
+  recentSubmissionCount,
+  retrySubmission,
+  revokeApiToken,
+  setVisibility,
+  submissionOwner,
+  userByApiToken,
+  userRole,
+} from './queries/accounts';
+export {
   ConflictError,
   conceptIdsByKey,
   getBenchmarkVersion,
@@ -60,4 +71,5 @@ export {
   recordProvenance,
   submissionForRunner,
 } from './queries/submissions';
+export { accounts, sessions, users, verifications } from './schema';
 export { decryptSecret, encryptSecret, loadSecretKey } from './secrets';

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  boolean,
   index,
   integer,
   jsonb,
@@ -54,17 +55,65 @@ export const adapterEnum = pgEnum('adapter', ['openai', 'serve', 'predictions', 
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
+/**
+ * Accounts, in the shape better-auth (the site's auth library) expects, plus a role. Ids are
+ * better-auth's opaque strings.
+ */
 export const users = pgTable('users', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  email: text('email').notNull().unique(),
+  id: text('id').primaryKey(),
   name: text('name').notNull(),
+  email: text('email').notNull().unique(),
+  emailVerified: boolean('email_verified').notNull().default(false),
+  image: text('image'),
   role: roleEnum('role').notNull().default('submitter'),
   createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const sessions = pgTable('sessions', {
+  id: text('id').primaryKey(),
+  token: text('token').notNull().unique(),
+  userId: text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  ipAddress: text('ip_address'),
+  userAgent: text('user_agent'),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const accounts = pgTable('accounts', {
+  id: text('id').primaryKey(),
+  accountId: text('account_id').notNull(),
+  providerId: text('provider_id').notNull(),
+  userId: text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  accessToken: text('access_token'),
+  refreshToken: text('refresh_token'),
+  idToken: text('id_token'),
+  accessTokenExpiresAt: timestamp('access_token_expires_at', { withTimezone: true }),
+  refreshTokenExpiresAt: timestamp('refresh_token_expires_at', { withTimezone: true }),
+  scope: text('scope'),
+  /** better-auth's password hash (scrypt). */
+  password: text('password'),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const verifications = pgTable('verifications', {
+  id: text('id').primaryKey(),
+  identifier: text('identifier').notNull(),
+  value: text('value').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
 export const apiTokens = pgTable('api_tokens', {
   id: serial('id').primaryKey(),
-  userId: uuid('user_id')
+  userId: text('user_id')
     .notNull()
     .references(() => users.id, { onDelete: 'cascade' }),
   name: text('name').notNull(),
@@ -153,7 +202,7 @@ export const models = pgTable('models', {
   name: text('name').notNull().unique(),
   organisation: text('organisation'),
   url: text('url'),
-  ownerId: uuid('owner_id').references(() => users.id),
+  ownerId: text('owner_id').references(() => users.id),
   createdAt: createdAt(),
 });
 
@@ -167,7 +216,7 @@ export const submissions = pgTable(
     benchmarkVersionId: integer('benchmark_version_id')
       .notNull()
       .references(() => benchmarkVersions.id),
-    ownerId: uuid('owner_id').references(() => users.id),
+    ownerId: text('owner_id').references(() => users.id),
     adapter: adapterEnum('adapter').notNull(),
     /** How to reach the model, without secrets (those are in `secret`, encrypted). */
     adapterConfig: jsonb('adapter_config').notNull().default({}),

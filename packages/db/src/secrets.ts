@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -46,6 +46,7 @@ export async function loadSecretKey(options: {
     return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
   } catch {
     const key = randomBytes(32);
+    await mkdir(options.dataDir, { recursive: true });
     await writeFile(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' }).catch(
       async () => {
         // Another process made it first: use theirs.

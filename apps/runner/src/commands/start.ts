@@ -53,9 +53,10 @@ async function seedBaselines(
 
 async function startSite(env: Env, databaseUrl: string, io: Io): Promise<ChildProcess> {
   const siteEnv = {
-    ...process.env,
+    ...env.secrets,
     DATABASE_URL: databaseUrl,
     LINKBOARD_DATA_DIR: env.dataDir,
+    BETTER_AUTH_URL: `http://127.0.0.1:${env.LINKBOARD_PORT}`,
     NEXT_TELEMETRY_DISABLED: '1',
   };
   const built = await access(path.join(WEB_DIR, '.next', 'BUILD_ID')).then(

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { isSafeModelName } from '@linkboard/core';
 import { z } from 'zod';
 import { CliError } from '../errors';
 import { type GpuState, listGpus } from './gpu';
@@ -40,7 +41,7 @@ export async function loadServeProfiles(
 
 /** Model names go into a command line: letters, digits and . _ - / : only. */
 export function checkModelName(model: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._\-/:]{0,199}$/.test(model)) {
+  if (!isSafeModelName(model)) {
     throw new CliError(`model name "${model}" may hold only letters, digits and . _ - / :`);
   }
   return model;
@@ -77,7 +78,13 @@ export async function startServedModel(
   profile: ServeProfile,
   model: string,
   gpus: readonly number[],
-  options: { log: (line: string) => void; signal?: AbortSignal; sampleMs?: number },
+  options: {
+    log: (line: string) => void;
+    /** The environment the server inherits (the runner's own, from env.ts). */
+    baseEnv: Readonly<Record<string, string | undefined>>;
+    signal?: AbortSignal;
+    sampleMs?: number;
+  },
 ): Promise<ServedModel> {
   const port = await freePort();
   const args = profile.command.map((part) =>
@@ -87,7 +94,7 @@ export async function startServedModel(
   const child: ChildProcess = spawn(command, rest, {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...profile.env, CUDA_VISIBLE_DEVICES: gpus.join(',') },
+    env: { ...options.baseEnv, ...profile.env, CUDA_VISIBLE_DEVICES: gpus.join(',') },
   });
   let exited: number | null | undefined;
   child.on('exit', (code) => {

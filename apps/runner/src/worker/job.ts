@@ -174,6 +174,7 @@ async function prepareAdapter(
       try {
         served = await startServedModel(profile, String(config.model), gpus, {
           log: ctx.log,
+          baseEnv: ctx.env.secrets,
           signal,
         });
       } catch (error) {

@@ -81,9 +81,9 @@ describe('serve profiles', () => {
       startupTimeoutS: 10,
       env: {},
     };
-    await expect(startServedModel(dying, 'm', [], { log: () => {} })).rejects.toThrow(
-      /exited \(code 3\) before it was healthy: CUDA out of memory/,
-    );
+    await expect(
+      startServedModel(dying, 'm', [], { log: () => {}, baseEnv: process.env }),
+    ).rejects.toThrow(/exited \(code 3\) before it was healthy: CUDA out of memory/);
   });
 
   it('leaves serve jobs to runners that have GPUs', async () => {

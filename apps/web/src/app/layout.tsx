@@ -21,6 +21,12 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <Link href="/">Leaderboard</Link>
           <Link href="/concepts">Concepts</Link>
           <Link href="/queue">Queue</Link>
+          <Link href="/compare">Compare</Link>
+          <Link href="/submit">Submit</Link>
+          <Link href="/tokens">Tokens</Link>
+          <Link href="/sign-in" style={{ marginLeft: 'auto' }}>
+            Sign in
+          </Link>
         </header>
         <TRPCReactProvider>
           <main>{children}</main>

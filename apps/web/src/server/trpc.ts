@@ -1,23 +1,66 @@
 import 'server-only';
+import { type Db, userByApiToken, userRole } from '@linkboard/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z } from 'zod';
+import { getAuth } from './auth';
 import { getDatabase } from './db';
 
-export async function createContext() {
-  const { db } = await getDatabase();
-  return { db };
+/** Who is asking: a signed-in user (cookie session) or a CLI with an API token; null if anonymous. */
+export interface Viewer {
+  id: string;
+  role: 'submitter' | 'admin';
 }
 
-const t = initTRPC.context<typeof createContext>().create({ transformer: superjson });
+export interface Context {
+  db: Db;
+  viewer: Viewer | null;
+}
+
+async function viewerFrom(db: Db, headers: Headers): Promise<Viewer | null> {
+  const bearer = /^Bearer (lb_[A-Za-z0-9_-]+)$/.exec(headers.get('authorization') ?? '')?.[1];
+  if (bearer) {
+    const user = await userByApiToken(db, bearer);
+    return user ? { id: user.id, role: user.role } : null;
+  }
+  const session = await (await getAuth()).api.getSession({ headers });
+  if (!session) return null;
+  return { id: session.user.id, role: (await userRole(db, session.user.id)) ?? 'submitter' };
+}
+
+export async function createContext(opts: { headers: Headers }): Promise<Context> {
+  const { db } = await getDatabase();
+  return { db, viewer: await viewerFrom(db, opts.headers) };
+}
+
+const t = initTRPC.context<Context>().create({ transformer: superjson });
 
 export const router = t.router;
 export const publicProcedure = t.procedure;
 export const createCallerFactory = t.createCallerFactory;
+
+/** Signed in, or 401. */
+export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+  if (!ctx.viewer) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first' });
+  return next({ ctx: { ...ctx, viewer: ctx.viewer } });
+});
+
+/** An admin, or 401/403. */
+export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (ctx.viewer.role !== 'admin')
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'admins only' });
+  return next();
+});
 
 export const scorerInput = z.enum(['official', 'strict']).default('official');
 export const policyInput = z.enum(['lcl', 'icl', 'zero-shot']).default('lcl');
 
 export function notFound(what: string): never {
   throw new TRPCError({ code: 'NOT_FOUND', message: `${what} not found` });
+}
+
+/** The owner of a thing, or an admin; 403 for anyone else. */
+export function assertOwnerOrAdmin(viewer: Viewer, ownerId: string | null) {
+  if (viewer.role !== 'admin' && viewer.id !== ownerId)
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'not yours' });
 }

@@ -31,7 +31,7 @@ export async function submissionDetail(db: Db, id: number) {
   const { rows } = await db.execute(sql`
     SELECT s.id, s.status, s.adapter, s.shots, s.policies::text[] AS policies, s.draws, s.scorer, s.visibility, s.total_episodes,
            s.provenance, s.last_error, s.created_at, s.started_at, s.finished_at, s.benchmark_version_id,
-           m.name AS model, m.organisation, b.name AS benchmark, v.version
+           s.owner_id, m.name AS model, m.organisation, b.name AS benchmark, v.version
     FROM submissions s JOIN models m ON m.id = s.model_id
     JOIN benchmark_versions v ON v.id = s.benchmark_version_id JOIN benchmarks b ON b.id = v.benchmark_id
     WHERE s.id = ${id}`);
@@ -46,6 +46,7 @@ export async function submissionDetail(db: Db, id: number) {
     draws: num(r.draws),
     scorer: r.scorer as ScorerName,
     visibility: String(r.visibility),
+    ownerId: (r.owner_id as string | null) ?? null,
     totalEpisodes: num(r.total_episodes),
     provenance: r.provenance as Record<string, unknown>,
     lastError: (r.last_error as string | null) ?? null,

@@ -1,15 +1,19 @@
 import { router } from '../trpc';
+import { accountsRouter } from './accounts';
 import { conceptsRouter } from './concepts';
 import { episodesRouter } from './episodes';
 import { leaderboardRouter } from './leaderboard';
 import { submissionsRouter } from './submissions';
+import { tokensRouter } from './tokens';
 
 /** One router per domain. */
 export const appRouter = router({
+  accounts: accountsRouter,
   leaderboard: leaderboardRouter,
   submissions: submissionsRouter,
   concepts: conceptsRouter,
   episodes: episodesRouter,
+  tokens: tokensRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,33 +1,193 @@
 import {
+  buildEpisodes,
+  indexBenchmark,
+  isSafeModelName,
+  PredictionsError,
+  parsePredictions,
+} from '@linkboard/core';
+import {
+  cancelSubmission,
   conceptBreakdown,
+  createSubmission,
+  encryptSecret,
+  getBenchmarkVersion,
+  loadSecretKey,
   queueList,
   queueStatus,
+  recentSubmissionCount,
+  registerModel,
+  retrySubmission,
+  setVisibility,
   submissionCurves,
   submissionDetail,
   submissionFailures,
+  submissionOwner,
 } from '@linkboard/db';
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { notFound, publicProcedure, router, scorerInput } from '../trpc';
+import { env } from '~/env';
+import {
+  adminProcedure,
+  assertOwnerOrAdmin,
+  type Context,
+  notFound,
+  protectedProcedure,
+  publicProcedure,
+  router,
+  scorerInput,
+} from '../trpc';
+
+/** A private submission is visible to its owner and admins only; a hidden one to admins. */
+async function visible(ctx: Context, id: number) {
+  const submission = await submissionDetail(ctx.db, id);
+  if (!submission) return notFound(`submission ${id}`);
+  const viewer = ctx.viewer;
+  const allowed =
+    submission.visibility === 'public' ||
+    viewer?.role === 'admin' ||
+    (submission.visibility === 'private' && viewer?.id === submission.ownerId);
+  return allowed ? submission : notFound(`submission ${id}`);
+}
+
+async function owned(ctx: Context & { viewer: NonNullable<Context['viewer']> }, id: number) {
+  const owner = await submissionOwner(ctx.db, id);
+  if (!owner) return notFound(`submission ${id}`);
+  assertOwnerOrAdmin(ctx.viewer, owner.ownerId);
+  return owner;
+}
+
+const CreateInput = z.object({
+  benchmarkVersionId: z.number().int(),
+  name: z.string().trim().min(1).max(120),
+  organisation: z.string().trim().max(120).optional(),
+  kind: z.enum(['endpoint', 'serve', 'predictions']),
+  endpoint: z.string().url().optional(),
+  model: z.string().trim().max(200).optional(),
+  apiKey: z.string().max(500).optional(),
+  profile: z.string().trim().max(100).optional(),
+  predictions: z.string().max(50_000_000).optional(),
+  shots: z.array(z.number().int().min(0).max(64)).min(1).max(10),
+  policies: z.array(z.enum(['lcl', 'icl', 'zero-shot'])).min(1),
+  draws: z.number().int().min(1).max(20).default(1),
+  private: z.boolean().default(false),
+});
+
+const id = z.object({ id: z.number().int() });
 
 export const submissionsRouter = router({
-  byId: publicProcedure.input(z.object({ id: z.number().int() })).query(async ({ ctx, input }) => {
-    const submission = await submissionDetail(ctx.db, input.id);
-    if (submission?.visibility !== 'public') return notFound(`submission ${input.id}`);
-    return submission;
+  byId: publicProcedure.input(id).query(({ ctx, input }) => visible(ctx, input.id)),
+  status: publicProcedure.input(id).query(async ({ ctx, input }) => {
+    await visible(ctx, input.id);
+    return (await queueStatus(ctx.db, input.id)) ?? notFound(`submission ${input.id}`);
   }),
-  status: publicProcedure
-    .input(z.object({ id: z.number().int() }))
-    .query(async ({ ctx, input }) => {
-      return (await queueStatus(ctx.db, input.id)) ?? notFound(`submission ${input.id}`);
-    }),
   curves: publicProcedure
-    .input(z.object({ id: z.number().int(), scorer: scorerInput }))
-    .query(({ ctx, input }) => submissionCurves(ctx.db, [input.id], input.scorer)),
+    .input(id.extend({ scorer: scorerInput }))
+    .query(async ({ ctx, input }) => {
+      await visible(ctx, input.id);
+      return submissionCurves(ctx.db, [input.id], input.scorer);
+    }),
   concepts: publicProcedure
-    .input(z.object({ id: z.number().int(), scorer: scorerInput }))
-    .query(({ ctx, input }) => conceptBreakdown(ctx.db, input.id, input.scorer)),
+    .input(id.extend({ scorer: scorerInput }))
+    .query(async ({ ctx, input }) => {
+      await visible(ctx, input.id);
+      return conceptBreakdown(ctx.db, input.id, input.scorer);
+    }),
   failures: publicProcedure
-    .input(z.object({ id: z.number().int(), scorer: scorerInput }))
-    .query(({ ctx, input }) => submissionFailures(ctx.db, input.id, input.scorer)),
+    .input(id.extend({ scorer: scorerInput }))
+    .query(async ({ ctx, input }) => {
+      await visible(ctx, input.id);
+      return submissionFailures(ctx.db, input.id, input.scorer);
+    }),
   queue: publicProcedure.query(({ ctx }) => queueList(ctx.db)),
+
+  create: protectedProcedure.input(CreateInput).mutation(async ({ ctx, input }) => {
+    if ((await recentSubmissionCount(ctx.db, ctx.viewer.id)) >= env.LINKBOARD_DAILY_QUOTA) {
+      throw new TRPCError({
+        code: 'TOO_MANY_REQUESTS',
+        message: `the daily quota of ${env.LINKBOARD_DAILY_QUOTA} submissions is used up; try again tomorrow`,
+      });
+    }
+    const version = await getBenchmarkVersion(ctx.db, input.benchmarkVersionId);
+    if (!version) return notFound(`benchmark version ${input.benchmarkVersionId}`);
+    const spec = { shots: input.shots, policies: input.policies, draws: input.draws };
+    let episodeIds: Set<string>;
+    try {
+      episodeIds = new Set(
+        [...buildEpisodes(indexBenchmark(version.manifest), spec)].map((e) => e.id),
+      );
+    } catch (error) {
+      throw new TRPCError({ code: 'BAD_REQUEST', message: (error as Error).message });
+    }
+    let adapter: 'openai' | 'serve' | 'predictions';
+    let adapterConfig: Record<string, unknown>;
+    let secret: string | null = null;
+    const bad = (message: string): never => {
+      throw new TRPCError({ code: 'BAD_REQUEST', message });
+    };
+    if (input.kind === 'endpoint') {
+      if (!input.endpoint || !input.model)
+        return bad('an endpoint submission needs the endpoint URL and the model name');
+      adapter = 'openai';
+      adapterConfig = { endpoint: input.endpoint, model: input.model };
+      if (input.apiKey)
+        secret = encryptSecret(
+          await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
+          input.apiKey,
+        );
+    } else if (input.kind === 'serve') {
+      if (!input.profile || !input.model)
+        return bad('a serve submission needs a profile and a model name');
+      if (!isSafeModelName(input.model))
+        return bad(`model name "${input.model}" may hold only letters, digits and . _ - / :`);
+      adapter = 'serve';
+      adapterConfig = { profile: input.profile, model: input.model };
+    } else {
+      if (!input.predictions) return bad('upload the predictions JSONL');
+      try {
+        adapterConfig = {
+          answers: Object.fromEntries(
+            parsePredictions(input.predictions, 'predictions.jsonl', episodeIds),
+          ),
+        };
+      } catch (error) {
+        if (error instanceof PredictionsError) return bad(error.message);
+        throw error;
+      }
+      adapter = 'predictions';
+    }
+    const modelId = await registerModel(ctx.db, {
+      name: input.name,
+      organisation: input.organisation,
+      ownerId: ctx.viewer.id,
+    });
+    const created = await createSubmission(ctx.db, {
+      modelId,
+      benchmarkVersionId: input.benchmarkVersionId,
+      adapter,
+      adapterConfig,
+      secret,
+      ...spec,
+      visibility: input.private ? 'private' : 'public',
+      ownerId: ctx.viewer.id,
+    });
+    return { id: created.submissionId, episodes: created.episodes };
+  }),
+  cancel: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
+    await owned(ctx, input.id);
+    return { cancelled: await cancelSubmission(ctx.db, input.id) };
+  }),
+  retry: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
+    await owned(ctx, input.id);
+    return { retried: await retrySubmission(ctx.db, input.id) };
+  }),
+  publish: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
+    const owner = await owned(ctx, input.id);
+    if (owner.visibility === 'hidden')
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'an admin hid this submission' });
+    return { published: await setVisibility(ctx.db, input.id, 'public') };
+  }),
+  hide: adminProcedure.input(id).mutation(async ({ ctx, input }) => {
+    if (!(await submissionOwner(ctx.db, input.id))) return notFound(`submission ${input.id}`);
+    return { hidden: await setVisibility(ctx.db, input.id, 'hidden') };
+  }),
 });

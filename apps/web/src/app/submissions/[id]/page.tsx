@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { AccuracyChart, type CurvePoint } from '~/components/charts';
 import { param, pct, type SearchParams } from '~/components/format';
+import { OwnerActions } from '~/components/owner-actions';
 import { StatusPanel } from '~/components/status-panel';
 import { api } from '~/server/caller';
 
@@ -29,6 +30,8 @@ export default async function SubmissionPage({
   const curves = await trpc.leaderboard.curves({ ids: [id, ...overlay], scorer });
   const concepts = await trpc.submissions.concepts({ id, scorer });
   const failures = await trpc.submissions.failures({ id, scorer });
+  const me = await trpc.accounts.me();
+  const mine = me !== null && (me.role === 'admin' || me.id === submission.ownerId);
 
   const series = [...new Set(curves.map((c) => `${c.model} · ${c.policy}`))];
   const byShot = new Map<number, CurvePoint>();
@@ -79,6 +82,14 @@ export default async function SubmissionPage({
         {submission.policies.join(', ')} · {submission.draws} draw(s) · scorer {scorer}
       </p>
       <StatusPanel id={submission.id} initial={submission.status} />
+      {mine ? (
+        <OwnerActions
+          id={submission.id}
+          status={submission.status}
+          visibility={submission.visibility}
+          isAdmin={me?.role === 'admin'}
+        />
+      ) : null}
       <h2>Accuracy vs shots</h2>
       {points.length > 0 ? (
         <AccuracyChart points={points} series={series} />

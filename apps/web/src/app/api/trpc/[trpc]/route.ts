@@ -3,6 +3,11 @@ import { appRouter } from '~/server/routers';
 import { createContext } from '~/server/trpc';
 
 const handler = (req: Request) =>
-  fetchRequestHandler({ endpoint: '/api/trpc', req, router: appRouter, createContext });
+  fetchRequestHandler({
+    endpoint: '/api/trpc',
+    req,
+    router: appRouter,
+    createContext: () => createContext({ headers: req.headers }),
+  });
 
 export { handler as GET, handler as POST };

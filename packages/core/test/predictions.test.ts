@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePredictions } from '../../src/adapters/predictions';
+import { parsePredictions } from '../src';
 
 const known = new Set(['e1', 'e2', 'e3']);
 

@@ -1,0 +1,32 @@
+import Link from 'next/link';
+import { SubmitForm } from '~/components/submit-form';
+import { api } from '~/server/caller';
+
+export const dynamic = 'force-dynamic';
+
+export default async function SubmitPage() {
+  const trpc = await api();
+  const versions = await trpc.leaderboard.versions();
+  const signedIn = (await trpc.accounts.me()) !== null;
+  return (
+    <>
+      <h1>Submit a model</h1>
+      {signedIn ? (
+        <>
+          <p className="lead">
+            It joins the queue; a runner evaluates it and its page shows the progress and the
+            results.
+          </p>
+          <SubmitForm
+            versions={versions.map((v) => ({ id: v.id, label: `${v.name}@${v.version}` }))}
+          />
+        </>
+      ) : (
+        <p>
+          <Link href="/sign-up">Create an account</Link> or <Link href="/sign-in">sign in</Link> to
+          submit.
+        </p>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,50 @@
+'use client';
+
+import { useMutation } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation';
+import { useTRPC } from '~/trpc/react';
+
+/** Cancel, retry and publish for the submission's owner; hide for admins. */
+export function OwnerActions({
+  id,
+  status,
+  visibility,
+  isAdmin,
+}: {
+  id: number;
+  status: string;
+  visibility: string;
+  isAdmin: boolean;
+}) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const done = { onSuccess: () => router.refresh() };
+  const cancel = useMutation(trpc.submissions.cancel.mutationOptions(done));
+  const retry = useMutation(trpc.submissions.retry.mutationOptions(done));
+  const publish = useMutation(trpc.submissions.publish.mutationOptions(done));
+  const hide = useMutation(trpc.submissions.hide.mutationOptions(done));
+  return (
+    <p style={{ display: 'flex', gap: 8 }}>
+      {status === 'queued' || status === 'running' ? (
+        <button type="button" onClick={() => cancel.mutate({ id })}>
+          Cancel
+        </button>
+      ) : null}
+      {status === 'failed' || status === 'cancelled' ? (
+        <button type="button" onClick={() => retry.mutate({ id })}>
+          Retry
+        </button>
+      ) : null}
+      {visibility === 'private' ? (
+        <button type="button" onClick={() => publish.mutate({ id })}>
+          Publish
+        </button>
+      ) : null}
+      {isAdmin && visibility !== 'hidden' ? (
+        <button type="button" onClick={() => hide.mutate({ id })}>
+          Hide (admin)
+        </button>
+      ) : null}
+    </p>
+  );
+}

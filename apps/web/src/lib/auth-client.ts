@@ -1,0 +1,6 @@
+'use client';
+
+import { createAuthClient } from 'better-auth/react';
+
+/** Same-origin: the auth routes live under /api/auth. */
+export const authClient = createAuthClient();

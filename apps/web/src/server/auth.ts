@@ -1,0 +1,55 @@
+import 'server-only';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { accounts, sessions, users, verifications } from '@linkboard/db';
+import { betterAuth } from 'better-auth';
+import { drizzleAdapter } from 'better-auth/adapters/drizzle';
+import { env } from '~/env';
+import { getDatabase } from './db';
+
+/** The session secret: from the environment, or generated once under the data folder (0600). */
+async function authSecret(): Promise<string> {
+  if (env.BETTER_AUTH_SECRET) return env.BETTER_AUTH_SECRET;
+  const file = path.join(env.dataDir, 'auth-secret');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    await mkdir(env.dataDir, { recursive: true });
+    await writeFile(file, `${randomBytes(32).toString('base64url')}\n`, {
+      mode: 0o600,
+      flag: 'wx',
+    }).catch(() => {});
+    return (await readFile(file, 'utf8')).trim();
+  }
+}
+
+async function createAuth() {
+  const { db } = await getDatabase();
+  return betterAuth({
+    database: drizzleAdapter(db, {
+      provider: 'pg',
+      schema: { user: users, session: sessions, account: accounts, verification: verifications },
+    }),
+    secret: await authSecret(),
+    baseURL: env.BETTER_AUTH_URL,
+    // The same site on this machine is reached as localhost too.
+    trustedOrigins: [
+      env.BETTER_AUTH_URL,
+      env.BETTER_AUTH_URL.replace('//127.0.0.1', '//localhost'),
+    ],
+    emailAndPassword: { enabled: true, minPasswordLength: 8 },
+    user: {
+      additionalFields: { role: { type: 'string', input: false, defaultValue: 'submitter' } },
+    },
+    // Offline by design: nothing is sent anywhere.
+    telemetry: { enabled: false },
+  });
+}
+
+let auth: ReturnType<typeof createAuth> | undefined;
+/** better-auth, made once per server process (it needs the database first). */
+export function getAuth() {
+  auth ??= createAuth();
+  return auth;
+}

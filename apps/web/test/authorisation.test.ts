@@ -1,0 +1,207 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createManifest, type ManifestDraft, sha256Hex } from '@linkboard/core';
+import { createSubmission, importBenchmark, registerModel, users } from '@linkboard/db';
+import { createTestDatabase } from '@linkboard/db/testing';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+// The site reads its settings once, at import: a small quota to test, and the test database.
+process.env.LINKBOARD_DAILY_QUOTA = '3';
+process.env.LINKBOARD_DATA_DIR = mkdtempSync(path.join(tmpdir(), 'linkboard-web-test-'));
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let routers: typeof import('../src/server/routers');
+let trpc: typeof import('../src/server/trpc');
+
+function manifest() {
+  const draft: ManifestDraft = {
+    schema: 'linkboard.manifest/1',
+    benchmark: { name: 'web-test', version: '1' },
+    pairs: [],
+    images: [],
+  };
+  const novel = { id: 'blorp', name: 'blorp' };
+  const familiar = { id: 'teapot', name: 'teapot' };
+  draft.pairs.push({ id: 'blorp', novel, familiar });
+  for (const c of [novel, familiar]) {
+    for (const [role, count] of [
+      ['support', 4],
+      ['query', 2],
+    ] as const) {
+      for (let i = 0; i < count; i++)
+        draft.images.push({
+          id: sha256Hex(`${c.id}/${role}/${i}`),
+          concept: c.id,
+          role,
+          width: 8,
+          height: 8,
+          mediaType: 'image/png',
+        });
+    }
+  }
+  return createManifest(draft);
+}
+
+let versionId: number;
+const alice = { id: 'user-alice', role: 'submitter' as const };
+const bob = { id: 'user-bob', role: 'submitter' as const };
+const admin = { id: 'user-admin', role: 'admin' as const };
+
+beforeAll(async () => {
+  database = await createTestDatabase(inject('pgUrl'));
+  process.env.DATABASE_URL = database.pool.options.connectionString ?? '';
+  routers = await import('../src/server/routers');
+  trpc = await import('../src/server/trpc');
+  ({ benchmarkVersionId: versionId } = await importBenchmark(database.db, manifest()));
+  await database.db.insert(users).values([
+    { id: alice.id, name: 'Alice', email: 'alice@example.com' },
+    { id: bob.id, name: 'Bob', email: 'bob@example.com' },
+    { id: admin.id, name: 'Admin', email: 'admin@example.com', role: 'admin' },
+  ]);
+});
+afterAll(() => database.drop());
+
+const caller = (viewer: typeof alice | typeof admin | null) =>
+  trpc.createCallerFactory(routers.appRouter)({ db: database.db, viewer });
+
+async function aliceSubmission(visibility: 'public' | 'private' = 'public') {
+  const modelId = await registerModel(database.db, {
+    name: `alice-${Math.random()}`,
+    ownerId: alice.id,
+  });
+  const { submissionId } = await createSubmission(database.db, {
+    modelId,
+    benchmarkVersionId: versionId,
+    adapter: 'builtin',
+    adapterConfig: { name: 'random' },
+    shots: [2],
+    policies: ['lcl'],
+    ownerId: alice.id,
+    visibility,
+  });
+  return submissionId;
+}
+
+const endpointSubmission = () => ({
+  benchmarkVersionId: versionId,
+  name: 'alice <script>x</script>',
+  kind: 'endpoint' as const,
+  endpoint: 'http://127.0.0.1:9/v1',
+  model: 'm',
+  apiKey: 'sk-secret',
+  shots: [2],
+  policies: ['lcl' as const],
+});
+
+describe('every mutation: anonymous → 401, another user → 403', () => {
+  it.each([
+    [
+      'submissions.cancel',
+      (c: ReturnType<typeof caller>, id: number) => c.submissions.cancel({ id }),
+    ],
+    [
+      'submissions.retry',
+      (c: ReturnType<typeof caller>, id: number) => c.submissions.retry({ id }),
+    ],
+    [
+      'submissions.publish',
+      (c: ReturnType<typeof caller>, id: number) => c.submissions.publish({ id }),
+    ],
+    [
+      'submissions.hide (admins only)',
+      (c: ReturnType<typeof caller>, id: number) => c.submissions.hide({ id }),
+    ],
+  ])('%s', async (_name, call) => {
+    const id = await aliceSubmission();
+    await expect(call(caller(null), id)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(call(caller(bob), id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(call(caller(admin), id)).resolves.toBeDefined();
+  });
+
+  it('submissions.create and tokens need a session; a token is revoked only by its owner', async () => {
+    await expect(caller(null).submissions.create(endpointSubmission())).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    await expect(caller(null).tokens.create({ name: 'cli' })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    await expect(caller(null).tokens.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const token = await caller(alice).tokens.create({ name: 'cli' });
+    expect(token.token).toMatch(/^lb_/);
+    await expect(caller(null).tokens.revoke({ id: token.id })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    await expect(caller(bob).tokens.revoke({ id: token.id })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await expect(caller(alice).tokens.revoke({ id: token.id })).resolves.toEqual({ revoked: true });
+  });
+
+  it('an API token signs the CLI in as its owner, until revoked', async () => {
+    const { id, token } = await caller(alice).tokens.create({ name: 'cli' });
+    const viewer = await trpc.createContext({
+      headers: new Headers({ authorization: `Bearer ${token}` }),
+    });
+    expect(viewer.viewer).toEqual(alice);
+    await caller(alice).tokens.revoke({ id });
+    const after = await trpc.createContext({
+      headers: new Headers({ authorization: `Bearer ${token}` }),
+    });
+    expect(after.viewer).toBeNull();
+  });
+});
+
+describe('submissions through the site', () => {
+  it('stores the key encrypted, never returns it, and shows markup in names as data', async () => {
+    const { id } = await caller(bob).submissions.create(endpointSubmission());
+    const shown = await caller(null).submissions.byId({ id });
+    expect(shown.model).toBe('alice <script>x</script>');
+    expect(JSON.stringify(shown)).not.toContain('sk-secret');
+    const { rows } = await database.pool.query('SELECT secret FROM submissions WHERE id = $1', [
+      id,
+    ]);
+    expect(rows[0].secret).toMatch(/^v1\./);
+    expect(rows[0].secret).not.toContain('sk-secret');
+  });
+
+  it('keeps a private submission to its owner (and admins) until published', async () => {
+    const id = await aliceSubmission('private');
+    await expect(caller(null).submissions.byId({ id })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(caller(bob).submissions.byId({ id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(caller(alice).submissions.byId({ id })).resolves.toMatchObject({
+      visibility: 'private',
+    });
+    await caller(alice).submissions.publish({ id });
+    await expect(caller(bob).submissions.byId({ id })).resolves.toMatchObject({
+      visibility: 'public',
+    });
+    await caller(admin).submissions.hide({ id });
+    await expect(caller(alice).submissions.byId({ id })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(caller(alice).submissions.publish({ id })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+  });
+
+  it('refuses bad predictions with their line, and enforces the daily quota', async () => {
+    const carol = { id: 'user-carol', role: 'submitter' as const };
+    await database.db
+      .insert(users)
+      .values({ id: carol.id, name: 'Carol', email: 'carol@example.com' });
+    await expect(
+      caller(carol).submissions.create({
+        ...endpointSubmission(),
+        kind: 'predictions',
+        predictions: '{"episode_id":"nope","answer":"x"}',
+      }),
+    ).rejects.toThrow(/predictions\.jsonl:1: unknown episode_id "nope"/);
+    // A refused submission does not count; the quota is 3 a day.
+    for (let i = 0; i < 3; i++) await caller(carol).submissions.create(endpointSubmission());
+    await expect(caller(carol).submissions.create(endpointSubmission())).rejects.toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+    });
+  });
+});

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+const LineSchema = z.object({ episode_id: z.string().min(1), answer: z.string().nullable() });
+
+export class PredictionsError extends Error {
+  override name = 'PredictionsError';
+}
+
+/**
+ * Reads uploaded predictions: JSONL `{"episode_id", "answer"}` for an exported episode set. A
+ * malformed line, an unknown or a duplicate id is refused with its line number.
+ */
+export function parsePredictions(
+  text: string,
+  source: string,
+  knownIds: ReadonlySet<string>,
+): Map<string, string | null> {
+  const answers = new Map<string, string | null>();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === '') continue;
+    const where = `${source}:${i + 1}`;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (error) {
+      throw new PredictionsError(`${where}: malformed JSON: ${(error as Error).message}`);
+    }
+    const parsed = LineSchema.safeParse(json);
+    if (!parsed.success) {
+      throw new PredictionsError(
+        `${where}: ${parsed.error.issues.map((x) => `field ${x.path.join('.') || '(line)'}: ${x.message}`).join('; ')}`,
+      );
+    }
+    const { episode_id: id, answer } = parsed.data;
+    if (!knownIds.has(id))
+      throw new PredictionsError(
+        `${where}: unknown episode_id "${id}" (not in this submission's episodes; export them with linkboard episodes)`,
+      );
+    if (answers.has(id)) throw new PredictionsError(`${where}: duplicate episode_id "${id}"`);
+    answers.set(id, answer);
+  }
+  return answers;
+}
