@@ -2,7 +2,6 @@ import { GeistSans } from 'geist/font/sans';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import { TRPCReactProvider } from '~/trpc/react';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -28,9 +27,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             Sign in
           </Link>
         </header>
-        <TRPCReactProvider>
-          <main>{children}</main>
-        </TRPCReactProvider>
+        <main>{children}</main>
       </body>
     </html>
   );

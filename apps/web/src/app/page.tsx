@@ -1,6 +1,6 @@
 import Link from 'next/link';
-import { Sparkline } from '~/components/charts';
 import { param, pct, type SearchParams, signedPts } from '~/components/format';
+import { LazySparkline } from '~/components/sparkline';
 import { api } from '~/server/caller';
 
 export const dynamic = 'force-dynamic';
@@ -40,6 +40,8 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
     date: (r) => -(r.finishedAt?.getTime() ?? 0),
   };
   rows.sort((a, b) => (key[sort](a) < key[sort](b) ? -1 : key[sort](a) > key[sort](b) ? 1 : 0));
+  const limit = param(sp.all) === '1' ? rows.length : 100;
+  const shown = rows.slice(0, limit);
   const shots = [...new Set(rows.flatMap((r) => Object.keys(r.perShot).map(Number)))].sort(
     (a, b) => a - b,
   );
@@ -122,7 +124,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
           </tr>
         </thead>
         <tbody>
-          {rows.map((r) => (
+          {shown.map((r) => (
             <tr key={r.submissionId}>
               <td>
                 <span className="tier">{r.tier ?? '–'}</span>
@@ -146,7 +148,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
               <td className="num">{signedPts(r.linkGain)}</td>
               <td className="num">{pct(r.parseFailureRate)}</td>
               <td>
-                <Sparkline
+                <LazySparkline
                   values={shots.map((s) => ({ shots: s, accuracy: r.perShot[s] ?? null }))}
                 />
               </td>
@@ -156,6 +158,12 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
         </tbody>
       </table>
       {rows.length === 0 ? <p className="muted">No finished submissions match.</p> : null}
+      {rows.length > shown.length ? (
+        <p className="muted">
+          Showing the first {shown.length} of {rows.length}.{' '}
+          <Link href={link({ all: '1' })}>Show all</Link>
+        </p>
+      ) : null}
     </>
   );
 }

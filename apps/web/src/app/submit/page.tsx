@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { SubmitForm } from '~/components/submit-form';
 import { api } from '~/server/caller';
+import { TRPCReactProvider } from '~/trpc/react';
 
 export const dynamic = 'force-dynamic';
 
@@ -17,9 +18,11 @@ export default async function SubmitPage() {
             It joins the queue; a runner evaluates it and its page shows the progress and the
             results.
           </p>
-          <SubmitForm
-            versions={versions.map((v) => ({ id: v.id, label: `${v.name}@${v.version}` }))}
-          />
+          <TRPCReactProvider>
+            <SubmitForm
+              versions={versions.map((v) => ({ id: v.id, label: `${v.name}@${v.version}` }))}
+            />
+          </TRPCReactProvider>
         </>
       ) : (
         <p>

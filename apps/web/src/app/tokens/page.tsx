@@ -2,9 +2,9 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { useTRPC } from '~/trpc/react';
+import { TRPCReactProvider, useTRPC } from '~/trpc/react';
 
-export default function TokensPage() {
+function Tokens() {
   const trpc = useTRPC();
   const client = useQueryClient();
   const list = useQuery(trpc.tokens.list.queryOptions());
@@ -71,5 +71,13 @@ export default function TokensPage() {
         </tbody>
       </table>
     </>
+  );
+}
+
+export default function TokensPage() {
+  return (
+    <TRPCReactProvider>
+      <Tokens />
+    </TRPCReactProvider>
   );
 }

@@ -6,6 +6,7 @@ import { param, pct, type SearchParams } from '~/components/format';
 import { OwnerActions } from '~/components/owner-actions';
 import { StatusPanel } from '~/components/status-panel';
 import { api } from '~/server/caller';
+import { TRPCReactProvider } from '~/trpc/react';
 
 export const dynamic = 'force-dynamic';
 
@@ -81,15 +82,17 @@ export default async function SubmissionPage({
         on {submission.benchmark} · {submission.adapter} · shots {submission.shots.join(', ')} ·{' '}
         {submission.policies.join(', ')} · {submission.draws} draw(s) · scorer {scorer}
       </p>
-      <StatusPanel id={submission.id} initial={submission.status} />
-      {mine ? (
-        <OwnerActions
-          id={submission.id}
-          status={submission.status}
-          visibility={submission.visibility}
-          isAdmin={me?.role === 'admin'}
-        />
-      ) : null}
+      <TRPCReactProvider>
+        <StatusPanel id={submission.id} initial={submission.status} />
+        {mine ? (
+          <OwnerActions
+            id={submission.id}
+            status={submission.status}
+            visibility={submission.visibility}
+            isAdmin={me?.role === 'admin'}
+          />
+        ) : null}
+      </TRPCReactProvider>
       <h2>Accuracy vs shots</h2>
       {points.length > 0 ? (
         <AccuracyChart points={points} series={series} />
