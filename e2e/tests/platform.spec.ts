@@ -44,6 +44,11 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await page.getByLabel('Model name (as on the leaderboard)').fill('my <b>prototype</b>');
   await page.getByLabel('Endpoint URL').fill(`http://127.0.0.1:${E2E.referencePort}/v1`);
   await page.getByLabel('Model at the endpoint').fill('prototype');
+  // One episode through the queue and a runner: the site itself never calls a submitted URL.
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await expect(page.getByTestId('connection-result')).toContainText('it answered: there is "', {
+    timeout: 30_000,
+  });
   await page.getByLabel('Shots').fill('2,4,8');
   await page.getByLabel('Draws').fill('2');
   await shot(page, '00-submit');

@@ -137,6 +137,30 @@ describe('every mutation: anonymous → 401, another user → 403', () => {
     await expect(caller(alice).tokens.revoke({ id: token.id })).resolves.toEqual({ revoked: true });
   });
 
+  it('connection tests: a session to start one, its owner to read it; hidden and outside the quota', async () => {
+    const probe = { benchmarkVersionId: versionId, endpoint: 'http://127.0.0.1:9/v1', model: 'm' };
+    await expect(caller(null).submissions.testConnection(probe)).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    const { id } = await caller(alice).submissions.testConnection(probe);
+    await expect(caller(null).submissions.probe({ id })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    await expect(caller(bob).submissions.probe({ id })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await expect(caller(alice).submissions.probe({ id })).resolves.toMatchObject({
+      status: 'queued',
+      answer: null,
+    });
+    await expect(caller(bob).submissions.byId({ id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const { rows } = await database.pool.query(
+      'SELECT total_episodes FROM submissions WHERE id = $1',
+      [id],
+    );
+    expect(rows[0].total_episodes).toBe(1);
+  });
+
   it('an API token signs the CLI in as its owner, until revoked', async () => {
     const { id, token } = await caller(alice).tokens.create({ name: 'cli' });
     const viewer = await trpc.createContext({

@@ -56,6 +56,7 @@ export {
   conceptGallery,
   conceptHeatmap,
   listBenchmarkVersions,
+  probeResult,
   queueList,
   submissionCurves,
   submissionDetail,

@@ -2,8 +2,9 @@
 
 import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { useTRPC } from '~/trpc/react';
+import { TestConnection } from './test-connection';
 
 type Kind = 'endpoint' | 'serve' | 'predictions';
 
@@ -12,6 +13,17 @@ export function SubmitForm({ versions }: { versions: { id: number; label: string
   const trpc = useTRPC();
   const router = useRouter();
   const [kind, setKind] = useState<Kind>('endpoint');
+  const formRef = useRef<HTMLFormElement>(null);
+  const readEndpoint = () => {
+    const f = new FormData(formRef.current ?? undefined);
+    const text = (name: string) => String(f.get(name) ?? '').trim() || undefined;
+    return {
+      benchmarkVersionId: Number(f.get('version')),
+      endpoint: text('endpoint'),
+      model: text('model'),
+      apiKey: text('apiKey'),
+    };
+  };
   const create = useMutation(
     trpc.submissions.create.mutationOptions({
       onSuccess: ({ id }) => router.push(`/submissions/${id}`),
@@ -41,7 +53,12 @@ export function SubmitForm({ versions }: { versions: { id: number; label: string
     });
   }
   return (
-    <form onSubmit={submit} className="card" style={{ maxWidth: 560, display: 'grid', gap: 10 }}>
+    <form
+      ref={formRef}
+      onSubmit={submit}
+      className="card"
+      style={{ maxWidth: 560, display: 'grid', gap: 10 }}
+    >
       <label>
         Benchmark
         <select name="version">
@@ -88,6 +105,7 @@ export function SubmitForm({ versions }: { versions: { id: number; label: string
             API key (stored encrypted, never shown again){' '}
             <input name="apiKey" type="password" autoComplete="off" />
           </label>
+          <TestConnection read={readEndpoint} />
         </>
       ) : null}
       {kind === 'serve' ? (

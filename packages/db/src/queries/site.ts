@@ -198,7 +198,7 @@ export async function queueList(db: Db) {
     SELECT s.id, s.status, m.name AS model, s.total_episodes, s.created_at, s.started_at,
            (SELECT coalesce(sum(progress_done), 0) FROM jobs WHERE submission_id = s.id)::int AS done
     FROM submissions s JOIN models m ON m.id = s.model_id
-    WHERE s.status IN ('queued', 'running') ORDER BY s.id`);
+    WHERE s.status IN ('queued', 'running') AND s.visibility <> 'hidden' ORDER BY s.id`);
   return rows.map((r, i) => ({
     position: i + 1,
     id: num(r.id),
@@ -207,4 +207,22 @@ export async function queueList(db: Db) {
     total: num(r.total_episodes),
     done: Math.min(num(r.done), num(r.total_episodes)),
   }));
+}
+
+/** A connection test's outcome: its state, and the one answer or the error it got. */
+export async function probeResult(db: Db, id: number) {
+  const { rows } = await db.execute(sql`
+    SELECT s.status, s.owner_id, s.last_error, r.raw_answer, r.error_class,
+           (SELECT last_error FROM jobs j WHERE j.submission_id = s.id ORDER BY id DESC LIMIT 1) AS job_error
+    FROM submissions s LEFT JOIN results r ON r.submission_id = s.id
+    WHERE s.id = ${id} AND s.adapter_config ? 'probe' LIMIT 1`);
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    status: String(r.status),
+    ownerId: (r.owner_id as string | null) ?? null,
+    answer: (r.raw_answer as string | null) ?? null,
+    errorClass: (r.error_class as string | null) ?? null,
+    error: ((r.last_error ?? r.job_error) as string | null) ?? null,
+  };
 }

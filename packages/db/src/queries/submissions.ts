@@ -17,11 +17,13 @@ export interface NewSubmission {
   policies: PolicyName[];
   draws?: number;
   scorer?: ScorerName;
-  visibility?: 'public' | 'private';
+  visibility?: 'public' | 'private' | 'hidden';
   ownerId?: string;
   provenance?: Record<string, unknown>;
   /** Episodes per job (shard). */
   shardSize?: number;
+  /** Run only the first N episodes (a connection test runs one). */
+  episodeLimit?: number;
   maxAttempts?: number;
 }
 
@@ -37,11 +39,12 @@ export async function createSubmission(
   const version = await getBenchmarkVersion(db, input.benchmarkVersionId);
   if (!version) throw new Error(`benchmark version ${input.benchmarkVersionId} does not exist`);
   const draws = input.draws ?? 1;
-  const total = countEpisodes(indexBenchmark(version.manifest), {
+  const all = countEpisodes(indexBenchmark(version.manifest), {
     shots: input.shots,
     policies: input.policies,
     draws,
   });
+  const total = input.episodeLimit ? Math.min(all, input.episodeLimit) : all;
   const shardSize = input.shardSize ?? 200;
   return db.transaction(async (tx) => {
     const [row] = await tx

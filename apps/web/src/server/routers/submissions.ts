@@ -12,6 +12,7 @@ import {
   encryptSecret,
   getBenchmarkVersion,
   loadSecretKey,
+  probeResult,
   queueList,
   queueStatus,
   recentSubmissionCount,
@@ -171,6 +172,62 @@ export const submissionsRouter = router({
       ownerId: ctx.viewer.id,
     });
     return { id: created.submissionId, episodes: created.episodes };
+  }),
+  /**
+   * "Test connection": one episode against the endpoint, run by a runner like any job (so the
+   * runner's endpoint checks apply; the site itself never calls a submitted URL).
+   */
+  testConnection: protectedProcedure
+    .input(
+      z.object({
+        benchmarkVersionId: z.number().int(),
+        endpoint: z.string().url(),
+        model: z.string().trim().min(1).max(200),
+        apiKey: z.string().max(500).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const modelId = await registerModel(ctx.db, {
+        name: `connection test of ${ctx.viewer.id}`,
+        ownerId: ctx.viewer.id,
+      });
+      const secret = input.apiKey
+        ? encryptSecret(
+            await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
+            input.apiKey,
+          )
+        : null;
+      const created = await createSubmission(ctx.db, {
+        modelId,
+        benchmarkVersionId: input.benchmarkVersionId,
+        adapter: 'openai',
+        adapterConfig: {
+          endpoint: input.endpoint,
+          model: input.model,
+          probe: true,
+          retries: 1,
+          timeoutMs: 30_000,
+        },
+        secret,
+        shots: [2],
+        policies: ['lcl'],
+        episodeLimit: 1,
+        maxAttempts: 1,
+        visibility: 'hidden',
+        ownerId: ctx.viewer.id,
+      });
+      return { id: created.submissionId };
+    }),
+  probe: protectedProcedure.input(id).query(async ({ ctx, input }) => {
+    const result = await probeResult(ctx.db, input.id);
+    if (!result) return notFound(`connection test ${input.id}`);
+    assertOwnerOrAdmin(ctx.viewer, result.ownerId);
+    return {
+      status: result.status,
+      answer: result.answer,
+      errorClass: result.errorClass,
+      error: result.error,
+    };
   }),
   cancel: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
     await owned(ctx, input.id);
