@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { createManifest, type ManifestDraft, sha256Hex } from '@linkboard/core';
+import { fixtureManifest } from '@linkboard/core/testing';
 import { importBenchmark } from '@linkboard/db';
 import { createTestDatabase, startTestServer } from '@linkboard/db/testing';
 import { Agent, request } from 'undici';
@@ -28,34 +28,13 @@ const database = await createTestDatabase(server.url);
 let site: ReturnType<typeof spawn> | undefined;
 try {
   // A 24-pair benchmark and 1,000 finished submissions with their aggregate rows.
-  const draft: ManifestDraft = {
-    schema: 'linkboard.manifest/1',
-    benchmark: { name: 'bench', version: '1' },
-    pairs: [],
-    images: [],
-  };
-  for (let p = 0; p < 24; p++) {
-    const novel = { id: `n${p}`, name: `novel${p}` };
-    const familiar = { id: `f${p}`, name: `plain${p}` };
-    draft.pairs.push({ id: `p${p}`, novel, familiar });
-    for (const c of [novel, familiar]) {
-      for (const [role, count] of [
-        ['support', 24],
-        ['query', 8],
-      ] as const) {
-        for (let i = 0; i < count; i++)
-          draft.images.push({
-            id: sha256Hex(`${c.id}/${role}/${i}`),
-            concept: c.id,
-            role,
-            width: 8,
-            height: 8,
-            mediaType: 'image/png',
-          });
-      }
-    }
-  }
-  const { benchmarkVersionId } = await importBenchmark(database.db, createManifest(draft));
+  const manifest = fixtureManifest({
+    name: 'bench',
+    pairs: 24,
+    supportPerConcept: 24,
+    queriesPerConcept: 8,
+  });
+  const { benchmarkVersionId } = await importBenchmark(database.db, manifest);
   const q = (text: string, params: unknown[] = []) => database.pool.query(text, params);
   await q(
     `INSERT INTO models (name, organisation) SELECT 'model-' || g, 'lab ' || (g % 37) FROM generate_series(1, 1000) g`,

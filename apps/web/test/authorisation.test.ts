@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createManifest, type ManifestDraft, sha256Hex } from '@linkboard/core';
+import { fixtureManifest } from '@linkboard/core/testing';
 import { createSubmission, importBenchmark, registerModel, users } from '@linkboard/db';
 import { createTestDatabase } from '@linkboard/db/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,35 +13,6 @@ let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let routers: typeof import('../src/server/routers');
 let trpc: typeof import('../src/server/trpc');
 
-function manifest() {
-  const draft: ManifestDraft = {
-    schema: 'linkboard.manifest/1',
-    benchmark: { name: 'web-test', version: '1' },
-    pairs: [],
-    images: [],
-  };
-  const novel = { id: 'blorp', name: 'blorp' };
-  const familiar = { id: 'teapot', name: 'teapot' };
-  draft.pairs.push({ id: 'blorp', novel, familiar });
-  for (const c of [novel, familiar]) {
-    for (const [role, count] of [
-      ['support', 4],
-      ['query', 2],
-    ] as const) {
-      for (let i = 0; i < count; i++)
-        draft.images.push({
-          id: sha256Hex(`${c.id}/${role}/${i}`),
-          concept: c.id,
-          role,
-          width: 8,
-          height: 8,
-          mediaType: 'image/png',
-        });
-    }
-  }
-  return createManifest(draft);
-}
-
 let versionId: number;
 const alice = { id: 'user-alice', role: 'submitter' as const };
 const bob = { id: 'user-bob', role: 'submitter' as const };
@@ -52,7 +23,10 @@ beforeAll(async () => {
   process.env.DATABASE_URL = database.pool.options.connectionString ?? '';
   routers = await import('../src/server/routers');
   trpc = await import('../src/server/trpc');
-  ({ benchmarkVersionId: versionId } = await importBenchmark(database.db, manifest()));
+  ({ benchmarkVersionId: versionId } = await importBenchmark(
+    database.db,
+    fixtureManifest({ name: 'web-test', pairs: 1, supportPerConcept: 4 }),
+  ));
   await database.db.insert(users).values([
     { id: alice.id, name: 'Alice', email: 'alice@example.com' },
     { id: bob.id, name: 'Bob', email: 'bob@example.com' },

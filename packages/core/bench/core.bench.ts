@@ -5,7 +5,7 @@
  */
 import { hash } from 'node:crypto';
 import { buildEpisode, indexBenchmark, officialScorer, strictScorer } from '../src';
-import { fixtureManifest } from '../test/fixtures';
+import { fixtureManifest } from '../src/testing';
 
 const quick = process.env.BENCH_QUICK === '1';
 

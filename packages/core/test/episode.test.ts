@@ -8,7 +8,7 @@ import {
   indexBenchmark,
   maxShots,
 } from '../src';
-import { fixtureManifest } from './fixtures';
+import { fixtureManifest } from '../src/testing';
 
 const manifest = fixtureManifest({ pairs: 3, supportPerConcept: 10, queriesPerConcept: 3 });
 const index = indexBenchmark(manifest);

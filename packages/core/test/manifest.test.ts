@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createManifest, type ManifestDraft, ManifestError, parseManifest, slugify } from '../src';
-import { fixtureManifest } from './fixtures';
+import { fixtureManifest } from '../src/testing';
 
 function draft(): ManifestDraft {
   const { manifestHash: _, ...body } = fixtureManifest({ pairs: 1, supportPerConcept: 2 });

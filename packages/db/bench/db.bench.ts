@@ -8,14 +8,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  buildEpisodes,
-  createManifest,
-  indexBenchmark,
-  type ManifestDraft,
-  SCORERS,
-  sha256Hex,
-} from '@linkboard/core';
+import { buildEpisodes, indexBenchmark, SCORERS } from '@linkboard/core';
+import { fixtureManifest } from '@linkboard/core/testing';
 import {
   claimJob,
   completeJob,
@@ -64,34 +58,12 @@ async function timed(runs: number, fn: () => Promise<unknown>) {
 
 // 26 pairs, 24 support and 8 queries per concept: 416 queries × 8 shot settings × 3 draws = 9,984
 // results per submission.
-const draft: ManifestDraft = {
-  schema: 'linkboard.manifest/1',
-  benchmark: { name: 'bench', version: '1' },
-  pairs: [],
-  images: [],
-};
-for (let p = 0; p < 26; p++) {
-  const novel = { id: `n${p}`, name: `novelthing${p}` };
-  const familiar = { id: `f${p}`, name: `plainthing${p}` };
-  draft.pairs.push({ id: `p${p}`, novel, familiar });
-  for (const c of [novel, familiar]) {
-    for (const [role, count] of [
-      ['support', 24],
-      ['query', 8],
-    ] as const) {
-      for (let i = 0; i < count; i++)
-        draft.images.push({
-          id: sha256Hex(`${c.id}/${role}/${i}`),
-          concept: c.id,
-          role,
-          width: 8,
-          height: 8,
-          mediaType: 'image/png',
-        });
-    }
-  }
-}
-const manifest = createManifest(draft);
+const manifest = fixtureManifest({
+  name: 'bench',
+  pairs: 26,
+  supportPerConcept: 24,
+  queriesPerConcept: 8,
+});
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'linkboard-db-bench-'));
 await chmod(dataDir, 0o755);

@@ -1,49 +1,18 @@
-import {
-  buildEpisodes,
-  createManifest,
-  indexBenchmark,
-  type Manifest,
-  type ManifestDraft,
-  SCORERS,
-  sha256Hex,
-} from '@linkboard/core';
+import { buildEpisodes, indexBenchmark, type Manifest, SCORERS } from '@linkboard/core';
+import { fixtureManifest as coreFixture } from '@linkboard/core/testing';
 import type { Db, ResultInput } from '../src';
 import { conceptIdsByKey, createSubmission, importBenchmark, registerModel } from '../src';
 
-/** A benchmark whose image ids are hashes of names: the database never needs the bytes. */
+/** A benchmark of names (no image bytes needed by the database), from core's test support. */
 export function fixtureManifest(
   options: { pairs?: number; support?: number; queries?: number; version?: string } = {},
 ): Manifest {
-  const { pairs = 2, support = 8, queries = 2 } = options;
-  const draft: ManifestDraft = {
-    schema: 'linkboard.manifest/1',
-    benchmark: { name: 'fixture', version: options.version ?? '1' },
-    pairs: [],
-    images: [],
-  };
-  for (let p = 0; p < pairs; p++) {
-    const novel = { id: `novel-${p}`, name: `blorp${p}` };
-    const familiar = { id: `familiar-${p}`, name: `teapot${p}` };
-    draft.pairs.push({ id: `pair-${p}`, novel, familiar });
-    for (const c of [novel, familiar]) {
-      for (const [role, count] of [
-        ['support', support],
-        ['query', queries],
-      ] as const) {
-        for (let i = 0; i < count; i++) {
-          draft.images.push({
-            id: sha256Hex(`${options.version ?? 1}/${c.id}/${role}/${i}`),
-            concept: c.id,
-            role,
-            width: 8,
-            height: 8,
-            mediaType: 'image/png',
-          });
-        }
-      }
-    }
-  }
-  return createManifest(draft);
+  return coreFixture({
+    pairs: options.pairs,
+    supportPerConcept: options.support,
+    queriesPerConcept: options.queries,
+    version: options.version,
+  });
 }
 
 /** Imports a fixture benchmark and creates a submission for a new model. */

@@ -1,6 +1,11 @@
-import { createManifest, type Manifest, type ManifestDraft, sha256Hex } from '../src';
+import { sha256Hex } from './hash';
+import { createManifest, type Manifest, type ManifestDraft } from './manifest';
+
+/** Test support shared by the packages: benchmarks made of names, with no image bytes. */
 
 export interface FixtureOptions {
+  name?: string;
+  version?: string;
   pairs?: number;
   supportPerConcept?: number;
   queriesPerConcept?: number;
@@ -8,10 +13,16 @@ export interface FixtureOptions {
 
 /** A small benchmark whose image ids are hashes of names (no image bytes needed by core). */
 export function fixtureManifest(options: FixtureOptions = {}): Manifest {
-  const { pairs = 2, supportPerConcept = 8, queriesPerConcept = 2 } = options;
+  const {
+    name = 'fixture',
+    version = '1',
+    pairs = 2,
+    supportPerConcept = 8,
+    queriesPerConcept = 2,
+  } = options;
   const draft: ManifestDraft = {
     schema: 'linkboard.manifest/1',
-    benchmark: { name: 'fixture', version: '1' },
+    benchmark: { name, version },
     pairs: [],
     images: [],
   };
