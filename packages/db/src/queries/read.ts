@@ -1,8 +1,7 @@
 import { pairedComparison, rankTiers, type ScorerName, wilsonInterval } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
-
-const num = (v: unknown) => Number(v ?? 0);
+import { num, outcomeCountsOf } from './rows';
 
 export interface LeaderboardRow {
   submissionId: number;
@@ -91,14 +90,7 @@ export async function conceptBreakdown(db: Db, submissionId: number, scorer: Sco
     n: num(r.n),
     correct: num(r.correct),
     accuracy: num(r.n) ? num(r.correct) / num(r.n) : null,
-    outcomes: {
-      correct: num(r.correct),
-      'other-label': num(r.other_label),
-      both: num(r.both),
-      neither: num(r.neither),
-      empty: num(r.empty),
-      error: num(r.error),
-    },
+    outcomes: outcomeCountsOf(r),
   }));
 }
 

@@ -1,8 +1,8 @@
 import type { ScorerName } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
+import { num, outcomeCountsOf } from './rows';
 
-const num = (v: unknown) => Number(v ?? 0);
 const OUTCOME: Record<ScorerName, string> = {
   official: 'official_outcome',
   strict: 'strict_outcome',
@@ -75,14 +75,7 @@ export async function submissionCurves(db: Db, ids: readonly number[], scorer: S
     correct: num(r.correct),
     novelN: num(r.novel_n),
     novelCorrect: num(r.novel_correct),
-    outcomes: {
-      correct: num(r.correct),
-      'other-label': num(r.other_label),
-      both: num(r.both),
-      neither: num(r.neither),
-      empty: num(r.empty),
-      error: num(r.error),
-    },
+    outcomes: outcomeCountsOf(r),
   }));
 }
 
@@ -180,14 +173,7 @@ export async function conceptDetail(db: Db, conceptId: number, scorer: ScorerNam
       policy: String(r.policy),
       n: num(r.n),
       correct: num(r.correct),
-      outcomes: {
-        correct: num(r.correct),
-        'other-label': num(r.other_label),
-        both: num(r.both),
-        neither: num(r.neither),
-        empty: num(r.empty),
-        error: num(r.error),
-      },
+      outcomes: outcomeCountsOf(r),
     })),
   };
 }
