@@ -96,6 +96,7 @@ test('compare with random, and export the leaderboard as CSV', async ({ page }) 
   await page.selectOption('select[name=b]', { label: random as string });
   await page.getByRole('button', { name: 'Compare' }).click();
   await expect(page.getByTestId('comparison')).toContainText('McNemar');
+  await expect(page.getByTestId('comparison-concepts').locator('tbody tr')).toHaveCount(8);
   await shot(page, '05-compare');
 
   await page.goto('/');

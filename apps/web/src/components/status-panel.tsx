@@ -43,7 +43,21 @@ export function StatusPanel({ id, initial }: { id: number; initial: string }) {
           {data?.errors ? ` · ${data.errors} in error` : ''}
         </span>
       ) : null}
+      {data && Object.keys(data.errorsByClass).length > 0 ? (
+        <p className="muted" data-testid="errors-by-class">
+          errors by class:{' '}
+          {Object.entries(data.errorsByClass)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}
+        </p>
+      ) : null}
       {data?.lastError ? <p className="muted">last error: {data.lastError}</p> : null}
+      {data && data.log.length > 0 ? (
+        <details>
+          <summary className="muted">runner log</summary>
+          <pre>{data.log.join('\n')}</pre>
+        </details>
+      ) : null}
     </div>
   );
 }

@@ -148,8 +148,9 @@ export async function episodeWithResult(db: Db, episodeId: string, submissionId?
 export async function compareSubmissions(db: Db, a: number, b: number, scorer: ScorerName) {
   const o = sql.raw(scorer === 'official' ? 'official_outcome' : 'strict_outcome');
   const { rows } = await db.execute(sql`
-    SELECT ra.episode_id, ra.shots, ra.policy, ra.concept_id, ra.${o} = 'correct' AS a_correct, rb.${o} = 'correct' AS b_correct
+    SELECT ra.episode_id, ra.shots, ra.policy, ra.concept_id, c.name AS concept, ra.${o} = 'correct' AS a_correct, rb.${o} = 'correct' AS b_correct
     FROM results ra JOIN results rb ON rb.submission_id = ${b} AND rb.episode_id = ra.episode_id
+    JOIN concepts c ON c.id = ra.concept_id
     WHERE ra.submission_id = ${a}`);
   const groups = new Map<
     string,
@@ -185,7 +186,35 @@ export async function compareSubmissions(db: Db, a: number, b: number, scorer: S
       policy: g.policy,
       ...pairedComparison(g.a, g.b, { seed: `${a}|${b}|${g.shots}|${g.policy}` }),
     }));
-  return { perShot, disagreements };
+  // Per concept: where one model learns a concept the other does not.
+  const concepts = new Map<
+    string,
+    { conceptId: number; concept: string; n: number; a: number; b: number }
+  >();
+  for (const r of rows) {
+    const c = concepts.get(String(r.concept_id)) ?? {
+      conceptId: num(r.concept_id),
+      concept: String(r.concept),
+      n: 0,
+      a: 0,
+      b: 0,
+    };
+    c.n++;
+    if (r.a_correct) c.a++;
+    if (r.b_correct) c.b++;
+    concepts.set(String(r.concept_id), c);
+  }
+  const perConcept = [...concepts.values()]
+    .map((c) => ({
+      ...c,
+      accuracyA: c.a / c.n,
+      accuracyB: c.b / c.n,
+      difference: (c.a - c.b) / c.n,
+    }))
+    .sort(
+      (x, y) => Math.abs(y.difference) - Math.abs(x.difference) || (x.concept < y.concept ? -1 : 1),
+    );
+  return { perShot, perConcept, disagreements };
 }
 
 /** Queue status of a submission: state, position among waiting submissions, progress, rate, ETA, last error. */
@@ -200,6 +229,12 @@ export async function queueStatus(db: Db, submissionId: number) {
   const r = rows[0];
   if (!r) return null;
   const done = Math.min(num(r.done), num(r.total_episodes));
+  const classes = await db.execute(
+    sql`SELECT error_class, count(*)::int AS n FROM results WHERE submission_id = ${submissionId} AND error_class IS NOT NULL GROUP BY error_class ORDER BY n DESC`,
+  );
+  const log = await db.execute(
+    sql`SELECT run_info -> 'log' AS log FROM jobs WHERE submission_id = ${submissionId} AND run_info ? 'log' ORDER BY heartbeat_at DESC NULLS LAST LIMIT 1`,
+  );
   const started = r.started_at ? new Date(r.started_at as string).getTime() : null;
   const elapsedS = started ? (Date.now() - started) / 1000 : 0;
   const rate = started && elapsedS > 0 ? done / elapsedS : null;
@@ -213,5 +248,8 @@ export async function queueStatus(db: Db, submissionId: number) {
     episodesPerSecond: rate,
     etaSeconds: rate && rate > 0 ? remaining / rate : null,
     lastError: ((r.last_error ?? r.job_error) as string | null) ?? null,
+    errorsByClass: Object.fromEntries(classes.rows.map((c) => [String(c.error_class), num(c.n)])),
+    /** The most recent runner log lines of the submission's jobs. */
+    log: ((log.rows[0]?.log as string[] | undefined) ?? []).slice(-10),
   };
 }

@@ -207,6 +207,9 @@ describe('results and aggregates', () => {
     ).length;
     expect(comparison.disagreements).toHaveLength(disagree);
     expect(comparison.perShot[0]!.mcnemar.pValue).toBeGreaterThan(0);
+    expect(comparison.perConcept.reduce((sum, c) => sum + c.n, 0)).toBe(a.rows.length);
+    const errors = a.rows.filter((r) => r.rawAnswer === null).length;
+    expect((await queueStatus(db, a.submissionId))?.errorsByClass).toEqual({ timeout: errors });
   });
 
   it('reports queue status: position while queued, progress and ETA while running', async () => {

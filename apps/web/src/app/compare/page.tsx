@@ -91,6 +91,31 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
           ))}
         </tbody>
       </table>
+      <h2>Per concept</h2>
+      <table data-testid="comparison-concepts" style={{ maxWidth: 720 }}>
+        <thead>
+          <tr>
+            <th>Concept</th>
+            <th className="num">Episodes</th>
+            <th className="num">{sa.model}</th>
+            <th className="num">{sb.model}</th>
+            <th className="num">Difference</th>
+          </tr>
+        </thead>
+        <tbody>
+          {comparison.perConcept.map((c) => (
+            <tr key={c.conceptId}>
+              <td>
+                <Link href={`/concepts/${c.conceptId}`}>{c.concept}</Link>
+              </td>
+              <td className="num">{c.n}</td>
+              <td className="num">{pct(c.accuracyA)}</td>
+              <td className="num">{pct(c.accuracyB)}</td>
+              <td className="num">{signedPts(c.difference)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
       <h2>Where they disagree ({comparison.disagreements.length})</h2>
       <ul>
         {comparison.disagreements.slice(0, 30).map((d) => (
