@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
-import { E2E } from '../playwright.config';
+import { BIN, E2E, platformEnv } from '../playwright.config';
 
 const shot = (page: Page, name: string) =>
   page.screenshot({
@@ -84,6 +85,38 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await page.goto('/concepts');
   await expect(page.locator('.heat')).toContainText('my <b>prototype</b>');
   await shot(page, '06-concepts');
+
+  // An API token lets the CLI submit through the site as this user.
+  await page.goto('/tokens');
+  await page.getByLabel('Name').fill('laptop');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const token = await page.getByTestId('new-token').textContent();
+  expect(token).toMatch(/^lb_/);
+  await shot(page, '07-tokens');
+  const out = execFileSync(
+    process.execPath,
+    [
+      BIN,
+      'submit',
+      '--site',
+      `http://127.0.0.1:${E2E.port}`,
+      '--token-env',
+      'LB_TOKEN',
+      '--name',
+      'cli-random',
+      '--endpoint',
+      `http://127.0.0.1:${E2E.referencePort}/v1`,
+      '--model',
+      'random',
+      '--shots',
+      '2',
+    ],
+    { env: { ...process.env, ...platformEnv, LB_TOKEN: token as string }, encoding: 'utf8' },
+  );
+  const cliId = /submission (\d+)/.exec(out)?.[1];
+  expect(out).toContain('follow it at');
+  await page.goto(`/submissions/${cliId}`);
+  await expect(page.getByTestId('status-badge')).toHaveText('done', { timeout: 60_000 });
 });
 
 test('compare with random, and export the leaderboard as CSV', async ({ page }) => {

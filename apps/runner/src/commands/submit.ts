@@ -24,6 +24,8 @@ import { publishDataset } from '../worker/images';
 import { datasetDirOf } from './episodes';
 
 interface SubmitFlags {
+  site?: string;
+  tokenEnv?: string;
   name: string;
   organisation?: string;
   endpoint?: string;
@@ -69,6 +71,14 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
     .option('--draws <n>', 'support sets per query', parsePositiveInt, 1)
     .option('--max-image-side <px>', 'shrink larger images before sending', parsePositiveInt)
     .option('--private', 'visible to its owner only until published')
+    .option(
+      '--site <url>',
+      'submit through a linkboard site (with --token-env) instead of to the database directly',
+    )
+    .option(
+      '--token-env <var>',
+      'environment variable holding your API token from the site’s /tokens page',
+    )
     .action(async (flags: SubmitFlags) => {
       const ways = [flags.endpoint, flags.serve, flags.predictions, flags.builtin].filter(
         Boolean,
@@ -133,6 +143,14 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         adapterConfig = { name };
       }
 
+      if (flags.site) {
+        await submitThroughSite(io, env, flags, dataset.manifest.manifestHash, {
+          adapter,
+          adapterConfig,
+          spec,
+        });
+        return;
+      }
       const database = await openDatabase(env);
       try {
         const { benchmarkVersionId } = await publishDataset(database.db, env, dataset);
@@ -188,4 +206,76 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         await database.shutdown();
       }
     });
+}
+
+/**
+ * `submit --site URL --token-env VAR`: the site's tRPC API with an API token, for people who reach
+ * a shared linkboard rather than its database. The token is read from the environment, never
+ * from the command line, and never printed.
+ */
+async function submitThroughSite(
+  io: Io,
+  env: Env,
+  flags: SubmitFlags,
+  manifestHash: string,
+  made: {
+    adapter: string;
+    adapterConfig: Record<string, unknown>;
+    spec: { shots: number[]; policies: PolicyName[]; draws: number };
+  },
+) {
+  const token = flags.tokenEnv ? env.secrets[flags.tokenEnv] : undefined;
+  if (!token)
+    throw new CliError(
+      `--site needs --token-env naming a set environment variable (create a token at ${flags.site}/tokens)`,
+    );
+  const base = `${(flags.site as string).replace(/\/+$/, '')}/api/trpc`;
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const call = async (path: string, init?: RequestInit) => {
+    const response = await fetch(`${base}/${path}`, { ...init, headers });
+    const body = (await response.json().catch(() => null)) as {
+      result?: { data?: { json?: unknown } };
+      error?: { json?: { message?: string } };
+    } | null;
+    if (!response.ok)
+      throw new CliError(
+        `${flags.site}: ${body?.error?.json?.message ?? `HTTP ${response.status}`}`,
+      );
+    return body?.result?.data?.json;
+  };
+  const versions = (await call('leaderboard.versions')) as { id: number; manifestHash: string }[];
+  const version = versions.find((v) => v.manifestHash === manifestHash);
+  if (!version)
+    throw new CliError(
+      `${flags.site} does not have this benchmark (manifest ${manifestHash.slice(0, 12)}); ask its operator to add it`,
+    );
+  if (made.adapter === 'builtin')
+    throw new CliError('--builtin runs on the platform itself; use it without --site');
+  const kind = made.adapter === 'openai' ? 'endpoint' : made.adapter;
+  const apiKey = flags.apiKeyEnv ? env.secrets[flags.apiKeyEnv] : undefined;
+  const answers = made.adapterConfig.answers as Record<string, string | null> | undefined;
+  const input = {
+    benchmarkVersionId: version.id,
+    name: flags.name,
+    organisation: flags.organisation,
+    kind,
+    endpoint: made.adapterConfig.endpoint,
+    model: made.adapterConfig.model,
+    apiKey,
+    profile: made.adapterConfig.profile,
+    predictions: answers
+      ? Object.entries(answers)
+          .map(([id, answer]) => JSON.stringify({ episode_id: id, answer }))
+          .join('\n')
+      : undefined,
+    ...made.spec,
+    private: Boolean(flags.private),
+  };
+  const created = (await call('submissions.create', {
+    method: 'POST',
+    body: JSON.stringify({ json: input }),
+  })) as { id: number; episodes: number };
+  io.stdout.write(
+    `submission ${created.id}: ${flags.name} on ${flags.site}, ${created.episodes} episodes; follow it at ${flags.site}/submissions/${created.id}\n`,
+  );
 }
