@@ -23,6 +23,8 @@ async function viewerFrom(db: Db, headers: Headers): Promise<Viewer | null> {
     const user = await userByApiToken(db, bearer);
     return user ? { id: user.id, role: user.role } : null;
   }
+  // Most requests are anonymous page views: without a session cookie there is nothing to look up.
+  if (!headers.get('cookie')?.includes('session_token')) return null;
   const session = await (await getAuth()).api.getSession({ headers });
   if (!session) return null;
   return { id: session.user.id, role: (await userRole(db, session.user.id)) ?? 'submitter' };
