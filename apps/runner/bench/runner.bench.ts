@@ -13,8 +13,9 @@ import { Agent, request } from 'undici';
 import { ImageEncoder, toChatMessages } from '../src/adapters/encode';
 import { runRunner } from '../src/worker/runner';
 import { freePort, testPlatform } from '../test/platform';
+import { benchEnv } from './env';
 
-const quick = process.env.BENCH_QUICK === '1';
+const quick = benchEnv.quick;
 const CONCURRENCY = 64;
 const LATENCY_MS = 50;
 const BIN = fileURLToPath(new URL('../bin/linkboard.js', import.meta.url));
@@ -35,7 +36,7 @@ const server = spawn(
   ],
   {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, CI: 'true' },
+    env: { ...benchEnv.inherited, CI: 'true' },
   },
 );
 await new Promise<void>((resolve) =>

@@ -15,8 +15,9 @@ import { fixtureManifest } from '@linkboard/core/testing';
 import { importBenchmark } from '@linkboard/db';
 import { createTestDatabase, startTestServer } from '@linkboard/db/testing';
 import { Agent, request } from 'undici';
+import { benchEnv } from './env';
 
-const quick = process.env.BENCH_QUICK === '1';
+const quick = benchEnv.quick;
 const SECONDS = quick ? 3 : 10;
 const CONCURRENCY = 50;
 const WEB = fileURLToPath(new URL('..', import.meta.url));
@@ -60,7 +61,7 @@ try {
   site = spawn(process.execPath, [NEXT, 'start', '-p', String(PORT), '-H', '127.0.0.1'], {
     cwd: WEB,
     env: {
-      ...process.env,
+      ...benchEnv.inherited,
       DATABASE_URL: database.pool.options.connectionString,
       LINKBOARD_DATA_DIR: dataDir,
       NEXT_TELEMETRY_DISABLED: '1',
