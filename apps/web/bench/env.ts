@@ -5,5 +5,5 @@ const parsed = z.object({ BENCH_QUICK: z.enum(['0', '1']).default('0') }).parse(
 
 export const benchEnv = {
   quick: parsed.BENCH_QUICK === '1',
-  inherited: { ...process.env } as Record<string, string | undefined>,
+  inherited: { ...process.env } as NodeJS.ProcessEnv,
 };
