@@ -42,6 +42,7 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await shot(page, '00-sign-up');
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/submit$/);
+  await expect(page.getByTestId('signed-in-as')).toHaveText('Ada Newcomer');
   await page.getByLabel('Model name (as on the leaderboard)').fill('my <b>prototype</b>');
   await page.getByLabel('Endpoint URL').fill(`http://127.0.0.1:${E2E.referencePort}/v1`);
   await page.getByLabel('Model at the endpoint').fill('prototype');

@@ -14,6 +14,7 @@ export {
   setVisibility,
   submissionOwner,
   userByApiToken,
+  userProfile,
   userRole,
 } from './queries/accounts';
 export {

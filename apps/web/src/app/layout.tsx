@@ -2,6 +2,8 @@ import { GeistSans } from 'geist/font/sans';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { AccountMenu } from '~/components/account-menu';
+import { api } from '~/server/caller';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -9,7 +11,8 @@ export const metadata: Metadata = {
   description: 'Link-context learning leaderboard',
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const me = await (await api()).accounts.me().catch(() => null);
   return (
     <html lang="en" className={GeistSans.className}>
       <body>
@@ -23,9 +26,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <Link href="/compare">Compare</Link>
           <Link href="/submit">Submit</Link>
           <Link href="/tokens">Tokens</Link>
-          <Link href="/sign-in" style={{ marginLeft: 'auto' }}>
-            Sign in
-          </Link>
+          <AccountMenu name={me?.name ?? null} />
         </header>
         <main>{children}</main>
       </body>

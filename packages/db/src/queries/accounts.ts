@@ -119,3 +119,12 @@ export async function userRole(db: Db, userId: string): Promise<'submitter' | 'a
   });
   return user?.role ?? null;
 }
+
+/** What the site shows of a signed-in user. */
+export async function userProfile(db: Db, userId: string) {
+  const user = await db.query.users.findFirst({
+    where: eq(users.id, userId),
+    columns: { id: true, name: true, email: true, role: true },
+  });
+  return user ?? null;
+}
