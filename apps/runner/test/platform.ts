@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '@linkboard/db/testing';
 import { loadEnv } from '../src/env';
 
 // Shared by tests and benchmarks, so no vitest import here.
@@ -20,15 +21,7 @@ export function smallSynth(): Promise<string> {
   return synth;
 }
 
-/** A TCP port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort };
 
 /**
  * A platform of its own for a test file: a data folder with the small isekai-synth published into

@@ -1,14 +1,2 @@
-import { startTestServer } from '@linkboard/db/testing';
-import type { TestProject } from 'vitest/node';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    pgUrl: string;
-  }
-}
-
-export default async function setup(project: TestProject) {
-  const server = await startTestServer();
-  project.provide('pgUrl', server.url);
-  return server.stop;
-}
+// One real PostgreSQL for the test run (see provideTestServer).
+export { provideTestServer as default } from '@linkboard/db/testing';

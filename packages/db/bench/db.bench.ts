@@ -5,7 +5,6 @@
  * Each figure is printed with a baseline measured in the same run.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildEpisodes, indexBenchmark, SCORERS } from '@linkboard/core';
@@ -25,20 +24,13 @@ import {
   writeResults,
 } from '../src';
 import { migrateDatabase } from '../src/migrate';
+import { freePort } from '../src/testing';
 
 const quick = process.env.BENCH_QUICK === '1';
 const SUBMISSIONS = quick ? 20 : 1000;
 const SHOTS = [2, 4, 6, 8, 10, 12, 14, 16];
 const DRAWS = 3;
 const BATCH = 2000;
-
-async function freePort() {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 function p95(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);

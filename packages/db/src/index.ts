@@ -71,6 +71,7 @@ export {
   JOBS_CHANNEL,
   type NewSubmission,
   recordProvenance,
+  submissionCount,
   submissionForRunner,
 } from './queries/submissions';
 export { accounts, sessions, users, verifications } from './schema';

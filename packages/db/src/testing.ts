@@ -9,12 +9,31 @@ import { migrateDatabase } from './migrate';
 
 /** Test support for packages that use the database: a real PostgreSQL and a database per test. */
 
-async function freePort(): Promise<number> {
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgUrl: string;
+  }
+}
+
+/**
+ * A vitest globalSetup: one real PostgreSQL for the run, its URL provided as `pgUrl`; tests make
+ * a database each with `createTestDatabase(inject('pgUrl'))`.
+ */
+export async function provideTestServer(project: {
+  provide: (key: 'pgUrl', value: string) => void;
+}) {
+  const server = await startTestServer();
+  project.provide('pgUrl', server.url);
+  return server.stop;
 }
 
 /**

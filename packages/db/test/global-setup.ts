@@ -1,14 +1,2 @@
-import type { TestProject } from 'vitest/node';
-import { startTestServer } from '../src/testing';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    pgUrl: string;
-  }
-}
-
-export default async function setup(project: TestProject) {
-  const server = await startTestServer();
-  project.provide('pgUrl', server.url);
-  return server.stop;
-}
+// One real PostgreSQL for the test run (see provideTestServer).
+export { provideTestServer as default } from '../src/testing';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { indexBenchmark, maxShots } from '@linkboard/core';
 import { type DatasetDir, ISEKAI_SAMPLE, importDataset, loadDataset } from '@linkboard/datasets';
-import { createSubmission, embeddedUrl, registerModel } from '@linkboard/db';
+import { createSubmission, embeddedUrl, registerModel, submissionCount } from '@linkboard/db';
 import type { Command } from 'commander';
 import { familiarFromPairs } from '../adapters/builtin';
 import { BUILTIN_MODELS } from '../baselines';
@@ -30,11 +30,7 @@ async function seedBaselines(
   dataset: DatasetDir,
   endpoint: string,
 ) {
-  const { rows } = await database.pool.query(
-    'SELECT count(*)::int AS n FROM submissions WHERE benchmark_version_id = $1',
-    [benchmarkVersionId],
-  );
-  if (rows[0].n > 0) return 0;
+  if ((await submissionCount(database.db, benchmarkVersionId)) > 0) return 0;
   const shots = [2, 4, 8, 16].filter((n) => n <= maxShots(indexBenchmark(dataset.manifest)));
   for (const name of BUILTIN_MODELS) {
     const modelId = await registerModel(database.db, { name, organisation: 'linkboard baselines' });

@@ -1,5 +1,5 @@
 import { buildEpisodes, indexBenchmark, type PolicyName } from '@linkboard/core';
-import { loadDataset } from '@linkboard/datasets';
+import { loadDataset, nodeSha256Hex } from '@linkboard/datasets';
 import {
   createSubmission,
   encryptSecret,
@@ -7,6 +7,7 @@ import {
   loadSecretKey,
   queueStatus,
   registerModel,
+  submissionCurves,
 } from '@linkboard/db';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -91,9 +92,6 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         ? await loadDataset(datasetDirOf(flags.manifest))
         : await ensureDefaultBenchmark(env, io);
       const spec = { shots: flags.shots, policies: flags.policy, draws: flags.draws };
-      const episodeIds = new Set(
-        [...buildEpisodes(indexBenchmark(dataset.manifest), spec)].map((e) => e.id),
-      );
 
       let adapter: 'openai' | 'serve' | 'predictions' | 'builtin';
       let adapterConfig: Record<string, unknown> = {};
@@ -133,6 +131,9 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         };
       } else if (flags.predictions) {
         adapter = 'predictions';
+        // Only predictions need the episode ids: they must name this submission's episodes.
+        const index = indexBenchmark(dataset.manifest, { sha256Hex: nodeSha256Hex });
+        const episodeIds = new Set([...buildEpisodes(index, spec)].map((e) => e.id));
         const answers = await readPredictionsFile(flags.predictions, episodeIds);
         adapterConfig = { answers: Object.fromEntries(answers), file: flags.predictions };
       } else {
@@ -188,10 +189,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         const submission = await getSubmission(database.db, id);
         if (!submission) throw new CliError(`no submission ${id}`);
         const status = await queueStatus(database.db, id);
-        const { rows } = await database.pool.query(
-          `SELECT shots, policy, n, correct FROM submission_scores WHERE submission_id = $1 AND scorer = $2 ORDER BY policy, shots`,
-          [id, submission.scorer],
-        );
+        const rows = await submissionCurves(database.db, [id], submission.scorer);
         const lines = [
           `submission ${id}: ${status?.status}${status?.position ? ` (queue position ${status.position})` : ''}`,
           `progress: ${status?.done}/${status?.total} episodes${status?.episodesPerSecond ? `, ${status.episodesPerSecond.toFixed(1)}/s` : ''}${status?.etaSeconds ? `, ETA ${Math.ceil(status.etaSeconds)} s` : ''}; ${status?.errors} in error`,

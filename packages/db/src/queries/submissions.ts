@@ -142,3 +142,12 @@ export async function submissionForRunner(db: Db, id: number) {
   const row = await db.query.submissions.findFirst({ where: eq(submissions.id, id) });
   return row ?? null;
 }
+
+/** How many submissions a benchmark version has, in any state. */
+export async function submissionCount(db: Db, benchmarkVersionId: number): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(submissions)
+    .where(eq(submissions.benchmarkVersionId, benchmarkVersionId));
+  return row?.n ?? 0;
+}
