@@ -34,6 +34,7 @@ test('the leaderboard ranks the baselines', async ({ page }) => {
 
 test('a newcomer signs up, submits the prototype through the form, and watches it run', async ({
   page,
+  request,
 }) => {
   await page.goto('/sign-up');
   await page.getByLabel('Name').fill('Ada Newcomer');
@@ -53,6 +54,7 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   });
   await page.getByLabel('Shots').fill('2,4,8');
   await page.getByLabel('Draws').fill('2');
+  await page.getByLabel('private until I publish it').check();
   await shot(page, '00-submit');
   await page.getByRole('button', { name: 'Submit' }).click();
   await expect(page).toHaveURL(/\/submissions\/\d+$/);
@@ -63,6 +65,21 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await expect(badge).toHaveText('done', { timeout: 90_000 });
   // Markup in a model name is shown as text, never rendered.
   await expect(page.locator('h1')).toHaveText('my <b>prototype</b>');
+  // Private until published. Anonymous visitors get the leaderboard from the page cache, and
+  // publishing empties it at once.
+  const anonymous = async () => {
+    const response = await request.get('/');
+    return { cache: response.headers()['x-linkboard-cache'], html: await response.text() };
+  };
+  const escapedName = 'my &lt;b&gt;prototype&lt;/b&gt;';
+  expect((await anonymous()).html).not.toContain(escapedName);
+  expect((await anonymous()).cache).toBe('hit');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.getByRole('button', { name: 'Publish' })).toHaveCount(0);
+  await expect
+    .poll(async () => (await anonymous()).html, { timeout: 5_000 })
+    .toContain(escapedName);
+  expect((await anonymous()).cache).toBe('hit');
   await expect(page.getByTestId('accuracy-chart').locator('.recharts-line')).not.toHaveCount(0);
   await expect(page.getByTestId('concepts')).toBeVisible();
   await shot(page, '02-submission');

@@ -15,6 +15,11 @@ const EnvSchema = z.object({
   LINKBOARD_SECRET_KEY: z.string().optional(),
   /** Submissions one user may make per 24 hours. */
   LINKBOARD_DAILY_QUOTA: z.coerce.number().int().min(0).default(20),
+  /** Where the site's server listens (src/front/server.ts). */
+  LINKBOARD_HOST: z.string().min(1).default('127.0.0.1'),
+  LINKBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Memory for rendered leaderboard responses served to anonymous visitors; 0 turns it off. */
+  LINKBOARD_PAGE_CACHE_MB: z.coerce.number().min(0).default(64),
 });
 
 const parsed = EnvSchema.parse(process.env);

@@ -36,7 +36,7 @@ beforeAll(async () => {
 afterAll(() => database.drop());
 
 const caller = (viewer: typeof alice | typeof admin | null) =>
-  trpc.createCallerFactory(routers.appRouter)({ db: database.db, viewer });
+  trpc.createCallerFactory(routers.appRouter)({ db: database.db, viewer, fill: false });
 
 async function aliceSubmission(visibility: 'public' | 'private' = 'public') {
   const modelId = await registerModel(database.db, {

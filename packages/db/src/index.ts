@@ -23,6 +23,11 @@ export {
   getBenchmarkVersion,
   importBenchmark,
 } from './queries/benchmarks';
+export {
+  LEADERBOARD_CHANNEL,
+  type LeaderboardWatch,
+  watchLeaderboard,
+} from './queries/leaderboard-events';
 export { registerModel } from './queries/models';
 export {
   claimJob,

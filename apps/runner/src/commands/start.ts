@@ -22,6 +22,8 @@ const WEB_DIR = fileURLToPath(new URL('../../../web', import.meta.url));
 const NEXT_BIN = fileURLToPath(
   new URL('../../../../node_modules/next/dist/bin/next', import.meta.url),
 );
+/** The site's server: Next.js behind the leaderboard page cache (apps/web/src/front). */
+const SITE_SERVER = path.join(WEB_DIR, 'src', 'front', 'server.ts');
 
 /** Submits the three baselines once, through the reference server, so the real HTTP path runs. */
 async function seedBaselines(
@@ -53,6 +55,8 @@ async function startSite(env: Env, databaseUrl: string, io: Io): Promise<ChildPr
     DATABASE_URL: databaseUrl,
     LINKBOARD_DATA_DIR: env.dataDir,
     BETTER_AUTH_URL: `http://127.0.0.1:${env.LINKBOARD_PORT}`,
+    LINKBOARD_HOST: '127.0.0.1',
+    LINKBOARD_PORT: String(env.LINKBOARD_PORT),
     NEXT_TELEMETRY_DISABLED: '1',
   };
   const built = await access(path.join(WEB_DIR, '.next', 'BUILD_ID')).then(
@@ -72,15 +76,11 @@ async function startSite(env: Env, databaseUrl: string, io: Io): Promise<ChildPr
         `building the site failed (exit ${code}); run \`npm run build\` to see why`,
       );
   }
-  const site = spawn(
-    process.execPath,
-    [NEXT_BIN, 'start', '-p', String(env.LINKBOARD_PORT), '-H', '127.0.0.1'],
-    {
-      cwd: WEB_DIR,
-      env: siteEnv,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
+  const site = spawn(process.execPath, ['--import', 'tsx', SITE_SERVER], {
+    cwd: WEB_DIR,
+    env: siteEnv,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const url = `http://127.0.0.1:${env.LINKBOARD_PORT}/`;
   for (let i = 0; i < 300; i++) {
     if (site.exitCode !== null)

@@ -3,6 +3,7 @@ import { type Db, userByApiToken, userRole } from '@linkboard/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z } from 'zod';
+import { FILL_HEADER } from '~/front/fill';
 import { getAuth } from './auth';
 import { getDatabase } from './db';
 
@@ -15,6 +16,8 @@ export interface Viewer {
 export interface Context {
   db: Db;
   viewer: Viewer | null;
+  /** A page-cache fill (src/front): its answer is kept, so it must not come from a cache. */
+  fill: boolean;
 }
 
 async function viewerFrom(db: Db, headers: Headers): Promise<Viewer | null> {
@@ -32,7 +35,11 @@ async function viewerFrom(db: Db, headers: Headers): Promise<Viewer | null> {
 
 export async function createContext(opts: { headers: Headers }): Promise<Context> {
   const { db } = await getDatabase();
-  return { db, viewer: await viewerFrom(db, opts.headers) };
+  return {
+    db,
+    viewer: await viewerFrom(db, opts.headers),
+    fill: opts.headers.has(FILL_HEADER),
+  };
 }
 
 const t = initTRPC.context<Context>().create({ transformer: superjson });

@@ -1,0 +1,183 @@
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { cacheKeyOf, type Fetched, PageCache, type RequestLike } from '~/front/page-cache';
+
+const get = (url: string, headers: RequestLike['headers'] = {}): RequestLike => ({
+  method: 'GET',
+  url,
+  headers: { host: 'site', ...headers },
+});
+const rowsUrl = '/api/trpc/leaderboard.rows?input=%7B%7D';
+
+describe('cacheKeyOf', () => {
+  it.each([
+    ['the leaderboard page, anonymous', get('/?version=1&sort=model'), true],
+    ['HEAD is served from the same entry', { ...get('/'), method: 'HEAD' }, true],
+    ['the leaderboard rows query', get(rowsUrl), true],
+    [
+      'a batch of only leaderboard queries',
+      get('/api/trpc/leaderboard.versions,leaderboard.rows?batch=1'),
+      true,
+    ],
+    ['an unrelated cookie does not identify anyone here', get('/', { cookie: 'theme=dark' }), true],
+    ['a POST changes things', { ...get('/'), method: 'POST' }, false],
+    [
+      'a session cookie: the header shows who is signed in',
+      get('/', { cookie: 'better-auth.session_token=x' }),
+      false,
+    ],
+    [
+      'the secure-prefixed session cookie too',
+      get('/', { cookie: 'a=1; __Secure-better-auth.session_token=x' }),
+      false,
+    ],
+    ['an API token identifies a user', get(rowsUrl, { authorization: 'Bearer lb_x' }), false],
+    ['an RSC navigation answers a flight payload, not HTML', get('/', { rsc: '1' }), false],
+    ['router prefetches vary on next-* headers', get('/', { 'next-router-prefetch': '1' }), false],
+    ['an _rsc cache-buster marks a flight request', get('/?_rsc=abc'), false],
+    ['a submission page changes while it runs', get('/submissions/1'), false],
+    [
+      'a batch with a live query',
+      get('/api/trpc/leaderboard.rows,submissions.queue?batch=1'),
+      false,
+    ],
+    ['a procedure outside the allowlist', get('/api/trpc/submissions.queue'), false],
+  ])('%s', (_why, request, cacheable) => {
+    expect(cacheKeyOf(request) !== null).toBe(cacheable);
+  });
+
+  it('keys streamed and plain tRPC replies apart, and hosts apart', () => {
+    const keys = new Set([
+      cacheKeyOf(get(rowsUrl)),
+      cacheKeyOf(get(rowsUrl, { 'trpc-accept': 'application/jsonl' })),
+      cacheKeyOf(get(rowsUrl, { host: 'other' })),
+    ]);
+    expect(keys.size).toBe(3);
+  });
+});
+
+/** A fake Next: counts renders, answers `v<n>` (long enough to be compressed), on demand. */
+function origin(options: { status?: number; setCookie?: boolean; size?: number } = {}) {
+  let renders = 0;
+  const pending: (() => void)[] = [];
+  let gated = false;
+  const fetch = async (): Promise<Fetched> => {
+    renders++;
+    const n = renders;
+    if (gated) await new Promise<void>((r) => pending.push(r));
+    return {
+      status: options.status ?? 200,
+      headers: { 'content-type': 'text/html; charset=utf-8', date: 'x', 'Content-Length': '9' },
+      body: Buffer.from(`v${n} `.padEnd(options.size ?? 2000, '.')),
+      cacheable: (options.status ?? 200) === 200 && !options.setCookie,
+    };
+  };
+  return {
+    fetch,
+    get renders() {
+      return renders;
+    },
+    gate() {
+      gated = true;
+    },
+    release() {
+      gated = false;
+      for (const r of pending.splice(0)) r();
+    },
+  };
+}
+const version = (body: Buffer) => body.toString().split(' ')[0];
+
+describe('PageCache', () => {
+  const make = (now = () => 0) => new PageCache({ maxBytes: 1 << 20, maxAgeMs: 60_000, now });
+
+  it('renders once and serves the kept response after that', async () => {
+    const cache = make();
+    const next = origin();
+    const [first, s1] = await cache.get('k', next.fetch);
+    const [second, s2] = await cache.get('k', next.fetch);
+    expect([s1, s2, next.renders]).toEqual(['miss', 'hit', 1]);
+    expect(second.body.equals(first.body)).toBe(true);
+    // Per-response headers are rewritten when served; compressible bodies are kept gzipped too.
+    expect(second.headers).not.toHaveProperty('date');
+    expect(second.headers).not.toHaveProperty('content-length');
+    expect(second.headers.vary).toMatch(/Accept-Encoding/);
+    expect(gunzipSync(second.gzip as Buffer).equals(second.body)).toBe(true);
+  });
+
+  it('lets 50 concurrent first requests share one render', async () => {
+    const cache = make();
+    const next = origin();
+    next.gate();
+    const all = Array.from({ length: 50 }, () => cache.get('k', next.fetch));
+    next.release();
+    const answers = await Promise.all(all);
+    expect(next.renders).toBe(1);
+    expect(new Set(answers.map(([r]) => version(r.body)))).toEqual(new Set(['v1']));
+  });
+
+  it('after a change, the next request waits for a fresh render; others get the old page meanwhile', async () => {
+    const cache = make();
+    const next = origin();
+    await cache.get('k', next.fetch);
+    cache.invalidate();
+    next.gate();
+    const first = cache.get('k', next.fetch);
+    const [during, state] = await cache.get('k', next.fetch);
+    expect([version(during.body), state]).toEqual(['v1', 'stale']);
+    next.release();
+    const [fresh, freshState] = await first;
+    expect([version(fresh.body), freshState]).toEqual(['v2', 'miss']);
+    expect(version((await cache.get('k', next.fetch))[0].body)).toBe('v2');
+    expect(next.renders).toBe(2);
+  });
+
+  it('does not keep a render that began before a change, nor hand it to requests after it', async () => {
+    const cache = make();
+    const next = origin();
+    next.gate();
+    const before = cache.get('k', next.fetch);
+    cache.invalidate();
+    const after = cache.get('k', next.fetch);
+    next.release();
+    expect(version((await before)[0].body)).toBe('v1');
+    expect(version((await after)[0].body)).toBe('v2');
+    const [kept, state] = await cache.get('k', next.fetch);
+    expect([version(kept.body), state]).toEqual(['v2', 'hit']);
+  });
+
+  it.each([
+    ['an error page', { status: 500 }],
+    ['a response that sets a cookie', { setCookie: true }],
+    ['a body larger than an eighth of the cache', { size: 200_000 }],
+  ])('answers but does not keep %s', async (_why, options) => {
+    const cache = new PageCache({ maxBytes: 1 << 20, maxAgeMs: 60_000 });
+    const next = origin(options);
+    await cache.get('k', next.fetch);
+    const [, state] = await cache.get('k', next.fetch);
+    expect([state, next.renders]).toEqual(['miss', 2]);
+  });
+
+  it('renders again once the maximum age has passed, even without a change', async () => {
+    let now = 0;
+    const cache = make(() => now);
+    const next = origin();
+    await cache.get('k', next.fetch);
+    now = 59_999;
+    expect((await cache.get('k', next.fetch))[1]).toBe('hit');
+    now = 60_000;
+    expect((await cache.get('k', next.fetch))[1]).toBe('miss');
+  });
+
+  it('forgets a failed render, so the next request tries again', async () => {
+    const cache = make();
+    let calls = 0;
+    const failing = async (): Promise<Fetched> => {
+      calls++;
+      throw new Error('connection refused');
+    };
+    await expect(cache.get('k', failing)).rejects.toThrow('connection refused');
+    await expect(cache.get('k', failing)).rejects.toThrow('connection refused');
+    expect(calls).toBe(2);
+  });
+});

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  claimJob,
+  completeJob,
+  heartbeat,
+  LEADERBOARD_CHANNEL,
+  type LeaderboardWatch,
+  recordProvenance,
+  registerModel,
+  setVisibility,
+  watchLeaderboard,
+} from '../../src';
+import { seedSubmission } from '../fixtures';
+import { freshDatabase } from '../helpers';
+
+const watches: LeaderboardWatch[] = [];
+afterEach(async () => {
+  await Promise.all(watches.splice(0).map((w) => w.close()));
+});
+
+/** Records what the watch hears; `until` waits for a reason to arrive (tests time out otherwise). */
+function listen(url: string) {
+  const heard: string[] = [];
+  const waiting: { reason: string; resolve: () => void }[] = [];
+  const watch = watchLeaderboard(url, (reason) => {
+    heard.push(reason);
+    for (const w of waiting.filter((w) => w.reason === reason)) w.resolve();
+  });
+  watches.push(watch);
+  const until = (reason: string) =>
+    heard.includes(reason)
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiting.push({ reason, resolve }));
+  return { heard, until, watch };
+}
+
+describe('leaderboard change events', () => {
+  it('speak when a submission finishes or changes visibility, not on claims, progress or provenance', async () => {
+    const { db, pool } = await freshDatabase();
+    const { submissionId, modelId } = await seedSubmission(db, { shardSize: 8 });
+    const { heard, until } = listen(pool.options.connectionString as string);
+    await until('listening');
+    heard.length = 0;
+    // Notifications arrive in commit order: what came before a marker sent now is all there was.
+    const heardBefore = async (marker: string) => {
+      await pool.query('SELECT pg_notify($1, $2)', [LEADERBOARD_CHANNEL, marker]);
+      await until(marker);
+      return heard.splice(0).slice(0, -1).sort();
+    };
+
+    const leases = [];
+    for (let lease = await claimJob(db, { worker: 'w', leaseMs: 30_000 }); lease; ) {
+      leases.push(lease);
+      await heartbeat(db, lease, { leaseMs: 30_000, runInfo: { done: 1 } });
+      lease = await claimJob(db, { worker: 'w', leaseMs: 30_000 });
+    }
+    expect(leases.length).toBeGreaterThan(1); // the second claim's status update is a no-op
+    await recordProvenance(db, submissionId, { runner: 'w' });
+    await registerModel(db, { name: 'model-b' });
+    expect(await heardBefore('after-claims')).toEqual([]);
+
+    for (const lease of leases.slice(0, -1)) await completeJob(db, lease);
+    expect(await heardBefore('after-partial-completion')).toEqual([]);
+
+    await completeJob(db, leases.at(-1)!);
+    expect(await heardBefore('after-done')).toEqual(['submission_summaries', 'submissions']);
+
+    expect(await setVisibility(db, submissionId, 'hidden')).toBe(true);
+    expect(await heardBefore('after-hide')).toEqual(['submissions']);
+
+    await pool.query('UPDATE models SET organisation = $1 WHERE id = $2', ['renamed lab', modelId]);
+    expect(await heardBefore('after-rename')).toEqual(['models']);
+  });
+
+  it('re-listens after losing its connection, and says so, since changes in between went unheard', async () => {
+    const { pool } = await freshDatabase();
+    const { heard, until, watch } = listen(pool.options.connectionString as string);
+    await until('listening');
+    await pool.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1 AND pid <> pg_backend_pid()`,
+      [`LISTEN ${LEADERBOARD_CHANNEL}`],
+    );
+    await expect.poll(() => heard.filter((r) => r === 'listening').length).toBe(2);
+    expect(watch.listening).toBe(true);
+    await pool.query('SELECT pg_notify($1, $2)', [LEADERBOARD_CHANNEL, 'after-reconnect']);
+    await until('after-reconnect');
+  });
+});
