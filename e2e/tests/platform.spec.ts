@@ -29,6 +29,8 @@ test('the leaderboard ranks the baselines', async ({ page }) => {
   await expect(page.locator('[data-testid=leaderboard]')).toContainText('prototype');
   await expect(page.locator('[data-testid=leaderboard]')).toContainText('always-familiar');
   await expect(rows.first().locator('.tier')).toHaveText('1');
+  // Sparklines load their chart code after hydration; the screenshot should show them.
+  await expect(rows.locator('.recharts-line')).toHaveCount(3);
   await shot(page, '01-leaderboard');
 });
 
