@@ -32,6 +32,29 @@ test('the leaderboard ranks the baselines', async ({ page }) => {
   // Sparklines load their chart code after hydration; the screenshot should show them.
   await expect(rows.locator('.recharts-line')).toHaveCount(3);
   await shot(page, '01-leaderboard');
+
+  // Sorting is a client-side navigation; its flight (RSC) answers come from the page cache too.
+  const states: string[] = [];
+  page.on('response', (response) => {
+    const headers = response.request().headers();
+    if (headers.rsc === '1' && !headers['next-router-prefetch'] && response.url().includes('sort='))
+      states.push(
+        `${new URL(response.url()).searchParams.get('sort')}:${response.headers()['x-linkboard-cache']}`,
+      );
+  });
+  for (const [column, sort] of [
+    ['Model', 'model'],
+    ['Accuracy [95% CI]', 'accuracy'],
+    ['Model', 'model'],
+    ['Accuracy [95% CI]', 'accuracy'],
+  ]) {
+    await page.getByRole('link', { name: column, exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`sort=${sort}`));
+    await expect(rows).toHaveCount(3);
+  }
+  // The first visit to each sort order renders it; coming back is served from memory.
+  expect(states).toHaveLength(4);
+  expect(states.slice(2)).toEqual(['model:hit', 'accuracy:hit']);
 });
 
 test('a newcomer signs up, submits the prototype through the form, and watches it run', async ({

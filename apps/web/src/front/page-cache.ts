@@ -23,21 +23,39 @@ export interface RequestLike {
 }
 
 /**
- * The key a request's response is kept under, or null when it must reach Next every time:
- * anything signed in (a better-auth cookie or a bearer token), React Server Component and
- * router requests (their responses vary on `rsc`/`next-*` headers), and every other route.
+ * The request headers Next's answers vary on (its `Vary`): React Server Component navigations
+ * and prefetches send these, and the `_rsc` query parameter is a hash of them. They are part of
+ * the key, and the only ones (with `host` and tRPC's `trpc-accept`) a fill passes on to Next.
  */
-export function cacheKeyOf(request: RequestLike): string | null {
+const VARY_HEADERS = [
+  'host',
+  'trpc-accept',
+  'rsc',
+  'next-router-state-tree',
+  'next-router-prefetch',
+  'next-router-segment-prefetch',
+  'next-url',
+];
+
+/** A request the cache may answer: its key, and the headers to ask Next with. */
+export interface CacheableRequest {
+  key: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Whether a request's answer can be kept and given to anyone who asks the same: only anonymous
+ * GETs (no better-auth cookie, no bearer token) of the leaderboard page and its public tRPC
+ * queries, and none carrying a Next header outside `VARY_HEADERS` (server actions, dev tools).
+ */
+export function cacheableRequest(request: RequestLike): CacheableRequest | null {
   if (request.method !== 'GET' && request.method !== 'HEAD') return null;
-  const { headers } = request;
-  if (headers.authorization) return null;
-  const cookie = String(headers.cookie ?? '');
-  if (cookie.includes('better-auth.')) return null;
-  for (const name of Object.keys(headers))
-    if (name === 'rsc' || name.startsWith('next-')) return null;
-  const url = new URL(request.url ?? '/', 'http://site');
-  if (url.searchParams.has('_rsc')) return null;
-  const path = url.pathname;
+  const { headers: incoming } = request;
+  if (incoming.authorization) return null;
+  if (String(incoming.cookie ?? '').includes('better-auth.')) return null;
+  for (const name of Object.keys(incoming))
+    if (name.startsWith('next-') && !VARY_HEADERS.includes(name)) return null;
+  const path = new URL(request.url ?? '/', 'http://site').pathname;
   const cacheable = path.startsWith(TRPC_PREFIX)
     ? path
         .slice(TRPC_PREFIX.length)
@@ -45,8 +63,12 @@ export function cacheKeyOf(request: RequestLike): string | null {
         .every((procedure) => CACHEABLE_PROCEDURES.has(procedure))
     : CACHEABLE_PAGES.has(path);
   if (!cacheable) return null;
-  // tRPC streams its reply when asked to: a different body for the same URL.
-  return `${headers.host ?? ''} ${request.url} ${headers['trpc-accept'] ?? ''}`;
+  const headers: Record<string, string> = {};
+  for (const name of VARY_HEADERS) {
+    const value = incoming[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  return { key: `${request.url}\n${JSON.stringify(headers)}`, headers };
 }
 
 /** A response as Next produced it (uncompressed), ready to be served again. */

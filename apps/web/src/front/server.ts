@@ -2,7 +2,7 @@
  * The site's HTTP server: Next.js (custom server mode) behind the leaderboard page cache.
  * `linkboard start` and `npm start -w apps/web` run this file; it replaces `next start`.
  *
- * A cacheable request (see `cacheKeyOf`) is answered from memory, or by asking Next over
+ * A cacheable request (see `cacheableRequest`) is answered from memory, or by asking Next over
  * loopback for the page (marked with a per-process token, so that request goes straight to
  * Next) and keeping the answer. Everything else goes straight to Next's handler. The cache
  * empties when PostgreSQL says the leaderboard's data changed.
@@ -18,7 +18,7 @@ import { env } from '../env';
 import { FILL_HEADER } from './fill';
 import {
   type CacheState,
-  cacheKeyOf,
+  cacheableRequest,
   type Fetched,
   PageCache,
   type StoredResponse,
@@ -74,12 +74,9 @@ async function main() {
   const fills = new Agent({ connections: 16 });
   let origin = '';
   /** Asks Next for a page as an anonymous visitor would, with only the headers the key holds. */
-  async function fetchFromNext(req: http.IncomingMessage): Promise<Fetched> {
-    const headers: Record<string, string> = { [FILL_HEADER]: fillToken };
-    if (req.headers.host) headers.host = req.headers.host;
-    const trpcAccept = req.headers['trpc-accept'];
-    if (typeof trpcAccept === 'string') headers['trpc-accept'] = trpcAccept;
-    const response = await request(`${origin}${req.url}`, { headers, dispatcher: fills });
+  async function fetchFromNext(url: string, vary: Record<string, string>): Promise<Fetched> {
+    const headers = { ...vary, [FILL_HEADER]: fillToken };
+    const response = await request(`${origin}${url}`, { headers, dispatcher: fills });
     const body = Buffer.from(await response.body.arrayBuffer());
     const flat: Record<string, string> = {};
     for (const [name, value] of Object.entries(response.headers))
@@ -95,10 +92,10 @@ async function main() {
   const server = http.createServer((req, res) => {
     if (req.headers[FILL_HEADER] === fillToken) return void handle(req, res);
     delete req.headers[FILL_HEADER];
-    const key = cache ? cacheKeyOf(req) : null;
-    if (!cache || !key) return void handle(req, res);
+    const cacheable = cache ? cacheableRequest(req) : null;
+    if (!cache || !cacheable) return void handle(req, res);
     cache
-      .get(key, () => fetchFromNext(req))
+      .get(cacheable.key, () => fetchFromNext(req.url ?? '/', cacheable.headers))
       .then(
         ([stored, state]) => send(req, res, stored, state),
         (error: Error) => {

@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { cacheKeyOf, type Fetched, PageCache, type RequestLike } from '~/front/page-cache';
+import { cacheableRequest, type Fetched, PageCache, type RequestLike } from '~/front/page-cache';
 
 const get = (url: string, headers: RequestLike['headers'] = {}): RequestLike => ({
   method: 'GET',
@@ -9,7 +9,7 @@ const get = (url: string, headers: RequestLike['headers'] = {}): RequestLike => 
 });
 const rowsUrl = '/api/trpc/leaderboard.rows?input=%7B%7D';
 
-describe('cacheKeyOf', () => {
+describe('cacheableRequest', () => {
   it.each([
     ['the leaderboard page, anonymous', get('/?version=1&sort=model'), true],
     ['HEAD is served from the same entry', { ...get('/'), method: 'HEAD' }, true],
@@ -20,6 +20,11 @@ describe('cacheKeyOf', () => {
       true,
     ],
     ['an unrelated cookie does not identify anyone here', get('/', { cookie: 'theme=dark' }), true],
+    [
+      'a client-side navigation to the leaderboard (flight response)',
+      get('/?_rsc=abc', { rsc: '1', 'next-router-state-tree': '%5B%5D' }),
+      true,
+    ],
     ['a POST changes things', { ...get('/'), method: 'POST' }, false],
     [
       'a session cookie: the header shows who is signed in',
@@ -32,9 +37,8 @@ describe('cacheKeyOf', () => {
       false,
     ],
     ['an API token identifies a user', get(rowsUrl, { authorization: 'Bearer lb_x' }), false],
-    ['an RSC navigation answers a flight payload, not HTML', get('/', { rsc: '1' }), false],
-    ['router prefetches vary on next-* headers', get('/', { 'next-router-prefetch': '1' }), false],
-    ['an _rsc cache-buster marks a flight request', get('/?_rsc=abc'), false],
+    ['a server action', get('/', { 'next-action': 'abc' }), false],
+    ['a Next header the cache does not know', get('/', { 'next-hmr-refresh': '1' }), false],
     ['a submission page changes while it runs', get('/submissions/1'), false],
     [
       'a batch with a live query',
@@ -43,16 +47,24 @@ describe('cacheKeyOf', () => {
     ],
     ['a procedure outside the allowlist', get('/api/trpc/submissions.queue'), false],
   ])('%s', (_why, request, cacheable) => {
-    expect(cacheKeyOf(request) !== null).toBe(cacheable);
+    expect(cacheableRequest(request) !== null).toBe(cacheable);
   });
 
-  it('keys streamed and plain tRPC replies apart, and hosts apart', () => {
-    const keys = new Set([
-      cacheKeyOf(get(rowsUrl)),
-      cacheKeyOf(get(rowsUrl, { 'trpc-accept': 'application/jsonl' })),
-      cacheKeyOf(get(rowsUrl, { host: 'other' })),
-    ]);
-    expect(keys.size).toBe(3);
+  it('keys apart what Next answers differently, and passes on only those headers', () => {
+    const variants = [
+      get(rowsUrl),
+      get(rowsUrl, { 'trpc-accept': 'application/jsonl' }),
+      get(rowsUrl, { host: 'other' }),
+      get('/', { rsc: '1' }),
+      get('/', { rsc: '1', 'next-router-prefetch': '1' }),
+      get('/', { rsc: '1', 'next-router-state-tree': 'from-concepts' }),
+    ];
+    const keys = new Set(variants.map((r) => cacheableRequest(r)?.key));
+    expect(keys.size).toBe(variants.length);
+    const forwarded = cacheableRequest(
+      get('/', { rsc: '1', 'user-agent': 'x', 'accept-language': 'de', cookie: 'theme=dark' }),
+    );
+    expect(forwarded?.headers).toEqual({ host: 'site', rsc: '1' });
   });
 });
 
