@@ -29,7 +29,7 @@ export function AccountForm({ mode }: { mode: 'sign-up' | 'sign-in' }) {
     }
   }
   return (
-    <form onSubmit={submit} className="card" style={{ maxWidth: 380, display: 'grid', gap: 10 }}>
+    <form onSubmit={submit} className="card stacked" style={{ maxWidth: 380 }}>
       {mode === 'sign-up' ? (
         <label>
           Name <input name="name" required autoComplete="name" />

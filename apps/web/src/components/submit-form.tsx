@@ -53,102 +53,129 @@ export function SubmitForm({ versions }: { versions: { id: number; label: string
     });
   }
   return (
-    <form
-      ref={formRef}
-      onSubmit={submit}
-      className="card"
-      style={{ maxWidth: 560, display: 'grid', gap: 10 }}
-    >
-      <label>
-        Benchmark
-        <select name="version">
-          {versions.map((v) => (
-            <option key={v.id} value={v.id}>
-              {v.label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Model name (as on the leaderboard) <input name="name" required maxLength={120} />
-      </label>
-      <label>
-        Organisation <input name="organisation" maxLength={120} />
-      </label>
-      <fieldset style={{ border: 'none', padding: 0, display: 'flex', gap: 14 }}>
-        {(['endpoint', 'serve', 'predictions'] as const).map((k) => (
-          <label key={k} style={{ flexDirection: 'row', gap: 4 }}>
-            <input
-              type="radio"
-              name="kind"
-              value={k}
-              checked={kind === k}
-              onChange={() => setKind(k)}
-            />{' '}
-            {k === 'endpoint'
-              ? 'OpenAI-compatible endpoint'
-              : k === 'serve'
-                ? 'serve profile (GPU)'
-                : 'upload predictions'}
+    <form ref={formRef} onSubmit={submit} className="card stacked" style={{ maxWidth: 620 }}>
+      <fieldset>
+        <legend>Model</legend>
+        <div className="row">
+          <label>
+            Model name (as on the leaderboard)
+            <input name="name" required maxLength={120} />
           </label>
-        ))}
+          <label>
+            Organisation
+            <input name="organisation" maxLength={120} placeholder="optional" />
+          </label>
+        </div>
       </fieldset>
-      {kind === 'endpoint' ? (
-        <>
-          <label>
-            Endpoint URL <input name="endpoint" type="url" placeholder="https://…/v1" required />
-          </label>
-          <label>
-            Model at the endpoint <input name="model" required />
-          </label>
-          <label>
-            API key (stored encrypted, never shown again){' '}
-            <input name="apiKey" type="password" autoComplete="off" />
-          </label>
-          <TestConnection read={readEndpoint} />
-        </>
-      ) : null}
-      {kind === 'serve' ? (
-        <>
-          <label>
-            Serve profile <input name="profile" placeholder="vllm" required />
-          </label>
-          <label>
-            Model <input name="model" placeholder="Qwen/Qwen2-VL-7B-Instruct" required />
-          </label>
-        </>
-      ) : null}
-      {kind === 'predictions' ? (
+      <fieldset>
+        <legend>How linkboard reaches it</legend>
+        <div className="choices" role="radiogroup" aria-label="How linkboard reaches it">
+          {(['endpoint', 'serve', 'predictions'] as const).map((k) => (
+            <label key={k}>
+              <input
+                type="radio"
+                name="kind"
+                value={k}
+                checked={kind === k}
+                onChange={() => setKind(k)}
+              />
+              {k === 'endpoint'
+                ? 'OpenAI-compatible endpoint'
+                : k === 'serve'
+                  ? 'serve profile (GPU)'
+                  : 'upload predictions'}
+            </label>
+          ))}
+        </div>
+        {kind === 'endpoint' ? (
+          <>
+            <label>
+              Endpoint URL
+              <input name="endpoint" type="url" placeholder="https://…/v1" required />
+            </label>
+            <div className="row">
+              <label>
+                Model at the endpoint
+                <input name="model" required />
+              </label>
+              <label>
+                API key (stored encrypted, never shown again)
+                <input name="apiKey" type="password" autoComplete="off" placeholder="optional" />
+              </label>
+            </div>
+            <TestConnection read={readEndpoint} />
+          </>
+        ) : null}
+        {kind === 'serve' ? (
+          <>
+            <div className="row">
+              <label>
+                Serve profile
+                <input name="profile" placeholder="vllm" required />
+              </label>
+              <label>
+                Model
+                <input name="model" placeholder="Qwen/Qwen2-VL-7B-Instruct" required />
+              </label>
+            </div>
+            <p className="hint">
+              A runner with GPUs starts the model server the operator configured under this profile
+              name, and stops it afterwards.
+            </p>
+          </>
+        ) : null}
+        {kind === 'predictions' ? (
+          <>
+            <label>
+              Predictions JSONL
+              <input name="predictions" type="file" accept=".jsonl,.json,.txt" required />
+            </label>
+            <p className="hint">
+              One <code>{'{"episode_id", "answer"}'}</code> per line, for the episodes that{' '}
+              <code>linkboard episodes</code> lists for this benchmark, shots and policies.
+            </p>
+          </>
+        ) : null}
+      </fieldset>
+      <fieldset>
+        <legend>Evaluation</legend>
         <label>
-          Predictions JSONL (<code>{'{"episode_id","answer"}'}</code> for the episodes of{' '}
-          <code>linkboard episodes</code>)
-          <input name="predictions" type="file" accept=".jsonl,.json,.txt" required />
+          Benchmark
+          <select name="version">
+            {versions.map((v) => (
+              <option key={v.id} value={v.id}>
+                {v.label}
+              </option>
+            ))}
+          </select>
         </label>
-      ) : null}
-      <label>
-        Shots <input name="shots" defaultValue="2,4,8,16" pattern="\d+(,\d+)*" />
-      </label>
-      <div style={{ display: 'flex', gap: 14 }}>
-        {(['lcl', 'icl'] as const).map((p) => (
-          <label key={p} style={{ flexDirection: 'row', gap: 4 }}>
-            <input type="checkbox" name="policy" value={p} defaultChecked /> {p}
+        <div className="row">
+          <label>
+            Shots
+            <input name="shots" defaultValue="2,4,8,16" pattern="\d+(,\d+)*" />
           </label>
-        ))}
-        <label style={{ flexDirection: 'row', gap: 4 }}>
-          Draws{' '}
-          <input
-            name="draws"
-            type="number"
-            min={1}
-            max={20}
-            defaultValue={1}
-            style={{ width: 60 }}
-          />
-        </label>
-        <label style={{ flexDirection: 'row', gap: 4 }}>
-          <input type="checkbox" name="private" /> private until I publish it
-        </label>
-      </div>
+          <label>
+            Draws
+            <input name="draws" type="number" min={1} max={20} defaultValue={1} />
+          </label>
+        </div>
+        <p className="hint">
+          Shots: support images per episode, comma-separated. Draws: independent episode sets per
+          query image; more draws narrow the intervals.
+        </p>
+        <div className="choices">
+          {(['lcl', 'icl'] as const).map((p) => (
+            <label key={p}>
+              <input type="checkbox" name="policy" value={p} defaultChecked />
+              {p === 'lcl' ? 'lcl (causal links)' : 'icl (plain)'}
+            </label>
+          ))}
+          <label>
+            <input type="checkbox" name="private" />
+            private until I publish it
+          </label>
+        </div>
+      </fieldset>
       <button type="submit" disabled={create.isPending}>
         {create.isPending ? 'Submitting…' : 'Submit'}
       </button>

@@ -26,6 +26,7 @@ export function TestConnection({
     <div>
       <button
         type="button"
+        className="secondary"
         onClick={() => {
           const { benchmarkVersionId, endpoint, model, apiKey } = read();
           if (endpoint && model) start.mutate({ benchmarkVersionId, endpoint, model, apiKey });
