@@ -71,8 +71,8 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
         <label>
           Policy
           <select name="policy" defaultValue={policy}>
-            <option value="lcl">lcl (causal links)</option>
-            <option value="icl">icl (plain)</option>
+            <option value="lcl">LCL (causal links)</option>
+            <option value="icl">ICL (plain)</option>
             <option value="zero-shot">zero-shot</option>
           </select>
         </label>

@@ -1,3 +1,11 @@
+/**
+ * How a policy is shown: upper case, because "lcl" and "icl" are hard to tell apart in the
+ * site's sans-serif; URLs, the CLI and exports keep the lower-case names.
+ */
+export function policyLabel(policy: string): string {
+  return policy === 'lcl' || policy === 'icl' ? policy.toUpperCase() : policy;
+}
+
 export const pct = (x: number | null | undefined, digits = 1) =>
   x === null || x === undefined ? '–' : `${(100 * x).toFixed(digits)}%`;
 export const signedPts = (x: number | null | undefined) =>

@@ -167,7 +167,7 @@ export function SubmitForm({ versions }: { versions: { id: number; label: string
           {(['lcl', 'icl'] as const).map((p) => (
             <label key={p}>
               <input type="checkbox" name="policy" value={p} defaultChecked />
-              {p === 'lcl' ? 'lcl (causal links)' : 'icl (plain)'}
+              {p === 'lcl' ? 'LCL (causal links)' : 'ICL (plain)'}
             </label>
           ))}
           <label>

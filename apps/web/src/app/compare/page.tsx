@@ -1,8 +1,11 @@
 import Link from 'next/link';
-import { param, pct, type SearchParams, signedPts } from '~/components/format';
+import { param, pct, policyLabel, type SearchParams, signedPts } from '~/components/format';
 import { api } from '~/server/caller';
 
 export const dynamic = 'force-dynamic';
+
+/** Below this many concepts a concept-clustered bootstrap interval is noticeably too narrow. */
+const FEW_CONCEPTS = 20;
 
 export default async function ComparePage({ searchParams }: { searchParams: SearchParams }) {
   const sp = await searchParams;
@@ -53,6 +56,9 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
     trpc.submissions.byId({ id: b }),
     trpc.episodes.compare({ a, b, scorer: 'official' }),
   ]);
+  const fewestClusters = comparison.perShot.length
+    ? Math.min(...comparison.perShot.map((r) => r.difference.clusters))
+    : null;
   return (
     <>
       <h1>
@@ -75,7 +81,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
         <tbody>
           {comparison.perShot.map((r) => (
             <tr key={`${r.policy}-${r.shots}`}>
-              <td>{r.policy}</td>
+              <td>{policyLabel(r.policy)}</td>
               <td className="num">{r.shots}</td>
               <td className="num">{r.n}</td>
               <td className="num">{pct(r.accuracyA)}</td>
@@ -91,6 +97,12 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
           ))}
         </tbody>
       </table>
+      {fewestClusters !== null && fewestClusters < FEW_CONCEPTS ? (
+        <p className="muted" data-testid="few-concepts">
+          The intervals resample whole concepts, and these episodes come from only {fewestClusters}:
+          with so few, bootstrap intervals come out too narrow. McNemar's p does not depend on it.
+        </p>
+      ) : null}
       <h2>Per concept</h2>
       <table data-testid="comparison-concepts" style={{ maxWidth: 720 }}>
         <thead>
@@ -122,7 +134,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
           <li key={d.episodeId}>
             <Link href={`/episodes/${d.episodeId}?submission=${a}`}>{d.episodeId}</Link>{' '}
             <span className="muted">
-              ({d.shots}-shot {d.policy}: {d.aCorrect ? sa.model : sb.model} right)
+              ({d.shots}-shot {policyLabel(d.policy)}: {d.aCorrect ? sa.model : sb.model} right)
             </span>
           </li>
         ))}

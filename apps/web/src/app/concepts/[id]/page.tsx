@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { pct } from '~/components/format';
+import { pct, policyLabel } from '~/components/format';
 import { api } from '~/server/caller';
 
 export const dynamic = 'force-dynamic';
@@ -45,7 +45,7 @@ export default async function ConceptPage({ params }: { params: Promise<{ id: st
                 <td>
                   <Link href={`/submissions/${sid}`}>{model}</Link>
                 </td>
-                <td>{r.policy}</td>
+                <td>{policyLabel(r.policy)}</td>
                 <td className="num">{r.shots}</td>
                 <td className="num">{pct(r.n ? r.correct / r.n : null)}</td>
                 <td className="num">{r.outcomes['other-label']}</td>

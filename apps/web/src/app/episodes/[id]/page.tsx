@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { param, type SearchParams } from '~/components/format';
+import { param, policyLabel, type SearchParams } from '~/components/format';
 import { api } from '~/server/caller';
 
 export const dynamic = 'force-dynamic';
@@ -38,7 +38,7 @@ export default async function EpisodePage({
         Episode <code>{episode.id}</code>
       </h1>
       <p className="lead">
-        {episode.shots}-shot · policy {episode.policy} · draw {episode.draw} · pair{' '}
+        {episode.shots}-shot · policy {policyLabel(episode.policy)} · draw {episode.draw} · pair{' '}
         {episode.pairKey} · the query is a {episode.query.queryClass} <b>{episode.query.label}</b>{' '}
         (the other concept: {episode.query.other})
       </p>

@@ -2,7 +2,7 @@ import { wilsonInterval } from '@linkboard/core';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { AccuracyChart, type CurvePoint } from '~/components/charts';
-import { param, pct, type SearchParams } from '~/components/format';
+import { param, pct, policyLabel, type SearchParams } from '~/components/format';
 import { OwnerActions } from '~/components/owner-actions';
 import { StatusPanel } from '~/components/status-panel';
 import { api } from '~/server/caller';
@@ -34,11 +34,11 @@ export default async function SubmissionPage({
   const me = await trpc.accounts.me();
   const mine = me !== null && (me.role === 'admin' || me.id === submission.ownerId);
 
-  const series = [...new Set(curves.map((c) => `${c.model} · ${c.policy}`))];
+  const series = [...new Set(curves.map((c) => `${c.model} · ${policyLabel(c.policy)}`))];
   const byShot = new Map<number, CurvePoint>();
   for (const c of curves) {
     const point = byShot.get(c.shots) ?? { shots: c.shots };
-    const name = `${c.model} · ${c.policy}`;
+    const name = `${c.model} · ${policyLabel(c.policy)}`;
     const ci = wilsonInterval(c.correct, c.n);
     point[name] = c.n ? c.correct / c.n : null;
     point[`${name} 95% CI`] = ci ? [ci.low, ci.high] : null;
@@ -63,10 +63,10 @@ export default async function SubmissionPage({
       conceptId: c.conceptId,
       cells: new Map(),
     };
-    row.cells.set(`${c.policy} ${c.shots}`, c);
+    row.cells.set(`${policyLabel(c.policy)} ${c.shots}`, c);
     conceptRows.set(c.conceptKey, row);
   }
-  const columns = [...new Set(concepts.map((c) => `${c.policy} ${c.shots}`))];
+  const columns = [...new Set(concepts.map((c) => `${policyLabel(c.policy)} ${c.shots}`))];
   const totals = (row: { cells: Map<string, (typeof concepts)[number]> }) => {
     const t = { correct: 0, 'other-label': 0, both: 0, neither: 0, empty: 0, error: 0 };
     for (const c of row.cells.values())
@@ -80,7 +80,8 @@ export default async function SubmissionPage({
       <p className="lead">
         {submission.organisation ? `${submission.organisation} · ` : ''}submission {submission.id}{' '}
         on {submission.benchmark} · {submission.adapter} · shots {submission.shots.join(', ')} ·{' '}
-        {submission.policies.join(', ')} · {submission.draws} draw(s) · scorer {scorer}
+        {submission.policies.map(policyLabel).join(', ')} · {submission.draws} draw(s) · scorer{' '}
+        {scorer}
       </p>
       <TRPCReactProvider>
         <StatusPanel id={submission.id} initial={submission.status} />
