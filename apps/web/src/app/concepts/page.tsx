@@ -46,7 +46,7 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
         </label>
         <button type="submit">Show</button>
       </form>
-      <h2>Hardest concepts (lcl, official, all models)</h2>
+      <h2>Hardest concepts (LCL, official, all models)</h2>
       <ol>
         {difficulty.slice(0, 6).map((g) => (
           <li key={g.id}>

@@ -23,7 +23,7 @@ export default async function ConceptPage({ params }: { params: Promise<{ id: st
         <Link href={`/concepts/${concept.other.id}`}>{concept.other.name}</Link>.{' '}
         {concept.description}
       </p>
-      <h2>How models do on its queries (lcl/icl, official scorer)</h2>
+      <h2>How models do on its queries (LCL/ICL, official scorer)</h2>
       <table data-testid="concept-models">
         <thead>
           <tr>
