@@ -16,6 +16,8 @@ export interface LeaderboardRow {
   /** Accuracy per shot count. */
   perShot: Record<number, number | null>;
   parseFailureRate: number | null;
+  /** Link gain: this submission's LCL accuracy minus its ICL accuracy; null unless both ran. */
+  linkGain: number | null;
   tier: number | null;
 }
 
@@ -31,10 +33,15 @@ export async function leaderboardRows(
   // One precomputed row per submission (submission_summaries): no grouping on the hottest read.
   const { rows } = await db.execute(sql`
     SELECT s.id AS submission_id, m.name AS model, m.organisation, s.finished_at,
-           ss.n, ss.correct, ss.unreadable, ss.novel_n, ss.novel_correct, ss.per_shot
+           ss.n, ss.correct, ss.unreadable, ss.novel_n, ss.novel_correct, ss.per_shot,
+           lcl.n AS lcl_n, lcl.correct AS lcl_correct, icl.n AS icl_n, icl.correct AS icl_correct
     FROM submission_summaries ss
     JOIN submissions s ON s.id = ss.submission_id
     JOIN models m ON m.id = s.model_id
+    LEFT JOIN submission_summaries lcl
+      ON lcl.submission_id = ss.submission_id AND lcl.scorer = ss.scorer AND lcl.policy = 'lcl'
+    LEFT JOIN submission_summaries icl
+      ON icl.submission_id = ss.submission_id AND icl.scorer = ss.scorer AND icl.policy = 'icl'
     WHERE ss.scorer = ${options.scorer}::scorer AND ss.policy = ${options.policy}::policy
       AND s.benchmark_version_id = ${options.benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'`);
   const list = rows.map((r) => {
@@ -58,6 +65,10 @@ export async function leaderboardRows(
       novelAccuracy: num(r.novel_n) ? num(r.novel_correct) / num(r.novel_n) : null,
       perShot,
       parseFailureRate: n ? num(r.unreadable) / n : null,
+      linkGain:
+        num(r.lcl_n) && num(r.icl_n)
+          ? num(r.lcl_correct) / num(r.lcl_n) - num(r.icl_correct) / num(r.icl_n)
+          : null,
     };
   });
   return rankTiers(list).map(({ row: { id: _, ...row }, tier }) => ({ ...row, tier }));

@@ -127,7 +127,7 @@ describe('results and aggregates', () => {
   });
 
   it('ranks finished public submissions on the leaderboard, from the aggregates', async () => {
-    const { db } = await freshDatabase();
+    const { db, pool } = await freshDatabase();
     const a = await runSubmission(db, 'model-a', 0);
     const b = await runSubmission(db, 'model-b', 2);
     expect(b.benchmarkVersionId).toBe(a.benchmarkVersionId);
@@ -143,6 +143,21 @@ describe('results and aggregates', () => {
       expect(row.low).toBeLessThanOrEqual(row.accuracy!);
       expect(row.tier).toBe(1);
     }
+    // Link gain needs both policies: give model-a an ICL summary 10 correct answers lower.
+    expect(rows.every((r) => r.linkGain === null)).toBe(true);
+    const lcl = rows.find((r) => r.model === 'model-a')!;
+    await pool.query(
+      `INSERT INTO submission_summaries SELECT submission_id, scorer, 'icl', n, correct - 10, novel_n, novel_correct, unreadable, per_shot
+       FROM submission_summaries WHERE submission_id = $1 AND scorer = 'official' AND policy = 'lcl'`,
+      [a.submissionId],
+    );
+    const withIcl = await leaderboardRows(db, {
+      benchmarkVersionId: a.benchmarkVersionId,
+      policy: 'lcl',
+      scorer: 'official',
+    });
+    expect(withIcl.find((r) => r.model === 'model-a')!.linkGain).toBeCloseTo(10 / lcl.n, 12);
+    expect(withIcl.find((r) => r.model === 'model-b')!.linkGain).toBeNull();
     // Queued or private submissions do not show.
     const modelId = await registerModel(db, { name: 'model-c' });
     await createSubmission(db, {

@@ -13,10 +13,8 @@ import { type Context, policyInput, publicProcedure, router, scorerInput } from 
  * skip this: what they read is kept until the next change, so it must be current.
  */
 const CACHE_MS = 3_000;
-type Ranked = (LeaderboardRow & { linkGain: number | null })[];
-const cache = new Map<string, { at: number; value: Promise<Ranked> }>();
+const cache = new Map<string, { at: number; value: Promise<LeaderboardRow[]> }>();
 
-/** Ranked rows with link gain: the same submissions' lcl minus icl accuracy, where both ran. */
 function ranked(
   ctx: Context,
   input: {
@@ -24,24 +22,11 @@ function ranked(
     policy: 'lcl' | 'icl' | 'zero-shot';
     scorer: 'official' | 'strict';
   },
-): Promise<Ranked> {
+): Promise<LeaderboardRow[]> {
   const key = `${input.benchmarkVersionId}|${input.policy}|${input.scorer}`;
   const hit = cache.get(key);
   if (!ctx.fill && hit && Date.now() - hit.at < CACHE_MS) return hit.value;
-  const value = (async () => {
-    const rows = await leaderboardRows(ctx.db, input);
-    const other =
-      input.policy === 'lcl' ? await leaderboardRows(ctx.db, { ...input, policy: 'icl' }) : [];
-    const icl = new Map(other.map((r) => [r.submissionId, r.accuracy]));
-    return rows.map((r) => {
-      const base = icl.get(r.submissionId);
-      return {
-        ...r,
-        linkGain:
-          r.accuracy !== null && base !== undefined && base !== null ? r.accuracy - base : null,
-      };
-    });
-  })();
+  const value = leaderboardRows(ctx.db, input);
   cache.set(key, { at: Date.now(), value });
   value.catch(() => cache.delete(key));
   return value;
