@@ -18,8 +18,11 @@ const EnvSchema = z.object({
   /** Where the site's server listens (src/front/server.ts). */
   LINKBOARD_HOST: z.string().min(1).default('127.0.0.1'),
   LINKBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  /** Memory for rendered leaderboard responses served to anonymous visitors; 0 turns it off. */
-  LINKBOARD_PAGE_CACHE_MB: z.coerce.number().min(0).default(64),
+  /**
+   * MiB for rendered leaderboard responses served to anonymous visitors; 0 turns it off. An
+   * answer over a quarter of it is not kept (the 100-row front page is about 0.3 MiB).
+   */
+  LINKBOARD_PAGE_CACHE_MB: z.coerce.number().int().min(0).default(64),
 });
 
 const parsed = EnvSchema.parse(process.env);

@@ -94,6 +94,8 @@ async function startSite(env: Env, databaseUrl: string, io: Io): Promise<ChildPr
     if (up) return site;
     await new Promise((r) => setTimeout(r, 200));
   }
+  // The caller never got hold of it: stop it here, or it would outlive this command.
+  site.kill('SIGTERM');
   throw new CliError('the site did not answer within a minute');
 }
 

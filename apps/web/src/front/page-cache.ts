@@ -1,5 +1,8 @@
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
+
+const gzip = promisify(gzipCallback);
 
 /**
  * The rendered leaderboard, kept in memory for anonymous visitors.
@@ -11,10 +14,19 @@ import { LRUCache } from 'lru-cache';
  * of the leaderboard page and its public tRPC queries.
  */
 
-/** Pages and tRPC procedures whose output changes only with the leaderboard's data. */
-const CACHEABLE_PAGES = new Set(['/']);
+/**
+ * Pages and tRPC procedures whose output changes only with the leaderboard's data, each with the
+ * query parameters it reads. Others are dropped from the key and from the fill, so that varying
+ * them (`?pad=…`) cannot multiply entries or evict the front page.
+ */
+const CACHEABLE_PAGES = new Map([
+  ['/', ['version', 'policy', 'scorer', 'sort', 'q', 'all', '_rsc']],
+]);
 const CACHEABLE_PROCEDURES = new Set(['leaderboard.versions', 'leaderboard.rows']);
 const TRPC_PREFIX = '/api/trpc/';
+const TRPC_PARAMS = ['batch', 'input'];
+/** Longer request targets are served, but never kept. */
+const MAX_URL_LENGTH = 2048;
 
 export interface RequestLike {
   method?: string;
@@ -25,11 +37,9 @@ export interface RequestLike {
 /**
  * The request headers Next's answers vary on (its `Vary`): React Server Component navigations
  * and prefetches send these, and the `_rsc` query parameter is a hash of them. They are part of
- * the key, and the only ones (with `host` and tRPC's `trpc-accept`) a fill passes on to Next.
+ * the key, and the only ones a fill passes on to Next.
  */
 const VARY_HEADERS = [
-  'host',
-  'trpc-accept',
   'rsc',
   'next-router-state-tree',
   'next-router-prefetch',
@@ -37,38 +47,55 @@ const VARY_HEADERS = [
   'next-url',
 ];
 
-/** A request the cache may answer: its key, and the headers to ask Next with. */
+/** A request the cache may answer: its key, and what to ask Next for (path, query, headers). */
 export interface CacheableRequest {
   key: string;
+  url: string;
   headers: Record<string, string>;
+}
+
+function parse(url: string | undefined): URL | null {
+  if (!url || url.length > MAX_URL_LENGTH || !url.startsWith('/')) return null;
+  try {
+    return new URL(url, 'http://site');
+  } catch {
+    return null; // `//`, and anything else WHATWG refuses: Next answers it, uncached
+  }
 }
 
 /**
  * Whether a request's answer can be kept and given to anyone who asks the same: only anonymous
  * GETs (no better-auth cookie, no bearer token) of the leaderboard page and its public tRPC
- * queries, and none carrying a Next header outside `VARY_HEADERS` (server actions, dev tools).
+ * queries, and none carrying a Next header outside `VARY_HEADERS` (server actions, dev tools)
+ * or asking tRPC to stream (a streamed reply carries errors inside a 200).
  */
 export function cacheableRequest(request: RequestLike): CacheableRequest | null {
   if (request.method !== 'GET' && request.method !== 'HEAD') return null;
   const { headers: incoming } = request;
-  if (incoming.authorization) return null;
+  if (incoming.authorization || incoming['trpc-accept']) return null;
   if (String(incoming.cookie ?? '').includes('better-auth.')) return null;
   for (const name of Object.keys(incoming))
     if (name.startsWith('next-') && !VARY_HEADERS.includes(name)) return null;
-  const path = new URL(request.url ?? '/', 'http://site').pathname;
-  const cacheable = path.startsWith(TRPC_PREFIX)
-    ? path
-        .slice(TRPC_PREFIX.length)
-        .split(',')
-        .every((procedure) => CACHEABLE_PROCEDURES.has(procedure))
-    : CACHEABLE_PAGES.has(path);
-  if (!cacheable) return null;
+  const url = parse(request.url);
+  if (!url) return null;
+  let params: string[] | undefined;
+  if (url.pathname.startsWith(TRPC_PREFIX)) {
+    const procedures = url.pathname.slice(TRPC_PREFIX.length).split(',');
+    if (procedures.every((procedure) => CACHEABLE_PROCEDURES.has(procedure))) params = TRPC_PARAMS;
+  } else {
+    params = CACHEABLE_PAGES.get(url.pathname);
+  }
+  if (!params) return null;
+  const query = new URLSearchParams();
+  for (const [name, value] of url.searchParams)
+    if (params.includes(name)) query.append(name, value);
+  const canonical = `${url.pathname}${query.size ? `?${query}` : ''}`;
   const headers: Record<string, string> = {};
   for (const name of VARY_HEADERS) {
     const value = incoming[name];
     if (typeof value === 'string') headers[name] = value;
   }
-  return { key: `${request.url}\n${JSON.stringify(headers)}`, headers };
+  return { key: `${canonical}\n${JSON.stringify(headers)}`, url: canonical, headers };
 }
 
 /** A response as Next produced it (uncompressed), ready to be served again. */
@@ -78,6 +105,8 @@ export interface StoredResponse {
   body: Buffer;
   /** The body gzip-compressed, for clients that accept it; absent when not worth it. */
   gzip: Buffer | null;
+  /** False for answers that must not be reused (errors, cookies): serve those from Next. */
+  cacheable: boolean;
 }
 
 export type CacheState = 'hit' | 'miss' | 'stale';
@@ -93,6 +122,8 @@ export interface Fetched {
 interface Entry extends StoredResponse {
   generation: number;
   storedAt: number;
+  /** Bytes this entry holds, its key included. */
+  size: number;
 }
 
 // Hop-by-hop and per-response headers are rewritten when served, never replayed.
@@ -121,9 +152,9 @@ export class PageCache {
     this.now = options.now ?? Date.now;
     this.entries = new LRUCache<string, Entry>({
       maxSize: options.maxBytes,
-      // Kept responses larger than an eighth of the cache would churn it; they are served uncached.
-      maxEntrySize: Math.max(1, Math.floor(options.maxBytes / 8)),
-      sizeCalculation: (e) => e.body.length + (e.gzip?.length ?? 0) + 512,
+      // An answer larger than a quarter of the cache would churn it: it is served, not kept.
+      maxEntrySize: Math.max(1, Math.floor(options.maxBytes / 4)),
+      sizeCalculation: (e) => e.size,
     });
   }
 
@@ -171,13 +202,17 @@ export class PageCache {
         if (!/accept-encoding/i.test(vary))
           headers.vary = vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding';
       }
+      // Compressed off the event loop: a `?all=1` page is megabytes.
+      const compressed = compressible ? await gzip(fetched.body) : null;
       const stored: Entry = {
         status: fetched.status,
         headers,
         body: fetched.body,
-        gzip: compressible ? gzipSync(fetched.body) : null,
+        gzip: compressed,
+        cacheable: fetched.cacheable,
         generation,
         storedAt: this.now(),
+        size: key.length * 2 + fetched.body.length + (compressed?.length ?? 0) + 512,
       };
       // A fill that began before a change answers the requests that came before it, no more.
       if (fetched.cacheable && generation === this.generation) this.entries.set(key, stored);

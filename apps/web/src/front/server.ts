@@ -3,19 +3,20 @@
  * `linkboard start` and `npm start -w apps/web` run this file; it replaces `next start`.
  *
  * A cacheable request (see `cacheableRequest`) is answered from memory, or by asking Next over
- * loopback for the page (marked with a per-process token, so that request goes straight to
- * Next) and keeping the answer. Everything else goes straight to Next's handler. The cache
- * empties when PostgreSQL says the leaderboard's data changed.
+ * loopback for the page (a "fill", see ./fill.ts) and keeping the answer. Everything else, and
+ * any answer that must not be kept, goes straight to Next's handler. The cache empties when
+ * PostgreSQL says the leaderboard's data changed.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { embeddedUrl, type LeaderboardWatch, watchLeaderboard } from '@linkboard/db';
+import Negotiator from 'negotiator';
 import next from 'next';
 import { Agent, request } from 'undici';
 import { env } from '../env';
-import { FILL_HEADER } from './fill';
+import { FILL_HEADER, fillIdOf, fillState } from './fill';
 import {
   type CacheState,
   cacheableRequest,
@@ -27,6 +28,8 @@ import {
 const WEB_DIR = fileURLToPath(new URL('../..', import.meta.url));
 /** A safety net under the change notifications: nothing kept is older than this. */
 const MAX_AGE_MS = 60_000;
+/** After a stop signal, what does not close within this is cut off. */
+const STOP_GRACE_MS = 5_000;
 
 function send(
   req: http.IncomingMessage,
@@ -34,7 +37,8 @@ function send(
   stored: StoredResponse,
   state: CacheState,
 ) {
-  const gzip = stored.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const gzip =
+    stored.gzip !== null && new Negotiator(req).encoding(['identity', 'gzip']) === 'gzip';
   const body = gzip ? (stored.gzip as Buffer) : stored.body;
   res.writeHead(stored.status, {
     ...stored.headers,
@@ -56,6 +60,8 @@ async function main() {
   const handle = app.getRequestHandler();
 
   const databaseUrl = env.DATABASE_URL ?? (await embeddedUrl(env.dataDir));
+  if (env.LINKBOARD_PAGE_CACHE_MB > 0 && !databaseUrl)
+    console.error('page cache: off, no database to hear changes from (set DATABASE_URL)');
   const cache =
     env.LINKBOARD_PAGE_CACHE_MB > 0 && databaseUrl
       ? new PageCache({ maxBytes: env.LINKBOARD_PAGE_CACHE_MB * 2 ** 20, maxAgeMs: MAX_AGE_MS })
@@ -70,57 +76,83 @@ async function main() {
     });
   }
 
-  const fillToken = randomUUID();
-  const fills = new Agent({ connections: 16 });
+  const fills = fillState();
+  fills.token = randomUUID();
+  let nextFillId = 0;
+  const agent = new Agent({ connections: 16 });
   let origin = '';
   /** Asks Next for a page as an anonymous visitor would, with only the headers the key holds. */
   async function fetchFromNext(url: string, vary: Record<string, string>): Promise<Fetched> {
-    const headers = { ...vary, [FILL_HEADER]: fillToken };
-    const response = await request(`${origin}${url}`, { headers, dispatcher: fills });
-    const body = Buffer.from(await response.body.arrayBuffer());
-    const flat: Record<string, string> = {};
-    for (const [name, value] of Object.entries(response.headers))
-      if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
-    return {
-      status: response.statusCode,
-      headers: flat,
-      body,
-      cacheable: response.statusCode === 200 && !response.headers['set-cookie'],
-    };
+    const id = String(nextFillId++);
+    const headers = { ...vary, [FILL_HEADER]: `${fills.token}:${id}` };
+    try {
+      const response = await request(`${origin}${url}`, { headers, dispatcher: agent });
+      const body = Buffer.from(await response.body.arrayBuffer());
+      const flat: Record<string, string> = {};
+      for (const [name, value] of Object.entries(response.headers))
+        if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+      return {
+        status: response.statusCode,
+        headers: flat,
+        body,
+        cacheable:
+          response.statusCode === 200 && !response.headers['set-cookie'] && !fills.failed.has(id),
+      };
+    } finally {
+      fills.failed.delete(id);
+    }
   }
 
-  const server = http.createServer((req, res) => {
-    if (req.headers[FILL_HEADER] === fillToken) return void handle(req, res);
+  function answer(req: http.IncomingMessage, res: http.ServerResponse) {
+    if (fillIdOf(req.headers[FILL_HEADER]) !== null) return void handle(req, res);
     delete req.headers[FILL_HEADER];
     const cacheable = cache ? cacheableRequest(req) : null;
     if (!cache || !cacheable) return void handle(req, res);
     cache
-      .get(cacheable.key, () => fetchFromNext(req.url ?? '/', cacheable.headers))
+      .get(cacheable.key, () => fetchFromNext(cacheable.url, cacheable.headers))
       .then(
-        ([stored, state]) => send(req, res, stored, state),
+        ([stored, state]) =>
+          // An answer that is not kept (an error, a cookie) is rendered again for this request.
+          stored.cacheable ? send(req, res, stored, state) : void handle(req, res),
         (error: Error) => {
           console.error(
-            `page cache: could not render ${req.url} (${error.message}); serving it directly`,
+            `page cache: could not render ${cacheable.url} (${error.message}); serving it directly`,
           );
           void handle(req, res);
         },
       );
+  }
+
+  const server = http.createServer((req, res) => {
+    try {
+      answer(req, res);
+    } catch (error) {
+      // The cache is an optimisation: whatever goes wrong in it, Next still answers.
+      console.error(`page cache: ${(error as Error).message}; serving ${req.url} directly`);
+      void handle(req, res);
+    }
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(env.LINKBOARD_PORT, env.LINKBOARD_HOST, resolve);
   });
   const address = server.address() as AddressInfo;
-  const loopback = ['0.0.0.0', '::'].includes(address.address) ? '127.0.0.1' : address.address;
+  const loopback =
+    address.address === '0.0.0.0'
+      ? '127.0.0.1'
+      : address.address === '::'
+        ? '::1'
+        : address.address;
   origin = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${address.port}`;
   console.log(
     `linkboard site on http://${env.LINKBOARD_HOST}:${address.port}/ (leaderboard page cache: ${cache ? `${env.LINKBOARD_PAGE_CACHE_MB} MiB` : 'off'})`,
   );
 
   const stop = async () => {
+    setTimeout(() => process.exit(0), STOP_GRACE_MS).unref();
     server.close();
     server.closeAllConnections();
-    await Promise.allSettled([watch?.close(), fills.close(), app.close()]);
+    await Promise.allSettled([watch?.close(), agent.close(), app.close()]);
     process.exit(0);
   };
   process.once('SIGTERM', stop);

@@ -3,7 +3,7 @@ import { type Db, userByApiToken, userRole } from '@linkboard/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z } from 'zod';
-import { FILL_HEADER } from '~/front/fill';
+import { FILL_HEADER, fillIdOf } from '~/front/fill';
 import { getAuth } from './auth';
 import { getDatabase } from './db';
 
@@ -38,7 +38,7 @@ export async function createContext(opts: { headers: Headers }): Promise<Context
   return {
     db,
     viewer: await viewerFrom(db, opts.headers),
-    fill: opts.headers.has(FILL_HEADER),
+    fill: fillIdOf(opts.headers.get(FILL_HEADER)) !== null,
   };
 }
 

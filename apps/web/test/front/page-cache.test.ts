@@ -46,6 +46,14 @@ describe('cacheableRequest', () => {
       false,
     ],
     ['a procedure outside the allowlist', get('/api/trpc/submissions.queue'), false],
+    [
+      'a streamed tRPC reply carries errors inside a 200',
+      get(rowsUrl, { 'trpc-accept': 'application/jsonl' }),
+      false,
+    ],
+    ['a target WHATWG cannot parse (Next answers it)', get('//'), false],
+    ['an absolute-form target', get('http://elsewhere/'), false],
+    ['a target over 2 KiB', get(`/?q=${'x'.repeat(2100)}`), false],
   ])('%s', (_why, request, cacheable) => {
     expect(cacheableRequest(request) !== null).toBe(cacheable);
   });
@@ -53,18 +61,26 @@ describe('cacheableRequest', () => {
   it('keys apart what Next answers differently, and passes on only those headers', () => {
     const variants = [
       get(rowsUrl),
-      get(rowsUrl, { 'trpc-accept': 'application/jsonl' }),
-      get(rowsUrl, { host: 'other' }),
+      get('/'),
       get('/', { rsc: '1' }),
       get('/', { rsc: '1', 'next-router-prefetch': '1' }),
       get('/', { rsc: '1', 'next-router-state-tree': 'from-concepts' }),
+      get('/?sort=model'),
     ];
     const keys = new Set(variants.map((r) => cacheableRequest(r)?.key));
     expect(keys.size).toBe(variants.length);
     const forwarded = cacheableRequest(
       get('/', { rsc: '1', 'user-agent': 'x', 'accept-language': 'de', cookie: 'theme=dark' }),
     );
-    expect(forwarded?.headers).toEqual({ host: 'site', rsc: '1' });
+    expect(forwarded?.headers).toEqual({ rsc: '1' });
+  });
+
+  it('keys and asks Next by the query parameters the route reads, whatever else is sent', () => {
+    const plain = cacheableRequest(get('/?version=2&sort=model'));
+    const padded = cacheableRequest(get('/?pad=1&version=2&utm=x&sort=model', { host: 'evil' }));
+    expect(padded).toEqual(plain);
+    expect(padded?.url).toBe('/?version=2&sort=model');
+    expect(cacheableRequest(get(`${rowsUrl}&pad=1`))?.url).toBe(rowsUrl);
   });
 });
 
@@ -161,7 +177,7 @@ describe('PageCache', () => {
   it.each([
     ['an error page', { status: 500 }],
     ['a response that sets a cookie', { setCookie: true }],
-    ['a body larger than an eighth of the cache', { size: 200_000 }],
+    ['a body larger than a quarter of the cache', { size: 300_000 }],
   ])('answers but does not keep %s', async (_why, options) => {
     const cache = new PageCache({ maxBytes: 1 << 20, maxAgeMs: 60_000 });
     const next = origin(options);
@@ -179,6 +195,14 @@ describe('PageCache', () => {
     expect((await cache.get('k', next.fetch))[1]).toBe('hit');
     now = 60_000;
     expect((await cache.get('k', next.fetch))[1]).toBe('miss');
+  });
+
+  it('counts keys in its memory bound, so long URLs cannot grow it past the limit', async () => {
+    const cache = new PageCache({ maxBytes: 1 << 20, maxAgeMs: 60_000 });
+    const next = origin({ size: 100 });
+    for (let i = 0; i < 1000; i++) await cache.get(`${i}`.padEnd(2000, '.'), next.fetch);
+    // 1,000 entries of ~4.6 kB each (key counted twice, as UTF-16) would be 4.6 MB.
+    expect(cache.size).toBeLessThan(250);
   });
 
   it('forgets a failed render, so the next request tries again', async () => {

@@ -12,7 +12,7 @@ const OUTCOME: Record<ScorerName, string> = {
 export async function listBenchmarkVersions(db: Db) {
   const { rows } = await db.execute(sql`
     SELECT v.id, b.name, v.version, v.manifest_hash, v.created_at,
-           (SELECT count(*) FROM submissions s WHERE s.benchmark_version_id = v.id AND s.status = 'done')::int AS submissions,
+           (SELECT count(*) FROM submissions s WHERE s.benchmark_version_id = v.id AND s.status = 'done' AND s.visibility = 'public')::int AS submissions,
            (SELECT count(*) FROM pairs p WHERE p.benchmark_version_id = v.id)::int AS pairs
     FROM benchmark_versions v JOIN benchmarks b ON b.id = v.benchmark_id
     ORDER BY submissions DESC, v.id DESC`);

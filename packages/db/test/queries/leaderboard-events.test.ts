@@ -1,7 +1,9 @@
+import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   claimJob,
   completeJob,
+  createSubmission,
   heartbeat,
   LEADERBOARD_CHANNEL,
   type LeaderboardWatch,
@@ -63,13 +65,53 @@ describe('leaderboard change events', () => {
     expect(await heardBefore('after-partial-completion')).toEqual([]);
 
     await completeJob(db, leases.at(-1)!);
-    expect(await heardBefore('after-done')).toEqual(['submission_summaries', 'submissions']);
+    expect(await heardBefore('after-done')).toEqual(['submissions']);
+    // The runner's aggregates land before the status flips; new ones for a listed run speak.
+    await pool.query(
+      `INSERT INTO submission_summaries VALUES ($1, 'official', 'icl', 10, 5, 0, 0, 0, '{}')`,
+      [submissionId],
+    );
+    expect(await heardBefore('after-new-summary')).toEqual(['submission_summaries']);
 
     expect(await setVisibility(db, submissionId, 'hidden')).toBe(true);
     expect(await heardBefore('after-hide')).toEqual(['submissions']);
 
     await pool.query('UPDATE models SET organisation = $1 WHERE id = $2', ['renamed lab', modelId]);
     expect(await heardBefore('after-rename')).toEqual(['models']);
+  });
+
+  it('stay quiet while a private run finishes, and speak when it is published', async () => {
+    const { db, pool } = await freshDatabase();
+    const { benchmarkVersionId } = await seedSubmission(db, { shardSize: 1000 });
+    const modelId = await registerModel(db, { name: 'private-model' });
+    const { submissionId } = await createSubmission(db, {
+      modelId,
+      benchmarkVersionId,
+      adapter: 'builtin',
+      adapterConfig: { name: 'random' },
+      shots: [2],
+      policies: ['lcl'],
+      visibility: 'private',
+    });
+    const { heard, until } = listen(pool.options.connectionString as string);
+    await until('listening');
+    heard.length = 0;
+    const heardBefore = async (marker: string) => {
+      await pool.query('SELECT pg_notify($1, $2)', [LEADERBOARD_CHANNEL, marker]);
+      await until(marker);
+      return heard.splice(0).slice(0, -1).sort();
+    };
+    // The public seed's job is claimed first; finish both, the private one last.
+    for (let lease = await claimJob(db, { worker: 'w', leaseMs: 30_000 }); lease; ) {
+      if (lease.submissionId === submissionId) {
+        expect(await heardBefore('before-private-done')).toEqual(['submissions']);
+      }
+      await completeJob(db, lease);
+      lease = await claimJob(db, { worker: 'w', leaseMs: 30_000 });
+    }
+    expect(await heardBefore('after-private-done')).toEqual([]);
+    expect(await setVisibility(db, submissionId, 'public')).toBe(true);
+    expect(await heardBefore('after-publish')).toEqual(['submissions']);
   });
 
   it('re-listens after losing its connection, and says so, since changes in between went unheard', async () => {
@@ -84,5 +126,36 @@ describe('leaderboard change events', () => {
     expect(watch.listening).toBe(true);
     await pool.query('SELECT pg_notify($1, $2)', [LEADERBOARD_CHANNEL, 'after-reconnect']);
     await until('after-reconnect');
+  });
+
+  it('never hangs on a server that accepts but never answers: gives up, and closes mid-connect', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `postgres://u:p@127.0.0.1:${(silent.address() as { port: number }).port}/db`;
+    try {
+      const errors: string[] = [];
+      const watch = watchLeaderboard(url, () => {}, {
+        timeoutMs: 200,
+        onError: (error) => errors.push(error.message),
+      });
+      watches.push(watch);
+      await expect.poll(() => errors.length).toBeGreaterThan(0);
+      expect(errors[0]).toMatch(/timeout/i);
+      expect(watch.listening).toBe(false);
+
+      // Closing while a connection attempt waits on the silent server returns all the same.
+      const second = watchLeaderboard(url, () => {}, { timeoutMs: 60_000 });
+      await expect.poll(() => sockets.length).toBeGreaterThan(1);
+      const started = performance.now();
+      await Promise.race([
+        second.close(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('close() hung')), 20_000)),
+      ]);
+      expect(performance.now() - started).toBeLessThan(20_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import {
   listBenchmarkVersions,
   submissionCurves,
 } from '@linkboard/db';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { type Context, policyInput, publicProcedure, router, scorerInput } from '../trpc';
 
@@ -12,8 +13,7 @@ import { type Context, policyInput, publicProcedure, router, scorerInput } from 
  * page cache in src/front), so rows are kept a few seconds in this process. Page-cache fills
  * skip this: what they read is kept until the next change, so it must be current.
  */
-const CACHE_MS = 3_000;
-const cache = new Map<string, { at: number; value: Promise<LeaderboardRow[]> }>();
+const cache = new LRUCache<string, Promise<LeaderboardRow[]>>({ max: 64, ttl: 3_000 });
 
 function ranked(
   ctx: Context,
@@ -25,9 +25,9 @@ function ranked(
 ): Promise<LeaderboardRow[]> {
   const key = `${input.benchmarkVersionId}|${input.policy}|${input.scorer}`;
   const hit = cache.get(key);
-  if (!ctx.fill && hit && Date.now() - hit.at < CACHE_MS) return hit.value;
+  if (!ctx.fill && hit) return hit;
   const value = leaderboardRows(ctx.db, input);
-  cache.set(key, { at: Date.now(), value });
+  cache.set(key, value);
   value.catch(() => cache.delete(key));
   return value;
 }
