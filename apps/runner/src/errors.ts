@@ -20,3 +20,14 @@ export function isUserError(error: unknown): error is Error {
     error instanceof EndpointRefusedError
   );
 }
+
+/**
+ * What went wrong at the bottom of an error chain, in one line: Drizzle wraps a driver error in
+ * "Failed query: <the SQL>", which says nothing the driver's own message does not.
+ */
+export function rootMessage(error: unknown): string {
+  let current = error;
+  while (current instanceof Error && current.cause instanceof Error) current = current.cause;
+  const message = current instanceof Error ? current.message : String(current);
+  return message.split('\n', 1)[0] as string;
+}

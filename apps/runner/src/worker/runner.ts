@@ -13,6 +13,7 @@ import {
 } from '@linkboard/db';
 import type { OpenDatabase } from '../database';
 import type { Env } from '../env';
+import { rootMessage } from '../errors';
 import type { RunnerContext } from './context';
 import { isTransient, JobError, runJob } from './job';
 
@@ -118,6 +119,17 @@ export async function runRunner(
           options.log(error.message);
           event('lost');
           continue;
+        }
+        if (stop.aborted) {
+          // Ctrl-C reaches the embedded PostgreSQL too, and it may shut down before this job has
+          // written its last batch. Nothing is lost: written results stay, and the job resumes
+          // from them once its lease expires. Say so in a line, not a stack trace.
+          options.log(
+            `job ${lease.jobId}: stopped before its last write (${rootMessage(error)}); written results are kept, the rest resumes when its lease expires (${Math.round(ctx.leaseMs / 1000)} s)`,
+          );
+          await releaseJob(ctx.db, lease).catch(() => {});
+          event('released');
+          break;
         }
         const jobError =
           error instanceof JobError

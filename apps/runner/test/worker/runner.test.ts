@@ -1,5 +1,5 @@
 import { buildEpisodes, indexBenchmark } from '@linkboard/core';
-import { createSubmission, registerModel } from '@linkboard/db';
+import { connect, createSubmission, registerModel } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinAdapter, familiarFromPairs } from '../../src/adapters/builtin';
 import { ImageEncoder } from '../../src/adapters/encode';
@@ -182,5 +182,50 @@ describe('the runner', () => {
       { error_class: 'missing-prediction', official_outcome: 'error', n: 1 },
       { error_class: null, official_outcome: 'correct', n: episodes.length - 1 },
     ]);
+  });
+
+  it('stopping while the database goes away: one line, no stack trace, the job left to resume', async () => {
+    const server = await startReferenceServer({
+      port: 0,
+      latencyMs: 200,
+      familiarOf: familiarFromPairs(platform.dataset.manifest.pairs),
+    });
+    // The runner's own pool, closed under it the moment it claims work (as Ctrl-C closes the
+    // embedded PostgreSQL while the runner is still finishing).
+    const own = connect(platform.database.pool.options.connectionString as string, { max: 4 });
+    const stop = new AbortController();
+    const log: string[] = [];
+    try {
+      const { submissionId } = await submit('proto-stopping', 'openai', {
+        endpoint: server.url,
+        model: 'prototype',
+      });
+      await runRunner(
+        { ...own, where: 'test', shutdown: () => own.close() },
+        platform.env,
+        {
+          concurrency: 4,
+          gpus: 'none',
+          log: (line) => log.push(line),
+          onJob: ({ state }) => {
+            if (state !== 'claimed') return;
+            stop.abort();
+            void own.close();
+          },
+        },
+        stop.signal,
+      );
+      expect(log.join('\n')).toMatch(
+        /stopped before its last write .* resumes when its lease expires/,
+      );
+      expect(log.join('\n')).not.toMatch(/^\s+at /m);
+      const jobs = await query(
+        'SELECT status, attempts, last_error FROM jobs WHERE submission_id = $1',
+        [submissionId],
+      );
+      expect(jobs.filter((j) => j.status === 'failed' || j.last_error !== null)).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 });
