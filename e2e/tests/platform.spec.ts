@@ -23,6 +23,10 @@ async function baselinesDone(page: Page) {
 test.describe.configure({ mode: 'serial' });
 
 test('the leaderboard ranks the baselines', async ({ page }) => {
+  const prefetched: string[] = [];
+  page.on('request', (request) => {
+    if (request.headers()['next-router-prefetch']) prefetched.push(new URL(request.url()).pathname);
+  });
   await baselinesDone(page);
   const rows = page.locator('[data-testid=leaderboard] tbody tr');
   await expect(rows).toHaveCount(3);
@@ -32,6 +36,8 @@ test('the leaderboard ranks the baselines', async ({ page }) => {
   // Sparklines load their chart code after hydration; the screenshot should show them.
   await expect(rows.locator('.recharts-line')).toHaveCount(3);
   await shot(page, '01-leaderboard');
+  // Rows do not prefetch their submissions' pages: a page of rows would ask for every one.
+  expect(prefetched.filter((path) => path.startsWith('/submissions/'))).toEqual([]);
 
   // Sorting is a client-side navigation; its flight (RSC) answers come from the page cache too.
   const states: string[] = [];

@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { param, pct, type SearchParams, signedPts } from '~/components/format';
+import { RowLink } from '~/components/row-link';
 import { LazySparkline } from '~/components/sparkline';
 import { api } from '~/server/caller';
 
@@ -130,7 +131,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
                 <span className="tier">{r.tier ?? '–'}</span>
               </td>
               <td>
-                <Link href={`/submissions/${r.submissionId}`}>{r.model}</Link>
+                <RowLink href={`/submissions/${r.submissionId}`}>{r.model}</RowLink>
                 {r.organisation ? <span className="muted"> · {r.organisation}</span> : null}
               </td>
               <td className="num">

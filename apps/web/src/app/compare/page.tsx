@@ -1,5 +1,5 @@
-import Link from 'next/link';
 import { param, pct, policyLabel, type SearchParams, signedPts } from '~/components/format';
+import { RowLink } from '~/components/row-link';
 import { api } from '~/server/caller';
 
 export const dynamic = 'force-dynamic';
@@ -118,7 +118,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
           {comparison.perConcept.map((c) => (
             <tr key={c.conceptId}>
               <td>
-                <Link href={`/concepts/${c.conceptId}`}>{c.concept}</Link>
+                <RowLink href={`/concepts/${c.conceptId}`}>{c.concept}</RowLink>
               </td>
               <td className="num">{c.n}</td>
               <td className="num">{pct(c.accuracyA)}</td>
@@ -132,7 +132,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
       <ul>
         {comparison.disagreements.slice(0, 30).map((d) => (
           <li key={d.episodeId}>
-            <Link href={`/episodes/${d.episodeId}?submission=${a}`}>{d.episodeId}</Link>{' '}
+            <RowLink href={`/episodes/${d.episodeId}?submission=${a}`}>{d.episodeId}</RowLink>{' '}
             <span className="muted">
               ({d.shots}-shot {policyLabel(d.policy)}: {d.aCorrect ? sa.model : sb.model} right)
             </span>

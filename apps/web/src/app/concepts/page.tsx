@@ -1,5 +1,5 @@
-import Link from 'next/link';
 import { param, pct, type SearchParams } from '~/components/format';
+import { RowLink } from '~/components/row-link';
 import { api } from '~/server/caller';
 
 export const dynamic = 'force-dynamic';
@@ -50,7 +50,7 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
       <ol>
         {difficulty.slice(0, 6).map((g) => (
           <li key={g.id}>
-            <Link href={`/concepts/${g.id}`}>{g.name}</Link>{' '}
+            <RowLink href={`/concepts/${g.id}`}>{g.name}</RowLink>{' '}
             <span className="muted">
               ({g.queryClass}) · {pct(g.accuracy)}
             </span>
@@ -109,9 +109,9 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
               .filter((g) => g.pairKey === pair)
               .map((g) => (
                 <div key={g.id} style={{ marginBottom: 6 }}>
-                  <Link href={`/concepts/${g.id}`}>
+                  <RowLink href={`/concepts/${g.id}`}>
                     <b>{g.name}</b>
-                  </Link>{' '}
+                  </RowLink>{' '}
                   <span className="muted">{g.queryClass}</span>
                   <div className="thumbs">
                     {g.images.slice(0, 3).map((img) => (

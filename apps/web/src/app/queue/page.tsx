@@ -1,4 +1,4 @@
-import Link from 'next/link';
+import { RowLink } from '~/components/row-link';
 import { api } from '~/server/caller';
 
 export const dynamic = 'force-dynamic';
@@ -26,7 +26,7 @@ export default async function QueuePage() {
               <tr key={s.id}>
                 <td>{s.position}</td>
                 <td>
-                  <Link href={`/submissions/${s.id}`}>{s.model}</Link>
+                  <RowLink href={`/submissions/${s.id}`}>{s.model}</RowLink>
                 </td>
                 <td>
                   <span className={`badge ${s.status}`}>{s.status}</span>

@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { pct, policyLabel } from '~/components/format';
+import { RowLink } from '~/components/row-link';
 import { api } from '~/server/caller';
 
 export const dynamic = 'force-dynamic';
@@ -43,7 +44,7 @@ export default async function ConceptPage({ params }: { params: Promise<{ id: st
             rows.map((r) => (
               <tr key={`${sid}-${r.policy}-${r.shots}`}>
                 <td>
-                  <Link href={`/submissions/${sid}`}>{model}</Link>
+                  <RowLink href={`/submissions/${sid}`}>{model}</RowLink>
                 </td>
                 <td>{policyLabel(r.policy)}</td>
                 <td className="num">{r.shots}</td>

@@ -4,6 +4,7 @@ import { notFound } from 'next/navigation';
 import { AccuracyChart, type CurvePoint } from '~/components/charts';
 import { param, pct, policyLabel, type SearchParams } from '~/components/format';
 import { OwnerActions } from '~/components/owner-actions';
+import { RowLink } from '~/components/row-link';
 import { StatusPanel } from '~/components/status-panel';
 import { api } from '~/server/caller';
 import { TRPCReactProvider } from '~/trpc/react';
@@ -133,7 +134,7 @@ export default async function SubmissionPage({
             return (
               <tr key={`${row.pair}-${row.name}`}>
                 <td>
-                  <Link href={`/concepts/${row.conceptId}`}>{row.name}</Link>
+                  <RowLink href={`/concepts/${row.conceptId}`}>{row.name}</RowLink>
                 </td>
                 <td className="muted">{row.queryClass}</td>
                 {columns.map((c) => (
@@ -161,12 +162,12 @@ export default async function SubmissionPage({
           {failures.slice(0, 8).map((f, i) => (
             <span key={f.episodeId}>
               {i > 0 ? ', ' : ''}
-              <Link
+              <RowLink
                 data-testid="failure-link"
                 href={`/episodes/${f.episodeId}?submission=${submission.id}&scorer=${scorer}`}
               >
                 {f.concept} ({f.shots}-shot, {f.outcome})
-              </Link>
+              </RowLink>
             </span>
           ))}
         </p>
