@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { api } from '~/server/caller';
+import { leaderboardCsv } from '~/server/leaderboard-csv';
 
 const Query = z.object({
   version: z.coerce.number().int(),
@@ -7,11 +8,6 @@ const Query = z.object({
   scorer: z.enum(['official', 'strict']).default('official'),
   format: z.enum(['csv', 'json']).default('csv'),
 });
-
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-};
 
 /** The leaderboard as CSV or JSON, with the filters of the page. */
 export async function GET(request: Request) {
@@ -29,42 +25,7 @@ export async function GET(request: Request) {
   });
   if (format === 'json')
     return Response.json({ benchmarkVersionId: version, policy, scorer, rows });
-  const shots = [...new Set(rows.flatMap((r) => Object.keys(r.perShot).map(Number)))].sort(
-    (a, b) => a - b,
-  );
-  const header = [
-    'tier',
-    'model',
-    'organisation',
-    'submission',
-    'n',
-    'accuracy',
-    'ci_low',
-    'ci_high',
-    ...shots.map((s) => `acc_${s}shot`),
-    'novel_accuracy',
-    'link_gain',
-    'parse_failure_rate',
-  ];
-  const lines = rows.map((r) =>
-    [
-      r.tier,
-      r.model,
-      r.organisation,
-      r.submissionId,
-      r.n,
-      r.accuracy,
-      r.low,
-      r.high,
-      ...shots.map((s) => r.perShot[s]),
-      r.novelAccuracy,
-      r.linkGain,
-      r.parseFailureRate,
-    ]
-      .map(csvCell)
-      .join(','),
-  );
-  return new Response(`${[header.join(','), ...lines].join('\n')}\n`, {
+  return new Response(leaderboardCsv(rows), {
     headers: {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="leaderboard-${version}-${policy}-${scorer}.csv"`,

@@ -1,0 +1,50 @@
+import type { LeaderboardRow } from '@linkboard/db';
+import { describe, expect, it } from 'vitest';
+import { leaderboardCsv } from '~/server/leaderboard-csv';
+
+const row = (over: Partial<LeaderboardRow>): LeaderboardRow => ({
+  submissionId: 7,
+  model: 'm',
+  organisation: null,
+  finishedAt: null,
+  n: 64,
+  accuracy: 0.5,
+  low: 0.38,
+  high: 0.62,
+  novelAccuracy: 0.25,
+  perShot: { 2: 0.5, 8: null },
+  parseFailureRate: 0,
+  linkGain: -0.0625,
+  tier: 1,
+  ...over,
+});
+
+describe('leaderboardCsv', () => {
+  it('writes one column per shot count, numbers as numbers and missing values empty', () => {
+    const [header, line] = leaderboardCsv([row({})])
+      .trimEnd()
+      .split('\n');
+    expect(header).toBe(
+      'tier,model,organisation,submission,n,accuracy,ci_low,ci_high,acc_2shot,acc_8shot,novel_accuracy,link_gain,parse_failure_rate',
+    );
+    expect(line).toBe('1,m,,7,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,0');
+  });
+
+  it.each([
+    ['=HYPERLINK("http://x","y")', `"'=HYPERLINK(""http://x"",""y"")"`], // would run in a spreadsheet
+    ['+1+1', "'+1+1"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['-2+3', "'-2+3"],
+    ['llava, 7b', '"llava, 7b"'], // a comma needs quotes, not escaping
+    ['my <b>model</b>', 'my <b>model</b>'], // markup is text here, unchanged
+  ])('writes the submitter-typed name %s as %s', (model, cell) => {
+    const line = leaderboardCsv([row({ model })])
+      .trimEnd()
+      .split('\n')[1] as string;
+    expect(line.startsWith(`1,${cell},`)).toBe(true);
+  });
+
+  it('is a header alone for an empty leaderboard', () => {
+    expect(leaderboardCsv([]).trimEnd().split('\n')).toHaveLength(1);
+  });
+});
