@@ -15,6 +15,8 @@ const EnvSchema = z.object({
   LINKBOARD_SECRET_KEY: z.string().optional(),
   /** Submissions one user may make per 24 hours. */
   LINKBOARD_DAILY_QUOTA: z.coerce.number().int().min(0).default(20),
+  /** Connection tests one user may run per 24 hours (apart from the submission quota). */
+  LINKBOARD_DAILY_CONNECTION_TESTS: z.coerce.number().int().min(0).default(50),
   /** Where the site's server listens (src/front/server.ts). */
   LINKBOARD_HOST: z.string().min(1).default('127.0.0.1'),
   LINKBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),

@@ -8,15 +8,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 // The site reads its settings once, at import: a small quota to test, and the test database.
 process.env.LINKBOARD_DAILY_QUOTA = '3';
+process.env.LINKBOARD_DAILY_CONNECTION_TESTS = '2';
 process.env.LINKBOARD_DATA_DIR = mkdtempSync(path.join(tmpdir(), 'linkboard-web-test-'));
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let routers: typeof import('../src/server/routers');
 let trpc: typeof import('../src/server/trpc');
 
 let versionId: number;
-const alice = { id: 'user-alice', role: 'submitter' as const };
-const bob = { id: 'user-bob', role: 'submitter' as const };
-const admin = { id: 'user-admin', role: 'admin' as const };
+const alice = { id: 'user-alice', role: 'submitter' as const, via: 'session' as const };
+const bob = { id: 'user-bob', role: 'submitter' as const, via: 'session' as const };
+const admin = { id: 'user-admin', role: 'admin' as const, via: 'session' as const };
 
 beforeAll(async () => {
   database = await createTestDatabase(inject('pgUrl'));
@@ -35,7 +36,11 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-const caller = (viewer: typeof alice | typeof admin | null) =>
+type TestViewer = Omit<typeof alice, 'role' | 'via'> & {
+  role: 'submitter' | 'admin';
+  via: 'session' | 'token';
+};
+const caller = (viewer: TestViewer | null) =>
   trpc.createCallerFactory(routers.appRouter)({ db: database.db, viewer, fill: false });
 
 async function aliceSubmission(visibility: 'public' | 'private' = 'public') {
@@ -56,9 +61,9 @@ async function aliceSubmission(visibility: 'public' | 'private' = 'public') {
   return submissionId;
 }
 
-const endpointSubmission = () => ({
+const endpointSubmission = (name = 'alice <script>x</script>') => ({
   benchmarkVersionId: versionId,
-  name: 'alice <script>x</script>',
+  name,
   kind: 'endpoint' as const,
   endpoint: 'http://127.0.0.1:9/v1',
   model: 'm',
@@ -140,7 +145,7 @@ describe('every mutation: anonymous → 401, another user → 403', () => {
     const viewer = await trpc.createContext({
       headers: new Headers({ authorization: `Bearer ${token}` }),
     });
-    expect(viewer.viewer).toEqual(alice);
+    expect(viewer.viewer).toEqual({ ...alice, via: 'token' });
     await caller(alice).tokens.revoke({ id });
     const after = await trpc.createContext({
       headers: new Headers({ authorization: `Bearer ${token}` }),
@@ -185,7 +190,7 @@ describe('submissions through the site', () => {
   });
 
   it('refuses bad predictions with their line, and enforces the daily quota', async () => {
-    const carol = { id: 'user-carol', role: 'submitter' as const };
+    const carol = { id: 'user-carol', role: 'submitter' as const, via: 'session' as const };
     await database.db
       .insert(users)
       .values({ id: carol.id, name: 'Carol', email: 'carol@example.com' });
@@ -197,9 +202,111 @@ describe('submissions through the site', () => {
       }),
     ).rejects.toThrow(/predictions\.jsonl:1: unknown episode_id "nope"/);
     // A refused submission does not count; the quota is 3 a day.
-    for (let i = 0; i < 3; i++) await caller(carol).submissions.create(endpointSubmission());
-    await expect(caller(carol).submissions.create(endpointSubmission())).rejects.toMatchObject({
+    // Six at once: the count and the insert share a transaction, so exactly three get through.
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 6 }, () =>
+        caller(carol).submissions.create(endpointSubmission('carol-model')),
+      ),
+    );
+    expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(3);
+    for (const refused of attempts.filter((a) => a.status === 'rejected'))
+      expect((refused as PromiseRejectedResult).reason).toMatchObject({
+        code: 'TOO_MANY_REQUESTS',
+      });
+    // Connection tests have their own allowance (2 here), and do not use the submissions'.
+    const probe = { benchmarkVersionId: versionId, endpoint: 'http://127.0.0.1:9/v1', model: 'm' };
+    await caller(carol).submissions.testConnection(probe);
+    await caller(carol).submissions.testConnection(probe);
+    await expect(caller(carol).submissions.testConnection(probe)).rejects.toMatchObject({
       code: 'TOO_MANY_REQUESTS',
     });
+  });
+
+  it('keeps private work private through every read that takes a submission id', async () => {
+    const secret = await aliceSubmission('private');
+    const open = await aliceSubmission('public');
+    // An episode as a runner would have stored it.
+    const episodeId = 'episode-for-visibility';
+    await database.pool.query(
+      `INSERT INTO episodes (id, benchmark_version_id, query_image, concept_id, shots, draw, policy, support, prompt_text, demo_hash)
+       SELECT $1, $2, 'q', c.id, 2, 1, 'lcl', '[]', 'p', 'h' FROM concepts c JOIN pairs p ON p.id = c.pair_id
+       WHERE p.benchmark_version_id = $2 LIMIT 1`,
+      [episodeId, versionId],
+    );
+    for (const viewer of [null, bob]) {
+      const c = caller(viewer);
+      await expect(c.episodes.byId({ id: episodeId, submission: secret })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      await expect(c.episodes.compare({ a: open, b: secret })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      await expect(c.episodes.compare({ a: secret, b: secret })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      // Overlays of what the viewer may not see are left out of the chart.
+      expect(await c.leaderboard.curves({ ids: [secret] })).toEqual([]);
+      const queued = (await c.submissions.queue()).find((q) => q.id === secret);
+      expect(queued?.model).toBeNull();
+    }
+    await expect(caller(null).episodes.byId({ id: episodeId })).resolves.toBeDefined();
+    await expect(
+      caller(alice).episodes.byId({ id: episodeId, submission: secret }),
+    ).resolves.toMatchObject({ id: episodeId });
+    await expect(caller(alice).episodes.compare({ a: open, b: secret })).resolves.toMatchObject({
+      disagreementCount: 0,
+    });
+    expect((await caller(alice).submissions.queue()).find((q) => q.id === secret)?.model).toMatch(
+      /^alice-/,
+    );
+  });
+
+  it('gives a model name to its first owner: no results under another account’s name', async () => {
+    const dave = { id: 'user-dave', role: 'submitter' as const, via: 'session' as const };
+    const erin = { id: 'user-erin', role: 'submitter' as const, via: 'session' as const };
+    await database.db.insert(users).values([
+      { id: dave.id, name: 'Dave', email: 'dave@example.com' },
+      { id: erin.id, name: 'Erin', email: 'erin@example.com' },
+    ]);
+    await caller(dave).submissions.create(endpointSubmission('dave-vlm'));
+    await expect(
+      caller(erin).submissions.create(endpointSubmission('dave-vlm')),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    // Its owner may submit under it again.
+    await expect(
+      caller(dave).submissions.create(endpointSubmission('dave-vlm')),
+    ).resolves.toBeDefined();
+    // The platform's baselines are nobody's account: their names are taken too.
+    await registerModel(database.db, { name: 'random' });
+    await expect(
+      caller(erin).submissions.create(endpointSubmission('random')),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it.each([
+    ['a policy twice (the same episodes asked again)', { policies: ['lcl', 'lcl'] }],
+    ['a shot count twice', { shots: [2, 2] }],
+    ['a javascript: endpoint', { endpoint: 'javascript:alert(1)' }],
+    ['a file: endpoint', { endpoint: 'file:///etc/passwd' }],
+    ['credentials in the endpoint URL', { endpoint: 'https://user:pass@example.com/v1' }],
+  ])('refuses %s before creating anything', async (_why, change) => {
+    const before = (await database.pool.query('SELECT count(*)::int AS n FROM submissions')).rows[0]
+      .n;
+    await expect(
+      caller(bob).submissions.create({ ...endpointSubmission('bob-bounds'), ...change } as never),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(
+      (await database.pool.query('SELECT count(*)::int AS n FROM submissions')).rows[0].n,
+    ).toBe(before);
+  });
+
+  it('lets an API token submit, but not manage tokens (a leaked one could mint its successor)', async () => {
+    const viaToken = { ...alice, via: 'token' as const };
+    for (const call of [
+      () => caller(viaToken).tokens.create({ name: 'next' }),
+      () => caller(viaToken).tokens.list(),
+      () => caller(viaToken).tokens.revoke({ id: 1 }),
+    ])
+      await expect(call()).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 });

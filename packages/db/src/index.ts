@@ -8,7 +8,6 @@ export {
 export {
   createApiToken,
   listApiTokens,
-  recentSubmissionCount,
   retrySubmission,
   revokeApiToken,
   setVisibility,
@@ -75,6 +74,7 @@ export {
   getSubmissionSecret,
   JOBS_CHANNEL,
   type NewSubmission,
+  QuotaError,
   recordProvenance,
   submissionCount,
   submissionForRunner,

@@ -28,6 +28,8 @@ import {
 const WEB_DIR = fileURLToPath(new URL('../..', import.meta.url));
 /** A safety net under the change notifications: nothing kept is older than this. */
 const MAX_AGE_MS = 60_000;
+/** The largest request body the site reads: a 50 MB predictions upload, JSON-encoded, fits. */
+const MAX_BODY_BYTES = 64 * 2 ** 20;
 /** After a stop signal, what does not close within this is cut off. */
 const STOP_GRACE_MS = 5_000;
 
@@ -104,6 +106,10 @@ async function main() {
   }
 
   function answer(req: http.IncomingMessage, res: http.ServerResponse) {
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
+      res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      return void res.end(`request body over ${MAX_BODY_BYTES / 2 ** 20} MiB\n`);
+    }
     if (fillIdOf(req.headers[FILL_HEADER]) !== null) return void handle(req, res);
     delete req.headers[FILL_HEADER];
     const cacheable = cache ? cacheableRequest(req) : null;

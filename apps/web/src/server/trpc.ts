@@ -1,5 +1,5 @@
 import 'server-only';
-import { type Db, userByApiToken, userRole } from '@linkboard/db';
+import { type Db, submissionDetail, userByApiToken, userRole } from '@linkboard/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z } from 'zod';
@@ -11,6 +11,8 @@ import { getDatabase } from './db';
 export interface Viewer {
   id: string;
   role: 'submitter' | 'admin';
+  /** How they proved it: a token cannot manage tokens (a leaked one could mint its successor). */
+  via: 'session' | 'token';
 }
 
 export interface Context {
@@ -24,13 +26,17 @@ async function viewerFrom(db: Db, headers: Headers): Promise<Viewer | null> {
   const bearer = /^Bearer (lb_[A-Za-z0-9_-]+)$/.exec(headers.get('authorization') ?? '')?.[1];
   if (bearer) {
     const user = await userByApiToken(db, bearer);
-    return user ? { id: user.id, role: user.role } : null;
+    return user ? { id: user.id, role: user.role, via: 'token' } : null;
   }
   // Most requests are anonymous page views: without a session cookie there is nothing to look up.
   if (!headers.get('cookie')?.includes('session_token')) return null;
   const session = await (await getAuth()).api.getSession({ headers });
   if (!session) return null;
-  return { id: session.user.id, role: (await userRole(db, session.user.id)) ?? 'submitter' };
+  return {
+    id: session.user.id,
+    role: (await userRole(db, session.user.id)) ?? 'submitter',
+    via: 'session',
+  };
 }
 
 export async function createContext(opts: { headers: Headers }): Promise<Context> {
@@ -54,6 +60,16 @@ export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
   return next({ ctx: { ...ctx, viewer: ctx.viewer } });
 });
 
+/** Signed in through the site (a session cookie), not with an API token; or 401/403. */
+export const sessionProcedure = protectedProcedure.use(({ ctx, next }) => {
+  if (ctx.viewer.via !== 'session')
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: 'API tokens are managed from the site, signed in',
+    });
+  return next();
+});
+
 /** An admin, or 401/403. */
 export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
   if (ctx.viewer.role !== 'admin')
@@ -66,6 +82,22 @@ export const policyInput = z.enum(['lcl', 'icl', 'zero-shot']).default('lcl');
 
 export function notFound(what: string): never {
   throw new TRPCError({ code: 'NOT_FOUND', message: `${what} not found` });
+}
+
+/**
+ * A submission as the viewer may see it: public ones to anyone, private ones to their owner and
+ * admins, hidden ones to admins. Anything else is "not found", so ids of others' private work
+ * cannot be probed.
+ */
+export async function visibleSubmission(ctx: Context, id: number) {
+  const submission = await submissionDetail(ctx.db, id);
+  if (!submission) return notFound(`submission ${id}`);
+  const viewer = ctx.viewer;
+  const allowed =
+    submission.visibility === 'public' ||
+    viewer?.role === 'admin' ||
+    (submission.visibility === 'private' && viewer?.id === submission.ownerId);
+  return allowed ? submission : notFound(`submission ${id}`);
 }
 
 /** The owner of a thing, or an admin; 403 for anyone else. */

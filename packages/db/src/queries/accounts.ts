@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { apiTokens, submissions, users } from '../schema';
 
@@ -56,20 +56,6 @@ export async function userByApiToken(db: Db, token: string) {
   if (!row) return null;
   const user = await db.query.users.findFirst({ where: eq(users.id, row.userId) });
   return user ? { id: user.id, name: user.name, email: user.email, role: user.role } : null;
-}
-
-/** Submissions a user made in the last `hours`: what a daily quota counts. */
-export async function recentSubmissionCount(db: Db, userId: string, hours = 24): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(submissions)
-    .where(
-      and(
-        eq(submissions.ownerId, userId),
-        gt(submissions.createdAt, sql`now() - ${hours} * interval '1 hour'`),
-      ),
-    );
-  return row?.n ?? 0;
 }
 
 export async function submissionOwner(

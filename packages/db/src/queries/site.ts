@@ -179,9 +179,11 @@ export async function conceptDetail(db: Db, conceptId: number, scorer: ScorerNam
 }
 
 /** Waiting and running submissions, oldest first, with progress: the public queue. */
-export async function queueList(db: Db) {
+export async function queueList(db: Db, viewerId: string | null = null) {
+  // A private submission keeps its place in the queue, but only its owner sees its name.
   const { rows } = await db.execute(sql`
-    SELECT s.id, s.status, m.name AS model, s.total_episodes, s.created_at, s.started_at,
+    SELECT s.id, s.status, s.total_episodes, s.created_at, s.started_at,
+           CASE WHEN s.visibility = 'public' OR s.owner_id = ${viewerId} THEN m.name END AS model,
            (SELECT coalesce(sum(progress_done), 0) FROM jobs WHERE submission_id = s.id)::int AS done
     FROM submissions s JOIN models m ON m.id = s.model_id
     WHERE s.status IN ('queued', 'running') AND s.visibility <> 'hidden' ORDER BY s.id`);
@@ -189,7 +191,8 @@ export async function queueList(db: Db) {
     position: i + 1,
     id: num(r.id),
     status: String(r.status),
-    model: String(r.model),
+    /** Null for someone else's private submission. */
+    model: (r.model as string | null) ?? null,
     total: num(r.total_episodes),
     done: Math.min(num(r.done), num(r.total_episodes)),
   }));

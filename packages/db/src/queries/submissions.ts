@@ -25,6 +25,17 @@ export interface NewSubmission {
   /** Run only the first N episodes (a connection test runs one). */
   episodeLimit?: number;
   maxAttempts?: number;
+  /**
+   * At most `limit` submissions of this kind by `ownerId` in 24 hours (connection tests count
+   * apart from submissions). Checked inside the creating transaction under a per-owner lock, so
+   * concurrent requests cannot all pass the count before any of them inserts.
+   */
+  quota?: { ownerId: string; limit: number; probes: boolean };
+}
+
+/** A submission refused because its owner's daily quota is used up. */
+export class QuotaError extends Error {
+  override name = 'QuotaError';
 }
 
 /**
@@ -47,6 +58,18 @@ export async function createSubmission(
   const total = input.episodeLimit ? Math.min(all, input.episodeLimit) : all;
   const shardSize = input.shardSize ?? 200;
   return db.transaction(async (tx) => {
+    if (input.quota) {
+      const { ownerId, limit, probes } = input.quota;
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`quota|${ownerId}`}))`);
+      const { rows } = await tx.execute(sql`
+        SELECT count(*)::int AS n FROM submissions
+        WHERE owner_id = ${ownerId} AND created_at > now() - interval '24 hours'
+          AND (adapter_config ? 'probe') = ${probes}`);
+      if (Number(rows[0]?.n ?? 0) >= limit)
+        throw new QuotaError(
+          `the daily quota of ${limit} ${probes ? 'connection tests' : 'submissions'} is used up; try again tomorrow`,
+        );
+    }
     const [row] = await tx
       .insert(submissions)
       .values({

@@ -128,7 +128,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
           ))}
         </tbody>
       </table>
-      <h2>Where they disagree ({comparison.disagreements.length})</h2>
+      <h2>Where they disagree ({comparison.disagreementCount})</h2>
       <ul>
         {comparison.disagreements.slice(0, 30).map((d) => (
           <li key={d.episodeId}>

@@ -26,7 +26,11 @@ export default async function QueuePage() {
               <tr key={s.id}>
                 <td>{s.position}</td>
                 <td>
-                  <RowLink href={`/submissions/${s.id}`}>{s.model}</RowLink>
+                  {s.model === null ? (
+                    <span className="muted">a private submission</span>
+                  ) : (
+                    <RowLink href={`/submissions/${s.id}`}>{s.model}</RowLink>
+                  )}
                 </td>
                 <td>
                   <span className={`badge ${s.status}`}>{s.status}</span>

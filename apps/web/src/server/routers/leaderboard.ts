@@ -6,7 +6,14 @@ import {
 } from '@linkboard/db';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import { type Context, policyInput, publicProcedure, router, scorerInput } from '../trpc';
+import {
+  type Context,
+  policyInput,
+  publicProcedure,
+  router,
+  scorerInput,
+  visibleSubmission,
+} from '../trpc';
 
 /**
  * Signed-in visitors' leaderboard reads come here every time (anonymous ones are served by the
@@ -50,5 +57,17 @@ export const leaderboardRouter = router({
     }),
   curves: publicProcedure
     .input(z.object({ ids: z.array(z.number().int()).max(20), scorer: scorerInput }))
-    .query(({ ctx, input }) => submissionCurves(ctx.db, input.ids, input.scorer)),
+    .query(async ({ ctx, input }) => {
+      // Overlays name other submissions: those the viewer may not see are left out, silently.
+      const visible = await Promise.all(
+        input.ids.map((id) =>
+          visibleSubmission(ctx, id).then(
+            () => id,
+            () => null,
+          ),
+        ),
+      );
+      const ids = visible.filter((id): id is number => id !== null);
+      return ids.length ? submissionCurves(ctx.db, ids, input.scorer) : [];
+    }),
 });

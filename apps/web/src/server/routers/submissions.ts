@@ -1,11 +1,13 @@
 import {
   buildEpisodes,
+  countEpisodes,
   indexBenchmark,
   isSafeModelName,
   PredictionsError,
   parsePredictions,
 } from '@linkboard/core';
 import {
+  ConflictError,
   cancelSubmission,
   conceptBreakdown,
   createSubmission,
@@ -13,14 +15,13 @@ import {
   getBenchmarkVersion,
   loadSecretKey,
   probeResult,
+  QuotaError,
   queueList,
   queueStatus,
-  recentSubmissionCount,
   registerModel,
   retrySubmission,
   setVisibility,
   submissionCurves,
-  submissionDetail,
   submissionFailures,
   submissionOwner,
 } from '@linkboard/db';
@@ -36,18 +37,20 @@ import {
   publicProcedure,
   router,
   scorerInput,
+  visibleSubmission,
 } from '../trpc';
 
-/** A private submission is visible to its owner and admins only; a hidden one to admins. */
-async function visible(ctx: Context, id: number) {
-  const submission = await submissionDetail(ctx.db, id);
-  if (!submission) return notFound(`submission ${id}`);
-  const viewer = ctx.viewer;
-  const allowed =
-    submission.visibility === 'public' ||
-    viewer?.role === 'admin' ||
-    (submission.visibility === 'private' && viewer?.id === submission.ownerId);
-  return allowed ? submission : notFound(`submission ${id}`);
+/** Runs a creation, turning the database's refusals into the site's answers (429, 409). */
+async function refusing<T>(create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (error) {
+    if (error instanceof QuotaError)
+      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message });
+    if (error instanceof ConflictError)
+      throw new TRPCError({ code: 'CONFLICT', message: error.message });
+    throw error;
+  }
 }
 
 async function owned(ctx: Context & { viewer: NonNullable<Context['viewer']> }, id: number) {
@@ -57,18 +60,42 @@ async function owned(ctx: Context & { viewer: NonNullable<Context['viewer']> }, 
   return owner;
 }
 
+/** Episodes one submission may ask for: 230,400 is the default benchmark at 10 shot counts, 3 policies, 20 draws. */
+const MAX_EPISODES = 250_000;
+
+const unique = <T>(items: T[]) => new Set(items).size === items.length;
+
+/** Where a runner will send requests: http(s) only, and the key goes in the API key field. */
+const endpointUrl = z
+  .string()
+  .url()
+  .refine((value) => ['http:', 'https:'].includes(new URL(value).protocol), {
+    message: 'the endpoint must be an http:// or https:// URL',
+  })
+  .refine((value) => !new URL(value).username && !new URL(value).password, {
+    message: 'put no user:password in the endpoint URL; give the key as the API key',
+  });
+
 const CreateInput = z.object({
   benchmarkVersionId: z.number().int(),
   name: z.string().trim().min(1).max(120),
   organisation: z.string().trim().max(120).optional(),
   kind: z.enum(['endpoint', 'serve', 'predictions']),
-  endpoint: z.string().url().optional(),
+  endpoint: endpointUrl.optional(),
   model: z.string().trim().max(200).optional(),
   apiKey: z.string().max(500).optional(),
   profile: z.string().trim().max(100).optional(),
   predictions: z.string().max(50_000_000).optional(),
-  shots: z.array(z.number().int().min(0).max(64)).min(1).max(10),
-  policies: z.array(z.enum(['lcl', 'icl', 'zero-shot'])).min(1),
+  shots: z
+    .array(z.number().int().min(0).max(64))
+    .min(1)
+    .max(10)
+    .refine(unique, { message: 'each shot count once' }),
+  policies: z
+    .array(z.enum(['lcl', 'icl', 'zero-shot']))
+    .min(1)
+    .max(3)
+    .refine(unique, { message: 'each policy once' }),
   draws: z.number().int().min(1).max(20).default(1),
   private: z.boolean().default(false),
 });
@@ -76,49 +103,47 @@ const CreateInput = z.object({
 const id = z.object({ id: z.number().int() });
 
 export const submissionsRouter = router({
-  byId: publicProcedure.input(id).query(({ ctx, input }) => visible(ctx, input.id)),
+  byId: publicProcedure.input(id).query(({ ctx, input }) => visibleSubmission(ctx, input.id)),
   status: publicProcedure.input(id).query(async ({ ctx, input }) => {
-    await visible(ctx, input.id);
+    await visibleSubmission(ctx, input.id);
     return (await queueStatus(ctx.db, input.id)) ?? notFound(`submission ${input.id}`);
   }),
   curves: publicProcedure
     .input(id.extend({ scorer: scorerInput }))
     .query(async ({ ctx, input }) => {
-      await visible(ctx, input.id);
+      await visibleSubmission(ctx, input.id);
       return submissionCurves(ctx.db, [input.id], input.scorer);
     }),
   concepts: publicProcedure
     .input(id.extend({ scorer: scorerInput }))
     .query(async ({ ctx, input }) => {
-      await visible(ctx, input.id);
+      await visibleSubmission(ctx, input.id);
       return conceptBreakdown(ctx.db, input.id, input.scorer);
     }),
   failures: publicProcedure
     .input(id.extend({ scorer: scorerInput }))
     .query(async ({ ctx, input }) => {
-      await visible(ctx, input.id);
+      await visibleSubmission(ctx, input.id);
       return submissionFailures(ctx.db, input.id, input.scorer);
     }),
-  queue: publicProcedure.query(({ ctx }) => queueList(ctx.db)),
+  queue: publicProcedure.query(({ ctx }) => queueList(ctx.db, ctx.viewer?.id ?? null)),
 
   create: protectedProcedure.input(CreateInput).mutation(async ({ ctx, input }) => {
-    if ((await recentSubmissionCount(ctx.db, ctx.viewer.id)) >= env.LINKBOARD_DAILY_QUOTA) {
-      throw new TRPCError({
-        code: 'TOO_MANY_REQUESTS',
-        message: `the daily quota of ${env.LINKBOARD_DAILY_QUOTA} submissions is used up; try again tomorrow`,
-      });
-    }
     const version = await getBenchmarkVersion(ctx.db, input.benchmarkVersionId);
     if (!version) return notFound(`benchmark version ${input.benchmarkVersionId}`);
     const spec = { shots: input.shots, policies: input.policies, draws: input.draws };
-    let episodeIds: Set<string>;
+    const index = indexBenchmark(version.manifest);
+    let episodeCount: number;
     try {
-      episodeIds = new Set(
-        [...buildEpisodes(indexBenchmark(version.manifest), spec)].map((e) => e.id),
-      );
+      episodeCount = countEpisodes(index, spec);
     } catch (error) {
       throw new TRPCError({ code: 'BAD_REQUEST', message: (error as Error).message });
     }
+    if (episodeCount > MAX_EPISODES)
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: `${episodeCount.toLocaleString('en')} episodes is more than one submission may ask for (${MAX_EPISODES.toLocaleString('en')}); use fewer shot counts, policies or draws`,
+      });
     let adapter: 'openai' | 'serve' | 'predictions';
     let adapterConfig: Record<string, unknown>;
     let secret: string | null = null;
@@ -144,6 +169,9 @@ export const submissionsRouter = router({
       adapterConfig = { profile: input.profile, model: input.model };
     } else {
       if (!input.predictions) return bad('upload the predictions JSONL');
+      // Only an upload needs the episode ids, to refuse answers to episodes that were not asked.
+      const episodeIds = new Set<string>();
+      for (const episode of buildEpisodes(index, spec)) episodeIds.add(episode.id);
       try {
         adapterConfig = {
           answers: Object.fromEntries(
@@ -156,21 +184,23 @@ export const submissionsRouter = router({
       }
       adapter = 'predictions';
     }
-    const modelId = await registerModel(ctx.db, {
-      name: input.name,
-      organisation: input.organisation,
-      ownerId: ctx.viewer.id,
-    });
-    const created = await createSubmission(ctx.db, {
-      modelId,
-      benchmarkVersionId: input.benchmarkVersionId,
-      adapter,
-      adapterConfig,
-      secret,
-      ...spec,
-      visibility: input.private ? 'private' : 'public',
-      ownerId: ctx.viewer.id,
-    });
+    const created = await refusing(async () =>
+      createSubmission(ctx.db, {
+        modelId: await registerModel(ctx.db, {
+          name: input.name,
+          organisation: input.organisation,
+          ownerId: ctx.viewer.id,
+        }),
+        benchmarkVersionId: input.benchmarkVersionId,
+        adapter,
+        adapterConfig,
+        secret,
+        ...spec,
+        visibility: input.private ? 'private' : 'public',
+        ownerId: ctx.viewer.id,
+        quota: { ownerId: ctx.viewer.id, limit: env.LINKBOARD_DAILY_QUOTA, probes: false },
+      }),
+    );
     return { id: created.submissionId, episodes: created.episodes };
   }),
   /**
@@ -181,12 +211,14 @@ export const submissionsRouter = router({
     .input(
       z.object({
         benchmarkVersionId: z.number().int(),
-        endpoint: z.string().url(),
+        endpoint: endpointUrl,
         model: z.string().trim().min(1).max(200),
         apiKey: z.string().max(500).optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
+      if (!(await getBenchmarkVersion(ctx.db, input.benchmarkVersionId)))
+        return notFound(`benchmark version ${input.benchmarkVersionId}`);
       const modelId = await registerModel(ctx.db, {
         name: `connection test of ${ctx.viewer.id}`,
         ownerId: ctx.viewer.id,
@@ -197,25 +229,32 @@ export const submissionsRouter = router({
             input.apiKey,
           )
         : null;
-      const created = await createSubmission(ctx.db, {
-        modelId,
-        benchmarkVersionId: input.benchmarkVersionId,
-        adapter: 'openai',
-        adapterConfig: {
-          endpoint: input.endpoint,
-          model: input.model,
-          probe: true,
-          retries: 1,
-          timeoutMs: 30_000,
-        },
-        secret,
-        shots: [2],
-        policies: ['lcl'],
-        episodeLimit: 1,
-        maxAttempts: 1,
-        visibility: 'hidden',
-        ownerId: ctx.viewer.id,
-      });
+      const created = await refusing(() =>
+        createSubmission(ctx.db, {
+          modelId,
+          benchmarkVersionId: input.benchmarkVersionId,
+          adapter: 'openai',
+          adapterConfig: {
+            endpoint: input.endpoint,
+            model: input.model,
+            probe: true,
+            retries: 1,
+            timeoutMs: 30_000,
+          },
+          secret,
+          shots: [2],
+          policies: ['lcl'],
+          episodeLimit: 1,
+          maxAttempts: 1,
+          visibility: 'hidden',
+          ownerId: ctx.viewer.id,
+          quota: {
+            ownerId: ctx.viewer.id,
+            limit: env.LINKBOARD_DAILY_CONNECTION_TESTS,
+            probes: true,
+          },
+        }),
+      );
       return { id: created.submissionId };
     }),
   probe: protectedProcedure.input(id).query(async ({ ctx, input }) => {

@@ -5,8 +5,21 @@ import sharp from 'sharp';
 import { env } from '~/env';
 
 /**
+ * Thumbnail widths: a requested width is rounded up to one of these, so that no one can make
+ * the server resize an image 449 different ways (and caches hold a few copies, not hundreds).
+ */
+const WIDTHS = [64, 96, 128, 192, 256, 384, 512];
+/** What the store holds (see the importers); anything else is served as bytes, never sniffed. */
+const CONTENT_TYPES: Record<string, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+};
+
+/**
  * Images from the content store. A content address never changes meaning, so responses are
- * cached for a year as immutable; `?w=` returns a thumbnail of that width (64–512 px).
+ * cached for a year as immutable; `?w=` returns a thumbnail at least that wide (64–512 px).
  */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
@@ -23,8 +36,9 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     'cache-control': 'public, max-age=31536000, immutable',
     'x-content-type-options': 'nosniff',
   };
-  if (width >= 64 && width <= 512) {
-    const thumb = await sharp(bytes).resize(Math.round(width)).webp({ quality: 80 }).toBuffer();
+  const snapped = width > 0 ? WIDTHS.find((w) => w >= width) : undefined;
+  if (snapped) {
+    const thumb = await sharp(bytes).resize(snapped).webp({ quality: 80 }).toBuffer();
     return new Response(new Uint8Array(thumb), {
       headers: { ...headers, 'content-type': 'image/webp' },
     });
@@ -33,7 +47,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   return new Response(new Uint8Array(bytes), {
     headers: {
       ...headers,
-      'content-type': `image/${meta.format === 'jpeg' ? 'jpeg' : (meta.format ?? 'octet-stream')}`,
+      'content-type': CONTENT_TYPES[meta.format ?? ''] ?? 'application/octet-stream',
     },
   });
 }
