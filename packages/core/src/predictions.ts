@@ -1,6 +1,19 @@
 import { z } from 'zod';
 
-const LineSchema = z.object({ episode_id: z.string().min(1), answer: z.string().nullable() });
+/**
+ * Longer answers are refused: the scorers look for a label in the answer, and a reply of more
+ * than a few thousand characters is a runaway generation, not a label (stored per episode, it
+ * would also bloat every results page).
+ */
+export const MAX_ANSWER_CHARS = 8_000;
+
+const LineSchema = z.object({
+  episode_id: z.string().min(1).max(200),
+  answer: z
+    .string()
+    .max(MAX_ANSWER_CHARS, { message: `longer than ${MAX_ANSWER_CHARS} characters` })
+    .nullable(),
+});
 
 export class PredictionsError extends Error {
   override name = 'PredictionsError';

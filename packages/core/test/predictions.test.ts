@@ -33,6 +33,11 @@ describe('parsePredictions', () => {
       'a duplicate',
     ],
     ['{"episode":"e1","answer":"a"}', /p\.jsonl:1: field episode_id: /, 'a missing field'],
+    [
+      `{"episode_id":"e1","answer":"${'x'.repeat(8_001)}"}`,
+      /p\.jsonl:1: field answer: longer than 8000 characters/,
+      'a runaway answer',
+    ],
   ])('refuses %j with its line (%s)', (text, message) => {
     expect(() => parsePredictions(text, 'p.jsonl', known)).toThrow(message);
   });

@@ -1,9 +1,40 @@
 import { compareSubmissions, episodeWithResult } from '@linkboard/db';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
-import { notFound, publicProcedure, router, scorerInput, visibleSubmission } from '../trpc';
+import {
+  type Context,
+  notFound,
+  publicProcedure,
+  router,
+  scorerInput,
+  visibleSubmission,
+} from '../trpc';
 
 /** The page lists this many of the episodes two submissions disagree on; the count is exact. */
 const DISAGREEMENTS_SHOWN = 200;
+
+/**
+ * A comparison joins every result of two submissions and bootstraps each shot × policy 2,000
+ * times: kept 30 s per (a, b, scorer) so that reloads and many visitors cost one computation.
+ * Visibility is checked before the cache is read, on every request.
+ */
+const comparisons = new LRUCache<string, Promise<Comparison>>({ max: 64, ttl: 30_000 });
+type Comparison = Awaited<ReturnType<typeof compareSubmissions>> & { disagreementCount: number };
+
+function comparison(ctx: Context, a: number, b: number, scorer: 'official' | 'strict') {
+  const key = `${a}|${b}|${scorer}`;
+  let value = comparisons.get(key);
+  if (!value) {
+    value = compareSubmissions(ctx.db, a, b, scorer).then((c) => ({
+      ...c,
+      disagreementCount: c.disagreements.length,
+      disagreements: c.disagreements.slice(0, DISAGREEMENTS_SHOWN),
+    }));
+    comparisons.set(key, value);
+    value.catch(() => comparisons.delete(key));
+  }
+  return value;
+}
 
 export const episodesRouter = router({
   byId: publicProcedure
@@ -21,11 +52,6 @@ export const episodesRouter = router({
     .query(async ({ ctx, input }) => {
       await visibleSubmission(ctx, input.a);
       await visibleSubmission(ctx, input.b);
-      const comparison = await compareSubmissions(ctx.db, input.a, input.b, input.scorer);
-      return {
-        ...comparison,
-        disagreementCount: comparison.disagreements.length,
-        disagreements: comparison.disagreements.slice(0, DISAGREEMENTS_SHOWN),
-      };
+      return comparison(ctx, input.a, input.b, input.scorer);
     }),
 });

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { imageStoreKey } from '@linkboard/core';
 import sharp from 'sharp';
@@ -16,6 +17,30 @@ const CONTENT_TYPES: Record<string, string> = {
   webp: 'image/webp',
   gif: 'image/gif',
 };
+
+/**
+ * A thumbnail from <data>/thumbs, rendered on first request: the concepts page alone shows 144
+ * of them, and re-encoding each per request would make every visit cost seconds of CPU. Written
+ * under a temporary name and renamed, so a reader never sees half a file.
+ */
+async function thumbnail(key: string, bytes: Buffer, width: number): Promise<Buffer> {
+  const file = path.join(env.dataDir, 'thumbs', `${key}.w${width}.webp`);
+  try {
+    return await readFile(file);
+  } catch {
+    const thumb = await sharp(bytes).resize(width).webp({ quality: 80 }).toBuffer();
+    const partial = `${file}.${randomUUID()}.partial`;
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(partial, thumb);
+      await rename(partial, file);
+    } catch {
+      // A read-only or full disk costs the cache, not the image.
+      await rm(partial, { force: true }).catch(() => {});
+    }
+    return thumb;
+  }
+}
 
 /**
  * Images from the content store. A content address never changes meaning, so responses are
@@ -38,7 +63,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   };
   const snapped = width > 0 ? WIDTHS.find((w) => w >= width) : undefined;
   if (snapped) {
-    const thumb = await sharp(bytes).resize(snapped).webp({ quality: 80 }).toBuffer();
+    const thumb = await thumbnail(key, bytes, snapped);
     return new Response(new Uint8Array(thumb), {
       headers: { ...headers, 'content-type': 'image/webp' },
     });
