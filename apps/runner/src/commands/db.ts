@@ -6,12 +6,22 @@ import type { Env } from '../env';
 import { CliError } from '../errors';
 import type { Io } from '../io';
 
-/** Resolves on the first SIGINT or SIGTERM. */
-export function untilSignal(): Promise<NodeJS.Signals> {
+/**
+ * Resolves on the first SIGINT or SIGTERM, from the moment it is called (call it before starting
+ * anything that the stop must wait for). A second signal does not wait: it exits at once, which
+ * still stops an embedded PostgreSQL through its exit hook.
+ */
+export function untilSignal(io?: Io): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    const again = () => {
+      io?.stderr.write('stopping now\n');
+      process.exit(130);
+    };
     const on = (signal: NodeJS.Signals) => {
       process.off('SIGINT', on);
       process.off('SIGTERM', on);
+      process.once('SIGINT', again);
+      process.once('SIGTERM', again);
       resolve(signal);
     };
     process.on('SIGINT', on);
@@ -42,16 +52,18 @@ export function registerDb(program: Command, io: Io, env: Env): void {
         throw new CliError(
           'DATABASE_URL is set: linkboard uses that server and starts none of its own',
         );
+      const signalled = untilSignal(io);
       const server = await startEmbeddedPostgres({
         dataDir: env.dataDir,
         port: env.LINKBOARD_PG_PORT,
+        callerStops: true,
       });
       const database = await openDatabase(env);
       await database.close();
       io.stdout.write(
         `embedded PostgreSQL running at ${maskUrl(server.url)} (credentials in ${path.join(env.dataDir, 'postgres.json')}); Ctrl-C stops it\n`,
       );
-      const signal = await untilSignal();
+      const signal = await signalled;
       await server.stop();
       io.stdout.write(`stopped (${signal})\n`);
     });

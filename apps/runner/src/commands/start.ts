@@ -133,7 +133,15 @@ export function registerStart(program: Command, io: Io, env: Env): void {
       const dataset = await ensureDefaultBenchmark(env, io);
       // The platform calls its own reference server on loopback, whatever the endpoint policy.
       const platformEnv: Env = { ...env, LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '1' };
-      const database = await openDatabase(platformEnv);
+      // From here on Ctrl-C is ours: the runner finishes and gives its jobs back, and only then
+      // does the embedded PostgreSQL stop (it no longer hears the terminal's Ctrl-C itself).
+      let ready = false;
+      const signalled = untilSignal(io);
+      void signalled.then((signal) => {
+        if (!ready)
+          io.stdout.write(`${signal}: stopping once started (Ctrl-C again to stop now)\n`);
+      });
+      const database = await openDatabase(platformEnv, { callerStops: true });
       const stop = new AbortController();
       let reference: Awaited<ReturnType<typeof startReferenceServer>> | undefined;
       let site: ChildProcess | undefined;
@@ -174,7 +182,8 @@ export function registerStart(program: Command, io: Io, env: Env): void {
             '',
           ].join('\n'),
         );
-        const signal = await untilSignal();
+        ready = true;
+        const signal = await signalled;
         io.stdout.write(`stopping (${signal})\n`);
       } finally {
         stop.abort();
