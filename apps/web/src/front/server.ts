@@ -110,6 +110,11 @@ async function main() {
       res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
       return void res.end(`request body over ${MAX_BODY_BYTES / 2 ** 20} MiB\n`);
     }
+    // A streamed body has no length to check up front; the site's own clients always send one.
+    if (req.headers['transfer-encoding'] && req.headers['content-length'] === undefined) {
+      res.writeHead(411, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      return void res.end('send Content-Length with a request body\n');
+    }
     if (fillIdOf(req.headers[FILL_HEADER]) !== null) return void handle(req, res);
     delete req.headers[FILL_HEADER];
     const cacheable = cache ? cacheableRequest(req) : null;
