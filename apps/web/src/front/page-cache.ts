@@ -98,26 +98,22 @@ export function cacheableRequest(request: RequestLike): CacheableRequest | null 
   return { key: `${canonical}\n${JSON.stringify(headers)}`, url: canonical, headers };
 }
 
-/** A response as Next produced it (uncompressed), ready to be served again. */
-export interface StoredResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-  /** The body gzip-compressed, for clients that accept it; absent when not worth it. */
-  gzip: Buffer | null;
-  /** False for answers that must not be reused (errors, cookies): serve those from Next. */
-  cacheable: boolean;
-}
-
-export type CacheState = 'hit' | 'miss' | 'stale';
-
-/** What a fill returns: Next's answer; `cacheable` false keeps it out (errors, cookies). */
+/** What a fill returns: Next's answer, uncompressed. */
 export interface Fetched {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+  /** False for answers that must not be reused (errors, cookies): serve those from Next. */
   cacheable: boolean;
 }
+
+/** A fetched response ready to be served again. */
+export interface StoredResponse extends Fetched {
+  /** The body gzip-compressed, for clients that accept it; absent when not worth it. */
+  gzip: Buffer | null;
+}
+
+export type CacheState = 'hit' | 'miss' | 'stale';
 
 interface Entry extends StoredResponse {
   generation: number;
@@ -193,7 +189,9 @@ export class PageCache {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(fetched.headers))
         if (!DROPPED.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
+      // An answer that is not kept is rendered again for each request: no use compressing it.
       const compressible =
+        fetched.cacheable &&
         fetched.body.length > 1024 &&
         !headers['content-encoding'] &&
         /^(text\/|application\/json)/.test(headers['content-type'] ?? '');
