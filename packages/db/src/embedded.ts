@@ -52,23 +52,7 @@ async function loadConfig(dataDir: string, port?: number): Promise<EmbeddedConfi
   return config;
 }
 
-/** The PID in postmaster.pid, if that process is alive. */
-async function runningPid(databaseDir: string): Promise<number | null> {
-  const pidFile = path.join(databaseDir, 'postmaster.pid');
-  if (!(await exists(pidFile))) return null;
-  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return null;
-  }
-}
-
-/** Holds the pid of the process that started the embedded server, which is to stop it. */
-const OWNER_FILE = 'postgres.owner';
-
+/** Whether a process exists (EPERM: it does, as another user). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -78,15 +62,25 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The PID in postmaster.pid, if that process is alive. */
+async function runningPid(databaseDir: string): Promise<number | null> {
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  if (!(await exists(pidFile))) return null;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : null;
+}
+
+/** Holds the pid of the process that started the embedded server, which is to stop it. */
+const OWNER_FILE = 'postgres.owner';
+
 /**
- * The pid of an embedded server whose starter is gone (killed with SIGKILL, say): nobody will
- * stop it, and it runs in a process group of its own, so nothing else will either.
+ * Whether the process that started the running embedded server is gone (killed with SIGKILL,
+ * say): nobody will stop that server, and it runs in a process group of its own, so nothing
+ * else will either.
  */
-async function orphanPid(dataDir: string): Promise<number | null> {
-  const pid = await runningPid(path.join(dataDir, 'postgres'));
-  if (!pid) return null;
+async function starterGone(dataDir: string): Promise<boolean> {
   const owner = Number(await readFile(path.join(dataDir, OWNER_FILE), 'utf8').catch(() => ''));
-  return Number.isInteger(owner) && owner > 0 && !alive(owner) ? pid : null;
+  return Number.isInteger(owner) && owner > 0 && !alive(owner);
 }
 
 /**
@@ -96,7 +90,7 @@ async function orphanPid(dataDir: string): Promise<number | null> {
 export async function embeddedUrl(dataDir: string): Promise<string | null> {
   const file = path.join(dataDir, CONFIG_FILE);
   if (!(await exists(file)) || !(await runningPid(path.join(dataDir, 'postgres')))) return null;
-  if (await orphanPid(dataDir)) return null;
+  if (await starterGone(dataDir)) return null;
   return urlOf(JSON.parse(await readFile(file, 'utf8')) as EmbeddedConfig);
 }
 
@@ -118,8 +112,8 @@ export async function startEmbeddedPostgres(options: {
   const dataDir = path.resolve(options.dataDir);
   const databaseDir = path.join(dataDir, 'postgres');
   const config = await loadConfig(dataDir, options.port);
-  const orphan = await orphanPid(dataDir);
-  if (orphan) {
+  const orphan = await runningPid(databaseDir);
+  if (orphan && (await starterGone(dataDir))) {
     options.log?.(
       `stopping the embedded PostgreSQL (pid ${orphan}) left running by a process that is gone\n`,
     );

@@ -9,6 +9,29 @@ import { freePort } from '../src/testing';
 
 const CHILD = fileURLToPath(new URL('./embedded-child.ts', import.meta.url));
 
+/** Starts embedded-child.ts in a process group of its own (a terminal's foreground job), ready. */
+async function startChild(dataDir: string, port: number, mode: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, String(port), mode], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  await expect.poll(() => out, { timeout: 60_000 }).toContain('ready');
+  return {
+    child,
+    output: () => out,
+    /** Signals the child's whole group and waits for the child to exit. */
+    signalGroup: async (signal: NodeJS.Signals) => {
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      process.kill(-(child.pid as number), signal);
+      await exited;
+    },
+  };
+}
+
 describe('the embedded PostgreSQL', () => {
   it.each([
     ['caller-stops', true], // linkboard start: its runner finishes and gives jobs back first
@@ -17,25 +40,11 @@ describe('the embedded PostgreSQL', () => {
     'on a Ctrl-C to its starter’s process group (%s), the database still answers: %s',
     async (mode, answers) => {
       const dataDir = await mkdtemp(path.join(tmpdir(), 'linkboard-embedded-'));
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', CHILD, dataDir, String(await freePort()), mode],
-        {
-          detached: true, // its own group, as a terminal's foreground job
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
-      );
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-      });
       try {
-        await expect.poll(() => out, { timeout: 60_000 }).toContain('ready');
-        process.kill(-(child.pid as number), 'SIGINT');
-        await new Promise((resolve) => child.on('exit', resolve));
-        expect(out.includes('query after Ctrl-C: ok')).toBe(answers);
+        const { output, signalGroup } = await startChild(dataDir, await freePort(), mode);
+        await signalGroup('SIGINT');
+        expect(output().includes('query after Ctrl-C: ok')).toBe(answers);
       } finally {
-        if (child.exitCode === null) process.kill(-(child.pid as number), 'SIGKILL');
         await rm(dataDir, { recursive: true, force: true });
       }
     },
@@ -44,20 +53,10 @@ describe('the embedded PostgreSQL', () => {
   it('stops a server whose starter was killed outright, and starts afresh on the same data', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'linkboard-embedded-'));
     const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', CHILD, dataDir, String(port), 'caller-stops'],
-      { detached: true, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
     try {
-      await expect.poll(() => out, { timeout: 60_000 }).toContain('ready');
+      const { signalGroup } = await startChild(dataDir, port, 'caller-stops');
       // SIGKILL to the starter's whole group: the server, in a group of its own, survives it.
-      process.kill(-(child.pid as number), 'SIGKILL');
-      await new Promise((resolve) => child.on('exit', resolve));
+      await signalGroup('SIGKILL');
       expect(await embeddedUrl(dataDir)).toBeNull(); // nobody owns it: not "already running"
       const logs: string[] = [];
       const server = await startEmbeddedPostgres({ dataDir, port, log: (l) => logs.push(l) });

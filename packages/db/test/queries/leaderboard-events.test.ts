@@ -20,8 +20,13 @@ afterEach(async () => {
   await Promise.all(watches.splice(0).map((w) => w.close()));
 });
 
-/** Records what the watch hears; `until` waits for a reason to arrive (tests time out otherwise). */
-function listen(url: string) {
+/**
+ * Records what the watch hears, once it listens; `until` waits for a reason to arrive (tests
+ * time out otherwise); `heardBefore` sends a marker and returns what arrived before it, sorted
+ * (notifications arrive in commit order, so that is all there was).
+ */
+async function listen(pool: import('pg').Pool) {
+  const url = pool.options.connectionString as string;
   const heard: string[] = [];
   const waiting: { reason: string; resolve: () => void }[] = [];
   const watch = watchLeaderboard(url, (reason) => {
@@ -33,22 +38,21 @@ function listen(url: string) {
     heard.includes(reason)
       ? Promise.resolve()
       : new Promise<void>((resolve) => waiting.push({ reason, resolve }));
-  return { heard, until, watch };
+  await until('listening');
+  const heardBefore = async (marker: string) => {
+    await pool.query('SELECT pg_notify($1, $2)', [LEADERBOARD_CHANNEL, marker]);
+    await until(marker);
+    return heard.splice(0).slice(0, -1).sort();
+  };
+  return { heard, until, watch, heardBefore };
 }
 
 describe('leaderboard change events', () => {
   it('speak when a submission finishes or changes visibility, not on claims, progress or provenance', async () => {
     const { db, pool } = await freshDatabase();
     const { submissionId, modelId } = await seedSubmission(db, { shardSize: 8 });
-    const { heard, until } = listen(pool.options.connectionString as string);
-    await until('listening');
+    const { heard, heardBefore } = await listen(pool);
     heard.length = 0;
-    // Notifications arrive in commit order: what came before a marker sent now is all there was.
-    const heardBefore = async (marker: string) => {
-      await pool.query('SELECT pg_notify($1, $2)', [LEADERBOARD_CHANNEL, marker]);
-      await until(marker);
-      return heard.splice(0).slice(0, -1).sort();
-    };
 
     const leases = [];
     for (let lease = await claimJob(db, { worker: 'w', leaseMs: 30_000 }); lease; ) {
@@ -93,14 +97,8 @@ describe('leaderboard change events', () => {
       policies: ['lcl'],
       visibility: 'private',
     });
-    const { heard, until } = listen(pool.options.connectionString as string);
-    await until('listening');
+    const { heard, heardBefore } = await listen(pool);
     heard.length = 0;
-    const heardBefore = async (marker: string) => {
-      await pool.query('SELECT pg_notify($1, $2)', [LEADERBOARD_CHANNEL, marker]);
-      await until(marker);
-      return heard.splice(0).slice(0, -1).sort();
-    };
     // The public seed's job is claimed first; finish both, the private one last.
     for (let lease = await claimJob(db, { worker: 'w', leaseMs: 30_000 }); lease; ) {
       if (lease.submissionId === submissionId) {
@@ -116,8 +114,7 @@ describe('leaderboard change events', () => {
 
   it('re-listens after losing its connection, and says so, since changes in between went unheard', async () => {
     const { pool } = await freshDatabase();
-    const { heard, until, watch } = listen(pool.options.connectionString as string);
-    await until('listening');
+    const { heard, until, watch } = await listen(pool);
     await pool.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1 AND pid <> pg_backend_pid()`,
       [`LISTEN ${LEADERBOARD_CHANNEL}`],
