@@ -2,14 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { ISEKAI_SAMPLE as SHIPPED_SAMPLE } from '@linkboard/datasets';
 import { afterEach } from 'vitest';
 import { main } from '../src/cli';
 import { loadEnv } from '../src/env';
 
-export const ISEKAI_SAMPLE = fileURLToPath(
-  new URL('../../../../shared/fixtures/isekai-sample', import.meta.url),
-);
+/** The ISEKAI sample that ships in @linkboard/datasets, as a folder. */
+export const ISEKAI_SAMPLE = path.dirname(SHIPPED_SAMPLE.records);
 
 const made: string[] = [];
 afterEach(async () => {

@@ -1,14 +1,12 @@
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterEach } from 'vitest';
+import { ISEKAI_SAMPLE as SHIPPED_SAMPLE } from '../src/samples';
 
-/** The real ISEKAI sample that ships beside the repository (`../shared/fixtures`). */
-export const ISEKAI_SAMPLE = fileURLToPath(
-  new URL('../../../../shared/fixtures/isekai-sample', import.meta.url),
-);
+/** The real ISEKAI sample that ships in this package (`samples/isekai-sample`). */
+export const ISEKAI_SAMPLE = path.dirname(SHIPPED_SAMPLE.records);
 
 const made: string[] = [];
 afterEach(async () => {
