@@ -145,7 +145,11 @@ try {
           );
           ingested += written;
         }
-        await completeJob(db, lease);
+        await completeJob(
+          db,
+          lease,
+          rows.map((r) => r.episode.id),
+        );
         if (!quick && lease.submissionId % 100 === 0) {
           process.stderr.write(
             `${lease.submissionId}/${SUBMISSIONS} submissions, ${ingested} rows, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,

@@ -33,6 +33,7 @@ export {
   completeJob,
   failJob,
   heartbeat,
+  IncompleteJobError,
   JobWaiter,
   type Lease,
   LeaseLostError,

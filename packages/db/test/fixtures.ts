@@ -1,7 +1,14 @@
 import { buildEpisodes, indexBenchmark, type Manifest, SCORERS } from '@linkboard/core';
 import { fixtureManifest as coreFixture } from '@linkboard/core/testing';
-import type { Db, ResultInput } from '../src';
-import { conceptIdsByKey, createSubmission, importBenchmark, registerModel } from '../src';
+import type { Db, Lease, ResultInput } from '../src';
+import {
+  completeJob,
+  conceptIdsByKey,
+  createSubmission,
+  importBenchmark,
+  registerModel,
+  writeResults,
+} from '../src';
 
 /** A benchmark of names (no image bytes needed by the database), from core's test support. */
 export function fixtureManifest(
@@ -78,4 +85,27 @@ export async function resultRows(
       latencyMs: 10 + i,
     };
   });
+}
+
+/**
+ * Finishes claimed jobs of one submission as a runner does: writes a result for each of the job's
+ * episodes, then completes it (completion refuses a job with results missing).
+ */
+export async function jobFinisher(
+  db: Db,
+  seeded: { manifest: Manifest; benchmarkVersionId: number },
+  spec: { shots: number[]; draws?: number },
+) {
+  const rows = await resultRows(db, seeded.manifest, seeded.benchmarkVersionId, spec, (i) =>
+    i % 2 === 0 ? 'an answer' : null,
+  );
+  return async (runnerDb: Db, lease: Lease) => {
+    const slice = rows.slice(lease.firstEpisode, lease.firstEpisode + lease.episodeCount);
+    await writeResults(runnerDb, lease, slice, seeded.benchmarkVersionId);
+    return completeJob(
+      runnerDb,
+      lease,
+      slice.map((r) => r.episode.id),
+    );
+  };
 }

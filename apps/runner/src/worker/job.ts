@@ -32,6 +32,7 @@ import { openaiAdapter } from '../adapters/openai';
 import { predictionsAdapter } from '../adapters/predictions';
 import type { Adapter, ErrorClass } from '../adapters/types';
 import { isBuiltinName } from '../baselines';
+import { rootMessage } from '../errors';
 import { scoreAll } from '../eval/run';
 import { listGpus, pickFreeGpus } from '../serve/gpu';
 import { loadServeProfiles, type ServedModel, startServedModel } from '../serve/serve';
@@ -215,7 +216,7 @@ export async function runJob(
   ctx: RunnerContext,
   lease: Lease,
   stopping: AbortSignal,
-): Promise<JobOutcome & { finished: boolean }> {
+): Promise<JobOutcome & { finished: boolean; episodeIds: string[] }> {
   const sub = await submissionForRunner(ctx.db, lease.submissionId);
   if (!sub) throw new JobError('client-error', `submission ${lease.submissionId} vanished`, false);
   const version = await getBenchmarkVersion(ctx.db, sub.benchmarkVersionId);
@@ -283,7 +284,14 @@ export async function runJob(
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    await writeResults(ctx.db, lease, batch, sub.benchmarkVersionId);
+    try {
+      await writeResults(ctx.db, lease, batch, sub.benchmarkVersionId);
+    } catch (error) {
+      // The batch goes back in front of what arrived meanwhile: the next flush writes it, or the
+      // last one fails the attempt with it unwritten (and the job cannot complete without it).
+      pending = batch.concat(pending);
+      throw error;
+    }
   };
   const beat = setInterval(
     () => {
@@ -293,6 +301,8 @@ export async function runJob(
           if (error instanceof LeaseLostError) {
             leaseLost = error;
             hard.abort(error);
+          } else {
+            note(`writing results failed, kept for the next write: ${rootMessage(error)}`);
           }
         });
     },
@@ -371,6 +381,7 @@ export async function runJob(
       allFailed: todo.length > 0 && answered === 0 && failed > 0,
       firstError,
       finished,
+      episodeIds: episodes.map((e) => e.id),
     };
   } finally {
     clearInterval(beat);

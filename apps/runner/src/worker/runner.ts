@@ -5,6 +5,7 @@ import {
   claimJob,
   completeJob,
   failJob,
+  IncompleteJobError,
   JobWaiter,
   LeaseLostError,
   loadSecretKey,
@@ -111,7 +112,7 @@ export async function runRunner(
           await releaseJob(ctx.db, lease);
           event('released');
         } else {
-          await completeJob(ctx.db, lease);
+          await completeJob(ctx.db, lease, outcome.episodeIds);
           event('done');
         }
       } catch (error) {
@@ -134,7 +135,9 @@ export async function runRunner(
         const jobError =
           error instanceof JobError
             ? error
-            : new JobError('runner-error', (error as Error).stack ?? String(error), true);
+            : error instanceof IncompleteJobError
+              ? new JobError('results-incomplete', error.message, true)
+              : new JobError('runner-error', rootMessage(error), true);
         options.log(`job ${lease.jobId}: ${jobError.errorClass}: ${jobError.message}`);
         await failJob(ctx.db, lease, {
           error: jobError.message,

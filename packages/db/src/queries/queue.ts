@@ -93,11 +93,37 @@ export async function holdLease(tx: Tx, lease: Lease): Promise<void> {
   if (held.length === 0) throw new LeaseLostError(lease.jobId);
 }
 
+/** A job asked to complete while some of its episodes have no stored result: it stays running. */
+export class IncompleteJobError extends Error {
+  override name = 'IncompleteJobError';
+  constructor(
+    readonly jobId: number,
+    readonly stored: number,
+    readonly expected: number,
+  ) {
+    super(
+      `job ${jobId}: only ${stored} of its ${expected} episodes have a stored result, so it was not completed`,
+    );
+  }
+}
+
 /**
- * Marks the job done. The transaction that completes a submission's last job also computes its
- * aggregates and marks it done, so a finished submission always has its leaderboard rows.
+ * Marks the job done, given its episodes' ids, once every one of them has a stored result (an
+ * answer or an error): a batch the runner failed to write keeps the job from completing, so no
+ * result is silently missing from a finished submission. The transaction that completes a
+ * submission's last job also computes its aggregates and marks it done, so a finished submission
+ * always has its leaderboard rows.
  */
-export async function completeJob(db: Db, lease: Lease): Promise<{ submissionDone: boolean }> {
+export async function completeJob(
+  db: Db,
+  lease: Lease,
+  episodeIds: readonly string[],
+): Promise<{ submissionDone: boolean }> {
+  const ids = [...new Set(episodeIds)];
+  if (ids.length !== lease.episodeCount)
+    throw new Error(
+      `job ${lease.jobId} holds ${lease.episodeCount} episodes, but ${ids.length} distinct ids were given to complete it`,
+    );
   return db.transaction(async (tx) => {
     const done = await rows(
       tx,
@@ -105,6 +131,13 @@ export async function completeJob(db: Db, lease: Lease): Promise<{ submissionDon
           WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running' RETURNING id`,
     );
     if (done.length === 0) throw new LeaseLostError(lease.jobId);
+    // Throwing rolls the status change back: the job stays running under this lease.
+    const [stored] = await rows<{ n: string }>(
+      tx,
+      sql`SELECT count(*) AS n FROM results WHERE submission_id = ${lease.submissionId} AND episode_id = ANY(${sql.param(ids)}::text[])`,
+    );
+    if (Number(stored?.n) < ids.length)
+      throw new IncompleteJobError(lease.jobId, Number(stored?.n), ids.length);
     // Serialises the last two jobs of a submission finishing at once: one of them sees zero left.
     await tx.execute(sql`SELECT id FROM submissions WHERE id = ${lease.submissionId} FOR UPDATE`);
     const [left] = await rows<{ n: string }>(

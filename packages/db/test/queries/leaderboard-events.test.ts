@@ -2,7 +2,6 @@ import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   claimJob,
-  completeJob,
   createSubmission,
   heartbeat,
   LEADERBOARD_CHANNEL,
@@ -12,7 +11,7 @@ import {
   setVisibility,
   watchLeaderboard,
 } from '../../src';
-import { seedSubmission } from '../fixtures';
+import { jobFinisher, seedSubmission } from '../fixtures';
 import { freshDatabase } from '../helpers';
 
 const watches: LeaderboardWatch[] = [];
@@ -50,7 +49,9 @@ async function listen(pool: import('pg').Pool) {
 describe('leaderboard change events', () => {
   it('speak when a submission finishes or changes visibility, not on claims, progress or provenance', async () => {
     const { db, pool } = await freshDatabase();
-    const { submissionId, modelId } = await seedSubmission(db, { shardSize: 8 });
+    const seeded = await seedSubmission(db, { shardSize: 8 });
+    const { submissionId, modelId } = seeded;
+    const finish = await jobFinisher(db, seeded, { shots: [2, 4] });
     const { heard, heardBefore } = await listen(pool);
     heard.length = 0;
 
@@ -65,10 +66,10 @@ describe('leaderboard change events', () => {
     await registerModel(db, { name: 'model-b' });
     expect(await heardBefore('after-claims')).toEqual([]);
 
-    for (const lease of leases.slice(0, -1)) await completeJob(db, lease);
+    for (const lease of leases.slice(0, -1)) await finish(db, lease);
     expect(await heardBefore('after-partial-completion')).toEqual([]);
 
-    await completeJob(db, leases.at(-1)!);
+    await finish(db, leases.at(-1)!);
     expect(await heardBefore('after-done')).toEqual(['submissions']);
     // The runner's aggregates land before the status flips; new ones for a listed run speak.
     await pool.query(
@@ -86,7 +87,8 @@ describe('leaderboard change events', () => {
 
   it('stay quiet while a private run finishes, and speak when it is published', async () => {
     const { db, pool } = await freshDatabase();
-    const { benchmarkVersionId } = await seedSubmission(db, { shardSize: 1000 });
+    const seeded = await seedSubmission(db, { shardSize: 1000 });
+    const { benchmarkVersionId } = seeded;
     const modelId = await registerModel(db, { name: 'private-model' });
     const { submissionId } = await createSubmission(db, {
       modelId,
@@ -97,6 +99,8 @@ describe('leaderboard change events', () => {
       policies: ['lcl'],
       visibility: 'private',
     });
+    const finishPublic = await jobFinisher(db, seeded, { shots: [2, 4] });
+    const finishPrivate = await jobFinisher(db, seeded, { shots: [2] });
     const { heard, heardBefore } = await listen(pool);
     heard.length = 0;
     // The public seed's job is claimed first; finish both, the private one last.
@@ -104,7 +108,7 @@ describe('leaderboard change events', () => {
       if (lease.submissionId === submissionId) {
         expect(await heardBefore('before-private-done')).toEqual(['submissions']);
       }
-      await completeJob(db, lease);
+      await (lease.submissionId === submissionId ? finishPrivate : finishPublic)(db, lease);
       lease = await claimJob(db, { worker: 'w', leaseMs: 30_000 });
     }
     expect(await heardBefore('after-private-done')).toEqual([]);

@@ -5,13 +5,15 @@ import {
   completeJob,
   failJob,
   heartbeat,
+  IncompleteJobError,
   JobWaiter,
   LeaseLostError,
   reapExpiredJobs,
   releaseJob,
   retryDelayMs,
+  writeResults,
 } from '../../src';
-import { fixtureManifest, seedSubmission } from '../fixtures';
+import { fixtureManifest, jobFinisher, resultRows, seedSubmission } from '../fixtures';
 import { freshDatabase } from '../helpers';
 
 const jobRow = async (pool: import('pg').Pool, id: number) =>
@@ -23,13 +25,15 @@ describe('the job queue', () => {
     const { db, pool } = await freshDatabase();
     // 5 pairs × 2 concepts × 10 queries × 2 shot counts × 5 draws = 1,000 episodes, one job each.
     const manifest = fixtureManifest({ pairs: 5, support: 4, queries: 10 });
-    const { submissionId, jobs } = await seedSubmission(db, {
+    const seeded = await seedSubmission(db, {
       manifest,
       shots: [2, 4],
       draws: 5,
       shardSize: 1,
     });
+    const { submissionId, jobs } = seeded;
     expect(jobs).toBe(1000);
+    const finish = await jobFinisher(db, seeded, { shots: [2, 4], draws: 5 });
     const runs = new Map<number, number>();
     const workers = await Promise.all(Array.from({ length: 4 }, () => freshConnection(pool)));
     await Promise.all(
@@ -38,7 +42,7 @@ describe('the job queue', () => {
           const lease = await claimJob(worker.db, { worker: `w${w}`, leaseMs: 30_000 });
           if (!lease) break;
           runs.set(lease.jobId, (runs.get(lease.jobId) ?? 0) + 1);
-          await completeJob(worker.db, lease);
+          await finish(worker.db, lease);
         }
       }),
     );
@@ -57,7 +61,7 @@ describe('the job queue', () => {
 
   it('hands the job of a worker that stops heart-beating to another, and locks the first out', async () => {
     const { db, pool } = await freshDatabase();
-    await seedSubmission(db);
+    const finish = await jobFinisher(db, await seedSubmission(db), { shots: [2, 4] });
     const first = await claimJob(db, { worker: 'a', leaseMs: 200 });
     expect(first).not.toBeNull();
     expect(await claimJob(db, { worker: 'b', leaseMs: 200 })).toBeNull();
@@ -67,12 +71,43 @@ describe('the job queue', () => {
     expect(second?.jobId).toBe(first!.jobId);
     expect(second?.attempts).toBe(2);
     await expect(heartbeat(db, first!, { leaseMs: 200 })).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(completeJob(db, first!)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(finish(db, first!)).rejects.toBeInstanceOf(LeaseLostError);
     await expect(
       failJob(db, first!, { error: 'x', errorClass: 'x', retryable: true }),
     ).rejects.toBeInstanceOf(LeaseLostError);
-    await completeJob(db, second!);
+    await finish(db, second!);
     expect((await jobRow(pool, second!.jobId)).lease_owner).toBe('b');
+  });
+
+  it('refuses to complete a job while any of its episodes lacks a stored result', async () => {
+    const { db, pool } = await freshDatabase();
+    const seeded = await seedSubmission(db);
+    const rows = await resultRows(
+      db,
+      seeded.manifest,
+      seeded.benchmarkVersionId,
+      { shots: [2, 4] },
+      () => 'x',
+    );
+    const lease = (await claimJob(db, { worker: 'a', leaseMs: 30_000 }))!;
+    expect(lease.episodeCount).toBe(rows.length);
+    const ids = rows.map((r) => r.episode.id);
+    // One batch of the job's results never reached the database (a failed write).
+    await writeResults(db, lease, rows.slice(0, -3), seeded.benchmarkVersionId);
+    const refused = await completeJob(db, lease, ids).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(IncompleteJobError);
+    expect(refused).toMatchObject({ stored: rows.length - 3, expected: rows.length });
+    // Nothing changed: the job is still running under the same lease, the submission unfinished.
+    expect((await jobRow(pool, lease.jobId)).status).toBe('running');
+    await heartbeat(db, lease, { leaseMs: 30_000 });
+    const submission = await pool.query('SELECT status FROM submissions WHERE id = $1', [
+      seeded.submissionId,
+    ]);
+    expect(submission.rows[0].status).toBe('running');
+    // Ids that do not match the job's episode count are a caller's mistake, refused up front.
+    await expect(completeJob(db, lease, ids.slice(1))).rejects.toThrow(/holds \d+ episodes/);
+    await writeResults(db, lease, rows.slice(-3), seeded.benchmarkVersionId);
+    expect(await completeJob(db, lease, ids)).toEqual({ submissionDone: true });
   });
 
   it('never runs a cancelled job, and a running one loses its lease', async () => {

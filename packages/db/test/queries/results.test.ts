@@ -42,7 +42,13 @@ async function runSubmission(db: Parameters<typeof writeResults>[0], model: stri
   expect(await writeResults(db, lease, rows.slice(0, 10), seeded.benchmarkVersionId)).toBe(10);
   // A retried batch (overlapping the first) writes only what is new.
   expect(await writeResults(db, lease, rows, seeded.benchmarkVersionId)).toBe(rows.length - 10);
-  expect(await completeJob(db, lease)).toEqual({ submissionDone: true });
+  expect(
+    await completeJob(
+      db,
+      lease,
+      rows.map((r) => r.episode.id),
+    ),
+  ).toEqual({ submissionDone: true });
   return { ...seeded, rows };
 }
 
