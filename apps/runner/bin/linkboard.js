@@ -10,4 +10,9 @@ process.stdout.on('error', (error) => {
 
 register();
 const { main } = await import('../src/cli.ts');
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+// A failed command exits now, with its code: left to end on its own, a process that loaded the
+// embedded PostgreSQL would exit 0 (that package's exit hook answers `beforeExit` with
+// process.exit(0)), and a server it started could hold it open. Its `exit` hook still stops such
+// a server. A command that succeeded ends when its work and its output do.
+if (code !== 0) process.exit(code);

@@ -10,12 +10,13 @@ import { registerScore } from './commands/score';
 import { registerStart } from './commands/start';
 import { registerSubmit } from './commands/submit';
 import { type Env, loadEnv } from './env';
-import { isUserError } from './errors';
+import { isUserError, rootMessage } from './errors';
 import { type Io, processIo } from './io';
 
 export function buildProgram(io: Io, env: Env = loadEnv()): Command {
   const program = new Command('linkboard')
     .description('linkboard: measure whether multimodal LLMs learn unseen concepts from context')
+    .option('--verbose', 'print the stack trace of an unexpected error (or LINKBOARD_DEBUG=1)')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({
@@ -39,10 +40,19 @@ export function buildProgram(io: Io, env: Env = loadEnv()): Command {
   return program;
 }
 
-/** Runs the CLI; returns the exit code instead of exiting, so tests can call it in-process. */
+/**
+ * Runs the CLI; returns the exit code instead of exiting, so tests can call it in-process: 0, 1
+ * for a mistake in the input (one line saying what and where), 2 for anything unexpected (one
+ * line with its cause; the stack with --verbose or LINKBOARD_DEBUG=1), or commander's own code.
+ */
 export async function main(argv: string[], io: Io = processIo, env?: Env): Promise<number> {
+  let program: Command | undefined;
+  let debug = false;
   try {
-    await buildProgram(io, env).parseAsync(argv);
+    const resolved = env ?? loadEnv();
+    debug = resolved.LINKBOARD_DEBUG === '1';
+    program = buildProgram(io, resolved);
+    await program.parseAsync(argv);
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
@@ -50,7 +60,12 @@ export async function main(argv: string[], io: Io = processIo, env?: Env): Promi
       io.stderr.write(`linkboard: ${error.message}\n`);
       return 1;
     }
-    io.stderr.write(`linkboard: unexpected error\n${(error as Error).stack ?? String(error)}\n`);
+    const verbose = debug || program?.opts().verbose === true;
+    io.stderr.write(
+      verbose
+        ? `linkboard: unexpected error\n${(error as Error)?.stack ?? String(error)}\n`
+        : `linkboard: unexpected error: ${rootMessage(error)} (--verbose shows where)\n`,
+    );
     return 2;
   }
 }

@@ -1,6 +1,14 @@
 import { connect, type Database, embeddedUrl, startEmbeddedPostgres } from '@linkboard/db';
 import { migrateDatabase } from '@linkboard/db/migrate';
 import type { Env } from './env';
+import type { Io } from './io';
+
+/** Notices from opening the database, as a command prints them. */
+export const noticeTo =
+  (io: Io) =>
+  (line: string): void => {
+    io.stderr.write(`linkboard: ${line}\n`);
+  };
 
 export interface OpenDatabase extends Database {
   /** Where it is, with the password masked: safe to print. */
@@ -19,7 +27,13 @@ export const maskUrl = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$
  */
 export async function openDatabase(
   env: Env,
-  options: { callerStops?: boolean } = {},
+  options: {
+    callerStops?: boolean;
+    /** False for commands that only read: an embedded cluster is never created for them. */
+    create?: boolean;
+    /** Where linkboard's own notices about the embedded server go (a line each). */
+    notice?: (line: string) => void;
+  } = {},
 ): Promise<OpenDatabase> {
   let url = env.DATABASE_URL ?? (await embeddedUrl(env.dataDir));
   let stopServer = async () => {};
@@ -28,6 +42,8 @@ export async function openDatabase(
       dataDir: env.dataDir,
       port: env.LINKBOARD_PG_PORT,
       callerStops: options.callerStops,
+      create: options.create,
+      notice: options.notice,
     });
     url = server.url;
     stopServer = () => server.stop();

@@ -1,5 +1,11 @@
 import path from 'node:path';
-import { type DatasetDir, generateSynth, loadDataset, writeDataset } from '@linkboard/datasets';
+import {
+  checkDatasetOutput,
+  type DatasetDir,
+  generateSynth,
+  loadDataset,
+  writeDataset,
+} from '@linkboard/datasets';
 import type { Env } from './env';
 import type { Io } from './io';
 import { createProgress } from './progress';
@@ -13,6 +19,7 @@ export async function ensureDefaultBenchmark(env: Env, io: Io): Promise<DatasetD
   const dir = defaultBenchmarkDir(env);
   const existing = await loadDataset(dir).catch(() => null);
   if (existing) return existing;
+  await checkDatasetOutput(dir, { force: true });
   io.stderr.write(`generating the default benchmark (isekai-synth) into ${dir}\n`);
   const progress = createProgress(io.stderr, 'isekai-synth', !env.CI);
   try {

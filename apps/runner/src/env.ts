@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   LINKBOARD_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** Port of the reference server that `linkboard start` runs the baselines through. */
   LINKBOARD_REFERENCE_PORT: z.coerce.number().int().min(1).max(65535).default(54330),
+  /** "1": an unexpected error prints its stack trace, as `--verbose` does. */
+  LINKBOARD_DEBUG: z.enum(['0', '1']).optional(),
   /** Set by CI systems; progress bars stay off there. */
   CI: z.string().optional(),
 });
@@ -36,11 +38,16 @@ export type Env = Omit<z.infer<typeof EnvSchema>, 'LINKBOARD_ALLOW_PRIVATE_ENDPO
   secrets: Readonly<Record<string, string | undefined>>;
 };
 
+/** An environment variable linkboard reads is malformed. */
+export class EnvError extends Error {
+  override name = 'EnvError';
+}
+
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = EnvSchema.safeParse(source);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid environment: ${problems}`);
+    throw new EnvError(`invalid environment: ${problems}`);
   }
   const allowPrivate =
     parsed.data.LINKBOARD_ALLOW_PRIVATE_ENDPOINTS ?? (parsed.data.DATABASE_URL ? '0' : '1');

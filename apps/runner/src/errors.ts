@@ -1,7 +1,8 @@
 import { EpisodeError, ManifestError } from '@linkboard/core';
 import { ImportError } from '@linkboard/datasets';
-import { AlreadyRunningError, ConflictError } from '@linkboard/db';
+import { AlreadyRunningError, ConflictError, NoDatabaseError } from '@linkboard/db';
 import { EndpointRefusedError } from './adapters/guard';
+import { EnvError } from './env';
 
 /** A mistake in how the CLI was called or what it was given: printed without a stack trace. */
 export class CliError extends Error {
@@ -12,10 +13,12 @@ export class CliError extends Error {
 export function isUserError(error: unknown): error is Error {
   return (
     error instanceof CliError ||
+    error instanceof EnvError ||
     error instanceof ImportError ||
     error instanceof EpisodeError ||
     error instanceof ManifestError ||
     error instanceof AlreadyRunningError ||
+    error instanceof NoDatabaseError ||
     error instanceof ConflictError ||
     error instanceof EndpointRefusedError
   );

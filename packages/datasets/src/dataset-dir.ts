@@ -27,6 +27,30 @@ async function isNonEmptyDir(dir: string): Promise<boolean> {
 }
 
 /**
+ * Whether `out` can take a dataset: refused when it holds something (unless `force`) or its
+ * parent cannot be made. Callers that spend a while drawing a dataset check before they start.
+ */
+export async function checkDatasetOutput(
+  out: string,
+  options: { force?: boolean } = {},
+): Promise<void> {
+  const target = path.resolve(out);
+  if (!options.force && (await isNonEmptyDir(target))) {
+    throw new ImportError(
+      target,
+      'the output folder is not empty; choose another or pass --force to replace it',
+    );
+  }
+  const parent = path.dirname(target);
+  await mkdir(parent, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new ImportError(
+      parent,
+      `cannot make the output's folder (${error.code ?? error.message})`,
+    );
+  });
+}
+
+/**
  * Writes a dataset as one step: everything goes into a hidden folder beside `out`, which is then
  * renamed into place. A crash or a refused image leaves `out` as it was.
  */
@@ -36,14 +60,8 @@ export async function writeDataset(
   options: { force?: boolean } = {},
 ): Promise<DatasetDir> {
   const target = path.resolve(out);
-  if (!options.force && (await isNonEmptyDir(target))) {
-    throw new ImportError(
-      target,
-      'the output folder is not empty; choose another or pass --force to replace it',
-    );
-  }
+  await checkDatasetOutput(target, options);
   const parent = path.dirname(target);
-  await mkdir(parent, { recursive: true });
   const suffix = `${process.pid}-${Date.now().toString(36)}`;
   const staging = path.join(parent, `.${path.basename(target)}.partial-${suffix}`);
   const old = path.join(parent, `.${path.basename(target)}.old-${suffix}`);

@@ -1,5 +1,11 @@
 export { DatasetBuilder, type ImportedDataset } from './builder';
-export { type DatasetDir, loadDataset, MANIFEST_FILE, writeDataset } from './dataset-dir';
+export {
+  checkDatasetOutput,
+  type DatasetDir,
+  loadDataset,
+  MANIFEST_FILE,
+  writeDataset,
+} from './dataset-dir';
 export { ImportError } from './errors';
 export { ImageStore } from './image-store';
 export {

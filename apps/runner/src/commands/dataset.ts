@@ -1,6 +1,7 @@
 import type { Manifest } from '@linkboard/core';
 import { indexBenchmark, maxShots } from '@linkboard/core';
 import {
+  checkDatasetOutput,
   generateSynth,
   IMPORT_FORMATS,
   type ImportFormat,
@@ -85,6 +86,7 @@ export function registerDataset(program: Command, io: Io, env: Env): void {
         out: string;
         force?: boolean;
       }) => {
+        await checkDatasetOutput(flags.out, { force: flags.force });
         const progress = createProgress(io.stderr, 'images', !env.CI);
         let generated: Awaited<ReturnType<typeof generateSynth>>;
         try {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { startEmbeddedPostgres } from '@linkboard/db';
 import type { Command } from 'commander';
-import { maskUrl, openDatabase } from '../database';
+import { maskUrl, noticeTo, openDatabase } from '../database';
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import type { Io } from '../io';
@@ -39,7 +39,7 @@ export function registerDb(program: Command, io: Io, env: Env): void {
     )
     .action(async () => {
       const started = performance.now();
-      const database = await openDatabase(env);
+      const database = await openDatabase(env, { notice: noticeTo(io) });
       await database.shutdown();
       io.stdout.write(
         `migrated ${database.where} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
@@ -57,14 +57,19 @@ export function registerDb(program: Command, io: Io, env: Env): void {
         dataDir: env.dataDir,
         port: env.LINKBOARD_PG_PORT,
         callerStops: true,
+        notice: noticeTo(io),
       });
-      const database = await openDatabase(env);
-      await database.close();
-      io.stdout.write(
-        `embedded PostgreSQL running at ${maskUrl(server.url)} (credentials in ${path.join(env.dataDir, 'postgres.json')}); Ctrl-C stops it\n`,
-      );
-      const signal = await signalled;
-      await server.stop();
+      let signal: NodeJS.Signals;
+      try {
+        const database = await openDatabase(env);
+        await database.close();
+        io.stdout.write(
+          `embedded PostgreSQL running at ${maskUrl(server.url)} (credentials in ${path.join(env.dataDir, 'postgres.json')}); Ctrl-C stops it\n`,
+        );
+        signal = await signalled;
+      } finally {
+        await server.stop();
+      }
       io.stdout.write(`stopped (${signal})\n`);
     });
 }

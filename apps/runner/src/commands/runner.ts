@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { openDatabase } from '../database';
+import { noticeTo, openDatabase } from '../database';
 import type { Env } from '../env';
 import type { Io } from '../io';
 import { parsePositiveInt } from '../options';
@@ -32,7 +32,7 @@ export function registerRunner(program: Command, io: Io, env: Env): void {
     .option('--once', 'exit when the queue is empty')
     .action(
       async (flags: { concurrency: number; gpus: number[] | 'auto' | 'none'; once?: boolean }) => {
-        const database = await openDatabase(env);
+        const database = await openDatabase(env, { notice: noticeTo(io) });
         const stop = new AbortController();
         const onSignal = (signal: NodeJS.Signals) => {
           io.stderr.write(

@@ -8,7 +8,7 @@ import { createSubmission, embeddedUrl, registerModel, submissionCount } from '@
 import type { Command } from 'commander';
 import { familiarFromPairs } from '../adapters/builtin';
 import { BUILTIN_MODELS } from '../baselines';
-import { type OpenDatabase, openDatabase } from '../database';
+import { noticeTo, type OpenDatabase, openDatabase } from '../database';
 import { ensureDefaultBenchmark } from '../defaults';
 import type { Env } from '../env';
 import { CliError } from '../errors';
@@ -141,7 +141,10 @@ export function registerStart(program: Command, io: Io, env: Env): void {
         if (!ready)
           io.stdout.write(`${signal}: stopping once started (Ctrl-C again to stop now)\n`);
       });
-      const database = await openDatabase(platformEnv, { callerStops: true });
+      const database = await openDatabase(platformEnv, {
+        callerStops: true,
+        notice: noticeTo(io),
+      });
       const stop = new AbortController();
       let reference: Awaited<ReturnType<typeof startReferenceServer>> | undefined;
       let site: ChildProcess | undefined;

@@ -14,7 +14,7 @@ import { Option } from 'commander';
 import { pinEndpoint } from '../adapters/guard';
 import { readPredictionsFile } from '../adapters/predictions';
 import { isBuiltinName } from '../baselines';
-import { openDatabase } from '../database';
+import { noticeTo, openDatabase } from '../database';
 import { ensureDefaultBenchmark } from '../defaults';
 import type { Env } from '../env';
 import { CliError } from '../errors';
@@ -152,7 +152,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         });
         return;
       }
-      const database = await openDatabase(env);
+      const database = await openDatabase(env, { notice: noticeTo(io) });
       try {
         const { benchmarkVersionId } = await publishDataset(database.db, env, dataset);
         const modelId = await registerModel(database.db, {
@@ -184,10 +184,11 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
     .description('state, progress and per-shot summary of a submission')
     .argument('<id>', 'submission id', parsePositiveInt)
     .action(async (id: number) => {
-      const database = await openDatabase(env);
+      // Only reads: where there is no database yet, say so rather than create one.
+      const database = await openDatabase(env, { create: false, notice: noticeTo(io) });
       try {
         const submission = await getSubmission(database.db, id);
-        if (!submission) throw new CliError(`no submission ${id}`);
+        if (!submission) throw new CliError(`no submission ${id} in ${database.where}`);
         const status = await queueStatus(database.db, id);
         const rows = await submissionCurves(database.db, [id], submission.scorer);
         const lines = [
