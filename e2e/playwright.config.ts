@@ -1,12 +1,14 @@
 import path from 'node:path';
 import { defineConfig } from '@playwright/test';
+import { e2eEnv } from './env';
 
 /** The whole platform, as a newcomer starts it, on its own data folder and ports. */
 export const E2E = {
   dataDir: path.resolve(import.meta.dirname, '.data-e2e'),
-  port: 3210,
-  pgPort: 54810,
-  referencePort: 54811,
+  port: e2eEnv.LINKBOARD_E2E_PORT,
+  pgPort: e2eEnv.LINKBOARD_E2E_PG_PORT,
+  referencePort: e2eEnv.LINKBOARD_E2E_REFERENCE_PORT,
+  screenshotDir: e2eEnv.screenshotDir,
 };
 export const BIN = path.resolve(import.meta.dirname, '../apps/runner/bin/linkboard.js');
 export const platformEnv = {

@@ -6,7 +6,7 @@ import { BIN, E2E, platformEnv } from '../playwright.config';
 
 const shot = (page: Page, name: string) =>
   page.screenshot({
-    path: path.join(import.meta.dirname, '..', 'screenshots', `${name}.png`),
+    path: path.join(E2E.screenshotDir, `${name}.png`),
     fullPage: true,
   });
 

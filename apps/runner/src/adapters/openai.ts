@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Episode } from '@linkboard/core';
 import { type Dispatcher, request } from 'undici';
 import { chatRequestBody, type ImageEncoder } from './encode';
@@ -34,18 +35,10 @@ class AttemptError extends Error {
   }
 }
 
-const defaultSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
+// Node's own abortable sleep removes its abort listener when the time is up; one written by hand
+// that did not left a listener per retry on the job's signal for the rest of the job.
+const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  delay(ms, undefined, { signal });
 
 /** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   type BenchmarkIndex,
   buildEpisodes,
@@ -35,6 +36,8 @@ export function scoreAll(episode: Episode, answer: string | null): Record<Scorer
 
 /** Runs every episode through the adapter, at most `concurrency` at a time, in episode order. */
 export async function runEvaluation(options: RunOptions): Promise<EpisodeResult[]> {
+  // Every request in flight listens to the signal: that many listeners is the design, not a leak.
+  if (options.signal) setMaxListeners(options.concurrency + 16, options.signal);
   const episodes = [...buildEpisodes(options.index, options.spec)];
   const results = new Array<EpisodeResult>(episodes.length);
   let next = 0;

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildEpisodes, indexBenchmark } from '@linkboard/core';
@@ -140,6 +141,19 @@ describe('openaiAdapter', () => {
       attempts: 4,
       error: 'HTTP 502',
     });
+  });
+
+  it('leaves no listener on the caller’s signal after retries (a job shares one signal)', async () => {
+    const { url } = await scripted([status(503), status(503), ok('there is "x" in the image.')]);
+    const controller = new AbortController();
+    // The real sleep, kept short: it is the one that listens to the signal while it waits.
+    const real = openaiAdapter(
+      { endpoint: url, model: 'm', retries: 3, backoffBaseMs: 1, backoffCapMs: 2 },
+      encoder,
+    );
+    const result = await real.answer(episode, controller.signal);
+    expect(result).toMatchObject({ answer: 'there is "x" in the image.', attempts: 3 });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('times out a stalled request and classifies a refused connection', async () => {

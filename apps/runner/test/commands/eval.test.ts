@@ -66,6 +66,50 @@ describe('linkboard eval', () => {
     });
   });
 
+  it('keeps 16 requests in flight with retries and raises no MaxListenersExceededWarning', async () => {
+    const dir = await smallSynth();
+    const server = await startReferenceServer({
+      port: 0,
+      faults: 0.3,
+      stallMs: 2_000,
+      familiarOf: familiarFromPairs((await loadDataset(dir)).manifest.pairs),
+    });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const result = await run([
+        'eval',
+        '--manifest',
+        dir,
+        '--endpoint',
+        server.url,
+        '--model',
+        'prototype',
+        '--shots',
+        '2,4,8',
+        '--draws',
+        '4',
+        '--policy',
+        'lcl,icl',
+        '--concurrency',
+        '16',
+        '--timeout-ms',
+        '300',
+        '--retries',
+        '12',
+        '--json',
+      ]);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout).errors_by_class).toEqual({});
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      expect(warnings.filter((w) => /MaxListeners/.test(w))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await server.close();
+    }
+  }, 60_000);
+
   it('recovers every fault of a reference server that fails 30% of requests: no episode in error', async () => {
     const dir = await smallSynth();
     const dataset = await loadDataset(dir);
