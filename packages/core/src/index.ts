@@ -1,4 +1,15 @@
 export {
+  type AddressClass,
+  checkEndpoint,
+  classifyAddress,
+  type EndpointPolicy,
+  EndpointRefusedError,
+  endpointPolicy,
+  endpointRefusal,
+  isLoopbackHost,
+  parseEndpointUrl,
+} from './endpoint';
+export {
   type BenchmarkIndex,
   buildEpisode,
   buildEpisodes,
