@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { type EndpointPolicy, endpointPolicy, isLoopbackHost } from '@linkboard/core';
+import { EMBEDDED_PG_PORT } from '@linkboard/db';
 import { z } from 'zod';
 
 /** Every environment variable the runner reads, validated once. Nothing else reads process.env. */
@@ -12,11 +14,19 @@ const EnvSchema = z.object({
   /** Port of the embedded PostgreSQL. */
   LINKBOARD_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /**
-   * "1" lets runners call private, loopback and link-local endpoints. Default: "1" on the embedded
-   * (single-machine) setup, where the models are on localhost; "0" with DATABASE_URL, where
-   * runners are shared and an endpoint must not reach into the operator's network.
+   * "1" lets submissions name loopback and private endpoints (a local vLLM), "0" refuses them. By
+   * default they are allowed only on a personal install: the site on loopback alone
+   * (LINKBOARD_HOST) and the embedded database; with DATABASE_URL, runners are shared and an
+   * endpoint must not reach into the operator's network. An explicit value always wins.
    */
   LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: z.enum(['0', '1']).optional(),
+  /**
+   * Comma-separated hosts or host:port the operator allows by name, past every endpoint check:
+   * the only way to reach link-local or metadata addresses or the platform's own ports.
+   */
+  LINKBOARD_ALLOWED_ENDPOINTS: z.string().optional(),
+  /** Where the site that `linkboard start` serves listens (loopback: this machine only). */
+  LINKBOARD_HOST: z.string().min(1).default('127.0.0.1'),
   /** JSON file of the operator's serve profiles (model servers the runner may launch on GPUs). */
   LINKBOARD_SERVE_PROFILES: z.string().optional(),
   /** How long a runner's claim on a job lasts without a heartbeat. */
@@ -31,8 +41,9 @@ const EnvSchema = z.object({
   CI: z.string().optional(),
 });
 
-export type Env = Omit<z.infer<typeof EnvSchema>, 'LINKBOARD_ALLOW_PRIVATE_ENDPOINTS'> & {
-  LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '0' | '1';
+export type Env = z.infer<typeof EnvSchema> & {
+  /** Which endpoints submissions may name (see packages/core endpoint.ts). */
+  endpoints: EndpointPolicy;
   dataDir: string;
   /** Every variable, for `--api-key-env NAME`: the one place a secret is read from. */
   secrets: Readonly<Record<string, string | undefined>>;
@@ -49,11 +60,17 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new EnvError(`invalid environment: ${problems}`);
   }
-  const allowPrivate =
-    parsed.data.LINKBOARD_ALLOW_PRIVATE_ENDPOINTS ?? (parsed.data.DATABASE_URL ? '0' : '1');
+  const data = parsed.data;
   return {
-    ...parsed.data,
-    LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: allowPrivate,
+    ...data,
+    endpoints: endpointPolicy({
+      allowPrivate: data.LINKBOARD_ALLOW_PRIVATE_ENDPOINTS,
+      defaultAllowPrivate: !data.DATABASE_URL && isLoopbackHost(data.LINKBOARD_HOST),
+      allowed: data.LINKBOARD_ALLOWED_ENDPOINTS,
+      sitePort: data.LINKBOARD_PORT,
+      databaseUrl: data.DATABASE_URL,
+      embeddedDatabasePort: data.LINKBOARD_PG_PORT ?? EMBEDDED_PG_PORT,
+    }),
     dataDir: path.resolve(parsed.data.LINKBOARD_DATA_DIR),
     secrets: source,
   };

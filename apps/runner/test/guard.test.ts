@@ -1,5 +1,9 @@
+import type { EndpointPolicy } from '@linkboard/core';
 import { describe, expect, it } from 'vitest';
-import { EndpointRefusedError, forbiddenRange, pinEndpoint } from '../src/adapters/guard';
+import { EndpointRefusedError, pinEndpoint } from '../src/adapters/guard';
+
+const strict: EndpointPolicy = { allowPrivate: false, allowed: [], platformPorts: [3000, 54329] };
+const personal: EndpointPolicy = { ...strict, allowPrivate: true };
 
 describe('endpoint guard (SSRF)', () => {
   it.each([
@@ -26,27 +30,33 @@ describe('endpoint guard (SSRF)', () => {
     ['http://100.64.0.1/v1', /\(carrierGradeNat\)/, 'CGNAT'],
     ['ftp://example.com/v1', /only http and https/, 'another scheme'],
     ['http://user:pw@example.com/v1', /must not carry credentials/, 'credentials in the URL'],
+    ['http://[::7f00:1]/v1', /\(ipv4Compatible\)/, 'IPv4-compatible IPv6'],
+    ['http://93.184.215.14/v1?x=', /no query string/, 'a query that swallows the API path'],
   ])('refuses %s (%s)', async (url, message) => {
-    const error = await pinEndpoint(url, { allowPrivate: false }).catch((e: unknown) => e);
+    const error = await pinEndpoint(url, strict).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EndpointRefusedError);
     expect((error as Error).message).toMatch(message);
   });
 
   it('allows a public address and pins it', async () => {
-    const pinned = await pinEndpoint('https://93.184.215.14/v1', { allowPrivate: false });
+    const pinned = await pinEndpoint('https://93.184.215.14/v1', strict);
     expect(pinned.address).toBe('93.184.215.14');
     await pinned.dispatcher.close();
   });
 
-  it('allows private addresses only with the operator’s permission', async () => {
-    const pinned = await pinEndpoint('http://localhost:8000/v1', { allowPrivate: true });
+  it('allows private addresses only with the operator’s permission, resolving names by DNS', async () => {
+    const pinned = await pinEndpoint('http://localhost:8000/v1', personal);
     expect(['127.0.0.1', '::1']).toContain(pinned.address);
     await pinned.dispatcher.close();
   });
 
-  it('classifies ranges', () => {
-    expect(forbiddenRange('8.8.8.8')).toBeNull();
-    expect(forbiddenRange('2606:4700::1111')).toBeNull();
-    expect(forbiddenRange('224.0.0.1')).toBe('multicast');
+  it.each([
+    ['http://169.254.169.254/', /linkLocal/],
+    ['http://metadata.google.internal/', /cloud metadata service/],
+    ['http://[::7f00:1]/', /ipv4Compatible/],
+    ['http://localhost:3000/v1', /port 3000 of this platform/],
+    ['http://127.0.0.1:54329/', /port 54329 of this platform/],
+  ])('refuses %s even with private endpoints allowed', async (url, message) => {
+    await expect(pinEndpoint(url, personal)).rejects.toThrow(message);
   });
 });

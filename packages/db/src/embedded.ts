@@ -28,6 +28,9 @@ export interface EmbeddedPostgresHandle {
 
 const CONFIG_FILE = 'postgres.json';
 
+/** The embedded server's port unless LINKBOARD_PG_PORT (or its first start) says otherwise. */
+export const EMBEDDED_PG_PORT = 54329;
+
 async function exists(file: string): Promise<boolean> {
   return stat(file).then(
     () => true,
@@ -47,7 +50,7 @@ async function loadConfig(dataDir: string, port?: number): Promise<EmbeddedConfi
     return port && port !== config.port ? { ...config, port } : config;
   }
   const config: EmbeddedConfig = {
-    port: port ?? 54329,
+    port: port ?? EMBEDDED_PG_PORT,
     user: 'linkboard',
     password: randomBytes(18).toString('base64url'),
     database: 'linkboard',

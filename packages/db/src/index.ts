@@ -1,6 +1,7 @@
 export { connect, type Database, type Db } from './client';
 export {
   AlreadyRunningError,
+  EMBEDDED_PG_PORT,
   type EmbeddedPostgresHandle,
   embeddedUrl,
   NoDatabaseError,

@@ -15,6 +15,7 @@ import { CliError } from '../errors';
 import type { Io } from '../io';
 import { startReferenceServer } from '../server/reference-server';
 import { publishDataset } from '../worker/images';
+import { REFERENCE_SERVER } from '../worker/job';
 import { runRunner } from '../worker/runner';
 import { untilSignal } from './db';
 
@@ -30,7 +31,6 @@ async function seedBaselines(
   database: OpenDatabase,
   benchmarkVersionId: number,
   dataset: DatasetDir,
-  endpoint: string,
 ) {
   if ((await submissionCount(database.db, benchmarkVersionId)) > 0) return 0;
   const shots = [2, 4, 8, 16].filter((n) => n <= maxShots(indexBenchmark(dataset.manifest)));
@@ -40,7 +40,7 @@ async function seedBaselines(
       modelId,
       benchmarkVersionId,
       adapter: 'openai',
-      adapterConfig: { endpoint, model: name },
+      adapterConfig: { internal: REFERENCE_SERVER, model: name },
       shots,
       policies: ['lcl', 'icl'],
       draws: 1,
@@ -49,14 +49,27 @@ async function seedBaselines(
   return BUILTIN_MODELS.length;
 }
 
+/** host:port of the site, as a browser on this machine reaches it. */
+function siteAuthority(env: Env): string {
+  const host = ['0.0.0.0', '::', '[::]'].includes(env.LINKBOARD_HOST)
+    ? '127.0.0.1'
+    : env.LINKBOARD_HOST.includes(':') && !env.LINKBOARD_HOST.startsWith('[')
+      ? `[${env.LINKBOARD_HOST}]`
+      : env.LINKBOARD_HOST;
+  return `${host}:${env.LINKBOARD_PORT}`;
+}
+
 async function startSite(env: Env, databaseUrl: string, io: Io): Promise<ChildProcess> {
   const siteEnv = {
     ...env.secrets,
     DATABASE_URL: databaseUrl,
     LINKBOARD_DATA_DIR: env.dataDir,
-    BETTER_AUTH_URL: `http://127.0.0.1:${env.LINKBOARD_PORT}`,
-    LINKBOARD_HOST: '127.0.0.1',
+    BETTER_AUTH_URL: env.secrets.BETTER_AUTH_URL ?? `http://${siteAuthority(env)}`,
+    LINKBOARD_HOST: env.LINKBOARD_HOST,
     LINKBOARD_PORT: String(env.LINKBOARD_PORT),
+    // The site checks endpoints at submit as the runner does: the same policy, decided here.
+    LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: env.endpoints.allowPrivate ? '1' : '0',
+    LINKBOARD_ALLOWED_ENDPOINTS: env.endpoints.allowed.join(','),
     NEXT_TELEMETRY_DISABLED: '1',
   };
   const built = await access(path.join(WEB_DIR, '.next', 'BUILD_ID')).then(
@@ -81,7 +94,7 @@ async function startSite(env: Env, databaseUrl: string, io: Io): Promise<ChildPr
     env: siteEnv,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const url = `http://127.0.0.1:${env.LINKBOARD_PORT}/`;
+  const url = `http://${siteAuthority(env)}/`;
   for (let i = 0; i < 300; i++) {
     if (site.exitCode !== null)
       throw new CliError(
@@ -131,8 +144,6 @@ export function registerStart(program: Command, io: Io, env: Env): void {
         });
       }
       const dataset = await ensureDefaultBenchmark(env, io);
-      // The platform calls its own reference server on loopback, whatever the endpoint policy.
-      const platformEnv: Env = { ...env, LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '1' };
       // From here on Ctrl-C is ours: the runner finishes and gives its jobs back, and only then
       // does the embedded PostgreSQL stop (it no longer hears the terminal's Ctrl-C itself).
       let ready = false;
@@ -141,7 +152,7 @@ export function registerStart(program: Command, io: Io, env: Env): void {
         if (!ready)
           io.stdout.write(`${signal}: stopping once started (Ctrl-C again to stop now)\n`);
       });
-      const database = await openDatabase(platformEnv, {
+      const database = await openDatabase(env, {
         callerStops: true,
         notice: noticeTo(io),
       });
@@ -150,20 +161,20 @@ export function registerStart(program: Command, io: Io, env: Env): void {
       let site: ChildProcess | undefined;
       let runner: Promise<void> | undefined;
       try {
-        await publishDataset(database.db, platformEnv, sample);
-        const { benchmarkVersionId } = await publishDataset(database.db, platformEnv, dataset);
+        await publishDataset(database.db, env, sample);
+        const { benchmarkVersionId } = await publishDataset(database.db, env, dataset);
         reference = await startReferenceServer({
           port: env.LINKBOARD_REFERENCE_PORT,
           familiarOf: familiarFromPairs([...dataset.manifest.pairs, ...sample.manifest.pairs]),
         });
-        const seeded = await seedBaselines(database, benchmarkVersionId, dataset, reference.url);
+        const seeded = await seedBaselines(database, benchmarkVersionId, dataset);
         if (seeded)
           io.stdout.write(
             `submitted the ${seeded} baselines through the reference server at ${reference.url}\n`,
           );
         runner = runRunner(
           database,
-          platformEnv,
+          env,
           { concurrency: 8, gpus: 'none', log: (line) => io.stderr.write(`runner: ${line}\n`) },
           stop.signal,
         );
@@ -175,9 +186,7 @@ export function registerStart(program: Command, io: Io, env: Env): void {
         io.stdout.write(
           [
             `linkboard is running (ready in ${((performance.now() - started) / 1000).toFixed(1)} s):`,
-            flags.web
-              ? `  site      http://127.0.0.1:${env.LINKBOARD_PORT}/`
-              : '  site      off (--no-web)',
+            flags.web ? `  site      http://${siteAuthority(env)}/` : '  site      off (--no-web)',
             `  database  ${database.where}`,
             `  models    reference server ${reference.url}`,
             `  data      ${env.dataDir}`,

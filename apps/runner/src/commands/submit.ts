@@ -99,9 +99,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       if (flags.endpoint) {
         if (!flags.model)
           throw new CliError('--endpoint needs --model (the model name the endpoint serves)');
-        const pinned = await pinEndpoint(flags.endpoint, {
-          allowPrivate: env.LINKBOARD_ALLOW_PRIVATE_ENDPOINTS === '1',
-        });
+        const pinned = await pinEndpoint(flags.endpoint, env.endpoints);
         await pinned.dispatcher.close();
         adapter = 'openai';
         adapterConfig = {

@@ -39,6 +39,9 @@ import { loadServeProfiles, type ServedModel, startServedModel } from '../serve/
 import type { RunnerContext } from './context';
 import { platformStore } from './images';
 
+/** What a baseline's adapter config names instead of a URL: the platform's reference server. */
+export const REFERENCE_SERVER = 'reference-server';
+
 /** Errors worth another attempt of the whole job later (the endpoint may come back). */
 const TRANSIENT: ReadonlySet<string> = new Set([
   'timeout',
@@ -108,11 +111,18 @@ async function prepareAdapter(
       };
     }
     case 'openai': {
+      // The baselines that `start` seeds reach its reference server by this internal name, which
+      // no submission can give (the site accepts URLs only): the operator's own server, on the
+      // loopback port the operator chose, whatever the policy says of loopback endpoints.
+      const internal = config.internal === REFERENCE_SERVER;
+      const referenceHost = `127.0.0.1:${ctx.env.LINKBOARD_REFERENCE_PORT}`;
+      const endpoint = internal ? `http://${referenceHost}/v1` : String(config.endpoint);
+      const policy = internal
+        ? { ...ctx.env.endpoints, allowed: [referenceHost] }
+        : ctx.env.endpoints;
       let pinned: Awaited<ReturnType<typeof pinEndpoint>>;
       try {
-        pinned = await pinEndpoint(String(config.endpoint), {
-          allowPrivate: ctx.env.LINKBOARD_ALLOW_PRIVATE_ENDPOINTS === '1',
-        });
+        pinned = await pinEndpoint(endpoint, policy);
       } catch (error) {
         throw new JobError('endpoint-refused', (error as Error).message, false);
       }
@@ -130,7 +140,7 @@ async function prepareAdapter(
         adapter,
         facts: {
           adapter: 'openai',
-          endpoint: pinned.url.origin + pinned.url.pathname,
+          endpoint: internal ? REFERENCE_SERVER : pinned.url.origin + pinned.url.pathname,
           model: config.model,
           address: pinned.address,
         },

@@ -2,14 +2,14 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, embeddedUrl } from '@linkboard/db';
+import { connect, createSubmission, embeddedUrl, registerModel } from '@linkboard/db';
 import { describe, expect, it } from 'vitest';
 import { freePort, run, smallSynth, tempDir } from '../helpers';
 
 const BIN = fileURLToPath(new URL('../../bin/linkboard.js', import.meta.url));
 
 /** Starts `linkboard start` as a real process; resolves once it says it is running. */
-async function startPlatform(dataDir: string, port: string) {
+async function startPlatform(dataDir: string, port: string, extraEnv: Record<string, string> = {}) {
   const child = spawn(process.execPath, [BIN, 'start', '--no-web'], {
     env: {
       ...process.env,
@@ -17,6 +17,7 @@ async function startPlatform(dataDir: string, port: string) {
       LINKBOARD_PG_PORT: port,
       LINKBOARD_REFERENCE_PORT: String(Number(port) + 1),
       CI: 'true',
+      ...extraEnv,
     },
   }) as ChildProcessWithoutNullStreams;
   let out = '';
@@ -82,5 +83,102 @@ describe('linkboard start', () => {
     expect(again.output()).not.toContain('submitted the');
     again.child.kill('SIGTERM');
     await again.exited;
+  }, 120_000);
+
+  it('with LINKBOARD_ALLOW_PRIVATE_ENDPOINTS=0, refuses loopback endpoints and still runs the baselines', async () => {
+    const dataDir = await tempDir();
+    const port = String(await freePort());
+    const referencePort = Number(port) + 1;
+    await cp(await smallSynth(), path.join(dataDir, 'benchmarks', 'isekai-synth'), {
+      recursive: true,
+    });
+    const strict = { LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '0' };
+    const platform = await startPlatform(dataDir, port, strict);
+    expect(platform.output()).toContain('Ctrl-C stops it');
+    const database = connect((await embeddedUrl(dataDir)) as string);
+    try {
+      // At submit: the loopback reference server, named as a URL, is refused.
+      const refused = await run(
+        [
+          'submit',
+          '--name',
+          'loopback',
+          '--endpoint',
+          `http://127.0.0.1:${referencePort}/v1`,
+          '--model',
+          'prototype',
+        ],
+        { dataDir, env: { LINKBOARD_PG_PORT: port, ...strict } },
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/\(loopback\); private and loopback endpoints are refused/);
+
+      // At the runner: a submission and a connection test that reached the queue anyway (made
+      // before the operator changed the setting, say) fail without a request being made.
+      const [{ id: versionId }] = (
+        await database.pool.query(
+          `SELECT v.id FROM benchmark_versions v JOIN benchmarks b ON b.id = v.benchmark_id WHERE b.name = 'isekai-synth'`,
+        )
+      ).rows;
+      const endpoint = `http://127.0.0.1:${referencePort}/v1`;
+      const queued = [];
+      for (const [name, extra] of [
+        ['queued-loopback', {}],
+        ['connection-test', { probe: true, retries: 1 }],
+      ] as const) {
+        queued.push(
+          await createSubmission(database.db, {
+            modelId: await registerModel(database.db, { name }),
+            benchmarkVersionId: versionId,
+            adapter: 'openai',
+            adapterConfig: { endpoint, model: 'prototype', ...extra },
+            shots: [2],
+            policies: ['lcl'],
+            episodeLimit: 'probe' in extra ? 1 : undefined,
+          }),
+        );
+      }
+      const ids = queued.map((q) => q.submissionId);
+      let rows: {
+        id: number;
+        status: string;
+        last_error: string | null;
+        adapter_config: object;
+      }[] = [];
+      for (let i = 0; i < 300; i++) {
+        rows = (
+          await database.pool.query(
+            'SELECT id, status, last_error, adapter_config FROM submissions ORDER BY id',
+          )
+        ).rows;
+        if (rows.every((r) => r.status === 'done' || r.status === 'failed')) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // The three baselines ran through the internal path to the reference server.
+      const baselines = rows.filter((r) => !ids.includes(r.id));
+      expect(baselines.map((r) => r.status)).toEqual(['done', 'done', 'done']);
+      expect(baselines.map((r) => r.adapter_config)).toEqual(
+        ['random', 'always-familiar', 'prototype'].map((model) => ({
+          internal: 'reference-server',
+          model,
+        })),
+      );
+      for (const id of ids) {
+        const row = rows.find((r) => r.id === id);
+        expect(row?.status).toBe('failed');
+        expect(row?.last_error).toMatch(
+          /^endpoint-refused: endpoint 127\.0\.0\.1:\d+ resolves to 127\.0\.0\.1 \(loopback\)/,
+        );
+      }
+      const results = await database.pool.query(
+        'SELECT count(*)::int AS n FROM results WHERE submission_id = ANY($1)',
+        [ids],
+      );
+      expect(results.rows[0].n).toBe(0);
+    } finally {
+      await database.close();
+      platform.child.kill('SIGINT');
+      await platform.exited;
+    }
   }, 120_000);
 });

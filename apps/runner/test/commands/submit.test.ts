@@ -143,7 +143,31 @@ describe('linkboard submit, runner and status', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /resolves to 10\.0\.0\.5 \(private\); .* need LINKBOARD_ALLOW_PRIVATE_ENDPOINTS=1/,
+      /resolves to 10\.0\.0\.5 \(private\); private and loopback endpoints are refused here/,
     );
+  });
+
+  it('refuses metadata, IPv4-compatible and the platform’s own ports even where private ones are allowed', async () => {
+    for (const [endpoint, why] of [
+      ['http://169.254.169.254/', /\(linkLocal\), which no submission may reach/],
+      ['http://metadata.google.internal/', /is a cloud metadata service/],
+      ['http://[::7f00:1]/', /\(ipv4Compatible\)/],
+      ['http://127.0.0.1:3000/v1', /port 3000 of this platform's own network/],
+      [`http://localhost:${env.LINKBOARD_PG_PORT}/`, /of this platform's own network/],
+    ] as const) {
+      const result = await cli([
+        'submit',
+        '--name',
+        'p',
+        '--manifest',
+        await smallSynth(),
+        '--endpoint',
+        endpoint,
+        '--model',
+        'm',
+      ]);
+      expect(result.code, endpoint).toBe(1);
+      expect(result.stderr, endpoint).toMatch(why);
+    }
   });
 });

@@ -147,7 +147,10 @@ describe('the runner', () => {
   }, 60_000);
 
   it('refuses a private endpoint without the operator’s permission, failing the job at once', async () => {
-    const strict = { ...platform.env, LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '0' as const };
+    const strict = {
+      ...platform.env,
+      endpoints: { ...platform.env.endpoints, allowPrivate: false },
+    };
     const { submissionId } = await submit('private', 'openai', {
       endpoint: 'http://169.254.169.254/v1',
       model: 'x',
