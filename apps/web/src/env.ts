@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { endpointPolicy, isLoopbackHost } from '@linkboard/core';
 import { z } from 'zod';
 
 /** Every environment variable the site reads, validated once. Nothing else reads process.env. */
@@ -19,6 +20,13 @@ const EnvSchema = z.object({
   LINKBOARD_DAILY_CONNECTION_TESTS: z.coerce.number().int().min(0).default(50),
   /** Where the site's server listens (src/front/server.ts). */
   LINKBOARD_HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * "1" lets submissions name loopback and private endpoints, "0" refuses them; by default they
+   * are allowed only while the site listens on loopback alone (a personal install).
+   */
+  LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: z.enum(['0', '1']).optional(),
+  /** Comma-separated hosts or host:port the operator allows by name, past every endpoint check. */
+  LINKBOARD_ALLOWED_ENDPOINTS: z.string().optional(),
   LINKBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /**
    * MiB for rendered leaderboard responses served to anonymous visitors; 0 turns it off. An
@@ -28,4 +36,15 @@ const EnvSchema = z.object({
 });
 
 const parsed = EnvSchema.parse(process.env);
-export const env = { ...parsed, dataDir: path.resolve(parsed.LINKBOARD_DATA_DIR) };
+export const env = {
+  ...parsed,
+  dataDir: path.resolve(parsed.LINKBOARD_DATA_DIR),
+  /** Which endpoints submissions may name: the runner's policy, checked here at submit too. */
+  endpoints: endpointPolicy({
+    allowPrivate: parsed.LINKBOARD_ALLOW_PRIVATE_ENDPOINTS,
+    defaultAllowPrivate: isLoopbackHost(parsed.LINKBOARD_HOST),
+    allowed: parsed.LINKBOARD_ALLOWED_ENDPOINTS,
+    sitePort: parsed.LINKBOARD_PORT,
+    databaseUrl: parsed.DATABASE_URL,
+  }),
+};

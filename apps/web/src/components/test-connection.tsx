@@ -41,7 +41,7 @@ export function TestConnection({
           : null}
         {data?.status === 'done' && data.answer !== null ? `it answered: ${data.answer}` : null}
         {data && data.status !== 'queued' && data.status !== 'running' && data.answer === null
-          ? `no answer: ${data.errorClass ?? ''} ${data.error ?? ''}`
+          ? `no answer: ${data.error ?? data.status}`
           : null}
       </span>
     </div>

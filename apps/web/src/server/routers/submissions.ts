@@ -1,6 +1,9 @@
+import { lookup } from 'node:dns/promises';
 import {
   buildEpisodes,
+  checkEndpoint,
   countEpisodes,
+  EndpointRefusedError,
   indexBenchmark,
   isSafeModelName,
   PredictionsError,
@@ -65,16 +68,49 @@ const MAX_EPISODES = 250_000;
 
 const unique = <T>(items: T[]) => new Set(items).size === items.length;
 
-/** Where a runner will send requests: http(s) only, and the key goes in the API key field. */
-const endpointUrl = z
-  .string()
-  .url()
-  .refine((value) => ['http:', 'https:'].includes(new URL(value).protocol), {
-    message: 'the endpoint must be an http:// or https:// URL',
-  })
-  .refine((value) => !new URL(value).username && !new URL(value).password, {
-    message: 'put no user:password in the endpoint URL; give the key as the API key',
-  });
+/** Where a runner will send requests; checked against the platform's policy before queueing. */
+const endpointUrl = z.string().trim().min(1).max(2000);
+
+/**
+ * Refuses, before anything is queued, an endpoint the runner would refuse: the same policy
+ * (core's `checkEndpoint`), the same DNS. The runner checks again when it connects, pinned.
+ */
+async function checkedEndpoint(endpoint: string): Promise<string> {
+  try {
+    const { url } = await checkEndpoint(endpoint, env.endpoints, (host) =>
+      lookup(host, { all: true, verbatim: true }),
+    );
+    return url.href;
+  } catch (error) {
+    if (error instanceof EndpointRefusedError)
+      throw new TRPCError({ code: 'BAD_REQUEST', message: error.message });
+    throw error;
+  }
+}
+
+/** Words for a connection test that got no answer, by error class. */
+const NO_ANSWER: Record<string, string> = {
+  timeout: 'no reply before the timeout',
+  'rate-limited': 'the endpoint is rate-limiting (HTTP 429)',
+  'server-error': 'the endpoint failed (HTTP 5xx)',
+  network: 'could not connect to the endpoint',
+  'bad-response': 'the reply is not an OpenAI-compatible chat completion',
+  'client-error': 'the endpoint refused the request (check the URL, model name and key)',
+  aborted: 'the test was stopped',
+};
+
+/**
+ * What a connection test that got no answer shows: its class and HTTP status in a short message,
+ * never the body of the reply (whatever answered could be any service at that address). The
+ * guard's own refusal is shown whole: it holds no reply, only the reason.
+ */
+export function probeFailure(errorClass: string | null, error: string | null): string {
+  if (errorClass === 'endpoint-refused' || error?.startsWith('endpoint-refused: '))
+    return (error ?? '').replace(/^endpoint-refused: /, '');
+  const found = errorClass ?? error?.match(/^([a-z-]+):/)?.[1] ?? 'error';
+  const status = error?.match(/\bHTTP (\d{3})\b/)?.[1];
+  return `${found}${status ? ` (HTTP ${status})` : ''}: ${NO_ANSWER[found] ?? 'no usable answer'}`;
+}
 
 const CreateInput = z.object({
   benchmarkVersionId: z.number().int(),
@@ -154,7 +190,7 @@ export const submissionsRouter = router({
       if (!input.endpoint || !input.model)
         return bad('an endpoint submission needs the endpoint URL and the model name');
       adapter = 'openai';
-      adapterConfig = { endpoint: input.endpoint, model: input.model };
+      adapterConfig = { endpoint: await checkedEndpoint(input.endpoint), model: input.model };
       if (input.apiKey)
         secret = encryptSecret(
           await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
@@ -219,6 +255,7 @@ export const submissionsRouter = router({
     .mutation(async ({ ctx, input }) => {
       if (!(await getBenchmarkVersion(ctx.db, input.benchmarkVersionId)))
         return notFound(`benchmark version ${input.benchmarkVersionId}`);
+      const endpoint = await checkedEndpoint(input.endpoint);
       const modelId = await registerModel(ctx.db, {
         name: `connection test of ${ctx.viewer.id}`,
         ownerId: ctx.viewer.id,
@@ -235,7 +272,7 @@ export const submissionsRouter = router({
           benchmarkVersionId: input.benchmarkVersionId,
           adapter: 'openai',
           adapterConfig: {
-            endpoint: input.endpoint,
+            endpoint,
             model: input.model,
             probe: true,
             retries: 1,
@@ -261,11 +298,14 @@ export const submissionsRouter = router({
     const result = await probeResult(ctx.db, input.id);
     if (!result) return notFound(`connection test ${input.id}`);
     assertOwnerOrAdmin(ctx.viewer, result.ownerId);
+    const finished = !['queued', 'running'].includes(result.status);
     return {
       status: result.status,
+      // The model's answer, as the episode viewer would show it for a submission.
       answer: result.answer,
       errorClass: result.errorClass,
-      error: result.error,
+      error:
+        finished && result.answer === null ? probeFailure(result.errorClass, result.error) : null,
     };
   }),
   cancel: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {

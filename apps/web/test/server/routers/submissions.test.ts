@@ -1,0 +1,160 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fixtureManifest } from '@linkboard/core/testing';
+import { createSubmission, importBenchmark, registerModel, users } from '@linkboard/db';
+import { createTestDatabase } from '@linkboard/db/testing';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+
+// The site reads its settings once, at import: each block below imports it afresh under its own.
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let versionId: number;
+let databasePort: number;
+const alice = { id: 'user-alice', role: 'submitter' as const, via: 'session' as const };
+const SITE_PORT = 3456;
+
+beforeAll(async () => {
+  database = await createTestDatabase(inject('pgUrl'));
+  databasePort = Number(new URL(database.pool.options.connectionString as string).port);
+  ({ benchmarkVersionId: versionId } = await importBenchmark(
+    database.db,
+    fixtureManifest({ name: 'endpoint-test', pairs: 1, supportPerConcept: 4 }),
+  ));
+  await database.db
+    .insert(users)
+    .values([{ id: alice.id, name: 'Alice', email: 'alice@example.com' }]);
+});
+afterAll(() => database.drop());
+
+const SETTINGS = [
+  'LINKBOARD_HOST',
+  'LINKBOARD_ALLOW_PRIVATE_ENDPOINTS',
+  'LINKBOARD_ALLOWED_ENDPOINTS',
+] as const;
+
+/** The site's routers as a server started with these settings would have them. */
+async function siteWith(settings: Partial<Record<(typeof SETTINGS)[number], string>>) {
+  for (const name of SETTINGS) delete process.env[name];
+  Object.assign(process.env, settings, {
+    DATABASE_URL: database.pool.options.connectionString,
+    LINKBOARD_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'linkboard-web-endpoints-')),
+    LINKBOARD_PORT: String(SITE_PORT),
+    LINKBOARD_DAILY_QUOTA: '1000',
+    LINKBOARD_DAILY_CONNECTION_TESTS: '1000',
+  });
+  vi.resetModules();
+  const routers = await import('../../../src/server/routers');
+  const trpc = await import('../../../src/server/trpc');
+  const caller = trpc.createCallerFactory(routers.appRouter)({
+    db: database.db,
+    viewer: alice,
+    fill: false,
+  });
+  const submit = (endpoint: string) =>
+    caller.submissions.create({
+      name: `alice-${Math.random()}`,
+      benchmarkVersionId: versionId,
+      kind: 'endpoint',
+      endpoint,
+      model: 'm',
+      shots: [2],
+      policies: ['lcl'],
+      draws: 1,
+    });
+  const test = (endpoint: string) =>
+    caller.submissions.testConnection({ benchmarkVersionId: versionId, endpoint, model: 'm' });
+  return { caller, submit, test };
+}
+
+const count = async () =>
+  (await database.pool.query('SELECT count(*)::int AS n FROM submissions')).rows[0].n as number;
+
+describe('endpoints at submit and in connection tests', () => {
+  it('refuses metadata, IPv4-compatible and the platform’s own ports on a personal install', async () => {
+    const site = await siteWith({});
+    const before = await count();
+    for (const [endpoint, why] of [
+      ['http://169.254.169.254/', /\(linkLocal\), which no submission may reach/],
+      ['http://metadata.google.internal/', /is a cloud metadata service/],
+      ['http://[::7f00:1]/', /\(ipv4Compatible\)/],
+      [`http://127.0.0.1:${SITE_PORT}/v1`, /port 3456 of this platform's own network/],
+      [`http://localhost:${databasePort}/`, /of this platform's own network/],
+      ['http://127.0.0.1:8000/internal/admin?x=', /no query string or fragment/],
+    ] as [string, RegExp][]) {
+      for (const call of [site.submit, site.test])
+        await expect(call(endpoint), endpoint).rejects.toMatchObject({
+          code: 'BAD_REQUEST',
+          message: expect.stringMatching(why),
+        });
+    }
+    expect(await count()).toBe(before);
+    // A local model server is the normal case on a personal install.
+    await expect(site.submit('http://127.0.0.1:8000/v1')).resolves.toMatchObject({ episodes: 4 });
+    await expect(site.test('http://localhost:8000/v1')).resolves.toHaveProperty('id');
+  });
+
+  it('refuses loopback when the site is reachable from other hosts, unless the operator allows it', async () => {
+    const open = await siteWith({ LINKBOARD_HOST: '0.0.0.0' });
+    for (const call of [open.submit, open.test])
+      await expect(call('http://127.0.0.1:8000/')).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        message: expect.stringMatching(/\(loopback\); private and loopback endpoints are refused/),
+      });
+    await expect(open.submit('http://93.184.215.14/v1')).resolves.toHaveProperty('id');
+
+    const named = await siteWith({
+      LINKBOARD_HOST: '0.0.0.0',
+      LINKBOARD_ALLOWED_ENDPOINTS: '127.0.0.1:8000',
+    });
+    await expect(named.submit('http://127.0.0.1:8000/')).resolves.toHaveProperty('id');
+    await expect(named.submit('http://127.0.0.1:8001/')).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    const allowed = await siteWith({
+      LINKBOARD_HOST: '0.0.0.0',
+      LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '1',
+    });
+    await expect(allowed.test('http://127.0.0.1:8000/')).resolves.toHaveProperty('id');
+    const closed = await siteWith({ LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '0' });
+    await expect(closed.test('http://127.0.0.1:8000/')).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+  });
+
+  it('shows a connection test that got no answer as a short classified message, never the reply', async () => {
+    const site = await siteWith({});
+    const modelId = await registerModel(database.db, { name: 'probe', ownerId: alice.id });
+    const failures: [string, RegExp][] = [
+      [
+        'client-error: HTTP 404: <html>internal admin console, secret token abc123</html>',
+        /^client-error \(HTTP 404\): the endpoint refused the request/,
+      ],
+      ['server-error: HTTP 503', /^server-error \(HTTP 503\): the endpoint failed/],
+      [
+        'endpoint-refused: endpoint 10.0.0.5 resolves to 10.0.0.5 (private); private and loopback endpoints are refused here',
+        /^endpoint 10\.0\.0\.5 resolves to 10\.0\.0\.5 \(private\)/,
+      ],
+    ];
+    for (const [lastError, shown] of failures) {
+      const { submissionId } = await createSubmission(database.db, {
+        modelId,
+        benchmarkVersionId: versionId,
+        adapter: 'openai',
+        adapterConfig: { endpoint: 'http://127.0.0.1:8000/v1', model: 'm', probe: true },
+        shots: [2],
+        policies: ['lcl'],
+        episodeLimit: 1,
+        ownerId: alice.id,
+        visibility: 'hidden',
+      });
+      await database.pool.query(
+        `UPDATE submissions SET status = 'failed', last_error = $2 WHERE id = $1`,
+        [submissionId, lastError],
+      );
+      const probe = await site.caller.submissions.probe({ id: submissionId });
+      expect(probe.answer).toBeNull();
+      expect(probe.error).toMatch(shown);
+      expect(JSON.stringify(probe)).not.toMatch(/secret|admin console|<html>/);
+    }
+  });
+});
