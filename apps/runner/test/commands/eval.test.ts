@@ -171,7 +171,7 @@ describe('linkboard eval', () => {
     ],
     [
       ['--model', 'm', '--endpoint', 'not a url'],
-      /--endpoint "not a url" is not a URL/,
+      /endpoint "not a url" is not a URL/,
       'bad endpoint',
     ],
     [
