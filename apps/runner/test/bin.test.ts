@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, ISEKAI_SAMPLE, run } from './helpers';
+import { freePort, importSample } from './helpers';
 
 const BIN = fileURLToPath(new URL('../bin/linkboard.js', import.meta.url));
 
@@ -63,19 +63,7 @@ describe('exit codes of every command group, as a script sees them', () => {
   beforeAll(async () => {
     parent = await mkdtemp(path.join(tmpdir(), 'linkboard-bin-'));
     await chmod(parent, 0o700);
-    sample = path.join(parent, 'sample');
-    const imported = await run([
-      'dataset',
-      'import',
-      '--format',
-      'isekai',
-      path.join(ISEKAI_SAMPLE, 'ISEKAI-sample.json'),
-      '--images',
-      path.join(ISEKAI_SAMPLE, 'images'),
-      '--out',
-      sample,
-    ]);
-    expect(imported.code).toBe(0);
+    sample = await importSample(path.join(parent, 'sample'));
     busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     busyPort = (busy.address() as { port: number }).port;

@@ -49,9 +49,9 @@ export async function run(
   return { code, stdout: out(), stderr: err() };
 }
 
-/** Imports the ISEKAI sample into a temporary folder; returns that folder. */
-export async function importSample(): Promise<string> {
-  const out = path.join(await tempDir(), 'sample');
+/** Imports the ISEKAI sample into `out` (default: a temporary folder); returns that folder. */
+export async function importSample(out?: string): Promise<string> {
+  out ??= path.join(await tempDir(), 'sample');
   const result = await run([
     'dataset',
     'import',
@@ -67,4 +67,4 @@ export async function importSample(): Promise<string> {
   return out;
 }
 
-export { freePort, smallSynth, testPlatform } from './platform';
+export { freePort, smallSynth, testPlatform, testPlatformWithServer } from './platform';

@@ -53,3 +53,29 @@ export async function testPlatform(extraEnv: Record<string, string> = {}) {
     },
   };
 }
+
+/**
+ * A test platform with a reference server beside it that knows the platform's benchmark (so
+ * always-familiar and prototype answer as in the platform). `latencyMs` lets a job last.
+ */
+export async function testPlatformWithServer(
+  extraEnv: Record<string, string> = {},
+  server: { latencyMs?: number } = {},
+) {
+  const platform = await testPlatform(extraEnv);
+  const { startReferenceServer } = await import('../src/server/reference-server');
+  const { familiarFromPairs } = await import('../src/adapters/builtin');
+  const reference = await startReferenceServer({
+    port: 0,
+    latencyMs: server.latencyMs,
+    familiarOf: familiarFromPairs(platform.dataset.manifest.pairs),
+  });
+  return {
+    ...platform,
+    server: reference,
+    async shutdown() {
+      await reference.close();
+      await platform.shutdown();
+    },
+  };
+}

@@ -3,29 +3,21 @@ import { fileURLToPath } from 'node:url';
 import { Prng } from '@linkboard/core';
 import { createSubmission, registerModel } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { familiarFromPairs } from '../../src/adapters/builtin';
-import { type RunningServer, startReferenceServer } from '../../src/server/reference-server';
 import { runRunner } from '../../src/worker/runner';
-import { testPlatform } from '../helpers';
+import { testPlatformWithServer } from '../helpers';
 
 const BIN = fileURLToPath(new URL('../../bin/linkboard.js', import.meta.url));
 const LEASE_MS = 1000;
 
-let platform: Awaited<ReturnType<typeof testPlatform>>;
-let server: RunningServer;
+let platform: Awaited<ReturnType<typeof testPlatformWithServer>>;
 beforeAll(async () => {
-  platform = await testPlatform({ LINKBOARD_LEASE_MS: String(LEASE_MS) });
   // A little latency so that a kill lands in the middle of a job, not after it.
-  server = await startReferenceServer({
-    port: 0,
-    latencyMs: 20,
-    familiarOf: familiarFromPairs(platform.dataset.manifest.pairs),
-  });
+  platform = await testPlatformWithServer(
+    { LINKBOARD_LEASE_MS: String(LEASE_MS) },
+    { latencyMs: 20 },
+  );
 });
-afterAll(async () => {
-  await server.close();
-  await platform.shutdown();
-});
+afterAll(() => platform.shutdown());
 
 const spec = { shots: [2, 4, 6, 8], policies: ['lcl' as const], draws: 24 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,7 +28,7 @@ async function submit(name: string) {
     modelId,
     benchmarkVersionId: platform.benchmarkVersionId,
     adapter: 'openai',
-    adapterConfig: { endpoint: server.url, model: 'prototype' },
+    adapterConfig: { endpoint: platform.server.url, model: 'prototype' },
     ...spec,
     shardSize: 200,
     maxAttempts: 50,

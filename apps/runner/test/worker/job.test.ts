@@ -1,25 +1,14 @@
 import { createSubmission, registerModel } from '@linkboard/db';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { familiarFromPairs } from '../../src/adapters/builtin';
-import { startReferenceServer } from '../../src/server/reference-server';
 import { runRunner } from '../../src/worker/runner';
-import { testPlatform } from '../helpers';
+import { testPlatformWithServer } from '../helpers';
 
 // A short lease makes the runner heartbeat (and flush its pending results) every 200 ms.
-let platform: Awaited<ReturnType<typeof testPlatform>>;
-let server: Awaited<ReturnType<typeof startReferenceServer>>;
+let platform: Awaited<ReturnType<typeof testPlatformWithServer>>;
 beforeAll(async () => {
-  platform = await testPlatform({ LINKBOARD_LEASE_MS: '600' });
-  server = await startReferenceServer({
-    port: 0,
-    latencyMs: 100,
-    familiarOf: familiarFromPairs(platform.dataset.manifest.pairs),
-  });
+  platform = await testPlatformWithServer({ LINKBOARD_LEASE_MS: '600' }, { latencyMs: 100 });
 });
-afterAll(async () => {
-  await server.close();
-  await platform.shutdown();
-});
+afterAll(() => platform.shutdown());
 
 const query = async (text: string, params: unknown[] = []) =>
   (await platform.database.pool.query(text, params)).rows;
@@ -54,7 +43,7 @@ async function submitOneJob(name: string) {
     modelId,
     benchmarkVersionId: platform.benchmarkVersionId,
     adapter: 'openai',
-    adapterConfig: { endpoint: server.url, model: 'prototype' },
+    adapterConfig: { endpoint: platform.server.url, model: 'prototype' },
     shots: [2, 4],
     policies: ['lcl'],
     draws: 2,
