@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { ImageEntry } from '@linkboard/core';
 import sharp, { type Metadata } from 'sharp';
 import { ImportError } from './errors';
@@ -17,17 +17,31 @@ const MEDIA_TYPES: Record<string, ImageEntry['mediaType']> = {
   webp: 'image/webp',
 };
 
-/** Hashes an image and reads its size, refusing files that are not a readable JPEG, PNG or WebP. */
+/** Larger images are refused: decoding one would take seconds and gigabytes (an image bomb). */
+const MAX_PIXELS = 50_000_000;
+
+/**
+ * Hashes an image and reads its size, refusing what is not a regular file (a FIFO would block the
+ * read forever) and what is not a JPEG, PNG or WebP that decodes whole: the header alone can be
+ * intact in a truncated file, which would then fail every job that shows it.
+ */
 export async function probeImage(file: string, where: string): Promise<ProbedImage> {
   let bytes: Buffer;
   try {
+    const info = await stat(file);
+    if (!info.isFile())
+      throw new ImportError(where, `${file} is not a regular file (a folder, FIFO or device)`);
     bytes = await readFile(file);
   } catch (error) {
+    if (error instanceof ImportError) throw error;
     throw new ImportError(where, `image ${file} cannot be read: ${(error as Error).message}`);
   }
   let meta: Metadata;
   try {
-    meta = await sharp(bytes).metadata();
+    const image = sharp(bytes, { failOn: 'warning', limitInputPixels: MAX_PIXELS });
+    meta = await image.metadata();
+    // Every pixel, so that a truncated or corrupt body is refused here rather than at every job.
+    await image.raw().toBuffer();
   } catch (error) {
     throw new ImportError(where, `${file} is not a readable image (${(error as Error).message})`);
   }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildEpisode, indexBenchmark } from '@linkboard/core';
@@ -112,6 +113,28 @@ describe('importIsekai refusals (each names file and line, and writes nothing)',
         return undefined;
       },
       /records\.jsonl:2: .*broken\.jpg is not a readable image/,
+    ],
+    [
+      'a truncated JPEG (its header reads fine; its pixels do not)',
+      jsonl(good, { ...other, positive_list: ['icemic/cut.jpg'] }),
+      async (dir) => {
+        const whole = await readFile(path.join(dir, 'images/icemic/pos1.jpg'));
+        await writeFile(
+          path.join(dir, 'images/icemic/cut.jpg'),
+          whole.subarray(0, whole.length / 2),
+        );
+        return undefined;
+      },
+      /records\.jsonl:2: .*cut\.jpg is not a readable image/,
+    ],
+    [
+      'a FIFO named like an image (reading it would wait forever)',
+      jsonl(good, { ...other, positive_list: ['icemic/pipe.jpg'] }),
+      async (dir) => {
+        execFileSync('mkfifo', [path.join(dir, 'images/icemic/pipe.jpg')]);
+        return undefined;
+      },
+      /records\.jsonl:2: .*pipe\.jpg is not a regular file/,
     ],
     [
       'a path escaping the image folder',
