@@ -29,6 +29,12 @@ const EnvSchema = z.object({
   LINKBOARD_HOST: z.string().min(1).default('127.0.0.1'),
   /** JSON file of the operator's serve profiles (model servers the runner may launch on GPUs). */
   LINKBOARD_SERVE_PROFILES: z.string().optional(),
+  /** How long one attempt of a job may run before it stops, keeps its results and is retried. */
+  LINKBOARD_ATTEMPT_LIMIT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(30 * 60_000),
   /** How long a runner's claim on a job lasts without a heartbeat. */
   LINKBOARD_LEASE_MS: z.coerce.number().int().min(500).default(60_000),
   /** Port of the site that `linkboard start` serves. */

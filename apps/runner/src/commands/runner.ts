@@ -24,6 +24,12 @@ export function registerRunner(program: Command, io: Io, env: Env): void {
     )
     .option('--concurrency <n>', 'requests in flight per job', parsePositiveInt, 8)
     .option(
+      '--jobs <n>',
+      'jobs with model calls worked at once (one submitter gets at most all but one; uploads have a lane of their own)',
+      parsePositiveInt,
+      2,
+    )
+    .option(
       '--gpus <list>',
       'GPUs for serve jobs: auto, none, or indices like 0,1',
       parseGpus,
@@ -31,7 +37,12 @@ export function registerRunner(program: Command, io: Io, env: Env): void {
     )
     .option('--once', 'exit when the queue is empty')
     .action(
-      async (flags: { concurrency: number; gpus: number[] | 'auto' | 'none'; once?: boolean }) => {
+      async (flags: {
+        concurrency: number;
+        jobs: number;
+        gpus: number[] | 'auto' | 'none';
+        once?: boolean;
+      }) => {
         const database = await openDatabase(env, { notice: noticeTo(io) });
         const stop = new AbortController();
         const onSignal = (signal: NodeJS.Signals) => {
@@ -43,7 +54,7 @@ export function registerRunner(program: Command, io: Io, env: Env): void {
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         io.stderr.write(
-          `runner: working on ${database.where} (concurrency ${flags.concurrency}, GPUs ${Array.isArray(flags.gpus) ? flags.gpus.join(',') : flags.gpus})\n`,
+          `runner: working on ${database.where} (${flags.jobs} job(s) at once, concurrency ${flags.concurrency} each, GPUs ${Array.isArray(flags.gpus) ? flags.gpus.join(',') : flags.gpus})\n`,
         );
         try {
           await runRunner(
@@ -51,8 +62,10 @@ export function registerRunner(program: Command, io: Io, env: Env): void {
             env,
             {
               concurrency: flags.concurrency,
+              jobs: flags.jobs,
               gpus: flags.gpus,
               once: flags.once,
+              attemptLimitMs: env.LINKBOARD_ATTEMPT_LIMIT_MS,
               log: (line) => io.stderr.write(`runner: ${line}\n`),
             },
             stop.signal,

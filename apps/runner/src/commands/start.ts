@@ -175,7 +175,13 @@ export function registerStart(program: Command, io: Io, env: Env): void {
         runner = runRunner(
           database,
           env,
-          { concurrency: 8, gpus: 'none', log: (line) => io.stderr.write(`runner: ${line}\n`) },
+          {
+            concurrency: 8,
+            jobs: 4,
+            gpus: 'none',
+            attemptLimitMs: env.LINKBOARD_ATTEMPT_LIMIT_MS,
+            log: (line) => io.stderr.write(`runner: ${line}\n`),
+          },
           stop.signal,
         );
         runner.catch((error: unknown) =>

@@ -13,6 +13,8 @@ export interface RunnerContext {
   busyGpus: Set<number>;
   /** How long in-flight requests may finish after a stop request. */
   stopDeadlineMs: number;
+  /** How long one attempt of a job may run before it stops, keeps its results and is retried. */
+  attemptLimitMs: number;
   secretKey: () => Promise<Buffer>;
   provenance: Record<string, unknown>;
   log: (line: string) => void;

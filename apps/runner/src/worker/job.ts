@@ -38,6 +38,7 @@ import { listGpus, pickFreeGpus } from '../serve/gpu';
 import { loadServeProfiles, type ServedModel, startServedModel } from '../serve/serve';
 import type { RunnerContext } from './context';
 import { platformStore } from './images';
+import { isDatabaseUnreachable, untilReachable } from './outage';
 
 /** What a baseline's adapter config names instead of a URL: the platform's reference server. */
 export const REFERENCE_SERVER = 'reference-server';
@@ -226,7 +227,7 @@ export async function runJob(
   ctx: RunnerContext,
   lease: Lease,
   stopping: AbortSignal,
-): Promise<JobOutcome & { finished: boolean; episodeIds: string[] }> {
+): Promise<JobOutcome & { finished: boolean; timedOut: boolean; episodeIds: string[] }> {
   const sub = await submissionForRunner(ctx.db, lease.submissionId);
   if (!sub) throw new JobError('client-error', `submission ${lease.submissionId} vanished`, false);
   const version = await getBenchmarkVersion(ctx.db, sub.benchmarkVersionId);
@@ -303,21 +304,34 @@ export async function runJob(
       throw error;
     }
   };
+  let beatFailing = false;
   const beat = setInterval(
     () => {
       void heartbeat(ctx.db, lease, { leaseMs: ctx.leaseMs, runInfo: runInfo() })
         .then(flush)
+        .then(() => {
+          if (beatFailing) note('heartbeat and writes work again');
+          beatFailing = false;
+        })
         .catch((error: unknown) => {
           if (error instanceof LeaseLostError) {
             leaseLost = error;
             hard.abort(error);
-          } else {
-            note(`writing results failed, kept for the next write: ${rootMessage(error)}`);
+          } else if (!beatFailing) {
+            // Once per failing spell: a database outage would otherwise write a line a beat.
+            beatFailing = true;
+            note(`heartbeat or write failed, results kept for the next one: ${rootMessage(error)}`);
           }
         });
     },
     Math.max(200, Math.floor(ctx.leaseMs / 3)),
   );
+  // The wall-clock limit of an attempt: a model that is merely slow keeps its slot no longer.
+  let timedOut = false;
+  const limit = setTimeout(() => {
+    timedOut = true;
+    hard.abort(new Error('attempt time limit'));
+  }, ctx.attemptLimitMs);
 
   try {
     await recordProvenance(ctx.db, lease.submissionId, {
@@ -372,13 +386,30 @@ export async function runJob(
           attempts: result.attempts,
         });
         // Large batches keep the database work per answer small; the heartbeat flushes the rest.
-        if (pending.length >= 200) await flush();
+        // A database that is down keeps the batch pending (flush puts it back) and the answers
+        // coming: they are written when it is back.
+        if (pending.length >= 200)
+          await flush().catch((error: unknown) => {
+            if (!isDatabaseUnreachable(error)) throw error;
+          });
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, ctx.concurrency) }, worker));
     if (leaseLost) throw leaseLost;
-    await flush();
-    await heartbeat(ctx.db, lease, { leaseMs: ctx.leaseMs, runInfo: runInfo() });
+    // The answers in hand are worth waiting for the database a while (the lease's length: after
+    // that another runner may hold the job, and the lease check refuses these writes anyway).
+    const written = await untilReachable(
+      async () => {
+        await flush();
+        await heartbeat(ctx.db, lease, { leaseMs: ctx.leaseMs, runInfo: runInfo() });
+        return true;
+      },
+      { signal: stopping, giveUpMs: ctx.leaseMs },
+    );
+    if (!written)
+      throw new Error(
+        'stopped while the database was unreachable; the unwritten answers are asked again when the job resumes',
+      );
     const finished = answered + failed === todo.length;
     note(
       finished
@@ -391,10 +422,12 @@ export async function runJob(
       allFailed: todo.length > 0 && answered === 0 && failed > 0,
       firstError,
       finished,
+      timedOut,
       episodeIds: episodes.map((e) => e.id),
     };
   } finally {
     clearInterval(beat);
+    clearTimeout(limit);
     stopping.removeEventListener('abort', onStop);
     await prepared.close();
   }

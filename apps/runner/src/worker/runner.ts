@@ -7,6 +7,7 @@ import {
   failJob,
   IncompleteJobError,
   JobWaiter,
+  type Lease,
   LeaseLostError,
   loadSecretKey,
   reapExpiredJobs,
@@ -17,6 +18,7 @@ import type { Env } from '../env';
 import { rootMessage } from '../errors';
 import type { RunnerContext } from './context';
 import { isTransient, JobError, runJob } from './job';
+import { isDatabaseUnreachable, untilReachable } from './outage';
 
 /** What ran a submission: stored in its provenance. Read once per process. */
 export function runnerProvenance(): Record<string, unknown> {
@@ -36,11 +38,20 @@ export function runnerProvenance(): Record<string, unknown> {
 }
 
 export interface RunnerOptions {
+  /** Requests in flight per job. */
   concurrency: number;
+  /**
+   * Jobs with model calls worked at once (default 1). One submitter holds at most all but one of
+   * them, so another submitter's job always finds a slot; jobs that make no model calls (uploaded
+   * predictions, built-in baselines) have a lane of their own besides.
+   */
+  jobs?: number;
   gpus: readonly number[] | 'auto' | 'none';
   /** Exit when the queue is empty instead of waiting for work. */
   once?: boolean;
   stopDeadlineMs?: number;
+  /** An attempt that runs longer stops, keeps its results and is retried (default 30 min). */
+  attemptLimitMs?: number;
   log: (line: string) => void;
   onJob?: (event: {
     jobId: number;
@@ -49,10 +60,15 @@ export interface RunnerOptions {
   }) => void;
 }
 
+/** Adapters whose jobs make no model calls: scored in their own lane, never behind a slow model. */
+const NO_MODEL_CALLS = ['predictions', 'builtin'] as const;
+
 /**
  * `linkboard runner`: claims jobs, runs them, completes or fails them, and sleeps on LISTEN when
- * the queue is empty. `stop` (SIGTERM) stops it taking work; the job in hand finishes its
- * in-flight requests up to a deadline, writes what it has and gives the rest back.
+ * the queue is empty. Several job slots work at once (see RunnerOptions.jobs). `stop` (SIGTERM)
+ * stops it taking work; jobs in hand finish their in-flight requests up to a deadline, write what
+ * they have and give the rest back. A database outage is ridden out: the runner says so once,
+ * retries with backoff, and carries on when the database is back.
  */
 export async function runRunner(
   database: OpenDatabase,
@@ -69,6 +85,7 @@ export async function runRunner(
     gpus: options.gpus === 'none' ? [] : options.gpus,
     busyGpus: new Set(),
     stopDeadlineMs: options.stopDeadlineMs ?? 30_000,
+    attemptLimitMs: options.attemptLimitMs ?? 30 * 60_000,
     secretKey: (() => {
       let key: Promise<Buffer> | undefined;
       return () =>
@@ -79,74 +96,142 @@ export async function runRunner(
   };
   const waiter = new JobWaiter(database.pool);
   const excludeAdapters = options.gpus === 'none' ? ['serve'] : [];
-  try {
-    while (!stop.aborted) {
-      await reapExpiredJobs(ctx.db);
-      const lease = await claimJob(ctx.db, {
-        worker: ctx.worker,
-        leaseMs: ctx.leaseMs,
-        excludeAdapters,
-      });
-      if (!lease) {
-        if (options.once) break;
-        await waiter.wait(5_000, stop);
-        continue;
-      }
-      const event = (state: Parameters<NonNullable<RunnerOptions['onJob']>>[0]['state']) =>
-        options.onJob?.({ jobId: lease.jobId, submissionId: lease.submissionId, state });
-      event('claimed');
-      try {
-        const outcome = await runJob(ctx, lease, stop);
-        if (outcome.allFailed && outcome.firstError) {
-          const { errorClass, message } = outcome.firstError;
-          const { willRetry } = await failJob(ctx.db, lease, {
-            error: message,
-            errorClass,
-            retryable: isTransient(errorClass),
-          });
-          options.log(
-            `job ${lease.jobId}: every episode failed (${errorClass}); ${willRetry ? 'will retry' : 'failed'}`,
-          );
-          event('failed');
-        } else if (!outcome.finished) {
-          await releaseJob(ctx.db, lease);
-          event('released');
-        } else {
-          await completeJob(ctx.db, lease, outcome.episodeIds);
-          event('done');
-        }
-      } catch (error) {
-        if (error instanceof LeaseLostError) {
-          options.log(error.message);
-          event('lost');
-          continue;
-        }
-        if (stop.aborted) {
-          // Ctrl-C reaches the embedded PostgreSQL too, and it may shut down before this job has
-          // written its last batch. Nothing is lost: written results stay, and the job resumes
-          // from them once its lease expires. Say so in a line, not a stack trace.
-          options.log(
-            `job ${lease.jobId}: stopped before its last write (${rootMessage(error)}); written results are kept, the rest resumes when its lease expires (${Math.round(ctx.leaseMs / 1000)} s)`,
-          );
+  const slots = Math.max(1, options.jobs ?? 1);
+  // Jobs this runner holds per submitter; at the cap, that submitter's jobs are left to others.
+  const held = new Map<string, number>();
+  const share = Math.max(1, slots - 1);
+  let outageSince = 0;
+  /** Runs a queue step, riding out a database outage: one line when it starts, one when it ends. */
+  const database_ = <T>(step: () => Promise<T>) =>
+    untilReachable(step, {
+      signal: stop,
+      onOutage: (error) => {
+        outageSince = Date.now();
+        options.log(`database unreachable (${rootMessage(error)}); retrying with backoff`);
+      },
+      onBack: () =>
+        options.log(
+          `database reachable again after ${Math.round((Date.now() - outageSince) / 1000)} s; carrying on`,
+        ),
+    });
+
+  async function work(lease: Lease) {
+    const event = (state: Parameters<NonNullable<RunnerOptions['onJob']>>[0]['state']) =>
+      options.onJob?.({ jobId: lease.jobId, submissionId: lease.submissionId, state });
+    event('claimed');
+    try {
+      const outcome = await runJob(ctx, lease, stop);
+      if (outcome.allFailed && outcome.firstError) {
+        const { errorClass, message } = outcome.firstError;
+        const { willRetry } = await failJob(ctx.db, lease, {
+          error: message,
+          errorClass,
+          retryable: isTransient(errorClass),
+        });
+        options.log(
+          `job ${lease.jobId}: every episode failed (${errorClass}); ${willRetry ? 'will retry' : 'failed'}`,
+        );
+        event('failed');
+      } else if (outcome.timedOut) {
+        const { willRetry } = await failJob(ctx.db, lease, {
+          error: `the attempt ran past ${Math.round(ctx.attemptLimitMs / 60_000)} min; its ${outcome.answered} answers are kept and the rest are asked on the next attempt`,
+          errorClass: 'attempt-time-limit',
+          retryable: true,
+        });
+        options.log(
+          `job ${lease.jobId}: stopped at the attempt time limit; ${willRetry ? 'will resume' : 'failed'}`,
+        );
+        event('failed');
+      } else if (!outcome.finished) {
+        await releaseJob(ctx.db, lease);
+        event('released');
+      } else {
+        const completed = await untilReachable(
+          () => completeJob(ctx.db, lease, outcome.episodeIds),
+          { signal: stop, giveUpMs: ctx.leaseMs },
+        );
+        if (completed) event('done');
+        else {
+          // Stopped while the database was away: the results are stored, so the job completes
+          // at once when it is claimed again.
           await releaseJob(ctx.db, lease).catch(() => {});
           event('released');
-          break;
         }
-        const jobError =
-          error instanceof JobError
-            ? error
-            : error instanceof IncompleteJobError
-              ? new JobError('results-incomplete', error.message, true)
-              : new JobError('runner-error', rootMessage(error), true);
-        options.log(`job ${lease.jobId}: ${jobError.errorClass}: ${jobError.message}`);
-        await failJob(ctx.db, lease, {
-          error: jobError.message,
-          errorClass: jobError.errorClass,
-          retryable: jobError.retryable,
-        }).catch(() => {});
-        event('failed');
+      }
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        options.log(error.message);
+        event('lost');
+        return;
+      }
+      if (stop.aborted || isDatabaseUnreachable(error)) {
+        // Ctrl-C reaches the embedded PostgreSQL too, and it may shut down before this job has
+        // written its last batch; or the database is down. Nothing is lost: written results
+        // stay, and the job resumes from them once its lease expires. Say so in a line.
+        options.log(
+          `job ${lease.jobId}: stopped before its last write (${rootMessage(error)}); written results are kept, the rest resumes when its lease expires (${Math.round(ctx.leaseMs / 1000)} s)`,
+        );
+        await releaseJob(ctx.db, lease).catch(() => {});
+        event('released');
+        return;
+      }
+      const jobError =
+        error instanceof JobError
+          ? error
+          : error instanceof IncompleteJobError
+            ? new JobError('results-incomplete', error.message, true)
+            : new JobError('runner-error', rootMessage(error), true);
+      options.log(`job ${lease.jobId}: ${jobError.errorClass}: ${jobError.message}`);
+      await failJob(ctx.db, lease, {
+        error: jobError.message,
+        errorClass: jobError.errorClass,
+        retryable: jobError.retryable,
+      }).catch(() => {});
+      event('failed');
+    }
+  }
+
+  /** One slot: claims a job it may take, works it, and sleeps when there is none. */
+  async function slot(lane: 'models' | 'no-model-calls', reaps: boolean) {
+    while (!stop.aborted) {
+      if (reaps) await database_(() => reapExpiredJobs(ctx.db));
+      const lease = await database_(() =>
+        claimJob(ctx.db, {
+          worker: ctx.worker,
+          leaseMs: ctx.leaseMs,
+          excludeAdapters,
+          onlyAdapters: lane === 'no-model-calls' ? NO_MODEL_CALLS : undefined,
+          excludeOwners: [...held].filter(([, n]) => n >= share).map(([owner]) => owner),
+        }),
+      );
+      if (stop.aborted) {
+        if (lease) await releaseJob(ctx.db, lease).catch(() => {});
+        break;
+      }
+      if (!lease) {
+        if (options.once && busy === 0) break;
+        await database_(() => waiter.wait(options.once ? 200 : 5_000, stop));
+        continue;
+      }
+      held.set(lease.owner, (held.get(lease.owner) ?? 0) + 1);
+      busy++;
+      try {
+        await work(lease);
+      } finally {
+        busy--;
+        held.set(lease.owner, (held.get(lease.owner) ?? 1) - 1);
+        // A freed share may let another slot claim what it had to leave.
+        waiter.wakeAll();
       }
     }
+  }
+
+  let busy = 0;
+  try {
+    await Promise.all([
+      ...Array.from({ length: slots }, (_, i) => slot('models', i === 0)),
+      slot('no-model-calls', false),
+    ]);
   } finally {
     await waiter.close();
   }

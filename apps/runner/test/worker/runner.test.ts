@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { buildEpisodes, indexBenchmark } from '@linkboard/core';
-import { connect, createSubmission, registerModel } from '@linkboard/db';
+import { cancelSubmission, connect, createSubmission, registerModel, users } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinAdapter, familiarFromPairs } from '../../src/adapters/builtin';
 import { ImageEncoder } from '../../src/adapters/encode';
@@ -231,4 +233,98 @@ describe('the runner', () => {
       await server.close();
     }
   });
+
+  it('gives another submitter and an upload their turn while one submitter’s endless streams hold slots', async () => {
+    // An endpoint that answers 200 and then streams forever: each request holds its job.
+    const endless = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const tick = setInterval(() => res.write(': still thinking\n\n'), 100);
+      req.socket.on('close', () => clearInterval(tick));
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    const slowUrl = `http://127.0.0.1:${(endless.address() as AddressInfo).port}/v1`;
+    const reference = await startReferenceServer({ port: 0, familiarOf: () => undefined });
+    const db = platform.database.db;
+    await db.insert(users).values(
+      ['slow', 'small', 'uploader'].map((who) => ({
+        id: `user-${who}`,
+        name: who,
+        email: `${who}@example.com`,
+      })),
+    );
+    const create = async (
+      name: string,
+      owner: string,
+      adapter: 'openai' | 'predictions',
+      adapterConfig: Record<string, unknown>,
+    ) =>
+      (
+        await createSubmission(db, {
+          modelId: await registerModel(db, { name, ownerId: owner }),
+          benchmarkVersionId: platform.benchmarkVersionId,
+          adapter,
+          adapterConfig,
+          shots: [2],
+          policies: ['lcl'],
+          ownerId: owner,
+        })
+      ).submissionId;
+    // More slow submissions than the runner has job slots, queued first.
+    const slow = [];
+    for (let i = 0; i < 3; i++)
+      slow.push(
+        await create(`endless-${i}`, 'user-slow', 'openai', {
+          endpoint: slowUrl,
+          model: 'm',
+          timeoutMs: 600_000,
+          retries: 0,
+        }),
+      );
+    const small = await create('small-one', 'user-small', 'openai', {
+      endpoint: reference.url,
+      model: 'random',
+    });
+    const episodes = [
+      ...buildEpisodes(indexBenchmark(platform.dataset.manifest), {
+        shots: [2],
+        policies: ['lcl'],
+        draws: 1,
+      }),
+    ];
+    const upload = await create('uploaded-one', 'user-uploader', 'predictions', {
+      answers: Object.fromEntries(episodes.map((e) => [e.id, e.query.label])),
+    });
+
+    const stop = new AbortController();
+    const running = runRunner(
+      platform.database,
+      platform.env,
+      { concurrency: 2, jobs: 2, gpus: 'none', stopDeadlineMs: 200, log: () => {} },
+      stop.signal,
+    );
+    const status = async (id: number) =>
+      (await query('SELECT status FROM submissions WHERE id = $1', [id]))[0].status as string;
+    try {
+      for (let i = 0; i < 300; i++) {
+        if ((await status(small)) === 'done' && (await status(upload)) === 'done') break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(await status(small)).toBe('done');
+      expect(await status(upload)).toBe('done');
+      // ...while the slow submissions are still being worked (one slot is all they get here).
+      const slowJobs = await query(
+        `SELECT status FROM jobs WHERE submission_id = ANY($1) ORDER BY id`,
+        [slow],
+      );
+      expect(slowJobs.filter((j) => j.status === 'done')).toEqual([]);
+      expect(slowJobs.filter((j) => j.status === 'running')).toHaveLength(1);
+    } finally {
+      stop.abort();
+      await running;
+      for (const id of slow) await cancelSubmission(db, id);
+      endless.closeAllConnections();
+      endless.close();
+      await reference.close();
+    }
+  }, 90_000);
 });

@@ -9,6 +9,8 @@ export interface Lease {
   jobId: number;
   token: string;
   submissionId: number;
+  /** Who submitted it ('' for submissions made through the CLI): the unit of fair shares. */
+  owner: string;
   firstEpisode: number;
   episodeCount: number;
   attempts: number;
@@ -32,27 +34,49 @@ const rows = async <T>(db: Runner, query: ReturnType<typeof sql>) =>
 /**
  * Claims the next runnable job in one statement: a queued job whose time has come, or a running
  * one whose lease expired (its runner died), skipping rows other runners are claiming right now.
+ * Fair share: among jobs of equal priority, the submitter with the fewest jobs running (on any
+ * runner) goes first, so one submitter's many slow jobs do not queue everyone else behind them.
  */
 export async function claimJob(
   db: Db,
-  options: { worker: string; leaseMs: number; excludeAdapters?: readonly string[] },
+  options: {
+    worker: string;
+    leaseMs: number;
+    /** Adapters this runner leaves alone (a runner without GPUs: `serve`). */
+    excludeAdapters?: readonly string[];
+    /** Only jobs of these adapters (a lane kept for jobs that make no model calls). */
+    onlyAdapters?: readonly string[];
+    /** Submitters this runner holds its share of already ('' for the CLI's submissions). */
+    excludeOwners?: readonly string[];
+  },
 ): Promise<Lease | null> {
-  // A runner without GPUs leaves `serve` jobs to one that has them.
   const exclude = sql.param([...(options.excludeAdapters ?? [])]);
+  const only = sql.param([...(options.onlyAdapters ?? [])]);
+  const owners = sql.param([...(options.excludeOwners ?? [])]);
   const [job] = await rows<Record<string, unknown>>(
     db,
     sql`UPDATE jobs SET status = 'running', lease_owner = ${options.worker}, lease_token = gen_random_uuid(),
           lease_expires_at = now() + ${options.leaseMs} * interval '1 millisecond', heartbeat_at = now(),
           attempts = attempts + 1, started_at = coalesce(started_at, now())
         WHERE id = (
-          SELECT id FROM jobs
-          WHERE ((status = 'queued' AND run_after <= now())
-             OR (status = 'running' AND lease_expires_at < now() AND attempts < max_attempts))
-            AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.id = jobs.submission_id AND s.adapter::text = ANY(${exclude}::text[]))
-          ORDER BY priority DESC, id
-          FOR UPDATE SKIP LOCKED
+          WITH busy AS (
+            SELECT coalesce(bs.owner_id, '') AS owner, count(*) AS n
+            FROM jobs b JOIN submissions bs ON bs.id = b.submission_id
+            WHERE b.status = 'running' AND b.lease_expires_at >= now()
+            GROUP BY 1)
+          SELECT j.id FROM jobs j
+          JOIN submissions s ON s.id = j.submission_id
+          LEFT JOIN busy ON busy.owner = coalesce(s.owner_id, '')
+          WHERE ((j.status = 'queued' AND j.run_after <= now())
+             OR (j.status = 'running' AND j.lease_expires_at < now() AND j.attempts < j.max_attempts))
+            AND NOT (s.adapter::text = ANY(${exclude}::text[]))
+            AND (cardinality(${only}::text[]) = 0 OR s.adapter::text = ANY(${only}::text[]))
+            AND NOT (coalesce(s.owner_id, '') = ANY(${owners}::text[]))
+          ORDER BY j.priority DESC, coalesce(busy.n, 0), j.id
+          FOR UPDATE OF j SKIP LOCKED
           LIMIT 1)
-        RETURNING id, lease_token, submission_id, first_episode, episode_count, attempts, progress_done`,
+        RETURNING id, lease_token, submission_id, first_episode, episode_count, attempts, progress_done,
+          (SELECT coalesce(owner_id, '') FROM submissions WHERE id = jobs.submission_id) AS owner`,
   );
   if (!job) return null;
   await db.execute(
@@ -62,6 +86,7 @@ export async function claimJob(
     jobId: Number(job.id),
     token: String(job.lease_token),
     submissionId: Number(job.submission_id),
+    owner: String(job.owner),
     firstEpisode: Number(job.first_episode),
     episodeCount: Number(job.episode_count),
     attempts: Number(job.attempts),
@@ -243,35 +268,60 @@ export async function reapExpiredJobs(db: Db): Promise<number> {
  */
 export class JobWaiter {
   private client: pg.PoolClient | null = null;
-  private wake: (() => void) | null = null;
+  private connecting: Promise<pg.PoolClient> | null = null;
+  private readonly waiting = new Set<() => void>();
 
   constructor(private readonly pool: pg.Pool) {}
 
-  async wait(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    if (!this.client) {
-      this.client = await this.pool.connect();
-      this.client.on('notification', () => this.wake?.());
-      // A server shutting down (Ctrl-C reaches the embedded PostgreSQL too) must not crash us.
-      this.client.on('error', () => this.wake?.());
-      await this.client.query(`LISTEN ${JOBS_CHANNEL}`);
+  /** Wakes every waiter now (a slot of this runner came free, say). */
+  wakeAll(): void {
+    for (const wake of [...this.waiting]) wake();
+  }
+
+  private async listen(): Promise<void> {
+    if (this.client) return;
+    this.connecting ??= (async () => {
+      const client = await this.pool.connect();
+      client.on('notification', () => this.wakeAll());
+      // A server going away (Ctrl-C reaches the embedded PostgreSQL too, or an outage) must not
+      // crash us: wake everyone, drop the connection, and listen afresh on the next wait.
+      client.on('error', () => {
+        if (this.client === client) this.client = null;
+        client.release(true);
+        this.wakeAll();
+      });
+      await client.query(`LISTEN ${JOBS_CHANNEL}`);
+      return client;
+    })();
+    try {
+      this.client = await this.connecting;
+    } finally {
+      this.connecting = null;
     }
+  }
+
+  /** Sleeps until a job may be ready: a notification, the timeout, or the signal. */
+  async wait(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    await this.listen();
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', done);
-        this.wake = null;
+        this.waiting.delete(done);
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
       signal?.addEventListener('abort', done, { once: true });
-      this.wake = done;
+      this.waiting.add(done);
     });
   }
 
   async close(): Promise<void> {
-    if (!this.client) return;
-    await this.client.query(`UNLISTEN ${JOBS_CHANNEL}`).catch(() => {});
-    this.client.release();
+    this.wakeAll();
+    const client = this.client;
+    if (!client) return;
     this.client = null;
+    await client.query(`UNLISTEN ${JOBS_CHANNEL}`).catch(() => {});
+    client.release();
   }
 }

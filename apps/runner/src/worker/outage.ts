@@ -1,0 +1,58 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
+/**
+ * Whether an error means the database could not be reached (down, restarting, refusing
+ * connections), as opposed to a query it refused: the first is waited out, the second is not.
+ * pg reports the first as network errors or PostgreSQL's connection-exception (08) and
+ * shutdown (57P01–57P03) classes.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN'].includes(code))
+        return true;
+      if (/^(08|57P0[123])/.test(code)) return true;
+    }
+    if (/Connection terminated|timeout exceeded when trying to connect/i.test(e.message))
+      return true;
+  }
+  return false;
+}
+
+/**
+ * Runs `step` until the database answers it: while it is unreachable, waits with capped
+ * exponential backoff and full jitter and tries again. Returns undefined when `signal` aborts
+ * first; rethrows any other error, and the last one once `giveUpMs` has passed.
+ */
+export async function untilReachable<T>(
+  step: () => Promise<T>,
+  options: {
+    signal?: AbortSignal;
+    giveUpMs?: number;
+    /** Called at the first failure of an outage, and when it is over (with its length). */
+    onOutage?: (error: unknown) => void;
+    onBack?: (ms: number) => void;
+  } = {},
+): Promise<T | undefined> {
+  let since: number | null = null;
+  let ceiling = 500;
+  for (;;) {
+    try {
+      const value = await step();
+      if (since !== null) options.onBack?.(Date.now() - since);
+      return value;
+    } catch (error) {
+      if (!isDatabaseUnreachable(error)) throw error;
+      if (since === null) {
+        since = Date.now();
+        options.onOutage?.(error);
+      }
+      if (options.giveUpMs !== undefined && Date.now() - since > options.giveUpMs) throw error;
+      if (options.signal?.aborted) return undefined;
+      await delay(Math.random() * ceiling, undefined, { signal: options.signal }).catch(() => {});
+      if (options.signal?.aborted) return undefined;
+      ceiling = Math.min(ceiling * 2, 10_000);
+    }
+  }
+}
