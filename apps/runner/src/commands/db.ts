@@ -66,7 +66,15 @@ export function registerDb(program: Command, io: Io, env: Env): void {
         io.stdout.write(
           `embedded PostgreSQL running at ${maskUrl(server.url)} (credentials in ${path.join(env.dataDir, 'postgres.json')}); Ctrl-C stops it\n`,
         );
-        signal = await signalled;
+        const ended = await Promise.race([
+          signalled.then((s) => ({ signal: s })),
+          server.exited.then((how) => ({ died: how })),
+        ]);
+        if ('died' in ended)
+          throw new CliError(
+            `the embedded PostgreSQL stopped on its own (${ended.died}); its log lines are above, and its data in ${path.join(env.dataDir, 'postgres')}`,
+          );
+        signal = ended.signal;
       } finally {
         await server.stop();
       }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -52,5 +52,37 @@ describe('linkboard db', () => {
     await expect(access(path.join(dataDir, 'postgres', 'postmaster.pid'))).rejects.toThrow();
     const restarted = await run(['db', 'migrate'], { dataDir, env: { LINKBOARD_PG_PORT: port } });
     expect(restarted.code).toBe(0);
+  });
+
+  it('notices when its PostgreSQL dies under it, says so and exits non-zero', async () => {
+    const dataDir = await tempDir();
+    const child = spawn(process.execPath, [BIN, 'db', 'start'], {
+      env: {
+        ...process.env,
+        LINKBOARD_DATA_DIR: dataDir,
+        LINKBOARD_PG_PORT: String(await freePort()),
+        CI: 'true',
+      },
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    let err = '';
+    child.stderr.on('data', (chunk) => {
+      err += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    for (let i = 0; i < 300 && !out.includes('Ctrl-C stops it'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    // The server is killed outright, as the OOM killer would.
+    const pid = Number(
+      (await readFile(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0],
+    );
+    process.kill(pid, 'SIGKILL');
+    expect(await exited).toBe(1);
+    expect(err).toMatch(
+      /^linkboard: the embedded PostgreSQL stopped on its own \(signal SIGKILL\)/m,
+    );
   });
 });
