@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { startEmbeddedPostgres } from '@linkboard/db';
 import { expect, type Page, test } from '@playwright/test';
 import { BIN, E2E, platformEnv } from '../playwright.config';
 
@@ -194,3 +195,42 @@ test('compare with random, and export the leaderboard as CSV', async ({ page }) 
   );
   expect(csv).toContain('my <b>prototype</b>');
 });
+
+test('while PostgreSQL is down the site answers 503, not 404 or 500, and comes back with it', async ({
+  request,
+}) => {
+  const pidFile = path.join(E2E.dataDir, 'postgres', 'postmaster.pid');
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  // A fast shutdown, as a restart of the database server would begin.
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 100 && alive(pid); i++) await sleep(100);
+  await sleep(1_500);
+  let restarted: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
+  try {
+    for (const url of ['/submissions/1', '/queue', '/concepts', '/api/trpc/leaderboard.versions']) {
+      const response = await request.get(url);
+      expect(response.status(), url).toBe(503);
+      expect(response.headers()['retry-after'], url).toBe('5');
+    }
+    expect(await (await request.get('/submissions/1')).text()).toContain('database is unreachable');
+    restarted = await startEmbeddedPostgres({ dataDir: E2E.dataDir, port: E2E.pgPort });
+    let status = 0;
+    for (let i = 0; i < 100 && status !== 200; i++) {
+      await sleep(200);
+      status = (await request.get('/submissions/1')).status();
+    }
+    expect(status).toBe(200);
+  } finally {
+    await restarted?.stop();
+  }
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { endpointPolicy, isLoopbackHost } from '@linkboard/core';
 import { z } from 'zod';
+import { trustedProxies } from './front/client-address';
 
 /** Every environment variable the site reads, validated once. Nothing else reads process.env. */
 const EnvSchema = z.object({
@@ -33,6 +34,26 @@ const EnvSchema = z.object({
    * answer over a quarter of it is not kept (the 100-row front page is about 0.3 MiB).
    */
   LINKBOARD_PAGE_CACHE_MB: z.coerce.number().int().min(0).default(64),
+  /**
+   * Comma-separated addresses or CIDR ranges of the reverse proxies in front of the site: only a
+   * request from one of them has its X-Forwarded-For believed (for rate limits). Default none:
+   * the socket's peer is the client.
+   */
+  LINKBOARD_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const entries = (value ?? '')
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean);
+      try {
+        return entries.length ? { entries, list: trustedProxies(entries) } : null;
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 const parsed = EnvSchema.parse(process.env);

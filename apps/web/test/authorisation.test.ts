@@ -97,6 +97,32 @@ describe('every mutation: anonymous → 401, another user → 403', () => {
     await expect(call(caller(admin), id)).resolves.toBeDefined();
   });
 
+  it.each([
+    ['cancel', (c: ReturnType<typeof caller>, id: number) => c.submissions.cancel({ id })],
+    ['retry', (c: ReturnType<typeof caller>, id: number) => c.submissions.retry({ id })],
+    ['publish', (c: ReturnType<typeof caller>, id: number) => c.submissions.publish({ id })],
+  ])(
+    'submissions.%s of another’s private submission → 404, as for a missing id',
+    async (_name, call) => {
+      const id = await aliceSubmission('private');
+      const missing = 2_000_000_000;
+      const refusal = await call(caller(bob), id).catch(
+        (e: { code: string; message: string }) => e,
+      );
+      const absent = await call(caller(bob), missing).catch(
+        (e: { code: string; message: string }) => e,
+      );
+      expect(refusal).toMatchObject({ code: 'NOT_FOUND', message: `submission ${id} not found` });
+      expect(absent).toMatchObject({
+        code: 'NOT_FOUND',
+        message: `submission ${missing} not found`,
+      });
+      await expect(call(caller(null), id)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+      await expect(call(caller(alice), id)).resolves.toBeDefined();
+      await expect(call(caller(admin), id)).resolves.toBeDefined();
+    },
+  );
+
   it('submissions.create and tokens need a session; a token is revoked only by its owner', async () => {
     await expect(caller(null).submissions.create(endpointSubmission())).rejects.toMatchObject({
       code: 'UNAUTHORIZED',
@@ -111,7 +137,7 @@ describe('every mutation: anonymous → 401, another user → 403', () => {
       code: 'UNAUTHORIZED',
     });
     await expect(caller(bob).tokens.revoke({ id: token.id })).rejects.toMatchObject({
-      code: 'FORBIDDEN',
+      code: 'NOT_FOUND',
     });
     await expect(caller(alice).tokens.revoke({ id: token.id })).resolves.toEqual({ revoked: true });
   });
@@ -125,8 +151,9 @@ describe('every mutation: anonymous → 401, another user → 403', () => {
     await expect(caller(null).submissions.probe({ id })).rejects.toMatchObject({
       code: 'UNAUTHORIZED',
     });
+    // Another's connection test is as unknown as a missing one.
     await expect(caller(bob).submissions.probe({ id })).rejects.toMatchObject({
-      code: 'FORBIDDEN',
+      code: 'NOT_FOUND',
     });
     await expect(caller(alice).submissions.probe({ id })).resolves.toMatchObject({
       status: 'queued',
@@ -308,5 +335,26 @@ describe('submissions through the site', () => {
       () => caller(viaToken).tokens.revoke({ id: 1 }),
     ])
       await expect(call()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
+
+describe('ids in reads', () => {
+  it.each([
+    [
+      'leaderboard.rows',
+      (c: ReturnType<typeof caller>) => c.leaderboard.rows({ benchmarkVersionId: 1e15 }),
+    ],
+    ['submissions.byId', (c: ReturnType<typeof caller>) => c.submissions.byId({ id: 2 ** 31 })],
+    [
+      'episodes.compare',
+      (c: ReturnType<typeof caller>) => c.episodes.compare({ a: 1, b: 99_999_999_999 }),
+    ],
+    [
+      'leaderboard.curves (too many overlays)',
+      (c: ReturnType<typeof caller>) =>
+        c.leaderboard.curves({ ids: Array.from({ length: 21 }, (_, i) => i + 1) }),
+    ],
+  ])('%s: beyond what a row can have → 400, not a failed query', async (_name, call) => {
+    await expect(call(caller(null))).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 });

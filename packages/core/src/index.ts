@@ -83,7 +83,7 @@ export {
   type RenderedPrompt,
   ZERO_SHOT_QUESTION,
 } from './policy';
-export { PredictionsError, parsePredictions } from './predictions';
+export { MAX_ANSWER_CHARS, PredictionsError, parsePredictions } from './predictions';
 export { Prng } from './prng';
 export {
   isScorerName,
@@ -97,3 +97,4 @@ export {
   strictScorer,
   type Verdict,
 } from './scorer';
+export { controlCharacterIn, invisibleCharacterIn, modelNameKey, nameProblem } from './text';

@@ -12,6 +12,10 @@ const LineSchema = z.object({
   answer: z
     .string()
     .max(MAX_ANSWER_CHARS, { message: `longer than ${MAX_ANSWER_CHARS} characters` })
+    // PostgreSQL text cannot hold NUL; other control characters (newlines) are a model's to give.
+    .refine((answer) => !answer.includes('\u0000'), {
+      message: 'holds a NUL character (U+0000), which cannot be stored',
+    })
     .nullable(),
 });
 

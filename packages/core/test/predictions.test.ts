@@ -38,6 +38,11 @@ describe('parsePredictions', () => {
       /p\.jsonl:1: field answer: longer than 8000 characters/,
       'a runaway answer',
     ],
+    [
+      '{"episode_id":"e1","answer":"a"}\n{"episode_id":"e2","answer":"cacti\\u0000hog"}',
+      /p\.jsonl:2: field answer: holds a NUL character \(U\+0000\)/,
+      'a NUL PostgreSQL cannot store',
+    ],
   ])('refuses %j with its line (%s)', (text, message) => {
     expect(() => parsePredictions(text, 'p.jsonl', known)).toThrow(message);
   });

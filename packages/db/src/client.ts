@@ -18,3 +18,25 @@ export function connect(url: string, options: { max?: number } = {}): Database {
   const db = drizzle(pool, { schema }) as Db;
   return { db, pool, close: () => pool.end() };
 }
+
+/**
+ * Whether PostgreSQL at `url` answers a query within `timeoutMs`, on a connection of its own
+ * (a pool's would wait in its queue): how the site tells an outage from a failing page.
+ */
+export async function databaseReachable(url: string, timeoutMs = 1_000): Promise<boolean> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

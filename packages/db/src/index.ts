@@ -1,4 +1,4 @@
-export { connect, type Database, type Db } from './client';
+export { connect, type Database, type Db, databaseReachable } from './client';
 export {
   AlreadyRunningError,
   EMBEDDED_PG_PORT,
@@ -29,7 +29,12 @@ export {
   type LeaderboardWatch,
   watchLeaderboard,
 } from './queries/leaderboard-events';
-export { registerModel } from './queries/models';
+export {
+  ModelNameError,
+  type NewModel,
+  refreshModelNameKeys,
+  registerModel,
+} from './queries/models';
 export {
   claimJob,
   completeJob,

@@ -197,14 +197,24 @@ export const images = pgTable(
   ],
 );
 
-export const models = pgTable('models', {
-  id: serial('id').primaryKey(),
-  name: text('name').notNull().unique(),
-  organisation: text('organisation'),
-  url: text('url'),
-  ownerId: text('owner_id').references(() => users.id),
-  createdAt: createdAt(),
-});
+export const models = pgTable(
+  'models',
+  {
+    id: serial('id').primaryKey(),
+    /** As typed; what the leaderboard shows. */
+    name: text('name').notNull().unique(),
+    /**
+     * The name's look-alike key (core's `modelNameKey`: NFKC, case folded, invisible characters
+     * removed, confusable letters mapped to Latin): unique, so no name can pass for another's.
+     */
+    nameKey: text('name_key').notNull(),
+    organisation: text('organisation'),
+    url: text('url'),
+    ownerId: text('owner_id').references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('models_name_key').on(t.nameKey)],
+);
 
 export const submissions = pgTable(
   'submissions',
@@ -309,6 +319,8 @@ export const results = pgTable(
     queryClass: queryClassEnum('query_class').notNull(),
     /** Null when the model gave no answer (then `error_class` says why). */
     rawAnswer: text('raw_answer'),
+    /** The model said more than is kept (8,000 characters): `raw_answer` is its beginning. */
+    answerTruncated: boolean('answer_truncated').notNull().default(false),
     errorClass: text('error_class'),
     officialOutcome: outcomeEnum('official_outcome').notNull(),
     officialRule: text('official_rule').notNull(),

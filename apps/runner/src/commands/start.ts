@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { indexBenchmark, maxShots } from '@linkboard/core';
 import { type DatasetDir, ISEKAI_SAMPLE, importDataset, loadDataset } from '@linkboard/datasets';
-import { createSubmission, embeddedUrl, registerModel, submissionCount } from '@linkboard/db';
+import { createSubmission, embeddedUrl, submissionCount } from '@linkboard/db';
 import type { Command } from 'commander';
 import { familiarFromPairs } from '../adapters/builtin';
 import { BUILTIN_MODELS } from '../baselines';
@@ -35,9 +35,8 @@ async function seedBaselines(
   if ((await submissionCount(database.db, benchmarkVersionId)) > 0) return 0;
   const shots = [2, 4, 8, 16].filter((n) => n <= maxShots(indexBenchmark(dataset.manifest)));
   for (const name of BUILTIN_MODELS) {
-    const modelId = await registerModel(database.db, { name, organisation: 'linkboard baselines' });
     await createSubmission(database.db, {
-      modelId,
+      model: { name, organisation: 'linkboard baselines' },
       benchmarkVersionId,
       adapter: 'openai',
       adapterConfig: { internal: REFERENCE_SERVER, model: name },

@@ -6,7 +6,6 @@ import {
   getSubmission,
   loadSecretKey,
   queueStatus,
-  registerModel,
   submissionCurves,
 } from '@linkboard/db';
 import type { Command } from 'commander';
@@ -153,12 +152,8 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       const database = await openDatabase(env, { notice: noticeTo(io) });
       try {
         const { benchmarkVersionId } = await publishDataset(database.db, env, dataset);
-        const modelId = await registerModel(database.db, {
-          name: flags.name,
-          organisation: flags.organisation,
-        });
         const { submissionId, jobs, episodes } = await createSubmission(database.db, {
-          modelId,
+          model: { name: flags.name, organisation: flags.organisation },
           benchmarkVersionId,
           adapter,
           adapterConfig,

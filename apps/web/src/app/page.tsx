@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { notFound } from 'next/navigation';
 import { param, pct, type SearchParams, signedPts } from '~/components/format';
 import { RowLink } from '~/components/row-link';
 import { LazySparkline } from '~/components/sparkline';
@@ -13,6 +14,8 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
   const trpc = await api();
   const versions = await trpc.leaderboard.versions();
   const versionId = Number(param(sp.version)) || versions[0]?.id;
+  // A version that is not there is a 404 (src/proxy.ts has already refused what is not an id).
+  if (param(sp.version) && !versions.some((v) => v.id === versionId)) notFound();
   const policy =
     (['lcl', 'icl', 'zero-shot'] as const).find((p) => p === param(sp.policy)) ?? 'lcl';
   const scorer =

@@ -11,11 +11,18 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { embeddedUrl, type LeaderboardWatch, watchLeaderboard } from '@linkboard/db';
+import {
+  databaseReachable,
+  embeddedUrl,
+  type LeaderboardWatch,
+  watchLeaderboard,
+} from '@linkboard/db';
 import Negotiator from 'negotiator';
 import next from 'next';
 import { Agent, request } from 'undici';
 import { env } from '../env';
+import { stampClientAddress } from './client-address';
+import { databaseHealth, unavailable } from './database-health';
 import { FILL_HEADER, fillIdOf, fillState } from './fill';
 import {
   type CacheState,
@@ -68,9 +75,17 @@ async function main() {
     env.LINKBOARD_PAGE_CACHE_MB > 0 && databaseUrl
       ? new PageCache({ maxBytes: env.LINKBOARD_PAGE_CACHE_MB * 2 ** 20, maxAgeMs: MAX_AGE_MS })
       : null;
+  const health = databaseUrl
+    ? databaseHealth(
+        () => databaseReachable(databaseUrl),
+        (line) => console.error(`linkboard site: ${line}`),
+      )
+    : null;
   let watch: LeaderboardWatch | null = null;
   if (cache && databaseUrl) {
     watch = watchLeaderboard(databaseUrl, () => cache.invalidate(), {
+      // A server shutting down closes the feed at once: the earliest word of an outage.
+      onLost: () => health?.suspect(),
       onError: (error) =>
         console.error(
           `page cache: lost the leaderboard change feed (${error.message}); reconnecting, kept pages expire within ${MAX_AGE_MS / 1000} s meanwhile`,
@@ -117,6 +132,17 @@ async function main() {
     }
     if (fillIdOf(req.headers[FILL_HEADER]) !== null) return void handle(req, res);
     delete req.headers[FILL_HEADER];
+    // While the database is away, pages would fail (as 500s, or as 404s for rows they could not
+    // read): say so with a 503 instead. Static assets need no database.
+    if (health?.down && !req.url?.startsWith('/_next/static/')) {
+      const down = unavailable(req.url?.startsWith('/api/') ?? false);
+      res.writeHead(down.status, down.headers);
+      return void res.end(req.method === 'HEAD' ? undefined : down.body);
+    }
+    // A server error may be the first sign of an outage: look.
+    res.once('finish', () => {
+      if (res.statusCode >= 500) health?.suspect();
+    });
     const cacheable = cache ? cacheableRequest(req) : null;
     if (!cache || !cacheable) return void handle(req, res);
     cache
@@ -135,6 +161,7 @@ async function main() {
   }
 
   const server = http.createServer((req, res) => {
+    stampClientAddress(req, env.LINKBOARD_TRUSTED_PROXIES?.list ?? null);
     try {
       answer(req, res);
     } catch (error) {
@@ -163,6 +190,7 @@ async function main() {
     setTimeout(() => process.exit(0), STOP_GRACE_MS).unref();
     server.close();
     server.closeAllConnections();
+    health?.close();
     await Promise.allSettled([watch?.close(), agent.close(), app.close()]);
     process.exit(0);
   };

@@ -6,6 +6,7 @@ import { accounts, sessions, users, verifications } from '@linkboard/db';
 import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { env } from '~/env';
+import { CLIENT_ADDRESS_HEADER } from '~/front/client-address';
 import { getDatabase } from './db';
 
 /** The session secret: from the environment, or generated once under the data folder (0600). */
@@ -42,6 +43,11 @@ async function createAuth() {
     user: {
       additionalFields: { role: { type: 'string', input: false, defaultValue: 'submitter' } },
     },
+    // Sign-in and sign-up attempts are limited per client (better-auth's rules: 3 in 10 s), in
+    // every mode, keyed on the address the site's server determined (src/front/client-address.ts):
+    // X-Forwarded-For is the client's to write, and believed only from the operator's proxies.
+    rateLimit: { enabled: true },
+    advanced: { ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] } },
     // Offline by design: nothing is sent anywhere.
     telemetry: { enabled: false },
   });

@@ -1,11 +1,14 @@
 import 'server-only';
+import { nameProblem } from '@linkboard/core';
 import { type Db, submissionDetail, userByApiToken, userRole } from '@linkboard/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
-import { z } from 'zod';
+import { ZodError, z } from 'zod';
 import { FILL_HEADER, fillIdOf } from '~/front/fill';
+import { MAX_ID } from '~/lib/page-params';
 import { getAuth } from './auth';
 import { getDatabase } from './db';
+import { reportUnexpected, unexpectedMessage } from './errors';
 
 /** Who is asking: a signed-in user (cookie session) or a CLI with an API token; null if anonymous. */
 export interface Viewer {
@@ -48,14 +51,53 @@ export async function createContext(opts: { headers: Headers }): Promise<Context
   };
 }
 
-const t = initTRPC.context<Context>().create({ transformer: superjson });
+/** Errors already logged and replaced by `unexpected` (the formatter must not log them again). */
+const reported = new WeakSet<TRPCError>();
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  // A client is told what it can act on and nothing of the server: a refused input names its
+  // fields, and an unexpected error (a failed query quotes its SQL and parameters) is only an id.
+  errorFormatter({ shape, error, path }) {
+    const data: Record<string, unknown> = { ...shape.data };
+    delete data.stack;
+    if (error.code === 'INTERNAL_SERVER_ERROR' && !reported.has(error)) {
+      const id = reportUnexpected(error.cause ?? error, path ?? 'a request');
+      return { ...shape, message: unexpectedMessage(id), data };
+    }
+    if (error.cause instanceof ZodError)
+      return {
+        ...shape,
+        message: error.cause.issues
+          .map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`)
+          .join('; '),
+        data,
+      };
+    return { ...shape, data };
+  },
+});
+
+/**
+ * Every procedure's unexpected error is logged whole under an id and replaced by one that holds
+ * only the id: server components call the routers directly, so the formatter alone (HTTP) would
+ * let a page's error carry the original message.
+ */
+const unexpected = t.middleware(async ({ next, path }) => {
+  const result = await next();
+  if (result.ok || result.error.code !== 'INTERNAL_SERVER_ERROR' || reported.has(result.error))
+    return result;
+  const id = reportUnexpected(result.error.cause ?? result.error, path);
+  const replaced = new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: unexpectedMessage(id) });
+  reported.add(replaced);
+  throw replaced;
+});
 
 export const router = t.router;
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.use(unexpected);
 export const createCallerFactory = t.createCallerFactory;
 
 /** Signed in, or 401. */
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.viewer) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first' });
   return next({ ctx: { ...ctx, viewer: ctx.viewer } });
 });
@@ -76,6 +118,20 @@ export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'admins only' });
   return next();
 });
+
+/**
+ * One line of text: no control characters (PostgreSQL cannot store NUL, and the others garble a
+ * name or an HTTP header); with `visible`, no invisible or bidi characters either, for what is
+ * shown to others as a name. The message says which character, the issue's path which field.
+ */
+export const oneLine = (max: number, options: { visible?: boolean; trim?: boolean } = {}) =>
+  (options.trim === false ? z.string() : z.string().trim()).max(max).superRefine((value, ctx) => {
+    const problem = nameProblem(value, options);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/** A row id: PostgreSQL's integer, so that a larger number is a 400, not a failed query. */
+export const idInput = z.number().int().min(1).max(MAX_ID);
 
 export const scorerInput = z.enum(['official', 'strict']).default('official');
 export const policyInput = z.enum(['lcl', 'icl', 'zero-shot']).default('lcl');

@@ -53,7 +53,12 @@ async function endClient(c: pg.Client, connected: boolean): Promise<void> {
 export function watchLeaderboard(
   url: string,
   onChange: (reason: string) => void,
-  options: { onError?: (error: Error) => void; timeoutMs?: number } = {},
+  options: {
+    onError?: (error: Error) => void;
+    /** The connection is gone, with or without an error (a server shutting down just closes it). */
+    onLost?: () => void;
+    timeoutMs?: number;
+  } = {},
 ): LeaderboardWatch {
   const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
   let client: pg.Client | null = null;
@@ -76,6 +81,7 @@ export function watchLeaderboard(
   const lost = (c: pg.Client, error?: Error) => {
     const { current, connected } = detach(c);
     if (!current) return;
+    options.onLost?.();
     if (error) options.onError?.(error);
     void endClient(c, connected);
     if (closed) return;

@@ -3,11 +3,19 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { jobs, submissions } from '../schema';
 import { getBenchmarkVersion } from './benchmarks';
+import { type NewModel, registerModel } from './models';
 
 export const JOBS_CHANNEL = 'linkboard_jobs';
 
-export interface NewSubmission {
-  modelId: number;
+/**
+ * The model is an id already registered, or a model to register (`registerModel`) in the
+ * submission's own transaction, so that a refused submission (its quota used up, say) leaves no
+ * model behind holding the name.
+ */
+export type NewSubmission = SubmissionSpec &
+  ({ modelId: number; model?: never } | { model: NewModel; modelId?: never });
+
+interface SubmissionSpec {
   benchmarkVersionId: number;
   adapter: 'openai' | 'serve' | 'predictions' | 'builtin';
   /** No secrets here: pass the encrypted key as `secret`. */
@@ -70,10 +78,11 @@ export async function createSubmission(
           `the daily quota of ${limit} ${probes ? 'connection tests' : 'submissions'} is used up; try again tomorrow`,
         );
     }
+    const modelId = input.model ? await registerModel(tx, input.model) : input.modelId;
     const [row] = await tx
       .insert(submissions)
       .values({
-        modelId: input.modelId,
+        modelId,
         benchmarkVersionId: input.benchmarkVersionId,
         adapter: input.adapter,
         adapterConfig: input.adapterConfig ?? {},

@@ -1,6 +1,6 @@
 import { param, pct, policyLabel, type SearchParams, signedPts } from '~/components/format';
 import { RowLink } from '~/components/row-link';
-import { api } from '~/server/caller';
+import { api, orNotFound } from '~/server/caller';
 
 export const dynamic = 'force-dynamic';
 
@@ -51,10 +51,11 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
       </>
     );
   }
+  // A missing or private submission is a 404, the same for both (ids cannot be probed).
   const [sa, sb, comparison] = await Promise.all([
-    trpc.submissions.byId({ id: a }),
-    trpc.submissions.byId({ id: b }),
-    trpc.episodes.compare({ a, b, scorer: 'official' }),
+    orNotFound(trpc.submissions.byId({ id: a })),
+    orNotFound(trpc.submissions.byId({ id: b })),
+    orNotFound(trpc.episodes.compare({ a, b, scorer: 'official' })),
   ]);
   const fewestClusters = comparison.perShot.length
     ? Math.min(...comparison.perShot.map((r) => r.difference.clusters))

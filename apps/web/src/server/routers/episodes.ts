@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import {
   type Context,
+  idInput,
   notFound,
   publicProcedure,
   router,
@@ -38,7 +39,7 @@ function comparison(ctx: Context, a: number, b: number, scorer: 'official' | 'st
 
 export const episodesRouter = router({
   byId: publicProcedure
-    .input(z.object({ id: z.string().min(1).max(100), submission: z.number().int().optional() }))
+    .input(z.object({ id: z.string().min(1).max(100), submission: idInput.optional() }))
     .query(async ({ ctx, input }) => {
       // An episode's definition is public; a submission's answer to it only where it is visible.
       if (input.submission !== undefined) await visibleSubmission(ctx, input.submission);
@@ -48,7 +49,7 @@ export const episodesRouter = router({
       );
     }),
   compare: publicProcedure
-    .input(z.object({ a: z.number().int(), b: z.number().int(), scorer: scorerInput }))
+    .input(z.object({ a: idInput, b: idInput, scorer: scorerInput }))
     .query(async ({ ctx, input }) => {
       await visibleSubmission(ctx, input.a);
       await visibleSubmission(ctx, input.b);

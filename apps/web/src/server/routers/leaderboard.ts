@@ -6,8 +6,10 @@ import {
 } from '@linkboard/db';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
+import { MAX_OVERLAYS } from '~/lib/page-params';
 import {
   type Context,
+  idInput,
   policyInput,
   publicProcedure,
   router,
@@ -44,7 +46,7 @@ export const leaderboardRouter = router({
   rows: publicProcedure
     .input(
       z.object({
-        benchmarkVersionId: z.number().int(),
+        benchmarkVersionId: idInput,
         policy: policyInput,
         scorer: scorerInput,
         /** The first rows in rank order; all when absent (the export wants them all). */
@@ -56,7 +58,7 @@ export const leaderboardRouter = router({
       return input.limit ? rows.slice(0, input.limit) : rows;
     }),
   curves: publicProcedure
-    .input(z.object({ ids: z.array(z.number().int()).max(20), scorer: scorerInput }))
+    .input(z.object({ ids: z.array(idInput).max(MAX_OVERLAYS + 1), scorer: scorerInput }))
     .query(async ({ ctx, input }) => {
       // Overlays name other submissions: those the viewer may not see are left out, silently.
       const visible = await Promise.all(

@@ -17,11 +17,11 @@ import {
   encryptSecret,
   getBenchmarkVersion,
   loadSecretKey,
+  ModelNameError,
   probeResult,
   QuotaError,
   queueList,
   queueStatus,
-  registerModel,
   retrySubmission,
   setVisibility,
   submissionCurves,
@@ -35,7 +35,9 @@ import {
   adminProcedure,
   assertOwnerOrAdmin,
   type Context,
+  idInput,
   notFound,
+  oneLine,
   protectedProcedure,
   publicProcedure,
   router,
@@ -48,6 +50,8 @@ async function refusing<T>(create: () => Promise<T>): Promise<T> {
   try {
     return await create();
   } catch (error) {
+    if (error instanceof ModelNameError)
+      throw new TRPCError({ code: 'BAD_REQUEST', message: error.message });
     if (error instanceof QuotaError)
       throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message });
     if (error instanceof ConflictError)
@@ -56,9 +60,19 @@ async function refusing<T>(create: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A submission the viewer may change: 404 where they may not know it exists (another's private
+ * or hidden work: the same answer as its reads and as a missing id, so ids cannot be probed),
+ * 403 where they see it but it is not theirs. Its owner knows a hidden one, and is told why not.
+ */
 async function owned(ctx: Context & { viewer: NonNullable<Context['viewer']> }, id: number) {
   const owner = await submissionOwner(ctx.db, id);
-  if (!owner) return notFound(`submission ${id}`);
+  const known =
+    owner !== null &&
+    (owner.visibility === 'public' ||
+      ctx.viewer.role === 'admin' ||
+      ctx.viewer.id === owner.ownerId);
+  if (!owner || !known) return notFound(`submission ${id}`);
   assertOwnerOrAdmin(ctx.viewer, owner.ownerId);
   return owner;
 }
@@ -69,7 +83,7 @@ const MAX_EPISODES = 250_000;
 const unique = <T>(items: T[]) => new Set(items).size === items.length;
 
 /** Where a runner will send requests; checked against the platform's policy before queueing. */
-const endpointUrl = z.string().trim().min(1).max(2000);
+const endpointUrl = oneLine(2000).pipe(z.string().min(1));
 
 /**
  * Refuses, before anything is queued, an endpoint the runner would refuse: the same policy
@@ -113,14 +127,14 @@ export function probeFailure(errorClass: string | null, error: string | null): s
 }
 
 const CreateInput = z.object({
-  benchmarkVersionId: z.number().int(),
-  name: z.string().trim().min(1).max(120),
-  organisation: z.string().trim().max(120).optional(),
+  benchmarkVersionId: idInput,
+  name: oneLine(120, { visible: true }).pipe(z.string().min(1)),
+  organisation: oneLine(120, { visible: true }).optional(),
   kind: z.enum(['endpoint', 'serve', 'predictions']),
   endpoint: endpointUrl.optional(),
-  model: z.string().trim().max(200).optional(),
-  apiKey: z.string().max(500).optional(),
-  profile: z.string().trim().max(100).optional(),
+  model: oneLine(200).optional(),
+  apiKey: oneLine(500, { trim: false }).optional(),
+  profile: oneLine(100).optional(),
   predictions: z.string().max(50_000_000).optional(),
   shots: z
     .array(z.number().int().min(0).max(64))
@@ -136,7 +150,7 @@ const CreateInput = z.object({
   private: z.boolean().default(false),
 });
 
-const id = z.object({ id: z.number().int() });
+const id = z.object({ id: idInput });
 
 export const submissionsRouter = router({
   byId: publicProcedure.input(id).query(({ ctx, input }) => visibleSubmission(ctx, input.id)),
@@ -220,13 +234,9 @@ export const submissionsRouter = router({
       }
       adapter = 'predictions';
     }
-    const created = await refusing(async () =>
+    const created = await refusing(() =>
       createSubmission(ctx.db, {
-        modelId: await registerModel(ctx.db, {
-          name: input.name,
-          organisation: input.organisation,
-          ownerId: ctx.viewer.id,
-        }),
+        model: { name: input.name, organisation: input.organisation, ownerId: ctx.viewer.id },
         benchmarkVersionId: input.benchmarkVersionId,
         adapter,
         adapterConfig,
@@ -246,20 +256,16 @@ export const submissionsRouter = router({
   testConnection: protectedProcedure
     .input(
       z.object({
-        benchmarkVersionId: z.number().int(),
+        benchmarkVersionId: idInput,
         endpoint: endpointUrl,
-        model: z.string().trim().min(1).max(200),
-        apiKey: z.string().max(500).optional(),
+        model: oneLine(200).pipe(z.string().min(1)),
+        apiKey: oneLine(500, { trim: false }).optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
       if (!(await getBenchmarkVersion(ctx.db, input.benchmarkVersionId)))
         return notFound(`benchmark version ${input.benchmarkVersionId}`);
       const endpoint = await checkedEndpoint(input.endpoint);
-      const modelId = await registerModel(ctx.db, {
-        name: `connection test of ${ctx.viewer.id}`,
-        ownerId: ctx.viewer.id,
-      });
       const secret = input.apiKey
         ? encryptSecret(
             await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
@@ -268,7 +274,7 @@ export const submissionsRouter = router({
         : null;
       const created = await refusing(() =>
         createSubmission(ctx.db, {
-          modelId,
+          model: { name: `connection test of ${ctx.viewer.id}`, ownerId: ctx.viewer.id },
           benchmarkVersionId: input.benchmarkVersionId,
           adapter: 'openai',
           adapterConfig: {
@@ -296,8 +302,9 @@ export const submissionsRouter = router({
     }),
   probe: protectedProcedure.input(id).query(async ({ ctx, input }) => {
     const result = await probeResult(ctx.db, input.id);
-    if (!result) return notFound(`connection test ${input.id}`);
-    assertOwnerOrAdmin(ctx.viewer, result.ownerId);
+    // Another's connection test is as unknown as a missing one.
+    if (!result || (ctx.viewer.role !== 'admin' && ctx.viewer.id !== result.ownerId))
+      return notFound(`connection test ${input.id}`);
     const finished = !['queued', 'running'].includes(result.status);
     return {
       status: result.status,

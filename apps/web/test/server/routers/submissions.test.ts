@@ -1,9 +1,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { buildEpisodes, indexBenchmark } from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
-import { createSubmission, importBenchmark, registerModel, users } from '@linkboard/db';
+import {
+  createSubmission,
+  getBenchmarkVersion,
+  importBenchmark,
+  registerModel,
+  users,
+} from '@linkboard/db';
 import { createTestDatabase } from '@linkboard/db/testing';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 
 // The site reads its settings once, at import: each block below imports it afresh under its own.
@@ -11,6 +19,7 @@ let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let versionId: number;
 let databasePort: number;
 const alice = { id: 'user-alice', role: 'submitter' as const, via: 'session' as const };
+const bob = { id: 'user-bob', role: 'submitter' as const, via: 'session' as const };
 const SITE_PORT = 3456;
 
 beforeAll(async () => {
@@ -20,9 +29,10 @@ beforeAll(async () => {
     database.db,
     fixtureManifest({ name: 'endpoint-test', pairs: 1, supportPerConcept: 4 }),
   ));
-  await database.db
-    .insert(users)
-    .values([{ id: alice.id, name: 'Alice', email: 'alice@example.com' }]);
+  await database.db.insert(users).values([
+    { id: alice.id, name: 'Alice', email: 'alice@example.com' },
+    { id: bob.id, name: 'Bob', email: 'bob@example.com' },
+  ]);
 });
 afterAll(() => database.drop());
 
@@ -33,14 +43,17 @@ const SETTINGS = [
 ] as const;
 
 /** The site's routers as a server started with these settings would have them. */
-async function siteWith(settings: Partial<Record<(typeof SETTINGS)[number], string>>) {
+async function siteWith(
+  settings: Partial<Record<(typeof SETTINGS)[number], string>>,
+  quota = '1000',
+) {
   for (const name of SETTINGS) delete process.env[name];
   Object.assign(process.env, settings, {
     DATABASE_URL: database.pool.options.connectionString,
     LINKBOARD_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'linkboard-web-endpoints-')),
     LINKBOARD_PORT: String(SITE_PORT),
-    LINKBOARD_DAILY_QUOTA: '1000',
-    LINKBOARD_DAILY_CONNECTION_TESTS: '1000',
+    LINKBOARD_DAILY_QUOTA: quota,
+    LINKBOARD_DAILY_CONNECTION_TESTS: quota,
   });
   vi.resetModules();
   const routers = await import('../../../src/server/routers');
@@ -63,7 +76,21 @@ async function siteWith(settings: Partial<Record<(typeof SETTINGS)[number], stri
     });
   const test = (endpoint: string) =>
     caller.submissions.testConnection({ benchmarkVersionId: versionId, endpoint, model: 'm' });
-  return { caller, submit, test };
+  /** A call as the browser makes it: over HTTP, through the error formatter. */
+  const post = async (procedure: string, input: unknown, viewer = alice) => {
+    const response = await fetchRequestHandler({
+      endpoint: '/api/trpc',
+      req: new Request(`http://site/api/trpc/${procedure}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ json: input }),
+      }),
+      router: routers.appRouter,
+      createContext: () => ({ db: database.db, viewer, fill: false }),
+    });
+    return { status: response.status, body: await response.text() };
+  };
+  return { caller, submit, test, post };
 }
 
 const count = async () =>
@@ -156,5 +183,138 @@ describe('endpoints at submit and in connection tests', () => {
       expect(probe.error).toMatch(shown);
       expect(JSON.stringify(probe)).not.toMatch(/secret|admin console|<html>/);
     }
+  });
+});
+
+const countModels = async () =>
+  (await database.pool.query('SELECT count(*)::int AS n FROM models')).rows[0].n as number;
+
+describe('text a submission carries', () => {
+  const submission = (change: Record<string, unknown>) => ({
+    name: 'nul-test-model',
+    benchmarkVersionId: versionId,
+    kind: 'endpoint',
+    endpoint: 'http://127.0.0.1:8000/v1',
+    model: 'm',
+    apiKey: 'sk-nul-test',
+    shots: [2],
+    policies: ['lcl'],
+    ...change,
+  });
+
+  it.each([
+    ['name', { name: 'evil\u0000model' }, /name: holds a control character \(U\+0000\)/],
+    ['organisation', { organisation: 'org\u0000' }, /organisation: holds a control character/],
+    ['model', { model: 'm\u0000' }, /model: holds a control character \(U\+0000\)/],
+    ['name', { name: 'evil\u001bmodel' }, /name: holds a control character \(U\+001B\)/],
+    ['name', { name: 'A-public\u200b-model' }, /name: holds an invisible .*\(U\+200B\)/],
+    ['name', { name: '\u202eA-public-model' }, /name: holds an invisible .*\(U\+202E\)/],
+  ])(
+    'refuses a bad %s with a 400 that names it, and creates nothing',
+    async (_field, change, why) => {
+      const site = await siteWith({});
+      const [submissions, models] = [await count(), await countModels()];
+      const { status, body } = await site.post('submissions.create', submission(change));
+      expect(status).toBe(400);
+      expect(JSON.parse(body).error.json.message).toMatch(why);
+      expect(body).not.toMatch(/insert|select|params|sk-nul-test|v1\./i);
+      expect([await count(), await countModels()]).toEqual([submissions, models]);
+    },
+  );
+
+  it('refuses a NUL in an uploaded answer with its line, and creates nothing', async () => {
+    const site = await siteWith({});
+    const version = await getBenchmarkVersion(database.db, versionId);
+    const [episode] = buildEpisodes(indexBenchmark(version?.manifest as never), {
+      shots: [2],
+      policies: ['lcl'],
+      draws: 1,
+    });
+    const models = await countModels();
+    const { status, body } = await site.post(
+      'submissions.create',
+      submission({
+        kind: 'predictions',
+        predictions: JSON.stringify({ episode_id: episode?.id, answer: 'cacti\u0000hog' }),
+      }),
+    );
+    expect(status).toBe(400);
+    expect(JSON.parse(body).error.json.message).toMatch(
+      /predictions\.jsonl:1: field answer: holds a NUL character/,
+    );
+    expect(await countModels()).toBe(models);
+  });
+
+  it('refuses a NUL in a connection test’s model', async () => {
+    const site = await siteWith({});
+    const { status, body } = await site.post('submissions.testConnection', {
+      benchmarkVersionId: versionId,
+      endpoint: 'http://127.0.0.1:8000/v1',
+      model: 'm\u0000',
+      apiKey: 'sk-nul-test',
+    });
+    expect(status).toBe(400);
+    expect(JSON.parse(body).error.json.message).toMatch(/^model: holds a control character/);
+  });
+});
+
+describe('model names', () => {
+  it('refuses look-alikes of another account’s name, with a 409 that says whose it looks like', async () => {
+    const site = await siteWith({});
+    await site.caller.submissions.create({
+      name: 'A-public-model',
+      benchmarkVersionId: versionId,
+      kind: 'endpoint',
+      endpoint: 'http://127.0.0.1:8000/v1',
+      model: 'm',
+      shots: [2],
+      policies: ['lcl'],
+      draws: 1,
+    });
+    const models = await countModels();
+    for (const name of ['a-public-model', '\u0410-public-model', 'A-public-m\u03bfdel']) {
+      const { status, body } = await site.post(
+        'submissions.create',
+        {
+          name,
+          benchmarkVersionId: versionId,
+          kind: 'endpoint',
+          endpoint: 'http://127.0.0.1:8000/v1',
+          model: 'm',
+          shots: [2],
+          policies: ['lcl'],
+        },
+        bob,
+      );
+      expect(status, name).toBe(409);
+      expect(JSON.parse(body).error.json.message).toMatch(/looks like "A-public-model"/);
+    }
+    expect(await countModels()).toBe(models);
+  });
+
+  it('leaves no model behind when the quota refuses the submission', async () => {
+    const site = await siteWith({}, '0');
+    const models = await countModels();
+    const refused = await site.post(
+      'submissions.create',
+      {
+        name: 'bob-over-quota',
+        benchmarkVersionId: versionId,
+        kind: 'endpoint',
+        endpoint: 'http://127.0.0.1:8000/v1',
+        model: 'm',
+        shots: [2],
+        policies: ['lcl'],
+      },
+      bob,
+    );
+    expect(refused.status).toBe(429);
+    const probe = await site.post(
+      'submissions.testConnection',
+      { benchmarkVersionId: versionId, endpoint: 'http://127.0.0.1:8000/v1', model: 'm' },
+      bob,
+    );
+    expect(probe.status).toBe(429);
+    expect(await countModels()).toBe(models);
   });
 });

@@ -82,6 +82,11 @@ export default async function EpisodePage({
           <pre data-testid="raw-answer">
             {episode.result.rawAnswer ?? `(no answer: ${episode.result.errorClass})`}
           </pre>
+          {episode.result.answerTruncated ? (
+            <p className="muted" data-testid="answer-truncated">
+              The model said more: its first 8,000 characters are kept, and scored.
+            </p>
+          ) : null}
           <table style={{ maxWidth: 520 }}>
             <tbody>
               <tr>

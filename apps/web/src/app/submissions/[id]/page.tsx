@@ -6,6 +6,7 @@ import { param, pct, policyLabel, type SearchParams } from '~/components/format'
 import { OwnerActions } from '~/components/owner-actions';
 import { RowLink } from '~/components/row-link';
 import { StatusPanel } from '~/components/status-panel';
+import { MAX_ID } from '~/lib/page-params';
 import { api } from '~/server/caller';
 import { TRPCReactProvider } from '~/trpc/react';
 
@@ -28,7 +29,7 @@ export default async function SubmissionPage({
   const overlay = (param(sp.overlay) ?? '')
     .split(',')
     .map(Number)
-    .filter((n) => Number.isInteger(n) && n > 0 && n !== id);
+    .filter((n) => Number.isInteger(n) && n > 0 && n <= MAX_ID && n !== id);
   const curves = await trpc.leaderboard.curves({ ids: [id, ...overlay], scorer });
   const concepts = await trpc.submissions.concepts({ id, scorer });
   const failures = await trpc.submissions.failures({ id, scorer });

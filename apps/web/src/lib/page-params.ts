@@ -1,0 +1,38 @@
+/**
+ * The ids pages take in their query strings, checked before a page renders (src/proxy.ts), so that
+ * a malformed or oversized one is a 400 that says which parameter, not a failed query.
+ */
+
+/** PostgreSQL's integer: every row id the site takes. */
+export const MAX_ID = 2_147_483_647;
+
+/** Other submissions one submission's chart may overlay (`?overlay=`). */
+export const MAX_OVERLAYS = 19;
+
+const isId = (value: string) => /^[1-9][0-9]{0,9}$/.test(value) && Number(value) <= MAX_ID;
+
+const ID_PARAMS: Record<string, string[]> = {
+  '/': ['version'],
+  '/concepts': ['version'],
+  '/compare': ['a', 'b'],
+  '/episodes': ['submission'],
+};
+
+/** Why a page's query parameters cannot be served (naming the parameter), or null. */
+export function pageParamProblem(pathname: string, params: URLSearchParams): string | null {
+  const section = pathname === '/' ? '/' : `/${pathname.split('/')[1] ?? ''}`;
+  for (const name of ID_PARAMS[section] ?? []) {
+    const value = params.get(name);
+    // An empty one is the page's default (the forms send `a=` for "none chosen").
+    if (value && !isId(value)) return `${name} must be an id, a whole number from 1 to ${MAX_ID}`;
+  }
+  const overlay = params.get('overlay');
+  if (section === '/submissions' && overlay) {
+    const ids = overlay.split(',').filter((id) => id !== '');
+    if (ids.length > MAX_OVERLAYS)
+      return `overlay takes at most ${MAX_OVERLAYS} submission ids; it has ${ids.length}`;
+    if (!ids.every(isId))
+      return `overlay must be submission ids (whole numbers from 1 to ${MAX_ID}), separated by commas`;
+  }
+  return null;
+}

@@ -1,0 +1,22 @@
+import { type NextRequest, NextResponse } from 'next/server';
+import { pageParamProblem } from './lib/page-params';
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * Refuses a page request whose query parameters no page can serve, with a 400 page that says
+ * which: App Router pages can answer 404 (`notFound()`) but not 400.
+ */
+export function proxy(request: NextRequest) {
+  const problem = pageParamProblem(request.nextUrl.pathname, request.nextUrl.searchParams);
+  if (!problem) return NextResponse.next();
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bad request · linkboard</title></head><body style="font-family:sans-serif;max-width:40rem;margin:4rem auto"><h1>Bad request</h1><p>${escapeHtml(problem)}.</p><p><a href="/">Back to the leaderboard</a></p></body></html>`;
+  return new NextResponse(body, {
+    status: 400,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+  });
+}
+
+export const config = {
+  matcher: ['/', '/concepts', '/compare', '/episodes/:id', '/submissions/:id'],
+};

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_OVERLAYS, pageParamProblem } from '../../src/lib/page-params';
+
+const problem = (url: string) => {
+  const { pathname, searchParams } = new URL(url, 'http://site');
+  return pageParamProblem(pathname, searchParams);
+};
+
+describe('pageParamProblem', () => {
+  it.each([
+    ['/?version=99999999999999999999', /^version must be an id/],
+    ['/?version=1e30', /^version must be an id/],
+    ['/concepts?version=-1', /^version must be an id/],
+    ['/compare?a=1&b=2147483648', /^b must be an id, a whole number from 1 to 2147483647/],
+    ['/episodes/e1?submission=abc', /^submission must be an id/],
+    [
+      `/submissions/1?overlay=${Array.from({ length: MAX_OVERLAYS + 1 }, (_, i) => i + 2).join(',')}`,
+      /^overlay takes at most 19 submission ids; it has 20/,
+    ],
+    ['/submissions/1?overlay=2,99999999999', /^overlay must be submission ids/],
+  ])('refuses %s, naming the parameter', (url, why) => {
+    expect(problem(url)).toMatch(why);
+  });
+
+  it.each([
+    '/',
+    '/?version=3&policy=icl',
+    '/compare?a=&b=',
+    '/compare?a=1&b=2',
+    '/episodes/e1?submission=7',
+    `/submissions/1?overlay=${Array.from({ length: MAX_OVERLAYS }, (_, i) => i + 2).join(',')}`,
+    '/submissions/1?overlay=',
+    '/queue?version=nonsense',
+  ])('lets %s through', (url) => {
+    expect(problem(url)).toBeNull();
+  });
+});
