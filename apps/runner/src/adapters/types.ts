@@ -14,6 +14,8 @@ export type ErrorClass =
 export interface ModelAnswer {
   /** The raw answer, or null when the model gave none (then `errorClass` says why). */
   answer: string | null;
+  /** The model said more than is kept (see storedAnswer): `answer` is its beginning. */
+  truncated?: boolean;
   errorClass?: ErrorClass;
   error?: string;
   /** Requests made, retries included. */

@@ -378,6 +378,7 @@ export async function runJob(
           episode,
           conceptId: conceptIds.get(episode.query.conceptId) as number,
           rawAnswer: result.answer,
+          answerTruncated: result.truncated,
           errorClass: (result.errorClass as ErrorClass | undefined) ?? null,
           verdicts: scoreAll(episode, result.answer),
           latencyMs: result.latencyMs,

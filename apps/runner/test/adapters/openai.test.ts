@@ -143,6 +143,18 @@ describe('openaiAdapter', () => {
     });
   });
 
+  it('keeps at most 8,000 characters of an answer, flagged, and no NUL (which PostgreSQL cannot store)', async () => {
+    const long = `there is "x"\u0000 in the image. ${'and more '.repeat(100_000)}`;
+    const { url } = await scripted([ok(long), ok('short\u0000answer')]);
+    const first = await adapter(url).answer(episode);
+    expect(first.answer).toHaveLength(8_000);
+    expect(first.answer?.startsWith('there is "x"\uFFFD in the image.')).toBe(true);
+    expect(first.truncated).toBe(true);
+    const second = await adapter(url).answer(episode);
+    expect(second).toMatchObject({ answer: 'short\uFFFDanswer' });
+    expect(second.truncated).toBeUndefined();
+  });
+
   it('leaves no listener on the caller’s signal after retries (a job shares one signal)', async () => {
     const { url } = await scripted([status(503), status(503), ok('there is "x" in the image.')]);
     const controller = new AbortController();

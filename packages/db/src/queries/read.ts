@@ -125,6 +125,7 @@ export async function episodeWithResult(db: Db, episodeId: string, submissionId?
     if (r) {
       result = {
         rawAnswer: (r.raw_answer as string | null) ?? null,
+        answerTruncated: r.answer_truncated === true,
         errorClass: (r.error_class as string | null) ?? null,
         official: { outcome: String(r.official_outcome), rule: String(r.official_rule) },
         strict: { outcome: String(r.strict_outcome), rule: String(r.strict_rule) },

@@ -10,6 +10,8 @@ export interface ResultInput {
   /** The query concept's row id (see conceptIdsByKey). */
   conceptId: number;
   rawAnswer: string | null;
+  /** The model said more than is kept: `rawAnswer` is its beginning. */
+  answerTruncated?: boolean;
   errorClass?: string | null;
   verdicts: Record<ScorerName, Verdict>;
   latencyMs?: number;
@@ -84,20 +86,21 @@ export async function insertResults(
   batch: readonly ResultInput[],
 ): Promise<number> {
   const result = await tx.execute(sql`
-    INSERT INTO results (submission_id, episode_id, shots, policy, concept_id, query_class, raw_answer, error_class,
+    INSERT INTO results (submission_id, episode_id, shots, policy, concept_id, query_class, raw_answer, answer_truncated, error_class,
                          official_outcome, official_rule, strict_outcome, strict_rule, latency_ms, prompt_tokens, completion_tokens, attempts)
-    SELECT ${submissionId}, u.episode_id, u.shots, u.policy::policy, u.concept_id, u.query_class::query_class, u.raw_answer, u.error_class,
+    SELECT ${submissionId}, u.episode_id, u.shots, u.policy::policy, u.concept_id, u.query_class::query_class, u.raw_answer, u.answer_truncated, u.error_class,
            u.official_outcome::outcome, u.official_rule, u.strict_outcome::outcome, u.strict_rule, u.latency_ms, u.prompt_tokens, u.completion_tokens, u.attempts
     FROM unnest(${pgArray(batch.map((r) => r.episode.id))}::text[], ${pgArray(batch.map((r) => r.episode.shots))}::smallint[],
                 ${pgArray(batch.map((r) => r.episode.policy))}::text[], ${pgArray(batch.map((r) => r.conceptId))}::int[],
                 ${pgArray(batch.map((r) => r.episode.query.queryClass))}::text[], ${pgArray(batch.map((r) => r.rawAnswer))}::text[],
+                ${pgArray(batch.map((r) => r.answerTruncated === true))}::boolean[],
                 ${pgArray(batch.map((r) => r.errorClass ?? null))}::text[],
                 ${pgArray(batch.map((r) => r.verdicts.official.outcome))}::text[], ${pgArray(batch.map((r) => r.verdicts.official.rule))}::text[],
                 ${pgArray(batch.map((r) => r.verdicts.strict.outcome))}::text[], ${pgArray(batch.map((r) => r.verdicts.strict.rule))}::text[],
                 ${pgArray(batch.map((r) => (r.latencyMs === undefined ? null : Math.round(r.latencyMs))))}::int[],
                 ${pgArray(batch.map((r) => r.promptTokens ?? null))}::int[], ${pgArray(batch.map((r) => r.completionTokens ?? null))}::int[],
                 ${pgArray(batch.map((r) => r.attempts ?? 1))}::smallint[])
-      AS u(episode_id, shots, policy, concept_id, query_class, raw_answer, error_class, official_outcome, official_rule,
+      AS u(episode_id, shots, policy, concept_id, query_class, raw_answer, answer_truncated, error_class, official_outcome, official_rule,
            strict_outcome, strict_rule, latency_ms, prompt_tokens, completion_tokens, attempts)
     ON CONFLICT (submission_id, episode_id) DO NOTHING`);
   return result.rowCount ?? 0;

@@ -209,9 +209,36 @@ describe('results and aggregates', () => {
     });
     expect(episode?.result).toMatchObject({
       rawAnswer: row.rawAnswer,
+      answerTruncated: false,
       official: { outcome: row.verdicts.official.outcome, rule: row.verdicts.official.rule },
     });
     expect(await episodeWithResult(db, 'nope')).toBeNull();
+  });
+
+  it('keeps the flag of an answer that was cut at the cap', async () => {
+    const { db } = await freshDatabase();
+    const seeded = await seedSubmission(db, { model: 'verbose' });
+    const rows = await resultRows(
+      db,
+      seeded.manifest,
+      seeded.benchmarkVersionId,
+      { shots: [2, 4] },
+      () => 'x'.repeat(8_000),
+    );
+    const lease = (await claimJob(db, { worker: 'w', leaseMs: 30_000 }))!;
+    await writeResults(
+      db,
+      lease,
+      rows.map((r, i) => ({ ...r, answerTruncated: i === 0 })),
+      seeded.benchmarkVersionId,
+    );
+    const [first, second] = rows;
+    expect(
+      (await episodeWithResult(db, first!.episode.id, seeded.submissionId))?.result,
+    ).toMatchObject({ answerTruncated: true });
+    expect(
+      (await episodeWithResult(db, second!.episode.id, seeded.submissionId))?.result,
+    ).toMatchObject({ answerTruncated: false });
   });
 
   it('compares two submissions on their shared episodes', async () => {

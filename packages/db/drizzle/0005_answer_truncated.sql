@@ -1,0 +1,1 @@
+ALTER TABLE "results" ADD COLUMN "answer_truncated" boolean DEFAULT false NOT NULL;
