@@ -76,7 +76,9 @@ describe('a job’s result writes', () => {
     const log: string[] = [];
     await drain(log);
     expect(await injectedSoFar()).toBeGreaterThan(2);
-    expect(log.join('\n')).toMatch(/writing results failed, kept for the next write: injected/);
+    expect(log.join('\n')).toMatch(
+      /heartbeat or write failed, results kept for the next one: injected failure/,
+    );
     expect(await stored(submissionId)).toEqual({ n: episodes, errors: 0 });
     const [job] = await query('SELECT status, progress_done FROM jobs WHERE submission_id = $1', [
       submissionId,

@@ -286,11 +286,18 @@ export class JobWaiter {
       // A server going away (Ctrl-C reaches the embedded PostgreSQL too, or an outage) must not
       // crash us: wake everyone, drop the connection, and listen afresh on the next wait.
       client.on('error', () => {
-        if (this.client === client) this.client = null;
+        // A client errors more than once, or after close() gave it back: release it once only.
+        if (this.client !== client) return;
+        this.client = null;
         client.release(true);
         this.wakeAll();
       });
-      await client.query(`LISTEN ${JOBS_CHANNEL}`);
+      try {
+        await client.query(`LISTEN ${JOBS_CHANNEL}`);
+      } catch (error) {
+        client.release(true);
+        throw error;
+      }
       return client;
     })();
     try {
