@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import endpoints from '../../../corpus/attacks/endpoints.json';
+import modelNames from '../../../corpus/attacks/model-names.json';
+import predictionsUploads from '../../../corpus/attacks/predictions-uploads.json';
 import scorerGaming from '../../../corpus/attacks/scorer-gaming.json';
 import {
   checkEndpoint,
   type EndpointPolicy,
   EndpointRefusedError,
+  MAX_ANSWER_CHARS,
+  modelNameKey,
+  nameProblem,
   type Outcome,
+  PredictionsError,
+  parsePredictions,
   SCORERS,
 } from '../src';
 
@@ -46,5 +53,28 @@ describe('attack corpus: answers worded to game a scorer', () => {
   it.each(scorerGaming.cases.map((c) => [c.case, c] as const))('%s', (_name, c) => {
     expect(SCORERS.official.score(c.answer, c.label, c.other).outcome).toBe(c.official as Outcome);
     expect(SCORERS.strict.score(c.answer, c.label, c.other).outcome).toBe(c.strict as Outcome);
+  });
+});
+
+describe('attack corpus: model names passing for another account’s', () => {
+  const taken = modelNameKey('A-public-model');
+  it.each(modelNames.cases.map((c) => [c.case, c] as const))('%s', (_name, c) => {
+    if (c.refused === null) expect(nameProblem(c.name, { visible: true })).toBeNull();
+    else expect(nameProblem(c.name, { visible: true })).toMatch(new RegExp(c.refused));
+    if (c.refused === null) expect(modelNameKey(c.name) === taken).toBe(c.sameAs);
+  });
+});
+
+describe('attack corpus: predictions uploads', () => {
+  const episodes = new Set(['ep1', 'ep2']);
+  it.each(predictionsUploads.cases.map((c) => [c.case, c] as const))('%s', (_name, c) => {
+    const text =
+      c.text === '@long'
+        ? JSON.stringify({ episode_id: 'ep1', answer: 'x'.repeat(MAX_ANSWER_CHARS + 1) })
+        : c.text;
+    expect(() => parsePredictions(text, 'predictions.jsonl', episodes)).toThrow(PredictionsError);
+    expect(() => parsePredictions(text, 'predictions.jsonl', episodes)).toThrow(
+      new RegExp(c.refused),
+    );
   });
 });
