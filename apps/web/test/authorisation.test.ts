@@ -1,47 +1,21 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fixtureManifest } from '@linkboard/core/testing';
-import { createSubmission, importBenchmark, registerModel, users } from '@linkboard/db';
-import { createTestDatabase } from '@linkboard/db/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createSubmission, registerModel, users } from '@linkboard/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admin, alice, bob, openTestSite, type TestViewer } from './site';
 
-// The site reads its settings once, at import: a small quota to test, and the test database.
-process.env.LINKBOARD_DAILY_QUOTA = '3';
-process.env.LINKBOARD_DAILY_CONNECTION_TESTS = '2';
-process.env.LINKBOARD_DATA_DIR = mkdtempSync(path.join(tmpdir(), 'linkboard-web-test-'));
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let routers: typeof import('../src/server/routers');
-let trpc: typeof import('../src/server/trpc');
-
+// A small quota to test.
+let site: Awaited<ReturnType<typeof openTestSite>>;
+let database: Awaited<ReturnType<typeof openTestSite>>['database'];
 let versionId: number;
-const alice = { id: 'user-alice', role: 'submitter' as const, via: 'session' as const };
-const bob = { id: 'user-bob', role: 'submitter' as const, via: 'session' as const };
-const admin = { id: 'user-admin', role: 'admin' as const, via: 'session' as const };
-
 beforeAll(async () => {
-  database = await createTestDatabase(inject('pgUrl'));
-  process.env.DATABASE_URL = database.pool.options.connectionString ?? '';
-  routers = await import('../src/server/routers');
-  trpc = await import('../src/server/trpc');
-  ({ benchmarkVersionId: versionId } = await importBenchmark(
-    database.db,
-    fixtureManifest({ name: 'web-test', pairs: 1, supportPerConcept: 4 }),
-  ));
-  await database.db.insert(users).values([
-    { id: alice.id, name: 'Alice', email: 'alice@example.com' },
-    { id: bob.id, name: 'Bob', email: 'bob@example.com' },
-    { id: admin.id, name: 'Admin', email: 'admin@example.com', role: 'admin' },
-  ]);
+  site = await openTestSite('web-test', {
+    LINKBOARD_DAILY_QUOTA: '3',
+    LINKBOARD_DAILY_CONNECTION_TESTS: '2',
+  });
+  ({ database, versionId } = site);
 });
 afterAll(() => database.drop());
 
-type TestViewer = Omit<typeof alice, 'role' | 'via'> & {
-  role: 'submitter' | 'admin';
-  via: 'session' | 'token';
-};
-const caller = (viewer: TestViewer | null) =>
-  trpc.createCallerFactory(routers.appRouter)({ db: database.db, viewer, fill: false });
+const caller = (viewer: TestViewer | null) => site.caller(viewer);
 
 async function aliceSubmission(visibility: 'public' | 'private' = 'public') {
   const modelId = await registerModel(database.db, {
@@ -169,12 +143,12 @@ describe('every mutation: anonymous → 401, another user → 403', () => {
 
   it('an API token signs the CLI in as its owner, until revoked', async () => {
     const { id, token } = await caller(alice).tokens.create({ name: 'cli' });
-    const viewer = await trpc.createContext({
+    const viewer = await site.trpc.createContext({
       headers: new Headers({ authorization: `Bearer ${token}` }),
     });
     expect(viewer.viewer).toEqual({ ...alice, via: 'token' });
     await caller(alice).tokens.revoke({ id });
-    const after = await trpc.createContext({
+    const after = await site.trpc.createContext({
       headers: new Headers({ authorization: `Bearer ${token}` }),
     });
     expect(after.viewer).toBeNull();

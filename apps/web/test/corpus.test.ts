@@ -1,46 +1,24 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fixtureManifest } from '@linkboard/core/testing';
-import { createSubmission, importBenchmark, users } from '@linkboard/db';
-import { createTestDatabase } from '@linkboard/db/testing';
+import { createSubmission } from '@linkboard/db';
 import { NextRequest } from 'next/server';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alice, bob, openTestSite, type TestViewer } from './site';
 
 // The attack corpus (corpus/attacks at the repository root), as the site answers it.
 const CORPUS = path.join(import.meta.dirname, '..', '..', '..', 'corpus', 'attacks');
 const load = <T>(name: string) =>
   (JSON.parse(readFileSync(path.join(CORPUS, `${name}.json`), 'utf8')) as { cases: T[] }).cases;
 
-process.env.LINKBOARD_DATA_DIR = mkdtempSync(path.join(tmpdir(), 'linkboard-web-corpus-'));
-process.env.LINKBOARD_DAILY_QUOTA = '1000';
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let routers: typeof import('../src/server/routers');
-let trpc: typeof import('../src/server/trpc');
-let versionId: number;
-const alice = { id: 'user-alice', role: 'submitter' as const, via: 'session' as const };
-const bob = { id: 'user-bob', role: 'submitter' as const, via: 'session' as const };
-
+let site: Awaited<ReturnType<typeof openTestSite>>;
 beforeAll(async () => {
-  database = await createTestDatabase(inject('pgUrl'));
-  process.env.DATABASE_URL = database.pool.options.connectionString ?? '';
-  routers = await import('../src/server/routers');
-  trpc = await import('../src/server/trpc');
-  ({ benchmarkVersionId: versionId } = await importBenchmark(
-    database.db,
-    fixtureManifest({ name: 'corpus', pairs: 1, supportPerConcept: 4 }),
-  ));
-  await database.db.insert(users).values([
-    { id: alice.id, name: 'Alice', email: 'alice@example.com' },
-    { id: bob.id, name: 'Bob', email: 'bob@example.com' },
-  ]);
+  site = await openTestSite('corpus', { LINKBOARD_DAILY_QUOTA: '1000' });
 });
-afterAll(() => database.drop());
-
-const caller = (viewer: typeof alice | null) =>
-  trpc.createCallerFactory(routers.appRouter)({ db: database.db, viewer, fill: false });
+afterAll(() => site.database.drop());
+const caller = (viewer: TestViewer | null) => site.caller(viewer);
 const count = async () =>
-  (await database.pool.query('SELECT count(*)::int AS n FROM submissions')).rows[0].n as number;
+  (await site.database.pool.query('SELECT count(*)::int AS n FROM submissions')).rows[0]
+    .n as number;
 
 interface SiteInput {
   case: string;
@@ -59,7 +37,7 @@ describe('attack corpus: site inputs', () => {
     const before = await count();
     await expect(
       caller(alice).submissions.create({
-        benchmarkVersionId: versionId,
+        benchmarkVersionId: site.versionId,
         name: `corpus-${Math.random()}`,
         kind: 'endpoint',
         endpoint: 'http://127.0.0.1:9/v1',
@@ -89,9 +67,9 @@ describe('attack corpus: foreign mutations', () => {
     async (_n, c) => {
       const owned = async (visibility: 'public' | 'private', probe = false) =>
         (
-          await createSubmission(database.db, {
+          await createSubmission(site.database.db, {
             model: { name: `alice-${Math.random()}`, ownerId: alice.id },
-            benchmarkVersionId: versionId,
+            benchmarkVersionId: site.versionId,
             adapter: 'openai',
             adapterConfig: {
               endpoint: 'http://127.0.0.1:9/v1',
