@@ -114,6 +114,18 @@ const LOOK_ALIKES: Record<string, string> = {
  * replaced by the Latin one it passes for. Not shown to anyone: the name is kept as typed.
  */
 export function modelNameKey(name: string): string {
+  // One pass can leave something a second pass changes (ẞ lower-cases to ß, which upper-cases to
+  // SS): repeat until the key is its own key, so equal keys stay equal however they were reached.
+  let key = keyOnce(name);
+  for (let i = 0; i < 4; i++) {
+    const again = keyOnce(key);
+    if (again === key) break;
+    key = again;
+  }
+  return key;
+}
+
+function keyOnce(name: string): string {
   let capitals = '';
   for (const char of withoutInvisible(name.normalize('NFKC')))
     capitals += CAPITAL_LOOK_ALIKES[char] ?? char;
