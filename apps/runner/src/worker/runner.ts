@@ -134,7 +134,7 @@ export async function runRunner(
         event('failed');
       } else if (outcome.timedOut) {
         const { willRetry } = await failJob(ctx.db, lease, {
-          error: `the attempt ran past ${Math.round(ctx.attemptLimitMs / 60_000)} min; its ${outcome.answered} answers are kept and the rest are asked on the next attempt`,
+          error: `the attempt ran past ${ctx.attemptLimitMs < 120_000 ? `${Math.round(ctx.attemptLimitMs / 1000)} s` : `${Math.round(ctx.attemptLimitMs / 60_000)} min`}; its ${outcome.answered} answers are kept and the rest are asked on the next attempt`,
           errorClass: 'attempt-time-limit',
           retryable: true,
         });

@@ -327,4 +327,69 @@ describe('the runner', () => {
       await reference.close();
     }
   }, 90_000);
+
+  it('stops an attempt at its wall-clock limit, keeps its answers and queues the job again', async () => {
+    // Answers the first two requests, then streams forever: the limit, not an error, ends it.
+    let answered = 0;
+    const stalls = createServer((req, res) => {
+      if (answered++ < 2) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(
+          JSON.stringify({ choices: [{ message: { role: 'assistant', content: 'a guess' } }] }),
+        );
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const tick = setInterval(() => res.write(': still thinking\n\n'), 100);
+      req.socket.on('close', () => clearInterval(tick));
+    });
+    await new Promise<void>((resolve) => stalls.listen(0, '127.0.0.1', resolve));
+    try {
+      const { submissionId } = await createSubmission(platform.database.db, {
+        model: { name: 'slow-after-two' },
+        benchmarkVersionId: platform.benchmarkVersionId,
+        adapter: 'openai',
+        adapterConfig: {
+          endpoint: `http://127.0.0.1:${(stalls.address() as AddressInfo).port}/v1`,
+          model: 'm',
+          timeoutMs: 600_000,
+          retries: 0,
+        },
+        shots: [2],
+        policies: ['lcl'],
+      });
+      const log: string[] = [];
+      await runRunner(
+        platform.database,
+        platform.env,
+        {
+          concurrency: 1,
+          gpus: 'none',
+          once: true,
+          attemptLimitMs: 1_500,
+          log: (l) => log.push(l),
+        },
+        new AbortController().signal,
+      );
+      const [job] = await query(
+        'SELECT status, error_class, last_error, attempts FROM jobs WHERE submission_id = $1',
+        [submissionId],
+      );
+      expect(job).toMatchObject({
+        status: 'queued',
+        error_class: 'attempt-time-limit',
+        attempts: 1,
+      });
+      expect(job.last_error).toMatch(/ran past 2 s; its 2 answers are kept/);
+      const [kept] = await query(
+        'SELECT count(*)::int AS n FROM results WHERE submission_id = $1',
+        [submissionId],
+      );
+      expect(kept.n).toBe(2);
+      expect(log.join('\n')).toMatch(/stopped at the attempt time limit; will resume/);
+      await cancelSubmission(platform.database.db, submissionId);
+    } finally {
+      stalls.closeAllConnections();
+      stalls.close();
+    }
+  }, 60_000);
 });
