@@ -15,6 +15,10 @@ export function connect(url: string, options: { max?: number } = {}): Database {
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
   // An idle client's error (a restarted server) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // Nor one that arrives on a client after its query already failed and it went back to the pool
+  // (a server shutting down sends "terminating connection", then closes the socket: two errors,
+  // the second with nobody left listening). The failed query has reported the outage already.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = drizzle(pool, { schema }) as Db;
   return { db, pool, close: () => pool.end() };
 }

@@ -72,7 +72,7 @@ describe('a database outage under a running job', () => {
       await server.stop();
       await expect(database.pool.query('SELECT 1')).rejects.toSatisfy(isDatabaseUnreachable);
       await sleep(3000);
-      expect(runner.exitCode).toBeNull();
+      expect(runner.exitCode, log).toBeNull();
       server = await startEmbeddedPostgres({ dataDir, port: env.LINKBOARD_PG_PORT });
 
       let status = '';
@@ -85,7 +85,7 @@ describe('a database outage under a running job', () => {
         ).rows[0].status;
       }
       expect(status).toBe('done');
-      expect(runner.exitCode).toBeNull();
+      expect(runner.exitCode, log).toBeNull();
       expect(await count()).toEqual({ n: episodes, distinct_n: episodes });
       const [scores] = (
         await database.pool.query(
@@ -99,7 +99,7 @@ describe('a database outage under a running job', () => {
       // Again while the runner waits for work: it keeps waiting, and takes the next job.
       await server.stop();
       await sleep(3000);
-      expect(runner.exitCode).toBeNull();
+      expect(runner.exitCode, log).toBeNull();
       server = await startEmbeddedPostgres({ dataDir, port: env.LINKBOARD_PG_PORT });
       const next = await createSubmission(database.db, {
         modelId: await registerModel(database.db, { name: 'after-the-outage' }),
@@ -119,7 +119,7 @@ describe('a database outage under a running job', () => {
         ).rows[0].status;
       }
       expect(nextStatus).toBe('done');
-      expect(runner.exitCode).toBeNull();
+      expect(runner.exitCode, log).toBeNull();
       expect(log).toMatch(/database unreachable \(.*\); retrying with backoff/);
       expect(log).toMatch(/database reachable again after \d+ s; carrying on/);
       expect(log).not.toMatch(/^\s+at /m);
