@@ -100,20 +100,27 @@ export async function runRunner(
   // Jobs this runner holds per submitter; at the cap, that submitter's jobs are left to others.
   const held = new Map<string, number>();
   const share = Math.max(1, slots - 1);
-  let outageSince = 0;
+  // Every slot meets the same outage: it is said once, when the first notices and the first is through.
+  let outageSince: number | null = null;
   /** Runs a queue step, riding out a database outage: one line when it starts, one when it ends. */
-  const database_ = <T>(step: () => Promise<T>) =>
+  const ridingOutages = <T>(step: () => Promise<T>) =>
     untilReachable(step, {
       signal: stop,
       onOutage: (error) => {
+        if (outageSince !== null) return;
         outageSince = Date.now();
         options.log(`database unreachable (${rootMessage(error)}); retrying with backoff`);
       },
-      onBack: () =>
+      onBack: () => {
+        if (outageSince === null) return;
         options.log(
           `database reachable again after ${Math.round((Date.now() - outageSince) / 1000)} s; carrying on`,
-        ),
+        );
+        outageSince = null;
+      },
     });
+  /** Jobs in hand across the slots: with --once, the runner ends when none is left to claim. */
+  let busy = 0;
 
   async function work(lease: Lease) {
     const event = (state: Parameters<NonNullable<RunnerOptions['onJob']>>[0]['state']) =>
@@ -194,8 +201,8 @@ export async function runRunner(
   /** One slot: claims a job it may take, works it, and sleeps when there is none. */
   async function slot(lane: 'models' | 'no-model-calls', reaps: boolean) {
     while (!stop.aborted) {
-      if (reaps) await database_(() => reapExpiredJobs(ctx.db));
-      const lease = await database_(() =>
+      if (reaps) await ridingOutages(() => reapExpiredJobs(ctx.db));
+      const lease = await ridingOutages(() =>
         claimJob(ctx.db, {
           worker: ctx.worker,
           leaseMs: ctx.leaseMs,
@@ -210,7 +217,7 @@ export async function runRunner(
       }
       if (!lease) {
         if (options.once && busy === 0) break;
-        await database_(() => waiter.wait(options.once ? 200 : 5_000, stop));
+        await ridingOutages(() => waiter.wait(options.once ? 200 : 5_000, stop));
         continue;
       }
       held.set(lease.owner, (held.get(lease.owner) ?? 0) + 1);
@@ -226,7 +233,6 @@ export async function runRunner(
     }
   }
 
-  let busy = 0;
   try {
     await Promise.all([
       ...Array.from({ length: slots }, (_, i) => slot('models', i === 0)),

