@@ -13,13 +13,14 @@ const ROOT = path.dirname(path.dirname(SCRIPT));
 // Built at run time, so this file does not itself name a path outside the repository.
 const up = (n) => '../'.repeat(n);
 const UP = "'..'";
+const FIXTURES = ['shared', 'fixtures'].join('/');
 const SIBLING = ['', 'elsewhere', 'shared'].join('/');
 
 test('finds every spelling of a climb above the root, and names the file and line', () => {
   const cases = [
-    ['apps/runner/test/helpers.ts', `new URL('${up(4)}shared/fixtures', import.meta.url)`, 1],
-    ['README.md', `npx linkboard dataset import ${up(1)}shared/fixtures/x.json`, 1],
-    ['samples/NOTICE.md', `the copy in \`${up(1)}shared/fixtures\``, 1],
+    ['apps/runner/test/helpers.ts', `new URL('${up(4)}${FIXTURES}', import.meta.url)`, 1],
+    ['README.md', `npx linkboard dataset import ${up(1)}${FIXTURES}/x.json`, 1],
+    ['samples/NOTICE.md', `the copy in \`${up(1)}${FIXTURES}\``, 1],
     ['scripts/x.mjs', `path.join(import.meta.dirname, ${UP}, ${UP}, 'shared')`, 1],
     ['build.sh', `cp ${up(1)}shared/x .`, 1],
     ['a/b.ts', `const where = "${SIBLING}/fixtures";`, 1],
@@ -48,7 +49,7 @@ test('the command fails on a planted reference, naming it, and passes on this re
     writeFileSync(path.join(repo, 'README.md'), '# fine\n');
     writeFileSync(
       path.join(repo, 'apps', 'runner', 'test', 'helpers.ts'),
-      `export const SAMPLE = new URL('${up(4)}shared/fixtures', import.meta.url);\n`,
+      `export const SAMPLE = new URL('${up(4)}${FIXTURES}', import.meta.url);\n`,
     );
     execFileSync('git', ['init', '-q'], { cwd: repo });
     execFileSync('git', ['add', '.'], { cwd: repo });
