@@ -240,3 +240,34 @@ export function* buildEpisodes(index: BenchmarkIndex, spec: EpisodeSetSpec): Gen
     }
   }
 }
+
+/**
+ * Episodes `first` to `first + count - 1` of `buildEpisodes(index, spec)`, the same episodes in the
+ * same order, built directly by index arithmetic: a job of a 250,000-episode submission builds
+ * its own 200, not every episode before them.
+ */
+export function episodeRange(
+  index: BenchmarkIndex,
+  spec: EpisodeSetSpec,
+  first: number,
+  count: number,
+): Episode[] {
+  const total = countEpisodes(index, spec);
+  const { shots, draws, policies } = spec;
+  const out: Episode[] = [];
+  for (let i = Math.max(0, first); i < Math.min(total, first + count); i++) {
+    const policy = policies[i % policies.length] as Episode['policy'];
+    const draw = Math.floor(i / policies.length) % draws;
+    const shot = shots[Math.floor(i / (policies.length * draws)) % shots.length] as number;
+    const query = index.queries[Math.floor(i / (policies.length * draws * shots.length))];
+    out.push(
+      buildEpisode(index, {
+        queryImageId: (query as { id: string }).id,
+        shots: shot,
+        draw,
+        policy,
+      }),
+    );
+  }
+  return out;
+}

@@ -18,6 +18,7 @@ export {
   EpisodeError,
   type EpisodeSetSpec,
   type EpisodeSpec,
+  episodeRange,
   type IndexOptions,
   indexBenchmark,
   maxShots,

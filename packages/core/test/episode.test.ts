@@ -5,6 +5,7 @@ import {
   buildEpisodes,
   countEpisodes,
   EpisodeError,
+  episodeRange,
   indexBenchmark,
   maxShots,
 } from '../src';
@@ -187,6 +188,29 @@ describe('buildEpisodes', () => {
   it('refuses zero draws', () => {
     expect(() => [...buildEpisodes(index, { shots: [2], policies: ['lcl'], draws: 0 })]).toThrow(
       /draws must be a positive integer/,
+    );
+  });
+});
+
+describe('episodeRange', () => {
+  it('is the same slice of buildEpisodes, built without the episodes before it', () => {
+    const all = (spec: Parameters<typeof buildEpisodes>[1]) => [...buildEpisodes(index, spec)];
+    fc.assert(
+      fc.property(
+        fc.subarray([2, 4, 6, 8], { minLength: 1 }),
+        fc.subarray(['lcl', 'icl'] as const, { minLength: 1 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.nat(200),
+        fc.nat(60),
+        (shots, policies, draws, first, count) => {
+          const spec = { shots, policies, draws };
+          const expected = all(spec).slice(first, first + count);
+          expect(episodeRange(index, spec, first, count).map((e) => e.id)).toEqual(
+            expected.map((e) => e.id),
+          );
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 });

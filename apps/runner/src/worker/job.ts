@@ -2,8 +2,8 @@ import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import {
   type BenchmarkIndex,
-  buildEpisodes,
   type Episode,
+  episodeRange,
   indexBenchmark,
   type Manifest,
   POLICY_NAMES,
@@ -68,14 +68,7 @@ export function jobEpisodes(
   spec: { shots: number[]; policies: PolicyName[]; draws: number },
   lease: Lease,
 ): Episode[] {
-  const out: Episode[] = [];
-  let i = 0;
-  for (const episode of buildEpisodes(index, spec)) {
-    if (i >= lease.firstEpisode + lease.episodeCount) break;
-    if (i >= lease.firstEpisode) out.push(episode);
-    i++;
-  }
-  return out;
+  return episodeRange(index, spec, lease.firstEpisode, lease.episodeCount);
 }
 
 interface PreparedAdapter {
