@@ -15,7 +15,8 @@ async function startPlatform(dataDir: string, port: string, extraEnv: Record<str
       ...process.env,
       LINKBOARD_DATA_DIR: dataDir,
       LINKBOARD_PG_PORT: port,
-      LINKBOARD_REFERENCE_PORT: String(Number(port) + 1),
+      // A port of its own: the one after the database's may be anybody's.
+      LINKBOARD_REFERENCE_PORT: String(await freePort()),
       CI: 'true',
       ...extraEnv,
     },
@@ -88,12 +89,15 @@ describe('linkboard start', () => {
   it('with LINKBOARD_ALLOW_PRIVATE_ENDPOINTS=0, refuses loopback endpoints and still runs the baselines', async () => {
     const dataDir = await tempDir();
     const port = String(await freePort());
-    const referencePort = Number(port) + 1;
+    const referencePort = await freePort();
     await cp(await smallSynth(), path.join(dataDir, 'benchmarks', 'isekai-synth'), {
       recursive: true,
     });
     const strict = { LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '0' };
-    const platform = await startPlatform(dataDir, port, strict);
+    const platform = await startPlatform(dataDir, port, {
+      ...strict,
+      LINKBOARD_REFERENCE_PORT: String(referencePort),
+    });
     expect(platform.output()).toContain('Ctrl-C stops it');
     const database = connect((await embeddedUrl(dataDir)) as string);
     try {
