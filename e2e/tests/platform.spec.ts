@@ -124,12 +124,11 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await page.getByTestId('failure-link').first().click();
   await expect(page.getByTestId('episode-images').locator('img')).not.toHaveCount(0);
   await expect(page.getByTestId('raw-answer')).toContainText('there is "');
-  const loaded = await page
-    .getByTestId('episode-images')
-    .locator('img')
-    .first()
-    .evaluate((img: HTMLImageElement) => img.naturalWidth);
-  expect(loaded).toBeGreaterThan(0);
+  // The image loads after the page: wait for it (a broken one never gets a width).
+  const first = page.getByTestId('episode-images').locator('img').first();
+  await expect
+    .poll(() => first.evaluate((img: HTMLImageElement) => img.naturalWidth), { timeout: 15_000 })
+    .toBeGreaterThan(0);
   await shot(page, '04-episode');
 
   await page.goto('/concepts');
