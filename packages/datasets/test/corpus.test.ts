@@ -5,7 +5,7 @@ import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ImportError, importDataset } from '../src';
-import { isekaiCopy, listing, tempDir } from './helpers';
+import { isekaiCopy, listing, SAMPLE_RECORDS, tempDir } from './helpers';
 
 // The attack corpus (corpus/attacks at the repository root): every input here must be refused.
 const CORPUS = path.join(import.meta.dirname, '..', '..', '..', 'corpus', 'attacks');
@@ -25,24 +25,7 @@ interface ImportCase {
   refused: string;
 }
 
-const RECORDS: Record<string, Record<string, unknown>> = {
-  good: {
-    image_name: 'cactihog/infer1.jpg',
-    positive_list: ['cactihog/pos1.jpg'],
-    negative_list: ['cactihog/neg1.jpg'],
-    positive_promt: 'cactihog',
-    negative_promt: 'hedgehog',
-    label_name: 'cactihog',
-  },
-  other: {
-    image_name: 'icemic/infer1.jpg',
-    positive_list: ['icemic/pos1.jpg'],
-    negative_list: ['icemic/neg1.jpg'],
-    positive_promt: 'icemic',
-    negative_promt: 'ice cream',
-    label_name: 'icemic',
-  },
-};
+const RECORDS: Record<string, Record<string, unknown>> = SAMPLE_RECORDS;
 
 /** A record line: `@good`/`@other`, a variant `{"@from": …, field: value}`, or raw text. */
 function line(entry: string | Record<string, unknown>): string {

@@ -45,3 +45,23 @@ export function png(seed: number): Promise<Buffer> {
 export async function listing(dir: string): Promise<string[]> {
   return (await readdir(dir)).sort();
 }
+
+/** Two records of the bundled sample (pairs cactihog/hedgehog and icemic/ice cream), to vary. */
+export const SAMPLE_RECORDS = {
+  good: {
+    image_name: 'cactihog/infer1.jpg',
+    positive_list: ['cactihog/pos1.jpg'],
+    negative_list: ['cactihog/neg1.jpg'],
+    positive_promt: 'cactihog',
+    negative_promt: 'hedgehog',
+    label_name: 'cactihog',
+  },
+  other: {
+    image_name: 'icemic/infer1.jpg',
+    positive_list: ['icemic/pos1.jpg'],
+    negative_list: ['icemic/neg1.jpg'],
+    positive_promt: 'icemic',
+    negative_promt: 'ice cream',
+    label_name: 'icemic',
+  },
+};

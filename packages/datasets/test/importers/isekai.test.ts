@@ -4,7 +4,7 @@ import path from 'node:path';
 import { buildEpisode, indexBenchmark } from '@linkboard/core';
 import { describe, expect, it } from 'vitest';
 import { ImportError, importDataset, importIsekai, loadDataset } from '../../src';
-import { ISEKAI_SAMPLE, isekaiCopy, listing, tempDir } from '../helpers';
+import { ISEKAI_SAMPLE, isekaiCopy, listing, SAMPLE_RECORDS, tempDir } from '../helpers';
 
 const RECORDS = path.join(ISEKAI_SAMPLE, 'ISEKAI-sample.json');
 
@@ -77,22 +77,7 @@ describe('importIsekai on the real ISEKAI sample', () => {
   });
 });
 
-const good = {
-  image_name: 'cactihog/infer1.jpg',
-  positive_list: ['cactihog/pos1.jpg'],
-  negative_list: ['cactihog/neg1.jpg'],
-  positive_promt: 'cactihog',
-  negative_promt: 'hedgehog',
-  label_name: 'cactihog',
-};
-const other = {
-  image_name: 'icemic/infer1.jpg',
-  positive_list: ['icemic/pos1.jpg'],
-  negative_list: ['icemic/neg1.jpg'],
-  positive_promt: 'icemic',
-  negative_promt: 'ice cream',
-  label_name: 'icemic',
-};
+const { good, other } = SAMPLE_RECORDS;
 
 type Setup = (dir: string) => Promise<string | undefined>;
 const jsonl = (...records: unknown[]) => records.map((r) => JSON.stringify(r)).join('\n');
