@@ -198,19 +198,38 @@ export async function runRunner(
     }
   }
 
-  /** One slot: claims a job it may take, works it, and sleeps when there is none. */
-  async function slot(lane: 'models' | 'no-model-calls', reaps: boolean) {
-    while (!stop.aborted) {
-      if (reaps) await ridingOutages(() => reapExpiredJobs(ctx.db));
+  /**
+   * Claims run one at a time within this runner: slots that woke together would otherwise both
+   * see a submitter below its share and both take that submitter's jobs, leaving no slot for
+   * anyone else. The held count is raised inside the same turn.
+   */
+  let claimTurn: Promise<unknown> = Promise.resolve();
+  function claimInTurn(lane: 'models' | 'no-model-calls'): Promise<Lease | null | undefined> {
+    const claimed = claimTurn.then(async () => {
       const lease = await ridingOutages(() =>
         claimJob(ctx.db, {
           worker: ctx.worker,
           leaseMs: ctx.leaseMs,
           excludeAdapters,
           onlyAdapters: lane === 'no-model-calls' ? NO_MODEL_CALLS : undefined,
-          excludeOwners: [...held].filter(([, n]) => n >= share).map(([owner]) => owner),
+          excludeOwners:
+            lane === 'models'
+              ? [...held].filter(([, n]) => n >= share).map(([owner]) => owner)
+              : [],
         }),
       );
+      if (lease && lane === 'models') held.set(lease.owner, (held.get(lease.owner) ?? 0) + 1);
+      return lease;
+    });
+    claimTurn = claimed.catch(() => {});
+    return claimed;
+  }
+
+  /** One slot: claims a job it may take, works it, and sleeps when there is none. */
+  async function slot(lane: 'models' | 'no-model-calls', reaps: boolean) {
+    while (!stop.aborted) {
+      if (reaps) await ridingOutages(() => reapExpiredJobs(ctx.db));
+      const lease = await claimInTurn(lane);
       if (stop.aborted) {
         if (lease) await releaseJob(ctx.db, lease).catch(() => {});
         break;
@@ -220,13 +239,12 @@ export async function runRunner(
         await ridingOutages(() => waiter.wait(options.once ? 200 : 5_000, stop));
         continue;
       }
-      held.set(lease.owner, (held.get(lease.owner) ?? 0) + 1);
       busy++;
       try {
         await work(lease);
       } finally {
         busy--;
-        held.set(lease.owner, (held.get(lease.owner) ?? 1) - 1);
+        if (lane === 'models') held.set(lease.owner, (held.get(lease.owner) ?? 1) - 1);
         // A freed share may let another slot claim what it had to leave.
         waiter.wakeAll();
       }

@@ -269,9 +269,11 @@ describe('the runner', () => {
           ownerId: owner,
         })
       ).submissionId;
-    // More slow submissions than the runner has job slots, queued first.
+    // More slow submissions than the runner has job slots, queued first. The slots start
+    // together, so they claim at the same moment: the share must hold even then.
+    const slots = 3;
     const slow = [];
-    for (let i = 0; i < 3; i++)
+    for (let i = 0; i < slots + 1; i++)
       slow.push(
         await create(`endless-${i}`, 'user-slow', 'openai', {
           endpoint: slowUrl,
@@ -299,7 +301,7 @@ describe('the runner', () => {
     const running = runRunner(
       platform.database,
       platform.env,
-      { concurrency: 2, jobs: 2, gpus: 'none', stopDeadlineMs: 200, log: () => {} },
+      { concurrency: 2, jobs: slots, gpus: 'none', stopDeadlineMs: 200, log: () => {} },
       stop.signal,
     );
     const status = async (id: number) =>
@@ -311,13 +313,13 @@ describe('the runner', () => {
       }
       expect(await status(small)).toBe('done');
       expect(await status(upload)).toBe('done');
-      // ...while the slow submissions are still being worked (one slot is all they get here).
+      // ...while the slow submissions are still being worked, in all slots but one.
       const slowJobs = await query(
         `SELECT status FROM jobs WHERE submission_id = ANY($1) ORDER BY id`,
         [slow],
       );
       expect(slowJobs.filter((j) => j.status === 'done')).toEqual([]);
-      expect(slowJobs.filter((j) => j.status === 'running')).toHaveLength(1);
+      expect(slowJobs.filter((j) => j.status === 'running')).toHaveLength(slots - 1);
     } finally {
       stop.abort();
       await running;
