@@ -25,6 +25,13 @@ export {
   type QueryClass,
   type SupportItem,
 } from './episode';
+export {
+  ERROR_CLASSES,
+  type ErrorClass,
+  errorMeaning,
+  isErrorClass,
+  isRetryable,
+} from './error-class';
 export { canonicalJson, type HashHex, imageStoreKey, sha256Hex } from './hash';
 export {
   type Concept,
@@ -69,6 +76,7 @@ export { type Interval, wilsonInterval, Z95 } from './metrics/intervals';
 export { rankTiers, type Tiered, type TierInput } from './metrics/tiers';
 export {
   type ContentPart,
+  DEFAULT_POLICY,
   ICL_QUESTION,
   IMAGE_TOKEN,
   isPolicyName,
@@ -87,15 +95,22 @@ export {
 export { MAX_ANSWER_CHARS, PredictionsError, parsePredictions } from './predictions';
 export { Prng } from './prng';
 export {
+  DEFAULT_SCORER,
+  getScorer,
   isScorerName,
   OUTCOMES,
   type Outcome,
   officialScorer,
-  SCORER_NAMES,
-  SCORERS,
+  registerScorer,
   type Scorer,
   type ScorerName,
+  type ScorerVerdict,
+  scoreAll,
+  scorerNames,
+  scorers,
+  scorerVersions,
   strictScorer,
   type Verdict,
+  verdictOf,
 } from './scorer';
 export { controlCharacterIn, invisibleCharacterIn, modelNameKey, nameProblem } from './text';

@@ -43,6 +43,10 @@ export const ZERO_SHOT_QUESTION = 'What is in the image <image>? Is it "{a}" or 
 
 export interface PolicySpec {
   name: PolicyName;
+  /** How tables and pickers show it ("lcl" and "icl" are hard to tell apart in lower case). */
+  shortTitle: string;
+  /** With what it means, for pickers. */
+  title: string;
   /** Why a shot count is refused, or null when the policy accepts it. */
   checkShots(shots: number): string | null;
   render(input: PromptInput): RenderedPrompt;
@@ -86,6 +90,7 @@ function evenShots(shots: number): string | null {
 
 function demoPolicy(
   name: 'lcl' | 'icl',
+  title: string,
   system: string | null,
   question: string,
   answer: string,
@@ -96,6 +101,8 @@ function demoPolicy(
   const [answerBefore, answerAfter] = answer.split('{label}') as [string, string];
   return {
     name,
+    shortTitle: name.toUpperCase(),
+    title,
     checkShots: evenShots,
     render({ support, query }) {
       const messages: Message[] = [];
@@ -116,14 +123,17 @@ function demoPolicy(
 export const POLICIES: Record<PolicyName, PolicySpec> = {
   lcl: demoPolicy(
     'lcl',
+    'LCL (causal links)',
     LCL_INSTRUCTION,
     LCL_SUPPORT_QUESTION,
     LCL_SUPPORT_ANSWER,
     LCL_QUERY_QUESTION,
   ),
-  icl: demoPolicy('icl', null, ICL_QUESTION, '{label}', ICL_QUESTION),
+  icl: demoPolicy('icl', 'ICL (plain)', null, ICL_QUESTION, '{label}', ICL_QUESTION),
   'zero-shot': {
     name: 'zero-shot',
+    shortTitle: 'zero-shot',
+    title: 'zero-shot (no demonstrations)',
     checkShots: (shots) => (shots === 0 ? null : `takes 0 shots, got ${shots}`),
     render({ query, candidates }) {
       const question = ZERO_SHOT_QUESTION.replace('{a}', candidates[0]).replace(
@@ -137,6 +147,9 @@ export const POLICIES: Record<PolicyName, PolicySpec> = {
     },
   },
 };
+
+/** The policy the protocol is about: what a submission and the leaderboard use by default. */
+export const DEFAULT_POLICY: PolicyName = 'lcl';
 
 export function isPolicyName(value: string): value is PolicyName {
   return (POLICY_NAMES as readonly string[]).includes(value);

@@ -19,15 +19,27 @@ export interface Verdict {
   rule: string;
 }
 
-export const SCORER_NAMES = ['official', 'strict'] as const;
-export type ScorerName = (typeof SCORER_NAMES)[number];
+/**
+ * A scorer's name: lower case, digits and hyphens, as stored with each verdict and typed in URLs and
+ * on the command line. Names are whatever the registry holds (see `registerScorer`), so a new scorer
+ * is a registry entry, with no schema or form change.
+ */
+export type ScorerName = string;
 
 export interface Scorer {
   name: ScorerName;
-  /** Bumped whenever a verdict could change; stored with results. */
+  /** Bumped whenever a verdict could change; stored with every verdict. */
   version: number;
+  /** One line for pickers and help texts. */
+  description: string;
   /** `answer` is null when the model gave none (an error). */
   score(answer: string | null, label: string, other: string): Verdict;
+}
+
+/** A verdict with the scorer and version that gave it: what is stored per result and scorer. */
+export interface ScorerVerdict extends Verdict {
+  scorer: ScorerName;
+  version: number;
 }
 
 function verdict(hasLabel: boolean, hasOther: boolean, prefix: string): Verdict {
@@ -49,6 +61,7 @@ const EMPTY_ANSWER: Verdict = { correct: false, outcome: 'empty', rule: 'empty-a
 export const officialScorer: Scorer = {
   name: 'official',
   version: 1,
+  description: 'the paper’s rule: the label as a substring of the raw answer',
   score(answer, label, other) {
     if (answer === null) return { ...NO_ANSWER };
     if (answer.trim() === '') return { ...EMPTY_ANSWER };
@@ -112,6 +125,7 @@ const QUOTED = /"([^"]+)"|“([^”]+)”|‘([^’]+)’|(?<![\p{L}\p{N}])'([^'
 export const strictScorer: Scorer = {
   name: 'strict',
   version: 1,
+  description: 'whole words, case-insensitive; a quoted label decides',
   score(answer, label, other) {
     if (answer === null) return { ...NO_ANSWER };
     if (answer.trim() === '') return { ...EMPTY_ANSWER };
@@ -132,11 +146,80 @@ export const strictScorer: Scorer = {
   },
 };
 
-export const SCORERS: Record<ScorerName, Scorer> = {
-  official: officialScorer,
-  strict: strictScorer,
-};
+/** The scorer a submission is ranked by unless it says otherwise. */
+export const DEFAULT_SCORER: ScorerName = officialScorer.name;
+
+const SCORER_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+/**
+ * The scorer registry: every scorer a result is scored by. A process-wide registry (as inspect_ai's
+ * `@scorer` keeps one) because scoring happens wherever answers arrive (runner, CLI, re-scoring),
+ * and each of those must score by the same set.
+ */
+const registry = new Map<ScorerName, Scorer>([
+  [officialScorer.name, officialScorer],
+  [strictScorer.name, strictScorer],
+]);
+
+/**
+ * Adds a scorer to the registry; returns a function that removes it again. A name already taken
+ * by another scorer is refused, so a verdict's name always means one rule.
+ */
+export function registerScorer(scorer: Scorer): () => void {
+  if (!SCORER_NAME.test(scorer.name))
+    throw new Error(
+      `scorer name "${scorer.name}" must be lower-case letters, digits and hyphens (at most 32)`,
+    );
+  if (!Number.isInteger(scorer.version) || scorer.version < 1 || scorer.version > 32_767)
+    throw new Error(`scorer "${scorer.name}": version must be a whole number from 1`);
+  const known = registry.get(scorer.name);
+  if (known && known !== scorer) throw new Error(`a scorer named "${scorer.name}" is registered`);
+  registry.set(scorer.name, scorer);
+  return () => {
+    if (registry.get(scorer.name) === scorer) registry.delete(scorer.name);
+  };
+}
+
+/** The registered scorers, in registration order (the default first). */
+export function scorers(): readonly Scorer[] {
+  return [...registry.values()];
+}
+
+export function scorerNames(): readonly ScorerName[] {
+  return [...registry.keys()];
+}
 
 export function isScorerName(value: string): value is ScorerName {
-  return (SCORER_NAMES as readonly string[]).includes(value);
+  return registry.has(value);
+}
+
+/** The registered scorer of that name; an unknown name is an error that lists the known ones. */
+export function getScorer(name: string): Scorer {
+  const scorer = registry.get(name);
+  if (!scorer) throw new Error(`unknown scorer "${name}"; choose ${scorerNames().join(', ')}`);
+  return scorer;
+}
+
+/** Scores one answer by every registered scorer. */
+export function scoreAll(answer: string | null, label: string, other: string): ScorerVerdict[] {
+  return scorers().map((s) => ({
+    ...s.score(answer, label, other),
+    scorer: s.name,
+    version: s.version,
+  }));
+}
+
+/** One scorer's verdict among an answer's verdicts (the default scorer's unless named). */
+export function verdictOf(
+  verdicts: readonly ScorerVerdict[],
+  scorer: ScorerName = DEFAULT_SCORER,
+): ScorerVerdict {
+  const found = verdicts.find((v) => v.scorer === scorer);
+  if (!found) throw new Error(`no verdict of scorer "${scorer}"`);
+  return found;
+}
+
+/** Which version of each registered scorer is in use: recorded with a submission's provenance. */
+export function scorerVersions(): Record<ScorerName, number> {
+  return Object.fromEntries(scorers().map((s) => [s.name, s.version]));
 }

@@ -7,13 +7,13 @@ import {
   checkEndpoint,
   type EndpointPolicy,
   EndpointRefusedError,
+  getScorer,
   MAX_ANSWER_CHARS,
   modelNameKey,
   nameProblem,
   type Outcome,
   PredictionsError,
   parsePredictions,
-  SCORERS,
 } from '../src';
 
 // The attack corpus (corpus/attacks at the repository root), as core answers it.
@@ -51,8 +51,10 @@ describe('attack corpus: endpoints', () => {
 
 describe('attack corpus: answers worded to game a scorer', () => {
   it.each(scorerGaming.cases.map((c) => [c.case, c] as const))('%s', (_name, c) => {
-    expect(SCORERS.official.score(c.answer, c.label, c.other).outcome).toBe(c.official as Outcome);
-    expect(SCORERS.strict.score(c.answer, c.label, c.other).outcome).toBe(c.strict as Outcome);
+    expect(getScorer('official').score(c.answer, c.label, c.other).outcome).toBe(
+      c.official as Outcome,
+    );
+    expect(getScorer('strict').score(c.answer, c.label, c.other).outcome).toBe(c.strict as Outcome);
   });
 });
 

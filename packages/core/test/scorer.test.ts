@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { type Outcome, officialScorer, strictScorer } from '../src';
+import {
+  DEFAULT_SCORER,
+  getScorer,
+  isScorerName,
+  type Outcome,
+  officialScorer,
+  registerScorer,
+  type Scorer,
+  scoreAll,
+  scorerNames,
+  scorerVersions,
+  strictScorer,
+  verdictOf,
+} from '../src';
 
 type Case = [
   why: string,
@@ -64,5 +77,49 @@ describe('strictScorer (quirks fixed)', () => {
       outcome,
       rule,
     });
+  });
+});
+
+describe('the scorer registry', () => {
+  const lenient: Scorer = {
+    name: 'lenient',
+    version: 3,
+    description: 'the label anywhere, in any case',
+    score: (answer, label) =>
+      answer?.toLowerCase().includes(label.toLowerCase())
+        ? { correct: true, outcome: 'correct', rule: 'anywhere' }
+        : { correct: false, outcome: 'neither', rule: 'nowhere' },
+  };
+
+  it('scores an answer by every registered scorer, each verdict with its scorer and version', () => {
+    expect(scoreAll('Cactihog', 'cactihog', 'hedgehog').map((v) => [v.scorer, v.outcome])).toEqual([
+      ['official', 'neither'],
+      ['strict', 'correct'],
+    ]);
+    const unregister = registerScorer(lenient);
+    try {
+      const verdicts = scoreAll('Cactihog', 'cactihog', 'hedgehog');
+      expect(verdictOf(verdicts, 'lenient')).toMatchObject({ version: 3, outcome: 'correct' });
+      expect(scorerVersions()).toEqual({ official: 1, strict: 1, lenient: 3 });
+      expect(isScorerName('lenient')).toBe(true);
+    } finally {
+      unregister();
+    }
+    expect(scorerNames()).toEqual(['official', 'strict']);
+    expect(isScorerName('lenient')).toBe(false);
+  });
+
+  it('refuses a taken name, a name that cannot go in a URL, and a version below 1', () => {
+    expect(() => registerScorer({ ...officialScorer })).toThrow(/"official" is registered/);
+    expect(() => registerScorer({ ...lenient, name: 'Lenient Scorer' })).toThrow(
+      /lower-case letters/,
+    );
+    expect(() => registerScorer({ ...lenient, version: 0 })).toThrow(/version/);
+    expect(scorerNames()).toEqual(['official', 'strict']);
+  });
+
+  it('names the known scorers when asked for an unknown one', () => {
+    expect(() => getScorer('fuzzy')).toThrow('unknown scorer "fuzzy"; choose official, strict');
+    expect(getScorer(DEFAULT_SCORER)).toBe(officialScorer);
   });
 });

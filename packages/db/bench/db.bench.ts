@@ -7,7 +7,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildEpisodes, indexBenchmark, SCORERS } from '@linkboard/core';
+import { buildEpisodes, indexBenchmark, scoreAll, verdictOf } from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
 import {
   claimJob,
@@ -84,10 +84,7 @@ try {
         episode,
         conceptId: conceptIds.get(episode.query.conceptId) as number,
         rawAnswer: raw,
-        verdicts: {
-          official: SCORERS.official.score(raw, label, other),
-          strict: SCORERS.strict.score(raw, label, other),
-        },
+        verdicts: scoreAll(raw, label, other),
         latencyMs: 100 + (i % 50),
       };
     });
@@ -106,7 +103,7 @@ try {
         b.map((r) => r.episode.id),
         b.map((r) => r.episode.shots),
         b.map((r) => r.rawAnswer),
-        b.map((r) => r.verdicts.official.outcome),
+        b.map((r) => verdictOf(r.verdicts).outcome),
       ],
     );
   }

@@ -1,7 +1,9 @@
+import { OUTCOMES, POLICY_NAMES } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -24,16 +26,12 @@ import {
  */
 
 export const roleEnum = pgEnum('user_role', ['submitter', 'admin']);
-export const policyEnum = pgEnum('policy', ['lcl', 'icl', 'zero-shot']);
-export const scorerEnum = pgEnum('scorer', ['official', 'strict']);
-export const outcomeEnum = pgEnum('outcome', [
-  'correct',
-  'other-label',
-  'both',
-  'neither',
-  'empty',
-  'error',
-]);
+// Policies and outcomes are core's registries; a new one is a migration (the enum grows). Scorers
+// are stored by name (text): a new scorer is a registry entry in core and nothing here.
+export const policyEnum = pgEnum('policy', POLICY_NAMES);
+export const outcomeEnum = pgEnum('outcome', OUTCOMES);
+/** A scorer's name, as core's scorer registry knows it. */
+const scorerName = () => text('scorer');
 export const queryClassEnum = pgEnum('query_class', ['novel', 'familiar']);
 export const imageRoleEnum = pgEnum('image_role', ['support', 'query']);
 export const visibilityEnum = pgEnum('visibility', ['public', 'private', 'hidden']);
@@ -235,8 +233,8 @@ export const submissions = pgTable(
     shots: smallint('shots').array().notNull(),
     policies: policyEnum('policies').array().notNull(),
     draws: smallint('draws').notNull().default(1),
-    /** The scorer the submission is ranked by; results keep both. */
-    scorer: scorerEnum('scorer').notNull().default('official'),
+    /** The scorer the submission is ranked by; results keep every registered scorer's verdict. */
+    scorer: scorerName().notNull().default('official'),
     visibility: visibilityEnum('visibility').notNull().default('public'),
     status: submissionStatusEnum('status').notNull().default('queued'),
     totalEpisodes: integer('total_episodes').notNull(),
@@ -322,10 +320,6 @@ export const results = pgTable(
     /** The model said more than is kept (8,000 characters): `raw_answer` is its beginning. */
     answerTruncated: boolean('answer_truncated').notNull().default(false),
     errorClass: text('error_class'),
-    officialOutcome: outcomeEnum('official_outcome').notNull(),
-    officialRule: text('official_rule').notNull(),
-    strictOutcome: outcomeEnum('strict_outcome').notNull(),
-    strictRule: text('strict_rule').notNull(),
     latencyMs: integer('latency_ms'),
     promptTokens: integer('prompt_tokens'),
     completionTokens: integer('completion_tokens'),
@@ -333,6 +327,31 @@ export const results = pgTable(
   },
   // The episode id encodes the draw: (submission, episode) is (submission, episode, draw).
   (t) => [primaryKey({ columns: [t.submissionId, t.episodeId] })],
+);
+
+/**
+ * One row per result and scorer: what each registered scorer (core's registry) made of the answer,
+ * with the scorer's version, so that a new scorer or a new version needs no schema change and
+ * re-scoring replaces exactly one scorer's rows.
+ */
+export const verdicts = pgTable(
+  'verdicts',
+  {
+    submissionId: integer('submission_id').notNull(),
+    episodeId: text('episode_id').notNull(),
+    scorer: scorerName().notNull(),
+    scorerVersion: smallint('scorer_version').notNull(),
+    outcome: outcomeEnum('outcome').notNull(),
+    /** Which rule decided, so that a surprising verdict can be explained. */
+    rule: text('rule').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.submissionId, t.scorer, t.episodeId] }),
+    foreignKey({
+      columns: [t.submissionId, t.episodeId],
+      foreignColumns: [results.submissionId, results.episodeId],
+    }).onDelete('cascade'),
+  ],
 );
 
 const outcomeCounts = {
@@ -351,7 +370,7 @@ export const submissionScores = pgTable(
     submissionId: integer('submission_id')
       .notNull()
       .references(() => submissions.id, { onDelete: 'cascade' }),
-    scorer: scorerEnum('scorer').notNull(),
+    scorer: scorerName().notNull(),
     shots: smallint('shots').notNull(),
     policy: policyEnum('policy').notNull(),
     n: integer('n').notNull(),
@@ -370,7 +389,7 @@ export const submissionConceptScores = pgTable(
     submissionId: integer('submission_id')
       .notNull()
       .references(() => submissions.id, { onDelete: 'cascade' }),
-    scorer: scorerEnum('scorer').notNull(),
+    scorer: scorerName().notNull(),
     conceptId: integer('concept_id').notNull(),
     shots: smallint('shots').notNull(),
     policy: policyEnum('policy').notNull(),
@@ -390,7 +409,7 @@ export const submissionSummaries = pgTable(
     submissionId: integer('submission_id')
       .notNull()
       .references(() => submissions.id, { onDelete: 'cascade' }),
-    scorer: scorerEnum('scorer').notNull(),
+    scorer: scorerName().notNull(),
     policy: policyEnum('policy').notNull(),
     n: integer('n').notNull(),
     correct: integer('correct').notNull(),

@@ -1,4 +1,4 @@
-import { buildEpisodes, indexBenchmark, type Manifest, SCORERS } from '@linkboard/core';
+import { buildEpisodes, indexBenchmark, type Manifest, scoreAll } from '@linkboard/core';
 import { fixtureManifest as coreFixture } from '@linkboard/core/testing';
 import type { Db, Lease, ResultInput } from '../src';
 import {
@@ -78,10 +78,7 @@ export async function resultRows(
       conceptId: conceptIds.get(episode.query.conceptId) as number,
       rawAnswer: raw,
       errorClass: raw === null ? 'timeout' : null,
-      verdicts: {
-        official: SCORERS.official.score(raw, label, other),
-        strict: SCORERS.strict.score(raw, label, other),
-      },
+      verdicts: scoreAll(raw, label, other),
       latencyMs: 10 + i,
     };
   });

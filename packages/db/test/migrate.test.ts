@@ -51,3 +51,78 @@ describe('migration 0004 (model name keys)', () => {
     }
   });
 });
+
+describe('migration 0006 (verdicts per scorer)', () => {
+  it('moves the official and strict verdicts of stored results into rows of their own', async () => {
+    const server = inject('pgUrl');
+    const name = `m_${randomBytes(6).toString('hex')}`;
+    const admin = connect(server.replace(/\/linkboard$/, '/postgres'), { max: 1 });
+    await admin.pool.query(`CREATE DATABASE ${name}`);
+    const database = connect(server.replace(/\/linkboard$/, `/${name}`), { max: 2 });
+    const before = await migrationsBefore('0006_verdicts_per_scorer');
+    try {
+      await migrate(database.db, { migrationsFolder: before });
+      await database.pool.query(`
+        INSERT INTO benchmarks (id, name) VALUES (1, 'b');
+        INSERT INTO benchmark_versions (id, benchmark_id, version, manifest_hash, manifest) VALUES (1, 1, '1', 'h', '{}');
+        INSERT INTO models (id, name, name_key) VALUES (1, 'm', 'm');
+        INSERT INTO submissions (id, model_id, benchmark_version_id, adapter, shots, policies, total_episodes, scorer)
+          VALUES (1, 1, 1, 'builtin', '{2}', '{lcl}', 2, 'strict');
+        INSERT INTO results (submission_id, episode_id, shots, policy, concept_id, query_class, raw_answer,
+                             official_outcome, official_rule, strict_outcome, strict_rule)
+          VALUES (1, 'e1', 2, 'lcl', 1, 'novel', 'Cactihog', 'neither', 'substring-none', 'correct', 'word-label'),
+                 (1, 'e2', 2, 'lcl', 1, 'novel', NULL, 'error', 'no-answer', 'error', 'no-answer');`);
+      await migrateDatabase(database.db);
+      const { rows } = await database.pool.query(
+        'SELECT episode_id, scorer, scorer_version, outcome, rule FROM verdicts ORDER BY episode_id, scorer',
+      );
+      expect(rows).toEqual([
+        {
+          episode_id: 'e1',
+          scorer: 'official',
+          scorer_version: 1,
+          outcome: 'neither',
+          rule: 'substring-none',
+        },
+        {
+          episode_id: 'e1',
+          scorer: 'strict',
+          scorer_version: 1,
+          outcome: 'correct',
+          rule: 'word-label',
+        },
+        {
+          episode_id: 'e2',
+          scorer: 'official',
+          scorer_version: 1,
+          outcome: 'error',
+          rule: 'no-answer',
+        },
+        {
+          episode_id: 'e2',
+          scorer: 'strict',
+          scorer_version: 1,
+          outcome: 'error',
+          rule: 'no-answer',
+        },
+      ]);
+      const { rows: columns } = await database.pool.query(
+        `SELECT column_name FROM information_schema.columns WHERE table_name = 'results' AND column_name LIKE '%outcome%'`,
+      );
+      expect(columns).toEqual([]);
+      expect((await database.pool.query('SELECT scorer FROM submissions')).rows).toEqual([
+        { scorer: 'strict' },
+      ]);
+      // Deleting a result (an error cleared for a retry) takes its verdicts with it.
+      await database.pool.query(`DELETE FROM results WHERE episode_id = 'e2'`);
+      expect((await database.pool.query('SELECT count(*)::int AS n FROM verdicts')).rows).toEqual([
+        { n: 2 },
+      ]);
+    } finally {
+      await database.close();
+      await admin.pool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.close();
+      await rm(before, { recursive: true, force: true });
+    }
+  });
+});

@@ -42,7 +42,7 @@ export async function leaderboardRows(
       ON lcl.submission_id = ss.submission_id AND lcl.scorer = ss.scorer AND lcl.policy = 'lcl'
     LEFT JOIN submission_summaries icl
       ON icl.submission_id = ss.submission_id AND icl.scorer = ss.scorer AND icl.policy = 'icl'
-    WHERE ss.scorer = ${options.scorer}::scorer AND ss.policy = ${options.policy}::policy
+    WHERE ss.scorer = ${options.scorer} AND ss.policy = ${options.policy}::policy
       AND s.benchmark_version_id = ${options.benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'`);
   const list = rows.map((r) => {
     const n = num(r.n);
@@ -87,7 +87,7 @@ export async function conceptBreakdown(db: Db, submissionId: number, scorer: Sco
     FROM submission_concept_scores cs
     JOIN concepts c ON c.id = cs.concept_id
     JOIN pairs p ON p.id = c.pair_id
-    WHERE cs.submission_id = ${submissionId} AND cs.scorer = ${scorer}::scorer
+    WHERE cs.submission_id = ${submissionId} AND cs.scorer = ${scorer}
     ORDER BY p.key, c.query_class, cs.shots, cs.policy`);
   return rows.map((r) => ({
     ...intervalOf(num(r.correct), num(r.n)),
@@ -119,7 +119,10 @@ export async function episodeWithResult(db: Db, episodeId: string, submissionId?
   let result = null;
   if (submissionId !== undefined) {
     const found = await db.execute(
-      sql`SELECT * FROM results WHERE submission_id = ${submissionId} AND episode_id = ${episodeId}`,
+      sql`SELECT r.*, (SELECT coalesce(jsonb_agg(jsonb_build_object('scorer', v.scorer, 'version', v.scorer_version,
+                                                 'outcome', v.outcome, 'rule', v.rule) ORDER BY v.scorer), '[]')
+                       FROM verdicts v WHERE v.submission_id = r.submission_id AND v.episode_id = r.episode_id) AS verdicts
+          FROM results r WHERE r.submission_id = ${submissionId} AND r.episode_id = ${episodeId}`,
     );
     const r = found.rows[0];
     if (r) {
@@ -127,8 +130,13 @@ export async function episodeWithResult(db: Db, episodeId: string, submissionId?
         rawAnswer: (r.raw_answer as string | null) ?? null,
         answerTruncated: r.answer_truncated === true,
         errorClass: (r.error_class as string | null) ?? null,
-        official: { outcome: String(r.official_outcome), rule: String(r.official_rule) },
-        strict: { outcome: String(r.strict_outcome), rule: String(r.strict_rule) },
+        /** Every scorer's verdict, by scorer name. */
+        verdicts: r.verdicts as {
+          scorer: string;
+          version: number;
+          outcome: string;
+          rule: string;
+        }[],
         latencyMs: r.latency_ms === null ? null : num(r.latency_ms),
       };
     }
@@ -158,10 +166,10 @@ export async function episodeWithResult(db: Db, episodeId: string, submissionId?
  * the episodes where they disagree.
  */
 export async function compareSubmissions(db: Db, a: number, b: number, scorer: ScorerName) {
-  const o = sql.raw(scorer === 'official' ? 'official_outcome' : 'strict_outcome');
   const { rows } = await db.execute(sql`
-    SELECT ra.episode_id, ra.shots, ra.policy, ra.concept_id, c.name AS concept, ra.${o} = 'correct' AS a_correct, rb.${o} = 'correct' AS b_correct
-    FROM results ra JOIN results rb ON rb.submission_id = ${b} AND rb.episode_id = ra.episode_id
+    SELECT ra.episode_id, ra.shots, ra.policy, ra.concept_id, c.name AS concept, va.outcome = 'correct' AS a_correct, vb.outcome = 'correct' AS b_correct
+    FROM results ra JOIN verdicts va ON va.submission_id = ra.submission_id AND va.episode_id = ra.episode_id AND va.scorer = ${scorer}
+    JOIN verdicts vb ON vb.submission_id = ${b} AND vb.episode_id = ra.episode_id AND vb.scorer = ${scorer}
     JOIN concepts c ON c.id = ra.concept_id
     WHERE ra.submission_id = ${a}`);
   const groups = new Map<

@@ -1,4 +1,4 @@
-import { type Episode, SCORERS, type ScorerName, type Verdict } from '@linkboard/core';
+import { type Episode, getScorer, type ScorerName, type ScorerVerdict } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { holdLease, type Lease } from './queue';
@@ -13,7 +13,8 @@ export interface ResultInput {
   /** The model said more than is kept: `rawAnswer` is its beginning. */
   answerTruncated?: boolean;
   errorClass?: string | null;
-  verdicts: Record<ScorerName, Verdict>;
+  /** Every registered scorer's verdict (core's `scoreAll`). */
+  verdicts: readonly ScorerVerdict[];
   latencyMs?: number;
   promptTokens?: number;
   completionTokens?: number;
@@ -85,25 +86,48 @@ export async function insertResults(
   submissionId: number,
   batch: readonly ResultInput[],
 ): Promise<number> {
-  const result = await tx.execute(sql`
+  const { rows: inserted } = await tx.execute(sql`
     INSERT INTO results (submission_id, episode_id, shots, policy, concept_id, query_class, raw_answer, answer_truncated, error_class,
-                         official_outcome, official_rule, strict_outcome, strict_rule, latency_ms, prompt_tokens, completion_tokens, attempts)
+                         latency_ms, prompt_tokens, completion_tokens, attempts)
     SELECT ${submissionId}, u.episode_id, u.shots, u.policy::policy, u.concept_id, u.query_class::query_class, u.raw_answer, u.answer_truncated, u.error_class,
-           u.official_outcome::outcome, u.official_rule, u.strict_outcome::outcome, u.strict_rule, u.latency_ms, u.prompt_tokens, u.completion_tokens, u.attempts
+           u.latency_ms, u.prompt_tokens, u.completion_tokens, u.attempts
     FROM unnest(${pgArray(batch.map((r) => r.episode.id))}::text[], ${pgArray(batch.map((r) => r.episode.shots))}::smallint[],
                 ${pgArray(batch.map((r) => r.episode.policy))}::text[], ${pgArray(batch.map((r) => r.conceptId))}::int[],
                 ${pgArray(batch.map((r) => r.episode.query.queryClass))}::text[], ${pgArray(batch.map((r) => r.rawAnswer))}::text[],
                 ${pgArray(batch.map((r) => r.answerTruncated === true))}::boolean[],
                 ${pgArray(batch.map((r) => r.errorClass ?? null))}::text[],
-                ${pgArray(batch.map((r) => r.verdicts.official.outcome))}::text[], ${pgArray(batch.map((r) => r.verdicts.official.rule))}::text[],
-                ${pgArray(batch.map((r) => r.verdicts.strict.outcome))}::text[], ${pgArray(batch.map((r) => r.verdicts.strict.rule))}::text[],
                 ${pgArray(batch.map((r) => (r.latencyMs === undefined ? null : Math.round(r.latencyMs))))}::int[],
                 ${pgArray(batch.map((r) => r.promptTokens ?? null))}::int[], ${pgArray(batch.map((r) => r.completionTokens ?? null))}::int[],
                 ${pgArray(batch.map((r) => r.attempts ?? 1))}::smallint[])
-      AS u(episode_id, shots, policy, concept_id, query_class, raw_answer, answer_truncated, error_class, official_outcome, official_rule,
-           strict_outcome, strict_rule, latency_ms, prompt_tokens, completion_tokens, attempts)
-    ON CONFLICT (submission_id, episode_id) DO NOTHING`);
-  return result.rowCount ?? 0;
+      AS u(episode_id, shots, policy, concept_id, query_class, raw_answer, answer_truncated, error_class,
+           latency_ms, prompt_tokens, completion_tokens, attempts)
+    ON CONFLICT (submission_id, episode_id) DO NOTHING
+    RETURNING episode_id`);
+  // Verdicts go with the results this batch inserted, never over the stored ones of a retried batch.
+  const fresh = new Set(inserted.map((r) => String(r.episode_id)));
+  const verdicts = batch
+    .filter((r) => fresh.has(r.episode.id))
+    .flatMap((r) => r.verdicts.map((v) => ({ episodeId: r.episode.id, ...v })));
+  await upsertVerdicts(tx, submissionId, verdicts);
+  return inserted.length;
+}
+
+/** Stores verdicts, replacing a scorer's earlier verdict of the same result. */
+async function upsertVerdicts(
+  tx: Tx | Db,
+  submissionId: number,
+  verdicts: readonly (ScorerVerdict & { episodeId: string })[],
+) {
+  if (verdicts.length === 0) return;
+  await tx.execute(sql`
+    INSERT INTO verdicts (submission_id, episode_id, scorer, scorer_version, outcome, rule)
+    SELECT ${submissionId}, u.episode_id, u.scorer, u.scorer_version, u.outcome::outcome, u.rule
+    FROM unnest(${pgArray(verdicts.map((v) => v.episodeId))}::text[], ${pgArray(verdicts.map((v) => v.scorer))}::text[],
+                ${pgArray(verdicts.map((v) => v.version))}::smallint[], ${pgArray(verdicts.map((v) => v.outcome))}::text[],
+                ${pgArray(verdicts.map((v) => v.rule))}::text[])
+      AS u(episode_id, scorer, scorer_version, outcome, rule)
+    ON CONFLICT (submission_id, scorer, episode_id)
+      DO UPDATE SET scorer_version = excluded.scorer_version, outcome = excluded.outcome, rule = excluded.rule`);
 }
 
 /**
@@ -122,61 +146,53 @@ export async function answeredEpisodes(
   return new Map(rows.map((r) => [String(r.episode_id), (r.error_class as string | null) ?? null]));
 }
 
-const OUTCOME_COLUMN: Record<ScorerName, string> = {
-  official: 'official_outcome',
-  strict: 'strict_outcome',
-};
-
 /**
- * Recomputes a submission's aggregate rows for the given scorers from its results: per shot ×
- * policy (leaderboards, curves) and per concept × shot × policy (error analysis).
+ * Recomputes a submission's aggregate rows from its results' verdicts, for the given scorers (every
+ * scorer it has verdicts of, by default): per shot × policy (leaderboards, curves) and per concept ×
+ * shot × policy (error analysis). Counts only: statistics are core's.
  */
 export async function computeAggregates(
   tx: Tx | Db,
   submissionId: number,
-  scorers: readonly ScorerName[] = ['official', 'strict'],
+  scorers?: readonly ScorerName[],
 ) {
-  for (const scorer of scorers) {
-    const o = sql.raw(OUTCOME_COLUMN[scorer]);
-    const counts = sql`count(*) FILTER (WHERE ${o} = 'correct'), count(*) FILTER (WHERE ${o} = 'other-label'),
-      count(*) FILTER (WHERE ${o} = 'both'), count(*) FILTER (WHERE ${o} = 'neither'),
-      count(*) FILTER (WHERE ${o} = 'empty'), count(*) FILTER (WHERE ${o} = 'error')`;
+  const only = scorers === undefined ? sql`TRUE` : sql`scorer = ANY(${pgArray(scorers)}::text[])`;
+  const counts = sql`count(*) FILTER (WHERE v.outcome = 'correct'), count(*) FILTER (WHERE v.outcome = 'other-label'),
+    count(*) FILTER (WHERE v.outcome = 'both'), count(*) FILTER (WHERE v.outcome = 'neither'),
+    count(*) FILTER (WHERE v.outcome = 'empty'), count(*) FILTER (WHERE v.outcome = 'error')`;
+  const scored = sql`results r JOIN verdicts v ON v.submission_id = r.submission_id AND v.episode_id = r.episode_id
+    WHERE r.submission_id = ${submissionId} AND ${only}`;
+  for (const table of ['submission_summaries', 'submission_scores', 'submission_concept_scores'])
     await tx.execute(
-      sql`DELETE FROM submission_summaries WHERE submission_id = ${submissionId} AND scorer = ${scorer}`,
+      sql`DELETE FROM ${sql.identifier(table)} WHERE submission_id = ${submissionId} AND ${only}`,
     );
-    await tx.execute(
-      sql`DELETE FROM submission_scores WHERE submission_id = ${submissionId} AND scorer = ${scorer}`,
-    );
-    await tx.execute(
-      sql`DELETE FROM submission_concept_scores WHERE submission_id = ${submissionId} AND scorer = ${scorer}`,
-    );
-    await tx.execute(sql`
-      INSERT INTO submission_scores (submission_id, scorer, shots, policy, n, correct, other_label, "both", neither, empty, error, novel_n, novel_correct, mean_latency_ms)
-      SELECT ${submissionId}, ${scorer}::scorer, shots, policy, count(*), ${counts},
-             count(*) FILTER (WHERE query_class = 'novel'), count(*) FILTER (WHERE query_class = 'novel' AND ${o} = 'correct'), avg(latency_ms)
-      FROM results WHERE submission_id = ${submissionId} GROUP BY shots, policy`);
-    await tx.execute(sql`
-      INSERT INTO submission_concept_scores (submission_id, scorer, concept_id, shots, policy, n, correct, other_label, "both", neither, empty, error)
-      SELECT ${submissionId}, ${scorer}::scorer, concept_id, shots, policy, count(*), ${counts}
-      FROM results WHERE submission_id = ${submissionId} GROUP BY concept_id, shots, policy`);
-    await tx.execute(sql`
-      INSERT INTO submission_summaries (submission_id, scorer, policy, n, correct, novel_n, novel_correct, unreadable, per_shot)
-      SELECT ${submissionId}, ${scorer}::scorer, policy, sum(n), sum(correct), sum(novel_n), sum(novel_correct), sum(neither + empty),
-             jsonb_object_agg(shots::text, jsonb_build_array(correct, n))
-      FROM submission_scores WHERE submission_id = ${submissionId} AND scorer = ${scorer}::scorer GROUP BY policy`);
-  }
+  await tx.execute(sql`
+    INSERT INTO submission_scores (submission_id, scorer, shots, policy, n, correct, other_label, "both", neither, empty, error, novel_n, novel_correct, mean_latency_ms)
+    SELECT ${submissionId}, v.scorer, r.shots, r.policy, count(*), ${counts},
+           count(*) FILTER (WHERE r.query_class = 'novel'), count(*) FILTER (WHERE r.query_class = 'novel' AND v.outcome = 'correct'), avg(r.latency_ms)
+    FROM ${scored} GROUP BY v.scorer, r.shots, r.policy`);
+  await tx.execute(sql`
+    INSERT INTO submission_concept_scores (submission_id, scorer, concept_id, shots, policy, n, correct, other_label, "both", neither, empty, error)
+    SELECT ${submissionId}, v.scorer, r.concept_id, r.shots, r.policy, count(*), ${counts}
+    FROM ${scored} GROUP BY v.scorer, r.concept_id, r.shots, r.policy`);
+  await tx.execute(sql`
+    INSERT INTO submission_summaries (submission_id, scorer, policy, n, correct, novel_n, novel_correct, unreadable, per_shot)
+    SELECT ${submissionId}, scorer, policy, sum(n), sum(correct), sum(novel_n), sum(novel_correct), sum(neither + empty),
+           jsonb_object_agg(shots::text, jsonb_build_array(correct, n))
+    FROM submission_scores WHERE submission_id = ${submissionId} AND ${only} GROUP BY scorer, policy`);
 }
 
 /**
- * Re-scores a submission with a scorer from its stored raw answers (no model calls): the verdict
- * columns of every result, then the aggregates, in one transaction.
+ * Re-scores a submission with a registered scorer from its stored raw answers (no model calls):
+ * that scorer's verdict of every result, at its current version, then its aggregates, in one
+ * transaction.
  */
 export async function rescoreSubmission(
   db: Db,
   submissionId: number,
-  scorer: ScorerName,
+  scorerName: ScorerName,
 ): Promise<number> {
-  const score = SCORERS[scorer];
+  const scorer = getScorer(scorerName);
   return db.transaction(async (tx) => {
     const { rows } = await tx.execute(sql`
       SELECT r.episode_id, r.raw_answer, c.name AS label, o.name AS other
@@ -184,20 +200,19 @@ export async function rescoreSubmission(
       JOIN concepts c ON c.id = r.concept_id
       JOIN concepts o ON o.pair_id = c.pair_id AND o.id <> c.id
       WHERE r.submission_id = ${submissionId}`);
-    const o = sql.raw(OUTCOME_COLUMN[scorer]);
-    const rule = sql.raw(scorer === 'official' ? 'official_rule' : 'strict_rule');
     for (let i = 0; i < rows.length; i += 5000) {
-      const chunk = rows.slice(i, i + 5000).map((r) => ({
-        id: String(r.episode_id),
-        verdict: score.score(r.raw_answer as string | null, String(r.label), String(r.other)),
-      }));
-      await tx.execute(sql`
-        UPDATE results SET ${o} = u.outcome::outcome, ${rule} = u.rule
-        FROM unnest(${pgArray(chunk.map((c) => c.id))}::text[], ${pgArray(chunk.map((c) => c.verdict.outcome))}::text[], ${pgArray(chunk.map((c) => c.verdict.rule))}::text[])
-          AS u(episode_id, outcome, rule)
-        WHERE results.submission_id = ${submissionId} AND results.episode_id = u.episode_id`);
+      await upsertVerdicts(
+        tx,
+        submissionId,
+        rows.slice(i, i + 5000).map((r) => ({
+          episodeId: String(r.episode_id),
+          ...scorer.score(r.raw_answer as string | null, String(r.label), String(r.other)),
+          scorer: scorer.name,
+          version: scorer.version,
+        })),
+      );
     }
-    await computeAggregates(tx, submissionId, [scorer]);
+    await computeAggregates(tx, submissionId, [scorer.name]);
     return rows.length;
   });
 }

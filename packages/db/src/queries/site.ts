@@ -3,11 +3,6 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { num, outcomeCountsOf } from './rows';
 
-const OUTCOME: Record<ScorerName, string> = {
-  official: 'official_outcome',
-  strict: 'strict_outcome',
-};
-
 /** Benchmark versions with how many finished submissions each has, newest first. */
 export async function listBenchmarkVersions(db: Db) {
   const { rows } = await db.execute(sql`
@@ -64,7 +59,7 @@ export async function submissionCurves(db: Db, ids: readonly number[], scorer: S
     SELECT sc.submission_id, m.name AS model, sc.shots, sc.policy, sc.n, sc.correct, sc.novel_n, sc.novel_correct,
            sc.other_label, sc."both", sc.neither, sc.empty, sc.error
     FROM submission_scores sc JOIN submissions s ON s.id = sc.submission_id JOIN models m ON m.id = s.model_id
-    WHERE sc.submission_id = ANY(${sql.param([...ids])}::int[]) AND sc.scorer = ${scorer}::scorer
+    WHERE sc.submission_id = ANY(${sql.param([...ids])}::int[]) AND sc.scorer = ${scorer}
     ORDER BY sc.submission_id, sc.policy, sc.shots`);
   return rows.map((r) => ({
     submissionId: num(r.submission_id),
@@ -81,11 +76,11 @@ export async function submissionCurves(db: Db, ids: readonly number[], scorer: S
 
 /** Episodes of a submission that the scorer judged wrong, in a stable order (for prev/next). */
 export async function submissionFailures(db: Db, id: number, scorer: ScorerName, limit = 500) {
-  const o = sql.raw(OUTCOME[scorer]);
   const { rows } = await db.execute(sql`
-    SELECT r.episode_id, r.shots, r.policy, r.${o} AS outcome, c.name AS concept
+    SELECT r.episode_id, r.shots, r.policy, v.outcome, c.name AS concept
     FROM results r JOIN concepts c ON c.id = r.concept_id
-    WHERE r.submission_id = ${id} AND r.${o} <> 'correct'
+    JOIN verdicts v ON v.submission_id = r.submission_id AND v.episode_id = r.episode_id AND v.scorer = ${scorer}
+    WHERE r.submission_id = ${id} AND v.outcome <> 'correct'
     ORDER BY r.shots, r.episode_id LIMIT ${limit}`);
   return rows.map((r) => ({
     episodeId: String(r.episode_id),
@@ -127,7 +122,7 @@ export async function conceptHeatmap(
            sum(cs.other_label)::int AS other_label
     FROM submission_concept_scores cs JOIN submissions s ON s.id = cs.submission_id JOIN models m ON m.id = s.model_id
     WHERE s.benchmark_version_id = ${benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'
-      AND cs.scorer = ${scorer}::scorer AND cs.policy = ${policy}::policy
+      AND cs.scorer = ${scorer} AND cs.policy = ${policy}::policy
     GROUP BY cs.submission_id, m.name, cs.concept_id`);
   return rows.map((r) => ({
     submissionId: num(r.submission_id),
@@ -154,7 +149,7 @@ export async function conceptDetail(db: Db, conceptId: number, scorer: ScorerNam
   const models = await db.execute(sql`
     SELECT cs.submission_id, m.name AS model, cs.shots, cs.policy, cs.n, cs.correct, cs.other_label, cs."both", cs.neither, cs.empty, cs.error
     FROM submission_concept_scores cs JOIN submissions s ON s.id = cs.submission_id JOIN models m ON m.id = s.model_id
-    WHERE cs.concept_id = ${conceptId} AND cs.scorer = ${scorer}::scorer AND s.status = 'done' AND s.visibility = 'public'
+    WHERE cs.concept_id = ${conceptId} AND cs.scorer = ${scorer} AND s.status = 'done' AND s.visibility = 'public'
     ORDER BY m.name, cs.policy, cs.shots`);
   return {
     id: num(c.id),

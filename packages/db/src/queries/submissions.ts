@@ -1,4 +1,10 @@
-import { countEpisodes, indexBenchmark, type PolicyName, type ScorerName } from '@linkboard/core';
+import {
+  countEpisodes,
+  DEFAULT_SCORER,
+  indexBenchmark,
+  type PolicyName,
+  type ScorerName,
+} from '@linkboard/core';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { jobs, submissions } from '../schema';
@@ -90,7 +96,7 @@ export async function createSubmission(
         shots: input.shots,
         policies: input.policies,
         draws,
-        scorer: input.scorer ?? 'official',
+        scorer: input.scorer ?? DEFAULT_SCORER,
         visibility: input.visibility ?? 'public',
         ownerId: input.ownerId,
         totalEpisodes: total,

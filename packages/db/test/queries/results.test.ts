@@ -1,3 +1,4 @@
+import { registerScorer, type Scorer, verdictOf } from '@linkboard/core';
 import { describe, expect, it } from 'vitest';
 import {
   claimJob,
@@ -62,6 +63,12 @@ const snapshot = async (pool: import('pg').Pool, id: number) => ({
   results: (
     await pool.query('SELECT * FROM results WHERE submission_id = $1 ORDER BY episode_id', [id])
   ).rows,
+  verdicts: (
+    await pool.query(
+      'SELECT * FROM verdicts WHERE submission_id = $1 ORDER BY scorer, episode_id',
+      [id],
+    )
+  ).rows,
   scores: (
     await pool.query(
       'SELECT * FROM submission_scores WHERE submission_id = $1 ORDER BY scorer, shots, policy',
@@ -87,7 +94,7 @@ describe('results and aggregates', () => {
     const expected = (scorer: 'official' | 'strict', shots: number) => {
       const mine = rows
         .filter((r) => r.episode.shots === shots)
-        .map((r) => r.verdicts[scorer].outcome);
+        .map((r) => verdictOf(r.verdicts, scorer).outcome);
       const count = (o: string) => mine.filter((x) => x === o).length;
       return {
         scorer,
@@ -117,7 +124,7 @@ describe('results and aggregates', () => {
     const fresh = await snapshot(pool, submissionId);
     // Spoil the strict verdicts and aggregates, then re-score: no model calls, same numbers.
     await pool.query(
-      `UPDATE results SET strict_outcome = 'error', strict_rule = 'stale' WHERE submission_id = $1`,
+      `UPDATE verdicts SET outcome = 'error', rule = 'stale' WHERE submission_id = $1 AND scorer = 'strict'`,
       [submissionId],
     );
     await pool.query(
@@ -130,6 +137,65 @@ describe('results and aggregates', () => {
     );
     expect(await rescoreSubmission(db, submissionId, 'strict')).toBe(fresh.results.length);
     expect(await snapshot(pool, submissionId)).toEqual(fresh);
+  });
+
+  it('stores and aggregates the verdicts of a scorer added to the registry, with its version', async () => {
+    // A third scorer is one registry entry: no column, enum or query names it.
+    const lenient: Scorer = {
+      name: 'lenient',
+      version: 2,
+      description: 'the label anywhere, any case',
+      score: (answer, label) =>
+        answer?.toLowerCase().includes(label.toLowerCase())
+          ? { correct: true, outcome: 'correct', rule: 'anywhere' }
+          : { correct: false, outcome: answer === null ? 'error' : 'neither', rule: 'nowhere' },
+    };
+    const { db, pool } = await freshDatabase();
+    const before = await runSubmission(db, 'model-before');
+    const unregister = registerScorer(lenient);
+    try {
+      const { submissionId, rows, benchmarkVersionId } = await runSubmission(db, 'model-a');
+      const { rows: stored } = await pool.query(
+        `SELECT scorer, scorer_version, count(*)::int AS n, count(*) FILTER (WHERE outcome = 'correct')::int AS correct
+         FROM verdicts WHERE submission_id = $1 GROUP BY 1, 2 ORDER BY 1`,
+        [submissionId],
+      );
+      const correct = (scorer: string) =>
+        rows.filter((r) => verdictOf(r.verdicts, scorer).correct).length;
+      expect(stored).toEqual(
+        ['lenient', 'official', 'strict'].map((scorer) => ({
+          scorer,
+          scorer_version: scorer === 'lenient' ? 2 : 1,
+          n: rows.length,
+          correct: correct(scorer),
+        })),
+      );
+      // Upper-cased labels count for the lenient scorer only: it differs from both.
+      expect(correct('lenient')).toBeGreaterThan(correct('strict'));
+      const board = await leaderboardRows(db, {
+        benchmarkVersionId,
+        policy: 'lcl',
+        scorer: 'lenient',
+      });
+      expect(board.find((r) => r.model === 'model-a')).toMatchObject({
+        n: rows.length,
+        accuracy: correct('lenient') / rows.length,
+      });
+      // A submission scored before the scorer existed has no verdicts of it until re-scored.
+      expect(board.find((r) => r.model === 'model-before')).toBeUndefined();
+      expect(await rescoreSubmission(db, before.submissionId, 'lenient')).toBe(before.rows.length);
+      const again = await leaderboardRows(db, {
+        benchmarkVersionId,
+        policy: 'lcl',
+        scorer: 'lenient',
+      });
+      expect(again.find((r) => r.model === 'model-before')?.n).toBe(before.rows.length);
+    } finally {
+      unregister();
+    }
+    await expect(rescoreSubmission(db, before.submissionId, 'lenient')).rejects.toThrow(
+      'unknown scorer "lenient"',
+    );
   });
 
   it('ranks finished public submissions on the leaderboard, from the aggregates', async () => {
@@ -210,7 +276,12 @@ describe('results and aggregates', () => {
     expect(episode?.result).toMatchObject({
       rawAnswer: row.rawAnswer,
       answerTruncated: false,
-      official: { outcome: row.verdicts.official.outcome, rule: row.verdicts.official.rule },
+      verdicts: row.verdicts.map(({ scorer, version, outcome, rule }) => ({
+        scorer,
+        version,
+        outcome,
+        rule,
+      })),
     });
     expect(await episodeWithResult(db, 'nope')).toBeNull();
   });
@@ -251,7 +322,7 @@ describe('results and aggregates', () => {
       [4, a.rows.length / 2],
     ]);
     const disagree = a.rows.filter(
-      (r, i) => r.verdicts.official.correct !== b.rows[i]!.verdicts.official.correct,
+      (r, i) => verdictOf(r.verdicts).correct !== verdictOf(b.rows[i]!.verdicts).correct,
     ).length;
     expect(comparison.disagreements).toHaveLength(disagree);
     expect(comparison.perShot[0]!.mcnemar.pValue).toBeGreaterThan(0);
