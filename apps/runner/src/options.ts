@@ -1,4 +1,11 @@
-import { isPolicyName, isScorerName, type PolicyName, type ScorerName } from '@linkboard/core';
+import {
+  isPolicyName,
+  isScorerName,
+  type PolicyName,
+  type ScorerName,
+  scorerNames,
+  scorers,
+} from '@linkboard/core';
 import { InvalidArgumentError } from 'commander';
 
 /** "2,4,8" → [2, 4, 8]: distinct non-negative integers, in the order given. */
@@ -29,8 +36,17 @@ export function parsePolicies(value: string): PolicyName[] {
 
 export function parseScorer(value: string): ScorerName {
   if (!isScorerName(value))
-    throw new InvalidArgumentError(`unknown scorer "${value}"; choose official or strict`);
+    throw new InvalidArgumentError(
+      `unknown scorer "${value}"; choose ${scorerNames().join(' or ')}`,
+    );
   return value;
+}
+
+/** The --scorer option's help: every registered scorer, with what it does. */
+export function scorerHelp(): string {
+  return `scorer: ${scorers()
+    .map((s) => `${s.name} (${s.description})`)
+    .join('; ')}`;
 }
 
 export function parsePositiveInt(value: string): number {

@@ -1,4 +1,4 @@
-import { accuracyBy, indexBenchmark } from '@linkboard/core';
+import { accuracyBy, indexBenchmark, verdictOf } from '@linkboard/core';
 import { loadDataset, nodeSha256Hex } from '@linkboard/datasets';
 import type { Command } from 'commander';
 import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
@@ -49,7 +49,9 @@ export function registerCalibrate(program: Command, io: Io, env: Env): void {
           onProgress: (d, t) => progress.update(d, t),
         });
         progress.stop();
-        const answers = results.map((r) => toScoredAnswer(r.episode, r.verdicts.official));
+        const answers = results.map((r) =>
+          toScoredAnswer(r.episode, verdictOf(r.verdicts, 'official')),
+        );
         const byClass = new Map(
           accuracyBy(answers, ['shots', 'queryClass'] as const).map((r) => [
             r.key.join('|'),

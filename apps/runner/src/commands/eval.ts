@@ -1,9 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import {
+  DEFAULT_SCORER,
   indexBenchmark,
   type PolicyName,
   parseEndpointUrl,
   type ScorerName,
+  verdictOf,
 } from '@linkboard/core';
 import { type DatasetDir, loadDataset, nodeSha256Hex } from '@linkboard/datasets';
 import { type Command, Option } from 'commander';
@@ -18,7 +20,7 @@ import { evalSummary, resultLine } from '../eval/report';
 import { type EpisodeResult, runEvaluation } from '../eval/run';
 import { perShotTable, toScoredAnswer } from '../eval/summary';
 import type { Io } from '../io';
-import { parsePolicies, parsePositiveInt, parseScorer, parseShots } from '../options';
+import { parsePolicies, parsePositiveInt, parseScorer, parseShots, scorerHelp } from '../options';
 import { createProgress } from '../progress';
 import { datasetDirOf } from './episodes';
 
@@ -104,9 +106,9 @@ export function registerEval(program: Command, io: Io, env: Env): void {
     .option('--concurrency <n>', 'requests in flight', parsePositiveInt, 8)
     .option(
       '--scorer <name>',
-      'scorer for the table and summary: official or strict',
+      `${scorerHelp()}; for the table and summary`,
       parseScorer,
-      'official' as ScorerName,
+      DEFAULT_SCORER,
     )
     .option('--timeout-ms <ms>', 'per-request timeout', parsePositiveInt, 60_000)
     .option(
@@ -154,7 +156,9 @@ export function registerEval(program: Command, io: Io, env: Env): void {
           [
             `benchmark ${benchmark.name}@${benchmark.version} (${manifestHash.slice(0, 12)}) · model ${adapter.label} · scorer ${flags.scorer} · ${results.length} episodes`,
             '',
-            perShotTable(results.map((r) => toScoredAnswer(r.episode, r.verdicts[flags.scorer]))),
+            perShotTable(
+              results.map((r) => toScoredAnswer(r.episode, verdictOf(r.verdicts, flags.scorer))),
+            ),
             '',
           ].join('\n'),
         );

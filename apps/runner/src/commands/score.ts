@@ -1,10 +1,10 @@
 import { createInterface } from 'node:readline';
-import { SCORERS, type ScorerName } from '@linkboard/core';
+import { DEFAULT_SCORER, getScorer, type ScorerName } from '@linkboard/core';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliError } from '../errors';
 import { type Io, write } from '../io';
-import { parseScorer } from '../options';
+import { parseScorer, scorerHelp } from '../options';
 
 const ScoreInputSchema = z.object({
   /** The model's raw answer; null when it gave none (scored as an error). */
@@ -23,14 +23,9 @@ export function registerScore(program: Command, io: Io): void {
     .description(
       'score JSONL {"prediction","label","other"} from stdin; writes {"correct","outcome","rule"} per line',
     )
-    .option(
-      '--scorer <name>',
-      'official (the paper’s rule) or strict',
-      parseScorer,
-      'official' as ScorerName,
-    )
+    .option('--scorer <name>', scorerHelp(), parseScorer, DEFAULT_SCORER)
     .action(async (flags: { scorer: ScorerName }) => {
-      const scorer = SCORERS[flags.scorer];
+      const scorer = getScorer(flags.scorer);
       const lines = createInterface({ input: io.stdin, crlfDelay: Number.POSITIVE_INFINITY });
       let lineNo = 0;
       for await (const line of lines) {

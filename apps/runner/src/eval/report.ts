@@ -1,4 +1,4 @@
-import { accuracyBy, linkGain, type Manifest, type ScorerName } from '@linkboard/core';
+import { accuracyBy, linkGain, type Manifest, type ScorerName, verdictOf } from '@linkboard/core';
 import type { EpisodeResult } from './run';
 import { toScoredAnswer } from './summary';
 
@@ -9,7 +9,7 @@ export function evalSummary(
   model: string,
   scorer: ScorerName,
 ) {
-  const answers = results.map((r) => toScoredAnswer(r.episode, r.verdicts[scorer]));
+  const answers = results.map((r) => toScoredAnswer(r.episode, verdictOf(r.verdicts, scorer)));
   const byClass = new Map(
     accuracyBy(answers, ['shots', 'policy', 'queryClass'] as const).map((r) => [
       r.key.join('|'),
@@ -65,7 +65,9 @@ export function resultLine(r: EpisodeResult) {
     error: r.result.error ?? null,
     attempts: r.result.attempts,
     latency_ms: Math.round(r.result.latencyMs),
-    official: r.verdicts.official,
-    strict: r.verdicts.strict,
+    // One field per registered scorer, named after it (official, strict, ...).
+    ...Object.fromEntries(
+      r.verdicts.map(({ scorer, correct, outcome, rule }) => [scorer, { correct, outcome, rule }]),
+    ),
   };
 }

@@ -4,17 +4,16 @@ import {
   buildEpisodes,
   type Episode,
   type EpisodeSetSpec,
-  SCORERS,
-  type ScorerName,
-  type Verdict,
+  type ScorerVerdict,
+  scoreAll,
 } from '@linkboard/core';
 import type { Adapter, ModelAnswer } from '../adapters/types';
 
 export interface EpisodeResult {
   episode: Episode;
   result: ModelAnswer;
-  /** The verdict of every scorer: raw answers are kept, so any can be reported later. */
-  verdicts: Record<ScorerName, Verdict>;
+  /** The verdict of every registered scorer: raw answers are kept, so any can be reported later. */
+  verdicts: ScorerVerdict[];
 }
 
 export interface RunOptions {
@@ -26,12 +25,9 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-export function scoreAll(episode: Episode, answer: string | null): Record<ScorerName, Verdict> {
-  const { label, other } = episode.query;
-  return {
-    official: SCORERS.official.score(answer, label, other),
-    strict: SCORERS.strict.score(answer, label, other),
-  };
+/** Every registered scorer's verdict of an episode's answer. */
+export function scoreEpisode(episode: Episode, answer: string | null): ScorerVerdict[] {
+  return scoreAll(answer, episode.query.label, episode.query.other);
 }
 
 /** Runs every episode through the adapter, at most `concurrency` at a time, in episode order. */
@@ -47,7 +43,7 @@ export async function runEvaluation(options: RunOptions): Promise<EpisodeResult[
       const i = next++;
       const episode = episodes[i] as Episode;
       const result = await options.adapter.answer(episode, options.signal);
-      results[i] = { episode, result, verdicts: scoreAll(episode, result.answer) };
+      results[i] = { episode, result, verdicts: scoreEpisode(episode, result.answer) };
       options.onProgress?.(++done, episodes.length);
     }
   }

@@ -5,9 +5,11 @@ import {
   type Episode,
   episodeRange,
   indexBenchmark,
+  isRetryable,
   type Manifest,
   POLICY_NAMES,
   type PolicyName,
+  scorerVersions,
 } from '@linkboard/core';
 import { nodeSha256Hex } from '@linkboard/datasets';
 import {
@@ -33,7 +35,7 @@ import { predictionsAdapter } from '../adapters/predictions';
 import type { Adapter, ErrorClass } from '../adapters/types';
 import { isBuiltinName } from '../baselines';
 import { rootMessage } from '../errors';
-import { scoreAll } from '../eval/run';
+import { scoreEpisode } from '../eval/run';
 import { listGpus, pickFreeGpus } from '../serve/gpu';
 import { loadServeProfiles, type ServedModel, startServedModel } from '../serve/serve';
 import type { RunnerContext } from './context';
@@ -42,15 +44,6 @@ import { isDatabaseUnreachable, untilReachable } from './outage';
 
 /** What a baseline's adapter config names instead of a URL: the platform's reference server. */
 export const REFERENCE_SERVER = 'reference-server';
-
-/** Errors worth another attempt of the whole job later (the endpoint may come back). */
-const TRANSIENT: ReadonlySet<string> = new Set([
-  'timeout',
-  'rate-limited',
-  'server-error',
-  'network',
-  'bad-response',
-]);
 
 export class JobError extends Error {
   constructor(
@@ -336,7 +329,7 @@ export async function runJob(
       shots: sub.shots,
       policies,
       draws: sub.draws,
-      scorers: { official: 1, strict: 1 },
+      scorers: scorerVersions(),
       episodeSeed: 'SHA-256("<manifest hash>|<query image id>|<shots>|<draw>")',
       runner: ctx.provenance,
       ...prepared.facts,
@@ -373,7 +366,7 @@ export async function runJob(
           rawAnswer: result.answer,
           answerTruncated: result.truncated,
           errorClass: (result.errorClass as ErrorClass | undefined) ?? null,
-          verdicts: scoreAll(episode, result.answer),
+          verdicts: scoreEpisode(episode, result.answer),
           latencyMs: result.latencyMs,
           promptTokens: result.usage?.promptTokens,
           completionTokens: result.usage?.completionTokens,
@@ -427,8 +420,7 @@ export async function runJob(
   }
 }
 
-export function isTransient(errorClass: string): boolean {
-  return TRANSIENT.has(errorClass);
-}
+/** Errors worth another attempt of the whole job later (the endpoint may come back): core's registry. */
+export const isTransient = isRetryable;
 
 export type { Db };

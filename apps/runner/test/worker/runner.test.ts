@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildEpisodes, indexBenchmark } from '@linkboard/core';
+import { buildEpisodes, indexBenchmark, registerScorer } from '@linkboard/core';
 import { cancelSubmission, connect, createSubmission, registerModel, users } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinAdapter, familiarFromPairs } from '../../src/adapters/builtin';
@@ -180,13 +180,56 @@ describe('the runner', () => {
     const { submissionId } = await submit('uploaded', 'predictions', { answers });
     await drain();
     const rows = await query(
-      'SELECT error_class, official_outcome, count(*)::int AS n FROM results WHERE submission_id = $1 GROUP BY 1, 2 ORDER BY 1',
+      `SELECT r.error_class, v.outcome AS official_outcome, count(*)::int AS n
+       FROM results r JOIN verdicts v USING (submission_id, episode_id)
+       WHERE r.submission_id = $1 AND v.scorer = 'official' GROUP BY 1, 2 ORDER BY 1`,
       [submissionId],
     );
     expect(rows).toEqual([
       { error_class: 'missing-prediction', official_outcome: 'error', n: 1 },
       { error_class: null, official_outcome: 'correct', n: episodes.length - 1 },
     ]);
+  });
+
+  it('scores by every registered scorer, a third one added to the registry included', async () => {
+    const unregister = registerScorer({
+      name: 'shouted',
+      version: 4,
+      description: 'the label in capitals',
+      score: (answer, label) =>
+        answer?.includes(label.toUpperCase())
+          ? { correct: true, outcome: 'correct', rule: 'capitals' }
+          : { correct: false, outcome: 'neither', rule: 'no-capitals' },
+    });
+    try {
+      const episodes = [...buildEpisodes(indexBenchmark(platform.dataset.manifest), spec)];
+      const answers = Object.fromEntries(
+        episodes.map((e, i) => [e.id, i % 2 ? e.query.label.toUpperCase() : e.query.label]),
+      );
+      const { submissionId } = await submit('shouting', 'predictions', { answers });
+      await drain();
+      const verdicts = await query(
+        `SELECT scorer, scorer_version AS version, count(*) FILTER (WHERE outcome = 'correct')::int AS correct
+         FROM verdicts WHERE submission_id = $1 GROUP BY 1, 2 ORDER BY 1`,
+        [submissionId],
+      );
+      const half = Math.floor(episodes.length / 2);
+      expect(verdicts).toEqual([
+        // "LABEL" is not the lower-cased label's substring: official counts the lower half only.
+        { scorer: 'official', version: 1, correct: episodes.length - half },
+        { scorer: 'shouted', version: 4, correct: half },
+        { scorer: 'strict', version: 1, correct: episodes.length },
+      ]);
+      const [sub] = await query('SELECT provenance FROM submissions WHERE id = $1', [submissionId]);
+      expect(sub.provenance.scorers).toEqual({ official: 1, strict: 1, shouted: 4 });
+      const [summary] = await query(
+        `SELECT n, correct FROM submission_summaries WHERE submission_id = $1 AND scorer = 'shouted'`,
+        [submissionId],
+      );
+      expect(summary).toEqual({ n: episodes.length, correct: half });
+    } finally {
+      unregister();
+    }
   });
 
   it('stopping while the database goes away: one line, no stack trace, the job left to resume', async () => {
