@@ -1,6 +1,14 @@
+import { POLICIES, POLICY_NAMES, scorers } from '@linkboard/core';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { param, pct, type SearchParams, signedPts } from '~/components/format';
+import {
+  param,
+  pct,
+  policyParam,
+  type SearchParams,
+  scorerParam,
+  signedPts,
+} from '~/components/format';
 import { RowLink } from '~/components/row-link';
 import { LazySparkline } from '~/components/sparkline';
 import { api } from '~/server/caller';
@@ -16,10 +24,8 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
   const versionId = Number(param(sp.version)) || versions[0]?.id;
   // A version that is not there is a 404 (src/proxy.ts has already refused what is not an id).
   if (param(sp.version) && !versions.some((v) => v.id === versionId)) notFound();
-  const policy =
-    (['lcl', 'icl', 'zero-shot'] as const).find((p) => p === param(sp.policy)) ?? 'lcl';
-  const scorer =
-    (['official', 'strict'] as const).find((s) => s === param(sp.scorer)) ?? 'official';
+  const policy = policyParam(param(sp.policy));
+  const scorer = scorerParam(param(sp.scorer));
   const sort = SORTS.find((s) => s === param(sp.sort)) ?? 'accuracy';
   const q = (param(sp.q) ?? '').toLowerCase();
   if (!versionId)
@@ -75,16 +81,21 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
         <label>
           Policy
           <select name="policy" defaultValue={policy}>
-            <option value="lcl">LCL (causal links)</option>
-            <option value="icl">ICL (plain)</option>
-            <option value="zero-shot">zero-shot</option>
+            {POLICY_NAMES.map((p) => (
+              <option key={p} value={p}>
+                {POLICIES[p].title}
+              </option>
+            ))}
           </select>
         </label>
         <label>
           Scorer
           <select name="scorer" defaultValue={scorer}>
-            <option value="official">official</option>
-            <option value="strict">strict</option>
+            {scorers().map((s) => (
+              <option key={s.name} value={s.name} title={s.description}>
+                {s.name}
+              </option>
+            ))}
           </select>
         </label>
         <label>

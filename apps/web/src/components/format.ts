@@ -1,9 +1,29 @@
+import {
+  DEFAULT_POLICY,
+  DEFAULT_SCORER,
+  isPolicyName,
+  isScorerName,
+  POLICIES,
+  type PolicyName,
+  type ScorerName,
+} from '@linkboard/core';
+
 /**
- * How a policy is shown: upper case, because "lcl" and "icl" are hard to tell apart in the
- * site's sans-serif; URLs, the CLI and exports keep the lower-case names.
+ * How a policy is shown: core's short title (upper case for LCL and ICL, which are hard to tell
+ * apart in the site's sans-serif); URLs, the CLI and exports keep the lower-case names.
  */
 export function policyLabel(policy: string): string {
-  return policy === 'lcl' || policy === 'icl' ? policy.toUpperCase() : policy;
+  return isPolicyName(policy) ? POLICIES[policy].shortTitle : policy;
+}
+
+/** A policy named in a URL, or the default when it names none that core knows. */
+export function policyParam(value: string | undefined, fallback: PolicyName = DEFAULT_POLICY) {
+  return value !== undefined && isPolicyName(value) ? value : fallback;
+}
+
+/** A scorer named in a URL, or the default when it names none that core's registry holds. */
+export function scorerParam(value: string | undefined, fallback: ScorerName = DEFAULT_SCORER) {
+  return value !== undefined && isScorerName(value) ? value : fallback;
 }
 
 export const pct = (x: number | null | undefined, digits = 1) =>

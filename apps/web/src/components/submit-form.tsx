@@ -1,10 +1,14 @@
 'use client';
+import { isPolicyName, POLICIES, POLICY_NAMES } from '@linkboard/core';
 
 import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { type FormEvent, useRef, useState } from 'react';
 import { useTRPC } from '~/trpc/react';
 import { TestConnection } from './test-connection';
+
+/** Policies that take demonstrations (the form's shot counts are ≥ 2): zero-shot is the CLI's. */
+const DEMONSTRATION_POLICIES = POLICY_NAMES.filter((p) => POLICIES[p].checkShots(2) === null);
 
 type Kind = 'endpoint' | 'serve' | 'predictions';
 
@@ -47,7 +51,7 @@ export function SubmitForm({ versions }: { versions: { id: number; label: string
       shots: String(f.get('shots'))
         .split(',')
         .map((s) => Number(s.trim())),
-      policies: f.getAll('policy').map(String) as ('lcl' | 'icl' | 'zero-shot')[],
+      policies: f.getAll('policy').map(String).filter(isPolicyName),
       draws: Number(f.get('draws')) || 1,
       private: f.get('private') === 'on',
     });
@@ -164,10 +168,10 @@ export function SubmitForm({ versions }: { versions: { id: number; label: string
           query image; more draws narrow the intervals.
         </p>
         <div className="choices">
-          {(['lcl', 'icl'] as const).map((p) => (
+          {DEMONSTRATION_POLICIES.map((p) => (
             <label key={p}>
               <input type="checkbox" name="policy" value={p} defaultChecked />
-              {p === 'lcl' ? 'LCL (causal links)' : 'ICL (plain)'}
+              {POLICIES[p].title}
             </label>
           ))}
           <label>

@@ -1,5 +1,12 @@
 import 'server-only';
-import { nameProblem } from '@linkboard/core';
+import {
+  DEFAULT_POLICY,
+  DEFAULT_SCORER,
+  isScorerName,
+  nameProblem,
+  POLICY_NAMES,
+  scorerNames,
+} from '@linkboard/core';
 import { type Db, submissionDetail, userByApiToken, userRole } from '@linkboard/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
@@ -133,8 +140,15 @@ export const oneLine = (max: number, options: { visible?: boolean; trim?: boolea
 /** A row id: PostgreSQL's integer, so that a larger number is a 400, not a failed query. */
 export const idInput = z.number().int().min(1).max(MAX_ID);
 
-export const scorerInput = z.enum(['official', 'strict']).default('official');
-export const policyInput = z.enum(['lcl', 'icl', 'zero-shot']).default('lcl');
+/** A scorer of core's registry; a new scorer needs no change here. */
+export const scorerName = z
+  .string()
+  .refine(isScorerName, {
+    error: (issue) => `unknown scorer "${issue.input}"; choose ${scorerNames().join(', ')}`,
+  });
+export const scorerInput = scorerName.default(DEFAULT_SCORER);
+export const policyName = z.enum(POLICY_NAMES);
+export const policyInput = policyName.default(DEFAULT_POLICY);
 
 export function notFound(what: string): never {
   throw new TRPCError({ code: 'NOT_FOUND', message: `${what} not found` });

@@ -1,3 +1,4 @@
+import { DEFAULT_POLICY, DEFAULT_SCORER } from '@linkboard/core';
 import { param, pct, policyLabel, type SearchParams, signedPts } from '~/components/format';
 import { RowLink } from '~/components/row-link';
 import { api, orNotFound } from '~/server/caller';
@@ -16,8 +17,8 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
   const board = versions[0]
     ? await trpc.leaderboard.rows({
         benchmarkVersionId: versions[0].id,
-        policy: 'lcl',
-        scorer: 'official',
+        policy: DEFAULT_POLICY,
+        scorer: DEFAULT_SCORER,
       })
     : [];
   const picker = (
@@ -55,7 +56,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
   const [sa, sb, comparison] = await Promise.all([
     orNotFound(trpc.submissions.byId({ id: a })),
     orNotFound(trpc.submissions.byId({ id: b })),
-    orNotFound(trpc.episodes.compare({ a, b, scorer: 'official' })),
+    orNotFound(trpc.episodes.compare({ a, b, scorer: DEFAULT_SCORER })),
   ]);
   const fewestClusters = comparison.perShot.length
     ? Math.min(...comparison.perShot.map((r) => r.difference.clusters))

@@ -1,3 +1,4 @@
+import { DEFAULT_POLICY, DEFAULT_SCORER } from '@linkboard/core';
 import { notFound } from 'next/navigation';
 import { param, pct, type SearchParams } from '~/components/format';
 import { RowLink } from '~/components/row-link';
@@ -17,7 +18,11 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
   if (!versionId) return <p>No benchmark yet.</p>;
   const [gallery, cells] = await Promise.all([
     trpc.concepts.gallery({ benchmarkVersionId: versionId }),
-    trpc.concepts.heatmap({ benchmarkVersionId: versionId, scorer: 'official', policy: 'lcl' }),
+    trpc.concepts.heatmap({
+      benchmarkVersionId: versionId,
+      scorer: DEFAULT_SCORER,
+      policy: DEFAULT_POLICY,
+    }),
   ]);
   const models = [...new Map(cells.map((c) => [c.submissionId, c.model])).entries()];
   const cell = new Map(cells.map((c) => [`${c.submissionId}|${c.conceptId}`, c]));

@@ -1,3 +1,4 @@
+import type { ScorerName } from '@linkboard/core';
 import { compareSubmissions, episodeWithResult } from '@linkboard/db';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
@@ -22,7 +23,7 @@ const DISAGREEMENTS_SHOWN = 200;
 const comparisons = new LRUCache<string, Promise<Comparison>>({ max: 64, ttl: 30_000 });
 type Comparison = Awaited<ReturnType<typeof compareSubmissions>> & { disagreementCount: number };
 
-function comparison(ctx: Context, a: number, b: number, scorer: 'official' | 'strict') {
+function comparison(ctx: Context, a: number, b: number, scorer: ScorerName) {
   const key = `${a}|${b}|${scorer}`;
   let value = comparisons.get(key);
   if (!value) {

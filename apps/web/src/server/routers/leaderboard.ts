@@ -1,3 +1,4 @@
+import type { PolicyName, ScorerName } from '@linkboard/core';
 import {
   type LeaderboardRow,
   leaderboardRows,
@@ -28,8 +29,8 @@ function ranked(
   ctx: Context,
   input: {
     benchmarkVersionId: number;
-    policy: 'lcl' | 'icl' | 'zero-shot';
-    scorer: 'official' | 'strict';
+    policy: PolicyName;
+    scorer: ScorerName;
   },
 ): Promise<LeaderboardRow[]> {
   const key = `${input.benchmarkVersionId}|${input.policy}|${input.scorer}`;

@@ -38,6 +38,7 @@ import {
   idInput,
   notFound,
   oneLine,
+  policyName,
   protectedProcedure,
   publicProcedure,
   router,
@@ -141,11 +142,7 @@ const CreateInput = z.object({
     .min(1)
     .max(10)
     .refine(unique, { message: 'each shot count once' }),
-  policies: z
-    .array(z.enum(['lcl', 'icl', 'zero-shot']))
-    .min(1)
-    .max(3)
-    .refine(unique, { message: 'each policy once' }),
+  policies: z.array(policyName).min(1).max(3).refine(unique, { message: 'each policy once' }),
   draws: z.number().int().min(1).max(20).default(1),
   private: z.boolean().default(false),
 });

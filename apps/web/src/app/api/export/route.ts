@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { api } from '~/server/caller';
 import { leaderboardCsv } from '~/server/leaderboard-csv';
+import { policyInput, scorerInput } from '~/server/trpc';
 
 const Query = z.object({
   version: z.coerce.number().int(),
-  policy: z.enum(['lcl', 'icl', 'zero-shot']).default('lcl'),
-  scorer: z.enum(['official', 'strict']).default('official'),
+  policy: policyInput,
+  scorer: scorerInput,
   format: z.enum(['csv', 'json']).default('csv'),
 });
 

@@ -1,3 +1,4 @@
+import { DEFAULT_SCORER } from '@linkboard/core';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { pct, policyLabel } from '~/components/format';
@@ -8,7 +9,9 @@ export const dynamic = 'force-dynamic';
 
 export default async function ConceptPage({ params }: { params: Promise<{ id: string }> }) {
   const id = Number((await params).id);
-  const concept = await (await api()).concepts.byId({ id, scorer: 'official' }).catch(() => null);
+  const concept = await (await api()).concepts
+    .byId({ id, scorer: DEFAULT_SCORER })
+    .catch(() => null);
   if (!concept) notFound();
   const bySubmission = new Map<number, { model: string; rows: typeof concept.models }>();
   for (const m of concept.models) {

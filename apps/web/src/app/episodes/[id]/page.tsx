@@ -1,6 +1,6 @@
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { param, policyLabel, type SearchParams } from '~/components/format';
+import { param, policyLabel, type SearchParams, scorerParam } from '~/components/format';
 import { api } from '~/server/caller';
 
 export const dynamic = 'force-dynamic';
@@ -15,7 +15,7 @@ export default async function EpisodePage({
   const id = (await params).id;
   const sp = await searchParams;
   const submission = Number(param(sp.submission)) || undefined;
-  const scorer = param(sp.scorer) === 'strict' ? 'strict' : 'official';
+  const scorer = scorerParam(param(sp.scorer));
   const trpc = await api();
   const episode = await trpc.episodes.byId({ id, submission }).catch(() => null);
   if (!episode) notFound();
@@ -89,16 +89,13 @@ export default async function EpisodePage({
           ) : null}
           <table style={{ maxWidth: 520 }}>
             <tbody>
-              <tr>
-                <th>official</th>
-                <td>{episode.result.official.outcome}</td>
-                <td className="muted">{episode.result.official.rule}</td>
-              </tr>
-              <tr>
-                <th>strict</th>
-                <td>{episode.result.strict.outcome}</td>
-                <td className="muted">{episode.result.strict.rule}</td>
-              </tr>
+              {episode.result.verdicts.map((v) => (
+                <tr key={v.scorer} data-testid={`verdict-${v.scorer}`}>
+                  <th title={`version ${v.version}`}>{v.scorer}</th>
+                  <td>{v.outcome}</td>
+                  <td className="muted">{v.rule}</td>
+                </tr>
+              ))}
             </tbody>
           </table>
         </>

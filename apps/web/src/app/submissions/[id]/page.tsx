@@ -2,7 +2,7 @@ import { wilsonInterval } from '@linkboard/core';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { AccuracyChart, type CurvePoint } from '~/components/charts';
-import { param, pct, policyLabel, type SearchParams } from '~/components/format';
+import { param, pct, policyLabel, type SearchParams, scorerParam } from '~/components/format';
 import { OwnerActions } from '~/components/owner-actions';
 import { RowLink } from '~/components/row-link';
 import { StatusPanel } from '~/components/status-panel';
@@ -24,8 +24,7 @@ export default async function SubmissionPage({
   const trpc = await api();
   const submission = await trpc.submissions.byId({ id }).catch(() => null);
   if (!submission) notFound();
-  const scorer =
-    (['official', 'strict'] as const).find((s) => s === param(sp.scorer)) ?? submission.scorer;
+  const scorer = scorerParam(param(sp.scorer), submission.scorer);
   const overlay = (param(sp.overlay) ?? '')
     .split(',')
     .map(Number)
