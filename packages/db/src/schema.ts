@@ -1,4 +1,4 @@
-import { OUTCOMES, POLICY_NAMES } from '@linkboard/core';
+import { DEFAULT_SCORER, OUTCOMES, POLICY_NAMES } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
@@ -234,7 +234,7 @@ export const submissions = pgTable(
     policies: policyEnum('policies').array().notNull(),
     draws: smallint('draws').notNull().default(1),
     /** The scorer the submission is ranked by; results keep every registered scorer's verdict. */
-    scorer: scorerName().notNull().default('official'),
+    scorer: scorerName().notNull().default(DEFAULT_SCORER),
     visibility: visibilityEnum('visibility').notNull().default('public'),
     status: submissionStatusEnum('status').notNull().default('queued'),
     totalEpisodes: integer('total_episodes').notNull(),

@@ -1,4 +1,10 @@
-import { accuracyBy, indexBenchmark, verdictOf } from '@linkboard/core';
+import {
+  accuracyBy,
+  DEFAULT_POLICY,
+  DEFAULT_SCORER,
+  indexBenchmark,
+  verdictOf,
+} from '@linkboard/core';
 import { loadDataset, nodeSha256Hex } from '@linkboard/datasets';
 import type { Command } from 'commander';
 import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
@@ -44,13 +50,13 @@ export function registerCalibrate(program: Command, io: Io, env: Env): void {
         const results = await runEvaluation({
           index,
           adapter: builtinAdapter(name, encoder, familiarOf),
-          spec: { shots: flags.shots, policies: ['lcl'], draws: flags.draws },
+          spec: { shots: flags.shots, policies: [DEFAULT_POLICY], draws: flags.draws },
           concurrency: 4,
           onProgress: (d, t) => progress.update(d, t),
         });
         progress.stop();
         const answers = results.map((r) =>
-          toScoredAnswer(r.episode, verdictOf(r.verdicts, 'official')),
+          toScoredAnswer(r.episode, verdictOf(r.verdicts, DEFAULT_SCORER)),
         );
         const byClass = new Map(
           accuracyBy(answers, ['shots', 'queryClass'] as const).map((r) => [

@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   buildEpisodes,
   type ContentPart,
+  DEFAULT_POLICY,
   type Episode,
   indexBenchmark,
   type PolicyName,
@@ -88,7 +89,7 @@ export function registerEpisodes(program: Command, io: Io): void {
     .addOption(
       new Option('--policy <list>', 'prompt policies: lcl, icl, zero-shot')
         .argParser(parsePolicies)
-        .default(['lcl'], 'lcl'),
+        .default([DEFAULT_POLICY], DEFAULT_POLICY),
     )
     .option('--draws <n>', 'independent support sets per query', parsePositiveInt, 1)
     .addOption(

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import {
+  DEFAULT_POLICY,
   DEFAULT_SCORER,
   indexBenchmark,
   type PolicyName,
@@ -100,7 +101,7 @@ export function registerEval(program: Command, io: Io, env: Env): void {
     .addOption(
       new Option('--policy <list>', 'prompt policies: lcl, icl, zero-shot')
         .argParser(parsePolicies)
-        .default(['lcl'], 'lcl'),
+        .default([DEFAULT_POLICY], DEFAULT_POLICY),
     )
     .option('--draws <n>', 'independent support sets per query', parsePositiveInt, 1)
     .option('--concurrency <n>', 'requests in flight', parsePositiveInt, 8)

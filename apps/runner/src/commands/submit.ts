@@ -1,4 +1,4 @@
-import { buildEpisodes, indexBenchmark, type PolicyName } from '@linkboard/core';
+import { buildEpisodes, DEFAULT_POLICY, indexBenchmark, type PolicyName } from '@linkboard/core';
 import { loadDataset, nodeSha256Hex } from '@linkboard/datasets';
 import {
   createSubmission,
@@ -66,7 +66,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
     .addOption(
       new Option('--policy <list>', 'prompt policies')
         .argParser(parsePolicies)
-        .default(['lcl'], 'lcl'),
+        .default([DEFAULT_POLICY], DEFAULT_POLICY),
     )
     .option('--draws <n>', 'support sets per query', parsePositiveInt, 1)
     .option('--max-image-side <px>', 'shrink larger images before sending', parsePositiveInt)
