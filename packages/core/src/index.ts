@@ -7,6 +7,7 @@ export {
   endpointPolicy,
   endpointRefusal,
   isLoopbackHost,
+  localAuthority,
   parseEndpointUrl,
 } from './endpoint';
 export {
