@@ -1,3 +1,4 @@
+export { backoffDelay } from './backoff';
 export {
   type AddressClass,
   checkEndpoint,
