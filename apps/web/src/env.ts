@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { endpointPolicy, isLoopbackHost } from '@linkboard/core';
+import { endpointPolicy, isLoopbackHost, localAuthority } from '@linkboard/core';
 import { z } from 'zod';
 import { trustedProxies } from './front/client-address';
 
@@ -11,8 +11,11 @@ const EnvSchema = z.object({
   LINKBOARD_DATA_DIR: z.string().min(1).default('.data'),
   /** Signs sessions; the embedded default generates one into <data>/auth-secret. */
   BETTER_AUTH_SECRET: z.string().min(32).optional(),
-  /** The site's public URL (links in auth flows, trusted origin). */
-  BETTER_AUTH_URL: z.string().url().default('http://127.0.0.1:3000'),
+  /**
+   * The site's public URL (links in auth flows, trusted origin). Default: where it listens, as a
+   * browser on this machine reaches it (LINKBOARD_HOST, LINKBOARD_PORT).
+   */
+  BETTER_AUTH_URL: z.string().url().optional(),
   /** Base64 of 32 bytes that encrypts endpoint API keys (embedded default: <data>/secret.key). */
   LINKBOARD_SECRET_KEY: z.string().optional(),
   /** Submissions one user may make per 24 hours. */
@@ -59,6 +62,9 @@ const EnvSchema = z.object({
 const parsed = EnvSchema.parse(process.env);
 export const env = {
   ...parsed,
+  BETTER_AUTH_URL:
+    parsed.BETTER_AUTH_URL ??
+    `http://${localAuthority(parsed.LINKBOARD_HOST, parsed.LINKBOARD_PORT)}`,
   dataDir: path.resolve(parsed.LINKBOARD_DATA_DIR),
   /** Which endpoints submissions may name: the runner's policy, checked here at submit too. */
   endpoints: endpointPolicy({

@@ -182,6 +182,19 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
+ * `host:port` of a site listening on `host`, as a browser on the same machine reaches it: a
+ * wildcard listen address (all interfaces) is reached on 127.0.0.1, an IPv6 address in brackets.
+ */
+export function localAuthority(host: string, port: number): string {
+  const reachable = ['0.0.0.0', '::', '[::]'].includes(host)
+    ? '127.0.0.1'
+    : host.includes(':') && !host.startsWith('[')
+      ? `[${host}]`
+      : host;
+  return `${reachable}:${port}`;
+}
+
+/**
  * The policy of a platform from its settings. Private endpoints: as the operator set it, or by
  * default only while the site listens on loopback alone (`defaultAllowPrivate` lets a runner that
  * shares a database with other hosts default to refusing them).

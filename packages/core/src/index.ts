@@ -1,3 +1,4 @@
+export { backoffDelay } from './backoff';
 export {
   type AddressClass,
   checkEndpoint,
@@ -7,6 +8,7 @@ export {
   endpointPolicy,
   endpointRefusal,
   isLoopbackHost,
+  localAuthority,
   parseEndpointUrl,
 } from './endpoint';
 export {

@@ -6,6 +6,7 @@ import {
   EndpointRefusedError,
   endpointPolicy,
   isLoopbackHost,
+  localAuthority,
   parseEndpointUrl,
 } from '../src';
 
@@ -154,6 +155,19 @@ describe('endpointPolicy', () => {
     ['example.com', false],
   ])('a site listening on %s is on loopback alone: %s', (host, expected) => {
     expect(isLoopbackHost(host)).toBe(expected);
+  });
+
+  it.each([
+    ['127.0.0.1', '127.0.0.1:3000'],
+    ['0.0.0.0', '127.0.0.1:3000'],
+    ['::', '127.0.0.1:3000'],
+    ['[::]', '127.0.0.1:3000'],
+    ['::1', '[::1]:3000'],
+    ['[::1]', '[::1]:3000'],
+    ['localhost', 'localhost:3000'],
+    ['site.example', 'site.example:3000'],
+  ])('reaches a site listening on %s at %s', (host, authority) => {
+    expect(localAuthority(host, 3000)).toBe(authority);
   });
 
   it('parses an endpoint URL without touching its path', () => {

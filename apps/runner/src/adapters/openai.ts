@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { type Episode, MAX_ANSWER_CHARS } from '@linkboard/core';
+import { backoffDelay, type Episode, MAX_ANSWER_CHARS } from '@linkboard/core';
 import { type Dispatcher, request } from 'undici';
 import { chatRequestBody, type ImageEncoder } from './encode';
 import type { Adapter, ErrorClass, ModelAnswer } from './types';
@@ -58,16 +58,6 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value) * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** "Full jitter" backoff: a uniform draw below a capped exponential, so retries spread out. */
-export function backoffDelay(
-  attempt: number,
-  baseMs: number,
-  capMs: number,
-  random = Math.random,
-): number {
-  return random() * Math.min(capMs, baseMs * 2 ** attempt);
 }
 
 async function readCapped(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
@@ -220,7 +210,7 @@ export function openaiAdapter(options: OpenAIOptions, encoder: ImageEncoder): Ad
           // as the answer (scored `empty`) only when every attempt says the same.
           if (content.trim() === '' && i < retries) {
             last = undefined;
-            await sleep(backoffDelay(i, baseMs, capMs), signal);
+            await sleep(backoffDelay(i, { baseMs, capMs }), signal);
             continue;
           }
           const kept = storedAnswer(content);
@@ -245,7 +235,7 @@ export function openaiAdapter(options: OpenAIOptions, encoder: ImageEncoder): Ad
           const wait =
             last.retryAfterMs !== undefined
               ? Math.min(last.retryAfterMs, capMs)
-              : backoffDelay(i, baseMs, capMs);
+              : backoffDelay(i, { baseMs, capMs });
           try {
             await sleep(wait, signal);
           } catch {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { indexBenchmark, maxShots } from '@linkboard/core';
+import { indexBenchmark, localAuthority, maxShots } from '@linkboard/core';
 import { type DatasetDir, ISEKAI_SAMPLE, importDataset, loadDataset } from '@linkboard/datasets';
 import { createSubmission, embeddedUrl, submissionCount } from '@linkboard/db';
 import type { Command } from 'commander';
@@ -19,12 +19,12 @@ import { REFERENCE_SERVER } from '../worker/job';
 import { runRunner } from '../worker/runner';
 import { untilSignal } from './db';
 
-const WEB_DIR = fileURLToPath(new URL('../../../web', import.meta.url));
-const NEXT_BIN = fileURLToPath(
-  new URL('../../../../node_modules/next/dist/bin/next', import.meta.url),
-);
-/** The site's server: Next.js behind the leaderboard page cache (apps/web/src/front). */
-const SITE_SERVER = path.join(WEB_DIR, 'src', 'front', 'server.ts');
+/** The repository root: the site is its workspace `@linkboard/web`, run by its own npm scripts. */
+const ROOT_DIR = fileURLToPath(new URL('../../../..', import.meta.url));
+const WEB_DIR = path.join(ROOT_DIR, 'apps', 'web');
+const SITE_WORKSPACE = '@linkboard/web';
+/** After SIGTERM, how long the site may take to close before it is killed. */
+const SITE_STOP_MS = 10_000;
 
 /** Submits the three baselines once, through the reference server, so the real HTTP path runs. */
 async function seedBaselines(
@@ -50,54 +50,106 @@ async function seedBaselines(
 
 /** host:port of the site, as a browser on this machine reaches it. */
 function siteAuthority(env: Env): string {
-  const host = ['0.0.0.0', '::', '[::]'].includes(env.LINKBOARD_HOST)
-    ? '127.0.0.1'
-    : env.LINKBOARD_HOST.includes(':') && !env.LINKBOARD_HOST.startsWith('[')
-      ? `[${env.LINKBOARD_HOST}]`
-      : env.LINKBOARD_HOST;
-  return `${host}:${env.LINKBOARD_PORT}`;
+  return localAuthority(env.LINKBOARD_HOST, env.LINKBOARD_PORT);
 }
 
-async function startSite(env: Env, databaseUrl: string, io: Io): Promise<ChildProcess> {
-  const siteEnv = {
-    ...env.secrets,
+/**
+ * The site as a process: `npm run <script> -w @linkboard/web`, in a process group of its own
+ * (npm, its shell and the server), so that stopping it stops all of them.
+ */
+export interface SiteProcess {
+  readonly child: ChildProcess;
+  /** SIGTERM to the group, SIGKILL after `SITE_STOP_MS`; resolves once the group is gone. */
+  stop(): Promise<void>;
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Gone already.
+  }
+}
+
+/**
+ * What the site needs to know from the platform, as the variables apps/web/src/env.ts reads;
+ * everything else of the site's environment (its defaults, BETTER_AUTH_URL…) is the site's.
+ */
+export function sitePlatformEnv(env: Env, databaseUrl: string): Record<string, string> {
+  return {
     DATABASE_URL: databaseUrl,
+    // Absolute: npm runs the site's scripts in apps/web.
     LINKBOARD_DATA_DIR: env.dataDir,
-    BETTER_AUTH_URL: env.secrets.BETTER_AUTH_URL ?? `http://${siteAuthority(env)}`,
     LINKBOARD_HOST: env.LINKBOARD_HOST,
     LINKBOARD_PORT: String(env.LINKBOARD_PORT),
     // The site checks endpoints at submit as the runner does: the same policy, decided here.
     LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: env.endpoints.allowPrivate ? '1' : '0',
-    LINKBOARD_ALLOWED_ENDPOINTS: env.endpoints.allowed.join(','),
-    NEXT_TELEMETRY_DISABLED: '1',
   };
+}
+
+function runSiteScript(script: 'build' | 'start', env: Env, databaseUrl: string): SiteProcess {
+  const child = spawn(
+    'npm',
+    ['run', script, '--silent', '--no-update-notifier', '-w', SITE_WORKSPACE],
+    {
+      cwd: ROOT_DIR,
+      env: { ...env.secrets, ...sitePlatformEnv(env, databaseUrl) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+      detached: true,
+    },
+  );
+  const pid = child.pid;
+  // However this process ends (a second Ctrl-C exits at once), the site does not outlive it.
+  const orphaned = () => pid !== undefined && signalGroup(pid, 'SIGKILL');
+  process.once('exit', orphaned);
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  child.once('error', () => {});
+  return {
+    child,
+    async stop() {
+      if (pid === undefined) return;
+      signalGroup(pid, 'SIGTERM');
+      const deadline = Date.now() + SITE_STOP_MS;
+      // npm and its shell may be gone before the server has closed: wait for the whole group.
+      while (groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      signalGroup(pid, 'SIGKILL');
+      await exited;
+      process.off('exit', orphaned);
+    },
+  };
+}
+
+async function startSite(env: Env, databaseUrl: string, io: Io): Promise<SiteProcess> {
   const built = await access(path.join(WEB_DIR, '.next', 'BUILD_ID')).then(
     () => true,
     () => false,
   );
   if (!built) {
     io.stdout.write('building the site (first start only; `npm run build` rebuilds it)…\n');
-    const build = spawn(process.execPath, [NEXT_BIN, 'build'], {
-      cwd: WEB_DIR,
-      env: siteEnv,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const code = await new Promise<number | null>((resolve) => build.on('exit', resolve));
+    const build = runSiteScript('build', env, databaseUrl);
+    const code = await new Promise<number | null>((resolve) =>
+      build.child.once('close', (exitCode) => resolve(exitCode)),
+    );
     if (code !== 0)
       throw new CliError(
         `building the site failed (exit ${code}); run \`npm run build\` to see why`,
       );
   }
-  const site = spawn(process.execPath, ['--import', 'tsx', SITE_SERVER], {
-    cwd: WEB_DIR,
-    env: siteEnv,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const site = runSiteScript('start', env, databaseUrl);
   const url = `http://${siteAuthority(env)}/`;
   for (let i = 0; i < 300; i++) {
-    if (site.exitCode !== null)
+    if (site.child.exitCode !== null)
       throw new CliError(
-        `the site exited (code ${site.exitCode}); is port ${env.LINKBOARD_PORT} taken? Set LINKBOARD_PORT`,
+        `the site exited (code ${site.child.exitCode}); is port ${env.LINKBOARD_PORT} taken? Set LINKBOARD_PORT`,
       );
     const up = await fetch(`${url}queue`).then(
       (r) => r.ok,
@@ -107,7 +159,7 @@ async function startSite(env: Env, databaseUrl: string, io: Io): Promise<ChildPr
     await new Promise((r) => setTimeout(r, 200));
   }
   // The caller never got hold of it: stop it here, or it would outlive this command.
-  site.kill('SIGTERM');
+  await site.stop();
   throw new CliError('the site did not answer within a minute');
 }
 
@@ -157,7 +209,7 @@ export function registerStart(program: Command, io: Io, env: Env): void {
       });
       const stop = new AbortController();
       let reference: Awaited<ReturnType<typeof startReferenceServer>> | undefined;
-      let site: ChildProcess | undefined;
+      let site: SiteProcess | undefined;
       let runner: Promise<void> | undefined;
       try {
         await publishDataset(database.db, env, sample);
@@ -204,7 +256,7 @@ export function registerStart(program: Command, io: Io, env: Env): void {
         io.stdout.write(`stopping (${signal})\n`);
       } finally {
         stop.abort();
-        site?.kill('SIGTERM');
+        await site?.stop();
         await runner?.catch(() => {});
         await reference?.close();
         await database.shutdown();

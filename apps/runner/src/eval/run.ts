@@ -8,6 +8,7 @@ import {
   scoreAll,
 } from '@linkboard/core';
 import type { Adapter, ModelAnswer } from '../adapters/types';
+import { inPool } from './pool';
 
 export interface EpisodeResult {
   episode: Episode;
@@ -36,19 +37,15 @@ export async function runEvaluation(options: RunOptions): Promise<EpisodeResult[
   if (options.signal) setMaxListeners(options.concurrency + 16, options.signal);
   const episodes = [...buildEpisodes(options.index, options.spec)];
   const results = new Array<EpisodeResult>(episodes.length);
-  let next = 0;
   let done = 0;
-  async function worker() {
-    while (next < episodes.length && !options.signal?.aborted) {
-      const i = next++;
-      const episode = episodes[i] as Episode;
+  await inPool(
+    episodes,
+    { concurrency: options.concurrency, stop: () => options.signal?.aborted === true },
+    async (episode, i) => {
       const result = await options.adapter.answer(episode, options.signal);
       results[i] = { episode, result, verdicts: scoreEpisode(episode, result.answer) };
       options.onProgress?.(++done, episodes.length);
-    }
-  }
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(options.concurrency, episodes.length)) }, worker),
+    },
   );
   return results.filter(Boolean);
 }

@@ -35,6 +35,7 @@ import { predictionsAdapter } from '../adapters/predictions';
 import type { Adapter, ErrorClass } from '../adapters/types';
 import { isBuiltinName } from '../baselines';
 import { rootMessage } from '../errors';
+import { inPool } from '../eval/pool';
 import { scoreEpisode } from '../eval/run';
 import { listGpus, pickFreeGpus } from '../serve/gpu';
 import { loadServeProfiles, type ServedModel, startServedModel } from '../serve/serve';
@@ -337,15 +338,20 @@ export async function runJob(
     note(
       `started: ${todo.length} of ${episodes.length} episodes to ask (${prepared.adapter.label})`,
     );
-    let next = 0;
     let consecutiveFailures = 0;
-    const worker = async () => {
-      while (next < todo.length && !stopping.aborted && !hard.signal.aborted) {
-        // A dead endpoint fails fast: after 8 errors in a row with no answer at all, stop asking.
-        if (answered === 0 && consecutiveFailures >= 8) break;
-        const episode = todo[next++] as Episode;
+    await inPool(
+      todo,
+      {
+        concurrency: ctx.concurrency,
+        stop: () =>
+          stopping.aborted ||
+          hard.signal.aborted ||
+          // A dead endpoint fails fast: after 8 errors in a row with no answer at all, stop asking.
+          (answered === 0 && consecutiveFailures >= 8),
+      },
+      async (episode) => {
         const result = await prepared.adapter.answer(episode, hard.signal);
-        if (hard.signal.aborted && result.errorClass === 'aborted') break;
+        if (hard.signal.aborted && result.errorClass === 'aborted') return;
         if (result.errorClass) {
           failed++;
           consecutiveFailures++;
@@ -379,9 +385,8 @@ export async function runJob(
           await flush().catch((error: unknown) => {
             if (!isDatabaseUnreachable(error)) throw error;
           });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, ctx.concurrency) }, worker));
+      },
+    );
     if (leaseLost) throw leaseLost;
     // The answers in hand are worth waiting for the database a while (the lease's length: after
     // that another runner may hold the job, and the lease check refuses these writes anyway).

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { backoffDelay } from '@linkboard/core';
 
 /**
  * Whether an error means the database could not be reached (down, restarting, refusing
@@ -36,7 +37,7 @@ export async function untilReachable<T>(
   } = {},
 ): Promise<T | undefined> {
   let since: number | null = null;
-  let ceiling = 500;
+  let failures = 0;
   for (;;) {
     try {
       const value = await step();
@@ -50,9 +51,10 @@ export async function untilReachable<T>(
       }
       if (options.giveUpMs !== undefined && Date.now() - since > options.giveUpMs) throw error;
       if (options.signal?.aborted) return undefined;
-      await delay(Math.random() * ceiling, undefined, { signal: options.signal }).catch(() => {});
+      await delay(backoffDelay(failures++, { baseMs: 500, capMs: 10_000 }), undefined, {
+        signal: options.signal,
+      }).catch(() => {});
       if (options.signal?.aborted) return undefined;
-      ceiling = Math.min(ceiling * 2, 10_000);
     }
   }
 }

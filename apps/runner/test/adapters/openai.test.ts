@@ -5,7 +5,7 @@ import { buildEpisodes, indexBenchmark } from '@linkboard/core';
 import { loadDataset } from '@linkboard/datasets';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ImageEncoder } from '../../src/adapters/encode';
-import { backoffDelay, openaiAdapter, parseRetryAfter } from '../../src/adapters/openai';
+import { openaiAdapter, parseRetryAfter } from '../../src/adapters/openai';
 import { smallSynth } from '../helpers';
 
 type Step = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -206,12 +206,6 @@ describe('retry timing', () => {
     expect(
       parseRetryAfter('Thu, 26 Nov 2026 20:00:10 GMT', Date.parse('Thu, 26 Nov 2026 20:00:00 GMT')),
     ).toBe(10_000);
-  });
-
-  it('draws backoff below a capped exponential', () => {
-    expect(backoffDelay(0, 500, 30_000, () => 0.999)).toBeCloseTo(499.5);
-    expect(backoffDelay(3, 500, 30_000, () => 1)).toBe(4000);
-    expect(backoffDelay(10, 500, 30_000, () => 1)).toBe(30_000);
   });
 });
 

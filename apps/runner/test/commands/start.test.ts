@@ -4,6 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, createSubmission, embeddedUrl, registerModel } from '@linkboard/db';
 import { describe, expect, it } from 'vitest';
+import { sitePlatformEnv } from '../../src/commands/start';
+import { loadEnv } from '../../src/env';
 import { freePort, run, smallSynth, tempDir } from '../helpers';
 
 const BIN = fileURLToPath(new URL('../../bin/linkboard.js', import.meta.url));
@@ -34,6 +36,29 @@ async function startPlatform(dataDir: string, port: string, extraEnv: Record<str
   }
   return { child, exited, output: () => out };
 }
+
+describe('the site under linkboard start', () => {
+  it('is told the platform: database, absolute data folder, where to listen, the endpoint policy', () => {
+    const env = loadEnv({
+      LINKBOARD_DATA_DIR: 'relative/data',
+      LINKBOARD_HOST: '127.0.0.1',
+      LINKBOARD_PORT: '4100',
+      DATABASE_URL: 'postgres://u:p@db.example:5432/linkboard',
+      BETTER_AUTH_SECRET: 'x'.repeat(32),
+    });
+    const url = 'postgres://u:p@db.example:5432/linkboard';
+    expect(sitePlatformEnv(env, url)).toEqual({
+      DATABASE_URL: url,
+      LINKBOARD_DATA_DIR: path.resolve('relative/data'),
+      LINKBOARD_HOST: '127.0.0.1',
+      LINKBOARD_PORT: '4100',
+      // A shared database: the runner refuses private endpoints on loopback too, and so must the
+      // site, whose own default (loopback host) would allow them.
+      LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '0',
+    });
+    expect(sitePlatformEnv(loadEnv({}), url).LINKBOARD_ALLOW_PRIVATE_ENDPOINTS).toBe('1');
+  });
+});
 
 describe('linkboard start', () => {
   it('runs the platform on the data folder: benchmarks, baselines run by its runner; refuses a second start; stops on Ctrl-C', async () => {

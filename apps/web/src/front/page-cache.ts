@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
+import { anonymousVisitor } from './visitor';
 
 const gzip = promisify(gzipCallback);
 
@@ -72,8 +73,7 @@ function parse(url: string | undefined): URL | null {
 export function cacheableRequest(request: RequestLike): CacheableRequest | null {
   if (request.method !== 'GET' && request.method !== 'HEAD') return null;
   const { headers: incoming } = request;
-  if (incoming.authorization || incoming['trpc-accept']) return null;
-  if (String(incoming.cookie ?? '').includes('better-auth.')) return null;
+  if (!anonymousVisitor(incoming) || incoming['trpc-accept']) return null;
   for (const name of Object.keys(incoming))
     if (name.startsWith('next-') && !VARY_HEADERS.includes(name)) return null;
   const url = parse(request.url);

@@ -1,6 +1,7 @@
 /**
  * The site's HTTP server: Next.js (custom server mode) behind the leaderboard page cache.
- * `linkboard start` and `npm start -w apps/web` run this file; it replaces `next start`.
+ * `npm run start -w @linkboard/web` runs this file (`linkboard start` runs that script); it
+ * replaces `next start`.
  *
  * A cacheable request (see `cacheableRequest`) is answered from memory, or by asking Next over
  * loopback for the page (a "fill", see ./fill.ts) and keeping the answer. Everything else, and

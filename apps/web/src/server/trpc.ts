@@ -12,6 +12,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError, z } from 'zod';
 import { FILL_HEADER, fillIdOf } from '~/front/fill';
+import { anonymousVisitor } from '~/front/visitor';
 import { MAX_ID } from '~/lib/page-params';
 import { getAuth } from './auth';
 import { getDatabase } from './db';
@@ -38,8 +39,11 @@ async function viewerFrom(db: Db, headers: Headers): Promise<Viewer | null> {
     const user = await userByApiToken(db, bearer);
     return user ? { id: user.id, role: user.role, via: 'token' } : null;
   }
-  // Most requests are anonymous page views: without a session cookie there is nothing to look up.
-  if (!headers.get('cookie')?.includes('session_token')) return null;
+  // Most requests are anonymous page views: with no better-auth cookie there is nothing to look up.
+  if (
+    anonymousVisitor({ cookie: headers.get('cookie'), authorization: headers.get('authorization') })
+  )
+    return null;
   const session = await (await getAuth()).api.getSession({ headers });
   if (!session) return null;
   return {
@@ -141,11 +145,9 @@ export const oneLine = (max: number, options: { visible?: boolean; trim?: boolea
 export const idInput = z.number().int().min(1).max(MAX_ID);
 
 /** A scorer of core's registry; a new scorer needs no change here. */
-export const scorerName = z
-  .string()
-  .refine(isScorerName, {
-    error: (issue) => `unknown scorer "${issue.input}"; choose ${scorerNames().join(', ')}`,
-  });
+export const scorerName = z.string().refine(isScorerName, {
+  error: (issue) => `unknown scorer "${issue.input}"; choose ${scorerNames().join(', ')}`,
+});
 export const scorerInput = scorerName.default(DEFAULT_SCORER);
 export const policyName = z.enum(POLICY_NAMES);
 export const policyInput = policyName.default(DEFAULT_POLICY);

@@ -1,3 +1,4 @@
+import { backoffDelay } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Db } from '../client';
@@ -185,8 +186,7 @@ export function retryDelayMs(
   capMs = 300_000,
   random = Math.random,
 ): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1));
-  return ceiling / 2 + random() * (ceiling / 2);
+  return backoffDelay(attempts - 1, { baseMs, capMs, jitter: 'equal', random });
 }
 
 /**
