@@ -69,12 +69,24 @@ export {
   type BootstrapInterval,
   type BootstrapOptions,
   clusteredBootstrap,
+  compareOnSharedEpisodes,
   type McNemarResult,
   mcnemarTest,
+  type PairedAnswer,
   type PairedComparison,
   pairedComparison,
 } from './metrics/bootstrap';
 export { type Interval, wilsonInterval, Z95 } from './metrics/intervals';
+export {
+  accuracyOf,
+  accuracyWithInterval,
+  type Counts,
+  linkGainOf,
+  type RankedSubmission,
+  rankSubmissions,
+  type SubmissionCounts,
+  type SubmissionStatistics,
+} from './metrics/leaderboard';
 export { rankTiers, type Tiered, type TierInput } from './metrics/tiers';
 export {
   type ContentPart,

@@ -7,7 +7,13 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildEpisodes, indexBenchmark, scoreAll, verdictOf } from '@linkboard/core';
+import {
+  buildEpisodes,
+  indexBenchmark,
+  rankSubmissions,
+  scoreAll,
+  verdictOf,
+} from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
 import {
   claimJob,
@@ -17,7 +23,7 @@ import {
   connect,
   createSubmission,
   importBenchmark,
-  leaderboardRows,
+  leaderboardCounts,
   type ResultInput,
   registerModel,
   startEmbeddedPostgres,
@@ -164,7 +170,9 @@ try {
 
   const pingP95 = await timed(200, () => pool.query('SELECT 1'));
   const leaderboardP95 = await timed(100, () =>
-    leaderboardRows(db, { benchmarkVersionId, policy: 'lcl', scorer: 'official' }),
+    leaderboardCounts(db, { benchmarkVersionId, policy: 'lcl', scorer: 'official' }).then(
+      rankSubmissions,
+    ),
   );
   const { rows: ids } = await pool.query('SELECT id FROM submissions ORDER BY random() LIMIT 50');
   let k = 0;

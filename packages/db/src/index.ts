@@ -49,11 +49,12 @@ export {
   retryDelayMs,
 } from './queries/queue';
 export {
-  compareSubmissions,
   conceptBreakdown,
   episodeWithResult,
+  type LeaderboardCounts,
   type LeaderboardRow,
-  leaderboardRows,
+  leaderboardCounts,
+  pairedAnswers,
   queueStatus,
 } from './queries/read';
 export {

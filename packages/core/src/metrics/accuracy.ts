@@ -2,6 +2,7 @@ import type { QueryClass } from '../episode';
 import type { PolicyName } from '../policy';
 import { OUTCOMES, type Outcome } from '../scorer';
 import { wilsonInterval } from './intervals';
+import { accuracyOf, type Counts, linkGainOf } from './leaderboard';
 
 /** One scored answer: what the metrics need of an episode and its verdict. */
 export interface ScoredAnswer {
@@ -119,17 +120,21 @@ export interface LinkGainRow {
 
 /** The link gain per shot count: what the causal links add over plain in-context learning. */
 export function linkGain(answers: readonly ScoredAnswer[]): LinkGainRow[] {
-  const byShot = new Map<number, LinkGainRow>();
+  const byShot = new Map<number, { lcl: Counts | null; icl: Counts | null }>();
   for (const row of accuracyBy(answers, ['shots', 'policy'] as const)) {
     const [shots, policy] = row.key;
-    const entry = byShot.get(shots) ?? { shots, lcl: null, icl: null, gain: null };
-    if (policy === 'lcl') entry.lcl = row.accuracy;
-    if (policy === 'icl') entry.icl = row.accuracy;
+    const entry = byShot.get(shots) ?? { lcl: null, icl: null };
+    if (policy === 'lcl') entry.lcl = row;
+    if (policy === 'icl') entry.icl = row;
     byShot.set(shots, entry);
   }
-  const rows = [...byShot.values()].sort((a, b) => a.shots - b.shots);
-  for (const row of rows) {
-    row.gain = row.lcl !== null && row.icl !== null ? row.lcl - row.icl : null;
-  }
-  return rows.filter((row) => row.lcl !== null || row.icl !== null);
+  return [...byShot.entries()]
+    .filter(([, { lcl, icl }]) => lcl !== null || icl !== null)
+    .sort(([a], [b]) => a - b)
+    .map(([shots, { lcl, icl }]) => ({
+      shots,
+      lcl: accuracyOf(lcl),
+      icl: accuracyOf(icl),
+      gain: linkGainOf(lcl, icl),
+    }));
 }

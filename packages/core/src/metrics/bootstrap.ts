@@ -167,3 +167,82 @@ export function mcnemarTest(b: number, c: number): McNemarResult {
   }
   return { b, c, pValue: Math.min(1, 2 * tail) };
 }
+
+/** Two submissions' verdicts on one episode both answered. */
+export interface PairedAnswer {
+  episodeId: string;
+  shots: number;
+  policy: string;
+  conceptId: number;
+  concept: string;
+  aCorrect: boolean;
+  bCorrect: boolean;
+}
+
+/**
+ * The paired comparison of two submissions on the episodes both answered: per shot × policy, the
+ * accuracy difference with a concept-clustered bootstrap interval and McNemar's exact p-value;
+ * per concept, where one learns what the other does not; and the episodes where they disagree.
+ * `seed` makes the bootstrap repeatable (the same pair of submissions, the same interval).
+ */
+export function compareOnSharedEpisodes(answers: readonly PairedAnswer[], seed: string) {
+  const groups = new Map<
+    string,
+    {
+      shots: number;
+      policy: string;
+      a: { episodeId: string; conceptId: string; correct: boolean }[];
+      b: { episodeId: string; conceptId: string; correct: boolean }[];
+    }
+  >();
+  const concepts = new Map<
+    number,
+    { conceptId: number; concept: string; n: number; a: number; b: number }
+  >();
+  const disagreements: { episodeId: string; shots: number; policy: string; aCorrect: boolean }[] =
+    [];
+  for (const r of answers) {
+    const key = `${r.shots}|${r.policy}`;
+    const g = groups.get(key) ?? { shots: r.shots, policy: r.policy, a: [], b: [] };
+    const conceptId = String(r.conceptId);
+    g.a.push({ episodeId: r.episodeId, conceptId, correct: r.aCorrect });
+    g.b.push({ episodeId: r.episodeId, conceptId, correct: r.bCorrect });
+    groups.set(key, g);
+    const c = concepts.get(r.conceptId) ?? {
+      conceptId: r.conceptId,
+      concept: r.concept,
+      n: 0,
+      a: 0,
+      b: 0,
+    };
+    c.n++;
+    if (r.aCorrect) c.a++;
+    if (r.bCorrect) c.b++;
+    concepts.set(r.conceptId, c);
+    if (r.aCorrect !== r.bCorrect)
+      disagreements.push({
+        episodeId: r.episodeId,
+        shots: r.shots,
+        policy: r.policy,
+        aCorrect: r.aCorrect,
+      });
+  }
+  const perShot = [...groups.values()]
+    .sort((x, y) => x.shots - y.shots || (x.policy < y.policy ? -1 : 1))
+    .map((g) => ({
+      shots: g.shots,
+      policy: g.policy,
+      ...pairedComparison(g.a, g.b, { seed: `${seed}|${g.shots}|${g.policy}` }),
+    }));
+  const perConcept = [...concepts.values()]
+    .map((c) => ({
+      ...c,
+      accuracyA: c.a / c.n,
+      accuracyB: c.b / c.n,
+      difference: (c.a - c.b) / c.n,
+    }))
+    .sort(
+      (x, y) => Math.abs(y.difference) - Math.abs(x.difference) || (x.concept < y.concept ? -1 : 1),
+    );
+  return { perShot, perConcept, disagreements };
+}

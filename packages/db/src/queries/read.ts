@@ -1,35 +1,27 @@
-import { pairedComparison, rankTiers, type ScorerName, wilsonInterval } from '@linkboard/core';
+import type { PairedAnswer, RankedSubmission, ScorerName, SubmissionCounts } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { num, outcomeCountsOf } from './rows';
 
-export interface LeaderboardRow {
-  submissionId: number;
+/** A leaderboard row's counts and what it shows of its submission; core ranks them. */
+export interface LeaderboardCounts extends SubmissionCounts {
   model: string;
   organisation: string | null;
   finishedAt: Date | null;
-  n: number;
-  accuracy: number | null;
-  low: number | null;
-  high: number | null;
-  novelAccuracy: number | null;
-  /** Accuracy per shot count. */
-  perShot: Record<number, number | null>;
-  parseFailureRate: number | null;
-  /** Link gain: this submission's LCL accuracy minus its ICL accuracy; null unless both ran. */
-  linkGain: number | null;
-  tier: number | null;
 }
 
+/** A ranked leaderboard row, as core's `rankSubmissions` makes it of `LeaderboardCounts`. */
+export type LeaderboardRow = RankedSubmission<LeaderboardCounts>;
+
 /**
- * Leaderboard rows of a benchmark version for one policy and scorer: finished public submissions,
- * from the aggregate table only (never the results), with pooled accuracy, Wilson interval, per-shot
- * accuracy and rank tiers.
+ * The counts behind a benchmark version's leaderboard for one policy and scorer: finished public
+ * submissions, from the aggregate table only (never the results). Statistics (accuracy,
+ * intervals, link gain, tiers) are core's `rankSubmissions`.
  */
-export async function leaderboardRows(
+export async function leaderboardCounts(
   db: Db,
   options: { benchmarkVersionId: number; policy: string; scorer: ScorerName },
-): Promise<LeaderboardRow[]> {
+): Promise<LeaderboardCounts[]> {
   // One precomputed row per submission (submission_summaries): no grouping on the hottest read.
   const { rows } = await db.execute(sql`
     SELECT s.id AS submission_id, m.name AS model, m.organisation, s.finished_at,
@@ -44,39 +36,26 @@ export async function leaderboardRows(
       ON icl.submission_id = ss.submission_id AND icl.scorer = ss.scorer AND icl.policy = 'icl'
     WHERE ss.scorer = ${options.scorer} AND ss.policy = ${options.policy}::policy
       AND s.benchmark_version_id = ${options.benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'`);
-  const list = rows.map((r) => {
-    const n = num(r.n);
-    const correct = num(r.correct);
-    const perShot: Record<number, number | null> = {};
-    for (const [shots, [k, total]] of Object.entries(
-      r.per_shot as Record<string, [number, number]>,
-    )) {
-      perShot[Number(shots)] = total > 0 ? k / total : null;
-    }
-    return {
-      id: String(r.submission_id),
-      submissionId: num(r.submission_id),
-      model: String(r.model),
-      organisation: (r.organisation as string | null) ?? null,
-      finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
-      n,
-      accuracy: n ? correct / n : null,
-      ...intervalOf(correct, n),
-      novelAccuracy: num(r.novel_n) ? num(r.novel_correct) / num(r.novel_n) : null,
-      perShot,
-      parseFailureRate: n ? num(r.unreadable) / n : null,
-      linkGain:
-        num(r.lcl_n) && num(r.icl_n)
-          ? num(r.lcl_correct) / num(r.lcl_n) - num(r.icl_correct) / num(r.icl_n)
-          : null,
-    };
-  });
-  return rankTiers(list).map(({ row: { id: _, ...row }, tier }) => ({ ...row, tier }));
-}
-
-function intervalOf(correct: number, n: number) {
-  const interval = wilsonInterval(correct, n);
-  return { low: interval?.low ?? null, high: interval?.high ?? null };
+  const countsOf = (correct: unknown, n: unknown) =>
+    n === null ? null : { correct: num(correct), n: num(n) };
+  return rows.map((r) => ({
+    submissionId: num(r.submission_id),
+    model: String(r.model),
+    organisation: (r.organisation as string | null) ?? null,
+    finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
+    n: num(r.n),
+    correct: num(r.correct),
+    unreadable: num(r.unreadable),
+    novel: { correct: num(r.novel_correct), n: num(r.novel_n) },
+    perShot: Object.fromEntries(
+      Object.entries(r.per_shot as Record<string, [number, number]>).map(([shots, [k, total]]) => [
+        Number(shots),
+        { correct: k, n: total },
+      ]),
+    ),
+    lcl: countsOf(r.lcl_correct, r.lcl_n),
+    icl: countsOf(r.icl_correct, r.icl_n),
+  }));
 }
 
 /** Per-concept breakdown of a submission: accuracy and outcome counts per concept × shot × policy. */
@@ -90,7 +69,6 @@ export async function conceptBreakdown(db: Db, submissionId: number, scorer: Sco
     WHERE cs.submission_id = ${submissionId} AND cs.scorer = ${scorer}
     ORDER BY p.key, c.query_class, cs.shots, cs.policy`);
   return rows.map((r) => ({
-    ...intervalOf(num(r.correct), num(r.n)),
     conceptId: num(r.concept_id),
     conceptKey: String(r.key),
     name: String(r.name),
@@ -100,7 +78,6 @@ export async function conceptBreakdown(db: Db, submissionId: number, scorer: Sco
     policy: String(r.policy),
     n: num(r.n),
     correct: num(r.correct),
-    accuracy: num(r.n) ? num(r.correct) / num(r.n) : null,
     outcomes: outcomeCountsOf(r),
   }));
 }
@@ -161,80 +138,30 @@ export async function episodeWithResult(db: Db, episodeId: string, submissionId?
 }
 
 /**
- * The paired comparison of two submissions on the episodes both answered: per shot × policy, the
- * accuracy difference with a concept-clustered bootstrap interval and McNemar's exact p-value, and
- * the episodes where they disagree.
+ * Two submissions' verdicts by one scorer on every episode both answered: what core's
+ * `compareOnSharedEpisodes` compares.
  */
-export async function compareSubmissions(db: Db, a: number, b: number, scorer: ScorerName) {
+export async function pairedAnswers(
+  db: Db,
+  a: number,
+  b: number,
+  scorer: ScorerName,
+): Promise<PairedAnswer[]> {
   const { rows } = await db.execute(sql`
     SELECT ra.episode_id, ra.shots, ra.policy, ra.concept_id, c.name AS concept, va.outcome = 'correct' AS a_correct, vb.outcome = 'correct' AS b_correct
     FROM results ra JOIN verdicts va ON va.submission_id = ra.submission_id AND va.episode_id = ra.episode_id AND va.scorer = ${scorer}
     JOIN verdicts vb ON vb.submission_id = ${b} AND vb.episode_id = ra.episode_id AND vb.scorer = ${scorer}
     JOIN concepts c ON c.id = ra.concept_id
     WHERE ra.submission_id = ${a}`);
-  const groups = new Map<
-    string,
-    {
-      shots: number;
-      policy: string;
-      a: { episodeId: string; conceptId: string; correct: boolean }[];
-      b: { episodeId: string; conceptId: string; correct: boolean }[];
-    }
-  >();
-  const disagreements: { episodeId: string; shots: number; policy: string; aCorrect: boolean }[] =
-    [];
-  for (const r of rows) {
-    const key = `${r.shots}|${r.policy}`;
-    const g = groups.get(key) ?? { shots: num(r.shots), policy: String(r.policy), a: [], b: [] };
-    const episodeId = String(r.episode_id);
-    const conceptId = String(r.concept_id);
-    g.a.push({ episodeId, conceptId, correct: Boolean(r.a_correct) });
-    g.b.push({ episodeId, conceptId, correct: Boolean(r.b_correct) });
-    groups.set(key, g);
-    if (Boolean(r.a_correct) !== Boolean(r.b_correct))
-      disagreements.push({
-        episodeId,
-        shots: num(r.shots),
-        policy: String(r.policy),
-        aCorrect: Boolean(r.a_correct),
-      });
-  }
-  const perShot = [...groups.values()]
-    .sort((x, y) => x.shots - y.shots || (x.policy < y.policy ? -1 : 1))
-    .map((g) => ({
-      shots: g.shots,
-      policy: g.policy,
-      ...pairedComparison(g.a, g.b, { seed: `${a}|${b}|${g.shots}|${g.policy}` }),
-    }));
-  // Per concept: where one model learns a concept the other does not.
-  const concepts = new Map<
-    string,
-    { conceptId: number; concept: string; n: number; a: number; b: number }
-  >();
-  for (const r of rows) {
-    const c = concepts.get(String(r.concept_id)) ?? {
-      conceptId: num(r.concept_id),
-      concept: String(r.concept),
-      n: 0,
-      a: 0,
-      b: 0,
-    };
-    c.n++;
-    if (r.a_correct) c.a++;
-    if (r.b_correct) c.b++;
-    concepts.set(String(r.concept_id), c);
-  }
-  const perConcept = [...concepts.values()]
-    .map((c) => ({
-      ...c,
-      accuracyA: c.a / c.n,
-      accuracyB: c.b / c.n,
-      difference: (c.a - c.b) / c.n,
-    }))
-    .sort(
-      (x, y) => Math.abs(y.difference) - Math.abs(x.difference) || (x.concept < y.concept ? -1 : 1),
-    );
-  return { perShot, perConcept, disagreements };
+  return rows.map((r) => ({
+    episodeId: String(r.episode_id),
+    shots: num(r.shots),
+    policy: String(r.policy),
+    conceptId: num(r.concept_id),
+    concept: String(r.concept),
+    aCorrect: Boolean(r.a_correct),
+    bCorrect: Boolean(r.b_correct),
+  }));
 }
 
 /** Queue status of a submission: state, position among waiting submissions, progress, rate, ETA, last error. */

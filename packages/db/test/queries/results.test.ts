@@ -1,13 +1,19 @@
-import { registerScorer, type Scorer, verdictOf } from '@linkboard/core';
+import {
+  compareOnSharedEpisodes,
+  rankSubmissions,
+  registerScorer,
+  type Scorer,
+  verdictOf,
+} from '@linkboard/core';
 import { describe, expect, it } from 'vitest';
 import {
   claimJob,
-  compareSubmissions,
   completeJob,
   conceptBreakdown,
   createSubmission,
   episodeWithResult,
-  leaderboardRows,
+  leaderboardCounts,
+  pairedAnswers,
   queueStatus,
   registerModel,
   rescoreSubmission,
@@ -15,6 +21,12 @@ import {
 } from '../../src';
 import { resultRows, seedSubmission } from '../fixtures';
 import { freshDatabase } from '../helpers';
+
+// What the site shows: the database's counts and pairs, with core's statistics.
+const leaderboardRows = async (...args: Parameters<typeof leaderboardCounts>) =>
+  rankSubmissions(await leaderboardCounts(...args));
+const compareSubmissions = async (...[db, a, b, scorer]: Parameters<typeof pairedAnswers>) =>
+  compareOnSharedEpisodes(await pairedAnswers(db, a, b, scorer), `${a}|${b}`);
 
 // Answers that tell the scorers apart: right, capitalised (official: wrong), the other label,
 // a label inside a longer word, nothing.

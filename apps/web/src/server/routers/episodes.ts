@@ -1,5 +1,5 @@
-import type { ScorerName } from '@linkboard/core';
-import { compareSubmissions, episodeWithResult } from '@linkboard/db';
+import { compareOnSharedEpisodes, type ScorerName } from '@linkboard/core';
+import { episodeWithResult, pairedAnswers } from '@linkboard/db';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import {
@@ -21,17 +21,20 @@ const DISAGREEMENTS_SHOWN = 200;
  * Visibility is checked before the cache is read, on every request.
  */
 const comparisons = new LRUCache<string, Promise<Comparison>>({ max: 64, ttl: 30_000 });
-type Comparison = Awaited<ReturnType<typeof compareSubmissions>> & { disagreementCount: number };
+type Comparison = ReturnType<typeof compareOnSharedEpisodes> & { disagreementCount: number };
 
 function comparison(ctx: Context, a: number, b: number, scorer: ScorerName) {
   const key = `${a}|${b}|${scorer}`;
   let value = comparisons.get(key);
   if (!value) {
-    value = compareSubmissions(ctx.db, a, b, scorer).then((c) => ({
-      ...c,
-      disagreementCount: c.disagreements.length,
-      disagreements: c.disagreements.slice(0, DISAGREEMENTS_SHOWN),
-    }));
+    value = pairedAnswers(ctx.db, a, b, scorer).then((answers) => {
+      const c = compareOnSharedEpisodes(answers, `${a}|${b}`);
+      return {
+        ...c,
+        disagreementCount: c.disagreements.length,
+        disagreements: c.disagreements.slice(0, DISAGREEMENTS_SHOWN),
+      };
+    });
     comparisons.set(key, value);
     value.catch(() => comparisons.delete(key));
   }

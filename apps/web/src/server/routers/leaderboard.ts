@@ -1,7 +1,7 @@
-import type { PolicyName, ScorerName } from '@linkboard/core';
+import { type PolicyName, rankSubmissions, type ScorerName } from '@linkboard/core';
 import {
   type LeaderboardRow,
-  leaderboardRows,
+  leaderboardCounts,
   listBenchmarkVersions,
   submissionCurves,
 } from '@linkboard/db';
@@ -36,7 +36,7 @@ function ranked(
   const key = `${input.benchmarkVersionId}|${input.policy}|${input.scorer}`;
   const hit = cache.get(key);
   if (!ctx.fill && hit) return hit;
-  const value = leaderboardRows(ctx.db, input);
+  const value = leaderboardCounts(ctx.db, input).then(rankSubmissions);
   cache.set(key, value);
   value.catch(() => cache.delete(key));
   return value;

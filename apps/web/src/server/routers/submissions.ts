@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import {
+  accuracyWithInterval,
   buildEpisodes,
   checkEndpoint,
   countEpisodes,
@@ -165,7 +166,8 @@ export const submissionsRouter = router({
     .input(id.extend({ scorer: scorerInput }))
     .query(async ({ ctx, input }) => {
       await visibleSubmission(ctx, input.id);
-      return conceptBreakdown(ctx.db, input.id, input.scorer);
+      const rows = await conceptBreakdown(ctx.db, input.id, input.scorer);
+      return rows.map((row) => ({ ...row, ...accuracyWithInterval(row) }));
     }),
   failures: publicProcedure
     .input(id.extend({ scorer: scorerInput }))
