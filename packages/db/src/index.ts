@@ -82,6 +82,7 @@ export {
   getSubmissionSecret,
   JOBS_CHANNEL,
   type NewSubmission,
+  predictionsFor,
   QuotaError,
   recordProvenance,
   submissionCount,
