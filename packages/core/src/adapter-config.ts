@@ -176,12 +176,10 @@ export const PoliciesSchema = z
   .refine(unique, { message: 'each policy once' });
 
 /**
- * A submission request: what the site's `submissions.create` takes and what `linkboard submit`
- * builds (to send to a site, or to check before writing to the database). The model is reached by
- * `kind`: an endpoint (with an optional API key, stored encrypted), a serve profile, or uploaded
- * predictions (JSONL text).
+ * What every submission states besides how its model is reached: its name, the episodes it asks
+ * for, the scorer it is ranked by, and whether it starts private.
  */
-export const SubmissionRequestSchema = z.object({
+export const SubmissionSpecSchema = z.object({
   /** The model's name on the leaderboard. */
   name: line(120, { visible: true }),
   organisation: z
@@ -193,6 +191,23 @@ export const SubmissionRequestSchema = z.object({
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .optional(),
+  shots: ShotsSchema,
+  policies: PoliciesSchema,
+  draws: z.number().int().min(1).max(20).default(1),
+  scorer: z.enum(SCORER_NAMES).default('official'),
+  private: z.boolean().default(false),
+});
+
+export type SubmissionSpec = z.infer<typeof SubmissionSpecSchema>;
+
+/**
+ * A submission request: what the site's `submissions.create` takes and what `linkboard submit`
+ * builds (to send to a site, or to check before writing to the database). The model is reached by
+ * `kind`: an endpoint (with an optional API key, stored encrypted), a serve profile, or uploaded
+ * predictions (JSONL text). Built-in baselines run on the platform only: `submit --builtin` states
+ * the spec alone.
+ */
+export const SubmissionRequestSchema = SubmissionSpecSchema.extend({
   kind: z.enum(['endpoint', 'serve', 'predictions']),
   endpoint: EndpointUrlSchema.optional(),
   model: modelAtEndpoint.optional(),
@@ -208,15 +223,17 @@ export const SubmissionRequestSchema = z.object({
   /** JSONL `{"episode_id","answer"}`, up to 50 MB. */
   predictions: z.string().max(50_000_000).optional(),
   maxImageSide: tuning.maxImageSide,
-  shots: ShotsSchema,
-  policies: PoliciesSchema,
-  draws: z.number().int().min(1).max(20).default(1),
-  scorer: z.enum(SCORER_NAMES).default('official'),
-  private: z.boolean().default(false),
 });
 
 export type SubmissionRequest = z.infer<typeof SubmissionRequestSchema>;
 export type SubmissionRequestInput = z.input<typeof SubmissionRequestSchema>;
+
+/** Each problem of a failed parse as `field <path>: <message>`, for a person to act on. */
+export function issueList(error: z.ZodError): string {
+  return describeIssues(error.issues)
+    .map((p) => `field ${p.field}: ${p.message}`)
+    .join('; ');
+}
 
 /**
  * The adapter config a request names (predictions: their count, given by the caller that parsed

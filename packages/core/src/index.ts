@@ -6,6 +6,7 @@ export {
   type AdapterName,
   BuiltinConfigSchema,
   EndpointUrlSchema,
+  issueList,
   OpenAIConfigSchema,
   PoliciesSchema,
   PredictionsConfigSchema,
@@ -17,6 +18,8 @@ export {
   type SubmissionRequest,
   type SubmissionRequestInput,
   SubmissionRequestSchema,
+  type SubmissionSpec,
+  SubmissionSpecSchema,
   storedAdapterConfig,
 } from './adapter-config';
 export {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { indexBenchmark, maxShots } from '@linkboard/core';
+import { indexBenchmark, maxShots, parseAdapterConfig, REFERENCE_SERVER } from '@linkboard/core';
 import { type DatasetDir, ISEKAI_SAMPLE, importDataset, loadDataset } from '@linkboard/datasets';
 import { createSubmission, embeddedUrl, submissionCount } from '@linkboard/db';
 import type { Command } from 'commander';
@@ -15,7 +15,6 @@ import { CliError } from '../errors';
 import type { Io } from '../io';
 import { startReferenceServer } from '../server/reference-server';
 import { publishDataset } from '../worker/images';
-import { REFERENCE_SERVER } from '../worker/job';
 import { runRunner } from '../worker/runner';
 import { untilSignal } from './db';
 
@@ -38,8 +37,10 @@ async function seedBaselines(
     await createSubmission(database.db, {
       model: { name, organisation: 'linkboard baselines' },
       benchmarkVersionId,
-      adapter: 'openai',
-      adapterConfig: { internal: REFERENCE_SERVER, model: name },
+      adapterConfig: parseAdapterConfig(
+        { adapter: 'openai', internal: REFERENCE_SERVER, model: name },
+        `the ${name} baseline`,
+      ),
       shots,
       policies: ['lcl', 'icl'],
       draws: 1,

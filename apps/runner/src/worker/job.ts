@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import {
+  AdapterConfigError,
   type BenchmarkIndex,
   type Episode,
   episodeRange,
@@ -8,6 +9,8 @@ import {
   type Manifest,
   POLICY_NAMES,
   type PolicyName,
+  parseAdapterConfig,
+  REFERENCE_SERVER,
 } from '@linkboard/core';
 import { nodeSha256Hex } from '@linkboard/datasets';
 import {
@@ -20,6 +23,7 @@ import {
   heartbeat,
   type Lease,
   LeaseLostError,
+  predictionsFor,
   type ResultInput,
   recordProvenance,
   submissionForRunner,
@@ -41,7 +45,7 @@ import { platformStore } from './images';
 import { isDatabaseUnreachable, untilReachable } from './outage';
 
 /** What a baseline's adapter config names instead of a URL: the platform's reference server. */
-export const REFERENCE_SERVER = 'reference-server';
+export { REFERENCE_SERVER };
 
 /** Errors worth another attempt of the whole job later (the endpoint may come back). */
 const TRANSIENT: ReadonlySet<string> = new Set([
@@ -78,24 +82,45 @@ interface PreparedAdapter {
   telemetry?: () => unknown;
 }
 
+type RunnerSubmission = NonNullable<Awaited<ReturnType<typeof submissionForRunner>>>;
+
+/**
+ * The submission's adapter config, typed. A row that does not parse cannot run on any attempt:
+ * the job fails for good, naming the submission and the field.
+ */
+export function submissionAdapterConfig(
+  sub: Pick<RunnerSubmission, 'id' | 'adapter' | 'adapterConfig'>,
+) {
+  try {
+    return parseAdapterConfig(
+      sub.adapterConfig,
+      `submission ${sub.id}'s adapter config`,
+      sub.adapter,
+    );
+  } catch (error) {
+    if (error instanceof AdapterConfigError) throw new JobError('bad-config', error.message, false);
+    throw error;
+  }
+}
+
 async function prepareAdapter(
   ctx: RunnerContext,
-  sub: NonNullable<Awaited<ReturnType<typeof submissionForRunner>>>,
+  sub: RunnerSubmission,
   manifest: Manifest,
+  episodes: readonly Episode[],
   signal: AbortSignal,
 ): Promise<PreparedAdapter> {
-  const config = sub.adapterConfig as Record<string, unknown>;
-  const maxSide = typeof config.maxImageSide === 'number' ? config.maxImageSide : undefined;
+  const config = submissionAdapterConfig(sub);
+  const maxSide = 'maxImageSide' in config ? config.maxImageSide : undefined;
   const encoder = new ImageEncoder(platformStore(ctx.env), manifest, maxSide);
   const apiKey = sub.secret ? decryptSecret(await ctx.secretKey(), sub.secret) : undefined;
-  const common = {
-    timeoutMs: Number(config.timeoutMs ?? 60_000),
-    retries: Number(config.retries ?? 6),
-    maxTokens: 32,
-  };
-  switch (sub.adapter) {
+  const common =
+    config.adapter === 'openai' || config.adapter === 'serve'
+      ? { timeoutMs: config.timeoutMs ?? 60_000, retries: config.retries ?? 6, maxTokens: 32 }
+      : { timeoutMs: 60_000, retries: 6, maxTokens: 32 };
+  switch (config.adapter) {
     case 'builtin': {
-      const name = String(config.name);
+      const name = config.name;
       if (!isBuiltinName(name))
         throw new JobError('client-error', `unknown built-in baseline "${name}"`, false);
       return {
@@ -110,7 +135,7 @@ async function prepareAdapter(
       // loopback port the operator chose, whatever the policy says of loopback endpoints.
       const internal = config.internal === REFERENCE_SERVER;
       const referenceHost = `127.0.0.1:${ctx.env.LINKBOARD_REFERENCE_PORT}`;
-      const endpoint = internal ? `http://${referenceHost}/v1` : String(config.endpoint);
+      const endpoint = internal ? `http://${referenceHost}/v1` : (config.endpoint as string);
       const policy = internal
         ? { ...ctx.env.endpoints, allowed: [referenceHost] }
         : ctx.env.endpoints;
@@ -124,7 +149,7 @@ async function prepareAdapter(
         {
           ...common,
           endpoint: pinned.url.href,
-          model: String(config.model),
+          model: config.model,
           apiKey,
           dispatcher: pinned.dispatcher,
         },
@@ -142,18 +167,21 @@ async function prepareAdapter(
       };
     }
     case 'predictions': {
-      const answers = new Map(
-        Object.entries((config.answers ?? {}) as Record<string, string | null>),
+      // Only this job's episodes' answers: an upload may hold a quarter of a million.
+      const answers = await predictionsFor(
+        ctx.db,
+        sub.id,
+        episodes.map((e) => e.id),
       );
       return {
         adapter: predictionsAdapter(answers),
-        facts: { adapter: 'predictions', predictions: answers.size },
+        facts: { adapter: 'predictions', predictions: config.count },
         close: async () => {},
       };
     }
     case 'serve': {
       const profiles = await loadServeProfiles(ctx.env.LINKBOARD_SERVE_PROFILES);
-      const profile = profiles[String(config.profile)];
+      const profile = profiles[config.profile];
       if (!profile)
         throw new JobError(
           'client-error',
@@ -177,7 +205,7 @@ async function prepareAdapter(
       for (const g of gpus) ctx.busyGpus.add(g);
       let served: ServedModel;
       try {
-        served = await startServedModel(profile, String(config.model), gpus, {
+        served = await startServedModel(profile, config.model, gpus, {
           log: ctx.log,
           baseEnv: ctx.env.secrets,
           signal,
@@ -187,7 +215,7 @@ async function prepareAdapter(
         throw new JobError('server-start', (error as Error).message, true);
       }
       const adapter = openaiAdapter(
-        { ...common, endpoint: served.url, model: String(config.model) },
+        { ...common, endpoint: served.url, model: config.model },
         encoder,
       );
       return {
@@ -260,7 +288,7 @@ export async function runJob(
   };
   stopping.addEventListener('abort', onStop, { once: true });
 
-  const prepared = await prepareAdapter(ctx, sub, manifest, hard.signal);
+  const prepared = await prepareAdapter(ctx, sub, manifest, todo, hard.signal);
   const errors: Record<string, number> = {};
   const log: string[] = [];
   const note = (line: string) => {

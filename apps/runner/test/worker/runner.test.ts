@@ -1,6 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildEpisodes, indexBenchmark } from '@linkboard/core';
+import {
+  type AdapterConfig,
+  buildEpisodes,
+  indexBenchmark,
+  parseAdapterConfig,
+} from '@linkboard/core';
 import { cancelSubmission, connect, createSubmission, registerModel, users } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinAdapter, familiarFromPairs } from '../../src/adapters/builtin';
@@ -17,6 +22,20 @@ afterAll(() => platform.shutdown());
 
 const spec = { shots: [2, 4], policies: ['lcl' as const], draws: 2 };
 
+/**
+ * A config in its typed form: `adapter` joins the rest; a predictions upload's `answers` become
+ * its rows in `predictions` and their count.
+ */
+function typed(adapter: AdapterConfig['adapter'], config: Record<string, unknown>) {
+  if (adapter !== 'predictions')
+    return { adapterConfig: parseAdapterConfig({ ...config, adapter }) };
+  const predictions = new Map(Object.entries(config.answers as Record<string, string | null>));
+  return {
+    adapterConfig: parseAdapterConfig({ adapter, count: predictions.size }),
+    predictions,
+  };
+}
+
 async function submit(
   name: string,
   adapter: 'openai' | 'builtin' | 'predictions' | 'serve',
@@ -27,8 +46,7 @@ async function submit(
   return createSubmission(platform.database.db, {
     modelId,
     benchmarkVersionId: platform.benchmarkVersionId,
-    adapter,
-    adapterConfig,
+    ...typed(adapter, adapterConfig),
     ...spec,
     shardSize: 10,
     maxAttempts,
@@ -262,8 +280,7 @@ describe('the runner', () => {
         await createSubmission(db, {
           modelId: await registerModel(db, { name, ownerId: owner }),
           benchmarkVersionId: platform.benchmarkVersionId,
-          adapter,
-          adapterConfig,
+          ...typed(adapter, adapterConfig),
           shots: [2],
           policies: ['lcl'],
           ownerId: owner,
@@ -349,8 +366,8 @@ describe('the runner', () => {
       const { submissionId } = await createSubmission(platform.database.db, {
         model: { name: 'slow-after-two' },
         benchmarkVersionId: platform.benchmarkVersionId,
-        adapter: 'openai',
         adapterConfig: {
+          adapter: 'openai',
           endpoint: `http://127.0.0.1:${(stalls.address() as AddressInfo).port}/v1`,
           model: 'm',
           timeoutMs: 600_000,
