@@ -21,6 +21,12 @@ export const EndpointUrlSchema = z
   .min(1, { message: 'an endpoint URL is required' })
   .max(2000)
   .transform((value, ctx) => {
+    // The URL parser drops tabs and newlines silently: refused here, not reinterpreted.
+    const problem = nameProblem(value);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
     try {
       return parseEndpointUrl(value).href;
     } catch (error) {
@@ -47,7 +53,7 @@ const modelAtEndpoint = line(200);
 /** Request tuning an openai or serve submission may carry. */
 const tuning = {
   /** Per request, milliseconds (default 60 s). */
-  timeoutMs: z.number().int().min(1_000).max(600_000).optional(),
+  timeoutMs: z.number().int().min(1).max(600_000).optional(),
   /** Attempts after the first, per episode (default 6). */
   retries: z.number().int().min(0).max(20).optional(),
   /** Images larger than this (pixels, longer side) are shrunk before sending. */

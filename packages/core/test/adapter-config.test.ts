@@ -76,6 +76,9 @@ describe('AdapterConfig', () => {
     expect(fieldsOf({ adapter: 'openai', endpoint: 'http://u:p@x/v1', model: 'm' })).toEqual([
       'endpoint',
     ]);
+    expect(
+      fieldsOf({ adapter: 'openai', endpoint: 'http://exa\tmple.com/v1', model: 'm' }),
+    ).toEqual(['endpoint']);
     expect(fieldsOf({ adapter: 'openai', model: 'm' })).toEqual(['endpoint']);
     expect(
       fieldsOf({

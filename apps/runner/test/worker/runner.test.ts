@@ -207,6 +207,25 @@ describe('the runner', () => {
     ]);
   });
 
+  it('fails for good, naming the submission and the field, a job whose adapter config does not parse', async () => {
+    const { submissionId } = await submit('garbled', 'builtin', { name: 'random' });
+    // A row written before configs were typed, or by hand: the job cannot run on any attempt.
+    await query(`UPDATE submissions SET adapter_config = '{"name": 5}' WHERE id = $1`, [
+      submissionId,
+    ]);
+    await drain();
+    const jobs = await query(
+      'SELECT status, attempts, error_class, last_error FROM jobs WHERE submission_id = $1 ORDER BY id LIMIT 1',
+      [submissionId],
+    );
+    expect(jobs[0]).toMatchObject({ status: 'failed', attempts: 1, error_class: 'bad-config' });
+    expect(jobs[0].last_error).toBe(
+      `submission ${submissionId}'s adapter config: field name: Invalid input: expected string, received number`,
+    );
+    const [sub] = await query('SELECT status FROM submissions WHERE id = $1', [submissionId]);
+    expect(sub.status).toBe('failed');
+  });
+
   it('stopping while the database goes away: one line, no stack trace, the job left to resume', async () => {
     const server = await startReferenceServer({
       port: 0,
