@@ -59,6 +59,7 @@ interface SubmissionSpec {
 }
 
 const PREDICTION_BATCH = 10_000;
+const PREDICTION_UPLOAD_BATCH = 50_000;
 
 /** A submission refused because its owner's daily quota is used up. */
 export class QuotaError extends Error {
@@ -126,14 +127,18 @@ export async function createSubmission(
       })
       .returning({ id: submissions.id });
     const submissionId = (row as { id: number }).id;
-    const uploaded = [...answers].map(([episodeId, answer]) => ({
-      submissionId,
-      episodeId,
-      answer,
-    }));
-    // 3 parameters a row: well under PostgreSQL's 65,535 per statement.
-    for (let i = 0; i < uploaded.length; i += PREDICTION_BATCH)
-      await tx.insert(predictions).values(uploaded.slice(i, i + PREDICTION_BATCH));
+    // Two array parameters a batch, paired up by unnest: no statement of 65,535 parameters, and
+    // no SQL text the size of the upload.
+    const uploaded = [...answers];
+    for (let i = 0; i < uploaded.length; i += PREDICTION_UPLOAD_BATCH) {
+      const batch = uploaded.slice(i, i + PREDICTION_UPLOAD_BATCH);
+      const ids = batch.map(([id]) => id);
+      const texts = batch.map(([, answer]) => answer);
+      await tx.execute(sql`
+        INSERT INTO predictions (submission_id, episode_id, answer)
+        SELECT ${submissionId}::int, u.e, u.a
+        FROM unnest(${sql.param(ids)}::text[], ${sql.param(texts)}::text[]) AS u(e, a)`);
+    }
     const shards = [];
     for (let first = 0; first < total; first += shardSize) {
       shards.push({
