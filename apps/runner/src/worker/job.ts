@@ -23,7 +23,6 @@ import {
   heartbeat,
   type Lease,
   LeaseLostError,
-  predictionsFor,
   type ResultInput,
   recordProvenance,
   submissionForRunner,
@@ -33,7 +32,7 @@ import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
 import { ImageEncoder } from '../adapters/encode';
 import { pinEndpoint } from '../adapters/guard';
 import { openaiAdapter } from '../adapters/openai';
-import { predictionsAdapter } from '../adapters/predictions';
+import { storedPredictionsAdapter } from '../adapters/predictions';
 import type { Adapter, ErrorClass } from '../adapters/types';
 import { isBuiltinName } from '../baselines';
 import { rootMessage } from '../errors';
@@ -166,19 +165,12 @@ async function prepareAdapter(
         close: () => pinned.dispatcher.close(),
       };
     }
-    case 'predictions': {
-      // Only this job's episodes' answers: an upload may hold a quarter of a million.
-      const answers = await predictionsFor(
-        ctx.db,
-        sub.id,
-        episodes.map((e) => e.id),
-      );
+    case 'predictions':
       return {
-        adapter: predictionsAdapter(answers),
+        adapter: await storedPredictionsAdapter(ctx.db, sub.id, episodes),
         facts: { adapter: 'predictions', predictions: config.count },
         close: async () => {},
       };
-    }
     case 'serve': {
       const profiles = await loadServeProfiles(ctx.env.LINKBOARD_SERVE_PROFILES);
       const profile = profiles[config.profile];
