@@ -111,8 +111,7 @@ try {
     await createSubmission(platform.database.db, {
       modelId,
       benchmarkVersionId: platform.benchmarkVersionId,
-      adapter: 'openai',
-      adapterConfig: { endpoint: url, model: 'random' },
+      adapterConfig: { adapter: 'openai', endpoint: url, model: 'random' },
       ...spec,
       shardSize: episodes.length,
     });

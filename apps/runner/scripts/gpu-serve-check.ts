@@ -45,8 +45,7 @@ try {
   const { submissionId, episodes } = await createSubmission(platform.database.db, {
     modelId,
     benchmarkVersionId: platform.benchmarkVersionId,
-    adapter: 'serve',
-    adapterConfig: { profile: 'gpu-test', model: 'gpu-test' },
+    adapterConfig: { adapter: 'serve', profile: 'gpu-test', model: 'gpu-test' },
     shots: [2, 4],
     policies: ['lcl'],
     draws: 8,

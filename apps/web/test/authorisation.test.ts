@@ -25,8 +25,7 @@ async function aliceSubmission(visibility: 'public' | 'private' = 'public') {
   const { submissionId } = await createSubmission(database.db, {
     modelId,
     benchmarkVersionId: versionId,
-    adapter: 'builtin',
-    adapterConfig: { name: 'random' },
+    adapterConfig: { adapter: 'builtin', name: 'random' },
     shots: [2],
     policies: ['lcl'],
     ownerId: alice.id,

@@ -70,12 +70,8 @@ describe('attack corpus: foreign mutations', () => {
           await createSubmission(site.database.db, {
             model: { name: `alice-${Math.random()}`, ownerId: alice.id },
             benchmarkVersionId: site.versionId,
-            adapter: 'openai',
-            adapterConfig: {
-              endpoint: 'http://127.0.0.1:9/v1',
-              model: 'm',
-              ...(probe ? { probe: true } : {}),
-            },
+            adapterConfig: { adapter: 'openai', endpoint: 'http://127.0.0.1:9/v1', model: 'm' },
+            probe,
             shots: [2],
             policies: ['lcl'],
             ownerId: alice.id,

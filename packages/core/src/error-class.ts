@@ -22,6 +22,10 @@ export const ERROR_CLASSES = {
     retryable: false,
     meaning: 'the platform does not call that address',
   },
+  'bad-config': {
+    retryable: false,
+    meaning: 'the submission’s adapter config does not parse',
+  },
   'no-gpu': { retryable: true, meaning: 'no GPU was free for the model server' },
   'server-start': { retryable: true, meaning: 'the model server did not start' },
   'results-incomplete': {

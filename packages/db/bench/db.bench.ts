@@ -121,7 +121,7 @@ try {
     await createSubmission(db, {
       modelId,
       benchmarkVersionId,
-      adapter: 'builtin',
+      adapterConfig: { adapter: 'builtin', name: 'random' },
       shots: SHOTS,
       policies: ['lcl'],
       draws: DRAWS,

@@ -83,6 +83,7 @@ export {
   getSubmissionSecret,
   JOBS_CHANNEL,
   type NewSubmission,
+  predictionsFor,
   QuotaError,
   recordProvenance,
   submissionCount,

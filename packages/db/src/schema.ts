@@ -226,8 +226,13 @@ export const submissions = pgTable(
       .references(() => benchmarkVersions.id),
     ownerId: text('owner_id').references(() => users.id),
     adapter: adapterEnum('adapter').notNull(),
-    /** How to reach the model, without secrets (those are in `secret`, encrypted). */
+    /**
+     * How to reach the model, without secrets (those are in `secret`, encrypted) and without
+     * uploaded answers (in `predictions`): core's `AdapterConfig` less its `adapter`.
+     */
     adapterConfig: jsonb('adapter_config').notNull().default({}),
+    /** A connection test (one episode), counted apart from submissions by the daily quotas. */
+    probe: boolean('probe').notNull().default(false),
     /** AES-256-GCM ciphertext of the endpoint's API key; never returned by a site query. */
     secret: text('secret'),
     shots: smallint('shots').array().notNull(),
@@ -245,6 +250,22 @@ export const submissions = pgTable(
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
   (t) => [index('submissions_version').on(t.benchmarkVersionId, t.status)],
+);
+
+/**
+ * Uploaded answers of a predictions submission, one row per episode: a job reads its own episodes'
+ * rows, not the whole upload. Null when the uploaded answer was null (scored as empty).
+ */
+export const predictions = pgTable(
+  'predictions',
+  {
+    submissionId: integer('submission_id')
+      .notNull()
+      .references(() => submissions.id, { onDelete: 'cascade' }),
+    episodeId: text('episode_id').notNull(),
+    answer: text('answer'),
+  },
+  (t) => [primaryKey({ columns: [t.submissionId, t.episodeId] })],
 );
 
 export const jobs = pgTable(

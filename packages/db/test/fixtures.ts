@@ -43,8 +43,7 @@ export async function seedSubmission(
   const created = await createSubmission(db, {
     modelId,
     benchmarkVersionId,
-    adapter: 'builtin',
-    adapterConfig: { name: 'random' },
+    adapterConfig: { adapter: 'builtin', name: 'random' },
     shots: options.shots ?? [2, 4],
     policies: ['lcl'],
     draws: options.draws ?? 1,

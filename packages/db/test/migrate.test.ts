@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseAdapterConfig } from '@linkboard/core';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { describe, expect, inject, it } from 'vitest';
 import { ConflictError, connect, registerModel } from '../src';
@@ -118,6 +119,75 @@ describe('migration 0006 (verdicts per scorer)', () => {
       expect((await database.pool.query('SELECT count(*)::int AS n FROM verdicts')).rows).toEqual([
         { n: 2 },
       ]);
+    } finally {
+      await database.close();
+      await admin.pool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.close();
+      await rm(before, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('migration 0007 (adapter config)', () => {
+  it('moves the probe key to its column and uploaded answers to the predictions table', async () => {
+    const server = inject('pgUrl');
+    const name = `m_${randomBytes(6).toString('hex')}`;
+    const admin = connect(server.replace(/\/linkboard$/, '/postgres'), { max: 1 });
+    await admin.pool.query(`CREATE DATABASE ${name}`);
+    const database = connect(server.replace(/\/linkboard$/, `/${name}`), { max: 2 });
+    const before = await migrationsBefore('0007_adapter_config');
+    try {
+      await migrate(database.db, { migrationsFolder: before });
+      const q = (text: string, params: unknown[] = []) => database.pool.query(text, params);
+      await q(`INSERT INTO benchmarks (name) VALUES ('b')`);
+      await q(
+        `INSERT INTO benchmark_versions (benchmark_id, version, manifest_hash, manifest) VALUES (1, 'v1', 'h', '{}')`,
+      );
+      await q(`INSERT INTO models (name, name_key) VALUES ('m', 'm')`);
+      const insert = (adapter: string, config: object) =>
+        q(
+          `INSERT INTO submissions (model_id, benchmark_version_id, adapter, adapter_config, shots, policies, total_episodes)
+           VALUES (1, 1, $1, $2, '{2}', '{lcl}', 3)`,
+          [adapter, JSON.stringify(config)],
+        );
+      await insert('predictions', { answers: { e1: 'cat', e2: null, e3: 'dog' }, file: 'p.jsonl' });
+      await insert('openai', {
+        endpoint: 'http://127.0.0.1:9/v1',
+        model: 'm',
+        probe: true,
+        retries: 1,
+        timeoutMs: 30000,
+      });
+      await insert('openai', { internal: 'reference-server', model: 'random' });
+      await insert('builtin', { name: 'random' });
+      await migrateDatabase(database.db);
+      const { rows } = await q('SELECT adapter_config, probe FROM submissions ORDER BY id');
+      expect(rows).toEqual([
+        { adapter_config: { file: 'p.jsonl', count: 3 }, probe: false },
+        {
+          adapter_config: {
+            endpoint: 'http://127.0.0.1:9/v1',
+            model: 'm',
+            retries: 1,
+            timeoutMs: 30000,
+          },
+          probe: true,
+        },
+        { adapter_config: { internal: 'reference-server', model: 'random' }, probe: false },
+        { adapter_config: { name: 'random' }, probe: false },
+      ]);
+      const predictions = await q(
+        'SELECT submission_id, episode_id, answer FROM predictions ORDER BY episode_id',
+      );
+      expect(predictions.rows).toEqual([
+        { submission_id: 1, episode_id: 'e1', answer: 'cat' },
+        { submission_id: 1, episode_id: 'e2', answer: null },
+        { submission_id: 1, episode_id: 'e3', answer: 'dog' },
+      ]);
+      // Every migrated row is a typed config again.
+      const typed = await q('SELECT adapter, adapter_config FROM submissions ORDER BY id');
+      for (const r of typed.rows)
+        expect(() => parseAdapterConfig(r.adapter_config, 'row', r.adapter)).not.toThrow();
     } finally {
       await database.close();
       await admin.pool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -2,7 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { indexBenchmark, localAuthority, maxShots } from '@linkboard/core';
+import {
+  indexBenchmark,
+  LINK_GAIN_POLICIES,
+  localAuthority,
+  maxShots,
+  parseAdapterConfig,
+  REFERENCE_SERVER,
+} from '@linkboard/core';
 import { type DatasetDir, ISEKAI_SAMPLE, importDataset, loadDataset } from '@linkboard/datasets';
 import { createSubmission, embeddedUrl, submissionCount } from '@linkboard/db';
 import type { Command } from 'commander';
@@ -15,7 +22,6 @@ import { CliError } from '../errors';
 import type { Io } from '../io';
 import { startReferenceServer } from '../server/reference-server';
 import { publishDataset } from '../worker/images';
-import { REFERENCE_SERVER } from '../worker/job';
 import { runRunner } from '../worker/runner';
 import { untilSignal } from './db';
 
@@ -38,10 +44,13 @@ async function seedBaselines(
     await createSubmission(database.db, {
       model: { name, organisation: 'linkboard baselines' },
       benchmarkVersionId,
-      adapter: 'openai',
-      adapterConfig: { internal: REFERENCE_SERVER, model: name },
+      adapterConfig: parseAdapterConfig(
+        { adapter: 'openai', internal: REFERENCE_SERVER, model: name },
+        `the ${name} baseline`,
+      ),
       shots,
-      policies: ['lcl', 'icl'],
+      // Both policies of link gain, so that the baselines' rows show one.
+      policies: [LINK_GAIN_POLICIES.linked, LINK_GAIN_POLICIES.plain],
       draws: 1,
     });
   }

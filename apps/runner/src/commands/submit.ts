@@ -1,4 +1,19 @@
-import { buildEpisodes, DEFAULT_POLICY, indexBenchmark, type PolicyName } from '@linkboard/core';
+import path from 'node:path';
+import {
+  type AdapterConfig,
+  AdapterConfigError,
+  buildEpisodes,
+  DEFAULT_POLICY,
+  indexBenchmark,
+  issueList,
+  type PolicyName,
+  parseAdapterConfig,
+  requestAdapterConfig,
+  type SubmissionRequest,
+  SubmissionRequestSchema,
+  type SubmissionSpec,
+  SubmissionSpecSchema,
+} from '@linkboard/core';
 import { loadDataset, nodeSha256Hex } from '@linkboard/datasets';
 import {
   createSubmission,
@@ -87,25 +102,48 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         throw new CliError(
           'say how to reach the model with exactly one of --endpoint, --serve, --predictions, --builtin',
         );
+      // The request the site takes too (core's schema): checked here before anything is loaded.
+      const kind = flags.endpoint
+        ? 'endpoint'
+        : flags.serve
+          ? 'serve'
+          : flags.predictions
+            ? 'predictions'
+            : undefined;
+      const stated = {
+        name: flags.name,
+        organisation: flags.organisation,
+        shots: flags.shots,
+        policies: flags.policy,
+        draws: flags.draws,
+        private: Boolean(flags.private),
+      };
+      const request: SubmissionRequest | undefined = kind
+        ? checked(SubmissionRequestSchema, {
+            ...stated,
+            kind,
+            endpoint: flags.endpoint,
+            model: flags.model,
+            profile: flags.serve,
+            maxImageSide: flags.maxImageSide,
+          })
+        : undefined;
+      const wanted: SubmissionSpec = request ?? checked(SubmissionSpecSchema, stated);
       const dataset = flags.manifest
         ? await loadDataset(datasetDirOf(flags.manifest))
         : await ensureDefaultBenchmark(env, io);
-      const spec = { shots: flags.shots, policies: flags.policy, draws: flags.draws };
+      const spec = { shots: wanted.shots, policies: wanted.policies, draws: wanted.draws };
 
-      let adapter: 'openai' | 'serve' | 'predictions' | 'builtin';
-      let adapterConfig: Record<string, unknown> = {};
+      let adapterConfig: AdapterConfig;
+      let predictions: Map<string, string | null> | undefined;
       let secret: string | null = null;
-      if (flags.endpoint) {
-        if (!flags.model)
+      if (request?.kind === 'endpoint') {
+        if (!request.model)
           throw new CliError('--endpoint needs --model (the model name the endpoint serves)');
-        const pinned = await pinEndpoint(flags.endpoint, env.endpoints);
+        adapterConfig = configOf(request);
+        // The address policy, as the runner will apply it (the URL itself parsed above).
+        const pinned = await pinEndpoint(request.endpoint as string, env.endpoints);
         await pinned.dispatcher.close();
-        adapter = 'openai';
-        adapterConfig = {
-          endpoint: pinned.url.href,
-          model: flags.model,
-          maxImageSide: flags.maxImageSide,
-        };
         if (flags.apiKeyEnv) {
           const key = env.secrets[flags.apiKeyEnv];
           if (!key)
@@ -117,35 +155,33 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
             key,
           );
         }
-      } else if (flags.serve) {
-        if (!flags.model)
+      } else if (request?.kind === 'serve') {
+        if (!request.model)
           throw new CliError('--serve needs --model (what the profile should serve)');
-        adapter = 'serve';
-        adapterConfig = {
-          profile: flags.serve,
-          model: checkModelName(flags.model),
-          maxImageSide: flags.maxImageSide,
-        };
-      } else if (flags.predictions) {
-        adapter = 'predictions';
+        checkModelName(request.model);
+        adapterConfig = configOf(request);
+      } else if (request && flags.predictions) {
         // Only predictions need the episode ids: they must name this submission's episodes.
         const index = indexBenchmark(dataset.manifest, { sha256Hex: nodeSha256Hex });
         const episodeIds = new Set([...buildEpisodes(index, spec)].map((e) => e.id));
-        const answers = await readPredictionsFile(flags.predictions, episodeIds);
-        adapterConfig = { answers: Object.fromEntries(answers), file: flags.predictions };
+        predictions = await readPredictionsFile(flags.predictions, episodeIds);
+        adapterConfig = configOf(request, {
+          count: predictions.size,
+          file: path.basename(flags.predictions),
+        });
       } else {
         const name = flags.builtin as string;
         if (!isBuiltinName(name))
           throw new CliError(`--builtin "${name}": choose random, always-familiar or prototype`);
-        adapter = 'builtin';
-        adapterConfig = { name };
+        adapterConfig = parseAdapterConfig({ adapter: 'builtin', name }, '--builtin');
       }
 
       if (flags.site) {
+        if (!request)
+          throw new CliError('--builtin runs on the platform itself; use it without --site');
         await submitThroughSite(io, env, flags, dataset.manifest.manifestHash, {
-          adapter,
-          adapterConfig,
-          spec,
+          request,
+          predictions,
         });
         return;
       }
@@ -155,13 +191,14 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         const { submissionId, jobs, episodes } = await createSubmission(database.db, {
           model: { name: flags.name, organisation: flags.organisation },
           benchmarkVersionId,
-          adapter,
           adapterConfig,
+          predictions,
           secret,
           shots: spec.shots,
           policies: spec.policies,
           draws: spec.draws,
-          visibility: flags.private ? 'private' : 'public',
+          scorer: wanted.scorer,
+          visibility: wanted.private ? 'private' : 'public',
         });
         const status = await queueStatus(database.db, submissionId);
         io.stdout.write(
@@ -200,6 +237,33 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
     });
 }
 
+/** Parses what the flags state with core's schema, naming the field at fault. */
+function checked<T>(
+  schema: {
+    safeParse(
+      value: unknown,
+    ): { success: true; data: T } | { success: false; error: import('zod').ZodError };
+  },
+  value: unknown,
+): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new CliError(`submit: ${issueList(parsed.error)}`);
+  return parsed.data;
+}
+
+/** The adapter config a request names, or a CliError naming the field. */
+function configOf(
+  request: SubmissionRequest,
+  predictions?: { count: number; file?: string },
+): AdapterConfig {
+  try {
+    return requestAdapterConfig(request, predictions);
+  } catch (error) {
+    if (error instanceof AdapterConfigError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
 /**
  * `submit --site URL --token-env VAR`: the site's tRPC API with an API token, for people who reach
  * a shared linkboard rather than its database. The token is read from the environment, never
@@ -210,11 +274,7 @@ async function submitThroughSite(
   env: Env,
   flags: SubmitFlags,
   manifestHash: string,
-  made: {
-    adapter: string;
-    adapterConfig: Record<string, unknown>;
-    spec: { shots: number[]; policies: PolicyName[]; draws: number };
-  },
+  made: { request: SubmissionRequest; predictions?: ReadonlyMap<string, string | null> },
 ) {
   const token = flags.tokenEnv ? env.secrets[flags.tokenEnv] : undefined;
   if (!token)
@@ -241,27 +301,17 @@ async function submitThroughSite(
     throw new CliError(
       `${flags.site} does not have this benchmark (manifest ${manifestHash.slice(0, 12)}); ask its operator to add it`,
     );
-  if (made.adapter === 'builtin')
-    throw new CliError('--builtin runs on the platform itself; use it without --site');
-  const kind = made.adapter === 'openai' ? 'endpoint' : made.adapter;
   const apiKey = flags.apiKeyEnv ? env.secrets[flags.apiKeyEnv] : undefined;
-  const answers = made.adapterConfig.answers as Record<string, string | null> | undefined;
-  const input = {
+  // The site's `submissions.create` input: core's request schema and the benchmark version.
+  const input: SubmissionRequest & { benchmarkVersionId: number } = {
     benchmarkVersionId: version.id,
-    name: flags.name,
-    organisation: flags.organisation,
-    kind,
-    endpoint: made.adapterConfig.endpoint,
-    model: made.adapterConfig.model,
+    ...made.request,
     apiKey,
-    profile: made.adapterConfig.profile,
-    predictions: answers
-      ? Object.entries(answers)
+    predictions: made.predictions
+      ? [...made.predictions]
           .map(([id, answer]) => JSON.stringify({ episode_id: id, answer }))
           .join('\n')
       : undefined,
-    ...made.spec,
-    private: Boolean(flags.private),
   };
   const created = (await call('submissions.create', {
     method: 'POST',

@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import {
+  AdapterConfigError,
   type BenchmarkIndex,
   type Episode,
   episodeRange,
@@ -9,6 +10,8 @@ import {
   type Manifest,
   POLICY_NAMES,
   type PolicyName,
+  parseAdapterConfig,
+  REFERENCE_SERVER,
   scorerVersions,
 } from '@linkboard/core';
 import { nodeSha256Hex } from '@linkboard/datasets';
@@ -31,7 +34,7 @@ import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
 import { ImageEncoder } from '../adapters/encode';
 import { pinEndpoint } from '../adapters/guard';
 import { openaiAdapter } from '../adapters/openai';
-import { predictionsAdapter } from '../adapters/predictions';
+import { storedPredictionsAdapter } from '../adapters/predictions';
 import type { Adapter, ErrorClass } from '../adapters/types';
 import { isBuiltinName } from '../baselines';
 import { rootMessage } from '../errors';
@@ -44,7 +47,7 @@ import { platformStore } from './images';
 import { isDatabaseUnreachable, untilReachable } from './outage';
 
 /** What a baseline's adapter config names instead of a URL: the platform's reference server. */
-export const REFERENCE_SERVER = 'reference-server';
+export { REFERENCE_SERVER };
 
 export class JobError extends Error {
   constructor(
@@ -72,24 +75,45 @@ interface PreparedAdapter {
   telemetry?: () => unknown;
 }
 
+type RunnerSubmission = NonNullable<Awaited<ReturnType<typeof submissionForRunner>>>;
+
+/**
+ * The submission's adapter config, typed. A row that does not parse cannot run on any attempt:
+ * the job fails for good, naming the submission and the field.
+ */
+export function submissionAdapterConfig(
+  sub: Pick<RunnerSubmission, 'id' | 'adapter' | 'adapterConfig'>,
+) {
+  try {
+    return parseAdapterConfig(
+      sub.adapterConfig,
+      `submission ${sub.id}'s adapter config`,
+      sub.adapter,
+    );
+  } catch (error) {
+    if (error instanceof AdapterConfigError) throw new JobError('bad-config', error.message, false);
+    throw error;
+  }
+}
+
 async function prepareAdapter(
   ctx: RunnerContext,
-  sub: NonNullable<Awaited<ReturnType<typeof submissionForRunner>>>,
+  sub: RunnerSubmission,
   manifest: Manifest,
+  episodes: readonly Episode[],
   signal: AbortSignal,
 ): Promise<PreparedAdapter> {
-  const config = sub.adapterConfig as Record<string, unknown>;
-  const maxSide = typeof config.maxImageSide === 'number' ? config.maxImageSide : undefined;
+  const config = submissionAdapterConfig(sub);
+  const maxSide = 'maxImageSide' in config ? config.maxImageSide : undefined;
   const encoder = new ImageEncoder(platformStore(ctx.env), manifest, maxSide);
   const apiKey = sub.secret ? decryptSecret(await ctx.secretKey(), sub.secret) : undefined;
-  const common = {
-    timeoutMs: Number(config.timeoutMs ?? 60_000),
-    retries: Number(config.retries ?? 6),
-    maxTokens: 32,
-  };
-  switch (sub.adapter) {
+  const common =
+    config.adapter === 'openai' || config.adapter === 'serve'
+      ? { timeoutMs: config.timeoutMs ?? 60_000, retries: config.retries ?? 6, maxTokens: 32 }
+      : { timeoutMs: 60_000, retries: 6, maxTokens: 32 };
+  switch (config.adapter) {
     case 'builtin': {
-      const name = String(config.name);
+      const name = config.name;
       if (!isBuiltinName(name))
         throw new JobError('client-error', `unknown built-in baseline "${name}"`, false);
       return {
@@ -104,7 +128,7 @@ async function prepareAdapter(
       // loopback port the operator chose, whatever the policy says of loopback endpoints.
       const internal = config.internal === REFERENCE_SERVER;
       const referenceHost = `127.0.0.1:${ctx.env.LINKBOARD_REFERENCE_PORT}`;
-      const endpoint = internal ? `http://${referenceHost}/v1` : String(config.endpoint);
+      const endpoint = internal ? `http://${referenceHost}/v1` : (config.endpoint as string);
       const policy = internal
         ? { ...ctx.env.endpoints, allowed: [referenceHost] }
         : ctx.env.endpoints;
@@ -118,7 +142,7 @@ async function prepareAdapter(
         {
           ...common,
           endpoint: pinned.url.href,
-          model: String(config.model),
+          model: config.model,
           apiKey,
           dispatcher: pinned.dispatcher,
         },
@@ -135,19 +159,15 @@ async function prepareAdapter(
         close: () => pinned.dispatcher.close(),
       };
     }
-    case 'predictions': {
-      const answers = new Map(
-        Object.entries((config.answers ?? {}) as Record<string, string | null>),
-      );
+    case 'predictions':
       return {
-        adapter: predictionsAdapter(answers),
-        facts: { adapter: 'predictions', predictions: answers.size },
+        adapter: await storedPredictionsAdapter(ctx.db, sub.id, episodes),
+        facts: { adapter: 'predictions', predictions: config.count },
         close: async () => {},
       };
-    }
     case 'serve': {
       const profiles = await loadServeProfiles(ctx.env.LINKBOARD_SERVE_PROFILES);
-      const profile = profiles[String(config.profile)];
+      const profile = profiles[config.profile];
       if (!profile)
         throw new JobError(
           'client-error',
@@ -171,7 +191,7 @@ async function prepareAdapter(
       for (const g of gpus) ctx.busyGpus.add(g);
       let served: ServedModel;
       try {
-        served = await startServedModel(profile, String(config.model), gpus, {
+        served = await startServedModel(profile, config.model, gpus, {
           log: ctx.log,
           baseEnv: ctx.env.secrets,
           signal,
@@ -181,7 +201,7 @@ async function prepareAdapter(
         throw new JobError('server-start', (error as Error).message, true);
       }
       const adapter = openaiAdapter(
-        { ...common, endpoint: served.url, model: String(config.model) },
+        { ...common, endpoint: served.url, model: config.model },
         encoder,
       );
       return {
@@ -254,7 +274,7 @@ export async function runJob(
   };
   stopping.addEventListener('abort', onStop, { once: true });
 
-  const prepared = await prepareAdapter(ctx, sub, manifest, hard.signal);
+  const prepared = await prepareAdapter(ctx, sub, manifest, todo, hard.signal);
   const errors: Record<string, number> = {};
   const log: string[] = [];
   const note = (line: string) => {

@@ -151,19 +151,24 @@ describe('linkboard start', () => {
       ).rows;
       const endpoint = `http://127.0.0.1:${referencePort}/v1`;
       const queued = [];
-      for (const [name, extra] of [
-        ['queued-loopback', {}],
-        ['connection-test', { probe: true, retries: 1 }],
+      for (const [name, probe] of [
+        ['queued-loopback', false],
+        ['connection-test', true],
       ] as const) {
         queued.push(
           await createSubmission(database.db, {
             modelId: await registerModel(database.db, { name }),
             benchmarkVersionId: versionId,
-            adapter: 'openai',
-            adapterConfig: { endpoint, model: 'prototype', ...extra },
+            adapterConfig: {
+              adapter: 'openai',
+              endpoint,
+              model: 'prototype',
+              ...(probe ? { retries: 1 } : {}),
+            },
+            probe,
             shots: [2],
             policies: ['lcl'],
-            episodeLimit: 'probe' in extra ? 1 : undefined,
+            episodeLimit: probe ? 1 : undefined,
           }),
         );
       }

@@ -47,8 +47,7 @@ describe('serve profiles', () => {
     const { submissionId, episodes } = await createSubmission(platform.database.db, {
       modelId,
       benchmarkVersionId: platform.benchmarkVersionId,
-      adapter: 'serve',
-      adapterConfig: { profile: 'reference-cpu', model: 'prototype' },
+      adapterConfig: { adapter: 'serve', profile: 'reference-cpu', model: 'prototype' },
       shots: [2],
       policies: ['lcl'],
     });
@@ -91,8 +90,7 @@ describe('serve profiles', () => {
     const { submissionId } = await createSubmission(platform.database.db, {
       modelId,
       benchmarkVersionId: platform.benchmarkVersionId,
-      adapter: 'serve',
-      adapterConfig: { profile: 'reference-cpu', model: 'prototype' },
+      adapterConfig: { adapter: 'serve', profile: 'reference-cpu', model: 'prototype' },
       shots: [2],
       policies: ['lcl'],
     });

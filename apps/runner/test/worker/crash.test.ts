@@ -27,8 +27,7 @@ async function submit(name: string) {
   return createSubmission(platform.database.db, {
     modelId,
     benchmarkVersionId: platform.benchmarkVersionId,
-    adapter: 'openai',
-    adapterConfig: { endpoint: platform.server.url, model: 'prototype' },
+    adapterConfig: { adapter: 'openai', endpoint: platform.server.url, model: 'prototype' },
     ...spec,
     shardSize: 200,
     maxAttempts: 50,

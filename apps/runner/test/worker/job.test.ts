@@ -42,8 +42,7 @@ async function submitOneJob(name: string) {
   return createSubmission(platform.database.db, {
     modelId,
     benchmarkVersionId: platform.benchmarkVersionId,
-    adapter: 'openai',
-    adapterConfig: { endpoint: platform.server.url, model: 'prototype' },
+    adapterConfig: { adapter: 'openai', endpoint: platform.server.url, model: 'prototype' },
     shots: [2, 4],
     policies: ['lcl'],
     draws: 2,

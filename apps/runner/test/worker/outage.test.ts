@@ -43,8 +43,7 @@ describe('a database outage under a running job', () => {
       const { submissionId, episodes } = await createSubmission(database.db, {
         modelId: await registerModel(database.db, { name: 'through-an-outage' }),
         benchmarkVersionId,
-        adapter: 'openai',
-        adapterConfig: { endpoint: reference.url, model: 'prototype' },
+        adapterConfig: { adapter: 'openai', endpoint: reference.url, model: 'prototype' },
         shots: [2, 4],
         policies: ['lcl'],
         draws: 4,
@@ -104,8 +103,7 @@ describe('a database outage under a running job', () => {
       const next = await createSubmission(database.db, {
         modelId: await registerModel(database.db, { name: 'after-the-outage' }),
         benchmarkVersionId,
-        adapter: 'openai',
-        adapterConfig: { endpoint: reference.url, model: 'random' },
+        adapterConfig: { adapter: 'openai', endpoint: reference.url, model: 'random' },
         shots: [2],
         policies: ['lcl'],
       });

@@ -1,6 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildEpisodes, indexBenchmark, registerScorer } from '@linkboard/core';
+import {
+  type AdapterConfig,
+  buildEpisodes,
+  indexBenchmark,
+  parseAdapterConfig,
+  registerScorer,
+} from '@linkboard/core';
 import { cancelSubmission, connect, createSubmission, registerModel, users } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinAdapter, familiarFromPairs } from '../../src/adapters/builtin';
@@ -17,6 +23,20 @@ afterAll(() => platform.shutdown());
 
 const spec = { shots: [2, 4], policies: ['lcl' as const], draws: 2 };
 
+/**
+ * A config in its typed form: `adapter` joins the rest; a predictions upload's `answers` become
+ * its rows in `predictions` and their count.
+ */
+function typed(adapter: AdapterConfig['adapter'], config: Record<string, unknown>) {
+  if (adapter !== 'predictions')
+    return { adapterConfig: parseAdapterConfig({ ...config, adapter }) };
+  const predictions = new Map(Object.entries(config.answers as Record<string, string | null>));
+  return {
+    adapterConfig: parseAdapterConfig({ adapter, count: predictions.size }),
+    predictions,
+  };
+}
+
 async function submit(
   name: string,
   adapter: 'openai' | 'builtin' | 'predictions' | 'serve',
@@ -27,8 +47,7 @@ async function submit(
   return createSubmission(platform.database.db, {
     modelId,
     benchmarkVersionId: platform.benchmarkVersionId,
-    adapter,
-    adapterConfig,
+    ...typed(adapter, adapterConfig),
     ...spec,
     shardSize: 10,
     maxAttempts,
@@ -232,6 +251,25 @@ describe('the runner', () => {
     }
   });
 
+  it('fails for good, naming the submission and the field, a job whose adapter config does not parse', async () => {
+    const { submissionId } = await submit('garbled', 'builtin', { name: 'random' });
+    // A row written before configs were typed, or by hand: the job cannot run on any attempt.
+    await query(`UPDATE submissions SET adapter_config = '{"name": 5}' WHERE id = $1`, [
+      submissionId,
+    ]);
+    await drain();
+    const jobs = await query(
+      'SELECT status, attempts, error_class, last_error FROM jobs WHERE submission_id = $1 ORDER BY id LIMIT 1',
+      [submissionId],
+    );
+    expect(jobs[0]).toMatchObject({ status: 'failed', attempts: 1, error_class: 'bad-config' });
+    expect(jobs[0].last_error).toBe(
+      `submission ${submissionId}'s adapter config: field name: Invalid input: expected string, received number`,
+    );
+    const [sub] = await query('SELECT status FROM submissions WHERE id = $1', [submissionId]);
+    expect(sub.status).toBe('failed');
+  });
+
   it('stopping while the database goes away: one line, no stack trace, the job left to resume', async () => {
     const server = await startReferenceServer({
       port: 0,
@@ -305,8 +343,7 @@ describe('the runner', () => {
         await createSubmission(db, {
           modelId: await registerModel(db, { name, ownerId: owner }),
           benchmarkVersionId: platform.benchmarkVersionId,
-          adapter,
-          adapterConfig,
+          ...typed(adapter, adapterConfig),
           shots: [2],
           policies: ['lcl'],
           ownerId: owner,
@@ -392,8 +429,8 @@ describe('the runner', () => {
       const { submissionId } = await createSubmission(platform.database.db, {
         model: { name: 'slow-after-two' },
         benchmarkVersionId: platform.benchmarkVersionId,
-        adapter: 'openai',
         adapterConfig: {
+          adapter: 'openai',
           endpoint: `http://127.0.0.1:${(stalls.address() as AddressInfo).port}/v1`,
           model: 'm',
           timeoutMs: 600_000,

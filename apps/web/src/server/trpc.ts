@@ -2,10 +2,9 @@ import 'server-only';
 import {
   DEFAULT_POLICY,
   DEFAULT_SCORER,
-  isScorerName,
   nameProblem,
   POLICY_NAMES,
-  scorerNames,
+  ScorerNameSchema,
 } from '@linkboard/core';
 import { type Db, submissionDetail, userByApiToken, userRole } from '@linkboard/db';
 import { initTRPC, TRPCError } from '@trpc/server';
@@ -145,9 +144,7 @@ export const oneLine = (max: number, options: { visible?: boolean; trim?: boolea
 export const idInput = z.number().int().min(1).max(MAX_ID);
 
 /** A scorer of core's registry; a new scorer needs no change here. */
-export const scorerName = z.string().refine(isScorerName, {
-  error: (issue) => `unknown scorer "${issue.input}"; choose ${scorerNames().join(', ')}`,
-});
+export const scorerName = ScorerNameSchema;
 export const scorerInput = scorerName.default(DEFAULT_SCORER);
 export const policyName = z.enum(POLICY_NAMES);
 export const policyInput = policyName.default(DEFAULT_POLICY);

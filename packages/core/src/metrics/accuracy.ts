@@ -2,7 +2,7 @@ import type { QueryClass } from '../episode';
 import type { PolicyName } from '../policy';
 import { OUTCOMES, type Outcome } from '../scorer';
 import { wilsonInterval } from './intervals';
-import { accuracyOf, type Counts, linkGainOf } from './leaderboard';
+import { accuracyOf, type Counts, LINK_GAIN_POLICIES, linkGainOf } from './leaderboard';
 
 /** One scored answer: what the metrics need of an episode and its verdict. */
 export interface ScoredAnswer {
@@ -124,8 +124,8 @@ export function linkGain(answers: readonly ScoredAnswer[]): LinkGainRow[] {
   for (const row of accuracyBy(answers, ['shots', 'policy'] as const)) {
     const [shots, policy] = row.key;
     const entry = byShot.get(shots) ?? { lcl: null, icl: null };
-    if (policy === 'lcl') entry.lcl = row;
-    if (policy === 'icl') entry.icl = row;
+    if (policy === LINK_GAIN_POLICIES.linked) entry.lcl = row;
+    if (policy === LINK_GAIN_POLICIES.plain) entry.icl = row;
     byShot.set(shots, entry);
   }
   return [...byShot.entries()]

@@ -1,3 +1,4 @@
+import type { PolicyName } from '../policy';
 import { wilsonInterval } from './intervals';
 import { rankTiers } from './tiers';
 
@@ -11,6 +12,15 @@ export interface Counts {
 export function accuracyOf(counts: Counts | null | undefined): number | null {
   return counts && counts.n > 0 ? counts.correct / counts.n : null;
 }
+
+/**
+ * The two policies link gain compares: with causal links, and plain in-context learning on the same
+ * demonstrations. A submission that runs both gets a link gain.
+ */
+export const LINK_GAIN_POLICIES = { linked: 'lcl', plain: 'icl' } as const satisfies Record<
+  string,
+  PolicyName
+>;
 
 /** Accuracy with its Wilson 95% interval; all null when there is nothing to count. */
 export function accuracyWithInterval(counts: Counts): {

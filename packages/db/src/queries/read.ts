@@ -1,4 +1,10 @@
-import type { PairedAnswer, RankedSubmission, ScorerName, SubmissionCounts } from '@linkboard/core';
+import {
+  LINK_GAIN_POLICIES,
+  type PairedAnswer,
+  type RankedSubmission,
+  type ScorerName,
+  type SubmissionCounts,
+} from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { num, outcomeCountsOf } from './rows';
@@ -31,9 +37,9 @@ export async function leaderboardCounts(
     JOIN submissions s ON s.id = ss.submission_id
     JOIN models m ON m.id = s.model_id
     LEFT JOIN submission_summaries lcl
-      ON lcl.submission_id = ss.submission_id AND lcl.scorer = ss.scorer AND lcl.policy = 'lcl'
+      ON lcl.submission_id = ss.submission_id AND lcl.scorer = ss.scorer AND lcl.policy = ${LINK_GAIN_POLICIES.linked}::policy
     LEFT JOIN submission_summaries icl
-      ON icl.submission_id = ss.submission_id AND icl.scorer = ss.scorer AND icl.policy = 'icl'
+      ON icl.submission_id = ss.submission_id AND icl.scorer = ss.scorer AND icl.policy = ${LINK_GAIN_POLICIES.plain}::policy
     WHERE ss.scorer = ${options.scorer} AND ss.policy = ${options.policy}::policy
       AND s.benchmark_version_id = ${options.benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'`);
   const countsOf = (correct: unknown, n: unknown) =>

@@ -199,7 +199,7 @@ export async function probeResult(db: Db, id: number) {
     SELECT s.status, s.owner_id, s.last_error, r.raw_answer, r.error_class,
            (SELECT last_error FROM jobs j WHERE j.submission_id = s.id ORDER BY id DESC LIMIT 1) AS job_error
     FROM submissions s LEFT JOIN results r ON r.submission_id = s.id
-    WHERE s.id = ${id} AND s.adapter_config ? 'probe' LIMIT 1`);
+    WHERE s.id = ${id} AND s.probe LIMIT 1`);
   const r = rows[0];
   if (!r) return null;
   return {

@@ -1,13 +1,16 @@
 import {
+  type AdapterConfig,
   countEpisodes,
   DEFAULT_SCORER,
   indexBenchmark,
   type PolicyName,
+  parseAdapterConfig,
   type ScorerName,
+  storedAdapterConfig,
 } from '@linkboard/core';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { jobs, submissions } from '../schema';
+import { jobs, predictions, submissions } from '../schema';
 import { getBenchmarkVersion } from './benchmarks';
 import { type NewModel, registerModel } from './models';
 
@@ -23,10 +26,19 @@ export type NewSubmission = SubmissionSpec &
 
 interface SubmissionSpec {
   benchmarkVersionId: number;
-  adapter: 'openai' | 'serve' | 'predictions' | 'builtin';
-  /** No secrets here: pass the encrypted key as `secret`. */
-  adapterConfig?: Record<string, unknown>;
+  /**
+   * How to reach the model (core's `AdapterConfig`, parsed again here). No secrets here: pass the
+   * encrypted key as `secret`.
+   */
+  adapterConfig: AdapterConfig;
   secret?: string | null;
+  /**
+   * A predictions submission's uploaded answers by episode id, as many as its config's `count`:
+   * written to `predictions` in the creating transaction.
+   */
+  predictions?: ReadonlyMap<string, string | null>;
+  /** A connection test: counted apart from submissions by the daily quotas. */
+  probe?: boolean;
   shots: number[];
   policies: PolicyName[];
   draws?: number;
@@ -46,6 +58,9 @@ interface SubmissionSpec {
    */
   quota?: { ownerId: string; limit: number; probes: boolean };
 }
+
+const PREDICTION_BATCH = 10_000;
+const PREDICTION_UPLOAD_BATCH = 50_000;
 
 /** A submission refused because its owner's daily quota is used up. */
 export class QuotaError extends Error {
@@ -71,6 +86,14 @@ export async function createSubmission(
   });
   const total = input.episodeLimit ? Math.min(all, input.episodeLimit) : all;
   const shardSize = input.shardSize ?? 200;
+  const config = parseAdapterConfig(input.adapterConfig, 'the new submission');
+  const answers = input.predictions ?? new Map<string, string | null>();
+  if (config.adapter === 'predictions' ? config.count !== answers.size : answers.size > 0)
+    throw new Error(
+      config.adapter === 'predictions'
+        ? `the predictions config counts ${config.count} answers, ${answers.size} were given`
+        : `a ${config.adapter} submission takes no uploaded predictions`,
+    );
   return db.transaction(async (tx) => {
     if (input.quota) {
       const { ownerId, limit, probes } = input.quota;
@@ -78,7 +101,7 @@ export async function createSubmission(
       const { rows } = await tx.execute(sql`
         SELECT count(*)::int AS n FROM submissions
         WHERE owner_id = ${ownerId} AND created_at > now() - interval '24 hours'
-          AND (adapter_config ? 'probe') = ${probes}`);
+          AND probe = ${probes}`);
       if (Number(rows[0]?.n ?? 0) >= limit)
         throw new QuotaError(
           `the daily quota of ${limit} ${probes ? 'connection tests' : 'submissions'} is used up; try again tomorrow`,
@@ -90,8 +113,9 @@ export async function createSubmission(
       .values({
         modelId,
         benchmarkVersionId: input.benchmarkVersionId,
-        adapter: input.adapter,
-        adapterConfig: input.adapterConfig ?? {},
+        adapter: config.adapter,
+        adapterConfig: storedAdapterConfig(config),
+        probe: input.probe ?? false,
         secret: input.secret ?? null,
         shots: input.shots,
         policies: input.policies,
@@ -104,6 +128,18 @@ export async function createSubmission(
       })
       .returning({ id: submissions.id });
     const submissionId = (row as { id: number }).id;
+    // Two array parameters a batch, paired up by unnest: no statement of 65,535 parameters, and
+    // no SQL text the size of the upload.
+    const uploaded = [...answers];
+    for (let i = 0; i < uploaded.length; i += PREDICTION_UPLOAD_BATCH) {
+      const batch = uploaded.slice(i, i + PREDICTION_UPLOAD_BATCH);
+      const ids = batch.map(([id]) => id);
+      const texts = batch.map(([, answer]) => answer);
+      await tx.execute(sql`
+        INSERT INTO predictions (submission_id, episode_id, answer)
+        SELECT ${submissionId}::int, u.e, u.a
+        FROM unnest(${sql.param(ids)}::text[], ${sql.param(texts)}::text[]) AS u(e, a)`);
+    }
     const shards = [];
     for (let first = 0; first < total; first += shardSize) {
       shards.push({
@@ -188,4 +224,29 @@ export async function submissionCount(db: Db, benchmarkVersionId: number): Promi
     .from(submissions)
     .where(eq(submissions.benchmarkVersionId, benchmarkVersionId));
   return row?.n ?? 0;
+}
+
+/**
+ * The uploaded answers of these episodes of a predictions submission (a job's slice): an episode
+ * without a row has no prediction.
+ */
+export async function predictionsFor(
+  db: Db,
+  submissionId: number,
+  episodeIds: readonly string[],
+): Promise<Map<string, string | null>> {
+  const found = new Map<string, string | null>();
+  for (let i = 0; i < episodeIds.length; i += PREDICTION_BATCH) {
+    const rows = await db
+      .select({ episodeId: predictions.episodeId, answer: predictions.answer })
+      .from(predictions)
+      .where(
+        and(
+          eq(predictions.submissionId, submissionId),
+          inArray(predictions.episodeId, episodeIds.slice(i, i + PREDICTION_BATCH)),
+        ),
+      );
+    for (const r of rows) found.set(r.episodeId, r.answer);
+  }
+  return found;
 }

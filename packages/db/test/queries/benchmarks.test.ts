@@ -43,7 +43,7 @@ describe('benchmarks', () => {
       createSubmission(db, {
         modelId,
         benchmarkVersionId,
-        adapter: 'builtin',
+        adapterConfig: { adapter: 'builtin', name: 'random' },
         shots: [8],
         policies: ['lcl'],
       }),
@@ -60,7 +60,7 @@ describe('benchmarks', () => {
     const { submissionId } = await createSubmission(db, {
       modelId,
       benchmarkVersionId,
-      adapter: 'openai',
+      adapterConfig: { adapter: 'openai', endpoint: 'https://api.example.com/v1', model: 'm' },
       secret: sealed,
       shots: [2],
       policies: ['lcl'],

@@ -93,8 +93,7 @@ describe('leaderboard change events', () => {
     const { submissionId } = await createSubmission(db, {
       modelId,
       benchmarkVersionId,
-      adapter: 'builtin',
-      adapterConfig: { name: 'random' },
+      adapterConfig: { adapter: 'builtin', name: 'random' },
       shots: [2],
       policies: ['lcl'],
       visibility: 'private',

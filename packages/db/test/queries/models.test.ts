@@ -98,7 +98,7 @@ describe('createSubmission with a model to register', () => {
       createSubmission(database.db, {
         model: { name, ownerId: ALICE },
         benchmarkVersionId,
-        adapter: 'builtin',
+        adapterConfig: { adapter: 'builtin', name: 'random' },
         shots: [2],
         policies: ['lcl'],
         ownerId: ALICE,
@@ -110,8 +110,7 @@ describe('createSubmission with a model to register', () => {
       createSubmission(database.db, {
         model: { name: 'unstorable-model', ownerId: ALICE },
         benchmarkVersionId,
-        adapter: 'builtin',
-        adapterConfig: { answer: 'nul \u0000 in jsonb' },
+        adapterConfig: { adapter: 'builtin', name: 'nul \u0000 in text' },
         shots: [2],
         policies: ['lcl'],
         ownerId: ALICE,
@@ -123,7 +122,7 @@ describe('createSubmission with a model to register', () => {
       createSubmission(database.db, {
         model: { name: 'over-quota-model', ownerId: BOB },
         benchmarkVersionId,
-        adapter: 'builtin',
+        adapterConfig: { adapter: 'builtin', name: 'random' },
         shots: [2],
         policies: ['lcl'],
         ownerId: BOB,

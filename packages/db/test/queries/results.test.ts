@@ -247,7 +247,7 @@ describe('results and aggregates', () => {
     await createSubmission(db, {
       modelId,
       benchmarkVersionId: a.benchmarkVersionId,
-      adapter: 'builtin',
+      adapterConfig: { adapter: 'builtin', name: 'random' },
       shots: [2],
       policies: ['lcl'],
     });

@@ -1,14 +1,21 @@
 import { lookup } from 'node:dns/promises';
 import {
+  type AdapterConfig,
+  AdapterConfigError,
   accuracyWithInterval,
   buildEpisodes,
   checkEndpoint,
   countEpisodes,
+  DEFAULT_POLICY,
   EndpointRefusedError,
+  EndpointUrlSchema,
   indexBenchmark,
   isSafeModelName,
   PredictionsError,
+  parseAdapterConfig,
   parsePredictions,
+  requestAdapterConfig,
+  SubmissionRequestSchema,
 } from '@linkboard/core';
 import {
   ConflictError,
@@ -82,10 +89,11 @@ async function owned(ctx: Context & { viewer: NonNullable<Context['viewer']> }, 
 /** Episodes one submission may ask for: 230,400 is the default benchmark at 10 shot counts, 3 policies, 20 draws. */
 const MAX_EPISODES = 250_000;
 
-const unique = <T>(items: T[]) => new Set(items).size === items.length;
-
-/** Where a runner will send requests; checked against the platform's policy before queueing. */
-const endpointUrl = oneLine(2000).pipe(z.string().min(1));
+/**
+ * Where a runner will send requests: core's one URL validator (`parseEndpointUrl`, as a schema),
+ * then checked against the platform's address policy before queueing.
+ */
+const endpointUrl = oneLine(2000).pipe(EndpointUrlSchema);
 
 /**
  * Refuses, before anything is queued, an endpoint the runner would refuse: the same policy
@@ -128,25 +136,19 @@ export function probeFailure(errorClass: string | null, error: string | null): s
   return `${found}${status ? ` (HTTP ${status})` : ''}: ${NO_ANSWER[found] ?? 'no usable answer'}`;
 }
 
-const CreateInput = z.object({
-  benchmarkVersionId: idInput,
-  name: oneLine(120, { visible: true }).pipe(z.string().min(1)),
-  organisation: oneLine(120, { visible: true }).optional(),
-  kind: z.enum(['endpoint', 'serve', 'predictions']),
-  endpoint: endpointUrl.optional(),
-  model: oneLine(200).optional(),
-  apiKey: oneLine(500, { trim: false }).optional(),
-  profile: oneLine(100).optional(),
-  predictions: z.string().max(50_000_000).optional(),
-  shots: z
-    .array(z.number().int().min(0).max(64))
-    .min(1)
-    .max(10)
-    .refine(unique, { message: 'each shot count once' }),
-  policies: z.array(policyName).min(1).max(3).refine(unique, { message: 'each policy once' }),
-  draws: z.number().int().min(1).max(20).default(1),
-  private: z.boolean().default(false),
-});
+/** Core's submission request (what `linkboard submit --site` sends too), for a benchmark version. */
+const CreateInput = SubmissionRequestSchema.extend({ benchmarkVersionId: idInput });
+
+/** The adapter config a request names, or a 400 naming the field. */
+function typedConfig(build: () => AdapterConfig): AdapterConfig {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof AdapterConfigError)
+      throw new TRPCError({ code: 'BAD_REQUEST', message: error.message });
+    throw error;
+  }
+}
 
 const id = z.object({ id: idInput });
 
@@ -193,8 +195,8 @@ export const submissionsRouter = router({
         code: 'BAD_REQUEST',
         message: `${episodeCount.toLocaleString('en')} episodes is more than one submission may ask for (${MAX_EPISODES.toLocaleString('en')}); use fewer shot counts, policies or draws`,
       });
-    let adapter: 'openai' | 'serve' | 'predictions';
-    let adapterConfig: Record<string, unknown>;
+    let adapterConfig: AdapterConfig;
+    let predictions: Map<string, string | null> | undefined;
     let secret: string | null = null;
     const bad = (message: string): never => {
       throw new TRPCError({ code: 'BAD_REQUEST', message });
@@ -202,8 +204,8 @@ export const submissionsRouter = router({
     if (input.kind === 'endpoint') {
       if (!input.endpoint || !input.model)
         return bad('an endpoint submission needs the endpoint URL and the model name');
-      adapter = 'openai';
-      adapterConfig = { endpoint: await checkedEndpoint(input.endpoint), model: input.model };
+      await checkedEndpoint(input.endpoint);
+      adapterConfig = typedConfig(() => requestAdapterConfig(input));
       if (input.apiKey)
         secret = encryptSecret(
           await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
@@ -214,33 +216,30 @@ export const submissionsRouter = router({
         return bad('a serve submission needs a profile and a model name');
       if (!isSafeModelName(input.model))
         return bad(`model name "${input.model}" may hold only letters, digits and . _ - / :`);
-      adapter = 'serve';
-      adapterConfig = { profile: input.profile, model: input.model };
+      adapterConfig = typedConfig(() => requestAdapterConfig(input));
     } else {
       if (!input.predictions) return bad('upload the predictions JSONL');
       // Only an upload needs the episode ids, to refuse answers to episodes that were not asked.
       const episodeIds = new Set<string>();
       for (const episode of buildEpisodes(index, spec)) episodeIds.add(episode.id);
       try {
-        adapterConfig = {
-          answers: Object.fromEntries(
-            parsePredictions(input.predictions, 'predictions.jsonl', episodeIds),
-          ),
-        };
+        predictions = parsePredictions(input.predictions, 'predictions.jsonl', episodeIds);
       } catch (error) {
         if (error instanceof PredictionsError) return bad(error.message);
         throw error;
       }
-      adapter = 'predictions';
+      const count = predictions.size;
+      adapterConfig = typedConfig(() => requestAdapterConfig(input, { count }));
     }
     const created = await refusing(() =>
       createSubmission(ctx.db, {
         model: { name: input.name, organisation: input.organisation, ownerId: ctx.viewer.id },
         benchmarkVersionId: input.benchmarkVersionId,
-        adapter,
         adapterConfig,
+        predictions,
         secret,
         ...spec,
+        scorer: input.scorer,
         visibility: input.private ? 'private' : 'public',
         ownerId: ctx.viewer.id,
         quota: { ownerId: ctx.viewer.id, limit: env.LINKBOARD_DAILY_QUOTA, probes: false },
@@ -275,17 +274,14 @@ export const submissionsRouter = router({
         createSubmission(ctx.db, {
           model: { name: `connection test of ${ctx.viewer.id}`, ownerId: ctx.viewer.id },
           benchmarkVersionId: input.benchmarkVersionId,
-          adapter: 'openai',
-          adapterConfig: {
-            endpoint,
-            model: input.model,
-            probe: true,
-            retries: 1,
-            timeoutMs: 30_000,
-          },
+          adapterConfig: parseAdapterConfig(
+            { adapter: 'openai', endpoint, model: input.model, retries: 1, timeoutMs: 30_000 },
+            'a connection test',
+          ),
+          probe: true,
           secret,
           shots: [2],
-          policies: ['lcl'],
+          policies: [DEFAULT_POLICY],
           episodeLimit: 1,
           maxAttempts: 1,
           visibility: 'hidden',

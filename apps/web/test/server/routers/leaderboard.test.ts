@@ -24,8 +24,7 @@ async function finishedSubmission(model: string) {
   const { submissionId } = await createSubmission(db, {
     modelId: await registerModel(db, { name: model }),
     benchmarkVersionId: site.versionId,
-    adapter: 'builtin',
-    adapterConfig: { name: 'random' },
+    adapterConfig: { adapter: 'builtin', name: 'random' },
     shots: [2],
     policies: ['lcl'],
   });

@@ -166,8 +166,8 @@ describe('endpoints at submit and in connection tests', () => {
       const { submissionId } = await createSubmission(database.db, {
         modelId,
         benchmarkVersionId: versionId,
-        adapter: 'openai',
-        adapterConfig: { endpoint: 'http://127.0.0.1:8000/v1', model: 'm', probe: true },
+        adapterConfig: { adapter: 'openai', endpoint: 'http://127.0.0.1:8000/v1', model: 'm' },
+        probe: true,
         shots: [2],
         policies: ['lcl'],
         episodeLimit: 1,

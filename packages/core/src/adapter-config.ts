@@ -1,0 +1,284 @@
+import { z } from 'zod';
+import { parseEndpointUrl } from './endpoint';
+import { POLICY_NAMES } from './policy';
+import { DEFAULT_SCORER, isScorerName, scorerNames } from './scorer';
+import { nameProblem } from './text';
+
+/**
+ * How a submission reaches its model: the typed form of `submissions.adapter_config` (the jsonb
+ * holds everything here but `adapter`, which has its own column). Parsed where a submission is
+ * written (site, CLI, `start`'s baselines) and where a runner reads it back. No secrets here: the
+ * API key is stored encrypted apart, and uploaded answers live in their own table.
+ */
+
+/** What a baseline's config names instead of a URL: the platform's own reference server. */
+export const REFERENCE_SERVER = 'reference-server';
+
+/** The one validator of endpoint URLs (core's `parseEndpointUrl`), as a schema: its href. */
+export const EndpointUrlSchema = z
+  .string()
+  .trim()
+  .min(1, { message: 'an endpoint URL is required' })
+  .max(2000)
+  .transform((value, ctx) => {
+    // The URL parser drops tabs and newlines silently: refused here, not reinterpreted.
+    const problem = nameProblem(value);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
+    try {
+      return parseEndpointUrl(value).href;
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+/** One line of visible text: no control characters (and, `visible`, no invisible ones). */
+const line = (max: number, options: { visible?: boolean } = {}) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .superRefine((value, ctx) => {
+      const problem = nameProblem(value, options);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
+/** A model name at an endpoint or for a serve profile. */
+const modelAtEndpoint = line(200);
+
+/** Request tuning an openai or serve submission may carry. */
+const tuning = {
+  /** Per request, milliseconds (default 60 s). */
+  timeoutMs: z.number().int().min(1).max(600_000).optional(),
+  /** Attempts after the first, per episode (default 6). */
+  retries: z.number().int().min(0).max(20).optional(),
+  /** Images larger than this (pixels, longer side) are shrunk before sending. */
+  maxImageSide: z.number().int().min(16).max(8192).optional(),
+};
+
+/**
+ * An OpenAI-compatible endpoint: a URL, or (the baselines `start` seeds) the platform's reference
+ * server by its internal name, which no site submission can give.
+ */
+export const OpenAIConfigSchema = z
+  .strictObject({
+    adapter: z.literal('openai'),
+    endpoint: EndpointUrlSchema.optional(),
+    internal: z.literal(REFERENCE_SERVER).optional(),
+    model: modelAtEndpoint,
+    ...tuning,
+  })
+  .superRefine((config, ctx) => {
+    if ((config.endpoint === undefined) === (config.internal === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endpoint'],
+        message: `give exactly one of endpoint (a URL) and internal ("${REFERENCE_SERVER}")`,
+      });
+  });
+
+/** A model the runner launches from one of its operator's serve profiles. */
+export const ServeConfigSchema = z.strictObject({
+  adapter: z.literal('serve'),
+  profile: line(100),
+  model: modelAtEndpoint,
+  ...tuning,
+});
+
+/** Uploaded answers (stored in the `predictions` table, not here). */
+export const PredictionsConfigSchema = z.strictObject({
+  adapter: z.literal('predictions'),
+  /** The uploaded file's name, as given. */
+  file: z.string().max(1000).optional(),
+  /** How many answers were uploaded. */
+  count: z.number().int().min(0),
+});
+
+/** A built-in baseline, run in the runner itself. */
+export const BuiltinConfigSchema = z.strictObject({
+  adapter: z.literal('builtin'),
+  name: line(100),
+});
+
+export const AdapterConfigSchema = z.discriminatedUnion('adapter', [
+  OpenAIConfigSchema,
+  ServeConfigSchema,
+  PredictionsConfigSchema,
+  BuiltinConfigSchema,
+]);
+
+export type AdapterConfig = z.infer<typeof AdapterConfigSchema>;
+export type AdapterName = AdapterConfig['adapter'];
+export const ADAPTER_NAMES = [
+  'openai',
+  'serve',
+  'predictions',
+  'builtin',
+] as const satisfies readonly AdapterName[];
+
+/** A config that does not parse, with each problem's field named. */
+export class AdapterConfigError extends Error {
+  override name = 'AdapterConfigError';
+  constructor(
+    message: string,
+    /** The fields at fault (`endpoint`, `timeoutMs`, `(config)` for the whole). */
+    readonly fields: string[],
+  ) {
+    super(message);
+  }
+}
+
+const describeIssues = (issues: readonly z.core.$ZodIssue[]) =>
+  issues.map((issue) => ({
+    field: issue.path.map(String).join('.') || '(config)',
+    message: issue.message,
+  }));
+
+/**
+ * Parses an adapter config (`source` says whose, for the message: "submission 12"). `adapter`
+ * comes from the row's column where the jsonb does not carry it. Throws AdapterConfigError.
+ */
+export function parseAdapterConfig(
+  value: unknown,
+  source = 'adapter config',
+  adapter?: string,
+): AdapterConfig {
+  const input =
+    adapter !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? { ...(value as Record<string, unknown>), adapter }
+      : value;
+  const parsed = AdapterConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = describeIssues(parsed.error.issues);
+  throw new AdapterConfigError(
+    `${source}: ${problems.map((p) => `field ${p.field}: ${p.message}`).join('; ')}`,
+    problems.map((p) => p.field),
+  );
+}
+
+/** The config as the jsonb column stores it: everything but `adapter`. */
+export function storedAdapterConfig(config: AdapterConfig): Record<string, unknown> {
+  const { adapter: _adapter, ...rest } = config;
+  return rest;
+}
+
+const unique = <T>(items: readonly T[]) => new Set(items).size === items.length;
+
+/** Shot counts a submission asks for. */
+/** A scorer of the registry (checked when parsed, so a scorer registered later is accepted). */
+export const ScorerNameSchema = z.string().refine(isScorerName, {
+  error: (issue) => `unknown scorer "${issue.input}"; choose ${scorerNames().join(', ')}`,
+});
+
+export const ShotsSchema = z
+  .array(z.number().int().min(0).max(64))
+  .min(1)
+  .max(10)
+  .refine(unique, { message: 'each shot count once' });
+
+export const PoliciesSchema = z
+  .array(z.enum(POLICY_NAMES))
+  .min(1)
+  .max(POLICY_NAMES.length)
+  .refine(unique, { message: 'each policy once' });
+
+/**
+ * What every submission states besides how its model is reached: its name, the episodes it asks
+ * for, the scorer it is ranked by, and whether it starts private.
+ */
+export const SubmissionSpecSchema = z.object({
+  /** The model's name on the leaderboard. */
+  name: line(120, { visible: true }),
+  organisation: z
+    .string()
+    .trim()
+    .max(120)
+    .superRefine((value, ctx) => {
+      const problem = nameProblem(value, { visible: true });
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  shots: ShotsSchema,
+  policies: PoliciesSchema,
+  draws: z.number().int().min(1).max(20).default(1),
+  scorer: ScorerNameSchema.default(DEFAULT_SCORER),
+  private: z.boolean().default(false),
+});
+
+export type SubmissionSpec = z.infer<typeof SubmissionSpecSchema>;
+
+/**
+ * A submission request: what the site's `submissions.create` takes and what `linkboard submit`
+ * builds (to send to a site, or to check before writing to the database). The model is reached by
+ * `kind`: an endpoint (with an optional API key, stored encrypted), a serve profile, or uploaded
+ * predictions (JSONL text). Built-in baselines run on the platform only: `submit --builtin` states
+ * the spec alone.
+ */
+export const SubmissionRequestSchema = SubmissionSpecSchema.extend({
+  kind: z.enum(['endpoint', 'serve', 'predictions']),
+  endpoint: EndpointUrlSchema.optional(),
+  model: modelAtEndpoint.optional(),
+  apiKey: z
+    .string()
+    .max(500)
+    .superRefine((value, ctx) => {
+      const problem = nameProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  profile: line(100).optional(),
+  /** JSONL `{"episode_id","answer"}`, up to 50 MB. */
+  predictions: z.string().max(50_000_000).optional(),
+  maxImageSide: tuning.maxImageSide,
+});
+
+export type SubmissionRequest = z.infer<typeof SubmissionRequestSchema>;
+export type SubmissionRequestInput = z.input<typeof SubmissionRequestSchema>;
+
+/** Each problem of a failed parse as `field <path>: <message>`, for a person to act on. */
+export function issueList(error: z.ZodError): string {
+  return describeIssues(error.issues)
+    .map((p) => `field ${p.field}: ${p.message}`)
+    .join('; ');
+}
+
+/**
+ * The adapter config a request names (predictions: their count, given by the caller that parsed
+ * them). Throws AdapterConfigError naming the missing field.
+ */
+export function requestAdapterConfig(
+  request: Pick<SubmissionRequest, 'kind' | 'endpoint' | 'model' | 'profile' | 'maxImageSide'>,
+  predictions?: { count: number; file?: string },
+): AdapterConfig {
+  switch (request.kind) {
+    case 'endpoint':
+      return parseAdapterConfig(
+        {
+          adapter: 'openai',
+          endpoint: request.endpoint,
+          model: request.model,
+          maxImageSide: request.maxImageSide,
+        },
+        'an endpoint submission',
+      );
+    case 'serve':
+      return parseAdapterConfig(
+        {
+          adapter: 'serve',
+          profile: request.profile,
+          model: request.model,
+          maxImageSide: request.maxImageSide,
+        },
+        'a serve submission',
+      );
+    case 'predictions':
+      return parseAdapterConfig(
+        { adapter: 'predictions', count: predictions?.count, file: predictions?.file },
+        'a predictions submission',
+      );
+  }
+}
