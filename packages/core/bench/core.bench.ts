@@ -3,7 +3,9 @@
  * scored. Figures are printed as key=value lines, each with its ratio to a baseline measured in the
  * same run (these machines are shared and noisy; a ratio survives that, an absolute number not).
  */
+import { execFileSync } from 'node:child_process';
 import { hash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { buildEpisode, indexBenchmark, officialScorer, strictScorer } from '../src';
 import { fixtureManifest } from '../src/testing';
 
@@ -67,4 +69,35 @@ console.log(
 );
 console.log(
   `answers_scored_strict_per_s=${fmt(strict)} scorer=strict ratio_to_baseline=${(strict / scoreBaseline).toFixed(3)}`,
+);
+
+// A job builds only its own slice (index arithmetic, no walk over the episodes before it): the last
+// slice of a 250,000-episode submission should cost about what the last of a 2,500-episode one
+// does. Each measurement runs in a fresh process, so neither gains from the other's warm JIT.
+const sliceScript = fileURLToPath(new URL('./job-slice.ts', import.meta.url));
+const lastSlice = (draws: number, shots = '2,4,8,16') => {
+  const runs = Array.from({ length: quick ? 1 : 3 }, () =>
+    execFileSync(process.execPath, ['--import', 'tsx', sliceScript, String(draws), shots], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split(' ')
+      .map(Number),
+  );
+  const ms = runs.map(([, t]) => t as number).sort((a, b) => a - b);
+  return { episodes: runs[0]![0] as number, ms: ms[Math.floor(ms.length / 2)] as number };
+};
+const small = lastSlice(1);
+const large = lastSlice(98);
+// The large submission's last slice is all 16-shot episodes (draws vary fastest), the small one's
+// mixes 2 to 16 shots; a small submission of 16-shot episodes only separates size from shots.
+const small16 = lastSlice(4, '16');
+console.log(
+  `last_job_slice_ms=${small.ms.toFixed(2)} episodes=${small.episodes} (baseline, fresh process, median of ${quick ? 1 : 3})`,
+);
+console.log(
+  `last_job_slice_ms=${large.ms.toFixed(2)} episodes=${large.episodes} ratio_to_baseline=${(large.ms / small.ms).toFixed(3)} (its slice is all 16-shot)`,
+);
+console.log(
+  `last_job_slice_16shot_ms=${small16.ms.toFixed(2)} episodes=${small16.episodes} large_ratio_to_it=${(large.ms / small16.ms).toFixed(3)} target<=2 (same shots: size alone)`,
 );

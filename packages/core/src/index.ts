@@ -154,3 +154,14 @@ export {
   verdictOf,
 } from './scorer';
 export { controlCharacterIn, invisibleCharacterIn, modelNameKey, nameProblem } from './text';
+export {
+  ApiErrorSchema,
+  BenchmarkListSchema,
+  type BenchmarkSummary,
+  BenchmarkSummarySchema,
+  type CreateSubmissionBody,
+  CreateSubmissionBodySchema,
+  SITE_API,
+  type SubmissionCreated,
+  SubmissionCreatedSchema,
+} from './site-api';

@@ -35,6 +35,7 @@ import { CliError } from '../errors';
 import type { Io } from '../io';
 import { parsePolicies, parsePositiveInt, parseShots } from '../options';
 import { checkModelName } from '../serve/serve';
+import { siteClient } from '../site-client';
 import { publishDataset } from '../worker/images';
 import { datasetDirOf } from './episodes';
 
@@ -141,19 +142,23 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         if (!request.model)
           throw new CliError('--endpoint needs --model (the model name the endpoint serves)');
         adapterConfig = configOf(request);
-        // The address policy, as the runner will apply it (the URL itself parsed above).
-        const pinned = await pinEndpoint(request.endpoint as string, env.endpoints);
-        await pinned.dispatcher.close();
+        // The address policy, as the runner will apply it (the URL itself parsed above). Through
+        // a site, the site's policy decides, and the site encrypts the key with its own secret.
+        if (!flags.site) {
+          const pinned = await pinEndpoint(request.endpoint as string, env.endpoints);
+          await pinned.dispatcher.close();
+        }
         if (flags.apiKeyEnv) {
           const key = env.secrets[flags.apiKeyEnv];
           if (!key)
             throw new CliError(
               `--api-key-env ${flags.apiKeyEnv}: that environment variable is not set`,
             );
-          secret = encryptSecret(
-            await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
-            key,
-          );
+          if (!flags.site)
+            secret = encryptSecret(
+              await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
+              key,
+            );
         }
       } else if (request?.kind === 'serve') {
         if (!request.model)
@@ -265,7 +270,7 @@ function configOf(
 }
 
 /**
- * `submit --site URL --token-env VAR`: the site's tRPC API with an API token, for people who reach
+ * `submit --site URL --token-env VAR`: the site's public API with an API token, for people who reach
  * a shared linkboard rather than its database. The token is read from the environment, never
  * from the command line, and never printed.
  */
@@ -281,29 +286,14 @@ async function submitThroughSite(
     throw new CliError(
       `--site needs --token-env naming a set environment variable (create a token at ${flags.site}/tokens)`,
     );
-  const base = `${(flags.site as string).replace(/\/+$/, '')}/api/trpc`;
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const call = async (path: string, init?: RequestInit) => {
-    const response = await fetch(`${base}/${path}`, { ...init, headers });
-    const body = (await response.json().catch(() => null)) as {
-      result?: { data?: { json?: unknown } };
-      error?: { json?: { message?: string } };
-    } | null;
-    if (!response.ok)
-      throw new CliError(
-        `${flags.site}: ${body?.error?.json?.message ?? `HTTP ${response.status}`}`,
-      );
-    return body?.result?.data?.json;
-  };
-  const versions = (await call('leaderboard.versions')) as { id: number; manifestHash: string }[];
-  const version = versions.find((v) => v.manifestHash === manifestHash);
+  const site = siteClient(flags.site as string, token);
+  const version = (await site.benchmarks()).find((v) => v.manifestHash === manifestHash);
   if (!version)
     throw new CliError(
       `${flags.site} does not have this benchmark (manifest ${manifestHash.slice(0, 12)}); ask its operator to add it`,
     );
   const apiKey = flags.apiKeyEnv ? env.secrets[flags.apiKeyEnv] : undefined;
-  // The site's `submissions.create` input: core's request schema and the benchmark version.
-  const input: SubmissionRequest & { benchmarkVersionId: number } = {
+  const created = await site.createSubmission({
     benchmarkVersionId: version.id,
     ...made.request,
     apiKey,
@@ -312,11 +302,7 @@ async function submitThroughSite(
           .map(([id, answer]) => JSON.stringify({ episode_id: id, answer }))
           .join('\n')
       : undefined,
-  };
-  const created = (await call('submissions.create', {
-    method: 'POST',
-    body: JSON.stringify({ json: input }),
-  })) as { id: number; episodes: number };
+  });
   io.stdout.write(
     `submission ${created.id}: ${flags.name} on ${flags.site}, ${created.episodes} episodes; follow it at ${flags.site}/submissions/${created.id}\n`,
   );

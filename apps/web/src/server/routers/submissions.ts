@@ -4,6 +4,7 @@ import {
   AdapterConfigError,
   accuracyWithInterval,
   buildEpisodes,
+  CreateSubmissionBodySchema,
   checkEndpoint,
   countEpisodes,
   DEFAULT_POLICY,
@@ -15,7 +16,6 @@ import {
   parseAdapterConfig,
   parsePredictions,
   requestAdapterConfig,
-  SubmissionRequestSchema,
 } from '@linkboard/core';
 import {
   ConflictError,
@@ -46,7 +46,6 @@ import {
   idInput,
   notFound,
   oneLine,
-  policyName,
   protectedProcedure,
   publicProcedure,
   router,
@@ -136,8 +135,8 @@ export function probeFailure(errorClass: string | null, error: string | null): s
   return `${found}${status ? ` (HTTP ${status})` : ''}: ${NO_ANSWER[found] ?? 'no usable answer'}`;
 }
 
-/** Core's submission request (what `linkboard submit --site` sends too), for a benchmark version. */
-const CreateInput = SubmissionRequestSchema.extend({ benchmarkVersionId: idInput });
+/** Core's submission request for a benchmark version: what the public API and the CLI send too. */
+const CreateInput = CreateSubmissionBodySchema;
 
 /** The adapter config a request names, or a 400 naming the field. */
 function typedConfig(build: () => AdapterConfig): AdapterConfig {

@@ -1,0 +1,101 @@
+import {
+  ApiErrorSchema,
+  BenchmarkListSchema,
+  type CreateSubmissionBody,
+  SITE_API,
+  SubmissionCreatedSchema,
+} from '@linkboard/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alice, openTestSite } from '../site';
+
+let site: Awaited<ReturnType<typeof openTestSite>>;
+let routes: {
+  benchmarks: typeof import('../../src/app/api/v1/benchmarks/route');
+  submissions: typeof import('../../src/app/api/v1/submissions/route');
+};
+let token: string;
+beforeAll(async () => {
+  site = await openTestSite('api-test', { LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '1' });
+  routes = {
+    benchmarks: await import('../../src/app/api/v1/benchmarks/route'),
+    submissions: await import('../../src/app/api/v1/submissions/route'),
+  };
+  ({ token } = await site.caller(alice).tokens.create({ name: 'script' }));
+});
+afterAll(() => site.database.drop());
+
+const post = (body: unknown, auth: string | null = token) =>
+  routes.submissions.POST(
+    new Request(`http://site${SITE_API.submissions}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+      },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    }),
+  );
+
+const endpointSubmission = (): CreateSubmissionBody => ({
+  benchmarkVersionId: site.versionId,
+  name: 'api-model',
+  kind: 'endpoint',
+  endpoint: 'http://127.0.0.1:8000/v1',
+  model: 'm',
+  shots: [2],
+  policies: ['lcl'],
+});
+
+describe('the public JSON API (v1)', () => {
+  it('lists the benchmark versions in core’s schema, for anyone', async () => {
+    const response = await routes.benchmarks.GET(new Request(`http://site${SITE_API.benchmarks}`));
+    expect(response.status).toBe(200);
+    const { benchmarks } = BenchmarkListSchema.parse(await response.json());
+    expect(benchmarks).toEqual([
+      expect.objectContaining({ id: site.versionId, name: 'api-test', pairs: 1 }),
+    ]);
+    expect(benchmarks[0]!.manifestHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('queues a submission as the token’s user: 201 with its id and episodes', async () => {
+    const response = await post(endpointSubmission());
+    expect(response.status).toBe(201);
+    const created = SubmissionCreatedSchema.parse(await response.json());
+    const detail = await site.caller(alice).submissions.byId({ id: created.id });
+    expect(detail).toMatchObject({ model: 'api-model', ownerId: alice.id });
+    expect(created.episodes).toBeGreaterThan(0);
+  });
+
+  it('answers every refusal as { error: { code, message } } with its HTTP status', async () => {
+    const cases: [string, Response, number, string | RegExp][] = [
+      ['no token', await post(endpointSubmission(), null), 401, 'UNAUTHORIZED'],
+      ['a token that is not one', await post(endpointSubmission(), 'lb_nope'), 401, 'UNAUTHORIZED'],
+      ['a body that is not JSON', await post('{"name":'), 400, 'the body is not JSON'],
+      [
+        'a field of the wrong type',
+        await post({ ...endpointSubmission(), shots: 'two' }),
+        400,
+        /^field shots: /,
+      ],
+      [
+        'an unknown scorer',
+        await post({ ...endpointSubmission(), scorer: 'lenient' }),
+        400,
+        /field scorer: unknown scorer "lenient"; choose official, strict/,
+      ],
+      [
+        'a benchmark version the site does not hold',
+        await post({ ...endpointSubmission(), benchmarkVersionId: 999_999 }),
+        404,
+        'NOT_FOUND',
+      ],
+    ];
+    for (const [why, response, status, expected] of cases) {
+      expect(response.status, why).toBe(status);
+      const { error } = ApiErrorSchema.parse(await response.json());
+      const said = `${error.code}: ${error.message}`;
+      if (typeof expected === 'string') expect(said, why).toContain(expected);
+      else expect(error.message, why).toMatch(expected);
+    }
+  });
+});
