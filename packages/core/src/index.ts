@@ -153,7 +153,6 @@ export {
   type Verdict,
   verdictOf,
 } from './scorer';
-export { controlCharacterIn, invisibleCharacterIn, modelNameKey, nameProblem } from './text';
 export {
   ApiErrorSchema,
   BenchmarkListSchema,
@@ -165,3 +164,4 @@ export {
   type SubmissionCreated,
   SubmissionCreatedSchema,
 } from './site-api';
+export { controlCharacterIn, invisibleCharacterIn, modelNameKey, nameProblem } from './text';
