@@ -7,56 +7,44 @@ export {
   NoDatabaseError,
   startEmbeddedPostgres,
 } from './embedded';
-export {
-  createApiToken,
-  listApiTokens,
-  retrySubmission,
-  revokeApiToken,
-  setVisibility,
-  submissionOwner,
-  userByApiToken,
-  userProfile,
-  userRole,
-} from './queries/accounts';
+export { userProfile, userRole } from './queries/accounts';
 export {
   ConflictError,
   conceptIdsByKey,
   getBenchmarkVersion,
   importBenchmark,
 } from './queries/benchmarks';
+export { conceptDetail, conceptGallery, conceptHeatmap } from './queries/concepts';
+export { episodeWithResult, pairedAnswers } from './queries/episodes';
+export {
+  claimJob,
+  completeJob,
+  failJob,
+  IncompleteJobError,
+  JOBS_CHANNEL,
+  JobWaiter,
+  reapExpiredJobs,
+  releaseJob,
+  retryDelayMs,
+} from './queries/jobs';
+export {
+  type LeaderboardCounts,
+  type LeaderboardRow,
+  leaderboardCounts,
+  listBenchmarkVersions,
+} from './queries/leaderboard';
 export {
   LEADERBOARD_CHANNEL,
   type LeaderboardWatch,
   watchLeaderboard,
 } from './queries/leaderboard-events';
+export { heartbeat, type Lease, LeaseLostError } from './queries/lease';
 export {
   ModelNameError,
   type NewModel,
   refreshModelNameKeys,
   registerModel,
 } from './queries/models';
-export {
-  claimJob,
-  completeJob,
-  failJob,
-  heartbeat,
-  IncompleteJobError,
-  JobWaiter,
-  type Lease,
-  LeaseLostError,
-  reapExpiredJobs,
-  releaseJob,
-  retryDelayMs,
-} from './queries/queue';
-export {
-  conceptBreakdown,
-  episodeWithResult,
-  type LeaderboardCounts,
-  type LeaderboardRow,
-  leaderboardCounts,
-  pairedAnswers,
-  queueStatus,
-} from './queries/read';
 export {
   answeredEpisodes,
   clearErrorResults,
@@ -66,28 +54,32 @@ export {
   writeResults,
 } from './queries/results';
 export {
-  conceptDetail,
-  conceptGallery,
-  conceptHeatmap,
-  listBenchmarkVersions,
-  probeResult,
-  queueList,
-  submissionCurves,
-  submissionDetail,
-  submissionFailures,
-} from './queries/site';
-export {
   cancelSubmission,
+  conceptBreakdown,
   createSubmission,
   getSubmission,
   getSubmissionSecret,
-  JOBS_CHANNEL,
   type NewSubmission,
   predictionsFor,
+  probeResult,
   QuotaError,
+  queueList,
+  queueStatus,
   recordProvenance,
+  retrySubmission,
+  setVisibility,
   submissionCount,
+  submissionCurves,
+  submissionDetail,
+  submissionFailures,
   submissionForRunner,
+  submissionOwner,
 } from './queries/submissions';
+export {
+  createApiToken,
+  listApiTokens,
+  revokeApiToken,
+  userByApiToken,
+} from './queries/tokens';
 export { accounts, sessions, users, verifications } from './schema';
 export { decryptSecret, encryptSecret, loadSecretKey } from './secrets';

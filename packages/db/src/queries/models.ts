@@ -3,9 +3,7 @@ import { eq, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { models } from '../schema';
 import { ConflictError } from './benchmarks';
-
-/** The database, or a transaction on it. */
-export type Executor = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
+import type { Executor } from './rows';
 
 export interface NewModel {
   name: string;

@@ -1,9 +1,8 @@
 import { type Episode, getScorer, type ScorerName, type ScorerVerdict } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { holdLease, type Lease } from './queue';
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+import { holdLease, type Lease } from './lease';
+import { pgArray, type Tx } from './rows';
 
 export interface ResultInput {
   episode: Episode;
@@ -48,9 +47,6 @@ export async function writeResults(
     return inserted;
   });
 }
-
-// One bound parameter holding the whole array (drizzle would otherwise spread it into a list).
-const pgArray = (values: readonly unknown[]) => sql.param(values);
 
 /**
  * Stores the episodes a batch answers that are not stored yet. Episodes are shared by every

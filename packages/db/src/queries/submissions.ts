@@ -12,9 +12,9 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { jobs, predictions, submissions } from '../schema';
 import { getBenchmarkVersion } from './benchmarks';
+import { JOBS_CHANNEL } from './jobs';
 import { type NewModel, registerModel } from './models';
-
-export const JOBS_CHANNEL = 'linkboard_jobs';
+import { num, outcomeCountsOf } from './rows';
 
 /**
  * The model is an id already registered, or a model to register (`registerModel`) in the
@@ -249,4 +249,213 @@ export async function predictionsFor(
     for (const r of rows) found.set(r.episodeId, r.answer);
   }
   return found;
+}
+
+export async function submissionOwner(
+  db: Db,
+  id: number,
+): Promise<{ ownerId: string | null; visibility: string; status: string } | null> {
+  const row = await db.query.submissions.findFirst({
+    where: eq(submissions.id, id),
+    columns: { ownerId: true, visibility: true, status: true },
+  });
+  return row ?? null;
+}
+
+/** Publishes a private submission, or hides one (admins); returns false when nothing changed. */
+export async function setVisibility(
+  db: Db,
+  id: number,
+  visibility: 'public' | 'private' | 'hidden',
+): Promise<boolean> {
+  const rows = await db
+    .update(submissions)
+    .set({ visibility })
+    .where(eq(submissions.id, id))
+    .returning({ id: submissions.id });
+  return rows.length > 0;
+}
+
+/** Retries a failed or cancelled submission: its unfinished jobs go back to the queue, attempts reset. */
+export async function retrySubmission(db: Db, id: number): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.execute(
+      sql`UPDATE submissions SET status = 'queued', last_error = NULL, finished_at = NULL WHERE id = ${id} AND status IN ('failed', 'cancelled') RETURNING id`,
+    );
+    if (rows.rows.length === 0) return false;
+    await tx.execute(
+      sql`UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(), lease_token = NULL, last_error = NULL WHERE submission_id = ${id} AND status IN ('failed', 'cancelled')`,
+    );
+    await tx.execute(sql`SELECT pg_notify('linkboard_jobs', ${String(id)})`);
+    return true;
+  });
+}
+
+/** A submission with its model and benchmark, for its page (never its secret). */
+export async function submissionDetail(db: Db, id: number) {
+  const { rows } = await db.execute(sql`
+    SELECT s.id, s.status, s.adapter, s.shots, s.policies::text[] AS policies, s.draws, s.scorer, s.visibility, s.total_episodes,
+           s.provenance, s.last_error, s.created_at, s.started_at, s.finished_at, s.benchmark_version_id,
+           s.owner_id, m.name AS model, m.organisation, b.name AS benchmark, v.version
+    FROM submissions s JOIN models m ON m.id = s.model_id
+    JOIN benchmark_versions v ON v.id = s.benchmark_version_id JOIN benchmarks b ON b.id = v.benchmark_id
+    WHERE s.id = ${id}`);
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    id: num(r.id),
+    status: String(r.status),
+    adapter: String(r.adapter),
+    shots: r.shots as number[],
+    policies: r.policies as string[],
+    draws: num(r.draws),
+    scorer: r.scorer as ScorerName,
+    visibility: String(r.visibility),
+    ownerId: (r.owner_id as string | null) ?? null,
+    totalEpisodes: num(r.total_episodes),
+    provenance: r.provenance as Record<string, unknown>,
+    lastError: (r.last_error as string | null) ?? null,
+    model: String(r.model),
+    organisation: (r.organisation as string | null) ?? null,
+    benchmark: `${r.benchmark}@${r.version}`,
+    benchmarkVersionId: num(r.benchmark_version_id),
+  };
+}
+
+/** Per shot × policy counts of submissions (for accuracy-vs-shots curves with intervals). */
+export async function submissionCurves(db: Db, ids: readonly number[], scorer: ScorerName) {
+  if (ids.length === 0) return [];
+  const { rows } = await db.execute(sql`
+    SELECT sc.submission_id, m.name AS model, sc.shots, sc.policy, sc.n, sc.correct, sc.novel_n, sc.novel_correct,
+           sc.other_label, sc."both", sc.neither, sc.empty, sc.error
+    FROM submission_scores sc JOIN submissions s ON s.id = sc.submission_id JOIN models m ON m.id = s.model_id
+    WHERE sc.submission_id = ANY(${sql.param([...ids])}::int[]) AND sc.scorer = ${scorer}
+    ORDER BY sc.submission_id, sc.policy, sc.shots`);
+  return rows.map((r) => ({
+    submissionId: num(r.submission_id),
+    model: String(r.model),
+    shots: num(r.shots),
+    policy: String(r.policy),
+    n: num(r.n),
+    correct: num(r.correct),
+    novelN: num(r.novel_n),
+    novelCorrect: num(r.novel_correct),
+    outcomes: outcomeCountsOf(r),
+  }));
+}
+
+/** Episodes of a submission that the scorer judged wrong, in a stable order (for prev/next). */
+export async function submissionFailures(db: Db, id: number, scorer: ScorerName, limit = 500) {
+  const { rows } = await db.execute(sql`
+    SELECT r.episode_id, r.shots, r.policy, v.outcome, c.name AS concept
+    FROM results r JOIN concepts c ON c.id = r.concept_id
+    JOIN verdicts v ON v.submission_id = r.submission_id AND v.episode_id = r.episode_id AND v.scorer = ${scorer}
+    WHERE r.submission_id = ${id} AND v.outcome <> 'correct'
+    ORDER BY r.shots, r.episode_id LIMIT ${limit}`);
+  return rows.map((r) => ({
+    episodeId: String(r.episode_id),
+    shots: num(r.shots),
+    policy: String(r.policy),
+    outcome: String(r.outcome),
+    concept: String(r.concept),
+  }));
+}
+
+/** Per-concept breakdown of a submission: accuracy and outcome counts per concept × shot × policy. */
+export async function conceptBreakdown(db: Db, submissionId: number, scorer: ScorerName) {
+  const { rows } = await db.execute(sql`
+    SELECT c.id AS concept_id, c.key, c.name, c.query_class, p.key AS pair_key, cs.shots, cs.policy,
+           cs.n, cs.correct, cs.other_label, cs."both", cs.neither, cs.empty, cs.error
+    FROM submission_concept_scores cs
+    JOIN concepts c ON c.id = cs.concept_id
+    JOIN pairs p ON p.id = c.pair_id
+    WHERE cs.submission_id = ${submissionId} AND cs.scorer = ${scorer}
+    ORDER BY p.key, c.query_class, cs.shots, cs.policy`);
+  return rows.map((r) => ({
+    conceptId: num(r.concept_id),
+    conceptKey: String(r.key),
+    name: String(r.name),
+    queryClass: r.query_class as 'novel' | 'familiar',
+    pairKey: String(r.pair_key),
+    shots: num(r.shots),
+    policy: String(r.policy),
+    n: num(r.n),
+    correct: num(r.correct),
+    outcomes: outcomeCountsOf(r),
+  }));
+}
+
+/** Queue status of a submission: state, position among waiting submissions, progress, rate, ETA, last error. */
+export async function queueStatus(db: Db, submissionId: number) {
+  const { rows } = await db.execute(sql`
+    SELECT s.status, s.total_episodes, s.started_at, s.last_error, s.created_at,
+           (SELECT coalesce(sum(progress_done), 0) FROM jobs WHERE submission_id = s.id) AS done,
+           (SELECT count(*) FROM results WHERE submission_id = s.id AND error_class IS NOT NULL) AS errors,
+           (SELECT last_error FROM jobs WHERE submission_id = s.id AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1) AS job_error,
+           (SELECT count(*) FROM submissions w WHERE w.status IN ('queued', 'running') AND w.id < s.id) AS ahead
+    FROM submissions s WHERE s.id = ${submissionId}`);
+  const r = rows[0];
+  if (!r) return null;
+  const done = Math.min(num(r.done), num(r.total_episodes));
+  const classes = await db.execute(
+    sql`SELECT error_class, count(*)::int AS n FROM results WHERE submission_id = ${submissionId} AND error_class IS NOT NULL GROUP BY error_class ORDER BY n DESC`,
+  );
+  const log = await db.execute(
+    sql`SELECT run_info -> 'log' AS log FROM jobs WHERE submission_id = ${submissionId} AND run_info ? 'log' ORDER BY heartbeat_at DESC NULLS LAST LIMIT 1`,
+  );
+  const started = r.started_at ? new Date(r.started_at as string).getTime() : null;
+  const elapsedS = started ? (Date.now() - started) / 1000 : 0;
+  const rate = started && elapsedS > 0 ? done / elapsedS : null;
+  const remaining = num(r.total_episodes) - done;
+  return {
+    status: String(r.status),
+    position: r.status === 'queued' ? num(r.ahead) + 1 : null,
+    done,
+    total: num(r.total_episodes),
+    errors: num(r.errors),
+    episodesPerSecond: rate,
+    etaSeconds: rate && rate > 0 ? remaining / rate : null,
+    lastError: ((r.last_error ?? r.job_error) as string | null) ?? null,
+    errorsByClass: Object.fromEntries(classes.rows.map((c) => [String(c.error_class), num(c.n)])),
+    /** The most recent runner log lines of the submission's jobs. */
+    log: ((log.rows[0]?.log as string[] | undefined) ?? []).slice(-10),
+  };
+}
+
+/** Waiting and running submissions, oldest first, with progress: the public queue. */
+export async function queueList(db: Db, viewerId: string | null = null) {
+  // A private submission keeps its place in the queue, but only its owner sees its name.
+  const { rows } = await db.execute(sql`
+    SELECT s.id, s.status, s.total_episodes, s.created_at, s.started_at,
+           CASE WHEN s.visibility = 'public' OR s.owner_id = ${viewerId} THEN m.name END AS model,
+           (SELECT coalesce(sum(progress_done), 0) FROM jobs WHERE submission_id = s.id)::int AS done
+    FROM submissions s JOIN models m ON m.id = s.model_id
+    WHERE s.status IN ('queued', 'running') AND s.visibility <> 'hidden' ORDER BY s.id`);
+  return rows.map((r, i) => ({
+    position: i + 1,
+    id: num(r.id),
+    status: String(r.status),
+    /** Null for someone else's private submission. */
+    model: (r.model as string | null) ?? null,
+    total: num(r.total_episodes),
+    done: Math.min(num(r.done), num(r.total_episodes)),
+  }));
+}
+
+/** A connection test's outcome: its state, and the one answer or the error it got. */
+export async function probeResult(db: Db, id: number) {
+  const { rows } = await db.execute(sql`
+    SELECT s.status, s.owner_id, s.last_error, r.raw_answer, r.error_class,
+           (SELECT last_error FROM jobs j WHERE j.submission_id = s.id ORDER BY id DESC LIMIT 1) AS job_error
+    FROM submissions s LEFT JOIN results r ON r.submission_id = s.id
+    WHERE s.id = ${id} AND s.probe LIMIT 1`);
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    status: String(r.status),
+    ownerId: (r.owner_id as string | null) ?? null,
+    answer: (r.raw_answer as string | null) ?? null,
+    errorClass: (r.error_class as string | null) ?? null,
+    error: ((r.last_error ?? r.job_error) as string | null) ?? null,
+  };
 }

@@ -2,35 +2,11 @@ import { backoffDelay } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Db } from '../client';
+import { type Lease, LeaseLostError } from './lease';
 import { computeAggregates } from './results';
-import { JOBS_CHANNEL } from './submissions';
+import { queryRows, type Tx } from './rows';
 
-/** A claimed job. The token is the lease: every later write must present it. */
-export interface Lease {
-  jobId: number;
-  token: string;
-  submissionId: number;
-  /** Who submitted it ('' for submissions made through the CLI): the unit of fair shares. */
-  owner: string;
-  firstEpisode: number;
-  episodeCount: number;
-  attempts: number;
-  progressDone: number;
-}
-
-/** The lease was lost (expired and taken by another runner, or the job was cancelled). */
-export class LeaseLostError extends Error {
-  override name = 'LeaseLostError';
-  constructor(jobId: number) {
-    super(`job ${jobId}: lease lost (expired, or the job was cancelled); stop working on it`);
-  }
-}
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-type Runner = Db | Tx;
-
-const rows = async <T>(db: Runner, query: ReturnType<typeof sql>) =>
-  (await db.execute(query)).rows as T[];
+export const JOBS_CHANNEL = 'linkboard_jobs';
 
 /**
  * Claims the next runnable job in one statement: a queued job whose time has come, or a running
@@ -54,7 +30,7 @@ export async function claimJob(
   const exclude = sql.param([...(options.excludeAdapters ?? [])]);
   const only = sql.param([...(options.onlyAdapters ?? [])]);
   const owners = sql.param([...(options.excludeOwners ?? [])]);
-  const [job] = await rows<Record<string, unknown>>(
+  const [job] = await queryRows<Record<string, unknown>>(
     db,
     sql`UPDATE jobs SET status = 'running', lease_owner = ${options.worker}, lease_token = gen_random_uuid(),
           lease_expires_at = now() + ${options.leaseMs} * interval '1 millisecond', heartbeat_at = now(),
@@ -95,30 +71,6 @@ export async function claimJob(
   };
 }
 
-/** Renews the lease; throws LeaseLostError when it is no longer ours. */
-export async function heartbeat(
-  db: Db,
-  lease: Lease,
-  options: { leaseMs: number; runInfo?: unknown },
-): Promise<void> {
-  const renewed = await rows(
-    db,
-    sql`UPDATE jobs SET lease_expires_at = now() + ${options.leaseMs} * interval '1 millisecond', heartbeat_at = now(),
-          run_info = coalesce(${options.runInfo === undefined ? null : JSON.stringify(options.runInfo)}::jsonb, run_info)
-        WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running' RETURNING id`,
-  );
-  if (renewed.length === 0) throw new LeaseLostError(lease.jobId);
-}
-
-/** Locks the job for the rest of the transaction if the lease is still ours. */
-export async function holdLease(tx: Tx, lease: Lease): Promise<void> {
-  const held = await rows(
-    tx,
-    sql`SELECT id FROM jobs WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running' FOR UPDATE`,
-  );
-  if (held.length === 0) throw new LeaseLostError(lease.jobId);
-}
-
 /** A job asked to complete while some of its episodes have no stored result: it stays running. */
 export class IncompleteJobError extends Error {
   override name = 'IncompleteJobError';
@@ -151,14 +103,14 @@ export async function completeJob(
       `job ${lease.jobId} holds ${lease.episodeCount} episodes, but ${ids.length} distinct ids were given to complete it`,
     );
   return db.transaction(async (tx) => {
-    const done = await rows(
+    const done = await queryRows(
       tx,
       sql`UPDATE jobs SET status = 'done', finished_at = now(), lease_token = NULL, lease_expires_at = NULL
           WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running' RETURNING id`,
     );
     if (done.length === 0) throw new LeaseLostError(lease.jobId);
     // Throwing rolls the status change back: the job stays running under this lease.
-    const [stored] = await rows<{ n: string }>(
+    const [stored] = await queryRows<{ n: string }>(
       tx,
       sql`SELECT count(*) AS n FROM results WHERE submission_id = ${lease.submissionId} AND episode_id = ANY(${sql.param(ids)}::text[])`,
     );
@@ -166,7 +118,7 @@ export async function completeJob(
       throw new IncompleteJobError(lease.jobId, Number(stored?.n), ids.length);
     // Serialises the last two jobs of a submission finishing at once: one of them sees zero left.
     await tx.execute(sql`SELECT id FROM submissions WHERE id = ${lease.submissionId} FOR UPDATE`);
-    const [left] = await rows<{ n: string }>(
+    const [left] = await queryRows<{ n: string }>(
       tx,
       sql`SELECT count(*) AS n FROM jobs WHERE submission_id = ${lease.submissionId} AND status <> 'done'`,
     );
@@ -200,7 +152,7 @@ export async function failJob(
   failure: { error: string; errorClass: string; retryable: boolean; delayMs?: number },
 ): Promise<{ willRetry: boolean }> {
   return db.transaction(async (tx) => {
-    const [job] = await rows<{ attempts: number; max_attempts: number }>(
+    const [job] = await queryRows<{ attempts: number; max_attempts: number }>(
       tx,
       sql`SELECT attempts, max_attempts FROM jobs WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running' FOR UPDATE`,
     );
@@ -245,7 +197,7 @@ export async function releaseJob(db: Db, lease: Lease): Promise<void> {
 /** Fails jobs whose lease expired after their last allowed attempt (their runners kept dying). */
 export async function reapExpiredJobs(db: Db): Promise<number> {
   return db.transaction(async (tx) => {
-    const dead = await rows<{ id: number; submission_id: number }>(
+    const dead = await queryRows<{ id: number; submission_id: number }>(
       tx,
       sql`UPDATE jobs SET status = 'failed', finished_at = now(), lease_token = NULL, last_error = 'lease expired on the last attempt: the runner stopped responding', error_class = 'lease-expired'
           WHERE status = 'running' AND lease_expires_at < now() AND attempts >= max_attempts

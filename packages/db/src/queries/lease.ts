@@ -1,0 +1,48 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../client';
+import { queryRows, type Tx } from './rows';
+
+/** A claimed job. The token is the lease: every later write must present it. */
+export interface Lease {
+  jobId: number;
+  token: string;
+  submissionId: number;
+  /** Who submitted it ('' for submissions made through the CLI): the unit of fair shares. */
+  owner: string;
+  firstEpisode: number;
+  episodeCount: number;
+  attempts: number;
+  progressDone: number;
+}
+
+/** The lease was lost (expired and taken by another runner, or the job was cancelled). */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+  constructor(jobId: number) {
+    super(`job ${jobId}: lease lost (expired, or the job was cancelled); stop working on it`);
+  }
+}
+
+/** Renews the lease; throws LeaseLostError when it is no longer ours. */
+export async function heartbeat(
+  db: Db,
+  lease: Lease,
+  options: { leaseMs: number; runInfo?: unknown },
+): Promise<void> {
+  const renewed = await queryRows(
+    db,
+    sql`UPDATE jobs SET lease_expires_at = now() + ${options.leaseMs} * interval '1 millisecond', heartbeat_at = now(),
+          run_info = coalesce(${options.runInfo === undefined ? null : JSON.stringify(options.runInfo)}::jsonb, run_info)
+        WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running' RETURNING id`,
+  );
+  if (renewed.length === 0) throw new LeaseLostError(lease.jobId);
+}
+
+/** Locks the job for the rest of the transaction if the lease is still ours. */
+export async function holdLease(tx: Tx, lease: Lease): Promise<void> {
+  const held = await queryRows(
+    tx,
+    sql`SELECT id FROM jobs WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running' FOR UPDATE`,
+  );
+  if (held.length === 0) throw new LeaseLostError(lease.jobId);
+}
