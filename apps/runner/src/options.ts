@@ -7,6 +7,7 @@ import {
   scorers,
 } from '@linkboard/core';
 import { InvalidArgumentError } from 'commander';
+import { CliError } from './errors';
 
 /** "2,4,8" → [2, 4, 8]: distinct non-negative integers, in the order given. */
 export function parseShots(value: string): number[] {
@@ -54,4 +55,18 @@ export function parsePositiveInt(value: string): number {
     throw new InvalidArgumentError(`"${value}" is not a positive integer`);
   }
   return Number(value);
+}
+
+/**
+ * A secret named by a `--…-env` option (`--api-key-env`, `--token-env`): read from the process
+ * environment, never from the command line (where `ps` and shell history would show it).
+ */
+export function secretFromEnv(
+  secrets: Readonly<Record<string, string | undefined>>,
+  option: string,
+  variable: string,
+): string {
+  const value = secrets[variable];
+  if (!value) throw new CliError(`${option} ${variable}: that environment variable is not set`);
+  return value;
 }

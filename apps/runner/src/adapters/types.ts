@@ -1,15 +1,7 @@
-import type { Episode } from '@linkboard/core';
+import type { Episode, ErrorClass } from '@linkboard/core';
 
-/** Why a model gave no answer, in words a submitter can act on. */
-export type ErrorClass =
-  | 'timeout'
-  | 'rate-limited'
-  | 'server-error'
-  | 'network'
-  | 'bad-response'
-  | 'client-error'
-  | 'aborted'
-  | 'missing-prediction';
+/** Why a model gave no answer: core's error-class registry. */
+export type { ErrorClass } from '@linkboard/core';
 
 export interface ModelAnswer {
   /** The raw answer, or null when the model gave none (then `errorClass` says why). */

@@ -6,6 +6,10 @@ import type { ModelInput } from './request';
 export const BUILTIN_MODELS = ['random', 'always-familiar', 'prototype'] as const;
 export type BuiltinName = (typeof BUILTIN_MODELS)[number];
 
+/** What to say of a name that is not a built-in baseline. */
+export const unknownBuiltin = (name: string) =>
+  `unknown built-in baseline "${name}"; choose ${BUILTIN_MODELS.join(', ')}`;
+
 export function isBuiltinName(value: string): value is BuiltinName {
   return (BUILTIN_MODELS as readonly string[]).includes(value);
 }

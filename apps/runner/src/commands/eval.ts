@@ -21,7 +21,14 @@ import { evalSummary, resultLine } from '../eval/report';
 import { type EpisodeResult, runEvaluation } from '../eval/run';
 import { perShotTable, toScoredAnswer } from '../eval/summary';
 import type { Io } from '../io';
-import { parsePolicies, parsePositiveInt, parseScorer, parseShots, scorerHelp } from '../options';
+import {
+  parsePolicies,
+  parsePositiveInt,
+  parseScorer,
+  parseShots,
+  scorerHelp,
+  secretFromEnv,
+} from '../options';
 import { createProgress } from '../progress';
 import { datasetDirOf } from './episodes';
 
@@ -46,14 +53,9 @@ export interface EvalFlags {
 export function adapterFor(flags: EvalFlags, dataset: DatasetDir, env: Env): Adapter {
   const encoder = new ImageEncoder(dataset.store, dataset.manifest, flags.maxImageSide);
   if (flags.endpoint) {
-    let apiKey: string | undefined;
-    if (flags.apiKeyEnv) {
-      apiKey = env.secrets[flags.apiKeyEnv];
-      if (!apiKey)
-        throw new CliError(
-          `--api-key-env ${flags.apiKeyEnv}: that environment variable is not set`,
-        );
-    }
+    const apiKey = flags.apiKeyEnv
+      ? secretFromEnv(env.secrets, '--api-key-env', flags.apiKeyEnv)
+      : undefined;
     // A local evaluation reaches whatever the person running it can: only the URL's form is
     // checked (the address policy guards the platform's shared runners).
     const url = parseEndpointUrl(flags.endpoint);

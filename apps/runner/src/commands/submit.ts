@@ -27,13 +27,13 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { pinEndpoint } from '../adapters/guard';
 import { readPredictionsFile } from '../adapters/predictions';
-import { isBuiltinName } from '../baselines';
+import { BUILTIN_MODELS, isBuiltinName, unknownBuiltin } from '../baselines';
 import { noticeTo, openDatabase } from '../database';
 import { ensureDefaultBenchmark } from '../defaults';
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import type { Io } from '../io';
-import { parsePolicies, parsePositiveInt, parseShots } from '../options';
+import { parsePolicies, parsePositiveInt, parseShots, secretFromEnv } from '../options';
 import { checkModelName } from '../serve/serve';
 import { siteClient } from '../site-client';
 import { publishDataset } from '../worker/images';
@@ -76,7 +76,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       'a serve profile of the operator’s (the runner launches the model on GPUs)',
     )
     .option('--predictions <file>', 'JSONL {"episode_id","answer"} for the exported episodes')
-    .option('--builtin <name>', 'a built-in baseline: random, always-familiar, prototype')
+    .option('--builtin <name>', `a built-in baseline: ${BUILTIN_MODELS.join(', ')}`)
     .option('--manifest <dir>', 'benchmark dataset folder (default: the embedded isekai-synth)')
     .option('--shots <list>', 'shot counts', parseShots, [2, 4, 8, 16])
     .addOption(
@@ -149,11 +149,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
           await pinned.dispatcher.close();
         }
         if (flags.apiKeyEnv) {
-          const key = env.secrets[flags.apiKeyEnv];
-          if (!key)
-            throw new CliError(
-              `--api-key-env ${flags.apiKeyEnv}: that environment variable is not set`,
-            );
+          const key = secretFromEnv(env.secrets, '--api-key-env', flags.apiKeyEnv);
           if (!flags.site)
             secret = encryptSecret(
               await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
@@ -176,8 +172,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         });
       } else {
         const name = flags.builtin as string;
-        if (!isBuiltinName(name))
-          throw new CliError(`--builtin "${name}": choose random, always-familiar or prototype`);
+        if (!isBuiltinName(name)) throw new CliError(`--builtin: ${unknownBuiltin(name)}`);
         adapterConfig = parseAdapterConfig({ adapter: 'builtin', name }, '--builtin');
       }
 
@@ -281,18 +276,20 @@ async function submitThroughSite(
   manifestHash: string,
   made: { request: SubmissionRequest; predictions?: ReadonlyMap<string, string | null> },
 ) {
-  const token = flags.tokenEnv ? env.secrets[flags.tokenEnv] : undefined;
-  if (!token)
+  if (!flags.tokenEnv)
     throw new CliError(
-      `--site needs --token-env naming a set environment variable (create a token at ${flags.site}/tokens)`,
+      `--site needs --token-env naming an environment variable that holds your token (create one at ${flags.site}/tokens)`,
     );
+  const token = secretFromEnv(env.secrets, '--token-env', flags.tokenEnv);
   const site = siteClient(flags.site as string, token);
   const version = (await site.benchmarks()).find((v) => v.manifestHash === manifestHash);
   if (!version)
     throw new CliError(
       `${flags.site} does not have this benchmark (manifest ${manifestHash.slice(0, 12)}); ask its operator to add it`,
     );
-  const apiKey = flags.apiKeyEnv ? env.secrets[flags.apiKeyEnv] : undefined;
+  const apiKey = flags.apiKeyEnv
+    ? secretFromEnv(env.secrets, '--api-key-env', flags.apiKeyEnv)
+    : undefined;
   const created = await site.createSubmission({
     benchmarkVersionId: version.id,
     ...made.request,

@@ -36,7 +36,7 @@ import { pinEndpoint } from '../adapters/guard';
 import { openaiAdapter } from '../adapters/openai';
 import { storedPredictionsAdapter } from '../adapters/predictions';
 import type { Adapter, ErrorClass } from '../adapters/types';
-import { isBuiltinName } from '../baselines';
+import { isBuiltinName, unknownBuiltin } from '../baselines';
 import { rootMessage } from '../errors';
 import { inPool } from '../eval/pool';
 import { scoreEpisode } from '../eval/run';
@@ -49,13 +49,15 @@ import { isDatabaseUnreachable, untilReachable } from './outage';
 /** What a baseline's adapter config names instead of a URL: the platform's reference server. */
 export { REFERENCE_SERVER };
 
+/** Why a job cannot go on; whether another attempt may succeed is core's error-class registry. */
 export class JobError extends Error {
+  readonly retryable: boolean;
   constructor(
-    readonly errorClass: string,
+    readonly errorClass: ErrorClass,
     message: string,
-    readonly retryable: boolean,
   ) {
     super(message);
+    this.retryable = isRetryable(errorClass);
   }
 }
 
@@ -91,7 +93,7 @@ export function submissionAdapterConfig(
       sub.adapter,
     );
   } catch (error) {
-    if (error instanceof AdapterConfigError) throw new JobError('bad-config', error.message, false);
+    if (error instanceof AdapterConfigError) throw new JobError('bad-config', error.message);
     throw error;
   }
 }
@@ -107,15 +109,10 @@ async function prepareAdapter(
   const maxSide = 'maxImageSide' in config ? config.maxImageSide : undefined;
   const encoder = new ImageEncoder(platformStore(ctx.env), manifest, maxSide);
   const apiKey = sub.secret ? decryptSecret(await ctx.secretKey(), sub.secret) : undefined;
-  const common =
-    config.adapter === 'openai' || config.adapter === 'serve'
-      ? { timeoutMs: config.timeoutMs ?? 60_000, retries: config.retries ?? 6, maxTokens: 32 }
-      : { timeoutMs: 60_000, retries: 6, maxTokens: 32 };
   switch (config.adapter) {
     case 'builtin': {
       const name = config.name;
-      if (!isBuiltinName(name))
-        throw new JobError('client-error', `unknown built-in baseline "${name}"`, false);
+      if (!isBuiltinName(name)) throw new JobError('client-error', unknownBuiltin(name));
       return {
         adapter: builtinAdapter(name, encoder, familiarFromPairs(manifest.pairs)),
         facts: { adapter: 'builtin', name },
@@ -136,11 +133,12 @@ async function prepareAdapter(
       try {
         pinned = await pinEndpoint(endpoint, policy);
       } catch (error) {
-        throw new JobError('endpoint-refused', (error as Error).message, false);
+        throw new JobError('endpoint-refused', (error as Error).message);
       }
       const adapter = openaiAdapter(
         {
-          ...common,
+          timeoutMs: config.timeoutMs,
+          retries: config.retries,
           endpoint: pinned.url.href,
           model: config.model,
           apiKey,
@@ -172,7 +170,6 @@ async function prepareAdapter(
         throw new JobError(
           'client-error',
           `serve profile "${config.profile}" is not registered on this runner`,
-          false,
         );
       let gpus: number[] = [];
       if (profile.gpus > 0) {
@@ -184,7 +181,6 @@ async function prepareAdapter(
           throw new JobError(
             'no-gpu',
             `no ${profile.gpus} free GPU(s) on ${os.hostname()} right now`,
-            true,
           );
         gpus = picked;
       }
@@ -198,10 +194,15 @@ async function prepareAdapter(
         });
       } catch (error) {
         for (const g of gpus) ctx.busyGpus.delete(g);
-        throw new JobError('server-start', (error as Error).message, true);
+        throw new JobError('server-start', (error as Error).message);
       }
       const adapter = openaiAdapter(
-        { ...common, endpoint: served.url, model: config.model },
+        {
+          timeoutMs: config.timeoutMs,
+          retries: config.retries,
+          endpoint: served.url,
+          model: config.model,
+        },
         encoder,
       );
       return {
@@ -236,14 +237,10 @@ export async function runJob(
   stopping: AbortSignal,
 ): Promise<JobOutcome & { finished: boolean; timedOut: boolean; episodeIds: string[] }> {
   const sub = await submissionForRunner(ctx.db, lease.submissionId);
-  if (!sub) throw new JobError('client-error', `submission ${lease.submissionId} vanished`, false);
+  if (!sub) throw new JobError('client-error', `submission ${lease.submissionId} vanished`);
   const version = await getBenchmarkVersion(ctx.db, sub.benchmarkVersionId);
   if (!version)
-    throw new JobError(
-      'client-error',
-      `benchmark version ${sub.benchmarkVersionId} vanished`,
-      false,
-    );
+    throw new JobError('client-error', `benchmark version ${sub.benchmarkVersionId} vanished`);
   const manifest = version.manifest;
   const index = indexBenchmark(manifest, { sha256Hex: nodeSha256Hex });
   const policies = sub.policies.filter((p): p is PolicyName =>

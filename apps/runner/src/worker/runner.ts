@@ -186,8 +186,8 @@ export async function runRunner(
         error instanceof JobError
           ? error
           : error instanceof IncompleteJobError
-            ? new JobError('results-incomplete', error.message, true)
-            : new JobError('runner-error', rootMessage(error), true);
+            ? new JobError('results-incomplete', error.message)
+            : new JobError('runner-error', rootMessage(error));
       options.log(`job ${lease.jobId}: ${jobError.errorClass}: ${jobError.message}`);
       await failJob(ctx.db, lease, {
         error: jobError.message,

@@ -114,7 +114,7 @@ describe('linkboard submit, runner and status', () => {
     [['--endpoint', 'http://127.0.0.1:9/v1'], /--endpoint needs --model/, 'no model'],
     [
       ['--builtin', 'oracle'],
-      /--builtin "oracle": choose random, always-familiar or prototype/,
+      /--builtin: unknown built-in baseline "oracle"; choose random, always-familiar, prototype/,
       'unknown baseline',
     ],
   ])('refuses %j (%s)', async (args, message) => {
