@@ -2,6 +2,7 @@ import { POLICIES, POLICY_NAMES, scorers } from '@linkboard/core';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import {
+  chosenVersion,
   param,
   pct,
   policyParam,
@@ -21,9 +22,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
   const sp = await searchParams;
   const trpc = await api();
   const versions = await trpc.leaderboard.versions();
-  const versionId = Number(param(sp.version)) || versions[0]?.id;
-  // A version that is not there is a 404 (src/proxy.ts has already refused what is not an id).
-  if (param(sp.version) && !versions.some((v) => v.id === versionId)) notFound();
+  const versionId = chosenVersion(versions, param(sp.version), notFound)?.id;
   const policy = policyParam(param(sp.policy));
   const scorer = scorerParam(param(sp.scorer));
   const sort = SORTS.find((s) => s === param(sp.sort)) ?? 'accuracy';

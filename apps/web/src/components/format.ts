@@ -37,3 +37,17 @@ export function param(value: string | string[] | undefined): string | undefined 
 }
 
 export type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+/**
+ * The benchmark version a page shows: the one its `?version=` names, else the first listed. A
+ * named version that is not there is the page's 404 (proxy.ts has already refused what is not an
+ * id). Undefined when the site has no benchmark yet.
+ */
+export function chosenVersion<V extends { id: number }>(
+  versions: readonly V[],
+  named: string | undefined,
+  notFound: () => never,
+): V | undefined {
+  if (!named) return versions[0];
+  return versions.find((v) => v.id === Number(named)) ?? notFound();
+}

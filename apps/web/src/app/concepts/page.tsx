@@ -1,6 +1,6 @@
 import { DEFAULT_POLICY, DEFAULT_SCORER } from '@linkboard/core';
 import { notFound } from 'next/navigation';
-import { param, pct, type SearchParams } from '~/components/format';
+import { chosenVersion, param, pct, type SearchParams } from '~/components/format';
 import { RowLink } from '~/components/row-link';
 import { api } from '~/server/caller';
 
@@ -13,8 +13,7 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
   const sp = await searchParams;
   const trpc = await api();
   const versions = await trpc.leaderboard.versions();
-  const versionId = Number(param(sp.version)) || versions[0]?.id;
-  if (param(sp.version) && !versions.some((v) => v.id === versionId)) notFound();
+  const versionId = chosenVersion(versions, param(sp.version), notFound)?.id;
   if (!versionId) return <p>No benchmark yet.</p>;
   const [gallery, cells] = await Promise.all([
     trpc.concepts.gallery({ benchmarkVersionId: versionId }),
