@@ -113,6 +113,16 @@ export {
   type SubmissionCounts,
   type SubmissionStatistics,
 } from './metrics/leaderboard';
+export {
+  type ClusterCounts,
+  type ClusteredEstimate,
+  clusteredDifference,
+  clusterRobustSe,
+  normalCdf,
+  type RankedModel,
+  type RankingOptions,
+  rankWithUncertainty,
+} from './metrics/ranking';
 export { rankTiers, type Tiered, type TierInput } from './metrics/tiers';
 export {
   type ContentPart,

@@ -61,7 +61,7 @@ const EMPTY_ANSWER: Verdict = { correct: false, outcome: 'empty', rule: 'empty-a
 export const officialScorer: Scorer = {
   name: 'official',
   version: 1,
-  description: 'the paper’s rule: the label as a substring of the raw answer',
+  description: 'the paper’s rule (for comparison with it): the label as a substring of the answer',
   score(answer, label, other) {
     if (answer === null) return { ...NO_ANSWER };
     if (answer.trim() === '') return { ...EMPTY_ANSWER };
@@ -114,40 +114,29 @@ function findLabels(text: string, label: string, other: string): [boolean, boole
   return longerFirst ? [hasFirst, hasSecond] : [hasSecond, hasFirst];
 }
 
-// Straight or curly double quotes; single quotes only where they cannot be an apostrophe.
-const QUOTED = /"([^"]+)"|“([^”]+)”|‘([^’]+)’|(?<![\p{L}\p{N}])'([^']+)'(?![\p{L}\p{N}])/gu;
-
 /**
- * A stricter rule for analysis: case-, whitespace- and hyphen-insensitive, whole words only, and
- * when the answer quotes something (the `lcl` answer form is `there is "label" in the image`), the
- * quoted text decides if it names exactly one of the two labels.
+ * The ranked rule: case-, whitespace- and hyphen-insensitive, whole words only ("snow" is not in
+ * "snowman", and "wickapoteapot" names neither "wickapot" nor "teapot"), and an answer that names
+ * both labels anywhere is never correct, however it quotes or hedges ("\"cactihog\", or a
+ * hedgehog"). Version 1 let a quoted label decide between two named ones; that rewarded hedging.
  */
 export const strictScorer: Scorer = {
   name: 'strict',
-  version: 1,
-  description: 'whole words, case-insensitive; a quoted label decides',
+  version: 2,
+  description: 'the ranked rule: whole words, any case; naming both labels is wrong',
   score(answer, label, other) {
     if (answer === null) return { ...NO_ANSWER };
     if (answer.trim() === '') return { ...EMPTY_ANSWER };
-    const target = normalize(label);
-    const alt = normalize(other);
-    if (answer.includes('"') || answer.includes("'") || /[“‘]/.test(answer)) {
-      const quoted: string[] = [];
-      for (const match of answer.matchAll(QUOTED)) {
-        quoted.push(normalize(match[1] ?? match[2] ?? match[3] ?? match[4] ?? ''));
-      }
-      if (quoted.length > 0) {
-        const [hasLabel, hasOther] = findLabels(quoted.join(' | '), target, alt);
-        if (hasLabel !== hasOther) return verdict(hasLabel, hasOther, 'quoted');
-      }
-    }
-    const [hasLabel, hasOther] = findLabels(normalize(answer), target, alt);
+    const [hasLabel, hasOther] = findLabels(normalize(answer), normalize(label), normalize(other));
     return verdict(hasLabel, hasOther, 'word');
   },
 };
 
-/** The scorer a submission is ranked by unless it says otherwise. */
-export const DEFAULT_SCORER: ScorerName = officialScorer.name;
+/**
+ * The scorer a submission is ranked by unless it says otherwise: strict, which merged or hedged
+ * labels cannot satisfy. `official` is kept, and selectable, to compare with the paper.
+ */
+export const DEFAULT_SCORER: ScorerName = strictScorer.name;
 
 const SCORER_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 

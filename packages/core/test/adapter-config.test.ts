@@ -122,7 +122,7 @@ describe('SubmissionRequestSchema', () => {
       endpoint: 'https://api.example.com/v1',
       model: 'm',
     });
-    expect(request).toMatchObject({ draws: 1, scorer: 'official', private: false });
+    expect(request).toMatchObject({ draws: 1, scorer: 'strict', private: false });
     expect(requestAdapterConfig(request)).toEqual({
       adapter: 'openai',
       endpoint: 'https://api.example.com/v1',

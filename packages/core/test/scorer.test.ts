@@ -60,9 +60,10 @@ describe('strictScorer (quirks fixed)', () => {
     ['a hyphenated spelling of a multi-word label', 'an ice-cream cone', 'ice cream', 'icemic', 'correct', 'word-label'],
     ['the prior override', 'A hedgehog.', 'cactihog', 'hedgehog', 'other-label', 'word-other'],
     ['both labels unquoted', 'cactihog or hedgehog', 'cactihog', 'hedgehog', 'both', 'word-both'],
-    ['a quoted label decides over unquoted mentions', 'Unlike a hedgehog, there is "cactihog" in the image.', 'cactihog', 'hedgehog', 'correct', 'quoted-label'],
-    ['a quoted wrong label decides too', 'not a cactihog: there is "hedgehog"', 'cactihog', 'hedgehog', 'other-label', 'quoted-other'],
-    ['curly quotes count as quotes', 'I see “Cactihog”, not a hedgehog', 'cactihog', 'hedgehog', 'correct', 'quoted-label'],
+    ['naming both is wrong, even with one quoted (a hedge)', 'Unlike a hedgehog, there is "cactihog" in the image.', 'cactihog', 'hedgehog', 'both', 'word-both'],
+    ['naming both is wrong, whichever is quoted', 'not a cactihog: there is "hedgehog"', 'cactihog', 'hedgehog', 'both', 'word-both'],
+    ['a quoted label alone is a whole word', 'I see “Cactihog”', 'cactihog', 'hedgehog', 'correct', 'word-label'],
+    ['merged labels name neither', 'wickapoteapot', 'wickapot', 'teapot', 'neither', 'word-none'],
     ['both quoted: the quotes cannot decide, so the whole answer does', '"cactihog" or "hedgehog"', 'cactihog', 'hedgehog', 'both', 'word-both'],
     ['an apostrophe is not a quote', "it's a cactihog, isn't it", 'cactihog', 'hedgehog', 'correct', 'word-label'],
     ['the longer label is matched first (hedgehog inside cactus hedgehog)', 'a cactus hedgehog', 'cactus hedgehog', 'hedgehog', 'correct', 'word-label'],
@@ -100,7 +101,7 @@ describe('the scorer registry', () => {
     try {
       const verdicts = scoreAll('Cactihog', 'cactihog', 'hedgehog');
       expect(verdictOf(verdicts, 'lenient')).toMatchObject({ version: 3, outcome: 'correct' });
-      expect(scorerVersions()).toEqual({ official: 1, strict: 1, lenient: 3 });
+      expect(scorerVersions()).toEqual({ official: 1, strict: 2, lenient: 3 });
       expect(isScorerName('lenient')).toBe(true);
     } finally {
       unregister();
@@ -120,6 +121,6 @@ describe('the scorer registry', () => {
 
   it('names the known scorers when asked for an unknown one', () => {
     expect(() => getScorer('fuzzy')).toThrow('unknown scorer "fuzzy"; choose official, strict');
-    expect(getScorer(DEFAULT_SCORER)).toBe(officialScorer);
+    expect(getScorer(DEFAULT_SCORER)).toBe(strictScorer);
   });
 });

@@ -237,10 +237,10 @@ describe('the runner', () => {
         // "LABEL" is not the lower-cased label's substring: official counts the lower half only.
         { scorer: 'official', version: 1, correct: episodes.length - half },
         { scorer: 'shouted', version: 4, correct: half },
-        { scorer: 'strict', version: 1, correct: episodes.length },
+        { scorer: 'strict', version: 2, correct: episodes.length },
       ]);
       const [sub] = await query('SELECT provenance FROM submissions WHERE id = $1', [submissionId]);
-      expect(sub.provenance.scorers).toEqual({ official: 1, strict: 1, shouted: 4 });
+      expect(sub.provenance.scorers).toEqual({ official: 1, strict: 2, shouted: 4 });
       const [summary] = await query(
         `SELECT n, correct FROM submission_summaries WHERE submission_id = $1 AND scorer = 'shouted'`,
         [submissionId],

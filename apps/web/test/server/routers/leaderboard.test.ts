@@ -81,7 +81,7 @@ describe('a scorer added to core’s registry', () => {
       expect(episode.result?.verdicts).toEqual([
         { scorer: 'official', version: 1, outcome: 'neither', rule: 'substring-none' },
         { scorer: 'shouted', version: 2, outcome: 'correct', rule: 'capitals' },
-        { scorer: 'strict', version: 1, outcome: 'correct', rule: 'word-label' },
+        { scorer: 'strict', version: 2, outcome: 'correct', rule: 'word-label' },
       ]);
       const curves = await anyone.leaderboard.curves({ ids: [submissionId], scorer: 'shouted' });
       expect(curves).toMatchObject([{ shots: 2, n: episodes.length, correct: shouted }]);
