@@ -105,13 +105,14 @@ export { type Interval, wilsonInterval, Z95 } from './metrics/intervals';
 export {
   accuracyOf,
   accuracyWithInterval,
+  type BoardInput,
+  type BoardRow,
+  type BoardStatistics,
+  buildBoard,
   type Counts,
   LINK_GAIN_POLICIES,
   linkGainOf,
-  type RankedSubmission,
-  rankSubmissions,
-  type SubmissionCounts,
-  type SubmissionStatistics,
+  RANKING_METHOD,
 } from './metrics/leaderboard';
 export {
   type ClusterCounts,
@@ -145,6 +146,13 @@ export {
 export { MAX_ANSWER_CHARS, PredictionsError, parsePredictions } from './predictions';
 export { Prng } from './prng';
 export {
+  DEFAULT_RANKED_SETTING,
+  type RankedSetting,
+  RankedSettingSchema,
+  rankedSettingFor,
+  unrankedReason,
+} from './ranked-setting';
+export {
   DEFAULT_SCORER,
   getScorer,
   isScorerName,
@@ -170,6 +178,10 @@ export {
   BenchmarkSummarySchema,
   type CreateSubmissionBody,
   CreateSubmissionBodySchema,
+  LeaderboardQuerySchema,
+  type LeaderboardRecord,
+  LeaderboardRecordSchema,
+  LeaderboardReplySchema,
   SITE_API,
   type SubmissionCreated,
   SubmissionCreatedSchema,

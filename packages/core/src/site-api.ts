@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { SubmissionRequestSchema } from './adapter-config';
+import { POLICY_NAMES } from './policy';
+import { RankedSettingSchema } from './ranked-setting';
 
 /**
  * The site's public JSON API (version 1): plain JSON in and out, so that any HTTP client can use
@@ -8,6 +10,7 @@ import { SubmissionRequestSchema } from './adapter-config';
  */
 export const SITE_API = {
   benchmarks: '/api/v1/benchmarks',
+  leaderboard: '/api/v1/leaderboard',
   submissions: '/api/v1/submissions',
 } as const;
 
@@ -17,6 +20,8 @@ export const BenchmarkSummarySchema = z.object({
   name: z.string(),
   version: z.string(),
   manifestHash: z.string(),
+  /** What its leaderboard ranks on; `submit` defaults to it. */
+  rankedSetting: RankedSettingSchema,
   pairs: z.number().int(),
   /** Finished public submissions. */
   submissions: z.number().int(),
@@ -40,4 +45,53 @@ export type SubmissionCreated = z.infer<typeof SubmissionCreatedSchema>;
 /** Every error reply: a code a program can branch on, and a message a person can act on. */
 export const ApiErrorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
+});
+
+/** `GET /api/v1/leaderboard?benchmark=<name>[&version=][&policy=][&scorer=][&self_reported=1]`. */
+export const LeaderboardQuerySchema = z.object({
+  benchmark: z.string().min(1).max(200),
+  version: z.string().min(1).max(200).optional(),
+  policy: z.enum(POLICY_NAMES).optional(),
+  scorer: z.string().min(1).max(32).optional(),
+  self_reported: z.enum(['0', '1']).default('0'),
+});
+
+const rate = z.number().nullable();
+
+/** One row of the board: ranked rows first, in rank order; unranked rows say why. */
+export const LeaderboardRecordSchema = z.object({
+  submission: z.number().int(),
+  model: z.string(),
+  organisation: z.string().nullable(),
+  ranked: z.boolean(),
+  unranked_reason: z.string().nullable(),
+  /** Run by the platform's runner; false for uploaded (self-reported) predictions. */
+  verified: z.boolean(),
+  scorer: z.string(),
+  n: z.number().int(),
+  accuracy: rate,
+  ci_low: rate,
+  ci_high: rate,
+  rank_low: z.number().int().nullable(),
+  rank_high: z.number().int().nullable(),
+  tier: z.number().int().nullable(),
+  per_shot: z.record(z.string(), rate),
+  novel_accuracy: rate,
+  link_gain: rate,
+  link_gain_low: rate,
+  link_gain_high: rate,
+  parse_failure_rate: rate,
+  finished_at: z.string().nullable(),
+});
+export type LeaderboardRecord = z.infer<typeof LeaderboardRecordSchema>;
+
+export const LeaderboardReplySchema = z.object({
+  benchmark: z.string(),
+  version: z.string(),
+  policy: z.string(),
+  scorer: z.string(),
+  setting: RankedSettingSchema,
+  /** How rows are ranked, intervals made and tiers drawn. */
+  method: z.string(),
+  rows: z.array(LeaderboardRecordSchema),
 });

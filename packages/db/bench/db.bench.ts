@@ -8,9 +8,10 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  buildBoard,
   buildEpisodes,
+  DEFAULT_RANKED_SETTING,
   indexBenchmark,
-  rankSubmissions,
   scoreAll,
   verdictOf,
 } from '@linkboard/core';
@@ -170,8 +171,8 @@ try {
 
   const pingP95 = await timed(200, () => pool.query('SELECT 1'));
   const leaderboardP95 = await timed(100, () =>
-    leaderboardCounts(db, { benchmarkVersionId, policy: 'lcl', scorer: 'official' }).then(
-      rankSubmissions,
+    leaderboardCounts(db, { benchmarkVersionId, policy: 'lcl', scorer: 'official' }).then((rows) =>
+      buildBoard(rows, DEFAULT_RANKED_SETTING),
     ),
   );
   const { rows: ids } = await pool.query('SELECT id FROM submissions ORDER BY random() LIMIT 50');

@@ -32,6 +32,7 @@ export {
   type LeaderboardRow,
   leaderboardCounts,
   listBenchmarkVersions,
+  rankedSettingOf,
 } from './queries/leaderboard';
 export {
   LEADERBOARD_CHANNEL,

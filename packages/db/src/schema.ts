@@ -1,4 +1,10 @@
-import { DEFAULT_SCORER, OUTCOMES, POLICY_NAMES } from '@linkboard/core';
+import {
+  DEFAULT_RANKED_SETTING,
+  DEFAULT_SCORER,
+  OUTCOMES,
+  POLICY_NAMES,
+  type RankedSetting,
+} from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
@@ -139,6 +145,11 @@ export const benchmarkVersions = pgTable(
     /** Immutable: a version is its manifest, identified by the manifest's hash. */
     manifestHash: text('manifest_hash').notNull().unique(),
     manifest: jsonb('manifest').notNull(),
+    /** What its leaderboard ranks on (core's RankedSetting), fixed with the version. */
+    rankedSetting: jsonb('ranked_setting')
+      .$type<RankedSetting>()
+      .notNull()
+      .default(DEFAULT_RANKED_SETTING),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('benchmark_versions_name_version').on(t.benchmarkId, t.version)],
@@ -445,4 +456,24 @@ export const submissionSummaries = pgTable(
     primaryKey({ columns: [t.submissionId, t.scorer, t.policy] }),
     index('submission_summaries_board').on(t.scorer, t.policy),
   ],
+);
+
+/**
+ * Per submission × scorer × policy × concept, over the episodes of its version's ranked setting
+ * only (its shot counts, its first draws): what ranking resamples (concepts are the clusters) and
+ * what link gain pairs (LCL and ICL answer the same episodes).
+ */
+export const submissionRankedCounts = pgTable(
+  'submission_ranked_counts',
+  {
+    submissionId: integer('submission_id')
+      .notNull()
+      .references(() => submissions.id, { onDelete: 'cascade' }),
+    scorer: scorerName().notNull(),
+    policy: policyEnum('policy').notNull(),
+    conceptId: integer('concept_id').notNull(),
+    n: integer('n').notNull(),
+    correct: integer('correct').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.submissionId, t.scorer, t.policy, t.conceptId] })],
 );

@@ -35,7 +35,13 @@ export async function seedSubmission(
   } = {},
 ) {
   const manifest = options.manifest ?? fixtureManifest();
-  const { benchmarkVersionId } = await importBenchmark(db, manifest);
+  // The version ranks what these submissions run, so that they rank.
+  const { benchmarkVersionId } = await importBenchmark(db, manifest, {
+    shots: options.shots ?? [2, 4],
+    draws: options.draws ?? 1,
+    policy: 'lcl',
+    scorer: 'strict',
+  });
   const modelId = await registerModel(db, {
     name: options.model ?? 'model-a',
     organisation: 'lab',

@@ -3,15 +3,13 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  indexBenchmark,
   LINK_GAIN_POLICIES,
   localAuthority,
-  maxShots,
   parseAdapterConfig,
   REFERENCE_SERVER,
 } from '@linkboard/core';
-import { type DatasetDir, ISEKAI_SAMPLE, importDataset, loadDataset } from '@linkboard/datasets';
-import { createSubmission, embeddedUrl, submissionCount } from '@linkboard/db';
+import { ISEKAI_SAMPLE, importDataset, loadDataset } from '@linkboard/datasets';
+import { createSubmission, embeddedUrl, getBenchmarkVersion, submissionCount } from '@linkboard/db';
 import type { Command } from 'commander';
 import { familiarFromPairs } from '../adapters/builtin';
 import { BUILTIN_MODELS } from '../baselines';
@@ -32,14 +30,15 @@ const SITE_WORKSPACE = '@linkboard/web';
 /** After SIGTERM, how long the site may take to close before it is killed. */
 const SITE_STOP_MS = 10_000;
 
-/** Submits the three baselines once, through the reference server, so the real HTTP path runs. */
-async function seedBaselines(
-  database: OpenDatabase,
-  benchmarkVersionId: number,
-  dataset: DatasetDir,
-) {
+/**
+ * Submits the three baselines once, through the reference server, so the real HTTP path runs:
+ * on the version's ranked setting, so they rank, with ICL besides for their link gain.
+ */
+async function seedBaselines(database: OpenDatabase, benchmarkVersionId: number) {
   if ((await submissionCount(database.db, benchmarkVersionId)) > 0) return 0;
-  const shots = [2, 4, 8, 16].filter((n) => n <= maxShots(indexBenchmark(dataset.manifest)));
+  const version = await getBenchmarkVersion(database.db, benchmarkVersionId);
+  if (!version) return 0;
+  const { shots, draws, policy, scorer } = version.rankedSetting;
   for (const name of BUILTIN_MODELS) {
     await createSubmission(database.db, {
       model: { name, organisation: 'linkboard baselines' },
@@ -49,9 +48,9 @@ async function seedBaselines(
         `the ${name} baseline`,
       ),
       shots,
-      // Both policies of link gain, so that the baselines' rows show one.
-      policies: [LINK_GAIN_POLICIES.linked, LINK_GAIN_POLICIES.plain],
-      draws: 1,
+      policies: [...new Set([policy, LINK_GAIN_POLICIES.linked, LINK_GAIN_POLICIES.plain])],
+      draws,
+      scorer,
     });
   }
   return BUILTIN_MODELS.length;
@@ -227,7 +226,7 @@ export function registerStart(program: Command, io: Io, env: Env): void {
           port: env.LINKBOARD_REFERENCE_PORT,
           familiarOf: familiarFromPairs([...dataset.manifest.pairs, ...sample.manifest.pairs]),
         });
-        const seeded = await seedBaselines(database, benchmarkVersionId, dataset);
+        const seeded = await seedBaselines(database, benchmarkVersionId);
         if (seeded)
           io.stdout.write(
             `submitted the ${seeded} baselines through the reference server at ${reference.url}\n`,

@@ -4,10 +4,12 @@ import {
   AdapterConfigError,
   buildEpisodes,
   DEFAULT_POLICY,
+  DEFAULT_RANKED_SETTING,
   indexBenchmark,
   issueList,
   type PolicyName,
   parseAdapterConfig,
+  rankedSettingFor,
   requestAdapterConfig,
   type SubmissionRequest,
   SubmissionRequestSchema,
@@ -51,9 +53,9 @@ interface SubmitFlags {
   predictions?: string;
   builtin?: string;
   manifest?: string;
-  shots: number[];
+  shots?: number[];
   policy: PolicyName[];
-  draws: number;
+  draws?: number;
   private?: boolean;
   maxImageSide?: number;
 }
@@ -78,13 +80,17 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
     .option('--predictions <file>', 'JSONL {"episode_id","answer"} for the exported episodes')
     .option('--builtin <name>', `a built-in baseline: ${BUILTIN_MODELS.join(', ')}`)
     .option('--manifest <dir>', 'benchmark dataset folder (default: the embedded isekai-synth)')
-    .option('--shots <list>', 'shot counts', parseShots, [2, 4, 8, 16])
+    .option('--shots <list>', 'shot counts (default: the benchmark’s ranked setting)', parseShots)
     .addOption(
       new Option('--policy <list>', 'prompt policies')
         .argParser(parsePolicies)
         .default([DEFAULT_POLICY], DEFAULT_POLICY),
     )
-    .option('--draws <n>', 'support sets per query', parsePositiveInt, 1)
+    .option(
+      '--draws <n>',
+      'support sets per query (default: the ranked setting’s)',
+      parsePositiveInt,
+    )
     .option('--max-image-side <px>', 'shrink larger images before sending', parsePositiveInt)
     .option('--private', 'visible to its owner only until published')
     .option(
@@ -111,12 +117,14 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
           : flags.predictions
             ? 'predictions'
             : undefined;
+      // Unstated shots and draws are the benchmark's ranked setting (known once it is loaded),
+      // so that a submission ranks unless it says otherwise.
       const stated = {
         name: flags.name,
         organisation: flags.organisation,
-        shots: flags.shots,
+        shots: flags.shots ?? DEFAULT_RANKED_SETTING.shots,
         policies: flags.policy,
-        draws: flags.draws,
+        draws: flags.draws ?? DEFAULT_RANKED_SETTING.draws,
         private: Boolean(flags.private),
       };
       const request: SubmissionRequest | undefined = kind
@@ -133,6 +141,12 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       const dataset = flags.manifest
         ? await loadDataset(datasetDirOf(flags.manifest))
         : await ensureDefaultBenchmark(env, io);
+      const ranked = rankedSettingFor(indexBenchmark(dataset.manifest));
+      for (const stating of [wanted, request]) {
+        if (!stating) continue;
+        if (!flags.shots) stating.shots = ranked.shots;
+        if (!flags.draws) stating.draws = ranked.draws;
+      }
       const spec = { shots: wanted.shots, policies: wanted.policies, draws: wanted.draws };
 
       let adapterConfig: AdapterConfig;

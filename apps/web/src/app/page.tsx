@@ -1,4 +1,4 @@
-import { POLICIES, POLICY_NAMES, scorers } from '@linkboard/core';
+import { POLICIES, POLICY_NAMES, RANKING_METHOD, scorers } from '@linkboard/core';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import {
@@ -22,20 +22,23 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
   const sp = await searchParams;
   const trpc = await api();
   const versions = await trpc.leaderboard.versions();
-  const versionId = chosenVersion(versions, param(sp.version), notFound)?.id;
-  const policy = policyParam(param(sp.policy));
-  const scorer = scorerParam(param(sp.scorer));
-  const sort = SORTS.find((s) => s === param(sp.sort)) ?? 'accuracy';
-  const q = (param(sp.q) ?? '').toLowerCase();
-  if (!versionId)
+  const version = chosenVersion(versions, param(sp.version), notFound);
+  if (!version)
     return (
       <p>
         No benchmark yet: start linkboard with <code>npm start</code>.
       </p>
     );
+  const versionId = version.id;
+  const setting = version.rankedSetting;
+  const policy = policyParam(param(sp.policy), setting.policy);
+  const scorer = scorerParam(param(sp.scorer), setting.scorer);
+  const selfReported = param(sp.self) === '1';
+  const sort = SORTS.find((s) => s === param(sp.sort)) ?? 'accuracy';
+  const q = (param(sp.q) ?? '').toLowerCase();
 
   const rows = (
-    await trpc.leaderboard.rows({ benchmarkVersionId: versionId, policy, scorer })
+    await trpc.leaderboard.rows({ benchmarkVersionId: versionId, policy, scorer, selfReported })
   ).filter(
     (r) =>
       !q || r.model.toLowerCase().includes(q) || (r.organisation ?? '').toLowerCase().includes(q),
@@ -48,25 +51,38 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
     parse: (r) => r.parseFailureRate ?? 9,
     date: (r) => -(r.finishedAt?.getTime() ?? 0),
   };
-  rows.sort((a, b) => (key[sort](a) < key[sort](b) ? -1 : key[sort](a) > key[sort](b) ? 1 : 0));
+  const sorted = (list: typeof rows) =>
+    [...list].sort((a, b) =>
+      key[sort](a) < key[sort](b) ? -1 : key[sort](a) > key[sort](b) ? 1 : 0,
+    );
   const limit = param(sp.all) === '1' ? rows.length : 100;
-  const shown = rows.slice(0, limit);
+  const ranked = sorted(rows.filter((r) => r.ranked)).slice(0, limit);
+  const unranked = sorted(rows.filter((r) => !r.ranked)).slice(0, limit);
   const shots = [...new Set(rows.flatMap((r) => Object.keys(r.perShot).map(Number)))].sort(
     (a, b) => a - b,
   );
-  const version = versions.find((v) => v.id === versionId);
+  const state = {
+    version: String(versionId),
+    policy,
+    scorer,
+    sort,
+    ...(q ? { q } : {}),
+    ...(selfReported ? { self: '1' } : {}),
+  };
   const link = (changes: Record<string, string>) =>
-    `/?${new URLSearchParams({ version: String(versionId), policy, scorer, sort, ...(q ? { q } : {}), ...changes })}`;
+    `/?${new URLSearchParams({ ...state, ...changes })}`;
   const exportLink = (format: string) =>
-    `/api/export?${new URLSearchParams({ version: String(versionId), policy, scorer, format })}`;
+    `/api/export?${new URLSearchParams({ version: String(versionId), policy, scorer, format, self: selfReported ? '1' : '0' })}`;
+  const scorerInfo = scorers().find((s) => s.name === scorer);
 
   return (
     <>
       <h1>Which model learns unseen concepts best?</h1>
-      <p className="lead">
-        {version?.name}@{version?.version} · {version?.pairs} pairs of a novel concept and its
-        familiar look-alike · accuracy on 2-way N-shot episodes, pooled over shots, with Wilson 95%
-        intervals; models whose intervals reach the leader’s share its tier.
+      <p className="lead" data-testid="ranked-setting">
+        {version.name}@{version.version} · {version.pairs} pairs of a novel concept and its familiar
+        look-alike · ranked on {setting.shots.join(', ')} shots × {setting.draws} draws,{' '}
+        {POLICIES[setting.policy].shortTitle}, scored <b>{setting.scorer}</b>; accuracy with 95%
+        intervals that resample concepts, and rank ranges. <a href="#method">How the board ranks</a>
       </p>
       <form className="filters" method="get">
         <label>
@@ -92,7 +108,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
           <select name="scorer" defaultValue={scorer}>
             {scorers().map((s) => (
               <option key={s.name} value={s.name} title={s.description}>
-                {s.name}
+                {s.name === setting.scorer ? `${s.name} (ranked)` : s.name}
               </option>
             ))}
           </select>
@@ -101,15 +117,27 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
           Search
           <input name="q" defaultValue={q} placeholder="model or organisation" />
         </label>
+        <label className="check">
+          <input type="checkbox" name="self" value="1" defaultChecked={selfReported} />
+          rank self-reported uploads
+        </label>
         <input type="hidden" name="sort" value={sort} />
         <button type="submit">Show</button>
         <span className="muted">
           Export <a href={exportLink('csv')}>CSV</a> · <a href={exportLink('json')}>JSON</a>
         </span>
       </form>
+      {scorerInfo && scorer !== setting.scorer ? (
+        <p className="muted" data-testid="scorer-note">
+          Scored by <b>{scorer}</b>: {scorerInfo.description}. The board ranks by {setting.scorer}.
+        </p>
+      ) : null}
       <table data-testid="leaderboard">
         <thead>
           <tr>
+            <th title="Rank range: the middle 95% of a model’s ranks over the joint bootstrap">
+              Rank
+            </th>
             <th>Tier</th>
             <th>
               <Link href={link({ sort: 'model' })}>Model</Link>
@@ -126,7 +154,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
               <Link href={link({ sort: 'novel' })}>Novel</Link>
             </th>
             <th className="num">
-              <Link href={link({ sort: 'gain' })}>Link gain</Link>
+              <Link href={link({ sort: 'gain' })}>Link gain [95% CI]</Link>
             </th>
             <th className="num">
               <Link href={link({ sort: 'parse' })}>Parse fail</Link>
@@ -138,14 +166,26 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
           </tr>
         </thead>
         <tbody>
-          {shown.map((r) => (
-            <tr key={r.submissionId}>
+          {ranked.map((r) => (
+            <tr key={r.submissionId} data-testid="ranked-row">
+              <td className="num" data-testid="rank-range">
+                {r.rankLow === r.rankHigh ? r.rankLow : `${r.rankLow}–${r.rankHigh}`}
+              </td>
               <td>
                 <span className="tier">{r.tier ?? '–'}</span>
               </td>
               <td>
                 <RowLink href={`/submissions/${r.submissionId}`}>{r.model}</RowLink>
                 {r.organisation ? <span className="muted"> · {r.organisation}</span> : null}
+                {r.verified ? null : (
+                  <span
+                    className="badge"
+                    data-testid="self-reported"
+                    title="uploaded predictions: what the submitter says the model answered"
+                  >
+                    self-reported
+                  </span>
+                )}
               </td>
               <td className="num">
                 <b>{pct(r.accuracy)}</b>{' '}
@@ -159,7 +199,15 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
                 </td>
               ))}
               <td className="num">{pct(r.novelAccuracy)}</td>
-              <td className="num">{signedPts(r.linkGain)}</td>
+              <td className="num">
+                {signedPts(r.linkGain)}
+                {r.linkGain !== null ? (
+                  <span className="muted">
+                    {' '}
+                    [{signedPts(r.linkGainLow)}, {signedPts(r.linkGainHigh)}]
+                  </span>
+                ) : null}
+              </td>
               <td className="num">{pct(r.parseFailureRate)}</td>
               <td>
                 <LazySparkline
@@ -171,13 +219,58 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
           ))}
         </tbody>
       </table>
-      {rows.length === 0 ? <p className="muted">No finished submissions match.</p> : null}
-      {rows.length > shown.length ? (
+      {ranked.length === 0 ? <p className="muted">No ranked submissions match.</p> : null}
+      {unranked.length > 0 ? (
+        <>
+          <h2>Not ranked</h2>
+          <p className="muted">
+            Shown for what they ran; they are not ranked because they did not run the whole ranked
+            setting, or are self-reported.
+          </p>
+          <table data-testid="unranked">
+            <thead>
+              <tr>
+                <th>Model</th>
+                <th>Why not ranked</th>
+                <th className="num">Accuracy (as run)</th>
+                {shots.map((s) => (
+                  <th className="num" key={s}>
+                    {s}-shot
+                  </th>
+                ))}
+                <th>Date</th>
+              </tr>
+            </thead>
+            <tbody>
+              {unranked.map((r) => (
+                <tr key={r.submissionId}>
+                  <td>
+                    <RowLink href={`/submissions/${r.submissionId}`}>{r.model}</RowLink>
+                    {r.verified ? null : <span className="badge">self-reported</span>}
+                  </td>
+                  <td data-testid="unranked-reason">{r.unrankedReason}</td>
+                  <td className="num">{pct(r.accuracy)}</td>
+                  {shots.map((s) => (
+                    <td className="num" key={s}>
+                      {pct(r.perShot[s])}
+                    </td>
+                  ))}
+                  <td className="muted">{r.finishedAt?.toISOString().slice(0, 10) ?? '–'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
+      {rows.length > limit ? (
         <p className="muted">
-          Showing the first {shown.length} of {rows.length}.{' '}
-          <Link href={link({ all: '1' })}>Show all</Link>
+          Showing the first {limit} of each list. <Link href={link({ all: '1' })}>Show all</Link>
         </p>
       ) : null}
+      <h2 id="method">How the board ranks</h2>
+      <p className="muted" data-testid="method">
+        {RANKING_METHOD}
+      </p>
     </>
   );
 }

@@ -13,10 +13,17 @@ const DEMONSTRATION_POLICIES = POLICY_NAMES.filter((p) => POLICIES[p].checkShots
 type Kind = 'endpoint' | 'serve' | 'predictions';
 
 /** Submit a model: an OpenAI-compatible endpoint, a serve profile, or uploaded predictions. */
-export function SubmitForm({ versions }: { versions: { id: number; label: string }[] }) {
+export function SubmitForm({
+  versions,
+}: {
+  versions: { id: number; label: string; ranked: { shots: number[]; draws: number } }[];
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const [kind, setKind] = useState<Kind>('endpoint');
+  // Shots and draws start at the chosen benchmark's ranked setting, so a submission ranks.
+  const [versionId, setVersionId] = useState(versions[0]?.id);
+  const ranked = versions.find((v) => v.id === versionId)?.ranked;
   const formRef = useRef<HTMLFormElement>(null);
   const readEndpoint = () => {
     const f = new FormData(formRef.current ?? undefined);
@@ -145,7 +152,7 @@ export function SubmitForm({ versions }: { versions: { id: number; label: string
         <legend>Evaluation</legend>
         <label>
           Benchmark
-          <select name="version">
+          <select name="version" onChange={(e) => setVersionId(Number(e.target.value))}>
             {versions.map((v) => (
               <option key={v.id} value={v.id}>
                 {v.label}
@@ -153,19 +160,24 @@ export function SubmitForm({ versions }: { versions: { id: number; label: string
             ))}
           </select>
         </label>
-        <div className="row">
+        <div className="row" key={versionId}>
           <label>
             Shots
-            <input name="shots" defaultValue="2,4,8,16" pattern="\d+(,\d+)*" />
+            <input
+              name="shots"
+              defaultValue={(ranked?.shots ?? [2, 4, 8, 16]).join(',')}
+              pattern="\d+(,\d+)*"
+            />
           </label>
           <label>
             Draws
-            <input name="draws" type="number" min={1} max={20} defaultValue={1} />
+            <input name="draws" type="number" min={1} max={20} defaultValue={ranked?.draws ?? 1} />
           </label>
         </div>
         <p className="hint">
           Shots: support images per episode, comma-separated. Draws: independent episode sets per
-          query image; more draws narrow the intervals.
+          query image; more draws narrow the intervals. The defaults are the benchmark’s ranked
+          setting: a submission that runs less is listed but not ranked.
         </p>
         <div className="choices">
           {DEMONSTRATION_POLICIES.map((p) => (

@@ -15,19 +15,44 @@ const row = (over: Partial<LeaderboardRow>): LeaderboardRow => ({
   perShot: { 2: 0.5, 8: null },
   parseFailureRate: 0,
   linkGain: -0.0625,
+  linkGainLow: -0.1,
+  linkGainHigh: -0.025,
   tier: 1,
+  rankLow: 1,
+  rankHigh: 2,
+  ranked: true,
+  unrankedReason: null,
+  verified: true,
   ...over,
 });
 
 describe('leaderboardCsv', () => {
   it('writes one column per shot count, numbers as numbers and missing values empty', () => {
-    const [header, line] = leaderboardCsv([row({})])
+    const [header, line, unranked] = leaderboardCsv(
+      [
+        row({}),
+        row({
+          ranked: false,
+          unrankedReason: 'ran 16 shots only',
+          verified: false,
+          tier: null,
+          rankLow: null,
+          rankHigh: null,
+        }),
+      ],
+      'strict',
+    )
       .trimEnd()
       .split('\n');
     expect(header).toBe(
-      'tier,model,organisation,submission,n,accuracy,ci_low,ci_high,acc_2shot,acc_8shot,novel_accuracy,link_gain,parse_failure_rate',
+      'tier,rank_low,rank_high,model,organisation,submission,ranked,unranked_reason,verified,scorer,n,accuracy,ci_low,ci_high,acc_2shot,acc_8shot,novel_accuracy,link_gain,link_gain_low,link_gain_high,parse_failure_rate',
     );
-    expect(line).toBe('1,m,,7,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,0');
+    expect(line).toBe(
+      '1,1,2,m,,7,true,,true,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,0',
+    );
+    expect(unranked).toBe(
+      ',,,m,,7,false,ran 16 shots only,false,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,0',
+    );
   });
 
   it.each([
@@ -38,13 +63,13 @@ describe('leaderboardCsv', () => {
     ['llava, 7b', '"llava, 7b"'], // a comma needs quotes, not escaping
     ['my <b>model</b>', 'my <b>model</b>'], // markup is text here, unchanged
   ])('writes the submitter-typed name %s as %s', (model, cell) => {
-    const line = leaderboardCsv([row({ model })])
+    const line = leaderboardCsv([row({ model })], 'strict')
       .trimEnd()
       .split('\n')[1] as string;
-    expect(line.startsWith(`1,${cell},`)).toBe(true);
+    expect(line.startsWith(`1,1,2,${cell},`)).toBe(true);
   });
 
   it('is a header alone for an empty leaderboard', () => {
-    expect(leaderboardCsv([]).trimEnd().split('\n')).toHaveLength(1);
+    expect(leaderboardCsv([], 'strict').trimEnd().split('\n')).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 import { Prng } from '../prng';
 import type { ScoredAnswer } from './accuracy';
 import { quantileSorted } from './intervals';
+import { clusteredDifference } from './ranking';
 
 export interface BootstrapOptions {
   /** Resamples; 2,000 keeps the percentile ends stable to about a point. */
@@ -96,6 +97,12 @@ export interface PairedComparison {
   accuracyB: number | null;
   /** accuracyA − accuracyB with a concept-clustered paired bootstrap interval. */
   difference: BootstrapInterval;
+  /**
+   * Whether the difference is real, tested with the concepts' variance (cluster-robust): episodes
+   * of one concept are not independent evidence. The headline test.
+   */
+  clustered: { pValue: number | null };
+  /** McNemar's exact test on episodes, which treats them as independent: shown for reference. */
   mcnemar: McNemarResult;
 }
 
@@ -137,6 +144,11 @@ export function pairedComparison(
     accuracyA: n ? correctA / n : null,
     accuracyB: n ? correctB / n : null,
     difference: { ...percentileInterval(list, options), clusters: list.length },
+    clustered: {
+      pValue: clusteredDifference(
+        list.map((c, i) => ({ cluster: String(i), n: c.n, diff: c.correct })),
+      ).pValue,
+    },
     mcnemar: mcnemarTest(onlyAWins, onlyBWins),
   };
 }

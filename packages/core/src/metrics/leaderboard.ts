@@ -1,6 +1,7 @@
 import type { PolicyName } from '../policy';
+import { type RankedSetting, unrankedReason } from '../ranked-setting';
 import { wilsonInterval } from './intervals';
-import { rankTiers } from './tiers';
+import { type ClusterCounts, clusteredDifference, rankWithUncertainty } from './ranking';
 
 /** Correct answers out of n. */
 export interface Counts {
@@ -47,62 +48,139 @@ export function linkGainOf(
   return a !== null && b !== null ? a - b : null;
 }
 
-/** What the database keeps of one submission under one policy and scorer: counts only. */
-export interface SubmissionCounts extends Counts {
+/** What the database keeps of one submission under one scorer: counts only. */
+export interface BoardInput {
   submissionId: number;
+  /** What it ran. */
+  shots: readonly number[];
+  draws: number;
+  policies: readonly PolicyName[];
+  /** Run by a platform runner; false for uploaded (self-reported) predictions. */
+  verified: boolean;
+  /** Over everything it ran under the board's policy (the per-shot columns, novel accuracy). */
+  n: number;
+  correct: number;
   /** Answers that named neither label or nothing: the parse failures. */
   unreadable: number;
   novel: Counts;
   perShot: Record<number, Counts>;
-  /** The same submission's LCL and ICL counts (for link gain), when it ran them. */
-  lcl: Counts | null;
-  icl: Counts | null;
+  /** Per concept, over the ranked setting's episodes only, by policy. */
+  clusters: Partial<Record<PolicyName, ClusterCounts[]>>;
 }
 
-export interface SubmissionStatistics {
+export interface BoardStatistics {
+  /** Ranked on the version's setting; otherwise listed apart with the reason. */
+  ranked: boolean;
+  unrankedReason: string | null;
+  verified: boolean;
+  /** Episodes behind `accuracy`: the ranked setting's when ranked, else all it ran. */
+  n: number;
   accuracy: number | null;
-  /** Wilson 95% interval of the pooled accuracy. */
+  /** Concept-clustered bootstrap interval (ranked rows only). */
   low: number | null;
   high: number | null;
-  novelAccuracy: number | null;
-  /** Accuracy per shot count. */
-  perShot: Record<number, number | null>;
-  parseFailureRate: number | null;
-  linkGain: number | null;
-  /** 1 for the leader's tier; null when the row has no accuracy. */
+  /** Best and worst rank in the middle 95% of joint replicates (ranked rows only). */
+  rankLow: number | null;
+  rankHigh: number | null;
   tier: number | null;
+  /** Accuracy per shot count, over everything it ran. */
+  perShot: Record<number, number | null>;
+  novelAccuracy: number | null;
+  parseFailureRate: number | null;
+  /** LCL − ICL on the ranked setting's paired episodes, with a clustered interval; else null. */
+  linkGain: number | null;
+  linkGainLow: number | null;
+  linkGainHigh: number | null;
+}
+
+export type BoardRow<T extends BoardInput> = Omit<
+  T,
+  'perShot' | 'novel' | 'clusters' | 'unreadable' | 'correct' | 'n' | 'shots' | 'draws' | 'policies'
+> &
+  BoardStatistics;
+
+/** How the board ranks, for its About text (and the API's). */
+export const RANKING_METHOD =
+  'Ranked rows ran the version’s whole ranked setting (shots, draws, policy) and are scored on ' +
+  'exactly that; extra shots or draws are shown, not pooled into the rank. Intervals are 95% ' +
+  'percentile bootstraps that resample concepts, not episodes (answers about one concept are ' +
+  'correlated). Rank ranges come from a joint bootstrap: every replicate resamples the same ' +
+  'concepts for every model, and a model’s range is the middle 95% of its ranks (1 + the number ' +
+  'of models strictly more accurate). In order of accuracy, a model whose best rank is worse ' +
+  'than the tier leader’s worst rank starts the next tier. Link gain is LCL minus ICL on the ' +
+  'same episodes, with a cluster-robust interval.';
+
+/**
+ * The leaderboard from counts: which rows rank (the whole ranked setting, verified unless
+ * self-reported rows are asked for) and their statistics; ranked rows first, by accuracy.
+ */
+export function buildBoard<T extends BoardInput>(
+  rows: readonly T[],
+  setting: Pick<RankedSetting, 'shots' | 'draws' | 'policy'>,
+  options: { includeSelfReported?: boolean; seed?: string; replicates?: number } = {},
+): BoardRow<T>[] {
+  const reasons = rows.map(
+    (row) =>
+      unrankedReason(row, setting) ??
+      (row.verified || options.includeSelfReported ? null : 'self-reported (uploaded predictions)'),
+  );
+  const rankable = rows.filter((_, i) => reasons[i] === null);
+  const ranking = new Map(
+    rankWithUncertainty(
+      rankable.map((row) => ({ model: row, clusters: row.clusters[setting.policy] ?? [] })),
+      { seed: options.seed, replicates: options.replicates },
+    ).map((r) => [r.model, r]),
+  );
+  const out = rows.map((row, i) => {
+    const { perShot, novel, clusters, unreadable, correct, n, shots, draws, policies, ...rest } =
+      row;
+    const ranked = ranking.get(row);
+    const own = ranked ? (clusters[setting.policy] ?? []) : [];
+    const gain = ranked ? pairedLinkGain(clusters) : null;
+    return {
+      ...rest,
+      ranked: ranked !== undefined,
+      unrankedReason: reasons[i] ?? null,
+      verified: row.verified,
+      n: ranked ? own.reduce((s, c) => s + c.n, 0) : n,
+      accuracy: ranked ? ranked.estimate.accuracy : accuracyOf({ correct, n }),
+      low: ranked?.estimate.low ?? null,
+      high: ranked?.estimate.high ?? null,
+      rankLow: ranked?.rankLow ?? null,
+      rankHigh: ranked?.rankHigh ?? null,
+      tier: ranked?.tier ?? null,
+      perShot: Object.fromEntries(
+        Object.entries(perShot).map(([s, counts]) => [Number(s), accuracyOf(counts)]),
+      ),
+      novelAccuracy: accuracyOf(novel),
+      parseFailureRate: n > 0 ? unreadable / n : null,
+      linkGain: gain?.estimate ?? null,
+      linkGainLow: gain?.low ?? null,
+      linkGainHigh: gain?.high ?? null,
+    };
+  });
+  const order = (r: (typeof out)[number]) => [r.ranked ? 0 : 1, -(r.accuracy ?? -1)] as const;
+  // TypeScript cannot see that removing the counts from T and adding the statistics is this type.
+  return out.sort((a, b) => {
+    const [x, y] = [order(a), order(b)];
+    return x[0] - y[0] || x[1] - y[1];
+  }) as unknown as BoardRow<T>[];
 }
 
 /**
- * The leaderboard's statistics from counts: pooled accuracy with its interval, per-shot accuracy,
- * novel-query accuracy, parse failures, link gain and rank tiers, in rank order. Whatever else a
- * row carries (model name, dates) passes through.
+ * Link gain on paired episodes: both policies answered the same episodes of every concept (the
+ * same counts per concept), or there is no link gain to report.
  */
-export type RankedSubmission<T extends SubmissionCounts> = Omit<
-  T,
-  'perShot' | 'novel' | 'lcl' | 'icl' | 'unreadable' | 'correct'
-> &
-  SubmissionStatistics;
-
-export function rankSubmissions<T extends SubmissionCounts>(
-  rows: readonly T[],
-): RankedSubmission<T>[] {
-  const withStatistics = rows.map((row) => {
-    const { perShot, novel, lcl, icl, unreadable, correct, ...rest } = row;
-    return {
-      ...rest,
-      id: String(row.submissionId),
-      ...accuracyWithInterval(row),
-      novelAccuracy: accuracyOf(novel),
-      perShot: Object.fromEntries(
-        Object.entries(perShot).map(([shots, counts]) => [Number(shots), accuracyOf(counts)]),
-      ),
-      parseFailureRate: row.n > 0 ? unreadable / row.n : null,
-      linkGain: linkGainOf(lcl, icl),
-    };
-  });
-  // TypeScript cannot see that removing the counts from T and adding the statistics is this type.
-  return rankTiers(withStatistics).map(
-    ({ row: { id: _, ...row }, tier }) => ({ ...row, tier }) as unknown as RankedSubmission<T>,
-  );
+function pairedLinkGain(clusters: BoardInput['clusters']) {
+  const linked = clusters[LINK_GAIN_POLICIES.linked];
+  const plain = clusters[LINK_GAIN_POLICIES.plain];
+  if (!linked?.length || !plain?.length || linked.length !== plain.length) return null;
+  const byCluster = new Map(plain.map((c) => [c.cluster, c]));
+  const paired = [];
+  for (const c of linked) {
+    const other = byCluster.get(c.cluster);
+    if (!other || other.n !== c.n) return null;
+    paired.push({ cluster: c.cluster, n: c.n, diff: c.correct - other.correct });
+  }
+  return clusteredDifference(paired);
 }

@@ -1,56 +1,116 @@
 import { describe, expect, it } from 'vitest';
 import {
   accuracyOf,
+  type BoardInput,
+  buildBoard,
+  DEFAULT_RANKED_SETTING,
   linkGain,
   linkGainOf,
-  rankSubmissions,
-  type SubmissionCounts,
 } from '../../src';
 
-const counts = (over: Partial<SubmissionCounts> & { submissionId: number }): SubmissionCounts => ({
-  n: 100,
-  correct: 50,
-  unreadable: 0,
-  novel: { correct: 25, n: 50 },
-  perShot: { 2: { correct: 20, n: 50 }, 4: { correct: 30, n: 50 } },
-  lcl: null,
-  icl: null,
-  ...over,
-});
+/** Eight concepts; on each, `rate` of 20 ranked episodes right under LCL (ICL `plain`). */
+const row = (
+  submissionId: number,
+  rate: (c: number) => number,
+  over: Partial<BoardInput> = {},
+  plain?: (c: number) => number,
+): BoardInput & { model: string } => {
+  const clusters = (r: (c: number) => number) =>
+    Array.from({ length: 8 }, (_, c) => ({
+      cluster: `c${c}`,
+      n: 20,
+      correct: Math.round(r(c) * 20),
+    }));
+  const lcl = clusters(rate);
+  const correct = lcl.reduce((s, c) => s + c.correct, 0);
+  return {
+    submissionId,
+    model: `m${submissionId}`,
+    shots: [2, 4, 8, 16],
+    draws: 2,
+    policies: plain ? ['lcl', 'icl'] : ['lcl'],
+    verified: true,
+    n: 160,
+    correct,
+    unreadable: 4,
+    novel: { correct: Math.floor(correct / 2), n: 80 },
+    perShot: { 2: { correct: 20, n: 40 }, 16: { correct: 30, n: 40 } },
+    clusters: plain ? { lcl, icl: clusters(plain) } : { lcl },
+    ...over,
+  };
+};
 
-describe('leaderboard statistics from counts', () => {
-  it('has no accuracy, interval or gain without answers', () => {
+describe('the board', () => {
+  it('ranks only rows that ran the whole setting, verified ones unless asked, and says why not', () => {
+    const board = buildBoard(
+      [
+        row(1, () => 0.9),
+        row(2, () => 0.5, { shots: [16] }),
+        row(3, () => 0.95, { verified: false }),
+        row(4, (c) => (c % 2 ? 0.6 : 0.4)),
+      ],
+      DEFAULT_RANKED_SETTING,
+      { seed: 't' },
+    );
+    expect(board.map((r) => [r.model, r.ranked, r.unrankedReason])).toEqual([
+      ['m1', true, null],
+      ['m4', true, null],
+      ['m3', false, 'self-reported (uploaded predictions)'],
+      ['m2', false, 'ran 16 of 2, 4, 8, 16 shots'],
+    ]);
+    expect(board[0]).toMatchObject({ rankLow: 1, rankHigh: 1, tier: 1, n: 160, accuracy: 0.9 });
+    expect(board[0]!.perShot).toEqual({ 2: 0.5, 16: 0.75 });
+    expect(board[2]).toMatchObject({ rankLow: null, tier: null, low: null });
+    const withUploads = buildBoard(
+      [row(1, () => 0.9), row(3, () => 0.95, { verified: false })],
+      DEFAULT_RANKED_SETTING,
+      {
+        includeSelfReported: true,
+      },
+    );
+    expect(withUploads.map((r) => [r.model, r.ranked, r.verified])).toEqual([
+      ['m3', true, false],
+      ['m1', true, true],
+    ]);
+  });
+
+  it('gives link gain only on paired episodes, with a clustered interval', () => {
+    const [paired] = buildBoard(
+      [
+        row(
+          1,
+          (c) => (c < 4 ? 0.9 : 0.6),
+          {},
+          (c) => (c < 4 ? 0.5 : 0.6),
+        ),
+      ],
+      DEFAULT_RANKED_SETTING,
+    );
+    expect(paired!.linkGain).toBeCloseTo(0.2, 12);
+    expect(paired!.linkGainLow!).toBeLessThan(0.2);
+    expect(paired!.linkGainHigh!).toBeGreaterThan(0.2);
+    // ICL answered fewer episodes of a concept: not paired, no link gain.
+    const unpaired = row(
+      2,
+      () => 0.9,
+      {},
+      () => 0.5,
+    );
+    unpaired.clusters.icl![0]!.n = 10;
+    expect(buildBoard([unpaired], DEFAULT_RANKED_SETTING)[0]!.linkGain).toBeNull();
+    expect(buildBoard([row(3, () => 0.9)], DEFAULT_RANKED_SETTING)[0]!.linkGain).toBeNull();
+  });
+
+  it('has no accuracy or gain without answers, and an empty board is empty', () => {
     expect(accuracyOf({ correct: 0, n: 0 })).toBeNull();
-    expect(accuracyOf(null)).toBeNull();
     expect(linkGainOf({ correct: 3, n: 4 }, null)).toBeNull();
-    const [row] = rankSubmissions([counts({ submissionId: 1, n: 0, correct: 0, perShot: {} })]);
-    expect(row).toMatchObject({ accuracy: null, low: null, high: null, tier: null });
+    expect(buildBoard([], DEFAULT_RANKED_SETTING)).toEqual([]);
   });
 
-  it('ranks by accuracy, with Wilson intervals, per-shot accuracy and tiers', () => {
-    const rows = rankSubmissions([
-      { ...counts({ submissionId: 1, correct: 50 }), model: 'b' },
-      { ...counts({ submissionId: 2, correct: 90 }), model: 'a' },
-      { ...counts({ submissionId: 3, correct: 88 }), model: 'c' },
-    ]);
-    expect(rows.map((r) => [r.submissionId, r.tier])).toEqual([
-      [2, 1],
-      [3, 1],
-      [1, 2],
-    ]);
-    expect(rows[0]).toMatchObject({ accuracy: 0.9, model: 'a', perShot: { 2: 0.4, 4: 0.6 } });
-    expect(rows[0]!.low).toBeLessThan(0.9);
-    expect(rows[0]!.high).toBeGreaterThan(0.9);
-    expect(rows[0]).not.toHaveProperty('correct');
-  });
-
-  it('link gain is one definition: per shot and pooled agree when shot counts are balanced', () => {
-    // Per shot: LCL 3/4 and 1/4, ICL 1/4 and 1/4 → gains 0.5 and 0; pooled 4/8 − 2/8 = 0.25.
+  it('per-shot link gain uses the same definition as the board', () => {
     const answers = [
       ...[1, 1, 1, 0].map((c, i) => ({ shots: 2, policy: 'lcl' as const, c, i })),
-      ...[1, 0, 0, 0].map((c, i) => ({ shots: 4, policy: 'lcl' as const, c, i })),
       ...[1, 0, 0, 0].map((c, i) => ({ shots: 2, policy: 'icl' as const, c, i })),
-      ...[1, 0, 0, 0].map((c, i) => ({ shots: 4, policy: 'icl' as const, c, i })),
     ].map(({ shots, policy, c, i }) => ({
       episodeId: `${policy}-${shots}-${i}`,
       shots,
@@ -61,12 +121,8 @@ describe('leaderboard statistics from counts', () => {
       outcome: c ? ('correct' as const) : ('neither' as const),
       correct: c === 1,
     }));
-    const perShot = linkGain(answers);
-    expect(perShot.map((r) => r.gain)).toEqual([0.5, 0]);
-    const [pooled] = rankSubmissions([
-      counts({ submissionId: 1, lcl: { correct: 4, n: 8 }, icl: { correct: 2, n: 8 } }),
+    expect(linkGain(answers).map((r) => r.gain)).toEqual([
+      linkGainOf({ correct: 3, n: 4 }, { correct: 1, n: 4 }),
     ]);
-    expect(pooled!.linkGain).toBe(0.25);
-    expect(pooled!.linkGain).toBe(perShot.reduce((s, r) => s + r.gain!, 0) / perShot.length);
   });
 });

@@ -1,4 +1,10 @@
-import type { Manifest } from '@linkboard/core';
+import {
+  indexBenchmark,
+  type Manifest,
+  type RankedSetting,
+  RankedSettingSchema,
+  rankedSettingFor,
+} from '@linkboard/core';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../client';
 import { benchmarks, benchmarkVersions, concepts, images, pairs } from '../schema';
@@ -15,6 +21,8 @@ export class ConflictError extends Error {
 export async function importBenchmark(
   db: Db,
   manifest: Manifest,
+  /** What its board ranks on; by default core's, less the shots it has too few images for. */
+  rankedSetting: RankedSetting = rankedSettingFor(indexBenchmark(manifest)),
 ): Promise<{ benchmarkVersionId: number; created: boolean }> {
   return db.transaction(async (tx) => {
     const existing = await tx.query.benchmarkVersions.findFirst({
@@ -44,6 +52,7 @@ export async function importBenchmark(
         version: manifest.benchmark.version,
         manifestHash: manifest.manifestHash,
         manifest,
+        rankedSetting: RankedSettingSchema.parse(rankedSetting),
       })
       .returning({ id: benchmarkVersions.id });
     const versionId = (version as { id: number }).id;
@@ -89,7 +98,11 @@ export async function importBenchmark(
 export async function getBenchmarkVersion(db: Db, id: number) {
   const row = await db.query.benchmarkVersions.findFirst({ where: eq(benchmarkVersions.id, id) });
   if (!row) return null;
-  return { ...row, manifest: row.manifest as Manifest };
+  return {
+    ...row,
+    manifest: row.manifest as Manifest,
+    rankedSetting: RankedSettingSchema.parse(row.rankedSetting),
+  };
 }
 
 /** Concept ids of a version by their manifest key, for writing results. */

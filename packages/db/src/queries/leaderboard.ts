@@ -1,17 +1,18 @@
 import {
-  LINK_GAIN_POLICIES,
-  type RankedSubmission,
+  type BoardInput,
+  type BoardRow,
+  type PolicyName,
+  RankedSettingSchema,
   type ScorerName,
-  type SubmissionCounts,
 } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { num } from './rows';
+import { num, pgArray } from './rows';
 
 /** Benchmark versions with how many finished submissions each has, newest first. */
 export async function listBenchmarkVersions(db: Db) {
   const { rows } = await db.execute(sql`
-    SELECT v.id, b.name, v.version, v.manifest_hash, v.created_at,
+    SELECT v.id, b.name, v.version, v.manifest_hash, v.ranked_setting, v.created_at,
            (SELECT count(*) FROM submissions s WHERE s.benchmark_version_id = v.id AND s.status = 'done' AND s.visibility = 'public')::int AS submissions,
            (SELECT count(*) FROM pairs p WHERE p.benchmark_version_id = v.id)::int AS pairs
     FROM benchmark_versions v JOIN benchmarks b ON b.id = v.benchmark_id
@@ -21,25 +22,35 @@ export async function listBenchmarkVersions(db: Db) {
     name: String(r.name),
     version: String(r.version),
     manifestHash: String(r.manifest_hash),
+    rankedSetting: RankedSettingSchema.parse(r.ranked_setting),
     submissions: num(r.submissions),
     pairs: num(r.pairs),
   }));
 }
 
-/** A leaderboard row's counts and what it shows of its submission; core ranks them. */
-export interface LeaderboardCounts extends SubmissionCounts {
+/** The setting a version's board ranks on; null for a version that is not there. */
+export async function rankedSettingOf(db: Db, benchmarkVersionId: number) {
+  const { rows } = await db.execute(
+    sql`SELECT ranked_setting FROM benchmark_versions WHERE id = ${benchmarkVersionId}`,
+  );
+  return rows[0] ? RankedSettingSchema.parse(rows[0].ranked_setting) : null;
+}
+
+/** A leaderboard row's counts and what it shows of its submission; core's `buildBoard` ranks them. */
+export interface LeaderboardCounts extends BoardInput {
   model: string;
   organisation: string | null;
   finishedAt: Date | null;
 }
 
-/** A ranked leaderboard row, as core's `rankSubmissions` makes it of `LeaderboardCounts`. */
-export type LeaderboardRow = RankedSubmission<LeaderboardCounts>;
+/** A leaderboard row, as core's `buildBoard` makes it of `LeaderboardCounts`. */
+export type LeaderboardRow = BoardRow<LeaderboardCounts>;
 
 /**
- * The counts behind a benchmark version's leaderboard for one policy and scorer: finished public
- * submissions, from the aggregate table only (never the results). Statistics (accuracy,
- * intervals, link gain, tiers) are core's `rankSubmissions`.
+ * The counts behind a benchmark version's leaderboard for one policy and scorer: its finished
+ * public submissions, from the aggregate tables only (never the results): what each ran, its
+ * counts under the policy, and its per-concept counts on the ranked setting (every policy, for
+ * link gain). Statistics (intervals, rank ranges, tiers, link gain) are core's `buildBoard`.
  */
 export async function leaderboardCounts(
   db: Db,
@@ -47,25 +58,41 @@ export async function leaderboardCounts(
 ): Promise<LeaderboardCounts[]> {
   // One precomputed row per submission (submission_summaries): no grouping on the hottest read.
   const { rows } = await db.execute(sql`
-    SELECT s.id AS submission_id, m.name AS model, m.organisation, s.finished_at,
-           ss.n, ss.correct, ss.unreadable, ss.novel_n, ss.novel_correct, ss.per_shot,
-           lcl.n AS lcl_n, lcl.correct AS lcl_correct, icl.n AS icl_n, icl.correct AS icl_correct
+    SELECT s.id AS submission_id, m.name AS model, m.organisation, s.finished_at, s.adapter, s.shots,
+           s.draws, s.policies::text[] AS policies,
+           ss.n, ss.correct, ss.unreadable, ss.novel_n, ss.novel_correct, ss.per_shot
     FROM submission_summaries ss
     JOIN submissions s ON s.id = ss.submission_id
     JOIN models m ON m.id = s.model_id
-    LEFT JOIN submission_summaries lcl
-      ON lcl.submission_id = ss.submission_id AND lcl.scorer = ss.scorer AND lcl.policy = ${LINK_GAIN_POLICIES.linked}::policy
-    LEFT JOIN submission_summaries icl
-      ON icl.submission_id = ss.submission_id AND icl.scorer = ss.scorer AND icl.policy = ${LINK_GAIN_POLICIES.plain}::policy
     WHERE ss.scorer = ${options.scorer} AND ss.policy = ${options.policy}::policy
       AND s.benchmark_version_id = ${options.benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'`);
-  const countsOf = (correct: unknown, n: unknown) =>
-    n === null ? null : { correct: num(correct), n: num(n) };
+  const ids = rows.map((r) => num(r.submission_id));
+  const { rows: ranked } = ids.length
+    ? await db.execute(sql`
+        SELECT submission_id, policy, concept_id, n, correct FROM submission_ranked_counts
+        WHERE submission_id = ANY(${pgArray(ids)}::int[]) AND scorer = ${options.scorer}`)
+    : { rows: [] };
+  const clusters = new Map<number, LeaderboardCounts['clusters']>();
+  for (const r of ranked) {
+    const of = clusters.get(num(r.submission_id)) ?? {};
+    const policy = String(r.policy) as PolicyName;
+    (of[policy] ??= []).push({
+      cluster: String(r.concept_id),
+      n: num(r.n),
+      correct: num(r.correct),
+    });
+    clusters.set(num(r.submission_id), of);
+  }
   return rows.map((r) => ({
     submissionId: num(r.submission_id),
     model: String(r.model),
     organisation: (r.organisation as string | null) ?? null,
     finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
+    shots: (r.shots as number[]).map(Number),
+    draws: num(r.draws),
+    policies: r.policies as PolicyName[],
+    // Uploaded predictions are what their submitter says the model answered.
+    verified: r.adapter !== 'predictions',
     n: num(r.n),
     correct: num(r.correct),
     unreadable: num(r.unreadable),
@@ -76,7 +103,6 @@ export async function leaderboardCounts(
         { correct: k, n: total },
       ]),
     ),
-    lcl: countsOf(r.lcl_correct, r.lcl_n),
-    icl: countsOf(r.icl_correct, r.icl_n),
+    clusters: clusters.get(num(r.submission_id)) ?? {},
   }));
 }

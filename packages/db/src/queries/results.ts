@@ -158,7 +158,12 @@ export async function computeAggregates(
     count(*) FILTER (WHERE v.outcome = 'empty'), count(*) FILTER (WHERE v.outcome = 'error')`;
   const scored = sql`results r JOIN verdicts v ON v.submission_id = r.submission_id AND v.episode_id = r.episode_id
     WHERE r.submission_id = ${submissionId} AND ${only}`;
-  for (const table of ['submission_summaries', 'submission_scores', 'submission_concept_scores'])
+  for (const table of [
+    'submission_summaries',
+    'submission_scores',
+    'submission_concept_scores',
+    'submission_ranked_counts',
+  ])
     await tx.execute(
       sql`DELETE FROM ${sql.identifier(table)} WHERE submission_id = ${submissionId} AND ${only}`,
     );
@@ -171,6 +176,19 @@ export async function computeAggregates(
     INSERT INTO submission_concept_scores (submission_id, scorer, concept_id, shots, policy, n, correct, other_label, "both", neither, empty, error)
     SELECT ${submissionId}, v.scorer, r.concept_id, r.shots, r.policy, count(*), ${counts}
     FROM ${scored} GROUP BY v.scorer, r.concept_id, r.shots, r.policy`);
+  // The ranked setting's episodes only: its shot counts and its first draws (episodes number
+  // draws from 0), per concept, for ranking (concepts are resampled) and link gain (paired).
+  await tx.execute(sql`
+    INSERT INTO submission_ranked_counts (submission_id, scorer, policy, concept_id, n, correct)
+    SELECT ${submissionId}, v.scorer, r.policy, r.concept_id, count(*), count(*) FILTER (WHERE v.outcome = 'correct')
+    FROM results r JOIN verdicts v ON v.submission_id = r.submission_id AND v.episode_id = r.episode_id
+      JOIN episodes e ON e.id = r.episode_id
+      JOIN submissions s ON s.id = r.submission_id
+      JOIN benchmark_versions bv ON bv.id = s.benchmark_version_id
+    WHERE r.submission_id = ${submissionId} AND ${scorers === undefined ? sql`TRUE` : sql`v.scorer = ANY(${pgArray(scorers)}::text[])`}
+      AND bv.ranked_setting -> 'shots' @> to_jsonb(r.shots::int)
+      AND e.draw < (bv.ranked_setting ->> 'draws')::int
+    GROUP BY v.scorer, r.policy, r.concept_id`);
   await tx.execute(sql`
     INSERT INTO submission_summaries (submission_id, scorer, policy, n, correct, novel_n, novel_correct, unreadable, per_shot)
     SELECT ${submissionId}, scorer, policy, sum(n), sum(correct), sum(novel_n), sum(novel_correct), sum(neither + empty),

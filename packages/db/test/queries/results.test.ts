@@ -1,7 +1,7 @@
 import {
+  buildBoard,
   compareOnSharedEpisodes,
   getScorer,
-  rankSubmissions,
   registerScorer,
   type Scorer,
   verdictOf,
@@ -13,6 +13,7 @@ import {
   conceptBreakdown,
   createSubmission,
   episodeWithResult,
+  getBenchmarkVersion,
   leaderboardCounts,
   pairedAnswers,
   queueStatus,
@@ -24,8 +25,10 @@ import { resultRows, seedSubmission } from '../fixtures';
 import { freshDatabase } from '../helpers';
 
 // What the site shows: the database's counts and pairs, with core's statistics.
-const leaderboardRows = async (...args: Parameters<typeof leaderboardCounts>) =>
-  rankSubmissions(await leaderboardCounts(...args));
+const leaderboardRows = async (...args: Parameters<typeof leaderboardCounts>) => {
+  const version = await getBenchmarkVersion(args[0], args[1].benchmarkVersionId);
+  return buildBoard(await leaderboardCounts(...args), version!.rankedSetting);
+};
 const compareSubmissions = async (...[db, a, b, scorer]: Parameters<typeof pairedAnswers>) =>
   compareOnSharedEpisodes(await pairedAnswers(db, a, b, scorer), `${a}|${b}`);
 
@@ -228,20 +231,30 @@ describe('results and aggregates', () => {
       expect(row.low).toBeLessThanOrEqual(row.accuracy!);
       expect(row.tier).toBe(1);
     }
-    // Link gain needs both policies: give model-a an ICL summary 10 correct answers lower.
+    // Link gain needs both policies on the same episodes: give model-a ICL counts one correct
+    // answer lower on every concept it got any right.
     expect(rows.every((r) => r.linkGain === null)).toBe(true);
     const lcl = rows.find((r) => r.model === 'model-a')!;
-    await pool.query(
-      `INSERT INTO submission_summaries SELECT submission_id, scorer, 'icl', n, correct - 10, novel_n, novel_correct, unreadable, per_shot
-       FROM submission_summaries WHERE submission_id = $1 AND scorer = 'official' AND policy = 'lcl'`,
+    const { rowCount: concepts } = await pool.query(
+      `INSERT INTO submission_ranked_counts
+       SELECT submission_id, scorer, 'icl', concept_id, n, correct - least(correct, 1)
+       FROM submission_ranked_counts WHERE submission_id = $1 AND scorer = 'official' AND policy = 'lcl'`,
       [a.submissionId],
     );
+    const { rows: lower } = await pool.query(
+      `SELECT count(*)::int AS k FROM submission_ranked_counts
+       WHERE submission_id = $1 AND scorer = 'official' AND policy = 'lcl' AND correct > 0`,
+      [a.submissionId],
+    );
+    expect(concepts).toBeGreaterThan(1);
     const withIcl = await leaderboardRows(db, {
       benchmarkVersionId: a.benchmarkVersionId,
       policy: 'lcl',
       scorer: 'official',
     });
-    expect(withIcl.find((r) => r.model === 'model-a')!.linkGain).toBeCloseTo(10 / lcl.n, 12);
+    const gained = withIcl.find((r) => r.model === 'model-a')!;
+    expect(gained.linkGain).toBeCloseTo(lower[0].k / lcl.n, 12);
+    expect(gained.linkGainLow!).toBeLessThanOrEqual(gained.linkGain!);
     expect(withIcl.find((r) => r.model === 'model-b')!.linkGain).toBeNull();
     // Queued or private submissions do not show.
     const modelId = await registerModel(db, { name: 'model-c' });

@@ -45,8 +45,8 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
       <>
         <h1>Compare two models</h1>
         <p className="lead">
-          Paired on identical episodes: differences with concept-clustered bootstrap intervals and
-          McNemar’s exact test.
+          Paired on identical episodes: differences with concept-clustered bootstrap intervals and a
+          concept-clustered test.
         </p>
         {picker}
       </>
@@ -66,7 +66,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
       <h1>
         {sa.model} vs {sb.model}
       </h1>
-      <p className="lead">Paired on the episodes both answered (official scorer).</p>
+      <p className="lead">Paired on the episodes both answered ({DEFAULT_SCORER} scorer).</p>
       {picker}
       <table data-testid="comparison">
         <thead>
@@ -77,7 +77,9 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
             <th className="num">{sa.model}</th>
             <th className="num">{sb.model}</th>
             <th className="num">Difference [95% CI]</th>
-            <th className="num">McNemar p</th>
+            <th className="num" title="a paired test with the concepts’ variance (cluster-robust)">
+              p (clustered)
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -93,7 +95,11 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
                 {signedPts(r.difference.high)}]
               </td>
               <td className="num">
-                {r.mcnemar.pValue < 0.001 ? '<0.001' : r.mcnemar.pValue.toFixed(3)}
+                {r.clustered.pValue === null
+                  ? '–'
+                  : r.clustered.pValue < 0.001
+                    ? '<0.001'
+                    : r.clustered.pValue.toFixed(3)}
               </td>
             </tr>
           ))}
@@ -102,7 +108,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
       {fewestClusters !== null && fewestClusters < FEW_CONCEPTS ? (
         <p className="muted" data-testid="few-concepts">
           The intervals resample whole concepts, and these episodes come from only {fewestClusters}:
-          with so few, bootstrap intervals come out too narrow. McNemar's p does not depend on it.
+          with so few, the intervals come out too narrow and the p-values too small.
         </p>
       ) : null}
       <h2>Per concept</h2>

@@ -20,7 +20,11 @@ export default async function SubmitPage() {
           </p>
           <TRPCReactProvider>
             <SubmitForm
-              versions={versions.map((v) => ({ id: v.id, label: `${v.name}@${v.version}` }))}
+              versions={versions.map((v) => ({
+                id: v.id,
+                label: `${v.name}@${v.version}`,
+                ranked: { shots: v.rankedSetting.shots, draws: v.rankedSetting.draws },
+              }))}
             />
           </TRPCReactProvider>
         </>

@@ -1,8 +1,9 @@
-import { type PolicyName, rankSubmissions, type ScorerName } from '@linkboard/core';
+import { buildBoard, type PolicyName, type ScorerName } from '@linkboard/core';
 import {
   type LeaderboardRow,
   leaderboardCounts,
   listBenchmarkVersions,
+  rankedSettingOf,
   submissionCurves,
 } from '@linkboard/db';
 import { LRUCache } from 'lru-cache';
@@ -11,6 +12,7 @@ import { MAX_OVERLAYS } from '~/lib/page-params';
 import {
   type Context,
   idInput,
+  notFound,
   policyInput,
   publicProcedure,
   router,
@@ -31,12 +33,27 @@ function ranked(
     benchmarkVersionId: number;
     policy: PolicyName;
     scorer: ScorerName;
+    selfReported: boolean;
   },
 ): Promise<LeaderboardRow[]> {
-  const key = `${input.benchmarkVersionId}|${input.policy}|${input.scorer}`;
+  const key = `${input.benchmarkVersionId}|${input.policy}|${input.scorer}|${input.selfReported}`;
   const hit = cache.get(key);
   if (!ctx.fill && hit) return hit;
-  const value = leaderboardCounts(ctx.db, input).then(rankSubmissions);
+  const value = (async () => {
+    const setting = await rankedSettingOf(ctx.db, input.benchmarkVersionId);
+    if (!setting) return notFound(`benchmark version ${input.benchmarkVersionId}`);
+    const counts = await leaderboardCounts(ctx.db, input);
+    // The board's policy is ranked on the setting's shots and draws.
+    return buildBoard(
+      counts,
+      { ...setting, policy: input.policy },
+      {
+        includeSelfReported: input.selfReported,
+        // The same board, the same intervals on every load.
+        seed: `board|${input.benchmarkVersionId}|${input.policy}|${input.scorer}`,
+      },
+    );
+  })();
   cache.set(key, value);
   value.catch(() => cache.delete(key));
   return value;
@@ -50,6 +67,8 @@ export const leaderboardRouter = router({
         benchmarkVersionId: idInput,
         policy: policyInput,
         scorer: scorerInput,
+        /** Rank uploaded (self-reported) predictions beside the runner's own runs. */
+        selfReported: z.boolean().default(false),
         /** The first rows in rank order; all when absent (the export wants them all). */
         limit: z.number().int().min(1).max(100_000).optional(),
       }),

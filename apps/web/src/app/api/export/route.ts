@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { api } from '~/server/caller';
-import { leaderboardCsv } from '~/server/leaderboard-csv';
+import { boardRecord, leaderboardCsv } from '~/server/leaderboard-csv';
 import { policyInput, scorerInput } from '~/server/trpc';
 
 const Query = z.object({
@@ -8,6 +8,7 @@ const Query = z.object({
   policy: policyInput,
   scorer: scorerInput,
   format: z.enum(['csv', 'json']).default('csv'),
+  self: z.enum(['0', '1']).default('0'),
 });
 
 /** The leaderboard as CSV or JSON, with the filters of the page. */
@@ -18,15 +19,21 @@ export async function GET(request: Request) {
       { error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) },
       { status: 400 },
     );
-  const { version, policy, scorer, format } = parsed.data;
+  const { version, policy, scorer, format, self } = parsed.data;
   const rows = await (await api()).leaderboard.rows({
     benchmarkVersionId: version,
     policy,
     scorer,
+    selfReported: self === '1',
   });
   if (format === 'json')
-    return Response.json({ benchmarkVersionId: version, policy, scorer, rows });
-  return new Response(leaderboardCsv(rows), {
+    return Response.json({
+      benchmarkVersionId: version,
+      policy,
+      scorer,
+      rows: rows.map((r) => boardRecord(r, scorer)),
+    });
+  return new Response(leaderboardCsv(rows, scorer), {
     headers: {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="leaderboard-${version}-${policy}-${scorer}.csv"`,

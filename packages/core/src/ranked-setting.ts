@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { ScorerNameSchema, ShotsSchema } from './adapter-config';
+import { type BenchmarkIndex, maxShots } from './episode';
+import { DEFAULT_POLICY, POLICY_NAMES, type PolicyName } from './policy';
+import { DEFAULT_SCORER } from './scorer';
+
+/**
+ * The setting a benchmark version ranks models on, stored with the version: every ranked
+ * submission is measured the same way (the same shot counts, draws, policy and scorer), so two
+ * ranked rows always compare. A submission that ran more is ranked on this part of it.
+ */
+export const RankedSettingSchema = z.object({
+  shots: ShotsSchema,
+  draws: z.number().int().min(1).max(20),
+  policy: z.enum(POLICY_NAMES),
+  scorer: ScorerNameSchema,
+});
+export type RankedSetting = z.infer<typeof RankedSettingSchema>;
+
+/** The paper's shot counts, two draws per query, LCL, and the strict scorer. */
+export const DEFAULT_RANKED_SETTING: RankedSetting = {
+  shots: [2, 4, 8, 16],
+  draws: 2,
+  policy: DEFAULT_POLICY,
+  scorer: DEFAULT_SCORER,
+};
+
+/** The default setting, less the shot counts the benchmark has too few support images for. */
+export function rankedSettingFor(index: BenchmarkIndex): RankedSetting {
+  const most = maxShots(index);
+  const shots = DEFAULT_RANKED_SETTING.shots.filter((s) => s <= most);
+  return { ...DEFAULT_RANKED_SETTING, shots: shots.length > 0 ? shots : [2] };
+}
+
+/**
+ * Why a submission is not ranked under a setting, in a few words for the board ("ran 16 shots
+ * only"); null when it ran the whole setting.
+ */
+export function unrankedReason(
+  submission: { shots: readonly number[]; draws: number; policies: readonly PolicyName[] },
+  setting: Pick<RankedSetting, 'shots' | 'draws' | 'policy'>,
+): string | null {
+  if (!submission.policies.includes(setting.policy)) return `did not run ${setting.policy}`;
+  const missing = setting.shots.filter((s) => !submission.shots.includes(s));
+  if (missing.length > 0) {
+    const ran = setting.shots.filter((s) => submission.shots.includes(s));
+    return ran.length > 0
+      ? `ran ${ran.join(', ')} of ${setting.shots.join(', ')} shots`
+      : `ran ${submission.shots.join(', ')} shots only`;
+  }
+  if (submission.draws < setting.draws)
+    return `ran ${submission.draws} draw${submission.draws === 1 ? '' : 's'} of ${setting.draws}`;
+  return null;
+}
