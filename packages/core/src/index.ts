@@ -141,6 +141,7 @@ export {
   OUTCOMES,
   type Outcome,
   officialScorer,
+  officialTarget,
   registerScorer,
   type Scorer,
   type ScorerName,
