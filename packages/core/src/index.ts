@@ -75,6 +75,7 @@ export {
   type Pair,
   PairSchema,
   parseManifest,
+  queryClassOf,
   slugify,
 } from './manifest';
 export {

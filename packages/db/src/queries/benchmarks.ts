@@ -1,4 +1,4 @@
-import type { Manifest } from '@linkboard/core';
+import { type Manifest, queryClassOf } from '@linkboard/core';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../client';
 import { benchmarks, benchmarkVersions, concepts, images, pairs } from '../schema';
@@ -63,7 +63,7 @@ export async function importBenchmark(
             key: pair[side].id,
             name: pair[side].name,
             description: pair[side].description ?? null,
-            queryClass: side,
+            queryClass: queryClassOf(pair, side),
           })),
         )
         .returning({ id: concepts.id, key: concepts.key });
