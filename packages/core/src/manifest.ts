@@ -25,7 +25,9 @@ export const PairSchema = z.object({
    * True when neither concept is novel: both are real classes a model may already know (the LCL
    * ImageNet-100 pairs, e.g. "english setter" and "kit fox"). `novel` is then only the pair's
    * first class; queries of both concepts count as familiar, so a benchmark made of such pairs
-   * has no novel-query accuracy. Absent (not false) otherwise, so older manifests keep their hash.
+   * has no novel-query accuracy. The always-familiar baseline names the `familiar` slot's class,
+   * a constant guess: right on one class's queries, wrong on the other's. Absent (not false)
+   * otherwise, so older manifests keep their hash.
    */
   bothFamiliar: z.literal(true).optional(),
 });
