@@ -57,6 +57,13 @@ export function parsePositiveInt(value: string): number {
   return Number(value);
 }
 
+export function parseWholeNumber(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError(`"${value}" is not a whole number (0, 1, 2, …)`);
+  }
+  return Number(value);
+}
+
 /**
  * A secret named by a `--…-env` option (`--api-key-env`, `--token-env`): read from the process
  * environment, never from the command line (where `ps` and shell history would show it).

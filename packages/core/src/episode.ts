@@ -1,5 +1,5 @@
 import { type HashHex, sha256Hex } from './hash';
-import type { Concept, ImageEntry, Manifest, Pair } from './manifest';
+import { type Concept, type ImageEntry, type Manifest, type Pair, queryClassOf } from './manifest';
 import { POLICIES, type PolicyName, type RenderedPrompt } from './policy';
 import { Prng } from './prng';
 
@@ -81,13 +81,13 @@ export function indexBenchmark(manifest: Manifest, options: IndexOptions = {}): 
       pair,
       concept: pair.novel,
       partner: pair.familiar,
-      queryClass: 'novel',
+      queryClass: queryClassOf(pair, 'novel'),
     });
     concepts.set(pair.familiar.id, {
       pair,
       concept: pair.familiar,
       partner: pair.novel,
-      queryClass: 'familiar',
+      queryClass: queryClassOf(pair, 'familiar'),
     });
   }
   const images = new Map<string, ImageEntry>();

@@ -75,6 +75,7 @@ export {
   type Pair,
   PairSchema,
   parseManifest,
+  queryClassOf,
   slugify,
 } from './manifest';
 export {
@@ -159,6 +160,7 @@ export {
   OUTCOMES,
   type Outcome,
   officialScorer,
+  officialTarget,
   registerScorer,
   type Scorer,
   type ScorerName,

@@ -17,10 +17,19 @@ export const ConceptSchema = z.object({
 
 export const PairSchema = z.object({
   id,
-  /** The unseen concept (ISEKAI's positive, e.g. "cactihog"). */
+  /** The unseen concept (ISEKAI's positive, e.g. "cactihog"); see `bothFamiliar`. */
   novel: ConceptSchema,
   /** Its familiar look-alike (ISEKAI's negative, e.g. "hedgehog"). */
   familiar: ConceptSchema,
+  /**
+   * True when neither concept is novel: both are real classes a model may already know (the LCL
+   * ImageNet-100 pairs, e.g. "english setter" and "kit fox"). `novel` is then only the pair's
+   * first class; queries of both concepts count as familiar, so a benchmark made of such pairs
+   * has no novel-query accuracy. The always-familiar baseline names the `familiar` slot's class,
+   * a constant guess: right on one class's queries, wrong on the other's. Absent (not false)
+   * otherwise, so older manifests keep their hash.
+   */
+  bothFamiliar: z.literal(true).optional(),
 });
 
 export const ImageRoleSchema = z.enum(['support', 'query']);
@@ -163,6 +172,14 @@ export function parseManifest(value: unknown): Manifest {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Whether a query of this concept of the pair is novel or familiar: the `novel` side is novel
+ * unless the pair is marked `bothFamiliar`. The one rule, for episodes and stored concepts alike.
+ */
+export function queryClassOf(pair: Pair, side: 'novel' | 'familiar'): 'novel' | 'familiar' {
+  return side === 'novel' && !pair.bothFamiliar ? 'novel' : 'familiar';
 }
 
 /** Lower-case slug of a label, usable as an id ("ice cream" → "ice-cream"). */

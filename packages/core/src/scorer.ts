@@ -53,19 +53,52 @@ const NO_ANSWER: Verdict = { correct: false, outcome: 'error', rule: 'no-answer'
 const EMPTY_ANSWER: Verdict = { correct: false, outcome: 'empty', rule: 'empty-answer' };
 
 /**
- * The official ISEKAI rule, quirks kept on purpose so that numbers compare with the paper: the
- * lower-cased label must occur as a substring of the raw (not lower-cased) answer, and the
- * lower-cased other label must not occur in what remains once every occurrence of the label is
- * removed. So "Cactihog" fails (case) and "snowman" counts for "snow" (substring).
+ * The target the official metric matches: the expected answer `there is "label" in the image.`
+ * put through its target clean-up, in its order: keep what follows the last `ASSISTANT:` and
+ * precedes the first `</s>`; remove every "The answer is", "there is" and "in the image" (case
+ * as written); remove every straight double quote, apostrophe and full stop; trim; lower-case.
+ * So the label "St. Bernard" is looked for as "st bernard", and "jack-o'-lantern" as
+ * "jack-o-lantern".
+ */
+export function officialTarget(label: string): string {
+  const expected = `there is "${label}" in the image.`;
+  const afterRole = expected.split('ASSISTANT:').at(-1) as string;
+  return (afterRole.split('</s>')[0] as string)
+    .replaceAll('The answer is', '')
+    .replaceAll('there is', '')
+    .replaceAll('in the image', '')
+    .replaceAll('"', '')
+    .replaceAll("'", '')
+    .replaceAll('.', '')
+    .trim()
+    .toLowerCase();
+}
+
+/**
+ * The official ISEKAI / ImageNet-100 rule, quirks kept on purpose so that numbers compare with the
+ * paper. The label is cleaned up as the official target is (`officialTarget`), but the answer is
+ * not: the target must occur as a substring of the raw answer, so "Cactihog" fails (case), "snowman"
+ * counts for "snow" (substring), and `there is "St. Bernard" in the image.` fails for the label
+ * "St. Bernard" (its target is "st bernard").
+ *
+ * The other label: the official metric counts an answer correct only if, once every occurrence of
+ * the target is removed, the pair's other class name, lower-cased and otherwise as written (its
+ * quotes and full stops kept), does not occur in what remains. `correct` follows exactly that.
+ * Two official corner cases are not copied: for ISEKAI, when the label's cleaned-up form differs
+ * from its lower-cased form and the label is the pair's second name, the official code looks for
+ * the label's own lower-cased name instead of the other one; for ImageNet-100 such a label stops
+ * the official evaluation (its pair lookup fails). Here the other label is always the other one.
+ * The outcome (other-label, both, neither) is linkboard's classification on the same two tests.
  */
 export const officialScorer: Scorer = {
   name: 'official',
-  version: 1,
-  description: 'the paper’s rule (for comparison with it): the label as a substring of the answer',
+  version: 2,
+  description:
+    'the paper’s rule (for comparison with it): the cleaned-up label as a substring of the raw answer',
   score(answer, label, other) {
     if (answer === null) return { ...NO_ANSWER };
     if (answer.trim() === '') return { ...EMPTY_ANSWER };
-    const target = label.toLowerCase();
+    const target = officialTarget(label);
     const hasLabel = answer.includes(target);
     const rest = hasLabel ? answer.split(target).join('') : answer;
     return verdict(hasLabel, rest.includes(other.toLowerCase()), 'substring');

@@ -1,9 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  accuracyBy,
+  buildBoard,
   buildEpisode,
   buildEpisodes,
   countEpisodes,
+  createManifest,
+  DEFAULT_RANKED_SETTING,
   EpisodeError,
   episodeRange,
   indexBenchmark,
@@ -155,6 +159,56 @@ describe('buildEpisode', () => {
     expect(zero.support).toEqual([]);
     expect(zero.prompt.text).toContain('"novelthing1"');
     expect(zero.prompt.text).toContain('"plainthing1"');
+  });
+});
+
+describe('a benchmark of real classes only (bothFamiliar pairs, as ImageNet-100)', () => {
+  const { manifestHash: _, ...body } = fixtureManifest({ pairs: 2, supportPerConcept: 4 });
+  const real = indexBenchmark(
+    createManifest({ ...body, pairs: body.pairs.map((p) => ({ ...p, bothFamiliar: true })) }),
+  );
+  const episodes = [...buildEpisodes(real, { shots: [2], policies: ['lcl'], draws: 1 })];
+
+  it('gives every query the familiar class, while label and other stay the pair’s two names', () => {
+    expect(new Set(episodes.map((e) => e.query.queryClass))).toEqual(new Set(['familiar']));
+    const first = episodes.find((e) => e.query.conceptId === 'novel-0')!;
+    expect(first.query).toMatchObject({ label: 'novelthing0', other: 'plainthing0' });
+  });
+
+  it('has no novel-query accuracy: no novel group, and null (not 0%) on the leaderboard', () => {
+    const answers = episodes.map((e) => ({
+      episodeId: e.id,
+      shots: e.shots,
+      policy: e.policy,
+      pairId: e.pairId,
+      conceptId: e.query.conceptId,
+      queryClass: e.query.queryClass,
+      outcome: 'correct' as const,
+      correct: true,
+    }));
+    expect(accuracyBy(answers, ['queryClass'] as const).map((g) => [g.key[0], g.n])).toEqual([
+      ['familiar', episodes.length],
+    ]);
+    const novel = answers.filter((a) => a.queryClass === 'novel');
+    const [row] = buildBoard(
+      [
+        {
+          submissionId: 1,
+          shots: [2],
+          draws: 1,
+          policies: ['lcl'],
+          verified: true,
+          n: answers.length,
+          correct: answers.length,
+          unreadable: 0,
+          novel: { n: novel.length, correct: 0 },
+          perShot: { 2: { n: answers.length, correct: answers.length } },
+          clusters: {},
+        },
+      ],
+      DEFAULT_RANKED_SETTING,
+    );
+    expect(row).toMatchObject({ accuracy: 1, novelAccuracy: null });
   });
 });
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createManifest, type ManifestDraft, ManifestError, parseManifest, slugify } from '../src';
+import {
+  createManifest,
+  type ManifestDraft,
+  ManifestError,
+  parseManifest,
+  queryClassOf,
+  slugify,
+} from '../src';
 import { fixtureManifest } from '../src/testing';
 
 function draft(): ManifestDraft {
@@ -74,6 +81,36 @@ describe('createManifest', () => {
     mutate(d);
     expect(() => createManifest(d)).toThrow(ManifestError);
     expect(() => createManifest(d)).toThrow(message);
+  });
+});
+
+describe('pairs of two real classes (bothFamiliar)', () => {
+  it('marks both sides familiar, keeps the hash of unmarked manifests, and survives a round trip', () => {
+    const plain = draft();
+    const marked = draft();
+    marked.pairs[0]!.bothFamiliar = true;
+    const sealed = createManifest(marked);
+    expect(sealed.manifestHash).not.toBe(createManifest(plain).manifestHash);
+    expect(createManifest(plain).pairs[0]).not.toHaveProperty('bothFamiliar');
+    expect(createManifest(plain).manifestHash).toBe(
+      fixtureManifest({ pairs: 1, supportPerConcept: 2 }).manifestHash,
+    );
+    const pair = parseManifest(JSON.parse(JSON.stringify(sealed))).pairs[0]!;
+    expect([queryClassOf(pair, 'novel'), queryClassOf(pair, 'familiar')]).toEqual([
+      'familiar',
+      'familiar',
+    ]);
+    const unmarked = createManifest(plain).pairs[0]!;
+    expect([queryClassOf(unmarked, 'novel'), queryClassOf(unmarked, 'familiar')]).toEqual([
+      'novel',
+      'familiar',
+    ]);
+  });
+
+  it('refuses bothFamiliar: false (absent is the only other state, so hashes stay unique)', () => {
+    const d = draft();
+    (d.pairs[0] as { bothFamiliar?: unknown }).bothFamiliar = false;
+    expect(() => createManifest(d)).toThrow(/pairs\.0\.bothFamiliar/);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   isScorerName,
   type Outcome,
   officialScorer,
+  officialTarget,
   registerScorer,
   type Scorer,
   scoreAll,
@@ -40,6 +41,17 @@ describe('officialScorer (the paper’s rule, quirks kept)', () => {
     ['a multi-word label needs its exact spacing', 'ice  cream', 'ice cream', 'icemic', 'neither', 'substring-none'],
     ['a multi-word label, exact', 'some ice cream', 'ice cream', 'icemic', 'correct', 'substring-label'],
     ['a quoted label is just a substring here', 'not "hedgehog" but cactihog', 'cactihog', 'hedgehog', 'both', 'substring-both'],
+    // The target is cleaned up as the official metric does (full stops, quotes, apostrophes go);
+    // the answer is not.
+    ['a full stop in the label is dropped from the target', 'there is "st bernard" in the image.', 'St. Bernard', 'Saluki', 'correct', 'substring-label'],
+    ['…but not from the answer, which keeps its capitals and full stop', 'there is "St. Bernard" in the image.', 'St. Bernard', 'Saluki', 'neither', 'substring-none'],
+    ['the lower-cased label with its full stop is not the target either', 'there is "st. bernard" in the image.', 'St. Bernard', 'Saluki', 'neither', 'substring-none'],
+    ['an apostrophe in the label is dropped from the target', 'there is "jack-o-lantern" in the image.', "jack-o'-lantern", 'pumpkin', 'correct', 'substring-label'],
+    ['…so the label as written does not match', `there is "jack-o'-lantern" in the image.`, "jack-o'-lantern", 'pumpkin', 'neither', 'substring-none'],
+    ['a double quote in the label is dropped from the target', 'a 12 inch record', '12" inch record', 'cassette', 'correct', 'substring-label'],
+    ['"there is" and "in the image" in the label are removed, then the ends trimmed', 'a cat', 'there is cat in the image', 'dog', 'correct', 'substring-label'],
+    ['the other label is only lower-cased, its full stop kept', 'there is "saluki" or "st. bernard"', 'Saluki', 'St. Bernard', 'both', 'substring-both'],
+    ['…so the other label without its full stop does not count against', 'there is "saluki", not "st bernard"', 'Saluki', 'St. Bernard', 'correct', 'substring-label'],
   ];
   it.each(cases)('%s', (_why, answer, label, other, outcome, rule) => {
     expect(officialScorer.score(answer, label, other)).toEqual({
@@ -47,6 +59,23 @@ describe('officialScorer (the paper’s rule, quirks kept)', () => {
       outcome,
       rule,
     });
+  });
+});
+
+describe('officialTarget (the official metric’s target clean-up)', () => {
+  it.each([
+    ['cactihog', 'cactihog'],
+    ['St. Bernard', 'st bernard'],
+    ["jack-o'-lantern", 'jack-o-lantern'],
+    ['  English setter ', 'english setter'],
+    ['The answer is kit fox', 'kit fox'],
+    // Removals are case-sensitive and run before lower-casing, as in the official code.
+    ['There is a fox', 'there is a fox'],
+    // Everything after the last "ASSISTANT:" and before the first "</s>" of the expected answer.
+    ['a</s>b', 'a'],
+    ['ASSISTANT: kit fox', 'kit fox'],
+  ])('%j → %j', (label, target) => {
+    expect(officialTarget(label)).toBe(target);
   });
 });
 
@@ -101,7 +130,7 @@ describe('the scorer registry', () => {
     try {
       const verdicts = scoreAll('Cactihog', 'cactihog', 'hedgehog');
       expect(verdictOf(verdicts, 'lenient')).toMatchObject({ version: 3, outcome: 'correct' });
-      expect(scorerVersions()).toEqual({ official: 1, strict: 2, lenient: 3 });
+      expect(scorerVersions()).toEqual({ official: 2, strict: 2, lenient: 3 });
       expect(isScorerName('lenient')).toBe(true);
     } finally {
       unregister();

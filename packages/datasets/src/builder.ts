@@ -49,16 +49,23 @@ interface ImageRef {
  */
 export class DatasetBuilder {
   private readonly concepts = new Map<string, ConceptEntry>();
-  private readonly pairs = new Map<string, { novel: ConceptEntry; familiar: ConceptEntry }>();
+  private readonly pairs = new Map<
+    string,
+    { novel: ConceptEntry; familiar: ConceptEntry; bothFamiliar: boolean }
+  >();
   private readonly refs: ImageRef[] = [];
 
   constructor(private readonly imagesRoot: string) {}
 
-  /** Declares a pair (again, harmlessly, if it was declared with the same two labels). */
+  /**
+   * Declares a pair (again, harmlessly, if it was declared with the same two labels).
+   * `bothFamiliar`: neither concept is novel (two real classes); see the manifest's pair.
+   */
   addPair(
     novel: { name: string; description?: string },
     familiar: { name: string; description?: string },
     where: string,
+    options: { bothFamiliar?: boolean } = {},
   ): { pairId: string; novelId: string; familiarId: string } {
     const novelName = novel.name.trim();
     const familiarName = familiar.name.trim();
@@ -90,7 +97,11 @@ export class DatasetBuilder {
     }
     const [novelEntry, familiarEntry] = entries as [ConceptEntry, ConceptEntry];
     for (const entry of entries) this.concepts.set(entry.id, entry);
-    this.pairs.set(pairId, { novel: novelEntry, familiar: familiarEntry });
+    this.pairs.set(pairId, {
+      novel: novelEntry,
+      familiar: familiarEntry,
+      bothFamiliar: options.bothFamiliar === true,
+    });
     return { pairId, novelId: novelEntry.id, familiarId: familiarEntry.id };
   }
 
@@ -159,10 +170,11 @@ export class DatasetBuilder {
       schema: 'linkboard.manifest/1',
       benchmark: { name: options.name, version: options.version },
       origin: options.origin,
-      pairs: [...this.pairs.entries()].map(([id, { novel, familiar }]) => ({
+      pairs: [...this.pairs.entries()].map(([id, { novel, familiar, bothFamiliar }]) => ({
         id,
         novel: { id: novel.id, name: novel.name, description: novel.description },
         familiar: { id: familiar.id, name: familiar.name, description: familiar.description },
+        ...(bothFamiliar ? { bothFamiliar: true as const } : {}),
       })),
       images: [...images.entries()].map(([id, { ref, relative }]) => {
         const { width, height, mediaType } = probed.get(relative) as ProbedImage;

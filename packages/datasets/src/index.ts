@@ -16,7 +16,7 @@ export {
 } from './import-dataset';
 export type { ImportOptions } from './importers/common';
 export { FOLDER_CONFIG, importFolder } from './importers/folder';
-export { importImageNet100 } from './importers/imagenet100';
+export { IMAGENET100_QUERIES_PER_CLASS, importImageNet100 } from './importers/imagenet100';
 export { importIsekai } from './importers/isekai';
 export { nodeSha256Hex } from './node-hash';
 export { ISEKAI_SAMPLE } from './samples';

@@ -3,6 +3,7 @@ import { indexBenchmark, maxShots } from '@linkboard/core';
 import {
   checkDatasetOutput,
   generateSynth,
+  IMAGENET100_QUERIES_PER_CLASS,
   IMPORT_FORMATS,
   type ImportFormat,
   importDataset,
@@ -12,8 +13,9 @@ import {
 } from '@linkboard/datasets';
 import { type Command, Option } from 'commander';
 import type { Env } from '../env';
+import { CliError } from '../errors';
 import type { Io } from '../io';
-import { parsePositiveInt } from '../options';
+import { parsePositiveInt, parseWholeNumber } from '../options';
 import { createProgress } from '../progress';
 
 interface ImportFlags {
@@ -22,6 +24,7 @@ interface ImportFlags {
   out: string;
   benchmarkName?: string;
   benchmarkVersion?: string;
+  queriesPerClass?: number;
   force?: boolean;
 }
 
@@ -43,8 +46,18 @@ export function registerDataset(program: Command, io: Io, env: Env): void {
     .requiredOption('--out <dir>', 'output folder: <dir>/manifest.json and <dir>/images/')
     .option('--benchmark-name <name>', 'benchmark name (default: from the input)')
     .option('--benchmark-version <version>', 'benchmark version (default: 1)')
+    .option(
+      '--queries-per-class <n>',
+      `imagenet100: test samples kept per class, the first in file order (default: ${IMAGENET100_QUERIES_PER_CLASS}, as the official evaluation; 0 keeps all)`,
+      parseWholeNumber,
+    )
     .option('--force', 'replace a non-empty output folder')
     .action(async (input: string, flags: ImportFlags) => {
+      if (flags.queriesPerClass !== undefined && flags.format !== 'imagenet100') {
+        throw new CliError(
+          `--queries-per-class applies to --format imagenet100 only, not ${flags.format}`,
+        );
+      }
       const progress = createProgress(io.stderr, 'images', !env.CI);
       let result: Awaited<ReturnType<typeof importDataset>>;
       try {
@@ -56,6 +69,7 @@ export function registerDataset(program: Command, io: Io, env: Env): void {
           force: flags.force,
           name: flags.benchmarkName,
           version: flags.benchmarkVersion,
+          queriesPerClass: flags.queriesPerClass,
           onProgress: (done, total) => progress.update(done, total),
         });
       } finally {

@@ -1,5 +1,7 @@
+import { getScorer } from '@linkboard/core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { familiarFromPairs } from '../../src/adapters/builtin';
 import { createBaseline } from '../../src/baselines';
 import type { ModelInput } from '../../src/baselines/request';
 
@@ -34,6 +36,22 @@ describe('baselines', () => {
   it('always-familiar names the familiar concept whatever it sees', async () => {
     const baseline = createBaseline('always-familiar', familiarOf);
     expect(await baseline.answer(await input(true))).toBe('there is "blue" in the image.');
+  });
+
+  it('always-familiar, where both classes are real (ImageNet-100), is a constant guess at chance', async () => {
+    const pair = {
+      novel: { name: 'english setter' },
+      familiar: { name: 'kit fox' },
+      bothFamiliar: true as const,
+    };
+    const baseline = createBaseline('always-familiar', familiarFromPairs([pair]));
+    const request = { ...(await input(true)), candidates: ['english setter', 'kit fox'] };
+    const answer = await baseline.answer(request);
+    expect(answer).toBe('there is "kit fox" in the image.');
+    // Right for the queries of one class of the pair, wrong for the other's: half, on balanced pairs.
+    const official = getScorer('official');
+    expect(official.score(answer, 'kit fox', 'english setter').correct).toBe(true);
+    expect(official.score(answer, 'english setter', 'kit fox').correct).toBe(false);
   });
 
   it('random picks one of the two labels, the same one for the same request', async () => {

@@ -48,6 +48,24 @@ describe('linkboard dataset import', () => {
     expect(await readdir(parent)).toEqual([]);
   });
 
+  it('refuses --queries-per-class for a format other than imagenet100', async () => {
+    const parent = await tempDir();
+    const { code, stderr } = await run([
+      'dataset',
+      'import',
+      '--format',
+      'isekai',
+      path.join(ISEKAI_SAMPLE, 'ISEKAI-sample.json'),
+      '--queries-per-class',
+      '10',
+      '--out',
+      path.join(parent, 'o'),
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/--queries-per-class applies to --format imagenet100 only, not isekai/);
+    expect(await readdir(parent)).toEqual([]);
+  });
+
   it('refuses an unknown format before reading anything', async () => {
     const { code, stderr } = await run([
       'dataset',

@@ -235,12 +235,12 @@ describe('the runner', () => {
       const half = Math.floor(episodes.length / 2);
       expect(verdicts).toEqual([
         // "LABEL" is not the lower-cased label's substring: official counts the lower half only.
-        { scorer: 'official', version: 1, correct: episodes.length - half },
+        { scorer: 'official', version: 2, correct: episodes.length - half },
         { scorer: 'shouted', version: 4, correct: half },
         { scorer: 'strict', version: 2, correct: episodes.length },
       ]);
       const [sub] = await query('SELECT provenance FROM submissions WHERE id = $1', [submissionId]);
-      expect(sub.provenance.scorers).toEqual({ official: 1, strict: 2, shouted: 4 });
+      expect(sub.provenance.scorers).toEqual({ official: 2, strict: 2, shouted: 4 });
       const [summary] = await query(
         `SELECT n, correct FROM submission_summaries WHERE submission_id = $1 AND scorer = 'shouted'`,
         [submissionId],

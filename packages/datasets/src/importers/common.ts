@@ -5,6 +5,11 @@ export interface ImportOptions {
   images?: string;
   name?: string;
   version?: string;
+  /**
+   * imagenet100 only: the test samples kept per class, the first ones in file order (default 50,
+   * as the official evaluation; 0 keeps them all).
+   */
+  queriesPerClass?: number;
   onProgress?: (done: number, total: number) => void;
 }
 

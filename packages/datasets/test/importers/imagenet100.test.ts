@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { buildEpisode, getScorer, indexBenchmark } from '@linkboard/core';
 import { describe, expect, it } from 'vitest';
-import { importDataset, importImageNet100 } from '../../src';
+import { IMAGENET100_QUERIES_PER_CLASS, importDataset, importImageNet100 } from '../../src';
 import { listing, png, tempDir } from '../helpers';
 
 /** Writes `classes` rows with `support` context and `queries` test images each. */
@@ -65,6 +66,75 @@ describe('importImageNet100', () => {
     const { records } = await makeImageNet(['tench', 'goldfish'], 0, 1);
     await expect(importImageNet100(records)).rejects.toThrow(
       /imagenet100\.jsonl:1: concept "tench" has no support images/,
+    );
+  });
+
+  it('lower-cases class names as the official evaluation, so prompt and target say "english setter"', async () => {
+    const { records } = await makeImageNet(['English setter', 'kit fox'], 2, 1);
+    const { manifest } = await importImageNet100(records);
+    expect(manifest.pairs.map((p) => [p.novel.name, p.familiar.name])).toEqual([
+      ['english setter', 'kit fox'],
+    ]);
+    const index = indexBenchmark(manifest);
+    const query = index.queries.find((q) => q.concept === 'english-setter')!;
+    const episode = buildEpisode(index, {
+      queryImageId: query.id,
+      shots: 2,
+      draw: 0,
+      policy: 'lcl',
+    });
+    expect(episode.prompt.text).toContain('there is "english setter" in the image. [END EXAMPLE]');
+    expect(episode.prompt.text).not.toContain('English');
+    // An answer that copies the demonstration's label is right under the official rule.
+    const official = getScorer('official');
+    const { label, other } = episode.query;
+    expect(official.score('there is "english setter" in the image.', label, other)).toMatchObject({
+      correct: true,
+      outcome: 'correct',
+    });
+    expect(official.score('there is "English setter" in the image.', label, other).correct).toBe(
+      false,
+    );
+  });
+
+  it('marks every pair as two real classes: no query is novel', async () => {
+    const { records } = await makeImageNet(['English setter', 'kit fox', 'tench', 'goldfish']);
+    const { manifest } = await importImageNet100(records);
+    expect(manifest.pairs.every((p) => p.bothFamiliar === true)).toBe(true);
+    const index = indexBenchmark(manifest);
+    const classes = index.queries.map(
+      (q) =>
+        buildEpisode(index, { queryImageId: q.id, shots: 2, draw: 0, policy: 'lcl' }).query
+          .queryClass,
+    );
+    expect(classes).toEqual(['familiar', 'familiar', 'familiar', 'familiar']);
+  });
+
+  it(`keeps the first ${IMAGENET100_QUERIES_PER_CLASS} test samples per class by default, and says so`, async () => {
+    const { records } = await makeImageNet(['English setter', 'kit fox'], 1, 52);
+    const { manifest, warnings } = await importImageNet100(records);
+    const queries = manifest.images.filter((i) => i.role === 'query');
+    expect(queries).toHaveLength(2 * IMAGENET100_QUERIES_PER_CLASS);
+    // File order: test samples 1..50 of each class (file k = 0 is its context sample).
+    const kept = new Set(queries.map((q) => q.source));
+    expect(kept.has('img/0_50.png')).toBe(true);
+    expect(kept.has('img/0_51.png')).toBe(false);
+    expect(manifest.origin).toMatchObject({ queriesPerClass: IMAGENET100_QUERIES_PER_CLASS });
+    expect(warnings).toEqual([
+      expect.stringMatching(/first 50 test samples of each class.*4 left out/),
+    ]);
+  });
+
+  it('takes another cap, or 0 for all test samples, and refuses a negative one', async () => {
+    const { records } = await makeImageNet(['English setter', 'kit fox'], 1, 3);
+    const count = async (queriesPerClass: number) =>
+      (await importImageNet100(records, { queriesPerClass })).manifest.images.filter(
+        (i) => i.role === 'query',
+      ).length;
+    expect(await count(2)).toBe(4);
+    expect(await count(0)).toBe(6);
+    await expect(importImageNet100(records, { queriesPerClass: -1 })).rejects.toThrow(
+      /whole number from 0/,
     );
   });
 });

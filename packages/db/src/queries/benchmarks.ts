@@ -1,6 +1,7 @@
 import {
   indexBenchmark,
   type Manifest,
+  queryClassOf,
   type RankedSetting,
   RankedSettingSchema,
   rankedSettingFor,
@@ -72,7 +73,7 @@ export async function importBenchmark(
             key: pair[side].id,
             name: pair[side].name,
             description: pair[side].description ?? null,
-            queryClass: side,
+            queryClass: queryClassOf(pair, side),
           })),
         )
         .returning({ id: concepts.id, key: concepts.key });

@@ -76,11 +76,9 @@ export async function leaderboardCounts(
   for (const r of ranked) {
     const of = clusters.get(num(r.submission_id)) ?? {};
     const policy = String(r.policy) as PolicyName;
-    (of[policy] ??= []).push({
-      cluster: String(r.concept_id),
-      n: num(r.n),
-      correct: num(r.correct),
-    });
+    const list = of[policy] ?? [];
+    list.push({ cluster: String(r.concept_id), n: num(r.n), correct: num(r.correct) });
+    of[policy] = list;
     clusters.set(num(r.submission_id), of);
   }
   return rows.map((r) => ({

@@ -79,7 +79,7 @@ describe('a scorer added to core’s registry', () => {
       const upper = episodes[1]!;
       const episode = await anyone.episodes.byId({ id: upper.id, submission: submissionId });
       expect(episode.result?.verdicts).toEqual([
-        { scorer: 'official', version: 1, outcome: 'neither', rule: 'substring-none' },
+        { scorer: 'official', version: 2, outcome: 'neither', rule: 'substring-none' },
         { scorer: 'shouted', version: 2, outcome: 'correct', rule: 'capitals' },
         { scorer: 'strict', version: 2, outcome: 'correct', rule: 'word-label' },
       ]);
