@@ -1,12 +1,17 @@
 import {
+  DEFAULT_GENERATION,
+  GenerationInputSchema,
   isPolicyName,
   isScorerName,
+  issueList,
   type PolicyName,
   type ScorerName,
   scorerNames,
   scorers,
+  TOKEN_LIMIT_FIELDS,
+  type TokenLimitField,
 } from '@linkboard/core';
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { CliError } from './errors';
 
 /** "2,4,8" → [2, 4, 8]: distinct non-negative integers, in the order given. */
@@ -76,4 +81,70 @@ export function secretFromEnv(
   const value = secrets[variable];
   if (!value) throw new CliError(`${option} ${variable}: that environment variable is not set`);
   return value;
+}
+
+export function parseNonNegativeNumber(value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value.trim()))
+    throw new InvalidArgumentError(`"${value}" is not a non-negative number`);
+  return Number(value);
+}
+
+/** `--max-tokens`, `--temperature`, `--token-limit-field`, as commander gives them. */
+export interface GenerationFlags {
+  maxTokens?: number;
+  temperature?: number;
+  tokenLimitField?: TokenLimitField;
+}
+
+/** The generation options of `submit` and `eval`: absent, core's defaults (the official ones). */
+export function addGenerationOptions(command: Command): Command {
+  return command
+    .option(
+      '--max-tokens <n>',
+      `new tokens the model may generate per answer (default ${DEFAULT_GENERATION.maxTokens}, the official LCL evaluation's)`,
+      parsePositiveInt,
+    )
+    .option(
+      '--temperature <t>',
+      `sampling temperature, 0 to 2 (default ${DEFAULT_GENERATION.temperature})`,
+      parseNonNegativeNumber,
+    )
+    .addOption(
+      new Option(
+        '--token-limit-field <field>',
+        `the request field that carries the limit (default ${DEFAULT_GENERATION.tokenLimitField}; some APIs take max_completion_tokens only)`,
+      ).choices(TOKEN_LIMIT_FIELDS),
+    );
+}
+
+const GENERATION_OPTIONS = {
+  maxTokens: '--max-tokens',
+  temperature: '--temperature',
+  tokenLimitField: '--token-limit-field',
+} as const;
+
+/**
+ * The generation settings the flags give, checked by core's schema (a bad value names its
+ * option); `applies` false (uploads, built-in baselines) refuses any of them.
+ */
+export function generationFromFlags(flags: GenerationFlags, applies = true): GenerationFlags {
+  const given = Object.entries(GENERATION_OPTIONS).filter(
+    ([field]) => flags[field as keyof GenerationFlags] !== undefined,
+  );
+  if (!applies && given.length > 0)
+    throw new CliError(
+      `${given.map(([, option]) => option).join(', ')}: generation settings apply to --endpoint and --serve models only`,
+    );
+  const parsed = GenerationInputSchema.safeParse({
+    maxTokens: flags.maxTokens,
+    temperature: flags.temperature,
+    tokenLimitField: flags.tokenLimitField,
+  });
+  if (!parsed.success) {
+    let message = issueList(parsed.error);
+    for (const [field, option] of Object.entries(GENERATION_OPTIONS))
+      message = message.replaceAll(`field ${field}:`, `${option}:`);
+    throw new CliError(message);
+  }
+  return parsed.data;
 }

@@ -60,6 +60,55 @@ const tuning = {
   maxImageSide: z.number().int().min(16).max(8192).optional(),
 };
 
+/** Which request field carries the token limit: some APIs (OpenAI's reasoning models) refuse `max_tokens`. */
+export const TOKEN_LIMIT_FIELDS = ['max_tokens', 'max_completion_tokens'] as const;
+export type TokenLimitField = (typeof TOKEN_LIMIT_FIELDS)[number];
+
+/**
+ * How a model generates its answer, the one place these defaults live: the official LCL
+ * evaluation's 1,024 new tokens (a verbose or reasoning model names its label late), greedy
+ * decoding, the limit sent as `max_tokens`.
+ */
+export const DEFAULT_GENERATION: Readonly<GenerationSettings> = Object.freeze({
+  maxTokens: 1024,
+  temperature: 0,
+  tokenLimitField: 'max_tokens',
+});
+
+export interface GenerationSettings {
+  /** New tokens the model may generate per answer. */
+  maxTokens: number;
+  temperature: number;
+  tokenLimitField: TokenLimitField;
+}
+
+/** The most new tokens a submission may ask for per answer. */
+export const MAX_GENERATION_TOKENS = 65_536;
+
+const maxTokensField = z.number().int().min(1).max(MAX_GENERATION_TOKENS);
+const temperatureField = z.number().min(0).max(2);
+const tokenLimitFieldField = z.enum(TOKEN_LIMIT_FIELDS, {
+  error: (issue) =>
+    `unknown token limit field ${JSON.stringify(issue.input)}; choose ${TOKEN_LIMIT_FIELDS.join(' or ')}`,
+});
+
+/** Generation settings as a person gives them (absent: the defaults): the CLI's and the site's. */
+export const GenerationInputSchema = z.strictObject({
+  maxTokens: maxTokensField.optional(),
+  temperature: temperatureField.optional(),
+  tokenLimitField: tokenLimitFieldField.optional(),
+});
+
+/**
+ * Generation settings an openai or serve submission carries; a stored config without them (made
+ * before they existed) parses with the defaults.
+ */
+const generation = {
+  maxTokens: maxTokensField.default(DEFAULT_GENERATION.maxTokens),
+  temperature: temperatureField.default(DEFAULT_GENERATION.temperature),
+  tokenLimitField: tokenLimitFieldField.default(DEFAULT_GENERATION.tokenLimitField),
+};
+
 /**
  * An OpenAI-compatible endpoint: a URL, or (the baselines `start` seeds) the platform's reference
  * server by its internal name, which no site submission can give.
@@ -71,6 +120,7 @@ export const OpenAIConfigSchema = z
     internal: z.literal(REFERENCE_SERVER).optional(),
     model: modelAtEndpoint,
     ...tuning,
+    ...generation,
   })
   .superRefine((config, ctx) => {
     if ((config.endpoint === undefined) === (config.internal === undefined))
@@ -87,6 +137,7 @@ export const ServeConfigSchema = z.strictObject({
   profile: line(100),
   model: modelAtEndpoint,
   ...tuning,
+  ...generation,
 });
 
 /** Uploaded answers (stored in the `predictions` table, not here). */
@@ -112,6 +163,8 @@ export const AdapterConfigSchema = z.discriminatedUnion('adapter', [
 ]);
 
 export type AdapterConfig = z.infer<typeof AdapterConfigSchema>;
+/** An adapter config before parsing: generation settings may be absent (the defaults). */
+export type AdapterConfigInput = z.input<typeof AdapterConfigSchema>;
 export type AdapterName = AdapterConfig['adapter'];
 export const ADAPTER_NAMES = [
   'openai',
@@ -234,6 +287,8 @@ export const SubmissionRequestSchema = SubmissionSpecSchema.extend({
   /** JSONL `{"episode_id","answer"}`, up to 50 MB. */
   predictions: z.string().max(50_000_000).optional(),
   maxImageSide: tuning.maxImageSide,
+  /** Generation settings (endpoint and serve submissions; absent: DEFAULT_GENERATION's). */
+  ...GenerationInputSchema.shape,
 });
 
 export type SubmissionRequest = z.infer<typeof SubmissionRequestSchema>;
@@ -251,9 +306,24 @@ export function issueList(error: z.ZodError): string {
  * them). Throws AdapterConfigError naming the missing field.
  */
 export function requestAdapterConfig(
-  request: Pick<SubmissionRequest, 'kind' | 'endpoint' | 'model' | 'profile' | 'maxImageSide'>,
+  request: Pick<
+    SubmissionRequest,
+    | 'kind'
+    | 'endpoint'
+    | 'model'
+    | 'profile'
+    | 'maxImageSide'
+    | 'maxTokens'
+    | 'temperature'
+    | 'tokenLimitField'
+  >,
   predictions?: { count: number; file?: string },
 ): AdapterConfig {
+  const generation = {
+    maxTokens: request.maxTokens,
+    temperature: request.temperature,
+    tokenLimitField: request.tokenLimitField,
+  };
   switch (request.kind) {
     case 'endpoint':
       return parseAdapterConfig(
@@ -262,6 +332,7 @@ export function requestAdapterConfig(
           endpoint: request.endpoint,
           model: request.model,
           maxImageSide: request.maxImageSide,
+          ...generation,
         },
         'an endpoint submission',
       );
@@ -272,13 +343,50 @@ export function requestAdapterConfig(
           profile: request.profile,
           model: request.model,
           maxImageSide: request.maxImageSide,
+          ...generation,
         },
         'a serve submission',
       );
-    case 'predictions':
+    case 'predictions': {
+      // Uploaded answers were generated elsewhere: settings for generating them would be a claim
+      // nothing here checks.
+      const given = Object.entries(generation).filter(([, v]) => v !== undefined);
+      if (given.length > 0)
+        throw new AdapterConfigError(
+          `a predictions submission: ${given.map(([field]) => `field ${field}: generation settings apply to endpoint and serve submissions only`).join('; ')}`,
+          given.map(([field]) => field),
+        );
       return parseAdapterConfig(
         { adapter: 'predictions', count: predictions?.count, file: predictions?.file },
         'a predictions submission',
       );
+    }
   }
+}
+
+/**
+ * The settings of a stored submission that shape its answers besides shots and draws: how it
+ * generates (null for uploads and built-in baselines) and the image size it sends. A config that
+ * does not parse gives nulls.
+ */
+export function runSettings(
+  adapter: string,
+  storedConfig: unknown,
+): { generation: GenerationSettings | null; maxImageSide: number | null } {
+  let config: AdapterConfig;
+  try {
+    config = parseAdapterConfig(storedConfig, 'adapter config', adapter);
+  } catch {
+    return { generation: null, maxImageSide: null };
+  }
+  if (config.adapter !== 'openai' && config.adapter !== 'serve')
+    return { generation: null, maxImageSide: null };
+  return {
+    generation: {
+      maxTokens: config.maxTokens,
+      temperature: config.temperature,
+      tokenLimitField: config.tokenLimitField,
+    },
+    maxImageSide: config.maxImageSide ?? null,
+  };
 }

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   AdapterConfigError,
+  DEFAULT_GENERATION,
   parseAdapterConfig,
   REFERENCE_SERVER,
   requestAdapterConfig,
+  runSettings,
   SubmissionRequestSchema,
   storedAdapterConfig,
 } from '../src/adapter-config';
@@ -18,6 +20,8 @@ const fieldsOf = (value: unknown, adapter?: string): string[] => {
   }
   throw new Error('parsed');
 };
+
+const gen = { maxTokens: 1024, temperature: 0, tokenLimitField: 'max_tokens' };
 
 describe('AdapterConfig', () => {
   it('parses each adapter in its typed form', () => {
@@ -37,14 +41,16 @@ describe('AdapterConfig', () => {
       timeoutMs: 30_000,
       retries: 1,
       maxImageSide: 512,
+      ...DEFAULT_GENERATION,
     });
     expect(
       parseAdapterConfig({ internal: REFERENCE_SERVER, model: 'random' }, 's', 'openai'),
-    ).toEqual({ adapter: 'openai', internal: REFERENCE_SERVER, model: 'random' });
+    ).toEqual({ adapter: 'openai', internal: REFERENCE_SERVER, model: 'random', ...gen });
     expect(parseAdapterConfig({ profile: 'reference-cpu', model: 'p' }, 's', 'serve')).toEqual({
       adapter: 'serve',
       profile: 'reference-cpu',
       model: 'p',
+      ...gen,
     });
     expect(parseAdapterConfig({ adapter: 'predictions', file: 'p.jsonl', count: 3 })).toEqual({
       adapter: 'predictions',
@@ -105,10 +111,70 @@ describe('AdapterConfig', () => {
     expect(fieldsOf('not an object')).toEqual(['(config)']);
   });
 
+  it('gives openai and serve configs the official generation settings by default, old rows included', () => {
+    expect(DEFAULT_GENERATION).toEqual({
+      maxTokens: 1024,
+      temperature: 0,
+      tokenLimitField: 'max_tokens',
+    });
+    // A row stored before generation settings existed.
+    const old = parseAdapterConfig(
+      { endpoint: 'http://x/v1', model: 'm', retries: 2 },
+      's',
+      'openai',
+    );
+    expect(old).toMatchObject(gen);
+    expect(
+      parseAdapterConfig({
+        adapter: 'openai',
+        endpoint: 'http://x/v1',
+        model: 'm',
+        maxTokens: 4096,
+        temperature: 0.7,
+        tokenLimitField: 'max_completion_tokens',
+      }),
+    ).toMatchObject({
+      maxTokens: 4096,
+      temperature: 0.7,
+      tokenLimitField: 'max_completion_tokens',
+    });
+    expect(parseAdapterConfig({ name: 'random' }, 's', 'builtin')).not.toHaveProperty('maxTokens');
+  });
+
+  it('refuses bad generation settings, naming the field', () => {
+    const at = { adapter: 'openai', endpoint: 'http://x/v1', model: 'm' };
+    expect(fieldsOf({ ...at, maxTokens: 0 })).toEqual(['maxTokens']);
+    expect(fieldsOf({ ...at, maxTokens: 1.5 })).toEqual(['maxTokens']);
+    expect(fieldsOf({ ...at, maxTokens: 1_000_000 })).toEqual(['maxTokens']);
+    expect(fieldsOf({ ...at, maxTokens: '1024' })).toEqual(['maxTokens']);
+    expect(fieldsOf({ ...at, temperature: -0.1 })).toEqual(['temperature']);
+    expect(fieldsOf({ ...at, temperature: 3 })).toEqual(['temperature']);
+    expect(fieldsOf({ ...at, tokenLimitField: 'max_new_tokens' })).toEqual(['tokenLimitField']);
+    expect(() => parseAdapterConfig({ ...at, tokenLimitField: 'max_new_tokens' })).toThrow(
+      /field tokenLimitField: unknown token limit field "max_new_tokens"; choose max_tokens or max_completion_tokens/,
+    );
+    expect(fieldsOf({ profile: 'p', model: 'm', maxTokens: -1 }, 'serve')).toEqual(['maxTokens']);
+  });
+
+  it('reads the run settings of a stored config: generation and image size', () => {
+    expect(runSettings('openai', { endpoint: 'http://x/v1', model: 'm' })).toEqual({
+      generation: DEFAULT_GENERATION,
+      maxImageSide: null,
+    });
+    expect(
+      runSettings('serve', { profile: 'p', model: 'm', maxTokens: 64, maxImageSide: 448 }),
+    ).toEqual({ generation: { ...DEFAULT_GENERATION, maxTokens: 64 }, maxImageSide: 448 });
+    expect(runSettings('predictions', { count: 3 })).toEqual({
+      generation: null,
+      maxImageSide: null,
+    });
+    expect(runSettings('openai', { model: 'm' })).toEqual({ generation: null, maxImageSide: null });
+  });
+
   it('stores everything but the adapter, and reads it back the same', () => {
     const config = parseAdapterConfig({ adapter: 'serve', profile: 'p', model: 'm', retries: 2 });
     const stored = storedAdapterConfig(config);
-    expect(stored).toEqual({ profile: 'p', model: 'm', retries: 2 });
+    expect(stored).toEqual({ profile: 'p', model: 'm', retries: 2, ...gen });
     expect(parseAdapterConfig(JSON.parse(JSON.stringify(stored)), 's', 'serve')).toEqual(config);
   });
 });
@@ -127,7 +193,20 @@ describe('SubmissionRequestSchema', () => {
       adapter: 'openai',
       endpoint: 'https://api.example.com/v1',
       model: 'm',
+      ...gen,
     });
+    expect(
+      requestAdapterConfig(
+        SubmissionRequestSchema.parse({
+          ...base,
+          endpoint: 'https://api.example.com/v1',
+          model: 'm',
+          maxTokens: 256,
+          temperature: 0.2,
+          tokenLimitField: 'max_completion_tokens',
+        }),
+      ),
+    ).toMatchObject({ maxTokens: 256, temperature: 0.2, tokenLimitField: 'max_completion_tokens' });
     expect(requestAdapterConfig({ kind: 'predictions' }, { count: 4, file: 'a.jsonl' })).toEqual({
       adapter: 'predictions',
       count: 4,
@@ -145,6 +224,15 @@ describe('SubmissionRequestSchema', () => {
     expect(issues({ shots: [2, 2] })).toEqual(['shots']);
     expect(issues({ endpoint: 'file:///etc/passwd' })).toEqual(['endpoint']);
     expect(issues({ name: 'a\u202eb' })).toEqual(['name']);
+    expect(issues({ maxTokens: 0 })).toEqual(['maxTokens']);
+    expect(issues({ temperature: 'hot' })).toEqual(['temperature']);
+    expect(issues({ tokenLimitField: 'tokens' })).toEqual(['tokenLimitField']);
+  });
+
+  it('refuses generation settings for uploaded predictions, naming the field', () => {
+    expect(() =>
+      requestAdapterConfig({ kind: 'predictions', maxTokens: 64 }, { count: 1 }),
+    ).toThrow(/field maxTokens: generation settings apply to endpoint and serve submissions only/);
   });
 
   it('says which field a kind is missing', () => {

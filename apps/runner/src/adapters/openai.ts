@@ -1,5 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { backoffDelay, type Episode, MAX_ANSWER_CHARS } from '@linkboard/core';
+import {
+  backoffDelay,
+  DEFAULT_GENERATION,
+  type Episode,
+  MAX_ANSWER_CHARS,
+  type TokenLimitField,
+} from '@linkboard/core';
 import { type Dispatcher, request } from 'undici';
 import { chatRequestBody, type ImageEncoder } from './encode';
 import type { Adapter, ErrorClass, ModelAnswer } from './types';
@@ -15,7 +21,12 @@ export interface OpenAIOptions {
   retries?: number;
   backoffBaseMs?: number;
   backoffCapMs?: number;
+  /** New tokens per answer (default: core's DEFAULT_GENERATION, the official 1,024). */
   maxTokens?: number;
+  /** Default 0. */
+  temperature?: number;
+  /** The request field that carries maxTokens (default `max_tokens`). */
+  tokenLimitField?: TokenLimitField;
   /** Replies larger than this are cut off and count as bad responses. */
   maxResponseBytes?: number;
   /** Where connections go (a pinned address, see pinEndpoint); default: the URL's host. */
@@ -85,8 +96,19 @@ function classifyNetworkError(error: unknown, timedOut: boolean): AttemptError {
 }
 
 /**
- * Any OpenAI-compatible chat endpoint (vLLM, SGLang, TGI, Ollama, LM Studio, OpenAI). Temperature
- * 0 and a small `max_tokens`: the answer is a label, not an essay.
+ * Whether a reply's message carries reasoning beside its content (`reasoning_content`: vLLM,
+ * SGLang, DeepSeek; `reasoning`: Ollama, OpenRouter). Never scored, only counted.
+ */
+function hasReasoning(message: Record<string, unknown> | undefined): boolean {
+  if (!message) return false;
+  const text = (value: unknown) => typeof value === 'string' && value.trim() !== '';
+  return text(message.reasoning_content) || text(message.reasoning);
+}
+
+/**
+ * Any OpenAI-compatible chat endpoint (vLLM, SGLang, TGI, Ollama, LM Studio, OpenAI), with the
+ * submission's generation settings (default: core's DEFAULT_GENERATION, the official LCL
+ * evaluation's: temperature 0, up to 1,024 new tokens).
  */
 export function openaiAdapter(options: OpenAIOptions, encoder: ImageEncoder): Adapter {
   const url = `${options.endpoint.replace(/\/+$/, '')}/chat/completions`;
@@ -96,6 +118,12 @@ export function openaiAdapter(options: OpenAIOptions, encoder: ImageEncoder): Ad
   const capMs = options.backoffCapMs ?? 30_000;
   const maxBytes = options.maxResponseBytes ?? 1 << 20;
   const sleep = options.sleep ?? defaultSleep;
+  const generationFields = {
+    model: options.model,
+    temperature: options.temperature ?? DEFAULT_GENERATION.temperature,
+    [options.tokenLimitField ?? DEFAULT_GENERATION.tokenLimitField]:
+      options.maxTokens ?? DEFAULT_GENERATION.maxTokens,
+  };
 
   async function attempt(body: Buffer, signal?: AbortSignal) {
     // One controller for both the timeout and the caller's signal, released when the attempt ends:
@@ -173,7 +201,10 @@ export function openaiAdapter(options: OpenAIOptions, encoder: ImageEncoder): Ad
       throw new AttemptError('client-error', `HTTP ${response.status}: ${message}`, false);
     }
     let json: {
-      choices?: { message?: { content?: string | null } }[];
+      choices?: {
+        message?: { content?: string | null; reasoning_content?: unknown; reasoning?: unknown };
+        finish_reason?: string | null;
+      }[];
       usage?: { prompt_tokens?: number; completion_tokens?: number };
     };
     try {
@@ -185,30 +216,32 @@ export function openaiAdapter(options: OpenAIOptions, encoder: ImageEncoder): Ad
         true,
       );
     }
-    const content = json.choices?.[0]?.message?.content;
+    const choice = json.choices?.[0];
+    const message = choice?.message;
+    const reasoning = hasReasoning(message);
+    // Only `content` is the answer. A reasoning model that spent its tokens thinking replies with
+    // reasoning and no content: an empty answer, not an unreadable reply.
+    const content = message?.content ?? (reasoning ? '' : undefined);
     if (typeof content !== 'string')
       throw new AttemptError('bad-response', 'the reply has no choices[0].message.content', true);
-    return { content, usage: json.usage };
+    return { content, usage: json.usage, reasoning, cutOff: choice?.finish_reason === 'length' };
   }
 
   return {
     label: `openai:${options.model}`,
     async answer(episode: Episode, signal?: AbortSignal): Promise<ModelAnswer> {
       const started = performance.now();
-      const body = await chatRequestBody(episode, encoder, {
-        model: options.model,
-        temperature: 0,
-        max_tokens: options.maxTokens ?? 32,
-      });
+      const body = await chatRequestBody(episode, encoder, generationFields);
       let last: AttemptError | undefined;
       let attempts = 0;
       for (let i = 0; i <= retries; i++) {
         attempts++;
         try {
-          const { content, usage } = await attempt(body, signal);
+          const { content, usage, reasoning, cutOff } = await attempt(body, signal);
           // An empty reply at temperature 0 is usually a server hiccup: ask again, and keep it
-          // as the answer (scored `empty`) only when every attempt says the same.
-          if (content.trim() === '' && i < retries) {
+          // as the answer (scored `empty`) only when every attempt says the same. One cut off at
+          // the token limit is the model's own answer (it would say the same again).
+          if (content.trim() === '' && !cutOff && i < retries) {
             last = undefined;
             await sleep(backoffDelay(i, { baseMs, capMs }), signal);
             continue;
@@ -217,6 +250,7 @@ export function openaiAdapter(options: OpenAIOptions, encoder: ImageEncoder): Ad
           return {
             answer: kept.answer,
             truncated: kept.truncated || undefined,
+            reasoning: reasoning || undefined,
             attempts,
             latencyMs: performance.now() - started,
             usage: usage

@@ -8,6 +8,8 @@ export interface ModelAnswer {
   answer: string | null;
   /** The model said more than is kept (see storedAnswer): `answer` is its beginning. */
   truncated?: boolean;
+  /** The reply carried reasoning (`reasoning_content` or `reasoning`) beside its content: not scored, counted. */
+  reasoning?: boolean;
   errorClass?: ErrorClass;
   error?: string;
   /** Requests made, retries included. */

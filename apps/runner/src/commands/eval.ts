@@ -22,6 +22,9 @@ import { type EpisodeResult, runEvaluation } from '../eval/run';
 import { perShotTable, toScoredAnswer } from '../eval/summary';
 import type { Io } from '../io';
 import {
+  addGenerationOptions,
+  type GenerationFlags,
+  generationFromFlags,
   parsePolicies,
   parsePositiveInt,
   parseScorer,
@@ -32,7 +35,7 @@ import {
 import { createProgress } from '../progress';
 import { datasetDirOf } from './episodes';
 
-export interface EvalFlags {
+export interface EvalFlags extends GenerationFlags {
   manifest: string;
   model: string;
   endpoint?: string;
@@ -52,6 +55,7 @@ export interface EvalFlags {
 /** The adapter a `--model` / `--endpoint` pair names. */
 export function adapterFor(flags: EvalFlags, dataset: DatasetDir, env: Env): Adapter {
   const encoder = new ImageEncoder(dataset.store, dataset.manifest, flags.maxImageSide);
+  const generation = generationFromFlags(flags, Boolean(flags.endpoint));
   if (flags.endpoint) {
     const apiKey = flags.apiKeyEnv
       ? secretFromEnv(env.secrets, '--api-key-env', flags.apiKeyEnv)
@@ -66,6 +70,7 @@ export function adapterFor(flags: EvalFlags, dataset: DatasetDir, env: Env): Ada
         apiKey,
         timeoutMs: flags.timeoutMs,
         retries: flags.retries,
+        ...generation,
       },
       encoder,
     );
@@ -84,7 +89,7 @@ export function adapterFor(flags: EvalFlags, dataset: DatasetDir, env: Env): Ada
 }
 
 export function registerEval(program: Command, io: Io, env: Env): void {
-  program
+  const evaluate = program
     .command('eval')
     .description(
       'evaluate a model on a benchmark locally (no database): per-shot accuracy with intervals',
@@ -120,7 +125,8 @@ export function registerEval(program: Command, io: Io, env: Env): void {
       (v) => Number.parseInt(v, 10),
       6,
     )
-    .option('--max-image-side <px>', 'shrink larger images before sending', parsePositiveInt)
+    .option('--max-image-side <px>', 'shrink larger images before sending', parsePositiveInt);
+  addGenerationOptions(evaluate)
     .option('--json', 'print a JSON summary instead of the table')
     .option('--out <file>', 'write every episode’s raw answer and verdicts as JSONL')
     .action(async (flags: EvalFlags) => {
@@ -165,6 +171,10 @@ export function registerEval(program: Command, io: Io, env: Env): void {
             '',
           ].join('\n'),
         );
+        if (summary.reasoning_answers > 0)
+          io.stderr.write(
+            `${summary.reasoning_answers} answer(s) came with reasoning; only the reply's content was scored\n`,
+          );
         const errors = Object.entries(summary.errors_by_class);
         if (errors.length > 0)
           io.stderr.write(`errors: ${errors.map(([k, v]) => `${k} ${v}`).join(', ')}\n`);

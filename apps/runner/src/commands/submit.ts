@@ -35,13 +35,21 @@ import { ensureDefaultBenchmark } from '../defaults';
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import type { Io } from '../io';
-import { parsePolicies, parsePositiveInt, parseShots, secretFromEnv } from '../options';
+import {
+  addGenerationOptions,
+  type GenerationFlags,
+  generationFromFlags,
+  parsePolicies,
+  parsePositiveInt,
+  parseShots,
+  secretFromEnv,
+} from '../options';
 import { checkModelName } from '../serve/serve';
 import { siteClient } from '../site-client';
 import { publishDataset } from '../worker/images';
 import { datasetDirOf } from './episodes';
 
-interface SubmitFlags {
+interface SubmitFlags extends GenerationFlags {
   site?: string;
   tokenEnv?: string;
   name: string;
@@ -62,7 +70,7 @@ interface SubmitFlags {
 
 /** `linkboard submit`: queues a submission and prints its id and queue position. */
 export function registerSubmit(program: Command, io: Io, env: Env): void {
-  program
+  const submit = program
     .command('submit')
     .description('queue a model for evaluation on a benchmark (default: the embedded isekai-synth)')
     .requiredOption('--name <name>', 'the model’s name on the leaderboard')
@@ -91,7 +99,8 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       'support sets per query (default: the ranked setting’s)',
       parsePositiveInt,
     )
-    .option('--max-image-side <px>', 'shrink larger images before sending', parsePositiveInt)
+    .option('--max-image-side <px>', 'shrink larger images before sending', parsePositiveInt);
+  addGenerationOptions(submit)
     .option('--private', 'visible to its owner only until published')
     .option(
       '--site <url>',
@@ -127,6 +136,8 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         draws: flags.draws ?? DEFAULT_RANKED_SETTING.draws,
         private: Boolean(flags.private),
       };
+      // Generation settings are for models run here: an upload or a baseline refuses them.
+      const generation = generationFromFlags(flags, kind === 'endpoint' || kind === 'serve');
       const request: SubmissionRequest | undefined = kind
         ? checked(SubmissionRequestSchema, {
             ...stated,
@@ -135,6 +146,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
             model: flags.model,
             profile: flags.serve,
             maxImageSide: flags.maxImageSide,
+            ...generation,
           })
         : undefined;
       const wanted: SubmissionSpec = request ?? checked(SubmissionSpecSchema, stated);

@@ -43,6 +43,8 @@ export function evalSummary(
     })),
     link_gain: linkGain(answers),
     errors_by_class: errorsByClass,
+    /** Answers whose reply carried reasoning beside its content (never scored). */
+    reasoning_answers: results.filter((r) => r.result.reasoning === true).length,
   };
 }
 
@@ -61,6 +63,7 @@ export function resultLine(r: EpisodeResult) {
     other: episode.query.other,
     demo_hash: episode.demoHash,
     answer: r.result.answer,
+    reasoning: r.result.reasoning === true,
     error_class: r.result.errorClass ?? null,
     error: r.result.error ?? null,
     attempts: r.result.attempts,

@@ -107,6 +107,16 @@ async function prepareAdapter(
 ): Promise<PreparedAdapter> {
   const config = submissionAdapterConfig(sub);
   const maxSide = 'maxImageSide' in config ? config.maxImageSide : undefined;
+  // How the model generates, sent with every request and recorded with the run's facts.
+  const generation =
+    config.adapter === 'openai' || config.adapter === 'serve'
+      ? {
+          maxTokens: config.maxTokens,
+          temperature: config.temperature,
+          tokenLimitField: config.tokenLimitField,
+        }
+      : undefined;
+  const settingsFacts = generation ? { generation, maxImageSide: maxSide ?? null } : {};
   const encoder = new ImageEncoder(platformStore(ctx.env), manifest, maxSide);
   const apiKey = sub.secret ? decryptSecret(await ctx.secretKey(), sub.secret) : undefined;
   switch (config.adapter) {
@@ -143,6 +153,7 @@ async function prepareAdapter(
           model: config.model,
           apiKey,
           dispatcher: pinned.dispatcher,
+          ...generation,
         },
         encoder,
       );
@@ -153,6 +164,7 @@ async function prepareAdapter(
           endpoint: internal ? REFERENCE_SERVER : pinned.url.origin + pinned.url.pathname,
           model: config.model,
           address: pinned.address,
+          ...settingsFacts,
         },
         close: () => pinned.dispatcher.close(),
       };
@@ -202,12 +214,19 @@ async function prepareAdapter(
           retries: config.retries,
           endpoint: served.url,
           model: config.model,
+          ...generation,
         },
         encoder,
       );
       return {
         adapter,
-        facts: { adapter: 'serve', profile: config.profile, model: config.model, gpus },
+        facts: {
+          adapter: 'serve',
+          profile: config.profile,
+          model: config.model,
+          gpus,
+          ...settingsFacts,
+        },
         telemetry: () => served.telemetry(),
         close: async () => {
           await served.stop();
@@ -388,6 +407,7 @@ export async function runJob(
           conceptId: conceptIds.get(episode.query.conceptId) as number,
           rawAnswer: result.answer,
           answerTruncated: result.truncated,
+          reasoning: result.reasoning,
           errorClass: (result.errorClass as ErrorClass | undefined) ?? null,
           verdicts: scoreEpisode(episode, result.answer),
           latencyMs: result.latencyMs,

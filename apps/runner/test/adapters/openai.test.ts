@@ -6,6 +6,7 @@ import { loadDataset } from '@linkboard/datasets';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ImageEncoder } from '../../src/adapters/encode';
 import { openaiAdapter, parseRetryAfter } from '../../src/adapters/openai';
+import { scoreEpisode } from '../../src/eval/run';
 import { smallSynth } from '../helpers';
 
 type Step = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -17,6 +18,17 @@ const ok =
       JSON.stringify({
         choices: [{ message: { role: 'assistant', content } }],
         usage: { prompt_tokens: 5, completion_tokens: 3 },
+      }),
+    );
+  };
+/** A reply with extra message fields (reasoning) and a finish reason. */
+const reply =
+  (message: Record<string, unknown>, finishReason = 'stop'): Step =>
+  (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        choices: [{ message: { role: 'assistant', ...message }, finish_reason: finishReason }],
       }),
     );
   };
@@ -76,7 +88,7 @@ const adapter = (url: string, extra = {}) =>
   );
 
 describe('openaiAdapter', () => {
-  it('sends the episode as chat messages with data-URL images, temperature 0 and the key', async () => {
+  it('sends the episode as chat messages with data-URL images, the official generation settings and the key', async () => {
     const server = await scripted([ok('there is "x" in the image.')]);
     const result = await adapter(server.url).answer(episode);
     expect(result).toMatchObject({
@@ -85,7 +97,8 @@ describe('openaiAdapter', () => {
       usage: { promptTokens: 5, completionTokens: 3 },
     });
     const body = JSON.parse(server.seen[0]!.body);
-    expect(body).toMatchObject({ model: 'm', temperature: 0, max_tokens: 32 });
+    expect(body).toMatchObject({ model: 'm', temperature: 0, max_tokens: 1024 });
+    expect(body).not.toHaveProperty('max_completion_tokens');
     expect(body.messages[0]).toEqual({
       role: 'system',
       content: expect.stringContaining('causal relationship'),
@@ -98,6 +111,61 @@ describe('openaiAdapter', () => {
     expect(images).toHaveLength(3);
     expect(images[0].image_url.url).toMatch(/^data:image\/jpeg;base64,/);
     expect(server.seen[0]!.auth).toBe('Bearer sk-secret-123');
+  });
+
+  it('sends the submission’s generation settings, the limit as max_completion_tokens when chosen', async () => {
+    const server = await scripted([ok('a'), ok('b')]);
+    await adapter(server.url, { maxTokens: 256, temperature: 0.7 }).answer(episode);
+    await adapter(server.url, {
+      maxTokens: 4096,
+      tokenLimitField: 'max_completion_tokens',
+    }).answer(episode);
+    const [first, second] = server.seen.map((s) => JSON.parse(s.body));
+    expect(first).toMatchObject({ temperature: 0.7, max_tokens: 256 });
+    expect(first).not.toHaveProperty('max_completion_tokens');
+    expect(second).toMatchObject({ temperature: 0, max_completion_tokens: 4096 });
+    expect(second).not.toHaveProperty('max_tokens');
+  });
+
+  it('scores only the reply’s content, and says when it came with reasoning', async () => {
+    const { label, other } = episode.query;
+    const server = await scripted([
+      reply({
+        content: `there is "${label}" in the image.`,
+        reasoning_content: `It could be "${other}", but no.`,
+      }),
+      reply({ content: `there is "${label}" in the image.`, reasoning: `Not "${other}".` }),
+      reply({ content: `there is "${label}" in the image.`, reasoning_content: null }),
+    ]);
+    const withContent = await adapter(server.url).answer(episode);
+    expect(withContent).toMatchObject({
+      answer: `there is "${label}" in the image.`,
+      reasoning: true,
+      attempts: 1,
+    });
+    // Were the reasoning scored too, the answer would name both labels.
+    expect(
+      scoreEpisode(episode, withContent.answer).find((v) => v.scorer === 'official'),
+    ).toMatchObject({
+      outcome: 'correct',
+    });
+    expect(await adapter(server.url).answer(episode)).toMatchObject({ reasoning: true });
+    expect((await adapter(server.url).answer(episode)).reasoning).toBeUndefined();
+  });
+
+  it('keeps the empty answer of a model that spent its tokens reasoning, without asking again', async () => {
+    const server = await scripted([
+      reply(
+        { content: null, reasoning_content: `thinking about "${episode.query.label}"…` },
+        'length',
+      ),
+    ]);
+    expect(await adapter(server.url).answer(episode)).toMatchObject({
+      answer: '',
+      reasoning: true,
+      attempts: 1,
+    });
+    expect(server.seen).toHaveLength(1);
   });
 
   it('retries 429 after the server’s Retry-After, then 5xx with backoff, and recovers', async () => {

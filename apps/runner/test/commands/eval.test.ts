@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { loadDataset } from '@linkboard/datasets';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +9,72 @@ import { startReferenceServer } from '../../src/server/reference-server';
 import { run, smallSynth, tempDir } from '../helpers';
 
 describe('linkboard eval', () => {
+  it('sends the generation settings its flags give, and counts answers that came with reasoning', async () => {
+    const bodies: Record<string, unknown>[] = [];
+    const server = createServer(async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      bodies.push(JSON.parse(body));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          choices: [{ message: { content: 'there is "x" here.', reasoning: 'hmm, "y"?' } }],
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    try {
+      const common = ['eval', '--manifest', await smallSynth(), '--endpoint', url];
+      const given = await run([
+        ...common,
+        '--model',
+        'm',
+        '--shots',
+        '2',
+        '--max-tokens',
+        '300',
+        '--temperature',
+        '0.2',
+        '--token-limit-field',
+        'max_completion_tokens',
+        '--json',
+      ]);
+      expect(given.code).toBe(0);
+      expect(bodies).toHaveLength(8);
+      for (const body of bodies) {
+        expect(body).toMatchObject({ temperature: 0.2, max_completion_tokens: 300 });
+        expect(body).not.toHaveProperty('max_tokens');
+      }
+      expect(JSON.parse(given.stdout).reasoning_answers).toBe(8);
+      bodies.length = 0;
+      expect((await run([...common, '--model', 'm', '--shots', '2'])).code).toBe(0);
+      expect(bodies[0]).toMatchObject({ temperature: 0, max_tokens: 1024 });
+      const bad = await run([...common, '--model', 'm', '--temperature', '5']);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/--temperature: /);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('refuses generation settings for a built-in baseline', async () => {
+    const result = await run([
+      'eval',
+      '--manifest',
+      await smallSynth(),
+      '--model',
+      'builtin:random',
+      '--max-tokens',
+      '64',
+    ]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(
+      /--max-tokens: generation settings apply to --endpoint and --serve models only/,
+    );
+  });
+
   it('prints the per-shot table for a built-in baseline', async () => {
     const { code, stdout } = await run([
       'eval',

@@ -195,6 +195,10 @@ describe('linkboard start', () => {
         ['random', 'always-familiar', 'prototype'].map((model) => ({
           internal: 'reference-server',
           model,
+          // Stored with the official generation settings.
+          maxTokens: 1024,
+          temperature: 0,
+          tokenLimitField: 'max_tokens',
         })),
       );
       for (const id of ids) {

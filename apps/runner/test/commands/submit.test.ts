@@ -123,6 +123,29 @@ describe('linkboard submit, runner and status', () => {
     expect(result.stderr).toMatch(message);
   });
 
+  it('checks generation settings before anything is queued, naming the option', async () => {
+    const endpoint = ['submit', '--name', 'gen', '--endpoint', server.url, '--model', 'random'];
+    const big = await cli([...endpoint, '--max-tokens', '100000']);
+    expect(big.code).not.toBe(0);
+    expect(big.stderr).toMatch(/--max-tokens: /);
+    const field = await cli([...endpoint, '--token-limit-field', 'max_new_tokens']);
+    expect(field.code).not.toBe(0);
+    expect(field.stderr).toMatch(/max_tokens, max_completion_tokens/);
+    const baseline = await cli([
+      'submit',
+      '--name',
+      'b',
+      '--builtin',
+      'random',
+      '--temperature',
+      '1',
+    ]);
+    expect(baseline.code).not.toBe(0);
+    expect(baseline.stderr).toMatch(
+      /--temperature: generation settings apply to --endpoint and --serve/,
+    );
+  });
+
   it('refuses a private endpoint unless the operator allows it', async () => {
     const result = await cli(
       [

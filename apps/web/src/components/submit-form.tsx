@@ -1,5 +1,13 @@
 'use client';
-import { isPolicyName, POLICIES, POLICY_NAMES } from '@linkboard/core';
+import {
+  DEFAULT_GENERATION,
+  isPolicyName,
+  MAX_GENERATION_TOKENS,
+  POLICIES,
+  POLICY_NAMES,
+  TOKEN_LIMIT_FIELDS,
+  type TokenLimitField,
+} from '@linkboard/core';
 
 import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
@@ -11,6 +19,68 @@ import { TestConnection } from './test-connection';
 const DEMONSTRATION_POLICIES = POLICY_NAMES.filter((p) => POLICIES[p].checkShots(2) === null);
 
 type Kind = 'endpoint' | 'serve' | 'predictions';
+
+const isTokenLimitField = (value: unknown): value is TokenLimitField =>
+  (TOKEN_LIMIT_FIELDS as readonly unknown[]).includes(value);
+
+/**
+ * How the model generates, for an endpoint or a serve profile: the official settings unless
+ * changed (the server refuses a bad value, naming the field).
+ */
+function GenerationFields() {
+  return (
+    <details data-testid="advanced">
+      <summary>Advanced: generation settings</summary>
+      <div className="row">
+        <label>
+          Max new tokens
+          <input
+            name="maxTokens"
+            type="number"
+            min={1}
+            max={MAX_GENERATION_TOKENS}
+            step={1}
+            defaultValue={DEFAULT_GENERATION.maxTokens}
+          />
+        </label>
+        <label>
+          Temperature
+          <input
+            name="temperature"
+            type="number"
+            min={0}
+            max={2}
+            step="any"
+            defaultValue={DEFAULT_GENERATION.temperature}
+          />
+        </label>
+      </div>
+      <div className="row">
+        <label>
+          Send the limit as
+          <select name="tokenLimitField" defaultValue={DEFAULT_GENERATION.tokenLimitField}>
+            {TOKEN_LIMIT_FIELDS.map((field) => (
+              <option key={field} value={field}>
+                {field}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Max image side (px)
+          <input name="maxImageSide" type="number" min={16} max={8192} placeholder="full size" />
+        </label>
+      </div>
+      <p className="hint">
+        The official LCL evaluation lets a model generate up to{' '}
+        {DEFAULT_GENERATION.maxTokens.toLocaleString('en')} new tokens at temperature{' '}
+        {DEFAULT_GENERATION.temperature}: reasoning and verbose models name their label late. Only
+        the reply's content is scored, never its reasoning. Some APIs (OpenAI's reasoning models)
+        take the limit as <code>max_completion_tokens</code> only.
+      </p>
+    </details>
+  );
+}
 
 /** Submit a model: an OpenAI-compatible endpoint, a serve profile, or uploaded predictions. */
 export function SubmitForm({
@@ -45,6 +115,12 @@ export function SubmitForm({
     const f = new FormData(event.currentTarget);
     const text = (name: string) => String(f.get(name) ?? '').trim() || undefined;
     const file = f.get('predictions');
+    const number = (name: string) => {
+      const value = text(name);
+      return value === undefined ? undefined : Number(value);
+    };
+    const runsHere = kind !== 'predictions';
+    const limitField = f.get('tokenLimitField');
     create.mutate({
       benchmarkVersionId: Number(f.get('version')),
       name: text('name') ?? '',
@@ -54,6 +130,14 @@ export function SubmitForm({
       model: text('model'),
       apiKey: text('apiKey'),
       profile: text('profile'),
+      ...(runsHere
+        ? {
+            maxTokens: number('maxTokens'),
+            temperature: number('temperature'),
+            tokenLimitField: isTokenLimitField(limitField) ? limitField : undefined,
+            maxImageSide: number('maxImageSide'),
+          }
+        : {}),
       predictions: file instanceof File && file.size > 0 ? await file.text() : undefined,
       shots: String(f.get('shots'))
         .split(',')
@@ -115,6 +199,7 @@ export function SubmitForm({
               </label>
             </div>
             <TestConnection read={readEndpoint} />
+            <GenerationFields />
           </>
         ) : null}
         {kind === 'serve' ? (
@@ -133,6 +218,7 @@ export function SubmitForm({
               A runner with GPUs starts the model server the operator configured under this profile
               name, and stops it afterwards.
             </p>
+            <GenerationFields />
           </>
         ) : null}
         {kind === 'predictions' ? (

@@ -66,6 +66,32 @@ describe('the public JSON API (v1)', () => {
     expect(created.episodes).toBeGreaterThan(0);
   });
 
+  it('takes generation settings, the official ones by default, and shows them (never the endpoint) in the detail', async () => {
+    const plain = SubmissionCreatedSchema.parse(await (await post(endpointSubmission())).json());
+    expect(await site.caller(alice).submissions.byId({ id: plain.id })).toMatchObject({
+      generation: { maxTokens: 1024, temperature: 0, tokenLimitField: 'max_tokens' },
+      maxImageSide: null,
+    });
+    const response = await post({
+      ...endpointSubmission(),
+      maxTokens: 4096,
+      temperature: 0.3,
+      tokenLimitField: 'max_completion_tokens',
+      maxImageSide: 448,
+    });
+    expect(response.status).toBe(201);
+    const created = SubmissionCreatedSchema.parse(await response.json());
+    const detail = await site.caller(null).submissions.byId({ id: created.id });
+    expect(detail).toMatchObject({
+      generation: { maxTokens: 4096, temperature: 0.3, tokenLimitField: 'max_completion_tokens' },
+      maxImageSide: 448,
+    });
+    expect(JSON.stringify(detail)).not.toContain('127.0.0.1:8000');
+    const bad = await post({ ...endpointSubmission(), maxTokens: 0 });
+    expect(bad.status).toBe(400);
+    expect(ApiErrorSchema.parse(await bad.json()).error.message).toMatch(/^field maxTokens: /);
+  });
+
   it('answers every refusal as { error: { code, message } } with its HTTP status', async () => {
     const cases: [string, Response, number, string | RegExp][] = [
       ['no token', await post(endpointSubmission(), null), 401, 'UNAUTHORIZED'],

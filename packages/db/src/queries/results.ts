@@ -11,6 +11,8 @@ export interface ResultInput {
   rawAnswer: string | null;
   /** The model said more than is kept: `rawAnswer` is its beginning. */
   answerTruncated?: boolean;
+  /** The reply carried reasoning beside its answer (never scored): counted in the provenance. */
+  reasoning?: boolean;
   errorClass?: string | null;
   /** Every registered scorer's verdict (core's `scoreAll`). */
   verdicts: readonly ScorerVerdict[];
@@ -24,7 +26,8 @@ export interface ResultInput {
  * Writes a batch of results for the job the lease holds, in one transaction: the episodes they
  * answer (shared by every submission, written once) and the results, idempotent on (submission,
  * episode), so a retried batch never duplicates. Rows go in as arrays through unnest: one
- * statement per table however large the batch.
+ * statement per table however large the batch. The answers that carried reasoning are added to
+ * the submission's `provenance.reasoningAnswers`, in the same transaction: each counted once.
  */
 export async function writeResults(
   db: Db,
@@ -40,11 +43,16 @@ export async function writeResults(
     await tx.execute(sql`SET LOCAL synchronous_commit = off`);
     await holdLease(tx, lease);
     await insertEpisodes(tx, batch, benchmarkVersionId);
-    const inserted = await insertResults(tx, lease.submissionId, batch);
+    const fresh = await insertResultRows(tx, lease.submissionId, batch);
     await tx.execute(
-      sql`UPDATE jobs SET progress_done = progress_done + ${inserted} WHERE id = ${lease.jobId}`,
+      sql`UPDATE jobs SET progress_done = progress_done + ${fresh.size} WHERE id = ${lease.jobId}`,
     );
-    return inserted;
+    const reasoning = batch.filter((r) => r.reasoning && fresh.has(r.episode.id)).length;
+    if (reasoning > 0)
+      await tx.execute(
+        sql`UPDATE submissions SET provenance = provenance || jsonb_build_object('reasoningAnswers', coalesce((provenance ->> 'reasoningAnswers')::int, 0) + ${reasoning}::int) WHERE id = ${lease.submissionId}`,
+      );
+    return fresh.size;
   });
 }
 
@@ -82,6 +90,15 @@ export async function insertResults(
   submissionId: number,
   batch: readonly ResultInput[],
 ): Promise<number> {
+  return (await insertResultRows(tx, submissionId, batch)).size;
+}
+
+/** Inserts the results not stored yet, with their verdicts; returns their episode ids. */
+async function insertResultRows(
+  tx: Tx | Db,
+  submissionId: number,
+  batch: readonly ResultInput[],
+): Promise<Set<string>> {
   const { rows: inserted } = await tx.execute(sql`
     INSERT INTO results (submission_id, episode_id, shots, policy, concept_id, query_class, raw_answer, answer_truncated, error_class,
                          latency_ms, prompt_tokens, completion_tokens, attempts)
@@ -105,7 +122,7 @@ export async function insertResults(
     .filter((r) => fresh.has(r.episode.id))
     .flatMap((r) => r.verdicts.map((v) => ({ episodeId: r.episode.id, ...v })));
   await upsertVerdicts(tx, submissionId, verdicts);
-  return inserted.length;
+  return fresh;
 }
 
 /** Stores verdicts, replacing a scorer's earlier verdict of the same result. */

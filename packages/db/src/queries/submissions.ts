@@ -1,10 +1,11 @@
 import {
-  type AdapterConfig,
+  type AdapterConfigInput,
   countEpisodes,
   DEFAULT_SCORER,
   indexBenchmark,
   type PolicyName,
   parseAdapterConfig,
+  runSettings,
   type ScorerName,
   storedAdapterConfig,
 } from '@linkboard/core';
@@ -27,10 +28,10 @@ export type NewSubmission = SubmissionSpec &
 interface SubmissionSpec {
   benchmarkVersionId: number;
   /**
-   * How to reach the model (core's `AdapterConfig`, parsed again here). No secrets here: pass the
-   * encrypted key as `secret`.
+   * How to reach the model (core's `AdapterConfig`, parsed again here: absent generation settings
+   * are stored as the defaults). No secrets here: pass the encrypted key as `secret`.
    */
-  adapterConfig: AdapterConfig;
+  adapterConfig: AdapterConfigInput;
   secret?: string | null;
   /**
    * A predictions submission's uploaded answers by episode id, as many as its config's `count`:
@@ -294,7 +295,7 @@ export async function retrySubmission(db: Db, id: number): Promise<boolean> {
 /** A submission with its model and benchmark, for its page (never its secret). */
 export async function submissionDetail(db: Db, id: number) {
   const { rows } = await db.execute(sql`
-    SELECT s.id, s.status, s.adapter, s.shots, s.policies::text[] AS policies, s.draws, s.scorer, s.visibility, s.total_episodes,
+    SELECT s.id, s.status, s.adapter, s.adapter_config, s.shots, s.policies::text[] AS policies, s.draws, s.scorer, s.visibility, s.total_episodes,
            s.provenance, s.last_error, s.created_at, s.started_at, s.finished_at, s.benchmark_version_id,
            s.owner_id, m.name AS model, m.organisation, b.name AS benchmark, v.version
     FROM submissions s JOIN models m ON m.id = s.model_id
@@ -314,6 +315,8 @@ export async function submissionDetail(db: Db, id: number) {
     ownerId: (r.owner_id as string | null) ?? null,
     totalEpisodes: num(r.total_episodes),
     provenance: r.provenance as Record<string, unknown>,
+    /** Generation settings and image size, from the adapter config (never its endpoint or key). */
+    ...runSettings(String(r.adapter), r.adapter_config),
     lastError: (r.last_error as string | null) ?? null,
     model: String(r.model),
     organisation: (r.organisation as string | null) ?? null,

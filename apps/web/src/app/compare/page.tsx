@@ -1,6 +1,7 @@
 import { DEFAULT_POLICY, DEFAULT_SCORER } from '@linkboard/core';
 import { param, pct, policyLabel, type SearchParams, signedPts } from '~/components/format';
 import { RowLink } from '~/components/row-link';
+import { settingsDifferences } from '~/lib/run-settings';
 import { api, orNotFound } from '~/server/caller';
 
 export const dynamic = 'force-dynamic';
@@ -58,6 +59,10 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
     orNotFound(trpc.submissions.byId({ id: b })),
     orNotFound(trpc.episodes.compare({ a, b, scorer: DEFAULT_SCORER })),
   ]);
+  const differences = settingsDifferences(sa, sb, {
+    a: `${sa.model} (#${sa.id})`,
+    b: `${sb.model} (#${sb.id})`,
+  });
   const fewestClusters = comparison.perShot.length
     ? Math.min(...comparison.perShot.map((r) => r.difference.clusters))
     : null;
@@ -68,6 +73,19 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
       </h1>
       <p className="lead">Paired on the episodes both answered ({DEFAULT_SCORER} scorer).</p>
       {picker}
+      {differences.length > 0 ? (
+        <div className="warning" role="note" data-testid="settings-differ">
+          <p>
+            These submissions were not run the same way, so a difference below may come from the
+            settings rather than the models:
+          </p>
+          <ul>
+            {differences.map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       <table data-testid="comparison">
         <thead>
           <tr>

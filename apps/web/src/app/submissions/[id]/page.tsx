@@ -7,6 +7,7 @@ import { OwnerActions } from '~/components/owner-actions';
 import { RowLink } from '~/components/row-link';
 import { StatusPanel } from '~/components/status-panel';
 import { MAX_ID } from '~/lib/page-params';
+import { generationLabel, imageSizeLabel } from '~/lib/run-settings';
 import { api } from '~/server/caller';
 import { TRPCReactProvider } from '~/trpc/react';
 
@@ -46,6 +47,7 @@ export default async function SubmissionPage({
     byShot.set(c.shots, point);
   }
   const points = [...byShot.values()].sort((a, b) => a.shots - b.shots);
+  const reasoningAnswers = Number(submission.provenance.reasoningAnswers ?? 0);
   const conceptRows = new Map<
     string,
     {
@@ -84,6 +86,15 @@ export default async function SubmissionPage({
         {submission.policies.map(policyLabel).join(', ')} · {submission.draws} draw(s) · scorer{' '}
         {scorer}
       </p>
+      {submission.generation ? (
+        <p className="muted" data-testid="generation">
+          Generation: {generationLabel(submission.generation)} · images{' '}
+          {imageSizeLabel(submission.maxImageSide)} ·{' '}
+          {reasoningAnswers > 0
+            ? `${reasoningAnswers.toLocaleString('en')} answer(s) came with reasoning, which is not scored (only the reply's content is)`
+            : 'no answer came with reasoning'}
+        </p>
+      ) : null}
       <TRPCReactProvider>
         <StatusPanel id={submission.id} initial={submission.status} />
         {mine ? (
