@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '@linkboard/db';
+import { BenchmarkListSchema, LeaderboardReplySchema, SITE_API } from '@linkboard/core';
 import { expect, type Page, test } from '@playwright/test';
 import { BIN, E2E, platformEnv } from '../playwright.config';
 
@@ -23,7 +24,7 @@ async function baselinesDone(page: Page) {
 
 test.describe.configure({ mode: 'serial' });
 
-test('the leaderboard ranks the baselines', async ({ page }) => {
+test('the leaderboard ranks the baselines', async ({ page, request }) => {
   const prefetched: string[] = [];
   page.on('request', (request) => {
     if (request.headers()['next-router-prefetch']) prefetched.push(new URL(request.url()).pathname);
@@ -34,6 +35,26 @@ test('the leaderboard ranks the baselines', async ({ page }) => {
   await expect(page.locator('[data-testid=leaderboard]')).toContainText('prototype');
   await expect(page.locator('[data-testid=leaderboard]')).toContainText('always-familiar');
   await expect(rows.first().locator('.tier')).toHaveText('1');
+  // The public API gives the same board: the baselines ranked by strict on the ranked setting,
+  // prototype's worst rank better than random's best, random and always-familiar sharing a range.
+  const { benchmarks } = BenchmarkListSchema.parse(
+    await (await request.get(SITE_API.benchmarks)).json(),
+  );
+  const board = LeaderboardReplySchema.parse(
+    await (
+      await request.get(`${SITE_API.leaderboard}?benchmark=${benchmarks[0]!.name}`)
+    ).json(),
+  );
+  expect(board.scorer).toBe('strict');
+  const byModel = Object.fromEntries(board.rows.map((r) => [r.model, r]));
+  expect(Object.keys(byModel).sort()).toEqual(['always-familiar', 'prototype', 'random']);
+  for (const row of board.rows) expect(row).toMatchObject({ ranked: true, verified: true });
+  expect(byModel.prototype!.rank_low).toBe(1);
+  expect(byModel.prototype!.rank_high!).toBeLessThan(byModel.random!.rank_low!);
+  expect([byModel.random!.rank_low, byModel.random!.rank_high]).toEqual([
+    byModel['always-familiar']!.rank_low,
+    byModel['always-familiar']!.rank_high,
+  ]);
   // Sparklines load their chart code after hydration; the screenshot should show them.
   await expect(rows.locator('.recharts-line')).toHaveCount(3);
   await shot(page, '01-leaderboard');

@@ -30,7 +30,7 @@ function linkboard(
 
 describe('bin/linkboard.js', () => {
   it('runs the TypeScript CLI as a real process, reading stdin and setting the exit code', () => {
-    const ok = spawnSync(process.execPath, [BIN, 'score'], {
+    const ok = spawnSync(process.execPath, [BIN, 'score', '--scorer', 'official'], {
       input: '{"prediction":"a snowman","label":"snow","other":"ice"}\n',
       encoding: 'utf8',
     });
@@ -91,7 +91,8 @@ describe('exit codes of every command group, as a script sees them', () => {
       expect(submitted.stderr).toBe('');
     }
     expect(submitted.stdout).toMatch(
-      /^submission 1: x on ISEKAI-sample@1, 3 episodes in 1 job\(s\); queue position 1$/m,
+      // Two draws per query unless told: the ranked setting's.
+      /^submission 1: x on ISEKAI-sample@1, 6 episodes in 1 job\(s\); queue position 1$/m,
     );
     const status = await linkboard(['status', '1'], e);
     expect(status.status).toBe(0);

@@ -86,7 +86,7 @@ describe('linkboard eval', () => {
       '2,4',
     ]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/model builtin:always-familiar · scorer official · 16 episodes/);
+    expect(stdout).toMatch(/model builtin:always-familiar · scorer strict · 16 episodes/);
     // Always the familiar name: every novel query wrong, every familiar one right.
     expect(stdout).toMatch(
       /^2\s+lcl\s+8\s+50\.0% \[\S+, \S+\]\s+0\.0%\s+100\.0%\s+4\/4\/0\/0\/0\/0$/m,

@@ -11,8 +11,10 @@ const input = [
   .join('\n');
 
 describe('linkboard score', () => {
-  it('writes one verdict per input line with the official rule by default', async () => {
-    const { code, stdout } = await run(['score'], { stdin: `${input}\n` });
+  it('writes one verdict per input line with the official rule when asked', async () => {
+    const { code, stdout } = await run(['score', '--scorer', 'official'], {
+      stdin: `${input}\n`,
+    });
     expect(code).toBe(0);
     expect(
       stdout
@@ -27,8 +29,8 @@ describe('linkboard score', () => {
     ]);
   });
 
-  it('uses the strict scorer when asked', async () => {
-    const { stdout } = await run(['score', '--scorer', 'strict'], { stdin: input });
+  it('uses the strict scorer (the ranked one) by default', async () => {
+    const { stdout } = await run(['score'], { stdin: input });
     expect(JSON.parse(stdout.split('\n')[1]!)).toEqual({
       correct: true,
       outcome: 'correct',

@@ -39,6 +39,8 @@ describe('linkboard submit, runner and status', () => {
       manifest,
       '--shots',
       '2,4',
+      '--draws',
+      '1',
     ]);
     expect(submitted.code).toBe(0);
     expect(submitted.stdout).toMatch(
@@ -52,7 +54,7 @@ describe('linkboard submit, runner and status', () => {
     expect((await cli(['runner', '--once', '--gpus', 'none'])).code).toBe(0);
     const status = await cli(['status', id]);
     expect(status.stdout).toMatch(
-      /submission \d+: done\nprogress: 16\/16 episodes.*; 0 in error\n {2}lcl 2-shot: \d+\.\d% \(\d+\/8, official\)\n {2}lcl 4-shot/,
+      /submission \d+: done\nprogress: 16\/16 episodes.*; 0 in error\n {2}lcl 2-shot: \d+\.\d% \(\d+\/8, strict\)\n {2}lcl 4-shot/,
     );
     expect(status.stdout + submitted.stdout).not.toContain('sk-test-123');
   }, 60_000);

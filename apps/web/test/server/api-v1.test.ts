@@ -2,6 +2,7 @@ import {
   ApiErrorSchema,
   BenchmarkListSchema,
   type CreateSubmissionBody,
+  LeaderboardReplySchema,
   SITE_API,
   SubmissionCreatedSchema,
 } from '@linkboard/core';
@@ -11,6 +12,7 @@ import { alice, openTestSite } from '../site';
 let site: Awaited<ReturnType<typeof openTestSite>>;
 let routes: {
   benchmarks: typeof import('../../src/app/api/v1/benchmarks/route');
+  leaderboard: typeof import('../../src/app/api/v1/leaderboard/route');
   submissions: typeof import('../../src/app/api/v1/submissions/route');
 };
 let token: string;
@@ -18,6 +20,7 @@ beforeAll(async () => {
   site = await openTestSite('api-test', { LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '1' });
   routes = {
     benchmarks: await import('../../src/app/api/v1/benchmarks/route'),
+    leaderboard: await import('../../src/app/api/v1/leaderboard/route'),
     submissions: await import('../../src/app/api/v1/submissions/route'),
   };
   ({ token } = await site.caller(alice).tokens.create({ name: 'script' }));
@@ -122,6 +125,36 @@ describe('the public JSON API (v1)', () => {
       const said = `${error.code}: ${error.message}`;
       if (typeof expected === 'string') expect(said, why).toContain(expected);
       else expect(error.message, why).toMatch(expected);
+    }
+  });
+});
+
+describe('the board over the public API', () => {
+  const board = (query: string) =>
+    routes.leaderboard.GET(new Request(`http://site${SITE_API.leaderboard}?${query}`));
+
+  it('gives a benchmark’s latest version, its ranked setting and the method, in core’s schema', async () => {
+    const response = await board('benchmark=api-test');
+    expect(response.status).toBe(200);
+    const reply = LeaderboardReplySchema.parse(await response.json());
+    expect(reply).toMatchObject({ benchmark: 'api-test', policy: 'lcl', scorer: 'strict' });
+    expect(reply.setting).toEqual({ shots: [2, 4, 8], draws: 2, policy: 'lcl', scorer: 'strict' });
+    expect(reply.method).toMatch(/resample concepts/);
+    expect(reply.rows).toEqual([]);
+  });
+
+  it('says what is wrong with a query, and 404s a benchmark it does not hold', async () => {
+    const cases: [string, number, RegExp][] = [
+      ['', 400, /benchmark: /],
+      ['benchmark=api-test&scorer=fuzzy', 400, /unknown scorer "fuzzy"; choose official, strict/],
+      ['benchmark=api-test&policy=xyz', 400, /policy: /],
+      ['benchmark=nope', 404, /no benchmark "nope" on this site/],
+      ['benchmark=api-test&version=9', 404, /no benchmark "api-test" version "9"/],
+    ];
+    for (const [query, status, message] of cases) {
+      const response = await board(query);
+      expect(response.status, query).toBe(status);
+      expect(ApiErrorSchema.parse(await response.json()).error.message, query).toMatch(message);
     }
   });
 });

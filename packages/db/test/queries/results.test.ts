@@ -348,10 +348,14 @@ describe('results and aggregates', () => {
       [4, a.rows.length / 2],
     ]);
     const disagree = a.rows.filter(
-      (r, i) => verdictOf(r.verdicts).correct !== verdictOf(b.rows[i]!.verdicts).correct,
+      (r, i) =>
+        verdictOf(r.verdicts, 'official').correct !==
+        verdictOf(b.rows[i]!.verdicts, 'official').correct,
     ).length;
     expect(comparison.disagreements).toHaveLength(disagree);
     expect(comparison.perShot[0]!.mcnemar.pValue).toBeGreaterThan(0);
+    // The headline test is clustered by concept: never more confident than the episodes allow.
+    expect(comparison.perShot[0]!.clustered.pValue).toBeGreaterThan(0);
     expect(comparison.perConcept.reduce((sum, c) => sum + c.n, 0)).toBe(a.rows.length);
     const errors = a.rows.filter((r) => r.rawAnswer === null).length;
     expect((await queueStatus(db, a.submissionId))?.errorsByClass).toEqual({ timeout: errors });
