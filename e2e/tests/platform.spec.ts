@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startEmbeddedPostgres } from '@linkboard/db';
 import { BenchmarkListSchema, LeaderboardReplySchema, SITE_API } from '@linkboard/core';
+import { startEmbeddedPostgres } from '@linkboard/db';
 import { expect, type Page, test } from '@playwright/test';
 import { BIN, E2E, platformEnv } from '../playwright.config';
 
@@ -41,9 +41,7 @@ test('the leaderboard ranks the baselines', async ({ page, request }) => {
     await (await request.get(SITE_API.benchmarks)).json(),
   );
   const board = LeaderboardReplySchema.parse(
-    await (
-      await request.get(`${SITE_API.leaderboard}?benchmark=${benchmarks[0]!.name}`)
-    ).json(),
+    await (await request.get(`${SITE_API.leaderboard}?benchmark=${benchmarks[0]!.name}`)).json(),
   );
   expect(board.scorer).toBe('strict');
   const byModel = Object.fromEntries(board.rows.map((r) => [r.model, r]));
