@@ -101,22 +101,18 @@ export function rankWithUncertainty<T>(
   const names = [...new Set(models.flatMap((m) => m.clusters.map((c) => c.cluster)))].sort();
   const at = new Map(names.map((name, i) => [name, i]));
   const k = names.length;
-  const n = models.map((m) => {
-    const row = new Float64Array(k);
-    for (const c of m.clusters) {
-      const j = at.get(c.cluster) as number;
-      row[j] = (row[j] as number) + c.n;
-    }
-    return row;
-  });
-  const y = models.map((m) => {
-    const row = new Float64Array(k);
-    for (const c of m.clusters) {
-      const j = at.get(c.cluster) as number;
-      row[j] = (row[j] as number) + c.correct;
-    }
-    return row;
-  });
+  // Each model's counts as arrays over the clusters (zero where it has none of a cluster).
+  const spread = (field: 'n' | 'correct') =>
+    models.map((m) => {
+      const row = new Float64Array(k);
+      for (const c of m.clusters) {
+        const j = at.get(c.cluster) as number;
+        row[j] = (row[j] as number) + c[field];
+      }
+      return row;
+    });
+  const n = spread('n');
+  const y = spread('correct');
   const accuracy = models.map((_, i) => {
     const total = sum(n[i] as Float64Array);
     return total > 0 ? sum(y[i] as Float64Array) / total : null;
