@@ -82,7 +82,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
         {version.name}@{version.version} · {version.pairs} pairs of a novel concept and its familiar
         look-alike · ranked on {setting.shots.join(', ')} shots × {setting.draws} draws,{' '}
         {POLICIES[setting.policy].shortTitle}, scored <b>{setting.scorer}</b>; accuracy with 95%
-        intervals that resample concepts, and rank ranges. <a href="#method">How the board ranks</a>
+        intervals that resample pairs, and rank ranges. <a href="#method">How the board ranks</a>
       </p>
       <form className="filters" method="get">
         <label>

@@ -186,6 +186,8 @@ export interface PairedAnswer {
   shots: number;
   policy: string;
   conceptId: number;
+  /** The pair the concept belongs to: the unit the interval and the test resample. */
+  pairId: number;
   concept: string;
   aCorrect: boolean;
   bCorrect: boolean;
@@ -216,9 +218,10 @@ export function compareOnSharedEpisodes(answers: readonly PairedAnswer[], seed: 
   for (const r of answers) {
     const key = `${r.shots}|${r.policy}`;
     const g = groups.get(key) ?? { shots: r.shots, policy: r.policy, a: [], b: [] };
-    const conceptId = String(r.conceptId);
-    g.a.push({ episodeId: r.episodeId, conceptId, correct: r.aCorrect });
-    g.b.push({ episodeId: r.episodeId, conceptId, correct: r.bCorrect });
+    // Clusters are pairs: a pair's two concepts share their demonstrations.
+    const cluster = String(r.pairId);
+    g.a.push({ episodeId: r.episodeId, conceptId: cluster, correct: r.aCorrect });
+    g.b.push({ episodeId: r.episodeId, conceptId: cluster, correct: r.bCorrect });
     groups.set(key, g);
     const c = concepts.get(r.conceptId) ?? {
       conceptId: r.conceptId,

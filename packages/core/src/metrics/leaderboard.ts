@@ -64,7 +64,7 @@ export interface BoardInput {
   unreadable: number;
   novel: Counts;
   perShot: Record<number, Counts>;
-  /** Per concept, over the ranked setting's episodes only, by policy. */
+  /** Per cluster (the benchmark's pairs), over the ranked setting's episodes only, by policy. */
   clusters: Partial<Record<PolicyName, ClusterCounts[]>>;
 }
 
@@ -76,7 +76,7 @@ export interface BoardStatistics {
   /** Episodes behind `accuracy`: the ranked setting's when ranked, else all it ran. */
   n: number;
   accuracy: number | null;
-  /** Concept-clustered bootstrap interval (ranked rows only). */
+  /** Pair-clustered bootstrap interval (ranked rows only). */
   low: number | null;
   high: number | null;
   /** Best and worst rank in the middle 95% of joint replicates (ranked rows only). */
@@ -103,9 +103,10 @@ export type BoardRow<T extends BoardInput> = Omit<
 export const RANKING_METHOD =
   'Ranked rows ran the version’s whole ranked setting (shots, draws, policy) and are scored on ' +
   'exactly that; extra shots or draws are shown, not pooled into the rank. Intervals are 95% ' +
-  'percentile bootstraps that resample concepts, not episodes (answers about one concept are ' +
-  'correlated). Rank ranges come from a joint bootstrap: every replicate resamples the same ' +
-  'concepts for every model, and a model’s range is the middle 95% of its ranks (1 + the number ' +
+  'percentile bootstraps that resample pairs (a novel concept and its look-alike), not episodes: ' +
+  'answers about one pair share their demonstrations and are correlated. Rank ranges come from ' +
+  'a joint bootstrap: every replicate resamples the same pairs for every model, and a model’s ' +
+  'range is the middle 95% of its ranks (1 + the number ' +
   'of models strictly more accurate). In order of accuracy, a model whose best rank is worse ' +
   'than the tier leader’s worst rank starts the next tier. Link gain is LCL minus ICL on the ' +
   'same episodes, with a cluster-robust interval.';
@@ -169,7 +170,7 @@ export function buildBoard<T extends BoardInput>(
 
 /**
  * Link gain on paired episodes: both policies answered the same episodes of every concept (the
- * same counts per concept), or there is no link gain to report.
+ * same counts per cluster), or there is no link gain to report.
  */
 function pairedLinkGain(clusters: BoardInput['clusters']) {
   const linked = clusters[LINK_GAIN_POLICIES.linked];

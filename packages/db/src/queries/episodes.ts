@@ -69,7 +69,7 @@ export async function pairedAnswers(
   scorer: ScorerName,
 ): Promise<PairedAnswer[]> {
   const { rows } = await db.execute(sql`
-    SELECT ra.episode_id, ra.shots, ra.policy, ra.concept_id, c.name AS concept, va.outcome = 'correct' AS a_correct, vb.outcome = 'correct' AS b_correct
+    SELECT ra.episode_id, ra.shots, ra.policy, ra.concept_id, c.pair_id, c.name AS concept, va.outcome = 'correct' AS a_correct, vb.outcome = 'correct' AS b_correct
     FROM results ra JOIN verdicts va ON va.submission_id = ra.submission_id AND va.episode_id = ra.episode_id AND va.scorer = ${scorer}
     JOIN verdicts vb ON vb.submission_id = ${b} AND vb.episode_id = ra.episode_id AND vb.scorer = ${scorer}
     JOIN concepts c ON c.id = ra.concept_id
@@ -79,6 +79,7 @@ export async function pairedAnswers(
     shots: num(r.shots),
     policy: String(r.policy),
     conceptId: num(r.concept_id),
+    pairId: num(r.pair_id),
     concept: String(r.concept),
     aCorrect: Boolean(r.a_correct),
     bCorrect: Boolean(r.b_correct),

@@ -49,8 +49,8 @@ export type LeaderboardRow = BoardRow<LeaderboardCounts>;
 /**
  * The counts behind a benchmark version's leaderboard for one policy and scorer: its finished
  * public submissions, from the aggregate tables only (never the results): what each ran, its
- * counts under the policy, and its per-concept counts on the ranked setting (every policy, for
- * link gain). Statistics (intervals, rank ranges, tiers, link gain) are core's `buildBoard`.
+ * counts under the policy, and its per-pair counts on the ranked setting (every policy, for link
+ * gain): pairs are what ranking resamples. Statistics (intervals, rank ranges, tiers, link gain) are core's `buildBoard`.
  */
 export async function leaderboardCounts(
   db: Db,
@@ -69,15 +69,17 @@ export async function leaderboardCounts(
   const ids = rows.map((r) => num(r.submission_id));
   const { rows: ranked } = ids.length
     ? await db.execute(sql`
-        SELECT submission_id, policy, concept_id, n, correct FROM submission_ranked_counts
-        WHERE submission_id = ANY(${pgArray(ids)}::int[]) AND scorer = ${options.scorer}`)
+        SELECT rc.submission_id, rc.policy, c.pair_id, sum(rc.n)::int AS n, sum(rc.correct)::int AS correct
+        FROM submission_ranked_counts rc JOIN concepts c ON c.id = rc.concept_id
+        WHERE rc.submission_id = ANY(${pgArray(ids)}::int[]) AND rc.scorer = ${options.scorer}
+        GROUP BY rc.submission_id, rc.policy, c.pair_id`)
     : { rows: [] };
   const clusters = new Map<number, LeaderboardCounts['clusters']>();
   for (const r of ranked) {
     const of = clusters.get(num(r.submission_id)) ?? {};
     const policy = String(r.policy) as PolicyName;
     const list = of[policy] ?? [];
-    list.push({ cluster: String(r.concept_id), n: num(r.n), correct: num(r.correct) });
+    list.push({ cluster: String(r.pair_id), n: num(r.n), correct: num(r.correct) });
     of[policy] = list;
     clusters.set(num(r.submission_id), of);
   }
