@@ -42,10 +42,12 @@ export default defineConfig({
     },
   },
   webServer: {
-    // A smaller isekai-synth than the default keeps the baselines' runs short; the rest is `npm start`.
+    // A smaller isekai-synth than the default keeps the baselines' runs short (one query per
+    // concept), with all 24 pairs: ranking resamples pairs, and few would leave ranks uncertain.
+    // The rest is `npm start`.
     command: [
       `rm -rf ${E2E.dataDir}`,
-      `node ${BIN} dataset generate --pairs 4 --per-concept 14 --queries 4 --out ${E2E.dataDir}/benchmarks/isekai-synth`,
+      `node ${BIN} dataset generate --pairs 24 --per-concept 10 --queries 1 --out ${E2E.dataDir}/benchmarks/isekai-synth`,
       `node ${BIN} start`,
     ].join(' && '),
     url: `http://127.0.0.1:${E2E.port}/queue`,
