@@ -196,10 +196,10 @@ test('compare with random, and export the leaderboard as CSV', async ({ page }) 
   await page.selectOption('select[name=a]', { label: mine as string });
   await page.selectOption('select[name=b]', { label: random as string });
   await page.getByRole('button', { name: 'Compare' }).click();
-  await expect(page.getByTestId('comparison')).toContainText('McNemar');
-  // 4 pairs = 8 concepts: too few for the concept bootstrap, and the page says so.
-  await expect(page.getByTestId('few-concepts')).toContainText('only 8');
-  await expect(page.getByTestId('comparison-concepts').locator('tbody tr')).toHaveCount(8);
+  await expect(page.getByTestId('comparison')).toContainText('p (clustered)');
+  // 24 pairs: enough for the pair bootstrap, so no warning; one row per concept below.
+  await expect(page.getByTestId('few-pairs')).toHaveCount(0);
+  await expect(page.getByTestId('comparison-concepts').locator('tbody tr')).toHaveCount(48);
   await shot(page, '05-compare');
 
   await page.goto('/');
@@ -209,7 +209,7 @@ test('compare with random, and export the leaderboard as CSV', async ({ page }) 
   ]);
   const csv = await readFile((await download.path()) as string, 'utf8');
   expect(csv.split('\n')[0]).toMatch(
-    /^tier,model,organisation,submission,n,accuracy,ci_low,ci_high/,
+    /^tier,rank_low,rank_high,model,organisation,submission,ranked,unranked_reason,verified,scorer,n,accuracy,ci_low,ci_high/,
   );
   expect(csv).toContain('my <b>prototype</b>');
 });

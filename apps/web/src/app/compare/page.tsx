@@ -6,8 +6,8 @@ import { api, orNotFound } from '~/server/caller';
 
 export const dynamic = 'force-dynamic';
 
-/** Below this many concepts a concept-clustered bootstrap interval is noticeably too narrow. */
-const FEW_CONCEPTS = 20;
+/** Below this many pairs (the resampled clusters), intervals and tests are rough. */
+const FEW_PAIRS = 20;
 
 export default async function ComparePage({ searchParams }: { searchParams: SearchParams }) {
   const sp = await searchParams;
@@ -46,8 +46,8 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
       <>
         <h1>Compare two models</h1>
         <p className="lead">
-          Paired on identical episodes: differences with concept-clustered bootstrap intervals and a
-          concept-clustered test.
+          Paired on identical episodes: differences with pair-clustered bootstrap intervals and a
+          pair-clustered test.
         </p>
         {picker}
       </>
@@ -123,10 +123,11 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
           ))}
         </tbody>
       </table>
-      {fewestClusters !== null && fewestClusters < FEW_CONCEPTS ? (
-        <p className="muted" data-testid="few-concepts">
-          The intervals resample whole concepts, and these episodes come from only {fewestClusters}:
-          with so few, the intervals come out too narrow and the p-values too small.
+      {fewestClusters !== null && fewestClusters < FEW_PAIRS ? (
+        <p className="muted" data-testid="few-pairs">
+          The intervals and the test resample whole pairs, and these episodes come from only{' '}
+          {fewestClusters}: with so few, the intervals come out too narrow and the p-values too
+          small.
         </p>
       ) : null}
       <h2>Per concept</h2>
