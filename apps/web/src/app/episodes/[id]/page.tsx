@@ -91,7 +91,9 @@ export default async function EpisodePage({
             <tbody>
               {episode.result.verdicts.map((v) => (
                 <tr key={v.scorer} data-testid={`verdict-${v.scorer}`}>
-                  <th title={`version ${v.version}`}>{v.scorer}</th>
+                  <th>
+                    {v.scorer} <span className="muted">v{v.version}</span>
+                  </th>
                   <td>{v.outcome}</td>
                   <td className="muted">{v.rule}</td>
                 </tr>
