@@ -14,14 +14,18 @@ export interface Database {
 export function connect(
   url: string,
   options: {
-    max?: number /** Give up on a new connection after this (default: wait). */;
+    max?: number;
+    /** Give up on a new connection after this (default: wait). */
     connectTimeoutMs?: number;
+    /** Give up on a query's answer after this (default: wait). */
+    queryTimeoutMs?: number;
   } = {},
 ): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 0,
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
   });
   // An idle client's error (a restarted server) must not crash the process; the next query reconnects.
   pool.on('error', () => {});

@@ -105,7 +105,7 @@ async function main() {
 
   // A small pool of its own for /readyz and /metrics: they answer while Next's pool is busy.
   const operationsDatabase: Database | null = databaseUrl
-    ? connect(databaseUrl, { max: 2, connectTimeoutMs: 2_000 })
+    ? connect(databaseUrl, { max: 2, connectTimeoutMs: 2_000, queryTimeoutMs: 5_000 })
     : null;
   const ops = operations({ database: operationsDatabase, health, cache });
 
