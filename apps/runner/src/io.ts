@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { createLogger, type Logger } from '@linkboard/db/log';
 
 /** The streams a command talks to; tests pass their own. */
 export interface Io {
@@ -17,4 +18,13 @@ export const processIo: Io = {
 export function write(stream: Writable, text: string): Promise<void> | undefined {
   if (stream.write(text)) return undefined;
   return new Promise((resolve) => stream.once('drain', resolve));
+}
+
+/**
+ * The log of a long-running process (`linkboard runner`, the runner inside `linkboard start`):
+ * JSON lines with a timestamp on stderr, readable lines when stderr is a terminal. A command's
+ * own output (tables, ids, `linkboard is running`) stays plain text and does not come here.
+ */
+export function processLog(io: Io, name: string): Logger {
+  return createLogger(name, io.stderr);
 }

@@ -11,8 +11,22 @@ export interface Database {
 }
 
 /** One pool per process; the same driver and SQL for the embedded server and any PostgreSQL ≥ 15. */
-export function connect(url: string, options: { max?: number } = {}): Database {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+export function connect(
+  url: string,
+  options: {
+    max?: number;
+    /** Give up on a new connection after this (default: wait). */
+    connectTimeoutMs?: number;
+    /** Give up on a query's answer after this (default: wait). */
+    queryTimeoutMs?: number;
+  } = {},
+): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 0,
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
+  });
   // An idle client's error (a restarted server) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   // Nor one that arrives on a client after its query already failed and it went back to the pool

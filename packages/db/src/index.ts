@@ -23,6 +23,8 @@ export {
   IncompleteJobError,
   JOBS_CHANNEL,
   JobWaiter,
+  type OperationsSnapshot,
+  operationsSnapshot,
   reapExpiredJobs,
   releaseJob,
   retryDelayMs,

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { noticeTo, openDatabase } from '../database';
+import { openDatabase } from '../database';
 import type { Env } from '../env';
-import type { Io } from '../io';
+import { type Io, processLog } from '../io';
 import { parsePositiveInt } from '../options';
 import { runRunner } from '../worker/runner';
 
@@ -43,18 +43,17 @@ export function registerRunner(program: Command, io: Io, env: Env): void {
         gpus: number[] | 'auto' | 'none';
         once?: boolean;
       }) => {
-        const database = await openDatabase(env, { notice: noticeTo(io) });
+        const log = processLog(io, 'runner');
+        const database = await openDatabase(env, { notice: (line) => log.info(line) });
         const stop = new AbortController();
         const onSignal = (signal: NodeJS.Signals) => {
-          io.stderr.write(
-            `runner: ${signal}: finishing in-flight requests, then giving the job back\n`,
-          );
+          log.info(`${signal}: finishing in-flight requests, then giving the job back`);
           stop.abort();
         };
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
-        io.stderr.write(
-          `runner: working on ${database.where} (${flags.jobs} job(s) at once, concurrency ${flags.concurrency} each, GPUs ${Array.isArray(flags.gpus) ? flags.gpus.join(',') : flags.gpus})\n`,
+        log.info(
+          `working on ${database.where} (${flags.jobs} job(s) at once, concurrency ${flags.concurrency} each, GPUs ${Array.isArray(flags.gpus) ? flags.gpus.join(',') : flags.gpus})`,
         );
         try {
           await runRunner(
@@ -66,7 +65,7 @@ export function registerRunner(program: Command, io: Io, env: Env): void {
               gpus: flags.gpus,
               once: flags.once,
               attemptLimitMs: env.LINKBOARD_ATTEMPT_LIMIT_MS,
-              log: (line) => io.stderr.write(`runner: ${line}\n`),
+              log: (line) => log.info(line),
             },
             stop.signal,
           );

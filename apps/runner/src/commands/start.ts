@@ -17,7 +17,7 @@ import { noticeTo, type OpenDatabase, openDatabase } from '../database';
 import { ensureDefaultBenchmark } from '../defaults';
 import type { Env } from '../env';
 import { CliError } from '../errors';
-import type { Io } from '../io';
+import { type Io, processLog } from '../io';
 import { startReferenceServer } from '../server/reference-server';
 import { publishDataset } from '../worker/images';
 import { runRunner } from '../worker/runner';
@@ -231,6 +231,7 @@ export function registerStart(program: Command, io: Io, env: Env): void {
           io.stdout.write(
             `submitted the ${seeded} baselines through the reference server at ${reference.url}\n`,
           );
+        const log = processLog(io, 'runner');
         runner = runRunner(
           database,
           env,
@@ -239,13 +240,11 @@ export function registerStart(program: Command, io: Io, env: Env): void {
             jobs: 4,
             gpus: 'none',
             attemptLimitMs: env.LINKBOARD_ATTEMPT_LIMIT_MS,
-            log: (line) => io.stderr.write(`runner: ${line}\n`),
+            log: (line) => log.info(line),
           },
           stop.signal,
         );
-        runner.catch((error: unknown) =>
-          io.stderr.write(`runner stopped: ${(error as Error).message}\n`),
-        );
+        runner.catch((error: unknown) => log.error(`stopped: ${(error as Error).message}`));
         const url = env.DATABASE_URL ?? (await embeddedUrl(env.dataDir));
         if (flags.web && url) site = await startSite(env, url, io);
         io.stdout.write(

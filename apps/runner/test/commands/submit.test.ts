@@ -51,7 +51,20 @@ describe('linkboard submit, runner and status', () => {
       /^submission \d+: queued \(queue position 1\)\nprogress: 0\/16 episodes/,
     );
 
-    expect((await cli(['runner', '--once', '--gpus', 'none'])).code).toBe(0);
+    const worked = await cli(['runner', '--once', '--gpus', 'none']);
+    expect(worked.code).toBe(0);
+    // The runner's log: a JSON line each, with a timestamp (stderr is not a terminal here).
+    const lines = worked.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      name: 'runner',
+      msg: expect.stringMatching(/^working on .* \(2 job\(s\) at once/),
+    });
+    for (const line of lines) expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/);
+    expect(lines.map((line) => line.msg).join('\n')).toMatch(/^job \d+: /m);
     const status = await cli(['status', id]);
     expect(status.stdout).toMatch(
       /submission \d+: done\nprogress: 16\/16 episodes.*; 0 in error\n {2}lcl 2-shot: \d+\.\d% \(\d+\/8, strict\)\n {2}lcl 4-shot/,

@@ -137,6 +137,8 @@ export class PageCache {
   private readonly entries: LRUCache<string, Entry>;
   private readonly fills = new Map<string, { generation: number; entry: Promise<Entry> }>();
   private readonly now: () => number;
+  /** Answers so far by how they were served, for `/metrics` (a stale answer is from memory too). */
+  readonly served: Record<CacheState, number> = { hit: 0, miss: 0, stale: 0 };
 
   constructor(
     private readonly options: {
@@ -171,6 +173,15 @@ export class PageCache {
    * change never sees the page from before it.
    */
   async get(key: string, fetch: () => Promise<Fetched>): Promise<[StoredResponse, CacheState]> {
+    const answer = await this.lookUp(key, fetch);
+    this.served[answer[1]]++;
+    return answer;
+  }
+
+  private async lookUp(
+    key: string,
+    fetch: () => Promise<Fetched>,
+  ): Promise<[StoredResponse, CacheState]> {
     const kept = this.entries.get(key);
     const expired = !kept || this.now() - kept.storedAt >= this.options.maxAgeMs;
     if (kept && !expired && kept.generation === this.generation) return [kept, 'hit'];

@@ -6,18 +6,23 @@
  * A cacheable request (see `cacheableRequest`) is answered from memory, or by asking Next over
  * loopback for the page (a "fill", see ./fill.ts) and keeping the answer. Everything else, and
  * any answer that must not be kept, goes straight to Next's handler. The cache empties when
- * PostgreSQL says the leaderboard's data changed.
+ * PostgreSQL says the leaderboard's data changed. `/healthz`, `/readyz` and `/metrics` (see
+ * ./operations.ts) are answered before all of that. Logs are JSON lines on stderr (readable in a
+ * terminal).
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
+  connect,
+  type Database,
   databaseReachable,
   embeddedUrl,
   type LeaderboardWatch,
   watchLeaderboard,
 } from '@linkboard/db';
+import { createLogger } from '@linkboard/db/log';
 import Negotiator from 'negotiator';
 import next from 'next';
 import { Agent, request } from 'undici';
@@ -25,6 +30,7 @@ import { env } from '../env';
 import { stampClientAddress } from './client-address';
 import { databaseHealth, unavailable } from './database-health';
 import { FILL_HEADER, fillIdOf, fillState } from './fill';
+import { operations } from './operations';
 import {
   type CacheState,
   cacheableRequest,
@@ -59,6 +65,9 @@ function send(
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+/** The server's log: JSON lines on stderr, readable ones in a terminal. */
+const log = createLogger('site', process.stderr);
+
 async function main() {
   const app = next({
     dev: false,
@@ -71,7 +80,7 @@ async function main() {
 
   const databaseUrl = env.DATABASE_URL ?? (await embeddedUrl(env.dataDir));
   if (env.LINKBOARD_PAGE_CACHE_MB > 0 && !databaseUrl)
-    console.error('page cache: off, no database to hear changes from (set DATABASE_URL)');
+    log.warn('page cache: off, no database to hear changes from (set DATABASE_URL)');
   const cache =
     env.LINKBOARD_PAGE_CACHE_MB > 0 && databaseUrl
       ? new PageCache({ maxBytes: env.LINKBOARD_PAGE_CACHE_MB * 2 ** 20, maxAgeMs: MAX_AGE_MS })
@@ -79,7 +88,7 @@ async function main() {
   const health = databaseUrl
     ? databaseHealth(
         () => databaseReachable(databaseUrl),
-        (line) => console.error(`linkboard site: ${line}`),
+        (line) => log.warn(line),
       )
     : null;
   let watch: LeaderboardWatch | null = null;
@@ -88,11 +97,17 @@ async function main() {
       // A server shutting down closes the feed at once: the earliest word of an outage.
       onLost: () => health?.suspect(),
       onError: (error) =>
-        console.error(
+        log.warn(
           `page cache: lost the leaderboard change feed (${error.message}); reconnecting, kept pages expire within ${MAX_AGE_MS / 1000} s meanwhile`,
         ),
     });
   }
+
+  // A small pool of its own for /readyz and /metrics: they answer while Next's pool is busy.
+  const operationsDatabase: Database | null = databaseUrl
+    ? connect(databaseUrl, { max: 2, connectTimeoutMs: 2_000, queryTimeoutMs: 5_000 })
+    : null;
+  const ops = operations({ database: operationsDatabase, health, cache });
 
   const fills = fillState();
   fills.token = randomUUID();
@@ -122,6 +137,8 @@ async function main() {
   }
 
   function answer(req: http.IncomingMessage, res: http.ServerResponse) {
+    // Health, readiness and metrics first: never cached, and answered during an outage.
+    if (ops.handle(req, res)) return;
     if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
       res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
       return void res.end(`request body over ${MAX_BODY_BYTES / 2 ** 20} MiB\n`);
@@ -153,7 +170,7 @@ async function main() {
           // An answer that is not kept (an error, a cookie) is rendered again for this request.
           stored.cacheable ? send(req, res, stored, state) : void handle(req, res),
         (error: Error) => {
-          console.error(
+          log.error(
             `page cache: could not render ${cacheable.url} (${error.message}); serving it directly`,
           );
           void handle(req, res);
@@ -167,7 +184,7 @@ async function main() {
       answer(req, res);
     } catch (error) {
       // The cache is an optimisation: whatever goes wrong in it, Next still answers.
-      console.error(`page cache: ${(error as Error).message}; serving ${req.url} directly`);
+      log.error(`page cache: ${(error as Error).message}; serving ${req.url} directly`);
       void handle(req, res);
     }
   });
@@ -183,7 +200,7 @@ async function main() {
         ? '::1'
         : address.address;
   origin = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${address.port}`;
-  console.log(
+  log.info(
     `linkboard site on http://${env.LINKBOARD_HOST}:${address.port}/ (leaderboard page cache: ${cache ? `${env.LINKBOARD_PAGE_CACHE_MB} MiB` : 'off'})`,
   );
 
@@ -192,7 +209,12 @@ async function main() {
     server.close();
     server.closeAllConnections();
     health?.close();
-    await Promise.allSettled([watch?.close(), agent.close(), app.close()]);
+    await Promise.allSettled([
+      watch?.close(),
+      agent.close(),
+      app.close(),
+      operationsDatabase?.close(),
+    ]);
     process.exit(0);
   };
   process.once('SIGTERM', stop);
@@ -200,6 +222,6 @@ async function main() {
 }
 
 main().catch((error: Error) => {
-  console.error(`linkboard site: ${error.message}`);
+  log.fatal(error.message);
   process.exit(1);
 });

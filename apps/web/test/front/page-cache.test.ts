@@ -125,6 +125,8 @@ describe('PageCache', () => {
     const [first, s1] = await cache.get('k', next.fetch);
     const [second, s2] = await cache.get('k', next.fetch);
     expect([s1, s2, next.renders]).toEqual(['miss', 'hit', 1]);
+    // Counted for /metrics' hit ratio.
+    expect(cache.served).toEqual({ hit: 1, miss: 1, stale: 0 });
     expect(second.body.equals(first.body)).toBe(true);
     // Per-response headers are rewritten when served; compressible bodies are kept gzipped too.
     expect(second.headers).not.toHaveProperty('date');

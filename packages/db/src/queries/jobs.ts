@@ -284,3 +284,48 @@ export class JobWaiter {
     client.release();
   }
 }
+
+/** What an operator watches, read in one statement at scrape time (the site's `/metrics`). */
+export interface OperationsSnapshot {
+  /** Jobs waiting to run (status queued, due now or later). */
+  queueDepth: number;
+  /** Seconds since the oldest queued job was created; 0 with none queued. */
+  oldestQueuedSeconds: number;
+  /** Episode results written, answers and errors: Prometheus' rate() of it is episodes per second. */
+  results: number;
+  /** Results without an answer, by their error class. */
+  errorsByClass: Record<string, number>;
+  /** Distinct runners (lease owners) whose heartbeat is under a minute old. */
+  runnersSeen: number;
+}
+
+export async function operationsSnapshot(db: Db): Promise<OperationsSnapshot> {
+  const [row] = await queryRows<{
+    queue_depth: number;
+    oldest_queued_seconds: number;
+    results: string;
+    errors: Record<string, string> | null;
+    runners_seen: number;
+  }>(
+    db,
+    sql`WITH by_class AS (SELECT error_class, count(*) AS n FROM results GROUP BY error_class)
+        SELECT
+          (SELECT count(*)::int FROM jobs WHERE status = 'queued') AS queue_depth,
+          (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
+             FROM jobs WHERE status = 'queued') AS oldest_queued_seconds,
+          -- One pass over results for both: the total, and the errors by class.
+          (SELECT coalesce(sum(n), 0) FROM by_class) AS results,
+          (SELECT jsonb_object_agg(error_class, n) FROM by_class WHERE error_class IS NOT NULL) AS errors,
+          (SELECT count(DISTINCT lease_owner)::int FROM jobs
+             WHERE lease_owner IS NOT NULL AND heartbeat_at > now() - interval '1 minute') AS runners_seen`,
+  );
+  return {
+    queueDepth: Number(row?.queue_depth ?? 0),
+    oldestQueuedSeconds: Number(row?.oldest_queued_seconds ?? 0),
+    results: Number(row?.results ?? 0),
+    errorsByClass: Object.fromEntries(
+      Object.entries(row?.errors ?? {}).map(([errorClass, n]) => [errorClass, Number(n)]),
+    ),
+    runnersSeen: Number(row?.runners_seen ?? 0),
+  };
+}
