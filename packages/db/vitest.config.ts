@@ -17,7 +17,7 @@ export default defineConfig({
       ...(external
         ? [
             {
-              extends: true,
+              extends: true as const,
               test: {
                 name: 'external',
                 provide: { pgServer: external },

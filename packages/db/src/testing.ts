@@ -108,18 +108,23 @@ export async function startTestServer(): Promise<{ url: string; stop: () => Prom
   };
 }
 
-/** A database of its own, cloned from the template database `templateUrl` names; `drop` removes it. */
+/**
+ * A database of its own, cloned from the template database `templateUrl` names; `url` is where it
+ * is, `drop` removes it.
+ */
 export async function createTestDatabase(
   templateUrl: string,
   options: { max?: number } = {},
-): Promise<Database & { drop: () => Promise<void> }> {
+): Promise<Database & { url: string; drop: () => Promise<void> }> {
   const name = `t_${randomBytes(6).toString('hex')}`;
   const admin = connect(databaseUrl(templateUrl, 'postgres'), { max: 1 });
   await admin.pool.query(`CREATE DATABASE ${name} TEMPLATE ${databaseName(templateUrl)}`);
   await admin.close();
-  const database = connect(databaseUrl(templateUrl, name), options);
+  const url = databaseUrl(templateUrl, name);
+  const database = connect(url, options);
   return {
     ...database,
+    url,
     async drop() {
       await database.close();
       const again = connect(databaseUrl(templateUrl, 'postgres'), { max: 1 });
