@@ -3,9 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { ISEKAI_SAMPLE as SHIPPED_SAMPLE } from '@linkboard/datasets';
-import { afterEach } from 'vitest';
+import { afterEach, inject } from 'vitest';
 import { main } from '../src/cli';
 import { loadEnv } from '../src/env';
+import {
+  type PlatformDatabase,
+  testPlatform as platformOn,
+  testPlatformWithServer as platformWithServerOn,
+} from './platform';
 
 /** The ISEKAI sample that ships in @linkboard/datasets, as a folder. */
 export const ISEKAI_SAMPLE = path.dirname(SHIPPED_SAMPLE.records);
@@ -67,4 +72,22 @@ export async function importSample(out?: string): Promise<string> {
   return out;
 }
 
-export { freePort, smallSynth, testPlatform, testPlatformWithServer } from './platform';
+export { freePort, smallSynth } from './platform';
+
+/**
+ * Where this project's test platforms keep their databases: the external project (a running
+ * PostgreSQL, LINKBOARD_TEST_DATABASE_URL) clones its template; the embedded one starts its own.
+ */
+export function platformDatabase(): PlatformDatabase {
+  return inject('pgServer') ? { templateUrl: inject('pgUrl') } : {};
+}
+
+/** `testPlatform` of ./platform, on this project's server. */
+export const testPlatform = (extraEnv: Record<string, string> = {}) =>
+  platformOn(extraEnv, platformDatabase());
+
+/** `testPlatformWithServer` of ./platform, on this project's server. */
+export const testPlatformWithServer = (
+  extraEnv: Record<string, string> = {},
+  server: { latencyMs?: number } = {},
+) => platformWithServerOn(extraEnv, server, platformDatabase());

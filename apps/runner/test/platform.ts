@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '@linkboard/db/testing';
+import { createTestDatabase, freePort } from '@linkboard/db/testing';
 import { loadEnv } from '../src/env';
 
 // Shared by tests and benchmarks, so no vitest import here.
@@ -23,16 +23,32 @@ export function smallSynth(): Promise<string> {
 
 export { freePort };
 
+/** Where a test platform keeps its database. */
+export interface PlatformDatabase {
+  /**
+   * A migrated template database on a running PostgreSQL (see `provideTestServer` in
+   * @linkboard/db/testing): the platform gets a clone of it as DATABASE_URL, dropped at shutdown.
+   * Absent: a freshly started embedded PostgreSQL under the data folder.
+   */
+  templateUrl?: string;
+}
+
 /**
  * A platform of its own for a test file: a data folder with the small isekai-synth published into
- * a freshly started embedded PostgreSQL. Stop it with `shutdown()`.
+ * a freshly started embedded PostgreSQL, or a database of its own on a running server (see
+ * `PlatformDatabase`). Stop it with `shutdown()`.
  */
-export async function testPlatform(extraEnv: Record<string, string> = {}) {
+export async function testPlatform(
+  extraEnv: Record<string, string> = {},
+  where: PlatformDatabase = {},
+) {
   const { openDatabase } = await import('../src/database');
   const { publishDataset } = await import('../src/worker/images');
   const { loadDataset } = await import('@linkboard/datasets');
   const dataDir = await mkdtemp(path.join(tmpdir(), 'linkboard-platform-'));
+  const external = where.templateUrl ? await createTestDatabase(where.templateUrl) : undefined;
   const env = loadEnv({
+    ...(external && { DATABASE_URL: external.url }),
     LINKBOARD_DATA_DIR: dataDir,
     LINKBOARD_PG_PORT: String(await freePort()),
     LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '1',
@@ -49,6 +65,7 @@ export async function testPlatform(extraEnv: Record<string, string> = {}) {
     benchmarkVersionId,
     async shutdown() {
       await database.shutdown();
+      await external?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -61,8 +78,9 @@ export async function testPlatform(extraEnv: Record<string, string> = {}) {
 export async function testPlatformWithServer(
   extraEnv: Record<string, string> = {},
   server: { latencyMs?: number } = {},
+  where: PlatformDatabase = {},
 ) {
-  const platform = await testPlatform(extraEnv);
+  const platform = await testPlatform(extraEnv, where);
   const { startReferenceServer } = await import('../src/server/reference-server');
   const { familiarFromPairs } = await import('../src/adapters/builtin');
   const reference = await startReferenceServer({

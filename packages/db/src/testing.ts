@@ -18,40 +18,89 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** The URL of the database `name` on the server that `url` points at. */
+export function databaseUrl(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+/** The name of the database that `url` points at. */
+const databaseName = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1));
+
 declare module 'vitest' {
   export interface ProvidedContext {
+    /**
+     * The migrated template database of the run's server (its URL names it);
+     * `createTestDatabase` clones it.
+     */
     pgUrl: string;
+    /**
+     * A running PostgreSQL (≥ 15) to test on instead of an embedded one: a superuser URL, set by
+     * a vitest project (LINKBOARD_TEST_DATABASE_URL); absent for the embedded server.
+     */
+    pgServer?: string;
   }
 }
 
 /**
- * A vitest globalSetup: one real PostgreSQL for the run, its URL provided as `pgUrl`; tests make
- * a database each with `createTestDatabase(inject('pgUrl'))`.
+ * A vitest globalSetup: one real PostgreSQL for the run, the URL of its migrated template
+ * database provided as `pgUrl`; tests make a database each with
+ * `createTestDatabase(inject('pgUrl'))`. The server is the project's `pgServer` if it provides
+ * one, else an embedded PostgreSQL started for the run.
  */
 export async function provideTestServer(project: {
   provide: (key: 'pgUrl', value: string) => void;
+  getProvidedContext: () => { pgServer?: string };
 }) {
-  const server = await startTestServer();
+  const external = project.getProvidedContext().pgServer;
+  const server = external ? await useExternalServer(external) : await startTestServer();
   project.provide('pgUrl', server.url);
   return server.stop;
 }
 
+/** Makes a migrated template database of `name` on the server at `adminUrl`; returns its URL. */
+async function createTemplate(adminUrl: string, name: string): Promise<string> {
+  const admin = connect(databaseUrl(adminUrl, 'postgres'), { max: 1 });
+  await admin.pool.query(`CREATE DATABASE ${name}`);
+  await admin.close();
+  const url = databaseUrl(adminUrl, name);
+  const template = connect(url);
+  await migrateDatabase(template.db);
+  await template.close();
+  return url;
+}
+
+/**
+ * A template database of its own on a running server that others may share (another run, other
+ * data): a random name, dropped at the end with whatever the run's tests left.
+ */
+export async function useExternalServer(
+  serverUrl: string,
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const name = `linkboard_template_${randomBytes(6).toString('hex')}`;
+  const url = await createTemplate(serverUrl, name);
+  return {
+    url,
+    stop: async () => {
+      const admin = connect(databaseUrl(serverUrl, 'postgres'), { max: 1 });
+      await admin.pool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.close();
+    },
+  };
+}
+
 /**
  * Starts an embedded PostgreSQL in a temporary folder with a migrated template database, for a
- * vitest globalSetup. Returns its URL and a stop function.
+ * vitest globalSetup. Returns the template's URL and a stop function.
  */
 export async function startTestServer(): Promise<{ url: string; stop: () => Promise<void> }> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'linkboard-db-test-'));
   await chmod(dataDir, 0o755);
   const server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
-  const admin = connect(server.url.replace(/\/linkboard$/, '/postgres'));
-  await admin.pool.query('CREATE DATABASE linkboard_template');
-  await admin.close();
-  const template = connect(server.url.replace(/\/linkboard$/, '/linkboard_template'));
-  await migrateDatabase(template.db);
-  await template.close();
+  const url = await createTemplate(server.url, 'linkboard_template');
   return {
-    url: server.url,
+    url,
     stop: async () => {
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });
@@ -59,21 +108,26 @@ export async function startTestServer(): Promise<{ url: string; stop: () => Prom
   };
 }
 
-/** A database of its own, cloned from the migrated template; `drop` removes it. */
+/**
+ * A database of its own, cloned from the template database `templateUrl` names; `url` is where it
+ * is, `drop` removes it.
+ */
 export async function createTestDatabase(
-  serverUrl: string,
+  templateUrl: string,
   options: { max?: number } = {},
-): Promise<Database & { drop: () => Promise<void> }> {
+): Promise<Database & { url: string; drop: () => Promise<void> }> {
   const name = `t_${randomBytes(6).toString('hex')}`;
-  const admin = connect(serverUrl.replace(/\/linkboard$/, '/postgres'), { max: 1 });
-  await admin.pool.query(`CREATE DATABASE ${name} TEMPLATE linkboard_template`);
+  const admin = connect(databaseUrl(templateUrl, 'postgres'), { max: 1 });
+  await admin.pool.query(`CREATE DATABASE ${name} TEMPLATE ${databaseName(templateUrl)}`);
   await admin.close();
-  const database = connect(serverUrl.replace(/\/linkboard$/, `/${name}`), options);
+  const url = databaseUrl(templateUrl, name);
+  const database = connect(url, options);
   return {
     ...database,
+    url,
     async drop() {
       await database.close();
-      const again = connect(serverUrl.replace(/\/linkboard$/, '/postgres'), { max: 1 });
+      const again = connect(databaseUrl(templateUrl, 'postgres'), { max: 1 });
       await again.pool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await again.close();
     },

@@ -7,6 +7,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { describe, expect, inject, it } from 'vitest';
 import { ConflictError, connect, registerModel } from '../src';
 import { MIGRATIONS_DIR, migrateDatabase } from '../src/migrate';
+import { databaseUrl } from '../src/testing';
 
 /** The committed migrations up to (not including) `tag`, in a folder of their own. */
 async function migrationsBefore(tag: string): Promise<string> {
@@ -24,9 +25,9 @@ describe('migration 0004 (model name keys)', () => {
   it('keys models that were there before it, keeping old look-alikes apart', async () => {
     const server = inject('pgUrl');
     const name = `m_${randomBytes(6).toString('hex')}`;
-    const admin = connect(server.replace(/\/linkboard$/, '/postgres'), { max: 1 });
+    const admin = connect(databaseUrl(server, 'postgres'), { max: 1 });
     await admin.pool.query(`CREATE DATABASE ${name}`);
-    const database = connect(server.replace(/\/linkboard$/, `/${name}`), { max: 2 });
+    const database = connect(databaseUrl(server, name), { max: 2 });
     const before = await migrationsBefore('0004_model_name_keys');
     try {
       await migrate(database.db, { migrationsFolder: before });
@@ -57,9 +58,9 @@ describe('migration 0006 (verdicts per scorer)', () => {
   it('moves the official and strict verdicts of stored results into rows of their own', async () => {
     const server = inject('pgUrl');
     const name = `m_${randomBytes(6).toString('hex')}`;
-    const admin = connect(server.replace(/\/linkboard$/, '/postgres'), { max: 1 });
+    const admin = connect(databaseUrl(server, 'postgres'), { max: 1 });
     await admin.pool.query(`CREATE DATABASE ${name}`);
-    const database = connect(server.replace(/\/linkboard$/, `/${name}`), { max: 2 });
+    const database = connect(databaseUrl(server, name), { max: 2 });
     const before = await migrationsBefore('0006_verdicts_per_scorer');
     try {
       await migrate(database.db, { migrationsFolder: before });
@@ -132,9 +133,9 @@ describe('migration 0007 (adapter config)', () => {
   it('moves the probe key to its column and uploaded answers to the predictions table', async () => {
     const server = inject('pgUrl');
     const name = `m_${randomBytes(6).toString('hex')}`;
-    const admin = connect(server.replace(/\/linkboard$/, '/postgres'), { max: 1 });
+    const admin = connect(databaseUrl(server, 'postgres'), { max: 1 });
     await admin.pool.query(`CREATE DATABASE ${name}`);
-    const database = connect(server.replace(/\/linkboard$/, `/${name}`), { max: 2 });
+    const database = connect(databaseUrl(server, name), { max: 2 });
     const before = await migrationsBefore('0007_adapter_config');
     try {
       await migrate(database.db, { migrationsFolder: before });

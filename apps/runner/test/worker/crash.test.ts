@@ -42,7 +42,9 @@ function startRunner(): ChildProcess {
       env: {
         ...process.env,
         ...Object.fromEntries(
-          Object.entries(platform.env.secrets).filter(([k]) => k.startsWith('LINKBOARD_')),
+          Object.entries(platform.env.secrets).filter(
+            ([k]) => k.startsWith('LINKBOARD_') || k === 'DATABASE_URL',
+          ),
         ),
         CI: 'true',
       },
@@ -115,7 +117,9 @@ describe('a runner killed with SIGKILL at random moments', () => {
       env: {
         ...process.env,
         ...Object.fromEntries(
-          Object.entries(platform.env.secrets).filter(([k]) => k.startsWith('LINKBOARD_')),
+          Object.entries(platform.env.secrets).filter(
+            ([k]) => k.startsWith('LINKBOARD_') || k === 'DATABASE_URL',
+          ),
         ),
         CI: 'true',
       },

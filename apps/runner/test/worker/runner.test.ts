@@ -8,7 +8,7 @@ import {
   registerScorer,
 } from '@linkboard/core';
 import { cancelSubmission, connect, createSubmission, registerModel, users } from '@linkboard/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { builtinAdapter, familiarFromPairs } from '../../src/adapters/builtin';
 import { ImageEncoder } from '../../src/adapters/encode';
 import { startReferenceServer } from '../../src/server/reference-server';
@@ -22,6 +22,25 @@ beforeAll(async () => {
 afterAll(() => platform.shutdown());
 
 const spec = { shots: [2, 4], policies: ['lcl' as const], draws: 2 };
+
+// Names the server each project ran on, in the log, and checks it is the one meant.
+it('runs on the PostgreSQL of its project', async ({ task }) => {
+  const { rows } = await platform.database.pool.query(
+    `SELECT version(), current_setting('server_version_num')::int AS num, inet_server_port() AS port`,
+  );
+  const { version, num, port } = rows[0];
+  console.log(`${task.file.projectName}: ${version} (${platform.database.where})`);
+  const external = inject('pgServer');
+  if (task.file.projectName === 'external') {
+    expect(external).toBeTruthy();
+    expect(port).toBe(Number(new URL(external as string).port || 5432));
+    expect(num).toBeGreaterThanOrEqual(150000);
+  } else {
+    expect(task.file.projectName).toBe('embedded');
+    expect(external).toBeUndefined();
+    expect(Math.floor(num / 10000)).toBe(18);
+  }
+});
 
 /**
  * A config in its typed form: `adapter` joins the rest; a predictions upload's `answers` become
