@@ -13,7 +13,7 @@ import {
   registerModel,
 } from '@linkboard/db';
 import { MIGRATIONS_DIR } from '@linkboard/db/migrate';
-import { createTestDatabase, freePort } from '@linkboard/db/testing';
+import { createTestDatabase, databaseUrl, freePort } from '@linkboard/db/testing';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { databaseHealth } from '../../src/front/database-health';
@@ -140,9 +140,9 @@ describe('readyz when the database is not ready', () => {
   it('answers 503 naming the migration a database lacks', async () => {
     const server = inject('pgUrl');
     const name = `o_${randomBytes(6).toString('hex')}`;
-    const admin = connect(server.replace(/\/linkboard$/, '/postgres'), { max: 1 });
+    const admin = connect(databaseUrl(server, 'postgres'), { max: 1 });
     await admin.pool.query(`CREATE DATABASE ${name}`);
-    const database: Database = connect(server.replace(/\/linkboard$/, `/${name}`), { max: 2 });
+    const database: Database = connect(databaseUrl(server, name), { max: 2 });
     const folder = await mkdtemp(path.join(tmpdir(), 'linkboard-migrations-'));
     cleanup.push(async () => {
       await database.close();
