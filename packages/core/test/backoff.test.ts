@@ -24,8 +24,13 @@ describe('backoffDelay', () => {
 
   it('stays within its bounds with the real random source', () => {
     for (let i = 0; i < 100; i++) {
-      const full = backoffDelay(4, { baseMs: 100, capMs: 1000 });
-      const equal = backoffDelay(4, { baseMs: 100, capMs: 1000, jitter: 'equal' });
+      const full = backoffDelay(4, { baseMs: 100, capMs: 1000, random: Math.random });
+      const equal = backoffDelay(4, {
+        baseMs: 100,
+        capMs: 1000,
+        jitter: 'equal',
+        random: Math.random,
+      });
       expect(full).toBeGreaterThanOrEqual(0);
       expect(full).toBeLessThan(1000);
       expect(equal).toBeGreaterThanOrEqual(500);

@@ -243,7 +243,7 @@ export function openaiAdapter(options: OpenAIOptions, encoder: ImageEncoder): Ad
           // the token limit is the model's own answer (it would say the same again).
           if (content.trim() === '' && !cutOff && i < retries) {
             last = undefined;
-            await sleep(backoffDelay(i, { baseMs, capMs }), signal);
+            await sleep(backoffDelay(i, { baseMs, capMs, random: Math.random }), signal);
             continue;
           }
           const kept = storedAnswer(content);
@@ -269,7 +269,7 @@ export function openaiAdapter(options: OpenAIOptions, encoder: ImageEncoder): Ad
           const wait =
             last.retryAfterMs !== undefined
               ? Math.min(last.retryAfterMs, capMs)
-              : backoffDelay(i, { baseMs, capMs });
+              : backoffDelay(i, { baseMs, capMs, random: Math.random });
           try {
             await sleep(wait, signal);
           } catch {

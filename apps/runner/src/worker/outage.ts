@@ -51,9 +51,13 @@ export async function untilReachable<T>(
       }
       if (options.giveUpMs !== undefined && Date.now() - since > options.giveUpMs) throw error;
       if (options.signal?.aborted) return undefined;
-      await delay(backoffDelay(failures++, { baseMs: 500, capMs: 10_000 }), undefined, {
-        signal: options.signal,
-      }).catch(() => {});
+      await delay(
+        backoffDelay(failures++, { baseMs: 500, capMs: 10_000, random: Math.random }),
+        undefined,
+        {
+          signal: options.signal,
+        },
+      ).catch(() => {});
       if (options.signal?.aborted) return undefined;
     }
   }
