@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY, DEFAULT_SCORER } from '@linkboard/core';
+import { DEFAULT_POLICY, DEFAULT_SCORER, POLICIES } from '@linkboard/core';
 import { notFound } from 'next/navigation';
 import { chosenVersion, param, pct, type SearchParams } from '~/components/format';
 import { RowLink } from '~/components/row-link';
@@ -52,7 +52,9 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
         </label>
         <button type="submit">Show</button>
       </form>
-      <h2>Hardest concepts (LCL, official, all models)</h2>
+      <h2>
+        Hardest concepts ({POLICIES[DEFAULT_POLICY].shortTitle}, {DEFAULT_SCORER}, all models)
+      </h2>
       <ol>
         {difficulty.slice(0, 6).map((g) => (
           <li key={g.id}>
