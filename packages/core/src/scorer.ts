@@ -231,6 +231,17 @@ export function scoreAll(answer: string | null, label: string, other: string): S
   }));
 }
 
+/**
+ * Every registered scorer's verdict of an episode's answer, against the label its query is asked
+ * for: one definition for the runner, the site's runner API and re-runs.
+ */
+export function scoreEpisode(
+  episode: { query: { label: string; other: string } },
+  answer: string | null,
+): ScorerVerdict[] {
+  return scoreAll(answer, episode.query.label, episode.query.other);
+}
+
 /** One scorer's verdict among an answer's verdicts (the default scorer's unless named). */
 export function verdictOf(
   verdicts: readonly ScorerVerdict[],

@@ -41,7 +41,7 @@ export {
   type LeaderboardWatch,
   watchLeaderboard,
 } from './queries/leaderboard-events';
-export { heartbeat, type Lease, LeaseLostError } from './queries/lease';
+export { heartbeat, type Lease, LeaseLostError, leaseOf } from './queries/lease';
 export {
   ModelNameError,
   type NewModel,
@@ -49,13 +49,23 @@ export {
   registerModel,
 } from './queries/models';
 export {
+  type AnswerInput,
   answeredEpisodes,
   clearErrorResults,
   computeAggregates,
   type ResultInput,
   rescoreSubmission,
+  writeAnswers,
   writeResults,
 } from './queries/results';
+export {
+  createRunnerToken,
+  listRunnerTokens,
+  RUNNER_TOKEN_PREFIX,
+  RunnerTokenError,
+  revokeRunnerToken,
+  runnerByToken,
+} from './queries/runner-tokens';
 export {
   cancelSubmission,
   conceptBreakdown,

@@ -128,6 +128,21 @@ export const apiTokens = pgTable('api_tokens', {
   revokedAt: timestamp('revoked_at', { withTimezone: true }),
 });
 
+/**
+ * Tokens of runners that reach the queue over the site's API instead of the database (a GPU host
+ * that must not hold database credentials). A role of their own: they can claim, heartbeat, write
+ * and finish jobs, nothing else, and no user token can. Created and revoked by an operator.
+ */
+export const runnerTokens = pgTable('runner_tokens', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  /** SHA-256 of the token: shown once when created, never stored. */
+  tokenHash: text('token_hash').notNull().unique(),
+  createdAt: createdAt(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});
+
 export const benchmarks = pgTable('benchmarks', {
   id: serial('id').primaryKey(),
   name: text('name').notNull().unique(),

@@ -13,7 +13,7 @@ export class ImageEncoder {
   private readonly mediaTypes: Map<string, string>;
 
   constructor(
-    private readonly store: ImageStore,
+    private readonly store: Pick<ImageStore, 'read'>,
     manifest: Manifest,
     private readonly maxSide?: number,
   ) {

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { type Episode, PredictionsError, parsePredictions } from '@linkboard/core';
-import { type Db, predictionsFor } from '@linkboard/db';
 import { CliError } from '../errors';
 import type { Adapter, ModelAnswer } from './types';
 
@@ -17,24 +16,6 @@ export async function readPredictionsFile(file: string, knownIds: ReadonlySet<st
     if (error instanceof PredictionsError) throw new CliError(error.message);
     throw error;
   }
-}
-
-/**
- * A predictions submission's model for one job: the uploaded answers of the job's episodes only,
- * read from the `predictions` table (an upload may hold a quarter of a million).
- */
-export async function storedPredictionsAdapter(
-  db: Db,
-  submissionId: number,
-  episodes: readonly Episode[],
-): Promise<Adapter> {
-  return predictionsAdapter(
-    await predictionsFor(
-      db,
-      submissionId,
-      episodes.map((e) => e.id),
-    ),
-  );
 }
 
 /** Uploaded answers as a model: an episode without a prediction is scored as an error. */

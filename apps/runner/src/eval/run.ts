@@ -5,7 +5,7 @@ import {
   type Episode,
   type EpisodeSetSpec,
   type ScorerVerdict,
-  scoreAll,
+  scoreEpisode,
 } from '@linkboard/core';
 import type { Adapter, ModelAnswer } from '../adapters/types';
 import { inPool } from './pool';
@@ -24,11 +24,6 @@ export interface RunOptions {
   concurrency: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
-}
-
-/** Every registered scorer's verdict of an episode's answer. */
-export function scoreEpisode(episode: Episode, answer: string | null): ScorerVerdict[] {
-  return scoreAll(answer, episode.query.label, episode.query.other);
 }
 
 /** Runs every episode through the adapter, at most `concurrency` at a time, in episode order. */

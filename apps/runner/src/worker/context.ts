@@ -1,9 +1,10 @@
-import type { Db } from '@linkboard/db';
 import type { Env } from '../env';
+import type { Queue } from './queue';
 
 /** What a runner process shares between its jobs. */
 export interface RunnerContext {
-  db: Db;
+  /** Where jobs come from and results go: the database, or the site's runner API. */
+  queue: Queue;
   env: Env;
   worker: string;
   leaseMs: number;
@@ -15,7 +16,6 @@ export interface RunnerContext {
   stopDeadlineMs: number;
   /** How long one attempt of a job may run before it stops, keeps its results and is retried. */
   attemptLimitMs: number;
-  secretKey: () => Promise<Buffer>;
   provenance: Record<string, unknown>;
   log: (line: string) => void;
 }

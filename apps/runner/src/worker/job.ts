@@ -2,73 +2,31 @@ import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import {
   AdapterConfigError,
-  type BenchmarkIndex,
   type Episode,
-  episodeRange,
-  indexBenchmark,
-  isRetryable,
   type Manifest,
-  POLICY_NAMES,
-  type PolicyName,
   parseAdapterConfig,
   REFERENCE_SERVER,
   scorerVersions,
 } from '@linkboard/core';
-import { nodeSha256Hex } from '@linkboard/datasets';
-import {
-  answeredEpisodes,
-  clearErrorResults,
-  conceptIdsByKey,
-  type Db,
-  decryptSecret,
-  getBenchmarkVersion,
-  heartbeat,
-  type Lease,
-  LeaseLostError,
-  type ResultInput,
-  recordProvenance,
-  submissionForRunner,
-  writeResults,
-} from '@linkboard/db';
+import { type AnswerInput, type Lease, LeaseLostError } from '@linkboard/db';
 import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
 import { ImageEncoder } from '../adapters/encode';
 import { pinEndpoint } from '../adapters/guard';
 import { openaiAdapter } from '../adapters/openai';
-import { storedPredictionsAdapter } from '../adapters/predictions';
+import { predictionsAdapter } from '../adapters/predictions';
 import type { Adapter, ErrorClass } from '../adapters/types';
 import { isBuiltinName, unknownBuiltin } from '../baselines';
 import { rootMessage } from '../errors';
 import { inPool } from '../eval/pool';
-import { scoreEpisode } from '../eval/run';
 import { listGpus, pickFreeGpus } from '../serve/gpu';
 import { loadServeProfiles, type ServedModel, startServedModel } from '../serve/serve';
 import type { RunnerContext } from './context';
-import { platformStore } from './images';
-import { isDatabaseUnreachable, untilReachable } from './outage';
+import { JobError } from './job-error';
+import { isQueueUnreachable, untilReachable } from './outage';
+import type { JobSubmission } from './queue';
 
 /** What a baseline's adapter config names instead of a URL: the platform's reference server. */
-export { REFERENCE_SERVER };
-
-/** Why a job cannot go on; whether another attempt may succeed is core's error-class registry. */
-export class JobError extends Error {
-  readonly retryable: boolean;
-  constructor(
-    readonly errorClass: ErrorClass,
-    message: string,
-  ) {
-    super(message);
-    this.retryable = isRetryable(errorClass);
-  }
-}
-
-/** The job's slice of the submission's episodes, in the deterministic order the jobs were cut from. */
-export function jobEpisodes(
-  index: BenchmarkIndex,
-  spec: { shots: number[]; policies: PolicyName[]; draws: number },
-  lease: Lease,
-): Episode[] {
-  return episodeRange(index, spec, lease.firstEpisode, lease.episodeCount);
-}
+export { JobError, REFERENCE_SERVER };
 
 interface PreparedAdapter {
   adapter: Adapter;
@@ -77,14 +35,12 @@ interface PreparedAdapter {
   telemetry?: () => unknown;
 }
 
-type RunnerSubmission = NonNullable<Awaited<ReturnType<typeof submissionForRunner>>>;
-
 /**
  * The submission's adapter config, typed. A row that does not parse cannot run on any attempt:
  * the job fails for good, naming the submission and the field.
  */
 export function submissionAdapterConfig(
-  sub: Pick<RunnerSubmission, 'id' | 'adapter' | 'adapterConfig'>,
+  sub: Pick<JobSubmission, 'id' | 'adapter' | 'adapterConfig'>,
 ) {
   try {
     return parseAdapterConfig(
@@ -100,7 +56,7 @@ export function submissionAdapterConfig(
 
 async function prepareAdapter(
   ctx: RunnerContext,
-  sub: RunnerSubmission,
+  sub: JobSubmission,
   manifest: Manifest,
   episodes: readonly Episode[],
   signal: AbortSignal,
@@ -117,8 +73,8 @@ async function prepareAdapter(
         }
       : undefined;
   const settingsFacts = generation ? { generation, maxImageSide: maxSide ?? null } : {};
-  const encoder = new ImageEncoder(platformStore(ctx.env), manifest, maxSide);
-  const apiKey = sub.secret ? decryptSecret(await ctx.secretKey(), sub.secret) : undefined;
+  const encoder = new ImageEncoder(ctx.queue.images, manifest, maxSide);
+  const apiKey = sub.apiKey;
   switch (config.adapter) {
     case 'builtin': {
       const name = config.name;
@@ -171,7 +127,7 @@ async function prepareAdapter(
     }
     case 'predictions':
       return {
-        adapter: await storedPredictionsAdapter(ctx.db, sub.id, episodes),
+        adapter: predictionsAdapter(await ctx.queue.predictions(sub.id, episodes)),
         facts: { adapter: 'predictions', predictions: config.count },
         close: async () => {},
       };
@@ -255,31 +211,17 @@ export async function runJob(
   lease: Lease,
   stopping: AbortSignal,
 ): Promise<JobOutcome & { finished: boolean; timedOut: boolean; episodeIds: string[] }> {
-  const sub = await submissionForRunner(ctx.db, lease.submissionId);
-  if (!sub) throw new JobError('client-error', `submission ${lease.submissionId} vanished`);
-  const version = await getBenchmarkVersion(ctx.db, sub.benchmarkVersionId);
-  if (!version)
-    throw new JobError('client-error', `benchmark version ${sub.benchmarkVersionId} vanished`);
-  const manifest = version.manifest;
-  const index = indexBenchmark(manifest, { sha256Hex: nodeSha256Hex });
-  const policies = sub.policies.filter((p): p is PolicyName =>
-    (POLICY_NAMES as readonly string[]).includes(p),
-  );
-  const episodes = jobEpisodes(index, { shots: sub.shots, policies, draws: sub.draws }, lease);
-  const conceptIds = await conceptIdsByKey(ctx.db, sub.benchmarkVersionId);
-
-  // Resume: skip what is answered, ask again where the last attempt got an error.
-  const states = await answeredEpisodes(
-    ctx.db,
-    lease.submissionId,
-    episodes.map((e) => e.id),
-  );
-  await clearErrorResults(
-    ctx.db,
-    lease,
-    [...states].filter(([, error]) => error !== null).map(([id]) => id),
-  );
-  const todo = episodes.filter((e) => states.get(e.id) === undefined || states.get(e.id) !== null);
+  // Resume: the queue says what is answered, and clears the errors of the last attempt to ask again.
+  let input: Awaited<ReturnType<RunnerContext['queue']['begin']>>;
+  try {
+    input = await ctx.queue.begin(lease);
+  } catch (error) {
+    if (error instanceof LeaseLostError || isQueueUnreachable(error)) throw error;
+    throw new JobError('client-error', rootMessage(error));
+  }
+  const { submission: sub, manifest, episodes, answered: kept } = input;
+  const policies = sub.policies;
+  const todo = episodes.filter((e) => !kept.has(e.id));
 
   // Aborted when the lease is lost or the stop deadline passes: in-flight requests end at once.
   const hard = new AbortController();
@@ -301,12 +243,12 @@ export async function runJob(
   let answered = 0;
   let failed = 0;
   let firstError: JobOutcome['firstError'];
-  let pending: ResultInput[] = [];
+  let pending: AnswerInput[] = [];
   let leaseLost: LeaseLostError | null = null;
   const startedAt = Date.now();
   const runInfo = () => ({
     runner: ctx.worker,
-    done: states.size - [...states.values()].filter((e) => e !== null).length + answered + failed,
+    done: kept.size + answered + failed,
     total: episodes.length,
     episodesPerSecond: (answered + failed) / Math.max(1, (Date.now() - startedAt) / 1000),
     errorsByClass: errors,
@@ -319,7 +261,7 @@ export async function runJob(
     const batch = pending;
     pending = [];
     try {
-      await writeResults(ctx.db, lease, batch, sub.benchmarkVersionId);
+      await ctx.queue.write(lease, batch, sub.benchmarkVersionId);
     } catch (error) {
       // The batch goes back in front of what arrived meanwhile: the next flush writes it, or the
       // last one fails the attempt with it unwritten (and the job cannot complete without it).
@@ -330,7 +272,8 @@ export async function runJob(
   let beatFailing = false;
   const beat = setInterval(
     () => {
-      void heartbeat(ctx.db, lease, { leaseMs: ctx.leaseMs, runInfo: runInfo() })
+      void ctx.queue
+        .heartbeat(lease, { leaseMs: ctx.leaseMs, runInfo: runInfo() })
         .then(flush)
         .then(() => {
           if (beatFailing) note('heartbeat and writes work again');
@@ -357,7 +300,7 @@ export async function runJob(
   }, ctx.attemptLimitMs);
 
   try {
-    await recordProvenance(ctx.db, lease.submissionId, {
+    await ctx.queue.recordProvenance(lease, {
       benchmark: {
         name: manifest.benchmark.name,
         version: manifest.benchmark.version,
@@ -404,12 +347,10 @@ export async function runJob(
         }
         pending.push({
           episode,
-          conceptId: conceptIds.get(episode.query.conceptId) as number,
           rawAnswer: result.answer,
           answerTruncated: result.truncated,
           reasoning: result.reasoning,
           errorClass: (result.errorClass as ErrorClass | undefined) ?? null,
-          verdicts: scoreEpisode(episode, result.answer),
           latencyMs: result.latencyMs,
           promptTokens: result.usage?.promptTokens,
           completionTokens: result.usage?.completionTokens,
@@ -420,7 +361,7 @@ export async function runJob(
         // coming: they are written when it is back.
         if (pending.length >= 200)
           await flush().catch((error: unknown) => {
-            if (!isDatabaseUnreachable(error)) throw error;
+            if (!isQueueUnreachable(error)) throw error;
           });
       },
     );
@@ -430,7 +371,7 @@ export async function runJob(
     const written = await untilReachable(
       async () => {
         await flush();
-        await heartbeat(ctx.db, lease, { leaseMs: ctx.leaseMs, runInfo: runInfo() });
+        await ctx.queue.heartbeat(lease, { leaseMs: ctx.leaseMs, runInfo: runInfo() });
         return true;
       },
       { signal: stopping, giveUpMs: ctx.leaseMs },
@@ -461,8 +402,3 @@ export async function runJob(
     await prepared.close();
   }
 }
-
-/** Errors worth another attempt of the whole job later (the endpoint may come back): core's registry. */
-export const isTransient = isRetryable;
-
-export type { Db };

@@ -2,16 +2,26 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { backoffDelay } from '@linkboard/core';
 
 /**
- * Whether an error means the database could not be reached (down, restarting, refusing
- * connections), as opposed to a query it refused: the first is waited out, the second is not.
- * pg reports the first as network errors or PostgreSQL's connection-exception (08) and
- * shutdown (57P01–57P03) classes.
+ * Whether an error means the queue could not be reached (the database, or the site for a runner
+ * on its API: down, restarting, refusing connections), as opposed to a request it refused: the
+ * first is waited out, the second is not. pg reports the first as network errors or PostgreSQL's
+ * connection-exception (08) and shutdown (57P01–57P03) classes.
  */
-export function isDatabaseUnreachable(error: unknown): boolean {
+export function isQueueUnreachable(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string') {
-      if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN'].includes(code))
+      // ESITEUNAVAILABLE: a runner on the site's API could not reach it (see site-queue.ts).
+      if (
+        [
+          'ECONNREFUSED',
+          'ECONNRESET',
+          'EPIPE',
+          'ETIMEDOUT',
+          'EAI_AGAIN',
+          'ESITEUNAVAILABLE',
+        ].includes(code)
+      )
         return true;
       if (/^(08|57P0[123])/.test(code)) return true;
     }
@@ -44,7 +54,7 @@ export async function untilReachable<T>(
       if (since !== null) options.onBack?.(Date.now() - since);
       return value;
     } catch (error) {
-      if (!isDatabaseUnreachable(error)) throw error;
+      if (!isQueueUnreachable(error)) throw error;
       if (since === null) {
         since = Date.now();
         options.onOutage?.(error);

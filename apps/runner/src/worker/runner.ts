@@ -1,24 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import {
-  claimJob,
-  completeJob,
-  failJob,
-  IncompleteJobError,
-  JobWaiter,
-  type Lease,
-  LeaseLostError,
-  loadSecretKey,
-  reapExpiredJobs,
-  releaseJob,
-} from '@linkboard/db';
+import { IncompleteJobError, type Lease, LeaseLostError } from '@linkboard/db';
 import type { OpenDatabase } from '../database';
 import type { Env } from '../env';
 import { rootMessage } from '../errors';
 import type { RunnerContext } from './context';
-import { isTransient, JobError, runJob } from './job';
-import { isDatabaseUnreachable, untilReachable } from './outage';
+import { JobError, runJob } from './job';
+import { isQueueUnreachable, untilReachable } from './outage';
+import { databaseQueue, type Queue } from './queue';
 
 /** What ran a submission: stored in its provenance. Read once per process. */
 export function runnerProvenance(): Record<string, unknown> {
@@ -76,8 +66,21 @@ export async function runRunner(
   options: RunnerOptions,
   stop: AbortSignal,
 ): Promise<void> {
+  await runQueue(databaseQueue(database, env), env, options, stop);
+}
+
+/**
+ * The runner's loop over any queue: the database (`runRunner`) or the site's runner API
+ * (`linkboard runner --site`). Closes the queue when it ends.
+ */
+export async function runQueue(
+  queue: Queue,
+  env: Env,
+  options: RunnerOptions,
+  stop: AbortSignal,
+): Promise<void> {
   const ctx: RunnerContext = {
-    db: database.db,
+    queue,
     env,
     worker: `${os.hostname()}:${process.pid}`,
     leaseMs: env.LINKBOARD_LEASE_MS,
@@ -86,15 +89,9 @@ export async function runRunner(
     busyGpus: new Set(),
     stopDeadlineMs: options.stopDeadlineMs ?? 30_000,
     attemptLimitMs: options.attemptLimitMs ?? 30 * 60_000,
-    secretKey: (() => {
-      let key: Promise<Buffer> | undefined;
-      return () =>
-        (key ??= loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }));
-    })(),
     provenance: runnerProvenance(),
     log: options.log,
   };
-  const waiter = new JobWaiter(database.pool);
   const excludeAdapters = options.gpus === 'none' ? ['serve'] : [];
   const slots = Math.max(1, options.jobs ?? 1);
   // Jobs this runner holds per submitter; at the cap, that submitter's jobs are left to others.
@@ -130,38 +127,36 @@ export async function runRunner(
       const outcome = await runJob(ctx, lease, stop);
       if (outcome.allFailed && outcome.firstError) {
         const { errorClass, message } = outcome.firstError;
-        const { willRetry } = await failJob(ctx.db, lease, {
-          error: message,
-          errorClass,
-          retryable: isTransient(errorClass),
-        });
+        const { willRetry } = await queue.fail(lease, { error: message, errorClass });
         options.log(
           `job ${lease.jobId}: every episode failed (${errorClass}); ${willRetry ? 'will retry' : 'failed'}`,
         );
         event('failed');
       } else if (outcome.timedOut) {
-        const { willRetry } = await failJob(ctx.db, lease, {
+        const { willRetry } = await queue.fail(lease, {
           error: `the attempt ran past ${ctx.attemptLimitMs < 120_000 ? `${Math.round(ctx.attemptLimitMs / 1000)} s` : `${Math.round(ctx.attemptLimitMs / 60_000)} min`}; its ${outcome.answered} answers are kept and the rest are asked on the next attempt`,
           errorClass: 'attempt-time-limit',
-          retryable: true,
         });
         options.log(
           `job ${lease.jobId}: stopped at the attempt time limit; ${willRetry ? 'will resume' : 'failed'}`,
         );
         event('failed');
       } else if (!outcome.finished) {
-        await releaseJob(ctx.db, lease);
+        await queue.release(lease);
         event('released');
       } else {
         const completed = await untilReachable(
-          () => completeJob(ctx.db, lease, outcome.episodeIds),
+          async () => {
+            await queue.complete(lease, outcome.episodeIds);
+            return true;
+          },
           { signal: stop, giveUpMs: ctx.leaseMs },
         );
         if (completed) event('done');
         else {
           // Stopped while the database was away: the results are stored, so the job completes
           // at once when it is claimed again.
-          await releaseJob(ctx.db, lease).catch(() => {});
+          await queue.release(lease).catch(() => {});
           event('released');
         }
       }
@@ -171,14 +166,14 @@ export async function runRunner(
         event('lost');
         return;
       }
-      if (stop.aborted || isDatabaseUnreachable(error)) {
+      if (stop.aborted || isQueueUnreachable(error)) {
         // Ctrl-C reaches the embedded PostgreSQL too, and it may shut down before this job has
         // written its last batch; or the database is down. Nothing is lost: written results
         // stay, and the job resumes from them once its lease expires. Say so in a line.
         options.log(
           `job ${lease.jobId}: stopped before its last write (${rootMessage(error)}); written results are kept, the rest resumes when its lease expires (${Math.round(ctx.leaseMs / 1000)} s)`,
         );
-        await releaseJob(ctx.db, lease).catch(() => {});
+        await queue.release(lease).catch(() => {});
         event('released');
         return;
       }
@@ -189,11 +184,9 @@ export async function runRunner(
             ? new JobError('results-incomplete', error.message)
             : new JobError('runner-error', rootMessage(error));
       options.log(`job ${lease.jobId}: ${jobError.errorClass}: ${jobError.message}`);
-      await failJob(ctx.db, lease, {
-        error: jobError.message,
-        errorClass: jobError.errorClass,
-        retryable: jobError.retryable,
-      }).catch(() => {});
+      await queue
+        .fail(lease, { error: jobError.message, errorClass: jobError.errorClass })
+        .catch(() => {});
       event('failed');
     }
   }
@@ -207,7 +200,7 @@ export async function runRunner(
   function claimInTurn(lane: 'models' | 'no-model-calls'): Promise<Lease | null | undefined> {
     const claimed = claimTurn.then(async () => {
       const lease = await ridingOutages(() =>
-        claimJob(ctx.db, {
+        queue.claim({
           worker: ctx.worker,
           leaseMs: ctx.leaseMs,
           excludeAdapters,
@@ -228,15 +221,15 @@ export async function runRunner(
   /** One slot: claims a job it may take, works it, and sleeps when there is none. */
   async function slot(lane: 'models' | 'no-model-calls', reaps: boolean) {
     while (!stop.aborted) {
-      if (reaps) await ridingOutages(() => reapExpiredJobs(ctx.db));
+      if (reaps) await ridingOutages(() => queue.reap());
       const lease = await claimInTurn(lane);
       if (stop.aborted) {
-        if (lease) await releaseJob(ctx.db, lease).catch(() => {});
+        if (lease) await queue.release(lease).catch(() => {});
         break;
       }
       if (!lease) {
         if (options.once && busy === 0) break;
-        await ridingOutages(() => waiter.wait(options.once ? 200 : 5_000, stop));
+        await ridingOutages(() => queue.wait(options.once ? 200 : 5_000, stop));
         continue;
       }
       busy++;
@@ -246,7 +239,7 @@ export async function runRunner(
         busy--;
         if (lane === 'models') held.set(lease.owner, (held.get(lease.owner) ?? 1) - 1);
         // A freed share may let another slot claim what it had to leave.
-        waiter.wakeAll();
+        queue.wakeAll();
       }
     }
   }
@@ -257,6 +250,6 @@ export async function runRunner(
       slot('no-model-calls', false),
     ]);
   } finally {
-    await waiter.close();
+    await queue.close();
   }
 }

@@ -1,12 +1,11 @@
 import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildEpisodes, indexBenchmark } from '@linkboard/core';
+import { buildEpisodes, indexBenchmark, scoreEpisode } from '@linkboard/core';
 import { loadDataset } from '@linkboard/datasets';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ImageEncoder } from '../../src/adapters/encode';
 import { openaiAdapter, parseRetryAfter } from '../../src/adapters/openai';
-import { scoreEpisode } from '../../src/eval/run';
 import { smallSynth } from '../helpers';
 
 type Step = (req: IncomingMessage, res: ServerResponse, body: string) => void;

@@ -11,7 +11,7 @@ import { openDatabase } from '../../src/database';
 import { loadEnv } from '../../src/env';
 import { startReferenceServer } from '../../src/server/reference-server';
 import { publishDataset } from '../../src/worker/images';
-import { isDatabaseUnreachable } from '../../src/worker/outage';
+import { isQueueUnreachable } from '../../src/worker/outage';
 import { freePort, smallSynth } from '../helpers';
 
 const BIN = fileURLToPath(new URL('../../bin/linkboard.js', import.meta.url));
@@ -69,7 +69,7 @@ describe('a database outage under a running job', () => {
       expect(before).toBeGreaterThan(0);
       expect(before).toBeLessThan(episodes);
       await server.stop();
-      await expect(database.pool.query('SELECT 1')).rejects.toSatisfy(isDatabaseUnreachable);
+      await expect(database.pool.query('SELECT 1')).rejects.toSatisfy(isQueueUnreachable);
       await sleep(3000);
       expect(runner.exitCode, log).toBeNull();
       server = await startEmbeddedPostgres({ dataDir, port: env.LINKBOARD_PG_PORT });

@@ -2,7 +2,7 @@ import { backoffDelay } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Db } from '../client';
-import { type Lease, LeaseLostError } from './lease';
+import { type Lease, LeaseLostError, leaseFromRow } from './lease';
 import { computeAggregates } from './results';
 import { queryRows, type Tx } from './rows';
 
@@ -25,6 +25,12 @@ export async function claimJob(
     onlyAdapters?: readonly string[];
     /** Submitters this runner holds its share of already ('' for the CLI's submissions). */
     excludeOwners?: readonly string[];
+    /**
+     * Only jobs a runner on another host, holding no database and no secret key, can run: no
+     * stored API key (it would have to be handed out), no uploaded predictions (they live in the
+     * database) and no platform-internal endpoint (the site's own reference server).
+     */
+    portableOnly?: boolean;
   },
 ): Promise<Lease | null> {
   const exclude = sql.param([...(options.excludeAdapters ?? [])]);
@@ -49,6 +55,8 @@ export async function claimJob(
             AND NOT (s.adapter::text = ANY(${exclude}::text[]))
             AND (cardinality(${only}::text[]) = 0 OR s.adapter::text = ANY(${only}::text[]))
             AND NOT (coalesce(s.owner_id, '') = ANY(${owners}::text[]))
+            AND (${options.portableOnly === true} = FALSE
+                 OR (s.secret IS NULL AND s.adapter::text <> 'predictions' AND NOT (s.adapter_config ? 'internal')))
           ORDER BY j.priority DESC, coalesce(busy.n, 0), j.id
           FOR UPDATE OF j SKIP LOCKED
           LIMIT 1)
@@ -59,16 +67,7 @@ export async function claimJob(
   await db.execute(
     sql`UPDATE submissions SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = ${job.submission_id} AND status = 'queued'`,
   );
-  return {
-    jobId: Number(job.id),
-    token: String(job.lease_token),
-    submissionId: Number(job.submission_id),
-    owner: String(job.owner),
-    firstEpisode: Number(job.first_episode),
-    episodeCount: Number(job.episode_count),
-    attempts: Number(job.attempts),
-    progressDone: Number(job.progress_done),
-  };
+  return leaseFromRow(job);
 }
 
 /** A job asked to complete while some of its episodes have no stored result: it stays running. */

@@ -46,3 +46,33 @@ export async function holdLease(tx: Tx, lease: Lease): Promise<void> {
   );
   if (held.length === 0) throw new LeaseLostError(lease.jobId);
 }
+
+/**
+ * The lease a runner presents by job id and token (a runner over HTTP sends no more): read from
+ * the job, so nothing else it claims (its submission, its episode range) is taken on trust.
+ */
+export async function leaseOf(db: Db, jobId: number, token: string): Promise<Lease> {
+  const [job] = await queryRows<Record<string, unknown>>(
+    db,
+    sql`SELECT j.id, j.lease_token, j.submission_id, coalesce(s.owner_id, '') AS owner, j.first_episode, j.episode_count,
+               j.attempts, j.progress_done
+        FROM jobs j JOIN submissions s ON s.id = j.submission_id
+        WHERE j.id = ${jobId} AND j.lease_token::text = ${token} AND j.status = 'running'`,
+  );
+  if (!job) throw new LeaseLostError(jobId);
+  return leaseFromRow(job);
+}
+
+/** A job row (as claim and leaseOf select it) as a Lease. */
+export function leaseFromRow(job: Record<string, unknown>): Lease {
+  return {
+    jobId: Number(job.id),
+    token: String(job.lease_token),
+    submissionId: Number(job.submission_id),
+    owner: String(job.owner),
+    firstEpisode: Number(job.first_episode),
+    episodeCount: Number(job.episode_count),
+    attempts: Number(job.attempts),
+    progressDone: Number(job.progress_done),
+  };
+}

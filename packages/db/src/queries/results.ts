@@ -1,6 +1,13 @@
-import { type Episode, getScorer, type ScorerName, type ScorerVerdict } from '@linkboard/core';
+import {
+  type Episode,
+  getScorer,
+  type ScorerName,
+  type ScorerVerdict,
+  scoreEpisode,
+} from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
+import { conceptIdsByKey } from './benchmarks';
 import { holdLease, type Lease } from './lease';
 import { pgArray, type Tx } from './rows';
 
@@ -20,6 +27,33 @@ export interface ResultInput {
   promptTokens?: number;
   completionTokens?: number;
   attempts?: number;
+}
+
+/** An answer as a runner has it: the platform adds the concept's row id and every verdict. */
+export type AnswerInput = Omit<ResultInput, 'conceptId' | 'verdicts'>;
+
+/**
+ * Scores a batch of answers with every registered scorer and writes it (see writeResults): the
+ * one path by which answers become results, for a runner on the database and for the site's
+ * runner API alike, so a runner elsewhere never decides a verdict.
+ */
+export async function writeAnswers(
+  db: Db,
+  lease: Lease,
+  answers: readonly AnswerInput[],
+  benchmarkVersionId: number,
+): Promise<number> {
+  if (answers.length === 0) return 0;
+  const conceptIds = await conceptIdsByKey(db, benchmarkVersionId);
+  const batch = answers.map((a): ResultInput => {
+    const conceptId = conceptIds.get(a.episode.query.conceptId);
+    if (conceptId === undefined)
+      throw new Error(
+        `episode ${a.episode.id}: concept "${a.episode.query.conceptId}" is not in benchmark version ${benchmarkVersionId}`,
+      );
+    return { ...a, conceptId, verdicts: scoreEpisode(a.episode, a.rawAnswer) };
+  });
+  return writeResults(db, lease, batch, benchmarkVersionId);
 }
 
 /**

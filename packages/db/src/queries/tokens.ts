@@ -3,7 +3,8 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../client';
 import { apiTokens, users } from '../schema';
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+/** Tokens are stored as their SHA-256 only (user and runner tokens alike). */
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
  * Creates an API token for the CLI. The token is returned once and only its SHA-256 is stored, so

@@ -1,0 +1,192 @@
+import {
+  type BenchmarkIndex,
+  type Episode,
+  episodeRange,
+  indexBenchmark,
+  isRetryable,
+  type Manifest,
+  POLICY_NAMES,
+  type PolicyName,
+} from '@linkboard/core';
+import { nodeSha256Hex } from '@linkboard/datasets';
+import {
+  type AnswerInput,
+  answeredEpisodes,
+  claimJob,
+  clearErrorResults,
+  completeJob,
+  decryptSecret,
+  failJob,
+  getBenchmarkVersion,
+  heartbeat,
+  JobWaiter,
+  type Lease,
+  loadSecretKey,
+  predictionsFor,
+  reapExpiredJobs,
+  recordProvenance,
+  releaseJob,
+  submissionForRunner,
+  writeAnswers,
+} from '@linkboard/db';
+import type { OpenDatabase } from '../database';
+import type { Env } from '../env';
+import { platformStore } from './images';
+
+/** A job's submission as the runner needs it; the key decrypted only where the runner holds it. */
+export interface JobSubmission {
+  id: number;
+  benchmarkVersionId: number;
+  adapter: string;
+  adapterConfig: unknown;
+  shots: number[];
+  policies: PolicyName[];
+  draws: number;
+  apiKey?: string;
+}
+
+/** What a claimed job is: its submission, its episodes, and which of them are answered already. */
+export interface JobInput {
+  submission: JobSubmission;
+  manifest: Manifest;
+  episodes: Episode[];
+  /** Episodes with a kept answer; those that ended in error were cleared, to be asked again. */
+  answered: ReadonlySet<string>;
+}
+
+export interface ClaimOptions {
+  worker: string;
+  leaseMs: number;
+  excludeAdapters: readonly string[];
+  onlyAdapters?: readonly string[];
+  excludeOwners: readonly string[];
+}
+
+/**
+ * Where a runner takes its jobs and puts its results: the database itself, or the site's runner
+ * API (for hosts that hold no database credentials). Both present the same lease on every step,
+ * so a runner behaves the same on either; see `databaseQueue` and `siteQueue`.
+ */
+export interface Queue {
+  /** Where, safe to print. */
+  where: string;
+  claim(options: ClaimOptions): Promise<Lease | null>;
+  /** Fails jobs whose runners died on their last attempt. */
+  reap(): Promise<void>;
+  /** Sleeps until work may be ready (a notification, the timeout, or the signal). */
+  wait(timeoutMs: number, signal: AbortSignal): Promise<void>;
+  wakeAll(): void;
+  begin(lease: Lease): Promise<JobInput>;
+  heartbeat(lease: Lease, options: { leaseMs: number; runInfo?: unknown }): Promise<void>;
+  /** Scored by the platform (`writeAnswers`): a runner never decides a verdict. */
+  write(lease: Lease, answers: readonly AnswerInput[], benchmarkVersionId: number): Promise<void>;
+  recordProvenance(lease: Lease, facts: Record<string, unknown>): Promise<void>;
+  complete(lease: Lease, episodeIds: readonly string[]): Promise<void>;
+  fail(
+    lease: Lease,
+    failure: { error: string; errorClass: string },
+  ): Promise<{ willRetry: boolean }>;
+  release(lease: Lease): Promise<void>;
+  /** Uploaded answers of these episodes (only the database holds them). */
+  predictions(
+    submissionId: number,
+    episodes: readonly Episode[],
+  ): Promise<Map<string, string | null>>;
+  /** The images the job's episodes show, by content hash. */
+  images: { read(imageId: string): Promise<Buffer> };
+  close(): Promise<void>;
+}
+
+// A benchmark version never changes: its index is built once per manifest object a queue holds.
+const indexes = new WeakMap<Manifest, BenchmarkIndex>();
+
+/** The job's slice of the submission's episodes, in the deterministic order the jobs were cut from. */
+export function jobEpisodes(
+  manifest: Manifest,
+  spec: { shots: number[]; policies: PolicyName[]; draws: number },
+  lease: Pick<Lease, 'firstEpisode' | 'episodeCount'>,
+): Episode[] {
+  let index = indexes.get(manifest);
+  if (!index) {
+    index = indexBenchmark(manifest, { sha256Hex: nodeSha256Hex });
+    indexes.set(manifest, index);
+  }
+  return episodeRange(index, spec, lease.firstEpisode, lease.episodeCount);
+}
+
+export const knownPolicies = (policies: readonly string[]): PolicyName[] =>
+  policies.filter((p): p is PolicyName => (POLICY_NAMES as readonly string[]).includes(p));
+
+/** The queue in PostgreSQL, reached directly: the site's own runners and any trusted host. */
+export function databaseQueue(database: OpenDatabase, env: Env): Queue {
+  const { db } = database;
+  const waiter = new JobWaiter(database.pool);
+  let secretKey: Promise<Buffer> | undefined;
+  const images = platformStore(env);
+  return {
+    where: database.where,
+    claim: (options) => claimJob(db, options),
+    reap: async () => {
+      await reapExpiredJobs(db);
+    },
+    wait: (timeoutMs, signal) => waiter.wait(timeoutMs, signal),
+    wakeAll: () => waiter.wakeAll(),
+    async begin(lease) {
+      const sub = await submissionForRunner(db, lease.submissionId);
+      if (!sub) throw new Error(`submission ${lease.submissionId} vanished`);
+      const version = await getBenchmarkVersion(db, sub.benchmarkVersionId);
+      if (!version) throw new Error(`benchmark version ${sub.benchmarkVersionId} vanished`);
+      const policies = knownPolicies(sub.policies);
+      const episodes = jobEpisodes(
+        version.manifest,
+        { shots: sub.shots, policies, draws: sub.draws },
+        lease,
+      );
+      const states = await answeredEpisodes(
+        db,
+        lease.submissionId,
+        episodes.map((e) => e.id),
+      );
+      await clearErrorResults(
+        db,
+        lease,
+        [...states].filter(([, error]) => error !== null).map(([id]) => id),
+      );
+      secretKey ??= loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir });
+      return {
+        submission: {
+          id: sub.id,
+          benchmarkVersionId: sub.benchmarkVersionId,
+          adapter: sub.adapter,
+          adapterConfig: sub.adapterConfig,
+          shots: sub.shots,
+          policies,
+          draws: sub.draws,
+          apiKey: sub.secret ? decryptSecret(await secretKey, sub.secret) : undefined,
+        },
+        manifest: version.manifest,
+        episodes,
+        answered: new Set([...states].filter(([, error]) => error === null).map(([id]) => id)),
+      };
+    },
+    heartbeat: (lease, options) => heartbeat(db, lease, options),
+    write: async (lease, answers, benchmarkVersionId) => {
+      await writeAnswers(db, lease, answers, benchmarkVersionId);
+    },
+    recordProvenance: (lease, facts) => recordProvenance(db, lease.submissionId, facts),
+    complete: async (lease, episodeIds) => {
+      await completeJob(db, lease, episodeIds);
+    },
+    fail: (lease, { error, errorClass }) =>
+      failJob(db, lease, { error, errorClass, retryable: isRetryable(errorClass) }),
+    release: (lease) => releaseJob(db, lease),
+    predictions: (submissionId, episodes) =>
+      predictionsFor(
+        db,
+        submissionId,
+        episodes.map((e) => e.id),
+      ),
+    images,
+    close: () => waiter.close(),
+  };
+}

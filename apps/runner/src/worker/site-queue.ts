@@ -1,0 +1,240 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  ApiErrorSchema,
+  ClaimReplySchema,
+  CompleteReplySchema,
+  FailReplySchema,
+  JobStartReplySchema,
+  type Manifest,
+  ManifestSchema,
+  OkReplySchema,
+  type RawAnswer,
+  ResultsReplySchema,
+  RUNNER_API,
+  RUNNER_API_ERRORS,
+  type RunnerJobStep,
+} from '@linkboard/core';
+import { ImageStore } from '@linkboard/datasets';
+import { type Lease, LeaseLostError } from '@linkboard/db';
+import type { z } from 'zod';
+import { JobError } from './job-error';
+import { jobEpisodes, knownPolicies, type Queue } from './queue';
+
+/**
+ * The site could not be reached or is not serving (refused, reset, a gateway's 502/503/504): the
+ * runner rides it out as it would a database outage (see outage.ts, which knows this code).
+ */
+export class SiteUnavailableError extends Error {
+  override name = 'SiteUnavailableError';
+  readonly code = 'ESITEUNAVAILABLE';
+}
+
+/** The site refused a request for a reason waiting will not fix: names the URL and the reason. */
+export class SiteRefusedError extends Error {
+  override name = 'SiteRefusedError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** How long one call may take before it counts as the site being unavailable. */
+const CALL_TIMEOUT_MS = 30_000;
+
+/**
+ * The queue reached through the site's runner API with a runner token: for a GPU host that must
+ * not hold database credentials. Jobs, leases and results are the database's, through the site;
+ * manifests are fetched once per benchmark version, images once per hash into a cache on this
+ * host's disk (each checked against its hash). The token goes in a header, never in a line.
+ */
+export function siteQueue(options: { site: string; token: string; cacheDir: string }): Queue {
+  const base = options.site.replace(/\/+$/, '');
+  const cache = new ImageStore(path.join(options.cacheDir, 'images'));
+  const manifests = new Map<number, Promise<Manifest>>();
+  // Wakes the slots sleeping between polls when one of them frees up.
+  const sleepers = new Set<() => void>();
+
+  async function request(
+    route: string,
+    init: { method?: 'GET' | 'POST'; body?: unknown } = {},
+  ): Promise<Response> {
+    const url = `${base}${route}`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: init.method ?? 'GET',
+        headers: {
+          authorization: `Bearer ${options.token}`,
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      });
+    } catch (error) {
+      const cause = (error as Error).cause as { code?: string; message?: string } | undefined;
+      throw new SiteUnavailableError(
+        `${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
+        { cause: error },
+      );
+    }
+    if (response.ok) return response;
+    if ([502, 503, 504].includes(response.status))
+      throw new SiteUnavailableError(`${url}: HTTP ${response.status}`);
+    const json: unknown = await response.json().catch(() => null);
+    const refusal = ApiErrorSchema.safeParse(json);
+    const code = refusal.success ? refusal.data.error.code : `HTTP_${response.status}`;
+    const message = refusal.success ? refusal.data.error.message : `HTTP ${response.status}`;
+    throw new SiteRefusedError(response.status, code, `${url}: ${message}`);
+  }
+
+  async function call<S extends z.ZodType>(
+    route: string,
+    schema: S,
+    body?: unknown,
+  ): Promise<z.output<S>> {
+    const response = await request(route, {
+      method: body === undefined ? 'GET' : 'POST',
+      body,
+    });
+    const parsed = schema.safeParse(await response.json().catch(() => null));
+    if (!parsed.success)
+      throw new Error(`${base}${route}: the reply is not what linkboard's runner API sends`);
+    return parsed.data;
+  }
+
+  /** A job step under the lease; the site's refusals become the errors the database path throws. */
+  async function step<S extends z.ZodType>(
+    lease: Lease,
+    name: RunnerJobStep,
+    schema: S,
+    body: Record<string, unknown> = {},
+  ): Promise<z.output<S>> {
+    try {
+      return await call(RUNNER_API.job(lease.jobId, name), schema, { token: lease.token, ...body });
+    } catch (error) {
+      if (error instanceof SiteRefusedError && error.code === RUNNER_API_ERRORS.leaseLost)
+        throw new LeaseLostError(lease.jobId);
+      if (error instanceof SiteRefusedError && error.code === RUNNER_API_ERRORS.incomplete)
+        throw new JobError('results-incomplete', error.message);
+      throw error;
+    }
+  }
+
+  function manifestOf(benchmarkVersionId: number): Promise<Manifest> {
+    let manifest = manifests.get(benchmarkVersionId);
+    if (!manifest) {
+      manifest = call(RUNNER_API.manifest(benchmarkVersionId), ManifestSchema);
+      manifest.catch(() => manifests.delete(benchmarkVersionId));
+      manifests.set(benchmarkVersionId, manifest);
+    }
+    return manifest;
+  }
+
+  const fetching = new Map<string, Promise<Buffer>>();
+  async function fetchImage(imageId: string): Promise<Buffer> {
+    const response = await request(RUNNER_API.image(imageId));
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== imageId)
+      throw new Error(
+        `${base}${RUNNER_API.image(imageId)}: the bytes hash to ${actual}, not to the id asked for`,
+      );
+    await cache.put(bytes);
+    return bytes;
+  }
+
+  return {
+    where: `${base} (runner API)`,
+    async claim(claimOptions) {
+      const { lease } = await call(RUNNER_API.claim, ClaimReplySchema, {
+        worker: claimOptions.worker,
+        leaseMs: claimOptions.leaseMs,
+        excludeAdapters: [...claimOptions.excludeAdapters],
+        onlyAdapters: [...(claimOptions.onlyAdapters ?? [])],
+        excludeOwners: [...claimOptions.excludeOwners],
+      });
+      return lease;
+    },
+    // The site reaps before every claim.
+    reap: async () => {},
+    async wait(timeoutMs, signal) {
+      // No LISTEN over HTTP: poll, at most once a second, waking early when a slot frees up.
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          sleepers.delete(done);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        sleepers.add(done);
+        signal.addEventListener('abort', done, { once: true });
+        void delay(Math.min(timeoutMs, 1000), undefined, { signal }).then(done, done);
+      });
+    },
+    wakeAll: () => {
+      for (const wake of [...sleepers]) wake();
+    },
+    async begin(lease) {
+      const start = await step(lease, 'start', JobStartReplySchema);
+      const manifest = await manifestOf(start.submission.benchmarkVersionId);
+      const policies = knownPolicies(start.submission.policies);
+      return {
+        submission: { ...start.submission, policies },
+        manifest,
+        episodes: jobEpisodes(
+          manifest,
+          { shots: start.submission.shots, policies, draws: start.submission.draws },
+          lease,
+        ),
+        answered: new Set(start.answered),
+      };
+    },
+    async heartbeat(lease, heartbeatOptions) {
+      await step(lease, 'heartbeat', OkReplySchema, {
+        leaseMs: heartbeatOptions.leaseMs,
+        runInfo: heartbeatOptions.runInfo,
+      });
+    },
+    async write(lease, answers) {
+      // Raw answers only: the site scores them against labels it never has to send.
+      const raw: RawAnswer[] = answers.map(({ episode, ...answer }) => ({
+        ...answer,
+        episodeId: episode.id,
+      }));
+      await step(lease, 'results', ResultsReplySchema, { answers: raw });
+    },
+    async recordProvenance(lease, facts) {
+      await step(lease, 'provenance', OkReplySchema, { facts });
+    },
+    async complete(lease) {
+      await step(lease, 'complete', CompleteReplySchema);
+    },
+    fail: (lease, failure) => step(lease, 'fail', FailReplySchema, failure),
+    async release(lease) {
+      await step(lease, 'release', OkReplySchema);
+    },
+    async predictions() {
+      throw new Error(
+        'uploaded predictions are scored by runners on the database; the site never hands them to a runner API client',
+      );
+    },
+    images: {
+      async read(imageId) {
+        if (await cache.has(imageId)) return cache.read(imageId);
+        let pending = fetching.get(imageId);
+        if (!pending) {
+          pending = fetchImage(imageId).finally(() => fetching.delete(imageId));
+          fetching.set(imageId, pending);
+        }
+        return pending;
+      },
+    },
+    close: async () => {
+      for (const wake of [...sleepers]) wake();
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import path from 'node:path';
+import { runnerApi } from '@linkboard/db/runner-api';
+import { env } from '~/env';
+import { getDatabase } from '~/server/db';
+import { reportUnexpected } from '~/server/errors';
+
+let handler: Promise<(request: Request) => Promise<Response>> | undefined;
+
+/**
+ * The runner API (claim, heartbeat, results, complete… and the manifests and images a job needs),
+ * for runners holding a runner token instead of database credentials. The handler is the queue's
+ * own (`@linkboard/db/runner-api`); the site only mounts it.
+ */
+async function serve(request: Request): Promise<Response> {
+  handler ??= getDatabase().then(({ db }) =>
+    runnerApi(db, {
+      imagesDir: path.join(env.dataDir, 'images'),
+      onUnexpected: (error, where) => reportUnexpected(error, where),
+    }),
+  );
+  return (await handler)(request);
+}
+
+export const GET = serve;
+export const POST = serve;

@@ -1,0 +1,288 @@
+import { hash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  type BenchmarkIndex,
+  ClaimBodySchema,
+  type Episode,
+  episodeRange,
+  FailBodySchema,
+  HeartbeatBodySchema,
+  imageStoreKey,
+  indexBenchmark,
+  isRetryable,
+  issueList,
+  LeaseBodySchema,
+  POLICY_NAMES,
+  type PolicyName,
+  ProvenanceBodySchema,
+  ResultsBodySchema,
+  RUNNER_API,
+  RUNNER_API_ERRORS,
+  RUNNER_JOB_STEPS,
+  type RunnerJobStep,
+} from '@linkboard/core';
+import type { z } from 'zod';
+import type { Db } from './client';
+import { getBenchmarkVersion } from './queries/benchmarks';
+import {
+  claimJob,
+  completeJob,
+  failJob,
+  IncompleteJobError,
+  reapExpiredJobs,
+  releaseJob,
+} from './queries/jobs';
+import { heartbeat, type Lease, LeaseLostError, leaseOf } from './queries/lease';
+import { answeredEpisodes, clearErrorResults, writeAnswers } from './queries/results';
+import { runnerByToken } from './queries/runner-tokens';
+import { recordProvenance, submissionForRunner } from './queries/submissions';
+
+/**
+ * The site's runner API as one fetch handler (`Request` in, `Response` out): the site mounts it
+ * under `/api/v1/runner`, and the runner's tests and benchmark serve the very same handler over
+ * real HTTP, so what they measure is what the site runs. It lives beside the queue it exposes;
+ * every step is the database path's own query, called with the lease the job row holds.
+ *
+ * Only runner tokens are accepted (`Authorization: Bearer lbr_…`): a role of their own, which can
+ * run jobs and nothing else. Runners on other hosts get only jobs they can run without the
+ * database or a secret (see claimJob's `portableOnly`), and send answers raw: the site scores them.
+ */
+export interface RunnerApiOptions {
+  /** The platform's content-addressed image store (`<data>/images`). */
+  imagesDir: string;
+  /** Reports an unexpected error; returns an id the reply quotes (the site's error reporter). */
+  onUnexpected?: (error: unknown, where: string) => string;
+}
+
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const json = (body: unknown, status = 200) =>
+  Response.json(body, { status, headers: { 'cache-control': 'no-store' } });
+const refusal = (status: number, code: string, message: string) =>
+  json({ error: { code, message } }, status);
+
+async function body<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
+  let value: unknown;
+  try {
+    value = await request.json();
+  } catch {
+    throw new Refusal(400, 'BAD_REQUEST', 'the body is not JSON');
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Refusal(400, 'BAD_REQUEST', issueList(parsed.error));
+  return parsed.data;
+}
+
+const sha256Hex = (data: string) => hash('sha256', data, 'hex');
+
+export function runnerApi(db: Db, options: RunnerApiOptions) {
+  // Benchmark versions never change once imported: their index is built once per process.
+  const indexes = new Map<number, Promise<BenchmarkIndex>>();
+  const indexOf = (benchmarkVersionId: number) => {
+    let index = indexes.get(benchmarkVersionId);
+    if (!index) {
+      index = getBenchmarkVersion(db, benchmarkVersionId).then((version) => {
+        if (!version) throw new Error(`benchmark version ${benchmarkVersionId} vanished`);
+        return indexBenchmark(version.manifest, { sha256Hex });
+      });
+      index.catch(() => indexes.delete(benchmarkVersionId));
+      indexes.set(benchmarkVersionId, index);
+    }
+    return index;
+  };
+
+  /** The job's submission and its episodes, as the database runner derives them. */
+  async function jobOf(lease: Lease) {
+    const sub = await submissionForRunner(db, lease.submissionId);
+    if (!sub) throw new Refusal(404, 'NOT_FOUND', `submission ${lease.submissionId} vanished`);
+    const policies = sub.policies.filter((p): p is PolicyName =>
+      (POLICY_NAMES as readonly string[]).includes(p),
+    );
+    const episodes = episodeRange(
+      await indexOf(sub.benchmarkVersionId),
+      { shots: sub.shots, policies, draws: sub.draws },
+      lease.firstEpisode,
+      lease.episodeCount,
+    );
+    return { sub, policies, episodes };
+  }
+
+  async function step(name: RunnerJobStep, jobId: number, request: Request, runner: string) {
+    switch (name) {
+      case 'heartbeat': {
+        const b = await body(request, HeartbeatBodySchema);
+        const lease = await leaseOf(db, jobId, b.token);
+        await heartbeat(db, lease, { leaseMs: b.leaseMs, runInfo: b.runInfo });
+        return { ok: true };
+      }
+      case 'start': {
+        const lease = await leaseOf(db, jobId, (await body(request, LeaseBodySchema)).token);
+        const { sub, policies, episodes } = await jobOf(lease);
+        const states = await answeredEpisodes(
+          db,
+          lease.submissionId,
+          episodes.map((e) => e.id),
+        );
+        const errored = [...states].filter(([, error]) => error !== null).map(([id]) => id);
+        await clearErrorResults(db, lease, errored);
+        return {
+          submission: {
+            id: sub.id,
+            benchmarkVersionId: sub.benchmarkVersionId,
+            adapter: sub.adapter,
+            adapterConfig: sub.adapterConfig,
+            shots: sub.shots,
+            policies,
+            draws: sub.draws,
+          },
+          answered: [...states].filter(([, error]) => error === null).map(([id]) => id),
+        };
+      }
+      case 'results': {
+        const b = await body(request, ResultsBodySchema);
+        const lease = await leaseOf(db, jobId, b.token);
+        const { sub, episodes } = await jobOf(lease);
+        const byId = new Map<string, Episode>(episodes.map((e) => [e.id, e]));
+        const answers = b.answers.map((a, i) => {
+          const episode = byId.get(a.episodeId);
+          if (!episode)
+            throw new Refusal(
+              400,
+              'BAD_REQUEST',
+              `answers[${i}].episodeId: "${a.episodeId}" is not one of job ${jobId}'s episodes`,
+            );
+          const { episodeId: _, ...rest } = a;
+          return { ...rest, episode };
+        });
+        return { written: await writeAnswers(db, lease, answers, sub.benchmarkVersionId) };
+      }
+      case 'provenance': {
+        const b = await body(request, ProvenanceBodySchema);
+        const lease = await leaseOf(db, jobId, b.token);
+        // The runner's facts, under the name of the token it ran with: never mistaken for the site's.
+        await recordProvenance(db, lease.submissionId, { ...b.facts, runnerToken: runner });
+        return { ok: true };
+      }
+      case 'complete': {
+        const lease = await leaseOf(db, jobId, (await body(request, LeaseBodySchema)).token);
+        const { episodes } = await jobOf(lease);
+        return completeJob(
+          db,
+          lease,
+          episodes.map((e) => e.id),
+        );
+      }
+      case 'fail': {
+        const b = await body(request, FailBodySchema);
+        const lease = await leaseOf(db, jobId, b.token);
+        return failJob(db, lease, {
+          error: b.error,
+          errorClass: b.errorClass,
+          retryable: isRetryable(b.errorClass),
+        });
+      }
+      case 'release': {
+        const lease = await leaseOf(db, jobId, (await body(request, LeaseBodySchema)).token);
+        await releaseJob(db, lease);
+        return { ok: true };
+      }
+    }
+  }
+
+  async function handle(request: Request, runner: string): Promise<Response> {
+    const route = new URL(request.url).pathname.slice(RUNNER_API.base.length).split('/');
+    const [, what, id, action] = route;
+    if (request.method === 'POST' && what === 'claim' && route.length === 2) {
+      const b = await body(request, ClaimBodySchema);
+      // The first claim after a runner died fails its job if that was the last attempt, as the
+      // database runner's first slot does before each claim.
+      await reapExpiredJobs(db);
+      const lease = await claimJob(db, {
+        worker: `${runner}/${b.worker}`,
+        leaseMs: b.leaseMs,
+        excludeAdapters: b.excludeAdapters,
+        onlyAdapters: b.onlyAdapters,
+        excludeOwners: b.excludeOwners,
+        portableOnly: true,
+      });
+      return json({ lease });
+    }
+    if (request.method === 'POST' && what === 'jobs' && route.length === 4) {
+      const jobId = Number(id);
+      if (!Number.isSafeInteger(jobId) || jobId < 1)
+        throw new Refusal(404, 'NOT_FOUND', `"${id}" is not a job id`);
+      if (!(RUNNER_JOB_STEPS as readonly string[]).includes(action ?? ''))
+        throw new Refusal(404, 'NOT_FOUND', `no job step "${action}"`);
+      return json(await step(action as RunnerJobStep, jobId, request, runner));
+    }
+    if (request.method === 'GET' && what === 'benchmarks' && action === 'manifest') {
+      const versionId = Number(id);
+      const version =
+        Number.isSafeInteger(versionId) && versionId > 0
+          ? await getBenchmarkVersion(db, versionId)
+          : null;
+      if (!version) throw new Refusal(404, 'NOT_FOUND', `no benchmark version ${id}`);
+      // Immutable once imported: a runner may cache it for as long as it likes.
+      return Response.json(version.manifest, {
+        headers: { 'cache-control': 'private, max-age=31536000, immutable' },
+      });
+    }
+    if (request.method === 'GET' && what === 'images' && route.length === 3) {
+      const key = imageStoreKey(id ?? '');
+      if (!key) throw new Refusal(400, 'BAD_REQUEST', `"${id}" is not an image id`);
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(path.join(options.imagesDir, key));
+      } catch {
+        throw new Refusal(404, 'NOT_FOUND', `no image ${id}`);
+      }
+      return new Response(new Uint8Array(bytes), {
+        headers: {
+          'content-type': 'application/octet-stream',
+          'cache-control': 'private, max-age=31536000, immutable',
+        },
+      });
+    }
+    throw new Refusal(
+      404,
+      'NOT_FOUND',
+      `no runner API route ${request.method} ${RUNNER_API.base}${route.join('/')}`,
+    );
+  }
+
+  return async function runnerApiHandler(request: Request): Promise<Response> {
+    try {
+      const token = /^Bearer (\S+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
+      const runner = token ? await runnerByToken(db, token) : null;
+      if (!runner)
+        return refusal(
+          401,
+          'UNAUTHORIZED',
+          'a valid runner token is required (Authorization: Bearer lbr_…; an operator creates one with `linkboard runner-token create`)',
+        );
+      return await handle(request, runner.name);
+    } catch (error) {
+      if (error instanceof Refusal) return refusal(error.status, error.code, error.message);
+      if (error instanceof LeaseLostError)
+        return refusal(409, RUNNER_API_ERRORS.leaseLost, error.message);
+      if (error instanceof IncompleteJobError)
+        return refusal(409, RUNNER_API_ERRORS.incomplete, error.message);
+      const where = new URL(request.url).pathname;
+      const id = options.onUnexpected?.(error, where);
+      return refusal(
+        500,
+        'INTERNAL_SERVER_ERROR',
+        id ? `unexpected error ${id}; the site's log has it` : 'unexpected error',
+      );
+    }
+  };
+}
