@@ -1,6 +1,11 @@
 import { EpisodeError, ManifestError } from '@linkboard/core';
 import { ImportError } from '@linkboard/datasets';
-import { AlreadyRunningError, ConflictError, NoDatabaseError } from '@linkboard/db';
+import {
+  AlreadyRunningError,
+  ConflictError,
+  NoDatabaseError,
+  RunnerTokenError,
+} from '@linkboard/db';
 import { EndpointRefusedError } from './adapters/guard';
 import { EnvError } from './env';
 
@@ -20,6 +25,7 @@ export function isUserError(error: unknown): error is Error {
     error instanceof AlreadyRunningError ||
     error instanceof NoDatabaseError ||
     error instanceof ConflictError ||
+    error instanceof RunnerTokenError ||
     error instanceof EndpointRefusedError
   );
 }

@@ -1,10 +1,15 @@
+import path from 'node:path';
+import { createRunnerToken, listRunnerTokens, revokeRunnerToken } from '@linkboard/db';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { openDatabase } from '../database';
+import { noticeTo, openDatabase } from '../database';
 import type { Env } from '../env';
+import { CliError } from '../errors';
 import { type Io, processLog } from '../io';
-import { parsePositiveInt } from '../options';
-import { runRunner } from '../worker/runner';
+import { parsePositiveInt, secretFromEnv } from '../options';
+import { databaseQueue, type Queue } from '../worker/queue';
+import { runQueue } from '../worker/runner';
+import { siteQueue } from '../worker/site-queue';
 
 function parseGpus(value: string): number[] | 'auto' | 'none' {
   if (value === 'auto' || value === 'none') return value;
@@ -36,15 +41,55 @@ export function registerRunner(program: Command, io: Io, env: Env): void {
       'auto' as const,
     )
     .option('--once', 'exit when the queue is empty')
+    .option(
+      '--site <url>',
+      "take jobs through a linkboard site's runner API (with --token-env) instead of the database",
+    )
+    .option(
+      '--token-env <var>',
+      'environment variable holding the runner token (an operator creates one: linkboard runner-token create)',
+    )
     .action(
       async (flags: {
         concurrency: number;
         jobs: number;
         gpus: number[] | 'auto' | 'none';
         once?: boolean;
+        site?: string;
+        tokenEnv?: string;
       }) => {
         const log = processLog(io, 'runner');
-        const database = await openDatabase(env, { notice: (line) => log.info(line) });
+        let queue: Queue;
+        let runEnv = env;
+        let shutdown = async () => {};
+        if (flags.site) {
+          if (!flags.tokenEnv)
+            throw new CliError(
+              '--site needs --token-env naming an environment variable that holds a runner token',
+            );
+          let site: URL;
+          try {
+            site = new URL(flags.site);
+          } catch {
+            throw new CliError(`--site ${flags.site}: not a URL`);
+          }
+          if (site.protocol !== 'https:' && site.protocol !== 'http:')
+            throw new CliError(`--site ${flags.site}: use an http(s) URL`);
+          queue = siteQueue({
+            site: site.href,
+            token: secretFromEnv(env.secrets, '--token-env', flags.tokenEnv),
+            cacheDir: path.join(env.dataDir, 'runner-cache'),
+          });
+          // A host lent to a site runs endpoints other people name: its own network stays out of
+          // reach unless its operator says otherwise.
+          if (env.LINKBOARD_ALLOW_PRIVATE_ENDPOINTS === undefined)
+            runEnv = { ...env, endpoints: { ...env.endpoints, allowPrivate: false } };
+        } else {
+          if (flags.tokenEnv) throw new CliError('--token-env goes with --site');
+          const database = await openDatabase(env, { notice: (line) => log.info(line) });
+          queue = databaseQueue(database, env);
+          shutdown = () => database.shutdown();
+        }
         const stop = new AbortController();
         const onSignal = (signal: NodeJS.Signals) => {
           log.info(`${signal}: finishing in-flight requests, then giving the job back`);
@@ -53,12 +98,12 @@ export function registerRunner(program: Command, io: Io, env: Env): void {
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         log.info(
-          `working on ${database.where} (${flags.jobs} job(s) at once, concurrency ${flags.concurrency} each, GPUs ${Array.isArray(flags.gpus) ? flags.gpus.join(',') : flags.gpus})`,
+          `working on ${queue.where} (${flags.jobs} job(s) at once, concurrency ${flags.concurrency} each, GPUs ${Array.isArray(flags.gpus) ? flags.gpus.join(',') : flags.gpus})`,
         );
         try {
-          await runRunner(
-            database,
-            env,
+          await runQueue(
+            queue,
+            runEnv,
             {
               concurrency: flags.concurrency,
               jobs: flags.jobs,
@@ -72,8 +117,67 @@ export function registerRunner(program: Command, io: Io, env: Env): void {
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
-          await database.shutdown();
+          await shutdown();
         }
       },
     );
+
+  const tokens = program
+    .command('runner-token')
+    .description(
+      "runner tokens: what a runner on another host presents to the site's runner API (operator only: needs the database)",
+    );
+  tokens
+    .command('create')
+    .description('create a runner token; it is printed once and stored only as its hash')
+    .requiredOption('--name <name>', 'which host or lab holds it (shown in every lease it takes)')
+    .action(async (flags: { name: string }) => {
+      await withDatabase(env, io, async (database) => {
+        const created = await createRunnerToken(database.db, flags.name);
+        io.stderr.write(
+          `linkboard: runner token "${created.name}" created; it is shown this once. Run a runner with it:\n  LINKBOARD_RUNNER_TOKEN=<token> linkboard runner --site <site URL> --token-env LINKBOARD_RUNNER_TOKEN\n`,
+        );
+        io.stdout.write(`${created.token}\n`);
+      });
+    });
+  tokens
+    .command('list')
+    .description('list runner tokens (names and use, never the tokens)')
+    .action(async () => {
+      await withDatabase(env, io, async (database) => {
+        const rows = await listRunnerTokens(database.db);
+        if (rows.length === 0) io.stdout.write('no runner tokens\n');
+        for (const t of rows)
+          io.stdout.write(
+            `${t.name}\tcreated ${t.createdAt.toISOString()}\tlast used ${t.lastUsedAt?.toISOString() ?? 'never'}\t${t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'active'}\n`,
+          );
+      });
+    });
+  tokens
+    .command('revoke <name>')
+    .description("revoke a runner token: its runner's next request is refused")
+    .action(async (name: string) => {
+      await withDatabase(env, io, async (database) => {
+        if (!(await revokeRunnerToken(database.db, name)))
+          throw new CliError(
+            `no active runner token named "${name}" (see linkboard runner-token list)`,
+          );
+        io.stderr.write(
+          `linkboard: runner token "${name}" revoked; jobs it held resume elsewhere once their leases expire\n`,
+        );
+      });
+    });
+}
+
+async function withDatabase(
+  env: Env,
+  io: Io,
+  work: (database: Awaited<ReturnType<typeof openDatabase>>) => Promise<void>,
+) {
+  const database = await openDatabase(env, { notice: noticeTo(io) });
+  try {
+    await work(database);
+  } finally {
+    await database.shutdown();
+  }
 }

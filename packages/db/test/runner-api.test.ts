@@ -1,0 +1,220 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildEpisodes, imageStoreKey, indexBenchmark, RUNNER_API } from '@linkboard/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createRunnerToken,
+  createSubmission,
+  type Database,
+  registerModel,
+  revokeRunnerToken,
+} from '../src';
+import { runnerApi } from '../src/runner-api';
+import { seedSubmission } from './fixtures';
+import { freshDatabase } from './helpers';
+
+let imagesDir: string;
+beforeAll(async () => {
+  imagesDir = await mkdtemp(path.join(tmpdir(), 'linkboard-runner-api-'));
+});
+afterAll(() => rm(imagesDir, { recursive: true, force: true }));
+
+/** The handler as the site mounts it, and a caller that presents a token. */
+async function api(database: Database) {
+  const handle = runnerApi(database.db, { imagesDir });
+  const { token } = await createRunnerToken(database.db, 'lab-a');
+  const call = async (route: string, body?: unknown, bearer: string | null = token) => {
+    const response = await handle(
+      new Request(`http://site.test${route}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: {
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          'content-type': 'application/json',
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
+    const type = response.headers.get('content-type') ?? '';
+    return {
+      status: response.status,
+      // biome-ignore lint/suspicious/noExplicitAny: replies are read field by field and asserted on
+      json: type.includes('json') ? ((await response.json()) as any) : null,
+      response,
+    };
+  };
+  return { call, token };
+}
+
+const claim = { worker: 'gpu-host:1', leaseMs: 60_000 };
+
+describe('the runner API', () => {
+  it('refuses a missing, unknown or user token, and a revoked runner token; stores only the hash', async () => {
+    const database = await freshDatabase();
+    const { call, token } = await api(database);
+    for (const bearer of [null, 'lbr_not-a-token', 'lb_a-user-api-token']) {
+      const refused = await call(RUNNER_API.claim, claim, bearer);
+      expect(refused.status).toBe(401);
+      expect(refused.json.error.message).toMatch(/runner token .*linkboard runner-token create/);
+    }
+    expect((await call(RUNNER_API.claim, claim)).status).toBe(200);
+    const { rows } = await database.pool.query('SELECT token_hash FROM runner_tokens');
+    expect(rows).toEqual([{ token_hash: createHash('sha256').update(token).digest('hex') }]);
+    expect(await revokeRunnerToken(database.db, 'lab-a')).toBe(true);
+    expect((await call(RUNNER_API.claim, claim)).status).toBe(401);
+  });
+
+  it('names the field of a body that does not parse', async () => {
+    const database = await freshDatabase();
+    const { call } = await api(database);
+    const refused = await call(RUNNER_API.claim, { worker: 'w', leaseMs: 5 });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.message).toMatch(/leaseMs/);
+    expect((await call('/api/v1/runner/jobs/1/explode', { token: 'x' })).status).toBe(404);
+  });
+
+  it('hands out only jobs a runner without the database or a secret can run', async () => {
+    const database = await freshDatabase();
+    const { db, pool } = database;
+    const { call } = await api(database);
+    const seeded = await seedSubmission(db, { shardSize: 1000 });
+    const spec = {
+      benchmarkVersionId: seeded.benchmarkVersionId,
+      shots: [2],
+      policies: ['lcl' as const],
+    };
+    const modelId = await registerModel(db, { name: 'held-back' });
+    const keyed = await createSubmission(db, {
+      ...spec,
+      modelId,
+      adapterConfig: { adapter: 'openai', endpoint: 'https://api.example.com/v1', model: 'm' },
+      secret: 'encrypted-key',
+    });
+    const internal = await createSubmission(db, {
+      ...spec,
+      modelId,
+      adapterConfig: { adapter: 'openai', internal: 'reference-server', model: 'prototype' },
+    });
+    const uploaded = await createSubmission(db, {
+      ...spec,
+      modelId,
+      adapterConfig: { adapter: 'predictions', file: 'p.jsonl', count: 0 },
+      predictions: new Map(),
+    });
+    const first = await call(RUNNER_API.claim, claim);
+    expect(first.json.lease.submissionId).toBe(seeded.submissionId);
+    expect((await call(RUNNER_API.claim, claim)).json).toEqual({ lease: null });
+    const { rows } = await pool.query(
+      `SELECT submission_id, status, lease_owner FROM jobs ORDER BY submission_id`,
+    );
+    expect(rows).toEqual([
+      { submission_id: seeded.submissionId, status: 'running', lease_owner: 'lab-a/gpu-host:1' },
+      ...[keyed, internal, uploaded].map((s) => ({
+        submission_id: s.submissionId,
+        status: 'queued',
+        lease_owner: null,
+      })),
+    ]);
+  });
+
+  it('runs a job under its lease: raw answers scored by the site, foreign episodes and lost leases refused', async () => {
+    const database = await freshDatabase();
+    const { db, pool } = database;
+    const { call } = await api(database);
+    const seeded = await seedSubmission(db, { shots: [2, 4], draws: 1, shardSize: 1000 });
+    const episodes = [
+      ...buildEpisodes(indexBenchmark(seeded.manifest), {
+        shots: [2, 4],
+        policies: ['lcl'],
+        draws: 1,
+      }),
+    ];
+    const { lease } = (await call(RUNNER_API.claim, claim)).json;
+    expect(lease.episodeCount).toBe(episodes.length);
+    const job = (step: string) => RUNNER_API.job(lease.jobId, step as 'start');
+
+    const start = await call(job('start'), { token: lease.token });
+    expect(start.json.submission).toMatchObject({
+      id: seeded.submissionId,
+      adapter: 'builtin',
+      adapterConfig: { name: 'random' },
+      shots: [2, 4],
+    });
+    expect(start.json.answered).toEqual([]);
+    expect(JSON.stringify(start.json)).not.toMatch(/secret/);
+
+    const wrongToken = await call(job('heartbeat'), {
+      token: crypto.randomUUID(),
+      leaseMs: 60_000,
+    });
+    expect(wrongToken).toMatchObject({ status: 409, json: { error: { code: 'LEASE_LOST' } } });
+
+    const foreign = await call(job('results'), {
+      token: lease.token,
+      answers: [{ episodeId: 'not-in-this-job', rawAnswer: 'x' }],
+    });
+    expect(foreign.status).toBe(400);
+    expect(foreign.json.error.message).toMatch(/answers\[0\]\.episodeId: "not-in-this-job"/);
+
+    // Every answer names the other label; a runner that claims its answers are correct is not heard.
+    const answers = episodes.map((e) => ({
+      episodeId: e.id,
+      rawAnswer: e.query.other,
+      verdicts: [{ scorer: 'strict', outcome: 'correct' }],
+    }));
+    const half = answers.slice(0, 3);
+    expect((await call(job('results'), { token: lease.token, answers: half })).json).toEqual({
+      written: 3,
+    });
+    // Sent again (a reply lost on the way): written once.
+    expect((await call(job('results'), { token: lease.token, answers: half })).json).toEqual({
+      written: 0,
+    });
+    const early = await call(job('complete'), { token: lease.token });
+    expect(early).toMatchObject({ status: 409, json: { error: { code: 'RESULTS_INCOMPLETE' } } });
+
+    await call(job('results'), { token: lease.token, answers: answers.slice(3) });
+    expect(
+      (await call(job('provenance'), { token: lease.token, facts: { gpu: 'H200' } })).json,
+    ).toEqual({
+      ok: true,
+    });
+    expect((await call(job('complete'), { token: lease.token })).json).toEqual({
+      submissionDone: true,
+    });
+    const { rows: outcomes } = await pool.query(
+      `SELECT outcome, count(*)::int AS n FROM verdicts WHERE submission_id = $1 GROUP BY outcome`,
+      [seeded.submissionId],
+    );
+    expect(outcomes).toEqual([{ outcome: 'other-label', n: episodes.length * 2 }]);
+    const { rows: sub } = await pool.query(
+      `SELECT status, provenance FROM submissions WHERE id = $1`,
+      [seeded.submissionId],
+    );
+    expect(sub[0].status).toBe('done');
+    expect(sub[0].provenance).toMatchObject({ gpu: 'H200', runnerToken: 'lab-a' });
+    expect((await call(job('heartbeat'), { token: lease.token, leaseMs: 60_000 })).status).toBe(
+      409,
+    );
+  });
+
+  it("serves a version's manifest and the store's images by hash", async () => {
+    const database = await freshDatabase();
+    const { call } = await api(database);
+    const seeded = await seedSubmission(database.db);
+    const manifest = await call(RUNNER_API.manifest(seeded.benchmarkVersionId));
+    expect(manifest.json.manifestHash).toBe(seeded.manifest.manifestHash);
+    expect((await call(RUNNER_API.manifest(999))).status).toBe(404);
+
+    const bytes = Buffer.from('not really a png');
+    const id = createHash('sha256').update(bytes).digest('hex');
+    const file = path.join(imagesDir, imageStoreKey(id) as string);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, bytes);
+    const image = await call(RUNNER_API.image(id));
+    expect(Buffer.from(await image.response.arrayBuffer())).toEqual(bytes);
+    expect((await call(RUNNER_API.image('0'.repeat(64)))).status).toBe(404);
+    expect((await call(RUNNER_API.image('not-a-hash'))).status).toBe(400);
+  });
+});
