@@ -8,6 +8,7 @@ import {
 } from '@linkboard/db';
 import { EndpointRefusedError } from './adapters/guard';
 import { EnvError } from './env';
+import { SiteRefusedError } from './worker/site-queue';
 
 /** A mistake in how the CLI was called or what it was given: printed without a stack trace. */
 export class CliError extends Error {
@@ -26,6 +27,7 @@ export function isUserError(error: unknown): error is Error {
     error instanceof NoDatabaseError ||
     error instanceof ConflictError ||
     error instanceof RunnerTokenError ||
+    error instanceof SiteRefusedError ||
     error instanceof EndpointRefusedError
   );
 }

@@ -97,3 +97,41 @@ export async function testPlatformWithServer(
     },
   };
 }
+
+/**
+ * The site's runner API (`@linkboard/db/runner-api`, the handler the site mounts) served over real
+ * HTTP for a platform, with a runner token named `tokenName`. `stop()` and `restart()` let a test
+ * take the site away and bring it back on the same port.
+ */
+export async function startRunnerApi(
+  platform: Awaited<ReturnType<typeof testPlatform>>,
+  options: { tokenName?: string; port?: number } = {},
+) {
+  const { createServer } = await import('node:http');
+  const { getRequestListener } = await import('@hono/node-server');
+  const { runnerApi } = await import('@linkboard/db/runner-api');
+  const { createRunnerToken } = await import('@linkboard/db');
+  const handler = runnerApi(platform.database.db, {
+    imagesDir: path.join(platform.env.dataDir, 'images'),
+  });
+  const { token } = await createRunnerToken(platform.database.db, options.tokenName ?? 'test-lab');
+  const port = options.port ?? (await freePort());
+  let server: import('node:http').Server | undefined;
+  const listen = async () => {
+    const started = createServer(getRequestListener(handler));
+    await new Promise<void>((resolve, reject) => {
+      started.once('error', reject);
+      started.listen(port, '127.0.0.1', () => resolve());
+    });
+    server = started;
+  };
+  const stop = async () => {
+    const running = server;
+    server = undefined;
+    if (!running) return;
+    running.closeAllConnections();
+    await new Promise<void>((resolve) => running.close(() => resolve()));
+  };
+  await listen();
+  return { url: `http://127.0.0.1:${port}`, token, stop, restart: listen, close: stop };
+}

@@ -68,6 +68,8 @@ export interface ClaimOptions {
  * so a runner behaves the same on either; see `databaseQueue` and `siteQueue`.
  */
 export interface Queue {
+  /** What the runner depends on: said when it cannot be reached. */
+  kind: 'database' | 'site';
   /** Where, safe to print. */
   where: string;
   claim(options: ClaimOptions): Promise<Lease | null>;
@@ -124,6 +126,7 @@ export function databaseQueue(database: OpenDatabase, env: Env): Queue {
   let secretKey: Promise<Buffer> | undefined;
   const images = platformStore(env);
   return {
+    kind: 'database',
     where: database.where,
     claim: (options) => claimJob(db, options),
     reap: async () => {

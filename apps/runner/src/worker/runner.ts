@@ -97,6 +97,7 @@ export async function runQueue(
   // Jobs this runner holds per submitter; at the cap, that submitter's jobs are left to others.
   const held = new Map<string, number>();
   const share = Math.max(1, slots - 1);
+  const what = queue.kind;
   // Every slot meets the same outage: it is said once, when the first notices and the first is through.
   let outageSince: number | null = null;
   /** Runs a queue step, riding out a database outage: one line when it starts, one when it ends. */
@@ -106,12 +107,12 @@ export async function runQueue(
       onOutage: (error) => {
         if (outageSince !== null) return;
         outageSince = Date.now();
-        options.log(`database unreachable (${rootMessage(error)}); retrying with backoff`);
+        options.log(`${what} unreachable (${rootMessage(error)}); retrying with backoff`);
       },
       onBack: () => {
         if (outageSince === null) return;
         options.log(
-          `database reachable again after ${Math.round((Date.now() - outageSince) / 1000)} s; carrying on`,
+          `${what} reachable again after ${Math.round((Date.now() - outageSince) / 1000)} s; carrying on`,
         );
         outageSince = null;
       },

@@ -149,6 +149,7 @@ export function siteQueue(options: { site: string; token: string; cacheDir: stri
   }
 
   return {
+    kind: 'site',
     where: `${base} (runner API)`,
     async claim(claimOptions) {
       const { lease } = await call(RUNNER_API.claim, ClaimReplySchema, {

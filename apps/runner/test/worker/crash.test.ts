@@ -4,7 +4,8 @@ import { Prng } from '@linkboard/core';
 import { createSubmission, registerModel } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRunner } from '../../src/worker/runner';
-import { testPlatformWithServer } from '../helpers';
+import { tempDir, testPlatformWithServer } from '../helpers';
+import { startRunnerApi } from '../platform';
 
 const BIN = fileURLToPath(new URL('../../bin/linkboard.js', import.meta.url));
 const LEASE_MS = 1000;
@@ -18,6 +19,19 @@ beforeAll(async () => {
   );
 });
 afterAll(() => platform.shutdown());
+
+/** `linkboard runner` as a process: on the database, or on a site's runner API (`site`). */
+function runnerEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...Object.fromEntries(
+      Object.entries(platform.env.secrets).filter(
+        ([k]) => k.startsWith('LINKBOARD_') || k === 'DATABASE_URL',
+      ),
+    ),
+    CI: 'true',
+  };
+}
 
 const spec = { shots: [2, 4, 6, 8], policies: ['lcl' as const], draws: 24 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,20 +48,16 @@ async function submit(name: string) {
   });
 }
 
-function startRunner(): ChildProcess {
+function startRunner(site?: { url: string; token: string; cacheDir: string }): ChildProcess {
+  const args = ['runner', '--once', '--concurrency', '2', '--gpus', 'none'];
+  if (!site) return spawn(process.execPath, [BIN, ...args], { env: runnerEnv(), stdio: 'ignore' });
+  // A host with no database credentials at all: only the site's URL and a runner token.
+  const { DATABASE_URL: _, ...env } = runnerEnv();
   return spawn(
     process.execPath,
-    [BIN, 'runner', '--once', '--concurrency', '2', '--gpus', 'none'],
+    [BIN, ...args, '--site', site.url, '--token-env', 'LB_RUNNER_TOKEN'],
     {
-      env: {
-        ...process.env,
-        ...Object.fromEntries(
-          Object.entries(platform.env.secrets).filter(
-            ([k]) => k.startsWith('LINKBOARD_') || k === 'DATABASE_URL',
-          ),
-        ),
-        CI: 'true',
-      },
+      env: { ...env, LINKBOARD_DATA_DIR: site.cacheDir, LB_RUNNER_TOKEN: site.token },
       stdio: 'ignore',
     },
   );
@@ -61,68 +71,94 @@ const aggregates = async (id: number) =>
     )
   ).rows;
 
+/**
+ * Kills runners at random moments until ten died mid-work, then lets one finish: every episode must
+ * end with exactly one result, and the aggregates must equal those of an uninterrupted run.
+ */
+async function killTenTimes(name: string, site?: Parameters<typeof startRunner>[0]) {
+  const crashed = await submit(name);
+  const rng = Prng.fromKey(`crash-test-${name}`);
+  let kills = 0;
+  for (let round = 0; round < 40 && kills < 10; round++) {
+    const child = startRunner(site);
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    // Startup takes about a second; kill somewhere in the work that follows.
+    await Promise.race([sleep(900 + rng.nextInt(1200)), exited]);
+    if (child.exitCode === null) {
+      child.kill('SIGKILL');
+      kills++;
+    }
+    await exited;
+    // The dead runner's lease must expire before another runner can take its job over.
+    await sleep(LEASE_MS + 100);
+  }
+  expect(kills).toBeGreaterThanOrEqual(10);
+  const { rows: before } = await platform.database.pool.query(
+    'SELECT count(*)::int AS n FROM results WHERE submission_id = $1',
+    [crashed.submissionId],
+  );
+  // The killed runners did part of the work: what they wrote is what must not be lost or doubled.
+  expect(before[0].n).toBeGreaterThan(0);
+  await runRunner(
+    platform.database,
+    platform.env,
+    { concurrency: 4, gpus: 'none', once: true, log: () => {} },
+    new AbortController().signal,
+  );
+
+  const [state] = (
+    await platform.database.pool.query(
+      'SELECT s.status, s.total_episodes, count(r.*)::int AS results, count(DISTINCT r.episode_id)::int AS episodes, count(r.error_class)::int AS errors FROM submissions s LEFT JOIN results r ON r.submission_id = s.id WHERE s.id = $1 GROUP BY s.id',
+      [crashed.submissionId],
+    )
+  ).rows;
+  expect(state).toEqual({
+    status: 'done',
+    total_episodes: crashed.episodes,
+    results: crashed.episodes,
+    episodes: crashed.episodes,
+    errors: 0,
+  });
+
+  const clean = await submit(`${name}-steady`);
+  await runRunner(
+    platform.database,
+    platform.env,
+    { concurrency: 4, gpus: 'none', once: true, log: () => {} },
+    new AbortController().signal,
+  );
+  expect(await aggregates(crashed.submissionId)).toEqual(await aggregates(clean.submissionId));
+  return crashed;
+}
+
 describe('a runner killed with SIGKILL at random moments', () => {
   it('loses nothing: every episode ends with one result, and the aggregates equal an uninterrupted run', async () => {
-    const crashed = await submit('crashy');
-    const rng = Prng.fromKey('crash-test');
-    let kills = 0;
-    for (let round = 0; round < 40 && kills < 10; round++) {
-      const child = startRunner();
-      const exited = new Promise((resolve) => child.on('exit', resolve));
-      // Startup takes about a second; kill somewhere in the work that follows.
-      await Promise.race([sleep(900 + rng.nextInt(1200)), exited]);
-      if (child.exitCode === null) {
-        child.kill('SIGKILL');
-        kills++;
-      }
-      await exited;
-      // The dead runner's lease must expire before another runner can take its job over.
-      await sleep(LEASE_MS + 100);
-    }
-    expect(kills).toBeGreaterThanOrEqual(10);
-    await runRunner(
-      platform.database,
-      platform.env,
-      { concurrency: 4, gpus: 'none', once: true, log: () => {} },
-      new AbortController().signal,
-    );
+    await killTenTimes('crashy');
+  }, 240_000);
 
-    const [state] = (
-      await platform.database.pool.query(
-        'SELECT s.status, s.total_episodes, count(r.*)::int AS results, count(DISTINCT r.episode_id)::int AS episodes, count(r.error_class)::int AS errors FROM submissions s LEFT JOIN results r ON r.submission_id = s.id WHERE s.id = $1 GROUP BY s.id',
+  it("loses nothing either when it works through the site's runner API", async () => {
+    const api = await startRunnerApi(platform, { tokenName: 'crash-lab' });
+    try {
+      const crashed = await killTenTimes('crashy-http', {
+        url: api.url,
+        token: api.token,
+        cacheDir: await tempDir(),
+      });
+      // The killed runners worked through the API: their jobs' provenance names the token.
+      const { rows } = await platform.database.pool.query(
+        'SELECT provenance FROM submissions WHERE id = $1',
         [crashed.submissionId],
-      )
-    ).rows;
-    expect(state).toEqual({
-      status: 'done',
-      total_episodes: crashed.episodes,
-      results: crashed.episodes,
-      episodes: crashed.episodes,
-      errors: 0,
-    });
-
-    const clean = await submit('steady');
-    await runRunner(
-      platform.database,
-      platform.env,
-      { concurrency: 4, gpus: 'none', once: true, log: () => {} },
-      new AbortController().signal,
-    );
-    expect(await aggregates(crashed.submissionId)).toEqual(await aggregates(clean.submissionId));
+      );
+      expect(rows[0].provenance.runnerToken).toBe('crash-lab');
+    } finally {
+      await api.close();
+    }
   }, 240_000);
 
   it('on SIGTERM stops taking work, writes what it has and gives the job back untouched', async () => {
     const job = await submit('graceful');
     const child = spawn(process.execPath, [BIN, 'runner', '--concurrency', '2', '--gpus', 'none'], {
-      env: {
-        ...process.env,
-        ...Object.fromEntries(
-          Object.entries(platform.env.secrets).filter(
-            ([k]) => k.startsWith('LINKBOARD_') || k === 'DATABASE_URL',
-          ),
-        ),
-        CI: 'true',
-      },
+      env: runnerEnv(),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
