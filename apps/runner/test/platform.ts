@@ -111,14 +111,14 @@ export async function startRunnerApi(
   const { getRequestListener } = await import('@hono/node-server');
   const { runnerApi } = await import('@linkboard/db/runner-api');
   const { createRunnerToken } = await import('@linkboard/db');
-  const handler = runnerApi(platform.database.db, {
+  const api = runnerApi(platform.database, {
     imagesDir: path.join(platform.env.dataDir, 'images'),
   });
   const { token } = await createRunnerToken(platform.database.db, options.tokenName ?? 'test-lab');
   const port = options.port ?? (await freePort());
   let server: import('node:http').Server | undefined;
   const listen = async () => {
-    const started = createServer(getRequestListener(handler));
+    const started = createServer(getRequestListener(api.handle));
     await new Promise<void>((resolve, reject) => {
       started.once('error', reject);
       started.listen(port, '127.0.0.1', () => resolve());
@@ -133,5 +133,14 @@ export async function startRunnerApi(
     await new Promise<void>((resolve) => running.close(() => resolve()));
   };
   await listen();
-  return { url: `http://127.0.0.1:${port}`, token, stop, restart: listen, close: stop };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    token,
+    stop,
+    restart: listen,
+    async close() {
+      await stop();
+      await api.close();
+    },
+  };
 }

@@ -183,6 +183,7 @@ export {
   RUNNER_JOB_STEPS,
   type RunnerJobStep,
   RunnerLeaseSchema,
+  WaitBodySchema,
 } from './runner-api';
 export {
   DEFAULT_SCORER,

@@ -12,6 +12,7 @@ const BASE = '/api/v1/runner';
 export const RUNNER_API = {
   base: BASE,
   claim: `${BASE}/claim`,
+  wait: `${BASE}/wait`,
   job: (jobId: number, step: RunnerJobStep) => `${BASE}/jobs/${jobId}/${step}`,
   manifest: (benchmarkVersionId: number) => `${BASE}/benchmarks/${benchmarkVersionId}/manifest`,
   image: (imageId: string) => `${BASE}/images/${imageId}`,
@@ -52,7 +53,22 @@ export const ClaimBodySchema = z.object({
   excludeOwners: z.array(z.string().max(200)).max(1000).default([]),
 });
 export type ClaimBody = z.input<typeof ClaimBodySchema>;
-export const ClaimReplySchema = z.object({ lease: RunnerLeaseSchema.nullable() });
+export const ClaimReplySchema = z.object({
+  lease: RunnerLeaseSchema.nullable(),
+  /** Where a wait after this claim starts from: work announced since is not slept through. */
+  waitFrom: z.string().max(100).optional(),
+});
+
+/**
+ * A long poll: the site holds the request until the queue announces work (a new submission, a
+ * job given back) or `waitMs` passes, as a runner on the database LISTENs. Work starts as soon as
+ * it is there, and an idle runner costs a request per wait, not a poll a second.
+ */
+export const WaitBodySchema = z.object({
+  waitMs: z.number().int().min(0).max(25_000),
+  /** The `waitFrom` of the claim that found nothing. */
+  after: z.string().max(100).optional(),
+});
 
 const leaseToken = z.object({ token: shortText(64) });
 export const LeaseBodySchema = leaseToken;

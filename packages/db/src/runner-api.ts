@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -21,15 +21,17 @@ import {
   RUNNER_API_ERRORS,
   RUNNER_JOB_STEPS,
   type RunnerJobStep,
+  WaitBodySchema,
 } from '@linkboard/core';
 import type { z } from 'zod';
-import type { Db } from './client';
+import type { Database } from './client';
 import { getBenchmarkVersion } from './queries/benchmarks';
 import {
   claimJob,
   completeJob,
   failJob,
   IncompleteJobError,
+  JobWaiter,
   reapExpiredJobs,
   releaseJob,
 } from './queries/jobs';
@@ -84,7 +86,11 @@ async function body<S extends z.ZodType>(request: Request, schema: S): Promise<z
 
 const sha256Hex = (data: string) => hash('sha256', data, 'hex');
 
-export function runnerApi(db: Db, options: RunnerApiOptions) {
+export function runnerApi(database: Database, options: RunnerApiOptions) {
+  const { db } = database;
+  // One LISTEN connection for every runner waiting on this process (see WaitBodySchema).
+  const waiter = new JobWaiter(database.pool);
+  const epoch = randomUUID().slice(0, 8);
   // Benchmark versions never change once imported: their index is built once per process.
   const indexes = new Map<number, Promise<BenchmarkIndex>>();
   const indexOf = (benchmarkVersionId: number) => {
@@ -206,6 +212,8 @@ export function runnerApi(db: Db, options: RunnerApiOptions) {
       // The first claim after a runner died fails its job if that was the last attempt, as the
       // database runner's first slot does before each claim.
       await reapExpiredJobs(db);
+      // Taken before the claim: an announcement while it runs ends the wait that follows at once.
+      const waitFrom = `${epoch}:${await waiter.mark()}`;
       const lease = await claimJob(db, {
         worker: `${runner}/${b.worker}`,
         leaseMs: b.leaseMs,
@@ -214,7 +222,14 @@ export function runnerApi(db: Db, options: RunnerApiOptions) {
         excludeOwners: b.excludeOwners,
         portableOnly: true,
       });
-      return json({ lease });
+      return json({ lease, waitFrom });
+    }
+    if (request.method === 'POST' && what === 'wait' && route.length === 2) {
+      const { waitMs, after } = await body(request, WaitBodySchema);
+      // Marks are this process's count; another process's (behind a load balancer) mean nothing here.
+      const [from, count] = (after ?? '').split(':');
+      await waiter.wait(waitMs, request.signal, from === epoch ? Number(count) : undefined);
+      return json({ ok: true });
     }
     if (request.method === 'POST' && what === 'jobs' && route.length === 4) {
       const jobId = Number(id);
@@ -259,7 +274,7 @@ export function runnerApi(db: Db, options: RunnerApiOptions) {
     );
   }
 
-  return async function runnerApiHandler(request: Request): Promise<Response> {
+  async function respond(request: Request): Promise<Response> {
     try {
       const token = /^Bearer (\S+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
       const runner = token ? await runnerByToken(db, token) : null;
@@ -284,5 +299,12 @@ export function runnerApi(db: Db, options: RunnerApiOptions) {
         id ? `unexpected error ${id}; the site's log has it` : 'unexpected error',
       );
     }
+  }
+
+  return {
+    /** Answers one request of the runner API (any path under `RUNNER_API.base`). */
+    handle: respond,
+    /** Lets go of the LISTEN connection the waiting runners share. */
+    close: () => waiter.close(),
   };
 }

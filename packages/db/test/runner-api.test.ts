@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildEpisodes, imageStoreKey, indexBenchmark, RUNNER_API } from '@linkboard/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createRunnerToken,
   createSubmission,
@@ -21,9 +21,15 @@ beforeAll(async () => {
 });
 afterAll(() => rm(imagesDir, { recursive: true, force: true }));
 
+const opened: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((close) => close()));
+});
+
 /** The handler as the site mounts it, and a caller that presents a token. */
 async function api(database: Database) {
-  const handle = runnerApi(database.db, { imagesDir });
+  const { handle, close } = runnerApi(database, { imagesDir });
+  opened.push(close);
   const { token } = await createRunnerToken(database.db, 'lab-a');
   const call = async (route: string, body?: unknown, bearer: string | null = token) => {
     const response = await handle(
@@ -104,7 +110,7 @@ describe('the runner API', () => {
     });
     const first = await call(RUNNER_API.claim, claim);
     expect(first.json.lease.submissionId).toBe(seeded.submissionId);
-    expect((await call(RUNNER_API.claim, claim)).json).toEqual({ lease: null });
+    expect((await call(RUNNER_API.claim, claim)).json.lease).toBeNull();
     const { rows } = await pool.query(
       `SELECT submission_id, status, lease_owner FROM jobs ORDER BY submission_id`,
     );
@@ -198,6 +204,26 @@ describe('the runner API', () => {
       409,
     );
   });
+
+  it('holds a wait until the queue announces work, or until its time is up', async () => {
+    const database = await freshDatabase();
+    const { call } = await api(database);
+    const idleSince = Date.now();
+    expect((await call(RUNNER_API.wait, { waitMs: 300 })).json).toEqual({ ok: true });
+    expect(Date.now() - idleSince).toBeGreaterThanOrEqual(250);
+
+    let woken = false;
+    const waiting = call(RUNNER_API.wait, { waitMs: 25_000 }).then((reply) => {
+      woken = true;
+      return reply;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(woken).toBe(false);
+    // A new submission notifies the queue: the wait ends long before its 25 s are up.
+    await seedSubmission(database.db);
+    expect((await waiting).json).toEqual({ ok: true });
+    expect((await call(RUNNER_API.wait, { waitMs: 30_000 })).status).toBe(400);
+  }, 20_000);
 
   it("serves a version's manifest and the store's images by hash", async () => {
     const database = await freshDatabase();

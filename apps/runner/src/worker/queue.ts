@@ -54,6 +54,11 @@ export interface JobInput {
   answered: ReadonlySet<string>;
 }
 
+export interface Claimed {
+  lease: Lease | null;
+  waitFrom?: string;
+}
+
 export interface ClaimOptions {
   worker: string;
   leaseMs: number;
@@ -72,11 +77,15 @@ export interface Queue {
   kind: 'database' | 'site';
   /** Where, safe to print. */
   where: string;
-  claim(options: ClaimOptions): Promise<Lease | null>;
+  /** A job, or none with where a wait should start from (see `wait`). */
+  claim(options: ClaimOptions): Promise<Claimed>;
   /** Fails jobs whose runners died on their last attempt. */
   reap(): Promise<void>;
-  /** Sleeps until work may be ready (a notification, the timeout, or the signal). */
-  wait(timeoutMs: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Sleeps until work may be ready (an announcement, the timeout, or the signal); at once if work
+   * was announced since `from`, the mark of the claim that found none.
+   */
+  wait(timeoutMs: number, signal: AbortSignal, from?: string): Promise<void>;
   wakeAll(): void;
   begin(lease: Lease): Promise<JobInput>;
   heartbeat(lease: Lease, options: { leaseMs: number; runInfo?: unknown }): Promise<void>;
@@ -128,11 +137,16 @@ export function databaseQueue(database: OpenDatabase, env: Env): Queue {
   return {
     kind: 'database',
     where: database.where,
-    claim: (options) => claimJob(db, options),
+    async claim(options) {
+      // Taken before the claim, so that a job announced while it runs is not slept through.
+      const mark = await waiter.mark();
+      return { lease: await claimJob(db, options), waitFrom: String(mark) };
+    },
     reap: async () => {
       await reapExpiredJobs(db);
     },
-    wait: (timeoutMs, signal) => waiter.wait(timeoutMs, signal),
+    wait: (timeoutMs, signal, from) =>
+      waiter.wait(timeoutMs, signal, from === undefined ? undefined : Number(from)),
     wakeAll: () => waiter.wakeAll(),
     async begin(lease) {
       const sub = await submissionForRunner(db, lease.submissionId);

@@ -8,7 +8,7 @@ import { rootMessage } from '../errors';
 import type { RunnerContext } from './context';
 import { JobError, runJob } from './job';
 import { isQueueUnreachable, untilReachable } from './outage';
-import { databaseQueue, type Queue } from './queue';
+import { type Claimed, databaseQueue, type Queue } from './queue';
 
 /** What ran a submission: stored in its provenance. Read once per process. */
 export function runnerProvenance(): Record<string, unknown> {
@@ -198,9 +198,9 @@ export async function runQueue(
    * anyone else. The held count is raised inside the same turn.
    */
   let claimTurn: Promise<unknown> = Promise.resolve();
-  function claimInTurn(lane: 'models' | 'no-model-calls'): Promise<Lease | null | undefined> {
+  function claimInTurn(lane: 'models' | 'no-model-calls'): Promise<Claimed | undefined> {
     const claimed = claimTurn.then(async () => {
-      const lease = await ridingOutages(() =>
+      const got = await ridingOutages(() =>
         queue.claim({
           worker: ctx.worker,
           leaseMs: ctx.leaseMs,
@@ -212,8 +212,9 @@ export async function runQueue(
               : [],
         }),
       );
+      const lease = got?.lease;
       if (lease && lane === 'models') held.set(lease.owner, (held.get(lease.owner) ?? 0) + 1);
-      return lease;
+      return got;
     });
     claimTurn = claimed.catch(() => {});
     return claimed;
@@ -223,14 +224,15 @@ export async function runQueue(
   async function slot(lane: 'models' | 'no-model-calls', reaps: boolean) {
     while (!stop.aborted) {
       if (reaps) await ridingOutages(() => queue.reap());
-      const lease = await claimInTurn(lane);
+      const claimed = await claimInTurn(lane);
+      const lease = claimed?.lease;
       if (stop.aborted) {
         if (lease) await queue.release(lease).catch(() => {});
         break;
       }
       if (!lease) {
         if (options.once && busy === 0) break;
-        await ridingOutages(() => queue.wait(options.once ? 200 : 5_000, stop));
+        await ridingOutages(() => queue.wait(options.once ? 200 : 5_000, stop, claimed?.waitFrom));
         continue;
       }
       busy++;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   ApiErrorSchema,
   ClaimReplySchema,
@@ -56,16 +55,17 @@ export function siteQueue(options: { site: string; token: string; cacheDir: stri
   const base = options.site.replace(/\/+$/, '');
   const cache = new ImageStore(path.join(options.cacheDir, 'images'));
   const manifests = new Map<number, Promise<Manifest>>();
-  // Wakes the slots sleeping between polls when one of them frees up.
-  const sleepers = new Set<() => void>();
+  // Ends the waits in flight: a slot of this runner came free, or it is stopping.
+  const waits = new Set<() => void>();
 
   async function request(
     route: string,
-    init: { method?: 'GET' | 'POST'; body?: unknown } = {},
+    init: { method?: 'GET' | 'POST'; body?: unknown; signal?: AbortSignal } = {},
   ): Promise<Response> {
     const url = `${base}${route}`;
     let response: Response;
     try {
+      const timeout = AbortSignal.timeout(CALL_TIMEOUT_MS);
       response = await fetch(url, {
         method: init.method ?? 'GET',
         headers: {
@@ -73,9 +73,10 @@ export function siteQueue(options: { site: string; token: string; cacheDir: stri
           ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+        signal: init.signal ? AbortSignal.any([timeout, init.signal]) : timeout,
       });
     } catch (error) {
+      if (init.signal?.aborted) throw error;
       const cause = (error as Error).cause as { code?: string; message?: string } | undefined;
       throw new SiteUnavailableError(
         `${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`,
@@ -152,32 +153,37 @@ export function siteQueue(options: { site: string; token: string; cacheDir: stri
     kind: 'site',
     where: `${base} (runner API)`,
     async claim(claimOptions) {
-      const { lease } = await call(RUNNER_API.claim, ClaimReplySchema, {
+      return call(RUNNER_API.claim, ClaimReplySchema, {
         worker: claimOptions.worker,
         leaseMs: claimOptions.leaseMs,
         excludeAdapters: [...claimOptions.excludeAdapters],
         onlyAdapters: [...(claimOptions.onlyAdapters ?? [])],
         excludeOwners: [...claimOptions.excludeOwners],
       });
-      return lease;
     },
     // The site reaps before every claim.
     reap: async () => {},
-    async wait(timeoutMs, signal) {
-      // No LISTEN over HTTP: poll, at most once a second, waking early when a slot frees up.
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          sleepers.delete(done);
-          signal.removeEventListener('abort', done);
-          resolve();
-        };
-        sleepers.add(done);
-        signal.addEventListener('abort', done, { once: true });
-        void delay(Math.min(timeoutMs, 1000), undefined, { signal }).then(done, done);
-      });
+    async wait(timeoutMs, signal, from) {
+      // A long poll: the site answers when the queue announces work, or after the timeout.
+      const local = new AbortController();
+      const done = () => local.abort();
+      waits.add(done);
+      signal.addEventListener('abort', done, { once: true });
+      try {
+        await request(RUNNER_API.wait, {
+          method: 'POST',
+          body: { waitMs: Math.min(timeoutMs, 25_000), after: from },
+          signal: local.signal,
+        });
+      } catch (error) {
+        if (!local.signal.aborted) throw error;
+      } finally {
+        waits.delete(done);
+        signal.removeEventListener('abort', done);
+      }
     },
     wakeAll: () => {
-      for (const wake of [...sleepers]) wake();
+      for (const wake of [...waits]) wake();
     },
     async begin(lease) {
       const start = await step(lease, 'start', JobStartReplySchema);
@@ -235,7 +241,7 @@ export function siteQueue(options: { site: string; token: string; cacheDir: stri
       },
     },
     close: async () => {
-      for (const wake of [...sleepers]) wake();
+      for (const wake of [...waits]) wake();
     },
   };
 }

@@ -222,7 +222,19 @@ export class JobWaiter {
   private connecting: Promise<pg.PoolClient> | null = null;
   private readonly waiting = new Set<() => void>();
 
+  /** Notifications heard so far (and lost connections, which may have hidden some). */
+  private announced = 0;
+
   constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Starts listening if need be and returns how many announcements were heard: a claim that found
+   * nothing takes this mark first, then waits with it, so work announced in between is not missed.
+   */
+  async mark(): Promise<number> {
+    await this.listen();
+    return this.announced;
+  }
 
   /** Wakes every waiter now (a slot of this runner came free, say). */
   wakeAll(): void {
@@ -233,7 +245,10 @@ export class JobWaiter {
     if (this.client) return;
     this.connecting ??= (async () => {
       const client = await this.pool.connect();
-      client.on('notification', () => this.wakeAll());
+      client.on('notification', () => {
+        this.announced++;
+        this.wakeAll();
+      });
       // A server going away (Ctrl-C reaches the embedded PostgreSQL too, or an outage) must not
       // crash us: wake everyone, drop the connection, and listen afresh on the next wait.
       client.on('error', () => {
@@ -241,6 +256,7 @@ export class JobWaiter {
         if (this.client !== client) return;
         this.client = null;
         client.release(true);
+        this.announced++;
         this.wakeAll();
       });
       try {
@@ -258,9 +274,13 @@ export class JobWaiter {
     }
   }
 
-  /** Sleeps until a job may be ready: a notification, the timeout, or the signal. */
-  async wait(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Sleeps until a job may be ready: a notification, the timeout, or the signal; at once if there
+   * were announcements since `after` (a `mark()`).
+   */
+  async wait(timeoutMs: number, signal?: AbortSignal, after?: number): Promise<void> {
     await this.listen();
+    if (after !== undefined && this.announced > after) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);

@@ -4,7 +4,7 @@ import { env } from '~/env';
 import { getDatabase } from '~/server/db';
 import { reportUnexpected } from '~/server/errors';
 
-let handler: Promise<(request: Request) => Promise<Response>> | undefined;
+let api: Promise<ReturnType<typeof runnerApi>> | undefined;
 
 /**
  * The runner API (claim, heartbeat, results, complete… and the manifests and images a job needs),
@@ -12,13 +12,14 @@ let handler: Promise<(request: Request) => Promise<Response>> | undefined;
  * own (`@linkboard/db/runner-api`); the site only mounts it.
  */
 async function serve(request: Request): Promise<Response> {
-  handler ??= getDatabase().then(({ db }) =>
-    runnerApi(db, {
+  // One per server process, for its lifetime: its long-polling claims share one LISTEN connection.
+  api ??= getDatabase().then((database) =>
+    runnerApi(database, {
       imagesDir: path.join(env.dataDir, 'images'),
       onUnexpected: (error, where) => reportUnexpected(error, where),
     }),
   );
-  return (await handler)(request);
+  return (await api).handle(request);
 }
 
 export const GET = serve;
