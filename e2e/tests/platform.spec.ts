@@ -1,7 +1,15 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BenchmarkListSchema, LeaderboardReplySchema, SITE_API } from '@linkboard/core';
+import {
+  BenchmarkListSchema,
+  ClaimReplySchema,
+  LeaderboardReplySchema,
+  ManifestSchema,
+  RUNNER_API,
+  SITE_API,
+} from '@linkboard/core';
 import { startEmbeddedPostgres } from '@linkboard/db';
 import { expect, type Page, test } from '@playwright/test';
 import { BIN, E2E, platformEnv } from '../playwright.config';
@@ -212,6 +220,62 @@ test('compare with random, and export the leaderboard as CSV', async ({ page }) 
     /^tier,rank_low,rank_high,model,organisation,submission,ranked,unranked_reason,verified,scorer,n,accuracy,ci_low,ci_high/,
   );
   expect(csv).toContain('my <b>prototype</b>');
+});
+
+test("a host without database credentials reaches the queue through the site's runner API", async ({
+  request,
+}) => {
+  const site = `http://127.0.0.1:${E2E.port}`;
+  const env = { ...process.env, ...platformEnv };
+  const token = execFileSync(
+    process.execPath,
+    [BIN, 'runner-token', 'create', '--name', 'e2e-lab'],
+    {
+      env,
+      encoding: 'utf8',
+    },
+  ).trim();
+  expect(token).toMatch(/^lbr_/);
+  const auth = { authorization: `Bearer ${token}` };
+
+  const anonymous = await request.post(RUNNER_API.claim, {
+    data: { worker: 'e2e', leaseMs: 60_000 },
+  });
+  expect(anonymous.status()).toBe(401);
+  const claimed = await request.post(RUNNER_API.claim, {
+    headers: auth,
+    data: { worker: 'e2e', leaseMs: 60_000 },
+  });
+  expect(claimed.status()).toBe(200);
+  // Every submission so far has finished: nothing to claim, and a mark to wait from.
+  expect(ClaimReplySchema.parse(await claimed.json())).toMatchObject({ lease: null });
+
+  const { benchmarks } = BenchmarkListSchema.parse(
+    await (await request.get(SITE_API.benchmarks)).json(),
+  );
+  const version = benchmarks[0]!;
+  const manifest = ManifestSchema.parse(
+    await (await request.get(RUNNER_API.manifest(version.id), { headers: auth })).json(),
+  );
+  expect(manifest.manifestHash).toBe(version.manifestHash);
+  const imageId = manifest.images[0]!.id;
+  const image = await request.get(RUNNER_API.image(imageId), { headers: auth });
+  expect(
+    createHash('sha256')
+      .update(await image.body())
+      .digest('hex'),
+  ).toBe(imageId);
+
+  // The runner itself, given the site's URL and the token and no database: finds the queue empty.
+  const { DATABASE_URL: _, ...hostEnv }: NodeJS.ProcessEnv = env;
+  const ran = spawnSync(
+    process.execPath,
+    [BIN, 'runner', '--site', site, '--token-env', 'LB_RUNNER_TOKEN', '--once', '--gpus', 'none'],
+    { env: { ...hostEnv, LB_RUNNER_TOKEN: token }, encoding: 'utf8' },
+  );
+  expect(ran.status, ran.stderr).toBe(0);
+  expect(ran.stderr).toContain(`working on ${site} (runner API)`);
+  expect(ran.stderr).not.toContain(token);
 });
 
 test('while PostgreSQL is down the site answers 503, not 404 or 500, and comes back with it', async ({

@@ -1,11 +1,14 @@
 import {
   ApiErrorSchema,
   BenchmarkListSchema,
+  ClaimReplySchema,
   type CreateSubmissionBody,
   LeaderboardReplySchema,
+  RUNNER_API,
   SITE_API,
   SubmissionCreatedSchema,
 } from '@linkboard/core';
+import { createRunnerToken } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alice, openTestSite } from '../site';
 
@@ -156,5 +159,36 @@ describe('the board over the public API', () => {
       expect(response.status, query).toBe(status);
       expect(ApiErrorSchema.parse(await response.json()).error.message, query).toMatch(message);
     }
+  });
+});
+
+describe('the runner API, as the site mounts it', () => {
+  const claim = (auth: string | null) =>
+    import('../../src/app/api/v1/runner/[...path]/route').then(({ POST }) =>
+      POST(
+        new Request(`http://site${RUNNER_API.claim}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+          },
+          body: JSON.stringify({ worker: 'gpu-host:1', leaseMs: 60_000 }),
+        }),
+      ),
+    );
+
+  it('takes runner tokens only, and a runner token opens nothing else', async () => {
+    const { token: runnerToken } = await createRunnerToken(site.database.db, 'web-test-lab');
+    const granted = await claim(runnerToken);
+    expect(granted.status).toBe(200);
+    expect(ClaimReplySchema.parse(await granted.json())).toHaveProperty('lease');
+    for (const auth of [token, null]) {
+      const refused = await claim(auth);
+      expect(refused.status).toBe(401);
+      expect(ApiErrorSchema.parse(await refused.json()).error.code).toBe('UNAUTHORIZED');
+    }
+    // On the user API the runner token is nobody: submitting needs a user.
+    const response = await post(endpointSubmission(), runnerToken);
+    expect(response.status).toBe(401);
   });
 });
