@@ -4,6 +4,7 @@ import {
   isPolicyName,
   isScorerName,
   issueList,
+  POLICY_NAMES,
   type PolicyName,
   type ScorerName,
   scorerNames,
@@ -30,11 +31,16 @@ export function parseShots(value: string): number[] {
   return out;
 }
 
+/** For `--policy` help: every policy, and what the flip control is. */
+export const POLICY_HELP = `prompt policies: ${POLICY_NAMES.join(', ')} (flip: the lcl prompt with the pair's labels swapped, a control)`;
+
 export function parsePolicies(value: string): PolicyName[] {
   const out: PolicyName[] = [];
   for (const part of value.split(',').map((p) => p.trim())) {
     if (!isPolicyName(part))
-      throw new InvalidArgumentError(`unknown policy "${part}"; choose from lcl, icl, zero-shot`);
+      throw new InvalidArgumentError(
+        `unknown policy "${part}"; choose from ${POLICY_NAMES.join(', ')}`,
+      );
     if (!out.includes(part)) out.push(part);
   }
   return out;

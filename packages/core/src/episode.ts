@@ -7,7 +7,9 @@ export type QueryClass = 'novel' | 'familiar';
 
 export interface SupportItem {
   imageId: string;
+  /** The concept the image shows. */
   conceptId: string;
+  /** The name its demonstration gives it: the concept's, or under `flip` its partner's. */
   label: string;
 }
 
@@ -23,10 +25,14 @@ export interface Episode {
   query: {
     imageId: string;
     conceptId: string;
+    /** The class the query image truly shows, whatever the demonstrations call it. */
     queryClass: QueryClass;
-    /** The right answer: the query's concept name. */
+    /**
+     * The right answer: the name the demonstrations gave the query's class. That is the query's
+     * concept name, except under a policy that swaps labels (`flip`), where it is the partner's.
+     */
     label: string;
-    /** The pair's other concept name: the answer a prior override gives for a novel query. */
+    /** The pair's other name: the answer a prior override gives for a novel query. */
     other: string;
   };
   /** In the order the model sees them. */
@@ -121,8 +127,9 @@ export function maxShots(index: BenchmarkIndex): number {
 
 /**
  * Builds one episode of the 2-way N-shot task. The support set is drawn with a PRNG seeded by
- * (benchmark, query, shots, draw) and not by the policy, so `lcl` and `icl` show the same images
- * in the same order and their difference (the link gain) is paired.
+ * (benchmark, query, shots, draw) and not by the policy, so `lcl`, `icl` and `flip` show the same
+ * images in the same order and their differences (the link gain, the flip control) are paired.
+ * The id ends with the policy, so episodes of different policies never share one.
  */
 export function buildEpisode(index: BenchmarkIndex, spec: EpisodeSpec): Episode {
   const { queryImageId, shots, draw, policy } = spec;
@@ -155,8 +162,11 @@ export function buildEpisode(index: BenchmarkIndex, spec: EpisodeSpec): Episode 
         `pair "${side.pair.id}": concept "${concept.name}" has ${pool.length} support images for query ${query.id.slice(0, 12)}, but ${shots}-shot episodes need ${perClass} per class`,
       );
     }
+    // Labels take no part in the draw: a label-swapping policy shows the same images in the same
+    // order as lcl, and only the names differ.
+    const label = policySpec.swapsLabels ? partnerName(side.pair, concept.id) : concept.name;
     for (const imageId of rng.sample(pool, perClass)) {
-      support.push({ imageId, conceptId: concept.id, label: concept.name });
+      support.push({ imageId, conceptId: concept.id, label });
     }
   }
   rng.shuffle(support);
@@ -180,13 +190,18 @@ export function buildEpisode(index: BenchmarkIndex, spec: EpisodeSpec): Episode 
       imageId: query.id,
       conceptId: side.concept.id,
       queryClass: side.queryClass,
-      label: side.concept.name,
-      other: side.partner.name,
+      label: policySpec.swapsLabels ? side.partner.name : side.concept.name,
+      other: policySpec.swapsLabels ? side.concept.name : side.partner.name,
     },
     support,
     prompt,
     demoHash: index.sha256Hex(`${demo}\n${prompt.text}`),
   };
+}
+
+/** The name of the pair's other concept. */
+function partnerName(pair: Pair, conceptId: string): string {
+  return conceptId === pair.novel.id ? pair.familiar.name : pair.novel.name;
 }
 
 export interface EpisodeSetSpec {

@@ -119,6 +119,7 @@ export {
   type BoardStatistics,
   buildBoard,
   type Counts,
+  FLIP_POLICY,
   LINK_GAIN_POLICIES,
   linkGainOf,
   RANKING_METHOD,

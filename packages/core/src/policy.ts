@@ -4,7 +4,7 @@
  * for harnesses that take raw prompts.
  */
 
-export const POLICY_NAMES = ['lcl', 'icl', 'zero-shot'] as const;
+export const POLICY_NAMES = ['lcl', 'icl', 'zero-shot', 'flip'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export type ContentPart = { type: 'text'; text: string } | { type: 'image'; imageId: string };
@@ -47,6 +47,16 @@ export interface PolicySpec {
   shortTitle: string;
   /** With what it means, for pickers. */
   title: string;
+  /**
+   * A control, not a setting to rank on: `flip` measures whether a model follows the
+   * demonstrations against what it already knows, so no benchmark version ranks by it.
+   */
+  control: boolean;
+  /**
+   * Each demonstration names the other concept of the pair, and the right answer is the label the
+   * demonstrations gave the query's class (see `buildEpisode`).
+   */
+  swapsLabels: boolean;
   /** Why a shot count is refused, or null when the policy accepts it. */
   checkShots(shots: number): string | null;
   render(input: PromptInput): RenderedPrompt;
@@ -89,7 +99,8 @@ function evenShots(shots: number): string | null {
 }
 
 function demoPolicy(
-  name: 'lcl' | 'icl',
+  name: 'lcl' | 'icl' | 'flip',
+  shortTitle: string,
   title: string,
   system: string | null,
   question: string,
@@ -101,8 +112,10 @@ function demoPolicy(
   const [answerBefore, answerAfter] = answer.split('{label}') as [string, string];
   return {
     name,
-    shortTitle: name.toUpperCase(),
+    shortTitle,
     title,
+    control: name === 'flip',
+    swapsLabels: name === 'flip',
     checkShots: evenShots,
     render({ support, query }) {
       const messages: Message[] = [];
@@ -123,17 +136,20 @@ function demoPolicy(
 export const POLICIES: Record<PolicyName, PolicySpec> = {
   lcl: demoPolicy(
     'lcl',
+    'LCL',
     'LCL (causal links)',
     LCL_INSTRUCTION,
     LCL_SUPPORT_QUESTION,
     LCL_SUPPORT_ANSWER,
     LCL_QUERY_QUESTION,
   ),
-  icl: demoPolicy('icl', 'ICL (plain)', null, ICL_QUESTION, '{label}', ICL_QUESTION),
+  icl: demoPolicy('icl', 'ICL', 'ICL (plain)', null, ICL_QUESTION, '{label}', ICL_QUESTION),
   'zero-shot': {
     name: 'zero-shot',
     shortTitle: 'zero-shot',
     title: 'zero-shot (no demonstrations)',
+    control: false,
+    swapsLabels: false,
     checkShots: (shots) => (shots === 0 ? null : `takes 0 shots, got ${shots}`),
     render({ query, candidates }) {
       const question = ZERO_SHOT_QUESTION.replace('{a}', candidates[0]).replace(
@@ -146,6 +162,18 @@ export const POLICIES: Record<PolicyName, PolicySpec> = {
       };
     },
   },
+  // The label-flip control: the LCL prompt word for word, with the pair's two names swapped in
+  // every demonstration. A model that learns from context answers with the swapped name; one that
+  // answers from what it already knows names the true concept.
+  flip: demoPolicy(
+    'flip',
+    'LCL-flip',
+    'LCL with flipped labels (control)',
+    LCL_INSTRUCTION,
+    LCL_SUPPORT_QUESTION,
+    LCL_SUPPORT_ANSWER,
+    LCL_QUERY_QUESTION,
+  ),
 };
 
 /** The policy the protocol is about: what a submission and the leaderboard use by default. */

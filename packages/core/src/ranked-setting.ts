@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ScorerNameSchema, ShotsSchema } from './adapter-config';
 import { type BenchmarkIndex, maxShots } from './episode';
-import { DEFAULT_POLICY, POLICY_NAMES, type PolicyName } from './policy';
+import { DEFAULT_POLICY, POLICIES, POLICY_NAMES, type PolicyName } from './policy';
 import { DEFAULT_SCORER } from './scorer';
 
 /**
@@ -12,7 +12,10 @@ import { DEFAULT_SCORER } from './scorer';
 export const RankedSettingSchema = z.object({
   shots: ShotsSchema,
   draws: z.number().int().min(1).max(20),
-  policy: z.enum(POLICY_NAMES),
+  // A control (flip) is shown beside the ranking, never ranked by.
+  policy: z
+    .enum(POLICY_NAMES)
+    .refine((p) => !POLICIES[p].control, { message: 'a control policy cannot be ranked on' }),
   scorer: ScorerNameSchema,
 });
 export type RankedSetting = z.infer<typeof RankedSettingSchema>;

@@ -80,6 +80,8 @@ export const LeaderboardRecordSchema = z.object({
   link_gain: rate,
   link_gain_low: rate,
   link_gain_high: rate,
+  /** The flip control: the share of answers that follow the flipped demonstrations; null without. */
+  flip_accuracy: rate,
   parse_failure_rate: rate,
   finished_at: z.string().nullable(),
 });

@@ -12,6 +12,7 @@ import {
   episodeRange,
   indexBenchmark,
   maxShots,
+  scoreAll,
 } from '../src';
 import { fixtureManifest } from '../src/testing';
 
@@ -89,6 +90,71 @@ describe('buildEpisode (properties)', () => {
         expect(icl.demoHash).not.toBe(lcl.demoHash);
       }),
     );
+  });
+});
+
+describe('flip policy (the label-flip control)', () => {
+  it('shows the lcl episode’s images in its order, each labelled with the pair’s other name', () => {
+    fc.assert(
+      fc.property(specArb, (spec) => {
+        const lcl = buildEpisode(index, { ...spec, policy: 'lcl' });
+        const flip = buildEpisode(index, { ...spec, policy: 'flip' });
+        const pair = manifest.pairs.find((p) => p.id === flip.pairId)!;
+        const swap = (name: string) =>
+          name === pair.novel.name ? pair.familiar.name : pair.novel.name;
+        expect(flip.support.map((s) => [s.imageId, s.conceptId])).toEqual(
+          lcl.support.map((s) => [s.imageId, s.conceptId]),
+        );
+        expect(flip.support.map((s) => s.label)).toEqual(lcl.support.map((s) => swap(s.label)));
+        // The right answer is the name the demonstrations gave the query's class; the class
+        // itself (what the image truly shows) does not change.
+        expect(flip.query).toEqual({
+          ...lcl.query,
+          label: lcl.query.other,
+          other: lcl.query.label,
+        });
+        expect(flip.id).not.toBe(lcl.id);
+        expect(flip.demoHash).not.toBe(lcl.demoHash);
+      }),
+    );
+  });
+
+  it('renders the swapped labels into the LCL prompt', () => {
+    const query = index.queries.find((q) => q.concept === 'novel-1')!;
+    const spec = { queryImageId: query.id, shots: 2, draw: 0 };
+    const lcl = buildEpisode(index, { ...spec, policy: 'lcl' });
+    const flip = buildEpisode(index, { ...spec, policy: 'flip' });
+    expect(flip.prompt.text).toBe(
+      lcl.prompt.text
+        .replaceAll('"novelthing1"', '"SWAP"')
+        .replaceAll('"plainthing1"', '"novelthing1"')
+        .replaceAll('"SWAP"', '"plainthing1"'),
+    );
+    expect(flip.query).toMatchObject({
+      conceptId: 'novel-1',
+      queryClass: 'novel',
+      label: 'plainthing1',
+      other: 'novelthing1',
+    });
+  });
+
+  it('is judged by every scorer against the swapped label: the true name is wrong', () => {
+    const query = index.queries.find((q) => q.concept === 'familiar-0')!;
+    const flip = buildEpisode(index, { queryImageId: query.id, shots: 4, draw: 0, policy: 'flip' });
+    const follows = scoreAll(
+      'there is "novelthing0" in the image.',
+      flip.query.label,
+      flip.query.other,
+    );
+    const prior = scoreAll(
+      'there is "plainthing0" in the image.',
+      flip.query.label,
+      flip.query.other,
+    );
+    expect(follows.length).toBeGreaterThan(1);
+    for (const v of follows) expect([v.scorer, v.correct]).toEqual([v.scorer, true]);
+    for (const v of prior)
+      expect([v.scorer, v.correct, v.outcome]).toEqual([v.scorer, false, 'other-label']);
   });
 });
 

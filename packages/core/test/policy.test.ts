@@ -108,6 +108,20 @@ describe('zero-shot policy', () => {
   });
 });
 
+describe('flip policy (the label-flip control)', () => {
+  it('is the lcl prompt word for word: only the labels it is given differ', () => {
+    expect(POLICIES.flip.render(input)).toEqual(POLICIES.lcl.render(input));
+  });
+
+  it('is a control that swaps labels, named apart from LCL; no other policy is either', () => {
+    expect(POLICIES.flip).toMatchObject({ control: true, swapsLabels: true });
+    expect(POLICIES.flip.shortTitle).not.toBe(POLICIES.lcl.shortTitle);
+    for (const name of ['lcl', 'icl', 'zero-shot'] as const) {
+      expect(POLICIES[name]).toMatchObject({ control: false, swapsLabels: false });
+    }
+  });
+});
+
 describe('shot counts', () => {
   it.each([
     ['lcl', 2, true, 'the smallest 2-way episode'],
@@ -115,6 +129,8 @@ describe('shot counts', () => {
     ['lcl', 3, false, 'odd: cannot split N/2 per class'],
     ['lcl', 0, false, 'zero-shot is its own policy'],
     ['icl', 4, true, 'same rule as lcl'],
+    ['flip', 2, true, 'same rule as lcl'],
+    ['flip', 3, false, 'odd: cannot swap N/2 per class'],
     ['zero-shot', 0, true, 'the query alone'],
     ['zero-shot', 2, false, 'zero-shot shows no demos'],
   ] as const)('%s with %i shots accepted: %s (%s)', (policy, shots, ok, _why) => {

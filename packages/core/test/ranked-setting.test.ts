@@ -23,6 +23,15 @@ describe('the ranked setting', () => {
     );
   });
 
+  it('never ranks on the flip control', () => {
+    expect(
+      RankedSettingSchema.safeParse({ ...DEFAULT_RANKED_SETTING, policy: 'flip' }).success,
+    ).toBe(false);
+    expect(
+      RankedSettingSchema.safeParse({ ...DEFAULT_RANKED_SETTING, policy: 'icl' }).success,
+    ).toBe(true);
+  });
+
   it('says why a submission is not ranked, or nothing when it ran the whole setting', () => {
     const all = { shots: [2, 4, 8, 16], draws: 2, policies: ['lcl' as const, 'icl' as const] };
     expect(unrankedReason(all, DEFAULT_RANKED_SETTING)).toBeNull();

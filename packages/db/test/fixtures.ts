@@ -1,4 +1,10 @@
-import { buildEpisodes, indexBenchmark, type Manifest, scoreAll } from '@linkboard/core';
+import {
+  buildEpisodes,
+  indexBenchmark,
+  type Manifest,
+  type PolicyName,
+  scoreAll,
+} from '@linkboard/core';
 import { fixtureManifest as coreFixture } from '@linkboard/core/testing';
 import type { Db, Lease, ResultInput } from '../src';
 import {
@@ -32,6 +38,7 @@ export async function seedSubmission(
     draws?: number;
     shardSize?: number;
     maxAttempts?: number;
+    policies?: PolicyName[];
   } = {},
 ) {
   const manifest = options.manifest ?? fixtureManifest();
@@ -51,7 +58,7 @@ export async function seedSubmission(
     benchmarkVersionId,
     adapterConfig: { adapter: 'builtin', name: 'random' },
     shots: options.shots ?? [2, 4],
-    policies: ['lcl'],
+    policies: options.policies ?? ['lcl'],
     draws: options.draws ?? 1,
     shardSize: options.shardSize ?? 1000,
     maxAttempts: options.maxAttempts,
@@ -64,14 +71,14 @@ export async function resultRows(
   db: Db,
   manifest: Manifest,
   benchmarkVersionId: number,
-  spec: { shots: number[]; draws?: number },
+  spec: { shots: number[]; draws?: number; policies?: PolicyName[] },
   answer: (i: number) => string | null,
 ): Promise<ResultInput[]> {
   const conceptIds = await conceptIdsByKey(db, benchmarkVersionId);
   const episodes = [
     ...buildEpisodes(indexBenchmark(manifest), {
       shots: spec.shots,
-      policies: ['lcl'],
+      policies: spec.policies ?? ['lcl'],
       draws: spec.draws ?? 1,
     }),
   ];
@@ -96,7 +103,7 @@ export async function resultRows(
 export async function jobFinisher(
   db: Db,
   seeded: { manifest: Manifest; benchmarkVersionId: number },
-  spec: { shots: number[]; draws?: number },
+  spec: { shots: number[]; draws?: number; policies?: PolicyName[] },
 ) {
   const rows = await resultRows(db, seeded.manifest, seeded.benchmarkVersionId, spec, (i) =>
     i % 2 === 0 ? 'an answer' : null,

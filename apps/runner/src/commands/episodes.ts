@@ -11,7 +11,7 @@ import { type DatasetDir, loadDataset, nodeSha256Hex } from '@linkboard/datasets
 import { type Command, Option } from 'commander';
 import type { Io } from '../io';
 import { write } from '../io';
-import { parsePolicies, parsePositiveInt, parseShots } from '../options';
+import { POLICY_HELP, parsePolicies, parsePositiveInt, parseShots } from '../options';
 
 interface EpisodeFlags {
   manifest: string;
@@ -87,7 +87,7 @@ export function registerEpisodes(program: Command, io: Io): void {
       parseShots,
     )
     .addOption(
-      new Option('--policy <list>', 'prompt policies: lcl, icl, zero-shot')
+      new Option('--policy <list>', POLICY_HELP)
         .argParser(parsePolicies)
         .default([DEFAULT_POLICY], DEFAULT_POLICY),
     )

@@ -25,6 +25,7 @@ import {
   addGenerationOptions,
   type GenerationFlags,
   generationFromFlags,
+  POLICY_HELP,
   parsePolicies,
   parsePositiveInt,
   parseScorer,
@@ -106,7 +107,7 @@ export function registerEval(program: Command, io: Io, env: Env): void {
     )
     .option('--shots <list>', 'shot counts', parseShots, [2, 4, 8, 16])
     .addOption(
-      new Option('--policy <list>', 'prompt policies: lcl, icl, zero-shot')
+      new Option('--policy <list>', POLICY_HELP)
         .argParser(parsePolicies)
         .default([DEFAULT_POLICY], DEFAULT_POLICY),
     )

@@ -8,13 +8,13 @@ import {
   parseAdapterConfig,
   REFERENCE_SERVER,
 } from '@linkboard/core';
-import { ISEKAI_SAMPLE, importDataset, loadDataset } from '@linkboard/datasets';
+
 import { createSubmission, embeddedUrl, getBenchmarkVersion, submissionCount } from '@linkboard/db';
 import type { Command } from 'commander';
 import { familiarFromPairs } from '../adapters/builtin';
 import { BUILTIN_MODELS } from '../baselines';
 import { noticeTo, type OpenDatabase, openDatabase } from '../database';
-import { ensureDefaultBenchmark } from '../defaults';
+import { ensureDefaultBenchmark, ensureSampleBenchmark } from '../defaults';
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import { type Io, processLog } from '../io';
@@ -190,18 +190,7 @@ export function registerStart(program: Command, io: Io, env: Env): void {
         );
       }
       const started = performance.now();
-      const sampleDir = path.join(env.dataDir, 'benchmarks', 'isekai-sample');
-      let sample = await loadDataset(sampleDir).catch(() => null);
-      if (!sample) {
-        io.stdout.write(`importing the ISEKAI sample into ${sampleDir}\n`);
-        sample = await importDataset({
-          format: 'isekai',
-          input: ISEKAI_SAMPLE.records,
-          images: ISEKAI_SAMPLE.images,
-          out: sampleDir,
-          force: true,
-        });
-      }
+      const sample = await ensureSampleBenchmark(env, io, io.stdout);
       const dataset = await ensureDefaultBenchmark(env, io);
       // From here on Ctrl-C is ours: the runner finishes and gives its jobs back, and only then
       // does the embedded PostgreSQL stop (it no longer hears the terminal's Ctrl-C itself).

@@ -39,6 +39,7 @@ import {
   addGenerationOptions,
   type GenerationFlags,
   generationFromFlags,
+  POLICY_HELP,
   parsePolicies,
   parsePositiveInt,
   parseShots,
@@ -90,7 +91,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
     .option('--manifest <dir>', 'benchmark dataset folder (default: the embedded isekai-synth)')
     .option('--shots <list>', 'shot counts (default: the benchmark’s ranked setting)', parseShots)
     .addOption(
-      new Option('--policy <list>', 'prompt policies')
+      new Option('--policy <list>', POLICY_HELP)
         .argParser(parsePolicies)
         .default([DEFAULT_POLICY], DEFAULT_POLICY),
     )

@@ -36,6 +36,48 @@ describe('linkboard episodes', () => {
     for (const part of imageParts) await access(part.path);
   });
 
+  it('renders flip episodes with the pair’s labels swapped in the demonstrations and the answer', async () => {
+    const dir = await importSample();
+    const { code, stdout } = await run([
+      'episodes',
+      '--manifest',
+      dir,
+      '--shots',
+      '2',
+      '--policy',
+      'lcl,flip',
+    ]);
+    expect(code).toBe(0);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const lcl = lines.find((l) => l.policy === 'lcl' && l.query.label === 'cactihog');
+    const flip = lines.find((l) => l.policy === 'flip' && l.query.image_id === lcl.query.image_id);
+    expect(flip.id).not.toBe(lcl.id);
+    // The same images in the same order; each labelled with the pair's other name.
+    expect(flip.support.map((s: { image_id: string }) => s.image_id)).toEqual(
+      lcl.support.map((s: { image_id: string }) => s.image_id),
+    );
+    const swap: Record<string, string> = { cactihog: 'hedgehog', hedgehog: 'cactihog' };
+    expect(flip.support.map((s: { label: string }) => s.label)).toEqual(
+      lcl.support.map((s: { label: string }) => swap[s.label]),
+    );
+    expect(flip.prompt_text).toContain('there is "hedgehog" in the image. [END EXAMPLE]');
+    expect(flip.prompt_text).toBe(
+      lcl.prompt_text
+        .replace('"cactihog"', '"SWAP"')
+        .replace('"hedgehog"', '"cactihog"')
+        .replace('"SWAP"', '"hedgehog"'),
+    );
+    // The query is still a cactihog; the answer that follows the demonstrations is "hedgehog".
+    expect(flip.query).toMatchObject({
+      query_class: lcl.query.query_class,
+      label: 'hedgehog',
+      other: 'cactihog',
+    });
+  });
+
   it('gives the same episodes on every run (what external harnesses rely on)', async () => {
     const dir = await importSample();
     const a = await run(['episodes', '--manifest', `${dir}/manifest.json`, '--shots', '2']);
@@ -69,7 +111,11 @@ describe('linkboard episodes', () => {
       'the sample has one image per class',
     ],
     [['--shots', '3'], /policy lcl needs an even number of shots/, 'odd shots'],
-    [['--shots', '2', '--policy', 'lcx'], /unknown policy "lcx"/, 'typo in a policy'],
+    [
+      ['--shots', '2', '--policy', 'lcx'],
+      /unknown policy "lcx"; choose from lcl, icl, zero-shot, flip/,
+      'typo in a policy',
+    ],
     [['--shots', '2', '--draws', '0'], /"0" is not a positive integer/, 'zero draws'],
   ])('refuses %j (%s)', async (args, message) => {
     const dir = await importSample();

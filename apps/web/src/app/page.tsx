@@ -156,6 +156,12 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
             <th className="num">
               <Link href={link({ sort: 'gain' })}>Link gain [95% CI]</Link>
             </th>
+            <th
+              className="num"
+              title="Flip control: the share of answers that follow the flipped demonstrations (each example labelled with the pair’s other name); – when the model did not run flip"
+            >
+              Flip
+            </th>
             <th className="num">
               <Link href={link({ sort: 'parse' })}>Parse fail</Link>
             </th>
@@ -208,6 +214,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
                   </span>
                 ) : null}
               </td>
+              <td className="num">{pct(r.flipAccuracy)}</td>
               <td className="num">{pct(r.parseFailureRate)}</td>
               <td>
                 <LazySparkline

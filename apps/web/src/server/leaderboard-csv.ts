@@ -26,6 +26,7 @@ export function boardRecord(r: LeaderboardRow, scorer: string) {
     link_gain: r.linkGain,
     link_gain_low: r.linkGainLow,
     link_gain_high: r.linkGainHigh,
+    flip_accuracy: r.flipAccuracy,
     parse_failure_rate: r.parseFailureRate,
     finished_at: r.finishedAt?.toISOString() ?? null,
   };
@@ -62,6 +63,7 @@ export function leaderboardCsv(rows: readonly LeaderboardRow[], scorer: string):
     'link_gain',
     'link_gain_low',
     'link_gain_high',
+    'flip_accuracy',
     'parse_failure_rate',
   ] as const;
   const header = [...columns, ...shots.map((s) => `acc_${s}shot`), ...tail];

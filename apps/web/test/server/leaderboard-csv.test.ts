@@ -17,6 +17,7 @@ const row = (over: Partial<LeaderboardRow>): LeaderboardRow => ({
   linkGain: -0.0625,
   linkGainLow: -0.1,
   linkGainHigh: -0.025,
+  flipAccuracy: null,
   tier: 1,
   rankLow: 1,
   rankHigh: 2,
@@ -30,7 +31,7 @@ describe('leaderboardCsv', () => {
   it('writes one column per shot count, numbers as numbers and missing values empty', () => {
     const [header, line, unranked] = leaderboardCsv(
       [
-        row({}),
+        row({ flipAccuracy: 0.75 }),
         row({
           ranked: false,
           unrankedReason: 'ran 16 shots only',
@@ -45,13 +46,13 @@ describe('leaderboardCsv', () => {
       .trimEnd()
       .split('\n');
     expect(header).toBe(
-      'tier,rank_low,rank_high,model,organisation,submission,ranked,unranked_reason,verified,scorer,n,accuracy,ci_low,ci_high,acc_2shot,acc_8shot,novel_accuracy,link_gain,link_gain_low,link_gain_high,parse_failure_rate',
+      'tier,rank_low,rank_high,model,organisation,submission,ranked,unranked_reason,verified,scorer,n,accuracy,ci_low,ci_high,acc_2shot,acc_8shot,novel_accuracy,link_gain,link_gain_low,link_gain_high,flip_accuracy,parse_failure_rate',
     );
     expect(line).toBe(
-      '1,1,2,m,,7,true,,true,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,0',
+      '1,1,2,m,,7,true,,true,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,0.75,0',
     );
     expect(unranked).toBe(
-      ',,,m,,7,false,ran 16 shots only,false,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,0',
+      ',,,m,,7,false,ran 16 shots only,false,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,,0',
     );
   });
 

@@ -23,6 +23,12 @@ export const LINK_GAIN_POLICIES = { linked: 'lcl', plain: 'icl' } as const satis
   PolicyName
 >;
 
+/**
+ * The label-flip control shown beside link gain: its accuracy is the share of answers that follow
+ * the flipped demonstrations (name the label they gave the query's class, not its true name).
+ */
+export const FLIP_POLICY = 'flip' as const satisfies PolicyName;
+
 /** Accuracy with its Wilson 95% interval; all null when there is nothing to count. */
 export function accuracyWithInterval(counts: Counts): {
   accuracy: number | null;
@@ -91,6 +97,11 @@ export interface BoardStatistics {
   linkGain: number | null;
   linkGainLow: number | null;
   linkGainHigh: number | null;
+  /**
+   * Accuracy under the flip control on the ranked setting's episodes (the share of answers that
+   * follow the flipped demonstrations); null when the submission ran no flip episodes there.
+   */
+  flipAccuracy: number | null;
 }
 
 export type BoardRow<T extends BoardInput> = Omit<
@@ -109,7 +120,8 @@ export const RANKING_METHOD =
   'range is the middle 95% of its ranks (1 + the number ' +
   'of models strictly more accurate). In order of accuracy, a model whose best rank is worse ' +
   'than the tier leader’s worst rank starts the next tier. Link gain is LCL minus ICL on the ' +
-  'same episodes, with a cluster-robust interval.';
+  'same episodes, with a cluster-robust interval. Flip accuracy is a control, never ranked: the ' +
+  'share of answers that follow demonstrations whose two labels were swapped.';
 
 /**
  * The leaderboard from counts: which rows rank (the whole ranked setting, verified unless
@@ -158,6 +170,7 @@ export function buildBoard<T extends BoardInput>(
       linkGain: gain?.estimate ?? null,
       linkGainLow: gain?.low ?? null,
       linkGainHigh: gain?.high ?? null,
+      flipAccuracy: flipAccuracyOf(clusters),
     };
   });
   const order = (r: (typeof out)[number]) => [r.ranked ? 0 : 1, -(r.accuracy ?? -1)] as const;
@@ -184,4 +197,13 @@ function pairedLinkGain(clusters: BoardInput['clusters']) {
     paired.push({ cluster: c.cluster, n: c.n, diff: c.correct - other.correct });
   }
   return clusteredDifference(paired);
+}
+
+/** Flip accuracy pooled over the clusters (the ranked setting's episodes), or null without any. */
+function flipAccuracyOf(clusters: BoardInput['clusters']): number | null {
+  const flip = clusters[FLIP_POLICY] ?? [];
+  return accuracyOf({
+    correct: flip.reduce((s, c) => s + c.correct, 0),
+    n: flip.reduce((s, c) => s + c.n, 0),
+  });
 }

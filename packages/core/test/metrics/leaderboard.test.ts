@@ -101,6 +101,23 @@ describe('the board', () => {
     expect(buildBoard([row(3, () => 0.9)], DEFAULT_RANKED_SETTING)[0]!.linkGain).toBeNull();
   });
 
+  it('shows flip accuracy beside link gain, pooled over the flip clusters; null without flip', () => {
+    const flip = Array.from({ length: 8 }, (_, c) => ({
+      cluster: `c${c}`,
+      n: 20,
+      correct: c < 2 ? 15 : 5,
+    }));
+    const withFlip = row(1, () => 0.9, { policies: ['lcl', 'flip'] });
+    withFlip.clusters.flip = flip;
+    const board = buildBoard([withFlip, row(2, () => 0.8)], DEFAULT_RANKED_SETTING);
+    expect(board.map((r) => [r.model, r.flipAccuracy])).toEqual([
+      ['m1', (2 * 15 + 6 * 5) / 160],
+      ['m2', null],
+    ]);
+    // A control, not the ranked policy: the rank and accuracy are lcl's.
+    expect(board[0]).toMatchObject({ ranked: true, accuracy: 0.9 });
+  });
+
   it('has no accuracy or gain without answers, and an empty board is empty', () => {
     expect(accuracyOf({ correct: 0, n: 0 })).toBeNull();
     expect(linkGainOf({ correct: 3, n: 4 }, null)).toBeNull();

@@ -1,12 +1,18 @@
 import type { PairedAnswer, ScorerName } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { num } from './rows';
+import { LABEL_SWAPPING_POLICIES } from './results';
+import { num, pgArray } from './rows';
 
 /** One episode with its images (in order, with labels) and, given a submission, its result. */
 export async function episodeWithResult(db: Db, episodeId: string, submissionId?: number) {
+  const swapped = sql`e.policy = ANY(${pgArray(LABEL_SWAPPING_POLICIES)}::policy[])`;
   const { rows } = await db.execute(sql`
-    SELECT e.*, c.name AS label, c.query_class, o.name AS other, p.key AS pair_key
+    SELECT e.*, c.query_class, p.key AS pair_key,
+           -- The right answer as the episode gave it: the partner's name under a label-swapping
+           -- policy (flip), the query concept's otherwise.
+           CASE WHEN ${swapped} THEN o.name ELSE c.name END AS label,
+           CASE WHEN ${swapped} THEN c.name ELSE o.name END AS other
     FROM episodes e
     JOIN concepts c ON c.id = e.concept_id
     JOIN concepts o ON o.pair_id = c.pair_id AND o.id <> c.id

@@ -1,6 +1,8 @@
 import {
   type Episode,
   getScorer,
+  POLICIES,
+  POLICY_NAMES,
   type ScorerName,
   type ScorerVerdict,
   scoreEpisode,
@@ -10,6 +12,9 @@ import type { Db } from '../client';
 import { conceptIdsByKey } from './benchmarks';
 import { holdLease, type Lease } from './lease';
 import { pgArray, type Tx } from './rows';
+
+/** Policies whose episodes' right answer is the partner concept's name (see core's `buildEpisode`). */
+export const LABEL_SWAPPING_POLICIES = POLICY_NAMES.filter((p) => POLICIES[p].swapsLabels);
 
 export interface ResultInput {
   episode: Episode;
@@ -259,8 +264,13 @@ export async function rescoreSubmission(
 ): Promise<number> {
   const scorer = getScorer(scorerName);
   return db.transaction(async (tx) => {
+    // A result keeps the concept its query shows; under a label-swapping policy (flip) the right
+    // answer is the partner's name, as the episode gave it when the answer was first scored.
+    const swapped = sql`r.policy = ANY(${pgArray(LABEL_SWAPPING_POLICIES)}::policy[])`;
     const { rows } = await tx.execute(sql`
-      SELECT r.episode_id, r.raw_answer, c.name AS label, o.name AS other
+      SELECT r.episode_id, r.raw_answer,
+             CASE WHEN ${swapped} THEN o.name ELSE c.name END AS label,
+             CASE WHEN ${swapped} THEN c.name ELSE o.name END AS other
       FROM results r
       JOIN concepts c ON c.id = r.concept_id
       JOIN concepts o ON o.pair_id = c.pair_id AND o.id <> c.id

@@ -2,6 +2,7 @@ import {
   buildBoard,
   compareOnSharedEpisodes,
   getScorer,
+  type PolicyName,
   registerScorer,
   type Scorer,
   verdictOf,
@@ -39,19 +40,19 @@ const answerFor = (label: string, other: string, i: number) =>
     i % 5
   ] ?? null;
 
-async function runSubmission(db: Parameters<typeof writeResults>[0], model: string, offset = 0) {
-  const seeded = await seedSubmission(db, { model });
-  const rows = await resultRows(
-    db,
-    seeded.manifest,
-    seeded.benchmarkVersionId,
-    { shots: [2, 4] },
-    () => null,
-  );
+async function runSubmission(
+  db: Parameters<typeof writeResults>[0],
+  model: string,
+  offset = 0,
+  policies: PolicyName[] = ['lcl'],
+) {
+  const seeded = await seedSubmission(db, { model, policies });
+  const spec = { shots: [2, 4], policies };
+  const rows = await resultRows(db, seeded.manifest, seeded.benchmarkVersionId, spec, () => null);
   for (const [i, row] of rows.entries()) {
     const raw = answerFor(row.episode.query.label, row.episode.query.other, i + offset);
     const fresh = (
-      await resultRows(db, seeded.manifest, seeded.benchmarkVersionId, { shots: [2, 4] }, () => raw)
+      await resultRows(db, seeded.manifest, seeded.benchmarkVersionId, spec, () => raw)
     )[i]!;
     rows[i] = fresh;
   }
@@ -153,6 +154,39 @@ describe('results and aggregates', () => {
     );
     expect(await rescoreSubmission(db, submissionId, 'strict')).toBe(fresh.results.length);
     expect(await snapshot(pool, submissionId)).toEqual(fresh);
+  });
+
+  it('re-scores flip results against the swapped labels, as they were scored when answered', async () => {
+    const { db, pool } = await freshDatabase();
+    const { submissionId, rows, benchmarkVersionId } = await runSubmission(db, 'model-a', 0, [
+      'lcl',
+      'flip',
+    ]);
+    const flips = rows.filter((r) => r.episode.policy === 'flip');
+    expect(flips.length).toBe(rows.length / 2);
+    const fresh = await snapshot(pool, submissionId);
+    await pool.query(
+      `UPDATE verdicts SET outcome = 'error', rule = 'stale' WHERE submission_id = $1 AND scorer = 'strict'`,
+      [submissionId],
+    );
+    expect(await rescoreSubmission(db, submissionId, 'strict')).toBe(rows.length);
+    expect(await snapshot(pool, submissionId)).toEqual(fresh);
+    // The board shows the flip control beside the ranked lcl accuracy.
+    const [row] = await leaderboardRows(db, {
+      benchmarkVersionId,
+      policy: 'lcl',
+      scorer: 'strict',
+    });
+    const followed = flips.filter((r) => verdictOf(r.verdicts, 'strict').correct).length;
+    expect(followed).toBeGreaterThan(0);
+    expect(row!.flipAccuracy).toBeCloseTo(followed / flips.length, 12);
+    // An episode page names the right answer as the flipped demonstrations gave it.
+    const flip = flips[0]!.episode;
+    const shown = await episodeWithResult(db, flip.id, submissionId);
+    expect(shown!.query).toMatchObject({ label: flip.query.label, other: flip.query.other });
+    expect(shown!.query.label).not.toBe(
+      rows.find((r) => r.episode.id === flip.id.replace(/-flip$/, '-lcl'))!.episode.query.label,
+    );
   });
 
   it('stores and aggregates the verdicts of a scorer added to the registry, with its version', async () => {

@@ -1,3 +1,4 @@
+import { isPolicyName, POLICIES } from '@linkboard/core';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { param, policyLabel, type SearchParams, scorerParam } from '~/components/format';
@@ -32,6 +33,8 @@ export default async function EpisodePage({
       <span className="muted">{label}</span>
     );
 
+  // Under flip the right answer (label) is the partner's name; say what the image truly shows.
+  const swapped = isPolicyName(episode.policy) && POLICIES[episode.policy].swapsLabels;
   return (
     <>
       <h1>
@@ -39,8 +42,18 @@ export default async function EpisodePage({
       </h1>
       <p className="lead">
         {episode.shots}-shot · policy {policyLabel(episode.policy)} · draw {episode.draw} · pair{' '}
-        {episode.pairKey} · the query is a {episode.query.queryClass} <b>{episode.query.label}</b>{' '}
-        (the other concept: {episode.query.other})
+        {episode.pairKey} ·{' '}
+        {swapped ? (
+          <>
+            the query is a {episode.query.queryClass} {episode.query.other}; the flipped
+            demonstrations call it <b>{episode.query.label}</b>, the answer that follows them
+          </>
+        ) : (
+          <>
+            the query is a {episode.query.queryClass} <b>{episode.query.label}</b> (the other
+            concept: {episode.query.other})
+          </>
+        )}
       </p>
       {submission ? (
         <p>
@@ -73,7 +86,7 @@ export default async function EpisodePage({
             height={150}
             alt="the query"
           />
-          <figcaption>query: {episode.query.label}</figcaption>
+          <figcaption>query: {swapped ? episode.query.other : episode.query.label}</figcaption>
         </figure>
       </div>
       {episode.result ? (

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { BUILTIN_MODELS } from '../../src/baselines';
+import type { Calibration } from '../../src/commands/calibrate';
+import { run, smallSynth } from '../helpers';
+
+const rowOf = (c: Calibration, name: string, shots: number) =>
+  c.baselines.find((b) => b.name === name)?.per_shot.find((r) => r.shots === shots);
+
+describe('linkboard calibrate', () => {
+  it('--json prints one document: the benchmark, and every baseline per shot with its interval', async () => {
+    const { code, stdout } = await run([
+      'calibrate',
+      '--benchmark',
+      'ISEKAI-sample@1',
+      '--draws',
+      '3',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const c = JSON.parse(stdout) as Calibration;
+    expect(c).toMatchObject({
+      benchmark: 'ISEKAI-sample',
+      version: '1',
+      policy: 'lcl',
+      scorer: 'strict',
+      draws: 3,
+      // The sample has one support image per class: its ranked setting is 2 shots only.
+      shots: [2],
+      interval: 'wilson-95',
+    });
+    expect(c.manifest_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(c.baselines.map((b) => b.name)).toEqual([...BUILTIN_MODELS]);
+    for (const b of c.baselines) {
+      expect(b.per_shot.map((r) => r.shots)).toEqual([2]);
+      // Three queries, three draws.
+      expect(b.per_shot[0]).toMatchObject({ n: 9 });
+    }
+    const random = rowOf(c, 'random', 2)!;
+    expect(random.accuracy).toBeCloseTo(random.correct / random.n, 12);
+    expect(random.ci_low!).toBeLessThanOrEqual(random.accuracy!);
+    expect(random.ci_high!).toBeGreaterThanOrEqual(random.accuracy!);
+    expect(random.ci_high! - random.ci_low!).toBeGreaterThan(0);
+  });
+
+  it('keeps the Markdown table by default, and takes --manifest', async () => {
+    const { code, stdout } = await run([
+      'calibrate',
+      '--manifest',
+      await smallSynth(),
+      '--shots',
+      '2,4',
+      '--draws',
+      '1',
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^Benchmark isekai-synth@\S+ \([0-9a-f]{12}\), policy lcl, scorer strict/,
+    );
+    expect(stdout).toContain('| baseline | shots | n | accuracy [95% CI] |');
+    for (const name of BUILTIN_MODELS)
+      for (const shots of [2, 4])
+        expect(stdout).toMatch(new RegExp(`^\\| ${name} \\| ${shots} \\| 8 \\|`, 'm'));
+  });
+
+  it('on flip, prototype follows the flipped labels: well above chance against the swapped ones', async () => {
+    const synth = await smallSynth();
+    const calibrate = async (policy: string) => {
+      const args = ['--shots', '2,4,8,16', '--draws', '2', '--json'];
+      const { code, stdout } = await run([
+        'calibrate',
+        '--manifest',
+        synth,
+        '--policy',
+        policy,
+        ...args,
+      ]);
+      expect(code).toBe(0);
+      return JSON.parse(stdout) as Calibration;
+    };
+    const [flip, lcl] = [await calibrate('flip'), await calibrate('lcl')];
+    expect(flip.policy).toBe('flip');
+    const prototype = flip.baselines.find((b) => b.name === 'prototype')!.per_shot;
+    const pooled =
+      prototype.reduce((s, r) => s + r.correct, 0) / prototype.reduce((s, r) => s + r.n, 0);
+    // Measured: 48 of 64 (75%) on this two-pair synth; chance is 50%.
+    expect(pooled).toBeGreaterThanOrEqual(0.7);
+    // The same images with the classes renamed: it learns the names it is shown, so it is right
+    // on exactly as many flip episodes as lcl ones.
+    for (const r of prototype) expect(r.correct).toBe(rowOf(lcl, 'prototype', r.shots)!.correct);
+    // Naming the concept it already knows is now wrong for the familiar queries.
+    for (const r of flip.baselines.find((b) => b.name === 'always-familiar')!.per_shot)
+      expect(r.familiar_accuracy).toBe(0);
+  });
+
+  it.each([
+    [
+      'nope',
+      /unknown benchmark "nope"; the benchmarks here are: isekai-synth@\S+ .*ISEKAI-sample@1/,
+    ],
+    [
+      'isekai-synth@0.0',
+      /isekai-synth has no version "0\.0" here; the benchmarks here are: isekai-synth@/,
+    ],
+  ])('refuses --benchmark %s, listing the benchmarks there are', async (benchmark, message) => {
+    const { code, stdout, stderr } = await run(['calibrate', '--benchmark', benchmark, '--json']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(message);
+    expect(stdout).toBe('');
+  });
+});

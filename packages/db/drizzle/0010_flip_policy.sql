@@ -1,0 +1,1 @@
+ALTER TYPE "public"."policy" ADD VALUE 'flip';
