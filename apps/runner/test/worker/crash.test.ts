@@ -48,19 +48,38 @@ async function submit(name: string) {
   });
 }
 
-function startRunner(site?: { url: string; token: string; cacheDir: string }): ChildProcess {
+/**
+ * `linkboard runner --once` as a process, on the database or (with `site`) on a site's runner API
+ * with no database credentials at all. `working` resolves when it has started a job.
+ */
+function startRunner(site?: { url: string; token: string; cacheDir: string }) {
   const args = ['runner', '--once', '--concurrency', '2', '--gpus', 'none'];
-  if (!site) return spawn(process.execPath, [BIN, ...args], { env: runnerEnv(), stdio: 'ignore' });
-  // A host with no database credentials at all: only the site's URL and a runner token.
-  const { DATABASE_URL: _, ...env } = runnerEnv();
-  return spawn(
-    process.execPath,
-    [BIN, ...args, '--site', site.url, '--token-env', 'LB_RUNNER_TOKEN'],
-    {
-      env: { ...env, LINKBOARD_DATA_DIR: site.cacheDir, LB_RUNNER_TOKEN: site.token },
-      stdio: 'ignore',
-    },
-  );
+  const { DATABASE_URL: _, ...withoutDatabase } = runnerEnv();
+  const child: ChildProcess = site
+    ? spawn(
+        process.execPath,
+        [BIN, ...args, '--site', site.url, '--token-env', 'LB_RUNNER_TOKEN'],
+        {
+          env: {
+            ...withoutDatabase,
+            LINKBOARD_DATA_DIR: site.cacheDir,
+            LB_RUNNER_TOKEN: site.token,
+          },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      )
+    : spawn(process.execPath, [BIN, ...args], {
+        env: runnerEnv(),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+  let said = '';
+  const working = new Promise<void>((resolve) => {
+    child.stderr?.on('data', (chunk) => {
+      said += chunk;
+      if (said.includes('started: ')) resolve();
+    });
+  });
+  return { child, working };
 }
 
 const aggregates = async (id: number) =>
@@ -80,13 +99,20 @@ async function killTenTimes(name: string, site?: Parameters<typeof startRunner>[
   const rng = Prng.fromKey(`crash-test-${name}`);
   let kills = 0;
   for (let round = 0; round < 40 && kills < 10; round++) {
-    const child = startRunner(site);
+    const { child, working } = startRunner(site);
     const exited = new Promise((resolve) => child.on('exit', resolve));
-    // Startup takes about a second; kill somewhere in the work that follows.
-    await Promise.race([sleep(900 + rng.nextInt(1200)), exited]);
+    // Kill somewhere in the work, however long the process took to start (a busy CI machine
+    // can take seconds): after it has started a job, at a random moment of the next 1.2 s.
+    const started = await Promise.race([
+      working.then(() => true),
+      exited.then(() => false),
+      sleep(30_000).then(() => false),
+    ]);
+    if (started) await Promise.race([sleep(rng.nextInt(1200)), exited]);
     if (child.exitCode === null) {
       child.kill('SIGKILL');
-      kills++;
+      // Only a kill in the middle of a job counts.
+      if (started) kills++;
     }
     await exited;
     // The dead runner's lease must expire before another runner can take its job over.
