@@ -91,6 +91,16 @@ test('the leaderboard ranks the baselines', async ({ page, request }) => {
   expect(states.slice(2)).toEqual(['model:hit', 'accuracy:hit']);
 });
 
+test('a visitor who is not signed in is asked to sign in, not shown a form that cannot work', async ({
+  page,
+}) => {
+  await page.goto('/tokens');
+  await expect(page.getByTestId('sign-in-needed')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Create token' })).toHaveCount(0);
+  await page.getByTestId('sign-in-needed').getByRole('link', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+});
+
 test('a newcomer signs up, submits the prototype through the form, and watches it run', async ({
   page,
   request,

@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import {
   chosenVersion,
+  offeredVersions,
   param,
   pct,
   policyParam,
@@ -88,7 +89,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
         <label>
           Benchmark
           <select name="version" defaultValue={String(versionId)}>
-            {versions.map((v) => (
+            {offeredVersions(versions, versionId).map((v) => (
               <option key={v.id} value={v.id}>{`${v.name}@${v.version} (${v.submissions})`}</option>
             ))}
           </select>
@@ -167,7 +168,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
             </th>
             <th>vs shots</th>
             <th>
-              <Link href={link({ sort: 'date' })}>Date</Link>
+              <Link href={link({ sort: 'date' })}>Date (UTC)</Link>
             </th>
           </tr>
         </thead>
@@ -245,7 +246,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
                     {s}-shot
                   </th>
                 ))}
-                <th>Date</th>
+                <th>Date (UTC)</th>
               </tr>
             </thead>
             <tbody>

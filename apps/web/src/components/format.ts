@@ -43,11 +43,41 @@ export type SearchParams = Promise<Record<string, string | string[] | undefined>
  * named version that is not there is the page's 404 (proxy.ts has already refused what is not an
  * id). Undefined when the site has no benchmark yet.
  */
-export function chosenVersion<V extends { id: number }>(
+export function chosenVersion<V extends { id: number; submissions?: number }>(
   versions: readonly V[],
   named: string | undefined,
   notFound: () => never,
 ): V | undefined {
-  if (!named) return versions[0];
+  // Unnamed: the newest version that has results to show, so a visitor never lands on an empty
+  // table because a benchmark was imported and nothing ran on it yet.
+  if (!named) return versions.find((v) => (v.submissions ?? 1) > 0) ?? versions[0];
   return versions.find((v) => v.id === Number(named)) ?? notFound();
+}
+
+/** The versions a board's picker offers: those with results, and the one shown (even if empty). */
+export function offeredVersions<V extends { id: number; submissions: number }>(
+  versions: readonly V[],
+  shownId: number | undefined,
+): V[] {
+  return versions.filter((v) => v.submissions > 0 || v.id === shownId);
+}
+
+/** A moment, to the minute, in UTC and saying so: readers are in every time zone. */
+export function formatTime(at: Date | string | null | undefined): string {
+  if (at === null || at === undefined) return '–';
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime())) return '–';
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** A duration ahead, rounded the way a person says it: "40 s", "12 min", "3 h 5 min". */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0)
+    return '–';
+  if (seconds < 60) return `${Math.ceil(seconds)} s`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
 }

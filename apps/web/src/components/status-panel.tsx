@@ -5,14 +5,28 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useRef } from 'react';
 import { useTRPC } from '~/trpc/react';
 
+/** Whether a submission's state can still change by itself (so the panel keeps asking). */
+export const isLive = (status: string) => status === 'queued' || status === 'running';
+
 /** Live lifecycle of a submission: queued (position) → running (progress, rate, ETA) → done. */
 export function StatusPanel({ id, initial }: { id: number; initial: string }) {
   const trpc = useTRPC();
   const router = useRouter();
-  const live = initial === 'queued' || initial === 'running';
-  const { data } = useQuery(
-    trpc.submissions.status.queryOptions({ id }, { refetchInterval: live ? 1000 : false }),
+  const { data, refetch } = useQuery(
+    trpc.submissions.status.queryOptions(
+      { id },
+      {
+        // Polls while the latest state it knows is live, whichever it learnt it from.
+        refetchInterval: (query) => (isLive(query.state.data?.status ?? initial) ? 1000 : false),
+      },
+    ),
   );
+  // The page was rendered again with another state (after Cancel or Retry, say): follow it at
+  // once, instead of showing the answer cached before it until a reload.
+  useEffect(() => {
+    void initial;
+    void refetch();
+  }, [initial, refetch]);
   const seen = useRef(initial);
   useEffect(() => {
     // When it finishes, reload the server-rendered results below.

@@ -347,21 +347,27 @@ export async function submissionCurves(db: Db, ids: readonly number[], scorer: S
   }));
 }
 
-/** Episodes of a submission that the scorer judged wrong, in a stable order (for prev/next). */
+/**
+ * Episodes of a submission that the scorer judged wrong, in a stable order (for prev/next): the
+ * first `limit` of them, and how many there are in all (a page says the true count, not the limit).
+ */
 export async function submissionFailures(db: Db, id: number, scorer: ScorerName, limit = 500) {
   const { rows } = await db.execute(sql`
-    SELECT r.episode_id, r.shots, r.policy, v.outcome, c.name AS concept
+    SELECT r.episode_id, r.shots, r.policy, v.outcome, c.name AS concept, count(*) OVER () AS total
     FROM results r JOIN concepts c ON c.id = r.concept_id
     JOIN verdicts v ON v.submission_id = r.submission_id AND v.episode_id = r.episode_id AND v.scorer = ${scorer}
     WHERE r.submission_id = ${id} AND v.outcome <> 'correct'
     ORDER BY r.shots, r.episode_id LIMIT ${limit}`);
-  return rows.map((r) => ({
-    episodeId: String(r.episode_id),
-    shots: num(r.shots),
-    policy: String(r.policy),
-    outcome: String(r.outcome),
-    concept: String(r.concept),
-  }));
+  return {
+    total: num(rows[0]?.total),
+    episodes: rows.map((r) => ({
+      episodeId: String(r.episode_id),
+      shots: num(r.shots),
+      policy: String(r.policy),
+      outcome: String(r.outcome),
+      concept: String(r.concept),
+    })),
+  };
 }
 
 /** Per-concept breakdown of a submission: accuracy and outcome counts per concept × shot × policy. */
@@ -391,7 +397,7 @@ export async function conceptBreakdown(db: Db, submissionId: number, scorer: Sco
 /** Queue status of a submission: state, position among waiting submissions, progress, rate, ETA, last error. */
 export async function queueStatus(db: Db, submissionId: number) {
   const { rows } = await db.execute(sql`
-    SELECT s.status, s.total_episodes, s.started_at, s.last_error, s.created_at,
+    SELECT s.status, s.total_episodes, s.started_at, s.finished_at, s.last_error, s.created_at,
            (SELECT coalesce(sum(progress_done), 0) FROM jobs WHERE submission_id = s.id) AS done,
            (SELECT count(*) FROM results WHERE submission_id = s.id AND error_class IS NOT NULL) AS errors,
            (SELECT last_error FROM jobs WHERE submission_id = s.id AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1) AS job_error,
@@ -407,9 +413,12 @@ export async function queueStatus(db: Db, submissionId: number) {
     sql`SELECT run_info -> 'log' AS log FROM jobs WHERE submission_id = ${submissionId} AND run_info ? 'log' ORDER BY heartbeat_at DESC NULLS LAST LIMIT 1`,
   );
   const started = r.started_at ? new Date(r.started_at as string).getTime() : null;
-  const elapsedS = started ? (Date.now() - started) / 1000 : 0;
+  // A finished run's rate is over its run: measured to now, it would keep falling for ever.
+  const ended = r.finished_at ? new Date(r.finished_at as string).getTime() : Date.now();
+  const elapsedS = started ? (ended - started) / 1000 : 0;
   const rate = started && elapsedS > 0 ? done / elapsedS : null;
   const remaining = num(r.total_episodes) - done;
+  const live = r.status === 'queued' || r.status === 'running';
   return {
     status: String(r.status),
     position: r.status === 'queued' ? num(r.ahead) + 1 : null,
@@ -417,7 +426,7 @@ export async function queueStatus(db: Db, submissionId: number) {
     total: num(r.total_episodes),
     errors: num(r.errors),
     episodesPerSecond: rate,
-    etaSeconds: rate && rate > 0 ? remaining / rate : null,
+    etaSeconds: live && rate && rate > 0 ? remaining / rate : null,
     lastError: ((r.last_error ?? r.job_error) as string | null) ?? null,
     errorsByClass: Object.fromEntries(classes.rows.map((c) => [String(c.error_class), num(c.n)])),
     /** The most recent runner log lines of the submission's jobs. */
@@ -425,24 +434,41 @@ export async function queueStatus(db: Db, submissionId: number) {
   };
 }
 
-/** Waiting and running submissions, oldest first, with progress: the public queue. */
+/**
+ * Waiting and running submissions, oldest first: who submitted what, when, how far it is and when
+ * it should finish (from its rate so far). A private submission keeps its place in the queue, but
+ * only its owner sees its model and submitter.
+ */
 export async function queueList(db: Db, viewerId: string | null = null) {
-  // A private submission keeps its place in the queue, but only its owner sees its name.
   const { rows } = await db.execute(sql`
     SELECT s.id, s.status, s.total_episodes, s.created_at, s.started_at,
-           CASE WHEN s.visibility = 'public' OR s.owner_id = ${viewerId} THEN m.name END AS model,
-           (SELECT coalesce(sum(progress_done), 0) FROM jobs WHERE submission_id = s.id)::int AS done
-    FROM submissions s JOIN models m ON m.id = s.model_id
+           s.visibility = 'public' OR s.owner_id = ${viewerId} AS shown,
+           m.name AS model, s.owner_id, u.name AS submitter,
+           (SELECT coalesce(sum(progress_done), 0) FROM jobs WHERE submission_id = s.id)::int AS done,
+           extract(epoch FROM now() - s.started_at) AS running_s
+    FROM submissions s JOIN models m ON m.id = s.model_id LEFT JOIN users u ON u.id = s.owner_id
     WHERE s.status IN ('queued', 'running') AND s.visibility <> 'hidden' ORDER BY s.id`);
-  return rows.map((r, i) => ({
-    position: i + 1,
-    id: num(r.id),
-    status: String(r.status),
-    /** Null for someone else's private submission. */
-    model: (r.model as string | null) ?? null,
-    total: num(r.total_episodes),
-    done: Math.min(num(r.done), num(r.total_episodes)),
-  }));
+  return rows.map((r, i) => {
+    const total = num(r.total_episodes);
+    const done = Math.min(num(r.done), total);
+    const runningS = r.running_s === null ? null : num(r.running_s);
+    const rate = runningS && runningS > 0 && done > 0 ? done / runningS : null;
+    return {
+      position: i + 1,
+      id: num(r.id),
+      status: String(r.status),
+      /** Null for someone else's private submission. */
+      model: r.shown ? String(r.model) : null,
+      /** Who submitted it: a user's name, "the CLI" for the operator's own, null when private. */
+      submitter: r.shown ? ((r.submitter as string | null) ?? (r.owner_id ? null : 'the CLI')) : null,
+      submittedAt: new Date(r.created_at as string),
+      startedAt: r.started_at ? new Date(r.started_at as string) : null,
+      total,
+      done,
+      /** Seconds until it should finish at its rate so far; null until it has a rate. */
+      etaSeconds: rate ? (total - done) / rate : null,
+    };
+  });
 }
 
 /** A connection test's outcome: its state, and the one answer or the error it got. */

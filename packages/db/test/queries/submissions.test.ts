@@ -1,15 +1,19 @@
 import { buildEpisodes, episodeRange, indexBenchmark } from '@linkboard/core';
 import { describe, expect, it } from 'vitest';
 import {
+  claimJob,
   createSubmission,
   importBenchmark,
   predictionsFor,
   probeResult,
   QuotaError,
+  queueList,
+  queueStatus,
   registerModel,
+  submissionFailures,
   users,
 } from '../../src';
-import { fixtureManifest } from '../fixtures';
+import { fixtureManifest, jobFinisher, seedSubmission } from '../fixtures';
 import { freshDatabase } from '../helpers';
 
 const spec = { shots: [2, 4], policies: ['lcl' as const], draws: 2 };
@@ -134,5 +138,91 @@ describe('connection tests', () => {
     expect(rows.every((r) => !('probe' in r.adapter_config))).toBe(true);
     expect(await probeResult(db, first.submissionId)).toMatchObject({ ownerId: 'alice' });
     expect(await probeResult(db, real.submissionId)).toBeNull();
+  });
+});
+
+describe('a submission page’s figures', () => {
+  it('counts every failure, not only the ones listed', async () => {
+    const { db, pool } = await freshDatabase();
+    const seeded = await seedSubmission(db, { shots: [2, 4], draws: 2 });
+    const finish = await jobFinisher(db, seeded, { shots: [2, 4], draws: 2 });
+    for (let lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 }); lease; ) {
+      await finish(db, lease);
+      lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 });
+    }
+    const { rows } = await pool.query(
+      `SELECT count(*)::int AS n FROM verdicts WHERE submission_id = $1 AND scorer = 'strict' AND outcome <> 'correct'`,
+      [seeded.submissionId],
+    );
+    expect(rows[0].n).toBeGreaterThan(5);
+    const failures = await submissionFailures(db, seeded.submissionId, 'strict', 5);
+    expect(failures.episodes).toHaveLength(5);
+    expect(failures.total).toBe(rows[0].n);
+    expect(await submissionFailures(db, 999, 'strict')).toEqual({ total: 0, episodes: [] });
+  });
+
+  it('gives a finished submission’s rate over its run, not over the time since', async () => {
+    const { db, pool } = await freshDatabase();
+    const seeded = await seedSubmission(db, { shots: [2, 4], draws: 2 });
+    const finish = await jobFinisher(db, seeded, { shots: [2, 4], draws: 2 });
+    for (let lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 }); lease; ) {
+      await finish(db, lease);
+      lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 });
+    }
+    // A run of exactly 10 s that ended a minute ago.
+    await pool.query(
+      `UPDATE submissions SET started_at = now() - interval '70 seconds', finished_at = now() - interval '60 seconds' WHERE id = $1`,
+      [seeded.submissionId],
+    );
+    const status = await queueStatus(db, seeded.submissionId);
+    expect(status?.status).toBe('done');
+    expect(status?.episodesPerSecond).toBeCloseTo(seeded.episodes / 10, 5);
+    expect(status?.etaSeconds).toBeNull();
+  });
+});
+
+describe('the queue', () => {
+  it('says who submitted what and when, hides private ones’ names, and estimates the end', async () => {
+    const { db, pool } = await freshDatabase();
+    await db.insert(users).values([
+      { id: 'alice', name: 'Alice', email: 'a@example.com' },
+      { id: 'bob', name: 'Bob', email: 'b@example.com' },
+    ]);
+    const { benchmarkVersionId } = await importBenchmark(db, fixtureManifest());
+    const submit = async (name: string, ownerId?: string, visibility?: 'private') =>
+      createSubmission(db, {
+        model: { name },
+        benchmarkVersionId,
+        adapterConfig: { adapter: 'builtin', name: 'random' },
+        ...spec,
+        ownerId,
+        visibility,
+      });
+    const mine = await submit('alices-model', 'alice');
+    await submit('from-the-cli');
+    await submit('bobs-secret', 'bob', 'private');
+    // Alice's has run 20 s and done a quarter: three times as long to go.
+    await pool.query(
+      `UPDATE submissions SET status = 'running', started_at = now() - interval '20 seconds' WHERE id = $1`,
+      [mine.submissionId],
+    );
+    await pool.query(`UPDATE jobs SET progress_done = $2 WHERE submission_id = $1`, [
+      mine.submissionId,
+      mine.episodes / 4,
+    ]);
+    const queue = await queueList(db, 'alice');
+    expect(queue.map((q) => [q.model, q.submitter])).toEqual([
+      ['alices-model', 'Alice'],
+      ['from-the-cli', 'the CLI'],
+      [null, null],
+    ]);
+    expect(queue[0]?.etaSeconds).toBeGreaterThan(55);
+    expect(queue[0]?.etaSeconds).toBeLessThan(65);
+    expect(queue[1]?.etaSeconds).toBeNull();
+    for (const q of queue) expect(q.submittedAt).toBeInstanceOf(Date);
+    expect((await queueList(db, 'bob'))[2]).toMatchObject({
+      model: 'bobs-secret',
+      submitter: 'Bob',
+    });
   });
 });

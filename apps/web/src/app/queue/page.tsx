@@ -1,3 +1,4 @@
+import { formatDuration, formatTime } from '~/components/format';
 import { RowLink } from '~/components/row-link';
 import { api } from '~/server/caller';
 
@@ -17,8 +18,11 @@ export default async function QueuePage() {
             <tr>
               <th>#</th>
               <th>Model</th>
+              <th>Submitter</th>
+              <th>Submitted</th>
               <th>State</th>
               <th className="num">Progress</th>
+              <th className="num">ETA</th>
             </tr>
           </thead>
           <tbody>
@@ -32,12 +36,15 @@ export default async function QueuePage() {
                     <RowLink href={`/submissions/${s.id}`}>{s.model}</RowLink>
                   )}
                 </td>
+                <td className={s.submitter === null ? 'muted' : undefined}>{s.submitter ?? '–'}</td>
+                <td className="muted">{formatTime(s.submittedAt)}</td>
                 <td>
                   <span className={`badge ${s.status}`}>{s.status}</span>
                 </td>
                 <td className="num">
                   {s.done}/{s.total}
                 </td>
+                <td className="num">{formatDuration(s.etaSeconds)}</td>
               </tr>
             ))}
           </tbody>

@@ -1,83 +1,29 @@
-'use client';
+import Link from 'next/link';
+import { TokenList } from '~/components/token-list';
+import { api } from '~/server/caller';
+import { TRPCReactProvider } from '~/trpc/react';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
-import { TRPCReactProvider, useTRPC } from '~/trpc/react';
+export const dynamic = 'force-dynamic';
 
-function Tokens() {
-  const trpc = useTRPC();
-  const client = useQueryClient();
-  const list = useQuery(trpc.tokens.list.queryOptions());
-  const [fresh, setFresh] = useState<string | null>(null);
-  const refresh = () => client.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() });
-  const create = useMutation(
-    trpc.tokens.create.mutationOptions({
-      onSuccess: (t) => {
-        setFresh(t.token);
-        void refresh();
-      },
-    }),
-  );
-  const revoke = useMutation(trpc.tokens.revoke.mutationOptions({ onSuccess: refresh }));
-  if (list.error) return <p>Sign in to manage API tokens.</p>;
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    create.mutate({ name: String(new FormData(event.currentTarget).get('name')) });
-  };
+export default async function TokensPage() {
+  const signedIn = (await (await api()).accounts.me()) !== null;
   return (
     <>
       <h1>API tokens</h1>
       <p className="lead">
         For scripts and the CLI: send <code>Authorization: Bearer &lt;token&gt;</code> to{' '}
-        <code>/api/trpc</code>. A token is shown once.
+        <code>/api/v1/…</code> (or <code>/api/trpc</code>). A token is shown once.
       </p>
-      <form className="filters" onSubmit={submit}>
-        <label>
-          Name <input name="name" required maxLength={80} />
-        </label>
-        <button type="submit">Create token</button>
-      </form>
-      {fresh ? (
-        <p className="card">
-          New token (copy it now): <code data-testid="new-token">{fresh}</code>
+      {signedIn ? (
+        <TRPCReactProvider>
+          <TokenList />
+        </TRPCReactProvider>
+      ) : (
+        <p data-testid="sign-in-needed">
+          <Link href="/sign-in">Sign in</Link> (or <Link href="/sign-up">create an account</Link>)
+          to create and revoke API tokens.
         </p>
-      ) : null}
-      <table>
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Created</th>
-            <th>Last used</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {(list.data ?? []).map((t) => (
-            <tr key={t.id}>
-              <td>{t.name}</td>
-              <td>{new Date(t.createdAt).toISOString().slice(0, 16)}</td>
-              <td>{t.lastUsedAt ? new Date(t.lastUsedAt).toISOString().slice(0, 16) : '–'}</td>
-              <td>
-                {t.revokedAt ? (
-                  <span className="muted">revoked</span>
-                ) : (
-                  <button type="button" onClick={() => revoke.mutate({ id: t.id })}>
-                    Revoke
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      )}
     </>
-  );
-}
-
-export default function TokensPage() {
-  return (
-    <TRPCReactProvider>
-      <Tokens />
-    </TRPCReactProvider>
   );
 }

@@ -20,7 +20,9 @@ export default async function EpisodePage({
   const trpc = await api();
   const episode = await trpc.episodes.byId({ id, submission }).catch(() => null);
   if (!episode) notFound();
-  const failures = submission ? await trpc.submissions.failures({ id: submission, scorer }) : [];
+  const failures = submission
+    ? (await trpc.submissions.failures({ id: submission, scorer })).episodes
+    : [];
   const at = failures.findIndex((f) => f.episodeId === id);
   const prev = at > 0 ? failures[at - 1] : undefined;
   const next = at >= 0 ? failures[at + 1] : failures[0];

@@ -165,12 +165,13 @@ export default async function SubmissionPage({
         </tbody>
       </table>
       <h2>Failures</h2>
-      {failures.length === 0 ? (
+      {failures.total === 0 ? (
         <p className="muted">None.</p>
       ) : (
-        <p>
-          {failures.length} episodes judged wrong, e.g.{' '}
-          {failures.slice(0, 8).map((f, i) => (
+        <p data-testid="failures">
+          {failures.total.toLocaleString('en')} episode{failures.total === 1 ? '' : 's'} judged
+          wrong, e.g.{' '}
+          {failures.episodes.slice(0, 8).map((f, i) => (
             <span key={f.episodeId}>
               {i > 0 ? ', ' : ''}
               <RowLink
