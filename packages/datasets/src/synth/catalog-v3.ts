@@ -73,8 +73,15 @@ function texture(object: string, a: Anchors, rng: Prng, id: string, pattern: str
   );
 }
 
-/** Dark or light, chosen per image, so the pattern is never one fixed colour. */
-const ink = (c: Colors, rng: Prng) => (rng.nextInt(2) === 0 ? c.dark : c.light);
+/**
+ * Dark on light or light on dark, chosen per image, so the pattern is never one fixed colour; the
+ * outline in the other shade keeps it visible on any part of the object (light dots on a clock's
+ * light face would vanish otherwise).
+ */
+const ink = (c: Colors, rng: Prng) => {
+  const [fill, edge] = rng.nextInt(2) === 0 ? [c.dark, c.light] : [c.light, c.dark];
+  return `fill="${fill}" stroke="${edge}" stroke-width="2"`;
+};
 
 export const TRAITS_V3: Record<string, TraitV3> = {
   horns: {
@@ -121,9 +128,9 @@ export const TRAITS_V3: Record<string, TraitV3> = {
     apply(object, a, c, rng) {
       const s = scaleOf(a);
       const centre = -90 + between(rng, -35, 35);
-      const span = between(rng, 70, 120);
+      const span = between(rng, 85, 125);
       const teeth = 3 + rng.nextInt(4);
-      const h = between(rng, 28, 40) * s;
+      const h = between(rng, 32, 44) * s;
       const points: Pt[] = [];
       for (let i = 0; i <= teeth * 2; i++) {
         const deg = centre - span / 2 + (span * i) / (teeth * 2);
@@ -228,7 +235,7 @@ export const TRAITS_V3: Record<string, TraitV3> = {
       const colour = ink(c, rng);
       const bands = Array.from({ length: 30 }, (_, i) => {
         const x = -200 + i * (w + gap) + between(rng, 0, gap * 0.3);
-        return `<rect x="${fmt(cx + x)}" y="${fmt(cy - 200)}" width="${fmt(w)}" height="400" fill="${colour}"/>`;
+        return `<rect x="${fmt(cx + x)}" y="${fmt(cy - 200)}" width="${fmt(w)}" height="400" ${colour}/>`;
       });
       const angle = between(rng, 0, 180);
       return texture(
@@ -248,7 +255,7 @@ export const TRAITS_V3: Record<string, TraitV3> = {
     describe: (base) => `a ${base} with a patch of polka dots`,
     apply(object, a, c, rng, id) {
       const { cx, cy } = a.body;
-      const r = between(rng, 5, 8) * scaleOf(a);
+      const r = between(rng, 5.5, 8.5) * scaleOf(a);
       const step = r * between(rng, 2.4, 2.9);
       const colour = ink(c, rng);
       const [ox, oy] = [between(rng, 0, step), between(rng, 0, step)];
@@ -260,7 +267,7 @@ export const TRAITS_V3: Record<string, TraitV3> = {
               cx + ox + col * step + (row % 2) * step * 0.5,
               cy + oy + row * step * 0.87,
               r,
-              `fill="${colour}"`,
+              colour,
             ),
           );
       return texture(object, a, rng, id, dots.join(''));
