@@ -21,5 +21,13 @@ export { importIsekai } from './importers/isekai';
 export { nodeSha256Hex } from './node-hash';
 export { ISEKAI_SAMPLE } from './samples';
 export { BASES, PAIRS, TRAITS } from './synth/catalog';
-export { generateSynth, SYNTH_DEFAULTS, type SynthOptions } from './synth/generate';
+export { MIN_TRAIT_SHARE, PAIRS_V3, TRAITS_V3 } from './synth/catalog-v3';
+export {
+  GENERATOR_VERSIONS,
+  type GeneratorVersion,
+  generateSynth,
+  SYNTH_DEFAULTS,
+  type SynthOptions,
+  synthVersion,
+} from './synth/generate';
 export { GENERATOR_VERSION } from './synth/render';

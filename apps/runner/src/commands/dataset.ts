@@ -2,6 +2,8 @@ import type { Manifest } from '@linkboard/core';
 import { indexBenchmark, maxShots } from '@linkboard/core';
 import {
   checkDatasetOutput,
+  GENERATOR_VERSIONS,
+  type GeneratorVersion,
   generateSynth,
   IMAGENET100_QUERIES_PER_CLASS,
   IMPORT_FORMATS,
@@ -83,6 +85,20 @@ export function registerDataset(program: Command, io: Io, env: Env): void {
     .command('generate')
     .description('generate isekai-synth, the embedded default benchmark of unseen concepts')
     .option('--seed <n>', 'generator seed', parsePositiveInt, SYNTH_DEFAULTS.seed)
+    .addOption(
+      new Option(
+        '--generator-version <v>',
+        'which drawing: 2 (the embedded default) or 3 (palette traits, hard negatives, nonce names)',
+      )
+        .choices(GENERATOR_VERSIONS.map(String))
+        .default(String(SYNTH_DEFAULTS.version)),
+    )
+    .addOption(
+      new Option(
+        '--names <mode>',
+        'v3: novel concepts named by non-words (default) or descriptive blends',
+      ).choices(['nonce', 'descriptive']),
+    )
     .option('--pairs <k>', `pairs to draw (1–${PAIRS.length})`, parsePositiveInt, PAIRS.length)
     .option('--per-concept <m>', 'images per concept', parsePositiveInt, SYNTH_DEFAULTS.perConcept)
     .option('--queries <q>', 'of which queries', parsePositiveInt, SYNTH_DEFAULTS.queriesPerConcept)
@@ -94,6 +110,8 @@ export function registerDataset(program: Command, io: Io, env: Env): void {
     .action(
       async (flags: {
         seed: number;
+        generatorVersion: string;
+        names?: 'nonce' | 'descriptive';
         pairs: number;
         perConcept: number;
         queries: number;
@@ -106,6 +124,8 @@ export function registerDataset(program: Command, io: Io, env: Env): void {
         try {
           generated = await generateSynth({
             seed: flags.seed,
+            version: Number(flags.generatorVersion) as GeneratorVersion,
+            names: flags.names,
             pairs: flags.pairs,
             perConcept: flags.perConcept,
             queriesPerConcept: flags.queries,

@@ -1,7 +1,9 @@
+import path from 'node:path';
+import { generateSynth, writeDataset } from '@linkboard/datasets';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_MODELS } from '../../src/baselines';
 import type { Calibration } from '../../src/commands/calibrate';
-import { run, smallSynth } from '../helpers';
+import { run, smallSynth, tempDir } from '../helpers';
 
 const rowOf = (c: Calibration, name: string, shots: number) =>
   c.baselines.find((b) => b.name === name)?.per_shot.find((r) => r.shots === shots);
@@ -93,6 +95,33 @@ describe('linkboard calibrate', () => {
   });
 
   it.each([
+    ['isekai-synth@3', 'isekai-synth-v3', { version: 3 as const }, '3.1'],
+    ['isekai-synth@3.1', 'isekai-synth-v3', { version: 3 as const }, '3.1'],
+    ['isekai-synth@2', 'isekai-synth', {}, '2.1'],
+    ['isekai-synth@2.1', 'isekai-synth', {}, '2.1'],
+    ['isekai-synth', 'isekai-synth', {}, '2.1'],
+  ])('resolves --benchmark %s to the %s folder', async (benchmark, folder, options, version) => {
+    // A small set where the full one would be generated: the folder is loaded as it is, and only
+    // its name and version are checked, so this tests the resolution without a minute of drawing.
+    const dataDir = await tempDir();
+    await writeDataset(
+      path.join(dataDir, 'benchmarks', folder),
+      await generateSynth({ ...options, pairs: 1, perConcept: 3, queriesPerConcept: 1 }),
+    );
+    const { code, stdout, stderr } = await run(
+      ['calibrate', '--benchmark', benchmark, '--shots', '2', '--draws', '1', '--json'],
+      { dataDir },
+    );
+    expect(stderr).not.toMatch(/generating/);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ benchmark: 'isekai-synth', version });
+  });
+
+  it.each([
+    [
+      'isekai-synth@3.2',
+      /isekai-synth has no version "3\.2" here; the benchmarks here are: isekai-synth@2\.1 .*isekai-synth@3\.1/,
+    ],
     [
       'nope',
       /unknown benchmark "nope"; the benchmarks here are: isekai-synth@\S+ .*ISEKAI-sample@1/,

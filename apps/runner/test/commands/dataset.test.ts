@@ -82,3 +82,30 @@ describe('linkboard dataset import', () => {
     );
   });
 });
+
+describe('linkboard dataset generate', () => {
+  const small = ['--pairs', '1', '--per-concept', '3', '--queries', '1'];
+
+  it.each([
+    [[], 'isekai-synth@2.1'],
+    [['--generator-version', '2'], 'isekai-synth@2.1'],
+    [['--generator-version', '3'], 'isekai-synth@3.1'],
+    [['--generator-version', '3', '--names', 'descriptive'], 'isekai-synth@3.1+descriptive'],
+  ])('%j draws %s', async (flags, named) => {
+    const out = path.join(await tempDir(), 'synth');
+    const { code, stdout } = await run(['dataset', 'generate', ...small, ...flags, '--out', out]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`imported ${named}: 1 pairs`);
+    await access(path.join(out, 'sheets', 'overview.png'));
+  });
+
+  it.each([
+    [['--generator-version', '4'], /--generator-version.*4.*invalid|Allowed choices are 2, 3/i],
+    [['--names', 'nonce'], /--names needs v3/],
+  ])('refuses %j', async (flags, message) => {
+    const out = path.join(await tempDir(), 'synth');
+    const { code, stderr } = await run(['dataset', 'generate', ...small, ...flags, '--out', out]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(message);
+  });
+});

@@ -15,7 +15,7 @@ export interface ImageSpec {
   index: number;
 }
 
-function background(rng: Prng, size: number): string {
+export function background(rng: Prng, size: number): string {
   const h = between(rng, 0, 360);
   const a = hsl(h, between(rng, 10, 30), between(rng, 80, 94));
   const b = hsl(h + between(rng, 30, 150), between(rng, 10, 30), between(rng, 74, 90));
@@ -37,7 +37,7 @@ function background(rng: Prng, size: number): string {
   return `<rect width="${size}" height="${size}" fill="${a}"/><rect y="${fmt(horizon)}" width="${size}" height="${fmt(size - horizon)}" fill="${b}"/>`;
 }
 
-function clutter(rng: Prng, size: number, count: number): string {
+export function clutter(rng: Prng, size: number, count: number): string {
   const shapes: string[] = [];
   for (let i = 0; i < count; i++) {
     const x = between(rng, 0, size);
