@@ -460,7 +460,9 @@ export async function queueList(db: Db, viewerId: string | null = null) {
       /** Null for someone else's private submission. */
       model: r.shown ? String(r.model) : null,
       /** Who submitted it: a user's name, "the CLI" for the operator's own, null when private. */
-      submitter: r.shown ? ((r.submitter as string | null) ?? (r.owner_id ? null : 'the CLI')) : null,
+      submitter: r.shown
+        ? ((r.submitter as string | null) ?? (r.owner_id ? null : 'the CLI'))
+        : null,
       submittedAt: new Date(r.created_at as string),
       startedAt: r.started_at ? new Date(r.started_at as string) : null,
       total,
