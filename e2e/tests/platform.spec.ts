@@ -91,6 +91,22 @@ test('the leaderboard ranks the baselines', async ({ page, request }) => {
   expect(states.slice(2)).toEqual(['model:hit', 'accuracy:hit']);
 });
 
+test('every page names itself in its title, and the site has an icon', async ({
+  page,
+  request,
+}) => {
+  const titles = new Map<string, string>();
+  for (const path of ['/', '/concepts', '/queue', '/compare', '/submit', '/tokens', '/sign-in']) {
+    await page.goto(path);
+    titles.set(path, await page.title());
+  }
+  expect(new Set(titles.values()).size, JSON.stringify([...titles])).toBe(titles.size);
+  expect(titles.get('/queue')).toBe('Queue · linkboard');
+  const icon = await request.get('/favicon.ico');
+  expect(icon.status()).toBe(200);
+  expect(icon.headers()['content-type']).toMatch(/image/);
+});
+
 test('a visitor who is not signed in is asked to sign in, not shown a form that cannot work', async ({
   page,
 }) => {

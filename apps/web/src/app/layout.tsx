@@ -7,7 +7,11 @@ import { api } from '~/server/caller';
 import './globals.css';
 
 export const metadata: Metadata = {
-  title: 'linkboard — can multimodal LLMs learn unseen concepts from context?',
+  // Each page names itself ("Queue · linkboard"), so tabs and history tell pages apart.
+  title: {
+    default: 'linkboard — can multimodal LLMs learn unseen concepts from context?',
+    template: '%s · linkboard',
+  },
   description: 'Link-context learning leaderboard',
 };
 

@@ -1,8 +1,11 @@
 import { DEFAULT_POLICY, DEFAULT_SCORER } from '@linkboard/core';
+import type { Metadata } from 'next';
 import { param, pct, policyLabel, type SearchParams, signedPts } from '~/components/format';
 import { RowLink } from '~/components/row-link';
 import { settingsDifferences } from '~/lib/run-settings';
 import { api, orNotFound } from '~/server/caller';
+
+export const metadata: Metadata = { title: 'Compare models' };
 
 export const dynamic = 'force-dynamic';
 

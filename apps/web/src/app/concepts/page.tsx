@@ -1,8 +1,11 @@
 import { DEFAULT_POLICY, DEFAULT_SCORER, POLICIES } from '@linkboard/core';
+import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { chosenVersion, param, pct, type SearchParams } from '~/components/format';
 import { RowLink } from '~/components/row-link';
 import { api } from '~/server/caller';
+
+export const metadata: Metadata = { title: 'Concepts' };
 
 export const dynamic = 'force-dynamic';
 

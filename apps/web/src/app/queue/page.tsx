@@ -1,6 +1,9 @@
+import type { Metadata } from 'next';
 import { formatDuration, formatTime } from '~/components/format';
 import { RowLink } from '~/components/row-link';
 import { api } from '~/server/caller';
+
+export const metadata: Metadata = { title: 'Queue' };
 
 export const dynamic = 'force-dynamic';
 

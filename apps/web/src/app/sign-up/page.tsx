@@ -1,4 +1,7 @@
+import type { Metadata } from 'next';
 import { AccountForm } from '~/components/account-form';
+
+export const metadata: Metadata = { title: 'Create an account' };
 
 export default function SignUpPage() {
   return (

@@ -1,7 +1,10 @@
+import type { Metadata } from 'next';
 import Link from 'next/link';
 import { SubmitForm } from '~/components/submit-form';
 import { api } from '~/server/caller';
 import { TRPCReactProvider } from '~/trpc/react';
+
+export const metadata: Metadata = { title: 'Submit a model' };
 
 export const dynamic = 'force-dynamic';
 

@@ -1,7 +1,10 @@
+import type { Metadata } from 'next';
 import Link from 'next/link';
 import { TokenList } from '~/components/token-list';
 import { api } from '~/server/caller';
 import { TRPCReactProvider } from '~/trpc/react';
+
+export const metadata: Metadata = { title: 'API tokens' };
 
 export const dynamic = 'force-dynamic';
 

@@ -1,9 +1,18 @@
 import { DEFAULT_SCORER } from '@linkboard/core';
+import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { pct, policyLabel } from '~/components/format';
 import { RowLink } from '~/components/row-link';
 import { api } from '~/server/caller';
+
+export async function generateMetadata({
+  params,
+}: {
+  params: Promise<{ id: string }>;
+}): Promise<Metadata> {
+  return { title: `Concept #${(await params).id}` };
+}
 
 export const dynamic = 'force-dynamic';
 

@@ -1,8 +1,17 @@
 import { isPolicyName, POLICIES } from '@linkboard/core';
+import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { param, policyLabel, type SearchParams, scorerParam } from '~/components/format';
 import { api } from '~/server/caller';
+
+export async function generateMetadata({
+  params,
+}: {
+  params: Promise<{ id: string }>;
+}): Promise<Metadata> {
+  return { title: `Episode ${(await params).id.slice(0, 12)}…` };
+}
 
 export const dynamic = 'force-dynamic';
 

@@ -1,4 +1,5 @@
 import { wilsonInterval } from '@linkboard/core';
+import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { AccuracyChart, type CurvePoint } from '~/components/charts';
@@ -10,6 +11,14 @@ import { MAX_ID } from '~/lib/page-params';
 import { generationLabel, imageSizeLabel } from '~/lib/run-settings';
 import { api } from '~/server/caller';
 import { TRPCReactProvider } from '~/trpc/react';
+
+export async function generateMetadata({
+  params,
+}: {
+  params: Promise<{ id: string }>;
+}): Promise<Metadata> {
+  return { title: `Submission #${(await params).id}` };
+}
 
 export const dynamic = 'force-dynamic';
 
