@@ -56,6 +56,10 @@ describe('every mutation: anonymous → 401, another user → 403', () => {
       (c: ReturnType<typeof caller>, id: number) => c.submissions.retry({ id }),
     ],
     [
+      'submissions.rerunErrors',
+      (c: ReturnType<typeof caller>, id: number) => c.submissions.rerunErrors({ id }),
+    ],
+    [
       'submissions.publish',
       (c: ReturnType<typeof caller>, id: number) => c.submissions.publish({ id }),
     ],
@@ -329,5 +333,14 @@ describe('ids in reads', () => {
     ],
   ])('%s: beyond what a row can have → 400, not a failed query', async (_name, call) => {
     await expect(call(caller(null))).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});
+
+describe('my submissions', () => {
+  it('are listed for their owner only, and need a signed-in viewer', async () => {
+    const id = await aliceSubmission('private');
+    expect((await caller(alice).submissions.mine()).map((s) => s.id)).toContain(id);
+    expect((await caller(bob).submissions.mine()).map((s) => s.id)).not.toContain(id);
+    await expect(caller(null).submissions.mine()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 });

@@ -79,6 +79,7 @@ export {
   queueList,
   queueStatus,
   recordProvenance,
+  rerunErroredEpisodes,
   retrySubmission,
   setVisibility,
   submissionCount,
@@ -87,6 +88,7 @@ export {
   submissionFailures,
   submissionForRunner,
   submissionOwner,
+  submissionsOf,
 } from './queries/submissions';
 export {
   createApiToken,

@@ -18,6 +18,7 @@ export function AccountMenu({ name }: { name: string | null }) {
       <span className="muted" data-testid="signed-in-as">
         {name}
       </span>
+      <Link href="/submissions">My submissions</Link>
       <button
         type="button"
         onClick={async () => {

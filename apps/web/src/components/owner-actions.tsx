@@ -4,23 +4,29 @@ import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useTRPC } from '~/trpc/react';
 
-/** Cancel, retry and publish for the submission's owner; hide for admins. */
+/**
+ * Cancel, retry, ask errored episodes again and publish, for the submission's owner; hide for
+ * admins. `errored`: the finished submission's episodes that ended in error.
+ */
 export function OwnerActions({
   id,
   status,
   visibility,
   isAdmin,
+  errored,
 }: {
   id: number;
   status: string;
   visibility: string;
   isAdmin: boolean;
+  errored: number;
 }) {
   const trpc = useTRPC();
   const router = useRouter();
   const done = { onSuccess: () => router.refresh() };
   const cancel = useMutation(trpc.submissions.cancel.mutationOptions(done));
   const retry = useMutation(trpc.submissions.retry.mutationOptions(done));
+  const rerun = useMutation(trpc.submissions.rerunErrors.mutationOptions(done));
   const publish = useMutation(trpc.submissions.publish.mutationOptions(done));
   const hide = useMutation(trpc.submissions.hide.mutationOptions(done));
   return (
@@ -33,6 +39,11 @@ export function OwnerActions({
       {status === 'failed' || status === 'cancelled' ? (
         <button type="button" onClick={() => retry.mutate({ id })}>
           Retry
+        </button>
+      ) : null}
+      {status === 'done' && errored > 0 ? (
+        <button type="button" data-testid="rerun-errors" onClick={() => rerun.mutate({ id })}>
+          Ask the {errored.toLocaleString('en')} errored episode{errored === 1 ? '' : 's'} again
         </button>
       ) : null}
       {visibility === 'private' ? (

@@ -15,7 +15,7 @@ import { jobs, predictions, submissions } from '../schema';
 import { getBenchmarkVersion } from './benchmarks';
 import { JOBS_CHANNEL } from './jobs';
 import { type NewModel, registerModel } from './models';
-import { num, outcomeCountsOf } from './rows';
+import { num, outcomeCountsOf, queryRows } from './rows';
 
 /**
  * The model is an id already registered, or a model to register (`registerModel`) in the
@@ -290,6 +290,60 @@ export async function retrySubmission(db: Db, id: number): Promise<boolean> {
     await tx.execute(sql`SELECT pg_notify('linkboard_jobs', ${String(id)})`);
     return true;
   });
+}
+
+/**
+ * Asks a finished submission's errored episodes again (the endpoint was down for a while, say):
+ * every job goes back to the queue with fresh attempts; a resumed job skips what is answered and
+ * asks again where it has an error, so a job without errors completes as soon as it is claimed.
+ * The completing job recomputes the aggregates. Returns how many episodes will be asked again
+ * (0: nothing to do, and nothing changed).
+ */
+export async function rerunErroredEpisodes(db: Db, id: number): Promise<number> {
+  return db.transaction(async (tx) => {
+    const [row] = await queryRows<{ errors: number }>(
+      tx,
+      sql`SELECT (SELECT count(*)::int FROM results r WHERE r.submission_id = s.id AND r.error_class IS NOT NULL) AS errors
+          FROM submissions s WHERE s.id = ${id} AND s.status = 'done' FOR UPDATE`,
+    );
+    if (!row || row.errors === 0) return 0;
+    await tx.execute(
+      sql`UPDATE submissions SET status = 'queued', finished_at = NULL, last_error = NULL WHERE id = ${id}`,
+    );
+    await tx.execute(
+      sql`UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(), lease_token = NULL, lease_owner = NULL,
+            lease_expires_at = NULL, last_error = NULL, error_class = NULL, finished_at = NULL
+          WHERE submission_id = ${id}`,
+    );
+    await tx.execute(sql`SELECT pg_notify(${JOBS_CHANNEL}, ${String(id)})`);
+    return row.errors;
+  });
+}
+
+/** The viewer's own submissions, newest first, in every state (connection tests left out). */
+export async function submissionsOf(db: Db, ownerId: string, limit = 200) {
+  const { rows } = await db.execute(sql`
+    SELECT s.id, s.status, s.visibility, s.total_episodes, s.created_at, s.finished_at, s.last_error,
+           m.name AS model, b.name AS benchmark, v.version,
+           (SELECT coalesce(sum(progress_done), 0) FROM jobs WHERE submission_id = s.id)::int AS done,
+           (SELECT count(*) FROM results r WHERE r.submission_id = s.id AND r.error_class IS NOT NULL)::int AS errors
+    FROM submissions s JOIN models m ON m.id = s.model_id
+    JOIN benchmark_versions v ON v.id = s.benchmark_version_id JOIN benchmarks b ON b.id = v.benchmark_id
+    WHERE s.owner_id = ${ownerId} AND NOT s.probe
+    ORDER BY s.id DESC LIMIT ${limit}`);
+  return rows.map((r) => ({
+    id: num(r.id),
+    status: String(r.status),
+    visibility: String(r.visibility),
+    model: String(r.model),
+    benchmark: `${r.benchmark}@${r.version}`,
+    total: num(r.total_episodes),
+    done: Math.min(num(r.done), num(r.total_episodes)),
+    errors: num(r.errors),
+    lastError: (r.last_error as string | null) ?? null,
+    submittedAt: new Date(r.created_at as string),
+    finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
+  }));
 }
 
 /** A submission with its model and benchmark, for its page (never its secret). */

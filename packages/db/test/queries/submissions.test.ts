@@ -1,7 +1,10 @@
 import { buildEpisodes, episodeRange, indexBenchmark } from '@linkboard/core';
 import { describe, expect, it } from 'vitest';
 import {
+  answeredEpisodes,
   claimJob,
+  clearErrorResults,
+  completeJob,
   createSubmission,
   importBenchmark,
   predictionsFor,
@@ -10,10 +13,13 @@ import {
   queueList,
   queueStatus,
   registerModel,
+  rerunErroredEpisodes,
   submissionFailures,
+  submissionsOf,
   users,
+  writeResults,
 } from '../../src';
-import { fixtureManifest, jobFinisher, seedSubmission } from '../fixtures';
+import { fixtureManifest, jobFinisher, resultRows, seedSubmission } from '../fixtures';
 import { freshDatabase } from '../helpers';
 
 const spec = { shots: [2, 4], policies: ['lcl' as const], draws: 2 };
@@ -224,5 +230,116 @@ describe('the queue', () => {
       model: 'bobs-secret',
       submitter: 'Bob',
     });
+  });
+});
+
+describe('asking a finished submission’s errored episodes again', () => {
+  it('requeues it, keeps its answers, and finishes with the errors answered', async () => {
+    const { db, pool } = await freshDatabase();
+    const seeded = await seedSubmission(db, { shots: [2, 4], draws: 2, shardSize: 10 });
+    const spec2 = { shots: [2, 4], draws: 2 };
+    // First run: every other episode timed out.
+    const finish = await jobFinisher(db, seeded, spec2);
+    for (let lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 }); lease; ) {
+      await finish(db, lease);
+      lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 });
+    }
+    const errors = async () =>
+      (
+        await pool.query(
+          'SELECT count(*)::int AS n FROM results WHERE submission_id = $1 AND error_class IS NOT NULL',
+          [seeded.submissionId],
+        )
+      ).rows[0].n as number;
+    const before = await errors();
+    expect(before).toBe(seeded.episodes / 2);
+
+    expect(await rerunErroredEpisodes(db, seeded.submissionId)).toBe(before);
+    const { rows } = await pool.query(
+      'SELECT status FROM jobs WHERE submission_id = $1 GROUP BY status',
+      [seeded.submissionId],
+    );
+    expect(rows).toEqual([{ status: 'queued' }]);
+    expect((await queueStatus(db, seeded.submissionId))?.status).toBe('queued');
+    // Asked again only while queued: a second request changes nothing.
+    expect(await rerunErroredEpisodes(db, seeded.submissionId)).toBe(0);
+
+    // The runner resumes each job: it clears the errors and answers them this time.
+    const answers = await resultRows(
+      db,
+      seeded.manifest,
+      seeded.benchmarkVersionId,
+      spec2,
+      () => 'x',
+    );
+    for (let lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 }); lease; ) {
+      const slice = answers.slice(lease.firstEpisode, lease.firstEpisode + lease.episodeCount);
+      const states = await answeredEpisodes(
+        db,
+        lease.submissionId,
+        slice.map((r) => r.episode.id),
+      );
+      const errored = [...states].filter(([, e]) => e !== null).map(([id]) => id);
+      await clearErrorResults(db, lease, errored);
+      await writeResults(
+        db,
+        lease,
+        slice.filter((r) => errored.includes(r.episode.id)),
+        seeded.benchmarkVersionId,
+      );
+      await completeJob(
+        db,
+        lease,
+        slice.map((r) => r.episode.id),
+      );
+      lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 });
+    }
+    expect(await errors()).toBe(0);
+    const [after] = (
+      await pool.query(
+        `SELECT s.status, sum(sc.error)::int AS error, sum(sc.n)::int AS n FROM submissions s
+         JOIN submission_scores sc ON sc.submission_id = s.id AND sc.scorer = 'strict' WHERE s.id = $1 GROUP BY s.status`,
+        [seeded.submissionId],
+      )
+    ).rows;
+    expect(after).toEqual({ status: 'done', error: 0, n: seeded.episodes });
+  });
+
+  it('does nothing to a submission without errors, or one that has not finished', async () => {
+    const { db } = await freshDatabase();
+    const seeded = await seedSubmission(db);
+    expect(await rerunErroredEpisodes(db, seeded.submissionId)).toBe(0);
+    expect((await queueStatus(db, seeded.submissionId))?.status).toBe('queued');
+  });
+});
+
+describe('my submissions', () => {
+  it('lists one owner’s submissions in every state, newest first, connection tests left out', async () => {
+    const { db, pool } = await freshDatabase();
+    await db.insert(users).values({ id: 'carol', name: 'Carol', email: 'c@example.com' });
+    const { benchmarkVersionId } = await importBenchmark(db, fixtureManifest());
+    const make = (name: string, ownerId?: string, probe = false) =>
+      createSubmission(db, {
+        model: { name },
+        benchmarkVersionId,
+        adapterConfig: { adapter: 'builtin', name: 'random' },
+        ...spec,
+        ownerId,
+        probe,
+      });
+    const first = await make('first', 'carol');
+    await make('a-connection-test', 'carol', true);
+    await make('someone-elses');
+    const second = await make('second', 'carol');
+    await pool.query(
+      `UPDATE submissions SET status = 'failed', last_error = 'boom' WHERE id = $1`,
+      [first.submissionId],
+    );
+    const mine = await submissionsOf(db, 'carol');
+    expect(mine.map((s) => [s.id, s.model, s.status])).toEqual([
+      [second.submissionId, 'second', 'queued'],
+      [first.submissionId, 'first', 'failed'],
+    ]);
+    expect(mine[1]).toMatchObject({ lastError: 'boom', benchmark: 'fixture@1', done: 0 });
   });
 });

@@ -30,11 +30,13 @@ import {
   QuotaError,
   queueList,
   queueStatus,
+  rerunErroredEpisodes,
   retrySubmission,
   setVisibility,
   submissionCurves,
   submissionFailures,
   submissionOwner,
+  submissionsOf,
 } from '@linkboard/db';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
@@ -317,6 +319,13 @@ export const submissionsRouter = router({
     await owned(ctx, input.id);
     return { retried: await retrySubmission(ctx.db, input.id) };
   }),
+  /** A finished submission's errored episodes asked again; its other answers are kept. */
+  rerunErrors: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
+    await owned(ctx, input.id);
+    return { episodes: await rerunErroredEpisodes(ctx.db, input.id) };
+  }),
+  /** The viewer's own submissions, in every state: a failed one is found without its URL. */
+  mine: protectedProcedure.query(({ ctx }) => submissionsOf(ctx.db, ctx.viewer.id)),
   publish: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
     const owner = await owned(ctx, input.id);
     if (owner.visibility === 'hidden')

@@ -112,6 +112,7 @@ export default async function SubmissionPage({
             status={submission.status}
             visibility={submission.visibility}
             isAdmin={me?.role === 'admin'}
+            errored={concepts.reduce((n, row) => n + row.outcomes.error, 0)}
           />
         ) : null}
       </TRPCReactProvider>
