@@ -135,6 +135,7 @@ export {
   rankWithUncertainty,
 } from './metrics/ranking';
 export { rankTiers, type Tiered, type TierInput } from './metrics/tiers';
+export { siteOpenApiDocument } from './openapi';
 export {
   type ContentPart,
   DEFAULT_POLICY,
@@ -219,7 +220,10 @@ export {
   LeaderboardRecordSchema,
   LeaderboardReplySchema,
   SITE_API,
+  SUBMISSION_STATUSES,
   type SubmissionCreated,
   SubmissionCreatedSchema,
+  type SubmissionStatus,
+  SubmissionStatusSchema,
 } from './site-api';
 export { controlCharacterIn, invisibleCharacterIn, modelNameKey, nameProblem } from './text';

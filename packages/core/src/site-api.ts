@@ -12,6 +12,8 @@ export const SITE_API = {
   benchmarks: '/api/v1/benchmarks',
   leaderboard: '/api/v1/leaderboard',
   submissions: '/api/v1/submissions',
+  submission: (id: number) => `/api/v1/submissions/${id}`,
+  openapi: '/api/openapi.json',
 } as const;
 
 /** A benchmark version the site holds: what a client matches its local manifest against. */
@@ -97,3 +99,22 @@ export const LeaderboardReplySchema = z.object({
   method: z.string(),
   rows: z.array(LeaderboardRecordSchema),
 });
+
+/** A submission's states, in lifecycle order (the database's enum is made from this list). */
+export const SUBMISSION_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+
+/** `GET /api/v1/submissions/{id}`: where a submission is, for a client that polls it. */
+export const SubmissionStatusSchema = z.object({
+  id: z.number().int(),
+  status: z.enum(SUBMISSION_STATUSES),
+  /** Its place in the queue while queued. */
+  position: z.number().int().nullable(),
+  done: z.number().int(),
+  total: z.number().int(),
+  /** Episodes that ended in error (no answer), so far. */
+  errors: z.number().int(),
+  episodes_per_second: z.number().nullable(),
+  eta_seconds: z.number().nullable(),
+  last_error: z.string().nullable(),
+});
+export type SubmissionStatus = z.infer<typeof SubmissionStatusSchema>;

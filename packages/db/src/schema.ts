@@ -4,6 +4,7 @@ import {
   OUTCOMES,
   POLICY_NAMES,
   type RankedSetting,
+  SUBMISSION_STATUSES,
 } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import {
@@ -41,13 +42,7 @@ const scorerName = () => text('scorer');
 export const queryClassEnum = pgEnum('query_class', ['novel', 'familiar']);
 export const imageRoleEnum = pgEnum('image_role', ['support', 'query']);
 export const visibilityEnum = pgEnum('visibility', ['public', 'private', 'hidden']);
-export const submissionStatusEnum = pgEnum('submission_status', [
-  'queued',
-  'running',
-  'done',
-  'failed',
-  'cancelled',
-]);
+export const submissionStatusEnum = pgEnum('submission_status', SUBMISSION_STATUSES);
 export const jobStatusEnum = pgEnum('job_status', [
   'queued',
   'running',

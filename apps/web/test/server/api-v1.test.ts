@@ -7,6 +7,7 @@ import {
   RUNNER_API,
   SITE_API,
   SubmissionCreatedSchema,
+  SubmissionStatusSchema,
 } from '@linkboard/core';
 import { createRunnerToken } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ let routes: {
   benchmarks: typeof import('../../src/app/api/v1/benchmarks/route');
   leaderboard: typeof import('../../src/app/api/v1/leaderboard/route');
   submissions: typeof import('../../src/app/api/v1/submissions/route');
+  submission: typeof import('../../src/app/api/v1/submissions/[id]/route');
 };
 let token: string;
 beforeAll(async () => {
@@ -25,6 +27,7 @@ beforeAll(async () => {
     benchmarks: await import('../../src/app/api/v1/benchmarks/route'),
     leaderboard: await import('../../src/app/api/v1/leaderboard/route'),
     submissions: await import('../../src/app/api/v1/submissions/route'),
+    submission: await import('../../src/app/api/v1/submissions/[id]/route'),
   };
   ({ token } = await site.caller(alice).tokens.create({ name: 'script' }));
 });
@@ -70,6 +73,25 @@ describe('the public JSON API (v1)', () => {
     const detail = await site.caller(alice).submissions.byId({ id: created.id });
     expect(detail).toMatchObject({ model: 'api-model', ownerId: alice.id });
     expect(created.episodes).toBeGreaterThan(0);
+
+    // What a client polls next.
+    const poll = (id: string, auth: string | null = token) =>
+      routes.submission.GET(
+        new Request(`http://site/api/v1/submissions/${id}`, {
+          headers: auth ? { authorization: `Bearer ${auth}` } : {},
+        }),
+      );
+    const status = await poll(String(created.id));
+    expect(status.status).toBe(200);
+    expect(SubmissionStatusSchema.parse(await status.json())).toMatchObject({
+      id: created.id,
+      status: 'queued',
+      done: 0,
+      total: created.episodes,
+      eta_seconds: null,
+    });
+    expect((await poll('x1')).status).toBe(400);
+    expect((await poll('999999')).status).toBe(404);
   });
 
   it('takes generation settings, the official ones by default, and shows them (never the endpoint) in the detail', async () => {

@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { RUNNER_API, SITE_API } from '@linkboard/core';
+import { validate } from '@readme/openapi-parser';
+import { describe, expect, it } from 'vitest';
+import { GET } from '../../src/app/api/openapi.json/route';
+
+const APP = path.resolve(import.meta.dirname, '../../src/app');
+
+describe('/api/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document of every v1 route, each of which exists', async () => {
+    const response = GET();
+    expect(response.status).toBe(200);
+    const document = await response.json();
+    const result = await validate(structuredClone(document));
+    expect(result.valid ? [] : result.errors).toEqual([]);
+    expect(document.openapi).toBe('3.1.0');
+
+    const paths = Object.keys(document.paths);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        SITE_API.benchmarks,
+        SITE_API.leaderboard,
+        SITE_API.submissions,
+        `${SITE_API.submissions}/{id}`,
+        RUNNER_API.claim,
+        RUNNER_API.wait,
+        `${RUNNER_API.base}/jobs/{jobId}/results`,
+      ]),
+    );
+    // Every documented route is served: a route file for it, or the runner API's catch-all.
+    for (const route of paths) {
+      const folder = route.startsWith(RUNNER_API.base)
+        ? path.join(APP, 'api/v1/runner/[...path]')
+        : path.join(APP, route.replace(/\{(\w+)\}/g, '[$1]'));
+      expect(existsSync(path.join(folder, 'route.ts')), route).toBe(true);
+    }
+    // Made from the schemas the routes validate with: a field the site takes is described.
+    expect(
+      document.components.schemas.CreateSubmissionBody.properties.benchmarkVersionId,
+    ).toMatchObject({ type: 'integer' });
+  });
+});

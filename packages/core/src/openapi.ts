@@ -1,0 +1,259 @@
+import { z } from 'zod';
+import { POLICY_NAMES } from './policy';
+import {
+  ClaimBodySchema,
+  ClaimReplySchema,
+  CompleteReplySchema,
+  FailBodySchema,
+  FailReplySchema,
+  HeartbeatBodySchema,
+  JobStartReplySchema,
+  LeaseBodySchema,
+  OkReplySchema,
+  ProvenanceBodySchema,
+  ResultsBodySchema,
+  ResultsReplySchema,
+  RUNNER_API,
+  type RunnerJobStep,
+  WaitBodySchema,
+} from './runner-api';
+import {
+  ApiErrorSchema,
+  BenchmarkListSchema,
+  CreateSubmissionBodySchema,
+  LeaderboardReplySchema,
+  SITE_API,
+  SubmissionCreatedSchema,
+  SubmissionStatusSchema,
+} from './site-api';
+
+type Json = Record<string, unknown>;
+
+/** A zod schema as JSON Schema (2020-12, which OpenAPI 3.1 uses), as a component. */
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
+  // Transforms and refinements have no JSON Schema: they are checked by the site, not described.
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
+  return rest;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: string) => ({ content: { 'application/json': { schema: ref(name) } } });
+const refusal = (description: string) => ({ description, ...json('ApiError') });
+const reply = (name: string, description = 'OK') => ({ description, ...json(name) });
+
+/** Inputs are described as clients send them, replies as the site sends them. */
+const SCHEMAS: Record<string, [z.ZodType, 'input' | 'output']> = {
+  ApiError: [ApiErrorSchema, 'output'],
+  BenchmarkList: [BenchmarkListSchema, 'output'],
+  LeaderboardReply: [LeaderboardReplySchema, 'output'],
+  CreateSubmissionBody: [CreateSubmissionBodySchema, 'input'],
+  SubmissionCreated: [SubmissionCreatedSchema, 'output'],
+  SubmissionStatus: [SubmissionStatusSchema, 'output'],
+  ClaimBody: [ClaimBodySchema, 'input'],
+  ClaimReply: [ClaimReplySchema, 'output'],
+  WaitBody: [WaitBodySchema, 'input'],
+  LeaseBody: [LeaseBodySchema, 'input'],
+  HeartbeatBody: [HeartbeatBodySchema, 'input'],
+  JobStartReply: [JobStartReplySchema, 'output'],
+  ResultsBody: [ResultsBodySchema, 'input'],
+  ResultsReply: [ResultsReplySchema, 'output'],
+  ProvenanceBody: [ProvenanceBodySchema, 'input'],
+  FailBody: [FailBodySchema, 'input'],
+  FailReply: [FailReplySchema, 'output'],
+  CompleteReply: [CompleteReplySchema, 'output'],
+  OkReply: [OkReplySchema, 'output'],
+};
+
+/** Each step of a claimed job: what it takes and what it answers. */
+const JOB_STEPS: Record<RunnerJobStep, { body: string; reply: string; summary: string }> = {
+  start: {
+    body: 'LeaseBody',
+    reply: 'JobStartReply',
+    summary: "The job's submission and its answered episodes; errored ones are cleared",
+  },
+  heartbeat: { body: 'HeartbeatBody', reply: 'OkReply', summary: 'Renew the lease' },
+  results: {
+    body: 'ResultsBody',
+    reply: 'ResultsReply',
+    summary: 'Raw answers; the site scores them (idempotent per episode)',
+  },
+  provenance: { body: 'ProvenanceBody', reply: 'OkReply', summary: 'What ran the job' },
+  complete: {
+    body: 'LeaseBody',
+    reply: 'CompleteReply',
+    summary: 'Finish the job once every episode has a result',
+  },
+  fail: { body: 'FailBody', reply: 'FailReply', summary: 'Fail this attempt with an error class' },
+  release: { body: 'LeaseBody', reply: 'OkReply', summary: 'Give the job back untouched' },
+};
+
+/**
+ * The site's versioned HTTP API as an OpenAPI 3.1 document, made from the zod schemas the site
+ * validates with and the clients parse with: it cannot describe a field the site does not take.
+ */
+export function siteOpenApiDocument(options: { version: string }): Json {
+  const apiToken = [{ apiToken: [] }];
+  const runnerToken = [{ runnerToken: [] }];
+  const jobId = {
+    name: 'jobId',
+    in: 'path',
+    required: true,
+    schema: { type: 'integer', minimum: 1 },
+  };
+  const runnerPaths: Json = {
+    [RUNNER_API.claim]: {
+      post: {
+        tags: ['runners'],
+        summary: 'Claim a job (only jobs a runner without the database can run)',
+        security: runnerToken,
+        requestBody: { required: true, ...json('ClaimBody') },
+        responses: {
+          200: reply('ClaimReply'),
+          400: refusal('Bad body'),
+          401: refusal('No runner token'),
+        },
+      },
+    },
+    [RUNNER_API.wait]: {
+      post: {
+        tags: ['runners'],
+        summary: 'Long poll until the queue announces work, or the wait is up',
+        security: runnerToken,
+        requestBody: { required: true, ...json('WaitBody') },
+        responses: { 200: reply('OkReply'), 401: refusal('No runner token') },
+      },
+    },
+    ...Object.fromEntries(
+      Object.entries(JOB_STEPS).map(([step, spec]) => [
+        `${RUNNER_API.base}/jobs/{jobId}/${step}`,
+        {
+          post: {
+            tags: ['runners'],
+            summary: spec.summary,
+            security: runnerToken,
+            parameters: [jobId],
+            requestBody: { required: true, ...json(spec.body) },
+            responses: {
+              200: reply(spec.reply),
+              400: refusal('Bad body, or an episode outside the job'),
+              401: refusal('No runner token'),
+              409: refusal('LEASE_LOST, or RESULTS_INCOMPLETE for complete'),
+            },
+          },
+        },
+      ]),
+    ),
+    [`${RUNNER_API.base}/benchmarks/{benchmarkVersionId}/manifest`]: {
+      get: {
+        tags: ['runners'],
+        summary: "A benchmark version's manifest (immutable)",
+        security: runnerToken,
+        parameters: [{ ...jobId, name: 'benchmarkVersionId' }],
+        responses: {
+          200: {
+            description: 'The manifest (linkboard.manifest/1)',
+            content: { 'application/json': {} },
+          },
+          404: refusal('No such version'),
+        },
+      },
+    },
+    [`${RUNNER_API.base}/images/{sha256}`]: {
+      get: {
+        tags: ['runners'],
+        summary: 'An image by the SHA-256 of its bytes',
+        security: runnerToken,
+        parameters: [
+          {
+            name: 'sha256',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          },
+        ],
+        responses: {
+          200: { description: 'The bytes', content: { 'application/octet-stream': {} } },
+          404: refusal('No such image'),
+        },
+      },
+    },
+  };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'linkboard API',
+      version: options.version,
+      description:
+        'Plain JSON in and out; every error is { "error": { "code", "message" } } with its HTTP status. Users authenticate with an API token (made on /tokens), runners with a runner token (made by an operator).',
+    },
+    tags: [
+      { name: 'board', description: 'Benchmarks and leaderboards: anyone' },
+      { name: 'submissions', description: 'Submit and follow models' },
+      { name: 'runners', description: 'Runners on hosts without database credentials' },
+    ],
+    paths: {
+      [SITE_API.benchmarks]: {
+        get: {
+          tags: ['board'],
+          summary: 'The benchmark versions this site holds',
+          responses: { 200: reply('BenchmarkList') },
+        },
+      },
+      [SITE_API.leaderboard]: {
+        get: {
+          tags: ['board'],
+          summary: "A benchmark's leaderboard (its latest version unless one is named)",
+          parameters: [
+            { name: 'benchmark', in: 'query', required: true, schema: { type: 'string' } },
+            { name: 'version', in: 'query', schema: { type: 'string' } },
+            { name: 'policy', in: 'query', schema: { type: 'string', enum: [...POLICY_NAMES] } },
+            { name: 'scorer', in: 'query', schema: { type: 'string' } },
+            { name: 'self_reported', in: 'query', schema: { type: 'string', enum: ['0', '1'] } },
+          ],
+          responses: {
+            200: reply('LeaderboardReply'),
+            400: refusal('A parameter that does not parse'),
+            404: refusal('No such benchmark or version'),
+          },
+        },
+      },
+      [SITE_API.submissions]: {
+        post: {
+          tags: ['submissions'],
+          summary: 'Queue a submission as the token’s user',
+          security: apiToken,
+          requestBody: { required: true, ...json('CreateSubmissionBody') },
+          responses: {
+            201: reply('SubmissionCreated', 'Queued'),
+            400: refusal('A field that does not parse, or an endpoint the site refuses'),
+            401: refusal('No valid token'),
+            409: refusal('A model name taken by another account'),
+            429: refusal('The daily quota is used up'),
+          },
+        },
+      },
+      [`${SITE_API.submissions}/{id}`]: {
+        get: {
+          tags: ['submissions'],
+          summary: 'Where a submission is: state, queue position, progress, rate and ETA',
+          parameters: [{ ...jobId, name: 'id' }],
+          responses: {
+            200: reply('SubmissionStatus'),
+            400: refusal('Not an id'),
+            404: refusal('No such submission, or not yours to see'),
+          },
+        },
+      },
+      ...runnerPaths,
+    },
+    components: {
+      securitySchemes: {
+        apiToken: { type: 'http', scheme: 'bearer', description: 'An API token (lb_…)' },
+        runnerToken: { type: 'http', scheme: 'bearer', description: 'A runner token (lbr_…)' },
+      },
+      schemas: Object.fromEntries(
+        Object.entries(SCHEMAS).map(([name, [schema, io]]) => [name, jsonSchema(schema, io)]),
+      ),
+    },
+  };
+}
