@@ -65,3 +65,17 @@ export async function openDatabase(
     },
   };
 }
+
+/** Runs one piece of work on the database (opened, migrated, and shut down after, whatever happens). */
+export async function withDatabase<T>(
+  env: Env,
+  io: Io,
+  work: (database: OpenDatabase) => Promise<T>,
+): Promise<T> {
+  const database = await openDatabase(env, { notice: noticeTo(io) });
+  try {
+    return await work(database);
+  } finally {
+    await database.shutdown();
+  }
+}

@@ -344,3 +344,17 @@ describe('my submissions', () => {
     await expect(caller(null).submissions.mine()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 });
+
+describe('re-scoring', () => {
+  it('is for admins, on finished submissions', async () => {
+    const id = await aliceSubmission();
+    await expect(caller(alice).submissions.rescore({ id })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await expect(caller(admin).submissions.rescore({ id })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    await database.pool.query(`UPDATE submissions SET status = 'done' WHERE id = $1`, [id]);
+    expect(await caller(admin).submissions.rescore({ id })).toMatchObject({ results: 0 });
+  });
+});

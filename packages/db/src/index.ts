@@ -53,6 +53,7 @@ export {
   answeredEpisodes,
   clearErrorResults,
   computeAggregates,
+  finishedSubmissionIds,
   type ResultInput,
   rescoreSubmission,
   writeAnswers,

@@ -1,10 +1,12 @@
 import path from 'node:path';
-import { startEmbeddedPostgres } from '@linkboard/db';
+import { getScorer, scorerNames } from '@linkboard/core';
+import { finishedSubmissionIds, rescoreSubmission, startEmbeddedPostgres } from '@linkboard/db';
 import type { Command } from 'commander';
-import { maskUrl, noticeTo, openDatabase } from '../database';
+import { maskUrl, noticeTo, openDatabase, withDatabase } from '../database';
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import type { Io } from '../io';
+import { parseScorer, scorerHelp } from '../options';
 
 /**
  * Resolves on the first SIGINT or SIGTERM, from the moment it is called (call it before starting
@@ -33,6 +35,39 @@ export function registerDb(program: Command, io: Io, env: Env): void {
   const db = program
     .command('db')
     .description('the PostgreSQL database: embedded by default, DATABASE_URL otherwise');
+  db.command('rescore [ids...]')
+    .description(
+      "score finished submissions again from their stored answers (no model calls): after a scorer's new version, say",
+    )
+    .option('--all', 'every finished submission')
+    .option('--scorer <name>', `${scorerHelp()} (default: every registered scorer)`, parseScorer)
+    .action(async (ids: string[], flags: { all?: boolean; scorer?: string }) => {
+      if (Boolean(flags.all) === ids.length > 0)
+        throw new CliError('name the submissions to re-score (ids), or give --all, not both');
+      const bad = ids.find((id) => !/^\d{1,10}$/.test(id) || Number(id) < 1);
+      if (bad !== undefined) throw new CliError(`"${bad}" is not a submission id`);
+      const names = flags.scorer ? [flags.scorer] : scorerNames();
+      await withDatabase(env, io, async ({ db: handle }) => {
+        const targets = flags.all ? await finishedSubmissionIds(handle) : ids.map(Number);
+        const finished = new Set(await finishedSubmissionIds(handle));
+        // Only a finished submission has aggregates to recompute (a running one scores as it
+        // goes): all are checked before any is touched.
+        const unfinished = targets.filter((id) => !finished.has(id));
+        if (unfinished.length > 0)
+          throw new CliError(
+            `not finished (or not there): submission ${unfinished.join(', ')}; nothing was re-scored`,
+          );
+        for (const id of targets) {
+          for (const name of names) {
+            const n = await rescoreSubmission(handle, id, name);
+            io.stdout.write(
+              `submission ${id}: ${n} results re-scored with ${name} v${getScorer(name).version}\n`,
+            );
+          }
+        }
+        if (targets.length === 0) io.stdout.write('no finished submissions\n');
+      });
+    });
   db.command('migrate')
     .description(
       'apply the committed migrations (starting the embedded server for the purpose if needed)',

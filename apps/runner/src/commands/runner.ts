@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createRunnerToken, listRunnerTokens, revokeRunnerToken } from '@linkboard/db';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { noticeTo, openDatabase } from '../database';
+import { openDatabase, withDatabase } from '../database';
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import { type Io, processLog } from '../io';
@@ -167,17 +167,4 @@ export function registerRunner(program: Command, io: Io, env: Env): void {
         );
       });
     });
-}
-
-async function withDatabase(
-  env: Env,
-  io: Io,
-  work: (database: Awaited<ReturnType<typeof openDatabase>>) => Promise<void>,
-) {
-  const database = await openDatabase(env, { notice: noticeTo(io) });
-  try {
-    await work(database);
-  } finally {
-    await database.shutdown();
-  }
 }

@@ -2,8 +2,10 @@ import { spawn } from 'node:child_process';
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createSubmission, registerModel } from '@linkboard/db';
 import { describe, expect, it } from 'vitest';
-import { freePort, run, tempDir } from '../helpers';
+import { runRunner } from '../../src/worker/runner';
+import { freePort, run, tempDir, testPlatform } from '../helpers';
 
 const BIN = fileURLToPath(new URL('../../bin/linkboard.js', import.meta.url));
 
@@ -85,4 +87,76 @@ describe('linkboard db', () => {
       /^linkboard: the embedded PostgreSQL stopped on its own \(signal SIGKILL\)/m,
     );
   });
+});
+
+describe('linkboard db rescore', () => {
+  it('scores finished submissions again from their answers, and touches nothing when asked wrongly', async () => {
+    const platform = await testPlatform();
+    try {
+      const { db, pool } = platform.database;
+      const modelId = await registerModel(db, { name: 'rescored' });
+      const { submissionId, episodes } = await createSubmission(db, {
+        modelId,
+        benchmarkVersionId: platform.benchmarkVersionId,
+        adapterConfig: { adapter: 'builtin', name: 'prototype' },
+        shots: [2, 4],
+        policies: ['lcl'],
+        draws: 1,
+      });
+      const queued = await createSubmission(db, {
+        modelId,
+        benchmarkVersionId: platform.benchmarkVersionId,
+        adapterConfig: { adapter: 'builtin', name: 'random' },
+        shots: [2],
+        policies: ['lcl'],
+      });
+      await runRunner(
+        platform.database,
+        platform.env,
+        { concurrency: 2, gpus: 'none', once: true, log: () => {} },
+        new AbortController().signal,
+      );
+      const strict = async () =>
+        (
+          await pool.query(
+            `SELECT outcome, scorer_version, count(*)::int AS n FROM verdicts WHERE submission_id = $1 AND scorer = 'strict' GROUP BY 1, 2 ORDER BY 1`,
+            [submissionId],
+          )
+        ).rows;
+      const right = await strict();
+      // As if scored by an old version that called everything correct.
+      await pool.query(
+        `UPDATE verdicts SET outcome = 'correct', scorer_version = 0 WHERE submission_id = $1 AND scorer = 'strict'`,
+        [submissionId],
+      );
+      const cli = (args: string[]) =>
+        run(['db', 'rescore', ...args], {
+          dataDir: platform.env.dataDir,
+          env: platform.env.DATABASE_URL ? { DATABASE_URL: platform.env.DATABASE_URL } : {},
+        });
+
+      const wrong = await cli([]);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(/name the submissions to re-score \(ids\), or give --all/);
+      // Still running (one of them): refused, and the finished one is left as it was.
+      await pool.query(`UPDATE submissions SET status = 'running' WHERE id = $1`, [
+        queued.submissionId,
+      ]);
+      const refused = await cli([String(submissionId), String(queued.submissionId)]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `not finished (or not there): submission ${queued.submissionId}`,
+      );
+      expect((await strict()).every((r) => r.outcome === 'correct')).toBe(true);
+
+      const done = await cli([String(submissionId), '--scorer', 'strict']);
+      expect(done.code).toBe(0);
+      expect(done.stdout).toContain(
+        `submission ${submissionId}: ${episodes} results re-scored with strict v`,
+      );
+      expect(await strict()).toEqual(right);
+    } finally {
+      await platform.shutdown();
+    }
+  }, 120_000);
 });

@@ -29,6 +29,7 @@ export function OwnerActions({
   const rerun = useMutation(trpc.submissions.rerunErrors.mutationOptions(done));
   const publish = useMutation(trpc.submissions.publish.mutationOptions(done));
   const hide = useMutation(trpc.submissions.hide.mutationOptions(done));
+  const rescore = useMutation(trpc.submissions.rescore.mutationOptions(done));
   return (
     <p style={{ display: 'flex', gap: 8 }}>
       {status === 'queued' || status === 'running' ? (
@@ -49,6 +50,11 @@ export function OwnerActions({
       {visibility === 'private' ? (
         <button type="button" onClick={() => publish.mutate({ id })}>
           Publish
+        </button>
+      ) : null}
+      {isAdmin && status === 'done' ? (
+        <button type="button" onClick={() => rescore.mutate({ id })}>
+          {rescore.isPending ? 'Re-scoring…' : 'Re-score (admin)'}
         </button>
       ) : null}
       {isAdmin && visibility !== 'hidden' ? (

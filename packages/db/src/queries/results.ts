@@ -314,3 +314,11 @@ export async function clearErrorResults(
     return n;
   });
 }
+
+/** Finished submissions, oldest first: what a re-score after a scorer's new version goes through. */
+export async function finishedSubmissionIds(db: Db): Promise<number[]> {
+  const { rows } = await db.execute(
+    sql`SELECT id FROM submissions WHERE status = 'done' AND NOT probe ORDER BY id`,
+  );
+  return rows.map((r) => Number(r.id));
+}

@@ -16,6 +16,8 @@ import {
   parseAdapterConfig,
   parsePredictions,
   requestAdapterConfig,
+  scorerNames,
+  scorerVersions,
 } from '@linkboard/core';
 import {
   ConflictError,
@@ -31,6 +33,7 @@ import {
   queueList,
   queueStatus,
   rerunErroredEpisodes,
+  rescoreSubmission,
   retrySubmission,
   setVisibility,
   submissionCurves,
@@ -331,6 +334,19 @@ export const submissionsRouter = router({
     if (owner.visibility === 'hidden')
       throw new TRPCError({ code: 'FORBIDDEN', message: 'an admin hid this submission' });
     return { published: await setVisibility(ctx.db, input.id, 'public') };
+  }),
+  /** Admins: every registered scorer's verdicts again from the stored answers (a new version). */
+  rescore: adminProcedure.input(id).mutation(async ({ ctx, input }) => {
+    const owner = await submissionOwner(ctx.db, input.id);
+    if (!owner) return notFound(`submission ${input.id}`);
+    if (owner.status !== 'done')
+      throw new TRPCError({
+        code: 'CONFLICT',
+        message: `submission ${input.id} has not finished; it is scored as it runs`,
+      });
+    let results = 0;
+    for (const name of scorerNames()) results = await rescoreSubmission(ctx.db, input.id, name);
+    return { results, scorers: scorerVersions() };
   }),
   hide: adminProcedure.input(id).mutation(async ({ ctx, input }) => {
     if (!(await submissionOwner(ctx.db, input.id))) return notFound(`submission ${input.id}`);
