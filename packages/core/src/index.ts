@@ -53,6 +53,7 @@ export {
   EpisodeError,
   type EpisodeSetSpec,
   type EpisodeSpec,
+  episodeOrder,
   episodeRange,
   type IndexOptions,
   indexBenchmark,
@@ -110,6 +111,16 @@ export {
   type PairedComparison,
   pairedComparison,
 } from './metrics/bootstrap';
+export {
+  EXPOSURE_ALPHA,
+  type ExposureCell,
+  type ExposureCheck,
+  type ExposureSend,
+  exposureCells,
+  exposureCheck,
+  exposureScale,
+  studentTUpper,
+} from './metrics/exposure';
 export { type Interval, wilsonInterval, Z95 } from './metrics/intervals';
 export {
   accuracyOf,
