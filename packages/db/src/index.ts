@@ -53,6 +53,7 @@ export {
   answeredEpisodes,
   clearErrorResults,
   computeAggregates,
+  computeExposure,
   type ResultInput,
   rescoreSubmission,
   writeAnswers,
