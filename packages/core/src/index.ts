@@ -168,6 +168,7 @@ export { MAX_ANSWER_CHARS, PredictionsError, parsePredictions } from './predicti
 export { Prng } from './prng';
 export {
   DEFAULT_RANKED_SETTING,
+  NEVER_RANKED_REFERENCE_MODELS,
   type RankedSetting,
   RankedSettingSchema,
   rankedSettingFor,
