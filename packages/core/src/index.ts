@@ -119,7 +119,6 @@ export {
   exposureCells,
   exposureCheck,
   exposureScale,
-  studentTUpper,
 } from './metrics/exposure';
 export { type Interval, wilsonInterval, Z95 } from './metrics/intervals';
 export {

@@ -66,7 +66,7 @@ async function runSeed(model: ReferenceModelName, orderSeed: number) {
 }
 
 describe('the exposure check over order seeds 1–20', () => {
-  it('flags stateful-prototype more often than chance, and random and prototype at most once', async () => {
+  it('flags stateful-prototype in nearly every seed, and random and prototype at most once', async () => {
     const lines: string[] = [];
     const flags: Record<string, number> = {};
     for (const model of ['stateful-prototype', 'prototype', 'random'] as const) {
@@ -87,8 +87,8 @@ describe('the exposure check over order seeds 1–20', () => {
     console.log(lines.join('\n'));
     expect(flags.prototype).toBeLessThanOrEqual(1);
     expect(flags.random).toBeLessThanOrEqual(1);
-    // Far short of the 19 of 20 asked for: see the issue. Deterministic (fixed seeds and images),
-    // so this guards the measured power against regressions, not a hoped-for one.
-    expect(flags['stateful-prototype']).toBeGreaterThanOrEqual(5);
+    // Deterministic (fixed seeds and images): the measured count, which falls one short of the 19
+    // asked for (seeds 101–120, held out when the statistic was chosen, give 20).
+    expect(flags['stateful-prototype']).toBeGreaterThanOrEqual(18);
   }, 600_000);
 });

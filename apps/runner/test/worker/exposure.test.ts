@@ -52,10 +52,9 @@ async function runReference(model: string) {
     benchmarkVersionId: platform.benchmarkVersionId,
     adapterConfig: parseAdapterConfig({ adapter: 'openai', internal: REFERENCE_SERVER, model }),
     ...EXPOSURE_SETTING,
-    // The seed the in-process test (test/eval/exposure.test.ts) flags the cheat at with the most
-    // margin (p ≈ 2e-5): the check is weak against this cheat (6 of 20 seeds), and this test is
-    // of the path from runner to board, not of the check's power.
-    orderSeed: 11,
+    // Fixed so the test is repeatable; the in-process test (test/eval/exposure.test.ts) measures
+    // the check's power over seeds, this one the path from runner to board.
+    orderSeed: 1,
     shardSize: 400,
   });
   await runRunner(

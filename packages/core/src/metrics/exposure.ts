@@ -1,3 +1,5 @@
+import { normalCdf } from './ranking';
+
 /**
  * The exposure check: does a submission's accuracy rise with how often it had already been shown
  * the pair? An honest few-shot learner answers each episode from that episode's demonstrations
@@ -6,8 +8,8 @@
  * was shown across episodes (a running class mean of every support image, say) gets better the
  * more it has seen, which inflates every shot count alike and makes the accuracy-vs-shots curve
  * meaningless. The check regresses correctness on exposure within each pair × shot-count cell
- * (so neither a pair's difficulty nor the shot count can stand in for exposure), with standard
- * errors clustered by pair (answers about one pair share their support images), one-sided.
+ * (so neither a pair's difficulty nor the shot count can stand in for exposure), one-sided, with
+ * the pairs as the independent units.
  */
 
 /** Flagged when the one-sided p-value is below this: a board flag must not fire on honest rows. */
@@ -25,24 +27,28 @@ export function exposureScale(exposure: number): number {
 
 /** Sufficient statistics of one pair × stratum cell: x is `exposureScale`, y is 1 when correct. */
 export interface ExposureCell {
-  /** The pair: what standard errors are clustered by. */
+  /** The pair: the unit of the randomisation and of the clustered standard error. */
   cluster: string;
   /** The shot count (and anything else the cell holds fixed). */
   stratum: string;
+  /** Tested answers in the cell, and their sums (y is 0 or 1). */
   n: number;
   sx: number;
   sy: number;
   sxx: number;
   sxy: number;
+  /** Episodes of the cell's pair sent in all, tested or not: its exposures are 0 to sends − 1. */
+  sends: number;
 }
 
 export interface ExposureCheck {
   /** Accuracy gained per doubling of prior exposure to the pair; null when there is no variation. */
   slope: number | null;
+  /** The slope's cluster-robust (CR1, by pair) standard error; null with fewer than two pairs. */
   se: number | null;
-  /** One-sided p-value of "accuracy rises with exposure" (Student t, clusters − 1 df). */
+  /** One-sided p-value of "accuracy rises with exposure", from the randomised order (see below). */
   pValue: number | null;
-  /** Scored answers behind it, and the pairs they cluster into. */
+  /** Tested answers behind it, and the pairs they belong to. */
   n: number;
   clusters: number;
   /** p < EXPOSURE_ALPHA: accuracy grows with exposure. */
@@ -85,6 +91,7 @@ export function exposureCells(sends: readonly ExposureSend[]): ExposureCell[] {
       sy: 0,
       sxx: 0,
       sxy: 0,
+      sends: 0,
     };
     const x = exposureScale(exposure);
     const y = send.correct ? 1 : 0;
@@ -95,103 +102,71 @@ export function exposureCells(sends: readonly ExposureSend[]): ExposureCell[] {
     cell.sxy += x * y;
     cells.set(key, cell);
   }
+  for (const cell of cells.values()) cell.sends = seen.get(cell.cluster) ?? 0;
   return [...cells.values()];
 }
 
 /**
- * The within-cell least-squares slope of correctness on exposure, Σ x̃ỹ / Σ x̃² (x̃, ỹ centred in
- * their pair × stratum cell), with the CR1 cluster-robust variance C/(C−1) · Σ_c (Σ_{i∈c} x̃ᵢeᵢ)² /
- * (Σ x̃²)² and a Student t reference with C − 1 degrees of freedom, which keeps the false-flag
- * rate near its nominal level with the few pairs a benchmark has.
+ * The within-cell least-squares slope of correctness on exposure, b = Σ x̃ỹ / Σ x̃² (x̃, ỹ centred
+ * in their pair × stratum cell), with its CR1 cluster-robust standard error by pair.
+ *
+ * The p-value is the randomisation test the seeded order makes possible. Under "no memory across
+ * episodes" each answer is fixed by its episode, and the order is a uniform permutation, so within
+ * each pair the exposures 0 … m−1 fall on its m episodes in a uniformly random order, independently
+ * across pairs. T = Σ ỹᵢ g(eᵢ) then has mean 0 and the exact variance
+ * Σ_pairs Σ ỹᵢ² · Σₖ (g(k) − ḡ)² / (m − 1) (a linear permutation statistic), and z = T / √Var is
+ * referred to the normal (Hoeffding's combinatorial limit theorem). Pairs are its units, so the
+ * answers about a pair may be as correlated as they like. It is far more powerful than a t test
+ * on the clustered standard error with two dozen pairs (18 of 20 order seeds against 6 of 20 on
+ * the planted cheat, with no false flags either way), because it needs no variance estimated
+ * from those few pairs under the alternative.
  */
 export function exposureCheck(cells: readonly ExposureCell[]): ExposureCheck {
   let n = 0;
   let sxx = 0;
   let sxy = 0;
-  const byCluster = new Map<string, { xx: number; xy: number }>();
+  const byCluster = new Map<string, { xx: number; xy: number; yy: number; sends: number }>();
   for (const cell of cells) {
     if (cell.n === 0) continue;
     n += cell.n;
     const xx = Math.max(0, cell.sxx - (cell.sx * cell.sx) / cell.n);
     const xy = cell.sxy - (cell.sx * cell.sy) / cell.n;
+    // Σ(y − ȳ)² of 0/1 answers.
+    const yy = Math.max(0, cell.sy - (cell.sy * cell.sy) / cell.n);
     sxx += xx;
     sxy += xy;
-    const c = byCluster.get(cell.cluster) ?? { xx: 0, xy: 0 };
+    const c = byCluster.get(cell.cluster) ?? { xx: 0, xy: 0, yy: 0, sends: 0 };
     c.xx += xx;
     c.xy += xy;
+    c.yy += yy;
+    c.sends = Math.max(c.sends, cell.sends, cell.n);
     byCluster.set(cell.cluster, c);
   }
   const clusters = byCluster.size;
   const empty = { slope: null, se: null, pValue: null, n, clusters, flagged: false };
   if (sxx <= 1e-12) return empty;
   const slope = sxy / sxx;
-  if (clusters < 2) return { ...empty, slope };
   let scores = 0;
-  for (const c of byCluster.values()) scores += (c.xy - slope * c.xx) ** 2;
-  const se = Math.sqrt((clusters / (clusters - 1)) * scores) / sxx;
-  const pValue =
-    se > 0 ? studentTUpper(slope / se, clusters - 1) : slope > 0 ? 0 : slope < 0 ? 1 : 0.5;
+  let variance = 0;
+  for (const c of byCluster.values()) {
+    scores += (c.xy - slope * c.xx) ** 2;
+    if (c.sends > 1) variance += (c.yy * exposureSpread(c.sends)) / (c.sends - 1);
+  }
+  const se = clusters >= 2 ? Math.sqrt((clusters / (clusters - 1)) * scores) / sxx : null;
+  if (variance <= 1e-12) return { ...empty, slope, se };
+  // Clamped: far in the tail the subtraction can round below zero.
+  const pValue = Math.max(0, 1 - normalCdf(sxy / Math.sqrt(variance)));
   return { slope, se, pValue, n, clusters, flagged: pValue < EXPOSURE_ALPHA };
 }
 
-/** P(T > t) for Student's t with `df` degrees of freedom. */
-export function studentTUpper(t: number, df: number): number {
-  const tail = 0.5 * regularizedBeta(df / (df + t * t), df / 2, 0.5);
-  return t >= 0 ? tail : 1 - tail;
-}
-
-/** I_x(a, b), by the continued fraction of Numerical Recipes (betacf), to about 1e-12. */
-function regularizedBeta(x: number, a: number, b: number): number {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  const front = Math.exp(
-    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x),
-  );
-  // The fraction converges fast only below the mean; above it, use the symmetry I_x(a,b) = 1 − I_{1−x}(b,a).
-  if (x < (a + 1) / (a + b + 2)) return (front * betaFraction(x, a, b)) / a;
-  return 1 - (front * betaFraction(1 - x, b, a)) / b;
-}
-
-function betaFraction(x: number, a: number, b: number): number {
-  const tiny = 1e-300;
-  let c = 1;
-  let d = 1 - ((a + b) * x) / (a + 1);
-  if (Math.abs(d) < tiny) d = tiny;
-  d = 1 / d;
-  let h = d;
-  for (let m = 1; m <= 300; m++) {
-    const m2 = 2 * m;
-    let aa = (m * (b - m) * x) / ((a - 1 + m2) * (a + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = 1 + aa / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    h *= d * c;
-    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + 1 + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < tiny) d = tiny;
-    c = 1 + aa / c;
-    if (Math.abs(c) < tiny) c = tiny;
-    d = 1 / d;
-    const delta = d * c;
-    h *= delta;
-    if (Math.abs(delta - 1) < 1e-14) break;
+/** Σₖ (g(k) − ḡ)² over the exposures 0 … m−1 of a pair sent m times. */
+function exposureSpread(m: number): number {
+  let sum = 0;
+  let squares = 0;
+  for (let k = 0; k < m; k++) {
+    const g = exposureScale(k);
+    sum += g;
+    squares += g * g;
   }
-  return h;
-}
-
-/** ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9): relative error below 1e-14. */
-function logGamma(x: number): number {
-  const g = [
-    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
-    -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
-    1.5056327351493116e-7,
-  ];
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
-  const z = x - 1;
-  let sum = g[0] as number;
-  for (let i = 1; i < 9; i++) sum += (g[i] as number) / (z + i);
-  const t = z + 7.5;
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(sum);
+  return Math.max(0, squares - (sum * sum) / m);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ExposureSend, exposureCells, exposureCheck, Prng, studentTUpper } from '../../src';
+import { type ExposureSend, exposureCells, exposureCheck, Prng } from '../../src';
 
 /** Sends of `pairs` pairs × 3 shot counts in a seeded random order; `p(exposure)` is accuracy. */
 function sends(seed: string, pairs: number, perPair: number, p: (exposure: number) => number) {
@@ -17,16 +17,6 @@ function sends(seed: string, pairs: number, perPair: number, p: (exposure: numbe
   });
 }
 
-describe('studentTUpper', () => {
-  it('matches tables', () => {
-    expect(studentTUpper(0, 5)).toBeCloseTo(0.5, 10);
-    expect(studentTUpper(2.015, 5)).toBeCloseTo(0.05, 3);
-    expect(studentTUpper(4.785, 7)).toBeCloseTo(0.001, 4);
-    expect(studentTUpper(3.0902, 1e6)).toBeCloseTo(0.001, 5);
-    expect(studentTUpper(-2.015, 5)).toBeCloseTo(0.95, 3);
-  });
-});
-
 describe('exposureCells', () => {
   it('counts earlier sends of the same pair, any policy, by time then episode id', () => {
     const cells = exposureCells([
@@ -37,7 +27,7 @@ describe('exposureCells', () => {
     ]);
     // b follows a (a tie broken by id): exposure 1; d: exposure 2; c: exposure 0.
     expect(cells).toEqual([
-      { cluster: 'q', stratum: '2', n: 1, sx: 0, sy: 0, sxx: 0, sxy: 0 },
+      { cluster: 'q', stratum: '2', n: 1, sx: 0, sy: 0, sxx: 0, sxy: 0, sends: 1 },
       {
         cluster: 'p',
         stratum: '2',
@@ -46,6 +36,7 @@ describe('exposureCells', () => {
         sy: 1,
         sxx: 1 + Math.log2(3) ** 2,
         sxy: 1,
+        sends: 3,
       },
     ]);
   });
@@ -61,9 +52,12 @@ describe('exposureCheck', () => {
       clusters: 0,
       flagged: false,
     });
+    const constant = exposureCheck(exposureCells(sends('constant', 4, 30, () => 1)));
+    expect(constant).toMatchObject({ slope: 0, pValue: null, flagged: false });
+    // One pair: no clustered standard error, but the randomisation test needs none.
     const one = exposureCheck(exposureCells(sends('one', 1, 30, () => 0.5)));
-    expect(one.pValue).toBeNull();
-    expect(one.flagged).toBe(false);
+    expect(one.se).toBeNull();
+    expect(one.pValue).toBeGreaterThan(0);
   });
 
   it('flags accuracy that climbs with exposure, and not accuracy that does not', () => {
@@ -73,10 +67,17 @@ describe('exposureCheck', () => {
     expect(climbing.slope).toBeGreaterThan(0.03);
     expect(climbing.flagged).toBe(true);
     expect(climbing.clusters).toBe(16);
+    // Under the null the p-values are uniform: about 5% below 0.05, none of 200 below 0.001.
     let flags = 0;
-    for (let seed = 1; seed <= 50; seed++)
-      if (exposureCheck(exposureCells(sends(`flat${seed}`, 8, 60, () => 0.6))).flagged) flags++;
+    let below5 = 0;
+    for (let seed = 1; seed <= 200; seed++) {
+      const check = exposureCheck(exposureCells(sends(`flat${seed}`, 8, 60, () => 0.6)));
+      if (check.flagged) flags++;
+      if ((check.pValue ?? 1) < 0.05) below5++;
+    }
     expect(flags).toBeLessThanOrEqual(1);
+    expect(below5).toBeGreaterThan(2);
+    expect(below5).toBeLessThan(20);
   });
 
   it('does not mistake a falling accuracy for a rising one', () => {

@@ -274,18 +274,19 @@ export async function computeExposure(tx: Tx | Db, submissionId: number): Promis
       WHERE s.id = ${submissionId}),
     sent AS (
       SELECT r.episode_id, r.shots, r.policy, c.pair_id,
-             row_number() OVER (PARTITION BY c.pair_id ORDER BY r.sent_at, r.episode_id) - 1 AS exposure
+             row_number() OVER (PARTITION BY c.pair_id ORDER BY r.sent_at, r.episode_id) - 1 AS exposure,
+             count(*) OVER (PARTITION BY c.pair_id) AS sends
       FROM results r JOIN concepts c ON c.id = r.concept_id
       WHERE r.submission_id = ${submissionId} AND r.sent_at IS NOT NULL),
     tested AS (
       -- log2(1 + exposure): core's exposureScale.
-      SELECT s.pair_id, s.shots, ln(1 + s.exposure) / ln(2) AS x, (v.outcome = 'correct')::int AS y
+      SELECT s.pair_id, s.shots, s.sends, ln(1 + s.exposure) / ln(2) AS x, (v.outcome = 'correct')::int AS y
       FROM sent s JOIN setting ON s.policy::text = setting.policy
         JOIN verdicts v ON v.submission_id = ${submissionId} AND v.episode_id = s.episode_id
           AND v.scorer = setting.scorer
       WHERE v.outcome <> 'error')
     SELECT pair_id, shots, count(*)::int AS n, sum(x)::float8 AS sx, sum(y)::float8 AS sy,
-           sum(x * x)::float8 AS sxx, sum(x * y)::float8 AS sxy
+           sum(x * x)::float8 AS sxx, sum(x * y)::float8 AS sxy, max(sends)::int AS sends
     FROM tested GROUP BY pair_id, shots`);
   const cells: ExposureCell[] = rows.map((r) => ({
     cluster: String(r.pair_id),
@@ -295,6 +296,7 @@ export async function computeExposure(tx: Tx | Db, submissionId: number): Promis
     sy: Number(r.sy),
     sxx: Number(r.sxx),
     sxy: Number(r.sxy),
+    sends: Number(r.sends),
   }));
   const check = exposureCheck(cells);
   await tx.execute(

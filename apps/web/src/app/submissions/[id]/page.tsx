@@ -117,10 +117,12 @@ export default async function SubmissionPage({
       {submission.exposure?.flagged ? (
         <p className="badge" data-testid="exposure-flag">
           Accuracy grows with exposure: {signedPts(submission.exposure.slope)} pts per doubling of
-          the episodes of a pair sent before (one-sided p = {pValue(submission.exposure.pValue)},
-          within pair and shot count, clustered by pair). Episodes are sent in a random order, so an
-          endpoint that answers each from its own demonstrations cannot do this; one that remembers
-          images across episodes does, and its accuracy-vs-shots curve means little.
+          the episodes of a pair sent before, within pair and shot count (±
+          {signedPts(submission.exposure.se).replace('+', '')} clustered by pair; one-sided p ={' '}
+          {pValue(submission.exposure.pValue)} from the randomised order). Episodes are sent in a
+          random order, so an endpoint that answers each from its own demonstrations cannot do this;
+          one that remembers images across episodes does, and its accuracy-vs-shots curve means
+          little.
         </p>
       ) : submission.exposure && submission.exposure.slope !== null ? (
         <p className="muted" data-testid="exposure">
