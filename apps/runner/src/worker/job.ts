@@ -357,7 +357,8 @@ export async function runJob(
           promptTokens: result.usage?.promptTokens,
           completionTokens: result.usage?.completionTokens,
           attempts: result.attempts,
-          sentAt,
+          // An uploaded answer was not asked in this order: no send time, no exposure check.
+          sentAt: sub.adapter === 'predictions' ? undefined : sentAt,
         });
         // Large batches keep the database work per answer small; the heartbeat flushes the rest.
         // A database that is down keeps the batch pending (flush puts it back) and the answers
