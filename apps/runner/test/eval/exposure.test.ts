@@ -87,8 +87,8 @@ describe('the exposure check over order seeds 1–20', () => {
     console.log(lines.join('\n'));
     expect(flags.prototype).toBeLessThanOrEqual(1);
     expect(flags.random).toBeLessThanOrEqual(1);
-    // Deterministic (fixed seeds and images): the measured count, which falls one short of the 19
-    // asked for (seeds 101–120, held out when the statistic was chosen, give 20).
+    // Deterministic (fixed seeds and images): the measured count, one short of the 19 asked for
+    // (seeds 101–120 give 20).
     expect(flags['stateful-prototype']).toBeGreaterThanOrEqual(18);
   }, 600_000);
 });
