@@ -83,8 +83,8 @@ export function platformDatabase(): PlatformDatabase {
 }
 
 /** `testPlatform` of ./platform, on this project's server. */
-export const testPlatform = (extraEnv: Record<string, string> = {}) =>
-  platformOn(extraEnv, platformDatabase());
+export const testPlatform = (extraEnv: Record<string, string> = {}, datasetDir?: string) =>
+  platformOn(extraEnv, platformDatabase(), datasetDir);
 
 /** `testPlatformWithServer` of ./platform, on this project's server. */
 export const testPlatformWithServer = (

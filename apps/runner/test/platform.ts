@@ -41,6 +41,8 @@ export interface PlatformDatabase {
 export async function testPlatform(
   extraEnv: Record<string, string> = {},
   where: PlatformDatabase = {},
+  /** A dataset folder to publish instead of the small isekai-synth. */
+  datasetDir?: string,
 ) {
   const { openDatabase } = await import('../src/database');
   const { publishDataset } = await import('../src/worker/images');
@@ -56,7 +58,7 @@ export async function testPlatform(
     ...extraEnv,
   });
   const database = await openDatabase(env);
-  const dataset = await loadDataset(await smallSynth());
+  const dataset = await loadDataset(datasetDir ?? (await smallSynth()));
   const { benchmarkVersionId } = await publishDataset(database.db, env, dataset);
   return {
     env,

@@ -208,6 +208,12 @@ export interface EpisodeSetSpec {
   shots: readonly number[];
   policies: readonly PolicyName[];
   draws: number;
+  /**
+   * The submission's send order (`episodeOrder`): position p of the evaluation is episode
+   * `order[p]` of the fixed order. Absent or null: the fixed order itself, as submissions made
+   * before the order was seeded were cut.
+   */
+  orderSeed?: number | null;
 }
 
 /** Refuses an evaluation the benchmark cannot supply, before any episode is built. */
@@ -256,10 +262,36 @@ export function* buildEpisodes(index: BenchmarkIndex, spec: EpisodeSetSpec): Gen
   }
 }
 
+/** The most recent permutation: every job of a submission a runner takes asks for the same one. */
+let lastOrder: { total: number; seed: number; order: Uint32Array } | undefined;
+
 /**
- * Episodes `first` to `first + count - 1` of `buildEpisodes(index, spec)`, the same episodes in the
- * same order, built directly by index arithmetic: a job of a 250,000-episode submission builds
- * its own 200, not every episode before them.
+ * A submission's send order: a permutation of [0, total) drawn from its seed (Fisher–Yates on
+ * sfc32 seeded by SHA-256("episode-order|<seed>")), so any runner recomputes the same order from
+ * the stored seed. Jobs are cut from it, so each job mixes shot counts, pairs and policies, and
+ * how often a pair was shown before an episode is unrelated to the episode itself: the exposure
+ * check (core's `exposureCheck`) relies on that. Indices only: 1 MB for 250,000 episodes.
+ */
+export function episodeOrder(total: number, seed: number): Uint32Array {
+  if (lastOrder && lastOrder.total === total && lastOrder.seed === seed) return lastOrder.order;
+  const order = new Uint32Array(total);
+  for (let i = 0; i < total; i++) order[i] = i;
+  const rng = Prng.fromKey(`episode-order|${seed}`);
+  for (let i = total - 1; i > 0; i--) {
+    const j = rng.nextInt(i + 1);
+    const tmp = order[i] as number;
+    order[i] = order[j] as number;
+    order[j] = tmp;
+  }
+  lastOrder = { total, seed, order };
+  return order;
+}
+
+/**
+ * Episodes at positions `first` to `first + count - 1` of the evaluation: of `buildEpisodes(index,
+ * spec)` itself without an `orderSeed`, else of its permutation by `episodeOrder`. Built directly
+ * by index arithmetic: a job of a 250,000-episode submission builds its own 200, not every episode
+ * before them.
  */
 export function episodeRange(
   index: BenchmarkIndex,
@@ -269,8 +301,13 @@ export function episodeRange(
 ): Episode[] {
   const total = countEpisodes(index, spec);
   const { shots, draws, policies } = spec;
+  const order =
+    spec.orderSeed === undefined || spec.orderSeed === null
+      ? null
+      : episodeOrder(total, spec.orderSeed);
   const out: Episode[] = [];
-  for (let i = Math.max(0, first); i < Math.min(total, first + count); i++) {
+  for (let p = Math.max(0, first); p < Math.min(total, first + count); p++) {
+    const i = order ? (order[p] as number) : p;
     const policy = policies[i % policies.length] as Episode['policy'];
     const draw = Math.floor(i / policies.length) % draws;
     const shot = shots[Math.floor(i / (policies.length * draws)) % shots.length] as number;

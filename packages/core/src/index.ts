@@ -53,6 +53,7 @@ export {
   EpisodeError,
   type EpisodeSetSpec,
   type EpisodeSpec,
+  episodeOrder,
   episodeRange,
   type IndexOptions,
   indexBenchmark,
@@ -110,6 +111,15 @@ export {
   type PairedComparison,
   pairedComparison,
 } from './metrics/bootstrap';
+export {
+  EXPOSURE_ALPHA,
+  type ExposureCell,
+  type ExposureCheck,
+  type ExposureSend,
+  exposureCells,
+  exposureCheck,
+  exposureScale,
+} from './metrics/exposure';
 export { type Interval, wilsonInterval, Z95 } from './metrics/intervals';
 export {
   accuracyOf,
@@ -158,6 +168,7 @@ export { MAX_ANSWER_CHARS, PredictionsError, parsePredictions } from './predicti
 export { Prng } from './prng';
 export {
   DEFAULT_RANKED_SETTING,
+  NEVER_RANKED_REFERENCE_MODELS,
   type RankedSetting,
   RankedSettingSchema,
   rankedSettingFor,

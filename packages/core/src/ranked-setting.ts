@@ -36,13 +36,32 @@ export function rankedSettingFor(index: BenchmarkIndex): RankedSetting {
 }
 
 /**
+ * Models of the platform's reference server that are there to be caught, never ranked: the
+ * planted cheat of the exposure check, by its model name, with the board's reason.
+ */
+export const NEVER_RANKED_REFERENCE_MODELS: Readonly<Record<string, string>> = {
+  'stateful-prototype': 'planted cheat: remembers support images across episodes',
+};
+
+/**
  * Why a submission is not ranked under a setting, in a few words for the board ("ran 16 shots
- * only"); null when it ran the whole setting.
+ * only"); null when it ran the whole setting. `referenceModel` is the model a submission asks the
+ * platform's own reference server for (null for any other endpoint).
  */
 export function unrankedReason(
-  submission: { shots: readonly number[]; draws: number; policies: readonly PolicyName[] },
+  submission: {
+    shots: readonly number[];
+    draws: number;
+    policies: readonly PolicyName[];
+    referenceModel?: string | null;
+  },
   setting: Pick<RankedSetting, 'shots' | 'draws' | 'policy'>,
 ): string | null {
+  const planted =
+    submission.referenceModel != null
+      ? NEVER_RANKED_REFERENCE_MODELS[submission.referenceModel]
+      : undefined;
+  if (planted !== undefined) return planted;
   if (!submission.policies.includes(setting.policy)) return `did not run ${setting.policy}`;
   const missing = setting.shots.filter((s) => !submission.shots.includes(s));
   if (missing.length > 0) {

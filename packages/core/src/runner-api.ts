@@ -85,6 +85,8 @@ export const JobStartReplySchema = z.object({
     shots: z.array(z.number().int()),
     policies: z.array(z.string()),
     draws: z.number().int(),
+    /** The send order's seed (core's `episodeOrder`); null: the fixed order (older submissions). */
+    orderSeed: z.number().int().nullable().optional(),
   }),
   /** Episodes of the job with a kept answer; errored ones were cleared, to be asked again. */
   answered: z.array(z.string()),
@@ -106,6 +108,8 @@ export const RawAnswerSchema = z.object({
   promptTokens: z.number().int().min(0).optional(),
   completionTokens: z.number().int().min(0).optional(),
   attempts: z.number().int().min(1).max(1000).optional(),
+  /** When the request was sent, in milliseconds since the epoch (2000 to 2100): the exposure order. */
+  sentAt: z.number().int().min(946_684_800_000).max(4_102_444_800_000).optional(),
 });
 export type RawAnswer = z.input<typeof RawAnswerSchema>;
 

@@ -85,6 +85,14 @@ export const LeaderboardRecordSchema = z.object({
   /** The flip control: the share of answers that follow the flipped demonstrations; null without. */
   flip_accuracy: rate,
   parse_failure_rate: rate,
+  /**
+   * Accuracy grows with exposure: the more episodes of a pair it had been sent, the better it
+   * answered (one-sided p < 0.001), as an endpoint that remembers across episodes would.
+   */
+  exposure_flagged: z.boolean(),
+  /** Accuracy gained per doubling of prior exposure to the pair, and its one-sided p-value. */
+  exposure_slope: rate,
+  exposure_p: rate,
   finished_at: z.string().nullable(),
 });
 export type LeaderboardRecord = z.infer<typeof LeaderboardRecordSchema>;

@@ -9,6 +9,7 @@ import {
   createManifest,
   DEFAULT_RANKED_SETTING,
   EpisodeError,
+  episodeOrder,
   episodeRange,
   indexBenchmark,
   maxShots,
@@ -332,5 +333,43 @@ describe('episodeRange', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('episodeRange with an order seed', () => {
+  const spec = { shots: [2, 4, 8], policies: ['lcl', 'icl'] as const, draws: 2 };
+  const fixed = [...buildEpisodes(index, spec)].map((e) => e.id);
+
+  it('cuts jobs from a seeded permutation of every episode, the same one every time', () => {
+    const seeded = { ...spec, orderSeed: 7 };
+    const jobs = [0, 72, 144].map((first) => episodeRange(index, seeded, first, 72));
+    const ids = jobs.flat().map((e) => e.id);
+    expect(ids).toHaveLength(fixed.length);
+    expect([...ids].sort()).toEqual([...fixed].sort());
+    expect(ids).not.toEqual(fixed);
+    expect(episodeRange(index, seeded, 72, 72).map((e) => e.id)).toEqual(jobs[1]!.map((e) => e.id));
+    expect(episodeRange(index, { ...spec, orderSeed: 8 }, 0, 50)).not.toEqual(jobs[0]);
+    // Every job mixes shot counts, pairs and policies (contiguous slices held one query each).
+    for (const job of jobs) {
+      expect(new Set(job.map((e) => e.shots)).size).toBe(3);
+      expect(new Set(job.map((e) => e.pairId)).size).toBe(3);
+      expect(new Set(job.map((e) => e.policy)).size).toBe(2);
+    }
+  });
+
+  it('is the fixed order without a seed', () => {
+    expect(episodeRange(index, { ...spec, orderSeed: null }, 0, 30).map((e) => e.id)).toEqual(
+      fixed.slice(0, 30),
+    );
+  });
+
+  it('permutes 250,000 indices quickly', () => {
+    const started = performance.now();
+    const order = episodeOrder(250_000, 12345);
+    expect(performance.now() - started).toBeLessThan(500);
+    const seen = new Uint8Array(250_000);
+    for (const i of order) seen[i] = 1;
+    expect(seen.every((x) => x === 1)).toBe(true);
+    expect(episodeOrder(250_000, 12345)).toEqual(order);
   });
 });

@@ -49,4 +49,14 @@ describe('the ranked setting', () => {
       'did not run lcl',
     );
   });
+
+  it('never ranks the planted cheat of the reference server, whatever it ran', () => {
+    const all = { shots: [2, 4, 8, 16], draws: 2, policies: ['lcl' as const] };
+    expect(
+      unrankedReason({ ...all, referenceModel: 'stateful-prototype' }, DEFAULT_RANKED_SETTING),
+    ).toBe('planted cheat: remembers support images across episodes');
+    expect(
+      unrankedReason({ ...all, referenceModel: 'prototype' }, DEFAULT_RANKED_SETTING),
+    ).toBeNull();
+  });
 });

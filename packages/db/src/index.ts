@@ -53,6 +53,7 @@ export {
   answeredEpisodes,
   clearErrorResults,
   computeAggregates,
+  computeExposure,
   finishedSubmissionIds,
   type ResultInput,
   rescoreSubmission,

@@ -115,7 +115,7 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
     );
     const episodes = episodeRange(
       await indexOf(sub.benchmarkVersionId),
-      { shots: sub.shots, policies, draws: sub.draws },
+      { shots: sub.shots, policies, draws: sub.draws, orderSeed: sub.orderSeed },
       lease.firstEpisode,
       lease.episodeCount,
     );
@@ -149,6 +149,7 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
             shots: sub.shots,
             policies,
             draws: sub.draws,
+            orderSeed: sub.orderSeed,
           },
           answered: [...states].filter(([, error]) => error === null).map(([id]) => id),
         };
@@ -166,8 +167,8 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
               'BAD_REQUEST',
               `answers[${i}].episodeId: "${a.episodeId}" is not one of job ${jobId}'s episodes`,
             );
-          const { episodeId: _, ...rest } = a;
-          return { ...rest, episode };
+          const { episodeId: _, sentAt, ...rest } = a;
+          return { ...rest, episode, sentAt: sentAt === undefined ? undefined : new Date(sentAt) };
         });
         return { written: await writeAnswers(db, lease, answers, sub.benchmarkVersionId) };
       }

@@ -264,6 +264,17 @@ export const submissions = pgTable(
     visibility: visibilityEnum('visibility').notNull().default('public'),
     status: submissionStatusEnum('status').notNull().default('queued'),
     totalEpisodes: integer('total_episodes').notNull(),
+    /**
+     * Seeds the order its episodes are sent in (core's `episodeOrder`), from which its jobs are
+     * cut: any runner recomputes a job's episodes from it. Null for submissions made before the
+     * order was seeded (their jobs are slices of the fixed order).
+     */
+    orderSeed: integer('order_seed'),
+    /**
+     * The exposure check (core's `ExposureCheck`: does accuracy rise with how often the pair was
+     * shown before?), computed with its aggregates when its last job completes.
+     */
+    exposure: jsonb('exposure'),
     provenance: jsonb('provenance').notNull().default({}),
     lastError: text('last_error'),
     createdAt: createdAt(),
@@ -366,6 +377,8 @@ export const results = pgTable(
     promptTokens: integer('prompt_tokens'),
     completionTokens: integer('completion_tokens'),
     attempts: smallint('attempts').notNull().default(1),
+    /** When the request was sent: orders the episodes for the exposure check. */
+    sentAt: timestamp('sent_at', { withTimezone: true }),
   },
   // The episode id encodes the draw: (submission, episode) is (submission, episode, draw).
   (t) => [primaryKey({ columns: [t.submissionId, t.episodeId] })],

@@ -1,15 +1,21 @@
 import type { Episode } from '@linkboard/core';
-import { type BuiltinName, createBaseline, type FamiliarOf, FeatureCache } from '../baselines';
+import {
+  createBaseline,
+  type FamiliarOf,
+  FeatureCache,
+  type ReferenceModelName,
+} from '../baselines';
 import { readModelInput } from '../baselines/request';
 import { type ImageEncoder, toChatMessages } from './encode';
 import type { Adapter, ModelAnswer } from './types';
 
 /**
- * The baselines in-process. The episode goes through the same chat encoding and request reading
+ * The baselines in-process (and the stateful cheat, for the exposure test: its state then lasts
+ * as long as the adapter). The episode goes through the same chat encoding and request reading
  * as over HTTP to the reference server, so both paths give the same answers.
  */
 export function builtinAdapter(
-  name: BuiltinName,
+  name: ReferenceModelName,
   encoder: ImageEncoder,
   familiarOf: FamiliarOf,
 ): Adapter {

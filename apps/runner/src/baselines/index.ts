@@ -6,6 +6,23 @@ import type { ModelInput } from './request';
 export const BUILTIN_MODELS = ['random', 'always-familiar', 'prototype'] as const;
 export type BuiltinName = (typeof BUILTIN_MODELS)[number];
 
+/**
+ * The planted cheat of the exposure check (core's `exposureCheck`): a prototype learner that keeps
+ * what it was shown across requests. Served by the reference server only, a long-running process
+ * whose state outlives episodes and jobs, as a cheating endpoint's would; never a `builtin`
+ * adapter name (a job's in-process adapter is made afresh per job) and never ranked (core's
+ * `NEVER_RANKED_REFERENCE_MODELS`).
+ */
+export const STATEFUL_PROTOTYPE = 'stateful-prototype' as const;
+
+/** What the reference server serves: the baselines and the planted cheat. */
+export const REFERENCE_MODELS = [...BUILTIN_MODELS, STATEFUL_PROTOTYPE] as const;
+export type ReferenceModelName = (typeof REFERENCE_MODELS)[number];
+
+export function isReferenceModel(value: string): value is ReferenceModelName {
+  return (REFERENCE_MODELS as readonly string[]).includes(value);
+}
+
 /** What to say of a name that is not a built-in baseline. */
 export const unknownBuiltin = (name: string) =>
   `unknown built-in baseline "${name}"; choose ${BUILTIN_MODELS.join(', ')}`;
@@ -18,7 +35,7 @@ export function isBuiltinName(value: string): value is BuiltinName {
 export type FamiliarOf = (candidates: readonly string[]) => string | undefined;
 
 export interface Baseline {
-  name: BuiltinName;
+  name: ReferenceModelName;
   answer(input: ModelInput): Promise<string>;
 }
 
@@ -48,12 +65,75 @@ export class FeatureCache {
   }
 }
 
+/** Nearest of the candidate labels' means to the query's features; null when a candidate has none. */
+function nearestMean(
+  q: Float64Array,
+  candidates: readonly string[],
+  means: (label: string) => Float64Array | undefined,
+): string | null {
+  let best: string | null = null;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const label of candidates) {
+    const mean = means(label);
+    if (!mean) return null;
+    const d = squaredDistance(q, mean);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = label;
+    }
+  }
+  return best;
+}
+
+/**
+ * The cheat: a running class mean, keyed by label text, of every distinct support image any
+ * request has shown, answered by the nearest mean among the episode's two candidates. Every
+ * episode of a pair draws on the same few dozen support images, so after enough requests its means
+ * are those of the whole pool, far better than an episode's 1 to 8 images per class.
+ */
+function statefulPrototype(cache: FeatureCache): Baseline {
+  const classes = new Map<string, { sum: Float64Array; n: number; seen: Set<string> }>();
+  const name = STATEFUL_PROTOTYPE;
+  return {
+    name,
+    async answer(input) {
+      for (const { image, label } of input.support) {
+        const key = createHash('sha256').update(image).digest('hex');
+        const f = await cache.get(image);
+        const entry = classes.get(label) ?? {
+          sum: new Float64Array(f.length),
+          n: 0,
+          seen: new Set<string>(),
+        };
+        classes.set(label, entry);
+        if (entry.seen.has(key)) continue;
+        entry.seen.add(key);
+        for (let i = 0; i < f.length; i++)
+          entry.sum[i] = (entry.sum[i] as number) + (f[i] as number);
+        entry.n++;
+      }
+      const q = await cache.get(input.query);
+      const best =
+        input.candidates.length === 2
+          ? nearestMean(q, input.candidates, (label) => {
+              const entry = classes.get(label);
+              return entry && entry.n > 0 ? entry.sum.map((x) => x / entry.n) : undefined;
+            })
+          : null;
+      // A label it has never been shown (zero-shot): like prototype, it can only guess.
+      return say(best ?? randomCandidate(input, name));
+    },
+  };
+}
+
 export function createBaseline(
-  name: BuiltinName,
+  name: ReferenceModelName,
   familiarOf: FamiliarOf,
   cache = new FeatureCache(),
 ): Baseline {
   switch (name) {
+    case STATEFUL_PROTOTYPE:
+      return statefulPrototype(cache);
     case 'random':
       return { name, answer: async (input) => say(randomCandidate(input, 'random')) };
     case 'always-familiar':

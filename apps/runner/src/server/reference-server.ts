@@ -5,12 +5,12 @@ import { Prng } from '@linkboard/core';
 import { z } from 'zod';
 import {
   type Baseline,
-  BUILTIN_MODELS,
-  type BuiltinName,
   createBaseline,
   type FamiliarOf,
   FeatureCache,
-  isBuiltinName,
+  isReferenceModel,
+  REFERENCE_MODELS,
+  type ReferenceModelName,
 } from '../baselines';
 import { type ChatMessage, RequestError, readModelInput } from '../baselines/request';
 
@@ -116,8 +116,9 @@ export async function startReferenceServer(
   options: ReferenceServerOptions,
 ): Promise<RunningServer> {
   const cache = new FeatureCache();
+  // One instance per model for the server's life: stateful-prototype's memory spans every request.
   const baselines = new Map(
-    BUILTIN_MODELS.map((name) => [name, createBaseline(name, options.familiarOf, cache)]),
+    REFERENCE_MODELS.map((name) => [name, createBaseline(name, options.familiarOf, cache)]),
   );
   const faultRng = Prng.fromKey(`reference-server-faults|${options.faultSeed ?? 1}`);
   const created = Math.floor(Date.now() / 1000);
@@ -142,11 +143,11 @@ export async function startReferenceServer(
         'invalid_request_error',
       );
     }
-    if (!isBuiltinName(parsed.model)) {
+    if (!isReferenceModel(parsed.model)) {
       return sendError(
         res,
         404,
-        `The model '${parsed.model}' does not exist; this server has ${BUILTIN_MODELS.join(', ')}`,
+        `The model '${parsed.model}' does not exist; this server has ${REFERENCE_MODELS.join(', ')}`,
         'invalid_request_error',
       );
     }
@@ -178,7 +179,7 @@ export async function startReferenceServer(
     let content: string;
     try {
       const input = readModelInput(parsed.messages as ChatMessage[]);
-      content = await (baselines.get(parsed.model as BuiltinName) as Baseline).answer(input);
+      content = await (baselines.get(parsed.model as ReferenceModelName) as Baseline).answer(input);
     } catch (error) {
       if (error instanceof RequestError)
         return sendError(res, 400, error.message, 'invalid_request_error');
@@ -232,7 +233,7 @@ export async function startReferenceServer(
       if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
         return sendJson(res, 200, {
           object: 'list',
-          data: BUILTIN_MODELS.map((id) => ({
+          data: REFERENCE_MODELS.map((id) => ({
             id,
             object: 'model',
             created,

@@ -329,6 +329,8 @@ export async function runJob(
           (answered === 0 && consecutiveFailures >= 8),
       },
       async (episode) => {
+        // Taken as the request goes out: the exposure check orders a submission's episodes by it.
+        const sentAt = new Date();
         const result = await prepared.adapter.answer(episode, hard.signal);
         if (hard.signal.aborted && result.errorClass === 'aborted') return;
         if (result.errorClass) {
@@ -355,6 +357,8 @@ export async function runJob(
           promptTokens: result.usage?.promptTokens,
           completionTokens: result.usage?.completionTokens,
           attempts: result.attempts,
+          // An uploaded answer was not asked in this order: no send time, no exposure check.
+          sentAt: sub.adapter === 'predictions' ? undefined : sentAt,
         });
         // Large batches keep the database work per answer small; the heartbeat flushes the rest.
         // A database that is down keeps the batch pending (flush puts it back) and the answers

@@ -42,6 +42,8 @@ export interface JobSubmission {
   shots: number[];
   policies: PolicyName[];
   draws: number;
+  /** The send order's seed (core's `episodeOrder`); null for a submission cut in the fixed order. */
+  orderSeed?: number | null;
   apiKey?: string;
 }
 
@@ -111,10 +113,13 @@ export interface Queue {
 // A benchmark version never changes: its index is built once per manifest object a queue holds.
 const indexes = new WeakMap<Manifest, BenchmarkIndex>();
 
-/** The job's slice of the submission's episodes, in the deterministic order the jobs were cut from. */
+/**
+ * The job's slice of the submission's episodes, in the seeded order the jobs were cut from (the
+ * fixed order for a submission without a seed).
+ */
 export function jobEpisodes(
   manifest: Manifest,
-  spec: { shots: number[]; policies: PolicyName[]; draws: number },
+  spec: { shots: number[]; policies: PolicyName[]; draws: number; orderSeed?: number | null },
   lease: Pick<Lease, 'firstEpisode' | 'episodeCount'>,
 ): Episode[] {
   let index = indexes.get(manifest);
@@ -156,7 +161,7 @@ export function databaseQueue(database: OpenDatabase, env: Env): Queue {
       const policies = knownPolicies(sub.policies);
       const episodes = jobEpisodes(
         version.manifest,
-        { shots: sub.shots, policies, draws: sub.draws },
+        { shots: sub.shots, policies, draws: sub.draws, orderSeed: sub.orderSeed },
         lease,
       );
       const states = await answeredEpisodes(
@@ -179,6 +184,7 @@ export function databaseQueue(database: OpenDatabase, env: Env): Queue {
           shots: sub.shots,
           policies,
           draws: sub.draws,
+          orderSeed: sub.orderSeed,
           apiKey: sub.secret ? decryptSecret(await secretKey, sub.secret) : undefined,
         },
         manifest: version.manifest,

@@ -194,7 +194,12 @@ export function siteQueue(options: { site: string; token: string; cacheDir: stri
         manifest,
         episodes: jobEpisodes(
           manifest,
-          { shots: start.submission.shots, policies, draws: start.submission.draws },
+          {
+            shots: start.submission.shots,
+            policies,
+            draws: start.submission.draws,
+            orderSeed: start.submission.orderSeed,
+          },
           lease,
         ),
         answered: new Set(start.answered),
@@ -208,9 +213,10 @@ export function siteQueue(options: { site: string; token: string; cacheDir: stri
     },
     async write(lease, answers) {
       // Raw answers only: the site scores them against labels it never has to send.
-      const raw: RawAnswer[] = answers.map(({ episode, ...answer }) => ({
+      const raw: RawAnswer[] = answers.map(({ episode, sentAt, ...answer }) => ({
         ...answer,
         episodeId: episode.id,
+        sentAt: sentAt?.getTime(),
       }));
       await step(lease, 'results', ResultsReplySchema, { answers: raw });
     },

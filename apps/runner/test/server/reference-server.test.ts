@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinAdapter, familiarFromPairs } from '../../src/adapters/builtin';
 import { ImageEncoder, toChatMessages } from '../../src/adapters/encode';
-import { BUILTIN_MODELS } from '../../src/baselines';
+import { BUILTIN_MODELS, REFERENCE_MODELS } from '../../src/baselines';
 import { type RunningServer, startReferenceServer } from '../../src/server/reference-server';
 import { smallSynth } from '../helpers';
 
@@ -26,7 +26,7 @@ afterAll(() => server.close());
 describe('reference server', () => {
   it('lists the baselines as models', async () => {
     const models = await client.models.list();
-    expect(models.data.map((m) => m.id)).toEqual([...BUILTIN_MODELS]);
+    expect(models.data.map((m) => m.id)).toEqual([...REFERENCE_MODELS]);
   });
 
   it('answers through the official openai client exactly as the in-process baselines do', async () => {

@@ -7,6 +7,7 @@ import {
   param,
   pct,
   policyParam,
+  pValue,
   type SearchParams,
   scorerParam,
   signedPts,
@@ -184,6 +185,15 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
               <td>
                 <RowLink href={`/submissions/${r.submissionId}`}>{r.model}</RowLink>
                 {r.organisation ? <span className="muted"> · {r.organisation}</span> : null}
+                {r.exposureFlagged ? (
+                  <span
+                    className="badge"
+                    data-testid="exposure-flag"
+                    title={`accuracy grows with exposure: ${signedPts(r.exposureSlope)} pts per doubling of the pair's earlier episodes (one-sided p = ${pValue(r.exposurePValue)})`}
+                  >
+                    accuracy grows with exposure
+                  </span>
+                ) : null}
                 {r.verified ? null : (
                   <span
                     className="badge"
@@ -255,6 +265,15 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
                   <td>
                     <RowLink href={`/submissions/${r.submissionId}`}>{r.model}</RowLink>
                     {r.verified ? null : <span className="badge">self-reported</span>}
+                    {r.exposureFlagged ? (
+                      <span
+                        className="badge"
+                        data-testid="exposure-flag"
+                        title={`${signedPts(r.exposureSlope)} pts per doubling of the pair's earlier episodes (one-sided p = ${pValue(r.exposurePValue)})`}
+                      >
+                        accuracy grows with exposure
+                      </span>
+                    ) : null}
                   </td>
                   <td data-testid="unranked-reason">{r.unrankedReason}</td>
                   <td className="num">{pct(r.accuracy)}</td>

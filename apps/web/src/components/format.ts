@@ -31,6 +31,10 @@ export const pct = (x: number | null | undefined, digits = 1) =>
 export const signedPts = (x: number | null | undefined) =>
   x === null || x === undefined ? '–' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 
+/** A p-value: small ones in scientific notation, so that 1e-9 does not read as 0.0000. */
+export const pValue = (p: number | null | undefined) =>
+  p === null || p === undefined ? '–' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
+
 /** Search params as plain strings (Next passes string | string[] | undefined). */
 export function param(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

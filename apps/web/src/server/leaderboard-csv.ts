@@ -28,6 +28,9 @@ export function boardRecord(r: LeaderboardRow, scorer: string) {
     link_gain_high: r.linkGainHigh,
     flip_accuracy: r.flipAccuracy,
     parse_failure_rate: r.parseFailureRate,
+    exposure_flagged: r.exposureFlagged,
+    exposure_slope: r.exposureSlope,
+    exposure_p: r.exposurePValue,
     finished_at: r.finishedAt?.toISOString() ?? null,
   };
 }
@@ -65,6 +68,9 @@ export function leaderboardCsv(rows: readonly LeaderboardRow[], scorer: string):
     'link_gain_high',
     'flip_accuracy',
     'parse_failure_rate',
+    'exposure_flagged',
+    'exposure_slope',
+    'exposure_p',
   ] as const;
   const header = [...columns, ...shots.map((s) => `acc_${s}shot`), ...tail];
   const lines = records.map((r) => [

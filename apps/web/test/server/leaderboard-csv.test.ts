@@ -24,6 +24,9 @@ const row = (over: Partial<LeaderboardRow>): LeaderboardRow => ({
   ranked: true,
   unrankedReason: null,
   verified: true,
+  exposureFlagged: false,
+  exposureSlope: 0.01,
+  exposurePValue: 0.3,
   ...over,
 });
 
@@ -31,7 +34,12 @@ describe('leaderboardCsv', () => {
   it('writes one column per shot count, numbers as numbers and missing values empty', () => {
     const [header, line, unranked] = leaderboardCsv(
       [
-        row({ flipAccuracy: 0.75 }),
+        row({
+          flipAccuracy: 0.75,
+          exposureFlagged: true,
+          exposureSlope: 0.05,
+          exposurePValue: 1e-5,
+        }),
         row({
           ranked: false,
           unrankedReason: 'ran 16 shots only',
@@ -46,13 +54,13 @@ describe('leaderboardCsv', () => {
       .trimEnd()
       .split('\n');
     expect(header).toBe(
-      'tier,rank_low,rank_high,model,organisation,submission,ranked,unranked_reason,verified,scorer,n,accuracy,ci_low,ci_high,acc_2shot,acc_8shot,novel_accuracy,link_gain,link_gain_low,link_gain_high,flip_accuracy,parse_failure_rate',
+      'tier,rank_low,rank_high,model,organisation,submission,ranked,unranked_reason,verified,scorer,n,accuracy,ci_low,ci_high,acc_2shot,acc_8shot,novel_accuracy,link_gain,link_gain_low,link_gain_high,flip_accuracy,parse_failure_rate,exposure_flagged,exposure_slope,exposure_p',
     );
     expect(line).toBe(
-      '1,1,2,m,,7,true,,true,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,0.75,0',
+      '1,1,2,m,,7,true,,true,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,0.75,0,true,0.05,0.00001',
     );
     expect(unranked).toBe(
-      ',,,m,,7,false,ran 16 shots only,false,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,,0',
+      ',,,m,,7,false,ran 16 shots only,false,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,,0,false,0.01,0.3',
     );
   });
 

@@ -1,5 +1,6 @@
 import type { PolicyName } from '../policy';
 import { type RankedSetting, unrankedReason } from '../ranked-setting';
+import type { ExposureCheck } from './exposure';
 import { wilsonInterval } from './intervals';
 import { type ClusterCounts, clusteredDifference, rankWithUncertainty } from './ranking';
 
@@ -72,6 +73,10 @@ export interface BoardInput {
   perShot: Record<number, Counts>;
   /** Per cluster (the benchmark's pairs), over the ranked setting's episodes only, by policy. */
   clusters: Partial<Record<PolicyName, ClusterCounts[]>>;
+  /** The model asked of the platform's reference server, if that is where it ran. */
+  referenceModel?: string | null;
+  /** Its exposure check, stored when it finished; null or absent for one finished before. */
+  exposure?: ExposureCheck | null;
 }
 
 export interface BoardStatistics {
@@ -102,11 +107,26 @@ export interface BoardStatistics {
    * follow the flipped demonstrations); null when the submission ran no flip episodes there.
    */
   flipAccuracy: number | null;
+  /** Accuracy grows with exposure to the pair (core's `exposureCheck`, p < EXPOSURE_ALPHA). */
+  exposureFlagged: boolean;
+  /** Accuracy gained per doubling of prior exposure, and its one-sided p; null when not checked. */
+  exposureSlope: number | null;
+  exposurePValue: number | null;
 }
 
 export type BoardRow<T extends BoardInput> = Omit<
   T,
-  'perShot' | 'novel' | 'clusters' | 'unreadable' | 'correct' | 'n' | 'shots' | 'draws' | 'policies'
+  | 'perShot'
+  | 'novel'
+  | 'clusters'
+  | 'unreadable'
+  | 'correct'
+  | 'n'
+  | 'shots'
+  | 'draws'
+  | 'policies'
+  | 'referenceModel'
+  | 'exposure'
 > &
   BoardStatistics;
 
@@ -121,7 +141,11 @@ export const RANKING_METHOD =
   'of models strictly more accurate). In order of accuracy, a model whose best rank is worse ' +
   'than the tier leader’s worst rank starts the next tier. Link gain is LCL minus ICL on the ' +
   'same episodes, with a cluster-robust interval. Flip accuracy is a control, never ranked: the ' +
-  'share of answers that follow demonstrations whose two labels were swapped.';
+  'share of answers that follow demonstrations whose two labels were swapped. Episodes are sent ' +
+  'in a seeded random order; a row is flagged when its accuracy grows with how many episodes ' +
+  'of the same pair it had been sent before (within pair and shot count; one-sided p < 0.001 ' +
+  'from the randomised order, pairs as its units): a sign of an endpoint that remembers ' +
+  'across episodes.';
 
 /**
  * The leaderboard from counts: which rows rank (the whole ranked setting, verified unless
@@ -145,8 +169,20 @@ export function buildBoard<T extends BoardInput>(
     ).map((r) => [r.model, r]),
   );
   const out = rows.map((row, i) => {
-    const { perShot, novel, clusters, unreadable, correct, n, shots, draws, policies, ...rest } =
-      row;
+    const {
+      perShot,
+      novel,
+      clusters,
+      unreadable,
+      correct,
+      n,
+      shots,
+      draws,
+      policies,
+      referenceModel,
+      exposure,
+      ...rest
+    } = row;
     const ranked = ranking.get(row);
     const own = ranked ? (clusters[setting.policy] ?? []) : [];
     const gain = ranked ? pairedLinkGain(clusters) : null;
@@ -171,6 +207,9 @@ export function buildBoard<T extends BoardInput>(
       linkGainLow: gain?.low ?? null,
       linkGainHigh: gain?.high ?? null,
       flipAccuracy: flipAccuracyOf(clusters),
+      exposureFlagged: exposure?.flagged === true,
+      exposureSlope: exposure?.slope ?? null,
+      exposurePValue: exposure?.pValue ?? null,
     };
   });
   const order = (r: (typeof out)[number]) => [r.ranked ? 0 : 1, -(r.accuracy ?? -1)] as const;

@@ -41,6 +41,30 @@ const row = (
 };
 
 describe('the board', () => {
+  it('carries the exposure check and leaves the planted cheat unranked', () => {
+    const flagged = { slope: 0.05, se: 0.01, pValue: 1e-6, n: 160, clusters: 8, flagged: true };
+    const board = buildBoard(
+      [
+        row(1, () => 0.9, { referenceModel: 'stateful-prototype', exposure: flagged }),
+        row(2, () => 0.6, {
+          exposure: { ...flagged, slope: 0, pValue: 0.5, flagged: false },
+        }),
+        row(3, () => 0.5),
+      ],
+      DEFAULT_RANKED_SETTING,
+      { seed: 't' },
+    );
+    expect(
+      board.map((r) => [r.model, r.ranked, r.exposureFlagged, r.exposureSlope, r.exposurePValue]),
+    ).toEqual([
+      ['m2', true, false, 0, 0.5],
+      ['m3', true, false, null, null],
+      ['m1', false, true, 0.05, 1e-6],
+    ]);
+    expect(board[2]!.unrankedReason).toMatch(/planted cheat/);
+    expect(board[0]).not.toHaveProperty('exposure');
+  });
+
   it('ranks only rows that ran the whole setting, verified ones unless asked, and says why not', () => {
     const board = buildBoard(
       [

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Db } from '../client';
 import { type Lease, LeaseLostError, leaseFromRow } from './lease';
-import { computeAggregates } from './results';
+import { computeAggregates, computeExposure } from './results';
 import { queryRows, type Tx } from './rows';
 
 export const JOBS_CHANNEL = 'linkboard_jobs';
@@ -88,8 +88,8 @@ export class IncompleteJobError extends Error {
  * Marks the job done, given its episodes' ids, once every one of them has a stored result (an
  * answer or an error): a batch the runner failed to write keeps the job from completing, so no
  * result is silently missing from a finished submission. The transaction that completes a
- * submission's last job also computes its aggregates and marks it done, so a finished submission
- * always has its leaderboard rows.
+ * submission's last job also computes its aggregates and its exposure check and marks it done, so
+ * a finished submission always has its leaderboard rows.
  */
 export async function completeJob(
   db: Db,
@@ -123,6 +123,7 @@ export async function completeJob(
     );
     if (Number(left?.n) > 0) return { submissionDone: false };
     await computeAggregates(tx, lease.submissionId);
+    await computeExposure(tx, lease.submissionId);
     await tx.execute(
       sql`UPDATE submissions SET status = 'done', finished_at = now() WHERE id = ${lease.submissionId} AND status = 'running'`,
     );

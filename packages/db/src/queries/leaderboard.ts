@@ -1,6 +1,7 @@
 import {
   type BoardInput,
   type BoardRow,
+  type ExposureCheck,
   type PolicyName,
   RankedSettingSchema,
   type ScorerName,
@@ -59,7 +60,8 @@ export async function leaderboardCounts(
   // One precomputed row per submission (submission_summaries): no grouping on the hottest read.
   const { rows } = await db.execute(sql`
     SELECT s.id AS submission_id, m.name AS model, m.organisation, s.finished_at, s.adapter, s.shots,
-           s.draws, s.policies::text[] AS policies,
+           s.draws, s.policies::text[] AS policies, s.exposure,
+           CASE WHEN s.adapter_config ? 'internal' THEN s.adapter_config ->> 'model' END AS reference_model,
            ss.n, ss.correct, ss.unreadable, ss.novel_n, ss.novel_correct, ss.per_shot
     FROM submission_summaries ss
     JOIN submissions s ON s.id = ss.submission_id
@@ -104,5 +106,7 @@ export async function leaderboardCounts(
       ]),
     ),
     clusters: clusters.get(num(r.submission_id)) ?? {},
+    referenceModel: (r.reference_model as string | null) ?? null,
+    exposure: (r.exposure as ExposureCheck | null) ?? null,
   }));
 }

@@ -1,5 +1,8 @@
 import {
   type Episode,
+  type ExposureCell,
+  type ExposureCheck,
+  exposureCheck,
   getScorer,
   POLICIES,
   POLICY_NAMES,
@@ -32,6 +35,8 @@ export interface ResultInput {
   promptTokens?: number;
   completionTokens?: number;
   attempts?: number;
+  /** When its request was sent: the exposure check orders a submission's episodes by it. */
+  sentAt?: Date;
 }
 
 /** An answer as a runner has it: the platform adds the concept's row id and every verdict. */
@@ -140,9 +145,9 @@ async function insertResultRows(
 ): Promise<Set<string>> {
   const { rows: inserted } = await tx.execute(sql`
     INSERT INTO results (submission_id, episode_id, shots, policy, concept_id, query_class, raw_answer, answer_truncated, error_class,
-                         latency_ms, prompt_tokens, completion_tokens, attempts)
+                         latency_ms, prompt_tokens, completion_tokens, attempts, sent_at)
     SELECT ${submissionId}, u.episode_id, u.shots, u.policy::policy, u.concept_id, u.query_class::query_class, u.raw_answer, u.answer_truncated, u.error_class,
-           u.latency_ms, u.prompt_tokens, u.completion_tokens, u.attempts
+           u.latency_ms, u.prompt_tokens, u.completion_tokens, u.attempts, u.sent_at
     FROM unnest(${pgArray(batch.map((r) => r.episode.id))}::text[], ${pgArray(batch.map((r) => r.episode.shots))}::smallint[],
                 ${pgArray(batch.map((r) => r.episode.policy))}::text[], ${pgArray(batch.map((r) => r.conceptId))}::int[],
                 ${pgArray(batch.map((r) => r.episode.query.queryClass))}::text[], ${pgArray(batch.map((r) => r.rawAnswer))}::text[],
@@ -150,9 +155,10 @@ async function insertResultRows(
                 ${pgArray(batch.map((r) => r.errorClass ?? null))}::text[],
                 ${pgArray(batch.map((r) => (r.latencyMs === undefined ? null : Math.round(r.latencyMs))))}::int[],
                 ${pgArray(batch.map((r) => r.promptTokens ?? null))}::int[], ${pgArray(batch.map((r) => r.completionTokens ?? null))}::int[],
-                ${pgArray(batch.map((r) => r.attempts ?? 1))}::smallint[])
+                ${pgArray(batch.map((r) => r.attempts ?? 1))}::smallint[],
+                ${pgArray(batch.map((r) => r.sentAt?.toISOString() ?? null))}::timestamptz[])
       AS u(episode_id, shots, policy, concept_id, query_class, raw_answer, answer_truncated, error_class,
-           latency_ms, prompt_tokens, completion_tokens, attempts)
+           latency_ms, prompt_tokens, completion_tokens, attempts, sent_at)
     ON CONFLICT (submission_id, episode_id) DO NOTHING
     RETURNING episode_id`);
   // Verdicts go with the results this batch inserted, never over the stored ones of a retried batch.
@@ -250,6 +256,53 @@ export async function computeAggregates(
     SELECT ${submissionId}, scorer, policy, sum(n), sum(correct), sum(novel_n), sum(novel_correct), sum(neither + empty),
            jsonb_object_agg(shots::text, jsonb_build_array(correct, n))
     FROM submission_scores WHERE submission_id = ${submissionId} AND ${only} GROUP BY scorer, policy`);
+}
+
+/**
+ * The exposure check of a submission (core's `exposureCheck`), stored with it: the cells come from
+ * one grouped query. An episode's exposure is the number of episodes of its pair (any policy, any
+ * outcome: each showed the pair's support images) sent before it, by `sent_at` then episode id;
+ * the answers tested are those under the version's ranked policy and scorer, less transport
+ * errors (an endpoint failing early and recovering later is not learning). Results without a send
+ * time (written before it was recorded) take no part.
+ */
+export async function computeExposure(tx: Tx | Db, submissionId: number): Promise<ExposureCheck> {
+  const { rows } = await tx.execute(sql`
+    WITH setting AS (
+      SELECT bv.ranked_setting ->> 'policy' AS policy, bv.ranked_setting ->> 'scorer' AS scorer
+      FROM submissions s JOIN benchmark_versions bv ON bv.id = s.benchmark_version_id
+      WHERE s.id = ${submissionId}),
+    sent AS (
+      SELECT r.episode_id, r.shots, r.policy, c.pair_id,
+             row_number() OVER (PARTITION BY c.pair_id ORDER BY r.sent_at, r.episode_id) - 1 AS exposure,
+             count(*) OVER (PARTITION BY c.pair_id) AS sends
+      FROM results r JOIN concepts c ON c.id = r.concept_id
+      WHERE r.submission_id = ${submissionId} AND r.sent_at IS NOT NULL),
+    tested AS (
+      -- log2(1 + exposure): core's exposureScale.
+      SELECT s.pair_id, s.shots, s.sends, ln(1 + s.exposure) / ln(2) AS x, (v.outcome = 'correct')::int AS y
+      FROM sent s JOIN setting ON s.policy::text = setting.policy
+        JOIN verdicts v ON v.submission_id = ${submissionId} AND v.episode_id = s.episode_id
+          AND v.scorer = setting.scorer
+      WHERE v.outcome <> 'error')
+    SELECT pair_id, shots, count(*)::int AS n, sum(x)::float8 AS sx, sum(y)::float8 AS sy,
+           sum(x * x)::float8 AS sxx, sum(x * y)::float8 AS sxy, max(sends)::int AS sends
+    FROM tested GROUP BY pair_id, shots`);
+  const cells: ExposureCell[] = rows.map((r) => ({
+    cluster: String(r.pair_id),
+    stratum: String(r.shots),
+    n: Number(r.n),
+    sx: Number(r.sx),
+    sy: Number(r.sy),
+    sxx: Number(r.sxx),
+    sxy: Number(r.sxy),
+    sends: Number(r.sends),
+  }));
+  const check = exposureCheck(cells);
+  await tx.execute(
+    sql`UPDATE submissions SET exposure = ${JSON.stringify(check)}::jsonb WHERE id = ${submissionId}`,
+  );
+  return check;
 }
 
 /**

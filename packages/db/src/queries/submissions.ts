@@ -1,7 +1,9 @@
+import { randomInt } from 'node:crypto';
 import {
   type AdapterConfigInput,
   countEpisodes,
   DEFAULT_SCORER,
+  type ExposureCheck,
   indexBenchmark,
   type PolicyName,
   parseAdapterConfig,
@@ -49,6 +51,8 @@ interface SubmissionSpec {
   provenance?: Record<string, unknown>;
   /** Episodes per job (shard). */
   shardSize?: number;
+  /** Seeds the send order (core's `episodeOrder`); drawn at random when absent. */
+  orderSeed?: number;
   /** Run only the first N episodes (a connection test runs one). */
   episodeLimit?: number;
   maxAttempts?: number;
@@ -69,8 +73,10 @@ export class QuotaError extends Error {
 }
 
 /**
- * Creates a submission and its jobs (shards of its episodes, in their deterministic order) in one
- * transaction, and wakes the runners. The benchmark is checked to supply every shot count first:
+ * Creates a submission and its jobs in one transaction, and wakes the runners. Jobs are shards of
+ * its episodes in a send order seeded afresh per submission and stored with it (core's
+ * `episodeOrder`): each job mixes shots and pairs, and a pair's earlier episodes are a random
+ * set, which is what the exposure check needs. The benchmark is checked to supply every shot count first:
  * a submission that cannot run is refused, not queued.
  */
 export async function createSubmission(
@@ -125,6 +131,7 @@ export async function createSubmission(
         visibility: input.visibility ?? 'public',
         ownerId: input.ownerId,
         totalEpisodes: total,
+        orderSeed: input.orderSeed ?? randomInt(1, 2 ** 31 - 1),
         provenance: input.provenance ?? {},
       })
       .returning({ id: submissions.id });
@@ -351,7 +358,7 @@ export async function submissionDetail(db: Db, id: number) {
   const { rows } = await db.execute(sql`
     SELECT s.id, s.status, s.adapter, s.adapter_config, s.shots, s.policies::text[] AS policies, s.draws, s.scorer, s.visibility, s.total_episodes,
            s.provenance, s.last_error, s.created_at, s.started_at, s.finished_at, s.benchmark_version_id,
-           s.owner_id, m.name AS model, m.organisation, b.name AS benchmark, v.version
+           s.owner_id, s.exposure, m.name AS model, m.organisation, b.name AS benchmark, v.version
     FROM submissions s JOIN models m ON m.id = s.model_id
     JOIN benchmark_versions v ON v.id = s.benchmark_version_id JOIN benchmarks b ON b.id = v.benchmark_id
     WHERE s.id = ${id}`);
@@ -376,6 +383,8 @@ export async function submissionDetail(db: Db, id: number) {
     organisation: (r.organisation as string | null) ?? null,
     benchmark: `${r.benchmark}@${r.version}`,
     benchmarkVersionId: num(r.benchmark_version_id),
+    /** Its exposure check, once finished (null before, or for one finished before it existed). */
+    exposure: (r.exposure as ExposureCheck | null) ?? null,
   };
 }
 

@@ -70,6 +70,64 @@ async function runSubmission(
   return { ...seeded, rows };
 }
 
+describe('the exposure check at completion', () => {
+  it('keeps each result’s send time, and stores an empty check when no result has one', async () => {
+    const { db, pool } = await freshDatabase();
+    const { submissionId } = await runSubmission(db, 'no-send-times');
+    const [before] = (
+      await pool.query('SELECT exposure FROM submissions WHERE id = $1', [submissionId])
+    ).rows;
+    expect(before.exposure).toEqual({
+      slope: null,
+      se: null,
+      pValue: null,
+      n: 0,
+      clusters: 0,
+      flagged: false,
+    });
+
+    const seeded = await seedSubmission(db, { model: 'send-times', policies: ['lcl'] });
+    const spec = { shots: [2, 4], policies: ['lcl' as const] };
+    const blank = await resultRows(
+      db,
+      seeded.manifest,
+      seeded.benchmarkVersionId,
+      spec,
+      () => null,
+    );
+    const rows = await resultRows(
+      db,
+      seeded.manifest,
+      seeded.benchmarkVersionId,
+      spec,
+      (i) => blank[i]!.episode.query.label,
+    );
+    const start = Date.UTC(2026, 0, 1);
+    const timed = rows.map((r, i) => ({ ...r, sentAt: new Date(start + 1000 * i) }));
+    const lease = (await claimJob(db, { worker: 'w', leaseMs: 30_000 }))!;
+    await writeResults(db, lease, timed, seeded.benchmarkVersionId);
+    await completeJob(
+      db,
+      lease,
+      rows.map((r) => r.episode.id),
+    );
+    const stored = (
+      await pool.query(
+        'SELECT episode_id, sent_at FROM results WHERE submission_id = $1 ORDER BY sent_at',
+        [seeded.submissionId],
+      )
+    ).rows;
+    expect(stored.map((r) => [r.episode_id, (r.sent_at as Date).getTime()])).toEqual(
+      timed.map((r) => [r.episode.id, r.sentAt.getTime()]),
+    );
+    const [after] = (
+      await pool.query('SELECT exposure FROM submissions WHERE id = $1', [seeded.submissionId])
+    ).rows;
+    // Every answer right: nothing rises, nothing is flagged, but every answer was tested.
+    expect(after.exposure).toMatchObject({ slope: 0, n: rows.length, flagged: false });
+  });
+});
+
 const snapshot = async (pool: import('pg').Pool, id: number) => ({
   summaries: (
     await pool.query(

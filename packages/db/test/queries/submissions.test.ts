@@ -343,3 +343,50 @@ describe('my submissions', () => {
     expect(mine[1]).toMatchObject({ lastError: 'boom', benchmark: 'fixture@1', done: 0 });
   });
 });
+
+describe('the send order', () => {
+  it('is seeded per submission and stored, and its jobs hold every episode once, each job mixed', async () => {
+    const { db, pool } = await freshDatabase();
+    const manifest = fixtureManifest();
+    const { benchmarkVersionId } = await importBenchmark(db, manifest);
+    const modelId = await registerModel(db, { name: 'ordered' });
+    const make = (orderSeed?: number) =>
+      createSubmission(db, {
+        modelId,
+        benchmarkVersionId,
+        adapterConfig: { adapter: 'builtin', name: 'random' },
+        ...spec,
+        shardSize: 6,
+        orderSeed,
+      });
+    const given = await make(42);
+    const drawn = await make();
+    const seeds = (
+      await pool.query('SELECT id, order_seed FROM submissions ORDER BY id', [])
+    ).rows.map((r) => r.order_seed);
+    expect(seeds[0]).toBe(42);
+    expect(Number.isInteger(seeds[1])).toBe(true);
+
+    // Any runner recomputes a job's episodes from the stored seed and the job's slice.
+    const jobs = (
+      await pool.query(
+        'SELECT first_episode, episode_count FROM jobs WHERE submission_id = $1 ORDER BY first_episode',
+        [given.submissionId],
+      )
+    ).rows;
+    const index = indexBenchmark(manifest);
+    const sliced = jobs.map((j) =>
+      episodeRange(index, { ...spec, orderSeed: 42 }, j.first_episode, j.episode_count),
+    );
+    const all = [...buildEpisodes(index, spec)].map((e) => e.id);
+    expect(
+      sliced
+        .flat()
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual([...all].sort());
+    expect(sliced.flat().map((e) => e.id)).not.toEqual(all);
+    expect(sliced.some((job) => new Set(job.map((e) => e.shots)).size > 1)).toBe(true);
+    expect(drawn.episodes).toBe(given.episodes);
+  });
+});

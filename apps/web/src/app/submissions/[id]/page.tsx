@@ -3,7 +3,15 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { AccuracyChart, type CurvePoint } from '~/components/charts';
-import { param, pct, policyLabel, type SearchParams, scorerParam } from '~/components/format';
+import {
+  param,
+  pct,
+  policyLabel,
+  pValue,
+  type SearchParams,
+  scorerParam,
+  signedPts,
+} from '~/components/format';
 import { OwnerActions } from '~/components/owner-actions';
 import { RowLink } from '~/components/row-link';
 import { StatusPanel } from '~/components/status-panel';
@@ -116,6 +124,22 @@ export default async function SubmissionPage({
           />
         ) : null}
       </TRPCReactProvider>
+      {submission.exposure?.flagged ? (
+        <p className="badge" data-testid="exposure-flag">
+          Accuracy grows with exposure: {signedPts(submission.exposure.slope)} pts per doubling of
+          the episodes of a pair sent before, within pair and shot count (±
+          {signedPts(submission.exposure.se).replace('+', '')} clustered by pair; one-sided p ={' '}
+          {pValue(submission.exposure.pValue)} from the randomised order). Episodes are sent in a
+          random order, so an endpoint that answers each from its own demonstrations cannot do this;
+          one that remembers images across episodes does, and its accuracy-vs-shots curve means
+          little.
+        </p>
+      ) : submission.exposure && submission.exposure.slope !== null ? (
+        <p className="muted" data-testid="exposure">
+          Exposure check: {signedPts(submission.exposure.slope)} pts per doubling of a pair's
+          earlier episodes (one-sided p = {pValue(submission.exposure.pValue)}), not flagged.
+        </p>
+      ) : null}
       <h2>Accuracy vs shots</h2>
       {points.length > 0 ? (
         <AccuracyChart points={points} series={series} />
