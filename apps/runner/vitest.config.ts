@@ -7,7 +7,12 @@ const external = process.env.LINKBOARD_TEST_DATABASE_URL;
 // database is the project's (see testPlatform in test/helpers.ts). The rest drive the CLI, which
 // starts, joins, stops or kills the embedded server under its data folder, or need no database.
 const onEveryServer = ['test/worker/*.test.ts', 'test/serve/*.test.ts'];
-const embeddedOnly = ['test/worker/outage.test.ts']; // stops and restarts the embedded server
+const embeddedOnly = [
+  'test/worker/outage.test.ts', // stops and restarts the embedded server
+  // Kills runner processes at random for minutes; what it checks (leases expire, results are
+  // idempotent) is the same SQL that the other worker tests run on the external server.
+  'test/worker/crash.test.ts',
+];
 
 export default defineConfig({
   test: {

@@ -304,6 +304,59 @@ test("a host without database credentials reaches the queue through the site's r
   expect(ran.stderr).not.toContain(token);
 });
 
+test('on a phone no page scrolls sideways, and every link of the menu can be reached', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const pages = [
+    '/',
+    '/concepts',
+    '/queue',
+    '/compare',
+    '/submit',
+    '/tokens',
+    '/sign-in',
+    '/sign-up',
+  ];
+  await page.goto('/');
+  pages.push(
+    (await page.locator('[data-testid=leaderboard] tbody tr a').first().getAttribute('href')) ??
+      '/',
+  );
+  await page.goto('/concepts');
+  const concept = await page.locator('a[href^="/concepts/"]').first().getAttribute('href');
+  if (concept) pages.push(concept);
+  await page.goto(pages[8]!);
+  const episode = await page.getByTestId('failure-link').first().getAttribute('href');
+  if (episode) pages.push(episode);
+  expect(pages.length).toBeGreaterThanOrEqual(10);
+  for (const path of pages) {
+    await page.goto(path);
+    const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+    }));
+    expect(scrollWidth, `${path} is ${scrollWidth} px wide`).toBeLessThanOrEqual(innerWidth);
+  }
+  await page.goto('/');
+  await shot(page, '08-phone-leaderboard');
+  for (const [name, url] of [
+    ['Concepts', /\/concepts$/],
+    ['Queue', /\/queue$/],
+    ['Compare', /\/compare$/],
+    ['Submit', /\/submit$/],
+    ['Tokens', /\/tokens$/],
+    ['Sign in', /\/sign-in$/],
+    ['Leaderboard', /\/$/],
+  ] as const) {
+    const link = page.locator('header nav').getByRole('link', { name, exact: true });
+    await expect(link).toBeHidden();
+    await page.getByTestId('menu').click();
+    await link.click();
+    await expect(page).toHaveURL(url);
+  }
+});
+
 test('while PostgreSQL is down the site answers 503, not 404 or 500, and comes back with it', async ({
   request,
 }) => {

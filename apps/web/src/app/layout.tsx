@@ -3,6 +3,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { AccountMenu } from '~/components/account-menu';
+import { NavToggle } from '~/components/nav-toggle';
 import { api } from '~/server/caller';
 import './globals.css';
 
@@ -24,13 +25,20 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           <Link className="brand" href="/">
             linkboard
           </Link>
-          <Link href="/">Leaderboard</Link>
-          <Link href="/concepts">Concepts</Link>
-          <Link href="/queue">Queue</Link>
-          <Link href="/compare">Compare</Link>
-          <Link href="/submit">Submit</Link>
-          <Link href="/tokens">Tokens</Link>
-          <AccountMenu name={me?.name ?? null} />
+          {/* On a narrow screen the links fold behind "Menu" (a checkbox: no script needed). */}
+          <NavToggle />
+          <label htmlFor="nav-toggle" className="nav-toggle-label" data-testid="menu">
+            Menu
+          </label>
+          <nav className="nav-links">
+            <Link href="/">Leaderboard</Link>
+            <Link href="/concepts">Concepts</Link>
+            <Link href="/queue">Queue</Link>
+            <Link href="/compare">Compare</Link>
+            <Link href="/submit">Submit</Link>
+            <Link href="/tokens">Tokens</Link>
+            <AccountMenu name={me?.name ?? null} />
+          </nav>
         </header>
         <main>{children}</main>
       </body>
