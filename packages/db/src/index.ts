@@ -41,6 +41,7 @@ export {
   type LeaderboardWatch,
   watchLeaderboard,
 } from './queries/leaderboard-events';
+export { type JobOfLease, JobVanishedError, jobStarter } from './queries/job-start';
 export { heartbeat, type Lease, LeaseLostError, leaseOf } from './queries/lease';
 export {
   ModelNameError,

@@ -1,20 +1,15 @@
-import { hash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  type BenchmarkIndex,
   ClaimBodySchema,
   type Episode,
-  episodeRange,
   FailBodySchema,
   HeartbeatBodySchema,
   imageStoreKey,
-  indexBenchmark,
   isRetryable,
   issueList,
   LeaseBodySchema,
-  POLICY_NAMES,
-  type PolicyName,
   ProvenanceBodySchema,
   ResultsBodySchema,
   RUNNER_API,
@@ -26,6 +21,7 @@ import {
 import type { z } from 'zod';
 import type { Database } from './client';
 import { getBenchmarkVersion } from './queries/benchmarks';
+import { JobVanishedError, jobStarter } from './queries/job-start';
 import {
   claimJob,
   completeJob,
@@ -36,9 +32,9 @@ import {
   releaseJob,
 } from './queries/jobs';
 import { heartbeat, type Lease, LeaseLostError, leaseOf } from './queries/lease';
-import { answeredEpisodes, clearErrorResults, writeAnswers } from './queries/results';
+import { writeAnswers } from './queries/results';
 import { runnerByToken } from './queries/runner-tokens';
-import { recordProvenance, submissionForRunner } from './queries/submissions';
+import { recordProvenance } from './queries/submissions';
 
 /**
  * The site's runner API as one fetch handler (`Request` in, `Response` out): the site mounts it
@@ -84,42 +80,21 @@ async function body<S extends z.ZodType>(request: Request, schema: S): Promise<z
   return parsed.data;
 }
 
-const sha256Hex = (data: string) => hash('sha256', data, 'hex');
-
 export function runnerApi(database: Database, options: RunnerApiOptions) {
   const { db } = database;
   // One LISTEN connection for every runner waiting on this process (see WaitBodySchema).
   const waiter = new JobWaiter(database.pool);
   const epoch = randomUUID().slice(0, 8);
-  // Benchmark versions never change once imported: their index is built once per process.
-  const indexes = new Map<number, Promise<BenchmarkIndex>>();
-  const indexOf = (benchmarkVersionId: number) => {
-    let index = indexes.get(benchmarkVersionId);
-    if (!index) {
-      index = getBenchmarkVersion(db, benchmarkVersionId).then((version) => {
-        if (!version) throw new Error(`benchmark version ${benchmarkVersionId} vanished`);
-        return indexBenchmark(version.manifest, { sha256Hex });
-      });
-      index.catch(() => indexes.delete(benchmarkVersionId));
-      indexes.set(benchmarkVersionId, index);
-    }
-    return index;
-  };
-
+  const jobs = jobStarter(db);
   /** The job's submission and its episodes, as the database runner derives them. */
   async function jobOf(lease: Lease) {
-    const sub = await submissionForRunner(db, lease.submissionId);
-    if (!sub) throw new Refusal(404, 'NOT_FOUND', `submission ${lease.submissionId} vanished`);
-    const policies = sub.policies.filter((p): p is PolicyName =>
-      (POLICY_NAMES as readonly string[]).includes(p),
-    );
-    const episodes = episodeRange(
-      await indexOf(sub.benchmarkVersionId),
-      { shots: sub.shots, policies, draws: sub.draws, orderSeed: sub.orderSeed },
-      lease.firstEpisode,
-      lease.episodeCount,
-    );
-    return { sub, policies, episodes };
+    try {
+      const job = await jobs.jobOf(lease);
+      return { sub: job.submission, policies: job.policies, episodes: job.episodes };
+    } catch (error) {
+      if (error instanceof JobVanishedError) throw new Refusal(404, 'NOT_FOUND', error.message);
+      throw error;
+    }
   }
 
   async function step(name: RunnerJobStep, jobId: number, request: Request, runner: string) {
@@ -132,14 +107,15 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
       }
       case 'start': {
         const lease = await leaseOf(db, jobId, (await body(request, LeaseBodySchema)).token);
-        const { sub, policies, episodes } = await jobOf(lease);
-        const states = await answeredEpisodes(
-          db,
-          lease.submissionId,
-          episodes.map((e) => e.id),
-        );
-        const errored = [...states].filter(([, error]) => error !== null).map(([id]) => id);
-        await clearErrorResults(db, lease, errored);
+        let job: Awaited<ReturnType<typeof jobs.start>>;
+        try {
+          job = await jobs.start(lease);
+        } catch (error) {
+          if (error instanceof JobVanishedError) throw new Refusal(404, 'NOT_FOUND', error.message);
+          throw error;
+        }
+        const sub = job.submission;
+        // Never the encrypted key: jobs that have one are not handed to token runners anyway.
         return {
           submission: {
             id: sub.id,
@@ -147,11 +123,11 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
             adapter: sub.adapter,
             adapterConfig: sub.adapterConfig,
             shots: sub.shots,
-            policies,
+            policies: job.policies,
             draws: sub.draws,
             orderSeed: sub.orderSeed,
           },
-          answered: [...states].filter(([, error]) => error === null).map(([id]) => id),
+          answered: [...job.answered],
         };
       }
       case 'results': {

@@ -11,22 +11,19 @@ import {
 import { nodeSha256Hex } from '@linkboard/datasets';
 import {
   type AnswerInput,
-  answeredEpisodes,
   claimJob,
-  clearErrorResults,
   completeJob,
   decryptSecret,
   failJob,
-  getBenchmarkVersion,
   heartbeat,
   JobWaiter,
+  jobStarter,
   type Lease,
   loadSecretKey,
   predictionsFor,
   reapExpiredJobs,
   recordProvenance,
   releaseJob,
-  submissionForRunner,
   writeAnswers,
 } from '@linkboard/db';
 import type { OpenDatabase } from '../database';
@@ -137,6 +134,8 @@ export const knownPolicies = (policies: readonly string[]): PolicyName[] =>
 export function databaseQueue(database: OpenDatabase, env: Env): Queue {
   const { db } = database;
   const waiter = new JobWaiter(database.pool);
+  // The job's episodes as the site's runner API derives them: one derivation, in db.
+  const jobs = jobStarter(db);
   let secretKey: Promise<Buffer> | undefined;
   const images = platformStore(env);
   return {
@@ -154,26 +153,8 @@ export function databaseQueue(database: OpenDatabase, env: Env): Queue {
       waiter.wait(timeoutMs, signal, from === undefined ? undefined : Number(from)),
     wakeAll: () => waiter.wakeAll(),
     async begin(lease) {
-      const sub = await submissionForRunner(db, lease.submissionId);
-      if (!sub) throw new Error(`submission ${lease.submissionId} vanished`);
-      const version = await getBenchmarkVersion(db, sub.benchmarkVersionId);
-      if (!version) throw new Error(`benchmark version ${sub.benchmarkVersionId} vanished`);
-      const policies = knownPolicies(sub.policies);
-      const episodes = jobEpisodes(
-        version.manifest,
-        { shots: sub.shots, policies, draws: sub.draws, orderSeed: sub.orderSeed },
-        lease,
-      );
-      const states = await answeredEpisodes(
-        db,
-        lease.submissionId,
-        episodes.map((e) => e.id),
-      );
-      await clearErrorResults(
-        db,
-        lease,
-        [...states].filter(([, error]) => error !== null).map(([id]) => id),
-      );
+      const job = await jobs.start(lease);
+      const sub = job.submission;
       secretKey ??= loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir });
       return {
         submission: {
@@ -182,14 +163,14 @@ export function databaseQueue(database: OpenDatabase, env: Env): Queue {
           adapter: sub.adapter,
           adapterConfig: sub.adapterConfig,
           shots: sub.shots,
-          policies,
+          policies: job.policies,
           draws: sub.draws,
           orderSeed: sub.orderSeed,
           apiKey: sub.secret ? decryptSecret(await secretKey, sub.secret) : undefined,
         },
-        manifest: version.manifest,
-        episodes,
-        answered: new Set([...states].filter(([, error]) => error === null).map(([id]) => id)),
+        manifest: job.manifest,
+        episodes: job.episodes,
+        answered: job.answered,
       };
     },
     heartbeat: (lease, options) => heartbeat(db, lease, options),
