@@ -16,6 +16,7 @@ export {
 } from './queries/benchmarks';
 export { conceptDetail, conceptGallery, conceptHeatmap } from './queries/concepts';
 export { episodeWithResult, pairedAnswers } from './queries/episodes';
+export { type JobOfLease, JobVanishedError, jobStarter } from './queries/job-start';
 export {
   claimJob,
   completeJob,
@@ -41,7 +42,6 @@ export {
   type LeaderboardWatch,
   watchLeaderboard,
 } from './queries/leaderboard-events';
-export { type JobOfLease, JobVanishedError, jobStarter } from './queries/job-start';
 export { heartbeat, type Lease, LeaseLostError, leaseOf } from './queries/lease';
 export {
   ModelNameError,
