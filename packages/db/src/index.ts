@@ -16,7 +16,12 @@ export {
 } from './queries/benchmarks';
 export { conceptDetail, conceptGallery, conceptHeatmap } from './queries/concepts';
 export { episodeWithResult, pairedAnswers } from './queries/episodes';
-export { type JobOfLease, JobVanishedError, jobStarter } from './queries/job-start';
+export {
+  type JobOfLease,
+  JobVanishedError,
+  jobStarter,
+  runnableSubmission,
+} from './queries/job-start';
 export {
   claimJob,
   completeJob,

@@ -21,7 +21,7 @@ import {
 import type { z } from 'zod';
 import type { Database } from './client';
 import { getBenchmarkVersion } from './queries/benchmarks';
-import { JobVanishedError, jobStarter } from './queries/job-start';
+import { JobVanishedError, jobStarter, runnableSubmission } from './queries/job-start';
 import {
   claimJob,
   completeJob,
@@ -114,19 +114,9 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
           if (error instanceof JobVanishedError) throw new Refusal(404, 'NOT_FOUND', error.message);
           throw error;
         }
-        const sub = job.submission;
         // Never the encrypted key: jobs that have one are not handed to token runners anyway.
         return {
-          submission: {
-            id: sub.id,
-            benchmarkVersionId: sub.benchmarkVersionId,
-            adapter: sub.adapter,
-            adapterConfig: sub.adapterConfig,
-            shots: sub.shots,
-            policies: job.policies,
-            draws: sub.draws,
-            orderSeed: sub.orderSeed,
-          },
+          submission: runnableSubmission(job),
           answered: [...job.answered],
         };
       }

@@ -24,6 +24,7 @@ import {
   reapExpiredJobs,
   recordProvenance,
   releaseJob,
+  runnableSubmission,
   writeAnswers,
 } from '@linkboard/db';
 import type { OpenDatabase } from '../database';
@@ -154,19 +155,12 @@ export function databaseQueue(database: OpenDatabase, env: Env): Queue {
     wakeAll: () => waiter.wakeAll(),
     async begin(lease) {
       const job = await jobs.start(lease);
-      const sub = job.submission;
+      const secret = job.submission.secret;
       secretKey ??= loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir });
       return {
         submission: {
-          id: sub.id,
-          benchmarkVersionId: sub.benchmarkVersionId,
-          adapter: sub.adapter,
-          adapterConfig: sub.adapterConfig,
-          shots: sub.shots,
-          policies: job.policies,
-          draws: sub.draws,
-          orderSeed: sub.orderSeed,
-          apiKey: sub.secret ? decryptSecret(await secretKey, sub.secret) : undefined,
+          ...runnableSubmission(job),
+          apiKey: secret ? decryptSecret(await secretKey, secret) : undefined,
         },
         manifest: job.manifest,
         episodes: job.episodes,

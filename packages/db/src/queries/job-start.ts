@@ -96,3 +96,18 @@ export function jobStarter(db: Db) {
 
   return { jobOf, start };
 }
+
+/** What a runner is told of a job's submission: how to run it, never its encrypted key. */
+export function runnableSubmission(job: JobOfLease) {
+  const sub = job.submission;
+  return {
+    id: sub.id,
+    benchmarkVersionId: sub.benchmarkVersionId,
+    adapter: sub.adapter,
+    adapterConfig: sub.adapterConfig,
+    shots: sub.shots,
+    policies: job.policies,
+    draws: sub.draws,
+    orderSeed: sub.orderSeed,
+  };
+}
