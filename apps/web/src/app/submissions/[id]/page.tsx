@@ -153,51 +153,53 @@ export default async function SubmissionPage({
         <Link href={`?scorer=strict`}>strict</Link>
       </p>
       <h2>Per concept</h2>
-      <table data-testid="concepts">
-        <thead>
-          <tr>
-            <th>Concept</th>
-            <th>Class</th>
-            {columns.map((c) => (
-              <th className="num" key={c}>
-                {c}-shot
+      <div className="scroll-x">
+        <table data-testid="concepts">
+          <thead>
+            <tr>
+              <th>Concept</th>
+              <th>Class</th>
+              {columns.map((c) => (
+                <th className="num" key={c}>
+                  {c}-shot
+                </th>
+              ))}
+              <th className="num">correct</th>
+              <th className="num" title="for a novel query: the prior override">
+                other label
               </th>
-            ))}
-            <th className="num">correct</th>
-            <th className="num" title="for a novel query: the prior override">
-              other label
-            </th>
-            <th className="num">both</th>
-            <th className="num">neither</th>
-            <th className="num">empty</th>
-            <th className="num">error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {[...conceptRows.values()].map((row) => {
-            const t = totals(row);
-            return (
-              <tr key={`${row.pair}-${row.name}`}>
-                <td>
-                  <RowLink href={`/concepts/${row.conceptId}`}>{row.name}</RowLink>
-                </td>
-                <td className="muted">{row.queryClass}</td>
-                {columns.map((c) => (
-                  <td className="num" key={c}>
-                    {pct(row.cells.get(c)?.accuracy ?? null, 0)}
+              <th className="num">both</th>
+              <th className="num">neither</th>
+              <th className="num">empty</th>
+              <th className="num">error</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...conceptRows.values()].map((row) => {
+              const t = totals(row);
+              return (
+                <tr key={`${row.pair}-${row.name}`}>
+                  <td>
+                    <RowLink href={`/concepts/${row.conceptId}`}>{row.name}</RowLink>
                   </td>
-                ))}
-                <td className="num">{t.correct}</td>
-                <td className="num">{t['other-label']}</td>
-                <td className="num">{t.both}</td>
-                <td className="num">{t.neither}</td>
-                <td className="num">{t.empty}</td>
-                <td className="num">{t.error}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+                  <td className="muted">{row.queryClass}</td>
+                  {columns.map((c) => (
+                    <td className="num" key={c}>
+                      {pct(row.cells.get(c)?.accuracy ?? null, 0)}
+                    </td>
+                  ))}
+                  <td className="num">{t.correct}</td>
+                  <td className="num">{t['other-label']}</td>
+                  <td className="num">{t.both}</td>
+                  <td className="num">{t.neither}</td>
+                  <td className="num">{t.empty}</td>
+                  <td className="num">{t.error}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
       <h2>Failures</h2>
       {failures.total === 0 ? (
         <p className="muted">None.</p>
