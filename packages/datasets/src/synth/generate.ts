@@ -64,23 +64,7 @@ export async function generateSynth(options: SynthOptions = {}): Promise<Importe
   const pairCount = options.pairs ?? PAIRS.length;
   const perConcept = options.perConcept ?? SYNTH_DEFAULTS.perConcept;
   const queries = options.queriesPerConcept ?? SYNTH_DEFAULTS.queriesPerConcept;
-  if (!Number.isInteger(pairCount) || pairCount < 1 || pairCount > PAIRS.length) {
-    throw new ImportError(
-      '--pairs',
-      `must be between 1 and ${PAIRS.length} (the concepts in the catalog), got ${pairCount}`,
-    );
-  }
-  if (
-    !Number.isInteger(perConcept) ||
-    !Number.isInteger(queries) ||
-    queries < 1 ||
-    perConcept - queries < 1
-  ) {
-    throw new ImportError(
-      '--per-concept',
-      `needs at least one query and one support image per concept (got ${perConcept} images, ${queries} queries)`,
-    );
-  }
+  checkSizes(PAIRS.length, pairCount, perConcept, queries);
   const pairs = PAIRS.slice(0, pairCount);
   const jobs = pairs.flatMap((pair) =>
     [true, false].flatMap((novel) =>
@@ -205,23 +189,7 @@ async function generateSynthV3(options: SynthOptions): Promise<ImportedDataset> 
   const queries = options.queriesPerConcept ?? SYNTH_DEFAULTS.queriesPerConcept;
   if (names !== 'nonce' && names !== 'descriptive')
     throw new ImportError('--names', `must be nonce or descriptive, got ${names}`);
-  if (!Number.isInteger(pairCount) || pairCount < 1 || pairCount > PAIRS_V3.length) {
-    throw new ImportError(
-      '--pairs',
-      `must be between 1 and ${PAIRS_V3.length} (the concepts in the catalog), got ${pairCount}`,
-    );
-  }
-  if (
-    !Number.isInteger(perConcept) ||
-    !Number.isInteger(queries) ||
-    queries < 1 ||
-    perConcept - queries < 1
-  ) {
-    throw new ImportError(
-      '--per-concept',
-      `needs at least one query and one support image per concept (got ${perConcept} images, ${queries} queries)`,
-    );
-  }
+  checkSizes(PAIRS_V3.length, pairCount, perConcept, queries);
   // Names are drawn for the whole catalog, so a smaller --pairs keeps the same names.
   const allNames = names === 'nonce' ? nonceNames(seed, PAIRS_V3) : PAIRS_V3.map(descriptiveName);
   const pairs = PAIRS_V3.slice(0, pairCount).map((spec, i) => {
@@ -333,4 +301,25 @@ async function generateSynthV3(options: SynthOptions): Promise<ImportedDataset> 
     }),
   );
   return { manifest, files, extras, warnings: [] };
+}
+
+/** The sizes a generator is asked for, checked alike for every version (naming the flag). */
+function checkSizes(catalog: number, pairCount: number, perConcept: number, queries: number) {
+  if (!Number.isInteger(pairCount) || pairCount < 1 || pairCount > catalog) {
+    throw new ImportError(
+      '--pairs',
+      `must be between 1 and ${catalog} (the concepts in the catalog), got ${pairCount}`,
+    );
+  }
+  if (
+    !Number.isInteger(perConcept) ||
+    !Number.isInteger(queries) ||
+    queries < 1 ||
+    perConcept - queries < 1
+  ) {
+    throw new ImportError(
+      '--per-concept',
+      `needs at least one query and one support image per concept (got ${perConcept} images, ${queries} queries)`,
+    );
+  }
 }
