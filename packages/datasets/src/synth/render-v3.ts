@@ -1,8 +1,7 @@
 import { Prng } from '@linkboard/core';
-import sharp from 'sharp';
 import { type BaseObject, paletteFor } from './catalog';
 import { TRAITS_V3, type TraitV3 } from './catalog-v3';
-import { background, clutter } from './render';
+import { background, clutter, rasterise } from './render';
 import { between, fmt, hsl, pick } from './svg';
 
 /**
@@ -90,18 +89,6 @@ export async function renderImageV3(
   spec: ImageSpecV3,
 ): Promise<{ bytes: Buffer; traits: TraitV3[] }> {
   const { svg, size, noise, rng, traits } = imageSvgV3(spec);
-  const { data } = await sharp(Buffer.from(svg))
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  for (let i = 0; i < data.length; i += 3) {
-    const n = (rng.nextFloat() - 0.5) * 2 * noise;
-    data[i] = Math.max(0, Math.min(255, (data[i] as number) + n));
-    data[i + 1] = Math.max(0, Math.min(255, (data[i + 1] as number) + n));
-    data[i + 2] = Math.max(0, Math.min(255, (data[i + 2] as number) + n));
-  }
-  const bytes = await sharp(data, { raw: { width: size, height: size, channels: 3 } })
-    .jpeg({ quality: 85 })
-    .toBuffer();
+  const bytes = await rasterise(svg, size, noise, rng);
   return { bytes, traits };
 }

@@ -94,6 +94,19 @@ export function imageSvg(spec: ImageSpec): { svg: string; size: number; noise: n
 /** Renders an image to JPEG bytes: the SVG through sharp, then seeded pixel noise. */
 export async function renderImage(spec: ImageSpec): Promise<Buffer> {
   const { svg, size, noise, rng } = imageSvg(spec);
+  return rasterise(svg, size, noise, rng);
+}
+
+/**
+ * An image's SVG as JPEG bytes, with seeded noise on every pixel (so no two images share pixel
+ * statistics exactly): every generator version draws through this, byte for byte.
+ */
+export async function rasterise(
+  svg: string,
+  size: number,
+  noise: number,
+  rng: Prng,
+): Promise<Buffer> {
   const { data } = await sharp(Buffer.from(svg))
     .removeAlpha()
     .raw()
