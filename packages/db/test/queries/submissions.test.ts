@@ -24,6 +24,19 @@ import { freshDatabase } from '../helpers';
 
 const spec = { shots: [2, 4], policies: ['lcl' as const], draws: 2 };
 
+/** Claims and finishes the submission's jobs, one after another, as a runner would. */
+async function finishEveryJob(
+  db: Parameters<typeof jobFinisher>[0],
+  seeded: Parameters<typeof jobFinisher>[1],
+  finished: Parameters<typeof jobFinisher>[2],
+) {
+  const finish = await jobFinisher(db, seeded, finished);
+  for (let lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 }); lease; ) {
+    await finish(db, lease);
+    lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 });
+  }
+}
+
 describe('predictions submissions', () => {
   it('store the upload as rows of their own; a job reads only its slice', async () => {
     const { db, pool } = await freshDatabase();
@@ -151,11 +164,7 @@ describe('a submission page’s figures', () => {
   it('counts every failure, not only the ones listed', async () => {
     const { db, pool } = await freshDatabase();
     const seeded = await seedSubmission(db, { shots: [2, 4], draws: 2 });
-    const finish = await jobFinisher(db, seeded, { shots: [2, 4], draws: 2 });
-    for (let lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 }); lease; ) {
-      await finish(db, lease);
-      lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 });
-    }
+    await finishEveryJob(db, seeded, { shots: [2, 4], draws: 2 });
     const { rows } = await pool.query(
       `SELECT count(*)::int AS n FROM verdicts WHERE submission_id = $1 AND scorer = 'strict' AND outcome <> 'correct'`,
       [seeded.submissionId],
@@ -170,11 +179,7 @@ describe('a submission page’s figures', () => {
   it('gives a finished submission’s rate over its run, not over the time since', async () => {
     const { db, pool } = await freshDatabase();
     const seeded = await seedSubmission(db, { shots: [2, 4], draws: 2 });
-    const finish = await jobFinisher(db, seeded, { shots: [2, 4], draws: 2 });
-    for (let lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 }); lease; ) {
-      await finish(db, lease);
-      lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 });
-    }
+    await finishEveryJob(db, seeded, { shots: [2, 4], draws: 2 });
     // A run of exactly 10 s that ended a minute ago.
     await pool.query(
       `UPDATE submissions SET started_at = now() - interval '70 seconds', finished_at = now() - interval '60 seconds' WHERE id = $1`,
@@ -239,11 +244,7 @@ describe('asking a finished submission’s errored episodes again', () => {
     const seeded = await seedSubmission(db, { shots: [2, 4], draws: 2, shardSize: 10 });
     const spec2 = { shots: [2, 4], draws: 2 };
     // First run: every other episode timed out.
-    const finish = await jobFinisher(db, seeded, spec2);
-    for (let lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 }); lease; ) {
-      await finish(db, lease);
-      lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 });
-    }
+    await finishEveryJob(db, seeded, spec2);
     const errors = async () =>
       (
         await pool.query(
