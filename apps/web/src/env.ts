@@ -20,6 +20,11 @@ const EnvSchema = z.object({
   LINKBOARD_SECRET_KEY: z.string().optional(),
   /** Submissions one user may make per 24 hours. */
   LINKBOARD_DAILY_QUOTA: z.coerce.number().int().min(0).default(20),
+  /**
+   * Of those, how many may be on hidden test splits: each score there is a query into a secret
+   * answer key, so fewer per day make probing it slow.
+   */
+  LINKBOARD_HIDDEN_DAILY_QUOTA: z.coerce.number().int().min(0).default(3),
   /** Connection tests one user may run per 24 hours (apart from the submission quota). */
   LINKBOARD_DAILY_CONNECTION_TESTS: z.coerce.number().int().min(0).default(50),
   /** Where the site's server listens (src/front/server.ts). */

@@ -70,9 +70,13 @@ export {
 } from './error-class';
 export { canonicalJson, type HashHex, imageStoreKey, sha256Hex } from './hash';
 export {
+  BENCHMARK_SPLITS,
+  type BenchmarkSplit,
+  BenchmarkSplitSchema,
   type Concept,
   ConceptSchema,
   createManifest,
+  HIDDEN_SPLIT_NO_UPLOADS,
   type ImageEntry,
   type ImageRole,
   ImageSchema,
@@ -86,6 +90,7 @@ export {
   parseManifest,
   queryClassOf,
   slugify,
+  splitOf,
 } from './manifest';
 export {
   type AccuracySummary,
@@ -111,6 +116,12 @@ export {
   type PairedComparison,
   pairedComparison,
 } from './metrics/bootstrap';
+export {
+  COARSE_STEP,
+  coarseCount,
+  coarsenBoardRow,
+  coarseShare,
+} from './metrics/coarse';
 export {
   EXPOSURE_ALPHA,
   type ExposureCell,

@@ -46,11 +46,22 @@ export const ImageSchema = z.object({
   source: z.string().optional(),
 });
 
+/**
+ * Who may see a benchmark's answers. `public`: anyone can read its query labels (a published
+ * generator seed, an imported data set), so scores on it can be looked up. `hidden`: drawn from a
+ * secret the deployment keeps; its labels and per-episode verdicts never reach a non-admin.
+ */
+export const BENCHMARK_SPLITS = ['public', 'hidden'] as const;
+export const BenchmarkSplitSchema = z.enum(BENCHMARK_SPLITS);
+export type BenchmarkSplit = z.infer<typeof BenchmarkSplitSchema>;
+
 const ManifestBodySchema = z.object({
   schema: z.literal(MANIFEST_SCHEMA),
   benchmark: z.object({
     name: z.string().trim().min(1),
     version: z.string().trim().min(1),
+    /** Absent on a public benchmark, so that manifests made before splits keep their hash. */
+    split: z.literal('hidden').optional(),
   }),
   /** How the benchmark was made: importer and input, or generator and seed. */
   origin: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
@@ -66,6 +77,14 @@ export type ImageRole = z.infer<typeof ImageRoleSchema>;
 export type ImageEntry = z.infer<typeof ImageSchema>;
 export type ManifestDraft = z.input<typeof ManifestBodySchema>;
 export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** Why an upload is refused on a hidden split: its answers are scored only as the platform asks. */
+export const HIDDEN_SPLIT_NO_UPLOADS =
+  'uploaded predictions are refused on a hidden test split: its answers are scored only as the platform asks them; submit an endpoint, or upload to the public split';
+
+/** A manifest's split: hidden only where it says so. */
+export const splitOf = (manifest: Pick<Manifest, 'benchmark'>): BenchmarkSplit =>
+  manifest.benchmark.split ?? 'public';
 
 export class ManifestError extends Error {
   override name = 'ManifestError';

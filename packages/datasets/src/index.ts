@@ -25,7 +25,9 @@ export { MIN_TRAIT_SHARE, PAIRS_V3, TRAITS_V3 } from './synth/catalog-v3';
 export {
   GENERATOR_VERSIONS,
   type GeneratorVersion,
+  generateHiddenSplit,
   generateSynth,
+  HIDDEN_SPLIT_VERSION,
   SYNTH_DEFAULTS,
   type SynthOptions,
   synthVersion,

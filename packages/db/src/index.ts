@@ -75,6 +75,12 @@ export {
   runnerByToken,
 } from './queries/runner-tokens';
 export {
+  assertDetailVisible,
+  HiddenSplitError,
+  type SplitSubject,
+  splitOfSubject,
+} from './queries/splits';
+export {
   cancelSubmission,
   conceptBreakdown,
   createSubmission,

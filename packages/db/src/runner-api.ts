@@ -16,6 +16,7 @@ import {
   RUNNER_API_ERRORS,
   RUNNER_JOB_STEPS,
   type RunnerJobStep,
+  splitOf,
   WaitBodySchema,
 } from '@linkboard/core';
 import type { z } from 'zod';
@@ -212,7 +213,10 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
         Number.isSafeInteger(versionId) && versionId > 0
           ? await getBenchmarkVersion(db, versionId)
           : null;
-      if (!version) throw new Refusal(404, 'NOT_FOUND', `no benchmark version ${id}`);
+      // A hidden split's manifest labels every query: it is never served, and its jobs are never
+      // handed out here (claimJob's portableOnly), so a runner has no reason to ask.
+      if (!version || splitOf(version.manifest) === 'hidden')
+        throw new Refusal(404, 'NOT_FOUND', `no benchmark version ${id}`);
       // Immutable once imported: a runner may cache it for as long as it likes.
       return Response.json(version.manifest, {
         headers: { 'cache-control': 'private, max-age=31536000, immutable' },

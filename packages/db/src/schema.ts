@@ -1,4 +1,5 @@
 import {
+  BENCHMARK_SPLITS,
   DEFAULT_RANKED_SETTING,
   DEFAULT_SCORER,
   OUTCOMES,
@@ -36,6 +37,7 @@ export const roleEnum = pgEnum('user_role', ['submitter', 'admin']);
 // Policies and outcomes are core's registries; a new one is a migration (the enum grows). Scorers
 // are stored by name (text): a new scorer is a registry entry in core and nothing here.
 export const policyEnum = pgEnum('policy', POLICY_NAMES);
+export const benchmarkSplitEnum = pgEnum('benchmark_split', BENCHMARK_SPLITS);
 export const outcomeEnum = pgEnum('outcome', OUTCOMES);
 /** A scorer's name, as core's scorer registry knows it. */
 const scorerName = () => text('scorer');
@@ -160,6 +162,11 @@ export const benchmarkVersions = pgTable(
       .$type<RankedSetting>()
       .notNull()
       .default(DEFAULT_RANKED_SETTING),
+    /**
+     * `hidden`: its query labels and per-episode verdicts never reach a non-admin (core's
+     * BenchmarkSplit); mirrors the manifest's `benchmark.split`, for queries to guard on.
+     */
+    split: benchmarkSplitEnum('split').notNull().default('public'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('benchmark_versions_name_version').on(t.benchmarkId, t.version)],

@@ -14,7 +14,7 @@ import type { Command } from 'commander';
 import { familiarFromPairs } from '../adapters/builtin';
 import { BUILTIN_MODELS } from '../baselines';
 import { noticeTo, type OpenDatabase, openDatabase } from '../database';
-import { ensureDefaultBenchmark, ensureSampleBenchmark } from '../defaults';
+import { ensureDefaultBenchmark, ensureHiddenSplit, ensureSampleBenchmark } from '../defaults';
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import { type Io, processLog } from '../io';
@@ -192,6 +192,7 @@ export function registerStart(program: Command, io: Io, env: Env): void {
       const started = performance.now();
       const sample = await ensureSampleBenchmark(env, io, io.stdout);
       const dataset = await ensureDefaultBenchmark(env, io);
+      const hidden = await ensureHiddenSplit(env, io);
       // From here on Ctrl-C is ours: the runner finishes and gives its jobs back, and only then
       // does the embedded PostgreSQL stop (it no longer hears the terminal's Ctrl-C itself).
       let ready = false;
@@ -211,14 +212,22 @@ export function registerStart(program: Command, io: Io, env: Env): void {
       try {
         await publishDataset(database.db, env, sample);
         const { benchmarkVersionId } = await publishDataset(database.db, env, dataset);
+        const test = await publishDataset(database.db, env, hidden);
         reference = await startReferenceServer({
           port: env.LINKBOARD_REFERENCE_PORT,
-          familiarOf: familiarFromPairs([...dataset.manifest.pairs, ...sample.manifest.pairs]),
+          familiarOf: familiarFromPairs([
+            ...dataset.manifest.pairs,
+            ...sample.manifest.pairs,
+            ...hidden.manifest.pairs,
+          ]),
         });
-        const seeded = await seedBaselines(database, benchmarkVersionId);
+        // The public benchmark's first: its drill-down is what a newcomer explores first.
+        const seeded =
+          (await seedBaselines(database, benchmarkVersionId)) +
+          (await seedBaselines(database, test.benchmarkVersionId));
         if (seeded)
           io.stdout.write(
-            `submitted the ${seeded} baselines through the reference server at ${reference.url}\n`,
+            `submitted ${seeded} baseline runs through the reference server at ${reference.url}\n`,
           );
         const log = processLog(io, 'runner');
         runner = runRunner(

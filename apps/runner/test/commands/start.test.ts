@@ -1,12 +1,12 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { cp } from 'node:fs/promises';
+import { cp, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, createSubmission, embeddedUrl, registerModel } from '@linkboard/db';
 import { describe, expect, it } from 'vitest';
 import { sitePlatformEnv } from '../../src/commands/start';
 import { loadEnv } from '../../src/env';
-import { freePort, run, smallSynth, tempDir } from '../helpers';
+import { freePort, run, smallHiddenSplit, smallSynth, tempDir } from '../helpers';
 
 const BIN = fileURLToPath(new URL('../../bin/linkboard.js', import.meta.url));
 
@@ -68,9 +68,17 @@ describe('linkboard start', () => {
     await cp(await smallSynth(), path.join(dataDir, 'benchmarks', 'isekai-synth'), {
       recursive: true,
     });
+    await smallHiddenSplit(dataDir);
+    const seedFile = path.join(dataDir, 'secrets', 'isekai-synth-test.seed');
+    const seed = (await readFile(seedFile, 'utf8')).trim();
+    // Owner only, in a folder that is owner only.
+    expect((await stat(seedFile)).mode & 0o777).toBe(0o600);
+    expect((await stat(path.dirname(seedFile))).mode & 0o777).toBe(0o700);
     const first = await startPlatform(dataDir, port);
     expect(first.output()).toContain('importing the ISEKAI sample');
-    expect(first.output()).toContain('submitted the 3 baselines through the reference server');
+    // The baselines on the public benchmark and on the hidden test split.
+    expect(first.output()).toContain('submitted 6 baseline runs through the reference server');
+    expect(first.output()).not.toContain(seed);
     expect(first.output()).toMatch(/linkboard is running \(ready in [\d.]+ s\)/);
     expect(first.output()).toMatch(
       /database {2}postgres:\/\/linkboard:\*\*\*@127\.0\.0\.1:\d+\/linkboard/,
@@ -83,12 +91,17 @@ describe('linkboard start', () => {
     const url = await embeddedUrl(dataDir);
     const database = connect(url as string);
     const { rows } = await database.pool.query(
-      'SELECT b.name FROM benchmark_versions v JOIN benchmarks b ON b.id = v.benchmark_id ORDER BY b.name',
+      'SELECT b.name, v.version, v.split::text, v.manifest::text AS manifest FROM benchmark_versions v JOIN benchmarks b ON b.id = v.benchmark_id ORDER BY b.name, v.version',
     );
-    expect(rows.map((r) => r.name)).toEqual(['ISEKAI-sample', 'isekai-synth']);
+    expect(rows.map((r) => [r.name, r.version, r.split])).toEqual([
+      ['ISEKAI-sample', '1', 'public'],
+      ['isekai-synth', '2.1', 'public'],
+      ['isekai-synth', '3-test', 'hidden'],
+    ]);
+    expect(rows[2].manifest).not.toContain(seed);
     // The runner inside start works the baselines off, over HTTP to the reference server.
     let done = 0;
-    for (let i = 0; i < 300 && done < 3; i++) {
+    for (let i = 0; i < 600 && done < 6; i++) {
       await new Promise((r) => setTimeout(r, 200));
       done = (
         await database.pool.query(
@@ -97,7 +110,7 @@ describe('linkboard start', () => {
       ).rows[0].n;
     }
     await database.close();
-    expect(done).toBe(3);
+    expect(done).toBe(6);
 
     first.child.kill('SIGINT');
     expect([0, 130]).toContain(await first.exited);
@@ -118,6 +131,7 @@ describe('linkboard start', () => {
     await cp(await smallSynth(), path.join(dataDir, 'benchmarks', 'isekai-synth'), {
       recursive: true,
     });
+    await smallHiddenSplit(dataDir);
     const strict = { LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '0' };
     const platform = await startPlatform(dataDir, port, {
       ...strict,
@@ -188,18 +202,21 @@ describe('linkboard start', () => {
         if (rows.every((r) => r.status === 'done' || r.status === 'failed')) break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      // The three baselines ran through the internal path to the reference server.
+      // The three baselines, on the public benchmark and on the hidden test split, ran through
+      // the internal path to the reference server.
       const baselines = rows.filter((r) => !ids.includes(r.id));
-      expect(baselines.map((r) => r.status)).toEqual(['done', 'done', 'done']);
+      expect(baselines.map((r) => r.status)).toEqual(Array(6).fill('done'));
       expect(baselines.map((r) => r.adapter_config)).toEqual(
-        ['random', 'always-familiar', 'prototype'].map((model) => ({
-          internal: 'reference-server',
-          model,
-          // Stored with the official generation settings.
-          maxTokens: 1024,
-          temperature: 0,
-          tokenLimitField: 'max_tokens',
-        })),
+        ['random', 'always-familiar', 'prototype', 'random', 'always-familiar', 'prototype'].map(
+          (model) => ({
+            internal: 'reference-server',
+            model,
+            // Stored with the official generation settings.
+            maxTokens: 1024,
+            temperature: 0,
+            tokenLimitField: 'max_tokens',
+          }),
+        ),
       );
       for (const id of ids) {
         const row = rows.find((r) => r.id === id);

@@ -12,6 +12,7 @@ import {
   scorerParam,
   signedPts,
 } from '~/components/format';
+import { PublicTestSetNote } from '~/components/hidden-split';
 import { RowLink } from '~/components/row-link';
 import { LazySparkline } from '~/components/sparkline';
 import { api } from '~/server/caller';
@@ -86,12 +87,23 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
         {POLICIES[setting.policy].shortTitle}, scored <b>{setting.scorer}</b>; accuracy with 95%
         intervals that resample pairs, and rank ranges. <a href="#method">How the board ranks</a>
       </p>
+      {version.split === 'hidden' ? (
+        <p className="badge" data-testid="hidden-split">
+          Hidden test split: drawn from a secret seed of this deployment, so its answers cannot be
+          looked up; scored by the platform only; shares shown in whole percents, per-episode and
+          per-concept results withheld.
+        </p>
+      ) : (
+        <PublicTestSetNote />
+      )}
       <form className="filters" method="get">
         <label>
           Benchmark
           <select name="version" defaultValue={String(versionId)}>
             {offeredVersions(versions, versionId).map((v) => (
-              <option key={v.id} value={v.id}>{`${v.name}@${v.version} (${v.submissions})`}</option>
+              <option key={v.id} value={v.id}>
+                {`${v.name}@${v.version}${v.split === 'hidden' ? ' hidden test' : ''} (${v.submissions})`}
+              </option>
             ))}
           </select>
         </label>

@@ -6,7 +6,15 @@ import {
   POLICY_NAMES,
   ScorerNameSchema,
 } from '@linkboard/core';
-import { type Db, submissionDetail, userByApiToken, userRole } from '@linkboard/db';
+import {
+  assertDetailVisible,
+  type Db,
+  HiddenSplitError,
+  type SplitSubject,
+  submissionDetail,
+  userByApiToken,
+  userRole,
+} from '@linkboard/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError, z } from 'zod';
@@ -173,4 +181,18 @@ export async function visibleSubmission(ctx: Context, id: number) {
 export function assertOwnerOrAdmin(viewer: Viewer, ownerId: string | null) {
   if (viewer.role !== 'admin' && viewer.id !== ownerId)
     throw new TRPCError({ code: 'FORBIDDEN', message: 'not yours' });
+}
+
+/**
+ * db's hidden-split guard as the site's answer: 403, saying why. Every procedure that returns
+ * query labels, per-episode verdicts or per-concept scores calls it first.
+ */
+export async function detailVisible(ctx: Context, subject: SplitSubject): Promise<void> {
+  try {
+    await assertDetailVisible(ctx.db, subject, { admin: ctx.viewer?.role === 'admin' });
+  } catch (error) {
+    if (error instanceof HiddenSplitError)
+      throw new TRPCError({ code: 'FORBIDDEN', message: error.message });
+    throw error;
+  }
 }

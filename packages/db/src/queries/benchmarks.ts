@@ -5,6 +5,7 @@ import {
   type RankedSetting,
   RankedSettingSchema,
   rankedSettingFor,
+  splitOf,
 } from '@linkboard/core';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../client';
@@ -54,6 +55,7 @@ export async function importBenchmark(
         manifestHash: manifest.manifestHash,
         manifest,
         rankedSetting: RankedSettingSchema.parse(rankedSetting),
+        split: splitOf(manifest),
       })
       .returning({ id: benchmarkVersions.id });
     const versionId = (version as { id: number }).id;

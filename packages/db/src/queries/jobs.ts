@@ -28,7 +28,8 @@ export async function claimJob(
     /**
      * Only jobs a runner on another host, holding no database and no secret key, can run: no
      * stored API key (it would have to be handed out), no uploaded predictions (they live in the
-     * database) and no platform-internal endpoint (the site's own reference server).
+     * database), no platform-internal endpoint (the site's own reference server), and nothing
+     * on a hidden split (its manifest, which labels every query, never leaves the platform).
      */
     portableOnly?: boolean;
   },
@@ -56,7 +57,9 @@ export async function claimJob(
             AND (cardinality(${only}::text[]) = 0 OR s.adapter::text = ANY(${only}::text[]))
             AND NOT (coalesce(s.owner_id, '') = ANY(${owners}::text[]))
             AND (${options.portableOnly === true} = FALSE
-                 OR (s.secret IS NULL AND s.adapter::text <> 'predictions' AND NOT (s.adapter_config ? 'internal')))
+                 OR (s.secret IS NULL AND s.adapter::text <> 'predictions' AND NOT (s.adapter_config ? 'internal')
+                     AND NOT EXISTS (SELECT 1 FROM benchmark_versions hv
+                                     WHERE hv.id = s.benchmark_version_id AND hv.split = 'hidden')))
           ORDER BY j.priority DESC, coalesce(busy.n, 0), j.id
           FOR UPDATE OF j SKIP LOCKED
           LIMIT 1)

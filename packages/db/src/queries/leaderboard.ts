@@ -1,4 +1,5 @@
 import {
+  type BenchmarkSplit,
   type BoardInput,
   type BoardRow,
   type ExposureCheck,
@@ -13,7 +14,7 @@ import { num, pgArray } from './rows';
 /** Benchmark versions with how many finished submissions each has, newest first. */
 export async function listBenchmarkVersions(db: Db) {
   const { rows } = await db.execute(sql`
-    SELECT v.id, b.name, v.version, v.manifest_hash, v.ranked_setting, v.created_at,
+    SELECT v.id, b.name, v.version, v.manifest_hash, v.ranked_setting, v.split, v.created_at,
            (SELECT count(*) FROM submissions s WHERE s.benchmark_version_id = v.id AND s.status = 'done' AND s.visibility = 'public')::int AS submissions,
            (SELECT count(*) FROM pairs p WHERE p.benchmark_version_id = v.id)::int AS pairs
     FROM benchmark_versions v JOIN benchmarks b ON b.id = v.benchmark_id
@@ -24,6 +25,7 @@ export async function listBenchmarkVersions(db: Db) {
     version: String(r.version),
     manifestHash: String(r.manifest_hash),
     rankedSetting: RankedSettingSchema.parse(r.ranked_setting),
+    split: r.split as BenchmarkSplit,
     submissions: num(r.submissions),
     pairs: num(r.pairs),
   }));

@@ -1,14 +1,17 @@
 import { randomInt } from 'node:crypto';
 import {
   type AdapterConfigInput,
+  type BenchmarkSplit,
   countEpisodes,
   DEFAULT_SCORER,
   type ExposureCheck,
+  HIDDEN_SPLIT_NO_UPLOADS,
   indexBenchmark,
   type PolicyName,
   parseAdapterConfig,
   runSettings,
   type ScorerName,
+  splitOf,
   storedAdapterConfig,
 } from '@linkboard/core';
 import { and, eq, inArray, sql } from 'drizzle-orm';
@@ -18,6 +21,7 @@ import { getBenchmarkVersion } from './benchmarks';
 import { JOBS_CHANNEL } from './jobs';
 import { type NewModel, registerModel } from './models';
 import { num, outcomeCountsOf, queryRows } from './rows';
+import { HiddenSplitError } from './splits';
 
 /**
  * The model is an id already registered, or a model to register (`registerModel`) in the
@@ -59,9 +63,10 @@ interface SubmissionSpec {
   /**
    * At most `limit` submissions of this kind by `ownerId` in 24 hours (connection tests count
    * apart from submissions). Checked inside the creating transaction under a per-owner lock, so
-   * concurrent requests cannot all pass the count before any of them inserts.
+   * concurrent requests cannot all pass the count before any of them inserts. `hiddenLimit`: at
+   * most that many of them on hidden splits, where each score is a query into a secret answer key.
    */
-  quota?: { ownerId: string; limit: number; probes: boolean };
+  quota?: { ownerId: string; limit: number; probes: boolean; hiddenLimit?: number };
 }
 
 const PREDICTION_BATCH = 10_000;
@@ -102,8 +107,11 @@ export async function createSubmission(
         : `a ${config.adapter} submission takes no uploaded predictions`,
     );
   return db.transaction(async (tx) => {
+    const hidden = splitOf(version.manifest) === 'hidden';
+    if (hidden && config.adapter === 'predictions')
+      throw new HiddenSplitError(HIDDEN_SPLIT_NO_UPLOADS);
     if (input.quota) {
-      const { ownerId, limit, probes } = input.quota;
+      const { ownerId, limit, probes, hiddenLimit } = input.quota;
       await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`quota|${ownerId}`}))`);
       const { rows } = await tx.execute(sql`
         SELECT count(*)::int AS n FROM submissions
@@ -113,6 +121,16 @@ export async function createSubmission(
         throw new QuotaError(
           `the daily quota of ${limit} ${probes ? 'connection tests' : 'submissions'} is used up; try again tomorrow`,
         );
+      if (hidden && !probes && hiddenLimit !== undefined) {
+        const { rows: onHidden } = await tx.execute(sql`
+          SELECT count(*)::int AS n FROM submissions s JOIN benchmark_versions v ON v.id = s.benchmark_version_id
+          WHERE s.owner_id = ${ownerId} AND s.created_at > now() - interval '24 hours'
+            AND NOT s.probe AND v.split = 'hidden'`);
+        if (Number(onHidden[0]?.n ?? 0) >= hiddenLimit)
+          throw new QuotaError(
+            `the daily quota of ${hiddenLimit} submissions on hidden test splits is used up; try again tomorrow, or use the public split meanwhile`,
+          );
+      }
     }
     const modelId = input.model ? await registerModel(tx, input.model) : input.modelId;
     const [row] = await tx
@@ -358,7 +376,7 @@ export async function submissionDetail(db: Db, id: number) {
   const { rows } = await db.execute(sql`
     SELECT s.id, s.status, s.adapter, s.adapter_config, s.shots, s.policies::text[] AS policies, s.draws, s.scorer, s.visibility, s.total_episodes,
            s.provenance, s.last_error, s.created_at, s.started_at, s.finished_at, s.benchmark_version_id,
-           s.owner_id, s.exposure, m.name AS model, m.organisation, b.name AS benchmark, v.version
+           s.owner_id, s.exposure, m.name AS model, m.organisation, b.name AS benchmark, v.version, v.split
     FROM submissions s JOIN models m ON m.id = s.model_id
     JOIN benchmark_versions v ON v.id = s.benchmark_version_id JOIN benchmarks b ON b.id = v.benchmark_id
     WHERE s.id = ${id}`);
@@ -383,6 +401,8 @@ export async function submissionDetail(db: Db, id: number) {
     organisation: (r.organisation as string | null) ?? null,
     benchmark: `${r.benchmark}@${r.version}`,
     benchmarkVersionId: num(r.benchmark_version_id),
+    /** Its benchmark's split: on a hidden one, per-episode and per-concept reads are admins' only. */
+    split: r.split as BenchmarkSplit,
     /** Its exposure check, once finished (null before, or for one finished before it existed). */
     exposure: (r.exposure as ExposureCheck | null) ?? null,
   };

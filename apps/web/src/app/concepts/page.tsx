@@ -2,6 +2,7 @@ import { DEFAULT_POLICY, DEFAULT_SCORER, POLICIES } from '@linkboard/core';
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { chosenVersion, param, pct, type SearchParams } from '~/components/format';
+import { HiddenSplitNote } from '~/components/hidden-split';
 import { RowLink } from '~/components/row-link';
 import { api } from '~/server/caller';
 
@@ -18,14 +19,20 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
   const versions = await trpc.leaderboard.versions();
   const versionId = chosenVersion(versions, param(sp.version), notFound)?.id;
   if (!versionId) return <p>No benchmark yet.</p>;
-  const [gallery, cells] = await Promise.all([
-    trpc.concepts.gallery({ benchmarkVersionId: versionId }),
-    trpc.concepts.heatmap({
-      benchmarkVersionId: versionId,
-      scorer: DEFAULT_SCORER,
-      policy: DEFAULT_POLICY,
-    }),
-  ]);
+  // A hidden test split's concept scores are admins' only (the router refuses anyone else).
+  const withheld =
+    versions.find((v) => v.id === versionId)?.split === 'hidden' &&
+    (await trpc.accounts.me())?.role !== 'admin';
+  const [gallery, cells] = withheld
+    ? [[], []]
+    : await Promise.all([
+        trpc.concepts.gallery({ benchmarkVersionId: versionId }),
+        trpc.concepts.heatmap({
+          benchmarkVersionId: versionId,
+          scorer: DEFAULT_SCORER,
+          policy: DEFAULT_POLICY,
+        }),
+      ]);
   const models = [...new Map(cells.map((c) => [c.submissionId, c.model])).entries()];
   const cell = new Map(cells.map((c) => [`${c.submissionId}|${c.conceptId}`, c]));
   const difficulty = gallery
@@ -55,6 +62,7 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
         </label>
         <button type="submit">Show</button>
       </form>
+      {withheld ? <HiddenSplitNote /> : null}
       <h2>
         Hardest concepts ({POLICIES[DEFAULT_POLICY].shortTitle}, {DEFAULT_SCORER}, all models)
       </h2>

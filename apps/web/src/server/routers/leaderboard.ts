@@ -1,9 +1,16 @@
-import { buildBoard, type PolicyName, type ScorerName } from '@linkboard/core';
+import {
+  buildBoard,
+  coarseCount,
+  coarsenBoardRow,
+  type PolicyName,
+  type ScorerName,
+} from '@linkboard/core';
 import {
   type LeaderboardRow,
   leaderboardCounts,
   listBenchmarkVersions,
   rankedSettingOf,
+  splitOfSubject,
   submissionCurves,
 } from '@linkboard/db';
 import { LRUCache } from 'lru-cache';
@@ -43,8 +50,10 @@ function ranked(
     const setting = await rankedSettingOf(ctx.db, input.benchmarkVersionId);
     if (!setting) return notFound(`benchmark version ${input.benchmarkVersionId}`);
     const counts = await leaderboardCounts(ctx.db, input);
+    const hidden =
+      (await splitOfSubject(ctx.db, { benchmarkVersionId: input.benchmarkVersionId })) === 'hidden';
     // The board's policy is ranked on the setting's shots and draws.
-    return buildBoard(
+    const board = buildBoard(
       counts,
       { ...setting, policy: input.policy },
       {
@@ -53,10 +62,35 @@ function ranked(
         seed: `board|${input.benchmarkVersionId}|${input.policy}|${input.scorer}`,
       },
     );
+    // The same for everyone, admins included: the board is one cached page.
+    return hidden ? board.map(coarsenBoardRow) : board;
   })();
   cache.set(key, value);
   value.catch(() => cache.delete(key));
   return value;
+}
+
+/**
+ * A hidden split's curve point as counts whose shares are whole percents (core's `coarseCount`):
+ * exact counts of two runs that differ in one answer would say whether it was right.
+ */
+function coarseCurve<
+  T extends {
+    n: number;
+    correct: number;
+    novelN: number;
+    novelCorrect: number;
+    outcomes: Record<string, number>;
+  },
+>(point: T): T {
+  return {
+    ...point,
+    correct: coarseCount(point.correct, point.n),
+    novelCorrect: coarseCount(point.novelCorrect, point.novelN),
+    outcomes: Object.fromEntries(
+      Object.entries(point.outcomes).map(([k, v]) => [k, coarseCount(v, point.n)]),
+    ) as T['outcomes'],
+  };
 }
 
 export const leaderboardRouter = router({
@@ -90,6 +124,11 @@ export const leaderboardRouter = router({
         ),
       );
       const ids = visible.filter((id): id is number => id !== null);
-      return ids.length ? submissionCurves(ctx.db, ids, input.scorer) : [];
+      const curves = ids.length ? await submissionCurves(ctx.db, ids, input.scorer) : [];
+      if (ctx.viewer?.role === 'admin') return curves;
+      const hidden = new Set<number>();
+      for (const id of ids)
+        if ((await splitOfSubject(ctx.db, { submissionId: id })) === 'hidden') hidden.add(id);
+      return curves.map((c) => (hidden.has(c.submissionId) ? coarseCurve(c) : c));
     }),
 });

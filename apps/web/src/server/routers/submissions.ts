@@ -10,6 +10,7 @@ import {
   DEFAULT_POLICY,
   EndpointRefusedError,
   EndpointUrlSchema,
+  HIDDEN_SPLIT_NO_UPLOADS,
   indexBenchmark,
   isSafeModelName,
   PredictionsError,
@@ -18,6 +19,7 @@ import {
   requestAdapterConfig,
   scorerNames,
   scorerVersions,
+  splitOf,
 } from '@linkboard/core';
 import {
   ConflictError,
@@ -48,6 +50,7 @@ import {
   adminProcedure,
   assertOwnerOrAdmin,
   type Context,
+  detailVisible,
   idInput,
   notFound,
   oneLine,
@@ -172,6 +175,7 @@ export const submissionsRouter = router({
     .input(id.extend({ scorer: scorerInput }))
     .query(async ({ ctx, input }) => {
       await visibleSubmission(ctx, input.id);
+      await detailVisible(ctx, { submissionId: input.id });
       const rows = await conceptBreakdown(ctx.db, input.id, input.scorer);
       return rows.map((row) => ({ ...row, ...accuracyWithInterval(row) }));
     }),
@@ -179,6 +183,7 @@ export const submissionsRouter = router({
     .input(id.extend({ scorer: scorerInput }))
     .query(async ({ ctx, input }) => {
       await visibleSubmission(ctx, input.id);
+      await detailVisible(ctx, { submissionId: input.id });
       return submissionFailures(ctx.db, input.id, input.scorer);
     }),
   queue: publicProcedure.query(({ ctx }) => queueList(ctx.db, ctx.viewer?.id ?? null)),
@@ -186,6 +191,8 @@ export const submissionsRouter = router({
   create: protectedProcedure.input(CreateInput).mutation(async ({ ctx, input }) => {
     const version = await getBenchmarkVersion(ctx.db, input.benchmarkVersionId);
     if (!version) return notFound(`benchmark version ${input.benchmarkVersionId}`);
+    if (input.kind === 'predictions' && splitOf(version.manifest) === 'hidden')
+      throw new TRPCError({ code: 'BAD_REQUEST', message: HIDDEN_SPLIT_NO_UPLOADS });
     const spec = { shots: input.shots, policies: input.policies, draws: input.draws };
     const index = indexBenchmark(version.manifest);
     let episodeCount: number;
@@ -246,7 +253,12 @@ export const submissionsRouter = router({
         scorer: input.scorer,
         visibility: input.private ? 'private' : 'public',
         ownerId: ctx.viewer.id,
-        quota: { ownerId: ctx.viewer.id, limit: env.LINKBOARD_DAILY_QUOTA, probes: false },
+        quota: {
+          ownerId: ctx.viewer.id,
+          limit: env.LINKBOARD_DAILY_QUOTA,
+          probes: false,
+          hiddenLimit: env.LINKBOARD_HIDDEN_DAILY_QUOTA,
+        },
       }),
     );
     return { id: created.submissionId, episodes: created.episodes };

@@ -12,6 +12,7 @@ import {
   scorerParam,
   signedPts,
 } from '~/components/format';
+import { HiddenSplitNote } from '~/components/hidden-split';
 import { OwnerActions } from '~/components/owner-actions';
 import { RowLink } from '~/components/row-link';
 import { StatusPanel } from '~/components/status-panel';
@@ -48,9 +49,16 @@ export default async function SubmissionPage({
     .map(Number)
     .filter((n) => Number.isInteger(n) && n > 0 && n <= MAX_ID && n !== id);
   const curves = await trpc.leaderboard.curves({ ids: [id, ...overlay], scorer });
-  const concepts = await trpc.submissions.concepts({ id, scorer });
-  const failures = await trpc.submissions.failures({ id, scorer });
   const me = await trpc.accounts.me();
+  // On a hidden test split the per-concept table and the failures would give its labels away.
+  const detail = submission.split !== 'hidden' || me?.role === 'admin';
+  const concepts = detail ? await trpc.submissions.concepts({ id, scorer }) : [];
+  const failures = detail
+    ? await trpc.submissions.failures({ id, scorer })
+    : { total: 0, episodes: [] };
+  const errored = detail
+    ? concepts.reduce((n, row) => n + row.outcomes.error, 0)
+    : ((await trpc.submissions.status({ id })).errors ?? 0);
   const mine = me !== null && (me.role === 'admin' || me.id === submission.ownerId);
 
   const series = [...new Set(curves.map((c) => `${c.model} · ${policyLabel(c.policy)}`))];
@@ -120,7 +128,7 @@ export default async function SubmissionPage({
             status={submission.status}
             visibility={submission.visibility}
             isAdmin={me?.role === 'admin'}
-            errored={concepts.reduce((n, row) => n + row.outcomes.error, 0)}
+            errored={errored}
           />
         ) : null}
       </TRPCReactProvider>
@@ -152,74 +160,79 @@ export default async function SubmissionPage({
         <Link href={`?scorer=official`}>official</Link> /{' '}
         <Link href={`?scorer=strict`}>strict</Link>
       </p>
-      <h2>Per concept</h2>
-      <div className="scroll-x">
-        <table data-testid="concepts">
-          <thead>
-            <tr>
-              <th>Concept</th>
-              <th>Class</th>
-              {columns.map((c) => (
-                <th className="num" key={c}>
-                  {c}-shot
-                </th>
-              ))}
-              <th className="num">correct</th>
-              <th className="num" title="for a novel query: the prior override">
-                other label
-              </th>
-              <th className="num">both</th>
-              <th className="num">neither</th>
-              <th className="num">empty</th>
-              <th className="num">error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...conceptRows.values()].map((row) => {
-              const t = totals(row);
-              return (
-                <tr key={`${row.pair}-${row.name}`}>
-                  <td>
-                    <RowLink href={`/concepts/${row.conceptId}`}>{row.name}</RowLink>
-                  </td>
-                  <td className="muted">{row.queryClass}</td>
+      {detail ? null : <HiddenSplitNote />}
+      {detail ? (
+        <>
+          <h2>Per concept</h2>
+          <div className="scroll-x">
+            <table data-testid="concepts">
+              <thead>
+                <tr>
+                  <th>Concept</th>
+                  <th>Class</th>
                   {columns.map((c) => (
-                    <td className="num" key={c}>
-                      {pct(row.cells.get(c)?.accuracy ?? null, 0)}
-                    </td>
+                    <th className="num" key={c}>
+                      {c}-shot
+                    </th>
                   ))}
-                  <td className="num">{t.correct}</td>
-                  <td className="num">{t['other-label']}</td>
-                  <td className="num">{t.both}</td>
-                  <td className="num">{t.neither}</td>
-                  <td className="num">{t.empty}</td>
-                  <td className="num">{t.error}</td>
+                  <th className="num">correct</th>
+                  <th className="num" title="for a novel query: the prior override">
+                    other label
+                  </th>
+                  <th className="num">both</th>
+                  <th className="num">neither</th>
+                  <th className="num">empty</th>
+                  <th className="num">error</th>
                 </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
-      <h2>Failures</h2>
-      {failures.total === 0 ? (
-        <p className="muted">None.</p>
-      ) : (
-        <p data-testid="failures">
-          {failures.total.toLocaleString('en')} episode{failures.total === 1 ? '' : 's'} judged
-          wrong, e.g.{' '}
-          {failures.episodes.slice(0, 8).map((f, i) => (
-            <span key={f.episodeId}>
-              {i > 0 ? ', ' : ''}
-              <RowLink
-                data-testid="failure-link"
-                href={`/episodes/${f.episodeId}?submission=${submission.id}&scorer=${scorer}`}
-              >
-                {f.concept} ({f.shots}-shot, {f.outcome})
-              </RowLink>
-            </span>
-          ))}
-        </p>
-      )}
+              </thead>
+              <tbody>
+                {[...conceptRows.values()].map((row) => {
+                  const t = totals(row);
+                  return (
+                    <tr key={`${row.pair}-${row.name}`}>
+                      <td>
+                        <RowLink href={`/concepts/${row.conceptId}`}>{row.name}</RowLink>
+                      </td>
+                      <td className="muted">{row.queryClass}</td>
+                      {columns.map((c) => (
+                        <td className="num" key={c}>
+                          {pct(row.cells.get(c)?.accuracy ?? null, 0)}
+                        </td>
+                      ))}
+                      <td className="num">{t.correct}</td>
+                      <td className="num">{t['other-label']}</td>
+                      <td className="num">{t.both}</td>
+                      <td className="num">{t.neither}</td>
+                      <td className="num">{t.empty}</td>
+                      <td className="num">{t.error}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          <h2>Failures</h2>
+          {failures.total === 0 ? (
+            <p className="muted">None.</p>
+          ) : (
+            <p data-testid="failures">
+              {failures.total.toLocaleString('en')} episode{failures.total === 1 ? '' : 's'} judged
+              wrong, e.g.{' '}
+              {failures.episodes.slice(0, 8).map((f, i) => (
+                <span key={f.episodeId}>
+                  {i > 0 ? ', ' : ''}
+                  <RowLink
+                    data-testid="failure-link"
+                    href={`/episodes/${f.episodeId}?submission=${submission.id}&scorer=${scorer}`}
+                  >
+                    {f.concept} ({f.shots}-shot, {f.outcome})
+                  </RowLink>
+                </span>
+              ))}
+            </p>
+          )}
+        </>
+      ) : null}
       <h2>Provenance</h2>
       <pre>{JSON.stringify(submission.provenance, null, 2)}</pre>
       {submission.lastError ? <p className="muted">Last error: {submission.lastError}</p> : null}

@@ -1,0 +1,54 @@
+/**
+ * What a hidden test split shows: shares rounded to whole percents. A submitter who controls an
+ * endpoint can send two runs that differ in one answer; with exact counts the difference would
+ * say whether that answer was right, and on a two-way task that is the query's label. At a
+ * ranked setting's size (hundreds of episodes per shot) one answer moves a share by well under a
+ * point, so a rounded share moves only when it sits at a rounding edge; the per-day submission
+ * limit bounds how often that can be probed.
+ */
+export const COARSE_STEP = 0.01;
+
+/** A share rounded to the coarse step; null stays null. */
+export const coarseShare = (x: number | null): number | null =>
+  x === null || !Number.isFinite(x) ? x : Math.round(x / COARSE_STEP) * COARSE_STEP;
+
+/**
+ * A count of `n` replaced by the count whose share is the coarse share: what a chart built on
+ * counts shows of a hidden split. 0 of 0 stays 0.
+ */
+export const coarseCount = (k: number, n: number): number =>
+  n > 0 ? Math.round((coarseShare(k / n) as number) * n) : 0;
+
+/** Every share of a board row coarsened; counts of episodes asked (`n`) are not secret. */
+export function coarsenBoardRow<
+  T extends {
+    accuracy: number | null;
+    low: number | null;
+    high: number | null;
+    perShot: Record<number, number | null>;
+    novelAccuracy: number | null;
+    parseFailureRate: number | null;
+    linkGain: number | null;
+    linkGainLow: number | null;
+    linkGainHigh: number | null;
+    flipAccuracy: number | null;
+    exposureSlope: number | null;
+  },
+>(row: T): T {
+  return {
+    ...row,
+    accuracy: coarseShare(row.accuracy),
+    low: coarseShare(row.low),
+    high: coarseShare(row.high),
+    perShot: Object.fromEntries(
+      Object.entries(row.perShot).map(([shots, x]) => [shots, coarseShare(x)]),
+    ),
+    novelAccuracy: coarseShare(row.novelAccuracy),
+    parseFailureRate: coarseShare(row.parseFailureRate),
+    linkGain: coarseShare(row.linkGain),
+    linkGainLow: coarseShare(row.linkGainLow),
+    linkGainHigh: coarseShare(row.linkGainHigh),
+    flipAccuracy: coarseShare(row.flipAccuracy),
+    exposureSlope: coarseShare(row.exposureSlope),
+  };
+}
