@@ -63,11 +63,11 @@ export interface ExposureCheck {
  * The cell an answer is compared within, besides its pair: the episodes of one query image at one
  * shot count under one policy differ only in their draw of demonstrations, and the order alone
  * decides which of them came early. Holding the query fixed takes its difficulty out of the
- * comparison: over order seeds 1–20 of the exposure test the planted cheat's smallest z rose from
- * 2.3 (pair × shot cells) to 4.6. With one draw per query such a cell holds one answer and compares
- * nothing, so the query is left out of it: the choice follows the evaluation's design, never its
- * answers, and the test stays exact either way. The database builds the same string
- * (`computeExposure`).
+ * comparison: over order seeds 1–20 of the exposure test the planted cheat's largest p-value fell
+ * from 0.011 (pair × shot cells) to the test's floor of 1e-4. With one draw per query such a
+ * cell holds one answer and compares nothing, so the query is left out of it: the choice follows
+ * the evaluation's design, never its answers, and the test stays exact either way. The database
+ * builds the same string (`computeExposure`).
  */
 export function exposureStratum(
   episode: { shots: number; policy: string; queryImageId: string },
@@ -196,8 +196,8 @@ export function exposureCheck(cells: readonly ExposureCell[]): ExposureCheck {
  * P(T ≥ observed) over random orders: per replicate and pair, a partial Fisher–Yates deals
  * distinct exposures out of 0 … sends−1 to the answers of its varying cells, weighted by their
  * centred values, 1 − ȳ (right) or −ȳ (wrong); the pair's other episodes take the rest, which T
- * ignores. Flat typed arrays and the rejection bound per slot precomputed: 20,000 replicates of
- * the default ranked setting's 6,144 answers are 60 million draws.
+ * ignores. Flat typed arrays and the rejection bound per slot precomputed: all 10,000 replicates
+ * of the default ranked setting's 6,144 answers are 61 million draws (seconds, once).
  */
 function randomisationPValue(
   clusters: readonly { sends: number; varying: ExposureCell[] }[],

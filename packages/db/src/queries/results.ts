@@ -264,8 +264,8 @@ export async function computeAggregates(
  * outcome: each showed the pair's support images) sent before it, by `sent_at` then episode id;
  * the answers tested are every policy's under the version's ranked scorer, less transport errors
  * (an endpoint failing early and recovering later is not learning), each compared within its
- * pair, shot count, policy and (with more than one draw) query image: core's `exposureStratum`. Results without a send
- * time (written before it was recorded) take no part.
+ * pair, shot count, policy and (with more than one draw) query image: core's `exposureStratum`.
+ * Results without a send time (written before it was recorded) take no part.
  */
 export async function computeExposure(tx: Tx | Db, submissionId: number): Promise<ExposureCheck> {
   const { rows } = await tx.execute(sql`
