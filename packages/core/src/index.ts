@@ -124,12 +124,14 @@ export {
 } from './metrics/coarse';
 export {
   EXPOSURE_ALPHA,
+  EXPOSURE_REPLICATES,
   type ExposureCell,
   type ExposureCheck,
   type ExposureSend,
   exposureCells,
   exposureCheck,
   exposureScale,
+  exposureStratum,
 } from './metrics/exposure';
 export { type Interval, wilsonInterval, Z95 } from './metrics/intervals';
 export {

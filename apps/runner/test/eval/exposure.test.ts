@@ -5,6 +5,7 @@ import {
   episodeRange,
   exposureCells,
   exposureCheck,
+  exposureStratum,
   getScorer,
   indexBenchmark,
 } from '@linkboard/core';
@@ -57,7 +58,10 @@ async function runSeed(model: ReferenceModelName, orderSeed: number) {
     sends.push({
       episodeId: episode.id,
       cluster: episode.pairId,
-      stratum: String(episode.shots),
+      stratum: exposureStratum(
+        { shots: episode.shots, policy: episode.policy, queryImageId: episode.query.imageId },
+        EXPOSURE_SETTING.draws,
+      ),
       sentAt: position,
       correct: right,
     });
@@ -66,29 +70,31 @@ async function runSeed(model: ReferenceModelName, orderSeed: number) {
 }
 
 describe('the exposure check over order seeds 1–20', () => {
-  it('flags stateful-prototype in nearly every seed, and random and prototype at most once', async () => {
+  it('flags stateful-prototype in at least 19 seeds, and random and prototype at most once', async () => {
     const lines: string[] = [];
     const flags: Record<string, number> = {};
+    const ps: Record<string, number[]> = {};
     for (const model of ['stateful-prototype', 'prototype', 'random'] as const) {
-      const ps: string[] = [];
+      ps[model] = [];
       let accuracy = 0;
       flags[model] = 0;
       for (let seed = 1; seed <= 20; seed++) {
         const { accuracy: a, check } = await runSeed(model, seed);
         accuracy += a / 20;
-        ps.push((check.pValue ?? 1).toExponential(1));
+        ps[model].push(check.pValue ?? 1);
         if (check.flagged) flags[model]++;
       }
       lines.push(
-        `${model}: flagged ${flags[model]}/20, mean accuracy ${(100 * accuracy).toFixed(1)}%, p by seed ${ps.join(' ')}`,
+        `${model}: flagged ${flags[model]}/20, mean accuracy ${(100 * accuracy).toFixed(1)}%, p by seed ${ps[model].map((p) => p.toExponential(1)).join(' ')}`,
       );
     }
     // The measurement, for the record (the issue's report quotes it).
     console.log(lines.join('\n'));
+    // The issue's target at the board's significance, on a deterministic run (fixed seeds and
+    // images). Measured: 20 of 20, every p at the test's floor of 1e-4; the honest models none,
+    // their smallest p 0.017 (prototype) and 0.018 (random).
+    expect(flags['stateful-prototype']).toBeGreaterThanOrEqual(19);
     expect(flags.prototype).toBeLessThanOrEqual(1);
     expect(flags.random).toBeLessThanOrEqual(1);
-    // Deterministic (fixed seeds and images): the measured count, one short of the 19 asked for
-    // (seeds 101–120 give 20).
-    expect(flags['stateful-prototype']).toBeGreaterThanOrEqual(18);
   }, 600_000);
 });

@@ -5,6 +5,7 @@ import {
   buildBoard,
   exposureCells,
   exposureCheck,
+  exposureStratum,
   parseAdapterConfig,
   REFERENCE_SERVER,
 } from '@linkboard/core';
@@ -83,8 +84,8 @@ describe('the exposure check of a finished submission', () => {
 
     // What the database computed is core's statistic of the stored send times and verdicts.
     const rows = await query(
-      `SELECT r.episode_id, c.pair_id, r.shots, r.sent_at, v.outcome
-       FROM results r JOIN concepts c ON c.id = r.concept_id
+      `SELECT r.episode_id, c.pair_id, r.shots, r.policy, e.query_image, r.sent_at, v.outcome
+       FROM results r JOIN concepts c ON c.id = r.concept_id JOIN episodes e ON e.id = r.episode_id
        JOIN verdicts v ON v.submission_id = r.submission_id AND v.episode_id = r.episode_id AND v.scorer = 'strict'
        WHERE r.submission_id = $1`,
       [cheat.submissionId],
@@ -95,7 +96,10 @@ describe('the exposure check of a finished submission', () => {
         rows.map((r) => ({
           episodeId: r.episode_id,
           cluster: String(r.pair_id),
-          stratum: String(r.shots),
+          stratum: exposureStratum(
+            { shots: r.shots, policy: r.policy, queryImageId: r.query_image },
+            EXPOSURE_SETTING.draws,
+          ),
           sentAt: (r.sent_at as Date).getTime(),
           correct: r.outcome === 'error' ? null : r.outcome === 'correct',
         })),

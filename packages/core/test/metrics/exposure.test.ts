@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type ExposureSend, exposureCells, exposureCheck, Prng } from '../../src';
+import {
+  type ExposureCell,
+  type ExposureSend,
+  exposureCells,
+  exposureCheck,
+  exposureScale,
+  exposureStratum,
+  Prng,
+} from '../../src';
 
 /** Sends of `pairs` pairs × 3 shot counts in a seeded random order; `p(exposure)` is accuracy. */
 function sends(seed: string, pairs: number, perPair: number, p: (exposure: number) => number) {
@@ -42,6 +50,36 @@ describe('exposureCells', () => {
   });
 });
 
+describe('exposureStratum', () => {
+  it('holds the query fixed only when a query has more than one draw', () => {
+    const episode = { shots: 4, policy: 'lcl', queryImageId: 'q1' };
+    expect(exposureStratum(episode, 2)).toBe('4 lcl q1');
+    expect(exposureStratum(episode, 1)).toBe('4 lcl');
+    expect(exposureStratum({ ...episode, policy: 'icl' }, 2)).not.toBe(exposureStratum(episode, 2));
+  });
+});
+
+/** A cell from its answers as [exposure, correct] pairs. */
+function cell(cluster: string, stratum: string, sends: number, answers: [number, boolean][]) {
+  const c: ExposureCell = { cluster, stratum, n: 0, sx: 0, sy: 0, sxx: 0, sxy: 0, sends };
+  for (const [exposure, correct] of answers) {
+    const x = exposureScale(exposure);
+    c.n++;
+    c.sx += x;
+    c.sy += correct ? 1 : 0;
+    c.sxx += x * x;
+    c.sxy += correct ? x : 0;
+  }
+  return c;
+}
+
+/** Every way to deal distinct exposures of 0 … sends−1 to `k` answers. */
+function* deals(sends: number, k: number, taken: number[] = []): Generator<number[]> {
+  if (taken.length === k) yield taken;
+  else
+    for (let e = 0; e < sends; e++) if (!taken.includes(e)) yield* deals(sends, k, [...taken, e]);
+}
+
 describe('exposureCheck', () => {
   it('is empty without answers or without variation', () => {
     expect(exposureCheck([])).toEqual({
@@ -78,6 +116,39 @@ describe('exposureCheck', () => {
     expect(flags).toBeLessThanOrEqual(1);
     expect(below5).toBeGreaterThan(2);
     expect(below5).toBeLessThan(20);
+  });
+
+  it('gives the exact randomisation p-value: the share of orders at or above the observed', () => {
+    // One pair sent 6 times, 4 answers tested in two cells; a cell that agrees carries no weight.
+    const answers: [boolean, boolean, boolean, boolean] = [true, false, true, false];
+    const observed: [number, number, number, number] = [5, 1, 3, 0];
+    const cellsOf = (e: readonly number[]) => [
+      cell('p', 'a', 6, [
+        [e[0] as number, answers[0]],
+        [e[1] as number, answers[1]],
+      ]),
+      cell('p', 'b', 6, [
+        [e[2] as number, answers[2]],
+        [e[3] as number, answers[3]],
+      ]),
+      cell('p', 'c', 6, [[2, true]]),
+    ];
+    const statistic = (e: readonly number[]) =>
+      cellsOf(e).reduce((t, c) => t + c.sxy - (c.sx * c.sy) / c.n, 0);
+    const t = statistic(observed);
+    let atOrAbove = 0;
+    let all = 0;
+    for (const e of deals(6, 4)) {
+      all++;
+      if (statistic(e) >= t - 1e-12) atOrAbove++;
+    }
+    const exact = atOrAbove / all;
+    expect(exact).toBeGreaterThan(0.01);
+    expect(exact).toBeLessThan(0.1);
+    const check = exposureCheck(cellsOf(observed));
+    // Monte Carlo stopped at 50 exceedances: about 15% relative error.
+    expect(Math.abs((check.pValue as number) - exact)).toBeLessThan(0.45 * exact);
+    expect(check.flagged).toBe(false);
   });
 
   it('does not mistake a falling accuracy for a rising one', () => {

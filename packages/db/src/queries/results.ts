@@ -262,14 +262,15 @@ export async function computeAggregates(
  * The exposure check of a submission (core's `exposureCheck`), stored with it: the cells come from
  * one grouped query. An episode's exposure is the number of episodes of its pair (any policy, any
  * outcome: each showed the pair's support images) sent before it, by `sent_at` then episode id;
- * the answers tested are those under the version's ranked policy and scorer, less transport
- * errors (an endpoint failing early and recovering later is not learning). Results without a send
- * time (written before it was recorded) take no part.
+ * the answers tested are every policy's under the version's ranked scorer, less transport errors
+ * (an endpoint failing early and recovering later is not learning), each compared within its
+ * pair, shot count, policy and (with more than one draw) query image: core's `exposureStratum`.
+ * Results without a send time (written before it was recorded) take no part.
  */
 export async function computeExposure(tx: Tx | Db, submissionId: number): Promise<ExposureCheck> {
   const { rows } = await tx.execute(sql`
     WITH setting AS (
-      SELECT bv.ranked_setting ->> 'policy' AS policy, bv.ranked_setting ->> 'scorer' AS scorer
+      SELECT bv.ranked_setting ->> 'scorer' AS scorer, s.draws
       FROM submissions s JOIN benchmark_versions bv ON bv.id = s.benchmark_version_id
       WHERE s.id = ${submissionId}),
     sent AS (
@@ -279,18 +280,21 @@ export async function computeExposure(tx: Tx | Db, submissionId: number): Promis
       FROM results r JOIN concepts c ON c.id = r.concept_id
       WHERE r.submission_id = ${submissionId} AND r.sent_at IS NOT NULL),
     tested AS (
-      -- log2(1 + exposure): core's exposureScale.
-      SELECT s.pair_id, s.shots, s.sends, ln(1 + s.exposure) / ln(2) AS x, (v.outcome = 'correct')::int AS y
-      FROM sent s JOIN setting ON s.policy::text = setting.policy
+      -- log2(1 + exposure): core's exposureScale; the stratum is core's exposureStratum.
+      SELECT s.pair_id,
+             s.shots::text || ' ' || s.policy::text
+               || CASE WHEN setting.draws > 1 THEN ' ' || e.query_image ELSE '' END AS stratum,
+             s.sends, ln(1 + s.exposure) / ln(2) AS x, (v.outcome = 'correct')::int AS y
+      FROM sent s JOIN episodes e ON e.id = s.episode_id
         JOIN verdicts v ON v.submission_id = ${submissionId} AND v.episode_id = s.episode_id
-          AND v.scorer = setting.scorer
+        JOIN setting ON v.scorer = setting.scorer
       WHERE v.outcome <> 'error')
-    SELECT pair_id, shots, count(*)::int AS n, sum(x)::float8 AS sx, sum(y)::float8 AS sy,
+    SELECT pair_id, stratum, count(*)::int AS n, sum(x)::float8 AS sx, sum(y)::float8 AS sy,
            sum(x * x)::float8 AS sxx, sum(x * y)::float8 AS sxy, max(sends)::int AS sends
-    FROM tested GROUP BY pair_id, shots`);
+    FROM tested GROUP BY pair_id, stratum`);
   const cells: ExposureCell[] = rows.map((r) => ({
     cluster: String(r.pair_id),
-    stratum: String(r.shots),
+    stratum: String(r.stratum),
     n: Number(r.n),
     sx: Number(r.sx),
     sy: Number(r.sy),
