@@ -101,8 +101,10 @@ export async function* submissionAnswerPages(
   let after: string | null = null;
   for (;;) {
     const page = await answerPage(db, submissionId, viewer, after, pageSize);
-    if (page.length > 0) yield page;
+    const last = page.at(-1);
+    if (!last) return;
+    yield page;
     if (page.length < pageSize) return;
-    after = page[page.length - 1]!.episode_id;
+    after = last.episode_id;
   }
 }
