@@ -3,12 +3,14 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  AnswerLineSchema,
   BenchmarkListSchema,
   ClaimReplySchema,
   LeaderboardReplySchema,
   ManifestSchema,
   RUNNER_API,
   SITE_API,
+  SubmissionStatusSchema,
 } from '@linkboard/core';
 import { startEmbeddedPostgres } from '@linkboard/db';
 import { expect, type Page, test } from '@playwright/test';
@@ -31,6 +33,9 @@ async function baselinesDone(page: Page) {
 }
 
 test.describe.configure({ mode: 'serial' });
+
+/** The API token the newcomer makes, for the tests after theirs that act as them. */
+let newcomerToken: string | undefined;
 
 test('the leaderboard ranks the baselines', async ({ page, request }) => {
   const prefetched: string[] = [];
@@ -168,6 +173,17 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await expect(page.getByTestId('accuracy-chart').locator('.recharts-line')).not.toHaveCount(0);
   await expect(page.getByTestId('concepts')).toBeVisible();
   await shot(page, '02-submission');
+  // Every answer as JSON Lines, from the page's link, one line per episode.
+  const answers = await page.request.get(
+    (await page.getByTestId('answers-download').getAttribute('href')) as string,
+  );
+  expect(answers.headers()['content-type']).toBe('application/x-ndjson; charset=utf-8');
+  const answerLines = (await answers.text()).trimEnd().split('\n');
+  const { total } = SubmissionStatusSchema.parse(
+    await (await request.get(SITE_API.submission(Number(id)))).json(),
+  );
+  expect(answerLines).toHaveLength(total);
+  for (const line of answerLines) AnswerLineSchema.parse(JSON.parse(line));
 
   await page.getByTestId('concepts').getByRole('link').first().click();
   await expect(page.getByTestId('concept-models')).toContainText('my <b>prototype</b>');
@@ -194,6 +210,7 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await page.getByRole('button', { name: 'Create token' }).click();
   const token = await page.getByTestId('new-token').textContent();
   expect(token).toMatch(/^lb_/);
+  newcomerToken = token as string;
   await shot(page, '07-tokens');
   const out = execFileSync(
     process.execPath,
@@ -219,6 +236,30 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   expect(out).toContain('follow it at');
   await page.goto(`/submissions/${cliId}`);
   await expect(page.getByTestId('status-badge')).toHaveText('done', { timeout: 60_000 });
+});
+
+test('the Python client submits, follows, downloads the answers and reads the board', () => {
+  expect(newcomerToken, 'the newcomer made a token').toBeTruthy();
+  // The client's own tests (clients/python/test_client.py), as the newcomer, on this site.
+  const ran = spawnSync(
+    'python3',
+    [path.resolve(import.meta.dirname, '../../clients/python/test_client.py')],
+    {
+      env: {
+        ...process.env,
+        LINKBOARD_URL: `http://127.0.0.1:${E2E.port}`,
+        LINKBOARD_TOKEN: newcomerToken,
+        LINKBOARD_ENDPOINT: `http://127.0.0.1:${E2E.referencePort}/v1`,
+        LINKBOARD_ENDPOINT_MODEL: 'random',
+      },
+      encoding: 'utf8',
+      timeout: 110_000,
+    },
+  );
+  const output = `${ran.stdout}${ran.stderr}`;
+  expect(ran.status, output).toBe(0);
+  expect(output).toMatch(/Ran 6 tests in .*\n\nOK/);
+  expect(output).not.toContain(newcomerToken);
 });
 
 test('compare with random, and export the leaderboard as CSV', async ({ page }) => {

@@ -233,6 +233,8 @@ export {
   verdictOf,
 } from './scorer';
 export {
+  type AnswerLine,
+  AnswerLineSchema,
   ApiErrorSchema,
   BenchmarkListSchema,
   type BenchmarkSummary,

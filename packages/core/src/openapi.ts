@@ -18,6 +18,7 @@ import {
   WaitBodySchema,
 } from './runner-api';
 import {
+  AnswerLineSchema,
   ApiErrorSchema,
   BenchmarkListSchema,
   CreateSubmissionBodySchema,
@@ -49,6 +50,7 @@ const SCHEMAS: Record<string, [z.ZodType, 'input' | 'output']> = {
   CreateSubmissionBody: [CreateSubmissionBodySchema, 'input'],
   SubmissionCreated: [SubmissionCreatedSchema, 'output'],
   SubmissionStatus: [SubmissionStatusSchema, 'output'],
+  AnswerLine: [AnswerLineSchema, 'output'],
   ClaimBody: [ClaimBodySchema, 'input'],
   ClaimReply: [ClaimReplySchema, 'output'],
   WaitBody: [WaitBodySchema, 'input'],
@@ -239,6 +241,25 @@ export function siteOpenApiDocument(options: { version: string }): Json {
           parameters: [{ ...jobId, name: 'id' }],
           responses: {
             200: reply('SubmissionStatus'),
+            400: refusal('Not an id'),
+            404: refusal('No such submission, or not yours to see'),
+          },
+        },
+      },
+      [`${SITE_API.submissions}/{id}/answers.jsonl`]: {
+        get: {
+          tags: ['submissions'],
+          summary:
+            'Every answered episode of a submission, one JSON object a line (streamed), in episode id order',
+          parameters: [{ ...jobId, name: 'id' }],
+          responses: {
+            200: {
+              description:
+                'JSON Lines: one AnswerLine per answered episode; the query label and verdicts are null where withheld',
+              // OpenAPI 3.1 has no schema for a stream's items (3.2's itemSchema): by convention
+              // the schema of a line-delimited media type is that of one line.
+              content: { 'application/x-ndjson': { schema: ref('AnswerLine') } },
+            },
             400: refusal('Not an id'),
             404: refusal('No such submission, or not yours to see'),
           },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SubmissionRequestSchema } from './adapter-config';
 import { POLICY_NAMES } from './policy';
 import { RankedSettingSchema } from './ranked-setting';
+import { OUTCOMES } from './scorer';
 
 /**
  * The site's public JSON API (version 1): plain JSON in and out, so that any HTTP client can use
@@ -13,6 +14,7 @@ export const SITE_API = {
   leaderboard: '/api/v1/leaderboard',
   submissions: '/api/v1/submissions',
   submission: (id: number) => `/api/v1/submissions/${id}`,
+  answers: (id: number) => `/api/v1/submissions/${id}/answers.jsonl`,
   openapi: '/api/openapi.json',
 } as const;
 
@@ -126,3 +128,43 @@ export const SubmissionStatusSchema = z.object({
   last_error: z.string().nullable(),
 });
 export type SubmissionStatus = z.infer<typeof SubmissionStatusSchema>;
+
+/**
+ * One line of `GET /api/v1/submissions/{id}/answers.jsonl`: an answered episode as it was asked
+ * (support images in order with their labels, the query image) and what became of it. The query's
+ * label and the verdicts are null where they are withheld from the viewer (an episode whose answer
+ * key is not public); the rest of the line is what the model itself was shown and said.
+ */
+export const AnswerLineSchema = z.object({
+  episode_id: z.string(),
+  shots: z.number().int(),
+  policy: z.enum(POLICY_NAMES),
+  draw: z.number().int(),
+  /** The pair's key: the novel concept and its look-alike. */
+  pair: z.string(),
+  support: z.array(z.object({ image_id: z.string(), label: z.string() })),
+  query: z.object({
+    image_id: z.string(),
+    /** The right answer as the episode gave it (the partner's name under a flipping policy). */
+    label: z.string().nullable(),
+  }),
+  /** Null when the model gave no answer (then `error` says why). */
+  raw_answer: z.string().nullable(),
+  /** The model said more than is kept: `raw_answer` is its beginning. */
+  answer_truncated: z.boolean(),
+  /** The error class when the episode got no answer (`timeout`, `server-error`…). */
+  error: z.string().nullable(),
+  latency_ms: z.number().int().nullable(),
+  /** Every scorer's verdict, by scorer name, with the scorer's version and the rule that decided. */
+  verdicts: z
+    .array(
+      z.object({
+        scorer: z.string(),
+        version: z.number().int(),
+        outcome: z.enum(OUTCOMES),
+        rule: z.string(),
+      }),
+    )
+    .nullable(),
+});
+export type AnswerLine = z.infer<typeof AnswerLineSchema>;

@@ -15,6 +15,11 @@ export {
   importBenchmark,
 } from './queries/benchmarks';
 export { conceptDetail, conceptGallery, conceptHeatmap } from './queries/concepts';
+export {
+  type DownloadViewer,
+  episodeDetailAllowed,
+  submissionAnswerPages,
+} from './queries/downloads';
 export { episodeWithResult, pairedAnswers } from './queries/episodes';
 export {
   type JobOfLease,

@@ -23,6 +23,7 @@ describe('/api/openapi.json', () => {
         SITE_API.leaderboard,
         SITE_API.submissions,
         `${SITE_API.submissions}/{id}`,
+        `${SITE_API.submissions}/{id}/answers.jsonl`,
         RUNNER_API.claim,
         RUNNER_API.wait,
         `${RUNNER_API.base}/jobs/{jobId}/results`,
@@ -39,5 +40,10 @@ describe('/api/openapi.json', () => {
     expect(
       document.components.schemas.CreateSubmissionBody.properties.benchmarkVersionId,
     ).toMatchObject({ type: 'integer' });
+    // The download's lines are described by the schema its clients parse them with.
+    expect(
+      document.paths[`${SITE_API.submissions}/{id}/answers.jsonl`].get.responses[200].content,
+    ).toEqual({ 'application/x-ndjson': { schema: { $ref: '#/components/schemas/AnswerLine' } } });
+    expect(document.components.schemas.AnswerLine.required).toContain('verdicts');
   });
 });

@@ -1,4 +1,4 @@
-import { wilsonInterval } from '@linkboard/core';
+import { SITE_API, wilsonInterval } from '@linkboard/core';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
@@ -158,7 +158,11 @@ export default async function SubmissionPage({
         Overlay another submission: <code>?overlay=&lt;id&gt;</code> · Compare:{' '}
         <Link href={`/compare?a=${submission.id}`}>pick a model</Link> · Scorer:{' '}
         <Link href={`?scorer=official`}>official</Link> /{' '}
-        <Link href={`?scorer=strict`}>strict</Link>
+        <Link href={`?scorer=strict`}>strict</Link> · Every answer:{' '}
+        {/* A plain link: a file to save, not a page for the router to prefetch. */}
+        <a href={SITE_API.answers(submission.id)} download data-testid="answers-download">
+          JSONL
+        </a>
       </p>
       {detail ? null : <HiddenSplitNote />}
       {detail ? (

@@ -1,0 +1,260 @@
+"""A small client for linkboard's public API (version 1), on Python's standard library alone.
+
+    from linkboard_client import Client
+
+    client = Client("https://linkboard.example", token=os.environ["LB_TOKEN"])
+    version = client.benchmark_version_id("isekai-synth")
+    created = client.submit(version, "my-model", endpoint="https://host/v1", model="m", shots=[2, 4])
+    status = client.wait(created["id"], timeout=3600)
+    for line in client.answers(created["id"]):
+        print(line["episode_id"], line["raw_answer"])
+
+Every refusal of the site is raised as an ApiError (or one of its subclasses) carrying the HTTP
+status and the site's ``{"error": {"code", "message"}}``. The token is sent only in the
+Authorization header: it is in no message, exception or repr.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Dict, Iterator, List, Optional
+
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ConnectionFailed",
+    "LinkboardError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "WaitTimeout",
+]
+
+#: The states after which a submission changes no more.
+FINISHED = ("done", "failed", "cancelled")
+
+
+class LinkboardError(Exception):
+    """Anything this client raises."""
+
+
+class ApiError(LinkboardError):
+    """The site refused a request: its HTTP status and its error code and message."""
+
+    def __init__(self, status: int, code: str, message: str, url: str) -> None:
+        super().__init__(f"HTTP {status} {code}: {message} ({url})")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.url = url
+
+
+class BadRequestError(ApiError):
+    """400: the request does not parse; the message names the field."""
+
+
+class AuthenticationError(ApiError):
+    """401: no token, or a token the site does not know (revoked, mistyped)."""
+
+
+class PermissionDeniedError(ApiError):
+    """403: the token's user may not do this."""
+
+
+class NotFoundError(ApiError):
+    """404: not there, or not the token's user's to see (a private submission of another)."""
+
+
+class ConnectionFailed(LinkboardError):
+    """The site could not be reached, or its answer was cut short."""
+
+
+class WaitTimeout(LinkboardError):
+    """A submission had not finished when the wait was up; ``status`` is the last one seen."""
+
+    def __init__(self, submission_id: int, timeout: float, status: Dict[str, Any]) -> None:
+        super().__init__(
+            f"submission {submission_id} was still {status.get('status')} after {timeout:g} s "
+            f"({status.get('done')} of {status.get('total')} episodes)"
+        )
+        self.status = status
+
+
+_BY_STATUS = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+}
+
+
+class Client:
+    """One site, and optionally the API token (``lb_…``) of the user to act as."""
+
+    def __init__(self, base_url: str, token: Optional[str] = None, timeout: float = 60.0) -> None:
+        parsed = urllib.parse.urlsplit(base_url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(f"base_url: {base_url!r} is not an http(s) URL of a site")
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self.timeout = timeout
+
+    def __repr__(self) -> str:
+        # Never the token: a repr ends up in logs and tracebacks.
+        return f"Client({self.base_url!r}, token={'set' if self._token else 'none'})"
+
+    # -- the API ---------------------------------------------------------------------------
+
+    def benchmarks(self) -> List[Dict[str, Any]]:
+        """The benchmark versions the site holds (id, name, version, manifestHash, rankedSetting…)."""
+        return self._json("GET", "/api/v1/benchmarks")["benchmarks"]
+
+    def benchmark_version_id(self, name: str, version: Optional[str] = None) -> int:
+        """The id of a benchmark's version: the latest one unless ``version`` names one."""
+        found = [
+            b
+            for b in self.benchmarks()
+            if b["name"] == name and (version is None or b["version"] == version)
+        ]
+        if not found:
+            named = f"{name!r}" + (f" version {version!r}" if version else "")
+            raise LinkboardError(f"no benchmark {named} on {self.base_url}")
+        return max(found, key=lambda b: b["id"])["id"]
+
+    def submit(
+        self,
+        benchmark_version_id: int,
+        name: str,
+        *,
+        shots: List[int],
+        policies: Optional[List[str]] = None,
+        draws: Optional[int] = None,
+        kind: str = "endpoint",
+        endpoint: Optional[str] = None,
+        model: Optional[str] = None,
+        api_key: Optional[str] = None,
+        organisation: Optional[str] = None,
+        private: bool = False,
+        **settings: Any,
+    ) -> Dict[str, Any]:
+        """Queues a submission as the token's user; returns ``{"id", "episodes"}``.
+
+        The fields are those of ``POST /api/v1/submissions`` (core's CreateSubmissionBodySchema);
+        ``settings`` passes the others as the site names them (``scorer``, ``maxTokens``,
+        ``temperature``, ``tokenLimitField``, ``maxImageSide``, ``profile``, ``predictions``).
+        """
+        body: Dict[str, Any] = {
+            "benchmarkVersionId": benchmark_version_id,
+            "name": name,
+            "kind": kind,
+            "shots": list(shots),
+            "policies": list(policies) if policies is not None else ["lcl"],
+            "private": private,
+        }
+        optional = {
+            "draws": draws,
+            "endpoint": endpoint,
+            "model": model,
+            "apiKey": api_key,
+            "organisation": organisation,
+        }
+        body.update({k: v for k, v in optional.items() if v is not None})
+        body.update(settings)
+        return self._json("POST", "/api/v1/submissions", body)
+
+    def status(self, submission_id: int) -> Dict[str, Any]:
+        """Where a submission is: status, position, done, total, errors, rate, ETA, last error."""
+        return self._json("GET", f"/api/v1/submissions/{int(submission_id)}")
+
+    def wait(
+        self, submission_id: int, timeout: float = 3600.0, interval: float = 2.0
+    ) -> Dict[str, Any]:
+        """Polls a submission until it is done, failed or cancelled; its last status.
+
+        Raises WaitTimeout if it has not finished within ``timeout`` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.status(submission_id)
+            if status["status"] in FINISHED:
+                return status
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise WaitTimeout(submission_id, timeout, status)
+            time.sleep(min(interval, left))
+
+    def answers(self, submission_id: int) -> Iterator[Dict[str, Any]]:
+        """Every answered episode of a submission, one dict per line of its JSONL download.
+
+        The download is read as it streams: a large submission is never held whole.
+        """
+        path = f"/api/v1/submissions/{int(submission_id)}/answers.jsonl"
+        with self._open("GET", path) as response:
+            number = 0
+            try:
+                for raw in response:
+                    number += 1
+                    if raw.strip():
+                        yield json.loads(raw)
+            except (OSError, http.client.HTTPException) as error:
+                raise ConnectionFailed(
+                    f"{self.base_url}{path}: the download stopped after line {number} ({error})"
+                ) from None
+
+    def leaderboard(
+        self,
+        benchmark: str,
+        version: Optional[str] = None,
+        policy: Optional[str] = None,
+        scorer: Optional[str] = None,
+        self_reported: bool = False,
+    ) -> Dict[str, Any]:
+        """A benchmark's board (its latest version unless one is named): ``rows`` and the method."""
+        query = {"benchmark": benchmark, "version": version, "policy": policy, "scorer": scorer}
+        params = {k: v for k, v in query.items() if v is not None}
+        if self_reported:
+            params["self_reported"] = "1"
+        return self._json("GET", "/api/v1/leaderboard?" + urllib.parse.urlencode(params))
+
+    # -- HTTP ------------------------------------------------------------------------------
+
+    def _json(self, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
+        with self._open(method, path, body) as response:
+            return json.load(response)
+
+    def _open(self, method: str, path: str, body: Optional[Dict[str, Any]] = None):
+        url = self.base_url + path
+        headers = {"accept": "application/json, application/x-ndjson"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            headers["content-type"] = "application/json"
+        if self._token:
+            headers["authorization"] = f"Bearer {self._token}"
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)
+        try:
+            return urllib.request.urlopen(request, timeout=self.timeout)
+        except urllib.error.HTTPError as error:
+            raise _api_error(error, url) from None
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise ConnectionFailed(f"could not reach {url}: {reason}") from None
+
+
+def _api_error(error: urllib.error.HTTPError, url: str) -> ApiError:
+    """The site's ``{"error": {"code", "message"}}`` as an exception of its status's class."""
+    raw = error.read()
+    try:
+        detail = json.loads(raw)["error"]
+        code, message = str(detail["code"]), str(detail["message"])
+    except (ValueError, KeyError, TypeError):
+        # Not the API's answer (a proxy's page, say): its beginning, as text.
+        code, message = f"HTTP_{error.code}", raw[:200].decode("utf-8", "replace").strip()
+    cls = _BY_STATUS.get(error.code, ApiError)
+    return cls(error.code, code, message, url)

@@ -1,0 +1,143 @@
+"""The Python client against a running linkboard site (the end-to-end tests start one).
+
+    LINKBOARD_URL=http://127.0.0.1:3000 LINKBOARD_TOKEN=lb_… \\
+    LINKBOARD_ENDPOINT=http://127.0.0.1:54811/v1 LINKBOARD_ENDPOINT_MODEL=random \\
+    python3 clients/python/test_client.py
+
+It submits a small private submission (2 shots, one policy, one draw) for the endpoint, waits for
+it, downloads its answers and reads the board; and checks the client's refusals.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from linkboard_client import (  # noqa: E402
+    AuthenticationError,
+    BadRequestError,
+    Client,
+    NotFoundError,
+)
+
+REQUIRED = ("LINKBOARD_URL", "LINKBOARD_TOKEN", "LINKBOARD_ENDPOINT", "LINKBOARD_ENDPOINT_MODEL")
+missing = [name for name in REQUIRED if not os.environ.get(name)]
+if missing:
+    sys.exit(f"test_client.py needs {', '.join(missing)} (a running site; see the docstring)")
+
+URL = os.environ["LINKBOARD_URL"]
+TOKEN = os.environ["LINKBOARD_TOKEN"]
+
+#: Every key of a line of the answers download (core's AnswerLineSchema).
+LINE_KEYS = {
+    "episode_id",
+    "shots",
+    "policy",
+    "draw",
+    "pair",
+    "support",
+    "query",
+    "raw_answer",
+    "answer_truncated",
+    "error",
+    "latency_ms",
+    "verdicts",
+}
+
+
+class ClientOnASite(unittest.TestCase):
+    """One submission, made once, that the tests below read."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.client = Client(URL, token=TOKEN)
+        cls.benchmark = cls.client.benchmarks()[0]
+        cls.created = cls.client.submit(
+            cls.client.benchmark_version_id(cls.benchmark["name"]),
+            f"py-client-{int(time.time())}",
+            endpoint=os.environ["LINKBOARD_ENDPOINT"],
+            model=os.environ["LINKBOARD_ENDPOINT_MODEL"],
+            shots=[2],
+            policies=["lcl"],
+            private=True,
+        )
+        cls.finished = cls.client.wait(cls.created["id"], timeout=90, interval=0.5)
+
+    def test_the_submission_runs_to_the_end(self) -> None:
+        self.assertGreater(self.created["episodes"], 0)
+        self.assertEqual(self.finished["status"], "done", self.finished)
+        self.assertEqual(self.finished["done"], self.created["episodes"])
+        self.assertEqual(self.finished["total"], self.created["episodes"])
+
+    def test_the_download_has_a_line_per_episode_with_every_field(self) -> None:
+        lines = list(self.client.answers(self.created["id"]))
+        self.assertEqual(len(lines), self.created["episodes"])
+        self.assertEqual(len({line["episode_id"] for line in lines}), len(lines))
+        for line in lines:
+            self.assertEqual(set(line), LINE_KEYS, line)
+            self.assertEqual(line["shots"], 2)
+            self.assertEqual(line["policy"], "lcl")
+            # N shots are N support images, half of each concept.
+            self.assertEqual(len(line["support"]), 2)
+            for item in line["support"] + [line["query"]]:
+                self.assertRegex(item["image_id"], r"^[0-9a-f]{64}$")
+            self.assertIsInstance(line["query"]["label"], str)
+            # An answer, or the class of error that kept it from coming.
+            self.assertTrue(
+                (line["raw_answer"] is None) == (line["error"] is not None), line
+            )
+            scorers = sorted(v["scorer"] for v in line["verdicts"])
+            self.assertEqual(scorers, ["official", "strict"])
+            for verdict in line["verdicts"]:
+                self.assertIn(
+                    verdict["outcome"],
+                    {"correct", "other-label", "both", "neither", "empty", "error"},
+                )
+                self.assertIsInstance(verdict["rule"], str)
+                self.assertIsInstance(verdict["version"], int)
+
+    def test_a_private_submission_is_not_found_by_anyone_else(self) -> None:
+        anonymous = Client(URL)
+        with self.assertRaises(NotFoundError) as caught:
+            list(anonymous.answers(self.created["id"]))
+        self.assertEqual(caught.exception.status, 404)
+        self.assertEqual(caught.exception.code, "NOT_FOUND")
+        with self.assertRaises(NotFoundError):
+            anonymous.status(self.created["id"])
+
+    def test_the_board_reads(self) -> None:
+        board = self.client.leaderboard(self.benchmark["name"])
+        self.assertEqual(board["benchmark"], self.benchmark["name"])
+        self.assertTrue(board["rows"], "the baselines are on the board")
+        self.assertEqual({"model", "accuracy", "ranked"} - set(board["rows"][0]), set())
+        with self.assertRaises(NotFoundError) as caught:
+            self.client.leaderboard("no-such-benchmark")
+        self.assertIn("no-such-benchmark", caught.exception.message)
+
+
+class Refusals(unittest.TestCase):
+    def test_a_wrong_token_is_an_authentication_error_that_does_not_show_it(self) -> None:
+        wrong = "lb_wrong-token-for-the-test"
+        client = Client(URL, token=wrong)
+        with self.assertRaises(AuthenticationError) as caught:
+            client.submit(1, "never-queued", endpoint="http://127.0.0.1:1/v1", model="m", shots=[2])
+        error = caught.exception
+        self.assertEqual((error.status, error.code), (401, "UNAUTHORIZED"))
+        self.assertTrue(error.message)
+        for shown in (str(error), repr(error), repr(client)):
+            self.assertNotIn(wrong, shown)
+
+    def test_a_bad_field_is_a_bad_request_naming_it(self) -> None:
+        client = Client(URL, token=TOKEN)
+        with self.assertRaises(BadRequestError) as caught:
+            client.submit(1, "never-queued", endpoint="http://127.0.0.1:1/v1", model="m", shots=[])
+        self.assertEqual(caught.exception.status, 400)
+        self.assertIn("shots", caught.exception.message)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
