@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SubmissionRequestSchema } from './adapter-config';
+import { BenchmarkSplitSchema } from './manifest';
 import { POLICY_NAMES } from './policy';
 import { RankedSettingSchema } from './ranked-setting';
 import { OUTCOMES } from './scorer';
@@ -27,6 +28,11 @@ export const BenchmarkSummarySchema = z.object({
   /** What its leaderboard ranks on; `submit` defaults to it. */
   rankedSetting: RankedSettingSchema,
   pairs: z.number().int(),
+  /**
+   * `hidden`: its answer key never leaves the site (no uploads, no per-episode downloads, whole
+   * percents); `public`: its labels are published, so scores on it could be looked up.
+   */
+  split: BenchmarkSplitSchema,
   /** Finished public submissions. */
   submissions: z.number().int(),
 });
@@ -131,9 +137,9 @@ export type SubmissionStatus = z.infer<typeof SubmissionStatusSchema>;
 
 /**
  * One line of `GET /api/v1/submissions/{id}/answers.jsonl`: an answered episode as it was asked
- * (support images in order with their labels, the query image) and what became of it. The query's
- * label and the verdicts are null where they are withheld from the viewer (an episode whose answer
- * key is not public); the rest of the line is what the model itself was shown and said.
+ * (support images in order with their labels, the query image and its label) and what became of
+ * it. A hidden test split's submissions have no download but for admins: every line would carry
+ * its answer key.
  */
 export const AnswerLineSchema = z.object({
   episode_id: z.string(),
@@ -146,7 +152,7 @@ export const AnswerLineSchema = z.object({
   query: z.object({
     image_id: z.string(),
     /** The right answer as the episode gave it (the partner's name under a flipping policy). */
-    label: z.string().nullable(),
+    label: z.string(),
   }),
   /** Null when the model gave no answer (then `error` says why). */
   raw_answer: z.string().nullable(),
@@ -156,15 +162,13 @@ export const AnswerLineSchema = z.object({
   error: z.string().nullable(),
   latency_ms: z.number().int().nullable(),
   /** Every scorer's verdict, by scorer name, with the scorer's version and the rule that decided. */
-  verdicts: z
-    .array(
-      z.object({
-        scorer: z.string(),
-        version: z.number().int(),
-        outcome: z.enum(OUTCOMES),
-        rule: z.string(),
-      }),
-    )
-    .nullable(),
+  verdicts: z.array(
+    z.object({
+      scorer: z.string(),
+      version: z.number().int(),
+      outcome: z.enum(OUTCOMES),
+      rule: z.string(),
+    }),
+  ),
 });
 export type AnswerLine = z.infer<typeof AnswerLineSchema>;

@@ -17,7 +17,6 @@ export {
 export { conceptDetail, conceptGallery, conceptHeatmap } from './queries/concepts';
 export {
   type DownloadViewer,
-  episodeDetailAllowed,
   submissionAnswerPages,
 } from './queries/downloads';
 export { episodeWithResult, pairedAnswers } from './queries/episodes';

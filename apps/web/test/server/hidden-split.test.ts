@@ -307,6 +307,19 @@ const ROUTES: Record<string, () => Promise<Response[]> | string> = {
     const { GET } = await import('../../src/app/api/v1/submissions/[id]/route');
     return [await GET(new Request(`http://site${SITE_API.submissions}/${subjects.submission}`))];
   },
+  'api/v1/submissions/[id]/answers.jsonl': async () => {
+    const { GET } = await import('../../src/app/api/v1/submissions/[id]/answers.jsonl/route');
+    const { token } = await site.caller(alice).tokens.create({ name: 'walk-owner' });
+    return [
+      await GET(new Request(`http://site${SITE_API.answers(subjects.submission)}`)),
+      // Its owner, too: the answer key is admins' only.
+      await GET(
+        new Request(`http://site${SITE_API.answers(subjects.submission)}`, {
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      ),
+    ];
+  },
   'api/v1/runner/[...path]': async () => {
     const { GET, POST } = await import('../../src/app/api/v1/runner/[...path]/route');
     const { token } = await createRunnerToken(site.database.db, 'walk-lab');
@@ -360,5 +373,6 @@ describe('a hidden test split over the site’s routes', () => {
     // The manifest is a 404; the claim finds nothing (only the hidden split's jobs exist here).
     expect(statuses['api/v1/runner/[...path]']?.[0]).toBe(404);
     expect(statuses['api/v1/submissions']?.[0]).toBeGreaterThanOrEqual(400);
+    expect(statuses['api/v1/submissions/[id]/answers.jsonl']).toEqual([403, 403]);
   });
 });

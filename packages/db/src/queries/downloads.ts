@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { LABEL_SWAPPING_POLICIES } from './results';
 import { num, pgArray } from './rows';
+import { assertDetailVisible } from './splits';
 
 /**
  * Who downloads a submission's answers, as far as the answer key is concerned. Whether they may
@@ -10,18 +11,6 @@ import { num, pgArray } from './rows';
  */
 export interface DownloadViewer {
   admin: boolean;
-}
-
-/**
- * Whether the viewer may see an episode's answer key: its query label and the scorers' verdicts
- * (which give the label away). The one place a download decides it, so that an episode whose key
- * is kept from the public is withheld here; today every episode's key is public.
- */
-export function episodeDetailAllowed(
-  _viewer: DownloadViewer,
-  _episode: { id: string; benchmarkVersionId: number },
-): boolean {
-  return true;
 }
 
 /** Lines per page: one query each, so a 250,000-episode submission is 250 short queries. */
@@ -33,7 +22,6 @@ type Verdict = NonNullable<AnswerLine['verdicts']>[number];
 async function answerPage(
   db: Db,
   submissionId: number,
-  viewer: DownloadViewer,
   after: string | null,
   limit: number,
 ): Promise<AnswerLine[]> {
@@ -63,10 +51,6 @@ async function answerPage(
     LIMIT ${limit}`);
   return rows.map((r) => {
     const id = String(r.episode_id);
-    const detail = episodeDetailAllowed(viewer, {
-      id,
-      benchmarkVersionId: num(r.benchmark_version_id),
-    });
     return {
       episode_id: id,
       shots: num(r.shots),
@@ -77,12 +61,12 @@ async function answerPage(
         image_id: s.imageId,
         label: s.label,
       })),
-      query: { image_id: String(r.query_image), label: detail ? String(r.label) : null },
+      query: { image_id: String(r.query_image), label: String(r.label) },
       raw_answer: (r.raw_answer as string | null) ?? null,
       answer_truncated: r.answer_truncated === true,
       error: (r.error_class as string | null) ?? null,
       latency_ms: r.latency_ms === null ? null : num(r.latency_ms),
-      verdicts: detail ? (r.verdicts as Verdict[]) : null,
+      verdicts: r.verdicts as Verdict[],
     };
   });
 }
@@ -90,7 +74,9 @@ async function answerPage(
 /**
  * A submission's answered episodes, page by page in episode id order: what its JSONL download
  * streams. One page is held at a time, and a page is asked for only when the consumer wants it, so
- * a large submission is never in memory whole. The caller has checked that the viewer may see it.
+ * a large submission is never in memory whole. The caller has checked that the viewer may see
+ * the submission; a hidden split's answer key (query labels, verdicts) is refused here, before
+ * anything is read, to anyone but an admin (`HiddenSplitError`).
  */
 export async function* submissionAnswerPages(
   db: Db,
@@ -98,9 +84,10 @@ export async function* submissionAnswerPages(
   viewer: DownloadViewer,
   pageSize = ANSWER_PAGE_SIZE,
 ): AsyncGenerator<AnswerLine[]> {
+  await assertDetailVisible(db, { submissionId }, viewer);
   let after: string | null = null;
   for (;;) {
-    const page = await answerPage(db, submissionId, viewer, after, pageSize);
+    const page = await answerPage(db, submissionId, after, pageSize);
     const last = page.at(-1);
     if (!last) return;
     yield page;
