@@ -10,7 +10,7 @@
  * the anonymous one with the ratio, and so is the p95 of `accounts.me`, the one request of their
  * own that a signed-in browser makes per page load (to fill in the header).
  * Latencies are measured per request by an undici loop (autocannon reports p90 and p97.5 but
- * not p95). BENCH_QUICK=1 shortens each run to 3 s.
+ * not p95). BENCH_QUICK=1 shortens each run to 3 s; BENCH_PORT (default 3290) moves the site.
  */
 import { spawn } from 'node:child_process';
 import { access, mkdtemp, readFile } from 'node:fs/promises';
@@ -29,7 +29,7 @@ const SECONDS = quick ? 3 : 10;
 const CONCURRENCY = 50;
 const WEB = fileURLToPath(new URL('..', import.meta.url));
 const SERVER = fileURLToPath(new URL('../src/front/server.ts', import.meta.url));
-const PORT = 3290;
+const PORT = benchEnv.port;
 
 const server = await startTestServer();
 const database = await createTestDatabase(server.url);
@@ -45,7 +45,7 @@ try {
   const { benchmarkVersionId } = await importBenchmark(database.db, manifest);
   const q = (text: string, params: unknown[] = []) => database.pool.query(text, params);
   await q(
-    `INSERT INTO models (name, organisation) SELECT 'model-' || g, 'lab ' || (g % 37) FROM generate_series(1, 1000) g`,
+    `INSERT INTO models (name, name_key, organisation) SELECT 'model-' || g, 'model-' || g, 'lab ' || (g % 37) FROM generate_series(1, 1000) g`,
   );
   await q(
     `INSERT INTO submissions (model_id, benchmark_version_id, adapter, shots, policies, total_episodes, status, finished_at)
@@ -53,7 +53,7 @@ try {
     [benchmarkVersionId],
   );
   await q(`INSERT INTO submission_scores (submission_id, scorer, shots, policy, n, correct, other_label, "both", neither, empty, error, novel_n, novel_correct)
-           SELECT s.id, sc::scorer, sh, p::policy, 384, (random() * 384)::int, 40, 0, 4, 0, 0, 192, (random() * 192)::int
+           SELECT s.id, sc, sh, p::policy, 384, (random() * 384)::int, 40, 0, 4, 0, 0, 192, (random() * 192)::int
            FROM submissions s, unnest('{official,strict}'::text[]) sc, unnest('{2,4,6,8,10,12,14,16}'::int[]) sh, unnest('{lcl,icl}'::text[]) p`);
   await q(`INSERT INTO submission_summaries SELECT submission_id, scorer, policy, sum(n), sum(correct), sum(novel_n), sum(novel_correct), sum(neither + empty),
            jsonb_object_agg(shots::text, jsonb_build_array(correct, n)) FROM submission_scores GROUP BY submission_id, scorer, policy`);
