@@ -128,12 +128,32 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
 }) => {
   await page.goto('/sign-up');
   await page.getByLabel('Name').fill('Ada Newcomer');
-  await page.getByLabel('E-mail').fill(`ada-${Date.now()}@example.com`);
+  const email = `ada-${Date.now()}@example.com`;
+  await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill('correct horse battery');
   await shot(page, '00-sign-up');
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/submit$/);
   await expect(page.getByTestId('signed-in-as')).toHaveText('Ada Newcomer');
+  // Signed in, the leaderboard still comes from the page cache, as the same bytes an anonymous
+  // visitor gets, naming nobody: the browser fills in the header after the page has loaded.
+  const session = (await page.context().cookies()).find((c) =>
+    c.name.endsWith('better-auth.session_token'),
+  );
+  expect(session).toBeTruthy();
+  const personal = ['Ada Newcomer', email, decodeURIComponent(session!.value).split('.')[0]!];
+  await expect
+    .poll(async () => {
+      const anonymousHtml = await (await request.get('/')).body();
+      const signedIn = await page.request.get('/');
+      const html = await signedIn.body();
+      const named = personal.filter((p) => html.toString().includes(p));
+      return `${signedIn.headers()['x-linkboard-cache']} identical=${html.equals(anonymousHtml)} names=${named}`;
+    })
+    .toBe('hit identical=true names=');
+  await page.goto('/');
+  await expect(page.getByTestId('signed-in-as')).toHaveText('Ada Newcomer');
+  await page.goto('/submit');
   await page.getByLabel('Model name (as on the leaderboard)').fill('my <b>prototype</b>');
   await page.getByLabel('Endpoint URL').fill(`http://127.0.0.1:${E2E.referencePort}/v1`);
   await page.getByLabel('Model at the endpoint').fill('prototype');

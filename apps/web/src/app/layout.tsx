@@ -4,7 +4,6 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { AccountMenu } from '~/components/account-menu';
 import { NavToggle } from '~/components/nav-toggle';
-import { api } from '~/server/caller';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -16,8 +15,7 @@ export const metadata: Metadata = {
   description: 'Link-context learning leaderboard',
 };
 
-export default async function RootLayout({ children }: { children: ReactNode }) {
-  const me = await (await api()).accounts.me().catch(() => null);
+export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en" className={GeistSans.className}>
       <body>
@@ -37,7 +35,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <Link href="/compare">Compare</Link>
             <Link href="/submit">Submit</Link>
             <Link href="/tokens">Tokens</Link>
-            <AccountMenu name={me?.name ?? null} />
+            {/* Filled in by the browser: the page itself is the same for every visitor. */}
+            <AccountMenu />
           </nav>
         </header>
         <main>{children}</main>

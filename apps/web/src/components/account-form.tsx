@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { type FormEvent, useState } from 'react';
+import { refreshAccount } from '~/lib/account';
 import { authClient } from '~/lib/auth-client';
 
 /** Sign up or sign in with e-mail and password (better-auth). */
@@ -24,6 +25,8 @@ export function AccountForm({ mode }: { mode: 'sign-up' | 'sign-in' }) {
     setBusy(false);
     if (result.error) setError(result.error.message ?? 'that did not work');
     else {
+      // The header learns of the new session from the site, as on a page load.
+      await refreshAccount();
       router.push('/submit');
       router.refresh();
     }

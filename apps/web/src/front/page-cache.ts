@@ -1,27 +1,30 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
-import { anonymousVisitor } from './visitor';
 
 const gzip = promisify(gzipCallback);
 
 /**
- * The rendered leaderboard, kept in memory for anonymous visitors.
+ * The rendered leaderboard, kept in memory and served to every visitor, signed in or not.
  *
  * Rendering `/` with 100 ranked rows costs tens of milliseconds of CPU, and the front page is
  * what most visitors ask for, so the site keeps whole responses and serves them again until
  * the leaderboard's data changes (a PostgreSQL notification, see `watchLeaderboard`) or
- * `maxAgeMs` passes. Only responses that cannot depend on who asks are kept: anonymous GETs
- * of the leaderboard page and its public tRPC queries.
+ * `maxAgeMs` passes. Only responses that cannot depend on who asks are kept: GETs of the
+ * leaderboard page and its public tRPC queries. The board lists public submissions only, to
+ * everyone (a private one shows nowhere but its own page until published), and the header's
+ * account part is filled in by the browser (src/components/account-menu.tsx), so the page is
+ * the same for every visitor. It is always rendered as an anonymous visitor's: a request's
+ * cookies and authorization are neither part of its key nor passed on to the render.
  */
 
 /**
- * Pages and tRPC procedures whose output changes only with the leaderboard's data, each with the
- * query parameters it reads. Others are dropped from the key and from the fill, so that varying
- * them (`?pad=…`) cannot multiply entries or evict the front page.
+ * Pages and tRPC procedures whose output changes only with the leaderboard's data, and not with
+ * the viewer, each with the query parameters it reads. Others are dropped from the key and from
+ * the fill, so that varying them (`?pad=…`) cannot multiply entries or evict the front page.
  */
 const CACHEABLE_PAGES = new Map([
-  ['/', ['version', 'policy', 'scorer', 'sort', 'q', 'all', '_rsc']],
+  ['/', ['version', 'policy', 'scorer', 'self', 'sort', 'q', 'all', '_rsc']],
 ]);
 const CACHEABLE_PROCEDURES = new Set(['leaderboard.versions', 'leaderboard.rows']);
 const TRPC_PREFIX = '/api/trpc/';
@@ -65,15 +68,16 @@ function parse(url: string | undefined): URL | null {
 }
 
 /**
- * Whether a request's answer can be kept and given to anyone who asks the same: only anonymous
- * GETs (no better-auth cookie, no bearer token) of the leaderboard page and its public tRPC
- * queries, and none carrying a Next header outside `VARY_HEADERS` (server actions, dev tools)
- * or asking tRPC to stream (a streamed reply carries errors inside a 200).
+ * Whether a request's answer can be kept and given to anyone who asks the same: GETs of the
+ * leaderboard page and its public tRPC queries, from anyone (a session cookie or an API token
+ * changes nothing in them), and none carrying a Next header outside `VARY_HEADERS` (server
+ * actions, dev tools) or asking tRPC to stream (a streamed reply carries errors inside a 200).
+ * The headers it returns, the only ones a fill sends, never include the visitor's credentials.
  */
 export function cacheableRequest(request: RequestLike): CacheableRequest | null {
   if (request.method !== 'GET' && request.method !== 'HEAD') return null;
   const { headers: incoming } = request;
-  if (!anonymousVisitor(incoming) || incoming['trpc-accept']) return null;
+  if (incoming['trpc-accept']) return null;
   for (const name of Object.keys(incoming))
     if (name.startsWith('next-') && !VARY_HEADERS.includes(name)) return null;
   const url = parse(request.url);

@@ -4,7 +4,7 @@ const AUTH_COOKIE = 'better-auth.';
 /**
  * Whether a request comes from an anonymous visitor: no API token or other authorization header,
  * and no better-auth cookie. Such a request identifies nobody, so there is no session to look up
- * (src/server/trpc.ts) and its answer is the same for every visitor (the page cache).
+ * (src/server/trpc.ts).
  */
 export function anonymousVisitor(headers: {
   cookie?: string | readonly string[] | null;

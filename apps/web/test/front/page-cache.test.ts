@@ -25,18 +25,41 @@ describe('cacheableRequest', () => {
       get('/?_rsc=abc', { rsc: '1', 'next-router-state-tree': '%5B%5D' }),
       true,
     ],
-    ['a POST changes things', { ...get('/'), method: 'POST' }, false],
     [
-      'a session cookie: the header shows who is signed in',
+      'a signed-in visitor: the board is the same for everyone, the header is filled in later',
       get('/', { cookie: 'better-auth.session_token=x' }),
-      false,
+      true,
     ],
     [
       'the secure-prefixed session cookie too',
       get('/', { cookie: 'a=1; __Secure-better-auth.session_token=x' }),
+      true,
+    ],
+    [
+      'a client-side navigation of a signed-in visitor',
+      get('/?_rsc=abc', { rsc: '1', cookie: 'better-auth.session_token=x' }),
+      true,
+    ],
+    ['an API token asking for public rows', get(rowsUrl, { authorization: 'Bearer lb_x' }), true],
+    ['a POST changes things', { ...get('/'), method: 'POST' }, false],
+    [
+      'a batch asking who is signed in',
+      get('/api/trpc/leaderboard.versions,accounts.me?batch=1', {
+        cookie: 'better-auth.session_token=x',
+      }),
       false,
     ],
-    ['an API token identifies a user', get(rowsUrl, { authorization: 'Bearer lb_x' }), false],
+    [
+      'who is signed in',
+      get('/api/trpc/accounts.me', { cookie: 'better-auth.session_token=x' }),
+      false,
+    ],
+    ['my submissions', get('/submissions', { cookie: 'better-auth.session_token=x' }), false],
+    [
+      'a private submission of a signed-in owner',
+      get('/submissions/1', { cookie: 'better-auth.session_token=x' }),
+      false,
+    ],
     ['a server action', get('/', { 'next-action': 'abc' }), false],
     ['a Next header the cache does not know', get('/', { 'next-hmr-refresh': '1' }), false],
     ['a submission page changes while it runs', get('/submissions/1'), false],
@@ -73,6 +96,33 @@ describe('cacheableRequest', () => {
       get('/', { rsc: '1', 'user-agent': 'x', 'accept-language': 'de', cookie: 'theme=dark' }),
     );
     expect(forwarded?.headers).toEqual({ rsc: '1' });
+  });
+
+  it('keys and renders a signed-in request as the anonymous one: credentials never reach a fill', () => {
+    const session = 'better-auth.session_token=secret-session.sig';
+    for (const [url, vary] of [
+      ['/?version=2&sort=model', {}],
+      ['/?_rsc=abc', { rsc: '1', 'next-router-state-tree': '%5B%5D' }],
+      [rowsUrl, {}],
+    ] as const) {
+      const anonymous = cacheableRequest(get(url, vary));
+      for (const credentials of [
+        { cookie: session },
+        { cookie: `theme=dark; __Secure-${session}` },
+        { authorization: 'Bearer lb_secret' },
+      ]) {
+        const signedIn = cacheableRequest(get(url, { ...vary, ...credentials }));
+        expect(signedIn).toEqual(anonymous);
+        expect(JSON.stringify(signedIn)).not.toMatch(/secret|cookie|authorization/i);
+      }
+    }
+  });
+
+  it('keys apart the boards it shows: ranking self-reported uploads is another page', () => {
+    const plain = cacheableRequest(get('/?version=2'));
+    const self = cacheableRequest(get('/?version=2&self=1'));
+    expect(self?.url).toBe('/?version=2&self=1');
+    expect(self?.key).not.toBe(plain?.key);
   });
 
   it('keys and asks Next by the query parameters the route reads, whatever else is sent', () => {
@@ -205,6 +255,42 @@ describe('PageCache', () => {
     for (let i = 0; i < 1000; i++) await cache.get(`${i}`.padEnd(2000, '.'), next.fetch);
     // 1,000 entries of ~4.6 kB each (key counted twice, as UTF-16) would be 4.6 MB.
     expect(cache.size).toBeLessThan(250);
+  });
+
+  it('serves a signed-in visitor the bytes an anonymous one got, rendered without credentials', async () => {
+    const cache = make();
+    // A fake Next that would leak: it writes into the page whatever credentials it was sent.
+    let renders = 0;
+    const render = (headers: Record<string, string>) => async (): Promise<Fetched> => {
+      renders++;
+      const who = headers.cookie ?? headers.authorization ?? 'nobody';
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/html; charset=utf-8' },
+        body: Buffer.from(`<header>${who}</header>`.padEnd(2000, '.')),
+        cacheable: true,
+      };
+    };
+    const ask = async (headers: RequestLike['headers']) => {
+      const request = cacheableRequest(get('/?version=1', headers));
+      if (!request) throw new Error('not cacheable');
+      const [stored, state] = await cache.get(request.key, render(request.headers));
+      return { body: stored.body, state };
+    };
+    // Whoever comes first, the kept page names nobody, and every later visitor gets its bytes.
+    const signedIn = await ask({ cookie: 'better-auth.session_token=ada-token.sig' });
+    const anonymous = await ask({});
+    const otherUser = await ask({ authorization: 'Bearer lb_grace' });
+    expect([signedIn.state, anonymous.state, otherUser.state, renders]).toEqual([
+      'miss',
+      'hit',
+      'hit',
+      1,
+    ]);
+    expect(signedIn.body.toString()).toContain('<header>nobody</header>');
+    expect(signedIn.body.toString()).not.toMatch(/ada|grace|token/);
+    expect(anonymous.body.equals(signedIn.body)).toBe(true);
+    expect(otherUser.body.equals(signedIn.body)).toBe(true);
   });
 
   it('forgets a failed render, so the next request tries again', async () => {

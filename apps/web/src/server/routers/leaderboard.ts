@@ -28,9 +28,10 @@ import {
 } from '../trpc';
 
 /**
- * Signed-in visitors' leaderboard reads come here every time (anonymous ones are served by the
- * page cache in src/front), so rows are kept a few seconds in this process. Page-cache fills
- * skip this: what they read is kept until the next change, so it must be current.
+ * Leaderboard reads that the page cache (src/front) does not answer come here every time (its
+ * fills; the export, the public API and the compare page; every read when the cache is off), so
+ * rows are kept a few seconds in this process. Page-cache fills skip this: what they read is
+ * kept until the next change, so it must be current.
  */
 const cache = new LRUCache<string, Promise<LeaderboardRow[]>>({ max: 64, ttl: 3_000 });
 
