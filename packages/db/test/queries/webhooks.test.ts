@@ -59,8 +59,10 @@ describe('the webhook outbox', () => {
     const { db, pool } = await freshDatabase();
     const seeded = await seedSubmission(db);
     const finish = await jobFinisher(db, seeded, { shots: [2, 4] });
-    for (let lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 }); lease; )
-      await finish(db, lease), (lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 }));
+    for (let lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 }); lease; ) {
+      await finish(db, lease);
+      lease = await claimJob(db, { worker: 'w', leaseMs: 60_000 });
+    }
     const { rows } = await pool.query('SELECT count(*)::int AS n FROM webhook_deliveries');
     expect(rows[0].n).toBe(0);
   });
