@@ -161,6 +161,46 @@ describe('linkboard submit, runner and status', () => {
     );
   });
 
+  it('takes a webhook, prints its secret once and stores it encrypted; refuses a private one', async () => {
+    const manifest = await smallSynth();
+    const args = ['submit', '--name', 'hooked', '--builtin', 'random', '--manifest', manifest];
+    const hook = 'http://127.0.0.1:9/hooks/linkboard';
+    const ok = await cli([...args, '--shots', '2', '--webhook', hook]);
+    expect(ok.code).toBe(0);
+    const secret = /^webhook secret \(shown once; .*\): (whsec_[\w-]{43})$/m.exec(ok.stdout)?.[1];
+    expect(secret).toBeDefined();
+    const id = Number(/submission (\d+)/.exec(ok.stdout)?.[1]);
+    const { decryptSecret, loadSecretKey } = await import('@linkboard/db');
+    const { openDatabase } = await import('../../src/database');
+    const { loadEnv } = await import('../../src/env');
+    const database = await openDatabase(loadEnv({ ...env, LINKBOARD_DATA_DIR: dataDir }));
+    try {
+      const { rows } = await database.pool.query(
+        'SELECT webhook_url, webhook_secret FROM submissions WHERE id = $1',
+        [id],
+      );
+      expect(rows[0].webhook_url).toBe(hook);
+      expect(rows[0].webhook_secret).not.toContain(secret);
+      expect(decryptSecret(await loadSecretKey({ dataDir }), rows[0].webhook_secret)).toBe(secret);
+    } finally {
+      await database.shutdown();
+    }
+    // The status command, which shows the submission, never shows its webhook secret.
+    expect((await cli(['status', String(id)])).stdout).not.toContain('whsec_');
+
+    const refused = await cli([...args, '--shots', '2', '--webhook', hook], {
+      ...env,
+      LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '0',
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /--webhook: webhook 127\.0\.0\.1:9 resolves to 127\.0\.0\.1 \(loopback\); private and loopback endpoints are refused here/,
+    );
+    const query = await cli([...args, '--webhook', 'https://hooks.example.org/x?token=1']);
+    expect(query.code).toBe(1);
+    expect(query.stderr).toMatch(/field webhook: .*no query string or fragment/);
+  });
+
   it('refuses a private endpoint unless the operator allows it', async () => {
     const result = await cli(
       [
