@@ -66,6 +66,7 @@ export async function runRunner(
   env: Env,
   options: RunnerOptions,
   stop: AbortSignal,
+  queue: Queue = databaseQueue(database, env),
 ): Promise<void> {
   // Webhooks go out from runners on the database only (the outbox and the key are there), in a
   // loop of their own: a slow receiver never holds a job slot.
@@ -82,7 +83,7 @@ export async function runRunner(
     log: options.log,
   });
   try {
-    await runQueue(databaseQueue(database, env), env, options, stop);
+    await runQueue(queue, env, options, stop);
   } finally {
     webhooks.abort();
     stop.removeEventListener('abort', onStop);
