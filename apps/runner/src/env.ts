@@ -1,5 +1,10 @@
 import path from 'node:path';
-import { type EndpointPolicy, endpointPolicy, isLoopbackHost } from '@linkboard/core';
+import {
+  type EndpointPolicy,
+  endpointPolicy,
+  isLoopbackHost,
+  localAuthority,
+} from '@linkboard/core';
 import { EMBEDDED_PG_PORT } from '@linkboard/db';
 import { z } from 'zod';
 
@@ -39,6 +44,11 @@ const EnvSchema = z.object({
   LINKBOARD_LEASE_MS: z.coerce.number().int().min(500).default(60_000),
   /** Port of the site that `linkboard start` serves. */
   LINKBOARD_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /**
+   * The site's public base URL, for the links in webhook deliveries (default: the site that
+   * `linkboard start` serves, on LINKBOARD_HOST and LINKBOARD_PORT).
+   */
+  LINKBOARD_SITE_URL: z.string().url().optional(),
   /** Port of the reference server that `linkboard start` runs the baselines through. */
   LINKBOARD_REFERENCE_PORT: z.coerce.number().int().min(1).max(65535).default(54330),
   /** "1": an unexpected error prints its stack trace, as `--verbose` does. */
@@ -51,6 +61,8 @@ export type Env = z.infer<typeof EnvSchema> & {
   /** Which endpoints submissions may name (see packages/core endpoint.ts). */
   endpoints: EndpointPolicy;
   dataDir: string;
+  /** The site's public base URL (LINKBOARD_SITE_URL, or the local site's). */
+  siteUrl: string;
   /** Every variable, for `--api-key-env NAME`: the one place a secret is read from. */
   secrets: Readonly<Record<string, string | undefined>>;
 };
@@ -78,6 +90,9 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       embeddedDatabasePort: data.LINKBOARD_PG_PORT ?? EMBEDDED_PG_PORT,
     }),
     dataDir: path.resolve(parsed.data.LINKBOARD_DATA_DIR),
+    siteUrl:
+      data.LINKBOARD_SITE_URL ??
+      `http://${localAuthority(data.LINKBOARD_HOST, data.LINKBOARD_PORT)}/`,
     secrets: source,
   };
 }

@@ -30,6 +30,7 @@ export {
   storedAdapterConfig,
   TOKEN_LIMIT_FIELDS,
   type TokenLimitField,
+  WebhookUrlSchema,
 } from './adapter-config';
 export { backoffDelay } from './backoff';
 export {
@@ -251,5 +252,10 @@ export {
   SubmissionCreatedSchema,
   type SubmissionStatus,
   SubmissionStatusSchema,
+  WEBHOOK_HEADERS,
+  WEBHOOK_STATES,
+  type WebhookPayload,
+  WebhookPayloadSchema,
+  webhookSignedContent,
 } from './site-api';
 export { controlCharacterIn, invisibleCharacterIn, modelNameKey, nameProblem } from './text';

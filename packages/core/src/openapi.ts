@@ -26,6 +26,9 @@ import {
   SITE_API,
   SubmissionCreatedSchema,
   SubmissionStatusSchema,
+  WEBHOOK_HEADERS,
+  WEBHOOK_STATES,
+  WebhookPayloadSchema,
 } from './site-api';
 
 type Json = Record<string, unknown>;
@@ -51,6 +54,7 @@ const SCHEMAS: Record<string, [z.ZodType, 'input' | 'output']> = {
   SubmissionCreated: [SubmissionCreatedSchema, 'output'],
   SubmissionStatus: [SubmissionStatusSchema, 'output'],
   AnswerLine: [AnswerLineSchema, 'output'],
+  WebhookPayload: [WebhookPayloadSchema, 'output'],
   ClaimBody: [ClaimBodySchema, 'input'],
   ClaimReply: [ClaimReplySchema, 'output'],
   WaitBody: [WaitBodySchema, 'input'],
@@ -266,6 +270,47 @@ export function siteOpenApiDocument(options: { version: string }): Json {
         },
       },
       ...runnerPaths,
+    },
+    // What the platform sends to a submission's webhook (OpenAPI 3.1's outgoing requests).
+    webhooks: {
+      submissionFinal: {
+        post: {
+          tags: ['submissions'],
+          summary: `A submission reached a final state (${WEBHOOK_STATES.join(', ')})`,
+          description:
+            'Sent by a runner on the database, retried with backoff on no reply, 408, 429 and 5xx. Verify the signature: HMAC-SHA256 keyed with the webhook secret over `<timestamp>.<raw body>`, compared in constant time; refuse old timestamps. Redirects are not followed.',
+          parameters: [
+            {
+              name: WEBHOOK_HEADERS.signature,
+              in: 'header',
+              required: true,
+              schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' },
+            },
+            {
+              name: WEBHOOK_HEADERS.timestamp,
+              in: 'header',
+              required: true,
+              description: 'Unix seconds, signed with the body',
+              schema: { type: 'string', pattern: '^[0-9]+$' },
+            },
+            {
+              name: WEBHOOK_HEADERS.delivery,
+              in: 'header',
+              required: true,
+              description: 'The same on every retry of one delivery',
+              schema: { type: 'string', format: 'uuid' },
+            },
+            {
+              name: WEBHOOK_HEADERS.event,
+              in: 'header',
+              required: true,
+              schema: { type: 'string' },
+            },
+          ],
+          requestBody: { required: true, ...json('WebhookPayload') },
+          responses: { 200: { description: 'Any 2xx: delivered' } },
+        },
+      },
     },
     components: {
       securitySchemes: {

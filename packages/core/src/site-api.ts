@@ -49,6 +49,11 @@ export type CreateSubmissionBody = z.input<typeof CreateSubmissionBodySchema>;
 export const SubmissionCreatedSchema = z.object({
   id: z.number().int(),
   episodes: z.number().int(),
+  /**
+   * The webhook's signing key (`whsec_…`), when the request named a webhook: shown this once and
+   * stored encrypted, so keep it where the receiver can read it.
+   */
+  webhookSecret: z.string().optional(),
 });
 export type SubmissionCreated = z.infer<typeof SubmissionCreatedSchema>;
 
@@ -172,3 +177,58 @@ export const AnswerLineSchema = z.object({
   ),
 });
 export type AnswerLine = z.infer<typeof AnswerLineSchema>;
+
+/**
+ * A webhook delivery's headers. The signature is `sha256=<hex>` of HMAC-SHA256, keyed with the
+ * submission's webhook secret, over `<timestamp>.<raw body>`: the timestamp (Unix seconds) is
+ * signed with the body, so a receiver that refuses old timestamps refuses replays; the delivery id
+ * is the same on every retry of one delivery, so a receiver can ignore one it has seen.
+ */
+export const WEBHOOK_HEADERS = {
+  signature: 'x-linkboard-signature',
+  timestamp: 'x-linkboard-timestamp',
+  delivery: 'x-linkboard-delivery',
+  event: 'x-linkboard-event',
+} as const;
+
+/** Final states a webhook announces. */
+export const WEBHOOK_STATES = ['done', 'failed', 'cancelled'] as const;
+
+/** The JSON body a webhook receives when a submission reaches a final state. */
+export const WebhookPayloadSchema = z.object({
+  /** `submission.done`, `submission.failed` or `submission.cancelled`. */
+  event: z.string(),
+  /** As `X-Linkboard-Delivery`. */
+  delivery_id: z.string(),
+  submission_id: z.number().int(),
+  /** As `GET /api/v1/submissions/{id}` says it. */
+  status: z.enum(WEBHOOK_STATES),
+  /** `<name>@<version>`. */
+  benchmark: z.string(),
+  model: z.string(),
+  /** Why it failed; null otherwise. */
+  error: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  /** By the submission's ranked scorer, per policy; null unless done. */
+  accuracy: z
+    .object({
+      scorer: z.string(),
+      policies: z.array(
+        z.object({
+          policy: z.string(),
+          n: z.number().int(),
+          correct: z.number().int(),
+          accuracy: rate,
+          /** Accuracy by shot count. */
+          per_shot: z.record(z.string(), rate),
+        }),
+      ),
+    })
+    .nullable(),
+  /** The submission's page on the site. */
+  url: z.string(),
+});
+export type WebhookPayload = z.infer<typeof WebhookPayloadSchema>;
+
+/** The signed content of a delivery: the timestamp, a dot, the raw body. */
+export const webhookSignedContent = (timestamp: string, body: string) => `${timestamp}.${body}`;

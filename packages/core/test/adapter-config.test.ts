@@ -229,6 +229,32 @@ describe('SubmissionRequestSchema', () => {
     expect(issues({ tokenLimitField: 'tokens' })).toEqual(['tokenLimitField']);
   });
 
+  it('takes an optional webhook URL, canonical, under the endpoint rules', () => {
+    const parsed = SubmissionRequestSchema.parse({
+      ...base,
+      kind: 'serve',
+      profile: 'vllm',
+      model: 'm',
+      webhook: '  HTTPS://Hooks.Example.org/linkboard  ',
+    });
+    expect(parsed.webhook).toBe('https://hooks.example.org/linkboard');
+    expect(SubmissionRequestSchema.parse({ ...base, kind: 'serve' }).webhook).toBeUndefined();
+    const refusal = (webhook: string) =>
+      SubmissionRequestSchema.safeParse({ ...base, kind: 'serve', webhook }).error?.issues.map(
+        (i) => `${i.path.join('.')}: ${i.message}`,
+      );
+    expect(refusal('javascript:alert(1)')?.[0]).toMatch(/^webhook: .*only http and https/);
+    expect(refusal('file:///etc/passwd')?.[0]).toMatch(/^webhook: .*only http and https/);
+    expect(refusal('https://u:p@hooks.example.org/')?.[0]).toMatch(
+      /^webhook: .*must not carry credentials/,
+    );
+    expect(refusal('https://hooks.example.org/x?token=1')?.[0]).toMatch(
+      /^webhook: .*no query string or fragment/,
+    );
+    expect(refusal('')).toEqual(['webhook: a webhook URL is required']);
+    expect(refusal('https://hooks.example.org/\n/x')?.[0]).toMatch(/^webhook: /);
+  });
+
   it('refuses generation settings for uploaded predictions, naming the field', () => {
     expect(() =>
       requestAdapterConfig({ kind: 'predictions', maxTokens: 64 }, { count: 1 }),

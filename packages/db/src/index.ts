@@ -114,5 +114,16 @@ export {
   revokeApiToken,
   userByApiToken,
 } from './queries/tokens';
+export {
+  claimWebhookDelivery,
+  enqueueWebhook,
+  finishWebhookDelivery,
+  releaseWebhookDelivery,
+  type StoredWebhookPayload,
+  type WebhookDelivery,
+  type WebhookOutcome,
+  webhookDeliveriesOf,
+  webhookTarget,
+} from './queries/webhooks';
 export { accounts, sessions, users, verifications } from './schema';
-export { decryptSecret, encryptSecret, loadSecretKey } from './secrets';
+export { decryptSecret, encryptSecret, loadSecretKey, newWebhookSecret } from './secrets';

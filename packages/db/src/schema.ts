@@ -52,6 +52,12 @@ export const jobStatusEnum = pgEnum('job_status', [
   'failed',
   'cancelled',
 ]);
+export const webhookDeliveryStatusEnum = pgEnum('webhook_delivery_status', [
+  'pending',
+  'delivering',
+  'delivered',
+  'failed',
+]);
 export const adapterEnum = pgEnum('adapter', ['openai', 'serve', 'predictions', 'builtin']);
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -284,6 +290,16 @@ export const submissions = pgTable(
     exposure: jsonb('exposure'),
     provenance: jsonb('provenance').notNull().default({}),
     lastError: text('last_error'),
+    /**
+     * Where to POST when the submission reaches a final state (done, failed, cancelled); checked
+     * by the endpoint policy at submission and again, pinned, at every delivery.
+     */
+    webhookUrl: text('webhook_url'),
+    /**
+     * AES-256-GCM ciphertext of the webhook's HMAC key (like `secret`): the runner must recover it
+     * to sign, so it is encrypted, not hashed. Never returned by a site query.
+     */
+    webhookSecret: text('webhook_secret'),
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
@@ -506,4 +522,43 @@ export const submissionRankedCounts = pgTable(
     correct: integer('correct').notNull(),
   },
   (t) => [primaryKey({ columns: [t.submissionId, t.scorer, t.policy, t.conceptId] })],
+);
+
+/**
+ * The webhook outbox: one row per delivery, written in the transaction that puts its submission in
+ * a final state, so a delivery is never lost and never blocks the job that finished it. Runners
+ * on the database claim rows (one statement, SKIP LOCKED) and deliver them with retries.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** Sent as `X-Linkboard-Delivery`: the receiver's key for ignoring a delivery seen twice. */
+    deliveryId: uuid('delivery_id').notNull().unique().defaultRandom(),
+    submissionId: integer('submission_id')
+      .notNull()
+      .references(() => submissions.id, { onDelete: 'cascade' }),
+    /** The submission's state the delivery announces. */
+    state: submissionStatusEnum('state').notNull(),
+    /** The body's facts as they were when the state was reached (the page URL is added on sending). */
+    payload: jsonb('payload').notNull(),
+    status: webhookDeliveryStatusEnum('status').notNull().default('pending'),
+    attempts: smallint('attempts').notNull().default(0),
+    maxAttempts: smallint('max_attempts').notNull().default(8),
+    runAfter: timestamp('run_after', { withTimezone: true }).notNull().defaultNow(),
+    /** New on every claim: only its holder can record the attempt's outcome. */
+    leaseToken: uuid('lease_token'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true }),
+    /** The receiver's HTTP status on the last attempt (null: no reply). */
+    lastStatusCode: smallint('last_status_code'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('webhook_deliveries_due')
+      .on(t.runAfter, t.id)
+      .where(sql`${t.status} IN ('pending', 'delivering')`),
+    index('webhook_deliveries_submission').on(t.submissionId),
+  ],
 );

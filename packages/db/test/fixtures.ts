@@ -39,6 +39,7 @@ export async function seedSubmission(
     shardSize?: number;
     maxAttempts?: number;
     policies?: PolicyName[];
+    webhook?: { url: string; sealedSecret: string };
   } = {},
 ) {
   const manifest = options.manifest ?? fixtureManifest();
@@ -62,6 +63,7 @@ export async function seedSubmission(
     draws: options.draws ?? 1,
     shardSize: options.shardSize ?? 1000,
     maxAttempts: options.maxAttempts,
+    webhook: options.webhook,
   });
   return { manifest, benchmarkVersionId, modelId, ...created };
 }

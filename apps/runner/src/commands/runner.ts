@@ -2,13 +2,13 @@ import path from 'node:path';
 import { createRunnerToken, listRunnerTokens, revokeRunnerToken } from '@linkboard/db';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { openDatabase, withDatabase } from '../database';
+import { type OpenDatabase, openDatabase, withDatabase } from '../database';
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import { type Io, processLog } from '../io';
 import { parsePositiveInt, secretFromEnv } from '../options';
 import { databaseQueue, type Queue } from '../worker/queue';
-import { runQueue } from '../worker/runner';
+import { runQueue, runRunner } from '../worker/runner';
 import { siteQueue } from '../worker/site-queue';
 
 function parseGpus(value: string): number[] | 'auto' | 'none' {
@@ -60,6 +60,7 @@ export function registerRunner(program: Command, io: Io, env: Env): void {
       }) => {
         const log = processLog(io, 'runner');
         let queue: Queue;
+        let database: OpenDatabase | undefined;
         let runEnv = env;
         let shutdown = async () => {};
         if (flags.site) {
@@ -86,9 +87,10 @@ export function registerRunner(program: Command, io: Io, env: Env): void {
             runEnv = { ...env, endpoints: { ...env.endpoints, allowPrivate: false } };
         } else {
           if (flags.tokenEnv) throw new CliError('--token-env goes with --site');
-          const database = await openDatabase(env, { notice: (line) => log.info(line) });
-          queue = databaseQueue(database, env);
-          shutdown = () => database.shutdown();
+          const opened = await openDatabase(env, { notice: (line) => log.info(line) });
+          database = opened;
+          queue = databaseQueue(opened, env);
+          shutdown = () => opened.shutdown();
         }
         const stop = new AbortController();
         const onSignal = (signal: NodeJS.Signals) => {
@@ -100,20 +102,18 @@ export function registerRunner(program: Command, io: Io, env: Env): void {
         log.info(
           `working on ${queue.where} (${flags.jobs} job(s) at once, concurrency ${flags.concurrency} each, GPUs ${Array.isArray(flags.gpus) ? flags.gpus.join(',') : flags.gpus})`,
         );
+        const options = {
+          concurrency: flags.concurrency,
+          jobs: flags.jobs,
+          gpus: flags.gpus,
+          once: flags.once,
+          attemptLimitMs: env.LINKBOARD_ATTEMPT_LIMIT_MS,
+          log: (line: string) => log.info(line),
+        };
         try {
-          await runQueue(
-            queue,
-            runEnv,
-            {
-              concurrency: flags.concurrency,
-              jobs: flags.jobs,
-              gpus: flags.gpus,
-              once: flags.once,
-              attemptLimitMs: env.LINKBOARD_ATTEMPT_LIMIT_MS,
-              log: (line) => log.info(line),
-            },
-            stop.signal,
-          );
+          // On the database, the runner also delivers the webhook outbox (runRunner).
+          if (database) await runRunner(database, runEnv, options, stop.signal, queue);
+          else await runQueue(queue, runEnv, options, stop.signal);
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);

@@ -15,6 +15,7 @@ import {
   SubmissionRequestSchema,
   type SubmissionSpec,
   SubmissionSpecSchema,
+  WebhookUrlSchema,
 } from '@linkboard/core';
 import { loadDataset, nodeSha256Hex } from '@linkboard/datasets';
 import {
@@ -22,11 +23,13 @@ import {
   encryptSecret,
   getSubmission,
   loadSecretKey,
+  newWebhookSecret,
   queueStatus,
   submissionCurves,
 } from '@linkboard/db';
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { z } from 'zod';
 import { pinEndpoint } from '../adapters/guard';
 import { readPredictionsFile } from '../adapters/predictions';
 import { BUILTIN_MODELS, isBuiltinName, unknownBuiltin } from '../baselines';
@@ -67,6 +70,7 @@ interface SubmitFlags extends GenerationFlags {
   draws?: number;
   private?: boolean;
   maxImageSide?: number;
+  webhook?: string;
 }
 
 /** `linkboard submit`: queues a submission and prints its id and queue position. */
@@ -104,6 +108,10 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
   addGenerationOptions(submit)
     .option('--private', 'visible to its owner only until published')
     .option(
+      '--webhook <url>',
+      'POST a signed JSON summary here when the submission is done, failed or cancelled (its secret is printed once)',
+    )
+    .option(
       '--site <url>',
       'submit through a linkboard site (with --token-env) instead of to the database directly',
     )
@@ -139,6 +147,11 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       };
       // Generation settings are for models run here: an upload or a baseline refuses them.
       const generation = generationFromFlags(flags, kind === 'endpoint' || kind === 'serve');
+      // The same URL rules as an endpoint (core's schema), for a built-in baseline too.
+      const webhook =
+        flags.webhook === undefined
+          ? undefined
+          : checked(z.object({ webhook: WebhookUrlSchema }), { webhook: flags.webhook }).webhook;
       const request: SubmissionRequest | undefined = kind
         ? checked(SubmissionRequestSchema, {
             ...stated,
@@ -147,6 +160,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
             model: flags.model,
             profile: flags.serve,
             maxImageSide: flags.maxImageSide,
+            webhook,
             ...generation,
           })
         : undefined;
@@ -212,6 +226,23 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         });
         return;
       }
+      // The runner delivers under this policy, pinned; refused here first, before anything is queued.
+      let webhookSecret: string | undefined;
+      let sealedWebhook: { url: string; sealedSecret: string } | null = null;
+      if (webhook) {
+        const pinned = await pinEndpoint(webhook, env.endpoints).catch((error: Error) => {
+          throw new CliError(`--webhook: ${error.message.replace(/^endpoint /, 'webhook ')}`);
+        });
+        await pinned.dispatcher.close();
+        webhookSecret = newWebhookSecret();
+        sealedWebhook = {
+          url: webhook,
+          sealedSecret: encryptSecret(
+            await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
+            webhookSecret,
+          ),
+        };
+      }
       const database = await openDatabase(env, { notice: noticeTo(io) });
       try {
         const { benchmarkVersionId } = await publishDataset(database.db, env, dataset);
@@ -221,6 +252,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
           adapterConfig,
           predictions,
           secret,
+          webhook: sealedWebhook,
           shots: spec.shots,
           policies: spec.policies,
           draws: spec.draws,
@@ -231,6 +263,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         io.stdout.write(
           `submission ${submissionId}: ${flags.name} on ${dataset.manifest.benchmark.name}@${dataset.manifest.benchmark.version}, ${episodes} episodes in ${jobs} job(s); queue position ${status?.position ?? '–'}\n`,
         );
+        if (webhookSecret) io.stdout.write(webhookSecretLine(webhookSecret));
       } finally {
         await database.shutdown();
       }
@@ -330,4 +363,9 @@ async function submitThroughSite(
   io.stdout.write(
     `submission ${created.id}: ${flags.name} on ${flags.site}, ${created.episodes} episodes; follow it at ${flags.site}/submissions/${created.id}\n`,
   );
+  if (created.webhookSecret) io.stdout.write(webhookSecretLine(created.webhookSecret));
 }
+
+/** The webhook's signing key, printed this once: it is stored encrypted and never shown again. */
+const webhookSecretLine = (secret: string) =>
+  `webhook secret (shown once; verify deliveries' X-Linkboard-Signature with it): ${secret}\n`;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { IncompleteJobError, type Lease, LeaseLostError } from '@linkboard/db';
+import { IncompleteJobError, type Lease, LeaseLostError, loadSecretKey } from '@linkboard/db';
 import type { OpenDatabase } from '../database';
 import type { Env } from '../env';
 import { rootMessage } from '../errors';
@@ -9,6 +9,7 @@ import type { RunnerContext } from './context';
 import { JobError, runJob } from './job';
 import { isQueueUnreachable, untilReachable } from './outage';
 import { type Claimed, databaseQueue, type Queue } from './queue';
+import { deliverDueWebhooks, runWebhookDeliveries } from './webhooks';
 
 /** What ran a submission: stored in its provenance. Read once per process. */
 export function runnerProvenance(): Record<string, unknown> {
@@ -65,8 +66,34 @@ export async function runRunner(
   env: Env,
   options: RunnerOptions,
   stop: AbortSignal,
+  queue: Queue = databaseQueue(database, env),
 ): Promise<void> {
-  await runQueue(databaseQueue(database, env), env, options, stop);
+  // Webhooks go out from runners on the database only (the outbox and the key are there), in a
+  // loop of their own: a slow receiver never holds a job slot.
+  const webhooks = new AbortController();
+  const onStop = () => webhooks.abort();
+  stop.addEventListener('abort', onStop, { once: true });
+  const settings = {
+    policy: env.endpoints,
+    secretKey: await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
+    siteUrl: env.siteUrl,
+  };
+  const delivering = runWebhookDeliveries(database.db, settings, {
+    stop: webhooks.signal,
+    log: options.log,
+  });
+  try {
+    await runQueue(queue, env, options, stop);
+  } finally {
+    webhooks.abort();
+    stop.removeEventListener('abort', onStop);
+    await delivering;
+  }
+  // --once: what the finished work announced goes out before the runner ends.
+  if (options.once && !stop.aborted)
+    await deliverDueWebhooks(database.db, settings, { signal: stop, log: options.log }).catch(
+      (error) => options.log(`webhook delivery: ${rootMessage(error)}`),
+    );
 }
 
 /**

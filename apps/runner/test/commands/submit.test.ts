@@ -1,4 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { buildEpisodes, indexBenchmark } from '@linkboard/core';
 import { loadDataset } from '@linkboard/datasets';
@@ -159,6 +162,78 @@ describe('linkboard submit, runner and status', () => {
     expect(baseline.stderr).toMatch(
       /--temperature: generation settings apply to --endpoint and --serve/,
     );
+  });
+
+  it('takes a webhook, prints its secret once and stores it encrypted; refuses a private one', async () => {
+    const manifest = await smallSynth();
+    const args = ['submit', '--name', 'hooked', '--builtin', 'random', '--manifest', manifest];
+    // A receiver on 127.0.0.1 (this platform allows private endpoints).
+    const received: { signature: string; timestamp: string; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        received.push({
+          signature: String(req.headers['x-linkboard-signature']),
+          timestamp: String(req.headers['x-linkboard-timestamp']),
+          body,
+        });
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as AddressInfo).port;
+    const hook = `http://127.0.0.1:${port}/hooks/linkboard`;
+    const ok = await cli([...args, '--shots', '2', '--webhook', hook]);
+    expect(ok.code).toBe(0);
+    const secret = /^webhook secret \(shown once; .*\): (whsec_[\w-]{43})$/m.exec(ok.stdout)?.[1];
+    expect(secret).toBeDefined();
+    const id = Number(/submission (\d+)/.exec(ok.stdout)?.[1]);
+    const { decryptSecret, loadSecretKey } = await import('@linkboard/db');
+    const { openDatabase } = await import('../../src/database');
+    const { loadEnv } = await import('../../src/env');
+    const database = await openDatabase(loadEnv({ ...env, LINKBOARD_DATA_DIR: dataDir }));
+    try {
+      const { rows } = await database.pool.query(
+        'SELECT webhook_url, webhook_secret FROM submissions WHERE id = $1',
+        [id],
+      );
+      expect(rows[0].webhook_url).toBe(hook);
+      expect(rows[0].webhook_secret).not.toContain(secret);
+      expect(decryptSecret(await loadSecretKey({ dataDir }), rows[0].webhook_secret)).toBe(secret);
+    } finally {
+      await database.shutdown();
+    }
+    // The status command, which shows the submission, never shows its webhook secret.
+    expect((await cli(['status', String(id)])).stdout).not.toContain('whsec_');
+    // `linkboard runner` delivers it when the submission is done, signed with that secret.
+    const worked = await cli(['runner', '--once', '--gpus', 'none']);
+    expect(worked.code).toBe(0);
+    expect(worked.stderr).not.toContain(secret);
+    receiver.close();
+    const delivery = received.find((r) => JSON.parse(r.body).submission_id === id);
+    expect(delivery && JSON.parse(delivery.body)).toMatchObject({
+      status: 'done',
+      model: 'hooked',
+    });
+    const mac = createHmac('sha256', secret as string)
+      .update(`${delivery?.timestamp}.${delivery?.body}`)
+      .digest('hex');
+    expect(delivery?.signature).toBe(`sha256=${mac}`);
+
+    const refused = await cli([...args, '--shots', '2', '--webhook', hook], {
+      ...env,
+      LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '0',
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /--webhook: webhook 127\.0\.0\.1:\d+ resolves to 127\.0\.0\.1 \(loopback\); private and loopback endpoints are refused here/,
+    );
+    const query = await cli([...args, '--webhook', 'https://hooks.example.org/x?token=1']);
+    expect(query.code).toBe(1);
+    expect(query.stderr).toMatch(/field webhook: .*no query string or fragment/);
   });
 
   it('refuses a private endpoint unless the operator allows it', async () => {

@@ -105,9 +105,12 @@ export function SubmitForm({
       apiKey: text('apiKey'),
     };
   };
+  // A webhook's secret is in this one reply and nowhere else: shown before leaving the form.
+  const [created, setCreated] = useState<{ id: number; webhookSecret: string } | null>(null);
   const create = useMutation(
     trpc.submissions.create.mutationOptions({
-      onSuccess: ({ id }) => router.push(`/submissions/${id}`),
+      onSuccess: ({ id, webhookSecret }) =>
+        webhookSecret ? setCreated({ id, webhookSecret }) : router.push(`/submissions/${id}`),
     }),
   );
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -145,8 +148,23 @@ export function SubmitForm({
       policies: f.getAll('policy').map(String).filter(isPolicyName),
       draws: Number(f.get('draws')) || 1,
       private: f.get('private') === 'on',
+      webhook: text('webhook'),
     });
   }
+  if (created)
+    return (
+      <div className="card stacked" style={{ maxWidth: 620 }} data-testid="webhook-secret">
+        <p>
+          Submission {created.id} is queued. Its webhook's secret, shown this once (it is stored
+          encrypted and never shown again): verify each delivery's{' '}
+          <code>X-Linkboard-Signature</code> with it.
+        </p>
+        <pre>{created.webhookSecret}</pre>
+        <p>
+          <a href={`/submissions/${created.id}`}>Go to the submission</a>
+        </p>
+      </div>
+    );
   return (
     <form ref={formRef} onSubmit={submit} className="card stacked" style={{ maxWidth: 620 }}>
       <fieldset>
@@ -277,6 +295,14 @@ export function SubmitForm({
             private until I publish it
           </label>
         </div>
+        <label>
+          Webhook URL
+          <input name="webhook" type="url" placeholder="optional: https://…" maxLength={2000} />
+        </label>
+        <p className="hint">
+          linkboard POSTs a signed JSON summary there when the submission is done, failed or
+          cancelled; its secret is shown once, after you submit.
+        </p>
       </fieldset>
       <button type="submit" disabled={create.isPending}>
         {create.isPending ? 'Submitting…' : 'Submit'}

@@ -45,5 +45,23 @@ describe('/api/openapi.json', () => {
       document.paths[`${SITE_API.submissions}/{id}/answers.jsonl`].get.responses[200].content,
     ).toEqual({ 'application/x-ndjson': { schema: { $ref: '#/components/schemas/AnswerLine' } } });
     expect(document.components.schemas.AnswerLine.required).toContain('verdicts');
+    // The webhook: the field that asks for one, the secret answered once, and what is sent.
+    expect(document.components.schemas.CreateSubmissionBody.properties.webhook).toMatchObject({
+      type: 'string',
+    });
+    expect(document.components.schemas.SubmissionCreated.properties.webhookSecret).toBeDefined();
+    const hook = document.webhooks.submissionFinal.post;
+    expect(hook.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/WebhookPayload',
+    });
+    expect(hook.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'x-linkboard-signature',
+      'x-linkboard-timestamp',
+      'x-linkboard-delivery',
+      'x-linkboard-event',
+    ]);
+    expect(Object.keys(document.components.schemas.WebhookPayload.properties)).toEqual(
+      expect.arrayContaining(['submission_id', 'status', 'benchmark', 'model', 'accuracy', 'url']),
+    );
   });
 });

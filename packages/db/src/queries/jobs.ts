@@ -5,6 +5,7 @@ import type { Db } from '../client';
 import { type Lease, LeaseLostError, leaseFromRow } from './lease';
 import { computeAggregates, computeExposure } from './results';
 import { queryRows, type Tx } from './rows';
+import { enqueueWebhook } from './webhooks';
 
 export const JOBS_CHANNEL = 'linkboard_jobs';
 
@@ -127,9 +128,11 @@ export async function completeJob(
     if (Number(left?.n) > 0) return { submissionDone: false };
     await computeAggregates(tx, lease.submissionId);
     await computeExposure(tx, lease.submissionId);
-    await tx.execute(
-      sql`UPDATE submissions SET status = 'done', finished_at = now() WHERE id = ${lease.submissionId} AND status = 'running'`,
+    const finished = await queryRows(
+      tx,
+      sql`UPDATE submissions SET status = 'done', finished_at = now() WHERE id = ${lease.submissionId} AND status = 'running' RETURNING id`,
     );
+    if (finished.length > 0) await enqueueWebhook(tx, lease.submissionId);
     return { submissionDone: true };
   });
 }
@@ -179,9 +182,12 @@ export async function failJob(
 }
 
 async function markSubmissionFailed(tx: Tx, submissionId: number, error: string) {
-  await tx.execute(
-    sql`UPDATE submissions SET status = 'failed', finished_at = now(), last_error = ${error} WHERE id = ${submissionId} AND status IN ('queued', 'running')`,
+  const failed = await queryRows(
+    tx,
+    sql`UPDATE submissions SET status = 'failed', finished_at = now(), last_error = ${error} WHERE id = ${submissionId} AND status IN ('queued', 'running') RETURNING id`,
   );
+  // Only the transition announces: a submission failed already was announced then.
+  if (failed.length > 0) await enqueueWebhook(tx, submissionId);
   await tx.execute(
     sql`UPDATE jobs SET status = 'cancelled', lease_token = NULL, lease_expires_at = NULL WHERE submission_id = ${submissionId} AND status IN ('queued', 'running')`,
   );

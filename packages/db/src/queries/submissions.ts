@@ -22,6 +22,7 @@ import { JOBS_CHANNEL } from './jobs';
 import { type NewModel, registerModel } from './models';
 import { num, outcomeCountsOf, queryRows } from './rows';
 import { HiddenSplitError } from './splits';
+import { enqueueWebhook } from './webhooks';
 
 /**
  * The model is an id already registered, or a model to register (`registerModel`) in the
@@ -39,6 +40,11 @@ interface SubmissionSpec {
    */
   adapterConfig: AdapterConfigInput;
   secret?: string | null;
+  /**
+   * Where to announce the final state, checked by the caller against the endpoint policy, with its
+   * HMAC key encrypted (`encryptSecret`).
+   */
+  webhook?: { url: string; sealedSecret: string } | null;
   /**
    * A predictions submission's uploaded answers by episode id, as many as its config's `count`:
    * written to `predictions` in the creating transaction.
@@ -142,6 +148,8 @@ export async function createSubmission(
         adapterConfig: storedAdapterConfig(config),
         probe: input.probe ?? false,
         secret: input.secret ?? null,
+        webhookUrl: input.webhook?.url ?? null,
+        webhookSecret: input.webhook?.sealedSecret ?? null,
         shots: input.shots,
         policies: input.policies,
         draws,
@@ -182,11 +190,11 @@ export async function createSubmission(
   });
 }
 
-/** A submission as the site may show it: everything but the encrypted secret. */
+/** A submission as the site may show it: everything but the encrypted secrets and the webhook (only its owner sees that). */
 export async function getSubmission(db: Db, id: number) {
   const row = await db.query.submissions.findFirst({
     where: eq(submissions.id, id),
-    columns: { secret: false },
+    columns: { secret: false, webhookSecret: false, webhookUrl: false },
   });
   return row ?? null;
 }
@@ -222,6 +230,7 @@ export async function cancelSubmission(db: Db, id: number): Promise<boolean> {
         finishedAt: new Date(),
       })
       .where(and(eq(jobs.submissionId, id), inArray(jobs.status, ['queued', 'running'])));
+    await enqueueWebhook(tx, id);
     return true;
   });
 }

@@ -30,6 +30,7 @@ import {
   getBenchmarkVersion,
   loadSecretKey,
   ModelNameError,
+  newWebhookSecret,
   probeResult,
   QuotaError,
   queueList,
@@ -42,6 +43,8 @@ import {
   submissionFailures,
   submissionOwner,
   submissionsOf,
+  webhookDeliveriesOf,
+  webhookTarget,
 } from '@linkboard/db';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
@@ -106,7 +109,7 @@ const endpointUrl = oneLine(2000).pipe(EndpointUrlSchema);
  * Refuses, before anything is queued, an endpoint the runner would refuse: the same policy
  * (core's `checkEndpoint`), the same DNS. The runner checks again when it connects, pinned.
  */
-async function checkedEndpoint(endpoint: string): Promise<string> {
+async function checkedEndpoint(endpoint: string, field = 'endpoint'): Promise<string> {
   try {
     const { url } = await checkEndpoint(endpoint, env.endpoints, (host) =>
       lookup(host, { all: true, verbatim: true }),
@@ -114,7 +117,13 @@ async function checkedEndpoint(endpoint: string): Promise<string> {
     return url.href;
   } catch (error) {
     if (error instanceof EndpointRefusedError)
-      throw new TRPCError({ code: 'BAD_REQUEST', message: error.message });
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message:
+          field === 'endpoint'
+            ? error.message
+            : `field ${field}: ${error.message.replace(/^endpoint /, `${field} `)}`,
+      });
     throw error;
   }
 }
@@ -242,6 +251,21 @@ export const submissionsRouter = router({
       const count = predictions.size;
       adapterConfig = typedConfig(() => requestAdapterConfig(input, { count }));
     }
+    // A webhook is a URL the platform calls: the endpoint policy applies (and again, pinned, at
+    // every delivery). Its key is made here, shown once in this reply, and stored encrypted.
+    let webhook: { url: string; sealedSecret: string } | null = null;
+    let webhookSecret: string | undefined;
+    if (input.webhook) {
+      const url = await checkedEndpoint(input.webhook, 'webhook');
+      webhookSecret = newWebhookSecret();
+      webhook = {
+        url,
+        sealedSecret: encryptSecret(
+          await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
+          webhookSecret,
+        ),
+      };
+    }
     const created = await refusing(() =>
       createSubmission(ctx.db, {
         model: { name: input.name, organisation: input.organisation, ownerId: ctx.viewer.id },
@@ -249,6 +273,7 @@ export const submissionsRouter = router({
         adapterConfig,
         predictions,
         secret,
+        webhook,
         ...spec,
         scorer: input.scorer,
         visibility: input.private ? 'private' : 'public',
@@ -261,7 +286,11 @@ export const submissionsRouter = router({
         },
       }),
     );
-    return { id: created.submissionId, episodes: created.episodes };
+    return {
+      id: created.submissionId,
+      episodes: created.episodes,
+      ...(webhookSecret && { webhookSecret }),
+    };
   }),
   /**
    * "Test connection": one episode against the endpoint, run by a runner like any job (so the
@@ -338,6 +367,16 @@ export const submissionsRouter = router({
   rerunErrors: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
     await owned(ctx, input.id);
     return { episodes: await rerunErroredEpisodes(ctx.db, input.id) };
+  }),
+  /**
+   * A submission's webhook and its deliveries, for its owner (and admins) only: the URL is theirs
+   * to know. Null when it has none.
+   */
+  webhook: protectedProcedure.input(id).query(async ({ ctx, input }) => {
+    await owned(ctx, input.id);
+    const url = await webhookTarget(ctx.db, input.id);
+    if (!url) return null;
+    return { url, deliveries: await webhookDeliveriesOf(ctx.db, input.id) };
   }),
   /** The viewer's own submissions, in every state: a failed one is found without its URL. */
   mine: protectedProcedure.query(({ ctx }) => submissionsOf(ctx.db, ctx.viewer.id)),

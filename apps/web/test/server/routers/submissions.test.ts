@@ -5,8 +5,10 @@ import { buildEpisodes, indexBenchmark } from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
 import {
   createSubmission,
+  decryptSecret,
   getBenchmarkVersion,
   importBenchmark,
+  loadSecretKey,
   registerModel,
   users,
 } from '@linkboard/db';
@@ -90,7 +92,10 @@ async function siteWith(
     });
     return { status: response.status, body: await response.text() };
   };
-  return { caller, submit, test, post };
+  /** The routers as another viewer calls them. */
+  const as = (viewer: typeof alice) =>
+    trpc.createCallerFactory(routers.appRouter)({ db: database.db, viewer, fill: false });
+  return { caller, submit, test, post, as };
 }
 
 const count = async () =>
@@ -183,6 +188,77 @@ describe('endpoints at submit and in connection tests', () => {
       expect(probe.error).toMatch(shown);
       expect(JSON.stringify(probe)).not.toMatch(/secret|admin console|<html>/);
     }
+  });
+});
+
+describe('webhooks at submit', () => {
+  const hooked = (caller: Awaited<ReturnType<typeof siteWith>>['caller'], webhook?: string) =>
+    caller.submissions.create({
+      name: `alice-${Math.random()}`,
+      benchmarkVersionId: versionId,
+      kind: 'serve',
+      profile: 'vllm',
+      model: 'm',
+      shots: [2],
+      policies: ['lcl'],
+      draws: 1,
+      webhook,
+    });
+
+  it('makes a secret, answers it once, stores it encrypted, and shows the webhook to its owner only', async () => {
+    const site = await siteWith({});
+    const created = await hooked(site.caller, 'http://127.0.0.1:8000/hooks/linkboard');
+    expect(created.webhookSecret).toMatch(/^whsec_[\w-]{43}$/);
+    const secret = created.webhookSecret as string;
+    const { rows } = await database.pool.query(
+      'SELECT webhook_url, webhook_secret FROM submissions WHERE id = $1',
+      [created.id],
+    );
+    expect(rows[0].webhook_url).toBe('http://127.0.0.1:8000/hooks/linkboard');
+    expect(rows[0].webhook_secret).not.toContain(secret);
+    const key = await loadSecretKey({ dataDir: process.env.LINKBOARD_DATA_DIR as string });
+    expect(decryptSecret(key, rows[0].webhook_secret)).toBe(secret);
+
+    // Its page's reads: the public one has neither the URL nor the secret.
+    const publicView = JSON.stringify(await site.as(bob).submissions.byId({ id: created.id }));
+    expect(publicView).not.toContain('hooks/linkboard');
+    expect(publicView).not.toContain('whsec_');
+    expect(await site.caller.submissions.webhook({ id: created.id })).toEqual({
+      url: 'http://127.0.0.1:8000/hooks/linkboard',
+      deliveries: [],
+    });
+    await expect(site.as(bob).submissions.webhook({ id: created.id })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await site.caller.submissions.cancel({ id: created.id });
+    const shown = await site.caller.submissions.webhook({ id: created.id });
+    expect(shown?.deliveries).toMatchObject([
+      { state: 'cancelled', status: 'pending', attempts: 0 },
+    ]);
+    expect(JSON.stringify(shown)).not.toContain('whsec_');
+
+    const plain = await hooked(site.caller);
+    expect(plain).not.toHaveProperty('webhookSecret');
+    expect(await site.caller.submissions.webhook({ id: plain.id })).toBeNull();
+  });
+
+  it('refuses a webhook the endpoint policy refuses, naming the field, before creating anything', async () => {
+    const open = await siteWith({ LINKBOARD_HOST: '0.0.0.0' });
+    const before = await count();
+    await expect(hooked(open.caller, 'http://127.0.0.1:8000/hook')).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(
+        /^field webhook: webhook 127\.0\.0\.1:8000 resolves to 127\.0\.0\.1 \(loopback\); private and loopback endpoints are refused/,
+      ),
+    });
+    await expect(hooked(open.caller, 'http://169.254.169.254/hook')).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/\(linkLocal\), which no submission may reach/),
+    });
+    await expect(hooked(open.caller, 'https://hooks.example.org/x?token=1')).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    expect(await count()).toBe(before);
   });
 });
 

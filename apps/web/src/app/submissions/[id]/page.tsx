@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { AccuracyChart, type CurvePoint } from '~/components/charts';
 import {
+  formatTime,
   param,
   pct,
   policyLabel,
@@ -60,6 +61,8 @@ export default async function SubmissionPage({
     ? concepts.reduce((n, row) => n + row.outcomes.error, 0)
     : ((await trpc.submissions.status({ id })).errors ?? 0);
   const mine = me !== null && (me.role === 'admin' || me.id === submission.ownerId);
+  // Only its owner (and admins) learn where its webhook goes and how its deliveries went.
+  const webhook = mine ? await trpc.submissions.webhook({ id }) : null;
 
   const series = [...new Set(curves.map((c) => `${c.model} · ${policyLabel(c.policy)}`))];
   const byShot = new Map<number, CurvePoint>();
@@ -234,6 +237,57 @@ export default async function SubmissionPage({
                 </span>
               ))}
             </p>
+          )}
+        </>
+      ) : null}
+      {webhook ? (
+        <>
+          <h2>Webhook</h2>
+          <p className="muted">
+            POSTs to <code>{webhook.url}</code> when this submission is done, failed or cancelled,
+            signed with the secret shown when it was submitted.
+          </p>
+          {webhook.deliveries.length === 0 ? (
+            <p className="muted" data-testid="webhook-none">
+              Nothing sent yet: a delivery is made when the submission reaches a final state.
+            </p>
+          ) : (
+            <div className="scroll-x">
+              <table data-testid="webhook-deliveries">
+                <thead>
+                  <tr>
+                    <th>state</th>
+                    <th>delivery</th>
+                    <th>attempts</th>
+                    <th>last reply</th>
+                    <th>when</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {webhook.deliveries.map((d) => (
+                    <tr key={d.deliveryId}>
+                      <td>{d.state}</td>
+                      <td>
+                        {d.status}
+                        {d.status === 'pending' && d.attempts > 0 && d.nextAttemptAt
+                          ? `, next attempt ${formatTime(d.nextAttemptAt)}`
+                          : ''}
+                      </td>
+                      <td>
+                        {d.attempts} of {d.maxAttempts}
+                      </td>
+                      <td>
+                        {d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : ''}
+                        {d.lastError
+                          ? `${d.lastStatusCode !== null ? ' · ' : ''}${d.lastError}`
+                          : ''}
+                      </td>
+                      <td>{formatTime(d.deliveredAt ?? d.createdAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
         </>
       ) : null}

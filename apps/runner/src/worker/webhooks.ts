@@ -1,0 +1,206 @@
+import { createHmac } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  backoffDelay,
+  type EndpointPolicy,
+  WEBHOOK_HEADERS,
+  type WebhookPayload,
+  webhookSignedContent,
+} from '@linkboard/core';
+import {
+  claimWebhookDelivery,
+  type Db,
+  decryptSecret,
+  finishWebhookDelivery,
+  releaseWebhookDelivery,
+  type WebhookDelivery,
+  type WebhookOutcome,
+} from '@linkboard/db';
+import { request } from 'undici';
+import { EndpointRefusedError, pinEndpoint } from '../adapters/guard';
+import { rootMessage } from '../errors';
+import { isQueueUnreachable } from './outage';
+
+/**
+ * Delivers the webhook outbox (packages/db `webhook_deliveries`): runners on the database claim
+ * due rows one statement at a time, POST them signed, and record the outcome, retrying with
+ * backoff. A loop of its own beside the job slots, so no job ever waits on a receiver.
+ */
+
+export interface WebhookSettings {
+  /** Which addresses a webhook may reach: the same policy as model endpoints. */
+  policy: EndpointPolicy;
+  /** The platform's key that encrypts stored secrets (AES-256-GCM). */
+  secretKey: Buffer;
+  /** The site's public base URL: the payload links to the submission's page there. */
+  siteUrl: string;
+  /** Per attempt, the whole request (default 10 s). */
+  timeoutMs?: number;
+  /** The first retry's delay; doubled each attempt up to `retryCapMs` (defaults 30 s, 1 h). */
+  retryBaseMs?: number;
+  retryCapMs?: number;
+  /** How long a claim lasts before another runner may take the delivery over (default 60 s). */
+  leaseMs?: number;
+  random?: () => number;
+  /** Unix seconds for the timestamp header (tests pin it). */
+  nowSeconds?: () => number;
+}
+
+/** `sha256=<hex>`: HMAC-SHA256 keyed with the webhook secret over `<timestamp>.<body>`. */
+export function webhookSignature(secret: string, timestamp: string, body: string): string {
+  const mac = createHmac('sha256', secret).update(webhookSignedContent(timestamp, body));
+  return `sha256=${mac.digest('hex')}`;
+}
+
+/** The JSON body of a delivery, exactly as sent and signed. */
+export function webhookBody(delivery: WebhookDelivery, siteUrl: string): string {
+  const body: WebhookPayload = {
+    event: `submission.${delivery.payload.status}`,
+    delivery_id: delivery.deliveryId,
+    ...delivery.payload,
+    url: new URL(`/submissions/${delivery.submissionId}`, siteUrl).href,
+  };
+  return JSON.stringify(body);
+}
+
+/** Receiver replies worth another attempt: it may answer differently later. */
+const retryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;
+
+/**
+ * One attempt: checks the URL against the policy again and pins the address it resolved to (a DNS
+ * answer that changed since the submission cannot redirect the POST), sends, and classifies the
+ * reply. Never throws; the outcome's error holds no secret and no reply body.
+ */
+export async function sendWebhook(
+  delivery: WebhookDelivery,
+  settings: WebhookSettings,
+  signal?: AbortSignal,
+): Promise<WebhookOutcome> {
+  const retryDelay = () =>
+    backoffDelay(delivery.attempt - 1, {
+      baseMs: settings.retryBaseMs ?? 30_000,
+      capMs: settings.retryCapMs ?? 3_600_000,
+      jitter: 'equal',
+      random: settings.random ?? Math.random,
+    });
+  let secret: string;
+  try {
+    secret = decryptSecret(settings.secretKey, delivery.sealedSecret);
+  } catch {
+    return {
+      ok: false,
+      retryable: false,
+      error: "the webhook secret cannot be decrypted with this platform's LINKBOARD_SECRET_KEY",
+    };
+  }
+  let pinned: Awaited<ReturnType<typeof pinEndpoint>>;
+  try {
+    pinned = await pinEndpoint(delivery.url, settings.policy);
+  } catch (error) {
+    if (error instanceof EndpointRefusedError) {
+      // A name that does not resolve now may resolve later; a policy refusal will not change.
+      const transient = /cannot be resolved/.test(error.message);
+      return {
+        ok: false,
+        retryable: transient,
+        error: `refused: ${error.message.replace(/^endpoint /, 'webhook ')}`,
+        delayMs: retryDelay(),
+      };
+    }
+    return { ok: false, retryable: true, error: rootMessage(error), delayMs: retryDelay() };
+  }
+  const body = webhookBody(delivery, settings.siteUrl);
+  const timestamp = String(Math.floor(settings.nowSeconds?.() ?? Date.now() / 1000));
+  const timeout = AbortSignal.timeout(settings.timeoutMs ?? 10_000);
+  try {
+    const reply = await request(pinned.url, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'linkboard-webhook',
+        [WEBHOOK_HEADERS.signature]: webhookSignature(secret, timestamp, body),
+        [WEBHOOK_HEADERS.timestamp]: timestamp,
+        [WEBHOOK_HEADERS.delivery]: delivery.deliveryId,
+        [WEBHOOK_HEADERS.event]: `submission.${delivery.payload.status}`,
+      },
+      dispatcher: pinned.dispatcher,
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+    // The receiver's words are not ours to store: only its status is kept.
+    await reply.body.dump({ limit: 64 * 1024 }).catch(() => {});
+    const status = reply.statusCode;
+    if (status >= 200 && status < 300) return { ok: true, statusCode: status };
+    const why =
+      status >= 300 && status < 400
+        ? `HTTP ${status} (redirects are not followed)`
+        : `HTTP ${status}`;
+    return {
+      ok: false,
+      retryable: retryableStatus(status),
+      statusCode: status,
+      error: why,
+      delayMs: retryDelay(),
+    };
+  } catch (error) {
+    const why = timeout.aborted
+      ? `timeout: no reply within ${settings.timeoutMs ?? 10_000} ms`
+      : `network: ${rootMessage(error)}`;
+    return { ok: false, retryable: true, error: why, delayMs: retryDelay() };
+  } finally {
+    await pinned.dispatcher.close().catch(() => {});
+  }
+}
+
+/**
+ * Claims and sends due deliveries until none is due (or `signal` aborts). Every claimed row is
+ * settled: its outcome recorded, or given back untouched when the runner is stopping mid-send.
+ * Returns how many attempts were made.
+ */
+export async function deliverDueWebhooks(
+  db: Db,
+  settings: WebhookSettings,
+  options: { signal?: AbortSignal; log?: (line: string) => void } = {},
+): Promise<number> {
+  let attempts = 0;
+  while (!options.signal?.aborted) {
+    const delivery = await claimWebhookDelivery(db, { leaseMs: settings.leaseMs ?? 60_000 });
+    if (!delivery) break;
+    attempts++;
+    let outcome: WebhookOutcome | undefined;
+    try {
+      outcome = await sendWebhook(delivery, settings, options.signal);
+    } finally {
+      if (options.signal?.aborted || !outcome) await releaseWebhookDelivery(db, delivery);
+      else {
+        const status = await finishWebhookDelivery(db, delivery, outcome);
+        options.log?.(
+          `webhook of submission ${delivery.submissionId} (delivery ${delivery.deliveryId}, attempt ${delivery.attempt}): ${
+            outcome.ok ? `delivered (HTTP ${outcome.statusCode})` : `${outcome.error}; ${status}`
+          }`,
+        );
+      }
+    }
+  }
+  return attempts;
+}
+
+/**
+ * The runner's delivery loop: sends what is due, then looks again every `pollMs` (2 s), until
+ * `stop`. A database outage is waited out quietly; the job slots report it.
+ */
+export async function runWebhookDeliveries(
+  db: Db,
+  settings: WebhookSettings,
+  options: { stop: AbortSignal; log: (line: string) => void; pollMs?: number },
+): Promise<void> {
+  while (!options.stop.aborted) {
+    try {
+      await deliverDueWebhooks(db, settings, { signal: options.stop, log: options.log });
+    } catch (error) {
+      if (!isQueueUnreachable(error) && !options.stop.aborted)
+        options.log(`webhook delivery: ${rootMessage(error)}`);
+    }
+    await delay(options.pollMs ?? 2_000, undefined, { signal: options.stop }).catch(() => {});
+  }
+}
