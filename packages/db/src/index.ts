@@ -50,6 +50,7 @@ export {
 export { heartbeat, type Lease, LeaseLostError, leaseOf } from './queries/lease';
 export {
   ModelNameError,
+  modelOfCard,
   type NewModel,
   refreshModelNameKeys,
   registerModel,

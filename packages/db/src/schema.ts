@@ -5,11 +5,13 @@ import {
   POLICY_NAMES,
   type RankedSetting,
   SUBMISSION_STATUSES,
+  WEIGHTS,
 } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  doublePrecision,
   foreignKey,
   index,
   integer,
@@ -50,6 +52,8 @@ export const jobStatusEnum = pgEnum('job_status', [
   'failed',
   'cancelled',
 ]);
+/** A model card's weights: downloadable or not. */
+export const weightsEnum = pgEnum('model_weights', WEIGHTS);
 export const adapterEnum = pgEnum('adapter', ['openai', 'serve', 'predictions', 'builtin']);
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -227,8 +231,18 @@ export const models = pgTable(
      * removed, confusable letters mapped to Latin): unique, so no name can pass for another's.
      */
     nameKey: text('name_key').notNull(),
+    /**
+     * The model card (core's `ModelCardSchema`) less the revision, which is each submission's:
+     * the latest submission that states a field sets it.
+     */
     organisation: text('organisation'),
+    /** Its page; http or https only. */
     url: text('url'),
+    /** Parameter count, billions. */
+    paramsB: doublePrecision('params_b'),
+    weights: weightsEnum('weights'),
+    licence: text('licence'),
+    baseModel: text('base_model'),
     ownerId: text('owner_id').references(() => users.id),
     createdAt: createdAt(),
   },
@@ -276,6 +290,8 @@ export const submissions = pgTable(
      */
     exposure: jsonb('exposure'),
     provenance: jsonb('provenance').notNull().default({}),
+    /** The checkpoint of the model it ran, as its submitter stated (the model card's revision). */
+    modelRevision: text('model_revision'),
     lastError: text('last_error'),
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
