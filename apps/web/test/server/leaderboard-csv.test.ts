@@ -101,9 +101,9 @@ describe('leaderboardCsv', () => {
     )
       .trimEnd()
       .split('\n');
-    expect(line?.startsWith("1,1,2,m,Acme,7.5,open,apache-2.0,'=base,https://example.org/m,abc123,7,")).toBe(
-      true,
-    );
+    expect(
+      line?.startsWith("1,1,2,m,Acme,7.5,open,apache-2.0,'=base,https://example.org/m,abc123,7,"),
+    ).toBe(true);
   });
 
   it('is a header alone for an empty leaderboard', () => {
