@@ -153,6 +153,7 @@ export {
   boardFilterParams,
   boardFilterQueryShape,
   type CardFacts,
+  cardSummary,
   checkSizeRange,
   formatParams,
   LicenceSchema,

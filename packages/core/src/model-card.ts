@@ -219,3 +219,26 @@ export function formatParams(paramsB: number | null): string {
   if (paramsB >= 1000) return `${Number((paramsB / 1000).toPrecision(3))}T`;
   return `${Number(paramsB.toPrecision(3))}B`;
 }
+
+/**
+ * A card in one line (`Acme · 7B parameters · open weights · licence mit · revision r1`), for the
+ * board's hover text and `linkboard status`; null when it states nothing.
+ */
+export function cardSummary(card: {
+  organisation: string | null;
+  paramsB: number | null;
+  weights: string | null;
+  licence: string | null;
+  baseModel: string | null;
+  revision: string | null;
+}): string | null {
+  const parts = [
+    card.organisation,
+    card.paramsB !== null ? `${formatParams(card.paramsB)} parameters` : null,
+    card.weights ? `${card.weights} weights` : null,
+    card.licence ? `licence ${card.licence}` : null,
+    card.baseModel ? `based on ${card.baseModel}` : null,
+    card.revision ? `revision ${card.revision}` : null,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(' · ') : null;
+}

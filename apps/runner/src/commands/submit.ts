@@ -3,6 +3,7 @@ import {
   type AdapterConfig,
   AdapterConfigError,
   buildEpisodes,
+  cardSummary,
   DEFAULT_POLICY,
   DEFAULT_RANKED_SETTING,
   indexBenchmark,
@@ -22,11 +23,11 @@ import { loadDataset, nodeSha256Hex } from '@linkboard/datasets';
 import {
   createSubmission,
   encryptSecret,
-  getSubmission,
   loadSecretKey,
   modelOfCard,
   queueStatus,
   submissionCurves,
+  submissionDetail,
 } from '@linkboard/db';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -273,12 +274,14 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       // Only reads: where there is no database yet, say so rather than create one.
       const database = await openDatabase(env, { create: false, notice: noticeTo(io) });
       try {
-        const submission = await getSubmission(database.db, id);
+        const submission = await submissionDetail(database.db, id);
         if (!submission) throw new CliError(`no submission ${id} in ${database.where}`);
         const status = await queueStatus(database.db, id);
         const rows = await submissionCurves(database.db, [id], submission.scorer);
+        const card = cardSummary(submission.card);
         const lines = [
           `submission ${id}: ${status?.status}${status?.position ? ` (queue position ${status.position})` : ''}`,
+          `model: ${submission.model}${card ? ` (${card})` : ''}`,
           `progress: ${status?.done}/${status?.total} episodes${status?.episodesPerSecond ? `, ${status.episodesPerSecond.toFixed(1)}/s` : ''}${status?.etaSeconds ? `, ETA ${Math.ceil(status.etaSeconds)} s` : ''}; ${status?.errors} in error`,
         ];
         if (status?.lastError) lines.push(`last error: ${status.lastError}`);

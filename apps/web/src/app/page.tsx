@@ -2,6 +2,7 @@ import {
   type BoardFilter,
   BoardFilterQuerySchema,
   boardFilterParams,
+  cardSummary,
   formatParams,
   matchesBoardFilter,
   POLICIES,
@@ -291,7 +292,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
                 <td>
                   <span className="tier">{r.tier ?? '–'}</span>
                 </td>
-                <td title={cardSummary(r)}>
+                <td title={cardSummary(r) ?? undefined}>
                   <RowLink href={`/submissions/${r.submissionId}`}>{r.model}</RowLink>
                   {r.exposureFlagged ? (
                     <span
@@ -377,7 +378,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
               <tbody>
                 {unranked.map((r) => (
                   <tr key={r.submissionId}>
-                    <td title={cardSummary(r)}>
+                    <td title={cardSummary(r) ?? undefined}>
                       <RowLink href={`/submissions/${r.submissionId}`}>{r.model}</RowLink>
                       {r.verified ? null : <span className="badge">self-reported</span>}
                       {r.exposureFlagged ? (
@@ -416,27 +417,4 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
       </p>
     </>
   );
-}
-
-/**
- * The model card in one line, the model cell's hover text (the whole card is on the submission's
- * page, which is where a phone, without hover, finds it).
- */
-function cardSummary(r: {
-  organisation: string | null;
-  paramsB: number | null;
-  weights: string | null;
-  licence: string | null;
-  baseModel: string | null;
-  revision: string | null;
-}): string | undefined {
-  const parts = [
-    r.organisation,
-    r.paramsB !== null ? `${formatParams(r.paramsB)} parameters` : null,
-    r.weights ? `${r.weights} weights` : null,
-    r.licence ? `licence ${r.licence}` : null,
-    r.baseModel ? `based on ${r.baseModel}` : null,
-    r.revision ? `revision ${r.revision}` : null,
-  ].filter(Boolean);
-  return parts.length > 0 ? parts.join(' · ') : undefined;
 }
