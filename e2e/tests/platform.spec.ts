@@ -213,6 +213,10 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await expect(mineOnBoard.getByTestId('rank-range')).toHaveText(rank as string);
   await expect(mineOnBoard.getByTestId('card-size')).toHaveText('7B');
   await expect(page.getByTestId('filter-note')).toContainText('ranks and tiers are among all');
+  // Anonymous visitors, served from the page cache, get the filtered board too.
+  const filteredHtml = await (await request.get('/?weights=open')).text();
+  expect(filteredHtml).toContain(escapedName);
+  expect(filteredHtml).not.toContain('always-familiar');
 
   // An API token lets the CLI submit through the site as this user.
   await page.goto('/tokens');
