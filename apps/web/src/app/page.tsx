@@ -365,6 +365,9 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
               <thead>
                 <tr>
                   <th>Model</th>
+                  <th>Organisation</th>
+                  <th className="num">Size</th>
+                  <th>Weights</th>
                   <th>Why not ranked</th>
                   <th className="num">Accuracy (as run)</th>
                   {shots.map((s) => (
@@ -391,6 +394,11 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
                         </span>
                       ) : null}
                     </td>
+                    <td data-testid="card-organisation">{r.organisation ?? '–'}</td>
+                    <td className="num" data-testid="card-size">
+                      {formatParams(r.paramsB)}
+                    </td>
+                    <td data-testid="card-weights">{r.weights ?? '–'}</td>
                     <td data-testid="unranked-reason">{r.unrankedReason}</td>
                     <td className="num">{pct(r.accuracy)}</td>
                     {shots.map((s) => (
