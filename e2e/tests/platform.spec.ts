@@ -162,6 +162,13 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await expect(page.getByTestId('connection-result')).toContainText('it answered: there is "', {
     timeout: 30_000,
   });
+  // The model card: shown on the board and the submission's page, and filtered on.
+  await page.getByText('Model card (optional)').click();
+  await page.getByLabel('Parameters (billions)').fill('7');
+  await page.getByLabel('Weights').selectOption('open');
+  await page.getByLabel('Licence').fill('mit');
+  await page.getByLabel('Link (http or https)').fill('https://example.org/prototype');
+  await page.getByLabel('Revision run').fill('r1');
   await page.getByLabel('Shots').fill('2,4,8');
   await page.getByLabel('Draws').fill('2');
   await page.getByLabel('private until I publish it').check();
@@ -223,6 +230,30 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await page.goto('/concepts');
   await expect(page.locator('.heat')).toContainText('my <b>prototype</b>');
   await shot(page, '06-concepts');
+
+  await page.goto(`/submissions/${id}`);
+  const card = page.getByTestId('model-card');
+  await expect(card).toContainText('7B');
+  await expect(card).toContainText('r1');
+  await expect(card.getByRole('link')).toHaveAttribute('href', 'https://example.org/prototype');
+  // Filtering by the card: the baselines (no card) drop out. It ran 2, 4, 8 of the ranked
+  // 2, 4, 8, 16 shots, so it is listed unranked (that ranks stay the whole board's is
+  // apps/web's leaderboard-filters test).
+  await page.goto('/');
+  await page.getByLabel('Weights').selectOption('open');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(/weights=open/);
+  await expect(page.locator('[data-testid=ranked-row]')).toHaveCount(0);
+  const mineOnBoard = page.getByTestId('unranked').locator('tbody tr');
+  await expect(mineOnBoard).toHaveCount(1);
+  await expect(mineOnBoard).toContainText('my <b>prototype</b>');
+  await expect(mineOnBoard.getByTestId('card-size')).toHaveText('7B');
+  await expect(mineOnBoard.getByTestId('card-weights')).toHaveText('open');
+  await expect(page.getByTestId('filter-note')).toContainText('ranks and tiers are among all');
+  // Anonymous visitors, served from the page cache, get the filtered board too.
+  const filteredHtml = await (await request.get('/?weights=open')).text();
+  expect(filteredHtml).toContain(escapedName);
+  expect(filteredHtml).not.toContain('always-familiar');
 
   // An API token lets the CLI submit through the site as this user.
   await page.goto('/tokens');
@@ -304,7 +335,7 @@ test('compare with random, and export the leaderboard as CSV', async ({ page }) 
   ]);
   const csv = await readFile((await download.path()) as string, 'utf8');
   expect(csv.split('\n')[0]).toMatch(
-    /^tier,rank_low,rank_high,model,organisation,submission,ranked,unranked_reason,verified,scorer,n,accuracy,ci_low,ci_high/,
+    /^tier,rank_low,rank_high,model,organisation,params_b,weights,licence,base_model,model_url,revision,submission,ranked,unranked_reason,verified,scorer,n,accuracy,ci_low,ci_high/,
   );
   expect(csv).toContain('my <b>prototype</b>');
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseEndpointUrl } from './endpoint';
+import { ModelCardSchema } from './model-card';
 import { POLICY_NAMES } from './policy';
 import { DEFAULT_SCORER, isScorerName, scorerNames } from './scorer';
 import { nameProblem } from './text';
@@ -252,21 +253,14 @@ export const PoliciesSchema = z
   .refine(unique, { message: 'each policy once' });
 
 /**
- * What every submission states besides how its model is reached: its name, the episodes it asks
- * for, the scorer it is ranked by, and whether it starts private.
+ * What every submission states besides how its model is reached: its name and model card, the
+ * episodes it asks for, the scorer it is ranked by, and whether it starts private.
  */
 export const SubmissionSpecSchema = z.object({
   /** The model's name on the leaderboard. */
   name: line(120, { visible: true }),
-  organisation: z
-    .string()
-    .trim()
-    .max(120)
-    .superRefine((value, ctx) => {
-      const problem = nameProblem(value, { visible: true });
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .optional(),
+  /** Its model card (core's `ModelCardSchema`), flat: organisation, size, weights, licence… */
+  ...ModelCardSchema.shape,
   shots: ShotsSchema,
   policies: PoliciesSchema,
   draws: z.number().int().min(1).max(20).default(1),

@@ -159,6 +159,27 @@ export {
   rankWithUncertainty,
 } from './metrics/ranking';
 export { rankTiers, type Tiered, type TierInput } from './metrics/tiers';
+export {
+  type BoardFilter,
+  BoardFilterQuerySchema,
+  BoardFilterSchema,
+  boardFilterOf,
+  boardFilterParams,
+  boardFilterQueryShape,
+  type CardFacts,
+  cardSummary,
+  checkSizeRange,
+  formatParams,
+  LicenceSchema,
+  MAX_PARAMS_B,
+  type ModelCard,
+  ModelCardSchema,
+  ModelUrlSchema,
+  matchesBoardFilter,
+  ParamsBSchema,
+  WEIGHTS,
+  type Weights,
+} from './model-card';
 export { siteOpenApiDocument } from './openapi';
 export {
   type ContentPart,

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { POLICY_NAMES } from './policy';
 import {
   ClaimBodySchema,
   ClaimReplySchema,
@@ -22,6 +21,7 @@ import {
   ApiErrorSchema,
   BenchmarkListSchema,
   CreateSubmissionBodySchema,
+  LeaderboardQuerySchema,
   LeaderboardReplySchema,
   SITE_API,
   SubmissionCreatedSchema,
@@ -38,6 +38,23 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
   // Transforms and refinements have no JSON Schema: they are checked by the site, not described.
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
   return rest;
+}
+
+/**
+ * A query schema's fields as OpenAPI parameters, as clients send them. A field read through a
+ * preprocess (a blank filter is no filter) has no input JSON Schema: it is described by what it
+ * parses to.
+ */
+function queryParameters(schema: z.ZodObject | z.ZodType): Json[] {
+  type Described = { properties?: Record<string, Json>; required?: string[] };
+  const input = jsonSchema(schema, 'input') as Described;
+  const output = jsonSchema(schema, 'output') as Described;
+  return Object.entries(input.properties ?? {}).map(([name, described]) => ({
+    name,
+    in: 'query',
+    ...(input.required?.includes(name) ? { required: true } : {}),
+    schema: Object.keys(described).length > 0 ? described : (output.properties?.[name] ?? {}),
+  }));
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -209,13 +226,7 @@ export function siteOpenApiDocument(options: { version: string }): Json {
         get: {
           tags: ['board'],
           summary: "A benchmark's leaderboard (its latest version unless one is named)",
-          parameters: [
-            { name: 'benchmark', in: 'query', required: true, schema: { type: 'string' } },
-            { name: 'version', in: 'query', schema: { type: 'string' } },
-            { name: 'policy', in: 'query', schema: { type: 'string', enum: [...POLICY_NAMES] } },
-            { name: 'scorer', in: 'query', schema: { type: 'string' } },
-            { name: 'self_reported', in: 'query', schema: { type: 'string', enum: ['0', '1'] } },
-          ],
+          parameters: queryParameters(LeaderboardQuerySchema),
           responses: {
             200: reply('LeaderboardReply'),
             400: refusal('A parameter that does not parse'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SubmissionRequestSchema } from './adapter-config';
 import { BenchmarkSplitSchema } from './manifest';
+import { boardFilterQueryShape, checkSizeRange, WEIGHTS } from './model-card';
 import { POLICY_NAMES } from './policy';
 import { RankedSettingSchema } from './ranked-setting';
 import { OUTCOMES } from './scorer';
@@ -62,14 +63,21 @@ export const ApiErrorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
 });
 
-/** `GET /api/v1/leaderboard?benchmark=<name>[&version=][&policy=][&scorer=][&self_reported=1]`. */
-export const LeaderboardQuerySchema = z.object({
-  benchmark: z.string().min(1).max(200),
-  version: z.string().min(1).max(200).optional(),
-  policy: z.enum(POLICY_NAMES).optional(),
-  scorer: z.string().min(1).max(32).optional(),
-  self_reported: z.enum(['0', '1']).default('0'),
-});
+/**
+ * `GET /api/v1/leaderboard?benchmark=<name>[&version=][&policy=][&scorer=][&self_reported=1]`
+ * `[&params_min=][&params_max=][&weights=open|closed][&organisation=]`: the filters choose rows
+ * after ranking, so a row keeps its rank on the whole board.
+ */
+export const LeaderboardQuerySchema = z
+  .object({
+    benchmark: z.string().min(1).max(200),
+    version: z.string().min(1).max(200).optional(),
+    policy: z.enum(POLICY_NAMES).optional(),
+    scorer: z.string().min(1).max(32).optional(),
+    self_reported: z.enum(['0', '1']).default('0'),
+    ...boardFilterQueryShape,
+  })
+  .superRefine(checkSizeRange);
 
 const rate = z.number().nullable();
 
@@ -78,6 +86,14 @@ export const LeaderboardRecordSchema = z.object({
   submission: z.number().int(),
   model: z.string(),
   organisation: z.string().nullable(),
+  /** The model card (core's `ModelCardSchema`); null where the submitter did not say. */
+  params_b: z.number().nullable(),
+  weights: z.enum(WEIGHTS).nullable(),
+  licence: z.string().nullable(),
+  base_model: z.string().nullable(),
+  model_url: z.string().nullable(),
+  /** The checkpoint this submission ran: the submission's, where the rest is the model's. */
+  revision: z.string().nullable(),
   ranked: z.boolean(),
   unranked_reason: z.string().nullable(),
   /** Run by the platform's runner; false for uploaded (self-reported) predictions. */

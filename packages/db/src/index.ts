@@ -54,6 +54,7 @@ export {
 export { heartbeat, type Lease, LeaseLostError, leaseOf } from './queries/lease';
 export {
   ModelNameError,
+  modelOfCard,
   type NewModel,
   refreshModelNameKeys,
   registerModel,

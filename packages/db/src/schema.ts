@@ -6,11 +6,13 @@ import {
   POLICY_NAMES,
   type RankedSetting,
   SUBMISSION_STATUSES,
+  WEIGHTS,
 } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
+  doublePrecision,
   foreignKey,
   index,
   integer,
@@ -58,6 +60,8 @@ export const webhookDeliveryStatusEnum = pgEnum('webhook_delivery_status', [
   'delivered',
   'failed',
 ]);
+/** A model card's weights: downloadable or not. */
+export const weightsEnum = pgEnum('model_weights', WEIGHTS);
 export const adapterEnum = pgEnum('adapter', ['openai', 'serve', 'predictions', 'builtin']);
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -240,8 +244,18 @@ export const models = pgTable(
      * removed, confusable letters mapped to Latin): unique, so no name can pass for another's.
      */
     nameKey: text('name_key').notNull(),
+    /**
+     * The model card (core's `ModelCardSchema`) less the revision, which is each submission's:
+     * the latest submission that states a field sets it.
+     */
     organisation: text('organisation'),
+    /** Its page; http or https only. */
     url: text('url'),
+    /** Parameter count, billions. */
+    paramsB: doublePrecision('params_b'),
+    weights: weightsEnum('weights'),
+    licence: text('licence'),
+    baseModel: text('base_model'),
     ownerId: text('owner_id').references(() => users.id),
     createdAt: createdAt(),
   },
@@ -289,6 +303,8 @@ export const submissions = pgTable(
      */
     exposure: jsonb('exposure'),
     provenance: jsonb('provenance').notNull().default({}),
+    /** The checkpoint of the model it ran, as its submitter stated (the model card's revision). */
+    modelRevision: text('model_revision'),
     lastError: text('last_error'),
     /**
      * Where to POST when the submission reaches a final state (done, failed, cancelled); checked

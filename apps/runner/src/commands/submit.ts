@@ -3,6 +3,7 @@ import {
   type AdapterConfig,
   AdapterConfigError,
   buildEpisodes,
+  cardSummary,
   DEFAULT_POLICY,
   DEFAULT_RANKED_SETTING,
   indexBenchmark,
@@ -15,17 +16,20 @@ import {
   SubmissionRequestSchema,
   type SubmissionSpec,
   SubmissionSpecSchema,
+  WEIGHTS,
   WebhookUrlSchema,
+  type Weights,
 } from '@linkboard/core';
 import { loadDataset, nodeSha256Hex } from '@linkboard/datasets';
 import {
   createSubmission,
   encryptSecret,
-  getSubmission,
   loadSecretKey,
+  modelOfCard,
   newWebhookSecret,
   queueStatus,
   submissionCurves,
+  submissionDetail,
 } from '@linkboard/db';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -43,6 +47,7 @@ import {
   type GenerationFlags,
   generationFromFlags,
   POLICY_HELP,
+  parseNonNegativeNumber,
   parsePolicies,
   parsePositiveInt,
   parseShots,
@@ -58,6 +63,12 @@ interface SubmitFlags extends GenerationFlags {
   tokenEnv?: string;
   name: string;
   organisation?: string;
+  paramsB?: number;
+  weights?: Weights;
+  licence?: string;
+  baseModel?: string;
+  modelUrl?: string;
+  revision?: string;
   endpoint?: string;
   model?: string;
   apiKeyEnv?: string;
@@ -79,7 +90,19 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
     .command('submit')
     .description('queue a model for evaluation on a benchmark (default: the embedded isekai-synth)')
     .requiredOption('--name <name>', 'the model’s name on the leaderboard')
-    .option('--organisation <org>', 'who made it')
+    .option('--organisation <org>', 'who made it (model card)')
+    .option(
+      '--params-b <billions>',
+      'model card: parameter count in billions (7, 0.5)',
+      parseNonNegativeNumber,
+    )
+    .addOption(
+      new Option('--weights <which>', 'model card: open or closed weights').choices(WEIGHTS),
+    )
+    .option('--licence <id>', 'model card: licence identifier (apache-2.0, mit, proprietary…)')
+    .option('--base-model <name>', 'model card: the model it was fine-tuned from')
+    .option('--model-url <url>', 'model card: the model’s page (http or https)')
+    .option('--revision <rev>', 'the checkpoint this submission runs (commit, hub revision, date)')
     .option('--endpoint <url>', 'an OpenAI-compatible API base URL')
     .option('--model <model>', 'the model name at the endpoint or for the serve profile')
     .option(
@@ -140,6 +163,12 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       const stated = {
         name: flags.name,
         organisation: flags.organisation,
+        paramsB: flags.paramsB,
+        weights: flags.weights,
+        licence: flags.licence,
+        baseModel: flags.baseModel,
+        modelUrl: flags.modelUrl,
+        revision: flags.revision,
         shots: flags.shots ?? DEFAULT_RANKED_SETTING.shots,
         policies: flags.policy,
         draws: flags.draws ?? DEFAULT_RANKED_SETTING.draws,
@@ -247,7 +276,8 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       try {
         const { benchmarkVersionId } = await publishDataset(database.db, env, dataset);
         const { submissionId, jobs, episodes } = await createSubmission(database.db, {
-          model: { name: flags.name, organisation: flags.organisation },
+          model: { name: flags.name, ...modelOfCard(wanted) },
+          modelRevision: wanted.revision,
           benchmarkVersionId,
           adapterConfig,
           predictions,
@@ -277,12 +307,14 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       // Only reads: where there is no database yet, say so rather than create one.
       const database = await openDatabase(env, { create: false, notice: noticeTo(io) });
       try {
-        const submission = await getSubmission(database.db, id);
+        const submission = await submissionDetail(database.db, id);
         if (!submission) throw new CliError(`no submission ${id} in ${database.where}`);
         const status = await queueStatus(database.db, id);
         const rows = await submissionCurves(database.db, [id], submission.scorer);
+        const card = cardSummary(submission.card);
         const lines = [
           `submission ${id}: ${status?.status}${status?.position ? ` (queue position ${status.position})` : ''}`,
+          `model: ${submission.model}${card ? ` (${card})` : ''}`,
           `progress: ${status?.done}/${status?.total} episodes${status?.episodesPerSecond ? `, ${status.episodesPerSecond.toFixed(1)}/s` : ''}${status?.etaSeconds ? `, ETA ${Math.ceil(status.etaSeconds)} s` : ''}; ${status?.errors} in error`,
         ];
         if (status?.lastError) lines.push(`last error: ${status.lastError}`);
@@ -307,9 +339,30 @@ function checked<T>(
   value: unknown,
 ): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new CliError(`submit: ${issueList(parsed.error)}`);
+  if (!parsed.success) {
+    // A problem is named by the flag that stated the field, where one did.
+    let problems = issueList(parsed.error);
+    for (const [field, flag] of Object.entries(FLAG_OF_FIELD))
+      problems = problems.replaceAll(`field ${field}:`, `${flag}:`);
+    throw new CliError(`submit: ${problems}`);
+  }
   return parsed.data;
 }
+
+/** The request fields that a flag of another name states. */
+const FLAG_OF_FIELD: Record<string, string> = {
+  name: '--name',
+  organisation: '--organisation',
+  paramsB: '--params-b',
+  weights: '--weights',
+  licence: '--licence',
+  baseModel: '--base-model',
+  modelUrl: '--model-url',
+  revision: '--revision',
+  endpoint: '--endpoint',
+  model: '--model',
+  profile: '--serve',
+};
 
 /** The adapter config a request names, or a CliError naming the field. */
 function configOf(

@@ -44,6 +44,16 @@ describe('linkboard submit, runner and status', () => {
       '2,4',
       '--draws',
       '1',
+      '--organisation',
+      'Acme',
+      '--params-b',
+      '7',
+      '--weights',
+      'open',
+      '--licence',
+      'mit',
+      '--revision',
+      'r1',
     ]);
     expect(submitted.code).toBe(0);
     expect(submitted.stdout).toMatch(
@@ -51,7 +61,7 @@ describe('linkboard submit, runner and status', () => {
     );
     const id = /submission (\d+)/.exec(submitted.stdout)?.[1] as string;
     expect((await cli(['status', id])).stdout).toMatch(
-      /^submission \d+: queued \(queue position 1\)\nprogress: 0\/16 episodes/,
+      /^submission \d+: queued \(queue position 1\)\nmodel: cli-random \(Acme · 7B parameters · open weights · licence mit · revision r1\)\nprogress: 0\/16 episodes/,
     );
 
     const worked = await cli(['runner', '--once', '--gpus', 'none']);
@@ -70,7 +80,7 @@ describe('linkboard submit, runner and status', () => {
     expect(lines.map((line) => line.msg).join('\n')).toMatch(/^job \d+: /m);
     const status = await cli(['status', id]);
     expect(status.stdout).toMatch(
-      /submission \d+: done\nprogress: 16\/16 episodes.*; 0 in error\n {2}lcl 2-shot: \d+\.\d% \(\d+\/8, strict\)\n {2}lcl 4-shot/,
+      /submission \d+: done\nmodel: cli-random .*\nprogress: 16\/16 episodes.*; 0 in error\n {2}lcl 2-shot: \d+\.\d% \(\d+\/8, strict\)\n {2}lcl 4-shot/,
     );
     expect(status.stdout + submitted.stdout).not.toContain('sk-test-123');
   }, 60_000);
@@ -234,6 +244,29 @@ describe('linkboard submit, runner and status', () => {
     const query = await cli([...args, '--webhook', 'https://hooks.example.org/x?token=1']);
     expect(query.code).toBe(1);
     expect(query.stderr).toMatch(/field webhook: .*no query string or fragment/);
+  });
+
+  it('checks the model card flags before anything is queued, naming the flag', async () => {
+    const endpoint = ['submit', '--name', 'card', '--endpoint', server.url, '--model', 'random'];
+    for (const [flags, said] of [
+      [
+        ['--model-url', 'javascript:alert(1)'],
+        /--model-url: a link must be http:\/\/ or https:\/\//,
+      ],
+      [['--licence', 'Apache License'], /--licence: a licence identifier/],
+      [['--params-b', '0'], /--params-b: must be more than 0/],
+      [['--params-b', 'seven'], /--params-b/],
+      [['--weights', 'half'], /--weights.*open, closed/],
+      [['--base-model', 'a\u202eb'], /--base-model: holds an invisible/],
+    ] as const) {
+      const refused = await cli([...endpoint, ...flags]);
+      expect(refused.code, flags.join(' ')).toBe(1);
+      expect(refused.stderr, flags.join(' ')).toMatch(said);
+      expect(refused.stdout).not.toMatch(/^submission \d+/m);
+    }
+    // A builtin baseline takes a card too (it states the spec alone, card included).
+    const refused = await cli(['submit', '--name', 'b', '--builtin', 'random', '--licence', 'a b']);
+    expect(refused.stderr).toMatch(/--licence: /);
   });
 
   it('refuses a private endpoint unless the operator allows it', async () => {

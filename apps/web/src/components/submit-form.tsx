@@ -3,10 +3,13 @@ import {
   DEFAULT_GENERATION,
   isPolicyName,
   MAX_GENERATION_TOKENS,
+  MAX_PARAMS_B,
   POLICIES,
   POLICY_NAMES,
   TOKEN_LIMIT_FIELDS,
   type TokenLimitField,
+  WEIGHTS,
+  type Weights,
 } from '@linkboard/core';
 
 import { useMutation } from '@tanstack/react-query';
@@ -82,6 +85,66 @@ function GenerationFields() {
   );
 }
 
+const isWeights = (value: unknown): value is Weights =>
+  (WEIGHTS as readonly unknown[]).includes(value);
+
+/**
+ * The rest of the model card (organisation is beside the name): shown on the board and the
+ * submission's page. The revision is this submission's; the other fields are the model's, and the
+ * latest submission that states one sets it.
+ */
+function ModelCardFields() {
+  return (
+    <details data-testid="model-card">
+      <summary>Model card (optional): size, weights, licence, link</summary>
+      <div className="row">
+        <label>
+          Parameters (billions)
+          <input
+            name="paramsB"
+            type="number"
+            min={0}
+            max={MAX_PARAMS_B}
+            step="any"
+            placeholder="7"
+          />
+        </label>
+        <label>
+          Weights
+          <select name="weights" defaultValue="">
+            <option value="">not stated</option>
+            {WEIGHTS.map((w) => (
+              <option key={w} value={w}>
+                {w}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="row">
+        <label>
+          Licence
+          <input name="licence" maxLength={64} placeholder="apache-2.0" />
+        </label>
+        <label>
+          Base model
+          <input name="baseModel" maxLength={200} placeholder="optional" />
+        </label>
+      </div>
+      <div className="row">
+        <label>
+          Link (http or https)
+          <input name="modelUrl" type="url" maxLength={500} placeholder="https://…" />
+        </label>
+        <label>
+          Revision run
+          <input name="revision" maxLength={120} placeholder="commit or snapshot" />
+        </label>
+      </div>
+    </details>
+  );
+}
+
 /** Submit a model: an OpenAI-compatible endpoint, a serve profile, or uploaded predictions. */
 export function SubmitForm({
   versions,
@@ -124,10 +187,18 @@ export function SubmitForm({
     };
     const runsHere = kind !== 'predictions';
     const limitField = f.get('tokenLimitField');
+    const weights = f.get('weights');
     create.mutate({
       benchmarkVersionId: Number(f.get('version')),
       name: text('name') ?? '',
       organisation: text('organisation'),
+      // The model card: blank fields say nothing (the server checks each, naming it).
+      paramsB: number('paramsB'),
+      weights: isWeights(weights) ? weights : undefined,
+      licence: text('licence'),
+      baseModel: text('baseModel'),
+      modelUrl: text('modelUrl'),
+      revision: text('revision'),
       kind,
       endpoint: text('endpoint'),
       model: text('model'),
@@ -179,6 +250,7 @@ export function SubmitForm({
             <input name="organisation" maxLength={120} placeholder="optional" />
           </label>
         </div>
+        <ModelCardFields />
       </fieldset>
       <fieldset>
         <legend>How linkboard reaches it</legend>

@@ -24,7 +24,24 @@ const gzip = promisify(gzipCallback);
  * the fill, so that varying them (`?pad=…`) cannot multiply entries or evict the front page.
  */
 const CACHEABLE_PAGES = new Map([
-  ['/', ['version', 'policy', 'scorer', 'self', 'sort', 'q', 'all', '_rsc']],
+  [
+    '/',
+    [
+      'version',
+      'policy',
+      'scorer',
+      'sort',
+      'q',
+      'all',
+      'self',
+      // The model-card filters (core's `boardFilterQueryShape`).
+      'params_min',
+      'params_max',
+      'weights',
+      'organisation',
+      '_rsc',
+    ],
+  ],
 ]);
 const CACHEABLE_PROCEDURES = new Set(['leaderboard.versions', 'leaderboard.rows']);
 const TRPC_PREFIX = '/api/trpc/';

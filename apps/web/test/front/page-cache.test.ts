@@ -132,6 +132,17 @@ describe('cacheableRequest', () => {
     expect(padded?.url).toBe('/?version=2&sort=model');
     expect(cacheableRequest(get(`${rowsUrl}&pad=1`))?.url).toBe(rowsUrl);
   });
+
+  it('keeps every parameter the board reads, filters included, so a filtered page is not the whole board', () => {
+    const url = '/?self=1&params_min=1&params_max=70&weights=open&organisation=Acme';
+    expect(cacheableRequest(get(url))?.url).toBe(url);
+    const keys = new Set(
+      ['/', '/?weights=open', '/?weights=closed', '/?params_min=7', '/?self=1'].map(
+        (u) => cacheableRequest(get(u))?.key,
+      ),
+    );
+    expect(keys.size).toBe(5);
+  });
 });
 
 /** A fake Next: counts renders, answers `v<n>` (long enough to be compressed), on demand. */

@@ -120,6 +120,39 @@ describe('the public JSON API (v1)', () => {
     expect(ApiErrorSchema.parse(await bad.json()).error.message).toMatch(/^field maxTokens: /);
   });
 
+  it('takes a model card, stores it with the model (the revision with the submission), and names a bad field', async () => {
+    const card = {
+      organisation: 'Acme',
+      paramsB: 7.5,
+      weights: 'open',
+      licence: 'apache-2.0',
+      baseModel: 'base-vlm',
+      modelUrl: 'https://example.org/api-model',
+      revision: 'abc123',
+    } as const;
+    const response = await post({ ...endpointSubmission(), name: 'carded-api-model', ...card });
+    expect(response.status).toBe(201);
+    const { id } = SubmissionCreatedSchema.parse(await response.json());
+    expect((await site.caller(alice).submissions.byId({ id })).card).toEqual(card);
+    for (const [bad, field] of [
+      [{ modelUrl: 'javascript:alert(1)' }, 'modelUrl'],
+      [{ licence: 'Apache License 2.0' }, 'licence'],
+      [{ paramsB: 0 }, 'paramsB'],
+      [{ weights: 'half' }, 'weights'],
+    ] as const) {
+      const refused = await post({ ...endpointSubmission(), name: 'carded-api-model', ...bad });
+      expect(refused.status, field).toBe(400);
+      expect(ApiErrorSchema.parse(await refused.json()).error.message, field).toMatch(
+        new RegExp(`^field ${field}: `),
+      );
+    }
+    // A refused submission changed nothing of the card.
+    expect((await site.caller(alice).submissions.byId({ id })).card).toMatchObject({
+      paramsB: 7.5,
+      licence: 'apache-2.0',
+    });
+  });
+
   it('answers every refusal as { error: { code, message } } with its HTTP status', async () => {
     const cases: [string, Response, number, string | RegExp][] = [
       ['no token', await post(endpointSubmission(), null), 401, 'UNAUTHORIZED'],

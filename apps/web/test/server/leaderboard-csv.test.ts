@@ -6,6 +6,12 @@ const row = (over: Partial<LeaderboardRow>): LeaderboardRow => ({
   submissionId: 7,
   model: 'm',
   organisation: null,
+  paramsB: null,
+  weights: null,
+  licence: null,
+  baseModel: null,
+  modelUrl: null,
+  revision: null,
   finishedAt: null,
   n: 64,
   accuracy: 0.5,
@@ -54,13 +60,13 @@ describe('leaderboardCsv', () => {
       .trimEnd()
       .split('\n');
     expect(header).toBe(
-      'tier,rank_low,rank_high,model,organisation,submission,ranked,unranked_reason,verified,scorer,n,accuracy,ci_low,ci_high,acc_2shot,acc_8shot,novel_accuracy,link_gain,link_gain_low,link_gain_high,flip_accuracy,parse_failure_rate,exposure_flagged,exposure_slope,exposure_p',
+      'tier,rank_low,rank_high,model,organisation,params_b,weights,licence,base_model,model_url,revision,submission,ranked,unranked_reason,verified,scorer,n,accuracy,ci_low,ci_high,acc_2shot,acc_8shot,novel_accuracy,link_gain,link_gain_low,link_gain_high,flip_accuracy,parse_failure_rate,exposure_flagged,exposure_slope,exposure_p',
     );
     expect(line).toBe(
-      '1,1,2,m,,7,true,,true,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,0.75,0,true,0.05,0.00001',
+      '1,1,2,m,,,,,,,,7,true,,true,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,0.75,0,true,0.05,0.00001',
     );
     expect(unranked).toBe(
-      ',,,m,,7,false,ran 16 shots only,false,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,,0,false,0.01,0.3',
+      ',,,m,,,,,,,,7,false,ran 16 shots only,false,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,,0,false,0.01,0.3',
     );
   });
 
@@ -76,6 +82,28 @@ describe('leaderboardCsv', () => {
       .trimEnd()
       .split('\n')[1] as string;
     expect(line.startsWith(`1,1,2,${cell},`)).toBe(true);
+  });
+
+  it('carries the model card, the submitter-typed link guarded like a name', () => {
+    const [, line] = leaderboardCsv(
+      [
+        row({
+          organisation: 'Acme',
+          paramsB: 7.5,
+          weights: 'open',
+          licence: 'apache-2.0',
+          baseModel: '=base',
+          modelUrl: 'https://example.org/m',
+          revision: 'abc123',
+        }),
+      ],
+      'strict',
+    )
+      .trimEnd()
+      .split('\n');
+    expect(
+      line?.startsWith("1,1,2,m,Acme,7.5,open,apache-2.0,'=base,https://example.org/m,abc123,7,"),
+    ).toBe(true);
   });
 
   it('is a header alone for an empty leaderboard', () => {

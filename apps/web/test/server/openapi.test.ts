@@ -63,5 +63,36 @@ describe('/api/openapi.json', () => {
     expect(Object.keys(document.components.schemas.WebhookPayload.properties)).toEqual(
       expect.arrayContaining(['submission_id', 'status', 'benchmark', 'model', 'accuracy', 'url']),
     );
+    // The model card, as the submit form, the CLI and the API take it (core's ModelCardSchema).
+    const body = document.components.schemas.CreateSubmissionBody.properties;
+    expect(body.paramsB).toMatchObject({ type: 'number', maximum: 100_000 });
+    expect(body.weights).toMatchObject({ enum: ['open', 'closed'] });
+    for (const field of ['licence', 'baseModel', 'modelUrl', 'revision', 'organisation'])
+      expect(body[field], field).toMatchObject({ type: 'string' });
+    const row = document.components.schemas.LeaderboardReply.properties.rows.items.properties;
+    for (const field of ['params_b', 'weights', 'licence', 'base_model', 'model_url', 'revision'])
+      expect(row[field], field).toBeDefined();
+    // The board's query parameters are made from its query schema, filters included.
+    const parameters = document.paths[SITE_API.leaderboard].get.parameters as {
+      name: string;
+      required?: boolean;
+      schema: Record<string, unknown>;
+    }[];
+    const byName = Object.fromEntries(parameters.map((p) => [p.name, p]));
+    expect(Object.keys(byName)).toEqual([
+      'benchmark',
+      'version',
+      'policy',
+      'scorer',
+      'self_reported',
+      'params_min',
+      'params_max',
+      'weights',
+      'organisation',
+    ]);
+    expect(byName.benchmark?.required).toBe(true);
+    expect(byName.version?.required).toBeUndefined();
+    expect(byName.params_min?.schema).toMatchObject({ type: 'number', minimum: 0 });
+    expect(byName.weights?.schema).toMatchObject({ enum: ['open', 'closed'] });
   });
 });

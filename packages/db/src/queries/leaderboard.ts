@@ -9,7 +9,7 @@ import {
 } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { num, pgArray } from './rows';
+import { type CardColumns, cardOf, num, pgArray } from './rows';
 
 /** Benchmark versions with how many finished submissions each has, newest first. */
 export async function listBenchmarkVersions(db: Db) {
@@ -40,9 +40,8 @@ export async function rankedSettingOf(db: Db, benchmarkVersionId: number) {
 }
 
 /** A leaderboard row's counts and what it shows of its submission; core's `buildBoard` ranks them. */
-export interface LeaderboardCounts extends BoardInput {
+export interface LeaderboardCounts extends BoardInput, CardColumns {
   model: string;
-  organisation: string | null;
   finishedAt: Date | null;
 }
 
@@ -61,7 +60,8 @@ export async function leaderboardCounts(
 ): Promise<LeaderboardCounts[]> {
   // One precomputed row per submission (submission_summaries): no grouping on the hottest read.
   const { rows } = await db.execute(sql`
-    SELECT s.id AS submission_id, m.name AS model, m.organisation, s.finished_at, s.adapter, s.shots,
+    SELECT s.id AS submission_id, m.name AS model, m.organisation, m.url AS model_url, m.params_b,
+           m.weights, m.licence, m.base_model, s.model_revision, s.finished_at, s.adapter, s.shots,
            s.draws, s.policies::text[] AS policies, s.exposure,
            CASE WHEN s.adapter_config ? 'internal' THEN s.adapter_config ->> 'model' END AS reference_model,
            ss.n, ss.correct, ss.unreadable, ss.novel_n, ss.novel_correct, ss.per_shot
@@ -90,7 +90,7 @@ export async function leaderboardCounts(
   return rows.map((r) => ({
     submissionId: num(r.submission_id),
     model: String(r.model),
-    organisation: (r.organisation as string | null) ?? null,
+    ...cardOf(r),
     finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
     shots: (r.shots as number[]).map(Number),
     draws: num(r.draws),

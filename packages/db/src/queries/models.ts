@@ -1,15 +1,51 @@
-import { modelNameKey, nameProblem } from '@linkboard/core';
+import { type ModelCard, modelNameKey, nameProblem, type Weights } from '@linkboard/core';
 import { eq, or, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { models } from '../schema';
 import { ConflictError } from './benchmarks';
 import type { Executor } from './rows';
 
+/**
+ * A model as a submission names it: its name, and the model's part of its card (core's
+ * `ModelCard` less `revision`, which is the submission's).
+ */
 export interface NewModel {
   name: string;
   organisation?: string;
+  /** Its page (the card's `modelUrl`). */
   url?: string;
+  paramsB?: number;
+  weights?: Weights;
+  licence?: string;
+  baseModel?: string;
   ownerId?: string;
+}
+
+/** The model's part of a card as `NewModel` fields (its `revision` is the submission's). */
+export function modelOfCard(card: ModelCard): Omit<NewModel, 'name' | 'ownerId'> {
+  return {
+    organisation: card.organisation,
+    url: card.modelUrl,
+    paramsB: card.paramsB,
+    weights: card.weights,
+    licence: card.licence,
+    baseModel: card.baseModel,
+  };
+}
+
+/** The card fields a submission stated (a blank one states nothing). */
+function statedCard(model: NewModel) {
+  const card = {
+    organisation: model.organisation,
+    url: model.url,
+    paramsB: model.paramsB,
+    weights: model.weights,
+    licence: model.licence,
+    baseModel: model.baseModel,
+  };
+  return Object.fromEntries(
+    Object.entries(card).filter(([, value]) => value !== undefined && value !== ''),
+  ) as Partial<typeof card>;
 }
 
 /**
@@ -26,16 +62,23 @@ export class ModelNameError extends ConflictError {
  * leaderboard shows, so one account cannot post results under another's model (or a baseline's).
  * Names are compared by their look-alike key (core's `modelNameKey`), so `а-model` in Cyrillic or
  * `A-Model` cannot stand beside `a-model`; the unique index on the key settles races.
+ *
+ * The card fields it states replace the model's (the latest statement wins; a field left out
+ * keeps what the model had), once the name is known to be the caller's: another account's
+ * submission never reaches the card.
  */
 export async function registerModel(db: Executor, model: NewModel): Promise<number> {
   const problem = nameProblem(model.name, { visible: true });
   if (problem) throw new ModelNameError(`the model name "${model.name}" ${problem}`);
   const nameKey = modelNameKey(model.name);
   if (nameKey === '') throw new ModelNameError('the model name is empty');
-  await db
+  const card = statedCard(model);
+  const inserted = await db
     .insert(models)
-    .values({ ...model, nameKey })
-    .onConflictDoNothing();
+    .values({ name: model.name, ownerId: model.ownerId, ...card, nameKey })
+    .onConflictDoNothing()
+    .returning({ id: models.id });
+  if (inserted[0]) return inserted[0].id;
   const rows = await db
     .select({ id: models.id, name: models.name, ownerId: models.ownerId })
     .from(models)
@@ -53,6 +96,8 @@ export async function registerModel(db: Executor, model: NewModel): Promise<numb
     throw new ConflictError(
       `the model name "${model.name}" belongs to another account; pick another`,
     );
+  if (Object.keys(card).length > 0)
+    await db.update(models).set(card).where(eq(models.id, found.id));
   return found.id;
 }
 

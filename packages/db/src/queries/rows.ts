@@ -1,4 +1,4 @@
-import type { OutcomeCounts } from '@linkboard/core';
+import type { OutcomeCounts, Weights } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 
@@ -27,5 +27,32 @@ export function outcomeCountsOf(r: Record<string, unknown>): OutcomeCounts {
     neither: num(r.neither),
     empty: num(r.empty),
     error: num(r.error),
+  };
+}
+
+/**
+ * A row's model card, read from the columns `m.organisation, m.url AS model_url, m.params_b,
+ * m.weights, m.licence, m.base_model, s.model_revision`; null where the submitter did not say.
+ */
+export interface CardColumns {
+  organisation: string | null;
+  paramsB: number | null;
+  weights: Weights | null;
+  licence: string | null;
+  baseModel: string | null;
+  modelUrl: string | null;
+  revision: string | null;
+}
+
+export function cardOf(r: Record<string, unknown>): CardColumns {
+  const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    organisation: text(r.organisation),
+    paramsB: r.params_b === null || r.params_b === undefined ? null : Number(r.params_b),
+    weights: (text(r.weights) as Weights | null) ?? null,
+    licence: text(r.licence),
+    baseModel: text(r.base_model),
+    modelUrl: text(r.model_url),
+    revision: text(r.model_revision),
   };
 }

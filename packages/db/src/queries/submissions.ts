@@ -20,7 +20,7 @@ import { jobs, predictions, submissions } from '../schema';
 import { getBenchmarkVersion } from './benchmarks';
 import { JOBS_CHANNEL } from './jobs';
 import { type NewModel, registerModel } from './models';
-import { num, outcomeCountsOf, queryRows } from './rows';
+import { cardOf, num, outcomeCountsOf, queryRows } from './rows';
 import { HiddenSplitError } from './splits';
 import { enqueueWebhook } from './webhooks';
 
@@ -59,6 +59,8 @@ interface SubmissionSpec {
   visibility?: 'public' | 'private' | 'hidden';
   ownerId?: string;
   provenance?: Record<string, unknown>;
+  /** The checkpoint it runs (the model card's `revision`; the rest of the card is the model's). */
+  modelRevision?: string;
   /** Episodes per job (shard). */
   shardSize?: number;
   /** Seeds the send order (core's `episodeOrder`); drawn at random when absent. */
@@ -159,6 +161,7 @@ export async function createSubmission(
         totalEpisodes: total,
         orderSeed: input.orderSeed ?? randomInt(1, 2 ** 31 - 1),
         provenance: input.provenance ?? {},
+        modelRevision: input.modelRevision || null,
       })
       .returning({ id: submissions.id });
     const submissionId = (row as { id: number }).id;
@@ -385,7 +388,8 @@ export async function submissionDetail(db: Db, id: number) {
   const { rows } = await db.execute(sql`
     SELECT s.id, s.status, s.adapter, s.adapter_config, s.shots, s.policies::text[] AS policies, s.draws, s.scorer, s.visibility, s.total_episodes,
            s.provenance, s.last_error, s.created_at, s.started_at, s.finished_at, s.benchmark_version_id,
-           s.owner_id, s.exposure, m.name AS model, m.organisation, b.name AS benchmark, v.version, v.split
+           s.owner_id, s.exposure, s.model_revision, m.name AS model, m.organisation, m.url AS model_url,
+           m.params_b, m.weights, m.licence, m.base_model, b.name AS benchmark, v.version, v.split
     FROM submissions s JOIN models m ON m.id = s.model_id
     JOIN benchmark_versions v ON v.id = s.benchmark_version_id JOIN benchmarks b ON b.id = v.benchmark_id
     WHERE s.id = ${id}`);
@@ -408,6 +412,7 @@ export async function submissionDetail(db: Db, id: number) {
     lastError: (r.last_error as string | null) ?? null,
     model: String(r.model),
     organisation: (r.organisation as string | null) ?? null,
+    card: cardOf(r),
     benchmark: `${r.benchmark}@${r.version}`,
     benchmarkVersionId: num(r.benchmark_version_id),
     /** Its benchmark's split: on a hidden one, per-episode and per-concept reads are admins' only. */

@@ -5,9 +5,11 @@ import {
   createSubmission,
   importBenchmark,
   ModelNameError,
+  modelOfCard,
   QuotaError,
   refreshModelNameKeys,
   registerModel,
+  submissionDetail,
   users,
 } from '../../src';
 import { fixtureManifest } from '../fixtures';
@@ -134,5 +136,77 @@ describe('createSubmission with a model to register', () => {
       [submissionId],
     );
     expect(rows).toEqual([{ name: 'alice-model', owner_id: ALICE }]);
+  });
+});
+
+describe('model cards', () => {
+  const cardOfModel = async (database: Awaited<ReturnType<typeof freshDatabase>>, name: string) =>
+    (
+      await database.pool.query(
+        'SELECT organisation, url, params_b, weights, licence, base_model FROM models WHERE name = $1',
+        [name],
+      )
+    ).rows[0];
+
+  it('keeps the card on the model (the latest statement of a field wins) and the revision on each submission', async () => {
+    const database = await withUsers();
+    const { benchmarkVersionId } = await importBenchmark(database.db, fixtureManifest());
+    const submit = (ownerId: string, card: Parameters<typeof modelOfCard>[0]) =>
+      createSubmission(database.db, {
+        model: { name: 'carded-model', ...modelOfCard(card), ownerId },
+        modelRevision: card.revision,
+        benchmarkVersionId,
+        adapterConfig: { adapter: 'builtin', name: 'random' },
+        shots: [2],
+        policies: ['lcl'],
+        ownerId,
+      });
+    const first = await submit(ALICE, {
+      organisation: 'Acme',
+      paramsB: 7.25,
+      weights: 'open',
+      licence: 'apache-2.0',
+      baseModel: 'base-vlm',
+      modelUrl: 'https://example.org/carded',
+      revision: 'r1',
+    });
+    expect(await cardOfModel(database, 'carded-model')).toEqual({
+      organisation: 'Acme',
+      url: 'https://example.org/carded',
+      params_b: 7.25,
+      weights: 'open',
+      licence: 'apache-2.0',
+      base_model: 'base-vlm',
+    });
+    // A later submission restates the size and licence: those change; what it leaves out stays.
+    const second = await submit(ALICE, { paramsB: 8, licence: 'mit', revision: 'r2' });
+    expect(await cardOfModel(database, 'carded-model')).toMatchObject({
+      organisation: 'Acme',
+      params_b: 8,
+      licence: 'mit',
+      weights: 'open',
+    });
+    // Each submission keeps the revision it ran; the page shows the model's card beside it.
+    const one = await submissionDetail(database.db, first.submissionId);
+    const two = await submissionDetail(database.db, second.submissionId);
+    expect(one?.card).toMatchObject({ revision: 'r1', paramsB: 8, licence: 'mit' });
+    expect(two?.card).toEqual({
+      organisation: 'Acme',
+      paramsB: 8,
+      weights: 'open',
+      licence: 'mit',
+      baseModel: 'base-vlm',
+      modelUrl: 'https://example.org/carded',
+      revision: 'r2',
+    });
+  });
+
+  it('never lets another account’s refused submission touch the card', async () => {
+    const database = await withUsers();
+    await registerModel(database.db, { name: 'alices-model', ownerId: ALICE, paramsB: 7 });
+    await expect(
+      registerModel(database.db, { name: 'alices-model', ownerId: BOB, paramsB: 700 }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect((await cardOfModel(database, 'alices-model')).params_b).toBe(7);
   });
 });

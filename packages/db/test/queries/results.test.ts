@@ -317,6 +317,31 @@ describe('results and aggregates', () => {
       scorer: 'official',
     });
     expect(rows.map((r) => r.model).sort()).toEqual(['model-a', 'model-b']);
+    // Each row carries its model's card and its submission's revision (null where unstated).
+    expect(rows.find((r) => r.model === 'model-a')).toMatchObject({
+      organisation: 'lab',
+      paramsB: null,
+      weights: null,
+      revision: null,
+    });
+    await registerModel(db, { name: 'model-b', paramsB: 13, weights: 'closed', licence: 'other' });
+    await pool.query("UPDATE submissions SET model_revision = 'v2' WHERE id = $1", [
+      b.submissionId,
+    ]);
+    const carded = await leaderboardRows(db, {
+      benchmarkVersionId: a.benchmarkVersionId,
+      policy: 'lcl',
+      scorer: 'official',
+    });
+    expect(carded.find((r) => r.model === 'model-b')).toMatchObject({
+      organisation: 'lab',
+      paramsB: 13,
+      weights: 'closed',
+      licence: 'other',
+      baseModel: null,
+      modelUrl: null,
+      revision: 'v2',
+    });
     for (const row of rows) {
       expect(row.n).toBe(a.rows.length);
       expect(Object.keys(row.perShot)).toEqual(['2', '4']);

@@ -1,7 +1,9 @@
 import {
+  BoardFilterSchema,
   buildBoard,
   coarseCount,
   coarsenBoardRow,
+  matchesBoardFilter,
   type PolicyName,
   type ScorerName,
 } from '@linkboard/core';
@@ -104,12 +106,20 @@ export const leaderboardRouter = router({
         scorer: scorerInput,
         /** Rank uploaded (self-reported) predictions beside the runner's own runs. */
         selfReported: z.boolean().default(false),
+        /**
+         * Rows whose model card matches (size, weights, organisation). Applied after ranking:
+         * ranks, tiers and intervals are the whole board's, so a filter shows a model where it
+         * stands among all of them rather than re-ranking a subset.
+         */
+        filter: BoardFilterSchema.optional(),
         /** The first rows in rank order; all when absent (the export wants them all). */
         limit: z.number().int().min(1).max(100_000).optional(),
       }),
     )
     .query(async ({ ctx, input }) => {
-      const rows = await ranked(ctx, input);
+      const all = await ranked(ctx, input);
+      const { filter } = input;
+      const rows = filter ? all.filter((r) => matchesBoardFilter(r, filter)) : all;
       return input.limit ? rows.slice(0, input.limit) : rows;
     }),
   curves: publicProcedure

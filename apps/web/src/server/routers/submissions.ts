@@ -30,6 +30,7 @@ import {
   getBenchmarkVersion,
   loadSecretKey,
   ModelNameError,
+  modelOfCard,
   newWebhookSecret,
   probeResult,
   QuotaError,
@@ -268,7 +269,8 @@ export const submissionsRouter = router({
     }
     const created = await refusing(() =>
       createSubmission(ctx.db, {
-        model: { name: input.name, organisation: input.organisation, ownerId: ctx.viewer.id },
+        model: { name: input.name, ...modelOfCard(input), ownerId: ctx.viewer.id },
+        modelRevision: input.revision,
         benchmarkVersionId: input.benchmarkVersionId,
         adapterConfig,
         predictions,

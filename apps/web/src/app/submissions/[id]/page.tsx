@@ -14,6 +14,7 @@ import {
   signedPts,
 } from '~/components/format';
 import { HiddenSplitNote } from '~/components/hidden-split';
+import { ModelCard } from '~/components/model-card';
 import { OwnerActions } from '~/components/owner-actions';
 import { RowLink } from '~/components/row-link';
 import { StatusPanel } from '~/components/status-panel';
@@ -114,6 +115,7 @@ export default async function SubmissionPage({
         {submission.policies.map(policyLabel).join(', ')} · {submission.draws} draw(s) · scorer{' '}
         {scorer}
       </p>
+      <ModelCard card={submission.card} />
       {submission.generation ? (
         <p className="muted" data-testid="generation">
           Generation: {generationLabel(submission.generation)} · images{' '}

@@ -1,4 +1,5 @@
 import {
+  boardFilterOf,
   isScorerName,
   LeaderboardQuerySchema,
   LeaderboardReplySchema,
@@ -10,7 +11,8 @@ import { boardRecord } from '~/server/leaderboard-csv';
 
 /**
  * A benchmark's board as JSON: its latest version unless one is named, ranked on the version's
- * setting (its policy and scorer unless others are asked for).
+ * setting (its policy and scorer unless others are asked for). Filters on the model card choose
+ * rows after ranking: each keeps its rank on the whole board.
  */
 export const GET = apiRoute(async (caller, request) => {
   const url = new URL(request.url);
@@ -45,6 +47,7 @@ export const GET = apiRoute(async (caller, request) => {
     policy,
     scorer,
     selfReported: query.self_reported === '1',
+    filter: boardFilterOf(query),
   });
   return {
     body: LeaderboardReplySchema.parse({
