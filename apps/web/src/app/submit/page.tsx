@@ -25,7 +25,7 @@ export default async function SubmitPage() {
             <SubmitForm
               versions={versions.map((v) => ({
                 id: v.id,
-                label: `${v.name}@${v.version}`,
+                label: `${v.name}@${v.version}${v.split === 'hidden' ? ' (hidden test split)' : ''}`,
                 ranked: { shots: v.rankedSetting.shots, draws: v.rankedSetting.draws },
               }))}
             />
