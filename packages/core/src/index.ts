@@ -112,6 +112,16 @@ export {
   pairedComparison,
 } from './metrics/bootstrap';
 export {
+  holmAdjust,
+  MAX_COMPARED,
+  paletteSlot,
+  SERIES_DASHES,
+  SERIES_MARKERS,
+  SERIES_PALETTE,
+  type SeriesStyle,
+  seriesStyles,
+} from './metrics/compare';
+export {
   EXPOSURE_ALPHA,
   type ExposureCell,
   type ExposureCheck,
