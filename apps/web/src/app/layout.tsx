@@ -37,6 +37,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <Link href="/compare">Compare</Link>
             <Link href="/submit">Submit</Link>
             <Link href="/tokens">Tokens</Link>
+            <Link href="/about">About</Link>
             <AccountMenu name={me?.name ?? null} />
           </nav>
         </header>

@@ -1,0 +1,56 @@
+import { SERIES_DASHES, type SeriesStyle, seriesStyles, wilsonInterval } from '@linkboard/core';
+import type { ChartSeries, CurvePoint } from '~/components/charts';
+import { policyLabel } from '~/components/format';
+
+/** One shot × policy count of one submission, as `leaderboard.curves` and `compare.models` give. */
+export interface CurveRow {
+  submissionId: number;
+  model: string;
+  shots: number;
+  policy: string;
+  n: number;
+  correct: number;
+}
+
+/**
+ * The accuracy chart's points and series for submissions' curves: a series per submission ×
+ * policy, named with the submission's id (two runs of one model are two lines). Its colour and
+ * marker come from the submission id (see core's `seriesStyles`), so a model keeps its colour
+ * on every chart and as models are added; the dash tells its policies apart, and when there is
+ * one policy, the submissions.
+ */
+export function accuracyCurves(curves: readonly CurveRow[]): {
+  points: CurvePoint[];
+  series: ChartSeries[];
+} {
+  const styles = seriesStyles(curves.map((c) => c.submissionId));
+  const policies = [...new Set(curves.map((c) => c.policy))].sort();
+  const name = (c: CurveRow) =>
+    policies.length > 1
+      ? `${c.model} #${c.submissionId} · ${policyLabel(c.policy)}`
+      : `${c.model} #${c.submissionId}`;
+  const series = new Map<string, ChartSeries>();
+  const byShot = new Map<number, CurvePoint>();
+  for (const c of curves) {
+    const key = name(c);
+    const style = styles.get(c.submissionId) as SeriesStyle;
+    series.set(key, {
+      name: key,
+      colour: style.colour,
+      dash:
+        policies.length > 1
+          ? (SERIES_DASHES[policies.indexOf(c.policy) % SERIES_DASHES.length] as string)
+          : style.dash,
+      marker: style.marker,
+    });
+    const point = byShot.get(c.shots) ?? { shots: c.shots };
+    const ci = wilsonInterval(c.correct, c.n);
+    point[key] = c.n ? c.correct / c.n : null;
+    point[`${key} 95% CI`] = ci ? [ci.low, ci.high] : null;
+    byShot.set(c.shots, point);
+  }
+  return {
+    points: [...byShot.values()].sort((a, b) => a.shots - b.shots),
+    series: [...series.values()],
+  };
+}
