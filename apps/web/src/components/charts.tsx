@@ -28,6 +28,8 @@ export interface ChartSeries {
   /** SVG stroke-dasharray; '' for a solid line. */
   dash: string;
   marker: SymbolType;
+  /** Stroke width in px. */
+  width: number;
 }
 
 /** Two labels, one right: a model that guesses scores 50%, drawn on every accuracy chart. */
@@ -90,7 +92,8 @@ export function AccuracyChart({ points, series }: { points: CurvePoint[]; series
               key={s.name}
               dataKey={s.name}
               stroke={s.colour}
-              strokeWidth={2}
+              strokeWidth={s.width}
+              strokeOpacity={0.9}
               strokeDasharray={s.dash || undefined}
               legendType={s.marker}
               dot={(props: { cx?: number; cy?: number; index?: number }) =>

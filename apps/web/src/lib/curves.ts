@@ -1,4 +1,10 @@
-import { SERIES_DASHES, type SeriesStyle, seriesStyles, wilsonInterval } from '@linkboard/core';
+import {
+  SERIES_DASHES,
+  SERIES_MARKERS,
+  type SeriesStyle,
+  seriesStyles,
+  wilsonInterval,
+} from '@linkboard/core';
 import type { ChartSeries, CurvePoint } from '~/components/charts';
 import { policyLabel } from '~/components/format';
 
@@ -16,8 +22,10 @@ export interface CurveRow {
  * The accuracy chart's points and series for submissions' curves: a series per submission ×
  * policy, named with the submission's id (two runs of one model are two lines). Its colour and
  * marker come from the submission id (see core's `seriesStyles`), so a model keeps its colour
- * on every chart and as models are added; the dash tells its policies apart, and when there is
- * one policy, the submissions.
+ * on every chart and as models are added; with several policies, dash and marker tell a
+ * submission's policies apart. Earlier series are drawn wider, so that a later one lying exactly
+ * on top (a model that ignores the prompt's framing, two models that always agree) leaves the
+ * earlier one showing at its edges.
  */
 export function accuracyCurves(curves: readonly CurveRow[]): {
   points: CurvePoint[];
@@ -41,7 +49,13 @@ export function accuracyCurves(curves: readonly CurveRow[]): {
         policies.length > 1
           ? (SERIES_DASHES[policies.indexOf(c.policy) % SERIES_DASHES.length] as string)
           : style.dash,
-      marker: style.marker,
+      marker:
+        policies.length > 1
+          ? (SERIES_MARKERS[
+              policies.indexOf(c.policy) % SERIES_MARKERS.length
+            ] as SeriesStyle['marker'])
+          : style.marker,
+      width: 2,
     });
     const point = byShot.get(c.shots) ?? { shots: c.shots };
     const ci = wilsonInterval(c.correct, c.n);
@@ -51,6 +65,9 @@ export function accuracyCurves(curves: readonly CurveRow[]): {
   }
   return {
     points: [...byShot.values()].sort((a, b) => a.shots - b.shots),
-    series: [...series.values()],
+    series: [...series.values()].map((s, i, all) => ({
+      ...s,
+      width: Math.min(2 + 1.5 * (all.length - 1 - i), 6.5),
+    })),
   };
 }
