@@ -93,7 +93,8 @@ export function AccuracyChart({ points, series }: { points: CurvePoint[]; series
               dataKey={s.name}
               stroke={s.colour}
               strokeWidth={s.width}
-              strokeOpacity={0.9}
+              // A wide line is an under-layer (see accuracyCurves): pale, so the one on it shows.
+              strokeOpacity={s.width > 2 ? 0.4 : 0.95}
               strokeDasharray={s.dash || undefined}
               legendType={s.marker}
               dot={(props: { cx?: number; cy?: number; index?: number }) =>

@@ -23,9 +23,9 @@ export interface CurveRow {
  * policy, named with the submission's id (two runs of one model are two lines). Its colour and
  * marker come from the submission id (see core's `seriesStyles`), so a model keeps its colour
  * on every chart and as models are added; with several policies, dash and marker tell a
- * submission's policies apart. Earlier series are drawn wider, so that a later one lying exactly
- * on top (a model that ignores the prompt's framing, two models that always agree) leaves the
- * earlier one showing at its edges.
+ * submission's policies apart, and its policies after the first are drawn wider and paler
+ * underneath, so that a model that ignores the prompt's framing (identical LCL and ICL curves)
+ * still shows two lines. Two models' identical curves differ in colour and dash already.
  */
 export function accuracyCurves(curves: readonly CurveRow[]): {
   points: CurvePoint[];
@@ -55,7 +55,8 @@ export function accuracyCurves(curves: readonly CurveRow[]): {
               policies.indexOf(c.policy) % SERIES_MARKERS.length
             ] as SeriesStyle['marker'])
           : style.marker,
-      width: 2,
+      // Sorted policies: 'icl' before 'lcl', so the ranked LCL line is the thin one on top.
+      width: policies.length > 1 ? 2 + 3 * (policies.length - 1 - policies.indexOf(c.policy)) : 2,
     });
     const point = byShot.get(c.shots) ?? { shots: c.shots };
     const ci = wilsonInterval(c.correct, c.n);
@@ -65,9 +66,7 @@ export function accuracyCurves(curves: readonly CurveRow[]): {
   }
   return {
     points: [...byShot.values()].sort((a, b) => a.shots - b.shots),
-    series: [...series.values()].map((s, i, all) => ({
-      ...s,
-      width: Math.min(2 + 1.5 * (all.length - 1 - i), 6.5),
-    })),
+    // Widest first, so the thin lines are drawn on top of the wide ones.
+    series: [...series.values()].sort((a, b) => b.width - a.width),
   };
 }

@@ -31,8 +31,6 @@ describe('accuracyCurves', () => {
     expect(a!.colour).not.toBe(b!.colour);
     expect(a!.dash).not.toBe(b!.dash);
     expect(a!.marker).not.toBe(b!.marker);
-    // The one drawn first is wider, so the one on top leaves it showing.
-    expect(a!.width).toBeGreaterThan(b!.width);
   });
 
   it('tells one submission’s policies apart by dash, keeping its colour', () => {
@@ -41,6 +39,8 @@ describe('accuracyCurves', () => {
     expect(series[0]!.colour).toBe(series[1]!.colour);
     expect(series[0]!.dash).not.toBe(series[1]!.dash);
     expect(series[0]!.marker).not.toBe(series[1]!.marker);
-    expect(series[0]!.width).not.toBe(series[1]!.width);
+    // ICL drawn first, wide and underneath; LCL on top of it.
+    expect(series[0]!.name).toBe('model-3 #3 · ICL');
+    expect(series[0]!.width).toBeGreaterThan(series[1]!.width);
   });
 });
