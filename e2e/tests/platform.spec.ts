@@ -68,7 +68,6 @@ test('the leaderboard ranks the baselines', async ({ page, request }) => {
   ]);
   // Sparklines load their chart code after hydration; the screenshot should show them.
   await expect(rows.locator('.recharts-line')).toHaveCount(3);
-  await shot(page, '01-leaderboard');
   // Rows do not prefetch their submissions' pages: a page of rows would ask for every one.
   expect(prefetched.filter((path) => path.startsWith('/submissions/'))).toEqual([]);
 
@@ -101,12 +100,22 @@ test('every page names itself in its title, and the site has an icon', async ({
   request,
 }) => {
   const titles = new Map<string, string>();
-  for (const path of ['/', '/concepts', '/queue', '/compare', '/submit', '/tokens', '/sign-in']) {
+  for (const path of [
+    '/',
+    '/concepts',
+    '/queue',
+    '/compare',
+    '/submit',
+    '/tokens',
+    '/sign-in',
+    '/about',
+  ]) {
     await page.goto(path);
     titles.set(path, await page.title());
   }
   expect(new Set(titles.values()).size, JSON.stringify([...titles])).toBe(titles.size);
   expect(titles.get('/queue')).toBe('Queue · linkboard');
+  expect(titles.get('/about')).toBe('About · linkboard');
   const icon = await request.get('/favicon.ico');
   expect(icon.status()).toBe(200);
   expect(icon.headers()['content-type']).toMatch(/image/);
@@ -197,9 +206,14 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
     .poll(async () => (await anonymous()).html, { timeout: 5_000 })
     .toContain(escapedName);
   expect((await anonymous()).cache).toBe('hit');
-  await expect(page.getByTestId('accuracy-chart').locator('.recharts-line')).not.toHaveCount(0);
+  const lines = page.getByTestId('accuracy-chart').locator('.recharts-line');
+  await expect(lines).not.toHaveCount(0);
+  const ownLines = await lines.count();
+  // Every accuracy chart draws the 50% a guess gets.
+  await expect(page.getByTestId('accuracy-chart').locator('.recharts-reference-line')).toHaveCount(
+    1,
+  );
   await expect(page.getByTestId('concepts')).toBeVisible();
-  await shot(page, '02-submission');
   // Every answer as JSON Lines, from the page's link, one line per episode.
   const answers = await page.request.get(
     (await page.getByTestId('answers-download').getAttribute('href')) as string,
@@ -211,10 +225,23 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   );
   expect(answerLines).toHaveLength(total);
   for (const line of answerLines) AnswerLineSchema.parse(JSON.parse(line));
+  // Another finished model laid over this one's curve, picked from a list (not typed in the URL).
+  const overlays = page.getByTestId('overlay-picker').locator('select[name=overlay]');
+  const randomLabel = (await overlays.locator('option').allTextContents()).find((o) =>
+    o.startsWith('random (#'),
+  );
+  expect(randomLabel).toBeTruthy();
+  await overlays.selectOption({ label: randomLabel as string });
+  await page.getByTestId('overlay-picker').getByRole('button', { name: 'Add' }).click();
+  await expect(page).toHaveURL(/overlay=\d+/);
+  await expect(page.getByTestId('overlays')).toContainText('random (#');
+  await expect.poll(() => lines.count()).toBeGreaterThan(ownLines);
+  await page.getByTestId('overlays').getByRole('link', { name: 'remove' }).click();
+  await expect(page).not.toHaveURL(/overlay=/);
+  await expect(lines).toHaveCount(ownLines);
 
   await page.getByTestId('concepts').getByRole('link').first().click();
   await expect(page.getByTestId('concept-models')).toContainText('my <b>prototype</b>');
-  await shot(page, '03-concept');
 
   await page.goto(`/submissions/${id}`);
   await page.getByTestId('failure-link').first().click();
@@ -225,11 +252,9 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await expect
     .poll(() => first.evaluate((img: HTMLImageElement) => img.naturalWidth), { timeout: 15_000 })
     .toBeGreaterThan(0);
-  await shot(page, '04-episode');
 
   await page.goto('/concepts');
   await expect(page.locator('.heat')).toContainText('my <b>prototype</b>');
-  await shot(page, '06-concepts');
 
   await page.goto(`/submissions/${id}`);
   const card = page.getByTestId('model-card');
@@ -262,7 +287,7 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   const token = await page.getByTestId('new-token').textContent();
   expect(token).toMatch(/^lb_/);
   newcomerToken = token as string;
-  await shot(page, '07-tokens');
+  await shot(page, '00-new-token');
   const out = execFileSync(
     process.execPath,
     [
@@ -313,20 +338,57 @@ test('the Python client submits, follows, downloads the answers and reads the bo
   expect(output).not.toContain(newcomerToken);
 });
 
-test('compare with random, and export the leaderboard as CSV', async ({ page }) => {
+test('compare with random, then three models at once, and export the leaderboard as CSV', async ({
+  page,
+}) => {
   await page.goto('/compare');
-  const options = await page.locator('select[name=a] option').allTextContents();
+  const options = await page
+    .locator('select[name=ids]')
+    .first()
+    .locator('option')
+    .allTextContents();
   const mine = options.find((o) => o.startsWith('my <b>prototype</b>'));
   const random = options.find((o) => o.startsWith('random'));
-  expect(mine && random).toBeTruthy();
-  await page.selectOption('select[name=a]', { label: mine as string });
-  await page.selectOption('select[name=b]', { label: random as string });
-  await page.getByRole('button', { name: 'Compare' }).click();
+  const familiar = options.find((o) => o.startsWith('always-familiar'));
+  expect(mine && random && familiar).toBeTruthy();
+  const idOf = (label: string) => /\(#(\d+)\)$/.exec(label)?.[1];
+  // The two-model URL of before still works, with the per-shot and per-concept tables.
+  await page.goto(`/compare?a=${idOf(mine as string)}&b=${idOf(random as string)}`);
   await expect(page.getByTestId('comparison')).toContainText('p (clustered)');
   // 24 pairs: enough for the pair bootstrap, so no warning; one row per concept below.
   await expect(page.getByTestId('few-pairs')).toHaveCount(0);
   await expect(page.getByTestId('comparison-concepts').locator('tbody tr')).toHaveCount(48);
-  await shot(page, '05-compare');
+  await expect(page.getByTestId('pair-cell')).toHaveCount(1);
+
+  // Three through the picker: one chart of every curve and every pair tested once.
+  await page.goto('/compare');
+  const slots = page.getByTestId('compare-picker').locator('select[name=ids]');
+  await slots.nth(0).selectOption({ label: mine as string });
+  await slots.nth(1).selectOption({ label: random as string });
+  await slots.nth(2).selectOption({ label: familiar as string });
+  await page.getByRole('button', { name: 'Compare' }).click();
+  await expect(page).toHaveURL(/ids=/);
+  await expect(page.getByTestId('pair-cell')).toHaveCount(3);
+  await expect(page.getByTestId('pair-matrix')).toContainText('Holm p');
+  const chart = page.getByTestId('accuracy-chart');
+  await expect(chart.locator('.recharts-line')).toHaveCount(3);
+  await expect(chart.locator('.recharts-reference-line')).toHaveCount(1);
+  // Each model its own colour and dash, so equal curves stay visible.
+  const strokes = await chart
+    .locator('.recharts-line path.recharts-curve')
+    .evaluateAll((paths) =>
+      paths.map((p) => `${p.getAttribute('stroke')}|${p.getAttribute('stroke-dasharray') ?? ''}`),
+    );
+  expect(new Set(strokes.map((x) => x.split('|')[0])).size).toBe(3);
+  expect(new Set(strokes.map((x) => x.split('|')[1])).size).toBe(3);
+  // The same models in another order keep their colours.
+  const ids = new URL(page.url()).searchParams.getAll('ids').filter(Boolean);
+  await page.goto(`/compare?ids=${[...ids].reverse().join(',')}`);
+  const reordered = await page
+    .getByTestId('accuracy-chart')
+    .locator('.recharts-line path.recharts-curve')
+    .evaluateAll((paths) => paths.map((p) => p.getAttribute('stroke')));
+  expect(new Set(reordered)).toEqual(new Set(strokes.map((x) => x.split('|')[0])));
 
   await page.goto('/');
   const [download] = await Promise.all([
@@ -396,40 +458,64 @@ test("a host without database credentials reaches the queue through the site's r
   expect(ran.stderr).not.toContain(token);
 });
 
+/** Waits until a page has drawn what loads after it: charts, sparklines and images. */
+async function settled(page: Page) {
+  await page.waitForLoadState('networkidle');
+  const charts = page.locator('[data-testid=accuracy-chart]');
+  if ((await charts.count()) > 0)
+    await expect(charts.locator('.recharts-line').first()).toBeVisible();
+  // The leaderboard's sparklines load their chart code after the page.
+  const sparklines = page.locator('[data-testid=leaderboard] tbody');
+  if ((await sparklines.count()) > 0)
+    await expect(sparklines.locator('.recharts-line').first()).toBeVisible();
+  await expect
+    .poll(() =>
+      page.evaluate(() =>
+        Array.from(document.images).every((img) => img.loading === 'lazy' || img.complete),
+      ),
+    )
+    .toBe(true);
+}
+
 test('no page scrolls sideways on a laptop or a phone, and on a phone every menu link can be reached', async ({
   page,
 }) => {
-  await page.setViewportSize({ width: 390, height: 844 });
-  const pages = [
-    '/',
-    '/concepts',
-    '/queue',
-    '/compare',
-    '/submit',
-    '/tokens',
-    '/sign-in',
-    '/sign-up',
+  // Named as the README's gallery has them: NN-page-desktop.png and NN-page-phone.png.
+  const pages: [string, string][] = [
+    ['01-leaderboard', '/'],
+    ['06-concepts', '/concepts'],
+    ['07-queue', '/queue'],
+    ['08-submit', '/submit'],
+    ['09-tokens', '/tokens'],
+    ['10-sign-in', '/sign-in'],
+    ['11-sign-up', '/sign-up'],
+    ['12-about', '/about'],
   ];
   await page.goto('/');
-  pages.push(
-    (await page.locator('[data-testid=leaderboard] tbody tr a').first().getAttribute('href')) ??
-      '/',
-  );
+  const submissions = await page
+    .locator('[data-testid=leaderboard] tbody tr a[href^="/submissions/"]')
+    .evaluateAll((links) => [...new Set(links.map((a) => a.getAttribute('href') ?? ''))]);
+  expect(submissions.length).toBeGreaterThanOrEqual(3);
+  pages.push(['02-submission', submissions[0] as string]);
+  const three = submissions.slice(0, 3).map((href) => href.split('/').pop());
+  pages.push(['05-compare', `/compare?ids=${three.join(',')}`]);
   await page.goto('/concepts');
   const concept = await page.locator('a[href^="/concepts/"]').first().getAttribute('href');
-  if (concept) pages.push(concept);
-  await page.goto(pages[8]!);
+  if (concept) pages.push(['03-concept', concept]);
+  await page.goto(submissions[0] as string);
   const episode = await page.getByTestId('failure-link').first().getAttribute('href');
-  if (episode) pages.push(episode);
-  expect(pages.length).toBeGreaterThanOrEqual(10);
+  if (episode) pages.push(['04-episode', episode]);
+  expect(pages.length).toBeGreaterThanOrEqual(12);
+  pages.sort(([a], [b]) => (a < b ? -1 : 1));
   // A laptop's screen and a phone's: wide tables scroll in their own box, never the page.
-  for (const [width, height] of [
-    [1440, 900],
-    [390, 844],
+  for (const [width, height, size] of [
+    [1440, 900, 'desktop'],
+    [390, 844, 'phone'],
   ] as const) {
     await page.setViewportSize({ width, height });
-    for (const path of pages) {
+    for (const [name, path] of pages) {
       await page.goto(path);
+      await settled(page);
       const { scrollWidth, innerWidth } = await page.evaluate(() => ({
         scrollWidth: document.documentElement.scrollWidth,
         innerWidth: window.innerWidth,
@@ -437,16 +523,17 @@ test('no page scrolls sideways on a laptop or a phone, and on a phone every menu
       expect(scrollWidth, `${path} is ${scrollWidth} px wide at ${width}`).toBeLessThanOrEqual(
         innerWidth,
       );
+      await shot(page, `${name}-${size}`);
     }
   }
   await page.goto('/');
-  await shot(page, '08-phone-leaderboard');
   for (const [name, url] of [
     ['Concepts', /\/concepts$/],
     ['Queue', /\/queue$/],
     ['Compare', /\/compare$/],
     ['Submit', /\/submit$/],
     ['Tokens', /\/tokens$/],
+    ['About', /\/about$/],
     ['Sign in', /\/sign-in$/],
     ['Leaderboard', /\/$/],
   ] as const) {

@@ -124,6 +124,16 @@ export {
   coarseShare,
 } from './metrics/coarse';
 export {
+  holmAdjust,
+  MAX_COMPARED,
+  paletteSlot,
+  SERIES_DASHES,
+  SERIES_MARKERS,
+  SERIES_PALETTE,
+  type SeriesStyle,
+  seriesStyles,
+} from './metrics/compare';
+export {
   EXPOSURE_ALPHA,
   EXPOSURE_REPLICATES,
   type ExposureCell,

@@ -35,6 +35,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <Link href="/compare">Compare</Link>
             <Link href="/submit">Submit</Link>
             <Link href="/tokens">Tokens</Link>
+            <Link href="/about">About</Link>
             {/* Filled in by the browser: the page itself is the same for every visitor. */}
             <AccountMenu />
           </nav>

@@ -7,7 +7,10 @@ import {
   Legend,
   Line,
   LineChart,
+  ReferenceLine,
   ResponsiveContainer,
+  Symbols,
+  type SymbolType,
   Tooltip,
   XAxis,
   YAxis,
@@ -18,15 +21,31 @@ export interface CurvePoint {
   [series: string]: number | [number, number] | null;
 }
 
-const COLORS = ['#3b5bdb', '#e8590c', '#2b8a3e', '#ae3ec9', '#1098ad', '#c92a2a'];
+/** One line of an accuracy chart and how it is drawn (see core's `seriesStyles`). */
+export interface ChartSeries {
+  name: string;
+  colour: string;
+  /** SVG stroke-dasharray; '' for a solid line. */
+  dash: string;
+  marker: SymbolType;
+  /** Stroke width in px. */
+  width: number;
+}
 
-/** Accuracy vs shots, one line per series with its 95% interval as a band. */
-export function AccuracyChart({ points, series }: { points: CurvePoint[]; series: string[] }) {
+/** Two labels, one right: a model that guesses scores 50%, drawn on every accuracy chart. */
+export const CHANCE = 0.5;
+
+/**
+ * Accuracy vs shots, one line per series with its 95% interval as a band, and the chance line.
+ * Each series has its own dash and marker as well as its colour, so two models with identical
+ * curves still show as two lines (and the chart reads without colour).
+ */
+export function AccuracyChart({ points, series }: { points: CurvePoint[]; series: ChartSeries[] }) {
   return (
     <div
       style={{
         width: '100%',
-        height: 300,
+        height: 320,
         background: 'white',
         border: '1px solid #e4e5e9',
         borderRadius: 8,
@@ -49,24 +68,51 @@ export function AccuracyChart({ points, series }: { points: CurvePoint[]; series
             }
           />
           <Legend />
-          {series.map((name, i) => (
+          <ReferenceLine
+            y={CHANCE}
+            stroke="#868e96"
+            strokeDasharray="3 3"
+            ifOverflow="extendDomain"
+            label={{ value: 'chance', position: 'insideBottomLeft', fill: '#868e96', fontSize: 11 }}
+            data-testid="chance-line"
+          />
+          {series.map((s) => (
             <Area
-              key={`${name}-band`}
-              dataKey={`${name} 95% CI`}
+              key={`${s.name}-band`}
+              dataKey={`${s.name} 95% CI`}
               stroke="none"
-              fill={COLORS[i % COLORS.length]}
-              fillOpacity={0.15}
+              fill={s.colour}
+              fillOpacity={0.12}
               legendType="none"
               isAnimationActive={false}
             />
           ))}
-          {series.map((name, i) => (
+          {series.map((s) => (
             <Line
-              key={name}
-              dataKey={name}
-              stroke={COLORS[i % COLORS.length]}
-              strokeWidth={2}
-              dot
+              key={s.name}
+              dataKey={s.name}
+              stroke={s.colour}
+              strokeWidth={s.width}
+              // A wide line is an under-layer (see accuracyCurves): pale, so the one on it shows.
+              strokeOpacity={s.width > 2 ? 0.4 : 0.95}
+              strokeDasharray={s.dash || undefined}
+              legendType={s.marker}
+              dot={(props: { cx?: number; cy?: number; index?: number }) =>
+                props.cx === undefined || props.cy === undefined ? (
+                  <g key={`${s.name}-${props.index}`} />
+                ) : (
+                  <Symbols
+                    key={`${s.name}-${props.index}`}
+                    cx={props.cx}
+                    cy={props.cy}
+                    type={s.marker}
+                    size={56}
+                    fill="white"
+                    stroke={s.colour}
+                    strokeWidth={2}
+                  />
+                )
+              }
               isAnimationActive={false}
             />
           ))}
@@ -83,6 +129,7 @@ export function Sparkline({ values }: { values: { shots: number; accuracy: numbe
       <ResponsiveContainer>
         <LineChart data={values}>
           <YAxis hide domain={[0, 1]} />
+          <ReferenceLine y={CHANCE} stroke="#ced4da" strokeDasharray="2 2" />
           <Line
             dataKey="accuracy"
             stroke="#3b5bdb"

@@ -9,6 +9,9 @@ export const MAX_ID = 2_147_483_647;
 /** Other submissions one submission's chart may overlay (`?overlay=`). */
 export const MAX_OVERLAYS = 19;
 
+/** The most submissions one comparison takes (core's MAX_COMPARED, repeated: this runs in the proxy). */
+export const MAX_COMPARE_IDS = 6;
+
 const isId = (value: string) => /^[1-9][0-9]{0,9}$/.test(value) && Number(value) <= MAX_ID;
 
 const ID_PARAMS: Record<string, string[]> = {
@@ -26,7 +29,22 @@ export function pageParamProblem(pathname: string, params: URLSearchParams): str
     // An empty one is the page's default (the forms send `a=` for "none chosen").
     if (value && !isId(value)) return `${name} must be an id, a whole number from 1 to ${MAX_ID}`;
   }
-  const overlay = params.get('overlay');
+  if (section === '/compare') {
+    // `ids=1,2,3` or `ids=1&ids=2&ids=3` (what the picker's selects send; an empty one is unchosen).
+    const ids = params
+      .getAll('ids')
+      .flatMap((v) => v.split(','))
+      .filter((id) => id !== '');
+    if (!ids.every(isId))
+      return `ids must be submission ids (whole numbers from 1 to ${MAX_ID}), separated by commas`;
+    const distinct = new Set(
+      [...ids, params.get('a') ?? '', params.get('b') ?? ''].filter(Boolean),
+    );
+    if (distinct.size > MAX_COMPARE_IDS)
+      return `ids takes at most ${MAX_COMPARE_IDS} submissions to compare; it has ${distinct.size}`;
+  }
+  // The overlay picker adds to the list already in the URL: `overlay=2,3&overlay=4`.
+  const overlay = params.getAll('overlay').join(',');
   if (section === '/submissions' && overlay) {
     const ids = overlay.split(',').filter((id) => id !== '');
     if (ids.length > MAX_OVERLAYS)

@@ -56,3 +56,36 @@ export function settingsDifferences(
   if (a.draws !== b.draws) both('draws', String(a.draws), String(b.draws));
   return lines;
 }
+
+/**
+ * How several submissions' settings differ, one line per setting that is not the same for all,
+ * naming each model's value (empty: they match). As for two, generation and image size are
+ * compared only among the submissions that ran here.
+ */
+export function settingsDifferencesAmong(
+  runs: readonly { name: string; settings: RunSettings }[],
+): string[] {
+  const lines: string[] = [];
+  const differ = (what: string, values: { name: string; value: string }[]) => {
+    if (new Set(values.map((v) => v.value)).size > 1)
+      lines.push(`${what}: ${values.map((v) => `${v.name} ${v.value}`).join('; ')}`);
+  };
+  const ranHere = runs.filter((r) => r.settings.generation !== null);
+  differ(
+    'generation',
+    ranHere.map((r) => ({ name: r.name, value: generationLabel(r.settings.generation) })),
+  );
+  differ(
+    'image size',
+    ranHere.map((r) => ({ name: r.name, value: imageSizeLabel(r.settings.maxImageSide) })),
+  );
+  differ(
+    'shots',
+    runs.map((r) => ({ name: r.name, value: sorted(r.settings.shots).replaceAll(',', ', ') })),
+  );
+  differ(
+    'draws',
+    runs.map((r) => ({ name: r.name, value: String(r.settings.draws) })),
+  );
+  return lines;
+}

@@ -1,6 +1,11 @@
 import { DEFAULT_GENERATION } from '@linkboard/core';
 import { describe, expect, it } from 'vitest';
-import { generationLabel, type RunSettings, settingsDifferences } from '../../src/lib/run-settings';
+import {
+  generationLabel,
+  type RunSettings,
+  settingsDifferences,
+  settingsDifferencesAmong,
+} from '../../src/lib/run-settings';
 
 const base: RunSettings = {
   shots: [2, 4, 8],
@@ -53,5 +58,47 @@ describe('settingsDifferences', () => {
 describe('generationLabel', () => {
   it('says when there is nothing to show', () => {
     expect(generationLabel(null)).toMatch(/^not run here/);
+  });
+});
+
+describe('settingsDifferencesAmong', () => {
+  it('is empty for matching runs, and for none or one', () => {
+    expect(settingsDifferencesAmong([])).toEqual([]);
+    expect(settingsDifferencesAmong([{ name: 'a', settings: base }])).toEqual([]);
+    expect(
+      settingsDifferencesAmong([
+        { name: 'a', settings: base },
+        { name: 'b', settings: { ...base, shots: [8, 4, 2] } },
+        { name: 'c', settings: base },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('names every model’s value where one of three differs', () => {
+    const lines = settingsDifferencesAmong([
+      { name: 'a', settings: base },
+      { name: 'b', settings: base },
+      { name: 'c', settings: { ...base, draws: 2, maxImageSide: 512 } },
+    ]);
+    expect(lines).toEqual([
+      'image size: a full size; b full size; c longer side at most 512 px',
+      'draws: a 1; b 1; c 2',
+    ]);
+  });
+
+  it('compares generation only among the runs made here', () => {
+    const uploaded = { ...base, generation: null, maxImageSide: 256 };
+    expect(
+      settingsDifferencesAmong([
+        { name: 'a', settings: base },
+        { name: 'up', settings: uploaded },
+        {
+          name: 'b',
+          settings: { ...base, generation: { ...DEFAULT_GENERATION, temperature: 0.7 } },
+        },
+      ]),
+    ).toEqual([
+      expect.stringMatching(/^generation: a up to .*temperature 0 .*; b up to .*temperature 0\.7$/),
+    ]);
   });
 });

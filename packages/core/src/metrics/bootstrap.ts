@@ -193,6 +193,8 @@ export interface PairedAnswer {
   bCorrect: boolean;
 }
 
+type PairedSide = { episodeId: string; conceptId: string; correct: boolean };
+
 /**
  * The paired comparison of two submissions on the episodes both answered: per shot × policy, the
  * accuracy difference with a concept-clustered bootstrap interval and McNemar's exact p-value;
@@ -205,8 +207,8 @@ export function compareOnSharedEpisodes(answers: readonly PairedAnswer[], seed: 
     {
       shots: number;
       policy: string;
-      a: { episodeId: string; conceptId: string; correct: boolean }[];
-      b: { episodeId: string; conceptId: string; correct: boolean }[];
+      a: PairedSide[];
+      b: PairedSide[];
     }
   >();
   const concepts = new Map<
@@ -249,6 +251,21 @@ export function compareOnSharedEpisodes(answers: readonly PairedAnswer[], seed: 
       policy: g.policy,
       ...pairedComparison(g.a, g.b, { seed: `${seed}|${g.shots}|${g.policy}` }),
     }));
+  // Every shot count of one policy together: one number per pair of models, for the matrix of
+  // many models (clustered by pair across shot counts too, since a pair's episodes share images).
+  const byPolicy = new Map<string, { a: PairedSide[]; b: PairedSide[] }>();
+  for (const g of groups.values()) {
+    const p = byPolicy.get(g.policy) ?? { a: [], b: [] };
+    p.a.push(...g.a);
+    p.b.push(...g.b);
+    byPolicy.set(g.policy, p);
+  }
+  const pooled = [...byPolicy.entries()]
+    .sort(([x], [y]) => (x < y ? -1 : 1))
+    .map(([policy, p]) => ({
+      policy,
+      ...pairedComparison(p.a, p.b, { seed: `${seed}|all|${policy}` }),
+    }));
   const perConcept = [...concepts.values()]
     .map((c) => ({
       ...c,
@@ -259,5 +276,5 @@ export function compareOnSharedEpisodes(answers: readonly PairedAnswer[], seed: 
     .sort(
       (x, y) => Math.abs(y.difference) - Math.abs(x.difference) || (x.concept < y.concept ? -1 : 1),
     );
-  return { perShot, perConcept, disagreements };
+  return { perShot, pooled, perConcept, disagreements };
 }

@@ -1,11 +1,30 @@
-import { DEFAULT_POLICY, DEFAULT_SCORER } from '@linkboard/core';
+import { DEFAULT_POLICY, DEFAULT_SCORER, MAX_COMPARED, POLICY_NAMES } from '@linkboard/core';
 import type { Metadata } from 'next';
-import { param, pct, policyLabel, type SearchParams, signedPts } from '~/components/format';
+import { AccuracyChart } from '~/components/charts';
+import {
+  param,
+  pct,
+  policyLabel,
+  policyParam,
+  pValue,
+  type SearchParams,
+  signedPts,
+} from '~/components/format';
 import { RowLink } from '~/components/row-link';
-import { settingsDifferences } from '~/lib/run-settings';
+import { accuracyCurves } from '~/lib/curves';
 import { api, orNotFound } from '~/server/caller';
 
 export const metadata: Metadata = { title: 'Compare models' };
+
+/** Every id the URL names: `ids=1,2,3`, `ids=1&ids=2`, and the older two-model `a=` and `b=`. */
+function chosenIds(sp: Record<string, string | string[] | undefined>): number[] {
+  const values = [sp.ids, sp.a, sp.b].flatMap((v) => (v === undefined ? [] : [v].flat()));
+  const ids = values
+    .flatMap((v) => v.split(','))
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
+  return [...new Set(ids)];
+}
 
 export const dynamic = 'force-dynamic';
 
@@ -14,118 +33,153 @@ const FEW_PAIRS = 20;
 
 export default async function ComparePage({ searchParams }: { searchParams: SearchParams }) {
   const sp = await searchParams;
-  const a = Number(param(sp.a));
-  const b = Number(param(sp.b));
+  const ids = chosenIds(sp);
+  const policy = policyParam(param(sp.policy));
   const trpc = await api();
   const versions = await trpc.leaderboard.versions();
-  const board = versions[0]
+  const compared =
+    ids.length >= 2
+      ? await orNotFound(trpc.compare.models({ ids, scorer: DEFAULT_SCORER, policy }))
+      : null;
+  const versionId = compared?.submissions[0]?.benchmarkVersionId ?? versions[0]?.id;
+  const board = versionId
     ? await trpc.leaderboard.rows({
-        benchmarkVersionId: versions[0].id,
+        benchmarkVersionId: versionId,
         policy: DEFAULT_POLICY,
         scorer: DEFAULT_SCORER,
+        selfReported: true,
       })
     : [];
+  // One select per model; a chosen model not on the board (unranked elsewhere) is still offered.
+  const options = new Map(board.map((r) => [r.submissionId, `${r.model} (#${r.submissionId})`]));
+  for (const s of compared?.submissions ?? []) options.set(s.id, `${s.model} (#${s.id})`);
   const picker = (
-    <form className="filters" method="get">
-      {(['a', 'b'] as const).map((side) => (
-        <label key={side}>
-          Model {side.toUpperCase()}
-          <select name={side} defaultValue={String(side === 'a' ? a || '' : b || '')}>
+    <form className="filters" method="get" data-testid="compare-picker">
+      {Array.from({ length: MAX_COMPARED }, (_, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the slots are fixed, one per model
+        <label key={i}>
+          Model {i + 1}
+          <select name="ids" defaultValue={String(ids[i] ?? '')}>
             <option value="">—</option>
-            {board.map((r) => (
-              <option
-                key={r.submissionId}
-                value={r.submissionId}
-              >{`${r.model} (#${r.submissionId})`}</option>
+            {[...options].map(([id, label]) => (
+              <option key={id} value={id}>
+                {label}
+              </option>
             ))}
           </select>
         </label>
       ))}
+      <label>
+        Policy
+        <select name="policy" defaultValue={policy}>
+          {POLICY_NAMES.map((p) => (
+            <option key={p} value={p}>
+              {policyLabel(p)}
+            </option>
+          ))}
+        </select>
+      </label>
       <button type="submit">Compare</button>
     </form>
   );
-  if (!a || !b) {
+  if (!compared) {
     return (
       <>
-        <h1>Compare two models</h1>
+        <h1>Compare models</h1>
         <p className="lead">
-          Paired on identical episodes: differences with pair-clustered bootstrap intervals and a
-          pair-clustered test.
+          Pick two to {MAX_COMPARED} models. They are paired on identical episodes: differences with
+          pair-clustered bootstrap intervals and a pair-clustered test.
         </p>
         {picker}
       </>
     );
   }
-  // A missing or private submission is a 404, the same for both (ids cannot be probed).
-  const [sa, sb, comparison] = await Promise.all([
-    orNotFound(trpc.submissions.byId({ id: a })),
-    orNotFound(trpc.submissions.byId({ id: b })),
-    orNotFound(trpc.episodes.compare({ a, b, scorer: DEFAULT_SCORER })),
-  ]);
-  const differences = settingsDifferences(sa, sb, {
-    a: `${sa.model} (#${sa.id})`,
-    b: `${sb.model} (#${sb.id})`,
-  });
-  const fewestClusters = comparison.perShot.length
-    ? Math.min(...comparison.perShot.map((r) => r.difference.clusters))
+  const { submissions, pairs, settingsDifferences } = compared;
+  const label = new Map(submissions.map((s) => [s.id, `${s.model} (#${s.id})`]));
+  const chart = accuracyCurves(compared.curves.filter((c) => c.policy === policy));
+  const pairOf = new Map(pairs.map((p) => [`${p.a}|${p.b}`, p]));
+  const fewestClusters = pairs.some((p) => p.difference)
+    ? Math.min(...pairs.flatMap((p) => (p.difference ? [p.difference.clusters] : [])))
     : null;
+  const two = submissions.length === 2;
+  const [first, second] = submissions;
   return (
     <>
-      <h1>
-        {sa.model} vs {sb.model}
-      </h1>
-      <p className="lead">Paired on the episodes both answered ({DEFAULT_SCORER} scorer).</p>
+      <h1>{submissions.map((s) => s.model).join(' vs ')}</h1>
+      <p className="lead">
+        Paired on the episodes each two answered ({DEFAULT_SCORER} scorer, {policyLabel(policy)}).
+      </p>
       {picker}
-      {differences.length > 0 ? (
+      {settingsDifferences.length > 0 ? (
         <div className="warning" role="note" data-testid="settings-differ">
           <p>
             These submissions were not run the same way, so a difference below may come from the
             settings rather than the models:
           </p>
           <ul>
-            {differences.map((line) => (
+            {settingsDifferences.map((line) => (
               <li key={line}>{line}</li>
             ))}
           </ul>
         </div>
       ) : null}
-      <table data-testid="comparison">
-        <thead>
-          <tr>
-            <th>Policy</th>
-            <th className="num">Shots</th>
-            <th className="num">Episodes</th>
-            <th className="num">{sa.model}</th>
-            <th className="num">{sb.model}</th>
-            <th className="num">Difference [95% CI]</th>
-            <th className="num" title="a paired test with the concepts’ variance (cluster-robust)">
-              p (clustered)
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {comparison.perShot.map((r) => (
-            <tr key={`${r.policy}-${r.shots}`}>
-              <td>{policyLabel(r.policy)}</td>
-              <td className="num">{r.shots}</td>
-              <td className="num">{r.n}</td>
-              <td className="num">{pct(r.accuracyA)}</td>
-              <td className="num">{pct(r.accuracyB)}</td>
-              <td className="num">
-                {signedPts(r.difference.estimate)} [{signedPts(r.difference.low)},{' '}
-                {signedPts(r.difference.high)}]
-              </td>
-              <td className="num">
-                {r.clustered.pValue === null
-                  ? '–'
-                  : r.clustered.pValue < 0.001
-                    ? '<0.001'
-                    : r.clustered.pValue.toFixed(3)}
-              </td>
+      <h2>Accuracy vs shots</h2>
+      {chart.points.length > 0 ? (
+        <AccuracyChart points={chart.points} series={chart.series} />
+      ) : (
+        <p className="muted">No results for {policyLabel(policy)} yet.</p>
+      )}
+      <h2>Every pair</h2>
+      <p className="muted">
+        Each cell: the row's accuracy minus the column's on the episodes both answered, every shot
+        count of {policyLabel(policy)} together, with the pair-clustered test's p and, below it,
+        Holm's adjustment for the {pairs.length} comparison{pairs.length === 1 ? '' : 's'} made
+        here. Read the adjusted p: with many pairs, one small raw p is expected by chance.
+      </p>
+      <div className="scroll-x">
+        <table className="matrix" data-testid="pair-matrix">
+          <thead>
+            <tr>
+              <th>Row − column</th>
+              {submissions.slice(1).map((s) => (
+                <th key={s.id} className="num">
+                  {label.get(s.id)}
+                </th>
+              ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {submissions.slice(0, -1).map((row, i) => (
+              <tr key={row.id}>
+                <th scope="row">{label.get(row.id)}</th>
+                {submissions.slice(1).map((col, j) => {
+                  const p = j >= i ? pairOf.get(`${row.id}|${col.id}`) : undefined;
+                  if (!p) return <td key={col.id} />;
+                  return (
+                    <td key={col.id} className="num" data-testid="pair-cell">
+                      <b>{signedPts(p.difference?.estimate)}</b>
+                      {p.difference && p.difference.low !== null ? (
+                        <span className="muted">
+                          {' '}
+                          [{signedPts(p.difference.low)}, {signedPts(p.difference.high)}]
+                        </span>
+                      ) : null}
+                      <br />
+                      <span className="muted">p {pValue(p.pValue)}</span>
+                      <br />
+                      <span title="Holm-adjusted for every pair on this page">
+                        Holm p {pValue(p.holmP)}
+                      </span>
+                      <br />
+                      <span className="muted">{p.n.toLocaleString('en')} episodes</span>
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {fewestClusters !== null && fewestClusters < FEW_PAIRS ? (
         <p className="muted" data-testid="few-pairs">
           The intervals and the test resample whole pairs, and these episodes come from only{' '}
@@ -133,6 +187,69 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
           small.
         </p>
       ) : null}
+      {two && first && second ? <TwoModels a={first} b={second} /> : null}
+    </>
+  );
+}
+
+/** Two models: per shot, per concept and the episodes they disagree on (the older page). */
+async function TwoModels({
+  a: sa,
+  b: sb,
+}: {
+  a: { id: number; model: string };
+  b: { id: number; model: string };
+}) {
+  const trpc = await api();
+  const a = sa.id;
+  const comparison = await orNotFound(
+    trpc.episodes.compare({ a: sa.id, b: sb.id, scorer: DEFAULT_SCORER }),
+  );
+  return (
+    <>
+      <h2>Per shot</h2>
+      <div className="scroll-x">
+        <table data-testid="comparison">
+          <thead>
+            <tr>
+              <th>Policy</th>
+              <th className="num">Shots</th>
+              <th className="num">Episodes</th>
+              <th className="num">{sa.model}</th>
+              <th className="num">{sb.model}</th>
+              <th className="num">Difference [95% CI]</th>
+              <th
+                className="num"
+                title="a paired test with the concepts’ variance (cluster-robust)"
+              >
+                p (clustered)
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {comparison.perShot.map((r) => (
+              <tr key={`${r.policy}-${r.shots}`}>
+                <td>{policyLabel(r.policy)}</td>
+                <td className="num">{r.shots}</td>
+                <td className="num">{r.n}</td>
+                <td className="num">{pct(r.accuracyA)}</td>
+                <td className="num">{pct(r.accuracyB)}</td>
+                <td className="num">
+                  {signedPts(r.difference.estimate)} [{signedPts(r.difference.low)},{' '}
+                  {signedPts(r.difference.high)}]
+                </td>
+                <td className="num">
+                  {r.clustered.pValue === null
+                    ? '–'
+                    : r.clustered.pValue < 0.001
+                      ? '<0.001'
+                      : r.clustered.pValue.toFixed(3)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <h2>Per concept</h2>
       <table data-testid="comparison-concepts" style={{ maxWidth: 720 }}>
         <thead>

@@ -1,5 +1,6 @@
 import { DEFAULT_POLICY, DEFAULT_SCORER, POLICIES } from '@linkboard/core';
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { chosenVersion, param, pct, type SearchParams } from '~/components/format';
 import { HiddenSplitNote } from '~/components/hidden-split';
@@ -10,8 +11,22 @@ export const metadata: Metadata = { title: 'Concepts' };
 
 export const dynamic = 'force-dynamic';
 
-const heat = (x: number | null) =>
-  x === null ? '#dee2e6' : `hsl(${Math.round(x * 120)}, 55%, 42%)`;
+/**
+ * A cell's colour: orange below chance (50%), near white at chance, blue above; orange and blue
+ * stay apart with every common colour-vision deficiency, unlike red and green.
+ */
+function heat(x: number | null): { background: string; color: string } {
+  if (x === null) return { background: '#e9ecef', color: '#495057' };
+  const lightness = x < 0.5 ? 45 + (x / 0.5) * 50 : 95 - ((x - 0.5) / 0.5) * 55;
+  return {
+    background: `hsl(${x < 0.5 ? 25 : 205}, 85%, ${Math.round(lightness)}%)`,
+    color: lightness < 62 ? 'white' : '#212529',
+  };
+}
+
+const LEGEND_STOPS = [0, 0.25, 0.5, 0.75, 1];
+
+type HeatOrder = 'pair' | 'accuracy';
 
 export default async function ConceptsPage({ searchParams }: { searchParams: SearchParams }) {
   const sp = await searchParams;
@@ -33,8 +48,40 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
           policy: DEFAULT_POLICY,
         }),
       ]);
-  const models = [...new Map(cells.map((c) => [c.submissionId, c.model])).entries()];
+  const order: HeatOrder = param(sp.order) === 'accuracy' ? 'accuracy' : 'pair';
   const cell = new Map(cells.map((c) => [`${c.submissionId}|${c.conceptId}`, c]));
+  const mean = (list: typeof cells) => {
+    const n = list.reduce((s, c) => s + c.n, 0);
+    return n ? list.reduce((s, c) => s + c.correct, 0) / n : null;
+  };
+  // Models best first (by accuracy over every concept), so the heatmap reads top to bottom.
+  const models = [...new Map(cells.map((c) => [c.submissionId, c.model])).entries()]
+    .map(([id, model]) => ({
+      id,
+      model,
+      accuracy: mean(cells.filter((c) => c.submissionId === id)),
+    }))
+    .sort((a, b) => (b.accuracy ?? -1) - (a.accuracy ?? -1) || a.id - b.id);
+  const conceptAccuracy = new Map(
+    gallery.map((g) => [g.id, mean(cells.filter((c) => c.conceptId === g.id))]),
+  );
+  const pairAccuracy = new Map(
+    [...new Set(gallery.map((g) => g.pairKey))].map((pair) => [
+      pair,
+      mean(cells.filter((c) => gallery.some((g) => g.id === c.conceptId && g.pairKey === pair))),
+    ]),
+  );
+  const byAccuracy = (x: number | null | undefined, y: number | null | undefined) =>
+    (x ?? 2) - (y ?? 2);
+  // Columns hardest first: each concept on its own, or each pair's two concepts side by side.
+  const columnsOrdered = [...gallery].sort((a, b) =>
+    order === 'accuracy'
+      ? byAccuracy(conceptAccuracy.get(a.id), conceptAccuracy.get(b.id)) || a.id - b.id
+      : byAccuracy(pairAccuracy.get(a.pairKey), pairAccuracy.get(b.pairKey)) ||
+        (a.pairKey < b.pairKey ? -1 : a.pairKey > b.pairKey ? 1 : 0) ||
+        (a.queryClass < b.queryClass ? 1 : a.queryClass > b.queryClass ? -1 : 0) ||
+        a.id - b.id,
+  );
   const difficulty = gallery
     .map((g) => {
       const mine = cells.filter((c) => c.conceptId === g.id);
@@ -79,34 +126,55 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
       {models.length > 0 ? (
         <>
           <h2>Models × concepts</h2>
-          <div style={{ overflowX: 'auto' }}>
+          <p className="muted">
+            Accuracy of each model on each concept ({POLICIES[DEFAULT_POLICY].shortTitle},{' '}
+            {DEFAULT_SCORER}, every shot count). Models best first; concepts{' '}
+            {order === 'accuracy' ? 'hardest first' : 'by pair, the hardest pair first'} · order by{' '}
+            {order === 'accuracy' ? (
+              <Link href={`?version=${versionId}&order=pair`}>pair</Link>
+            ) : (
+              <Link href={`?version=${versionId}&order=accuracy`}>concept accuracy</Link>
+            )}
+          </p>
+          <div
+            className="heat-legend"
+            data-testid="heat-legend"
+            role="note"
+            aria-label="colour legend"
+          >
+            {LEGEND_STOPS.map((x) => (
+              <span key={x} style={heat(x)}>
+                {Math.round(x * 100)}%{x === 0.5 ? ' (chance)' : ''}
+              </span>
+            ))}
+            <span style={heat(null)}>no answers</span>
+          </div>
+          <div className="heat-box" data-testid="heatmap-box">
             <table className="heat">
               <thead>
                 <tr>
-                  <th>Model</th>
-                  {gallery.map((g) => (
-                    <th
-                      key={g.id}
-                      title={g.name}
-                      style={{ writingMode: 'vertical-rl', fontWeight: 400, fontSize: 11 }}
-                    >
-                      {g.name}
+                  <th className="corner">Model</th>
+                  {columnsOrdered.map((g) => (
+                    <th key={g.id} title={`${g.name} (${g.queryClass}, ${g.pairKey})`}>
+                      <span className="vertical">{g.name}</span>
                     </th>
                   ))}
                 </tr>
               </thead>
               <tbody>
-                {models.map(([id, model]) => (
+                {models.map(({ id, model, accuracy }) => (
                   <tr key={id}>
-                    <td>{model}</td>
-                    {gallery.map((g) => {
+                    <th scope="row" title={`${model} (#${id}): ${pct(accuracy)} overall`}>
+                      {model}
+                    </th>
+                    {columnsOrdered.map((g) => {
                       const c = cell.get(`${id}|${g.id}`);
                       const acc = c?.n ? c.correct / c.n : null;
                       return (
                         <td
                           key={g.id}
                           className="cell"
-                          style={{ background: heat(acc) }}
+                          style={heat(acc)}
                           title={`${model} on ${g.name}: ${pct(acc)}`}
                         >
                           {acc === null ? '' : Math.round(acc * 100)}

@@ -24,7 +24,8 @@ const DISAGREEMENTS_SHOWN = 200;
 const comparisons = new LRUCache<string, Promise<Comparison>>({ max: 64, ttl: 30_000 });
 type Comparison = ReturnType<typeof compareOnSharedEpisodes> & { disagreementCount: number };
 
-function comparison(ctx: Context, a: number, b: number, scorer: ScorerName) {
+/** The comparison of two submissions, cached; the caller has checked that both are visible. */
+export function comparison(ctx: Context, a: number, b: number, scorer: ScorerName) {
   const key = `${a}|${b}|${scorer}`;
   let value = comparisons.get(key);
   if (!value) {

@@ -1,5 +1,6 @@
 import { router } from '../trpc';
 import { accountsRouter } from './accounts';
+import { compareRouter } from './compare';
 import { conceptsRouter } from './concepts';
 import { episodesRouter } from './episodes';
 import { leaderboardRouter } from './leaderboard';
@@ -13,6 +14,7 @@ export const appRouter = router({
   submissions: submissionsRouter,
   concepts: conceptsRouter,
   episodes: episodesRouter,
+  compare: compareRouter,
   tokens: tokensRouter,
 });
 

@@ -1,8 +1,8 @@
-import { SITE_API, wilsonInterval } from '@linkboard/core';
+import { MAX_COMPARED, SITE_API, wilsonInterval } from '@linkboard/core';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { AccuracyChart, type CurvePoint } from '~/components/charts';
+import { AccuracyChart } from '~/components/charts';
 import {
   formatTime,
   param,
@@ -18,7 +18,8 @@ import { ModelCard } from '~/components/model-card';
 import { OwnerActions } from '~/components/owner-actions';
 import { RowLink } from '~/components/row-link';
 import { StatusPanel } from '~/components/status-panel';
-import { MAX_ID } from '~/lib/page-params';
+import { accuracyCurves } from '~/lib/curves';
+import { MAX_ID, MAX_OVERLAYS } from '~/lib/page-params';
 import { generationLabel, imageSizeLabel } from '~/lib/run-settings';
 import { api } from '~/server/caller';
 import { TRPCReactProvider } from '~/trpc/react';
@@ -46,10 +47,16 @@ export default async function SubmissionPage({
   const submission = await trpc.submissions.byId({ id }).catch(() => null);
   if (!submission) notFound();
   const scorer = scorerParam(param(sp.scorer), submission.scorer);
-  const overlay = (param(sp.overlay) ?? '')
+  // Overlays as the picker sends them (`overlay=2,3&overlay=4`) or as typed (`overlay=2,3`).
+  const overlay = [sp.overlay ?? []]
+    .flat()
+    .join(',')
     .split(',')
     .map(Number)
-    .filter((n) => Number.isInteger(n) && n > 0 && n <= MAX_ID && n !== id);
+    .filter(
+      (n, i, all) =>
+        Number.isInteger(n) && n > 0 && n <= MAX_ID && n !== id && all.indexOf(n) === i,
+    );
   const curves = await trpc.leaderboard.curves({ ids: [id, ...overlay], scorer });
   const me = await trpc.accounts.me();
   // On a hidden test split the per-concept table and the failures would give its labels away.
@@ -65,17 +72,25 @@ export default async function SubmissionPage({
   // Only its owner (and admins) learn where its webhook goes and how its deliveries went.
   const webhook = mine ? await trpc.submissions.webhook({ id }) : null;
 
-  const series = [...new Set(curves.map((c) => `${c.model} · ${policyLabel(c.policy)}`))];
-  const byShot = new Map<number, CurvePoint>();
-  for (const c of curves) {
-    const point = byShot.get(c.shots) ?? { shots: c.shots };
-    const name = `${c.model} · ${policyLabel(c.policy)}`;
-    const ci = wilsonInterval(c.correct, c.n);
-    point[name] = c.n ? c.correct / c.n : null;
-    point[`${name} 95% CI`] = ci ? [ci.low, ci.high] : null;
-    byShot.set(c.shots, point);
-  }
-  const points = [...byShot.values()].sort((a, b) => a.shots - b.shots);
+  const { points, series } = accuracyCurves(curves);
+  // Other finished submissions on this benchmark version, to lay over this one's chart.
+  const others = (
+    await trpc.leaderboard.rows({
+      benchmarkVersionId: submission.benchmarkVersionId,
+      scorer,
+      selfReported: true,
+    })
+  ).filter((r) => r.submissionId !== id && !overlay.includes(r.submissionId));
+  const shown = [...new Map(curves.map((c) => [c.submissionId, c.model])).entries()].filter(
+    ([sid]) => sid !== id,
+  );
+  const overlayHref = (ids: number[]) => {
+    const q = new URLSearchParams();
+    if (ids.length) q.set('overlay', ids.join(','));
+    if (param(sp.scorer)) q.set('scorer', scorer);
+    const query = q.toString();
+    return query ? `?${query}` : `/submissions/${id}`;
+  };
   const reasoningAnswers = Number(submission.provenance.reasoningAnswers ?? 0);
   const conceptRows = new Map<
     string,
@@ -159,9 +174,44 @@ export default async function SubmissionPage({
       ) : (
         <p className="muted">No results yet.</p>
       )}
+      {overlay.length < MAX_OVERLAYS && others.length > 0 ? (
+        <form className="filters" method="get" data-testid="overlay-picker">
+          {overlay.length ? <input type="hidden" name="overlay" value={overlay.join(',')} /> : null}
+          {param(sp.scorer) ? <input type="hidden" name="scorer" value={scorer} /> : null}
+          <label>
+            Overlay another model
+            <select name="overlay" defaultValue="">
+              <option value="">—</option>
+              {others.map((r) => (
+                <option key={r.submissionId} value={r.submissionId}>
+                  {`${r.model} (#${r.submissionId})`}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit">Add</button>
+        </form>
+      ) : null}
+      {shown.length > 0 ? (
+        <p className="muted" data-testid="overlays">
+          Overlaid:{' '}
+          {shown.map(([sid, model], i) => (
+            <span key={sid}>
+              {i > 0 ? ', ' : ''}
+              {model} (#{sid}){' '}
+              <Link href={overlayHref(overlay.filter((o) => o !== sid))}>remove</Link>
+            </span>
+          ))}{' '}
+          ·{' '}
+          <Link
+            href={`/compare?ids=${[id, ...shown.map(([sid]) => sid)].slice(0, MAX_COMPARED).join(',')}`}
+          >
+            compare these
+          </Link>
+        </p>
+      ) : null}
       <p className="muted">
-        Overlay another submission: <code>?overlay=&lt;id&gt;</code> · Compare:{' '}
-        <Link href={`/compare?a=${submission.id}`}>pick a model</Link> · Scorer:{' '}
+        Compare: <Link href={`/compare?ids=${submission.id}`}>pick models</Link> · Scorer:{' '}
         <Link href={`?scorer=official`}>official</Link> /{' '}
         <Link href={`?scorer=strict`}>strict</Link> · Every answer:{' '}
         {/* A plain link: a file to save, not a page for the router to prefetch. */}

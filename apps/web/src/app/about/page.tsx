@@ -1,0 +1,193 @@
+import { DEFAULT_RANKED_SETTING, EXPOSURE_ALPHA } from '@linkboard/core';
+import type { Metadata } from 'next';
+import Link from 'next/link';
+
+export const metadata: Metadata = { title: 'About' };
+
+/** The paper the protocol comes from, for whoever cites numbers from this board. */
+const BIBTEX = `@inproceedings{tai2024linkcontext,
+  title     = {Link-Context Learning for Multimodal {LLMs}},
+  author    = {Tai, Yan and Fan, Weichen and Zhang, Zhao and Zhu, Feng and Zhao, Rui and Liu, Ziwei},
+  booktitle = {Proceedings of the IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR)},
+  year      = {2024},
+  eprint    = {2308.07891},
+  archivePrefix = {arXiv}
+}`;
+
+export default function AboutPage() {
+  const ranked = DEFAULT_RANKED_SETTING;
+  return (
+    <article className="prose" data-testid="about">
+      <h1>About linkboard</h1>
+      <p className="lead">
+        What the leaderboard measures, how an answer is judged, and how the numbers and their
+        uncertainty are worked out.
+      </p>
+
+      <h2>The question</h2>
+      <p>
+        Can a multimodal model learn something it has never seen from a handful of examples in its
+        prompt? Each test concept is invented: a familiar object with one made-up trait and a
+        made-up name. Because the concept does not exist, the model cannot already know it; it can
+        only get the answer right by using the examples it is shown.
+      </p>
+
+      <h2>The protocol: link-context learning</h2>
+      <p>
+        The setting follows Tai et al. (below). Every concept comes in a <em>pair</em>: the novel
+        concept and the ordinary look-alike it was built from. An <em>episode</em> shows N example
+        images, half of each concept, each labelled with its name, and then asks about one more
+        image of either concept. The examples are linked to the question: they are framed as worked
+        examples, and the final question says to answer from them. These causal links are what
+        separates link-context learning from ordinary in-context learning, where examples only show
+        the format of an answer.
+      </p>
+      <p>
+        An episode can be asked in four ways (policies), all over the very same images in the same
+        order:
+      </p>
+      <ul>
+        <li>
+          <b>lcl</b> — the paper’s prompts word for word: an instruction to find the relationship in
+          the examples, each example marked as one, and a final question that refers back to them.
+          This is the ranked policy.
+        </li>
+        <li>
+          <b>icl</b> — the same images and labels without the instruction and the example markers:
+          plain in-context learning.
+        </li>
+        <li>
+          <b>zero-shot</b> — the question image alone, with both names offered as the choices, in a
+          seeded order. It shows what a model does with no examples at all.
+        </li>
+        <li>
+          <b>flip</b> (a control) — the lcl prompt with the two names swapped in every example, so
+          each novel image is called by the familiar name and the other way round. The right answer
+          is the name the examples gave. A model that learns from the examples follows the swap; a
+          model that answers from what it already knows does not. Flip is never ranked.
+        </li>
+      </ul>
+      <p>
+        Which images an episode uses and their order are drawn by a generator seeded from the
+        benchmark’s hash, the question image, the shot count and the draw, so every model gets
+        identical episodes and any run can be repeated exactly.
+      </p>
+
+      <h2>Judging an answer: two scorers</h2>
+      <p>
+        Models answer in free text. Every answer is kept as it came back, and judged by each scorer,
+        so a submission can be judged again without asking the model again.
+      </p>
+      <ul>
+        <li>
+          <b>official</b> keeps the paper’s rule so numbers can be set beside the paper’s. The
+          expected name is cleaned up (lower case, no quotes, apostrophes or full stops) and must
+          appear anywhere inside the raw answer, which is not cleaned. That has quirks, kept on
+          purpose: an answer that capitalises the name fails, a longer word containing the name
+          counts (“snowman” for “snow”), and a name with a full stop is looked for without it. The
+          answer is also wrong if the other name of the pair is left once the expected name is taken
+          out. Because it matches inside words, an answer that glues both names together can be
+          credited.
+        </li>
+        <li>
+          <b>strict</b> ranks the board. It ignores case, spacing and hyphens, matches whole words
+          only, and <em>never</em> credits an answer that names both concepts of the pair, however
+          they are written.
+        </li>
+      </ul>
+      <p>
+        Each wrong answer is also classified: it named the other concept (for a novel question, the
+        model fell back on what it already knew), both, neither, nothing, or there was no answer at
+        all (an error).
+      </p>
+
+      <h2>The ranked setting</h2>
+      <p>
+        Each benchmark version stores the setting its board ranks on: by default shots{' '}
+        {ranked.shots.join(', ')} (those the version has enough images for), {ranked.draws} draws of
+        examples per question, the {ranked.policy} policy and the {ranked.scorer} scorer. Only
+        submissions that ran all of it are ranked, scored on exactly that part of what they ran; the
+        rest are listed apart with the reason. Uploaded answers are marked self-reported and stay
+        off the ranked board unless asked for.
+      </p>
+
+      <h2>Intervals, rank ranges and tiers</h2>
+      <p>
+        Answers about one pair are not independent: they share the same example images. So the unit
+        of uncertainty is the pair, not the episode. A 95% interval comes from a bootstrap that
+        draws pairs with replacement (2,000 times) and takes the middle 95% of the accuracies it
+        gets.
+      </p>
+      <p>
+        Ranks use a joint bootstrap: in each replicate the <em>same</em> resampled pairs are used
+        for every model, and each model’s rank is 1 plus the number of models strictly more
+        accurate. A model’s rank range is the middle 95% of its ranks. Going down the board in order
+        of accuracy, a model whose best rank is worse than the current tier leader’s worst rank
+        starts a new tier. Models in one tier cannot be told apart on this benchmark.
+      </p>
+      <p>
+        The compare page pairs models on the episodes both answered: the difference comes with a
+        bootstrap interval over pairs and a cluster-robust paired test. With several models it tests
+        every two of them, and shows p-values adjusted with Holm’s method, since among many
+        comparisons some small p-values turn up by chance.
+      </p>
+
+      <h2>Link gain and the flip control</h2>
+      <p>
+        <b>Link gain</b> is lcl accuracy minus icl accuracy on the same episodes, with a
+        cluster-robust interval: how much the causal framing helps over plain examples.{' '}
+        <b>Flip accuracy</b> is the share of answers that follow swapped examples. A model can look
+        good on lcl by recognising ordinary objects it already knows; only flip shows whether it
+        actually takes the names from the examples.
+      </p>
+
+      <h2>The exposure check</h2>
+      <p>
+        A submission’s episodes are sent in a random order fixed by a seed stored with it. When it
+        finishes, linkboard checks whether accuracy rises with how many episodes of the same pair
+        the endpoint had already been sent (within pair and shot count). A model that answers each
+        episode only from its own examples cannot show that; an endpoint that remembers images
+        across requests can. The p-value comes from the random order itself, and a one-sided p below{' '}
+        {EXPOSURE_ALPHA} flags the submission on the board, its page and the API.
+      </p>
+
+      <h2>Benchmark versions</h2>
+      <p>
+        ISEKAI’s own images are under a non-commercial licence and cannot be fetched here, so the
+        default benchmark, <b>isekai-synth</b>, draws its own invented concepts the same way. A
+        version is the generator version and the seed; a seed and version fix every image.
+      </p>
+      <ul>
+        <li>
+          <b>v1</b> — the first generator: a framework of three pairs, used while the generator was
+          built; it was never a ranked benchmark.
+        </li>
+        <li>
+          <b>v2</b> — 24 pairs, 32 images per concept (8 of them questions), pose, size, place,
+          colours, background, clutter, occlusion and noise varied alike within a pair, tuned so
+          that a simple pixel baseline learns but does not solve it. The default. An audit found two
+          shortcuts: traits are large, in colours of their own, always in one place, and each novel
+          name spells out its trait.
+        </li>
+        <li>
+          <b>v3</b> — the harder set. Traits use the object’s own colours, vary in size and place,
+          and come in four families (add-ons, shape, texture, count); three quarters of the familiar
+          images carry some other trait, so “has something extra” is no clue; names are nonsense
+          syllables by default. The pixel baseline drops to within a few points of chance.
+        </li>
+      </ul>
+      <p>
+        v2 stays exactly what it was, so results on a board keep their benchmark. The bundled{' '}
+        <b>ISEKAI sample</b> can be imported beside them.
+      </p>
+
+      <h2>Citing</h2>
+      <p>The protocol and the ISEKAI idea are from:</p>
+      <pre data-testid="bibtex">{BIBTEX}</pre>
+      <p className="muted">
+        Source and the full method: the repository’s README. Back to the{' '}
+        <Link href="/">leaderboard</Link>.
+      </p>
+    </article>
+  );
+}
