@@ -48,6 +48,8 @@ export default defineConfig({
     command: [
       `rm -rf ${E2E.dataDir}`,
       `node ${BIN} dataset generate --pairs 24 --per-concept 10 --queries 1 --out ${E2E.dataDir}/benchmarks/isekai-synth`,
+      // The hidden test split, small for the same reason (drawn from the data folder's secret).
+      `node ${BIN} dataset hidden-split --pairs 6 --per-concept 10 --queries 1`,
       `node ${BIN} start`,
     ].join(' && '),
     url: `http://127.0.0.1:${E2E.port}/queue`,

@@ -22,10 +22,19 @@ const shot = (page: Page, name: string) =>
     fullPage: true,
   });
 
+/**
+ * The public isekai-synth's version id. `start` also runs the baselines on the hidden test split,
+ * whose board the site opens on once it has results, and whose drill-down (per concept, per
+ * episode) is withheld: the pages that show drill-down are asked for the public one by name.
+ */
+let publicVersion = 0;
+const onPublic = (path: string) =>
+  `${path}${path.includes('?') ? '&' : '?'}version=${publicVersion}`;
+
 /** Waits until the baselines that `start` submitted are done, as a newcomer would by reloading. */
 async function baselinesDone(page: Page) {
   for (let i = 0; i < 120; i++) {
-    await page.goto('/');
+    await page.goto(onPublic('/'));
     if ((await page.locator('[data-testid=leaderboard] tbody tr').count()) >= 3) return;
     await page.waitForTimeout(1000);
   }
@@ -42,6 +51,12 @@ test('the leaderboard ranks the baselines', async ({ page, request }) => {
   page.on('request', (request) => {
     if (request.headers()['next-router-prefetch']) prefetched.push(new URL(request.url()).pathname);
   });
+  const { benchmarks } = BenchmarkListSchema.parse(
+    await (await request.get(SITE_API.benchmarks)).json(),
+  );
+  const synth = benchmarks.find((b) => b.name === 'isekai-synth' && b.split === 'public');
+  expect(benchmarks.find((b) => b.name === 'isekai-synth' && b.split === 'hidden')).toBeTruthy();
+  publicVersion = synth!.id;
   await baselinesDone(page);
   const rows = page.locator('[data-testid=leaderboard] tbody tr');
   await expect(rows).toHaveCount(3);
@@ -50,11 +65,12 @@ test('the leaderboard ranks the baselines', async ({ page, request }) => {
   await expect(rows.first().locator('.tier')).toHaveText('1');
   // The public API gives the same board: the baselines ranked by strict on the ranked setting,
   // prototype's worst rank better than random's best, random and always-familiar sharing a range.
-  const { benchmarks } = BenchmarkListSchema.parse(
-    await (await request.get(SITE_API.benchmarks)).json(),
-  );
   const board = LeaderboardReplySchema.parse(
-    await (await request.get(`${SITE_API.leaderboard}?benchmark=${benchmarks[0]!.name}`)).json(),
+    await (
+      await request.get(
+        `${SITE_API.leaderboard}?benchmark=${synth!.name}&version=${synth!.version}`,
+      )
+    ).json(),
   );
   expect(board.scorer).toBe('strict');
   const byModel = Object.fromEntries(board.rows.map((r) => [r.model, r]));
@@ -163,6 +179,8 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await page.goto('/');
   await expect(page.getByTestId('signed-in-as')).toHaveText('Ada Newcomer');
   await page.goto('/submit');
+  // The public split: the hidden one takes no drill-down, which the rest of this test explores.
+  await page.getByLabel('Benchmark').selectOption(String(publicVersion));
   await page.getByLabel('Model name (as on the leaderboard)').fill('my <b>prototype</b>');
   await page.getByLabel('Endpoint URL').fill(`http://127.0.0.1:${E2E.referencePort}/v1`);
   await page.getByLabel('Model at the endpoint').fill('prototype');
@@ -194,7 +212,7 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   // Private until published. Anonymous visitors get the leaderboard from the page cache, and
   // publishing empties it at once.
   const anonymous = async () => {
-    const response = await request.get('/');
+    const response = await request.get(onPublic('/'));
     return { cache: response.headers()['x-linkboard-cache'], html: await response.text() };
   };
   const escapedName = 'my &lt;b&gt;prototype&lt;/b&gt;';
@@ -253,7 +271,7 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
     .poll(() => first.evaluate((img: HTMLImageElement) => img.naturalWidth), { timeout: 15_000 })
     .toBeGreaterThan(0);
 
-  await page.goto('/concepts');
+  await page.goto(onPublic('/concepts'));
   await expect(page.locator('.heat')).toContainText('my <b>prototype</b>');
 
   await page.goto(`/submissions/${id}`);
@@ -264,7 +282,7 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   // Filtering by the card: the baselines (no card) drop out. It ran 2, 4, 8 of the ranked
   // 2, 4, 8, 16 shots, so it is listed unranked (that ranks stay the whole board's is
   // apps/web's leaderboard-filters test).
-  await page.goto('/');
+  await page.goto(onPublic('/'));
   await page.getByLabel('Weights').selectOption('open');
   await page.getByRole('button', { name: 'Show' }).click();
   await expect(page).toHaveURL(/weights=open/);
@@ -276,7 +294,7 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await expect(mineOnBoard.getByTestId('card-weights')).toHaveText('open');
   await expect(page.getByTestId('filter-note')).toContainText('ranks and tiers are among all');
   // Anonymous visitors, served from the page cache, get the filtered board too.
-  const filteredHtml = await (await request.get('/?weights=open')).text();
+  const filteredHtml = await (await request.get(onPublic('/?weights=open'))).text();
   expect(filteredHtml).toContain(escapedName);
   expect(filteredHtml).not.toContain('always-familiar');
 
@@ -390,7 +408,7 @@ test('compare with random, then three models at once, and export the leaderboard
     .evaluateAll((paths) => paths.map((p) => p.getAttribute('stroke')));
   expect(new Set(reordered)).toEqual(new Set(strokes.map((x) => x.split('|')[0])));
 
-  await page.goto('/');
+  await page.goto(onPublic('/'));
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     page.getByRole('link', { name: 'CSV' }).click(),
@@ -433,7 +451,10 @@ test("a host without database credentials reaches the queue through the site's r
   const { benchmarks } = BenchmarkListSchema.parse(
     await (await request.get(SITE_API.benchmarks)).json(),
   );
-  const version = benchmarks[0]!;
+  const version = benchmarks.find((b) => b.split === 'public')!;
+  // A hidden split's manifest labels every query: it is not served to runners at all.
+  const hidden = benchmarks.find((b) => b.split === 'hidden')!;
+  expect((await request.get(RUNNER_API.manifest(hidden.id), { headers: auth })).status()).toBe(404);
   const manifest = ManifestSchema.parse(
     await (await request.get(RUNNER_API.manifest(version.id), { headers: auth })).json(),
   );
@@ -477,13 +498,61 @@ async function settled(page: Page) {
     .toBe(true);
 }
 
+test('the board opens on the hidden test split: whole percents, no drill-down, no download', async ({
+  page,
+  request,
+}) => {
+  // Its baselines ran beside the public ones; once they are done the site opens on it.
+  for (let i = 0; i < 60; i++) {
+    await page.goto('/');
+    if ((await page.getByTestId('hidden-split').count()) > 0) break;
+    await page.waitForTimeout(1000);
+  }
+  await expect(page.getByTestId('hidden-split')).toBeVisible();
+  await expect(page.getByTestId('ranked-setting')).toContainText('isekai-synth@3-test');
+  const { benchmarks } = BenchmarkListSchema.parse(
+    await (await request.get(SITE_API.benchmarks)).json(),
+  );
+  const hidden = benchmarks.find((b) => b.split === 'hidden')!;
+  const board = LeaderboardReplySchema.parse(
+    await (
+      await request.get(
+        `${SITE_API.leaderboard}?benchmark=${hidden.name}&version=${hidden.version}`,
+      )
+    ).json(),
+  );
+  expect(board.rows.map((r) => r.model).sort()).toEqual(['always-familiar', 'prototype', 'random']);
+  for (const row of board.rows)
+    for (const x of [row.accuracy, ...Object.values(row.per_shot)])
+      if (x !== null) expect(Math.abs(x * 100 - Math.round(x * 100))).toBeLessThan(1e-9);
+  // A public benchmark says that its answers can be looked up.
+  await page.goto(onPublic('/'));
+  await expect(page.getByTestId('public-test-set')).toBeVisible();
+
+  // A hidden baseline's page: its curve, but no per-concept table, failures or download.
+  await page.goto('/');
+  const href = await page
+    .locator('[data-testid=leaderboard] tbody tr a[href^="/submissions/"]')
+    .first()
+    .getAttribute('href');
+  await page.goto(href as string);
+  await expect(page.getByTestId('hidden-split')).toBeVisible();
+  await expect(page.getByTestId('concepts')).toHaveCount(0);
+  await expect(page.getByTestId('failure-link')).toHaveCount(0);
+  const id = Number((href as string).split('/').pop());
+  expect((await request.get(SITE_API.answers(id))).status()).toBe(403);
+  await page.goto(`/concepts?version=${hidden.id}`);
+  await expect(page.getByTestId('hidden-split')).toBeVisible();
+  await shot(page, '13-hidden-split');
+});
+
 test('no page scrolls sideways on a laptop or a phone, and on a phone every menu link can be reached', async ({
   page,
 }) => {
   // Named as the README's gallery has them: NN-page-desktop.png and NN-page-phone.png.
   const pages: [string, string][] = [
     ['01-leaderboard', '/'],
-    ['06-concepts', '/concepts'],
+    ['06-concepts', onPublic('/concepts')],
     ['07-queue', '/queue'],
     ['08-submit', '/submit'],
     ['09-tokens', '/tokens'],
@@ -491,7 +560,7 @@ test('no page scrolls sideways on a laptop or a phone, and on a phone every menu
     ['11-sign-up', '/sign-up'],
     ['12-about', '/about'],
   ];
-  await page.goto('/');
+  await page.goto(onPublic('/'));
   const submissions = await page
     .locator('[data-testid=leaderboard] tbody tr a[href^="/submissions/"]')
     .evaluateAll((links) => [...new Set(links.map((a) => a.getAttribute('href') ?? ''))]);
@@ -499,7 +568,7 @@ test('no page scrolls sideways on a laptop or a phone, and on a phone every menu
   pages.push(['02-submission', submissions[0] as string]);
   const three = submissions.slice(0, 3).map((href) => href.split('/').pop());
   pages.push(['05-compare', `/compare?ids=${three.join(',')}`]);
-  await page.goto('/concepts');
+  await page.goto(onPublic('/concepts'));
   const concept = await page.locator('a[href^="/concepts/"]').first().getAttribute('href');
   if (concept) pages.push(['03-concept', concept]);
   await page.goto(submissions[0] as string);

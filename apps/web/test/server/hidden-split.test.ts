@@ -138,6 +138,7 @@ async function ask(viewer: TestViewer | null, procedure: string, input: unknown)
 /** Inputs that point every procedure at the hidden split (several where it takes optional ids). */
 const INPUTS: Record<string, () => unknown[]> = {
   'accounts.me': () => [undefined],
+  'compare.models': () => [{ ids: [subjects.submission, subjects.other] }],
   'concepts.gallery': () => [{ benchmarkVersionId: hiddenVersionId }],
   'concepts.heatmap': () => [{ benchmarkVersionId: hiddenVersionId }],
   'concepts.byId': () => [{ id: subjects.concept }],
@@ -156,6 +157,7 @@ const INPUTS: Record<string, () => unknown[]> = {
   'submissions.failures': () => [{ id: subjects.submission }],
   'submissions.queue': () => [undefined],
   'submissions.mine': () => [undefined],
+  'submissions.webhook': () => [{ id: subjects.submission }],
   'submissions.probe': () => [{ id: subjects.submission }],
   'submissions.testConnection': () => [
     { benchmarkVersionId: hiddenVersionId, endpoint: 'http://127.0.0.1:9/v1', model: 'm' },

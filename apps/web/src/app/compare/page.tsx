@@ -41,7 +41,10 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
     ids.length >= 2
       ? await orNotFound(trpc.compare.models({ ids, scorer: DEFAULT_SCORER, policy }))
       : null;
-  const versionId = compared?.submissions[0]?.benchmarkVersionId ?? versions[0]?.id;
+  // Unchosen: a public benchmark's board (a hidden split's submissions are not compared).
+  const versionId =
+    compared?.submissions[0]?.benchmarkVersionId ??
+    (versions.find((v) => v.split === 'public' && v.submissions > 0) ?? versions[0])?.id;
   const board = versionId
     ? await trpc.leaderboard.rows({
         benchmarkVersionId: versionId,

@@ -4,6 +4,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { settingsDifferencesAmong } from '~/lib/run-settings';
 import {
+  detailVisible,
   idInput,
   policyInput,
   publicProcedure,
@@ -42,6 +43,8 @@ export const compareRouter = router({
       // A missing or private one is a 404 for the whole comparison, the same as for two.
       const submissions = [];
       for (const id of input.ids) submissions.push(await visibleSubmission(ctx, id));
+      // Paired answers of a hidden split would tell apart two runs that differ in one answer.
+      for (const id of input.ids) await detailVisible(ctx, { submissionId: id });
       // Different versions share no episode: a comparison would be empty, not a finding.
       if (new Set(submissions.map((s) => s.benchmarkVersionId)).size > 1)
         throw new TRPCError({
