@@ -1,4 +1,4 @@
-import { MAX_COMPARED, SITE_API, wilsonInterval } from '@linkboard/core';
+import { MAX_COMPARED, SITE_API } from '@linkboard/core';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
