@@ -559,6 +559,7 @@ test('no page scrolls sideways on a laptop or a phone, and on a phone every menu
     ['10-sign-in', '/sign-in'],
     ['11-sign-up', '/sign-up'],
     ['12-about', '/about'],
+    ['14-my-submissions', '/submissions'],
   ];
   await page.goto(onPublic('/'));
   const submissions = await page
@@ -574,7 +575,7 @@ test('no page scrolls sideways on a laptop or a phone, and on a phone every menu
   await page.goto(submissions[0] as string);
   const episode = await page.getByTestId('failure-link').first().getAttribute('href');
   if (episode) pages.push(['04-episode', episode]);
-  expect(pages.length).toBeGreaterThanOrEqual(12);
+  expect(pages.length).toBeGreaterThanOrEqual(13);
   pages.sort(([a], [b]) => (a < b ? -1 : 1));
   // A laptop's screen and a phone's: wide tables scroll in their own box, never the page.
   for (const [width, height, size] of [

@@ -143,8 +143,9 @@ export const RANKING_METHOD =
   'same episodes, with a cluster-robust interval. Flip accuracy is a control, never ranked: the ' +
   'share of answers that follow demonstrations whose two labels were swapped. Episodes are sent ' +
   'in a seeded random order; a row is flagged when its accuracy grows with how many episodes ' +
-  'of the same pair it had been sent before (within pair and shot count; one-sided p < 0.001 ' +
-  'from the randomised order, pairs as its units): a sign of an endpoint that remembers ' +
+  'of the same pair it had been sent before (comparing answers to the same query at the same ' +
+  'shot count and policy; one-sided p < 0.001 from the randomised order): a sign of an ' +
+  'endpoint that remembers ' +
   'across episodes.';
 
 /**

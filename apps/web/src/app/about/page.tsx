@@ -145,12 +145,26 @@ export default function AboutPage() {
       <p>
         A submission’s episodes are sent in a random order fixed by a seed stored with it. When it
         finishes, linkboard checks whether accuracy rises with how many episodes of the same pair
-        the endpoint had already been sent (within pair and shot count). A model that answers each
-        episode only from its own examples cannot show that; an endpoint that remembers images
-        across requests can. The p-value comes from the random order itself, and a one-sided p below{' '}
-        {EXPOSURE_ALPHA} flags the submission on the board, its page and the API.
+        the endpoint had already been sent (comparing answers to the same query at the same shot
+        count and policy). A model that answers each episode only from its own examples cannot show
+        that; an endpoint that remembers images across requests can. The p-value comes from the
+        random order itself, and a one-sided p below {EXPOSURE_ALPHA} flags the submission on the
+        board, its page and the API.
       </p>
 
+      <h2>Hidden and public test sets</h2>
+      <p>
+        A benchmark whose labels are public can be answered by lookup: isekai-synth is regenerated
+        byte for byte from its published seed, and imported sets (ISEKAI, ImageNet-100) come with
+        their labels. Such boards say “public test set”. Each deployment also draws a hidden test
+        split of isekai-synth v3 from a secret seed that stays in its data folder: other images,
+        other invented names, so an answer key built from the public generator scores at chance
+        there. Its board is the one the site opens on. On it the platform scores every answer itself
+        (its jobs never go to runners outside the site), uploads are refused, shares are shown in
+        whole percents per shot over all pairs, and no query label, per-episode verdict or
+        per-concept score reaches anyone but an admin: on a two-way task a verdict gives the label
+        away. Submissions to it are limited per account per day.
+      </p>
       <h2>Benchmark versions</h2>
       <p>
         ISEKAI’s own images are under a non-commercial licence and cannot be fetched here, so the

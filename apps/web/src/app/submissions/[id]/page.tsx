@@ -155,7 +155,7 @@ export default async function SubmissionPage({
       {submission.exposure?.flagged ? (
         <p className="badge" data-testid="exposure-flag">
           Accuracy grows with exposure: {signedPts(submission.exposure.slope)} pts per doubling of
-          the episodes of a pair sent before, within pair and shot count (±
+          the episodes of a pair sent before, answers to one query at one shot count compared (±
           {signedPts(submission.exposure.se).replace('+', '')} clustered by pair; one-sided p ={' '}
           {pValue(submission.exposure.pValue)} from the randomised order). Episodes are sent in a
           random order, so an endpoint that answers each from its own demonstrations cannot do this;
