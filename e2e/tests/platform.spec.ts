@@ -32,9 +32,9 @@ const onPublic = (path: string) =>
   `${path}${path.includes('?') ? '&' : '?'}version=${publicVersion}`;
 
 /** Waits until the baselines that `start` submitted are done, as a newcomer would by reloading. */
-async function baselinesDone(page: Page) {
+async function baselinesDone(page: Page, board: string) {
   for (let i = 0; i < 120; i++) {
-    await page.goto(onPublic('/'));
+    await page.goto(board);
     if ((await page.locator('[data-testid=leaderboard] tbody tr').count()) >= 3) return;
     await page.waitForTimeout(1000);
   }
@@ -55,9 +55,11 @@ test('the leaderboard ranks the baselines', async ({ page, request }) => {
     await (await request.get(SITE_API.benchmarks)).json(),
   );
   const synth = benchmarks.find((b) => b.name === 'isekai-synth' && b.split === 'public');
-  expect(benchmarks.find((b) => b.name === 'isekai-synth' && b.split === 'hidden')).toBeTruthy();
   publicVersion = synth!.id;
-  await baselinesDone(page);
+  // Both boards' baselines: a board that changes later would empty the page cache mid-test.
+  const hidden = benchmarks.find((b) => b.name === 'isekai-synth' && b.split === 'hidden');
+  await baselinesDone(page, `/?version=${hidden!.id}`);
+  await baselinesDone(page, onPublic('/'));
   const rows = page.locator('[data-testid=leaderboard] tbody tr');
   await expect(rows).toHaveCount(3);
   await expect(page.locator('[data-testid=leaderboard]')).toContainText('prototype');

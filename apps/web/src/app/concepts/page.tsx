@@ -109,114 +109,120 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
         </label>
         <button type="submit">Show</button>
       </form>
-      {withheld ? <HiddenSplitNote /> : null}
-      <h2>
-        Hardest concepts ({POLICIES[DEFAULT_POLICY].shortTitle}, {DEFAULT_SCORER}, all models)
-      </h2>
-      <ol>
-        {difficulty.slice(0, 6).map((g) => (
-          <li key={g.id}>
-            <RowLink href={`/concepts/${g.id}`}>{g.name}</RowLink>{' '}
-            <span className="muted">
-              ({g.queryClass}) · {pct(g.accuracy)}
-            </span>
-          </li>
-        ))}
-      </ol>
-      {models.length > 0 ? (
+      {withheld ? (
+        <HiddenSplitNote />
+      ) : (
         <>
-          <h2>Models × concepts</h2>
-          <p className="muted">
-            Accuracy of each model on each concept ({POLICIES[DEFAULT_POLICY].shortTitle},{' '}
-            {DEFAULT_SCORER}, every shot count). Models best first; concepts{' '}
-            {order === 'accuracy' ? 'hardest first' : 'by pair, the hardest pair first'} · order by{' '}
-            {order === 'accuracy' ? (
-              <Link href={`?version=${versionId}&order=pair`}>pair</Link>
-            ) : (
-              <Link href={`?version=${versionId}&order=accuracy`}>concept accuracy</Link>
-            )}
-          </p>
-          <div
-            className="heat-legend"
-            data-testid="heat-legend"
-            role="note"
-            aria-label="colour legend"
-          >
-            {LEGEND_STOPS.map((x) => (
-              <span key={x} style={heat(x)}>
-                {Math.round(x * 100)}%{x === 0.5 ? ' (chance)' : ''}
-              </span>
+          <h2>
+            Hardest concepts ({POLICIES[DEFAULT_POLICY].shortTitle}, {DEFAULT_SCORER}, all models)
+          </h2>
+          <ol>
+            {difficulty.slice(0, 6).map((g) => (
+              <li key={g.id}>
+                <RowLink href={`/concepts/${g.id}`}>{g.name}</RowLink>{' '}
+                <span className="muted">
+                  ({g.queryClass}) · {pct(g.accuracy)}
+                </span>
+              </li>
             ))}
-            <span style={heat(null)}>no answers</span>
-          </div>
-          <div className="heat-box" data-testid="heatmap-box">
-            <table className="heat">
-              <thead>
-                <tr>
-                  <th className="corner">Model</th>
-                  {columnsOrdered.map((g) => (
-                    <th key={g.id} title={`${g.name} (${g.queryClass}, ${g.pairKey})`}>
-                      <span className="vertical">{g.name}</span>
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {models.map(({ id, model, accuracy }) => (
-                  <tr key={id}>
-                    <th scope="row" title={`${model} (#${id}): ${pct(accuracy)} overall`}>
-                      {model}
-                    </th>
-                    {columnsOrdered.map((g) => {
-                      const c = cell.get(`${id}|${g.id}`);
-                      const acc = c?.n ? c.correct / c.n : null;
-                      return (
-                        <td
-                          key={g.id}
-                          className="cell"
-                          style={heat(acc)}
-                          title={`${model} on ${g.name}: ${pct(acc)}`}
-                        >
-                          {acc === null ? '' : Math.round(acc * 100)}
-                        </td>
-                      );
-                    })}
-                  </tr>
+          </ol>
+          {models.length > 0 ? (
+            <>
+              <h2>Models × concepts</h2>
+              <p className="muted">
+                Accuracy of each model on each concept ({POLICIES[DEFAULT_POLICY].shortTitle},{' '}
+                {DEFAULT_SCORER}, every shot count). Models best first; concepts{' '}
+                {order === 'accuracy' ? 'hardest first' : 'by pair, the hardest pair first'} · order
+                by{' '}
+                {order === 'accuracy' ? (
+                  <Link href={`?version=${versionId}&order=pair`}>pair</Link>
+                ) : (
+                  <Link href={`?version=${versionId}&order=accuracy`}>concept accuracy</Link>
+                )}
+              </p>
+              <div
+                className="heat-legend"
+                data-testid="heat-legend"
+                role="note"
+                aria-label="colour legend"
+              >
+                {LEGEND_STOPS.map((x) => (
+                  <span key={x} style={heat(x)}>
+                    {Math.round(x * 100)}%{x === 0.5 ? ' (chance)' : ''}
+                  </span>
                 ))}
-              </tbody>
-            </table>
+                <span style={heat(null)}>no answers</span>
+              </div>
+              <div className="heat-box" data-testid="heatmap-box">
+                <table className="heat">
+                  <thead>
+                    <tr>
+                      <th className="corner">Model</th>
+                      {columnsOrdered.map((g) => (
+                        <th key={g.id} title={`${g.name} (${g.queryClass}, ${g.pairKey})`}>
+                          <span className="vertical">{g.name}</span>
+                        </th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {models.map(({ id, model, accuracy }) => (
+                      <tr key={id}>
+                        <th scope="row" title={`${model} (#${id}): ${pct(accuracy)} overall`}>
+                          {model}
+                        </th>
+                        {columnsOrdered.map((g) => {
+                          const c = cell.get(`${id}|${g.id}`);
+                          const acc = c?.n ? c.correct / c.n : null;
+                          return (
+                            <td
+                              key={g.id}
+                              className="cell"
+                              style={heat(acc)}
+                              title={`${model} on ${g.name}: ${pct(acc)}`}
+                            >
+                              {acc === null ? '' : Math.round(acc * 100)}
+                            </td>
+                          );
+                        })}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </>
+          ) : null}
+          <h2>Pairs</h2>
+          <div className="grid">
+            {pairs.map((pair) => (
+              <div className="card" key={pair}>
+                {gallery
+                  .filter((g) => g.pairKey === pair)
+                  .map((g) => (
+                    <div key={g.id} style={{ marginBottom: 6 }}>
+                      <RowLink href={`/concepts/${g.id}`}>
+                        <b>{g.name}</b>
+                      </RowLink>{' '}
+                      <span className="muted">{g.queryClass}</span>
+                      <div className="thumbs">
+                        {g.images.slice(0, 3).map((img) => (
+                          // biome-ignore lint/performance/noImgElement: images come from our own content store route
+                          <img
+                            key={img}
+                            src={`/images/${img}?w=96`}
+                            width={64}
+                            height={64}
+                            alt={g.name}
+                          />
+                        ))}
+                      </div>
+                    </div>
+                  ))}
+              </div>
+            ))}
           </div>
         </>
-      ) : null}
-      <h2>Pairs</h2>
-      <div className="grid">
-        {pairs.map((pair) => (
-          <div className="card" key={pair}>
-            {gallery
-              .filter((g) => g.pairKey === pair)
-              .map((g) => (
-                <div key={g.id} style={{ marginBottom: 6 }}>
-                  <RowLink href={`/concepts/${g.id}`}>
-                    <b>{g.name}</b>
-                  </RowLink>{' '}
-                  <span className="muted">{g.queryClass}</span>
-                  <div className="thumbs">
-                    {g.images.slice(0, 3).map((img) => (
-                      // biome-ignore lint/performance/noImgElement: images come from our own content store route
-                      <img
-                        key={img}
-                        src={`/images/${img}?w=96`}
-                        width={64}
-                        height={64}
-                        alt={g.name}
-                      />
-                    ))}
-                  </div>
-                </div>
-              ))}
-          </div>
-        ))}
-      </div>
+      )}
     </>
   );
 }
