@@ -1,8 +1,24 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import {
+  buildEpisodes,
+  type Episode,
+  type EpisodeSetSpec,
+  indexBenchmark,
+  type Manifest,
+  scoreAll,
+} from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
-import { importBenchmark, users } from '@linkboard/db';
+import {
+  claimJob,
+  completeJob,
+  conceptIdsByKey,
+  type Db,
+  importBenchmark,
+  users,
+  writeResults,
+} from '@linkboard/db';
 import { createTestDatabase } from '@linkboard/db/testing';
 import { inject } from 'vitest';
 
@@ -37,4 +53,47 @@ export async function openTestSite(benchmark: string, settings: Record<string, s
   const caller = (viewer: TestViewer | null) =>
     trpc.createCallerFactory(routers.appRouter)({ db: database.db, viewer, fill: false });
   return { database, versionId, caller, trpc };
+}
+
+/**
+ * Works the one queued job of a submission as a runner would (claim, write every answer, complete):
+ * `answer(episode, i)` is what the model said to episode i, null for no answer (a timeout). The
+ * submission must be the only thing queued, and fit one job (its `shardSize`).
+ */
+export async function answerQueuedJob(
+  db: Db,
+  options: {
+    benchmarkVersionId: number;
+    manifest: Manifest;
+    spec: EpisodeSetSpec;
+    answer: (episode: Episode, i: number) => string | null;
+  },
+) {
+  const { benchmarkVersionId, manifest, spec, answer } = options;
+  const conceptIds = await conceptIdsByKey(db, benchmarkVersionId);
+  const episodes = [...buildEpisodes(indexBenchmark(manifest), spec)];
+  const lease = await claimJob(db, { worker: 'test', leaseMs: 30_000 });
+  if (!lease) throw new Error('no job was queued');
+  await writeResults(
+    db,
+    lease,
+    episodes.map((episode, i) => {
+      const raw = answer(episode, i);
+      return {
+        episode,
+        conceptId: conceptIds.get(episode.query.conceptId) as number,
+        rawAnswer: raw,
+        errorClass: raw === null ? 'timeout' : null,
+        verdicts: scoreAll(raw, episode.query.label, episode.query.other),
+        latencyMs: 100 + i,
+      };
+    }),
+    benchmarkVersionId,
+  );
+  const completed = await completeJob(
+    db,
+    lease,
+    episodes.map((e) => e.id),
+  );
+  return { episodes, conceptIds, completed };
 }

@@ -1,22 +1,8 @@
-import {
-  AnswerLineSchema,
-  ApiErrorSchema,
-  buildEpisodes,
-  indexBenchmark,
-  SITE_API,
-  scoreAll,
-} from '@linkboard/core';
+import { AnswerLineSchema, ApiErrorSchema, SITE_API } from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
-import {
-  claimJob,
-  completeJob,
-  conceptIdsByKey,
-  createSubmission,
-  registerModel,
-  writeResults,
-} from '@linkboard/db';
+import { createSubmission, registerModel } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, alice, bob, openTestSite } from '../site';
+import { admin, alice, answerQueuedJob, bob, openTestSite } from '../site';
 
 const BENCHMARK = 'download-test';
 const spec = { shots: [2, 4], policies: ['lcl' as const], draws: 2 };
@@ -49,30 +35,12 @@ async function finishedSubmission(model: string, visibility: 'public' | 'private
     ownerId: alice.id,
     shardSize: 10_000,
   });
-  const conceptIds = await conceptIdsByKey(db, site.versionId);
-  const episodes = [...buildEpisodes(indexBenchmark(manifest), spec)];
-  const lease = (await claimJob(db, { worker: 'test', leaseMs: 30_000 }))!;
-  await writeResults(
-    db,
-    lease,
-    episodes.map((episode, i) => {
-      const answer = i % 3 === 0 ? null : episode.query.label;
-      return {
-        episode,
-        conceptId: conceptIds.get(episode.query.conceptId)!,
-        rawAnswer: answer,
-        errorClass: answer === null ? 'timeout' : null,
-        verdicts: scoreAll(answer, episode.query.label, episode.query.other),
-        latencyMs: 100 + i,
-      };
-    }),
-    site.versionId,
-  );
-  await completeJob(
-    db,
-    lease,
-    episodes.map((e) => e.id),
-  );
+  const { episodes } = await answerQueuedJob(db, {
+    benchmarkVersionId: site.versionId,
+    manifest,
+    spec,
+    answer: (episode, i) => (i % 3 === 0 ? null : episode.query.label),
+  });
   return { submissionId, episodes };
 }
 

@@ -1,28 +1,10 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import {
-  buildEpisodes,
-  createManifest,
-  indexBenchmark,
-  type Manifest,
-  RUNNER_API,
-  SITE_API,
-  scoreAll,
-  sha256Hex,
-} from '@linkboard/core';
+import { createManifest, type Manifest, RUNNER_API, SITE_API, sha256Hex } from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
-import {
-  claimJob,
-  completeJob,
-  conceptIdsByKey,
-  createRunnerToken,
-  createSubmission,
-  importBenchmark,
-  registerModel,
-  writeResults,
-} from '@linkboard/db';
+import { createRunnerToken, createSubmission, importBenchmark, registerModel } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { admin, alice, bob, openTestSite, type TestViewer } from '../site';
+import { admin, alice, answerQueuedJob, bob, openTestSite, type TestViewer } from '../site';
 
 /**
  * The hidden split's promise, walked: no reply of any tRPC procedure or API route, to anyone but
@@ -67,30 +49,12 @@ async function finished(model: string, answer: (label: string, i: number) => str
     policies: ['lcl'],
     ownerId: alice.id,
   });
-  const conceptIds = await conceptIdsByKey(db, hiddenVersionId);
-  const episodes = [
-    ...buildEpisodes(indexBenchmark(hidden), { shots: [2], policies: ['lcl'], draws: 1 }),
-  ];
-  const lease = (await claimJob(db, { worker: 'walk', leaseMs: 30_000 }))!;
-  await writeResults(
-    db,
-    lease,
-    episodes.map((episode, i) => {
-      const raw = answer(episode.query.label, i);
-      return {
-        episode,
-        conceptId: conceptIds.get(episode.query.conceptId)!,
-        rawAnswer: raw,
-        verdicts: scoreAll(raw, episode.query.label, episode.query.other),
-      };
-    }),
-    hiddenVersionId,
-  );
-  await completeJob(
-    db,
-    lease,
-    episodes.map((e) => e.id),
-  );
+  const { episodes, conceptIds } = await answerQueuedJob(db, {
+    benchmarkVersionId: hiddenVersionId,
+    manifest: hidden,
+    spec: { shots: [2], policies: ['lcl'], draws: 1 },
+    answer: (episode, i) => answer(episode.query.label, i),
+  });
   return { submissionId, episodes, conceptIds };
 }
 

@@ -1,3 +1,5 @@
+import type { BoardStatistics } from './leaderboard';
+
 /**
  * What a hidden test split shows: shares rounded to whole percents. A submitter who controls an
  * endpoint can send two runs that differ in one answer; with exact counts the difference would
@@ -21,19 +23,20 @@ export const coarseCount = (k: number, n: number): number =>
 
 /** Every share of a board row coarsened; counts of episodes asked (`n`) are not secret. */
 export function coarsenBoardRow<
-  T extends {
-    accuracy: number | null;
-    low: number | null;
-    high: number | null;
-    perShot: Record<number, number | null>;
-    novelAccuracy: number | null;
-    parseFailureRate: number | null;
-    linkGain: number | null;
-    linkGainLow: number | null;
-    linkGainHigh: number | null;
-    flipAccuracy: number | null;
-    exposureSlope: number | null;
-  },
+  T extends Pick<
+    BoardStatistics,
+    | 'accuracy'
+    | 'low'
+    | 'high'
+    | 'perShot'
+    | 'novelAccuracy'
+    | 'parseFailureRate'
+    | 'linkGain'
+    | 'linkGainLow'
+    | 'linkGainHigh'
+    | 'flipAccuracy'
+    | 'exposureSlope'
+  >,
 >(row: T): T {
   return {
     ...row,

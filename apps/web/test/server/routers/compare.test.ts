@@ -4,20 +4,11 @@ import {
   holmAdjust,
   indexBenchmark,
   MAX_COMPARED,
-  scoreAll,
 } from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
-import {
-  claimJob,
-  completeJob,
-  conceptIdsByKey,
-  createSubmission,
-  importBenchmark,
-  registerModel,
-  writeResults,
-} from '@linkboard/db';
+import { createSubmission, importBenchmark, registerModel } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alice, openTestSite } from '../../site';
+import { alice, answerQueuedJob, openTestSite } from '../../site';
 
 let site: Awaited<ReturnType<typeof openTestSite>>;
 /** A benchmark of four pairs, so that the pair-clustered test has pairs to work with. */
@@ -50,27 +41,12 @@ async function finished(
     visibility: options.visibility,
     ownerId: options.ownerId,
   });
-  const conceptIds = await conceptIdsByKey(db, benchmarkVersionId);
-  const lease = (await claimJob(db, { worker: 'test', leaseMs: 30_000 }))!;
-  await writeResults(
-    db,
-    lease,
-    episodes.map((episode, i) => {
-      const answer = right(i) ? episode.query.label : episode.query.other;
-      return {
-        episode,
-        conceptId: conceptIds.get(episode.query.conceptId)!,
-        rawAnswer: answer,
-        verdicts: scoreAll(answer, episode.query.label, episode.query.other),
-      };
-    }),
+  await answerQueuedJob(db, {
     benchmarkVersionId,
-  );
-  await completeJob(
-    db,
-    lease,
-    episodes.map((e) => e.id),
-  );
+    manifest,
+    spec: { shots: [2], policies: ['lcl'], draws: 1 },
+    answer: (episode, i) => (right(i) ? episode.query.label : episode.query.other),
+  });
   return submissionId;
 }
 

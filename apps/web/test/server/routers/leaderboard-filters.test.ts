@@ -1,23 +1,8 @@
-import {
-  buildEpisodes,
-  indexBenchmark,
-  LeaderboardReplySchema,
-  type ModelCard,
-  SITE_API,
-  scoreAll,
-} from '@linkboard/core';
+import { LeaderboardReplySchema, type ModelCard, SITE_API } from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
-import {
-  claimJob,
-  completeJob,
-  conceptIdsByKey,
-  createSubmission,
-  modelOfCard,
-  rankedSettingOf,
-  writeResults,
-} from '@linkboard/db';
+import { createSubmission, modelOfCard, rankedSettingOf } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestSite } from '../../site';
+import { answerQueuedJob, openTestSite } from '../../site';
 
 let site: Awaited<ReturnType<typeof openTestSite>>;
 let route: typeof import('../../../src/app/api/v1/leaderboard/route');
@@ -44,30 +29,13 @@ async function rankedSubmission(name: string, card: ModelCard, rightOf4: number)
     ...spec,
     shardSize: 100_000,
   });
-  const conceptIds = await conceptIdsByKey(db, site.versionId);
-  const episodes = [...buildEpisodes(indexBenchmark(manifest), spec)];
-  const lease = (await claimJob(db, { worker: 'test', leaseMs: 30_000 }))!;
-  await writeResults(
-    db,
-    lease,
-    episodes.map((episode, i) => {
-      const answer = i % 4 < rightOf4 ? episode.query.label : episode.query.other;
-      return {
-        episode,
-        conceptId: conceptIds.get(episode.query.conceptId)!,
-        rawAnswer: answer,
-        verdicts: scoreAll(answer, episode.query.label, episode.query.other),
-      };
-    }),
-    site.versionId,
-  );
-  expect(
-    await completeJob(
-      db,
-      lease,
-      episodes.map((e) => e.id),
-    ),
-  ).toEqual({ submissionDone: true });
+  const { completed } = await answerQueuedJob(db, {
+    benchmarkVersionId: site.versionId,
+    manifest,
+    spec,
+    answer: (episode, i) => (i % 4 < rightOf4 ? episode.query.label : episode.query.other),
+  });
+  expect(completed).toEqual({ submissionDone: true });
 }
 
 describe('board filters on the model card', () => {

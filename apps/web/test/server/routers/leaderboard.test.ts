@@ -1,15 +1,8 @@
-import { buildEpisodes, indexBenchmark, registerScorer, scoreAll } from '@linkboard/core';
+import { registerScorer } from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
-import {
-  claimJob,
-  completeJob,
-  conceptIdsByKey,
-  createSubmission,
-  registerModel,
-  writeResults,
-} from '@linkboard/db';
+import { createSubmission, registerModel } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestSite } from '../../site';
+import { answerQueuedJob, openTestSite } from '../../site';
 
 let site: Awaited<ReturnType<typeof openTestSite>>;
 beforeAll(async () => {
@@ -28,30 +21,12 @@ async function finishedSubmission(model: string) {
     shots: [2],
     policies: ['lcl'],
   });
-  const conceptIds = await conceptIdsByKey(db, site.versionId);
-  const episodes = [
-    ...buildEpisodes(indexBenchmark(manifest), { shots: [2], policies: ['lcl'], draws: 1 }),
-  ];
-  const lease = (await claimJob(db, { worker: 'test', leaseMs: 30_000 }))!;
-  await writeResults(
-    db,
-    lease,
-    episodes.map((episode, i) => {
-      const answer = i % 2 ? episode.query.label.toUpperCase() : episode.query.label;
-      return {
-        episode,
-        conceptId: conceptIds.get(episode.query.conceptId)!,
-        rawAnswer: answer,
-        verdicts: scoreAll(answer, episode.query.label, episode.query.other),
-      };
-    }),
-    site.versionId,
-  );
-  await completeJob(
-    db,
-    lease,
-    episodes.map((e) => e.id),
-  );
+  const { episodes } = await answerQueuedJob(db, {
+    benchmarkVersionId: site.versionId,
+    manifest,
+    spec: { shots: [2], policies: ['lcl'], draws: 1 },
+    answer: (episode, i) => (i % 2 ? episode.query.label.toUpperCase() : episode.query.label),
+  });
   return { submissionId, episodes };
 }
 
