@@ -404,6 +404,8 @@ test('compare with random, then three models at once, and export the leaderboard
   // The same models in another order keep their colours.
   const ids = new URL(page.url()).searchParams.getAll('ids').filter(Boolean);
   await page.goto(`/compare?ids=${[...ids].reverse().join(',')}`);
+  // The chart draws after hydration: wait for its lines before reading their colours.
+  await expect(page.getByTestId('accuracy-chart').locator('.recharts-line')).toHaveCount(3);
   const reordered = await page
     .getByTestId('accuracy-chart')
     .locator('.recharts-line path.recharts-curve')
