@@ -32,7 +32,17 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
   const sp = await searchParams;
   const trpc = await api();
   const versions = await trpc.leaderboard.versions();
-  const versionId = chosenVersion(versions, param(sp.version), notFound)?.id;
+  // Unnamed: a public benchmark, whose concepts can be shown (the board opens on a hidden split).
+  const named = param(sp.version);
+  const versionId = (
+    named
+      ? chosenVersion(versions, named, notFound)
+      : (chosenVersion(
+          versions.filter((v) => v.split === 'public'),
+          undefined,
+          notFound,
+        ) ?? chosenVersion(versions, undefined, notFound))
+  )?.id;
   if (!versionId) return <p>No benchmark yet.</p>;
   // A hidden test split's concept scores are admins' only (the router refuses anyone else).
   const withheld =
