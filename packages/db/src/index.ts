@@ -40,11 +40,11 @@ export {
   retryDelayMs,
 } from './queries/jobs';
 export {
+  boardVersionOf,
   type LeaderboardCounts,
   type LeaderboardRow,
   leaderboardCounts,
   listBenchmarkVersions,
-  rankedSettingOf,
 } from './queries/leaderboard';
 export {
   LEADERBOARD_CHANNEL,

@@ -10,7 +10,7 @@ import {
   REFERENCE_SERVER,
 } from '@linkboard/core';
 import { generateSynth, writeDataset } from '@linkboard/datasets';
-import { createSubmission, leaderboardCounts, rankedSettingOf } from '@linkboard/db';
+import { boardVersionOf, createSubmission, leaderboardCounts } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { familiarFromPairs } from '../../src/adapters/builtin';
 import { startReferenceServer } from '../../src/server/reference-server';
@@ -109,7 +109,8 @@ describe('the exposure check of a finished submission', () => {
     expect(recomputed.slope).toBeCloseTo(cheat.exposure.slope, 2);
     expect(recomputed.flagged).toBe(true);
 
-    const setting = await rankedSettingOf(platform.database.db, platform.benchmarkVersionId);
+    const setting = (await boardVersionOf(platform.database.db, platform.benchmarkVersionId))
+      ?.rankedSetting;
     const board = buildBoard(
       await leaderboardCounts(platform.database.db, {
         benchmarkVersionId: platform.benchmarkVersionId,

@@ -31,7 +31,7 @@ async function answerPage(
   // key (submission, scorer, episode), one registered scorer at a time: by (submission, episode)
   // alone the index would be read from the submission's first verdict for every row.
   const { rows } = await db.execute(sql`
-    SELECT r.episode_id, e.benchmark_version_id, e.shots, e.draw, e.policy, e.support, e.query_image,
+    SELECT r.episode_id, e.shots, e.draw, e.policy, e.support, e.query_image,
            p.key AS pair_key,
            CASE WHEN ${swapped} THEN o.name ELSE c.name END AS label,
            r.raw_answer, r.answer_truncated, r.error_class, r.latency_ms,

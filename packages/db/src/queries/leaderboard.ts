@@ -31,12 +31,21 @@ export async function listBenchmarkVersions(db: Db) {
   }));
 }
 
-/** The setting a version's board ranks on; null for a version that is not there. */
-export async function rankedSettingOf(db: Db, benchmarkVersionId: number) {
+/**
+ * What a version's board needs of the version: the setting it ranks on, and its split (a hidden
+ * one shows coarse shares); null for a version that is not there.
+ */
+export async function boardVersionOf(db: Db, benchmarkVersionId: number) {
   const { rows } = await db.execute(
-    sql`SELECT ranked_setting FROM benchmark_versions WHERE id = ${benchmarkVersionId}`,
+    sql`SELECT ranked_setting, split FROM benchmark_versions WHERE id = ${benchmarkVersionId}`,
   );
-  return rows[0] ? RankedSettingSchema.parse(rows[0].ranked_setting) : null;
+  const row = rows[0];
+  return row
+    ? {
+        rankedSetting: RankedSettingSchema.parse(row.ranked_setting),
+        split: row.split as BenchmarkSplit,
+      }
+    : null;
 }
 
 /** A leaderboard row's counts and what it shows of its submission; core's `buildBoard` ranks them. */

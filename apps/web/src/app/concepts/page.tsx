@@ -34,14 +34,11 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
   const versions = await trpc.leaderboard.versions();
   // Unnamed: a public benchmark, whose concepts can be shown (the board opens on a hidden split).
   const named = param(sp.version);
-  const versionId = (
-    named
-      ? chosenVersion(versions, named, notFound)
-      : (chosenVersion(
-          versions.filter((v) => v.split === 'public'),
-          undefined,
-          notFound,
-        ) ?? chosenVersion(versions, undefined, notFound))
+  const publicOnes = versions.filter((v) => v.split === 'public');
+  const versionId = chosenVersion(
+    named || publicOnes.length === 0 ? versions : publicOnes,
+    named,
+    notFound,
   )?.id;
   if (!versionId) return <p>No benchmark yet.</p>;
   // A hidden test split's concept scores are admins' only (the router refuses anyone else).

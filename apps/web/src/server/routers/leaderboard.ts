@@ -8,10 +8,10 @@ import {
   type ScorerName,
 } from '@linkboard/core';
 import {
+  boardVersionOf,
   type LeaderboardRow,
   leaderboardCounts,
   listBenchmarkVersions,
-  rankedSettingOf,
   splitOfSubject,
   submissionCurves,
 } from '@linkboard/db';
@@ -50,11 +50,10 @@ function ranked(
   const hit = cache.get(key);
   if (!ctx.fill && hit) return hit;
   const value = (async () => {
-    const setting = await rankedSettingOf(ctx.db, input.benchmarkVersionId);
-    if (!setting) return notFound(`benchmark version ${input.benchmarkVersionId}`);
+    const version = await boardVersionOf(ctx.db, input.benchmarkVersionId);
+    if (!version) return notFound(`benchmark version ${input.benchmarkVersionId}`);
+    const setting = version.rankedSetting;
     const counts = await leaderboardCounts(ctx.db, input);
-    const hidden =
-      (await splitOfSubject(ctx.db, { benchmarkVersionId: input.benchmarkVersionId })) === 'hidden';
     // The board's policy is ranked on the setting's shots and draws.
     const board = buildBoard(
       counts,
@@ -66,7 +65,7 @@ function ranked(
       },
     );
     // The same for everyone, admins included: the board is one cached page.
-    return hidden ? board.map(coarsenBoardRow) : board;
+    return version.split === 'hidden' ? board.map(coarsenBoardRow) : board;
   })();
   cache.set(key, value);
   value.catch(() => cache.delete(key));

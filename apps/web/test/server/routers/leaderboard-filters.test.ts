@@ -1,6 +1,6 @@
 import { LeaderboardReplySchema, type ModelCard, SITE_API } from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
-import { createSubmission, modelOfCard, rankedSettingOf } from '@linkboard/db';
+import { boardVersionOf, createSubmission, modelOfCard } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerQueuedJob, openTestSite } from '../../site';
 
@@ -19,7 +19,7 @@ afterAll(() => site.database.drop());
 async function rankedSubmission(name: string, card: ModelCard, rightOf4: number) {
   const { db } = site.database;
   const manifest = fixtureManifest({ name: 'filter-test', pairs: 1, supportPerConcept: 4 });
-  const setting = (await rankedSettingOf(db, site.versionId))!;
+  const setting = (await boardVersionOf(db, site.versionId))!.rankedSetting;
   const spec = { shots: setting.shots, policies: [setting.policy], draws: setting.draws };
   await createSubmission(db, {
     model: { name, ...modelOfCard(card) },

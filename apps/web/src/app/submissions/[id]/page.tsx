@@ -219,7 +219,6 @@ export default async function SubmissionPage({
           JSONL
         </a>
       </p>
-      {detail ? null : <HiddenSplitNote />}
       {detail ? (
         <>
           <h2>Per concept</h2>
@@ -291,7 +290,9 @@ export default async function SubmissionPage({
             </p>
           )}
         </>
-      ) : null}
+      ) : (
+        <HiddenSplitNote />
+      )}
       {webhook ? (
         <>
           <h2>Webhook</h2>
