@@ -1,9 +1,12 @@
 import {
   DEFAULT_GENERATION,
+  ENDPOINT_API_NAMES,
+  ENDPOINT_APIS,
   GenerationInputSchema,
   isPolicyName,
   isScorerName,
   issueList,
+  MIN_ANTHROPIC_THINKING_BUDGET,
   POLICY_NAMES,
   type PolicyName,
   type ScorerName,
@@ -95,11 +98,32 @@ export function parseNonNegativeNumber(value: string): number {
   return Number(value);
 }
 
-/** `--max-tokens`, `--temperature`, `--token-limit-field`, as commander gives them. */
+/** `--max-tokens`, `--temperature`, `--token-limit-field`, `--thinking-budget`, as commander gives them. */
 export interface GenerationFlags {
   maxTokens?: number;
-  temperature?: number;
+  /** null: `--temperature none`, none sent. */
+  temperature?: number | null;
   tokenLimitField?: TokenLimitField;
+  thinkingBudget?: number | null;
+}
+
+/**
+ * `--adapter`: the API an endpoint speaks, listed with each one's default endpoint. Whether it
+ * was given (rather than defaulted) is the command's `getOptionValueSource('adapter')`.
+ */
+export function adapterOption(): Option {
+  const apis = ENDPOINT_API_NAMES.map((api) => {
+    const { title, defaultEndpoint } = ENDPOINT_APIS[api];
+    return `${api} (${title}${defaultEndpoint ? `; default endpoint ${defaultEndpoint}` : ''})`;
+  });
+  return new Option('--adapter <api>', `the API the endpoint speaks: ${apis.join(', ')}`)
+    .choices(ENDPOINT_API_NAMES)
+    .default('openai');
+}
+
+/** `--temperature`: a number from 0, or `none` to send none (reasoning models refuse one). */
+export function parseTemperature(value: string): number | null {
+  return value.trim().toLowerCase() === 'none' ? null : parseNonNegativeNumber(value);
 }
 
 /** The generation options of `submit` and `eval`: absent, core's defaults (the official ones). */
@@ -112,14 +136,19 @@ export function addGenerationOptions(command: Command): Command {
     )
     .option(
       '--temperature <t>',
-      `sampling temperature, 0 to 2 (default ${DEFAULT_GENERATION.temperature})`,
-      parseNonNegativeNumber,
+      `sampling temperature, 0 to 2, or none to send none, the model's own (OpenAI's reasoning models and Claude's extended thinking take none) (default ${DEFAULT_GENERATION.temperature})`,
+      parseTemperature,
     )
     .addOption(
       new Option(
         '--token-limit-field <field>',
-        `the request field that carries the limit (default ${DEFAULT_GENERATION.tokenLimitField}; some APIs take max_completion_tokens only)`,
+        `the request field that carries the limit on an openai endpoint (default ${DEFAULT_GENERATION.tokenLimitField}; OpenAI's reasoning models take max_completion_tokens only)`,
       ).choices(TOKEN_LIMIT_FIELDS),
+    )
+    .option(
+      '--thinking-budget <n>',
+      `tokens the model may think before answering: Claude's extended thinking (at least ${MIN_ANTHROPIC_THINKING_BUDGET}, inside --max-tokens, with --temperature none) or Gemini's thinkingBudget (0 turns it off where the model allows); default: not sent`,
+      parseWholeNumber,
     );
 }
 
@@ -127,6 +156,7 @@ const GENERATION_OPTIONS = {
   maxTokens: '--max-tokens',
   temperature: '--temperature',
   tokenLimitField: '--token-limit-field',
+  thinkingBudget: '--thinking-budget',
 } as const;
 
 /**
@@ -145,6 +175,7 @@ export function generationFromFlags(flags: GenerationFlags, applies = true): Gen
     maxTokens: flags.maxTokens,
     temperature: flags.temperature,
     tokenLimitField: flags.tokenLimitField,
+    thinkingBudget: flags.thinkingBudget,
   });
   if (!parsed.success) {
     let message = issueList(parsed.error);

@@ -78,38 +78,84 @@ export const TOKEN_LIMIT_FIELDS = ['max_tokens', 'max_completion_tokens'] as con
 export type TokenLimitField = (typeof TOKEN_LIMIT_FIELDS)[number];
 
 /**
+ * The chat APIs an endpoint submission can speak, each with the base URL it defaults to and the
+ * request field its token limit travels in (fixed by the provider, except on OpenAI-compatible
+ * servers, where a submission may choose).
+ */
+export const ENDPOINT_APIS = {
+  openai: {
+    title: 'OpenAI-compatible chat completions (vLLM, SGLang, TGI, Ollama, OpenAI…)',
+    defaultEndpoint: null,
+    tokenLimitField: null,
+  },
+  anthropic: {
+    title: "Anthropic's Messages API (Claude)",
+    defaultEndpoint: 'https://api.anthropic.com/v1',
+    tokenLimitField: 'max_tokens',
+  },
+  gemini: {
+    title: "Google's Gemini API (generateContent)",
+    defaultEndpoint: 'https://generativelanguage.googleapis.com/v1beta',
+    tokenLimitField: 'maxOutputTokens',
+  },
+} as const;
+export type EndpointApi = keyof typeof ENDPOINT_APIS;
+export const ENDPOINT_API_NAMES = Object.keys(ENDPOINT_APIS) as EndpointApi[];
+export const EndpointApiSchema = z.enum(['openai', 'anthropic', 'gemini'], {
+  error: (issue) =>
+    `unknown adapter ${JSON.stringify(issue.input)}; choose ${ENDPOINT_API_NAMES.join(', ')}`,
+});
+
+/** The field a request's token limit was sent in: a choice on OpenAI-compatible servers, fixed elsewhere. */
+export type SentTokenLimitField = TokenLimitField | 'maxOutputTokens';
+
+/**
  * How a model generates its answer, the one place these defaults live: the official LCL
  * evaluation's 1,024 new tokens (a verbose or reasoning model names its label late), greedy
- * decoding, the limit sent as `max_tokens`.
+ * decoding, the limit sent as `max_tokens`, no thinking budget (the provider's default).
  */
 export const DEFAULT_GENERATION: Readonly<GenerationSettings> = Object.freeze({
   maxTokens: 1024,
   temperature: 0,
   tokenLimitField: 'max_tokens',
+  thinkingBudget: null,
 });
 
 export interface GenerationSettings {
-  /** New tokens the model may generate per answer. */
+  /** New tokens the model may generate per answer (reasoning included where the API counts it so). */
   maxTokens: number;
-  temperature: number;
-  tokenLimitField: TokenLimitField;
+  /**
+   * Null: none is sent, the model's own default. OpenAI's reasoning models refuse any temperature
+   * but their own, and Claude's extended thinking takes none.
+   */
+  temperature: number | null;
+  tokenLimitField: SentTokenLimitField;
+  /**
+   * Tokens the model may think before answering (Claude's extended thinking, Gemini's
+   * `thinkingBudget`); null: not sent, the provider's default.
+   */
+  thinkingBudget: number | null;
 }
 
 /** The most new tokens a submission may ask for per answer. */
 export const MAX_GENERATION_TOKENS = 65_536;
+/** Claude's extended thinking takes a budget of at least this many tokens (Anthropic's documented floor). */
+export const MIN_ANTHROPIC_THINKING_BUDGET = 1024;
 
 const maxTokensField = z.number().int().min(1).max(MAX_GENERATION_TOKENS);
-const temperatureField = z.number().min(0).max(2);
+const temperatureField = z.number().min(0).max(2).nullable();
 const tokenLimitFieldField = z.enum(TOKEN_LIMIT_FIELDS, {
   error: (issue) =>
     `unknown token limit field ${JSON.stringify(issue.input)}; choose ${TOKEN_LIMIT_FIELDS.join(' or ')}`,
 });
+const thinkingBudgetField = z.number().int().min(0).max(MAX_GENERATION_TOKENS).nullable();
 
 /** Generation settings as a person gives them (absent: the defaults): the CLI's and the site's. */
 export const GenerationInputSchema = z.strictObject({
   maxTokens: maxTokensField.optional(),
   temperature: temperatureField.optional(),
   tokenLimitField: tokenLimitFieldField.optional(),
+  thinkingBudget: thinkingBudgetField.optional(),
 });
 
 /**
@@ -119,8 +165,18 @@ export const GenerationInputSchema = z.strictObject({
 const generation = {
   maxTokens: maxTokensField.default(DEFAULT_GENERATION.maxTokens),
   temperature: temperatureField.default(DEFAULT_GENERATION.temperature),
-  tokenLimitField: tokenLimitFieldField.default(DEFAULT_GENERATION.tokenLimitField),
+  tokenLimitField: tokenLimitFieldField.default(
+    DEFAULT_GENERATION.tokenLimitField as TokenLimitField,
+  ),
+  thinkingBudget: thinkingBudgetField.optional(),
 };
+
+/** A provider's fixed token-limit field: a config may restate it, never change it. */
+const fixedTokenLimitField = <F extends string>(api: string, field: F) =>
+  z.literal(field, {
+    error: (issue) =>
+      `the ${api} API takes its limit as ${field}, not ${JSON.stringify(issue.input)}`,
+  });
 
 /**
  * An OpenAI-compatible endpoint: a URL, or (the baselines `start` seeds) the platform's reference
@@ -142,16 +198,86 @@ export const OpenAIConfigSchema = z
         path: ['endpoint'],
         message: `give exactly one of endpoint (a URL) and internal ("${REFERENCE_SERVER}")`,
       });
+    refuseThinkingBudget(config, ctx, 'an OpenAI-compatible endpoint');
   });
 
-/** A model the runner launches from one of its operator's serve profiles. */
-export const ServeConfigSchema = z.strictObject({
-  adapter: z.literal('serve'),
-  profile: line(100),
+/** A thinking budget only where the API has one (OpenAI-compatible servers each name it their own way). */
+function refuseThinkingBudget(
+  config: { thinkingBudget?: number | null },
+  ctx: z.core.$RefinementCtx,
+  what: string,
+) {
+  if (config.thinkingBudget != null)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['thinkingBudget'],
+      message: `${what} takes no thinking budget (the anthropic and gemini adapters do)`,
+    });
+}
+
+/**
+ * Claude through Anthropic's Messages API. Extended thinking (a budget) is Anthropic's documented
+ * way to let Claude reason first: its budget counts inside max_tokens, and it takes no temperature.
+ */
+export const AnthropicConfigSchema = z
+  .strictObject({
+    adapter: z.literal('anthropic'),
+    endpoint: EndpointUrlSchema.default(ENDPOINT_APIS.anthropic.defaultEndpoint),
+    model: modelAtEndpoint,
+    ...tuning,
+    ...generation,
+    tokenLimitField: fixedTokenLimitField('anthropic', 'max_tokens').default('max_tokens'),
+  })
+  .superRefine((config, ctx) => {
+    // Anthropic's temperature runs from 0 to 1 (OpenAI's and Google's to 2).
+    if (config.temperature !== null && config.temperature > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['temperature'],
+        message: `the anthropic API takes a temperature from 0 to 1, not ${config.temperature}`,
+      });
+    if (config.thinkingBudget == null) return;
+    if (config.thinkingBudget < MIN_ANTHROPIC_THINKING_BUDGET)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['thinkingBudget'],
+        message: `Claude's extended thinking takes a budget of at least ${MIN_ANTHROPIC_THINKING_BUDGET} tokens`,
+      });
+    if (config.thinkingBudget >= config.maxTokens)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['thinkingBudget'],
+        message: `the thinking budget (${config.thinkingBudget}) must be less than maxTokens (${config.maxTokens}), which it counts inside; raise maxTokens`,
+      });
+    if (config.temperature !== null)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['temperature'],
+        message:
+          "Claude's extended thinking takes no temperature; give none (null, --temperature none)",
+      });
+  });
+
+/** Gemini through Google's generateContent API; thinking tokens count apart from maxOutputTokens. */
+export const GeminiConfigSchema = z.strictObject({
+  adapter: z.literal('gemini'),
+  endpoint: EndpointUrlSchema.default(ENDPOINT_APIS.gemini.defaultEndpoint),
   model: modelAtEndpoint,
   ...tuning,
   ...generation,
+  tokenLimitField: fixedTokenLimitField('gemini', 'maxOutputTokens').default('maxOutputTokens'),
 });
+
+/** A model the runner launches from one of its operator's serve profiles. */
+export const ServeConfigSchema = z
+  .strictObject({
+    adapter: z.literal('serve'),
+    profile: line(100),
+    model: modelAtEndpoint,
+    ...tuning,
+    ...generation,
+  })
+  .superRefine((config, ctx) => refuseThinkingBudget(config, ctx, 'a served model'));
 
 /** Uploaded answers (stored in the `predictions` table, not here). */
 export const PredictionsConfigSchema = z.strictObject({
@@ -170,6 +296,8 @@ export const BuiltinConfigSchema = z.strictObject({
 
 export const AdapterConfigSchema = z.discriminatedUnion('adapter', [
   OpenAIConfigSchema,
+  AnthropicConfigSchema,
+  GeminiConfigSchema,
   ServeConfigSchema,
   PredictionsConfigSchema,
   BuiltinConfigSchema,
@@ -181,6 +309,8 @@ export type AdapterConfigInput = z.input<typeof AdapterConfigSchema>;
 export type AdapterName = AdapterConfig['adapter'];
 export const ADAPTER_NAMES = [
   'openai',
+  'anthropic',
+  'gemini',
   'serve',
   'predictions',
   'builtin',
@@ -279,6 +409,11 @@ export type SubmissionSpec = z.infer<typeof SubmissionSpecSchema>;
  */
 export const SubmissionRequestSchema = SubmissionSpecSchema.extend({
   kind: z.enum(['endpoint', 'serve', 'predictions']),
+  /**
+   * Which API an endpoint speaks (default openai). Anthropic's and Google's have a default
+   * endpoint, their public one, so `endpoint` may be left out for them.
+   */
+  adapter: EndpointApiSchema.optional(),
   endpoint: EndpointUrlSchema.optional(),
   model: modelAtEndpoint.optional(),
   apiKey: z
@@ -320,6 +455,7 @@ export function requestAdapterConfig(
   request: Pick<
     SubmissionRequest,
     | 'kind'
+    | 'adapter'
     | 'endpoint'
     | 'model'
     | 'profile'
@@ -327,6 +463,7 @@ export function requestAdapterConfig(
     | 'maxTokens'
     | 'temperature'
     | 'tokenLimitField'
+    | 'thinkingBudget'
   >,
   predictions?: { count: number; file?: string },
 ): AdapterConfig {
@@ -334,19 +471,27 @@ export function requestAdapterConfig(
     maxTokens: request.maxTokens,
     temperature: request.temperature,
     tokenLimitField: request.tokenLimitField,
+    thinkingBudget: request.thinkingBudget,
   };
+  if (request.kind !== 'endpoint' && request.adapter !== undefined)
+    throw new AdapterConfigError(
+      `a ${request.kind} submission: field adapter: only endpoint submissions name the API they speak`,
+      ['adapter'],
+    );
   switch (request.kind) {
-    case 'endpoint':
+    case 'endpoint': {
+      const api = request.adapter ?? 'openai';
       return parseAdapterConfig(
         {
-          adapter: 'openai',
+          adapter: api,
           endpoint: request.endpoint,
           model: request.model,
           maxImageSide: request.maxImageSide,
           ...generation,
         },
-        'an endpoint submission',
+        `an endpoint submission (${api})`,
       );
+    }
     case 'serve':
       return parseAdapterConfig(
         {
@@ -390,14 +535,18 @@ export function runSettings(
   } catch {
     return { generation: null, maxImageSide: null };
   }
-  if (config.adapter !== 'openai' && config.adapter !== 'serve')
-    return { generation: null, maxImageSide: null };
+  const generation = generationOf(config);
+  if (!generation) return { generation: null, maxImageSide: null };
+  return { generation, maxImageSide: ('maxImageSide' in config && config.maxImageSide) || null };
+}
+
+/** How a config's model generates: null for uploads and built-in baselines (not run by a model here). */
+export function generationOf(config: AdapterConfig): GenerationSettings | null {
+  if (config.adapter === 'predictions' || config.adapter === 'builtin') return null;
   return {
-    generation: {
-      maxTokens: config.maxTokens,
-      temperature: config.temperature,
-      tokenLimitField: config.tokenLimitField,
-    },
-    maxImageSide: config.maxImageSide ?? null,
+    maxTokens: config.maxTokens,
+    temperature: config.temperature,
+    tokenLimitField: config.tokenLimitField,
+    thinkingBudget: config.thinkingBudget ?? null,
   };
 }

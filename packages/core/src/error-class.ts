@@ -10,11 +10,16 @@ export const ERROR_CLASSES = {
   network: { retryable: true, meaning: 'could not connect to the endpoint' },
   'bad-response': {
     retryable: true,
-    meaning: 'the reply is not an OpenAI-compatible chat completion',
+    meaning: 'the reply is not a chat reply of the API the submission names',
   },
   'client-error': {
     retryable: false,
     meaning: 'the endpoint refused the request (check the URL, model name and key)',
+  },
+  'reasoning-exhausted': {
+    retryable: false,
+    meaning:
+      'the model spent its whole token limit reasoning and gave no answer (raise max tokens or lower the thinking budget)',
   },
   aborted: { retryable: false, meaning: 'the request was stopped' },
   'missing-prediction': { retryable: false, meaning: 'the uploaded predictions have no answer' },

@@ -41,7 +41,7 @@ describe('AdapterConfig', () => {
       timeoutMs: 30_000,
       retries: 1,
       maxImageSide: 512,
-      ...DEFAULT_GENERATION,
+      ...gen,
     });
     expect(
       parseAdapterConfig({ internal: REFERENCE_SERVER, model: 'random' }, 's', 'openai'),
@@ -116,6 +116,7 @@ describe('AdapterConfig', () => {
       maxTokens: 1024,
       temperature: 0,
       tokenLimitField: 'max_tokens',
+      thinkingBudget: null,
     });
     // A row stored before generation settings existed.
     const old = parseAdapterConfig(
@@ -154,6 +155,79 @@ describe('AdapterConfig', () => {
       /field tokenLimitField: unknown token limit field "max_new_tokens"; choose max_tokens or max_completion_tokens/,
     );
     expect(fieldsOf({ profile: 'p', model: 'm', maxTokens: -1 }, 'serve')).toEqual(['maxTokens']);
+  });
+
+  it('takes Anthropic and Gemini configs with their public endpoints and fixed limit fields', () => {
+    // Why: a researcher submitting Claude or Gemini should not have to look up a base URL.
+    expect(parseAdapterConfig({ adapter: 'anthropic', model: 'claude-sonnet-4-5' })).toEqual({
+      adapter: 'anthropic',
+      endpoint: 'https://api.anthropic.com/v1',
+      model: 'claude-sonnet-4-5',
+      ...gen,
+    });
+    expect(
+      parseAdapterConfig({ model: 'gemini-2.5-flash', thinkingBudget: 0 }, 's', 'gemini'),
+    ).toEqual({
+      adapter: 'gemini',
+      endpoint: 'https://generativelanguage.googleapis.com/v1beta',
+      model: 'gemini-2.5-flash',
+      ...gen,
+      tokenLimitField: 'maxOutputTokens',
+      thinkingBudget: 0,
+    });
+    // A provider's limit field is its own: restating it is fine, another is refused by name.
+    expect(
+      parseAdapterConfig({ adapter: 'anthropic', model: 'c', tokenLimitField: 'max_tokens' }),
+    ).toMatchObject({ tokenLimitField: 'max_tokens' });
+    expect(() =>
+      parseAdapterConfig({ adapter: 'gemini', model: 'g', tokenLimitField: 'max_tokens' }),
+    ).toThrow(/field tokenLimitField: the gemini API takes its limit as maxOutputTokens/);
+  });
+
+  it('checks a thinking budget as each provider documents it', () => {
+    const claude = { adapter: 'anthropic', model: 'c', temperature: null };
+    expect(parseAdapterConfig({ ...claude, maxTokens: 4096, thinkingBudget: 2048 })).toMatchObject({
+      thinkingBudget: 2048,
+      temperature: null,
+      maxTokens: 4096,
+    });
+    // Anthropic: at least 1,024, inside max_tokens, and no temperature beside it.
+    expect(fieldsOf({ ...claude, maxTokens: 4096, thinkingBudget: 512 })).toEqual([
+      'thinkingBudget',
+    ]);
+    expect(() => parseAdapterConfig({ ...claude, maxTokens: 2048, thinkingBudget: 2048 })).toThrow(
+      /must be less than maxTokens \(2048\)/,
+    );
+    expect(() =>
+      parseAdapterConfig({ ...claude, temperature: 0, maxTokens: 4096, thinkingBudget: 2048 }),
+    ).toThrow(/field temperature: Claude's extended thinking takes no temperature/);
+    expect(() => parseAdapterConfig({ adapter: 'anthropic', model: 'c', temperature: 1.5 })).toThrow(
+      /field temperature: the anthropic API takes a temperature from 0 to 1, not 1.5/,
+    );
+    // OpenAI-compatible servers and served models have no common thinking budget field.
+    expect(
+      fieldsOf({ adapter: 'openai', endpoint: 'http://x/v1', model: 'm', thinkingBudget: 100 }),
+    ).toEqual(['thinkingBudget']);
+    expect(fieldsOf({ profile: 'p', model: 'm', thinkingBudget: 100 }, 'serve')).toEqual([
+      'thinkingBudget',
+    ]);
+  });
+
+  it('sends no temperature when a submission says none (reasoning models refuse one)', () => {
+    const config = parseAdapterConfig({
+      adapter: 'openai',
+      endpoint: 'http://x/v1',
+      model: 'o4-mini',
+      temperature: null,
+      tokenLimitField: 'max_completion_tokens',
+    });
+    expect(config).toMatchObject({ temperature: null });
+    expect(runSettings('openai', storedAdapterConfig(config)).generation).toEqual({
+      maxTokens: 1024,
+      temperature: null,
+      tokenLimitField: 'max_completion_tokens',
+      thinkingBudget: null,
+    });
   });
 
   it('reads the run settings of a stored config: generation and image size', () => {
@@ -212,6 +286,39 @@ describe('SubmissionRequestSchema', () => {
       count: 4,
       file: 'a.jsonl',
     });
+  });
+
+  it('builds an Anthropic or Gemini config from a request, its endpoint optional', () => {
+    expect(
+      requestAdapterConfig(
+        SubmissionRequestSchema.parse({ ...base, adapter: 'anthropic', model: 'claude-x' }),
+      ),
+    ).toMatchObject({ adapter: 'anthropic', endpoint: 'https://api.anthropic.com/v1' });
+    expect(
+      requestAdapterConfig(
+        SubmissionRequestSchema.parse({
+          ...base,
+          adapter: 'gemini',
+          endpoint: 'http://127.0.0.1:9/v1beta',
+          model: 'gemini-x',
+          thinkingBudget: 512,
+        }),
+      ),
+    ).toMatchObject({
+      adapter: 'gemini',
+      endpoint: 'http://127.0.0.1:9/v1beta',
+      thinkingBudget: 512,
+    });
+    // Without an adapter an endpoint is OpenAI-compatible, and it has no default URL.
+    expect(() =>
+      requestAdapterConfig(SubmissionRequestSchema.parse({ ...base, model: 'm' })),
+    ).toThrow(/an endpoint submission \(openai\): field endpoint/);
+    expect(
+      SubmissionRequestSchema.safeParse({ ...base, adapter: 'cohere' }).error?.issues[0]?.message,
+    ).toMatch(/unknown adapter "cohere"; choose openai, anthropic, gemini/);
+    expect(() =>
+      requestAdapterConfig({ kind: 'serve', adapter: 'anthropic', profile: 'p', model: 'm' }),
+    ).toThrow(/field adapter: only endpoint submissions name the API they speak/);
   });
 
   it('refuses unknown policies and scorers, repeated shots and bad endpoints', () => {

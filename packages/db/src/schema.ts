@@ -62,7 +62,14 @@ export const webhookDeliveryStatusEnum = pgEnum('webhook_delivery_status', [
 ]);
 /** A model card's weights: downloadable or not. */
 export const weightsEnum = pgEnum('model_weights', WEIGHTS);
-export const adapterEnum = pgEnum('adapter', ['openai', 'serve', 'predictions', 'builtin']);
+export const adapterEnum = pgEnum('adapter', [
+  'openai',
+  'serve',
+  'predictions',
+  'builtin',
+  'anthropic',
+  'gemini',
+]);
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 

@@ -7,8 +7,18 @@ import type { ChatMessage, ChatPart } from '../baselines/request';
  * Turns images into data URLs once per job (an evaluation shows each support image many times),
  * shrinking any whose longer side exceeds `maxSide`.
  */
+/** How an API wants an image inside a message, as each provider's reference gives it. */
+export type ImagePartFormat = 'openai' | 'anthropic' | 'gemini';
+
+/** An image as base64, with the media type it is sent as. */
+export interface EncodedImage {
+  mediaType: string;
+  base64: string;
+}
+
 export class ImageEncoder {
-  private readonly cache = new Map<string, Promise<string>>();
+  private readonly cache = new Map<string, Promise<EncodedImage>>();
+  private readonly urls = new Map<string, Promise<string>>();
   private readonly parts = new Map<string, Promise<Buffer>>();
   private readonly mediaTypes: Map<string, string>;
 
@@ -20,31 +30,44 @@ export class ImageEncoder {
     this.mediaTypes = new Map(manifest.images.map((i) => [i.id, i.mediaType]));
   }
 
+  image(imageId: string): Promise<EncodedImage> {
+    let image = this.cache.get(imageId);
+    if (!image) {
+      image = this.encode(imageId);
+      this.cache.set(imageId, image);
+    }
+    return image;
+  }
+
   dataUrl(imageId: string): Promise<string> {
-    let url = this.cache.get(imageId);
+    let url = this.urls.get(imageId);
     if (!url) {
-      url = this.encode(imageId);
-      this.cache.set(imageId, url);
+      url = this.image(imageId).then(
+        ({ mediaType, base64 }) => `data:${mediaType};base64,${base64}`,
+      );
+      this.urls.set(imageId, url);
     }
     return url;
   }
 
   /**
-   * The image's chat part, serialised once as JSON bytes: request bodies are assembled from these,
-   * so the hundreds of kilobytes of base64 in each request are neither re-escaped nor re-encoded.
+   * The image's message part in an API's format, serialised once as JSON bytes: request bodies are
+   * assembled from these, so the hundreds of kilobytes of base64 in each request are neither
+   * re-escaped nor re-encoded.
    */
-  imagePartJson(imageId: string): Promise<Buffer> {
-    let part = this.parts.get(imageId);
+  imagePartJson(imageId: string, format: ImagePartFormat = 'openai'): Promise<Buffer> {
+    const key = `${format}:${imageId}`;
+    let part = this.parts.get(key);
     if (!part) {
-      part = this.dataUrl(imageId).then((url) =>
-        Buffer.from(JSON.stringify({ type: 'image_url', image_url: { url } })),
+      part = this.image(imageId).then((image) =>
+        Buffer.from(JSON.stringify(imagePart(image, format))),
       );
-      this.parts.set(imageId, part);
+      this.parts.set(key, part);
     }
     return part;
   }
 
-  private async encode(imageId: string): Promise<string> {
+  private async encode(imageId: string): Promise<EncodedImage> {
     let bytes: Buffer = await this.store.read(imageId);
     let mediaType = this.mediaTypes.get(imageId) ?? 'image/jpeg';
     if (this.maxSide) {
@@ -57,8 +80,44 @@ export class ImageEncoder {
         mediaType = 'image/jpeg';
       }
     }
-    return `data:${mediaType};base64,${bytes.toString('base64')}`;
+    return { mediaType, base64: bytes.toString('base64') };
   }
+}
+
+function imagePart({ mediaType, base64 }: EncodedImage, format: ImagePartFormat): object {
+  switch (format) {
+    case 'openai':
+      return { type: 'image_url', image_url: { url: `data:${mediaType};base64,${base64}` } };
+    case 'anthropic':
+      return { type: 'image', source: { type: 'base64', media_type: mediaType, data: base64 } };
+    case 'gemini':
+      return { inlineData: { mimeType: mediaType, data: base64 } };
+  }
+}
+
+/** A turn of a conversation as the providers that alternate roles want it: same-role turns merged. */
+export interface Turn {
+  role: 'user' | 'assistant';
+  content: Episode['prompt']['messages'][number]['content'];
+}
+
+/**
+ * An episode's prompt split as Anthropic's and Google's APIs take it: the system text apart, and
+ * the turns alternating (consecutive turns of one role merged, which both APIs would do anyway).
+ */
+export function systemAndTurns(episode: Episode): { system: string | null; turns: Turn[] } {
+  const system: string[] = [];
+  const turns: Turn[] = [];
+  for (const message of episode.prompt.messages) {
+    if (message.role === 'system') {
+      system.push(message.content.map((p) => (p.type === 'text' ? p.text : '')).join(''));
+      continue;
+    }
+    const last = turns.at(-1);
+    if (last?.role === message.role) last.content = [...last.content, ...message.content];
+    else turns.push({ role: message.role, content: message.content });
+  }
+  return { system: system.length > 0 ? system.join('\n') : null, turns };
 }
 
 /**

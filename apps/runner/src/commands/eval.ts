@@ -1,10 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import {
+  AdapterConfigError,
   DEFAULT_POLICY,
   DEFAULT_SCORER,
+  type EndpointApi,
+  generationOf,
   indexBenchmark,
   type PolicyName,
-  parseEndpointUrl,
+  parseAdapterConfig,
   type ScorerName,
   verdictOf,
 } from '@linkboard/core';
@@ -12,7 +15,7 @@ import { type DatasetDir, loadDataset, nodeSha256Hex } from '@linkboard/datasets
 import { type Command, Option } from 'commander';
 import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
 import { ImageEncoder } from '../adapters/encode';
-import { openaiAdapter } from '../adapters/openai';
+import { endpointAdapter } from '../adapters/endpoint';
 import type { Adapter } from '../adapters/types';
 import { BUILTIN_MODELS, isBuiltinName } from '../baselines';
 import type { Env } from '../env';
@@ -22,6 +25,7 @@ import { type EpisodeResult, runEvaluation } from '../eval/run';
 import { perShotTable, toScoredAnswer } from '../eval/summary';
 import type { Io } from '../io';
 import {
+  adapterOption,
   addGenerationOptions,
   type GenerationFlags,
   generationFromFlags,
@@ -39,6 +43,7 @@ import { datasetDirOf } from './episodes';
 export interface EvalFlags extends GenerationFlags {
   manifest: string;
   model: string;
+  adapter: EndpointApi;
   endpoint?: string;
   apiKeyEnv?: string;
   shots: number[];
@@ -53,25 +58,51 @@ export interface EvalFlags extends GenerationFlags {
   out?: string;
 }
 
-/** The adapter a `--model` / `--endpoint` pair names. */
-export function adapterFor(flags: EvalFlags, dataset: DatasetDir, env: Env): Adapter {
+/**
+ * The adapter a `--model` / `--endpoint` pair names (`--adapter`, given, names an endpoint of that
+ * API even without a URL: Anthropic's and Google's have a default one).
+ */
+export function adapterFor(
+  flags: EvalFlags,
+  dataset: DatasetDir,
+  env: Env,
+  namedApi = false,
+): Adapter {
   const encoder = new ImageEncoder(dataset.store, dataset.manifest, flags.maxImageSide);
-  const generation = generationFromFlags(flags, Boolean(flags.endpoint));
-  if (flags.endpoint) {
+  const atEndpoint = Boolean(flags.endpoint) || namedApi;
+  const generation = generationFromFlags(flags, atEndpoint);
+  if (atEndpoint) {
     const apiKey = flags.apiKeyEnv
       ? secretFromEnv(env.secrets, '--api-key-env', flags.apiKeyEnv)
       : undefined;
     // A local evaluation reaches whatever the person running it can: only the URL's form is
-    // checked (the address policy guards the platform's shared runners).
-    const url = parseEndpointUrl(flags.endpoint);
-    return openaiAdapter(
+    // checked (the address policy guards the platform's shared runners); the generation settings
+    // as the API takes them (core's schema: a thinking budget only where the API has one).
+    let config: ReturnType<typeof parseAdapterConfig>;
+    try {
+      config = parseAdapterConfig(
+        { adapter: flags.adapter, endpoint: flags.endpoint, model: flags.model, ...generation },
+        `--adapter ${flags.adapter}`,
+      );
+    } catch (error) {
+      if (error instanceof AdapterConfigError) throw new CliError(error.message);
+      throw error;
+    }
+    if (
+      config.adapter !== 'openai' &&
+      config.adapter !== 'anthropic' &&
+      config.adapter !== 'gemini'
+    )
+      throw new CliError(`--adapter ${flags.adapter} is not an endpoint API`);
+    return endpointAdapter(
+      config.adapter,
       {
-        endpoint: url.href,
+        endpoint: config.endpoint as string,
         model: flags.model,
         apiKey,
         timeoutMs: flags.timeoutMs,
         retries: flags.retries,
-        ...generation,
+        ...generationOf(config),
       },
       encoder,
     );
@@ -100,7 +131,11 @@ export function registerEval(program: Command, io: Io, env: Env): void {
       '--model <name>',
       'builtin:random|always-familiar|prototype, or the model name at --endpoint',
     )
-    .option('--endpoint <url>', 'an OpenAI-compatible API base URL, e.g. http://127.0.0.1:8000/v1')
+    .addOption(adapterOption())
+    .option(
+      '--endpoint <url>',
+      'the API base URL, e.g. http://127.0.0.1:8000/v1 (optional with --adapter anthropic or gemini)',
+    )
     .option(
       '--api-key-env <var>',
       'read the API key from this environment variable (never from the command line)',
@@ -130,9 +165,14 @@ export function registerEval(program: Command, io: Io, env: Env): void {
   addGenerationOptions(evaluate)
     .option('--json', 'print a JSON summary instead of the table')
     .option('--out <file>', 'write every episode’s raw answer and verdicts as JSONL')
-    .action(async (flags: EvalFlags) => {
+    .action(async (flags: EvalFlags, command: Command) => {
       const dataset = await loadDataset(datasetDirOf(flags.manifest));
-      const adapter = adapterFor(flags, dataset, env);
+      const adapter = adapterFor(
+        flags,
+        dataset,
+        env,
+        command.getOptionValueSource('adapter') === 'cli',
+      );
       const index = indexBenchmark(dataset.manifest, { sha256Hex: nodeSha256Hex });
       const progress = createProgress(io.stderr, 'episodes', !env.CI);
       const controller = new AbortController();

@@ -6,6 +6,7 @@ import {
   cardSummary,
   DEFAULT_POLICY,
   DEFAULT_RANKED_SETTING,
+  type EndpointApi,
   indexBenchmark,
   issueList,
   type PolicyName,
@@ -31,8 +32,7 @@ import {
   submissionCurves,
   submissionDetail,
 } from '@linkboard/db';
-import type { Command } from 'commander';
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { pinEndpoint } from '../adapters/guard';
 import { readPredictionsFile } from '../adapters/predictions';
@@ -43,6 +43,7 @@ import type { Env } from '../env';
 import { CliError } from '../errors';
 import type { Io } from '../io';
 import {
+  adapterOption,
   addGenerationOptions,
   type GenerationFlags,
   generationFromFlags,
@@ -69,6 +70,7 @@ interface SubmitFlags extends GenerationFlags {
   baseModel?: string;
   modelUrl?: string;
   revision?: string;
+  adapter?: EndpointApi;
   endpoint?: string;
   model?: string;
   apiKeyEnv?: string;
@@ -103,7 +105,11 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
     .option('--base-model <name>', 'model card: the model it was fine-tuned from')
     .option('--model-url <url>', 'model card: the model’s page (http or https)')
     .option('--revision <rev>', 'the checkpoint this submission runs (commit, hub revision, date)')
-    .option('--endpoint <url>', 'an OpenAI-compatible API base URL')
+    .addOption(adapterOption())
+    .option(
+      '--endpoint <url>',
+      'the API base URL (an OpenAI-compatible one ends in /v1; optional with --adapter anthropic or gemini)',
+    )
     .option('--model <model>', 'the model name at the endpoint or for the serve profile')
     .option(
       '--api-key-env <var>',
@@ -142,8 +148,15 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       '--token-env <var>',
       'environment variable holding your API token from the site’s /tokens page',
     )
-    .action(async (flags: SubmitFlags) => {
-      const ways = [flags.endpoint, flags.serve, flags.predictions, flags.builtin].filter(
+    .action(async (flags: SubmitFlags, command: Command) => {
+      // An API named on its own (`--adapter anthropic`) is an endpoint at its public URL.
+      const namedApi = command.getOptionValueSource('adapter') === 'cli';
+      if (namedApi && (flags.serve || flags.predictions || flags.builtin))
+        throw new CliError(
+          '--adapter names the API of an --endpoint; it does not apply to --serve, --predictions or --builtin',
+        );
+      const atEndpoint = Boolean(flags.endpoint) || namedApi;
+      const ways = [atEndpoint, flags.serve, flags.predictions, flags.builtin].filter(
         Boolean,
       ).length;
       if (ways !== 1)
@@ -151,7 +164,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
           'say how to reach the model with exactly one of --endpoint, --serve, --predictions, --builtin',
         );
       // The request the site takes too (core's schema): checked here before anything is loaded.
-      const kind = flags.endpoint
+      const kind = atEndpoint
         ? 'endpoint'
         : flags.serve
           ? 'serve'
@@ -185,6 +198,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         ? checked(SubmissionRequestSchema, {
             ...stated,
             kind,
+            adapter: kind === 'endpoint' ? flags.adapter : undefined,
             endpoint: flags.endpoint,
             model: flags.model,
             profile: flags.serve,
@@ -211,11 +225,12 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       if (request?.kind === 'endpoint') {
         if (!request.model)
           throw new CliError('--endpoint needs --model (the model name the endpoint serves)');
-        adapterConfig = configOf(request);
+        const config = configOf(request);
+        adapterConfig = config;
         // The address policy, as the runner will apply it (the URL itself parsed above). Through
         // a site, the site's policy decides, and the site encrypts the key with its own secret.
-        if (!flags.site) {
-          const pinned = await pinEndpoint(request.endpoint as string, env.endpoints);
+        if (!flags.site && 'endpoint' in config && config.endpoint) {
+          const pinned = await pinEndpoint(config.endpoint, env.endpoints);
           await pinned.dispatcher.close();
         }
         if (flags.apiKeyEnv) {
@@ -359,6 +374,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   baseModel: '--base-model',
   modelUrl: '--model-url',
   revision: '--revision',
+  adapter: '--adapter',
   endpoint: '--endpoint',
   model: '--model',
   profile: '--serve',

@@ -3,6 +3,7 @@ import os from 'node:os';
 import {
   AdapterConfigError,
   type Episode,
+  generationOf,
   type Manifest,
   parseAdapterConfig,
   REFERENCE_SERVER,
@@ -11,6 +12,7 @@ import {
 import { type AnswerInput, type Lease, LeaseLostError } from '@linkboard/db';
 import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
 import { ImageEncoder } from '../adapters/encode';
+import { endpointAdapter } from '../adapters/endpoint';
 import { pinEndpoint } from '../adapters/guard';
 import { openaiAdapter } from '../adapters/openai';
 import { predictionsAdapter } from '../adapters/predictions';
@@ -64,14 +66,7 @@ async function prepareAdapter(
   const config = submissionAdapterConfig(sub);
   const maxSide = 'maxImageSide' in config ? config.maxImageSide : undefined;
   // How the model generates, sent with every request and recorded with the run's facts.
-  const generation =
-    config.adapter === 'openai' || config.adapter === 'serve'
-      ? {
-          maxTokens: config.maxTokens,
-          temperature: config.temperature,
-          tokenLimitField: config.tokenLimitField,
-        }
-      : undefined;
+  const generation = generationOf(config);
   const settingsFacts = generation ? { generation, maxImageSide: maxSide ?? null } : {};
   const encoder = new ImageEncoder(ctx.queue.images, manifest, maxSide);
   const apiKey = sub.apiKey;
@@ -85,11 +80,13 @@ async function prepareAdapter(
         close: async () => {},
       };
     }
-    case 'openai': {
+    case 'openai':
+    case 'anthropic':
+    case 'gemini': {
       // The baselines that `start` seeds reach its reference server by this internal name, which
       // no submission can give (the site accepts URLs only): the operator's own server, on the
       // loopback port the operator chose, whatever the policy says of loopback endpoints.
-      const internal = config.internal === REFERENCE_SERVER;
+      const internal = config.adapter === 'openai' && config.internal === REFERENCE_SERVER;
       const referenceHost = `127.0.0.1:${ctx.env.LINKBOARD_REFERENCE_PORT}`;
       const endpoint = internal ? `http://${referenceHost}/v1` : (config.endpoint as string);
       const policy = internal
@@ -101,7 +98,8 @@ async function prepareAdapter(
       } catch (error) {
         throw new JobError('endpoint-refused', (error as Error).message);
       }
-      const adapter = openaiAdapter(
+      const adapter = endpointAdapter(
+        config.adapter,
         {
           timeoutMs: config.timeoutMs,
           retries: config.retries,
@@ -116,7 +114,7 @@ async function prepareAdapter(
       return {
         adapter,
         facts: {
-          adapter: 'openai',
+          adapter: config.adapter,
           endpoint: internal ? REFERENCE_SERVER : pinned.url.origin + pinned.url.pathname,
           model: config.model,
           address: pinned.address,
@@ -170,7 +168,9 @@ async function prepareAdapter(
           retries: config.retries,
           endpoint: served.url,
           model: config.model,
-          ...generation,
+          maxTokens: config.maxTokens,
+          temperature: config.temperature,
+          tokenLimitField: config.tokenLimitField,
         },
         encoder,
       );

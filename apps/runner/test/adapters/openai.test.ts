@@ -152,19 +152,46 @@ describe('openaiAdapter', () => {
     expect((await adapter(server.url).answer(episode)).reasoning).toBeUndefined();
   });
 
-  it('keeps the empty answer of a model that spent its tokens reasoning, without asking again', async () => {
+  it('classes an answer lost to reasoning at the token limit as reasoning-exhausted, without asking again', async () => {
+    // Shown reasoning (vLLM's reasoning_content) and hidden reasoning (OpenAI's o-series, counted
+    // in usage only) end the same way when the limit is spent before the answer.
     const server = await scripted([
       reply(
         { content: null, reasoning_content: `thinking about "${episode.query.label}"…` },
         'length',
       ),
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            choices: [{ message: { role: 'assistant', content: '' }, finish_reason: 'length' }],
+            usage: {
+              prompt_tokens: 900,
+              completion_tokens: 1024,
+              completion_tokens_details: { reasoning_tokens: 1024 },
+            },
+          }),
+        );
+      },
     ]);
     expect(await adapter(server.url).answer(episode)).toMatchObject({
-      answer: '',
+      answer: null,
+      errorClass: 'reasoning-exhausted',
       reasoning: true,
       attempts: 1,
     });
-    expect(server.seen).toHaveLength(1);
+    expect(await adapter(server.url).answer(episode)).toMatchObject({
+      answer: null,
+      errorClass: 'reasoning-exhausted',
+      error: 'the model reasoned until its token limit (1024 tokens) and gave no answer',
+      usage: { promptTokens: 900, completionTokens: 1024 },
+    });
+    expect(server.seen).toHaveLength(2);
+    // Cut off with an answer begun is the model's answer, scored as any other.
+    const begun = await scripted([
+      reply({ content: 'there is', reasoning_content: 'hmm' }, 'length'),
+    ]);
+    expect(await adapter(begun.url).answer(episode)).toMatchObject({ answer: 'there is' });
   });
 
   it('retries 429 after the server’s Retry-After, then 5xx with backoff, and recovers', async () => {
@@ -206,6 +233,11 @@ describe('openaiAdapter', () => {
       answer: null,
       errorClass: 'server-error',
       attempts: 4,
+      // The API's own error object, not a raw body: a proxy's page would say nothing useful.
+      error: 'HTTP 502: nope',
+    });
+    const proxy = await scripted([status(502, {}, '<html>bad gateway</html>')]);
+    expect(await adapter(proxy.url, { retries: 0 }).answer(episode)).toMatchObject({
       error: 'HTTP 502',
     });
   });
