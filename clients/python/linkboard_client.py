@@ -136,6 +136,7 @@ class Client:
         policies: Optional[List[str]] = None,
         draws: Optional[int] = None,
         kind: str = "endpoint",
+        adapter: Optional[str] = None,
         endpoint: Optional[str] = None,
         model: Optional[str] = None,
         api_key: Optional[str] = None,
@@ -147,7 +148,10 @@ class Client:
 
         The fields are those of ``POST /api/v1/submissions`` (core's CreateSubmissionBodySchema);
         ``settings`` passes the others as the site names them (``scorer``, ``maxTokens``,
-        ``temperature``, ``tokenLimitField``, ``maxImageSide``, ``profile``, ``predictions``).
+        ``temperature``, ``tokenLimitField``, ``thinkingBudget``, ``maxImageSide``, ``profile``,
+        ``predictions``). ``adapter`` is the API an endpoint speaks: ``openai`` (the default),
+        ``anthropic`` or ``gemini``; the latter two default to the provider's public endpoint.
+        ``temperature=None`` in ``settings`` sends none (reasoning models refuse one).
         """
         body: Dict[str, Any] = {
             "benchmarkVersionId": benchmark_version_id,
@@ -159,6 +163,7 @@ class Client:
         }
         optional = {
             "draws": draws,
+            "adapter": adapter,
             "endpoint": endpoint,
             "model": model,
             "apiKey": api_key,

@@ -139,6 +139,25 @@ class Refusals(unittest.TestCase):
         self.assertEqual(caught.exception.status, 400)
         self.assertIn("shots", caught.exception.message)
 
+    def test_an_adapter_and_its_settings_are_checked_by_the_site(self) -> None:
+        client = Client(URL, token=TOKEN)
+        with self.assertRaises(BadRequestError) as unknown:
+            client.submit(1, "never-queued", adapter="cohere", model="m", shots=[2])
+        self.assertIn("unknown adapter", unknown.exception.message)
+        # Claude's extended thinking takes no temperature: refused, naming the field.
+        with self.assertRaises(BadRequestError) as thinking:
+            client.submit(
+                1,
+                "never-queued",
+                adapter="anthropic",
+                endpoint="http://127.0.0.1:1/v1",
+                model="claude",
+                shots=[2],
+                maxTokens=4096,
+                thinkingBudget=2048,
+            )
+        self.assertIn("temperature", thinking.exception.message)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -184,6 +184,25 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   // The public split: the hidden one takes no drill-down, which the rest of this test explores.
   await page.getByLabel('Benchmark').selectOption(String(publicVersion));
   await page.getByLabel('Model name (as on the leaderboard)').fill('my <b>prototype</b>');
+  // The form speaks three APIs; Anthropic's and Google's need no URL and take a thinking budget.
+  const api = page.getByLabel('API', { exact: true });
+  await expect(api.locator('option')).toHaveText([
+    /OpenAI-compatible/,
+    /Anthropic's Messages API/,
+    /Google's Gemini API/,
+  ]);
+  await api.selectOption('anthropic');
+  await expect(page.getByLabel('Endpoint URL')).toHaveAttribute(
+    'placeholder',
+    'https://api.anthropic.com/v1',
+  );
+  await expect(page.getByLabel('Endpoint URL')).not.toHaveAttribute('required', /.*/);
+  await page.getByText('Advanced: generation settings').click();
+  await expect(page.getByLabel('Thinking budget (tokens)')).toBeVisible();
+  await expect(page.getByLabel('Send the limit as')).toHaveCount(0);
+  await api.selectOption('openai');
+  await expect(page.getByLabel('Send the limit as')).toBeVisible();
+  await page.getByText('Advanced: generation settings').click();
   await page.getByLabel('Endpoint URL').fill(`http://127.0.0.1:${E2E.referencePort}/v1`);
   await page.getByLabel('Model at the endpoint').fill('prototype');
   // One episode through the queue and a runner: the site itself never calls a submitted URL.

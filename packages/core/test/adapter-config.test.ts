@@ -201,9 +201,9 @@ describe('AdapterConfig', () => {
     expect(() =>
       parseAdapterConfig({ ...claude, temperature: 0, maxTokens: 4096, thinkingBudget: 2048 }),
     ).toThrow(/field temperature: Claude's extended thinking takes no temperature/);
-    expect(() => parseAdapterConfig({ adapter: 'anthropic', model: 'c', temperature: 1.5 })).toThrow(
-      /field temperature: the anthropic API takes a temperature from 0 to 1, not 1.5/,
-    );
+    expect(() =>
+      parseAdapterConfig({ adapter: 'anthropic', model: 'c', temperature: 1.5 }),
+    ).toThrow(/field temperature: the anthropic API takes a temperature from 0 to 1, not 1.5/);
     // OpenAI-compatible servers and served models have no common thinking budget field.
     expect(
       fieldsOf({ adapter: 'openai', endpoint: 'http://x/v1', model: 'm', thinkingBudget: 100 }),

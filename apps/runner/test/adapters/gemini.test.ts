@@ -110,7 +110,7 @@ describe('geminiAdapter', () => {
       usage: { completionTokens: 208 },
     });
     expect(s.seen[0]?.path).toBe('/v1beta/models/gemini-test:generateContent');
-    expect((s.seen[0]?.body as GeminiRequest).generationConfig).toEqual({
+    expect((s.seen[0]?.body as GeminiRequest | undefined)?.generationConfig).toEqual({
       maxOutputTokens: 1024,
       thinkingConfig: { thinkingBudget: 512 },
     });

@@ -8,6 +8,7 @@ import { loadDataset } from '@linkboard/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startReferenceServer } from '../../src/server/reference-server';
 import { freePort, run, smallSynth, tempDir } from '../helpers';
+import { providerServer } from '../provider-apis';
 
 let dataDir: string;
 let env: Record<string, string>;
@@ -314,6 +315,91 @@ describe('linkboard submit, runner and status', () => {
       ]);
       expect(result.code, endpoint).toBe(1);
       expect(result.stderr, endpoint).toMatch(why);
+    }
+  });
+});
+
+describe('linkboard submit --adapter', () => {
+  it('lists the adapters in its help, each with its default endpoint', async () => {
+    const help = await cli(['submit', '--help']);
+    expect(help.code).toBe(0);
+    const text = help.stdout.replace(/\s+/g, ' ');
+    expect(text).toMatch(/--adapter <api>/);
+    expect(text).toMatch(/choices: "openai", "anthropic", "gemini"/);
+    expect(text).toMatch(/default endpoint https:\/\/api\.anthropic\.com\/v1/);
+    expect(text).toMatch(/--thinking-budget <n>/);
+  });
+
+  it('queues and runs an Anthropic submission against a Messages API, its key stored encrypted', async () => {
+    const anthropicApi = await providerServer('anthropic', [], 'sk-test-123');
+    try {
+      const manifest = await smallSynth();
+      const submitted = await cli([
+        'submit',
+        '--name',
+        'claude-local',
+        '--adapter',
+        'anthropic',
+        '--endpoint',
+        anthropicApi.url,
+        '--model',
+        'claude-test',
+        '--api-key-env',
+        'SECRET_FOR_TEST',
+        '--manifest',
+        manifest,
+        '--shots',
+        '2',
+        '--draws',
+        '1',
+      ]);
+      expect(submitted.stderr).toBe('');
+      expect(submitted.code).toBe(0);
+      const id = /submission (\d+)/.exec(submitted.stdout)?.[1];
+      const worked = await cli(['runner', '--once', '--gpus', 'none']);
+      expect(worked.code).toBe(0);
+      const status = await cli(['status', String(id)]);
+      expect(status.stdout).toMatch(/done/);
+      expect(anthropicApi.seen.length).toBeGreaterThan(0);
+      expect(anthropicApi.seen.every((r) => r.path === '/v1/messages')).toBe(true);
+    } finally {
+      await anthropicApi.close();
+    }
+  });
+
+  it('refuses what an API does not take, naming the flag, before anything is queued', async () => {
+    const base = ['submit', '--name', 'x', '--model', 'm', '--manifest', await smallSynth()];
+    for (const [args, message] of [
+      [
+        ['--adapter', 'cohere'],
+        /--adapter.*choices are openai, anthropic, gemini|Allowed choices are openai, anthropic, gemini/,
+      ],
+      [['--adapter', 'anthropic', '--serve', 'vllm'], /--adapter names the API of an --endpoint/],
+      [['--adapter', 'openai'], /--endpoint: an endpoint URL is required|field endpoint/],
+      [
+        [
+          '--adapter',
+          'anthropic',
+          '--endpoint',
+          'http://127.0.0.1:9/v1',
+          '--thinking-budget',
+          '2048',
+        ],
+        /thinkingBudget: the thinking budget \(2048\) must be less than maxTokens/,
+      ],
+      [
+        ['--endpoint', 'http://127.0.0.1:9/v1', '--thinking-budget', '10'],
+        /takes no thinking budget/,
+      ],
+      // A provider's API is no way around the address policy.
+      [
+        ['--adapter', 'gemini', '--endpoint', 'http://169.254.169.254/v1beta'],
+        /which no submission may reach/,
+      ],
+    ] as const) {
+      const result = await cli([...base, ...args]);
+      expect(result.code, args.join(' ')).not.toBe(0);
+      expect(result.stderr, args.join(' ')).toMatch(message);
     }
   });
 });

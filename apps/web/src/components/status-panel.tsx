@@ -1,5 +1,6 @@
 'use client';
 
+import { errorMeaning } from '@linkboard/core';
 import { useQuery } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef } from 'react';
@@ -58,12 +59,17 @@ export function StatusPanel({ id, initial }: { id: number; initial: string }) {
         </span>
       ) : null}
       {data && Object.keys(data.errorsByClass).length > 0 ? (
-        <p className="muted" data-testid="errors-by-class">
-          errors by class:{' '}
-          {Object.entries(data.errorsByClass)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(', ')}
-        </p>
+        <div className="muted" data-testid="errors-by-class">
+          errors by class:
+          <ul>
+            {Object.entries(data.errorsByClass).map(([errorClass, n]) => (
+              <li key={errorClass}>
+                <code>{errorClass}</code> {n.toLocaleString('en')}
+                {errorMeaning(errorClass) ? `: ${errorMeaning(errorClass)}` : ''}
+              </li>
+            ))}
+          </ul>
+        </div>
       ) : null}
       {data?.lastError ? <p className="muted">last error: {data.lastError}</p> : null}
       {data && data.log.length > 0 ? (

@@ -1,6 +1,9 @@
 'use client';
 import {
   DEFAULT_GENERATION,
+  ENDPOINT_API_NAMES,
+  ENDPOINT_APIS,
+  type EndpointApi,
   isPolicyName,
   MAX_GENERATION_TOKENS,
   MAX_PARAMS_B,
@@ -26,11 +29,16 @@ type Kind = 'endpoint' | 'serve' | 'predictions';
 const isTokenLimitField = (value: unknown): value is TokenLimitField =>
   (TOKEN_LIMIT_FIELDS as readonly unknown[]).includes(value);
 
+const isEndpointApi = (value: unknown): value is EndpointApi =>
+  (ENDPOINT_API_NAMES as readonly unknown[]).includes(value);
+
 /**
  * How the model generates, for an endpoint or a serve profile: the official settings unless
- * changed (the server refuses a bad value, naming the field).
+ * changed (the server refuses a bad value, naming the field). `api`: the API an endpoint speaks
+ * (absent for a serve profile, which is OpenAI-compatible).
  */
-function GenerationFields() {
+function GenerationFields({ api = 'openai' }: { api?: EndpointApi }) {
+  const fixedField = ENDPOINT_APIS[api].tokenLimitField;
   return (
     <details data-testid="advanced">
       <summary>Advanced: generation settings</summary>
@@ -54,21 +62,41 @@ function GenerationFields() {
             min={0}
             max={2}
             step="any"
-            defaultValue={DEFAULT_GENERATION.temperature}
+            defaultValue={DEFAULT_GENERATION.temperature ?? undefined}
           />
         </label>
       </div>
-      <div className="row">
+      <div className="choices">
         <label>
-          Send the limit as
-          <select name="tokenLimitField" defaultValue={DEFAULT_GENERATION.tokenLimitField}>
-            {TOKEN_LIMIT_FIELDS.map((field) => (
-              <option key={field} value={field}>
-                {field}
-              </option>
-            ))}
-          </select>
+          <input type="checkbox" name="noTemperature" />
+          send no temperature (OpenAI's reasoning models and Claude's extended thinking refuse one)
         </label>
+      </div>
+      <div className="row">
+        {fixedField === null ? (
+          <label>
+            Send the limit as
+            <select name="tokenLimitField" defaultValue={DEFAULT_GENERATION.tokenLimitField}>
+              {TOKEN_LIMIT_FIELDS.map((field) => (
+                <option key={field} value={field}>
+                  {field}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : (
+          <label>
+            Thinking budget (tokens)
+            <input
+              name="thinkingBudget"
+              type="number"
+              min={0}
+              max={MAX_GENERATION_TOKENS}
+              step={1}
+              placeholder="the model's default"
+            />
+          </label>
+        )}
         <label>
           Max image side (px)
           <input name="maxImageSide" type="number" min={16} max={8192} placeholder="full size" />
@@ -78,8 +106,24 @@ function GenerationFields() {
         The official LCL evaluation lets a model generate up to{' '}
         {DEFAULT_GENERATION.maxTokens.toLocaleString('en')} new tokens at temperature{' '}
         {DEFAULT_GENERATION.temperature}: reasoning and verbose models name their label late. Only
-        the reply's content is scored, never its reasoning. Some APIs (OpenAI's reasoning models)
-        take the limit as <code>max_completion_tokens</code> only.
+        the reply's content is scored, never its reasoning; an answer the model never gave because
+        its reasoning used the whole limit is counted apart, as <code>reasoning-exhausted</code>.{' '}
+        {fixedField === null ? (
+          <>
+            Some APIs (OpenAI's reasoning models) take the limit as{' '}
+            <code>max_completion_tokens</code> only.
+          </>
+        ) : api === 'anthropic' ? (
+          <>
+            A thinking budget turns on Claude's extended thinking: at least 1,024 tokens, counted
+            inside the max new tokens, with no temperature.
+          </>
+        ) : (
+          <>
+            Gemini counts thinking apart from <code>maxOutputTokens</code>; a budget of 0 turns
+            thinking off where the model allows it.
+          </>
+        )}
       </p>
     </details>
   );
@@ -145,7 +189,10 @@ function ModelCardFields() {
   );
 }
 
-/** Submit a model: an OpenAI-compatible endpoint, a serve profile, or uploaded predictions. */
+/**
+ * Submit a model: an API endpoint (OpenAI-compatible, Anthropic's or Google's), a serve profile,
+ * or uploaded predictions.
+ */
 export function SubmitForm({
   versions,
 }: {
@@ -154,6 +201,7 @@ export function SubmitForm({
   const trpc = useTRPC();
   const router = useRouter();
   const [kind, setKind] = useState<Kind>('endpoint');
+  const [api, setApi] = useState<EndpointApi>('openai');
   // Shots and draws start at the chosen benchmark's ranked setting, so a submission ranks.
   const [versionId, setVersionId] = useState(versions[0]?.id);
   const ranked = versions.find((v) => v.id === versionId)?.ranked;
@@ -163,6 +211,7 @@ export function SubmitForm({
     const text = (name: string) => String(f.get(name) ?? '').trim() || undefined;
     return {
       benchmarkVersionId: Number(f.get('version')),
+      adapter: api,
       endpoint: text('endpoint'),
       model: text('model'),
       apiKey: text('apiKey'),
@@ -200,6 +249,7 @@ export function SubmitForm({
       modelUrl: text('modelUrl'),
       revision: text('revision'),
       kind,
+      adapter: kind === 'endpoint' ? api : undefined,
       endpoint: text('endpoint'),
       model: text('model'),
       apiKey: text('apiKey'),
@@ -207,8 +257,9 @@ export function SubmitForm({
       ...(runsHere
         ? {
             maxTokens: number('maxTokens'),
-            temperature: number('temperature'),
+            temperature: f.get('noTemperature') === 'on' ? null : number('temperature'),
             tokenLimitField: isTokenLimitField(limitField) ? limitField : undefined,
+            thinkingBudget: number('thinkingBudget'),
             maxImageSide: number('maxImageSide'),
           }
         : {}),
@@ -265,7 +316,7 @@ export function SubmitForm({
                 onChange={() => setKind(k)}
               />
               {k === 'endpoint'
-                ? 'OpenAI-compatible endpoint'
+                ? 'API endpoint'
                 : k === 'serve'
                   ? 'serve profile (GPU)'
                   : 'upload predictions'}
@@ -274,10 +325,32 @@ export function SubmitForm({
         </div>
         {kind === 'endpoint' ? (
           <>
-            <label>
-              Endpoint URL
-              <input name="endpoint" type="url" placeholder="https://…/v1" required />
-            </label>
+            <div className="row">
+              <label>
+                API
+                <select
+                  name="adapter"
+                  value={api}
+                  onChange={(e) => isEndpointApi(e.target.value) && setApi(e.target.value)}
+                >
+                  {ENDPOINT_API_NAMES.map((name) => (
+                    <option key={name} value={name}>
+                      {ENDPOINT_APIS[name].title}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Endpoint URL
+                <input
+                  key={api}
+                  name="endpoint"
+                  type="url"
+                  placeholder={ENDPOINT_APIS[api].defaultEndpoint ?? 'https://…/v1'}
+                  required={ENDPOINT_APIS[api].defaultEndpoint === null}
+                />
+              </label>
+            </div>
             <div className="row">
               <label>
                 Model at the endpoint
@@ -289,7 +362,7 @@ export function SubmitForm({
               </label>
             </div>
             <TestConnection read={readEndpoint} />
-            <GenerationFields />
+            <GenerationFields api={api} />
           </>
         ) : null}
         {kind === 'serve' ? (

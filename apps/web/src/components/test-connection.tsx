@@ -1,5 +1,6 @@
 'use client';
 
+import type { EndpointApi } from '@linkboard/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTRPC } from '~/trpc/react';
@@ -8,7 +9,13 @@ import { useTRPC } from '~/trpc/react';
 export function TestConnection({
   read,
 }: {
-  read: () => { benchmarkVersionId: number; endpoint?: string; model?: string; apiKey?: string };
+  read: () => {
+    benchmarkVersionId: number;
+    adapter: EndpointApi;
+    endpoint?: string;
+    model?: string;
+    apiKey?: string;
+  };
 }) {
   const trpc = useTRPC();
   const [probeId, setProbeId] = useState<number | null>(null);
@@ -28,8 +35,10 @@ export function TestConnection({
         type="button"
         className="secondary"
         onClick={() => {
-          const { benchmarkVersionId, endpoint, model, apiKey } = read();
-          if (endpoint && model) start.mutate({ benchmarkVersionId, endpoint, model, apiKey });
+          const { benchmarkVersionId, adapter, endpoint, model, apiKey } = read();
+          // Anthropic's and Google's APIs have a default endpoint; an OpenAI-compatible one needs its URL.
+          if (model && (endpoint || adapter !== 'openai'))
+            start.mutate({ benchmarkVersionId, adapter, endpoint, model, apiKey });
         }}
       >
         Test connection

@@ -17,8 +17,17 @@ export function generationLabel(generation: GenerationSettings | null): string {
   if (!generation) return 'not run here (uploaded answers or a built-in baseline)';
   const official =
     generation.maxTokens === DEFAULT_GENERATION.maxTokens &&
-    generation.temperature === DEFAULT_GENERATION.temperature;
-  return `up to ${generation.maxTokens.toLocaleString('en')} new tokens (sent as ${generation.tokenLimitField}), temperature ${generation.temperature}${official ? ' (the official settings)' : ''}`;
+    generation.temperature === DEFAULT_GENERATION.temperature &&
+    generation.thinkingBudget === null;
+  const temperature =
+    generation.temperature === null
+      ? "no temperature sent (the model's own)"
+      : `temperature ${generation.temperature}`;
+  const thinking =
+    generation.thinkingBudget === null
+      ? ''
+      : `, thinking budget ${generation.thinkingBudget.toLocaleString('en')} tokens`;
+  return `up to ${generation.maxTokens.toLocaleString('en')} new tokens (sent as ${generation.tokenLimitField}), ${temperature}${thinking}${official ? ' (the official settings)' : ''}`;
 }
 
 export const imageSizeLabel = (maxImageSide: number | null) =>
@@ -46,7 +55,8 @@ export function settingsDifferences(
     if (
       ga.maxTokens !== gb.maxTokens ||
       ga.temperature !== gb.temperature ||
-      ga.tokenLimitField !== gb.tokenLimitField
+      ga.tokenLimitField !== gb.tokenLimitField ||
+      ga.thinkingBudget !== gb.thinkingBudget
     )
       both('generation', generationLabel(ga), generationLabel(gb));
     if (a.maxImageSide !== b.maxImageSide)

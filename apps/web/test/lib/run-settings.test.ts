@@ -24,7 +24,12 @@ describe('settingsDifferences', () => {
     const b: RunSettings = {
       shots: [2, 4],
       draws: 3,
-      generation: { maxTokens: 32, temperature: 0.7, tokenLimitField: 'max_completion_tokens' },
+      generation: {
+        maxTokens: 32,
+        temperature: 0.7,
+        tokenLimitField: 'max_completion_tokens',
+        thinkingBudget: null,
+      },
       maxImageSide: 448,
     };
     expect(settingsDifferences(base, b, names)).toEqual([
@@ -41,6 +46,8 @@ describe('settingsDifferences', () => {
       { ...g, maxTokens: 2048 },
       { ...g, temperature: 1 },
       { ...g, tokenLimitField: 'max_completion_tokens' as const },
+      { ...g, temperature: null },
+      { ...g, thinkingBudget: 1024 },
     ]) {
       const lines = settingsDifferences(base, { ...base, generation: changed });
       expect(lines).toHaveLength(1);
@@ -58,6 +65,22 @@ describe('settingsDifferences', () => {
 describe('generationLabel', () => {
   it('says when there is nothing to show', () => {
     expect(generationLabel(null)).toMatch(/^not run here/);
+  });
+
+  it('says a reasoning model’s settings as sent: no temperature, a thinking budget, the API’s field', () => {
+    expect(
+      generationLabel({
+        maxTokens: 8192,
+        temperature: null,
+        tokenLimitField: 'max_tokens',
+        thinkingBudget: 4096,
+      }),
+    ).toBe(
+      "up to 8,192 new tokens (sent as max_tokens), no temperature sent (the model's own), thinking budget 4,096 tokens",
+    );
+    expect(generationLabel({ ...DEFAULT_GENERATION, tokenLimitField: 'maxOutputTokens' })).toBe(
+      'up to 1,024 new tokens (sent as maxOutputTokens), temperature 0 (the official settings)',
+    );
   });
 });
 

@@ -8,8 +8,10 @@ import {
   checkEndpoint,
   countEpisodes,
   DEFAULT_POLICY,
+  EndpointApiSchema,
   EndpointRefusedError,
   EndpointUrlSchema,
+  errorMeaning,
   HIDDEN_SPLIT_NO_UPLOADS,
   indexBenchmark,
   isSafeModelName,
@@ -129,16 +131,11 @@ async function checkedEndpoint(endpoint: string, field = 'endpoint'): Promise<st
   }
 }
 
-/** Words for a connection test that got no answer, by error class. */
-const NO_ANSWER: Record<string, string> = {
-  timeout: 'no reply before the timeout',
-  'rate-limited': 'the endpoint is rate-limiting (HTTP 429)',
-  'server-error': 'the endpoint failed (HTTP 5xx)',
-  network: 'could not connect to the endpoint',
-  'bad-response': 'the reply is not an OpenAI-compatible chat completion',
-  'client-error': 'the endpoint refused the request (check the URL, model name and key)',
-  aborted: 'the test was stopped',
-};
+/** The URL an endpoint config calls (a config of another kind has none). */
+function endpointOf(config: AdapterConfig): string {
+  if ('endpoint' in config && config.endpoint) return config.endpoint;
+  throw new TRPCError({ code: 'BAD_REQUEST', message: 'field endpoint: a URL is required' });
+}
 
 /**
  * What a connection test that got no answer shows: its class and HTTP status in a short message,
@@ -150,7 +147,7 @@ export function probeFailure(errorClass: string | null, error: string | null): s
     return (error ?? '').replace(/^endpoint-refused: /, '');
   const found = errorClass ?? error?.match(/^([a-z-]+):/)?.[1] ?? 'error';
   const status = error?.match(/\bHTTP (\d{3})\b/)?.[1];
-  return `${found}${status ? ` (HTTP ${status})` : ''}: ${NO_ANSWER[found] ?? 'no usable answer'}`;
+  return `${found}${status ? ` (HTTP ${status})` : ''}: ${errorMeaning(found) ?? 'no usable answer'}`;
 }
 
 /** Core's submission request for a benchmark version: what the public API and the CLI send too. */
@@ -223,10 +220,12 @@ export const submissionsRouter = router({
       throw new TRPCError({ code: 'BAD_REQUEST', message });
     };
     if (input.kind === 'endpoint') {
-      if (!input.endpoint || !input.model)
-        return bad('an endpoint submission needs the endpoint URL and the model name');
-      await checkedEndpoint(input.endpoint);
+      if (!input.model) return bad('an endpoint submission needs the model name');
+      if (!input.endpoint && (input.adapter ?? 'openai') === 'openai')
+        return bad('an OpenAI-compatible endpoint submission needs the endpoint URL');
       adapterConfig = typedConfig(() => requestAdapterConfig(input));
+      // Anthropic's and Google's public endpoints are filled in by the config: checked the same.
+      await checkedEndpoint(endpointOf(adapterConfig));
       if (input.apiKey)
         secret = encryptSecret(
           await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
@@ -302,7 +301,8 @@ export const submissionsRouter = router({
     .input(
       z.object({
         benchmarkVersionId: idInput,
-        endpoint: endpointUrl,
+        adapter: EndpointApiSchema.default('openai'),
+        endpoint: endpointUrl.optional(),
         model: oneLine(200).pipe(z.string().min(1)),
         apiKey: oneLine(500, { trim: false }).optional(),
       }),
@@ -310,7 +310,20 @@ export const submissionsRouter = router({
     .mutation(async ({ ctx, input }) => {
       if (!(await getBenchmarkVersion(ctx.db, input.benchmarkVersionId)))
         return notFound(`benchmark version ${input.benchmarkVersionId}`);
-      const endpoint = await checkedEndpoint(input.endpoint);
+      // The same config a submission would store, short: one try, 30 s.
+      const config = typedConfig(() =>
+        parseAdapterConfig(
+          {
+            adapter: input.adapter,
+            endpoint: input.endpoint,
+            model: input.model,
+            retries: 1,
+            timeoutMs: 30_000,
+          },
+          'a connection test',
+        ),
+      );
+      const endpoint = await checkedEndpoint(endpointOf(config));
       const secret = input.apiKey
         ? encryptSecret(
             await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
@@ -321,10 +334,7 @@ export const submissionsRouter = router({
         createSubmission(ctx.db, {
           model: { name: `connection test of ${ctx.viewer.id}`, ownerId: ctx.viewer.id },
           benchmarkVersionId: input.benchmarkVersionId,
-          adapterConfig: parseAdapterConfig(
-            { adapter: 'openai', endpoint, model: input.model, retries: 1, timeoutMs: 30_000 },
-            'a connection test',
-          ),
+          adapterConfig: { ...config, endpoint } as AdapterConfig,
           probe: true,
           secret,
           shots: [2],

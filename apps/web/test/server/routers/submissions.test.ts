@@ -153,6 +153,83 @@ describe('endpoints at submit and in connection tests', () => {
     });
   });
 
+  it('takes Anthropic and Gemini endpoints under the same address policy, with their settings', async () => {
+    const site = await siteWith({});
+    const submitAs = (adapter: 'anthropic' | 'gemini', endpoint?: string, extra = {}) =>
+      site.caller.submissions.create({
+        name: `alice-${Math.random()}`,
+        benchmarkVersionId: versionId,
+        kind: 'endpoint',
+        adapter,
+        endpoint,
+        model: 'm',
+        shots: [2],
+        policies: ['lcl'],
+        draws: 1,
+        ...extra,
+      });
+    // A provider's API is no way around the policy: metadata addresses are refused for it too.
+    for (const adapter of ['anthropic', 'gemini'] as const) {
+      await expect(submitAs(adapter, 'http://169.254.169.254/v1')).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        message: expect.stringMatching(/which no submission may reach/),
+      });
+      await expect(
+        site.caller.submissions.testConnection({
+          benchmarkVersionId: versionId,
+          adapter,
+          endpoint: 'http://169.254.169.254/v1',
+          model: 'm',
+        }),
+      ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    }
+    const { id } = await submitAs('anthropic', 'http://127.0.0.1:8000/v1', {
+      maxTokens: 4096,
+      temperature: null,
+      thinkingBudget: 2048,
+    });
+    const { rows } = await database.pool.query(
+      'SELECT adapter, adapter_config FROM submissions WHERE id = $1',
+      [id],
+    );
+    expect(rows[0]).toMatchObject({
+      adapter: 'anthropic',
+      adapter_config: {
+        endpoint: 'http://127.0.0.1:8000/v1',
+        temperature: null,
+        thinkingBudget: 2048,
+        tokenLimitField: 'max_tokens',
+      },
+    });
+    // The provider's own rules, named by field, before anything is queued.
+    await expect(
+      submitAs('anthropic', 'http://127.0.0.1:8000/v1', { thinkingBudget: 2048 }),
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/field thinkingBudget: .*less than maxTokens/),
+    });
+    await expect(
+      site.caller.submissions.testConnection({
+        benchmarkVersionId: versionId,
+        adapter: 'gemini',
+        endpoint: 'http://127.0.0.1:8000/v1beta',
+        model: 'm',
+      }),
+    ).resolves.toHaveProperty('id');
+    // Only an OpenAI-compatible endpoint has no public URL to default to.
+    await expect(
+      site.caller.submissions.create({
+        name: 'no-url',
+        benchmarkVersionId: versionId,
+        kind: 'endpoint',
+        model: 'm',
+        shots: [2],
+        policies: ['lcl'],
+        draws: 1,
+      }),
+    ).rejects.toMatchObject({ message: /needs the endpoint URL/ });
+  });
+
   it('shows a connection test that got no answer as a short classified message, never the reply', async () => {
     const site = await siteWith({});
     const modelId = await registerModel(database.db, { name: 'probe', ownerId: alice.id });
