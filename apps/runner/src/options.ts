@@ -16,6 +16,7 @@ import {
   type TokenLimitField,
 } from '@linkboard/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { z } from 'zod';
 import { CliError } from './errors';
 
 /** "2,4,8" → [2, 4, 8]: distinct non-negative integers, in the order given. */
@@ -101,8 +102,8 @@ export function parseNonNegativeNumber(value: string): number {
 /** `--max-tokens`, `--temperature`, `--token-limit-field`, `--thinking-budget`, as commander gives them. */
 export interface GenerationFlags {
   maxTokens?: number;
-  /** null: `--temperature none`, none sent. */
-  temperature?: number | null;
+  /** `none`: none sent (commander keeps no null: a parser's null comes back as ''). */
+  temperature?: number | 'none';
   tokenLimitField?: TokenLimitField;
   thinkingBudget?: number | null;
 }
@@ -122,8 +123,8 @@ export function adapterOption(): Option {
 }
 
 /** `--temperature`: a number from 0, or `none` to send none (reasoning models refuse one). */
-export function parseTemperature(value: string): number | null {
-  return value.trim().toLowerCase() === 'none' ? null : parseNonNegativeNumber(value);
+export function parseTemperature(value: string): number | 'none' {
+  return value.trim().toLowerCase() === 'none' ? 'none' : parseNonNegativeNumber(value);
 }
 
 /** The generation options of `submit` and `eval`: absent, core's defaults (the official ones). */
@@ -163,7 +164,10 @@ const GENERATION_OPTIONS = {
  * The generation settings the flags give, checked by core's schema (a bad value names its
  * option); `applies` false (uploads, built-in baselines) refuses any of them.
  */
-export function generationFromFlags(flags: GenerationFlags, applies = true): GenerationFlags {
+export function generationFromFlags(
+  flags: GenerationFlags,
+  applies = true,
+): z.output<typeof GenerationInputSchema> {
   const given = Object.entries(GENERATION_OPTIONS).filter(
     ([field]) => flags[field as keyof GenerationFlags] !== undefined,
   );
@@ -173,7 +177,7 @@ export function generationFromFlags(flags: GenerationFlags, applies = true): Gen
     );
   const parsed = GenerationInputSchema.safeParse({
     maxTokens: flags.maxTokens,
-    temperature: flags.temperature,
+    temperature: flags.temperature === 'none' ? null : flags.temperature,
     tokenLimitField: flags.tokenLimitField,
     thinkingBudget: flags.thinkingBudget,
   });

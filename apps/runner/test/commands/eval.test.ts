@@ -7,8 +7,50 @@ import { describe, expect, it } from 'vitest';
 import { familiarFromPairs } from '../../src/adapters/builtin';
 import { startReferenceServer } from '../../src/server/reference-server';
 import { run, smallSynth, tempDir } from '../helpers';
+import { type GeminiRequest, providerServer } from '../provider-apis';
 
 describe('linkboard eval', () => {
+  it('evaluates through Gemini’s API with --adapter, the key from the environment, no temperature sent', async () => {
+    const api = await providerServer('gemini', [], 'gm-key-1');
+    try {
+      const result = await run(
+        [
+          'eval',
+          '--manifest',
+          await smallSynth(),
+          '--adapter',
+          'gemini',
+          '--endpoint',
+          api.url,
+          '--model',
+          'gemini-test',
+          '--api-key-env',
+          'GEMINI_KEY',
+          '--temperature',
+          'none',
+          '--thinking-budget',
+          '0',
+          '--shots',
+          '2',
+          '--json',
+        ],
+        { env: { GEMINI_KEY: 'gm-key-1' } },
+      );
+      expect(result.stderr).not.toContain('gm-key-1');
+      expect(result.code).toBe(0);
+      // The stand-in refuses (400) any request its reference would: every one was accepted.
+      expect(api.seen).toHaveLength(8);
+      for (const request of api.seen)
+        expect((request.body as GeminiRequest).generationConfig).toEqual({
+          maxOutputTokens: 1024,
+          thinkingConfig: { thinkingBudget: 0 },
+        });
+      expect(JSON.parse(result.stdout)).toMatchObject({ episodes: 8, errors_by_class: {} });
+    } finally {
+      await api.close();
+    }
+  });
+
   it('sends the generation settings its flags give, and counts answers that came with reasoning', async () => {
     const bodies: Record<string, unknown>[] = [];
     const server = createServer(async (req, res) => {
