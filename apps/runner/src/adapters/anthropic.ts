@@ -4,8 +4,11 @@ import {
   type ChatApiOptions,
   type ChatDialect,
   chatApiAdapter,
+  errorObject,
+  errorWords,
   JsonBody,
   tokens,
+  writeParts,
 } from './chat-api';
 import { type ImageEncoder, systemAndTurns } from './encode';
 import type { Adapter } from './types';
@@ -69,11 +72,10 @@ export function anthropicDialect(options: AnthropicOptions): ChatDialect {
           continue;
         }
         body.raw('{"role":"user","content":[');
-        for (const [j, part] of turn.content.entries()) {
-          if (j > 0) body.raw(',');
-          if (part.type === 'text') body.value({ type: 'text', text: part.text });
-          else body.bytes(await encoder.imagePartJson(part.imageId, 'anthropic'));
-        }
+        await writeParts(body, turn.content, encoder, 'anthropic', (text) => ({
+          type: 'text',
+          text,
+        }));
         body.raw(']}');
       }
       body.raw(']');
@@ -82,15 +84,8 @@ export function anthropicDialect(options: AnthropicOptions): ChatDialect {
         .raw('}')
         .done();
     },
-    errorMessage(text) {
-      try {
-        const { error } = JSON.parse(text) as { error?: { type?: string; message?: string } };
-        if (!error?.message) return undefined;
-        return error.type ? `${error.type}: ${error.message}` : error.message;
-      } catch {
-        return undefined;
-      }
-    },
+    // `{"type": "error", "error": {"type": "overloaded_error", "message": …}}`
+    errorMessage: (text) => errorWords(errorObject(text), 'type'),
     reply(json) {
       const message = json as Message;
       if (!Array.isArray(message.content)) throw badReply('the reply has no content blocks');

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { backoffDelay, type Episode, MAX_ANSWER_CHARS } from '@linkboard/core';
 import { type Dispatcher, request } from 'undici';
-import type { ImageEncoder } from './encode';
+import type { ImageEncoder, ImagePartFormat } from './encode';
 import type { Adapter, ErrorClass, ModelAnswer } from './types';
 
 /**
@@ -120,6 +120,47 @@ function classifyNetworkError(error: unknown, timedOut: boolean): AttemptError {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const detail = cause?.code ?? cause?.message ?? (error as Error).message;
   return new AttemptError('network', `connection failed (${detail})`, true);
+}
+
+/**
+ * The `error` object of an error reply's JSON body (OpenAI's, Anthropic's and Google's all have
+ * one), or undefined when the body is not such JSON.
+ */
+export function errorObject(body: string): Record<string, unknown> | undefined {
+  try {
+    const { error } = JSON.parse(body) as { error?: unknown };
+    return error !== null && typeof error === 'object'
+      ? (error as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `kind: message` from an error object's kind field (Anthropic's `type`, Google's `status`) and message. */
+export function errorWords(error: Record<string, unknown> | undefined, kindField?: string) {
+  const message = error?.message;
+  if (typeof message !== 'string' || message === '') return undefined;
+  const kind = kindField === undefined ? undefined : error?.[kindField];
+  return typeof kind === 'string' && kind !== '' ? `${kind}: ${message}` : message;
+}
+
+/**
+ * A user turn's parts as JSON: text as the API writes it, images as the encoder's cached blocks
+ * in the API's format.
+ */
+export async function writeParts(
+  body: JsonBody,
+  parts: Episode['prompt']['messages'][number]['content'],
+  encoder: ImageEncoder,
+  format: ImagePartFormat,
+  textPart: (text: string) => object,
+): Promise<void> {
+  for (const [i, part] of parts.entries()) {
+    if (i > 0) body.raw(',');
+    if (part.type === 'text') body.value(textPart(part.text));
+    else body.bytes(await encoder.imagePartJson(part.imageId, format));
+  }
 }
 
 /** A reply the API's reference does not describe: retried, as a truncated body would be. */

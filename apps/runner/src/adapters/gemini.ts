@@ -4,8 +4,11 @@ import {
   type ChatApiOptions,
   type ChatDialect,
   chatApiAdapter,
+  errorObject,
+  errorWords,
   JsonBody,
   tokens,
+  writeParts,
 } from './chat-api';
 import { type ImageEncoder, systemAndTurns } from './encode';
 import type { Adapter } from './types';
@@ -82,11 +85,7 @@ export function geminiDialect(options: GeminiOptions): ChatDialect {
       for (const [i, turn] of turns.entries()) {
         if (i > 0) body.raw(',');
         body.raw(`{"role":${turn.role === 'user' ? '"user"' : '"model"'},"parts":[`);
-        for (const [j, part] of turn.content.entries()) {
-          if (j > 0) body.raw(',');
-          if (part.type === 'text') body.value({ text: part.text });
-          else body.bytes(await encoder.imagePartJson(part.imageId, 'gemini'));
-        }
+        await writeParts(body, turn.content, encoder, 'gemini', (text) => ({ text }));
         body.raw(']}');
       }
       body.raw(']');
@@ -98,25 +97,15 @@ export function geminiDialect(options: GeminiOptions): ChatDialect {
         .raw('}')
         .done();
     },
-    errorMessage(text) {
-      try {
-        const { error } = JSON.parse(text) as { error?: { status?: string; message?: string } };
-        if (!error?.message) return undefined;
-        return error.status ? `${error.status}: ${error.message}` : error.message;
-      } catch {
-        return undefined;
-      }
-    },
+    // `{"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": …, "details": […]}}`
+    errorMessage: (text) => errorWords(errorObject(text), 'status'),
     retryDelayMs(text) {
-      try {
-        const { error } = JSON.parse(text) as {
-          error?: { details?: { '@type'?: string; retryDelay?: unknown }[] };
-        };
-        const info = error?.details?.find((d) => d['@type']?.endsWith('google.rpc.RetryInfo'));
-        return durationMs(info?.retryDelay);
-      } catch {
-        return undefined;
-      }
+      const details = errorObject(text)?.details;
+      if (!Array.isArray(details)) return undefined;
+      const info = (details as { '@type'?: unknown; retryDelay?: unknown }[]).find(
+        (d) => typeof d?.['@type'] === 'string' && d['@type'].endsWith('google.rpc.RetryInfo'),
+      );
+      return durationMs(info?.retryDelay);
     },
     reply(json) {
       const response = json as GenerateContentResponse;

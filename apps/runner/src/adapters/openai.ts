@@ -4,6 +4,8 @@ import {
   type ChatApiOptions,
   type ChatDialect,
   chatApiAdapter,
+  errorObject,
+  errorWords,
   parseRetryAfter,
   storedAnswer,
   tokens,
@@ -69,13 +71,15 @@ export function openaiDialect(options: OpenAIOptions): ChatDialect {
       ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     },
     body: (episode, encoder) => chatRequestBody(episode, encoder, fields),
+    // `{"error": {"message": …}}`, or (some servers) `{"error": "…"}`.
     errorMessage(body) {
       try {
-        const parsed = JSON.parse(body) as { error?: { message?: string } | string };
-        return typeof parsed.error === 'string' ? parsed.error : parsed.error?.message;
+        const { error } = JSON.parse(body) as { error?: unknown };
+        if (typeof error === 'string') return error;
       } catch {
         return undefined;
       }
+      return errorWords(errorObject(body));
     },
     reply(json) {
       const completion = json as ChatCompletion;

@@ -1,34 +1,13 @@
-import { buildEpisodes, type Episode, indexBenchmark, LCL_INSTRUCTION } from '@linkboard/core';
-import { loadDataset } from '@linkboard/datasets';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LCL_INSTRUCTION } from '@linkboard/core';
+import { describe, expect, it } from 'vitest';
 import { anthropicAdapter } from '../../src/adapters/anthropic';
-import { ImageEncoder } from '../../src/adapters/encode';
-import { smallSynth } from '../helpers';
-import { type AnthropicRequest, anthropic, providerServer } from '../provider-apis';
+import { type AnthropicRequest, anthropic } from '../provider-apis';
+import { providerFixture } from './fixture';
 
-let episode: Episode;
-let encoder: ImageEncoder;
-beforeAll(async () => {
-  const dataset = await loadDataset(await smallSynth());
-  encoder = new ImageEncoder(dataset.store, dataset.manifest);
-  episode = buildEpisodes(indexBenchmark(dataset.manifest), {
-    shots: [4],
-    policies: ['lcl'],
-    draws: 1,
-  }).next().value as Episode;
-});
+const fx = providerFixture('anthropic');
+const server = fx.server;
 
-const servers: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
-async function server(script: Parameters<typeof providerServer>[1] = []) {
-  const s = await providerServer('anthropic', script);
-  servers.push(s);
-  return s;
-}
-
-const sleeps: number[] = [];
+const sleeps = fx.sleeps;
 const adapter = (url: string, extra = {}) =>
   anthropicAdapter(
     {
@@ -36,18 +15,16 @@ const adapter = (url: string, extra = {}) =>
       model: 'claude-test',
       apiKey: 'test-key',
       retries: 3,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-      },
+      sleep: fx.sleep,
       ...extra,
     },
-    encoder,
+    fx.encoder,
   );
 
 describe('anthropicAdapter', () => {
   it('sends the episode as the Messages API takes it: system apart, alternating turns, base64 image blocks', async () => {
     const s = await server();
-    const result = await adapter(s.url).answer(episode);
+    const result = await adapter(s.url).answer(fx.episode);
     // The stand-in answers 400 to anything its reference refuses; an answer means it was accepted.
     expect(result.errorClass).toBeUndefined();
     expect(result).toMatchObject({
@@ -77,7 +54,7 @@ describe('anthropicAdapter', () => {
     );
     expect(images).toHaveLength(5);
     expect(body.messages[1]?.content).toBe(
-      `there is "${episode.support[0]?.label}" in the image. [END EXAMPLE]`,
+      `there is "${fx.episode.support[0]?.label}" in the image. [END EXAMPLE]`,
     );
   });
 
@@ -124,7 +101,7 @@ describe('anthropicAdapter', () => {
       maxTokens: 4096,
       temperature: null,
       thinkingBudget: 2048,
-    }).answer(episode);
+    }).answer(fx.episode);
     expect(result).toMatchObject({ answer: 'there is "hedgehog" in the image.', reasoning: true });
     expect(s.seen[0]?.body).toMatchObject({
       max_tokens: 4096,
@@ -139,7 +116,7 @@ describe('anthropicAdapter', () => {
       maxTokens: 4096,
       temperature: null,
       thinkingBudget: 3000,
-    }).answer(episode);
+    }).answer(fx.episode);
     expect(result).toMatchObject({
       answer: null,
       errorClass: 'reasoning-exhausted',
@@ -150,7 +127,6 @@ describe('anthropicAdapter', () => {
   });
 
   it('retries rate limits after retry-after and overload (529) with backoff, and recovers', async () => {
-    sleeps.length = 0;
     const s = await server([
       anthropic.error(429, 'rate_limit_error', 'Number of requests has exceeded your rate limit', {
         'retry-after': '3',
@@ -158,7 +134,7 @@ describe('anthropicAdapter', () => {
       anthropic.error(529, 'overloaded_error', 'Overloaded'),
       anthropic.error(500, 'api_error', 'Internal server error'),
     ]);
-    const result = await adapter(s.url).answer(episode);
+    const result = await adapter(s.url).answer(fx.episode);
     expect(result).toMatchObject({ attempts: 4, answer: expect.stringContaining('there is') });
     expect(sleeps[0]).toBe(3000);
     expect(sleeps).toHaveLength(3);
@@ -166,7 +142,7 @@ describe('anthropicAdapter', () => {
 
   it('gives up on lasting overload naming the provider’s error type', async () => {
     const s = await server(Array(4).fill(anthropic.error(529, 'overloaded_error', 'Overloaded')));
-    expect(await adapter(s.url).answer(episode)).toMatchObject({
+    expect(await adapter(s.url).answer(fx.episode)).toMatchObject({
       answer: null,
       errorClass: 'server-error',
       error: 'HTTP 529: overloaded_error: Overloaded',
@@ -179,24 +155,24 @@ describe('anthropicAdapter', () => {
       anthropic.error(404, 'not_found_error', 'model: claude-nope'),
       anthropic.error(401, 'authentication_error', 'invalid x-api-key'),
     ]);
-    const missing = await adapter(s.url).answer(episode);
+    const missing = await adapter(s.url).answer(fx.episode);
     expect(missing).toMatchObject({
       errorClass: 'client-error',
       error: 'HTTP 404: not_found_error: model: claude-nope',
       attempts: 1,
     });
-    const denied = await adapter(s.url).answer(episode);
+    const denied = await adapter(s.url).answer(fx.episode);
     expect(denied.error).toBe('HTTP 401: authentication_error: invalid x-api-key');
     expect(JSON.stringify([missing, denied])).not.toContain('test-key');
   });
 
   it('keeps a refusal as the model’s (empty) answer without asking again', async () => {
     const s = await server([anthropic.text('', { content: [], stop_reason: 'refusal' })]);
-    expect(await adapter(s.url).answer(episode)).toMatchObject({ answer: '', attempts: 1 });
+    expect(await adapter(s.url).answer(fx.episode)).toMatchObject({ answer: '', attempts: 1 });
   });
 
   it('retries a reply without content blocks as a bad response', async () => {
     const s = await server([{ status: 200, body: { type: 'message' } }]);
-    expect(await adapter(s.url).answer(episode)).toMatchObject({ attempts: 2 });
+    expect(await adapter(s.url).answer(fx.episode)).toMatchObject({ attempts: 2 });
   });
 });

@@ -1,34 +1,13 @@
-import { buildEpisodes, type Episode, indexBenchmark, LCL_INSTRUCTION } from '@linkboard/core';
-import { loadDataset } from '@linkboard/datasets';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ImageEncoder } from '../../src/adapters/encode';
+import { LCL_INSTRUCTION } from '@linkboard/core';
+import { describe, expect, it } from 'vitest';
 import { geminiAdapter } from '../../src/adapters/gemini';
-import { smallSynth } from '../helpers';
-import { type GeminiRequest, gemini, providerServer } from '../provider-apis';
+import { type GeminiRequest, gemini } from '../provider-apis';
+import { providerFixture } from './fixture';
 
-let episode: Episode;
-let encoder: ImageEncoder;
-beforeAll(async () => {
-  const dataset = await loadDataset(await smallSynth());
-  encoder = new ImageEncoder(dataset.store, dataset.manifest);
-  episode = buildEpisodes(indexBenchmark(dataset.manifest), {
-    shots: [4],
-    policies: ['lcl'],
-    draws: 1,
-  }).next().value as Episode;
-});
+const fx = providerFixture('gemini');
+const server = fx.server;
 
-const servers: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
-async function server(script: Parameters<typeof providerServer>[1] = []) {
-  const s = await providerServer('gemini', script);
-  servers.push(s);
-  return s;
-}
-
-const sleeps: number[] = [];
+const sleeps = fx.sleeps;
 const adapter = (url: string, extra = {}) =>
   geminiAdapter(
     {
@@ -36,18 +15,16 @@ const adapter = (url: string, extra = {}) =>
       model: 'gemini-test',
       apiKey: 'test-key',
       retries: 3,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-      },
+      sleep: fx.sleep,
       ...extra,
     },
-    encoder,
+    fx.encoder,
   );
 
 describe('geminiAdapter', () => {
   it('sends the episode as generateContent takes it: systemInstruction, user and model turns, inlineData', async () => {
     const s = await server();
-    const result = await adapter(s.url).answer(episode);
+    const result = await adapter(s.url).answer(fx.episode);
     expect(result.errorClass).toBeUndefined();
     expect(result).toMatchObject({
       attempts: 1,
@@ -102,7 +79,7 @@ describe('geminiAdapter', () => {
       model: 'models/gemini-test',
       temperature: null,
       thinkingBudget: 512,
-    }).answer(episode);
+    }).answer(fx.episode);
     expect(result).toMatchObject({
       answer: 'there is "hedgehog" in the image.',
       reasoning: true,
@@ -118,7 +95,7 @@ describe('geminiAdapter', () => {
 
   it('classes thinking that reached maxOutputTokens with no text as reasoning-exhausted, asked once', async () => {
     const s = await server([gemini.thoughtOut(1024)]);
-    expect(await adapter(s.url).answer(episode)).toMatchObject({
+    expect(await adapter(s.url).answer(fx.episode)).toMatchObject({
       answer: null,
       errorClass: 'reasoning-exhausted',
       attempts: 1,
@@ -127,14 +104,13 @@ describe('geminiAdapter', () => {
   });
 
   it('retries RESOURCE_EXHAUSTED after its RetryInfo delay and UNAVAILABLE with backoff', async () => {
-    sleeps.length = 0;
     const s = await server([
       gemini.error(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded', [
         { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '7s' },
       ]),
       gemini.error(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.'),
     ]);
-    const result = await adapter(s.url).answer(episode);
+    const result = await adapter(s.url).answer(fx.episode);
     expect(result).toMatchObject({ attempts: 3, answer: expect.stringContaining('there is') });
     expect(sleeps[0]).toBe(7000);
     expect(sleeps).toHaveLength(2);
@@ -144,7 +120,7 @@ describe('geminiAdapter', () => {
     const s = await server([
       gemini.error(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.'),
     ]);
-    const result = await adapter(s.url).answer(episode);
+    const result = await adapter(s.url).answer(fx.episode);
     expect(result).toMatchObject({
       errorClass: 'client-error',
       error: 'HTTP 400: INVALID_ARGUMENT: API key not valid. Please pass a valid API key.',
@@ -157,6 +133,6 @@ describe('geminiAdapter', () => {
     const s = await server([
       { status: 200, body: { promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: {} } },
     ]);
-    expect(await adapter(s.url).answer(episode)).toMatchObject({ answer: '', attempts: 1 });
+    expect(await adapter(s.url).answer(fx.episode)).toMatchObject({ answer: '', attempts: 1 });
   });
 });
