@@ -84,16 +84,19 @@ export type TokenLimitField = (typeof TOKEN_LIMIT_FIELDS)[number];
  */
 export const ENDPOINT_APIS = {
   openai: {
+    label: 'OpenAI-compatible',
     title: 'OpenAI-compatible chat completions (vLLM, SGLang, TGI, Ollama, OpenAI…)',
     defaultEndpoint: null,
     tokenLimitField: null,
   },
   anthropic: {
+    label: 'Anthropic (Claude)',
     title: "Anthropic's Messages API (Claude)",
     defaultEndpoint: 'https://api.anthropic.com/v1',
     tokenLimitField: 'max_tokens',
   },
   gemini: {
+    label: 'Google (Gemini)',
     title: "Google's Gemini API (generateContent)",
     defaultEndpoint: 'https://generativelanguage.googleapis.com/v1beta',
     tokenLimitField: 'maxOutputTokens',

@@ -334,8 +334,8 @@ export function SubmitForm({
                   onChange={(e) => isEndpointApi(e.target.value) && setApi(e.target.value)}
                 >
                   {ENDPOINT_API_NAMES.map((name) => (
-                    <option key={name} value={name}>
-                      {ENDPOINT_APIS[name].title}
+                    <option key={name} value={name} title={ENDPOINT_APIS[name].title}>
+                      {ENDPOINT_APIS[name].label}
                     </option>
                   ))}
                 </select>
