@@ -127,6 +127,22 @@ export {
   pairedComparison,
 } from './metrics/bootstrap';
 export {
+  CLUSTER_UNITS,
+  type ClusteredDifference,
+  type ClusteredInterval,
+  type ClusterTally,
+  type ClusterUnit,
+  CURVE_THRESHOLD,
+  type CurveSlope,
+  type CurveSummary,
+  clusteredDifference,
+  clusteredShare,
+  curveSlope,
+  curveSummary,
+  type ShotTally,
+  tCritical,
+} from './metrics/clustered';
+export {
   COARSE_STEP,
   coarseCount,
   coarsenBoardRow,
@@ -170,9 +186,6 @@ export {
 export {
   type ClusterCounts,
   type ClusteredEstimate,
-  clusteredDifference,
-  clusterRobustSe,
-  normalCdf,
   type RankedModel,
   type RankingOptions,
   rankWithUncertainty,

@@ -1,7 +1,7 @@
 import { Prng } from '../prng';
 import type { ScoredAnswer } from './accuracy';
+import { clusteredDifference } from './clustered';
 import { quantileSorted } from './intervals';
-import { clusteredDifference } from './ranking';
 
 export interface BootstrapOptions {
   /** Resamples; 2,000 keeps the percentile ends stable to about a point. */
@@ -95,7 +95,7 @@ export interface PairedComparison {
   onlyB: number;
   accuracyA: number | null;
   accuracyB: number | null;
-  /** accuracyA − accuracyB with a concept-clustered paired bootstrap interval. */
+  /** accuracyA − accuracyB with its concept-clustered paired interval (core's `clusteredDifference`). */
   difference: BootstrapInterval;
   /**
    * Whether the difference is real, tested with the concepts' variance (cluster-robust): episodes
@@ -137,18 +137,23 @@ export function pairedComparison(
     (p) => p.conceptId,
     (p) => Number(p.a) - Number(p.b),
   );
+  const difference = clusteredDifference(
+    list.map((c, i) => ({ cluster: String(i), n: c.n, diff: c.correct })),
+    options.confidence,
+  );
   return {
     n,
     onlyA: a.length - n,
     onlyB: b.length - n,
     accuracyA: n ? correctA / n : null,
     accuracyB: n ? correctB / n : null,
-    difference: { ...percentileInterval(list, options), clusters: list.length },
-    clustered: {
-      pValue: clusteredDifference(
-        list.map((c, i) => ({ cluster: String(i), n: c.n, diff: c.correct })),
-      ).pValue,
+    difference: {
+      estimate: difference.estimate,
+      low: difference.low,
+      high: difference.high,
+      clusters: list.length,
     },
+    clustered: { pValue: difference.pValue },
     mcnemar: mcnemarTest(onlyAWins, onlyBWins),
   };
 }

@@ -1,5 +1,6 @@
 import { Prng } from '../prng';
-import { quantileSorted, Z95 } from './intervals';
+import { clusteredShare } from './clustered';
+import { quantileSorted } from './intervals';
 
 /**
  * Ranking with honest uncertainty. Answers about one concept are correlated (a hard concept sinks
@@ -16,7 +17,7 @@ export interface ClusterCounts {
 
 export interface ClusteredEstimate {
   accuracy: number | null;
-  /** Percentile bootstrap interval, resampling clusters. */
+  /** The clustered interval (core's `clusteredShare`: CR2 standard error, t with C − 1 df). */
   low: number | null;
   high: number | null;
   clusters: number;
@@ -28,50 +29,6 @@ export interface RankingOptions {
   /** Seeds the resampling, so a board shows the same intervals on every load. */
   seed?: string;
   confidence?: number;
-}
-
-/**
- * The analytic cluster-robust standard error of a pooled proportion Σy/Σn (a ratio estimator):
- * sqrt(C/(C−1) · Σ(y_c − p̂·n_c)²) / Σn. The reference the bootstrap is checked against.
- */
-export function clusterRobustSe(clusters: readonly ClusterCounts[]): number | null {
-  const c = clusters.length;
-  const n = clusters.reduce((s, k) => s + k.n, 0);
-  if (c < 2 || n === 0) return null;
-  const p = clusters.reduce((s, k) => s + k.correct, 0) / n;
-  const sum = clusters.reduce((s, k) => s + (k.correct - p * k.n) ** 2, 0);
-  return Math.sqrt((c / (c - 1)) * sum) / n;
-}
-
-/** The same for a paired difference: per cluster, `diff` is Σ(a − b) over its `n` paired episodes. */
-export function clusteredDifference(
-  clusters: readonly { cluster: string; n: number; diff: number }[],
-): { estimate: number | null; low: number | null; high: number | null; pValue: number | null } {
-  const c = clusters.length;
-  const n = clusters.reduce((s, k) => s + k.n, 0);
-  if (n === 0) return { estimate: null, low: null, high: null, pValue: null };
-  const d = clusters.reduce((s, k) => s + k.diff, 0) / n;
-  if (c < 2) return { estimate: d, low: null, high: null, pValue: null };
-  const sum = clusters.reduce((s, k) => s + (k.diff - d * k.n) ** 2, 0);
-  const se = Math.sqrt((c / (c - 1)) * sum) / n;
-  if (se === 0) return { estimate: d, low: d, high: d, pValue: d === 0 ? 1 : 0 };
-  return {
-    estimate: d,
-    low: d - Z95 * se,
-    high: d + Z95 * se,
-    pValue: 2 * (1 - normalCdf(Math.abs(d / se))),
-  };
-}
-
-/** Φ(x), by the Abramowitz–Stegun 7.1.26 erf approximation (error below 1.5e-7). */
-export function normalCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * z);
-  const poly =
-    t *
-    (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  const erf = 1 - poly * Math.exp(-z * z);
-  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
 export interface RankedModel<T> {
@@ -118,7 +75,6 @@ export function rankWithUncertainty<T>(
     return total > 0 ? sum(y[i] as Float64Array) / total : null;
   });
   const scored = models.map((_, i) => i).filter((i) => accuracy[i] !== null);
-  const samples = models.map(() => [] as number[]);
   const ranks = models.map(() => [] as number[]);
   if (k > 0 && scored.length > 0) {
     const rng = Prng.fromKey(`ranking|${options.seed ?? ''}`);
@@ -142,9 +98,7 @@ export function rankWithUncertainty<T>(
           nn += w * (ni[j] as number);
         }
         // A replicate that drew none of this model's clusters leaves it at its estimate.
-        const value = nn > 0 ? yy / nn : (accuracy[i] as number);
-        replicate[i] = value;
-        (samples[i] as number[]).push(value);
+        replicate[i] = nn > 0 ? yy / nn : (accuracy[i] as number);
       }
       for (const i of scored) {
         let better = 0;
@@ -154,16 +108,18 @@ export function rankWithUncertainty<T>(
     }
   }
   const ranked = models.map((m, i) => {
-    const s = (samples[i] as number[]).sort((a, b) => a - b);
     const rk = (ranks[i] as number[]).sort((a, b) => a - b);
-    const has = accuracy[i] !== null && s.length > 0;
+    const has = accuracy[i] !== null && rk.length > 0;
+    // The interval is the one method every interval on the site uses; the joint replicates give
+    // the rank ranges only.
+    const interval = clusteredShare(m.clusters, options.confidence);
     return {
       model: m.model,
       estimate: {
         accuracy: accuracy[i] ?? null,
-        low: has ? quantileSorted(s, alpha) : null,
-        high: has ? quantileSorted(s, 1 - alpha) : null,
-        clusters: m.clusters.filter((c) => c.n > 0).length,
+        low: has ? interval.low : null,
+        high: has ? interval.high : null,
+        clusters: interval.clusters,
       },
       rankLow: has ? Math.round(quantileSorted(rk, alpha)) : null,
       rankHigh: has ? Math.round(quantileSorted(rk, 1 - alpha)) : null,
