@@ -139,6 +139,8 @@ export {
   clusteredShare,
   curveSlope,
   curveSummary,
+  type LearningCurve,
+  learningCurve,
   type ShotTally,
   tCritical,
 } from './metrics/clustered';
@@ -234,6 +236,7 @@ export {
 export { MAX_ANSWER_CHARS, PredictionsError, parsePredictions } from './predictions';
 export { Prng } from './prng';
 export {
+  clusterUnitOf,
   DEFAULT_RANKED_SETTING,
   NEVER_RANKED_REFERENCE_MODELS,
   type RankedSetting,

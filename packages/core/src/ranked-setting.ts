@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ScorerNameSchema, ShotsSchema } from './adapter-config';
 import { type BenchmarkIndex, maxShots } from './episode';
+import { CLUSTER_UNITS, type ClusterUnit } from './metrics/clustered';
 import { DEFAULT_POLICY, POLICIES, POLICY_NAMES, type PolicyName } from './policy';
 import { DEFAULT_SCORER } from './scorer';
 
@@ -17,8 +18,19 @@ export const RankedSettingSchema = z.object({
     .enum(POLICY_NAMES)
     .refine((p) => !POLICIES[p].control, { message: 'a control policy cannot be ranked on' }),
   scorer: ScorerNameSchema,
+  /**
+   * What answers cluster by, the unit every interval sums over (core's `clustered.ts`): `pair`
+   * (the default: a novel concept and its look-alike share their demonstrations), `concept`, or
+   * `episode` (a design where each episode has a concept of its own, where concept and episode
+   * are one).
+   */
+  clusterUnit: z.enum(CLUSTER_UNITS).optional(),
 });
 export type RankedSetting = z.infer<typeof RankedSettingSchema>;
+
+/** The cluster unit a setting names, `pair` when it names none (every version before the field). */
+export const clusterUnitOf = (setting: Pick<RankedSetting, 'clusterUnit'>): ClusterUnit =>
+  setting.clusterUnit ?? 'pair';
 
 /** The paper's shot counts, two draws per query, LCL, and the strict scorer. */
 export const DEFAULT_RANKED_SETTING: RankedSetting = {

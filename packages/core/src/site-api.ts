@@ -113,6 +113,18 @@ export const LeaderboardRecordSchema = z.object({
   link_gain_high: rate,
   /** The flip control: the share of answers that follow the flipped demonstrations; null without. */
   flip_accuracy: rate,
+  /**
+   * The learning curve over the ranked shot counts: accuracy gained per doubling of the shots
+   * (least squares on log2 shots), its clustered 95% interval and one-sided p of no gain.
+   */
+  slope: rate,
+  slope_low: rate,
+  slope_high: rate,
+  slope_p: rate,
+  /** Mean accuracy over the ranked shot range, each doubling weighted alike (normalised area under the curve). */
+  auc: rate,
+  /** The fewest ranked shots at which accuracy reached 60%; null: not reached. */
+  shots_to_60: z.number().int().nullable(),
   parse_failure_rate: rate,
   /**
    * Accuracy grows with exposure: the more episodes of a pair it had been sent, the better it

@@ -41,6 +41,7 @@ export {
 } from './queries/jobs';
 export {
   boardVersionOf,
+  curveCells,
   type LeaderboardCounts,
   type LeaderboardRow,
   leaderboardCounts,

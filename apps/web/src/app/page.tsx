@@ -15,6 +15,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import {
   chosenVersion,
+  curveLine,
   offeredVersions,
   param,
   pct,
@@ -353,7 +354,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
                 </td>
                 <td className="num">{pct(r.flipAccuracy)}</td>
                 <td className="num">{pct(r.parseFailureRate)}</td>
-                <td>
+                <td title={curveLine(r) ?? undefined} data-testid="curve-figures">
                   <LazySparkline
                     values={shots.map((s) => ({ shots: s, accuracy: r.perShot[s] ?? null }))}
                   />

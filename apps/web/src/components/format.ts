@@ -1,4 +1,5 @@
 import {
+  CURVE_THRESHOLD,
   DEFAULT_POLICY,
   DEFAULT_SCORER,
   isPolicyName,
@@ -34,6 +35,36 @@ export const signedPts = (x: number | null | undefined) =>
 /** A p-value: small ones in scientific notation, so that 1e-9 does not read as 0.0000. */
 export const pValue = (p: number | null | undefined) =>
   p === null || p === undefined ? '–' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
+
+/** A model's learning-curve figures (core's `curveSlope` and `curveSummary`), as the board's rows carry them. */
+export interface CurveFigures {
+  slope: number | null;
+  slopeLow: number | null;
+  slopeHigh: number | null;
+  slopePValue: number | null;
+  auc: number | null;
+  shotsToThreshold: number | null;
+}
+
+/**
+ * A learning curve in one line: "+3.1 pts per doubling of the shots [+1.0, +5.2] (one-sided
+ * p = 0.0030) · area 57.3% · reaches 60% at 8 shots"; null when there is no curve to speak of.
+ */
+export function curveLine(c: CurveFigures): string | null {
+  if (c.slope === null && c.auc === null) return null;
+  const parts: string[] = [];
+  if (c.slope !== null)
+    parts.push(
+      `${signedPts(c.slope)} pts per doubling of the shots${c.slopeLow !== null ? ` [${signedPts(c.slopeLow)}, ${signedPts(c.slopeHigh)}]` : ''}${c.slopePValue !== null ? ` (one-sided p = ${pValue(c.slopePValue)})` : ''}`,
+    );
+  if (c.auc !== null) parts.push(`area ${pct(c.auc)}`);
+  parts.push(
+    c.shotsToThreshold === null
+      ? `does not reach ${pct(CURVE_THRESHOLD, 0)}`
+      : `reaches ${pct(CURVE_THRESHOLD, 0)} at ${c.shotsToThreshold} shots`,
+  );
+  return parts.join(' · ');
+}
 
 /** Search params as plain strings (Next passes string | string[] | undefined). */
 export function param(value: string | string[] | undefined): string | undefined {

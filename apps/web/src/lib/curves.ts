@@ -1,10 +1,4 @@
-import {
-  SERIES_DASHES,
-  SERIES_MARKERS,
-  type SeriesStyle,
-  seriesStyles,
-  wilsonInterval,
-} from '@linkboard/core';
+import { SERIES_DASHES, SERIES_MARKERS, type SeriesStyle, seriesStyles } from '@linkboard/core';
 import type { ChartSeries, CurvePoint } from '~/components/charts';
 import { policyLabel } from '~/components/format';
 
@@ -16,6 +10,13 @@ export interface CurveRow {
   policy: string;
   n: number;
   correct: number;
+  /**
+   * The point's 95% band: the clustered interval (core's `clusteredShare`), the method of the
+   * board's headline, never one that treats episodes as independent. Null with fewer than two
+   * clusters.
+   */
+  low: number | null;
+  high: number | null;
 }
 
 /**
@@ -59,9 +60,8 @@ export function accuracyCurves(curves: readonly CurveRow[]): {
       width: policies.length > 1 ? 2 + 3 * (policies.length - 1 - policies.indexOf(c.policy)) : 2,
     });
     const point = byShot.get(c.shots) ?? { shots: c.shots };
-    const ci = wilsonInterval(c.correct, c.n);
     point[key] = c.n ? c.correct / c.n : null;
-    point[`${key} 95% CI`] = ci ? [ci.low, ci.high] : null;
+    point[`${key} 95% CI`] = c.low !== null && c.high !== null ? [c.low, c.high] : null;
     byShot.set(c.shots, point);
   }
   return {

@@ -9,9 +9,17 @@ const row = (submissionId: number, shots: number, correct: number, policy = 'lcl
   policy,
   n: 10,
   correct,
+  low: correct / 10 - 0.2,
+  high: correct / 10 + 0.1,
 });
 
 describe('accuracyCurves', () => {
+  it('draws each point’s band as given (the clustered interval), and none where there is none', () => {
+    const { points } = accuracyCurves([row(4, 2, 5), { ...row(4, 4, 6), low: null, high: null }]);
+    expect(points[0]?.['model-4 #4 95% CI']).toEqual([0.3, 0.6]);
+    expect(points[1]?.['model-4 #4 95% CI']).toBeNull();
+  });
+
   it('keeps a model’s colour when another model is added to the chart', () => {
     const two = accuracyCurves([row(4, 2, 5), row(9, 2, 6)]);
     const three = accuracyCurves([row(4, 2, 5), row(9, 2, 6), row(31, 2, 7)]);

@@ -117,6 +117,7 @@ const INPUTS: Record<string, () => unknown[]> = {
   'submissions.byId': () => [{ id: subjects.submission }],
   'submissions.status': () => [{ id: subjects.submission }],
   'submissions.curves': () => [{ id: subjects.submission }],
+  'submissions.learningCurves': () => [{ id: subjects.submission }],
   'submissions.concepts': () => [{ id: subjects.submission }],
   'submissions.failures': () => [{ id: subjects.submission }],
   'submissions.queue': () => [undefined],
@@ -202,6 +203,17 @@ describe('a hidden test split', () => {
     for (const row of rows)
       for (const x of [row.accuracy, ...Object.values(row.perShot)])
         if (x !== null) expect(Math.abs(x * 100 - Math.round(x * 100))).toBeLessThan(1e-9);
+    // The learning curve and the chart's bands, like the board: whole percents.
+    const curves = (await ask(null, 'submissions.learningCurves', { id: subjects.submission }))
+      .value as { slope: number | null; auc: number | null }[];
+    const bands = (await ask(null, 'leaderboard.curves', { ids: [subjects.submission] }))
+      .value as { low: number | null; high: number | null }[];
+    const shares = [
+      ...curves.flatMap((c) => [c.slope, c.auc]),
+      ...bands.flatMap((b) => [b.low, b.high]),
+    ].filter((x): x is number => x !== null);
+    expect(shares.length).toBeGreaterThan(0);
+    for (const x of shares) expect(Math.abs(x * 100 - Math.round(x * 100))).toBeLessThan(1e-9);
   });
 
   it('limits submissions on it per account per day', async () => {

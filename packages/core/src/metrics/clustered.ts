@@ -217,3 +217,41 @@ export function curveSummary(
   const span = (points.at(-1) as { x: number }).x - (points[0] as { x: number }).x;
   return { auc: area / span, shotsToThreshold: reached };
 }
+
+/** A model's learning-curve figures, as the board, the submission page, compare and the API give them. */
+export interface LearningCurve {
+  slope: number | null;
+  slopeLow: number | null;
+  slopeHigh: number | null;
+  slopePValue: number | null;
+  auc: number | null;
+  shotsToThreshold: number | null;
+}
+
+/**
+ * The learning-curve figures of one model under one policy from its per-cluster, per-shot counts,
+ * over `shots` (the ranked setting's shot counts) when given, else every shot count it ran.
+ */
+export function learningCurve(
+  cells: readonly ShotTally[],
+  shots?: readonly number[],
+): LearningCurve {
+  const used = shots ? cells.filter((c) => shots.includes(c.shots)) : cells;
+  const slope = curveSlope(used);
+  const totals = new Map<number, { shots: number; n: number; correct: number }>();
+  for (const c of used) {
+    const t = totals.get(c.shots) ?? { shots: c.shots, n: 0, correct: 0 };
+    t.n += c.n;
+    t.correct += c.correct;
+    totals.set(c.shots, t);
+  }
+  const summary = curveSummary([...totals.values()]);
+  return {
+    slope: slope.slope,
+    slopeLow: slope.low,
+    slopeHigh: slope.high,
+    slopePValue: slope.pValue,
+    auc: summary.auc,
+    shotsToThreshold: summary.shotsToThreshold,
+  };
+}

@@ -36,6 +36,11 @@ export function coarsenBoardRow<
     | 'linkGainHigh'
     | 'flipAccuracy'
     | 'exposureSlope'
+    | 'slope'
+    | 'slopeLow'
+    | 'slopeHigh'
+    | 'slopePValue'
+    | 'auc'
   >,
 >(row: T): T {
   return {
@@ -53,5 +58,10 @@ export function coarsenBoardRow<
     linkGainHigh: coarseShare(row.linkGainHigh),
     flipAccuracy: coarseShare(row.flipAccuracy),
     exposureSlope: coarseShare(row.exposureSlope),
+    slope: coarseShare(row.slope),
+    slopeLow: coarseShare(row.slopeLow),
+    slopeHigh: coarseShare(row.slopeHigh),
+    slopePValue: coarseShare(row.slopePValue),
+    auc: coarseShare(row.auc),
   };
 }

@@ -1,6 +1,6 @@
 import type { PolicyName } from '../policy';
 import { type RankedSetting, unrankedReason } from '../ranked-setting';
-import { clusteredDifference } from './clustered';
+import { clusteredDifference, learningCurve, type ShotTally } from './clustered';
 import type { ExposureCheck } from './exposure';
 import { wilsonInterval } from './intervals';
 import { type ClusterCounts, rankWithUncertainty } from './ranking';
@@ -74,6 +74,11 @@ export interface BoardInput {
   perShot: Record<number, Counts>;
   /** Per cluster (the benchmark's pairs), over the ranked setting's episodes only, by policy. */
   clusters: Partial<Record<PolicyName, ClusterCounts[]>>;
+  /**
+   * Per cluster and shot count, under the board's policy at the ranked setting's shot counts: the
+   * learning curve's slope is fitted on these. Absent: no slope.
+   */
+  shotClusters?: readonly ShotTally[];
   /** The model asked of the platform's reference server, if that is where it ran. */
   referenceModel?: string | null;
   /** Its exposure check, stored when it finished; null or absent for one finished before. */
@@ -108,6 +113,18 @@ export interface BoardStatistics {
    * follow the flipped demonstrations); null when the submission ran no flip episodes there.
    */
   flipAccuracy: number | null;
+  /**
+   * The learning curve (core's `curveSlope`): accuracy gained per doubling of the shots, with its
+   * clustered interval and one-sided p of no gain; over the ranked setting's shot counts.
+   */
+  slope: number | null;
+  slopeLow: number | null;
+  slopeHigh: number | null;
+  slopePValue: number | null;
+  /** Normalised area under accuracy vs log2(shots) over the ranked shot counts (core's `curveSummary`). */
+  auc: number | null;
+  /** The fewest of the ranked shot counts at which accuracy reached CURVE_THRESHOLD; null: not reached. */
+  shotsToThreshold: number | null;
   /** Accuracy grows with exposure to the pair (core's `exposureCheck`, p < EXPOSURE_ALPHA). */
   exposureFlagged: boolean;
   /** Accuracy gained per doubling of prior exposure, and its one-sided p; null when not checked. */
@@ -120,6 +137,7 @@ export type BoardRow<T extends BoardInput> = Omit<
   | 'perShot'
   | 'novel'
   | 'clusters'
+  | 'shotClusters'
   | 'unreadable'
   | 'correct'
   | 'n'
@@ -180,6 +198,7 @@ export function buildBoard<T extends BoardInput>(
       perShot,
       novel,
       clusters,
+      shotClusters,
       unreadable,
       correct,
       n,
@@ -192,6 +211,7 @@ export function buildBoard<T extends BoardInput>(
     } = row;
     const ranked = ranking.get(row);
     const own = ranked ? (clusters[setting.policy] ?? []) : [];
+    const curve = learningCurve(shotClusters ?? [], setting.shots);
     const gain = ranked ? pairedLinkGain(clusters) : null;
     return {
       ...rest,
@@ -214,6 +234,7 @@ export function buildBoard<T extends BoardInput>(
       linkGainLow: gain?.low ?? null,
       linkGainHigh: gain?.high ?? null,
       flipAccuracy: flipAccuracyOf(clusters),
+      ...curve,
       exposureFlagged: exposure?.flagged === true,
       exposureSlope: exposure?.slope ?? null,
       exposurePValue: exposure?.pValue ?? null,

@@ -31,6 +31,11 @@ describe('coarse shares (hidden splits)', () => {
       linkGainHigh: 0.0949,
       flipAccuracy: null,
       exposureSlope: 0.0055,
+      slope: 0.0312,
+      slopeLow: 0.0104,
+      slopeHigh: 0.0521,
+      slopePValue: 0.0042,
+      auc: 0.5733,
     };
     const coarse = coarsenBoardRow(row);
     expect(coarse).toMatchObject({ model: 'm', n: 768, flipAccuracy: null });
@@ -39,7 +44,17 @@ describe('coarse shares (hidden splits)', () => {
     expect(coarse.perShot[16]).toBeNull();
     expect(coarse.parseFailureRate).toBe(0);
     expect(coarse.linkGainLow).toBeCloseTo(-0.01, 10);
-    for (const x of [coarse.low, coarse.high, coarse.novelAccuracy, coarse.linkGain])
+    for (const x of [
+      coarse.low,
+      coarse.high,
+      coarse.novelAccuracy,
+      coarse.linkGain,
+      coarse.slope,
+      coarse.slopeLow,
+      coarse.slopeHigh,
+      coarse.slopePValue,
+      coarse.auc,
+    ])
       expect(Math.abs((x as number) * 100 - Math.round((x as number) * 100))).toBeLessThan(1e-9);
   });
 });

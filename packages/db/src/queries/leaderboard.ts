@@ -6,10 +6,11 @@ import {
   type PolicyName,
   RankedSettingSchema,
   type ScorerName,
+  type ShotTally,
 } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { type CardColumns, cardOf, num, pgArray } from './rows';
+import { type CardColumns, cardOf, clusterOfConcept, num, pgArray } from './rows';
 
 /** Benchmark versions with how many finished submissions each has, newest first. */
 export async function listBenchmarkVersions(db: Db) {
@@ -80,19 +81,25 @@ export async function leaderboardCounts(
     WHERE ss.scorer = ${options.scorer} AND ss.policy = ${options.policy}::policy
       AND s.benchmark_version_id = ${options.benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'`);
   const ids = rows.map((r) => num(r.submission_id));
-  const { rows: ranked } = ids.length
-    ? await db.execute(sql`
-        SELECT rc.submission_id, rc.policy, c.pair_id, sum(rc.n)::int AS n, sum(rc.correct)::int AS correct
-        FROM submission_ranked_counts rc JOIN concepts c ON c.id = rc.concept_id
-        WHERE rc.submission_id = ANY(${pgArray(ids)}::int[]) AND rc.scorer = ${options.scorer}
-        GROUP BY rc.submission_id, rc.policy, c.pair_id`)
-    : { rows: [] };
+  // Clusters by the version's design (`clusterOfConcept`): what ranking resamples and every
+  // interval sums over.
+  const [{ rows: ranked }, byShot] = ids.length
+    ? await Promise.all([
+        db.execute(sql`
+          SELECT rc.submission_id, rc.policy, ${clusterOfConcept} AS cluster, sum(rc.n)::int AS n, sum(rc.correct)::int AS correct
+          FROM submission_ranked_counts rc JOIN concepts c ON c.id = rc.concept_id
+          JOIN benchmark_versions v ON v.id = c.benchmark_version_id
+          WHERE rc.submission_id = ANY(${pgArray(ids)}::int[]) AND rc.scorer = ${options.scorer}
+          GROUP BY rc.submission_id, rc.policy, 3`),
+        curveCells(db, { ids, scorer: options.scorer, policy: options.policy }),
+      ])
+    : [{ rows: [] }, new Map<number, ShotTally[]>()];
   const clusters = new Map<number, LeaderboardCounts['clusters']>();
   for (const r of ranked) {
     const of = clusters.get(num(r.submission_id)) ?? {};
     const policy = String(r.policy) as PolicyName;
     const list = of[policy] ?? [];
-    list.push({ cluster: String(r.pair_id), n: num(r.n), correct: num(r.correct) });
+    list.push({ cluster: String(r.cluster), n: num(r.n), correct: num(r.correct) });
     of[policy] = list;
     clusters.set(num(r.submission_id), of);
   }
@@ -117,7 +124,38 @@ export async function leaderboardCounts(
       ]),
     ),
     clusters: clusters.get(num(r.submission_id)) ?? {},
+    shotClusters: byShot.get(num(r.submission_id)) ?? [],
     referenceModel: (r.reference_model as string | null) ?? null,
     exposure: (r.exposure as ExposureCheck | null) ?? null,
   }));
+}
+
+/**
+ * Submissions' learning-curve cells under one policy: per cluster (the version's design) and shot
+ * count, from the aggregates. Core's `learningCurve` fits them.
+ */
+export async function curveCells(
+  db: Db,
+  options: { ids: readonly number[]; scorer: ScorerName; policy: string },
+): Promise<Map<number, ShotTally[]>> {
+  const cells = new Map<number, ShotTally[]>();
+  if (options.ids.length === 0) return cells;
+  const { rows } = await db.execute(sql`
+    SELECT cs.submission_id, cs.shots, ${clusterOfConcept} AS cluster, sum(cs.n)::int AS n, sum(cs.correct)::int AS correct
+    FROM submission_concept_scores cs JOIN concepts c ON c.id = cs.concept_id
+    JOIN benchmark_versions v ON v.id = c.benchmark_version_id
+    WHERE cs.submission_id = ANY(${pgArray(options.ids)}::int[]) AND cs.scorer = ${options.scorer}
+      AND cs.policy = ${options.policy}::policy
+    GROUP BY cs.submission_id, cs.shots, 3`);
+  for (const r of rows) {
+    const list = cells.get(num(r.submission_id)) ?? [];
+    list.push({
+      cluster: String(r.cluster),
+      shots: num(r.shots),
+      n: num(r.n),
+      correct: num(r.correct),
+    });
+    cells.set(num(r.submission_id), list);
+  }
+  return cells;
 }

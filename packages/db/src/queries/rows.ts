@@ -56,3 +56,12 @@ export function cardOf(r: Record<string, unknown>): CardColumns {
     revision: text(r.model_revision),
   };
 }
+
+/**
+ * The cluster of a concept row `c` joined with its version `v`, by the version's design (its
+ * ranked setting's `clusterUnit`, core's `clusterUnitOf`): the pair by default, else the concept
+ * (on a design of one concept per episode, the concept is the episode).
+ */
+export const clusterOfConcept = sql.raw(
+  "CASE WHEN coalesce(v.ranked_setting ->> 'clusterUnit', 'pair') = 'pair' THEN c.pair_id ELSE c.id END",
+);

@@ -2,6 +2,8 @@ import { randomInt } from 'node:crypto';
 import {
   type AdapterConfigInput,
   type BenchmarkSplit,
+  type ClusterTally,
+  clusteredShare,
   countEpisodes,
   DEFAULT_SCORER,
   type ExposureCheck,
@@ -20,7 +22,7 @@ import { jobs, predictions, submissions } from '../schema';
 import { getBenchmarkVersion } from './benchmarks';
 import { JOBS_CHANNEL } from './jobs';
 import { type NewModel, registerModel } from './models';
-import { cardOf, num, outcomeCountsOf, queryRows } from './rows';
+import { cardOf, clusterOfConcept, num, outcomeCountsOf, queryRows } from './rows';
 import { HiddenSplitError } from './splits';
 import { enqueueWebhook } from './webhooks';
 
@@ -425,23 +427,49 @@ export async function submissionDetail(db: Db, id: number) {
 /** Per shot × policy counts of submissions (for accuracy-vs-shots curves with intervals). */
 export async function submissionCurves(db: Db, ids: readonly number[], scorer: ScorerName) {
   if (ids.length === 0) return [];
-  const { rows } = await db.execute(sql`
-    SELECT sc.submission_id, m.name AS model, sc.shots, sc.policy, sc.n, sc.correct, sc.novel_n, sc.novel_correct,
-           sc.other_label, sc."both", sc.neither, sc.empty, sc.error
-    FROM submission_scores sc JOIN submissions s ON s.id = sc.submission_id JOIN models m ON m.id = s.model_id
-    WHERE sc.submission_id = ANY(${sql.param([...ids])}::int[]) AND sc.scorer = ${scorer}
-    ORDER BY sc.submission_id, sc.policy, sc.shots`);
-  return rows.map((r) => ({
-    submissionId: num(r.submission_id),
-    model: String(r.model),
-    shots: num(r.shots),
-    policy: String(r.policy),
-    n: num(r.n),
-    correct: num(r.correct),
-    novelN: num(r.novel_n),
-    novelCorrect: num(r.novel_correct),
-    outcomes: outcomeCountsOf(r),
-  }));
+  const [{ rows }, { rows: cells }] = await Promise.all([
+    db.execute(sql`
+      SELECT sc.submission_id, m.name AS model, sc.shots, sc.policy, sc.n, sc.correct, sc.novel_n, sc.novel_correct,
+             sc.other_label, sc."both", sc.neither, sc.empty, sc.error
+      FROM submission_scores sc JOIN submissions s ON s.id = sc.submission_id JOIN models m ON m.id = s.model_id
+      WHERE sc.submission_id = ANY(${sql.param([...ids])}::int[]) AND sc.scorer = ${scorer}
+      ORDER BY sc.submission_id, sc.policy, sc.shots`),
+    // Each point's clusters (the version's unit: a pair, or a concept), for its band.
+    db.execute(sql`
+      SELECT cs.submission_id, cs.policy, cs.shots,
+             ${clusterOfConcept} AS cluster,
+             sum(cs.n)::int AS n, sum(cs.correct)::int AS correct
+      FROM submission_concept_scores cs JOIN concepts c ON c.id = cs.concept_id
+      JOIN benchmark_versions v ON v.id = c.benchmark_version_id
+      WHERE cs.submission_id = ANY(${sql.param([...ids])}::int[]) AND cs.scorer = ${scorer}
+      GROUP BY 1, 2, 3, 4`),
+  ]);
+  const clusters = new Map<string, ClusterTally[]>();
+  for (const r of cells) {
+    const key = `${num(r.submission_id)}|${String(r.policy)}|${num(r.shots)}`;
+    const list = clusters.get(key) ?? [];
+    list.push({ cluster: String(r.cluster), n: num(r.n), correct: num(r.correct) });
+    clusters.set(key, list);
+  }
+  return rows.map((r) => {
+    // The band is the headline's method (core's `clusteredShare`), not an interval over episodes.
+    const band = clusteredShare(
+      clusters.get(`${num(r.submission_id)}|${String(r.policy)}|${num(r.shots)}`) ?? [],
+    );
+    return {
+      submissionId: num(r.submission_id),
+      model: String(r.model),
+      shots: num(r.shots),
+      policy: String(r.policy),
+      n: num(r.n),
+      correct: num(r.correct),
+      low: band.low,
+      high: band.high,
+      novelN: num(r.novel_n),
+      novelCorrect: num(r.novel_correct),
+      outcomes: outcomeCountsOf(r),
+    };
+  });
 }
 
 /**

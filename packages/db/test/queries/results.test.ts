@@ -6,7 +6,9 @@ import {
   registerScorer,
   type Scorer,
   verdictOf,
+  wilsonInterval,
 } from '@linkboard/core';
+import { fixtureManifest } from '@linkboard/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
   claimJob,
@@ -20,6 +22,7 @@ import {
   queueStatus,
   registerModel,
   rescoreSubmission,
+  submissionCurves,
   writeResults,
 } from '../../src';
 import { resultRows, seedSubmission } from '../fixtures';
@@ -69,6 +72,54 @@ async function runSubmission(
   ).toEqual({ submissionDone: true });
   return { ...seeded, rows };
 }
+
+describe('one interval method for the headline and the per-shot bands', () => {
+  it('gives the same interval to a board row and to its curve at the one ranked shot count', async () => {
+    const { db } = await freshDatabase();
+    // Four pairs, one shot count: the ranked setting is that shot count, so the headline and the
+    // 2-shot point count the same answers, and must show the same interval.
+    const seeded = await seedSubmission(db, {
+      model: 'banded',
+      shots: [2],
+      manifest: fixtureManifest({ name: 'banded', pairs: 4 }),
+    });
+    const spec = { shots: [2], policies: ['lcl'] as PolicyName[] };
+    const plain = await resultRows(
+      db,
+      seeded.manifest,
+      seeded.benchmarkVersionId,
+      spec,
+      () => null,
+    );
+    // Right on most episodes of some pairs and on few of others: the clusters differ.
+    const pairs = [...new Set(plain.map((r) => r.episode.pairId))].sort();
+    const rows = await resultRows(db, seeded.manifest, seeded.benchmarkVersionId, spec, (i) => {
+      const { episode } = plain[i]!;
+      const share = [0.2, 0.5, 0.7, 0.9][pairs.indexOf(episode.pairId)]!;
+      return (i * 0.37) % 1 < share ? `there is "${episode.query.label}"` : 'no idea';
+    });
+    const lease = (await claimJob(db, { worker: 'w', leaseMs: 30_000 }))!;
+    await writeResults(db, lease, rows, seeded.benchmarkVersionId);
+    await completeJob(
+      db,
+      lease,
+      rows.map((r) => r.episode.id),
+    );
+    const [board] = await leaderboardRows(db, {
+      benchmarkVersionId: seeded.benchmarkVersionId,
+      policy: 'lcl',
+      scorer: 'strict',
+    });
+    const [curve] = await submissionCurves(db, [seeded.submissionId], 'strict');
+    expect(board?.ranked).toBe(true);
+    expect(curve?.shots).toBe(2);
+    expect(board?.low).not.toBeNull();
+    expect([curve?.low, curve?.high]).toEqual([board?.low, board?.high]);
+    // And it is the clustered interval, wider than one over independent episodes would be.
+    const wilson = wilsonInterval(curve!.correct, curve!.n)!;
+    expect(board!.high! - board!.low!).toBeGreaterThan(wilson.high - wilson.low);
+  });
+});
 
 describe('the exposure check at completion', () => {
   it('keeps each result’s send time, and stores an empty check when no result has one', async () => {

@@ -2,6 +2,7 @@ import { DEFAULT_POLICY, DEFAULT_SCORER, MAX_COMPARED, POLICY_NAMES } from '@lin
 import type { Metadata } from 'next';
 import { AccuracyChart } from '~/components/charts';
 import {
+  curveLine,
   param,
   pct,
   policyLabel,
@@ -132,6 +133,14 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
       ) : (
         <p className="muted">No results for {policyLabel(policy)} yet.</p>
       )}
+      <ul className="muted" data-testid="learning-curves">
+        {compared.learningCurves.map(({ id, curve }) => (
+          <li key={id}>
+            {submissions.find((s) => s.id === id)?.model} (#{id}):{' '}
+            {(curve && curveLine(curve)) ?? 'no learning curve (fewer than two shot counts)'}
+          </li>
+        ))}
+      </ul>
       <h2>Every pair</h2>
       <p className="muted">
         Each cell: the row's accuracy minus the column's on the episodes both answered, every shot

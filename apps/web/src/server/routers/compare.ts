@@ -3,6 +3,7 @@ import { submissionCurves } from '@linkboard/db';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { settingsDifferencesAmong } from '~/lib/run-settings';
+import { learningCurvesOf } from '../learning-curves';
 import {
   detailVisible,
   idInput,
@@ -82,6 +83,15 @@ export const compareRouter = router({
         })),
         policy: input.policy,
         curves: await submissionCurves(ctx.db, input.ids, input.scorer),
+        /** Each submission's learning curve under the compared policy (slope, area, shots to reach 60%). */
+        learningCurves: await learningCurvesOf(
+          ctx,
+          submissions.map((s) => ({
+            ...s,
+            policies: s.policies.filter((p) => p === input.policy),
+          })),
+          input.scorer,
+        ).then((all) => input.ids.map((id) => ({ id, curve: all.get(id)?.[0] ?? null }))),
         settingsDifferences: settingsDifferencesAmong(
           submissions.map((s, i) => ({ name: names[i] as string, settings: s })),
         ),

@@ -3,6 +3,7 @@ import {
   buildBoard,
   coarseCount,
   coarsenBoardRow,
+  coarseShare,
   matchesBoardFilter,
   type PolicyName,
   type ScorerName,
@@ -80,6 +81,8 @@ function coarseCurve<
   T extends {
     n: number;
     correct: number;
+    low: number | null;
+    high: number | null;
     novelN: number;
     novelCorrect: number;
     outcomes: Record<string, number>;
@@ -88,6 +91,8 @@ function coarseCurve<
   return {
     ...point,
     correct: coarseCount(point.correct, point.n),
+    low: coarseShare(point.low),
+    high: coarseShare(point.high),
     novelCorrect: coarseCount(point.novelCorrect, point.novelN),
     outcomes: Object.fromEntries(
       Object.entries(point.outcomes).map(([k, v]) => [k, coarseCount(v, point.n)]),

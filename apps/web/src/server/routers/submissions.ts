@@ -52,6 +52,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { env } from '~/env';
+import { learningCurvesOf } from '../learning-curves';
 import {
   adminProcedure,
   assertOwnerOrAdmin,
@@ -177,6 +178,18 @@ export const submissionsRouter = router({
     .query(async ({ ctx, input }) => {
       await visibleSubmission(ctx, input.id);
       return submissionCurves(ctx.db, [input.id], input.scorer);
+    }),
+  /**
+   * The learning curve under each policy it ran (core's `learningCurve`): slope per doubling of
+   * the shots with its clustered interval, area, shots to reach the threshold. Whole percents on
+   * a hidden split, as its board.
+   */
+  learningCurves: publicProcedure
+    .input(id.extend({ scorer: scorerInput }))
+    .query(async ({ ctx, input }) => {
+      const subject = await visibleSubmission(ctx, input.id);
+      const curves = await learningCurvesOf(ctx, [subject], input.scorer);
+      return curves.get(input.id) ?? [];
     }),
   concepts: publicProcedure
     .input(id.extend({ scorer: scorerInput }))

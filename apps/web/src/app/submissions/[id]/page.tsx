@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { AccuracyChart } from '~/components/charts';
 import {
+  curveLine,
   formatTime,
   param,
   pct,
@@ -58,6 +59,7 @@ export default async function SubmissionPage({
         Number.isInteger(n) && n > 0 && n <= MAX_ID && n !== id && all.indexOf(n) === i,
     );
   const curves = await trpc.leaderboard.curves({ ids: [id, ...overlay], scorer });
+  const learningCurves = await trpc.submissions.learningCurves({ id, scorer });
   const me = await trpc.accounts.me();
   // On a hidden test split the per-concept table and the failures would give its labels away.
   const detail = submission.split !== 'hidden' || me?.role === 'admin';
@@ -174,6 +176,21 @@ export default async function SubmissionPage({
       ) : (
         <p className="muted">No results yet.</p>
       )}
+      {learningCurves.some((c) => curveLine(c) !== null) ? (
+        <ul className="muted" data-testid="learning-curves">
+          {learningCurves.map((c) =>
+            curveLine(c) ? (
+              <li key={c.policy}>
+                {policyLabel(c.policy)}: {curveLine(c)}
+              </li>
+            ) : null,
+          )}
+        </ul>
+      ) : null}
+      <p className="muted">
+        Bands and intervals are 95% cluster-robust intervals over pairs (t with one degree of
+        freedom fewer than the pairs); the slope is least squares on log2 of the shots.
+      </p>
       {overlay.length < MAX_OVERLAYS && others.length > 0 ? (
         <form className="filters" method="get" data-testid="overlay-picker">
           {overlay.length ? <input type="hidden" name="overlay" value={overlay.join(',')} /> : null}

@@ -1,0 +1,50 @@
+import 'server-only';
+import { coarseShare, type LearningCurve, learningCurve, type ScorerName } from '@linkboard/core';
+import { curveCells } from '@linkboard/db';
+import type { Context } from './trpc';
+
+/** A submission as the learning-curve figures need it: what it ran, and its split. */
+export interface CurveSubject {
+  id: number;
+  policies: readonly string[];
+  split: 'public' | 'hidden';
+}
+
+/** One policy's learning-curve figures of one submission. */
+export type PolicyCurve = { policy: string } & LearningCurve;
+
+/**
+ * Submissions' learning-curve figures under each policy they ran (core's `learningCurve` on the
+ * aggregates' per-cluster, per-shot counts, over every shot count it ran). A hidden split's are
+ * whole percents for all but admins, as its board's are.
+ */
+export async function learningCurvesOf(
+  ctx: Pick<Context, 'db' | 'viewer'>,
+  subjects: readonly CurveSubject[],
+  scorer: ScorerName,
+): Promise<Map<number, PolicyCurve[]>> {
+  const out = new Map<number, PolicyCurve[]>(subjects.map((s) => [s.id, []]));
+  const policies = [...new Set(subjects.flatMap((s) => s.policies))].sort();
+  for (const policy of policies) {
+    const ran = subjects.filter((s) => s.policies.includes(policy));
+    const cells = await curveCells(ctx.db, { ids: ran.map((s) => s.id), scorer, policy });
+    for (const subject of ran) {
+      const curve = learningCurve(cells.get(subject.id) ?? []);
+      const coarse = subject.split === 'hidden' && ctx.viewer?.role !== 'admin';
+      out.get(subject.id)?.push({
+        policy,
+        ...(coarse
+          ? {
+              ...curve,
+              slope: coarseShare(curve.slope),
+              slopeLow: coarseShare(curve.slopeLow),
+              slopeHigh: coarseShare(curve.slopeHigh),
+              slopePValue: coarseShare(curve.slopePValue),
+              auc: coarseShare(curve.auc),
+            }
+          : curve),
+      });
+    }
+  }
+  return out;
+}
