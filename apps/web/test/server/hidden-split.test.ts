@@ -206,8 +206,10 @@ describe('a hidden test split', () => {
     // The learning curve and the chart's bands, like the board: whole percents.
     const curves = (await ask(null, 'submissions.learningCurves', { id: subjects.submission }))
       .value as { slope: number | null; auc: number | null }[];
-    const bands = (await ask(null, 'leaderboard.curves', { ids: [subjects.submission] }))
-      .value as { low: number | null; high: number | null }[];
+    const bands = (await ask(null, 'leaderboard.curves', { ids: [subjects.submission] })).value as {
+      low: number | null;
+      high: number | null;
+    }[];
     const shares = [
       ...curves.flatMap((c) => [c.slope, c.auc]),
       ...bands.flatMap((b) => [b.low, b.high]),
