@@ -639,6 +639,41 @@ test('no page scrolls sideways on a laptop or a phone, and on a phone every menu
   }
 });
 
+test('the learning curve on isekai-synth@3.1: prototype gains with shots, random does not', async ({
+  request,
+}) => {
+  test.setTimeout(300_000);
+  // The public v3 benchmark at full size, as `dataset generate` makes it anywhere, and the two
+  // baselines on its ranked setting, run by `start`'s runner.
+  const env = { ...process.env, ...platformEnv };
+  const dir = path.join(E2E.dataDir, 'benchmarks', 'isekai-synth-3.1');
+  const cli = (args: string[]) =>
+    execFileSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
+  cli(['dataset', 'generate', '--generator-version', '3', '--seed', '1', '--out', dir]);
+  for (const name of ['prototype', 'random'])
+    cli(['submit', '--name', `${name} on 3.1`, '--builtin', name, '--manifest', dir]);
+  const read = async () =>
+    LeaderboardReplySchema.parse(
+      await (
+        await request.get(`${SITE_API.leaderboard}?benchmark=isekai-synth&version=3.1`)
+      ).json(),
+    );
+  await expect
+    .poll(async () => (await read()).rows.filter((r) => r.ranked).length, { timeout: 240_000 })
+    .toBe(2);
+  const board = await read();
+  const by = Object.fromEntries(board.rows.map((r) => [r.model, r]));
+  const prototype = by['prototype on 3.1']!;
+  const random = by['random on 3.1']!;
+  console.log(
+    `isekai-synth@3.1 slope per doubling: prototype ${prototype.slope} [${prototype.slope_low}, ${prototype.slope_high}] p=${prototype.slope_p} auc=${prototype.auc}; random ${random.slope} [${random.slope_low}, ${random.slope_high}] auc=${random.auc}`,
+  );
+  expect(prototype.slope_low!).toBeGreaterThan(0);
+  expect(random.slope_low!).toBeLessThan(0);
+  expect(random.slope_high!).toBeGreaterThan(0);
+  expect(prototype.auc!).toBeGreaterThan(random.auc!);
+});
+
 test('while PostgreSQL is down the site answers 503, not 404 or 500, and comes back with it', async ({
   request,
 }) => {
