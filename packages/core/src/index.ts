@@ -139,9 +139,11 @@ export {
   clusteredShare,
   curveSlope,
   curveSummary,
+  type GroupShare,
   type LearningCurve,
   learningCurve,
   type ShotTally,
+  sharesBy,
   tCritical,
 } from './metrics/clustered';
 export {
@@ -308,6 +310,8 @@ export {
   SubmissionCreatedSchema,
   type SubmissionStatus,
   SubmissionStatusSchema,
+  TraitsQuerySchema,
+  TraitsReplySchema,
   WEBHOOK_HEADERS,
   WEBHOOK_STATES,
   type WebhookPayload,

@@ -26,6 +26,8 @@ import {
   SITE_API,
   SubmissionCreatedSchema,
   SubmissionStatusSchema,
+  TraitsQuerySchema,
+  TraitsReplySchema,
   WEBHOOK_HEADERS,
   WEBHOOK_STATES,
   WebhookPayloadSchema,
@@ -67,6 +69,7 @@ const SCHEMAS: Record<string, [z.ZodType, 'input' | 'output']> = {
   ApiError: [ApiErrorSchema, 'output'],
   BenchmarkList: [BenchmarkListSchema, 'output'],
   LeaderboardReply: [LeaderboardReplySchema, 'output'],
+  TraitsReply: [TraitsReplySchema, 'output'],
   CreateSubmissionBody: [CreateSubmissionBodySchema, 'input'],
   SubmissionCreated: [SubmissionCreatedSchema, 'output'],
   SubmissionStatus: [SubmissionStatusSchema, 'output'],
@@ -231,6 +234,20 @@ export function siteOpenApiDocument(options: { version: string }): Json {
             200: reply('LeaderboardReply'),
             400: refusal('A parameter that does not parse'),
             404: refusal('No such benchmark or version'),
+          },
+        },
+      },
+      [SITE_API.traits]: {
+        get: {
+          tags: ['board'],
+          summary:
+            "Accuracy by trait family and by trait, per model, with clustered intervals (isekai-synth v3's public versions)",
+          parameters: queryParameters(TraitsQuerySchema),
+          responses: {
+            200: reply('TraitsReply'),
+            400: refusal('A parameter that does not parse'),
+            403: refusal('A hidden test split: its per-pair scores are withheld'),
+            404: refusal('No such benchmark or version, or none whose pairs have traits on record'),
           },
         },
       },

@@ -14,6 +14,7 @@ import { OUTCOMES } from './scorer';
 export const SITE_API = {
   benchmarks: '/api/v1/benchmarks',
   leaderboard: '/api/v1/leaderboard',
+  traits: '/api/v1/traits',
   submissions: '/api/v1/submissions',
   submission: (id: number) => `/api/v1/submissions/${id}`,
   answers: (id: number) => `/api/v1/submissions/${id}/answers.jsonl`,
@@ -147,6 +148,44 @@ export const LeaderboardReplySchema = z.object({
   /** How rows are ranked, intervals made and tiers drawn. */
   method: z.string(),
   rows: z.array(LeaderboardRecordSchema),
+});
+
+/** `GET /api/v1/traits?benchmark=<name>[&version=][&policy=][&scorer=]` */
+export const TraitsQuerySchema = z.object({
+  benchmark: z.string().min(1).max(200),
+  version: z.string().min(1).max(200).optional(),
+  policy: z.enum(POLICY_NAMES).optional(),
+  scorer: z.string().min(1).max(32).optional(),
+});
+
+/** One group of pairs (a trait family, or a trait) of one model: pooled accuracy, clustered 95% interval. */
+const TraitShareSchema = z.object({
+  accuracy: rate,
+  ci_low: rate,
+  ci_high: rate,
+  /** Pairs in the group with answers: the clusters the interval is over. */
+  pairs: z.number().int(),
+});
+
+/**
+ * Accuracy by trait family and by trait, per finished public submission, over every shot count
+ * it ran under the policy: which kinds of visual change models pick up in context.
+ */
+export const TraitsReplySchema = z.object({
+  benchmark: z.string(),
+  version: z.string(),
+  policy: z.string(),
+  scorer: z.string(),
+  families: z.array(z.string()),
+  traits: z.array(z.object({ trait: z.string(), family: z.string() })),
+  models: z.array(
+    z.object({
+      submission: z.number().int(),
+      model: z.string(),
+      by_family: z.array(TraitShareSchema.extend({ family: z.string() })),
+      by_trait: z.array(TraitShareSchema.extend({ trait: z.string() })),
+    }),
+  ),
 });
 
 /** A submission's states, in lifecycle order (the database's enum is made from this list). */

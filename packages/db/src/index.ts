@@ -14,7 +14,7 @@ export {
   getBenchmarkVersion,
   importBenchmark,
 } from './queries/benchmarks';
-export { conceptDetail, conceptGallery, conceptHeatmap } from './queries/concepts';
+export { conceptDetail, conceptGallery, conceptHeatmap, pairCountsOf } from './queries/concepts';
 export {
   type DownloadViewer,
   submissionAnswerPages,

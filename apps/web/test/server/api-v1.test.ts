@@ -197,7 +197,7 @@ describe('the board over the public API', () => {
     const reply = LeaderboardReplySchema.parse(await response.json());
     expect(reply).toMatchObject({ benchmark: 'api-test', policy: 'lcl', scorer: 'strict' });
     expect(reply.setting).toEqual({ shots: [2, 4, 8], draws: 2, policy: 'lcl', scorer: 'strict' });
-    expect(reply.method).toMatch(/resample pairs/);
+    expect(reply.method).toMatch(/cluster-robust interval over pairs/);
     expect(reply.rows).toEqual([]);
   });
 

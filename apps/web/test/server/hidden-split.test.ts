@@ -118,6 +118,10 @@ const INPUTS: Record<string, () => unknown[]> = {
   'submissions.status': () => [{ id: subjects.submission }],
   'submissions.curves': () => [{ id: subjects.submission }],
   'submissions.learningCurves': () => [{ id: subjects.submission }],
+  'concepts.traits': () => [
+    { benchmarkVersionId: hiddenVersionId },
+    { benchmarkVersionId: site.versionId },
+  ],
   'submissions.concepts': () => [{ id: subjects.submission }],
   'submissions.failures': () => [{ id: subjects.submission }],
   'submissions.queue': () => [undefined],
@@ -269,6 +273,10 @@ const ROUTES: Record<string, () => Promise<Response[]> | string> = {
   'api/v1/leaderboard': async () => {
     const { GET } = await import('../../src/app/api/v1/leaderboard/route');
     return [await GET(new Request(`http://site${SITE_API.leaderboard}?benchmark=walk-hidden`))];
+  },
+  'api/v1/traits': async () => {
+    const { GET } = await import('../../src/app/api/v1/traits/route');
+    return [await GET(new Request(`http://site${SITE_API.traits}?benchmark=walk-hidden`))];
   },
   'api/v1/submissions': async () => {
     const { POST } = await import('../../src/app/api/v1/submissions/route');

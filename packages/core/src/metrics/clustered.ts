@@ -255,3 +255,30 @@ export function learningCurve(
     shotsToThreshold: summary.shotsToThreshold,
   };
 }
+
+/** A group of clusters (a trait family, say) and its pooled share with the clustered interval. */
+export interface GroupShare extends ClusteredInterval {
+  group: string;
+}
+
+/**
+ * The clustered share of each group of clusters (`groupOf` names a cluster's group; undefined
+ * leaves it out), in the groups' alphabetical order: accuracy by trait family or by trait, each
+ * with the interval every other figure uses.
+ */
+export function sharesBy(
+  clusters: readonly ClusterTally[],
+  groupOf: (cluster: string) => string | undefined,
+): GroupShare[] {
+  const groups = new Map<string, ClusterTally[]>();
+  for (const c of clusters) {
+    const group = groupOf(c.cluster);
+    if (group === undefined) continue;
+    const list = groups.get(group) ?? [];
+    list.push(c);
+    groups.set(group, list);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([group, list]) => ({ group, ...clusteredShare(list) }));
+}

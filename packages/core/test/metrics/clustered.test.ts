@@ -6,6 +6,7 @@ import {
   curveSlope,
   curveSummary,
   type ShotTally,
+  sharesBy,
   tCritical,
 } from '../../src/metrics/clustered';
 import { quantileSorted } from '../../src/metrics/intervals';
@@ -204,6 +205,25 @@ describe('clustered intervals', () => {
       { cluster: 'b', n: 10, correct: 10 },
     ]);
     expect(perfect).toMatchObject({ estimate: 1, low: 1, high: 1 });
+  });
+});
+
+describe('shares by group', () => {
+  it('pools each group’s clusters with the clustered interval, leaving out clusters of no group', () => {
+    const clusters = [
+      { cluster: 'p1', n: 10, correct: 8 },
+      { cluster: 'p2', n: 10, correct: 6 },
+      { cluster: 'p3', n: 10, correct: 3 },
+      { cluster: 'p4', n: 10, correct: 5 },
+    ];
+    const family: Record<string, string> = { p1: 'shape', p2: 'shape', p3: 'count' };
+    const groups = sharesBy(clusters, (c) => family[c]);
+    expect(groups.map((g) => [g.group, g.estimate, g.clusters])).toEqual([
+      ['count', 0.3, 1],
+      ['shape', 0.7, 2],
+    ]);
+    expect(groups[1]).toMatchObject(clusteredShare(clusters.slice(0, 2)));
+    expect(sharesBy([], () => 'x')).toEqual([]);
   });
 });
 

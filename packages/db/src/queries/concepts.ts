@@ -46,6 +46,41 @@ export async function conceptHeatmap(
   }));
 }
 
+/**
+ * Each finished public submission's counts per pair (its key, as the manifest names it) under one
+ * policy and scorer, over every shot count it ran: what accuracy by trait is pooled from.
+ */
+export async function pairCountsOf(
+  db: Db,
+  benchmarkVersionId: number,
+  scorer: ScorerName,
+  policy: string,
+) {
+  const { rows } = await db.execute(sql`
+    SELECT cs.submission_id, m.name AS model, p.key AS pair, sum(cs.n)::int AS n, sum(cs.correct)::int AS correct
+    FROM submission_concept_scores cs JOIN submissions s ON s.id = cs.submission_id JOIN models m ON m.id = s.model_id
+    JOIN concepts c ON c.id = cs.concept_id JOIN pairs p ON p.id = c.pair_id
+    WHERE s.benchmark_version_id = ${benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'
+      AND cs.scorer = ${scorer} AND cs.policy = ${policy}::policy
+    GROUP BY cs.submission_id, m.name, p.key
+    ORDER BY cs.submission_id`);
+  const bySubmission = new Map<
+    number,
+    {
+      submissionId: number;
+      model: string;
+      pairs: { cluster: string; n: number; correct: number }[];
+    }
+  >();
+  for (const r of rows) {
+    const id = num(r.submission_id);
+    const entry = bySubmission.get(id) ?? { submissionId: id, model: String(r.model), pairs: [] };
+    entry.pairs.push({ cluster: String(r.pair), n: num(r.n), correct: num(r.correct) });
+    bySubmission.set(id, entry);
+  }
+  return [...bySubmission.values()];
+}
+
 /** One concept: its pair, its images, and how each model does on it per shot. */
 export async function conceptDetail(db: Db, conceptId: number, scorer: ScorerName) {
   const { rows } = await db.execute(sql`

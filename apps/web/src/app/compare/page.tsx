@@ -92,7 +92,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
         <h1>Compare models</h1>
         <p className="lead">
           Pick two to {MAX_COMPARED} models. They are paired on identical episodes: differences with
-          pair-clustered bootstrap intervals and a pair-clustered test.
+          pair-clustered intervals (t over the pairs) and a pair-clustered test.
         </p>
         {picker}
       </>

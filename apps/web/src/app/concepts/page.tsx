@@ -45,11 +45,16 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
   const withheld =
     versions.find((v) => v.id === versionId)?.split === 'hidden' &&
     (await trpc.accounts.me())?.role !== 'admin';
-  const [gallery, cells] = withheld
-    ? [[], []]
+  const [gallery, cells, traits] = withheld
+    ? [[], [], null]
     : await Promise.all([
         trpc.concepts.gallery({ benchmarkVersionId: versionId }),
         trpc.concepts.heatmap({
+          benchmarkVersionId: versionId,
+          scorer: DEFAULT_SCORER,
+          policy: DEFAULT_POLICY,
+        }),
+        trpc.concepts.traits({
           benchmarkVersionId: versionId,
           scorer: DEFAULT_SCORER,
           policy: DEFAULT_POLICY,
@@ -197,6 +202,94 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
                   </tbody>
                 </table>
               </div>
+            </>
+          ) : null}
+          {traits && traits.models.length > 0 ? (
+            <>
+              <h2>By trait</h2>
+              <p className="muted">
+                Which kinds of visual change models pick up in context: accuracy on the pairs whose
+                novel concept adds, reshapes, textures or multiplies its look-alike (
+                {POLICIES[DEFAULT_POLICY].shortTitle}, {DEFAULT_SCORER}, every shot count), with 95%
+                intervals over the pairs (t with one degree of freedom fewer than the pairs; a trait
+                of two or three pairs has a wide one).
+              </p>
+              <div className="scroll-x">
+                <table data-testid="trait-families">
+                  <thead>
+                    <tr>
+                      <th>Model</th>
+                      {traits.families.map((f) => (
+                        <th key={f} className="num">
+                          {f}
+                        </th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {traits.models.map((m) => (
+                      <tr key={m.submissionId}>
+                        <th scope="row">
+                          <Link href={`/submissions/${m.submissionId}`}>{m.model}</Link>
+                        </th>
+                        {traits.families.map((f) => {
+                          const g = m.byFamily.find((x) => x.group === f);
+                          return (
+                            <td key={f} className="num">
+                              {pct(g?.estimate)}{' '}
+                              {g?.low != null ? (
+                                <span className="muted">
+                                  [{pct(g.low, 0)}, {pct(g.high, 0)}]
+                                </span>
+                              ) : null}
+                            </td>
+                          );
+                        })}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              <details>
+                <summary>By trait</summary>
+                <div className="scroll-x">
+                  <table data-testid="traits">
+                    <thead>
+                      <tr>
+                        <th>Model</th>
+                        {traits.traits.map((t) => (
+                          <th key={t.trait} className="num" title={t.family}>
+                            {t.trait}
+                          </th>
+                        ))}
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {traits.models.map((m) => (
+                        <tr key={m.submissionId}>
+                          <th scope="row">{m.model}</th>
+                          {traits.traits.map((t) => {
+                            const g = m.byTrait.find((x) => x.group === t.trait);
+                            return (
+                              <td
+                                key={t.trait}
+                                className="num"
+                                title={
+                                  g?.low != null
+                                    ? `${pct(g.low)} to ${pct(g.high)} over ${g.clusters} pairs`
+                                    : undefined
+                                }
+                              >
+                                {pct(g?.estimate, 0)}
+                              </td>
+                            );
+                          })}
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              </details>
             </>
           ) : null}
           <h2>Pairs</h2>

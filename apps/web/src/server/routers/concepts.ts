@@ -1,4 +1,12 @@
-import { conceptDetail, conceptGallery, conceptHeatmap } from '@linkboard/db';
+import { sharesBy } from '@linkboard/core';
+import { synthTraits } from '@linkboard/datasets/synth-traits';
+import {
+  conceptDetail,
+  conceptGallery,
+  conceptHeatmap,
+  getBenchmarkVersion,
+  pairCountsOf,
+} from '@linkboard/db';
 import { z } from 'zod';
 import {
   detailVisible,
@@ -22,6 +30,39 @@ export const conceptsRouter = router({
     .query(async ({ ctx, input }) => {
       await detailVisible(ctx, { benchmarkVersionId: input.benchmarkVersionId });
       return conceptHeatmap(ctx.db, input.benchmarkVersionId, input.scorer, input.policy);
+    }),
+  /**
+   * Accuracy by trait family and by trait, per model, with the clustered interval (pairs are the
+   * clusters): which kinds of visual change models pick up in context. Null for a benchmark whose
+   * pairs have no trait on record (any but isekai-synth v3); a hidden split's is admins' only.
+   */
+  traits: publicProcedure
+    .input(z.object({ benchmarkVersionId: idInput, scorer: scorerInput, policy: policyInput }))
+    .query(async ({ ctx, input }) => {
+      const version = await getBenchmarkVersion(ctx.db, input.benchmarkVersionId);
+      if (!version) return notFound(`benchmark version ${input.benchmarkVersionId}`);
+      await detailVisible(ctx, { benchmarkVersionId: input.benchmarkVersionId });
+      const traits = synthTraits(version.manifest);
+      if (!traits) return null;
+      const models = await pairCountsOf(
+        ctx.db,
+        input.benchmarkVersionId,
+        input.scorer,
+        input.policy,
+      );
+      return {
+        families: [...new Set([...traits.values()].map((t) => t.family))].sort(),
+        traits: [...traits.values()]
+          .map((t) => ({ trait: t.trait, family: t.family }))
+          .filter((t, i, all) => all.findIndex((o) => o.trait === t.trait) === i)
+          .sort((a, b) => a.family.localeCompare(b.family) || a.trait.localeCompare(b.trait)),
+        models: models.map((m) => ({
+          submissionId: m.submissionId,
+          model: m.model,
+          byFamily: sharesBy(m.pairs, (pair) => traits.get(pair)?.family),
+          byTrait: sharesBy(m.pairs, (pair) => traits.get(pair)?.trait),
+        })),
+      };
     }),
   byId: publicProcedure
     .input(z.object({ id: idInput, scorer: scorerInput }))
