@@ -114,6 +114,8 @@ export const LeaderboardRecordSchema = z.object({
   link_gain_high: rate,
   /** The flip control: the share of answers that follow the flipped demonstrations; null without. */
   flip_accuracy: rate,
+  flip_low: rate,
+  flip_high: rate,
   /**
    * The learning curve over the ranked shot counts: accuracy gained per doubling of the shots
    * (least squares on log2 shots), its clustered 95% interval and one-sided p of no gain.

@@ -352,7 +352,16 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
                     </span>
                   ) : null}
                 </td>
-                <td className="num">{pct(r.flipAccuracy)}</td>
+                <td
+                  className="num"
+                  title={
+                    r.flipLow !== null
+                      ? `95% interval ${pct(r.flipLow)} to ${pct(r.flipHigh)}`
+                      : undefined
+                  }
+                >
+                  {pct(r.flipAccuracy)}
+                </td>
                 <td className="num">{pct(r.parseFailureRate)}</td>
                 <td title={curveLine(r) ?? undefined} data-testid="curve-figures">
                   <LazySparkline

@@ -24,6 +24,8 @@ const row = (over: Partial<LeaderboardRow>): LeaderboardRow => ({
   linkGainLow: -0.1,
   linkGainHigh: -0.025,
   flipAccuracy: null,
+  flipLow: null,
+  flipHigh: null,
   tier: 1,
   rankLow: 1,
   rankHigh: 2,
@@ -66,13 +68,13 @@ describe('leaderboardCsv', () => {
       .trimEnd()
       .split('\n');
     expect(header).toBe(
-      'tier,rank_low,rank_high,model,organisation,params_b,weights,licence,base_model,model_url,revision,submission,ranked,unranked_reason,verified,scorer,n,accuracy,ci_low,ci_high,acc_2shot,acc_8shot,novel_accuracy,link_gain,link_gain_low,link_gain_high,flip_accuracy,slope,slope_low,slope_high,slope_p,auc,shots_to_60,parse_failure_rate,exposure_flagged,exposure_slope,exposure_p',
+      'tier,rank_low,rank_high,model,organisation,params_b,weights,licence,base_model,model_url,revision,submission,ranked,unranked_reason,verified,scorer,n,accuracy,ci_low,ci_high,acc_2shot,acc_8shot,novel_accuracy,link_gain,link_gain_low,link_gain_high,flip_accuracy,flip_low,flip_high,slope,slope_low,slope_high,slope_p,auc,shots_to_60,parse_failure_rate,exposure_flagged,exposure_slope,exposure_p',
     );
     expect(line).toBe(
-      '1,1,2,m,,,,,,,,7,true,,true,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,0.75,0.04,0.01,0.07,0.003,0.55,,0,true,0.05,0.00001',
+      '1,1,2,m,,,,,,,,7,true,,true,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,0.75,,,0.04,0.01,0.07,0.003,0.55,,0,true,0.05,0.00001',
     );
     expect(unranked).toBe(
-      ',,,m,,,,,,,,7,false,ran 16 shots only,false,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,,0.04,0.01,0.07,0.003,0.55,,0,false,0.01,0.3',
+      ',,,m,,,,,,,,7,false,ran 16 shots only,false,strict,64,0.5,0.38,0.62,0.5,,0.25,-0.0625,-0.1,-0.025,,,,0.04,0.01,0.07,0.003,0.55,,0,false,0.01,0.3',
     );
   });
 

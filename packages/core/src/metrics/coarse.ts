@@ -35,6 +35,8 @@ export function coarsenBoardRow<
     | 'linkGainLow'
     | 'linkGainHigh'
     | 'flipAccuracy'
+    | 'flipLow'
+    | 'flipHigh'
     | 'exposureSlope'
     | 'slope'
     | 'slopeLow'
@@ -57,6 +59,8 @@ export function coarsenBoardRow<
     linkGainLow: coarseShare(row.linkGainLow),
     linkGainHigh: coarseShare(row.linkGainHigh),
     flipAccuracy: coarseShare(row.flipAccuracy),
+    flipLow: coarseShare(row.flipLow),
+    flipHigh: coarseShare(row.flipHigh),
     exposureSlope: coarseShare(row.exposureSlope),
     slope: coarseShare(row.slope),
     slopeLow: coarseShare(row.slopeLow),

@@ -1,6 +1,6 @@
 import type { PolicyName } from '../policy';
 import { type RankedSetting, unrankedReason } from '../ranked-setting';
-import { clusteredDifference, learningCurve, type ShotTally } from './clustered';
+import { clusteredDifference, clusteredShare, learningCurve, type ShotTally } from './clustered';
 import type { ExposureCheck } from './exposure';
 import { wilsonInterval } from './intervals';
 import { type ClusterCounts, rankWithUncertainty } from './ranking';
@@ -113,6 +113,9 @@ export interface BoardStatistics {
    * follow the flipped demonstrations); null when the submission ran no flip episodes there.
    */
   flipAccuracy: number | null;
+  /** Its clustered interval (the one method); null without flip episodes or with one cluster. */
+  flipLow: number | null;
+  flipHigh: number | null;
   /**
    * The learning curve (core's `curveSlope`): accuracy gained per doubling of the shots, with its
    * clustered interval and one-sided p of no gain; over the ranked setting's shot counts.
@@ -233,7 +236,7 @@ export function buildBoard<T extends BoardInput>(
       linkGain: gain?.estimate ?? null,
       linkGainLow: gain?.low ?? null,
       linkGainHigh: gain?.high ?? null,
-      flipAccuracy: flipAccuracyOf(clusters),
+      ...flipOf(clusters),
       ...curve,
       exposureFlagged: exposure?.flagged === true,
       exposureSlope: exposure?.slope ?? null,
@@ -266,11 +269,8 @@ function pairedLinkGain(clusters: BoardInput['clusters']) {
   return clusteredDifference(paired);
 }
 
-/** Flip accuracy pooled over the clusters (the ranked setting's episodes), or null without any. */
-function flipAccuracyOf(clusters: BoardInput['clusters']): number | null {
-  const flip = clusters[FLIP_POLICY] ?? [];
-  return accuracyOf({
-    correct: flip.reduce((s, c) => s + c.correct, 0),
-    n: flip.reduce((s, c) => s + c.n, 0),
-  });
+/** Flip accuracy pooled over the clusters (the ranked setting's episodes) with its interval; nulls without any. */
+function flipOf(clusters: BoardInput['clusters']) {
+  const flip = clusteredShare(clusters[FLIP_POLICY] ?? []);
+  return { flipAccuracy: flip.estimate, flipLow: flip.low, flipHigh: flip.high };
 }

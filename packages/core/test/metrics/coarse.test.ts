@@ -30,6 +30,8 @@ describe('coarse shares (hidden splits)', () => {
       linkGainLow: -0.0111,
       linkGainHigh: 0.0949,
       flipAccuracy: null,
+      flipLow: null,
+      flipHigh: null,
       exposureSlope: 0.0055,
       slope: 0.0312,
       slopeLow: 0.0104,

@@ -124,14 +124,14 @@ export default function AboutPage() {
         simulated boards like ours (pairs of 32 to 64 answers, an intra-pair correlation of about
         0.09), the percentile bootstrap covered the true accuracy 90% of the time at 12 pairs and
         92% at 24, where it claims 95%. So every interval on the site (the headline, the per-shot
-        bands of the charts, link gain, comparisons, the learning-curve slope, accuracy by trait)
-        is one method: the cluster-robust standard error with the CR2 small-sample correction (Bell
-        and McCaffrey: each pair’s residual weighed by its share of the answers), and Student’s t
-        with one degree of freedom fewer than the pairs; an accuracy’s interval is drawn on the
-        logit scale, where its sampling distribution is closer to symmetric, and so stays inside 0
-        to 100%. The same simulation measures 94 to 95% coverage at 12 and 24 pairs, for an
-        accuracy and for a difference of two models (<code>packages/core</code>’s coverage test
-        prints both methods’ figures).
+        bands of the charts, link gain, comparisons, the learning-curve slope, accuracy by trait) is
+        one method: the cluster-robust standard error with the CR2 small-sample correction (Bell and
+        McCaffrey: each pair’s residual weighed by its share of the answers), and Student’s t with
+        one degree of freedom fewer than the pairs; an accuracy’s interval is drawn on the logit
+        scale, where its sampling distribution is closer to symmetric, and so stays inside 0 to
+        100%. The same simulation measures 94 to 95% coverage at 12 and 24 pairs, for an accuracy
+        and for a difference of two models (<code>packages/core</code>’s coverage test prints both
+        methods’ figures).
       </p>
       <p>
         The curve is the finding: whether accuracy rises with the shots. Each model’s slope is the
@@ -149,9 +149,9 @@ export default function AboutPage() {
       </p>
       <p>
         The compare page pairs models on the episodes both answered: the difference comes with the
-        same interval over pairs and its paired t test. With several models it tests
-        every two of them, and shows p-values adjusted with Holm’s method, since among many
-        comparisons some small p-values turn up by chance.
+        same interval over pairs and its paired t test. With several models it tests every two of
+        them, and shows p-values adjusted with Holm’s method, since among many comparisons some
+        small p-values turn up by chance.
       </p>
 
       <h2>Link gain and the flip control</h2>
