@@ -11,6 +11,7 @@ import {
   RUNNER_API,
   SITE_API,
   SubmissionStatusSchema,
+  TraitsReplySchema,
 } from '@linkboard/core';
 import { startEmbeddedPostgres } from '@linkboard/db';
 import { expect, type Page, test } from '@playwright/test';
@@ -640,6 +641,7 @@ test('no page scrolls sideways on a laptop or a phone, and on a phone every menu
 });
 
 test('the learning curve on isekai-synth@3.1: prototype gains with shots, random does not', async ({
+  page,
   request,
 }) => {
   test.setTimeout(300_000);
@@ -672,6 +674,24 @@ test('the learning curve on isekai-synth@3.1: prototype gains with shots, random
   expect(random.slope_low!).toBeLessThan(0);
   expect(random.slope_high!).toBeGreaterThan(0);
   expect(prototype.auc!).toBeGreaterThan(random.auc!);
+  // Accuracy by trait family, per model, through the API and on /concepts.
+  const traits = TraitsReplySchema.parse(
+    await (await request.get(`${SITE_API.traits}?benchmark=isekai-synth&version=3.1`)).json(),
+  );
+  expect(traits.families).toEqual(['add-on', 'count', 'shape', 'texture']);
+  expect(traits.models.map((m) => m.model).sort()).toEqual(['prototype on 3.1', 'random on 3.1']);
+  for (const m of traits.models)
+    for (const f of m.by_family) {
+      expect(f.pairs).toBeGreaterThan(1);
+      expect(f.ci_low!).toBeLessThanOrEqual(f.accuracy!);
+    }
+  const versionId = BenchmarkListSchema.parse(
+    await (await request.get(SITE_API.benchmarks)).json(),
+  ).benchmarks.find((b) => b.version === '3.1')!.id;
+  await page.goto(`/concepts?version=${versionId}`);
+  await expect(page.getByTestId('trait-families').locator('tbody tr')).toHaveCount(2);
+  await page.getByTestId('trait-families').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(E2E.screenshotDir, '15-traits.png') });
 });
 
 test('while PostgreSQL is down the site answers 503, not 404 or 500, and comes back with it', async ({
