@@ -10,7 +10,7 @@ import type { Adapter, ErrorClass, ModelAnswer } from './types';
  * server's own delay honoured), one reading of answers (stored capped, reasoning counted, an
  * answer lost to reasoning classed as such). A provider differs only in what its dialect says:
  * the URL, the headers, the request body, how an error reply reads, and where the answer is in a
- * reply. The official SDKs were not used for this: see the README's "Claude and Gemini".
+ * reply. The official SDKs were not used for this: see docs/providers.md.
  */
 
 /** Request settings every chat API adapter takes. */

@@ -221,7 +221,7 @@ export default function AboutPage() {
       <p>The protocol and the ISEKAI idea are from:</p>
       <pre data-testid="bibtex">{BIBTEX}</pre>
       <p className="muted">
-        Source and the full method: the repository’s README. Back to the{' '}
+        Source and the full method: the repository’s README and its docs/ folder. Back to the{' '}
         <Link href="/">leaderboard</Link>.
       </p>
     </article>
