@@ -7,6 +7,7 @@ import {
   errorObject,
   errorWords,
   JsonBody,
+  temperatureToSend,
   tokens,
   writeParts,
 } from './chat-api';
@@ -44,8 +45,7 @@ interface Message {
  * alternating user and assistant turns, images as base64 `image` blocks, the key in `x-api-key`.
  */
 export function anthropicDialect(options: AnthropicOptions): ChatDialect {
-  const temperature =
-    options.temperature === undefined ? DEFAULT_GENERATION.temperature : options.temperature;
+  const temperature = temperatureToSend(options.temperature);
   const thinking = options.thinkingBudget ?? null;
   const fields = {
     model: options.model,

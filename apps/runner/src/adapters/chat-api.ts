@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { backoffDelay, type Episode, MAX_ANSWER_CHARS } from '@linkboard/core';
+import { backoffDelay, DEFAULT_GENERATION, type Episode, MAX_ANSWER_CHARS } from '@linkboard/core';
 import { type Dispatcher, request } from 'undici';
 import type { ImageEncoder, ImagePartFormat } from './encode';
 import type { Adapter, ErrorClass, ModelAnswer } from './types';
@@ -165,6 +165,10 @@ export async function writeParts(
 
 /** A reply the API's reference does not describe: retried, as a truncated body would be. */
 export const badReply = (what: string) => new AttemptError('bad-response', what, true);
+
+/** The temperature a request carries: the submission's, the default (0) when unstated, none for null. */
+export const temperatureToSend = (temperature: number | null | undefined): number | null =>
+  temperature === undefined ? DEFAULT_GENERATION.temperature : temperature;
 
 /** A value as a finite count of tokens, 0 when absent. */
 export const tokens = (value: unknown) =>

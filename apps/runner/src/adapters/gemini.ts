@@ -7,6 +7,7 @@ import {
   errorObject,
   errorWords,
   JsonBody,
+  temperatureToSend,
   tokens,
   writeParts,
 } from './chat-api';
@@ -63,8 +64,7 @@ function durationMs(value: unknown): number | undefined {
  * the key in `x-goog-api-key` (not the URL, where logs would keep it).
  */
 export function geminiDialect(options: GeminiOptions): ChatDialect {
-  const temperature =
-    options.temperature === undefined ? DEFAULT_GENERATION.temperature : options.temperature;
+  const temperature = temperatureToSend(options.temperature);
   const thinking = options.thinkingBudget ?? null;
   const generationConfig = {
     maxOutputTokens: options.maxTokens ?? DEFAULT_GENERATION.maxTokens,

@@ -8,6 +8,7 @@ import {
   errorWords,
   parseRetryAfter,
   storedAnswer,
+  temperatureToSend,
   tokens,
 } from './chat-api';
 import { chatRequestBody, type ImageEncoder } from './encode';
@@ -55,8 +56,7 @@ interface ChatCompletion {
 
 /** OpenAI's chat completions, as vLLM, SGLang, TGI, Ollama, LM Studio and OpenAI serve them. */
 export function openaiDialect(options: OpenAIOptions): ChatDialect {
-  const temperature =
-    options.temperature === undefined ? DEFAULT_GENERATION.temperature : options.temperature;
+  const temperature = temperatureToSend(options.temperature);
   const fields = {
     model: options.model,
     ...(temperature === null ? {} : { temperature }),

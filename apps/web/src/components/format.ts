@@ -4,6 +4,7 @@ import {
   DEFAULT_SCORER,
   isPolicyName,
   isScorerName,
+  type LearningCurve,
   POLICIES,
   type PolicyName,
   type ScorerName,
@@ -36,21 +37,11 @@ export const signedPts = (x: number | null | undefined) =>
 export const pValue = (p: number | null | undefined) =>
   p === null || p === undefined ? '–' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
 
-/** A model's learning-curve figures (core's `curveSlope` and `curveSummary`), as the board's rows carry them. */
-export interface CurveFigures {
-  slope: number | null;
-  slopeLow: number | null;
-  slopeHigh: number | null;
-  slopePValue: number | null;
-  auc: number | null;
-  shotsToThreshold: number | null;
-}
-
 /**
  * A learning curve in one line: "+3.1 pts per doubling of the shots [+1.0, +5.2] (one-sided
  * p = 0.0030) · area 57.3% · reaches 60% at 8 shots"; null when there is no curve to speak of.
  */
-export function curveLine(c: CurveFigures): string | null {
+export function curveLine(c: LearningCurve): string | null {
   if (c.slope === null && c.auc === null) return null;
   const parts: string[] = [];
   if (c.slope !== null)

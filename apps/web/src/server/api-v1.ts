@@ -1,5 +1,5 @@
 import 'server-only';
-import { ApiErrorSchema, issueList } from '@linkboard/core';
+import { ApiErrorSchema, isScorerName, issueList, scorerNames } from '@linkboard/core';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { z } from 'zod';
@@ -136,4 +136,46 @@ export async function jsonBody<S extends z.ZodType>(
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new ApiError(400, 'BAD_REQUEST', issueList(parsed.error));
   return parsed.data;
+}
+
+/**
+ * A board query's parameters (`benchmark`, `version`, `scorer`, …) parsed with its schema, or a
+ * 400 naming each one that does not parse; a scorer must be one of the registry's.
+ */
+export function boardQueryOf<S extends z.ZodType<{ scorer?: string }>>(
+  request: Request,
+  schema: S,
+): z.output<S> {
+  const parsed = schema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  if (!parsed.success)
+    throw new ApiError(
+      400,
+      'BAD_REQUEST',
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
+  const scorer = (parsed.data as { scorer?: string }).scorer;
+  if (scorer !== undefined && !isScorerName(scorer))
+    throw new ApiError(
+      400,
+      'BAD_REQUEST',
+      `scorer: unknown scorer "${scorer}"; choose ${scorerNames().join(', ')}`,
+    );
+  return parsed.data;
+}
+
+/** The version a board query names: the latest of the benchmark unless one is named, or a 404. */
+export async function boardVersionNamed(
+  caller: Caller,
+  query: { benchmark: string; version?: string },
+) {
+  const version = (await caller.leaderboard.versions())
+    .filter((v) => v.name === query.benchmark && (!query.version || v.version === query.version))
+    .sort((a, b) => b.id - a.id)[0];
+  if (!version)
+    throw new ApiError(
+      404,
+      'NOT_FOUND',
+      `no benchmark "${query.benchmark}"${query.version ? ` version "${query.version}"` : ''} on this site`,
+    );
+  return version;
 }

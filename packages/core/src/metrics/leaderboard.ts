@@ -1,6 +1,12 @@
 import type { PolicyName } from '../policy';
 import { type RankedSetting, unrankedReason } from '../ranked-setting';
-import { clusteredDifference, clusteredShare, learningCurve, type ShotTally } from './clustered';
+import {
+  clusteredDifference,
+  clusteredShare,
+  type LearningCurve,
+  learningCurve,
+  type ShotTally,
+} from './clustered';
 import type { ExposureCheck } from './exposure';
 import { wilsonInterval } from './intervals';
 import { type ClusterCounts, rankWithUncertainty } from './ranking';
@@ -85,7 +91,12 @@ export interface BoardInput {
   exposure?: ExposureCheck | null;
 }
 
-export interface BoardStatistics {
+/**
+ * A board row's statistics; its learning curve (`LearningCurve`: slope per doubling of the shots
+ * with its clustered interval and one-sided p, area, shots to reach the threshold) is over the
+ * ranked setting's shot counts.
+ */
+export interface BoardStatistics extends LearningCurve {
   /** Ranked on the version's setting; otherwise listed apart with the reason. */
   ranked: boolean;
   unrankedReason: string | null;
@@ -116,18 +127,6 @@ export interface BoardStatistics {
   /** Its clustered interval (the one method); null without flip episodes or with one cluster. */
   flipLow: number | null;
   flipHigh: number | null;
-  /**
-   * The learning curve (core's `curveSlope`): accuracy gained per doubling of the shots, with its
-   * clustered interval and one-sided p of no gain; over the ranked setting's shot counts.
-   */
-  slope: number | null;
-  slopeLow: number | null;
-  slopeHigh: number | null;
-  slopePValue: number | null;
-  /** Normalised area under accuracy vs log2(shots) over the ranked shot counts (core's `curveSummary`). */
-  auc: number | null;
-  /** The fewest of the ranked shot counts at which accuracy reached CURVE_THRESHOLD; null: not reached. */
-  shotsToThreshold: number | null;
   /** Accuracy grows with exposure to the pair (core's `exposureCheck`, p < EXPOSURE_ALPHA). */
   exposureFlagged: boolean;
   /** Accuracy gained per doubling of prior exposure, and its one-sided p; null when not checked. */
