@@ -12,11 +12,23 @@ import { registerSubmit } from './commands/submit';
 import { type Env, loadEnv } from './env';
 import { isUserError, rootMessage } from './errors';
 import { type Io, processIo } from './io';
+import { runnerProvenance } from './worker/runner';
+
+/** `linkboard 0.1.0 (commit 1a2b3c4d5e6f, Node.js v20.20.2)`: what a bug report needs first. */
+function versionLine(): string {
+  const { version, commit, node } = runnerProvenance() as {
+    version: string;
+    commit: string | null;
+    node: string;
+  };
+  return `linkboard ${version} (${commit ? `commit ${commit.slice(0, 12)}` : 'no git commit'}, Node.js ${node})`;
+}
 
 export function buildProgram(io: Io, env: Env = loadEnv()): Command {
   const program = new Command('linkboard')
     .description('linkboard: measure whether multimodal LLMs learn unseen concepts from context')
     .option('--verbose', 'print the stack trace of an unexpected error (or LINKBOARD_DEBUG=1)')
+    .version(versionLine(), '--version', 'print the version, git commit and Node.js, and exit')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({

@@ -45,6 +45,14 @@ describe('bin/linkboard.js', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^linkboard: stdin:1: malformed JSON/);
   });
+
+  it('says its version, commit and Node.js with --version, and exits 0', () => {
+    const version = spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8' });
+    expect(version.status).toBe(0);
+    expect(version.stdout).toMatch(
+      /^linkboard \d+\.\d+\.\d+ \((commit [0-9a-f]{12}|no git commit), Node\.js v\d+\.\d+\.\d+\)\n$/,
+    );
+  });
 });
 
 describe('a clone under a folder only its owner may enter', () => {

@@ -222,5 +222,14 @@ export function registerEval(program: Command, io: Io, env: Env): void {
       }
       if (controller.signal.aborted)
         throw new CliError('interrupted: the results above cover the episodes finished so far');
+      // A run where nothing answered measured nothing: its 0% table is not a result. Say why,
+      // in the server's own words, and fail.
+      const answered = results.filter((r) => r.result.answer !== null).length;
+      if (results.length > 0 && answered === 0) {
+        const first = results[0]?.result;
+        throw new CliError(
+          `no episode got an answer (${results.length} asked): ${first?.errorClass ?? 'error'}${first?.error ? `: ${first.error}` : ''}`,
+        );
+      }
     });
 }

@@ -338,6 +338,11 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
             `  ${r.policy} ${r.shots}-shot: ${((100 * r.correct) / r.n).toFixed(1)}% (${r.correct}/${r.n}, ${submission.scorer})`,
           );
         io.stdout.write(`${lines.join('\n')}\n`);
+        // A script that waits on a submission learns from the exit code that it failed.
+        if (status?.status === 'failed')
+          throw new CliError(
+            `submission ${id} failed${status.lastError ? `: ${status.lastError}` : ''}`,
+          );
       } finally {
         await database.shutdown();
       }

@@ -220,6 +220,30 @@ describe('linkboard eval', () => {
     }
   }, 60_000);
 
+  it('fails, in the server’s words, when no episode got an answer (a mistyped model)', async () => {
+    const dir = await smallSynth();
+    const server = await startReferenceServer({ port: 0, familiarOf: () => undefined });
+    try {
+      const typo = await run([
+        'eval',
+        '--manifest',
+        dir,
+        '--endpoint',
+        server.url,
+        '--model',
+        'protoype',
+        '--shots',
+        '2',
+      ]);
+      expect(typo.code).toBe(1);
+      expect(typo.stderr).toMatch(
+        /^linkboard: no episode got an answer \(8 asked\): client-error: HTTP 4\d\d: .*protoype/m,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
   it('recovers every fault of a reference server that fails 30% of requests: no episode in error', async () => {
     const dir = await smallSynth();
     const dataset = await loadDataset(dir);

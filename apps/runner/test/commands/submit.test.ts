@@ -319,6 +319,35 @@ describe('linkboard submit, runner and status', () => {
   });
 });
 
+describe('linkboard status of a failed submission', () => {
+  it('exits non-zero with the reason, after the state', async () => {
+    const submitted = await cli([
+      'submit',
+      '--name',
+      'typo',
+      '--endpoint',
+      server.url,
+      '--model',
+      'protoype',
+      '--manifest',
+      await smallSynth(),
+      '--shots',
+      '2',
+      '--draws',
+      '1',
+    ]);
+    expect(submitted.code).toBe(0);
+    const id = /submission (\d+)/.exec(submitted.stdout)?.[1];
+    expect((await cli(['runner', '--once', '--gpus', 'none'])).code).toBe(0);
+    const status = await cli(['status', String(id)]);
+    expect(status.stdout).toMatch(new RegExp(`^submission ${id}: failed`));
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(
+      new RegExp(`^linkboard: submission ${id} failed: client-error: .*protoype`),
+    );
+  });
+});
+
 describe('linkboard submit --adapter', () => {
   it('lists the adapters in its help, each with its default endpoint', async () => {
     const help = await cli(['submit', '--help']);
