@@ -104,17 +104,32 @@ export function sitePlatformEnv(env: Env, databaseUrl: string): Record<string, s
   };
 }
 
-function runSiteScript(script: 'build' | 'start', env: Env, databaseUrl: string): SiteProcess {
+function runSiteScript(
+  script: 'build' | 'start',
+  env: Env,
+  databaseUrl: string,
+  /** Each line the script prints (the build's own progress); absent: its output is dropped. */
+  onLine?: (line: string) => void,
+): SiteProcess {
   const child = spawn(
     'npm',
     ['run', script, '--silent', '--no-update-notifier', '-w', SITE_WORKSPACE],
     {
       cwd: ROOT_DIR,
       env: { ...env.secrets, ...sitePlatformEnv(env, databaseUrl) },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', onLine ? 'pipe' : 'ignore', 'inherit'],
       detached: true,
     },
   );
+  if (onLine && child.stdout) {
+    let rest = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) onLine(line.trimEnd());
+    });
+  }
   const pid = child.pid;
   // However this process ends (a second Ctrl-C exits at once), the site does not outlive it.
   const orphaned = () => pid !== undefined && signalGroup(pid, 'SIGKILL');
@@ -143,7 +158,10 @@ async function startSite(env: Env, databaseUrl: string, io: Io): Promise<SitePro
   );
   if (!built) {
     io.stdout.write('building the site (first start only; `npm run build` rebuilds it)…\n');
-    const build = runSiteScript('build', env, databaseUrl);
+    // The build's own progress, indented: it is the longest phase of a first start.
+    const build = runSiteScript('build', env, databaseUrl, (line) =>
+      io.stdout.write(`  build │ ${line}\n`),
+    );
     const code = await new Promise<number | null>((resolve) =>
       build.child.once('close', (exitCode) => resolve(exitCode)),
     );
@@ -190,9 +208,18 @@ export function registerStart(program: Command, io: Io, env: Env): void {
         );
       }
       const started = performance.now();
-      const sample = await ensureSampleBenchmark(env, io, io.stdout);
-      const dataset = await ensureDefaultBenchmark(env, io);
-      const hidden = await ensureHiddenSplit(env, io);
+      // One line per phase with its time, so a slow first start says where it spends it.
+      const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+        const from = performance.now();
+        const result = await work();
+        io.stdout.write(`${name}: ${((performance.now() - from) / 1000).toFixed(1)} s\n`);
+        return result;
+      };
+      const { sample, dataset, hidden } = await phase('benchmarks ready', async () => ({
+        sample: await ensureSampleBenchmark(env, io, io.stdout),
+        dataset: await ensureDefaultBenchmark(env, io),
+        hidden: await ensureHiddenSplit(env, io),
+      }));
       // From here on Ctrl-C is ours: the runner finishes and gives its jobs back, and only then
       // does the embedded PostgreSQL stop (it no longer hears the terminal's Ctrl-C itself).
       let ready = false;
@@ -201,18 +228,22 @@ export function registerStart(program: Command, io: Io, env: Env): void {
         if (!ready)
           io.stdout.write(`${signal}: stopping once started (Ctrl-C again to stop now)\n`);
       });
-      const database = await openDatabase(env, {
-        callerStops: true,
-        notice: noticeTo(io),
-      });
+      const database = await phase('database started and migrated', () =>
+        openDatabase(env, { callerStops: true, notice: noticeTo(io) }),
+      );
       const stop = new AbortController();
       let reference: Awaited<ReturnType<typeof startReferenceServer>> | undefined;
       let site: SiteProcess | undefined;
       let runner: Promise<void> | undefined;
       try {
-        await publishDataset(database.db, env, sample);
-        const { benchmarkVersionId } = await publishDataset(database.db, env, dataset);
-        const test = await publishDataset(database.db, env, hidden);
+        const { benchmarkVersionId, test } = await phase('benchmarks published', async () => {
+          await publishDataset(database.db, env, sample);
+          return {
+            benchmarkVersionId: (await publishDataset(database.db, env, dataset))
+              .benchmarkVersionId,
+            test: await publishDataset(database.db, env, hidden),
+          };
+        });
         reference = await startReferenceServer({
           port: env.LINKBOARD_REFERENCE_PORT,
           familiarOf: familiarFromPairs([
@@ -222,9 +253,12 @@ export function registerStart(program: Command, io: Io, env: Env): void {
           ]),
         });
         // The public benchmark's first: its drill-down is what a newcomer explores first.
-        const seeded =
-          (await seedBaselines(database, benchmarkVersionId)) +
-          (await seedBaselines(database, test.benchmarkVersionId));
+        const seeded = await phase(
+          'baselines queued',
+          async () =>
+            (await seedBaselines(database, benchmarkVersionId)) +
+            (await seedBaselines(database, test.benchmarkVersionId)),
+        );
         if (seeded)
           io.stdout.write(
             `submitted ${seeded} baseline runs through the reference server at ${reference.url}\n`,
@@ -244,7 +278,7 @@ export function registerStart(program: Command, io: Io, env: Env): void {
         );
         runner.catch((error: unknown) => log.error(`stopped: ${(error as Error).message}`));
         const url = env.DATABASE_URL ?? (await embeddedUrl(env.dataDir));
-        if (flags.web && url) site = await startSite(env, url, io);
+        if (flags.web && url) site = await phase('site up', () => startSite(env, url, io));
         io.stdout.write(
           [
             `linkboard is running (ready in ${((performance.now() - started) / 1000).toFixed(1)} s):`,
@@ -260,11 +294,15 @@ export function registerStart(program: Command, io: Io, env: Env): void {
         const signal = await signalled;
         io.stdout.write(`stopping (${signal})\n`);
       } finally {
+        const stopping = performance.now();
         stop.abort();
         await site?.stop();
         await runner?.catch(() => {});
         await reference?.close();
         await database.shutdown();
+        io.stdout.write(
+          `stopped: site, runner, reference server and database (${((performance.now() - stopping) / 1000).toFixed(1)} s)\n`,
+        );
       }
     });
 }

@@ -114,6 +114,17 @@ describe('linkboard start', () => {
 
     first.child.kill('SIGINT');
     expect([0, 130]).toContain(await first.exited);
+    // One line per phase with its time, and a last line once everything has stopped.
+    for (const phase of [
+      'benchmarks ready',
+      'database started and migrated',
+      'benchmarks published',
+      'baselines queued',
+    ])
+      expect(first.output()).toMatch(new RegExp(`^${phase}: [\\d.]+ s$`, 'm'));
+    expect(first.output().trimEnd()).toMatch(
+      /stopping \(SIGINT\)\nstopped: site, runner, reference server and database \([\d.]+ s\)$/,
+    );
 
     // The next start reuses everything under the data folder.
     const again = await startPlatform(dataDir, port);
