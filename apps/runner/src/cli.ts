@@ -28,13 +28,18 @@ export function buildProgram(io: Io, env: Env = loadEnv()): Command {
   const program = new Command('linkboard')
     .description('linkboard: measure whether multimodal LLMs learn unseen concepts from context')
     .option('--verbose', 'print the stack trace of an unexpected error (or LINKBOARD_DEBUG=1)')
-    .version(versionLine(), '--version', 'print the version, git commit and Node.js, and exit')
+    .option('--version', 'print the version, git commit and Node.js, and exit')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     });
+  // Asked for only when given: finding the commit runs git, which no other command should wait on.
+  program.on('option:version', () => {
+    io.stdout.write(`${versionLine()}\n`);
+    throw new CommanderError(0, 'commander.version', 'version printed');
+  });
   registerStart(program, io, env);
   registerDataset(program, io, env);
   registerEpisodes(program, io);

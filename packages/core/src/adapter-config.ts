@@ -77,10 +77,13 @@ const tuning = {
 export const TOKEN_LIMIT_FIELDS = ['max_tokens', 'max_completion_tokens'] as const;
 export type TokenLimitField = (typeof TOKEN_LIMIT_FIELDS)[number];
 
+/** The chat APIs an endpoint submission can speak (its `adapter`). */
+export const ENDPOINT_API_NAMES = ['openai', 'anthropic', 'gemini'] as const;
+export type EndpointApi = (typeof ENDPOINT_API_NAMES)[number];
+
 /**
- * The chat APIs an endpoint submission can speak, each with the base URL it defaults to and the
- * request field its token limit travels in (fixed by the provider, except on OpenAI-compatible
- * servers, where a submission may choose).
+ * Each chat API with the base URL it defaults to and the request field its token limit travels
+ * in (fixed by the provider, except on OpenAI-compatible servers, where a submission may choose).
  */
 export const ENDPOINT_APIS = {
   openai: {
@@ -101,10 +104,11 @@ export const ENDPOINT_APIS = {
     defaultEndpoint: 'https://generativelanguage.googleapis.com/v1beta',
     tokenLimitField: 'maxOutputTokens',
   },
-} as const;
-export type EndpointApi = keyof typeof ENDPOINT_APIS;
-export const ENDPOINT_API_NAMES = Object.keys(ENDPOINT_APIS) as EndpointApi[];
-export const EndpointApiSchema = z.enum(['openai', 'anthropic', 'gemini'], {
+} as const satisfies Record<
+  EndpointApi,
+  { label: string; title: string; defaultEndpoint: string | null; tokenLimitField: string | null }
+>;
+export const EndpointApiSchema = z.enum(ENDPOINT_API_NAMES, {
   error: (issue) =>
     `unknown adapter ${JSON.stringify(issue.input)}; choose ${ENDPOINT_API_NAMES.join(', ')}`,
 });
@@ -174,12 +178,16 @@ const generation = {
   thinkingBudget: thinkingBudgetField.optional(),
 };
 
-/** A provider's fixed token-limit field: a config may restate it, never change it. */
-const fixedTokenLimitField = <F extends string>(api: string, field: F) =>
-  z.literal(field, {
-    error: (issue) =>
-      `the ${api} API takes its limit as ${field}, not ${JSON.stringify(issue.input)}`,
-  });
+/** A provider's fixed token-limit field (ENDPOINT_APIS): a config may restate it, never change it. */
+const fixedTokenLimitField = <A extends 'anthropic' | 'gemini'>(api: A) => {
+  const field = ENDPOINT_APIS[api].tokenLimitField;
+  return z
+    .literal(field, {
+      error: (issue) =>
+        `the ${api} API takes its limit as ${field}, not ${JSON.stringify(issue.input)}`,
+    })
+    .default(field);
+};
 
 /**
  * An OpenAI-compatible endpoint: a URL, or (the baselines `start` seeds) the platform's reference
@@ -229,7 +237,7 @@ export const AnthropicConfigSchema = z
     model: modelAtEndpoint,
     ...tuning,
     ...generation,
-    tokenLimitField: fixedTokenLimitField('anthropic', 'max_tokens').default('max_tokens'),
+    tokenLimitField: fixedTokenLimitField('anthropic'),
   })
   .superRefine((config, ctx) => {
     // Anthropic's temperature runs from 0 to 1 (OpenAI's and Google's to 2).
@@ -268,7 +276,7 @@ export const GeminiConfigSchema = z.strictObject({
   model: modelAtEndpoint,
   ...tuning,
   ...generation,
-  tokenLimitField: fixedTokenLimitField('gemini', 'maxOutputTokens').default('maxOutputTokens'),
+  tokenLimitField: fixedTokenLimitField('gemini'),
 });
 
 /** A model the runner launches from one of its operator's serve profiles. */

@@ -150,6 +150,7 @@ export {
   COARSE_STEP,
   coarseCount,
   coarsenBoardRow,
+  coarsenLearningCurve,
   coarseShare,
 } from './metrics/coarse';
 export {

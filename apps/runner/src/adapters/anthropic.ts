@@ -6,12 +6,10 @@ import {
   chatApiAdapter,
   errorObject,
   errorWords,
-  JsonBody,
   temperatureToSend,
   tokens,
-  writeParts,
 } from './chat-api';
-import { type ImageEncoder, systemAndTurns } from './encode';
+import { type ImageEncoder, JsonBody, systemAndTurns, textOf, writeParts } from './encode';
 import type { Adapter } from './types';
 
 /** The API version every request names (Anthropic's current one; its reference requires the header). */
@@ -67,8 +65,7 @@ export function anthropicDialect(options: AnthropicOptions): ChatDialect {
       for (const [i, turn] of turns.entries()) {
         if (i > 0) body.raw(',');
         if (turn.role === 'assistant') {
-          const text = turn.content.map((p) => (p.type === 'text' ? p.text : '')).join('');
-          body.value({ role: 'assistant', content: text });
+          body.value({ role: 'assistant', content: textOf(turn.content) });
           continue;
         }
         body.raw('{"role":"user","content":[');

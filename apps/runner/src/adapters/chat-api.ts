@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { backoffDelay, DEFAULT_GENERATION, type Episode, MAX_ANSWER_CHARS } from '@linkboard/core';
 import { type Dispatcher, request } from 'undici';
-import type { ImageEncoder, ImagePartFormat } from './encode';
+import type { ImageEncoder } from './encode';
 import type { Adapter, ErrorClass, ModelAnswer } from './types';
 
 /**
@@ -143,24 +143,6 @@ export function errorWords(error: Record<string, unknown> | undefined, kindField
   if (typeof message !== 'string' || message === '') return undefined;
   const kind = kindField === undefined ? undefined : error?.[kindField];
   return typeof kind === 'string' && kind !== '' ? `${kind}: ${message}` : message;
-}
-
-/**
- * A user turn's parts as JSON: text as the API writes it, images as the encoder's cached blocks
- * in the API's format.
- */
-export async function writeParts(
-  body: JsonBody,
-  parts: Episode['prompt']['messages'][number]['content'],
-  encoder: ImageEncoder,
-  format: ImagePartFormat,
-  textPart: (text: string) => object,
-): Promise<void> {
-  for (const [i, part] of parts.entries()) {
-    if (i > 0) body.raw(',');
-    if (part.type === 'text') body.value(textPart(part.text));
-    else body.bytes(await encoder.imagePartJson(part.imageId, format));
-  }
 }
 
 /** A reply the API's reference does not describe: retried, as a truncated body would be. */
@@ -330,32 +312,4 @@ export function chatApiAdapter(
       };
     },
   };
-}
-
-/**
- * A request body assembled from JSON chunks and cached image parts (see ImageEncoder's
- * imagePartJson): the dialects write their structure around the images with this.
- */
-export class JsonBody {
-  private readonly chunks: Buffer[] = [];
-  raw(text: string): this {
-    this.chunks.push(Buffer.from(text));
-    return this;
-  }
-  value(value: unknown): this {
-    return this.raw(JSON.stringify(value));
-  }
-  bytes(bytes: Buffer): this {
-    this.chunks.push(bytes);
-    return this;
-  }
-  /** `,"key":value` for each field, in order. */
-  fields(fields: Record<string, unknown>): this {
-    for (const [key, value] of Object.entries(fields))
-      if (value !== undefined) this.raw(`,${JSON.stringify(key)}:${JSON.stringify(value)}`);
-    return this;
-  }
-  done(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
 }

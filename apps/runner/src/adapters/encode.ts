@@ -3,10 +3,6 @@ import type { ImageStore } from '@linkboard/datasets';
 import sharp from 'sharp';
 import type { ChatMessage, ChatPart } from '../baselines/request';
 
-/**
- * Turns images into data URLs once per job (an evaluation shows each support image many times),
- * shrinking any whose longer side exceeds `maxSide`.
- */
 /** How an API wants an image inside a message, as each provider's reference gives it. */
 export type ImagePartFormat = 'openai' | 'anthropic' | 'gemini';
 
@@ -16,6 +12,11 @@ export interface EncodedImage {
   base64: string;
 }
 
+/**
+ * Turns images into base64 once per job (an evaluation shows each support image many times), and
+ * each into its message part once per API format, shrinking any whose longer side exceeds
+ * `maxSide`.
+ */
 export class ImageEncoder {
   private readonly cache = new Map<string, Promise<EncodedImage>>();
   private readonly urls = new Map<string, Promise<string>>();
@@ -110,7 +111,7 @@ export function systemAndTurns(episode: Episode): { system: string | null; turns
   const turns: Turn[] = [];
   for (const message of episode.prompt.messages) {
     if (message.role === 'system') {
-      system.push(message.content.map((p) => (p.type === 'text' ? p.text : '')).join(''));
+      system.push(textOf(message.content));
       continue;
     }
     const last = turns.at(-1);
@@ -131,10 +132,7 @@ export async function toChatMessages(
   const messages: ChatMessage[] = [];
   for (const message of episode.prompt.messages) {
     if (message.role !== 'user') {
-      messages.push({
-        role: message.role,
-        content: message.content.map((p) => (p.type === 'text' ? p.text : '')).join(''),
-      });
+      messages.push({ role: message.role, content: textOf(message.content) });
       continue;
     }
     const content: ChatPart[] = [];
@@ -151,6 +149,56 @@ export async function toChatMessages(
   return messages;
 }
 
+/** A message's text parts joined (system and assistant turns carry text only). */
+export const textOf = (content: Episode['prompt']['messages'][number]['content']): string =>
+  content.map((p) => (p.type === 'text' ? p.text : '')).join('');
+
+/**
+ * A request body assembled from JSON chunks and cached image parts (see `imagePartJson`): each
+ * API's body is written around its images with this, so their base64 is copied, not re-escaped.
+ */
+export class JsonBody {
+  private readonly chunks: Buffer[] = [];
+  raw(text: string): this {
+    this.chunks.push(Buffer.from(text));
+    return this;
+  }
+  value(value: unknown): this {
+    return this.raw(JSON.stringify(value));
+  }
+  bytes(bytes: Buffer): this {
+    this.chunks.push(bytes);
+    return this;
+  }
+  /** `,"key":value` for each field, in order. */
+  fields(fields: Record<string, unknown>): this {
+    for (const [key, value] of Object.entries(fields))
+      if (value !== undefined) this.raw(`,${JSON.stringify(key)}:${JSON.stringify(value)}`);
+    return this;
+  }
+  done(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+/**
+ * A user turn's parts as JSON: text as the API writes it, images as the encoder's cached parts in
+ * the API's format.
+ */
+export async function writeParts(
+  body: JsonBody,
+  parts: Episode['prompt']['messages'][number]['content'],
+  encoder: ImageEncoder,
+  format: ImagePartFormat,
+  textPart: (text: string) => object,
+): Promise<void> {
+  for (const [i, part] of parts.entries()) {
+    if (i > 0) body.raw(',');
+    if (part.type === 'text') body.value(textPart(part.text));
+    else body.bytes(await encoder.imagePartJson(part.imageId, format));
+  }
+}
+
 /**
  * The body of a chat completion request for an episode, as bytes: the same JSON as
  * `{ ...fields, messages: toChatMessages(episode) }`, assembled from cached image parts.
@@ -160,28 +208,16 @@ export async function chatRequestBody(
   encoder: ImageEncoder,
   fields: Record<string, unknown>,
 ): Promise<Buffer> {
-  const chunks: Buffer[] = [Buffer.from('{"messages":[')];
+  const body = new JsonBody().raw('{"messages":[');
   for (const [i, message] of episode.prompt.messages.entries()) {
-    if (i > 0) chunks.push(Buffer.from(','));
+    if (i > 0) body.raw(',');
     if (message.role !== 'user') {
-      const content = message.content.map((p) => (p.type === 'text' ? p.text : '')).join('');
-      chunks.push(Buffer.from(JSON.stringify({ role: message.role, content })));
+      body.value({ role: message.role, content: textOf(message.content) });
       continue;
     }
-    chunks.push(Buffer.from('{"role":"user","content":['));
-    for (const [j, part] of message.content.entries()) {
-      if (j > 0) chunks.push(Buffer.from(','));
-      chunks.push(
-        part.type === 'text'
-          ? Buffer.from(JSON.stringify({ type: 'text', text: part.text }))
-          : await encoder.imagePartJson(part.imageId),
-      );
-    }
-    chunks.push(Buffer.from(']}'));
+    body.raw('{"role":"user","content":[');
+    await writeParts(body, message.content, encoder, 'openai', (text) => ({ type: 'text', text }));
+    body.raw(']}');
   }
-  chunks.push(Buffer.from(']'));
-  for (const [key, value] of Object.entries(fields))
-    chunks.push(Buffer.from(`,${JSON.stringify(key)}:${JSON.stringify(value)}`));
-  chunks.push(Buffer.from('}'));
-  return Buffer.concat(chunks);
+  return body.raw(']').fields(fields).raw('}').done();
 }

@@ -6,12 +6,10 @@ import {
   chatApiAdapter,
   errorObject,
   errorWords,
-  JsonBody,
   temperatureToSend,
   tokens,
-  writeParts,
 } from './chat-api';
-import { type ImageEncoder, systemAndTurns } from './encode';
+import { type ImageEncoder, JsonBody, systemAndTurns, writeParts } from './encode';
 import type { Adapter } from './types';
 
 export interface GeminiOptions extends ChatApiOptions {

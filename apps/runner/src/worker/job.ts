@@ -14,7 +14,6 @@ import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
 import { ImageEncoder } from '../adapters/encode';
 import { endpointAdapter } from '../adapters/endpoint';
 import { pinEndpoint } from '../adapters/guard';
-import { openaiAdapter } from '../adapters/openai';
 import { predictionsAdapter } from '../adapters/predictions';
 import type { Adapter, ErrorClass } from '../adapters/types';
 import { isBuiltinName, unknownBuiltin } from '../baselines';
@@ -162,15 +161,15 @@ async function prepareAdapter(
         for (const g of gpus) ctx.busyGpus.delete(g);
         throw new JobError('server-start', (error as Error).message);
       }
-      const adapter = openaiAdapter(
+      // A served model speaks the OpenAI API.
+      const adapter = endpointAdapter(
+        'openai',
         {
           timeoutMs: config.timeoutMs,
           retries: config.retries,
           endpoint: served.url,
           model: config.model,
-          maxTokens: config.maxTokens,
-          temperature: config.temperature,
-          tokenLimitField: config.tokenLimitField,
+          ...generation,
         },
         encoder,
       );

@@ -1,5 +1,10 @@
 import 'server-only';
-import { coarseShare, type LearningCurve, learningCurve, type ScorerName } from '@linkboard/core';
+import {
+  coarsenLearningCurve,
+  type LearningCurve,
+  learningCurve,
+  type ScorerName,
+} from '@linkboard/core';
 import { curveCells } from '@linkboard/db';
 import type { Context } from './trpc';
 
@@ -33,16 +38,7 @@ export async function learningCurvesOf(
       const coarse = subject.split === 'hidden' && ctx.viewer?.role !== 'admin';
       out.get(subject.id)?.push({
         policy,
-        ...(coarse
-          ? {
-              ...curve,
-              slope: coarseShare(curve.slope),
-              slopeLow: coarseShare(curve.slopeLow),
-              slopeHigh: coarseShare(curve.slopeHigh),
-              slopePValue: coarseShare(curve.slopePValue),
-              auc: coarseShare(curve.auc),
-            }
-          : curve),
+        ...(coarse ? coarsenLearningCurve(curve) : curve),
       });
     }
   }

@@ -1,3 +1,4 @@
+import type { LearningCurve } from './clustered';
 import type { BoardStatistics } from './leaderboard';
 
 /**
@@ -38,15 +39,11 @@ export function coarsenBoardRow<
     | 'flipLow'
     | 'flipHigh'
     | 'exposureSlope'
-    | 'slope'
-    | 'slopeLow'
-    | 'slopeHigh'
-    | 'slopePValue'
-    | 'auc'
+    | CurveShare
   >,
 >(row: T): T {
   return {
-    ...row,
+    ...coarsenLearningCurve(row),
     accuracy: coarseShare(row.accuracy),
     low: coarseShare(row.low),
     high: coarseShare(row.high),
@@ -62,10 +59,20 @@ export function coarsenBoardRow<
     flipLow: coarseShare(row.flipLow),
     flipHigh: coarseShare(row.flipHigh),
     exposureSlope: coarseShare(row.exposureSlope),
-    slope: coarseShare(row.slope),
-    slopeLow: coarseShare(row.slopeLow),
-    slopeHigh: coarseShare(row.slopeHigh),
-    slopePValue: coarseShare(row.slopePValue),
-    auc: coarseShare(row.auc),
+  };
+}
+
+/** The shares of a learning curve (its shot count to reach the threshold is no share). */
+type CurveShare = Exclude<keyof LearningCurve, 'shotsToThreshold'>;
+
+/** A learning curve's shares coarsened. */
+export function coarsenLearningCurve<T extends Pick<LearningCurve, CurveShare>>(curve: T): T {
+  return {
+    ...curve,
+    slope: coarseShare(curve.slope),
+    slopeLow: coarseShare(curve.slopeLow),
+    slopeHigh: coarseShare(curve.slopeHigh),
+    slopePValue: coarseShare(curve.slopePValue),
+    auc: coarseShare(curve.auc),
   };
 }
