@@ -25,7 +25,13 @@ export function isQueueUnreachable(error: unknown): boolean {
         return true;
       if (/^(08|57P0[123])/.test(code)) return true;
     }
-    if (/Connection terminated|timeout exceeded when trying to connect/i.test(e.message))
+    // pg's words for a client whose connection dropped under it: the next query on a client held
+    // through the outage (inside a transaction, say) fails with the last one, and no code.
+    if (
+      /Connection terminated|timeout exceeded when trying to connect|has encountered a connection error and is not queryable/i.test(
+        e.message,
+      )
+    )
       return true;
   }
   return false;

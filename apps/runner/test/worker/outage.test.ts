@@ -17,6 +17,16 @@ import { freePort, smallSynth } from '../helpers';
 const BIN = fileURLToPath(new URL('../../bin/linkboard.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+describe('isQueueUnreachable', () => {
+  it.each([
+    ['Connection terminated unexpectedly', true], // the server went away mid-query
+    ['Client has encountered a connection error and is not queryable', true], // a client held through it
+    ['relation "jobs" does not exist', false], // a real error, not an outage
+  ])('%s → %s', (message, unreachable) => {
+    expect(isQueueUnreachable(new Error(message))).toBe(unreachable);
+  });
+});
+
 describe('a database outage under a running job', () => {
   it('leaves the runner process alive, and the job completes with every result once', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'linkboard-outage-'));
