@@ -1,6 +1,9 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   AnswerLineSchema,
@@ -328,28 +331,79 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   expect(token).toMatch(/^lb_/);
   newcomerToken = token as string;
   await shot(page, '00-new-token');
-  const out = execFileSync(
-    process.execPath,
-    [
-      BIN,
-      'submit',
-      '--site',
-      `http://127.0.0.1:${E2E.port}`,
-      '--token-env',
-      'LB_TOKEN',
-      '--name',
-      'cli-random',
-      '--endpoint',
-      `http://127.0.0.1:${E2E.referencePort}/v1`,
-      '--model',
-      'random',
-      '--shots',
-      '2',
-    ],
-    { env: { ...process.env, ...platformEnv, LB_TOKEN: token as string }, encoding: 'utf8' },
+  // From a folder holding nothing of linkboard's and with no data folder set: the benchmark is
+  // the site's, found by name, so nothing is generated or written here.
+  const elsewhere = mkdtempSync(path.join(tmpdir(), 'linkboard-elsewhere-'));
+  const { LINKBOARD_DATA_DIR: _data, ...outsideEnv } = process.env;
+  const site = `http://127.0.0.1:${E2E.port}`;
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], {
+      cwd: elsewhere,
+      env: { ...outsideEnv, CI: 'true', LB_TOKEN: token as string },
+      encoding: 'utf8',
+      timeout: 100_000,
+    });
+  const submitted = cli([
+    'submit',
+    '--site',
+    site,
+    '--token-env',
+    'LB_TOKEN',
+    '--benchmark',
+    'isekai-synth@2',
+    '--name',
+    'cli-random',
+    '--endpoint',
+    `http://127.0.0.1:${E2E.referencePort}/v1`,
+    '--model',
+    'random',
+    '--shots',
+    '2',
+  ]);
+  expect(submitted.status, submitted.stderr).toBe(0);
+  const cliId = /^submission (\d+): cli-random on http:\S+ \(isekai-synth@2\.1\)/m.exec(
+    submitted.stdout,
+  )?.[1];
+  expect(cliId, submitted.stdout).toBeTruthy();
+  expect(submitted.stdout).toContain(`follow it at ${site}/submissions/${cliId}`);
+  // `status --site --wait` follows it through the API to its end.
+  const followed = cli([
+    'status',
+    String(cliId),
+    '--site',
+    site,
+    '--token-env',
+    'LB_TOKEN',
+    '--wait',
+  ]);
+  expect(followed.status, followed.stderr).toBe(0);
+  expect(followed.stdout).toMatch(new RegExp(`^submission ${cliId}: done\n`));
+  expect(followed.stdout).toContain(`page: ${site}/submissions/${cliId}`);
+  // A benchmark the site does not have is named with what it has.
+  const unknown = cli([
+    'submit',
+    '--site',
+    site,
+    '--token-env',
+    'LB_TOKEN',
+    '--benchmark',
+    'isekai-synth@9',
+    '--name',
+    'x',
+    '--endpoint',
+    `http://127.0.0.1:${E2E.referencePort}/v1`,
+    '--model',
+    'random',
+  ]);
+  expect(unknown.status).toBe(1);
+  expect(unknown.stderr).toMatch(
+    /isekai-synth has no version "9" on http:\S+; the benchmarks on http:\S+ are: .*isekai-synth@2\.1/,
   );
-  const cliId = /submission (\d+)/.exec(out)?.[1];
-  expect(out).toContain('follow it at');
+  expect(readdirSync(elsewhere)).toEqual([]);
+  rmSync(elsewhere, { recursive: true, force: true });
+  expect(
+    `${submitted.stdout}${submitted.stderr}${followed.stdout}${followed.stderr}`,
+  ).not.toContain(token as string);
   await page.goto(`/submissions/${cliId}`);
   await expect(page.getByTestId('status-badge')).toHaveText('done', { timeout: 60_000 });
 });
@@ -376,6 +430,143 @@ test('the Python client submits, follows, downloads the answers and reads the bo
   expect(ran.status, output).toBe(0);
   expect(output).toMatch(/Ran 7 tests in .*\n\nOK/);
   expect(output).not.toContain(newcomerToken);
+});
+
+/** The ```sh blocks of the README's section headed `## title`, in order. */
+async function readmeShellBlocks(title: string): Promise<string[]> {
+  const readme = await readFile(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+  const start = readme.indexOf(`\n## ${title}\n`);
+  expect(start, `README has a "## ${title}" section`).toBeGreaterThan(0);
+  const end = readme.indexOf('\n## ', start + 1);
+  const section = readme.slice(start, end < 0 ? undefined : end);
+  return [...section.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1] as string);
+}
+
+/** A port nothing listens on now. */
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+/**
+ * Runs a README block with bash in the repository root, as a newcomer pastes it into a second
+ * terminal; resolves when bash exits, then stops whatever the block left running in the
+ * background (its own process group).
+ */
+function runBlock(script: string, env: NodeJS.ProcessEnv, timeoutMs: number) {
+  return new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      env,
+      detached: true,
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+    });
+    const timer = setTimeout(() => process.kill(-(child.pid as number), 'SIGKILL'), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      try {
+        process.kill(-(child.pid as number), 'SIGTERM');
+      } catch {
+        // Nothing left in the background.
+      }
+      resolve({ code, output });
+    });
+  });
+}
+
+test("the README's quick start and submit blocks run as written against the started platform", async () => {
+  test.setTimeout(600_000);
+  expect(newcomerToken, 'the newcomer made a token').toBeTruthy();
+  // The quick start is the two commands: CI runs `npm ci` and `npm test` (.ci/run), and the
+  // platform every test here runs on was started with `npm start` (start-platform.sh).
+  const [quickStart, ...moreQuick] = await readmeShellBlocks('Two commands');
+  expect(moreQuick).toEqual([]);
+  const commands = (quickStart as string)
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .filter(Boolean);
+  expect(commands).toEqual(['npm ci && npm start', 'npm test']);
+  const ci = await readFile(path.resolve(import.meta.dirname, '../../.ci/run'), 'utf8');
+  expect(ci).toMatch(/^npm ci\b/m);
+  expect(ci).toMatch(/^npm test$/m);
+  const starter = await readFile(path.resolve(import.meta.dirname, '../start-platform.sh'), 'utf8');
+  expect(starter).toMatch(/^npm start &$/m);
+
+  // vLLM where there is no GPU or checkpoint (the one stand-in here): the reference server under
+  // the checkpoint's name, refusing more images per request than vLLM's limit as the README sets
+  // it (vLLM's default is 1), so a README that set too low a limit would fail its 16-shot episodes.
+  const bin = await mkdtemp(path.join(tmpdir(), 'linkboard-vllm-'));
+  await writeFile(
+    path.join(bin, 'vllm'),
+    `#!/usr/bin/env bash
+set -euo pipefail
+[ "\${1:-}" = serve ] || { echo "vllm stand-in: only 'serve MODEL' is known" >&2; exit 2; }
+model=$2; shift 2; port=8000; images=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --port) port=$2; shift 2 ;;
+    --limit-mm-per-prompt) images=$(printf '%s' "$2" | sed -E 's/.*image"?[[:space:]]*[=:][[:space:]]*([0-9]+).*/\\1/'); shift 2 ;;
+    *) echo "vllm stand-in: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+exec ${process.execPath} ${BIN} reference-server --port "$port" --served-model-name "$model=prototype" --max-images "$images" --manifest ${E2E.dataDir}/benchmarks/isekai-synth
+`,
+  );
+  await chmod(path.join(bin, 'vllm'), 0o755);
+
+  // The README's addresses are npm start's defaults; this platform runs on the e2e's ports.
+  const vllmPort = await freePort();
+  const asHere = (block: string) =>
+    block
+      .replaceAll('127.0.0.1:54330', `127.0.0.1:${E2E.referencePort}`)
+      .replaceAll('127.0.0.1:3000', `127.0.0.1:${E2E.port}`)
+      .replaceAll('lb_…', newcomerToken as string)
+      .replace(/\b8000\b/g, String(vllmPort));
+  const env = {
+    ...process.env,
+    ...platformEnv,
+    PATH: `${bin}:${process.env.PATH}`,
+  };
+  const blocks = await readmeShellBlocks('Submit your model');
+  expect(blocks.length).toBeGreaterThanOrEqual(4);
+  try {
+    for (const block of blocks) {
+      const { code, output } = await runBlock(asHere(block), env, 240_000);
+      const what = `README block:\n${block}\noutput:\n${output}`;
+      expect(code, what).toBe(0);
+      expect(output, what).not.toContain(newcomerToken as string);
+      if (block.includes('python3')) {
+        // The Python example: its submission finished, and it printed the board's rows.
+        expect(output, what).toMatch(/^done (\d+) of \1$/m);
+        expect(output, what).toMatch(/^\d+ \d+ prototype 0\.\d+/m);
+      } else {
+        // Each `submit --wait`: done, every episode answered (none refused by the vLLM limit).
+        const ended = [...output.matchAll(/^submission (\d+): (\w+)$/gm)];
+        expect(
+          ended.map((m) => m[2]),
+          what,
+        ).toEqual(['done']);
+        expect(output, what).toMatch(/^progress: (\d+)\/\1 episodes.*; 0 in error$/m);
+        // Per-shot accuracy from the database; through a site, the page that shows it.
+        if (block.includes('--site'))
+          expect(output, what).toMatch(/^page: http:\S+\/submissions\/\d+$/m);
+        else expect(output, what).toMatch(/^ {2}lcl 16-shot: \d+\.\d%/m);
+      }
+    }
+  } finally {
+    await rm(bin, { recursive: true, force: true });
+  }
 });
 
 test('compare with random, then three models at once, and export the leaderboard as CSV', async ({

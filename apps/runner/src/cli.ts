@@ -8,8 +8,16 @@ import { registerReferenceServer } from './commands/reference-server';
 import { registerRunner } from './commands/runner';
 import { registerScore } from './commands/score';
 import { registerStart } from './commands/start';
+import { registerStatus } from './commands/status';
 import { registerSubmit } from './commands/submit';
-import { type Env, loadEnv } from './env';
+import {
+  DATABASE_VARIABLES,
+  ENDPOINT_VARIABLES,
+  type Env,
+  type EnvVariable,
+  environmentHelp,
+  loadEnv,
+} from './env';
 import { isUserError, rootMessage } from './errors';
 import { type Io, processIo } from './io';
 import { runnerProvenance } from './worker/runner';
@@ -22,6 +30,73 @@ function versionLine(): string {
     node: string;
   };
   return `linkboard ${version} (${commit ? `commit ${commit.slice(0, 12)}` : 'no git commit'}, Node.js ${node})`;
+}
+
+/**
+ * The variables each command reads, by its path (`runner-token create`): printed under
+ * "Environment:" in its help. buildProgram refuses a command that is missing here, so a new one
+ * cannot ship without saying what it reads.
+ */
+const ENVIRONMENT_OF: Readonly<Record<string, readonly EnvVariable[]>> = {
+  start: [
+    ...DATABASE_VARIABLES,
+    'LINKBOARD_HOST',
+    'LINKBOARD_PORT',
+    'LINKBOARD_REFERENCE_PORT',
+    'LINKBOARD_SITE_URL',
+    'LINKBOARD_SECRET_KEY',
+    ...ENDPOINT_VARIABLES,
+    'LINKBOARD_SERVE_PROFILES',
+    'LINKBOARD_ATTEMPT_LIMIT_MS',
+    'LINKBOARD_LEASE_MS',
+  ],
+  'dataset import': [],
+  'dataset hidden-split': ['LINKBOARD_DATA_DIR'],
+  'dataset generate': [],
+  episodes: [],
+  score: [],
+  eval: ENDPOINT_VARIABLES,
+  'reference-server': ['LINKBOARD_DATA_DIR'],
+  calibrate: ['LINKBOARD_DATA_DIR'],
+  'db rescore': DATABASE_VARIABLES,
+  'db migrate': DATABASE_VARIABLES,
+  'db start': ['LINKBOARD_DATA_DIR', 'LINKBOARD_PG_PORT'],
+  runner: [
+    ...DATABASE_VARIABLES,
+    'LINKBOARD_SECRET_KEY',
+    ...ENDPOINT_VARIABLES,
+    'LINKBOARD_SERVE_PROFILES',
+    'LINKBOARD_ATTEMPT_LIMIT_MS',
+    'LINKBOARD_LEASE_MS',
+    'LINKBOARD_SITE_URL',
+  ],
+  'runner-token create': DATABASE_VARIABLES,
+  'runner-token list': DATABASE_VARIABLES,
+  'runner-token revoke': DATABASE_VARIABLES,
+  submit: [...DATABASE_VARIABLES, 'LINKBOARD_SECRET_KEY', ...ENDPOINT_VARIABLES],
+  status: DATABASE_VARIABLES,
+};
+
+/** Variables every command reads. */
+const EVERY_COMMAND: readonly EnvVariable[] = ['LINKBOARD_DEBUG', 'CI'];
+
+/** The site's own variables, which `start` passes on; the runner cannot name them (web is above it). */
+const SITE_VARIABLES_NOTE =
+  '  The site that start serves reads its own as well (LINKBOARD_DAILY_QUOTA, LINKBOARD_TRUSTED_PROXIES, …): see docs/operations.md.\n';
+
+/** Appends each leaf command's "Environment:" section, or throws for a command not in the table. */
+function describeEnvironment(command: Command, path: string[]): void {
+  if (command.commands.length > 0) {
+    for (const sub of command.commands) describeEnvironment(sub, [...path, sub.name()]);
+    return;
+  }
+  const key = path.join(' ');
+  const names = ENVIRONMENT_OF[key];
+  if (!names) throw new Error(`linkboard ${key}: say which variables it reads in ENVIRONMENT_OF`);
+  command.addHelpText(
+    'after',
+    environmentHelp([...names, ...EVERY_COMMAND]) + (key === 'start' ? SITE_VARIABLES_NOTE : ''),
+  );
 }
 
 export function buildProgram(io: Io, env: Env = loadEnv()): Command {
@@ -50,7 +125,9 @@ export function buildProgram(io: Io, env: Env = loadEnv()): Command {
   registerDb(program, io, env);
   registerRunner(program, io, env);
   registerSubmit(program, io, env);
+  registerStatus(program, io, env);
   for (const command of program.commands) {
+    describeEnvironment(command, [command.name()]);
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
   }

@@ -6,6 +6,8 @@ import {
   SITE_API,
   type SubmissionCreated,
   SubmissionCreatedSchema,
+  type SubmissionStatus,
+  SubmissionStatusSchema,
 } from '@linkboard/core';
 import type { z } from 'zod';
 import { CliError } from './errors';
@@ -13,9 +15,10 @@ import { CliError } from './errors';
 /**
  * A client of a linkboard site's public JSON API (`/api/v1`), typed by core's schemas: the same
  * ones the site validates with, so a request the site would refuse is refused here by field, and
- * a reply that does not match is an error naming the URL. The token is sent, never printed.
+ * a reply that does not match is an error naming the URL. The token (where one is given) is sent,
+ * never printed.
  */
-export function siteClient(site: string, token: string) {
+export function siteClient(site: string, token?: string) {
   const base = site.replace(/\/+$/, '');
   async function call<S extends z.ZodType>(
     path: string,
@@ -28,7 +31,7 @@ export function siteClient(site: string, token: string) {
       response = await fetch(url, {
         method: init.method ?? 'GET',
         headers: {
-          authorization: `Bearer ${token}`,
+          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
           ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
@@ -55,5 +58,7 @@ export function siteClient(site: string, token: string) {
       (await call(SITE_API.benchmarks, BenchmarkListSchema)).benchmarks,
     createSubmission: (body: CreateSubmissionBody): Promise<SubmissionCreated> =>
       call(SITE_API.submissions, SubmissionCreatedSchema, { method: 'POST', body }),
+    submission: (id: number): Promise<SubmissionStatus> =>
+      call(SITE_API.submission(id), SubmissionStatusSchema),
   };
 }

@@ -2,6 +2,7 @@ import { loadDataset } from '@linkboard/datasets';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { familiarFromPairs } from '../adapters/builtin';
+import { isReferenceModel, REFERENCE_MODELS, type ReferenceModelName } from '../baselines';
 import { ensureDefaultBenchmark } from '../defaults';
 import type { Env } from '../env';
 import type { Io } from '../io';
@@ -14,6 +15,23 @@ function parseRate(value: string): number {
   if (!Number.isFinite(rate) || rate < 0 || rate > 1)
     throw new InvalidArgumentError(`"${value}" is not a rate between 0 and 1`);
   return rate;
+}
+
+/** `NAME=BASELINE`, collected over repeated flags. */
+function collectServedName(
+  value: string,
+  previous: Record<string, ReferenceModelName> = {},
+): Record<string, ReferenceModelName> {
+  const at = value.lastIndexOf('=');
+  const name = value.slice(0, at).trim();
+  const baseline = value.slice(at + 1).trim();
+  if (at <= 0 || !name)
+    throw new InvalidArgumentError(`"${value}" is not NAME=BASELINE (e.g. my-model=prototype)`);
+  if (!isReferenceModel(baseline))
+    throw new InvalidArgumentError(
+      `"${baseline}" is not a baseline; there are ${REFERENCE_MODELS.join(', ')}`,
+    );
+  return { ...previous, [name]: baseline };
 }
 
 function parsePort(value: string): number {
@@ -41,6 +59,16 @@ export function registerReferenceServer(program: Command, io: Io, env: Env): voi
     .option('--fault-seed <n>', 'seed of the fault sequence', parsePositiveInt, 1)
     .option('--stall-ms <ms>', 'how long a stalled request is held', parsePositiveInt, 120_000)
     .option(
+      '--served-model-name <name=baseline>',
+      'serve a baseline under another name too, as a model server names a checkpoint (repeatable)',
+      collectServedName,
+    )
+    .option(
+      '--max-images <n>',
+      'refuse a request with more images, as vLLM does past its per-prompt limit',
+      parsePositiveInt,
+    )
+    .option(
       '--manifest <dir...>',
       'benchmarks whose familiar labels always-familiar knows (default: the embedded one)',
     )
@@ -53,6 +81,8 @@ export function registerReferenceServer(program: Command, io: Io, env: Env): voi
         faultSeed: number;
         stallMs: number;
         manifest?: string[];
+        servedModelName?: Record<string, ReferenceModelName>;
+        maxImages?: number;
       }) => {
         const datasets = flags.manifest
           ? await Promise.all(flags.manifest.map((m) => loadDataset(datasetDirOf(m))))
@@ -64,11 +94,13 @@ export function registerReferenceServer(program: Command, io: Io, env: Env): voi
           faults: flags.faults,
           faultSeed: flags.faultSeed,
           stallMs: flags.stallMs,
+          servedAs: flags.servedModelName,
+          maxImagesPerPrompt: flags.maxImages,
           familiarOf: familiarFromPairs(datasets.flatMap((d) => d.manifest.pairs)),
           log: (line) => io.stderr.write(`${line}\n`),
         });
         io.stdout.write(
-          `reference server listening on ${server.url} (models: random, always-familiar, prototype)\n`,
+          `reference server listening on ${server.url} (models: ${[...Object.keys(flags.servedModelName ?? {}), ...REFERENCE_MODELS].join(', ')})\n`,
         );
         await new Promise<void>((resolve) => {
           const stop = () => resolve();

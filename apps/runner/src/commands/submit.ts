@@ -2,8 +2,8 @@ import path from 'node:path';
 import {
   type AdapterConfig,
   AdapterConfigError,
+  type BenchmarkSummary,
   buildEpisodes,
-  cardSummary,
   DEFAULT_POLICY,
   DEFAULT_RANKED_SETTING,
   type EndpointApi,
@@ -13,6 +13,7 @@ import {
   parseAdapterConfig,
   rankedSettingFor,
   requestAdapterConfig,
+  type SubmissionCreated,
   type SubmissionRequest,
   SubmissionRequestSchema,
   type SubmissionSpec,
@@ -21,7 +22,7 @@ import {
   WebhookUrlSchema,
   type Weights,
 } from '@linkboard/core';
-import { loadDataset, nodeSha256Hex } from '@linkboard/datasets';
+import { type DatasetDir, loadDataset, nodeSha256Hex } from '@linkboard/datasets';
 import {
   createSubmission,
   encryptSecret,
@@ -29,8 +30,6 @@ import {
   modelOfCard,
   newWebhookSecret,
   queueStatus,
-  submissionCurves,
-  submissionDetail,
 } from '@linkboard/db';
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
@@ -38,7 +37,7 @@ import { pinEndpoint } from '../adapters/guard';
 import { readPredictionsFile } from '../adapters/predictions';
 import { BUILTIN_MODELS, isBuiltinName, unknownBuiltin } from '../baselines';
 import { noticeTo, openDatabase } from '../database';
-import { ensureDefaultBenchmark } from '../defaults';
+import { DEFAULT_BENCHMARK, pickBenchmark, resolveLocalBenchmark } from '../defaults';
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import type { Io } from '../io';
@@ -58,6 +57,7 @@ import { checkModelName } from '../serve/serve';
 import { siteClient } from '../site-client';
 import { publishDataset } from '../worker/images';
 import { datasetDirOf } from './episodes';
+import { localStatusSource, showStatus, siteStatusSource } from './status';
 
 interface SubmitFlags extends GenerationFlags {
   site?: string;
@@ -78,6 +78,8 @@ interface SubmitFlags extends GenerationFlags {
   predictions?: string;
   builtin?: string;
   manifest?: string;
+  benchmark?: string;
+  wait?: boolean;
   shots?: number[];
   policy: PolicyName[];
   draws?: number;
@@ -121,7 +123,11 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
     )
     .option('--predictions <file>', 'JSONL {"episode_id","answer"} for the exported episodes')
     .option('--builtin <name>', `a built-in baseline: ${BUILTIN_MODELS.join(', ')}`)
-    .option('--manifest <dir>', 'benchmark dataset folder (default: the embedded isekai-synth)')
+    .option(
+      '--benchmark <name[@version]>',
+      `the benchmark version, as the site or \`linkboard calibrate\` names it (default: ${DEFAULT_BENCHMARK.name}@${DEFAULT_BENCHMARK.version})`,
+    )
+    .option('--manifest <dir>', 'a benchmark dataset folder instead (matched by its manifest hash)')
     .option('--shots <list>', 'shot counts (default: the benchmark’s ranked setting)', parseShots)
     .addOption(
       new Option('--policy <list>', POLICY_HELP)
@@ -148,7 +154,10 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       '--token-env <var>',
       'environment variable holding your API token from the site’s /tokens page',
     )
+    .option('--wait', 'follow it until it ends, then print its status (exit 1 if it failed)')
     .action(async (flags: SubmitFlags, command: Command) => {
+      if (flags.benchmark !== undefined && flags.manifest !== undefined)
+        throw new CliError('give --benchmark or --manifest, not both');
       // An API named on its own (`--adapter anthropic`) is an endpoint at its public URL.
       const namedApi = command.getOptionValueSource('adapter') === 'cli';
       if (namedApi && (flags.serve || flags.predictions || flags.builtin))
@@ -208,10 +217,25 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
           })
         : undefined;
       const wanted: SubmissionSpec = request ?? checked(SubmissionSpecSchema, stated);
-      const dataset = flags.manifest
-        ? await loadDataset(datasetDirOf(flags.manifest))
-        : await ensureDefaultBenchmark(env, io);
-      const ranked = rankedSettingFor(indexBenchmark(dataset.manifest));
+      if (flags.site && !request)
+        throw new CliError('--builtin runs on the platform itself; use it without --site');
+      // Through a site, the version is the site's, found by name: nothing is generated here
+      // unless uploaded predictions need this machine to know their episode ids.
+      const target = flags.site ? await siteTarget(env, flags) : undefined;
+      const needsLocal = !target || flags.predictions !== undefined || flags.manifest !== undefined;
+      const dataset = !needsLocal
+        ? undefined
+        : flags.manifest
+          ? await loadDataset(datasetDirOf(flags.manifest))
+          : await resolveLocalBenchmark(
+              flags.benchmark ?? `${DEFAULT_BENCHMARK.name}@${DEFAULT_BENCHMARK.version}`,
+              env,
+              io,
+            );
+      if (target && dataset) target.match(dataset.manifest.manifestHash);
+      const ranked =
+        target?.version()?.rankedSetting ??
+        rankedSettingFor(indexBenchmark((dataset as DatasetDir).manifest));
       for (const stating of [wanted, request]) {
         if (!stating) continue;
         if (!flags.shots) stating.shots = ranked.shots;
@@ -248,7 +272,9 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         adapterConfig = configOf(request);
       } else if (request && flags.predictions) {
         // Only predictions need the episode ids: they must name this submission's episodes.
-        const index = indexBenchmark(dataset.manifest, { sha256Hex: nodeSha256Hex });
+        const index = indexBenchmark((dataset as DatasetDir).manifest, {
+          sha256Hex: nodeSha256Hex,
+        });
         const episodeIds = new Set([...buildEpisodes(index, spec)].map((e) => e.id));
         predictions = await readPredictionsFile(flags.predictions, episodeIds);
         adapterConfig = configOf(request, {
@@ -261,13 +287,22 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         adapterConfig = parseAdapterConfig({ adapter: 'builtin', name }, '--builtin');
       }
 
-      if (flags.site) {
-        if (!request)
-          throw new CliError('--builtin runs on the platform itself; use it without --site');
-        await submitThroughSite(io, env, flags, dataset.manifest.manifestHash, {
-          request,
+      if (target) {
+        const created = await target.submit({
+          request: request as SubmissionRequest,
           predictions,
+          apiKey: flags.apiKeyEnv
+            ? secretFromEnv(env.secrets, '--api-key-env', flags.apiKeyEnv)
+            : undefined,
         });
+        io.stdout.write(
+          `submission ${created.id}: ${flags.name} on ${target.describe()}, ${created.episodes} episodes; follow it at ${target.base}/submissions/${created.id}\n`,
+        );
+        if (created.webhookSecret) io.stdout.write(webhookSecretLine(created.webhookSecret));
+        if (flags.wait)
+          await showStatus(io, siteStatusSource(target.client, target.base), created.id, {
+            wait: true,
+          });
         return;
       }
       // The runner delivers under this policy, pinned; refused here first, before anything is queued.
@@ -287,9 +322,11 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
           ),
         };
       }
+      const local = dataset as DatasetDir;
       const database = await openDatabase(env, { notice: noticeTo(io) });
+      let submitted: number;
       try {
-        const { benchmarkVersionId } = await publishDataset(database.db, env, dataset);
+        const { benchmarkVersionId } = await publishDataset(database.db, env, local);
         const { submissionId, jobs, episodes } = await createSubmission(database.db, {
           model: { name: flags.name, ...modelOfCard(wanted) },
           modelRevision: wanted.revision,
@@ -306,45 +343,20 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         });
         const status = await queueStatus(database.db, submissionId);
         io.stdout.write(
-          `submission ${submissionId}: ${flags.name} on ${dataset.manifest.benchmark.name}@${dataset.manifest.benchmark.version}, ${episodes} episodes in ${jobs} job(s); queue position ${status?.position ?? '–'}\n`,
+          `submission ${submissionId}: ${flags.name} on ${local.manifest.benchmark.name}@${local.manifest.benchmark.version}, ${episodes} episodes in ${jobs} job(s); queue position ${status?.position ?? '–'}\n`,
         );
         if (webhookSecret) io.stdout.write(webhookSecretLine(webhookSecret));
+        submitted = submissionId;
       } finally {
         await database.shutdown();
       }
-    });
-
-  program
-    .command('status')
-    .description('state, progress and per-shot summary of a submission')
-    .argument('<id>', 'submission id', parsePositiveInt)
-    .action(async (id: number) => {
-      // Only reads: where there is no database yet, say so rather than create one.
-      const database = await openDatabase(env, { create: false, notice: noticeTo(io) });
-      try {
-        const submission = await submissionDetail(database.db, id);
-        if (!submission) throw new CliError(`no submission ${id} in ${database.where}`);
-        const status = await queueStatus(database.db, id);
-        const rows = await submissionCurves(database.db, [id], submission.scorer);
-        const card = cardSummary(submission.card);
-        const lines = [
-          `submission ${id}: ${status?.status}${status?.position ? ` (queue position ${status.position})` : ''}`,
-          `model: ${submission.model}${card ? ` (${card})` : ''}`,
-          `progress: ${status?.done}/${status?.total} episodes${status?.episodesPerSecond ? `, ${status.episodesPerSecond.toFixed(1)}/s` : ''}${status?.etaSeconds ? `, ETA ${Math.ceil(status.etaSeconds)} s` : ''}; ${status?.errors} in error`,
-        ];
-        if (status?.lastError) lines.push(`last error: ${status.lastError}`);
-        for (const r of rows)
-          lines.push(
-            `  ${r.policy} ${r.shots}-shot: ${((100 * r.correct) / r.n).toFixed(1)}% (${r.correct}/${r.n}, ${submission.scorer})`,
-          );
-        io.stdout.write(`${lines.join('\n')}\n`);
-        // A script that waits on a submission learns from the exit code that it failed.
-        if (status?.status === 'failed')
-          throw new CliError(
-            `submission ${id} failed${status.lastError ? `: ${status.lastError}` : ''}`,
-          );
-      } finally {
-        await database.shutdown();
+      if (flags.wait) {
+        const source = await localStatusSource(env, io);
+        try {
+          await showStatus(io, source, submitted, { wait: true });
+        } finally {
+          await source.close();
+        }
       }
     });
 }
@@ -398,46 +410,82 @@ function configOf(
   }
 }
 
+/** The site a `submit --site` goes to, and the benchmark version it names there. */
+interface SiteTarget {
+  client: ReturnType<typeof siteClient>;
+  base: string;
+  /** The version, once named by --benchmark or the default, or matched by a manifest. */
+  version(): BenchmarkSummary | undefined;
+  /** Checks (or, for --manifest, finds) the version by the local manifest's hash. */
+  match(manifestHash: string): void;
+  describe(): string;
+  submit(made: {
+    request: SubmissionRequest;
+    predictions?: ReadonlyMap<string, string | null>;
+    apiKey?: string;
+  }): Promise<SubmissionCreated>;
+}
+
 /**
- * `submit --site URL --token-env VAR`: the site's public API with an API token, for people who reach
- * a shared linkboard rather than its database. The token is read from the environment, never
- * from the command line, and never printed.
+ * `submit --site URL --token-env VAR`: the site's public API with an API token, for people who
+ * reach a shared linkboard rather than its database. The version is the site's, by
+ * `--benchmark name@version` (default: the embedded default's name and version), so nothing need
+ * be generated here; `--manifest` matches a local folder by its hash instead. The token is read
+ * from the environment, never from the command line, and never printed.
  */
-async function submitThroughSite(
-  io: Io,
-  env: Env,
-  flags: SubmitFlags,
-  manifestHash: string,
-  made: { request: SubmissionRequest; predictions?: ReadonlyMap<string, string | null> },
-) {
+async function siteTarget(env: Env, flags: SubmitFlags): Promise<SiteTarget> {
   if (!flags.tokenEnv)
     throw new CliError(
       `--site needs --token-env naming an environment variable that holds your token (create one at ${flags.site}/tokens)`,
     );
   const token = secretFromEnv(env.secrets, '--token-env', flags.tokenEnv);
-  const site = siteClient(flags.site as string, token);
-  const version = (await site.benchmarks()).find((v) => v.manifestHash === manifestHash);
-  if (!version)
-    throw new CliError(
-      `${flags.site} does not have this benchmark (manifest ${manifestHash.slice(0, 12)}); ask its operator to add it`,
-    );
-  const apiKey = flags.apiKeyEnv
-    ? secretFromEnv(env.secrets, '--api-key-env', flags.apiKeyEnv)
-    : undefined;
-  const created = await site.createSubmission({
-    benchmarkVersionId: version.id,
-    ...made.request,
-    apiKey,
-    predictions: made.predictions
-      ? [...made.predictions]
-          .map(([id, answer]) => JSON.stringify({ episode_id: id, answer }))
-          .join('\n')
-      : undefined,
-  });
-  io.stdout.write(
-    `submission ${created.id}: ${flags.name} on ${flags.site}, ${created.episodes} episodes; follow it at ${flags.site}/submissions/${created.id}\n`,
-  );
-  if (created.webhookSecret) io.stdout.write(webhookSecretLine(created.webhookSecret));
+  const base = (flags.site as string).replace(/\/+$/, '');
+  const client = siteClient(base, token);
+  const versions = await client.benchmarks();
+  let version: BenchmarkSummary | undefined =
+    flags.manifest === undefined
+      ? pickBenchmark(
+          flags.benchmark ?? `${DEFAULT_BENCHMARK.name}@${DEFAULT_BENCHMARK.version}`,
+          versions,
+          `on ${base}`,
+          {
+            describe: (v) => `${v.name}@${v.version}${v.split === 'hidden' ? ' (hidden)' : ''}`,
+            preferred: (v) => v.version === DEFAULT_BENCHMARK.version,
+          },
+        )
+      : undefined;
+  const chosen = () => {
+    if (!version) throw new Error('siteTarget: no version chosen yet');
+    return version;
+  };
+  return {
+    client,
+    base,
+    version: () => version,
+    match(manifestHash) {
+      if (version && version.manifestHash !== manifestHash)
+        throw new CliError(
+          `${base} holds another ${version.name}@${version.version} than this machine (manifest ${version.manifestHash.slice(0, 12)} there, ${manifestHash.slice(0, 12)} here)`,
+        );
+      version ??= versions.find((v) => v.manifestHash === manifestHash);
+      if (!version)
+        throw new CliError(
+          `${base} does not have this benchmark (manifest ${manifestHash.slice(0, 12)}); ask its operator to add it`,
+        );
+    },
+    describe: () => `${base} (${chosen().name}@${chosen().version})`,
+    submit: ({ request, predictions, apiKey }) =>
+      client.createSubmission({
+        benchmarkVersionId: chosen().id,
+        ...request,
+        apiKey,
+        predictions: predictions
+          ? [...predictions]
+              .map(([id, answer]) => JSON.stringify({ episode_id: id, answer }))
+              .join('\n')
+          : undefined,
+      }),
+  };
 }
 
 /** The webhook's signing key, printed this once: it is stored encrypted and never shown again. */

@@ -37,6 +37,13 @@ export interface ReferenceServerOptions {
   /** How long a `stall` fault holds a request before dropping it (longer than a client's timeout). */
   stallMs?: number;
   familiarOf: FamiliarOf;
+  /**
+   * More names for the baselines (`{"Qwen/Qwen2-VL-7B-Instruct": "prototype"}`), as vLLM's
+   * `--served-model-name` would name a checkpoint: a stand-in for a model server in tests.
+   */
+  servedAs?: Readonly<Record<string, ReferenceModelName>>;
+  /** Refuse a request with more images than this, as vLLM does past its per-prompt limit. */
+  maxImagesPerPrompt?: number;
   /** Where to report faults and bad requests (one line each). */
   log?: (line: string) => void;
 }
@@ -120,6 +127,8 @@ export async function startReferenceServer(
   const baselines = new Map(
     REFERENCE_MODELS.map((name) => [name, createBaseline(name, options.familiarOf, cache)]),
   );
+  const servedAs = new Map(Object.entries(options.servedAs ?? {}));
+  const served = [...servedAs.keys(), ...REFERENCE_MODELS];
   const faultRng = Prng.fromKey(`reference-server-faults|${options.faultSeed ?? 1}`);
   const created = Math.floor(Date.now() / 1000);
   const log = options.log ?? (() => {});
@@ -143,14 +152,27 @@ export async function startReferenceServer(
         'invalid_request_error',
       );
     }
-    if (!isReferenceModel(parsed.model)) {
+    const model = servedAs.get(parsed.model) ?? parsed.model;
+    if (!isReferenceModel(model)) {
       return sendError(
         res,
         404,
-        `The model '${parsed.model}' does not exist; this server has ${REFERENCE_MODELS.join(', ')}`,
+        `The model '${parsed.model}' does not exist; this server has ${served.join(', ')}`,
         'invalid_request_error',
       );
     }
+    const images = parsed.messages.reduce(
+      (n, m) =>
+        n + (Array.isArray(m.content) ? m.content.filter((p) => p.type === 'image_url').length : 0),
+      0,
+    );
+    if (options.maxImagesPerPrompt !== undefined && images > options.maxImagesPerPrompt)
+      return sendError(
+        res,
+        400,
+        `At most ${options.maxImagesPerPrompt} image(s) may be provided in one prompt; this one has ${images}`,
+        'invalid_request_error',
+      );
     const fault: FaultKind | null =
       options.faults && faultRng.nextFloat() < options.faults
         ? (FAULT_KINDS[faultRng.nextInt(FAULT_KINDS.length)] as FaultKind)
@@ -179,7 +201,7 @@ export async function startReferenceServer(
     let content: string;
     try {
       const input = readModelInput(parsed.messages as ChatMessage[]);
-      content = await (baselines.get(parsed.model as ReferenceModelName) as Baseline).answer(input);
+      content = await (baselines.get(model) as Baseline).answer(input);
     } catch (error) {
       if (error instanceof RequestError)
         return sendError(res, 400, error.message, 'invalid_request_error');
@@ -233,7 +255,7 @@ export async function startReferenceServer(
       if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
         return sendJson(res, 200, {
           object: 'list',
-          data: REFERENCE_MODELS.map((id) => ({
+          data: served.map((id) => ({
             id,
             object: 'model',
             created,

@@ -7,7 +7,7 @@ import { buildEpisodes, indexBenchmark } from '@linkboard/core';
 import { loadDataset } from '@linkboard/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startReferenceServer } from '../../src/server/reference-server';
-import { freePort, run, smallSynth, tempDir } from '../helpers';
+import { freePort, run, smallSynth, tempDir, testPlatform } from '../helpers';
 import { providerServer } from '../provider-apis';
 
 let dataDir: string;
@@ -85,6 +85,65 @@ describe('linkboard submit, runner and status', () => {
     );
     expect(status.stdout + submitted.stdout).not.toContain('sk-test-123');
   }, 60_000);
+
+  it('--wait follows a submission while a runner works it, then prints its end state', async () => {
+    // A database held open by the test, which the submit and each runner join (two commands
+    // that both find none would both try to start it).
+    const platform = await testPlatform();
+    const onPlatform = (args: string[]) =>
+      run(args, {
+        dataDir: platform.env.dataDir,
+        env: {
+          ...env,
+          LINKBOARD_PG_PORT: String(platform.env.LINKBOARD_PG_PORT),
+          ...(platform.env.DATABASE_URL && { DATABASE_URL: platform.env.DATABASE_URL }),
+        },
+      });
+    const manifest = platform.dataset.dir;
+    const waiting = onPlatform([
+      'submit',
+      '--name',
+      'waited-for',
+      '--endpoint',
+      server.url,
+      '--model',
+      'prototype',
+      '--manifest',
+      manifest,
+      '--shots',
+      '2',
+      '--draws',
+      '1',
+      '--wait',
+    ]);
+    // A runner works the queue (again, until the submission is there and done) while --wait
+    // follows it.
+    let settled = false;
+    void waiting.finally(() => {
+      settled = true;
+    });
+    while (!settled) {
+      const worked = await onPlatform(['runner', '--once', '--gpus', 'none']);
+      expect(worked.code, worked.stderr).toBe(0);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const waited = await waiting;
+    expect(waited.code, waited.stderr).toBe(0);
+    // stdout: the submission line, then its end state as `status` prints it.
+    expect(waited.stdout).toMatch(
+      /^submission (\d+): waited-for on isekai-synth@2\.1, 8 episodes in 1 job\(s\); queue position \d+\nsubmission \1: done\nmodel: waited-for\nprogress: 8\/8 episodes.*; 0 in error\n {2}lcl 2-shot: \d+\.\d% \(\d\/8, strict\)\n$/,
+    );
+    // stderr: where it stood while it waited.
+    expect(waited.stderr).toMatch(
+      /^submission \d+: (queued \(queue position \d+\)|running), \d+\/8 episodes/m,
+    );
+    // status --wait on a finished one returns at once with the same state.
+    const id = /submission (\d+)/.exec(waited.stdout)?.[1] as string;
+    const again = await onPlatform(['status', id, '--wait']);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(waited.stdout.split('\n').slice(1).join('\n'));
+    await platform.shutdown();
+  }, 90_000);
 
   it('takes predictions for exported episodes, refusing a bad file by line', async () => {
     const manifest = await smallSynth();

@@ -91,6 +91,52 @@ describe('reference server', () => {
     });
   });
 
+  it('stands in for a model server: a checkpoint’s name for a baseline, and an image limit', async () => {
+    const standIn = await startReferenceServer({
+      port: 0,
+      familiarOf: familiarFromPairs(dataset.manifest.pairs),
+      servedAs: { 'Qwen/Qwen2-VL-7B-Instruct': 'prototype' },
+      maxImagesPerPrompt: 5,
+    });
+    try {
+      const other = new OpenAI({ baseURL: standIn.url, apiKey: 'unused', maxRetries: 0 });
+      expect((await other.models.list()).data.map((m) => m.id)).toEqual([
+        'Qwen/Qwen2-VL-7B-Instruct',
+        ...REFERENCE_MODELS,
+      ]);
+      const index = indexBenchmark(dataset.manifest);
+      const encoder = new ImageEncoder(dataset.store, dataset.manifest);
+      const [small, large] = ['2', '8'].map((shots) =>
+        [...buildEpisodes(index, { shots: [Number(shots)], policies: ['lcl'], draws: 1 })].at(0),
+      );
+      const prototype = builtinAdapter(
+        'prototype',
+        encoder,
+        familiarFromPairs(dataset.manifest.pairs),
+      );
+      const ask = async (episode: typeof small) =>
+        other.chat.completions.create({
+          model: 'Qwen/Qwen2-VL-7B-Instruct',
+          messages: (await toChatMessages(
+            episode as NonNullable<typeof small>,
+            encoder,
+          )) as OpenAI.ChatCompletionMessageParam[],
+        });
+      // Under the checkpoint's name, the prototype answers; 3 images pass a limit of 5, 9 do not.
+      expect((await ask(small)).choices[0]?.message.content).toBe(
+        (await prototype.answer(small as NonNullable<typeof small>)).answer,
+      );
+      await expect(ask(large)).rejects.toMatchObject({
+        status: 400,
+        message: expect.stringMatching(
+          /At most 5 image\(s\) may be provided in one prompt; this one has 9/,
+        ),
+      });
+    } finally {
+      await standIn.close();
+    }
+  });
+
   it('fails about the given fraction of chat requests, in the ways real servers fail', async () => {
     const kinds: string[] = [];
     const faulty = await startReferenceServer({

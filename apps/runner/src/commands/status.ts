@@ -1,0 +1,158 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cardSummary } from '@linkboard/core';
+import { queueStatus, submissionCurves, submissionDetail } from '@linkboard/db';
+import type { Command } from 'commander';
+import { noticeTo, openDatabase } from '../database';
+import type { Env } from '../env';
+import { CliError } from '../errors';
+import type { Io } from '../io';
+import { parsePositiveInt, secretFromEnv } from '../options';
+import { siteClient } from '../site-client';
+
+/** Where a submission is, from the database or from a site's API alike. */
+export interface SubmissionState {
+  status: string;
+  position: number | null;
+  done: number;
+  total: number;
+  errors: number;
+  episodesPerSecond: number | null;
+  etaSeconds: number | null;
+  lastError: string | null;
+}
+
+/** Where `status` reads a submission from. */
+export interface StatusSource {
+  /** Named in "no submission N in …". */
+  where: string;
+  state(id: number): Promise<SubmissionState | null>;
+  /** What is known of it beyond its state (model, per-shot accuracy; or its page on a site). */
+  details(id: number): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+const ENDED = new Set(['done', 'failed', 'cancelled']);
+
+/** The database this machine's linkboard uses (only reads: it creates none where there is none). */
+export async function localStatusSource(env: Env, io: Io): Promise<StatusSource> {
+  const database = await openDatabase(env, { create: false, notice: noticeTo(io) });
+  return {
+    where: database.where,
+    state: (id) => queueStatus(database.db, id),
+    async details(id) {
+      const submission = await submissionDetail(database.db, id);
+      if (!submission) return [];
+      const rows = await submissionCurves(database.db, [id], submission.scorer);
+      const card = cardSummary(submission.card);
+      return [
+        `model: ${submission.model}${card ? ` (${card})` : ''}`,
+        ...rows.map(
+          (r) =>
+            `  ${r.policy} ${r.shots}-shot: ${((100 * r.correct) / r.n).toFixed(1)}% (${r.correct}/${r.n}, ${submission.scorer})`,
+        ),
+      ];
+    },
+    close: () => database.shutdown(),
+  };
+}
+
+/** A site's public API (`GET /api/v1/submissions/{id}`); a token reads private ones too. */
+export function siteStatusSource(
+  client: ReturnType<typeof siteClient>,
+  base: string,
+): StatusSource {
+  return {
+    where: base,
+    async state(id) {
+      const s = await client.submission(id);
+      if (!s) return null;
+      return {
+        status: s.status,
+        position: s.position,
+        done: s.done,
+        total: s.total,
+        errors: s.errors,
+        episodesPerSecond: s.episodes_per_second,
+        etaSeconds: s.eta_seconds,
+        lastError: s.last_error,
+      };
+    },
+    details: async (id) => [`page: ${base}/submissions/${id}`],
+    close: async () => {},
+  };
+}
+
+const progressOf = (s: SubmissionState) =>
+  `${s.done}/${s.total} episodes${s.episodesPerSecond ? `, ${s.episodesPerSecond.toFixed(1)}/s` : ''}${s.etaSeconds ? `, ETA ${Math.ceil(s.etaSeconds)} s` : ''}`;
+
+/**
+ * Prints a submission's state (after it ends, with `wait`) and throws a CliError if it failed, so
+ * that a script learns it from the exit code. While waiting, a line on stderr when its state
+ * changes and at most every `reportEveryMs` while it progresses.
+ */
+export async function showStatus(
+  io: Io,
+  source: StatusSource,
+  id: number,
+  options: { wait?: boolean; pollMs?: number; reportEveryMs?: number } = {},
+): Promise<void> {
+  const pollMs = options.pollMs ?? 2000;
+  const reportEveryMs = options.reportEveryMs ?? 10_000;
+  let state = await source.state(id);
+  if (!state) throw new CliError(`no submission ${id} in ${source.where}`);
+  let reported = { status: '', done: -1, at: 0 };
+  while (options.wait && !ENDED.has(state.status)) {
+    const now = Date.now();
+    const changed = state.status !== reported.status;
+    if (changed || (state.done !== reported.done && now - reported.at >= reportEveryMs)) {
+      io.stderr.write(
+        `submission ${id}: ${state.status}${state.position ? ` (queue position ${state.position})` : ''}, ${progressOf(state)}\n`,
+      );
+      reported = { status: state.status, done: state.done, at: now };
+    }
+    await sleep(pollMs);
+    state = await source.state(id);
+    if (!state) throw new CliError(`submission ${id} is gone from ${source.where}`);
+  }
+  const lines = [
+    `submission ${id}: ${state.status}${state.position ? ` (queue position ${state.position})` : ''}`,
+    `progress: ${progressOf(state)}; ${state.errors} in error`,
+  ];
+  if (state.lastError) lines.push(`last error: ${state.lastError}`);
+  const details = await source.details(id);
+  // The model first, then the per-shot lines (as `status` has always printed them).
+  io.stdout.write(
+    `${[lines[0], ...details.slice(0, 1), ...lines.slice(1), ...details.slice(1)].join('\n')}\n`,
+  );
+  if (state.status === 'failed')
+    throw new CliError(`submission ${id} failed${state.lastError ? `: ${state.lastError}` : ''}`);
+}
+
+/** `linkboard status <id>`: from this machine's database, or a site's with --site. */
+export function registerStatus(program: Command, io: Io, env: Env): void {
+  program
+    .command('status')
+    .description('state, progress and per-shot summary of a submission')
+    .argument('<id>', 'submission id', parsePositiveInt)
+    .option('--wait', 'follow it until it ends (progress on stderr); exit 1 if it failed')
+    .option('--site <url>', 'read it from a linkboard site’s API instead of the database')
+    .option(
+      '--token-env <var>',
+      'with --site: environment variable holding your API token (needed for private submissions)',
+    )
+    .action(async (id: number, flags: { wait?: boolean; site?: string; tokenEnv?: string }) => {
+      if (flags.tokenEnv && !flags.site) throw new CliError('--token-env goes with --site');
+      const token = flags.tokenEnv
+        ? secretFromEnv(env.secrets, '--token-env', flags.tokenEnv)
+        : undefined;
+      const base = flags.site?.replace(/\/+$/, '');
+      const source = base
+        ? siteStatusSource(siteClient(base, token), base)
+        : await localStatusSource(env, io);
+      try {
+        await showStatus(io, source, id, { wait: flags.wait });
+      } finally {
+        await source.close();
+      }
+    });
+}
