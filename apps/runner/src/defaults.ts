@@ -1,7 +1,8 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
+import { rankedKeyId, SECRET_HEX } from '@linkboard/core';
 import {
   checkDatasetOutput,
   type DatasetDir,
@@ -77,29 +78,69 @@ export const hiddenSplitSeedFile = (env: Env) =>
   path.join(secretsDir(env), 'isekai-synth-test.seed');
 
 /**
- * The seed of this deployment's hidden test split: drawn once at random (from 2^31, so it cannot
- * be guessed by trying seeds), kept in the data folder, readable by its owner only. A seed file
- * others can read is tightened, not trusted less: whoever could read it already has.
+ * A secret of this deployment in `<data>/secrets` (a folder only its owner may enter), made once
+ * by `make` and read back as text. 'wx': two starts at once cannot both make one; the second reads
+ * the first's. A file others can read is tightened, not trusted less: whoever could read it
+ * already has. `problem` says what is wrong with a file's text, or null.
  */
-export async function hiddenSplitSeed(env: Env): Promise<number> {
+async function deploymentSecret(
+  env: Env,
+  file: string,
+  make: () => string,
+  problem: (text: string) => string | null,
+): Promise<string> {
   const dir = secretsDir(env);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
-  const file = hiddenSplitSeedFile(env);
   try {
-    // 'wx': two starts at once cannot both draw; the second reads the first's.
-    await writeFile(file, `${randomInt(1, 2 ** 31 - 1)}\n`, { flag: 'wx', mode: 0o600 });
+    await writeFile(file, `${make()}\n`, { flag: 'wx', mode: 0o600 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600);
   const text = (await readFile(file, 'utf8')).trim();
-  const seed = Number(text);
-  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(seed) || seed < 1)
-    throw new CliError(
-      `${file} does not hold a seed (a positive whole number); restore it from a backup, or remove it to draw a new hidden split (its results would then be on a different benchmark)`,
-    );
-  return seed;
+  const wrong = problem(text);
+  if (wrong) throw new CliError(`${file} ${wrong}`);
+  return text;
+}
+
+/**
+ * The seed of this deployment's hidden test split: drawn once at random (from 2^31), kept in the
+ * data folder, readable by its owner only.
+ */
+export async function hiddenSplitSeed(env: Env): Promise<number> {
+  const text = await deploymentSecret(
+    env,
+    hiddenSplitSeedFile(env),
+    () => String(randomInt(1, 2 ** 31 - 1)),
+    (t) =>
+      /^[0-9]+$/.test(t) && Number.isSafeInteger(Number(t)) && Number(t) >= 1
+        ? null
+        : 'does not hold a seed (a positive whole number); restore it from a backup, or remove it to draw a new hidden split (its results would then be on a different benchmark)',
+  );
+  return Number(text);
+}
+
+/** The file of the ranked draw's key. */
+export const rankedKeyFile = (env: Env) => path.join(secretsDir(env), 'ranked.key');
+
+/**
+ * The key every ranked draw of this deployment is derived from (core's `drawSeed`): 32 bytes
+ * from the operating system's CSPRNG as 64 hex characters, made on first use, never logged or
+ * served. Its id (core's `rankedKeyId`) is stored with each ranked run; a new key (the file
+ * removed) gets a new id, and runs drawn under the old one keep theirs.
+ */
+export async function ensureRankedKey(env: Env): Promise<{ key: string; keyId: string }> {
+  const key = await deploymentSecret(
+    env,
+    rankedKeyFile(env),
+    () => randomBytes(32).toString('hex'),
+    (t) =>
+      SECRET_HEX.test(t)
+        ? null
+        : 'does not hold a ranked-draw key (64 lower-case hex characters); restore it from a backup, or remove it to make a new key (runs drawn under the old one keep its id)',
+  );
+  return { key, keyId: rankedKeyId(key) };
 }
 
 /** Where the hidden test split is generated (mode 0700: its manifest labels every query). */

@@ -239,6 +239,19 @@ export {
 export { MAX_ANSWER_CHARS, PredictionsError, parsePredictions } from './predictions';
 export { Prng } from './prng';
 export {
+  commitmentHolds,
+  drawCommitment,
+  drawSeed,
+  keyedPrf,
+  keyedPrng,
+  type PolicyCounts,
+  type RankedScore,
+  rankedEpisodesPerPolicy,
+  rankedKeyId,
+  rankedScore,
+  SECRET_HEX,
+} from './ranked-draw';
+export {
   clusterUnitOf,
   DEFAULT_RANKED_SETTING,
   NEVER_RANKED_REFERENCE_MODELS,

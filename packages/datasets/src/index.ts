@@ -32,4 +32,16 @@ export {
   type SynthOptions,
   synthVersion,
 } from './synth/generate';
+export {
+  drawRanked,
+  isNeutralName,
+  RANKED_BENCHMARK_PREFIX,
+  type RankedConcept,
+  type RankedDraw,
+  type RankedDrawOptions,
+  type RankedImage,
+  rankedFamiliarOf,
+  rankedImageStore,
+  renderRankedImage,
+} from './synth/ranked-draw';
 export { GENERATOR_VERSION } from './synth/render';

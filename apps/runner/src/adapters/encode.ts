@@ -25,13 +25,20 @@ export class ImageEncoder {
 
   constructor(
     private readonly store: Pick<ImageStore, 'read'>,
-    manifest: Manifest,
+    manifest: Pick<Manifest, 'images'>,
     private readonly maxSide?: number,
+    /**
+     * Whether encoded images are kept for the next episode that shows them. A benchmark's images
+     * recur across episodes; a ranked draw's are each shown once, and keeping them would hold a
+     * whole run's images in memory.
+     */
+    private readonly keep = true,
   ) {
     this.mediaTypes = new Map(manifest.images.map((i) => [i.id, i.mediaType]));
   }
 
   image(imageId: string): Promise<EncodedImage> {
+    if (!this.keep) return this.encode(imageId);
     let image = this.cache.get(imageId);
     if (!image) {
       image = this.encode(imageId);
@@ -41,6 +48,10 @@ export class ImageEncoder {
   }
 
   dataUrl(imageId: string): Promise<string> {
+    if (!this.keep)
+      return this.image(imageId).then(
+        ({ mediaType, base64 }) => `data:${mediaType};base64,${base64}`,
+      );
     let url = this.urls.get(imageId);
     if (!url) {
       url = this.image(imageId).then(
@@ -57,6 +68,10 @@ export class ImageEncoder {
    * re-escaped nor re-encoded.
    */
   imagePartJson(imageId: string, format: ImagePartFormat = 'openai'): Promise<Buffer> {
+    if (!this.keep)
+      return this.image(imageId).then((image) =>
+        Buffer.from(JSON.stringify(imagePart(image, format))),
+      );
     const key = `${format}:${imageId}`;
     let part = this.parts.get(key);
     if (!part) {

@@ -1,20 +1,29 @@
+import { randomUUID } from 'node:crypto';
 import {
   accuracyBy,
   DEFAULT_POLICY,
+  DEFAULT_RANKED_SETTING,
   DEFAULT_SCORER,
+  drawSeed,
   indexBenchmark,
   isPolicyName,
   POLICY_NAMES,
   type PolicyName,
+  rankedEpisodesPerPolicy,
   rankedSettingFor,
   verdictOf,
 } from '@linkboard/core';
-import { loadDataset, nodeSha256Hex } from '@linkboard/datasets';
+import { drawRanked, loadDataset, nodeSha256Hex, rankedFamiliarOf } from '@linkboard/datasets';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
 import { ImageEncoder } from '../adapters/encode';
-import { BUILTIN_MODELS } from '../baselines';
-import { ensureDefaultBenchmark, LOCAL_BENCHMARKS, resolveLocalBenchmark } from '../defaults';
+import { BUILTIN_MODELS, STATEFUL_PROTOTYPE } from '../baselines';
+import {
+  ensureDefaultBenchmark,
+  ensureRankedKey,
+  LOCAL_BENCHMARKS,
+  resolveLocalBenchmark,
+} from '../defaults';
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import { runEvaluation } from '../eval/run';
@@ -22,6 +31,7 @@ import { toScoredAnswer } from '../eval/summary';
 import type { Io } from '../io';
 import { parsePositiveInt, parseShots } from '../options';
 import { createProgress } from '../progress';
+import { type RankedResult, rankedEncoder, runRanked } from '../ranked';
 import { datasetDirOf } from './episodes';
 
 const pct = (x: number | null) => (x === null ? '–' : (100 * x).toFixed(1));
@@ -88,16 +98,42 @@ export function registerCalibrate(program: Command, io: Io, env: Env): void {
         .argParser(parsePolicy)
         .default(DEFAULT_POLICY),
     )
+    .option(
+      '--ranked',
+      'a fresh ranked draw (one concept per episode, half flip; score = mean of lcl and flip) from this deployment’s key, instead of a benchmark',
+    )
+    .option(
+      '--per-policy <n>',
+      `with --ranked: episodes per shot count and policy (default: a ±${100 * RANKED_HALF_WIDTH}-point interval on the score)`,
+      parsePositiveInt,
+    )
     .option('--json', 'print one JSON document instead of the Markdown table')
     .action(
-      async (flags: {
-        benchmark?: string;
-        manifest?: string;
-        shots?: number[];
-        draws: number;
-        policy: PolicyName;
-        json?: boolean;
-      }) => {
+      async (
+        flags: {
+          benchmark?: string;
+          manifest?: string;
+          shots?: number[];
+          draws: number;
+          policy: PolicyName;
+          ranked?: boolean;
+          perPolicy?: number;
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
+        if (flags.ranked) {
+          const conflicting = ['benchmark', 'manifest', 'draws', 'policy'].filter(
+            (o) => command.getOptionValueSource(o) === 'cli',
+          );
+          if (conflicting.length)
+            throw new CliError(
+              `--ranked draws its own episodes (lcl and flip); it takes no ${conflicting.map((o) => `--${o}`).join(', ')}`,
+            );
+          await calibrateRanked(io, env, flags);
+          return;
+        }
+        if (flags.perPolicy !== undefined) throw new CliError('--per-policy goes with --ranked');
         if (flags.benchmark !== undefined && flags.manifest !== undefined)
           throw new CliError('give --benchmark or --manifest, not both');
         const dataset = flags.manifest
@@ -125,9 +161,8 @@ export function registerCalibrate(program: Command, io: Io, env: Env): void {
         for (const name of BUILTIN_MODELS) {
           const progress = createProgress(io.stderr, name, !env.CI);
           const results = await runEvaluation({
-            index,
+            episodes: { index, spec: { shots, policies: [flags.policy], draws: flags.draws } },
             adapter: builtinAdapter(name, encoder, familiarOf),
-            spec: { shots, policies: [flags.policy], draws: flags.draws },
             concurrency: 4,
             onProgress: (d, t) => progress.update(d, t),
           }).finally(() => progress.stop());
@@ -159,6 +194,144 @@ export function registerCalibrate(program: Command, io: Io, env: Env): void {
         );
       },
     );
+}
+
+/** The ranked score's target half-width: what the default draw size aims at. */
+export const RANKED_HALF_WIDTH = 0.02;
+
+/** Episodes per shot count and policy for the target interval, split over the shot counts. */
+export const rankedPerPolicy = (shotCounts: number, halfWidth = RANKED_HALF_WIDTH) =>
+  Math.ceil(rankedEpisodesPerPolicy(halfWidth) / shotCounts);
+
+/** What `calibrate --ranked --json` prints. */
+export interface RankedCalibration {
+  draw: {
+    key_id: string;
+    commitment: string;
+    /** Revealed: a calibration draw ranks nothing, and the seed tells nothing of the key. */
+    seed: string;
+    shots: number[];
+    per_policy: number;
+    episodes: number;
+  };
+  scorer: string;
+  interval: 'agresti-caffo-95';
+  models: {
+    name: string;
+    /** What it is there to show; reference models are never ranked. */
+    role: 'baseline' | 'reference';
+    score: number | null;
+    score_low: number | null;
+    score_high: number | null;
+    lcl_accuracy: number | null;
+    flip_accuracy: number | null;
+    per_shot: {
+      shots: number;
+      score: number | null;
+      lcl_accuracy: number | null;
+      flip_accuracy: number | null;
+    }[];
+  }[];
+}
+
+/**
+ * `calibrate --ranked`: the baselines, and stateful-prototype cold and warmed on another draw, on
+ * one fresh ranked draw. Context-free answers belong at 50%; a model that reads the
+ * demonstrations above it.
+ */
+async function calibrateRanked(
+  io: Io,
+  env: Env,
+  flags: { shots?: number[]; perPolicy?: number; json?: boolean },
+): Promise<void> {
+  const { key, keyId } = await ensureRankedKey(env);
+  const shots = flags.shots ?? DEFAULT_RANKED_SETTING.shots;
+  const perPolicy = flags.perPolicy ?? rankedPerPolicy(shots.length);
+  // A run id no one can guess: this draw is fresh, as a ranked submission's is.
+  const draw = drawRanked({ seed: drawSeed(key, `calibrate|${randomUUID()}`), shots, perPolicy });
+  // Warmed on another fresh draw first: what an endpoint that saw an earlier run remembers.
+  const earlier = drawRanked({
+    seed: drawSeed(key, `calibrate warm-up|${randomUUID()}`),
+    shots,
+    perPolicy: Math.max(5, Math.ceil(perPolicy / 4)),
+  });
+  // One encoder over both draws, so that the warm model keeps its state from one to the other.
+  const encoder = rankedEncoder({ images: new Map([...earlier.images, ...draw.images]) });
+  const model = (name: (typeof BUILTIN_MODELS)[number] | typeof STATEFUL_PROTOTYPE) =>
+    builtinAdapter(name, encoder, rankedFamiliarOf);
+  const warm = model(STATEFUL_PROTOTYPE);
+  await runRanked({
+    episodes: earlier.episodes,
+    models: [{ name: 'warm-up', adapter: warm }],
+    concurrency: 4,
+  });
+  const progress = createProgress(io.stderr, 'ranked draw', !env.CI);
+  const results = await runRanked({
+    episodes: draw.episodes,
+    models: [
+      ...BUILTIN_MODELS.map((name) => ({ name, adapter: model(name) })),
+      { name: `${STATEFUL_PROTOTYPE} (cold)`, adapter: model(STATEFUL_PROTOTYPE) },
+      { name: `${STATEFUL_PROTOTYPE} (warm)`, adapter: warm },
+    ],
+    concurrency: 4,
+    onProgress: (d, t) => progress.update(d, t),
+  }).finally(() => progress.stop());
+  const calibration: RankedCalibration = {
+    draw: {
+      key_id: keyId,
+      commitment: draw.commitment,
+      seed: draw.seed,
+      shots: [...shots],
+      per_policy: perPolicy,
+      episodes: draw.episodes.length,
+    },
+    scorer: DEFAULT_SCORER,
+    interval: 'agresti-caffo-95',
+    models: results.map((r) => rankedRow(r)),
+  };
+  io.stdout.write(
+    flags.json ? `${JSON.stringify(calibration, null, 2)}\n` : rankedMarkdown(calibration),
+  );
+}
+
+function rankedRow(r: RankedResult): RankedCalibration['models'][number] {
+  const all = r.byShots.find((b) => b.shots === 'all');
+  return {
+    name: r.name,
+    role: (BUILTIN_MODELS as readonly string[]).includes(r.name) ? 'baseline' : 'reference',
+    score: all?.score?.score ?? null,
+    score_low: all?.score?.low ?? null,
+    score_high: all?.score?.high ?? null,
+    lcl_accuracy: all?.score?.lclAccuracy ?? null,
+    flip_accuracy: all?.score?.flipAccuracy ?? null,
+    per_shot: r.byShots
+      .filter((b): b is typeof b & { shots: number } => b.shots !== 'all')
+      .map((b) => ({
+        shots: b.shots,
+        score: b.score?.score ?? null,
+        lcl_accuracy: b.score?.lclAccuracy ?? null,
+        flip_accuracy: b.score?.flipAccuracy ?? null,
+      })),
+  };
+}
+
+function rankedMarkdown(c: RankedCalibration): string {
+  const { draw } = c;
+  const lines = [
+    `Ranked draw: ${draw.episodes} episodes (shots ${draw.shots.join(', ')}; ${draw.per_policy} lcl and ${draw.per_policy} flip each), one concept per episode, scorer ${c.scorer}. Score = mean of lcl and flip accuracy, in % with a 95% interval; an answer that ignores the demonstrations scores 50.`,
+    '',
+    `| model | score [95% CI] | lcl | flip | ${draw.shots.map((k) => `${k}-shot`).join(' | ')} |`,
+    `|---|---|---:|---:|${draw.shots.map(() => '---:').join('|')}|`,
+  ];
+  for (const m of c.models)
+    lines.push(
+      `| ${m.name}${m.role === 'reference' ? ' (never ranked)' : ''} | ${pct(m.score)} [${pct(m.score_low)}, ${pct(m.score_high)}] | ${pct(m.lcl_accuracy)} | ${pct(m.flip_accuracy)} | ${m.per_shot.map((p) => pct(p.score)).join(' | ')} |`,
+    );
+  lines.push(
+    '',
+    `Key ${draw.key_id}; commitment ${draw.commitment}; seed ${draw.seed} (a calibration draw is revealed at once: it ranks nothing).`,
+  );
+  return `${lines.join('\n')}\n`;
 }
 
 function markdown(c: Calibration): string {

@@ -181,9 +181,11 @@ export function registerEval(program: Command, io: Io, env: Env): void {
       let results: EpisodeResult[];
       try {
         results = await runEvaluation({
-          index,
+          episodes: {
+            index,
+            spec: { shots: flags.shots, policies: flags.policy, draws: flags.draws },
+          },
           adapter,
-          spec: { shots: flags.shots, policies: flags.policy, draws: flags.draws },
           concurrency: flags.concurrency,
           onProgress: (done, total) => progress.update(done, total),
           signal: controller.signal,

@@ -18,9 +18,9 @@ export interface EpisodeResult {
 }
 
 export interface RunOptions {
-  index: BenchmarkIndex;
+  /** The episodes to run: a benchmark's, built from its index, or a ranked draw's as drawn. */
+  episodes: { index: BenchmarkIndex; spec: EpisodeSetSpec } | readonly Episode[];
   adapter: Adapter;
-  spec: EpisodeSetSpec;
   concurrency: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
@@ -30,7 +30,10 @@ export interface RunOptions {
 export async function runEvaluation(options: RunOptions): Promise<EpisodeResult[]> {
   // Every request in flight listens to the signal: that many listeners is the design, not a leak.
   if (options.signal) setMaxListeners(options.concurrency + 16, options.signal);
-  const episodes = [...buildEpisodes(options.index, options.spec)];
+  const episodes =
+    'index' in options.episodes
+      ? [...buildEpisodes(options.episodes.index, options.episodes.spec)]
+      : options.episodes;
   const results = new Array<EpisodeResult>(episodes.length);
   let done = 0;
   await inPool(

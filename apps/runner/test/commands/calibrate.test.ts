@@ -1,8 +1,10 @@
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generateSynth, writeDataset } from '@linkboard/datasets';
+import { commitmentHolds, rankedKeyId } from '@linkboard/core';
+import { drawRanked, generateSynth, writeDataset } from '@linkboard/datasets';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_MODELS } from '../../src/baselines';
-import type { Calibration } from '../../src/commands/calibrate';
+import type { Calibration, RankedCalibration } from '../../src/commands/calibrate';
 import { run, smallSynth, tempDir } from '../helpers';
 
 const rowOf = (c: Calibration, name: string, shots: number) =>
@@ -135,5 +137,73 @@ describe('linkboard calibrate', () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(message);
     expect(stdout).toBe('');
+  });
+});
+
+describe('linkboard calibrate --ranked', () => {
+  it('runs the baselines on a fresh keyed draw, revealing its seed, never its key', async () => {
+    const dataDir = await tempDir();
+    const runs = await Promise.all(
+      [1, 2].map(() =>
+        run(['calibrate', '--ranked', '--shots', '2,4', '--per-policy', '4', '--json'], {
+          dataDir,
+        }),
+      ),
+    );
+    const key = (await readFile(path.join(dataDir, 'secrets', 'ranked.key'), 'utf8')).trim();
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect((await stat(path.join(dataDir, 'secrets', 'ranked.key'))).mode & 0o777).toBe(0o600);
+    const [a, b] = runs.map((r) => {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).not.toContain(key);
+      return JSON.parse(r.stdout) as RankedCalibration;
+    }) as [RankedCalibration, RankedCalibration];
+    expect(a.draw).toMatchObject({
+      key_id: rankedKeyId(key),
+      shots: [2, 4],
+      per_policy: 4,
+      episodes: 16,
+    });
+    // Fresh per run, and the revealed seed is the one committed to; it regenerates the draw.
+    expect(a.draw.seed).not.toBe(b.draw.seed);
+    expect(commitmentHolds(a.draw.seed, a.draw.commitment)).toBe(true);
+    const again = drawRanked({ seed: a.draw.seed, shots: [2, 4], perPolicy: 4 });
+    expect(again.commitment).toBe(a.draw.commitment);
+    expect(a.models.map((m) => [m.name, m.role])).toEqual([
+      ['random', 'baseline'],
+      ['always-familiar', 'baseline'],
+      ['prototype', 'baseline'],
+      ['stateful-prototype (cold)', 'reference'],
+      ['stateful-prototype (warm)', 'reference'],
+    ]);
+    // always-familiar ignores the demonstrations: exactly 50% on lcl plus flip, on any draw.
+    const familiar = a.models.find((m) => m.name === 'always-familiar');
+    expect((familiar?.lcl_accuracy ?? 0) + (familiar?.flip_accuracy ?? 0)).toBeCloseTo(1, 10);
+    expect(familiar?.score).toBeCloseTo(0.5, 10);
+    for (const m of a.models) {
+      expect(m.per_shot.map((p) => p.shots)).toEqual([2, 4]);
+      expect(m.score_low).toBeLessThanOrEqual(m.score as number);
+      expect(m.score_high).toBeGreaterThanOrEqual(m.score as number);
+    }
+  }, 120_000);
+
+  it('refuses what does not apply to a ranked draw, and a key file that is not a key', async () => {
+    const refused = await run(['calibrate', '--ranked', '--benchmark', 'isekai-synth']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /--ranked draws its own episodes \(lcl and flip\); it takes no --benchmark/,
+    );
+    expect((await run(['calibrate', '--per-policy', '3'])).stderr).toMatch(
+      /--per-policy goes with --ranked/,
+    );
+    const dataDir = await tempDir();
+    await mkdir(path.join(dataDir, 'secrets'), { recursive: true });
+    await writeFile(path.join(dataDir, 'secrets', 'ranked.key'), '1234\n', { mode: 0o644 });
+    const bad = await run(['calibrate', '--ranked', '--per-policy', '1'], { dataDir });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(
+      /ranked\.key does not hold a ranked-draw key \(64 lower-case hex characters\)/,
+    );
+    expect(bad.stderr).not.toContain('1234');
   });
 });

@@ -362,16 +362,16 @@ export const PAIRS_V3: readonly PairSpecV3[] = Object.keys(BASES).map((base, i) 
 export type NameMode = 'nonce' | 'descriptive';
 
 /** Every word a nonce name must stay clear of: the bases', v2's and v3's trait words. */
-const CATALOG_WORDS = [
+export const CATALOG_WORDS = [
   ...Object.values(BASES).flatMap((b) => b.word.split(/\s+/)),
   ...Object.values(TRAITS).map((t) => t.source),
   ...Object.values(TRAITS_V3).flatMap((t) => [t.key, ...t.words]),
 ].map((w) => w.toLowerCase());
 
-const V2_NAMES = new Set(PAIRS.map((p) => p.novel));
+export const V2_NAMES = new Set(PAIRS.map((p) => p.novel));
 
 /** Shares a run of `n` letters with `word`. */
-function sharesRun(a: string, b: string, n: number): boolean {
+export function sharesRun(a: string, b: string, n: number): boolean {
   for (let i = 0; i + n <= a.length; i++) if (b.includes(a.slice(i, i + n))) return true;
   return false;
 }
@@ -388,9 +388,9 @@ export function isCleanNonce(name: string, base: string, trait: TraitV3): boolea
   return true;
 }
 
-const ONSETS = ['b', 'd', 'f', 'g', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'z'];
-const VOWELS = ['a', 'e', 'i', 'o', 'u'];
-const CODAS = ['', '', '', 'n', 'r', 'l', 'm'];
+export const ONSETS = ['b', 'd', 'f', 'g', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'z'];
+export const VOWELS = ['a', 'e', 'i', 'o', 'u'];
+export const CODAS = ['', '', '', 'n', 'r', 'l', 'm'];
 
 /**
  * Pronounceable non-words, one per pair, drawn from the seed: three consonant-vowel

@@ -63,17 +63,30 @@ export function imageSvgV3(spec: ImageSpecV3): {
 } {
   const side = spec.novel ? 'novel' : 'familiar';
   const key = `isekai-synth/v3|${spec.seed}|${spec.pairKey}|${side}|${spec.index}`;
-  const rng = Prng.fromKey(key);
   const traits = traitsOf(spec, Prng.fromKey(`${key}|traits`));
+  return { ...drawnSvg(Prng.fromKey(key), key, spec.base, traits), traits };
+}
+
+/**
+ * An image of `base` carrying `traits`, every other choice (size, palette, pose, background,
+ * clutter, occluder, noise) drawn from `rng`; `key` seeds the object's and each trait's own
+ * streams. What v3 and the ranked draw both render.
+ */
+export function drawnSvg(
+  rng: Prng,
+  key: string,
+  base: BaseObject,
+  traits: readonly TraitV3[],
+): { svg: string; size: number; noise: number; rng: Prng } {
   const size = 256 + 32 * rng.nextInt(5);
-  const colors = paletteFor(spec.base, rng);
+  const colors = paletteFor(base, rng);
   // A wider range of sizes than v2's, so the object's extent is no cue either.
   const scale = (between(rng, 0.5, 0.8) * size) / 200;
   const cx = size / 2 + between(rng, -0.1, 0.1) * size;
   const cy = size / 2 + between(rng, -0.1, 0.1) * size;
   const angle = between(rng, -25, 25);
   const flip = rng.nextInt(2) === 0 ? 1 : -1;
-  const object = `<g transform="translate(${fmt(cx)} ${fmt(cy)}) rotate(${fmt(angle)}) scale(${fmt(scale * flip)} ${fmt(scale)})">${objectMarkup(spec.base, colors, traits, key)}</g>`;
+  const object = `<g transform="translate(${fmt(cx)} ${fmt(cy)}) rotate(${fmt(angle)}) scale(${fmt(scale * flip)} ${fmt(scale)})">${objectMarkup(base, colors, traits, key)}</g>`;
   let occluder = '';
   if (rng.nextFloat() < 0.25) {
     const ox = cx + between(rng, -0.35, 0.35) * size * 0.5;
@@ -81,7 +94,7 @@ export function imageSvgV3(spec: ImageSpecV3): {
     occluder = `<ellipse cx="${fmt(ox)}" cy="${fmt(oy)}" rx="${fmt(between(rng, 0.06, 0.13) * size)}" ry="${fmt(between(rng, 0.05, 0.11) * size)}" fill="${hsl(between(rng, 0, 360), between(rng, 10, 50), between(rng, 45, 85))}"/>`;
   }
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" viewBox="0 0 ${size} ${size}">${background(rng, size)}${clutter(rng, size, rng.nextInt(3))}${object}${clutter(rng, size, rng.nextInt(2))}${occluder}</svg>`;
-  return { svg, size, noise: between(rng, 4, 14), rng, traits };
+  return { svg, size, noise: between(rng, 4, 14), rng };
 }
 
 /** Renders a v3 image to JPEG bytes, as v2 does: the SVG through sharp, then seeded pixel noise. */

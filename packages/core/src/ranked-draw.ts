@@ -1,0 +1,104 @@
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { sha256Hex } from './hash';
+import { Z95 } from './metrics/intervals';
+import { Prng } from './prng';
+
+/**
+ * The ranked draw's secrets. A ranked run is drawn fresh for each submission from a deployment's
+ * key (32 bytes from a CSPRNG, never served): every random choice of the run (concepts, names,
+ * images, which episodes are `flip`, the order they are sent in, episode ids) is a keyed PRF
+ * (HMAC-SHA256) of that key, the submission and what is being decided. Unlike an integer seed,
+ * nothing an endpoint sees narrows the key down to a set that could be searched.
+ */
+
+/** 64 lower-case hex characters: the form a key and a draw's seed are kept in. */
+export const SECRET_HEX = /^[0-9a-f]{64}$/;
+
+/** HMAC-SHA256 of `parts` (joined by "|") under a 32-byte secret given as hex; hex out. */
+export function keyedPrf(secretHex: string, ...parts: readonly (string | number)[]): string {
+  if (!SECRET_HEX.test(secretHex))
+    throw new RangeError('keyedPrf: the secret must be 64 lower-case hex characters (32 bytes)');
+  return bytesToHex(hmac(sha256, hexToBytes(secretHex), utf8ToBytes(parts.join('|'))));
+}
+
+/** A generator seeded by the keyed PRF: 128 bits of state from the HMAC. */
+export const keyedPrng = (secretHex: string, ...parts: readonly (string | number)[]) =>
+  new Prng(keyedPrf(secretHex, ...parts));
+
+/**
+ * A key's public name, stored on every ranked submission so that a rotated key is told apart.
+ * A hash of the key under its own label: it names the key without telling anything of it.
+ */
+export const rankedKeyId = (keyHex: string) =>
+  `k${keyedPrf(keyHex, 'linkboard key id').slice(0, 12)}`;
+
+/**
+ * The seed of one submission's draw: the PRF of the key and the submission. Kept secret while the
+ * run is open and revealed when it ends, so that anyone can regenerate the run from it with the
+ * public generator; the key itself stays secret, so no other run's seed follows from it.
+ */
+export const drawSeed = (keyHex: string, submission: string | number) =>
+  keyedPrf(keyHex, 'ranked draw', submission);
+
+/** What a submission shows at creation: a commitment to its seed, checked on reveal. */
+export const drawCommitment = (seedHex: string) => sha256Hex(`linkboard ranked draw|${seedHex}`);
+
+export interface PolicyCounts {
+  correct: number;
+  n: number;
+}
+
+export interface RankedScore {
+  /** The mean of lcl and flip accuracy: 0.5 for any answer that ignores the demonstrations. */
+  score: number;
+  low: number;
+  high: number;
+  lclAccuracy: number | null;
+  flipAccuracy: number | null;
+}
+
+/**
+ * The ranked figure: the mean of `lcl` and `flip` accuracy, with a 95% interval. A flip episode is
+ * drawn exactly as an lcl one but for which name the demonstrations give which side, so an answer
+ * that does not read them is right on one exactly when it would be wrong on the other: in
+ * expectation such an answer scores 50%, whatever it knows.
+ *
+ * Each episode has a concept of its own, so episodes are independent and the two accuracies are
+ * independent binomials: the interval is the normal one for their mean with each proportion
+ * shrunk by one success and one failure (Agresti and Caffo's adjustment, which keeps coverage
+ * near 95% at small n and at the edges, where the plain Wald interval does not). Null when either
+ * policy has no answered episode.
+ */
+export function rankedScore(lcl: PolicyCounts, flip: PolicyCounts, z = Z95): RankedScore | null {
+  if (lcl.n <= 0 || flip.n <= 0) return null;
+  const p = (c: PolicyCounts) => c.correct / c.n;
+  const shrunk = (c: PolicyCounts) => (c.correct + 1) / (c.n + 2);
+  const variance = (c: PolicyCounts) => (shrunk(c) * (1 - shrunk(c))) / (c.n + 2);
+  const centre = (shrunk(lcl) + shrunk(flip)) / 2;
+  const half = (z * Math.sqrt(variance(lcl) + variance(flip))) / 2;
+  return {
+    score: (p(lcl) + p(flip)) / 2,
+    low: Math.max(0, centre - half),
+    high: Math.min(1, centre + half),
+    lclAccuracy: p(lcl),
+    flipAccuracy: p(flip),
+  };
+}
+
+/**
+ * Episodes per policy for a target half-width of the score's interval at a score near 50% (the
+ * worst case): z·½·√(¼/n + ¼/n) ≤ halfWidth.
+ */
+export function rankedEpisodesPerPolicy(halfWidth: number, z = Z95): number {
+  if (!(halfWidth > 0 && halfWidth < 0.5))
+    throw new RangeError(
+      `rankedEpisodesPerPolicy: half-width must be in (0, 0.5), got ${halfWidth}`,
+    );
+  return Math.ceil((z * z * 0.5) / (4 * halfWidth * halfWidth));
+}
+
+/** Checks that `seed` is the one `commitment` was made to (what `linkboard verify` does first). */
+export const commitmentHolds = (seedHex: string, commitment: string) =>
+  SECRET_HEX.test(seedHex) && drawCommitment(seedHex) === commitment;

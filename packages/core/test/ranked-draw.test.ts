@@ -1,0 +1,114 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { Prng } from '../src/prng';
+import {
+  commitmentHolds,
+  drawCommitment,
+  drawSeed,
+  keyedPrf,
+  keyedPrng,
+  rankedEpisodesPerPolicy,
+  rankedKeyId,
+  rankedScore,
+} from '../src/ranked-draw';
+
+const KEY = 'a'.repeat(64);
+const OTHER_KEY = `${'a'.repeat(63)}b`;
+
+describe('the keyed PRF', () => {
+  it('is HMAC-SHA256 of the parts under the key (checked against node:crypto)', () => {
+    const expected = createHmac('sha256', Buffer.from(KEY, 'hex'))
+      .update('ranked draw|42')
+      .digest('hex');
+    expect(keyedPrf(KEY, 'ranked draw', 42)).toBe(expected);
+    expect(drawSeed(KEY, 42)).toBe(expected);
+  });
+
+  it('changes with the key, the submission and the purpose, and refuses a short key', () => {
+    const seeds = new Set([
+      drawSeed(KEY, 1),
+      drawSeed(KEY, 2),
+      drawSeed(OTHER_KEY, 1),
+      keyedPrf(KEY, 'episode', 1),
+    ]);
+    expect(seeds.size).toBe(4);
+    expect(() => keyedPrf('1234', 'x')).toThrow(/64 lower-case hex/);
+    expect(() => keyedPrf('A'.repeat(64), 'x')).toThrow(/64 lower-case hex/);
+  });
+
+  it('seeds a generator with the HMAC’s first 128 bits', () => {
+    const a = keyedPrng(KEY, 'episode', 3);
+    const b = new Prng(keyedPrf(KEY, 'episode', 3));
+    expect([a.nextUint32(), a.nextUint32()]).toEqual([b.nextUint32(), b.nextUint32()]);
+  });
+
+  it('names a key without giving it away, and holds a seed to its commitment', () => {
+    expect(rankedKeyId(KEY)).toMatch(/^k[0-9a-f]{12}$/);
+    expect(rankedKeyId(KEY)).not.toBe(rankedKeyId(OTHER_KEY));
+    expect(KEY).not.toContain(rankedKeyId(KEY).slice(1));
+    const seed = drawSeed(KEY, 7);
+    const commitment = drawCommitment(seed);
+    expect(commitment).toMatch(/^[0-9a-f]{64}$/);
+    expect(commitment).not.toBe(seed);
+    expect(commitmentHolds(seed, commitment)).toBe(true);
+    expect(commitmentHolds(drawSeed(KEY, 8), commitment)).toBe(false);
+    expect(commitmentHolds('not hex', commitment)).toBe(false);
+  });
+});
+
+describe('the ranked score', () => {
+  it('is the mean of lcl and flip accuracy, 50% for an answer that ignores the context', () => {
+    // Always the novel name: right on lcl when the query is novel, on flip when it is familiar.
+    const s = rankedScore({ correct: 600, n: 1200 }, { correct: 600, n: 1200 });
+    expect(s?.score).toBe(0.5);
+    expect(s?.low).toBeLessThan(0.5);
+    expect(s?.high).toBeGreaterThan(0.5);
+    // A query-only classifier that is 87% right on lcl is 13% right on flip.
+    const queryOnly = rankedScore({ correct: 1044, n: 1200 }, { correct: 156, n: 1200 });
+    expect(queryOnly?.score).toBe(0.5);
+    expect(queryOnly?.lclAccuracy).toBe(0.87);
+    expect(queryOnly?.flipAccuracy).toBe(0.13);
+  });
+
+  it('has about a ±2-point interval at the default size, narrower with more episodes', () => {
+    const n = rankedEpisodesPerPolicy(0.02);
+    expect(n).toBe(1201);
+    const s = rankedScore({ correct: n / 2, n }, { correct: n / 2, n });
+    expect((s?.high ?? 0) - (s?.low ?? 0)).toBeCloseTo(0.04, 3);
+    const wide = rankedScore({ correct: 50, n: 100 }, { correct: 50, n: 100 });
+    expect((wide?.high ?? 0) - (wide?.low ?? 0)).toBeGreaterThan(0.13);
+  });
+
+  it('stays in [0, 1] at the edges, and is null without episodes of both policies', () => {
+    const perfect = rankedScore({ correct: 10, n: 10 }, { correct: 10, n: 10 });
+    expect(perfect?.score).toBe(1);
+    expect(perfect?.high).toBe(1);
+    expect(perfect?.low).toBeGreaterThan(0.8);
+    expect(perfect?.low).toBeLessThan(1);
+    expect(rankedScore({ correct: 0, n: 0 }, { correct: 1, n: 2 })).toBeNull();
+    expect(rankedScore({ correct: 1, n: 2 }, { correct: 0, n: 0 })).toBeNull();
+    expect(() => rankedEpisodesPerPolicy(0)).toThrow(RangeError);
+  });
+
+  it('covers the true score about 95% of the time (simulated)', () => {
+    const rng = Prng.fromKey('coverage');
+    const binomial = (n: number, p: number) => {
+      let k = 0;
+      for (let i = 0; i < n; i++) if (rng.nextFloat() < p) k++;
+      return k;
+    };
+    for (const [pl, pf, n] of [
+      [0.7, 0.6, 60],
+      [0.95, 0.9, 40],
+      [0.5, 0.5, 300],
+    ] as const) {
+      let covered = 0;
+      const trials = 2000;
+      for (let t = 0; t < trials; t++) {
+        const s = rankedScore({ correct: binomial(n, pl), n }, { correct: binomial(n, pf), n });
+        if (s && s.low <= (pl + pf) / 2 && (pl + pf) / 2 <= s.high) covered++;
+      }
+      expect(covered / trials, `lcl ${pl}, flip ${pf}, n ${n}`).toBeGreaterThan(0.93);
+    }
+  });
+});
