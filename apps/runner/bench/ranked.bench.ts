@@ -20,8 +20,7 @@ import {
 import { builtinAdapter } from '../src/adapters/builtin';
 import { ImageEncoder, toChatMessages } from '../src/adapters/encode';
 import { BUILTIN_MODELS } from '../src/baselines';
-import { rankedPerPolicy } from '../src/commands/calibrate';
-import { rankedEncoder, runRanked } from '../src/ranked';
+import { rankedEncoder, rankedPerPolicy, runRanked } from '../src/ranked';
 import { benchEnv } from './env';
 
 const quick = benchEnv.quick;

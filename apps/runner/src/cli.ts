@@ -10,6 +10,7 @@ import { registerScore } from './commands/score';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
 import { registerSubmit } from './commands/submit';
+import { registerVerify } from './commands/verify';
 import {
   DATABASE_VARIABLES,
   ENDPOINT_VARIABLES,
@@ -49,6 +50,7 @@ const ENVIRONMENT_OF: Readonly<Record<string, readonly EnvVariable[]>> = {
     'LINKBOARD_SERVE_PROFILES',
     'LINKBOARD_ATTEMPT_LIMIT_MS',
     'LINKBOARD_LEASE_MS',
+    'LINKBOARD_RANKED_PER_POLICY',
   ],
   'dataset import': [],
   'dataset hidden-split': ['LINKBOARD_DATA_DIR'],
@@ -58,6 +60,7 @@ const ENVIRONMENT_OF: Readonly<Record<string, readonly EnvVariable[]>> = {
   eval: ENDPOINT_VARIABLES,
   'reference-server': ['LINKBOARD_DATA_DIR'],
   calibrate: ['LINKBOARD_DATA_DIR'],
+  verify: DATABASE_VARIABLES,
   'db rescore': DATABASE_VARIABLES,
   'db migrate': DATABASE_VARIABLES,
   'db start': ['LINKBOARD_DATA_DIR', 'LINKBOARD_PG_PORT'],
@@ -73,7 +76,12 @@ const ENVIRONMENT_OF: Readonly<Record<string, readonly EnvVariable[]>> = {
   'runner-token create': DATABASE_VARIABLES,
   'runner-token list': DATABASE_VARIABLES,
   'runner-token revoke': DATABASE_VARIABLES,
-  submit: [...DATABASE_VARIABLES, 'LINKBOARD_SECRET_KEY', ...ENDPOINT_VARIABLES],
+  submit: [
+    ...DATABASE_VARIABLES,
+    'LINKBOARD_SECRET_KEY',
+    ...ENDPOINT_VARIABLES,
+    'LINKBOARD_RANKED_PER_POLICY',
+  ],
   status: DATABASE_VARIABLES,
 };
 
@@ -126,6 +134,7 @@ export function buildProgram(io: Io, env: Env = loadEnv()): Command {
   registerRunner(program, io, env);
   registerSubmit(program, io, env);
   registerStatus(program, io, env);
+  registerVerify(program, io, env);
   for (const command of program.commands) {
     describeEnvironment(command, [command.name()]);
     command.exitOverride();

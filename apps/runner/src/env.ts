@@ -101,6 +101,15 @@ const EnvSchema = z.object({
     .max(65535)
     .default(54330)
     .describe('port of the reference server whose models are the built-in baselines (54330)'),
+  LINKBOARD_RANKED_PER_POLICY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5000)
+    .optional()
+    .describe(
+      'episodes per shot count and policy in each ranked run’s fresh draw (default 301: a ±2-point interval on the score)',
+    ),
   LINKBOARD_DEBUG: z
     .enum(['0', '1'])
     .optional()

@@ -1,5 +1,12 @@
 import { type HashHex, sha256Hex } from './hash';
-import { type Concept, type ImageEntry, type Manifest, type Pair, queryClassOf } from './manifest';
+import {
+  type Concept,
+  type FixedEpisode,
+  type ImageEntry,
+  type Manifest,
+  type Pair,
+  queryClassOf,
+} from './manifest';
 import { POLICIES, type PolicyName, type RenderedPrompt } from './policy';
 import { Prng } from './prng';
 
@@ -69,6 +76,8 @@ export interface BenchmarkIndex {
   pools: ReadonlyMap<string, readonly string[]>;
   /** Query images in manifest order. */
   queries: readonly ImageEntry[];
+  /** The benchmark's own episodes (see `FixedEpisodeSchema`), or null when drawn from pools. */
+  fixed: readonly FixedEpisode[] | null;
   sha256Hex: HashHex;
 }
 
@@ -108,11 +117,23 @@ export function indexBenchmark(manifest: Manifest, options: IndexOptions = {}): 
       pools.set(image.concept, pool);
     }
   }
-  return { manifest, images, concepts, pools, queries, sha256Hex: options.sha256Hex ?? sha256Hex };
+  return {
+    manifest,
+    images,
+    concepts,
+    pools,
+    queries,
+    fixed: manifest.episodes ?? null,
+    sha256Hex: options.sha256Hex ?? sha256Hex,
+  };
 }
 
-/** The largest shot count every query of the benchmark can be given (0 when none has a pool). */
+/**
+ * The largest shot count every query of the benchmark can be given (0 when none has a pool); of
+ * a benchmark with fixed episodes, the largest it fixes.
+ */
 export function maxShots(index: BenchmarkIndex): number {
+  if (index.fixed) return Math.max(0, ...index.fixed.map((e) => e.support.length));
   let min = Number.POSITIVE_INFINITY;
   for (const query of index.queries) {
     const side = index.concepts.get(query.concept);
@@ -204,6 +225,64 @@ function partnerName(pair: Pair, conceptId: string): string {
   return conceptId === pair.novel.id ? pair.familiar.name : pair.novel.name;
 }
 
+/**
+ * An episode the benchmark fixes (`Manifest.episodes`), as `buildEpisode` would give it: labels
+ * from the images' concepts and the policy, the prompt rendered by the policy. The manifest's
+ * cross-checks guarantee the images and the pair exist.
+ */
+export function buildFixedEpisode(index: BenchmarkIndex, fixed: FixedEpisode): Episode {
+  const policySpec = POLICIES[fixed.policy];
+  const side = (imageId: string) => {
+    const image = index.images.get(imageId);
+    const found = image && index.concepts.get(image.concept);
+    if (!found)
+      throw new EpisodeError(
+        `episode ${fixed.id}: image ${imageId.slice(0, 12)} is not in the benchmark`,
+      );
+    return found;
+  };
+  const nameOf = (s: ConceptSide) => (policySpec.swapsLabels ? s.partner.name : s.concept.name);
+  const support: SupportItem[] = fixed.support.map((imageId) => {
+    const s = side(imageId);
+    return { imageId, conceptId: s.concept.id, label: nameOf(s) };
+  });
+  const query = side(fixed.query);
+  const benchmark = index.manifest.manifestHash;
+  const candidates: [string, string] =
+    Prng.fromKey(`${benchmark}|${fixed.id}|candidates`, index.sha256Hex).nextInt(2) === 0
+      ? [query.pair.novel.name, query.pair.familiar.name]
+      : [query.pair.familiar.name, query.pair.novel.name];
+  const prompt = policySpec.render({ support, query: { imageId: fixed.query }, candidates });
+  let demo = '';
+  for (const item of support) demo += `${item.imageId}\t${item.label}\n`;
+  return {
+    id: fixed.id,
+    benchmark,
+    pairId: query.pair.id,
+    shots: fixed.support.length,
+    draw: 0,
+    policy: fixed.policy,
+    query: {
+      imageId: fixed.query,
+      conceptId: query.concept.id,
+      queryClass: query.queryClass,
+      label: nameOf(query),
+      other: policySpec.swapsLabels ? query.concept.name : query.partner.name,
+    },
+    support,
+    prompt,
+    demoHash: index.sha256Hex(`${demo}\n${prompt.text}`),
+  };
+}
+
+/** The fixed episodes an evaluation asks for: those of its shot counts and policies, in order. */
+function fixedEpisodesOf(index: BenchmarkIndex, spec: EpisodeSetSpec): readonly FixedEpisode[] {
+  const fixed = index.fixed ?? [];
+  return fixed.filter(
+    (e) => spec.shots.includes(e.support.length) && spec.policies.includes(e.policy),
+  );
+}
+
 export interface EpisodeSetSpec {
   shots: readonly number[];
   policies: readonly PolicyName[];
@@ -220,6 +299,18 @@ export interface EpisodeSetSpec {
 function checkEpisodeSet(index: BenchmarkIndex, spec: EpisodeSetSpec): void {
   if (!Number.isInteger(spec.draws) || spec.draws < 1) {
     throw new EpisodeError(`draws must be a positive integer, got ${spec.draws}`);
+  }
+  if (index.fixed) {
+    // Its episodes are its own: one draw each, of the shot counts and policies it fixes.
+    if (spec.draws !== 1)
+      throw new EpisodeError('this benchmark fixes its episodes: it runs one draw of each');
+    for (const shots of spec.shots)
+      if (!index.fixed.some((e) => e.support.length === shots))
+        throw new EpisodeError(`this benchmark fixes no ${shots}-shot episodes`);
+    for (const policy of spec.policies)
+      if (!index.fixed.some((e) => e.policy === policy))
+        throw new EpisodeError(`this benchmark fixes no ${policy} episodes`);
+    return;
   }
   const largest = maxShots(index);
   for (const shots of spec.shots) {
@@ -241,6 +332,7 @@ function checkEpisodeSet(index: BenchmarkIndex, spec: EpisodeSetSpec): void {
  */
 export function countEpisodes(index: BenchmarkIndex, spec: EpisodeSetSpec): number {
   checkEpisodeSet(index, spec);
+  if (index.fixed) return fixedEpisodesOf(index, spec).length;
   return index.queries.length * spec.shots.length * spec.draws * spec.policies.length;
 }
 
@@ -251,6 +343,10 @@ export function countEpisodes(index: BenchmarkIndex, spec: EpisodeSetSpec): numb
  */
 export function* buildEpisodes(index: BenchmarkIndex, spec: EpisodeSetSpec): Generator<Episode> {
   checkEpisodeSet(index, spec);
+  if (index.fixed) {
+    for (const fixed of fixedEpisodesOf(index, spec)) yield buildFixedEpisode(index, fixed);
+    return;
+  }
   for (const query of index.queries) {
     for (const shots of spec.shots) {
       for (let draw = 0; draw < spec.draws; draw++) {
@@ -305,6 +401,13 @@ export function episodeRange(
     spec.orderSeed === undefined || spec.orderSeed === null
       ? null
       : episodeOrder(total, spec.orderSeed);
+  if (index.fixed) {
+    const fixed = fixedEpisodesOf(index, spec);
+    const range: Episode[] = [];
+    for (let p = Math.max(0, first); p < Math.min(total, first + count); p++)
+      range.push(buildFixedEpisode(index, fixed[order ? (order[p] as number) : p] as FixedEpisode));
+    return range;
+  }
   const out: Episode[] = [];
   for (let p = Math.max(0, first); p < Math.min(total, first + count); p++) {
     const i = order ? (order[p] as number) : p;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from './hash';
+import { POLICIES, POLICY_NAMES } from './policy';
 
 export const MANIFEST_SCHEMA = 'linkboard.manifest/1';
 
@@ -55,6 +56,23 @@ export const BENCHMARK_SPLITS = ['public', 'hidden'] as const;
 export const BenchmarkSplitSchema = z.enum(BENCHMARK_SPLITS);
 export type BenchmarkSplit = z.infer<typeof BenchmarkSplitSchema>;
 
+/**
+ * An episode fixed by the benchmark itself rather than drawn from its pools: which query, which
+ * support images in which order, and the policy. Labels are not stored: they follow from the
+ * images' concepts and the policy (a label-swapping policy gives each side its partner's name),
+ * so they cannot disagree with the pairs. A benchmark drawn episode by episode (the ranked draw:
+ * one concept per episode) lists its episodes this way.
+ */
+export const FixedEpisodeSchema = z.object({
+  id,
+  pair: id,
+  policy: z.enum(POLICY_NAMES),
+  query: sha256,
+  /** In the order the model sees them. */
+  support: z.array(sha256).min(1),
+});
+export type FixedEpisode = z.infer<typeof FixedEpisodeSchema>;
+
 const ManifestBodySchema = z.object({
   schema: z.literal(MANIFEST_SCHEMA),
   benchmark: z.object({
@@ -67,6 +85,11 @@ const ManifestBodySchema = z.object({
   origin: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   pairs: z.array(PairSchema).min(1, 'a benchmark needs at least one pair'),
   images: z.array(ImageSchema),
+  /**
+   * The benchmark's own episodes, in the order they are sent; absent (most benchmarks): episodes
+   * are drawn from the pools (core's `buildEpisodes`).
+   */
+  episodes: z.array(FixedEpisodeSchema).optional(),
 });
 
 export const ManifestSchema = ManifestBodySchema.extend({ manifestHash: sha256 });
@@ -105,6 +128,8 @@ function crossCheck(body: z.infer<typeof ManifestBodySchema>): string[] {
   for (const pair of body.pairs) {
     if (pairIds.has(pair.id)) problems.push(`pairs: pair id "${pair.id}" is used twice`);
     pairIds.add(pair.id);
+    if (pair.novel.name.toLowerCase() === pair.familiar.name.toLowerCase())
+      problems.push(`pairs.${pair.id}: both concepts are named "${pair.novel.name}"`);
     for (const concept of [pair.novel, pair.familiar]) {
       if (concepts.has(concept.id)) {
         problems.push(`pairs.${pair.id}: concept id "${concept.id}" is used in two pairs`);
@@ -112,12 +137,14 @@ function crossCheck(body: z.infer<typeof ManifestBodySchema>): string[] {
       concepts.set(concept.id, pair.id);
       const label = concept.name.toLowerCase();
       const other = labels.get(label);
-      if (other !== undefined) {
+      // With fixed episodes each is scored on its own pair's two names, so a familiar name may
+      // recur across pairs (the ranked draw's bases do); within a pair they must differ.
+      if (other !== undefined && other !== pair.id && !body.episodes) {
         problems.push(
           `pairs.${pair.id}: label "${concept.name}" is also used in pair "${other}"; a label must name one concept`,
         );
       }
-      labels.set(label, pair.id);
+      if (other === undefined) labels.set(label, pair.id);
     }
   }
   const seen = new Set<string>();
@@ -136,6 +163,52 @@ function crossCheck(body: z.infer<typeof ManifestBodySchema>): string[] {
     if (!supportCount.get(conceptId)) {
       problems.push(`pairs.${pairId}: concept "${conceptId}" has no support images`);
     }
+  }
+  if (body.episodes) problems.push(...checkFixedEpisodes(body, concepts));
+  return problems;
+}
+
+/**
+ * A fixed episode names a pair of the manifest, a query image of that pair, and support images of
+ * that pair: as many of each concept, none twice, never the query, and a count its policy takes.
+ */
+function checkFixedEpisodes(
+  body: z.infer<typeof ManifestBodySchema>,
+  pairOfConcept: ReadonlyMap<string, string>,
+): string[] {
+  const problems: string[] = [];
+  const images = new Map(body.images.map((i) => [i.id, i]));
+  const pairs = new Map(body.pairs.map((p) => [p.id, p]));
+  const ids = new Set<string>();
+  for (const [n, episode] of (body.episodes ?? []).entries()) {
+    const at = `episodes.${n} (${episode.id})`;
+    if (ids.has(episode.id)) problems.push(`${at}: episode id is used twice`);
+    ids.add(episode.id);
+    const pair = pairs.get(episode.pair);
+    if (!pair) {
+      problems.push(`${at}: names unknown pair "${episode.pair}"`);
+      continue;
+    }
+    const query = images.get(episode.query);
+    if (query?.role !== 'query' || pairOfConcept.get(query.concept) !== pair.id)
+      problems.push(`${at}: the query must be a query image of pair "${pair.id}"`);
+    const perConcept = new Map<string, number>();
+    for (const imageId of episode.support) {
+      const image = images.get(imageId);
+      if (image?.role !== 'support' || pairOfConcept.get(image.concept) !== pair.id) {
+        problems.push(
+          `${at}: support image ${imageId.slice(0, 12)} is not a support image of pair "${pair.id}"`,
+        );
+        continue;
+      }
+      perConcept.set(image.concept, (perConcept.get(image.concept) ?? 0) + 1);
+    }
+    if (new Set(episode.support).size !== episode.support.length)
+      problems.push(`${at}: a support image is shown twice`);
+    if (perConcept.get(pair.novel.id) !== perConcept.get(pair.familiar.id))
+      problems.push(`${at}: the support must show as many images of each concept`);
+    const shotProblem = POLICIES[episode.policy].checkShots(episode.support.length);
+    if (shotProblem) problems.push(`${at}: policy ${episode.policy} ${shotProblem}`);
   }
   return problems;
 }

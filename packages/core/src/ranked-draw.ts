@@ -4,6 +4,7 @@ import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { sha256Hex } from './hash';
 import { Z95 } from './metrics/intervals';
 import { Prng } from './prng';
+import { NEVER_RANKED_REFERENCE_MODELS } from './ranked-setting';
 
 /**
  * The ranked draw's secrets. A ranked run is drawn fresh for each submission from a deployment's
@@ -12,6 +13,13 @@ import { Prng } from './prng';
  * (HMAC-SHA256) of that key, the submission and what is being decided. Unlike an integer seed,
  * nothing an endpoint sees narrows the key down to a set that could be searched.
  */
+
+/** The `origin.generator` of a ranked draw's manifest: a run's own benchmark version. */
+export const RANKED_DRAW_GENERATOR = 'isekai-synth-ranked';
+
+/** Whether a manifest is one ranked run's draw (its images are rendered, never stored). */
+export const isRankedDraw = (manifest: { origin?: Record<string, unknown> }) =>
+  manifest.origin?.generator === RANKED_DRAW_GENERATOR;
 
 /** 64 lower-case hex characters: the form a key and a draw's seed are kept in. */
 export const SECRET_HEX = /^[0-9a-f]{64}$/;
@@ -102,3 +110,65 @@ export function rankedEpisodesPerPolicy(halfWidth: number, z = Z95): number {
 /** Checks that `seed` is the one `commitment` was made to (what `linkboard verify` does first). */
 export const commitmentHolds = (seedHex: string, commitment: string) =>
   SECRET_HEX.test(seedHex) && drawCommitment(seedHex) === commitment;
+
+/** A ranked run as the board reads it: its lcl and flip counts per shot count. */
+export interface RankedRunInput {
+  perShot: readonly { shots: number; lcl: PolicyCounts; flip: PolicyCounts }[];
+  /** The model it asked the platform's reference server for, if any. */
+  referenceModel?: string | null;
+}
+
+export type RankedBoardRow<T> = T & {
+  lcl: PolicyCounts;
+  flip: PolicyCounts;
+  score: RankedScore | null;
+  /** Why it is listed but not ranked (a planted reference model); null when ranked. */
+  unranked: string | null;
+  /** Its best and worst rank among the ranked rows, from the intervals; null when unranked. */
+  rankLow: number | null;
+  rankHigh: number | null;
+};
+
+/**
+ * The ranked board: each run's score over all its shot counts, ranked rows first by score. A
+ * rank is a range: a row is surely above another when its interval lies wholly above the
+ * other's, so its best rank is one more than the rows surely above it and its worst is the count
+ * of rows not surely below it. Reference models that are there to be caught are listed, never
+ * ranked.
+ */
+export function buildRankedBoard<T extends RankedRunInput>(
+  runs: readonly T[],
+): RankedBoardRow<T>[] {
+  const sum = (of: 'lcl' | 'flip', run: T) =>
+    run.perShot.reduce(
+      (acc, cell) => ({ correct: acc.correct + cell[of].correct, n: acc.n + cell[of].n }),
+      { correct: 0, n: 0 },
+    );
+  const rows = runs.map((run) => {
+    const lcl = sum('lcl', run);
+    const flip = sum('flip', run);
+    const score = rankedScore(lcl, flip);
+    const planted =
+      run.referenceModel != null ? NEVER_RANKED_REFERENCE_MODELS[run.referenceModel] : undefined;
+    const unranked = planted ?? (score ? null : 'no answered episodes of both policies');
+    return {
+      ...run,
+      lcl,
+      flip,
+      score,
+      unranked,
+      rankLow: null,
+      rankHigh: null,
+    } as RankedBoardRow<T>;
+  });
+  const ranked = rows.filter((r) => r.unranked === null && r.score);
+  for (const row of ranked) {
+    const me = row.score as RankedScore;
+    const above = ranked.filter((o) => o !== row && (o.score as RankedScore).low > me.high).length;
+    const below = ranked.filter((o) => o !== row && (o.score as RankedScore).high < me.low).length;
+    row.rankLow = 1 + above;
+    row.rankHigh = ranked.length - below;
+  }
+  const key = (r: RankedBoardRow<T>) => (r.unranked === null ? 0 : 1);
+  return rows.sort((a, b) => key(a) - key(b) || (b.score?.score ?? -1) - (a.score?.score ?? -1));
+}

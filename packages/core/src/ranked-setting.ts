@@ -42,6 +42,18 @@ export const DEFAULT_RANKED_SETTING: RankedSetting = {
 
 /** The default setting, less the shot counts the benchmark has too few support images for. */
 export function rankedSettingFor(index: BenchmarkIndex): RankedSetting {
+  if (index.fixed) {
+    // Its own episodes, one draw each; each is a pair of its own when it has as many pairs as
+    // episodes (the ranked draw), and then answers cluster by episode.
+    const shots = [...new Set(index.fixed.map((e) => e.support.length))].sort((a, b) => a - b);
+    const ownPairs = new Set(index.fixed.map((e) => e.pair)).size === index.fixed.length;
+    return {
+      ...DEFAULT_RANKED_SETTING,
+      shots,
+      draws: 1,
+      ...(ownPairs ? { clusterUnit: 'episode' as const } : {}),
+    };
+  }
   const most = maxShots(index);
   const shots = DEFAULT_RANKED_SETTING.shots.filter((s) => s <= most);
   return { ...DEFAULT_RANKED_SETTING, shots: shots.length > 0 ? shots : [2] };

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../src/prng';
 import {
+  buildRankedBoard,
   commitmentHolds,
   drawCommitment,
   drawSeed,
@@ -110,5 +111,64 @@ describe('the ranked score', () => {
       }
       expect(covered / trials, `lcl ${pl}, flip ${pf}, n ${n}`).toBeGreaterThan(0.93);
     }
+  });
+});
+
+describe('the ranked board', () => {
+  const run = (name: string, lcl: number, flip: number, n: number, referenceModel?: string) => ({
+    name,
+    referenceModel,
+    perShot: [
+      {
+        shots: 2,
+        lcl: { correct: Math.round(lcl * n), n },
+        flip: { correct: Math.round(flip * n), n },
+      },
+      {
+        shots: 16,
+        lcl: { correct: Math.round(lcl * n), n },
+        flip: { correct: Math.round(flip * n), n },
+      },
+    ],
+  });
+
+  it('scores every run over all its shot counts and ranks by score with rank ranges', () => {
+    const board = buildRankedBoard([
+      run('random', 0.5, 0.5, 300),
+      run('strong', 0.9, 0.85, 300),
+      run('prototype', 0.6, 0.56, 300),
+      run('close to prototype', 0.59, 0.57, 300),
+      run('stateful', 0.95, 0.1, 300, 'stateful-prototype'),
+    ]);
+    expect(board.map((r) => r.name)).toEqual([
+      'strong',
+      'prototype',
+      'close to prototype',
+      'random',
+      'stateful',
+    ]);
+    expect(board[0]).toMatchObject({ rankLow: 1, rankHigh: 1, lcl: { correct: 540, n: 600 } });
+    // Two rows whose intervals overlap share a rank range.
+    expect(board[1]).toMatchObject({ rankLow: 2, rankHigh: 3 });
+    expect(board[2]).toMatchObject({ rankLow: 2, rankHigh: 3 });
+    expect(board[3]).toMatchObject({ rankLow: 4, rankHigh: 4 });
+    expect(board[4]).toMatchObject({
+      rankLow: null,
+      rankHigh: null,
+      unranked: expect.stringMatching(/planted cheat/),
+    });
+    expect(board[3]?.score?.low).toBeLessThan(0.5);
+  });
+
+  it('lists a run without episodes of both policies unranked, and an empty board as empty', () => {
+    const [row] = buildRankedBoard([
+      { perShot: [{ shots: 2, lcl: { correct: 3, n: 4 }, flip: { correct: 0, n: 0 } }] },
+    ]);
+    expect(row).toMatchObject({
+      score: null,
+      unranked: 'no answered episodes of both policies',
+      rankLow: null,
+    });
+    expect(buildRankedBoard([])).toEqual([]);
   });
 });

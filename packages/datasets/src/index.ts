@@ -35,13 +35,15 @@ export {
 export {
   drawRanked,
   isNeutralName,
-  RANKED_BENCHMARK_PREFIX,
+  RANKED_BENCHMARK_NAME,
   type RankedConcept,
   type RankedDraw,
   type RankedDrawOptions,
   type RankedImage,
   rankedFamiliarOf,
+  rankedImageOf,
   rankedImageStore,
+  rankedImagesOf,
   renderRankedImage,
 } from './synth/ranked-draw';
 export { GENERATOR_VERSION } from './synth/render';

@@ -46,6 +46,8 @@ export {
   type LeaderboardRow,
   leaderboardCounts,
   listBenchmarkVersions,
+  type RankedRunCounts,
+  rankedRunCounts,
 } from './queries/leaderboard';
 export {
   LEADERBOARD_CHANNEL,
@@ -68,6 +70,7 @@ export {
   computeExposure,
   finishedSubmissionIds,
   type ResultInput,
+  rawAnswersOf,
   rescoreSubmission,
   writeAnswers,
   writeResults,
@@ -89,6 +92,7 @@ export {
 export {
   cancelSubmission,
   conceptBreakdown,
+  createRankedSubmission,
   createSubmission,
   getSubmission,
   getSubmissionSecret,
@@ -98,6 +102,8 @@ export {
   QuotaError,
   queueList,
   queueStatus,
+  rankedDrawOf,
+  rankedRunCount,
   recordProvenance,
   rerunErroredEpisodes,
   retrySubmission,

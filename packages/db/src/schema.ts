@@ -184,6 +184,11 @@ export const benchmarkVersions = pgTable(
      * BenchmarkSplit); mirrors the manifest's `benchmark.split`, for queries to guard on.
      */
     split: benchmarkSplitEnum('split').notNull().default('public'),
+    /**
+     * One ranked run's own draw (a version per run): not a benchmark to pick or browse, so lists
+     * of versions leave it out; the ranked board pools the runs instead.
+     */
+    rankedDraw: boolean('ranked_draw').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('benchmark_versions_name_version').on(t.benchmarkId, t.version)],
@@ -323,6 +328,15 @@ export const submissions = pgTable(
      * to sign, so it is encrypted, not hashed. Never returned by a site query.
      */
     webhookSecret: text('webhook_secret'),
+    /**
+     * A ranked run (its own fresh draw, core's ranked-draw.ts): the id of the deployment key its
+     * seed was derived from, the SHA-256 commitment to the seed shown from creation, and the seed
+     * itself, secret while the run is open (never returned by a site query until it has ended).
+     * All null for any other submission.
+     */
+    rankedKeyId: text('ranked_key_id'),
+    drawCommitment: text('draw_commitment'),
+    drawSeed: text('draw_seed'),
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),

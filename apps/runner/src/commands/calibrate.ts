@@ -9,7 +9,6 @@ import {
   isPolicyName,
   POLICY_NAMES,
   type PolicyName,
-  rankedEpisodesPerPolicy,
   rankedSettingFor,
   verdictOf,
 } from '@linkboard/core';
@@ -31,7 +30,13 @@ import { toScoredAnswer } from '../eval/summary';
 import type { Io } from '../io';
 import { parsePositiveInt, parseShots } from '../options';
 import { createProgress } from '../progress';
-import { type RankedResult, rankedEncoder, runRanked } from '../ranked';
+import {
+  RANKED_HALF_WIDTH,
+  type RankedResult,
+  rankedEncoder,
+  rankedPerPolicy,
+  runRanked,
+} from '../ranked';
 import { datasetDirOf } from './episodes';
 
 const pct = (x: number | null) => (x === null ? '–' : (100 * x).toFixed(1));
@@ -195,13 +200,6 @@ export function registerCalibrate(program: Command, io: Io, env: Env): void {
       },
     );
 }
-
-/** The ranked score's target half-width: what the default draw size aims at. */
-export const RANKED_HALF_WIDTH = 0.02;
-
-/** Episodes per shot count and policy for the target interval, split over the shot counts. */
-export const rankedPerPolicy = (shotCounts: number, halfWidth = RANKED_HALF_WIDTH) =>
-  Math.ceil(rankedEpisodesPerPolicy(halfWidth) / shotCounts);
 
 /** What `calibrate --ranked --json` prints. */
 export interface RankedCalibration {

@@ -8,8 +8,15 @@ import {
   parseAdapterConfig,
   REFERENCE_SERVER,
 } from '@linkboard/core';
-
-import { createSubmission, embeddedUrl, getBenchmarkVersion, submissionCount } from '@linkboard/db';
+import { rankedFamiliarOf } from '@linkboard/datasets';
+import {
+  createRankedSubmission,
+  createSubmission,
+  embeddedUrl,
+  getBenchmarkVersion,
+  rankedRunCount,
+  submissionCount,
+} from '@linkboard/db';
 import type { Command } from 'commander';
 import { familiarFromPairs } from '../adapters/builtin';
 import { BUILTIN_MODELS } from '../baselines';
@@ -18,6 +25,7 @@ import { ensureDefaultBenchmark, ensureHiddenSplit, ensureSampleBenchmark } from
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import { type Io, processLog } from '../io';
+import { drawForRun } from '../ranked';
 import { startReferenceServer } from '../server/reference-server';
 import { publishDataset } from '../worker/images';
 import { runRunner } from '../worker/runner';
@@ -51,6 +59,27 @@ async function seedBaselines(database: OpenDatabase, benchmarkVersionId: number)
       policies: [...new Set([policy, LINK_GAIN_POLICIES.linked, LINK_GAIN_POLICIES.plain])],
       draws,
       scorer,
+    });
+  }
+  return BUILTIN_MODELS.length;
+}
+
+/**
+ * Submits the three baselines once as ranked runs, each on a fresh draw of its own, through the
+ * reference server (the draw's size: LINKBOARD_RANKED_PER_POLICY).
+ */
+async function seedRankedBaselines(database: OpenDatabase, env: Env) {
+  if ((await rankedRunCount(database.db)) > 0) return 0;
+  for (const name of BUILTIN_MODELS) {
+    const { draw, keyId } = await drawForRun(env);
+    await createRankedSubmission(database.db, {
+      model: { name, organisation: 'linkboard baselines' },
+      adapterConfig: parseAdapterConfig(
+        { adapter: 'openai', internal: REFERENCE_SERVER, model: name },
+        `the ${name} baseline`,
+      ),
+      manifest: draw.manifest,
+      ranked: { keyId, commitment: draw.commitment, seed: draw.seed },
     });
   }
   return BUILTIN_MODELS.length;
@@ -246,18 +275,24 @@ export function registerStart(program: Command, io: Io, env: Env): void {
         });
         reference = await startReferenceServer({
           port: env.LINKBOARD_REFERENCE_PORT,
-          familiarOf: familiarFromPairs([
-            ...dataset.manifest.pairs,
-            ...sample.manifest.pairs,
-            ...hidden.manifest.pairs,
-          ]),
+          familiarOf: (
+            (known) => (candidates: readonly string[]) =>
+              known(candidates) ?? rankedFamiliarOf(candidates)
+          )(
+            familiarFromPairs([
+              ...dataset.manifest.pairs,
+              ...sample.manifest.pairs,
+              ...hidden.manifest.pairs,
+            ]),
+          ),
         });
         // The public benchmark's first: its drill-down is what a newcomer explores first.
         const seeded = await phase(
           'baselines queued',
           async () =>
             (await seedBaselines(database, benchmarkVersionId)) +
-            (await seedBaselines(database, test.benchmarkVersionId)),
+            (await seedBaselines(database, test.benchmarkVersionId)) +
+            (await seedRankedBaselines(database, env)),
         );
         if (seeded)
           io.stdout.write(

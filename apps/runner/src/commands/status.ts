@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cardSummary } from '@linkboard/core';
-import { queueStatus, submissionCurves, submissionDetail } from '@linkboard/db';
+import { cardSummary, rankedScore } from '@linkboard/core';
+import { queueStatus, rankedDrawOf, submissionCurves, submissionDetail } from '@linkboard/db';
 import type { Command } from 'commander';
 import { noticeTo, openDatabase } from '../database';
 import type { Env } from '../env';
@@ -44,13 +44,35 @@ export async function localStatusSource(env: Env, io: Io): Promise<StatusSource>
       if (!submission) return [];
       const rows = await submissionCurves(database.db, [id], submission.scorer);
       const card = cardSummary(submission.card);
-      return [
+      const lines = [
         `model: ${submission.model}${card ? ` (${card})` : ''}`,
         ...rows.map(
           (r) =>
             `  ${r.policy} ${r.shots}-shot: ${((100 * r.correct) / r.n).toFixed(1)}% (${r.correct}/${r.n}, ${submission.scorer})`,
         ),
       ];
+      const drawn = await rankedDrawOf(database.db, id);
+      if (drawn) {
+        const of = (policy: string) =>
+          rows
+            .filter((r) => r.policy === policy)
+            .reduce((a, r) => ({ correct: a.correct + r.correct, n: a.n + r.n }), {
+              correct: 0,
+              n: 0,
+            });
+        const score = rankedScore(of('lcl'), of('flip'));
+        const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+        lines.push(
+          score
+            ? `  score (mean of lcl and flip): ${pct(score.score)} [${pct(score.low)}, ${pct(score.high)}]`
+            : '  score (mean of lcl and flip): not yet',
+          `  draw: key ${drawn.keyId}, commitment ${drawn.commitment}`,
+          drawn.seed
+            ? `  seed (revealed): ${drawn.seed}; \`linkboard verify ${id}\` checks the run from it`
+            : '  seed: revealed when the run ends',
+        );
+      }
+      return lines;
     },
     close: () => database.shutdown(),
   };

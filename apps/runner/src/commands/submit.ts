@@ -24,6 +24,7 @@ import {
 } from '@linkboard/core';
 import { type DatasetDir, loadDataset, nodeSha256Hex } from '@linkboard/datasets';
 import {
+  createRankedSubmission,
   createSubmission,
   encryptSecret,
   loadSecretKey,
@@ -53,6 +54,7 @@ import {
   parseShots,
   secretFromEnv,
 } from '../options';
+import { drawForRun } from '../ranked';
 import { checkModelName } from '../serve/serve';
 import { siteClient } from '../site-client';
 import { publishDataset } from '../worker/images';
@@ -79,6 +81,7 @@ interface SubmitFlags extends GenerationFlags {
   builtin?: string;
   manifest?: string;
   benchmark?: string;
+  ranked?: boolean;
   wait?: boolean;
   shots?: number[];
   policy: PolicyName[];
@@ -128,6 +131,10 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       `the benchmark version, as the site or \`linkboard calibrate\` names it (default: ${DEFAULT_BENCHMARK.name}@${DEFAULT_BENCHMARK.version})`,
     )
     .option('--manifest <dir>', 'a benchmark dataset folder instead (matched by its manifest hash)')
+    .option(
+      '--ranked',
+      'a ranked run: a fresh draw of its own from this deployment’s key (one concept per episode, lcl and flip; score = their mean)',
+    )
     .option('--shots <list>', 'shot counts (default: the benchmark’s ranked setting)', parseShots)
     .addOption(
       new Option('--policy <list>', POLICY_HELP)
@@ -158,6 +165,20 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
     .action(async (flags: SubmitFlags, command: Command) => {
       if (flags.benchmark !== undefined && flags.manifest !== undefined)
         throw new CliError('give --benchmark or --manifest, not both');
+      if (flags.ranked) {
+        const conflicting = [
+          'benchmark',
+          'manifest',
+          'draws',
+          'policy',
+          'predictions',
+          'site',
+        ].filter((o) => command.getOptionValueSource(o) === 'cli');
+        if (conflicting.length)
+          throw new CliError(
+            `--ranked draws its own episodes (lcl and flip, one draw each) and is scored by the platform; it takes no ${conflicting.map((o) => `--${o}`).join(', ')}`,
+          );
+      }
       // An API named on its own (`--adapter anthropic`) is an endpoint at its public URL.
       const namedApi = command.getOptionValueSource('adapter') === 'cli';
       if (namedApi && (flags.serve || flags.predictions || flags.builtin))
@@ -222,7 +243,9 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       // Through a site, the version is the site's, found by name: nothing is generated here
       // unless uploaded predictions need this machine to know their episode ids.
       const target = flags.site ? await siteTarget(env, flags) : undefined;
-      const needsLocal = !target || flags.predictions !== undefined || flags.manifest !== undefined;
+      const needsLocal =
+        !flags.ranked &&
+        (!target || flags.predictions !== undefined || flags.manifest !== undefined);
       const dataset = !needsLocal
         ? undefined
         : flags.manifest
@@ -233,9 +256,11 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
               io,
             );
       if (target && dataset) target.match(dataset.manifest.manifestHash);
-      const ranked =
-        target?.version()?.rankedSetting ??
-        rankedSettingFor(indexBenchmark((dataset as DatasetDir).manifest));
+      // A ranked run is drawn once its settings are known (below); its setting is the draw's.
+      const ranked = flags.ranked
+        ? { ...DEFAULT_RANKED_SETTING, draws: 1 }
+        : (target?.version()?.rankedSetting ??
+          rankedSettingFor(indexBenchmark((dataset as DatasetDir).manifest)));
       for (const stating of [wanted, request]) {
         if (!stating) continue;
         if (!flags.shots) stating.shots = ranked.shots;
@@ -322,28 +347,45 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
           ),
         };
       }
-      const local = dataset as DatasetDir;
       const database = await openDatabase(env, { notice: noticeTo(io) });
       let submitted: number;
       try {
-        const { benchmarkVersionId } = await publishDataset(database.db, env, local);
-        const { submissionId, jobs, episodes } = await createSubmission(database.db, {
+        const common = {
           model: { name: flags.name, ...modelOfCard(wanted) },
           modelRevision: wanted.revision,
-          benchmarkVersionId,
           adapterConfig,
           predictions,
           secret,
           webhook: sealedWebhook,
-          shots: spec.shots,
-          policies: spec.policies,
-          draws: spec.draws,
           scorer: wanted.scorer,
-          visibility: wanted.private ? 'private' : 'public',
-        });
+          visibility: wanted.private ? ('private' as const) : ('public' as const),
+        };
+        let made: { submissionId: number; jobs: number; episodes: number };
+        let on: string;
+        if (flags.ranked) {
+          const { draw, keyId } = await drawForRun(env, spec.shots);
+          made = await createRankedSubmission(database.db, {
+            ...common,
+            manifest: draw.manifest,
+            ranked: { keyId, commitment: draw.commitment, seed: draw.seed },
+          });
+          on = `a ranked draw of its own (commitment ${draw.commitment.slice(0, 16)}…)`;
+        } else {
+          const local = dataset as DatasetDir;
+          const { benchmarkVersionId } = await publishDataset(database.db, env, local);
+          made = await createSubmission(database.db, {
+            ...common,
+            benchmarkVersionId,
+            shots: spec.shots,
+            policies: spec.policies,
+            draws: spec.draws,
+          });
+          on = `${local.manifest.benchmark.name}@${local.manifest.benchmark.version}`;
+        }
+        const { submissionId, jobs, episodes } = made;
         const status = await queueStatus(database.db, submissionId);
         io.stdout.write(
-          `submission ${submissionId}: ${flags.name} on ${local.manifest.benchmark.name}@${local.manifest.benchmark.version}, ${episodes} episodes in ${jobs} job(s); queue position ${status?.position ?? '–'}\n`,
+          `submission ${submissionId}: ${flags.name} on ${on}, ${episodes} episodes in ${jobs} job(s); queue position ${status?.position ?? '–'}\n`,
         );
         if (webhookSecret) io.stdout.write(webhookSecretLine(webhookSecret));
         submitted = submissionId;

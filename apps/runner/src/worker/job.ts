@@ -4,11 +4,13 @@ import {
   AdapterConfigError,
   type Episode,
   generationOf,
+  isRankedDraw,
   type Manifest,
   parseAdapterConfig,
   REFERENCE_SERVER,
   scorerVersions,
 } from '@linkboard/core';
+import { rankedImagesOf } from '@linkboard/datasets';
 import { type AnswerInput, type Lease, LeaseLostError } from '@linkboard/db';
 import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
 import { ImageEncoder } from '../adapters/encode';
@@ -19,6 +21,7 @@ import type { Adapter, ErrorClass } from '../adapters/types';
 import { isBuiltinName, unknownBuiltin } from '../baselines';
 import { rootMessage } from '../errors';
 import { inPool } from '../eval/pool';
+import { rankedEncoder } from '../ranked';
 import { listGpus, pickFreeGpus } from '../serve/gpu';
 import { loadServeProfiles, type ServedModel, startServedModel } from '../serve/serve';
 import type { RunnerContext } from './context';
@@ -67,7 +70,10 @@ async function prepareAdapter(
   // How the model generates, sent with every request and recorded with the run's facts.
   const generation = generationOf(config);
   const settingsFacts = generation ? { generation, maxImageSide: maxSide ?? null } : {};
-  const encoder = new ImageEncoder(ctx.queue.images, manifest, maxSide);
+  // A ranked run's images are rendered from their ids as its requests need them; none is stored.
+  const encoder = isRankedDraw(manifest)
+    ? rankedEncoder({ images: rankedImagesOf(manifest) }, maxSide)
+    : new ImageEncoder(ctx.queue.images, manifest, maxSide);
   const apiKey = sub.apiKey;
   switch (config.adapter) {
     case 'builtin': {
@@ -309,7 +315,9 @@ export async function runJob(
       policies,
       draws: sub.draws,
       scorers: scorerVersions(),
-      episodeSeed: 'SHA-256("<manifest hash>|<query image id>|<shots>|<draw>")',
+      episodeSeed: isRankedDraw(manifest)
+        ? 'fixed by the ranked draw (a keyed PRF; the seed is committed to on the submission and revealed when it ends)'
+        : 'SHA-256("<manifest hash>|<query image id>|<shots>|<draw>")',
       runner: ctx.provenance,
       ...prepared.facts,
     });

@@ -19,6 +19,8 @@ async function startPlatform(dataDir: string, port: string, extraEnv: Record<str
       LINKBOARD_PG_PORT: port,
       // A port of its own: the one after the database's may be anybody's.
       LINKBOARD_REFERENCE_PORT: String(await freePort()),
+      // Small fresh draws for the ranked baselines (the default is 2,408 episodes each).
+      LINKBOARD_RANKED_PER_POLICY: '3',
       CI: 'true',
       ...extraEnv,
     },
@@ -76,8 +78,9 @@ describe('linkboard start', () => {
     expect((await stat(path.dirname(seedFile))).mode & 0o777).toBe(0o700);
     const first = await startPlatform(dataDir, port);
     expect(first.output()).toContain('importing the ISEKAI sample');
-    // The baselines on the public benchmark and on the hidden test split.
-    expect(first.output()).toContain('submitted 6 baseline runs through the reference server');
+    // The baselines on the public benchmark, on the hidden test split, and ranked on draws of
+    // their own.
+    expect(first.output()).toContain('submitted 9 baseline runs through the reference server');
     expect(first.output()).not.toContain(seed);
     expect(first.output()).toMatch(/linkboard is running \(ready in [\d.]+ s\)/);
     expect(first.output()).toMatch(
@@ -91,8 +94,17 @@ describe('linkboard start', () => {
     const url = await embeddedUrl(dataDir);
     const database = connect(url as string);
     const { rows } = await database.pool.query(
-      'SELECT b.name, v.version, v.split::text, v.manifest::text AS manifest FROM benchmark_versions v JOIN benchmarks b ON b.id = v.benchmark_id ORDER BY b.name, v.version',
+      'SELECT b.name, v.version, v.split::text, v.manifest::text AS manifest FROM benchmark_versions v JOIN benchmarks b ON b.id = v.benchmark_id WHERE NOT v.ranked_draw ORDER BY b.name, v.version',
     );
+    const draws = await database.pool.query(
+      `SELECT v.split::text, v.version, s.draw_commitment FROM benchmark_versions v JOIN submissions s ON s.benchmark_version_id = v.id WHERE v.ranked_draw`,
+    );
+    // A draw of its own per ranked baseline, hidden, named by its commitment.
+    expect(draws.rows).toHaveLength(3);
+    for (const d of draws.rows) {
+      expect(d.split).toBe('hidden');
+      expect(d.version).toBe(`ranked-${String(d.draw_commitment).slice(0, 16)}`);
+    }
     expect(rows.map((r) => [r.name, r.version, r.split])).toEqual([
       ['ISEKAI-sample', '1', 'public'],
       ['isekai-synth', '2.1', 'public'],
@@ -101,7 +113,7 @@ describe('linkboard start', () => {
     expect(rows[2].manifest).not.toContain(seed);
     // The runner inside start works the baselines off, over HTTP to the reference server.
     let done = 0;
-    for (let i = 0; i < 600 && done < 6; i++) {
+    for (let i = 0; i < 600 && done < 9; i++) {
       await new Promise((r) => setTimeout(r, 200));
       done = (
         await database.pool.query(
@@ -110,7 +122,7 @@ describe('linkboard start', () => {
       ).rows[0].n;
     }
     await database.close();
-    expect(done).toBe(6);
+    expect(done).toBe(9);
 
     first.child.kill('SIGINT');
     expect([0, 130]).toContain(await first.exited);
@@ -171,7 +183,7 @@ describe('linkboard start', () => {
       // before the operator changed the setting, say) fail without a request being made.
       const [{ id: versionId }] = (
         await database.pool.query(
-          `SELECT v.id FROM benchmark_versions v JOIN benchmarks b ON b.id = v.benchmark_id WHERE b.name = 'isekai-synth'`,
+          `SELECT v.id FROM benchmark_versions v JOIN benchmarks b ON b.id = v.benchmark_id WHERE b.name = 'isekai-synth' AND NOT v.ranked_draw ORDER BY v.id`,
         )
       ).rows;
       const endpoint = `http://127.0.0.1:${referencePort}/v1`;
@@ -213,12 +225,12 @@ describe('linkboard start', () => {
         if (rows.every((r) => r.status === 'done' || r.status === 'failed')) break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      // The three baselines, on the public benchmark and on the hidden test split, ran through
-      // the internal path to the reference server.
+      // The three baselines, on the public benchmark, on the hidden test split and ranked, ran
+      // through the internal path to the reference server.
       const baselines = rows.filter((r) => !ids.includes(r.id));
-      expect(baselines.map((r) => r.status)).toEqual(Array(6).fill('done'));
+      expect(baselines.map((r) => r.status)).toEqual(Array(9).fill('done'));
       expect(baselines.map((r) => r.adapter_config)).toEqual(
-        ['random', 'always-familiar', 'prototype', 'random', 'always-familiar', 'prototype'].map(
+        Array(3).fill(['random', 'always-familiar', 'prototype']).flat().map(
           (model) => ({
             internal: 'reference-server',
             model,

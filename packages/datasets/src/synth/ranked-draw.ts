@@ -1,14 +1,18 @@
 import {
+  buildFixedEpisode,
+  createManifest,
   drawCommitment,
   type Episode,
+  type ImageEntry,
+  indexBenchmark,
   keyedPrf,
   keyedPrng,
-  POLICIES,
+  type Manifest,
+  type ManifestDraft,
   Prng,
   type QueryClass,
+  RANKED_DRAW_GENERATOR,
   SECRET_HEX,
-  type SupportItem,
-  sha256Hex,
 } from '@linkboard/core';
 import { BASES, type BaseObject } from './catalog';
 import {
@@ -22,7 +26,7 @@ import {
   VOWELS,
 } from './catalog-v3';
 import { rasterise } from './render';
-import { drawnSvg } from './render-v3';
+import { drawnSvg, imageSide } from './render-v3';
 import { pick } from './svg';
 
 /**
@@ -73,14 +77,13 @@ export interface RankedDraw {
   seed: string;
   /** SHA-256 commitment to the seed, shown while the run is open. */
   commitment: string;
-  /** In the order they are sent. */
+  /** The run as a benchmark version of its own (hidden while open), its episodes fixed. */
+  manifest: Manifest;
+  /** In the order they are sent: core's episodes of the manifest. */
   episodes: Episode[];
   images: ReadonlyMap<string, RankedImage>;
   concepts: ReadonlyMap<string, RankedConcept>;
 }
-
-/** The benchmark name ranked episodes carry (`Episode.benchmark` is `ranked:<commitment>`). */
-export const RANKED_BENCHMARK_PREFIX = 'ranked:';
 
 const BASE_KEYS = Object.keys(BASES);
 const TRAIT_KEYS = Object.keys(TRAITS_V3);
@@ -111,9 +114,18 @@ function nonceName(rng: Prng, taken: Set<string>): string {
   }
 }
 
+/** The benchmark name of every ranked draw; its version is `ranked-` and the commitment's start. */
+export const RANKED_BENCHMARK_NAME = 'isekai-synth';
+
+/** The render spec an image's manifest entry keeps (`source`): `ranked:<base>+<trait>`. */
+const sourceOf = (image: RankedImage) => `ranked:${image.base}+${image.traits.join('+')}`;
+
 /**
  * Draws a ranked run from its seed: deterministic (the same seed gives the same episodes, ids,
- * names and images), so a revealed seed lets anyone regenerate and re-score the run.
+ * names and images), so a revealed seed lets anyone regenerate and re-score the run. The run is a
+ * manifest of its own: a pair per episode, its images (by render id), and its episodes fixed in
+ * the order they are sent (core's `FixedEpisode`), so that the platform stores, runs and scores it
+ * as any benchmark version, and core builds its episodes as it builds any.
  */
 export function drawRanked(options: RankedDrawOptions): RankedDraw {
   const { seed, shots, perPolicy } = options;
@@ -125,11 +137,22 @@ export function drawRanked(options: RankedDrawOptions): RankedDraw {
     if (!Number.isInteger(k) || k < 2 || k % 2 !== 0)
       throw new RangeError(`drawRanked: shot counts must be even and at least 2, got ${k}`);
   const commitment = drawCommitment(seed);
-  const benchmark = `${RANKED_BENCHMARK_PREFIX}${commitment}`;
   const images = new Map<string, RankedImage>();
   const concepts = new Map<string, RankedConcept>();
   const taken = new Set<string>();
-  const episodes: Episode[] = [];
+  const draft: ManifestDraft = {
+    schema: 'linkboard.manifest/1',
+    // Hidden while the run is open: its manifest holds every label.
+    benchmark: {
+      name: RANKED_BENCHMARK_NAME,
+      version: `ranked-${commitment.slice(0, 16)}`,
+      split: 'hidden',
+    },
+    origin: { generator: RANKED_DRAW_GENERATOR, generatorVersion: 1, commitment },
+    pairs: [],
+    images: [],
+    episodes: [],
+  };
   let index = 0;
   for (const k of shots) {
     // Exactly half of each shot count's episodes are flip, and within each policy half the
@@ -155,59 +178,66 @@ export function drawRanked(options: RankedDrawOptions): RankedDraw {
       const trait = TRAITS_V3[traitKey] as TraitV3;
       const novelName = nonceName(rng, taken);
       const id = `r${keyedPrf(seed, 'episode id', i).slice(0, 24)}`;
+      const conceptOf = (side: QueryClass) => `${id}-${side}`;
       const distractors = TRAIT_KEYS.filter((t) => t !== traitKey);
       let slot = 0;
-      const image = (side: QueryClass): string => {
+      const image = (side: QueryClass, role: 'query' | 'support'): string => {
         const imageId = keyedPrf(seed, 'image', i, slot++);
-        images.set(imageId, {
+        const spec = {
           id: imageId,
           base: baseKey,
           traits: [side === 'novel' ? traitKey : pick(rng, distractors)],
+        };
+        images.set(imageId, spec);
+        const side_ = imageSide(new Prng(imageId));
+        draft.images.push({
+          id: imageId,
+          concept: conceptOf(side),
+          role,
+          width: side_,
+          height: side_,
+          mediaType: 'image/jpeg',
+          source: sourceOf(spec),
         });
         return imageId;
       };
-      const swaps = POLICIES[policy].swapsLabels;
-      const nameOf = (side: QueryClass) => ((side === 'novel') !== swaps ? novelName : base.word);
-      const conceptOf = (side: QueryClass) => `${id}/${side}`;
-      const queryImage = image(queryClass);
-      const support: SupportItem[] = [];
+      const query = image(queryClass, 'query');
+      const support: string[] = [];
       for (const side of ['novel', 'familiar'] as const)
-        for (let j = 0; j < k / 2; j++)
-          support.push({ imageId: image(side), conceptId: conceptOf(side), label: nameOf(side) });
+        for (let j = 0; j < k / 2; j++) support.push(image(side, 'support'));
       rng.shuffle(support);
-      const candidates: [string, string] =
-        rng.nextInt(2) === 0 ? [novelName, base.word] : [base.word, novelName];
-      const prompt = POLICIES[policy].render({
-        support,
-        query: { imageId: queryImage },
-        candidates,
-      });
-      let demo = '';
-      for (const item of support) demo += `${item.imageId}\t${item.label}\n`;
-      const other: QueryClass = queryClass === 'novel' ? 'familiar' : 'novel';
-      episodes.push({
+      draft.pairs.push({
         id,
-        benchmark,
-        pairId: id,
-        shots: k,
-        draw: 0,
-        policy,
-        query: {
-          imageId: queryImage,
-          conceptId: conceptOf(queryClass),
-          queryClass,
-          label: nameOf(queryClass),
-          other: nameOf(other),
-        },
-        support,
-        prompt,
-        demoHash: sha256Hex(`${demo}\n${prompt.text}`),
+        novel: { id: conceptOf('novel'), name: novelName, description: trait.describe(base.word) },
+        familiar: { id: conceptOf('familiar'), name: base.word, description: base.description },
       });
+      draft.episodes?.push({ id, pair: id, policy, query, support });
       concepts.set(id, { base: baseKey, trait: traitKey, family: trait.family, name: novelName });
     }
   }
-  keyedPrng(seed, 'send order').shuffle(episodes);
-  return { seed, commitment, episodes, images, concepts };
+  // The send order: drawn, so that position says nothing of shots, policy or side.
+  keyedPrng(seed, 'send order').shuffle(draft.episodes ?? []);
+  const manifest = createManifest(draft);
+  const built = indexBenchmark(manifest);
+  const episodes = (manifest.episodes ?? []).map((e) => buildFixedEpisode(built, e));
+  return { seed, commitment, manifest, episodes, images, concepts };
+}
+
+/** The render spec of an image of a ranked manifest (its `source`), or null for any other image. */
+export function rankedImageOf(image: Pick<ImageEntry, 'id' | 'source'>): RankedImage | null {
+  const match = /^ranked:([a-z-]+)\+([a-z+-]+)$/.exec(image.source ?? '');
+  if (!match) return null;
+  return { id: image.id, base: match[1] as string, traits: (match[2] as string).split('+') };
+}
+
+/** A ranked manifest's images by id, as `rankedImageStore` renders them. */
+export function rankedImagesOf(manifest: Pick<Manifest, 'images'>): Map<string, RankedImage> {
+  const out = new Map<string, RankedImage>();
+  for (const entry of manifest.images) {
+    const image = rankedImageOf(entry);
+    if (image) out.set(image.id, image);
+  }
+  return out;
 }
 
 /** An image of the draw as JPEG bytes, drawn from its id: nothing of the run is stored. */

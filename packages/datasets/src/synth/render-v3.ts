@@ -67,6 +67,9 @@ export function imageSvgV3(spec: ImageSpecV3): {
   return { ...drawnSvg(Prng.fromKey(key), key, spec.base, traits), traits };
 }
 
+/** The side of a square v3 image, in pixels: the first thing drawn from its generator. */
+export const imageSide = (rng: Prng) => 256 + 32 * rng.nextInt(5);
+
 /**
  * An image of `base` carrying `traits`, every other choice (size, palette, pose, background,
  * clutter, occluder, noise) drawn from `rng`; `key` seeds the object's and each trait's own
@@ -78,7 +81,7 @@ export function drawnSvg(
   base: BaseObject,
   traits: readonly TraitV3[],
 ): { svg: string; size: number; noise: number; rng: Prng } {
-  const size = 256 + 32 * rng.nextInt(5);
+  const size = imageSide(rng);
   const colors = paletteFor(base, rng);
   // A wider range of sizes than v2's, so the object's extent is no cue either.
   const scale = (between(rng, 0.5, 0.8) * size) / 200;

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { drawSeed, rankedScore } from '@linkboard/core';
+import {
+  buildEpisodes,
+  drawSeed,
+  indexBenchmark,
+  isRankedDraw,
+  parseManifest,
+  rankedScore,
+} from '@linkboard/core';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { BASES } from '../../src/synth/catalog';
 import { CATALOG_WORDS, PAIRS_V3, TRAITS_V3 } from '../../src/synth/catalog-v3';
@@ -8,7 +16,9 @@ import {
   isNeutralName,
   type RankedDraw,
   rankedFamiliarOf,
+  rankedImageOf,
   rankedImageStore,
+  rankedImagesOf,
 } from '../../src/synth/ranked-draw';
 
 const KEY = '5e'.repeat(32);
@@ -45,6 +55,33 @@ describe('the ranked draw', () => {
     expect(a.commitment).not.toBe(other.commitment);
     expect(() => drawRanked({ seed: '12', shots: [2], perPolicy: 1 })).toThrow(/64 lower-case hex/);
     expect(() => drawRanked({ seed, shots: [3], perPolicy: 1 })).toThrow(/even/);
+  });
+
+  it('is a benchmark version of its own: a hidden manifest whose fixed episodes core builds as drawn', () => {
+    const draw = drawRanked({ seed: drawSeed(KEY, 4), shots: [2, 16], perPolicy: 6 });
+    const { manifest } = draw;
+    expect(parseManifest(JSON.parse(JSON.stringify(manifest)))).toEqual(manifest);
+    expect(manifest.benchmark).toEqual({
+      name: 'isekai-synth',
+      version: `ranked-${draw.commitment.slice(0, 16)}`,
+      split: 'hidden',
+    });
+    expect(isRankedDraw(manifest)).toBe(true);
+    expect(rankedImagesOf(manifest)).toEqual(draw.images);
+    expect(manifest.pairs).toHaveLength(24);
+    // Built again from the manifest alone (as a runner does from the stored version): the same.
+    const rebuilt = [
+      ...buildEpisodes(indexBenchmark(manifest), {
+        shots: [2, 16],
+        policies: ['lcl', 'flip'],
+        draws: 1,
+      }),
+    ];
+    expect(rebuilt).toEqual(draw.episodes);
+    // Each image's render spec is in its entry, and its size is the one it renders at.
+    for (const entry of manifest.images)
+      expect(rankedImageOf(entry)).toEqual(draw.images.get(entry.id));
+    expect(rankedImageOf({ id: 'x', source: 'fish/novel/3' })).toBeNull();
   });
 
   it('has one concept per episode, as many flip as lcl per shot count, and opaque ids', () => {
@@ -84,7 +121,7 @@ describe('the ranked draw', () => {
         e.policy === 'flip' ? [base, concept?.name] : [concept?.name, base];
       for (const s of e.support) {
         const trait = traitOf(big, s.imageId);
-        if (s.conceptId.endsWith('/novel')) {
+        if (s.conceptId.endsWith('-novel')) {
           expect(trait).toBe(concept?.trait);
           expect(s.label).toBe(novelName);
         } else {
@@ -146,7 +183,7 @@ describe('the ranked draw', () => {
     const reader = scoreOf(big, (e) => {
       const trait = traitOf(big, e.query.imageId);
       const same = e.support.find((s) => traitOf(big, s.imageId) === trait);
-      const novelSide = e.support.find((s) => s.conceptId.endsWith('/novel'));
+      const novelSide = e.support.find((s) => s.conceptId.endsWith('-novel'));
       // Not shown: then it is a familiar image, named as the non-novel side is.
       return same?.label ?? e.support.find((s) => s.label !== novelSide?.label)?.label ?? '';
     });

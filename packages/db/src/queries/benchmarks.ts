@@ -1,5 +1,6 @@
 import {
   indexBenchmark,
+  isRankedDraw,
   type Manifest,
   queryClassOf,
   type RankedSetting,
@@ -56,6 +57,7 @@ export async function importBenchmark(
         manifest,
         rankedSetting: RankedSettingSchema.parse(rankedSetting),
         split: splitOf(manifest),
+        rankedDraw: isRankedDraw(manifest),
       })
       .returning({ id: benchmarkVersions.id });
     const versionId = (version as { id: number }).id;

@@ -3,6 +3,7 @@ import {
   type BoardInput,
   type BoardRow,
   type ExposureCheck,
+  type PolicyCounts,
   type PolicyName,
   RankedSettingSchema,
   type ScorerName,
@@ -12,13 +13,17 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { type CardColumns, cardOf, clusterOfConcept, num, pgArray } from './rows';
 
-/** Benchmark versions with how many finished submissions each has, newest first. */
+/**
+ * Benchmark versions with how many finished submissions each has, newest first; not the ranked
+ * runs' own draws (a version each, pooled on the ranked board instead).
+ */
 export async function listBenchmarkVersions(db: Db) {
   const { rows } = await db.execute(sql`
     SELECT v.id, b.name, v.version, v.manifest_hash, v.ranked_setting, v.split, v.created_at,
            (SELECT count(*) FROM submissions s WHERE s.benchmark_version_id = v.id AND s.status = 'done' AND s.visibility = 'public')::int AS submissions,
            (SELECT count(*) FROM pairs p WHERE p.benchmark_version_id = v.id)::int AS pairs
     FROM benchmark_versions v JOIN benchmarks b ON b.id = v.benchmark_id
+    WHERE NOT v.ranked_draw
     ORDER BY submissions DESC, v.id DESC`);
   return rows.map((r) => ({
     id: num(r.id),
@@ -158,4 +163,59 @@ export async function curveCells(
     cells.set(num(r.submission_id), list);
   }
   return cells;
+}
+
+/** A finished public ranked run's counts: lcl and flip per shot count, under its own scorer. */
+export interface RankedRunCounts extends CardColumns {
+  submissionId: number;
+  model: string;
+  finishedAt: Date | null;
+  /** The model it asked the platform's reference server for, if it did (see core's unrankedReason). */
+  referenceModel: string | null;
+  verified: boolean;
+  perShot: { shots: number; lcl: PolicyCounts; flip: PolicyCounts }[];
+}
+
+/**
+ * The ranked board's input: every finished public ranked run (each on a draw of its own), with
+ * its lcl and flip counts per shot count from the aggregates. Core's `buildRankedBoard` scores
+ * and ranks them.
+ */
+export async function rankedRunCounts(db: Db): Promise<RankedRunCounts[]> {
+  const { rows } = await db.execute(sql`
+    SELECT s.id AS submission_id, m.name AS model, m.organisation, m.url AS model_url, m.params_b,
+           m.weights, m.licence, m.base_model, s.model_revision, s.finished_at, s.adapter,
+           CASE WHEN s.adapter_config ? 'internal' THEN s.adapter_config ->> 'model' END AS reference_model,
+           sc.shots, sc.policy::text AS policy, sc.correct, sc.n
+    FROM submissions s
+    JOIN models m ON m.id = s.model_id
+    JOIN submission_scores sc ON sc.submission_id = s.id AND sc.scorer = s.scorer
+    WHERE s.draw_commitment IS NOT NULL AND s.status = 'done' AND s.visibility = 'public'
+      AND NOT s.probe AND sc.policy IN ('lcl', 'flip')
+    ORDER BY s.id, sc.shots`);
+  const runs = new Map<number, RankedRunCounts>();
+  for (const r of rows) {
+    const id = num(r.submission_id);
+    let run = runs.get(id);
+    if (!run) {
+      run = {
+        submissionId: id,
+        model: String(r.model),
+        ...cardOf(r),
+        finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
+        referenceModel: (r.reference_model as string | null) ?? null,
+        verified: r.adapter !== 'predictions',
+        perShot: [],
+      };
+      runs.set(id, run);
+    }
+    const shots = num(r.shots);
+    let cell = run.perShot.find((c) => c.shots === shots);
+    if (!cell) {
+      cell = { shots, lcl: { correct: 0, n: 0 }, flip: { correct: 0, n: 0 } };
+      run.perShot.push(cell);
+    }
+    cell[r.policy as 'lcl' | 'flip'] = { correct: num(r.correct), n: num(r.n) };
+  }
+  return [...runs.values()];
 }

@@ -379,3 +379,14 @@ export async function finishedSubmissionIds(db: Db): Promise<number[]> {
   );
   return rows.map((r) => Number(r.id));
 }
+
+/** Every stored raw answer of a submission by episode id (null: it gave none): what `verify` re-scores. */
+export async function rawAnswersOf(
+  db: Db,
+  submissionId: number,
+): Promise<Map<string, string | null>> {
+  const { rows } = await db.execute(
+    sql`SELECT episode_id, raw_answer FROM results WHERE submission_id = ${submissionId}`,
+  );
+  return new Map(rows.map((r) => [String(r.episode_id), (r.raw_answer as string | null) ?? null]));
+}

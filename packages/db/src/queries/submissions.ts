@@ -9,8 +9,11 @@ import {
   type ExposureCheck,
   HIDDEN_SPLIT_NO_UPLOADS,
   indexBenchmark,
+  isRankedDraw,
+  type Manifest,
   type PolicyName,
   parseAdapterConfig,
+  rankedSettingFor,
   runSettings,
   type ScorerName,
   splitOf,
@@ -19,7 +22,7 @@ import {
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { jobs, predictions, submissions } from '../schema';
-import { getBenchmarkVersion } from './benchmarks';
+import { getBenchmarkVersion, importBenchmark } from './benchmarks';
 import { JOBS_CHANNEL } from './jobs';
 import { type NewModel, registerModel } from './models';
 import { cardOf, clusterOfConcept, num, outcomeCountsOf, queryRows } from './rows';
@@ -77,6 +80,11 @@ interface SubmissionSpec {
    * most that many of them on hidden splits, where each score is a query into a secret answer key.
    */
   quota?: { ownerId: string; limit: number; probes: boolean; hiddenLimit?: number };
+  /**
+   * A ranked run: the key id, the commitment shown from creation and the seed kept secret until
+   * the run ends (see `createRankedSubmission`).
+   */
+  ranked?: { keyId: string; commitment: string; seed: string };
 }
 
 const PREDICTION_BATCH = 10_000;
@@ -164,6 +172,9 @@ export async function createSubmission(
         orderSeed: input.orderSeed ?? randomInt(1, 2 ** 31 - 1),
         provenance: input.provenance ?? {},
         modelRevision: input.modelRevision || null,
+        rankedKeyId: input.ranked?.keyId ?? null,
+        drawCommitment: input.ranked?.commitment ?? null,
+        drawSeed: input.ranked?.seed ?? null,
       })
       .returning({ id: submissions.id });
     const submissionId = (row as { id: number }).id;
@@ -199,9 +210,66 @@ export async function createSubmission(
 export async function getSubmission(db: Db, id: number) {
   const row = await db.query.submissions.findFirst({
     where: eq(submissions.id, id),
-    columns: { secret: false, webhookSecret: false, webhookUrl: false },
+    columns: { secret: false, webhookSecret: false, webhookUrl: false, drawSeed: false },
   });
   return row ?? null;
+}
+
+/**
+ * A ranked run on its own draw (a benchmark version made of `manifest`, the draw's manifest:
+ * core's fixed episodes, lcl and flip, one draw each). The version and the submission are made
+ * together: a refused submission (a quota, a bad config) leaves no version behind.
+ */
+export async function createRankedSubmission(
+  db: Db,
+  input: Omit<NewSubmission, 'benchmarkVersionId' | 'shots' | 'policies' | 'draws'> & {
+    manifest: Manifest;
+    ranked: NonNullable<NewSubmission['ranked']>;
+  },
+): Promise<{ submissionId: number; jobs: number; episodes: number; benchmarkVersionId: number }> {
+  const { manifest, ...rest } = input;
+  if (!isRankedDraw(manifest))
+    throw new Error('createRankedSubmission: the manifest is not a ranked draw');
+  const setting = rankedSettingFor(indexBenchmark(manifest));
+  const { benchmarkVersionId } = await importBenchmark(db, manifest, setting);
+  try {
+    const created = await createSubmission(db, {
+      ...(rest as NewSubmission),
+      benchmarkVersionId,
+      shots: setting.shots,
+      policies: ['lcl', 'flip'],
+      draws: 1,
+    });
+    return { ...created, benchmarkVersionId };
+  } catch (error) {
+    await db.execute(
+      sql`DELETE FROM benchmark_versions v WHERE v.id = ${benchmarkVersionId} AND v.ranked_draw
+            AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.benchmark_version_id = v.id)`,
+    );
+    throw error;
+  }
+}
+
+/**
+ * A ranked run's draw as anyone may see it: the key id and the commitment always, the seed once
+ * the run has ended (then anyone can regenerate its episodes: `linkboard verify`). Null for a
+ * submission that is not a ranked run.
+ */
+export async function rankedDrawOf(db: Db, id: number) {
+  const { rows } = await db.execute(sql`
+    SELECT s.ranked_key_id, s.draw_commitment, s.status, s.shots, s.total_episodes,
+           CASE WHEN s.status IN ('done', 'failed', 'cancelled') THEN s.draw_seed END AS seed
+    FROM submissions s WHERE s.id = ${id} AND s.draw_commitment IS NOT NULL`);
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    keyId: String(r.ranked_key_id),
+    commitment: String(r.draw_commitment),
+    seed: (r.seed as string | null) ?? null,
+    status: String(r.status),
+    shots: r.shots as number[],
+    totalEpisodes: num(r.total_episodes),
+  };
 }
 
 /** The encrypted API key, for the runner that will call the endpoint; never for the site. */
@@ -614,4 +682,12 @@ export async function probeResult(db: Db, id: number) {
     errorClass: (r.error_class as string | null) ?? null,
     error: ((r.last_error ?? r.job_error) as string | null) ?? null,
   };
+}
+
+/** How many ranked runs there are, in any state. */
+export async function rankedRunCount(db: Db): Promise<number> {
+  const { rows } = await db.execute(
+    sql`SELECT count(*)::int AS n FROM submissions WHERE draw_commitment IS NOT NULL`,
+  );
+  return num(rows[0]?.n);
 }
