@@ -230,16 +230,17 @@ describe('linkboard start', () => {
       const baselines = rows.filter((r) => !ids.includes(r.id));
       expect(baselines.map((r) => r.status)).toEqual(Array(9).fill('done'));
       expect(baselines.map((r) => r.adapter_config)).toEqual(
-        Array(3).fill(['random', 'always-familiar', 'prototype']).flat().map(
-          (model) => ({
+        Array(3)
+          .fill(['random', 'always-familiar', 'prototype'])
+          .flat()
+          .map((model) => ({
             internal: 'reference-server',
             model,
             // Stored with the official generation settings.
             maxTokens: 1024,
             temperature: 0,
             tokenLimitField: 'max_tokens',
-          }),
-        ),
+          })),
       );
       for (const id of ids) {
         const row = rows.find((r) => r.id === id);

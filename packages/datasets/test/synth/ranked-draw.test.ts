@@ -196,12 +196,13 @@ describe('the ranked draw', () => {
     const hashes = async (draw: RankedDraw) => {
       const store = rankedImageStore(draw);
       const out: string[] = [];
-      for (const id of draw.images.keys())
-        out.push(
-          createHash('sha256')
-            .update(await store.read(id))
-            .digest('hex'),
-        );
+      for (const id of draw.images.keys()) {
+        const bytes = await store.read(id);
+        out.push(createHash('sha256').update(bytes).digest('hex'));
+        // At the size its manifest entry says.
+        const entry = draw.manifest.images.find((i) => i.id === id);
+        expect((await sharp(bytes).metadata()).width).toBe(entry?.width);
+      }
       return out;
     };
     const [ha, hb] = [await hashes(a), await hashes(b)];
