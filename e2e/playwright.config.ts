@@ -16,6 +16,8 @@ export const platformEnv = {
   LINKBOARD_PORT: String(E2E.port),
   LINKBOARD_PG_PORT: String(E2E.pgPort),
   LINKBOARD_REFERENCE_PORT: String(E2E.referencePort),
+  // Small fresh draws for the ranked baselines (the default, 301, would take minutes of CPU).
+  LINKBOARD_RANKED_PER_POLICY: '12',
   CI: 'true',
 };
 

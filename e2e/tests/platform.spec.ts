@@ -11,6 +11,7 @@ import {
   ClaimReplySchema,
   LeaderboardReplySchema,
   ManifestSchema,
+  RankedBoardReplySchema,
   RUNNER_API,
   SITE_API,
   SubmissionStatusSchema,
@@ -131,6 +132,7 @@ test('every page names itself in its title, and the site has an icon', async ({
     '/tokens',
     '/sign-in',
     '/about',
+    '/ranked',
   ]) {
     await page.goto(path);
     titles.set(path, await page.title());
@@ -776,6 +778,7 @@ test('no page scrolls sideways on a laptop or a phone, and on a phone every menu
     ['11-sign-up', '/sign-up'],
     ['12-about', '/about'],
     ['14-my-submissions', '/submissions'],
+    ['15-ranked', '/ranked'],
   ];
   await page.goto(onPublic('/'));
   const submissions = await page
@@ -791,7 +794,7 @@ test('no page scrolls sideways on a laptop or a phone, and on a phone every menu
   await page.goto(submissions[0] as string);
   const episode = await page.getByTestId('failure-link').first().getAttribute('href');
   if (episode) pages.push(['04-episode', episode]);
-  expect(pages.length).toBeGreaterThanOrEqual(13);
+  expect(pages.length).toBeGreaterThanOrEqual(14);
   pages.sort(([a], [b]) => (a < b ? -1 : 1));
   // A laptop's screen and a phone's: wide tables scroll in their own box, never the page.
   for (const [width, height, size] of [
@@ -829,6 +832,51 @@ test('no page scrolls sideways on a laptop or a phone, and on a phone every menu
     await link.click();
     await expect(page).toHaveURL(url);
   }
+});
+
+test('the ranked board: the baselines, each on a fresh draw of its own, scored by the mean of lcl and flip', async ({
+  page,
+  request,
+}) => {
+  // start submits the three baselines as ranked runs (small draws here: platformEnv).
+  let rows = 0;
+  for (let i = 0; i < 120 && rows < 3; i++) {
+    await page.goto('/ranked');
+    rows = await page.getByTestId('ranked-row').count();
+    if (rows < 3) await page.waitForTimeout(1000);
+  }
+  expect(rows).toBeGreaterThanOrEqual(3);
+  await expect(page.getByRole('heading', { name: 'Ranked board' })).toBeVisible();
+  await shot(page, '16-ranked-board');
+  const all = RankedBoardReplySchema.parse(await (await request.get(SITE_API.ranked)).json());
+  // The baselines' runs (the README's ranked example may have added one of its own).
+  const reply = { rows: all.rows.filter((r) => r.organisation === 'linkboard baselines') };
+  expect(reply.rows.map((r) => r.model).sort()).toEqual(['always-familiar', 'prototype', 'random']);
+  for (const row of all.rows) {
+    expect(row.episodes).toBe(8 * Number(platformEnv.LINKBOARD_RANKED_PER_POLICY));
+    expect(row.score).toBeCloseTo(((row.lcl_accuracy ?? 0) + (row.flip_accuracy ?? 0)) / 2, 10);
+  }
+  // always-familiar ignores the examples: exactly 50% (half of each policy's queries are novel).
+  const familiar = reply.rows.find((r) => r.model === 'always-familiar');
+  expect(familiar?.score).toBe(0.5);
+  for (const name of ['random', 'always-familiar']) {
+    const row = reply.rows.find((r) => r.model === name);
+    expect(row?.score_low, name).toBeLessThanOrEqual(0.5);
+    expect(row?.score_high, name).toBeGreaterThanOrEqual(0.5);
+  }
+  // A run's own draw is no benchmark to pick: the version list leaves it out.
+  const versions = BenchmarkListSchema.parse(await (await request.get(SITE_API.benchmarks)).json());
+  expect(versions.benchmarks.filter((b) => b.version.startsWith('ranked-'))).toEqual([]);
+  // Each run regenerates from its revealed seed: `linkboard verify` on the platform's database.
+  const id = String(reply.rows[0]?.submission);
+  const verified = spawnSync(process.execPath, [BIN, 'verify', id], {
+    env: { ...process.env, ...platformEnv },
+    encoding: 'utf8',
+  });
+  expect(verified.status, verified.stderr).toBe(0);
+  expect(verified.stdout).toMatch(/^verified: the figures follow from the seed and the answers$/m);
+  await page.goto('/about#ranked');
+  await expect(page.locator('#ranked')).toContainText('a fresh draw per run');
 });
 
 test('the learning curve on isekai-synth@3.1: prototype gains with shots, random does not', async ({

@@ -326,6 +326,8 @@ export {
   type LeaderboardRecord,
   LeaderboardRecordSchema,
   LeaderboardReplySchema,
+  type RankedBoardReply,
+  RankedBoardReplySchema,
   SITE_API,
   SUBMISSION_STATUSES,
   type SubmissionCreated,

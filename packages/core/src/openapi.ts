@@ -23,6 +23,7 @@ import {
   CreateSubmissionBodySchema,
   LeaderboardQuerySchema,
   LeaderboardReplySchema,
+  RankedBoardReplySchema,
   SITE_API,
   SubmissionCreatedSchema,
   SubmissionStatusSchema,
@@ -70,6 +71,7 @@ const SCHEMAS: Record<string, [z.ZodType, 'input' | 'output']> = {
   BenchmarkList: [BenchmarkListSchema, 'output'],
   LeaderboardReply: [LeaderboardReplySchema, 'output'],
   TraitsReply: [TraitsReplySchema, 'output'],
+  RankedBoardReply: [RankedBoardReplySchema, 'output'],
   CreateSubmissionBody: [CreateSubmissionBodySchema, 'input'],
   SubmissionCreated: [SubmissionCreatedSchema, 'output'],
   SubmissionStatus: [SubmissionStatusSchema, 'output'],
@@ -249,6 +251,14 @@ export function siteOpenApiDocument(options: { version: string }): Json {
             403: refusal('A hidden test split: its per-pair scores are withheld'),
             404: refusal('No such benchmark or version, or none whose pairs have traits on record'),
           },
+        },
+      },
+      [SITE_API.ranked]: {
+        get: {
+          tags: ['board'],
+          summary:
+            'The ranked board: finished public ranked runs, each on a fresh draw of its own, by score (the mean of lcl and flip accuracy)',
+          responses: { 200: reply('RankedBoardReply') },
         },
       },
       [SITE_API.submissions]: {

@@ -15,6 +15,7 @@ export const SITE_API = {
   benchmarks: '/api/v1/benchmarks',
   leaderboard: '/api/v1/leaderboard',
   traits: '/api/v1/traits',
+  ranked: '/api/v1/ranked',
   submissions: '/api/v1/submissions',
   submission: (id: number) => `/api/v1/submissions/${id}`,
   answers: (id: number) => `/api/v1/submissions/${id}/answers.jsonl`,
@@ -189,6 +190,38 @@ export const TraitsReplySchema = z.object({
     }),
   ),
 });
+
+/**
+ * `GET /api/v1/ranked`: the ranked board. Every row is a finished public ranked run on a fresh
+ * draw of its own (one concept per episode, half of them flip); its score is the mean of its
+ * lcl and flip accuracy, so an answer that ignores the demonstrations scores 50%. Exact figures:
+ * each draw is used once.
+ */
+export const RankedBoardRecordSchema = z.object({
+  submission: z.number().int(),
+  model: z.string(),
+  organisation: z.string().nullable(),
+  /** Best and worst rank from the score intervals; null for a reference row, never ranked. */
+  rank_low: z.number().int().nullable(),
+  rank_high: z.number().int().nullable(),
+  /** Why a row is listed but not ranked (a planted reference model); null when ranked. */
+  unranked: z.string().nullable(),
+  score: rate,
+  score_low: rate,
+  score_high: rate,
+  /** Accuracy on the lcl episodes: not the paper's figure (its episodes are built otherwise). */
+  lcl_accuracy: rate,
+  flip_accuracy: rate,
+  episodes: z.number().int(),
+  finished_at: z.string().nullable(),
+});
+
+export const RankedBoardReplySchema = z.object({
+  /** How the score and its interval are made. */
+  method: z.string(),
+  rows: z.array(RankedBoardRecordSchema),
+});
+export type RankedBoardReply = z.infer<typeof RankedBoardReplySchema>;
 
 /** A submission's states, in lifecycle order (the database's enum is made from this list). */
 export const SUBMISSION_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;

@@ -30,6 +30,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           </label>
           <nav className="nav-links">
             <Link href="/">Leaderboard</Link>
+            <Link href="/ranked">Ranked</Link>
             <Link href="/concepts">Concepts</Link>
             <Link href="/queue">Queue</Link>
             <Link href="/compare">Compare</Link>

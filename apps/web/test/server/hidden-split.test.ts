@@ -21,7 +21,10 @@ vi.mock('next/headers', () => ({ headers: async () => new Headers() }));
 let site: Awaited<ReturnType<typeof openTestSite>>;
 let hidden: Manifest;
 let hiddenVersionId: number;
-let secret: { queryImages: string[]; episodes: string[] };
+let secret: { queryImages: string[]; episodes: string[]; openSeeds: string[] };
+
+/** The seed of a ranked run that has not ended: no reply may name it until the run ends. */
+const OPEN_SEED = 'f0'.repeat(32);
 let subjects: { submission: number; other: number; concept: number; episode: string };
 
 /** The fixture with image ids of its own (the fixture's are derived from concept ids alone). */
@@ -64,9 +67,26 @@ beforeAll(async () => {
   ({ benchmarkVersionId: hiddenVersionId } = await importBenchmark(site.database.db, hidden));
   const a = await finished('walk-a', (label, i) => (i % 3 ? label : 'no idea'));
   const b = await finished('walk-b', (label, i) => (i % 2 ? label : 'no idea'));
+  // Run a is also a finished ranked run, so the ranked board lists it; another, still queued,
+  // holds a seed that must stay secret.
+  const { db } = site.database;
+  await site.database.pool.query(
+    `UPDATE submissions SET draw_commitment = $1, ranked_key_id = 'kwalk', draw_seed = $2 WHERE id = $3`,
+    ['c1'.repeat(32), '5e'.repeat(32), a.submissionId],
+  );
+  await createSubmission(db, {
+    modelId: await registerModel(db, { name: 'walk-open-ranked', ownerId: alice.id }),
+    benchmarkVersionId: hiddenVersionId,
+    adapterConfig: { adapter: 'builtin', name: 'random' },
+    shots: [2],
+    policies: ['lcl'],
+    ownerId: alice.id,
+    ranked: { keyId: 'kwalk', commitment: 'c2'.repeat(32), seed: OPEN_SEED },
+  });
   secret = {
     queryImages: hidden.images.filter((i) => i.role === 'query').map((i) => i.id),
     episodes: a.episodes.map((e) => e.id),
+    openSeeds: [OPEN_SEED],
   };
   subjects = {
     submission: a.submissionId,
@@ -80,7 +100,9 @@ afterAll(() => site.database.drop());
 /** What a reply names of the hidden split's secrets. */
 function leaks(reply: unknown): string[] {
   const text = JSON.stringify(reply) ?? '';
-  return [...secret.queryImages, ...secret.episodes].filter((id) => text.includes(id));
+  return [...secret.queryImages, ...secret.episodes, ...secret.openSeeds].filter((id) =>
+    text.includes(id),
+  );
 }
 
 /** A procedure's answer, or its refusal (which must not leak either). */
@@ -112,6 +134,7 @@ const INPUTS: Record<string, () => unknown[]> = {
   ],
   'episodes.compare': () => [{ a: subjects.submission, b: subjects.other }],
   'leaderboard.versions': () => [undefined],
+  'ranked.board': () => [undefined],
   'leaderboard.rows': () => [{ benchmarkVersionId: hiddenVersionId }],
   'leaderboard.curves': () => [{ ids: [subjects.submission, subjects.other] }],
   'submissions.byId': () => [{ id: subjects.submission }],
@@ -273,6 +296,10 @@ const ROUTES: Record<string, () => Promise<Response[]> | string> = {
   'api/v1/leaderboard': async () => {
     const { GET } = await import('../../src/app/api/v1/leaderboard/route');
     return [await GET(new Request(`http://site${SITE_API.leaderboard}?benchmark=walk-hidden`))];
+  },
+  'api/v1/ranked': async () => {
+    const { GET } = await import('../../src/app/api/v1/ranked/route');
+    return [await GET(new Request(`http://site${SITE_API.ranked}`))];
   },
   'api/v1/traits': async () => {
     const { GET } = await import('../../src/app/api/v1/traits/route');

@@ -187,6 +187,29 @@ export default function AboutPage() {
         per-concept score reaches anyone but an admin: on a two-way task a verdict gives the label
         away. Submissions to it are limited per account per day.
       </p>
+      <h2 id="ranked">The ranked board: a fresh draw per run</h2>
+      <p>
+        A fixed secret set leaks a little with every run scored on it, and a task the query image
+        alone can answer does not measure learning from context. So each ranked run is asked a draw
+        of its own, made for it from a key this deployment keeps (32 random bytes; every choice in
+        the draw is a keyed hash of the key, the run and what is chosen): one invented concept per
+        episode (an object, a trait, a new name), and every look-alike image carries some other
+        trait, so that no property of the question image tells its side. Half of each run’s episodes
+        bind the two names the other way round (flip): the examples call the traited object by the
+        familiar name and the others by the new one.
+      </p>
+      <p>
+        <b>The score is the mean of lcl and flip accuracy.</b> An answer that does not read the
+        examples is right on a flip episode exactly when it would be wrong on a like lcl one, so
+        whatever it knows it scores 50%; only following the examples lifts the score above it. The
+        board shows lcl accuracy beside it, but that is not the paper’s figure: its episodes are
+        built differently (a concept of their own, distractor traits on both sides). A run shows a
+        commitment to its draw’s seed from the start and reveals the seed when it ends, so anyone
+        can regenerate its episodes with the public generator and re-score its answers (
+        <code>linkboard verify</code>); the key itself is never revealed. Intervals are 95% for the
+        mean of two independent proportions (each episode has a concept of its own), and ranks are
+        ranges: a row is above another only where its interval lies wholly above.
+      </p>
       <h2>Benchmark versions</h2>
       <p>
         ISEKAI’s own images are under a non-commercial licence and cannot be fetched here, so the

@@ -4,6 +4,7 @@ import { compareRouter } from './compare';
 import { conceptsRouter } from './concepts';
 import { episodesRouter } from './episodes';
 import { leaderboardRouter } from './leaderboard';
+import { rankedRouter } from './ranked';
 import { submissionsRouter } from './submissions';
 import { tokensRouter } from './tokens';
 
@@ -11,6 +12,7 @@ import { tokensRouter } from './tokens';
 export const appRouter = router({
   accounts: accountsRouter,
   leaderboard: leaderboardRouter,
+  ranked: rankedRouter,
   submissions: submissionsRouter,
   concepts: conceptsRouter,
   episodes: episodesRouter,

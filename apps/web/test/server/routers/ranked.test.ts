@@ -1,0 +1,91 @@
+import { drawSeed, RankedBoardReplySchema, SITE_API } from '@linkboard/core';
+import { drawRanked, rankedFamiliarOf } from '@linkboard/datasets';
+import { createRankedSubmission } from '@linkboard/db';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { alice, answerQueuedJob, openTestSite } from '../../site';
+
+const KEY = '9c'.repeat(32);
+let site: Awaited<ReturnType<typeof openTestSite>>;
+
+/** A finished ranked run on a draw of its own, answered by `answer`. */
+async function rankedRun(
+  model: string,
+  answer: (episode: ReturnType<typeof drawRanked>['episodes'][number]) => string,
+  visibility: 'public' | 'private' = 'public',
+  internal?: string,
+) {
+  const draw = drawRanked({ seed: drawSeed(KEY, model), shots: [2, 4], perPolicy: 20 });
+  const { submissionId, benchmarkVersionId } = await createRankedSubmission(site.database.db, {
+    model: { name: model, ownerId: alice.id },
+    adapterConfig: internal
+      ? { adapter: 'openai', internal: 'reference-server', model: internal }
+      : { adapter: 'builtin', name: 'random' },
+    manifest: draw.manifest,
+    ranked: { keyId: 'kweb', commitment: draw.commitment, seed: draw.seed },
+    visibility,
+    shardSize: 10_000,
+  });
+  await answerQueuedJob(site.database.db, {
+    benchmarkVersionId,
+    manifest: draw.manifest,
+    spec: { shots: [2, 4], policies: ['lcl', 'flip'], draws: 1 },
+    answer: (episode) => answer(episode),
+  });
+  return submissionId;
+}
+
+const say = (label: string) => `there is "${label}" in the image.`;
+
+beforeAll(async () => {
+  site = await openTestSite('ranked-board');
+  // Reads the demonstrations: always right.
+  await rankedRun('reader', (e) => say(e.query.label));
+  // Ignores them: always the familiar name (50% by construction).
+  await rankedRun('familiar-sayer', (e) =>
+    say(rankedFamiliarOf([e.query.label, e.query.other]) as string),
+  );
+  await rankedRun('planted', (e) => say(e.query.label), 'public', 'stateful-prototype');
+  await rankedRun('private-one', (e) => say(e.query.label), 'private');
+});
+
+describe('the ranked board', () => {
+  it('ranks finished public ranked runs by the mean of lcl and flip; lists a planted model unranked', async () => {
+    const rows = await site.caller(null).ranked.board();
+    expect(rows.map((r) => r.model)).toEqual(['reader', 'familiar-sayer', 'planted']);
+    const [reader, familiar, planted] = rows;
+    expect(reader).toMatchObject({ rankLow: 1, rankHigh: 1, unranked: null });
+    expect(reader?.score?.score).toBe(1);
+    expect(familiar?.score).toMatchObject({ score: 0.5, lclAccuracy: 0.5, flipAccuracy: 0.5 });
+    expect(familiar?.score?.low).toBeLessThan(0.5);
+    expect(familiar).toMatchObject({ rankLow: 2, rankHigh: 2 });
+    expect(planted).toMatchObject({
+      rankLow: null,
+      unranked: expect.stringMatching(/planted cheat/),
+    });
+    expect((reader?.lcl.n ?? 0) + (reader?.flip.n ?? 0)).toBe(80);
+  });
+
+  it('is served as JSON with the documented fields, exact figures', async () => {
+    const { GET } = await import('../../../src/app/api/v1/ranked/route');
+    const response = await GET(new Request(`http://site${SITE_API.ranked}`));
+    expect(response.status).toBe(200);
+    const body = RankedBoardReplySchema.parse(await response.json());
+    expect(body.method).toMatch(/mean of lcl and flip/);
+    expect(body.rows[1]).toMatchObject({
+      model: 'familiar-sayer',
+      score: 0.5,
+      lcl_accuracy: 0.5,
+      flip_accuracy: 0.5,
+      rank_low: 2,
+      rank_high: 2,
+      episodes: 80,
+      unranked: null,
+    });
+    expect(body.rows[0]?.score_low).toBeGreaterThan(0.9);
+  });
+
+  it('keeps the runs’ own draws out of the list of benchmark versions', async () => {
+    const versions = await site.caller(null).leaderboard.versions();
+    expect(versions.filter((v) => v.version.startsWith('ranked-'))).toEqual([]);
+  });
+});
