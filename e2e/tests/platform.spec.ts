@@ -838,20 +838,25 @@ test('the ranked board: the baselines, each on a fresh draw of its own, scored b
   page,
   request,
 }) => {
-  // start submits the three baselines as ranked runs (small draws here: platformEnv).
+  // start submits the three baselines and the lookup as ranked runs (small draws: platformEnv).
   let rows = 0;
-  for (let i = 0; i < 120 && rows < 3; i++) {
+  for (let i = 0; i < 120 && rows < 4; i++) {
     await page.goto('/ranked');
     rows = await page.getByTestId('ranked-row').count();
-    if (rows < 3) await page.waitForTimeout(1000);
+    if (rows < 4) await page.waitForTimeout(1000);
   }
-  expect(rows).toBeGreaterThanOrEqual(3);
+  expect(rows).toBeGreaterThanOrEqual(4);
   await expect(page.getByRole('heading', { name: 'Ranked board' })).toBeVisible();
   await shot(page, '16-ranked-board');
   const all = RankedBoardReplySchema.parse(await (await request.get(SITE_API.ranked)).json());
   // The baselines' runs (the README's ranked example may have added one of its own).
   const reply = { rows: all.rows.filter((r) => r.organisation === 'linkboard baselines') };
-  expect(reply.rows.map((r) => r.model).sort()).toEqual(['always-familiar', 'prototype', 'random']);
+  expect(reply.rows.map((r) => r.model).sort()).toEqual([
+    'always-familiar',
+    'lookup',
+    'prototype',
+    'random',
+  ]);
   for (const row of all.rows) {
     expect(row.episodes).toBe(8 * Number(platformEnv.LINKBOARD_RANKED_PER_POLICY));
     expect(row.score).toBeCloseTo(((row.lcl_accuracy ?? 0) + (row.flip_accuracy ?? 0)) / 2, 10);
@@ -859,11 +864,16 @@ test('the ranked board: the baselines, each on a fresh draw of its own, scored b
   // always-familiar ignores the examples: exactly 50% (half of each policy's queries are novel).
   const familiar = reply.rows.find((r) => r.model === 'always-familiar');
   expect(familiar?.score).toBe(0.5);
-  for (const name of ['random', 'always-familiar']) {
+  for (const name of ['random', 'always-familiar', 'lookup']) {
     const row = reply.rows.find((r) => r.model === name);
     expect(row?.score_low, name).toBeLessThanOrEqual(0.5);
     expect(row?.score_high, name).toBeGreaterThanOrEqual(0.5);
   }
+  // The lookup (an answer key from the public benchmarks) is listed, never ranked.
+  expect(reply.rows.find((r) => r.model === 'lookup')).toMatchObject({
+    rank_low: null,
+    unranked: 'reference: answers from a public answer key',
+  });
   // A run's own draw is no benchmark to pick: the version list leaves it out.
   const versions = BenchmarkListSchema.parse(await (await request.get(SITE_API.benchmarks)).json());
   expect(versions.benchmarks.filter((b) => b.version.startsWith('ranked-'))).toEqual([]);

@@ -15,8 +15,19 @@ export type BuiltinName = (typeof BUILTIN_MODELS)[number];
  */
 export const STATEFUL_PROTOTYPE = 'stateful-prototype' as const;
 
-/** What the reference server serves: the baselines and the planted cheat. */
-export const REFERENCE_MODELS = [...BUILTIN_MODELS, STATEFUL_PROTOTYPE] as const;
+/**
+ * A reference model that answers from a public answer key (query image hash → label, from the
+ * public benchmarks the server knows): perfect where the key applies, a guess elsewhere. On a
+ * ranked draw no image is in any key, so it shows what looking answers up is worth there. Served
+ * by the reference server only, never ranked.
+ */
+export const LOOKUP = 'lookup' as const;
+
+/** Query image hash → the label its public benchmark gives it. */
+export type AnswerKey = ReadonlyMap<string, string>;
+
+/** What the reference server serves: the baselines, the planted cheat and the lookup. */
+export const REFERENCE_MODELS = [...BUILTIN_MODELS, STATEFUL_PROTOTYPE, LOOKUP] as const;
 export type ReferenceModelName = (typeof REFERENCE_MODELS)[number];
 
 export function isReferenceModel(value: string): value is ReferenceModelName {
@@ -126,12 +137,50 @@ function statefulPrototype(cache: FeatureCache): Baseline {
   };
 }
 
+/** The answer key of public benchmarks: each query image's label, by its hash (the image id). */
+export function answerKeyOf(
+  manifests: readonly {
+    benchmark: { split?: string };
+    pairs: readonly {
+      novel: { id: string; name: string };
+      familiar: { id: string; name: string };
+    }[];
+    images: readonly { id: string; concept: string; role: string }[];
+  }[],
+): AnswerKey {
+  const key = new Map<string, string>();
+  for (const manifest of manifests) {
+    if (manifest.benchmark.split === 'hidden') continue;
+    const names = new Map(
+      manifest.pairs.flatMap((p) => [
+        [p.novel.id, p.novel.name],
+        [p.familiar.id, p.familiar.name],
+      ]),
+    );
+    for (const image of manifest.images)
+      if (image.role === 'query' && names.has(image.concept))
+        key.set(image.id, names.get(image.concept) as string);
+  }
+  return key;
+}
+
 export function createBaseline(
   name: ReferenceModelName,
   familiarOf: FamiliarOf,
   cache = new FeatureCache(),
+  answerKey: AnswerKey = new Map(),
 ): Baseline {
   switch (name) {
+    case LOOKUP:
+      return {
+        name,
+        async answer(input) {
+          const label = answerKey.get(createHash('sha256').update(input.query).digest('hex'));
+          return say(
+            label && input.candidates.includes(label) ? label : randomCandidate(input, LOOKUP),
+          );
+        },
+      };
     case STATEFUL_PROTOTYPE:
       return statefulPrototype(cache);
     case 'random':

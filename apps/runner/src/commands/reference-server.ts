@@ -2,7 +2,12 @@ import { loadDataset } from '@linkboard/datasets';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { familiarFromPairs } from '../adapters/builtin';
-import { isReferenceModel, REFERENCE_MODELS, type ReferenceModelName } from '../baselines';
+import {
+  answerKeyOf,
+  isReferenceModel,
+  REFERENCE_MODELS,
+  type ReferenceModelName,
+} from '../baselines';
 import { ensureDefaultBenchmark } from '../defaults';
 import type { Env } from '../env';
 import type { Io } from '../io';
@@ -97,6 +102,7 @@ export function registerReferenceServer(program: Command, io: Io, env: Env): voi
           servedAs: flags.servedModelName,
           maxImagesPerPrompt: flags.maxImages,
           familiarOf: familiarFromPairs(datasets.flatMap((d) => d.manifest.pairs)),
+          answerKey: answerKeyOf(datasets.map((d) => d.manifest)),
           log: (line) => io.stderr.write(`${line}\n`),
         });
         io.stdout.write(

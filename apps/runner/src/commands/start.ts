@@ -19,7 +19,7 @@ import {
 } from '@linkboard/db';
 import type { Command } from 'commander';
 import { familiarFromPairs } from '../adapters/builtin';
-import { BUILTIN_MODELS } from '../baselines';
+import { answerKeyOf, BUILTIN_MODELS, LOOKUP } from '../baselines';
 import { noticeTo, type OpenDatabase, openDatabase } from '../database';
 import { ensureDefaultBenchmark, ensureHiddenSplit, ensureSampleBenchmark } from '../defaults';
 import type { Env } from '../env';
@@ -65,12 +65,14 @@ async function seedBaselines(database: OpenDatabase, benchmarkVersionId: number)
 }
 
 /**
- * Submits the three baselines once as ranked runs, each on a fresh draw of its own, through the
+ * Submits the three baselines and the lookup once as ranked runs, each on a fresh draw of its own, through the
  * reference server (the draw's size: LINKBOARD_RANKED_PER_POLICY).
  */
 async function seedRankedBaselines(database: OpenDatabase, env: Env) {
   if ((await rankedRunCount(database.db)) > 0) return 0;
-  for (const name of BUILTIN_MODELS) {
+  // And the lookup: an answer key from the public benchmarks, listed beside them, never ranked.
+  const models = [...BUILTIN_MODELS, LOOKUP];
+  for (const name of models) {
     const { draw, keyId } = await drawForRun(env);
     await createRankedSubmission(database.db, {
       model: { name, organisation: 'linkboard baselines' },
@@ -82,7 +84,7 @@ async function seedRankedBaselines(database: OpenDatabase, env: Env) {
       ranked: { keyId, commitment: draw.commitment, seed: draw.seed },
     });
   }
-  return BUILTIN_MODELS.length;
+  return models.length;
 }
 
 /** host:port of the site, as a browser on this machine reaches it. */
@@ -285,6 +287,8 @@ export function registerStart(program: Command, io: Io, env: Env): void {
               ...hidden.manifest.pairs,
             ]),
           ),
+          // The lookup reference model's key: the public benchmarks' query labels.
+          answerKey: answerKeyOf([dataset.manifest, sample.manifest]),
         });
         // The public benchmark's first: its drill-down is what a newcomer explores first.
         const seeded = await phase(

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Prng } from '@linkboard/core';
 import { z } from 'zod';
 import {
+  type AnswerKey,
   type Baseline,
   createBaseline,
   type FamiliarOf,
@@ -42,6 +43,8 @@ export interface ReferenceServerOptions {
    * `--served-model-name` would name a checkpoint: a stand-in for a model server in tests.
    */
   servedAs?: Readonly<Record<string, ReferenceModelName>>;
+  /** The lookup model's answer key (see `answerKeyOf`); empty: it only guesses. */
+  answerKey?: AnswerKey;
   /** Refuse a request with more images than this, as vLLM does past its per-prompt limit. */
   maxImagesPerPrompt?: number;
   /** Where to report faults and bad requests (one line each). */
@@ -125,7 +128,10 @@ export async function startReferenceServer(
   const cache = new FeatureCache();
   // One instance per model for the server's life: stateful-prototype's memory spans every request.
   const baselines = new Map(
-    REFERENCE_MODELS.map((name) => [name, createBaseline(name, options.familiarOf, cache)]),
+    REFERENCE_MODELS.map((name) => [
+      name,
+      createBaseline(name, options.familiarOf, cache, options.answerKey),
+    ]),
   );
   const servedAs = new Map(Object.entries(options.servedAs ?? {}));
   const served = [...servedAs.keys(), ...REFERENCE_MODELS];

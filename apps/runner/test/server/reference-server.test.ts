@@ -1,10 +1,11 @@
-import { buildEpisodes, indexBenchmark } from '@linkboard/core';
-import { loadDataset } from '@linkboard/datasets';
+import { buildEpisodes, drawSeed, type Episode, indexBenchmark } from '@linkboard/core';
+import { drawRanked, loadDataset } from '@linkboard/datasets';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtinAdapter, familiarFromPairs } from '../../src/adapters/builtin';
 import { ImageEncoder, toChatMessages } from '../../src/adapters/encode';
-import { BUILTIN_MODELS, REFERENCE_MODELS } from '../../src/baselines';
+import { answerKeyOf, BUILTIN_MODELS, REFERENCE_MODELS } from '../../src/baselines';
+import { rankedEncoder } from '../../src/ranked';
 import { type RunningServer, startReferenceServer } from '../../src/server/reference-server';
 import { smallSynth } from '../helpers';
 
@@ -134,6 +135,61 @@ describe('reference server', () => {
       });
     } finally {
       await standIn.close();
+    }
+  });
+
+  it('serves the lookup: right wherever its public answer key applies, a guess on a ranked draw', async () => {
+    const keyed = await startReferenceServer({
+      port: 0,
+      familiarOf: familiarFromPairs(dataset.manifest.pairs),
+      answerKey: answerKeyOf([dataset.manifest]),
+    });
+    try {
+      const other = new OpenAI({ baseURL: keyed.url, apiKey: 'unused', maxRetries: 0 });
+      const ask = async (episode: Episode, encoder: ImageEncoder) =>
+        (
+          await other.chat.completions.create({
+            model: 'lookup',
+            messages: (await toChatMessages(
+              episode,
+              encoder,
+            )) as OpenAI.ChatCompletionMessageParam[],
+          })
+        ).choices[0]?.message.content ?? '';
+      const publicEpisodes = [
+        ...buildEpisodes(indexBenchmark(dataset.manifest), {
+          shots: [2],
+          policies: ['lcl'],
+          draws: 1,
+        }),
+      ];
+      const encoder = new ImageEncoder(dataset.store, dataset.manifest);
+      for (const episode of publicEpisodes)
+        expect(await ask(episode, encoder)).toBe(`there is "${episode.query.label}" in the image.`);
+      // A ranked draw: no image is in the key; it answers one of the two names, as a guess.
+      const draw = drawRanked({
+        seed: drawSeed('4d'.repeat(32), 'lookup'),
+        shots: [2],
+        perPolicy: 10,
+      });
+      let right = 0;
+      for (const episode of draw.episodes) {
+        const answer = await ask(episode, rankedEncoder(draw));
+        expect(
+          [episode.query.label, episode.query.other].map((l) => `there is "${l}" in the image.`),
+        ).toContain(answer);
+        if (answer.includes(`"${episode.query.label}"`)) right++;
+      }
+      expect(right).toBeGreaterThan(0);
+      expect(right).toBeLessThan(draw.episodes.length);
+      // A hidden benchmark gives the key nothing.
+      expect(
+        answerKeyOf([
+          { ...dataset.manifest, benchmark: { ...dataset.manifest.benchmark, split: 'hidden' } },
+        ]).size,
+      ).toBe(0);
+    } finally {
+      await keyed.close();
     }
   });
 
