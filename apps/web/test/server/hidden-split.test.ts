@@ -25,7 +25,13 @@ let secret: { queryImages: string[]; episodes: string[]; openSeeds: string[] };
 
 /** The seed of a ranked run that has not ended: no reply may name it until the run ends. */
 const OPEN_SEED = 'f0'.repeat(32);
-let subjects: { submission: number; other: number; concept: number; episode: string };
+let subjects: {
+  submission: number;
+  openRanked: number;
+  other: number;
+  concept: number;
+  episode: string;
+};
 
 /** The fixture with image ids of its own (the fixture's are derived from concept ids alone). */
 function hiddenManifest(): Manifest {
@@ -74,7 +80,7 @@ beforeAll(async () => {
     `UPDATE submissions SET draw_commitment = $1, ranked_key_id = 'kwalk', draw_seed = $2 WHERE id = $3`,
     ['c1'.repeat(32), '5e'.repeat(32), a.submissionId],
   );
-  await createSubmission(db, {
+  const openRanked = await createSubmission(db, {
     modelId: await registerModel(db, { name: 'walk-open-ranked', ownerId: alice.id }),
     benchmarkVersionId: hiddenVersionId,
     adapterConfig: { adapter: 'builtin', name: 'random' },
@@ -89,6 +95,7 @@ beforeAll(async () => {
     openSeeds: [OPEN_SEED],
   };
   subjects = {
+    openRanked: openRanked.submissionId,
     submission: a.submissionId,
     other: b.submissionId,
     concept: [...a.conceptIds.values()][0]!,
@@ -137,8 +144,8 @@ const INPUTS: Record<string, () => unknown[]> = {
   'ranked.board': () => [undefined],
   'leaderboard.rows': () => [{ benchmarkVersionId: hiddenVersionId }],
   'leaderboard.curves': () => [{ ids: [subjects.submission, subjects.other] }],
-  'submissions.byId': () => [{ id: subjects.submission }],
-  'submissions.status': () => [{ id: subjects.submission }],
+  'submissions.byId': () => [{ id: subjects.submission }, { id: subjects.openRanked }],
+  'submissions.status': () => [{ id: subjects.submission }, { id: subjects.openRanked }],
   'submissions.curves': () => [{ id: subjects.submission }],
   'submissions.learningCurves': () => [{ id: subjects.submission }],
   'concepts.traits': () => [

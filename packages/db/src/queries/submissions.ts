@@ -459,7 +459,9 @@ export async function submissionDetail(db: Db, id: number) {
     SELECT s.id, s.status, s.adapter, s.adapter_config, s.shots, s.policies::text[] AS policies, s.draws, s.scorer, s.visibility, s.total_episodes,
            s.provenance, s.last_error, s.created_at, s.started_at, s.finished_at, s.benchmark_version_id,
            s.owner_id, s.exposure, s.model_revision, m.name AS model, m.organisation, m.url AS model_url,
-           m.params_b, m.weights, m.licence, m.base_model, b.name AS benchmark, v.version, v.split
+           m.params_b, m.weights, m.licence, m.base_model, b.name AS benchmark, v.version, v.split,
+           s.ranked_key_id, s.draw_commitment,
+           CASE WHEN s.status IN ('done', 'failed', 'cancelled') THEN s.draw_seed END AS revealed_seed
     FROM submissions s JOIN models m ON m.id = s.model_id
     JOIN benchmark_versions v ON v.id = s.benchmark_version_id JOIN benchmarks b ON b.id = v.benchmark_id
     WHERE s.id = ${id}`);
@@ -489,6 +491,17 @@ export async function submissionDetail(db: Db, id: number) {
     split: r.split as BenchmarkSplit,
     /** Its exposure check, once finished (null before, or for one finished before it existed). */
     exposure: (r.exposure as ExposureCheck | null) ?? null,
+    /**
+     * A ranked run's draw: the key id and the commitment, and the seed once the run has ended
+     * (never before); null for any other submission.
+     */
+    draw: r.draw_commitment
+      ? {
+          keyId: String(r.ranked_key_id),
+          commitment: String(r.draw_commitment),
+          seed: (r.revealed_seed as string | null) ?? null,
+        }
+      : null,
   };
 }
 

@@ -1,4 +1,4 @@
-import { drawSeed, RankedBoardReplySchema, SITE_API } from '@linkboard/core';
+import { commitmentHolds, drawSeed, RankedBoardReplySchema, SITE_API } from '@linkboard/core';
 import { drawRanked, rankedFamiliarOf } from '@linkboard/datasets';
 import { createRankedSubmission } from '@linkboard/db';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,26 @@ describe('the ranked board', () => {
       unranked: null,
     });
     expect(body.rows[0]?.score_low).toBeGreaterThan(0.9);
+  });
+
+  it('shows a run’s commitment from the start and its seed only once it has ended', async () => {
+    const draw = drawRanked({ seed: drawSeed(KEY, 'open'), shots: [2], perPolicy: 2 });
+    const open = await createRankedSubmission(site.database.db, {
+      model: { name: 'still-open', ownerId: alice.id },
+      adapterConfig: { adapter: 'builtin', name: 'random' },
+      manifest: draw.manifest,
+      ranked: { keyId: 'kweb', commitment: draw.commitment, seed: draw.seed },
+    });
+    const shown = await site.caller(null).submissions.byId({ id: open.submissionId });
+    expect(shown.draw).toEqual({ keyId: 'kweb', commitment: draw.commitment, seed: null });
+    expect(JSON.stringify(shown)).not.toContain(draw.seed);
+    const rows = await site.caller(null).ranked.board();
+    const finished = await site
+      .caller(null)
+      .submissions.byId({ id: rows[0]?.submissionId as number });
+    expect(
+      commitmentHolds(finished.draw?.seed as string, finished.draw?.commitment as string),
+    ).toBe(true);
   });
 
   it('keeps the runs’ own draws out of the list of benchmark versions', async () => {

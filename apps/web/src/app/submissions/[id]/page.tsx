@@ -133,6 +133,20 @@ export default async function SubmissionPage({
         {scorer}
       </p>
       <ModelCard card={submission.card} />
+      {submission.draw ? (
+        <p className="muted" data-testid="ranked-draw">
+          A ranked run on a fresh draw of its own (<a href="/ranked">the ranked board</a>): key{' '}
+          {submission.draw.keyId}, commitment <code>{submission.draw.commitment}</code>.{' '}
+          {submission.draw.seed ? (
+            <>
+              Seed, revealed now that it has ended: <code>{submission.draw.seed}</code> (
+              <code>linkboard verify {submission.id}</code> checks the run from it).
+            </>
+          ) : (
+            'Its seed is revealed when it ends.'
+          )}
+        </p>
+      ) : null}
       {submission.generation ? (
         <p className="muted" data-testid="generation">
           Generation: {generationLabel(submission.generation)} · images{' '}
