@@ -11,9 +11,16 @@ import {
   scoreEpisode,
   verdictOf,
 } from '@linkboard/core';
-import { drawRanked, type RankedDraw, rankedImageStore } from '@linkboard/datasets';
+import {
+  drawRanked,
+  type RankedDraw,
+  rankedFamiliarOf,
+  rankedImageStore,
+} from '@linkboard/datasets';
+import { builtinAdapter } from './adapters/builtin';
 import { ImageEncoder } from './adapters/encode';
 import type { Adapter } from './adapters/types';
+import { STATEFUL_PROTOTYPE } from './baselines';
 import { ensureRankedKey } from './defaults';
 import type { Env } from './env';
 import { inPool } from './eval/pool';
@@ -69,6 +76,25 @@ export async function drawForRun(
 /** An encoder for a ranked draw's images: rendered on demand, none kept by the encoder. */
 export const rankedEncoder = (draw: Pick<RankedDraw, 'images'>, maxSide?: number) =>
   new ImageEncoder(rankedImages(draw), { images: [] }, maxSide, false);
+
+/**
+ * stateful-prototype warmed on an earlier draw, and an encoder over both draws for every other
+ * model of the run: what an endpoint that saw an earlier run remembers when it meets this one.
+ */
+export async function warmedOn(
+  earlier: Pick<RankedDraw, 'images' | 'episodes'>,
+  draw: Pick<RankedDraw, 'images'>,
+) {
+  // One encoder over both draws, so that the warm model keeps its state from one to the other.
+  const encoder = rankedEncoder({ images: new Map([...earlier.images, ...draw.images]) });
+  const warm = builtinAdapter(STATEFUL_PROTOTYPE, encoder, rankedFamiliarOf);
+  await runRanked({
+    episodes: earlier.episodes,
+    models: [{ name: 'warm-up', adapter: warm }],
+    concurrency: 4,
+  });
+  return { encoder, warm };
+}
 
 /** One model's result on a ranked draw. */
 export interface RankedResult {

@@ -3,7 +3,7 @@ import { drawRanked, rankedFamiliarOf } from '@linkboard/datasets';
 import { describe, expect, it } from 'vitest';
 import { builtinAdapter } from '../src/adapters/builtin';
 import { STATEFUL_PROTOTYPE } from '../src/baselines';
-import { rankedEncoder, rankedImages, runRanked } from '../src/ranked';
+import { rankedImages, runRanked, warmedOn } from '../src/ranked';
 
 const KEY = '7a'.repeat(32);
 
@@ -12,15 +12,9 @@ describe('a ranked draw run by the baselines', () => {
     const shots = [2, 4, 8, 16];
     const draw = drawRanked({ seed: drawSeed(KEY, 'accumulation'), shots, perPolicy: 25 });
     const earlier = drawRanked({ seed: drawSeed(KEY, 'earlier'), shots, perPolicy: 25 });
-    const encoder = rankedEncoder({ images: new Map([...earlier.images, ...draw.images]) });
+    const { encoder, warm } = await warmedOn(earlier, draw);
     const adapter = (name: 'prototype' | typeof STATEFUL_PROTOTYPE) =>
       builtinAdapter(name, encoder, rankedFamiliarOf);
-    const warm = adapter(STATEFUL_PROTOTYPE);
-    await runRanked({
-      episodes: earlier.episodes,
-      models: [{ name: 'warm-up', adapter: warm }],
-      concurrency: 4,
-    });
     const results = await runRanked({
       episodes: draw.episodes,
       models: [

@@ -192,27 +192,56 @@ export function buildEpisode(index: BenchmarkIndex, spec: EpisodeSpec): Episode 
   }
   rng.shuffle(support);
   // Drawn after the support so that adding the zero-shot order never changed existing episodes.
-  const candidates: [string, string] =
-    rng.nextInt(2) === 0
-      ? [side.pair.novel.name, side.pair.familiar.name]
-      : [side.pair.familiar.name, side.pair.novel.name];
+  const novelFirst = rng.nextInt(2) === 0;
+  return assembleEpisode(index, {
+    id: `${seed.slice(0, 20)}-${policy}`,
+    query: side,
+    queryImageId: query.id,
+    draw,
+    policy,
+    support,
+    novelFirst,
+  });
+}
 
-  const prompt = policySpec.render({ support, query: { imageId: query.id }, candidates });
+/**
+ * An episode from its drawn parts: the query's labels under the policy, the zero-shot candidates
+ * in the drawn order, the prompt the policy renders, and the hash of what the model saw. One
+ * assembly for drawn and fixed episodes alike.
+ */
+function assembleEpisode(
+  index: BenchmarkIndex,
+  parts: {
+    id: string;
+    query: ConceptSide;
+    queryImageId: string;
+    draw: number;
+    policy: PolicyName;
+    support: SupportItem[];
+    novelFirst: boolean;
+  },
+): Episode {
+  const { query, support, policy } = parts;
+  const policySpec = POLICIES[policy];
+  const candidates: [string, string] = parts.novelFirst
+    ? [query.pair.novel.name, query.pair.familiar.name]
+    : [query.pair.familiar.name, query.pair.novel.name];
+  const prompt = policySpec.render({ support, query: { imageId: parts.queryImageId }, candidates });
   let demo = '';
   for (const item of support) demo += `${item.imageId}\t${item.label}\n`;
   return {
-    id: `${seed.slice(0, 20)}-${policy}`,
-    benchmark,
-    pairId: side.pair.id,
-    shots,
-    draw,
+    id: parts.id,
+    benchmark: index.manifest.manifestHash,
+    pairId: query.pair.id,
+    shots: support.length,
+    draw: parts.draw,
     policy,
     query: {
-      imageId: query.id,
-      conceptId: side.concept.id,
-      queryClass: side.queryClass,
-      label: policySpec.swapsLabels ? side.partner.name : side.concept.name,
-      other: policySpec.swapsLabels ? side.concept.name : side.partner.name,
+      imageId: parts.queryImageId,
+      conceptId: query.concept.id,
+      queryClass: query.queryClass,
+      label: policySpec.swapsLabels ? query.partner.name : query.concept.name,
+      other: policySpec.swapsLabels ? query.concept.name : query.partner.name,
     },
     support,
     prompt,
@@ -247,32 +276,19 @@ export function buildFixedEpisode(index: BenchmarkIndex, fixed: FixedEpisode): E
     return { imageId, conceptId: s.concept.id, label: nameOf(s) };
   });
   const query = side(fixed.query);
-  const benchmark = index.manifest.manifestHash;
-  const candidates: [string, string] =
-    Prng.fromKey(`${benchmark}|${fixed.id}|candidates`, index.sha256Hex).nextInt(2) === 0
-      ? [query.pair.novel.name, query.pair.familiar.name]
-      : [query.pair.familiar.name, query.pair.novel.name];
-  const prompt = policySpec.render({ support, query: { imageId: fixed.query }, candidates });
-  let demo = '';
-  for (const item of support) demo += `${item.imageId}\t${item.label}\n`;
-  return {
+  return assembleEpisode(index, {
     id: fixed.id,
-    benchmark,
-    pairId: query.pair.id,
-    shots: fixed.support.length,
+    query,
+    queryImageId: fixed.query,
     draw: 0,
     policy: fixed.policy,
-    query: {
-      imageId: fixed.query,
-      conceptId: query.concept.id,
-      queryClass: query.queryClass,
-      label: nameOf(query),
-      other: policySpec.swapsLabels ? query.concept.name : query.partner.name,
-    },
     support,
-    prompt,
-    demoHash: index.sha256Hex(`${demo}\n${prompt.text}`),
-  };
+    novelFirst:
+      Prng.fromKey(
+        `${index.manifest.manifestHash}|${fixed.id}|candidates`,
+        index.sha256Hex,
+      ).nextInt(2) === 0,
+  });
 }
 
 /** The fixed episodes an evaluation asks for: those of its shot counts and policies, in order. */

@@ -33,9 +33,9 @@ import { createProgress } from '../progress';
 import {
   RANKED_HALF_WIDTH,
   type RankedResult,
-  rankedEncoder,
   rankedPerPolicy,
   runRanked,
+  warmedOn,
 } from '../ranked';
 import { datasetDirOf } from './episodes';
 
@@ -253,16 +253,9 @@ async function calibrateRanked(
     shots,
     perPolicy: Math.max(5, Math.ceil(perPolicy / 4)),
   });
-  // One encoder over both draws, so that the warm model keeps its state from one to the other.
-  const encoder = rankedEncoder({ images: new Map([...earlier.images, ...draw.images]) });
+  const { encoder, warm } = await warmedOn(earlier, draw);
   const model = (name: (typeof BUILTIN_MODELS)[number] | typeof STATEFUL_PROTOTYPE) =>
     builtinAdapter(name, encoder, rankedFamiliarOf);
-  const warm = model(STATEFUL_PROTOTYPE);
-  await runRanked({
-    episodes: earlier.episodes,
-    models: [{ name: 'warm-up', adapter: warm }],
-    concurrency: 4,
-  });
   const progress = createProgress(io.stderr, 'ranked draw', !env.CI);
   const results = await runRanked({
     episodes: draw.episodes,
