@@ -838,14 +838,15 @@ test('the ranked board: the baselines, each on a fresh draw of its own, scored b
   page,
   request,
 }) => {
-  // start submits the three baselines and the lookup as ranked runs (small draws: platformEnv).
+  // start submits the three baselines, the lookup and query-only as ranked runs (small draws:
+  // platformEnv).
   let rows = 0;
-  for (let i = 0; i < 120 && rows < 4; i++) {
+  for (let i = 0; i < 120 && rows < 5; i++) {
     await page.goto('/ranked');
     rows = await page.getByTestId('ranked-row').count();
-    if (rows < 4) await page.waitForTimeout(1000);
+    if (rows < 5) await page.waitForTimeout(1000);
   }
-  expect(rows).toBeGreaterThanOrEqual(4);
+  expect(rows).toBeGreaterThanOrEqual(5);
   await expect(page.getByRole('heading', { name: 'Ranked board' })).toBeVisible();
   await shot(page, '16-ranked-board');
   const all = RankedBoardReplySchema.parse(await (await request.get(SITE_API.ranked)).json());
@@ -855,6 +856,7 @@ test('the ranked board: the baselines, each on a fresh draw of its own, scored b
     'always-familiar',
     'lookup',
     'prototype',
+    'query-only',
     'random',
   ]);
   for (const row of all.rows) {
@@ -864,15 +866,20 @@ test('the ranked board: the baselines, each on a fresh draw of its own, scored b
   // always-familiar ignores the examples: exactly 50% (half of each policy's queries are novel).
   const familiar = reply.rows.find((r) => r.model === 'always-familiar');
   expect(familiar?.score).toBe(0.5);
-  for (const name of ['random', 'always-familiar', 'lookup']) {
+  for (const name of ['random', 'always-familiar', 'lookup', 'query-only']) {
     const row = reply.rows.find((r) => r.model === name);
     expect(row?.score_low, name).toBeLessThanOrEqual(0.5);
     expect(row?.score_high, name).toBeGreaterThanOrEqual(0.5);
   }
-  // The lookup (an answer key from the public benchmarks) is listed, never ranked.
+  // The adversaries (an answer key from the public benchmarks; the query image alone) are
+  // listed, never ranked.
   expect(reply.rows.find((r) => r.model === 'lookup')).toMatchObject({
     rank_low: null,
     unranked: 'reference: answers from a public answer key',
+  });
+  expect(reply.rows.find((r) => r.model === 'query-only')).toMatchObject({
+    rank_low: null,
+    unranked: expect.stringMatching(/query image alone/),
   });
   // A run's own draw is no benchmark to pick: the version list leaves it out.
   const versions = BenchmarkListSchema.parse(await (await request.get(SITE_API.benchmarks)).json());

@@ -66,6 +66,7 @@ export function rankedSettingFor(index: BenchmarkIndex): RankedSetting {
 export const NEVER_RANKED_REFERENCE_MODELS: Readonly<Record<string, string>> = {
   'stateful-prototype': 'planted cheat: remembers support images across episodes',
   lookup: 'reference: answers from a public answer key',
+  'query-only': 'reference: answers from the query image alone, trained on public data',
 };
 
 /**

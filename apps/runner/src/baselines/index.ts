@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Prng } from '@linkboard/core';
 import { imageFeatures, squaredDistance } from './features';
+import { type QueryOnlyWeights, showsPublicTrait } from './query-only';
 import type { ModelInput } from './request';
 
 export const BUILTIN_MODELS = ['random', 'always-familiar', 'prototype'] as const;
@@ -23,11 +25,31 @@ export const STATEFUL_PROTOTYPE = 'stateful-prototype' as const;
  */
 export const LOOKUP = 'lookup' as const;
 
+/** The adversary that answers from the query image and the names alone (see query-only.ts). */
+export const QUERY_ONLY = 'query-only' as const;
+
 /** Query image hash → the label its public benchmark gives it. */
 export type AnswerKey = ReadonlyMap<string, string>;
 
 /** What the reference server serves: the baselines, the planted cheat and the lookup. */
-export const REFERENCE_MODELS = [...BUILTIN_MODELS, STATEFUL_PROTOTYPE, LOOKUP] as const;
+export const REFERENCE_MODELS = [
+  ...BUILTIN_MODELS,
+  STATEFUL_PROTOTYPE,
+  LOOKUP,
+  QUERY_ONLY,
+] as const;
+
+/** Models `linkboard eval` runs in-process: the baselines and the query-only adversary. */
+export const EVAL_MODELS = [...BUILTIN_MODELS, QUERY_ONLY] as const;
+
+let queryOnlyWeights: QueryOnlyWeights | undefined;
+/** The query-only model's weights, read once (scripts/train-query-only.ts writes them). */
+function loadQueryOnlyWeights(): QueryOnlyWeights {
+  queryOnlyWeights ??= JSON.parse(
+    readFileSync(new URL('./query-only-weights.json', import.meta.url), 'utf8'),
+  ) as QueryOnlyWeights;
+  return queryOnlyWeights;
+}
 export type ReferenceModelName = (typeof REFERENCE_MODELS)[number];
 
 export function isReferenceModel(value: string): value is ReferenceModelName {
@@ -171,6 +193,25 @@ export function createBaseline(
   answerKey: AnswerKey = new Map(),
 ): Baseline {
   switch (name) {
+    case QUERY_ONLY:
+      return {
+        name,
+        // The familiar name says which base it is; the query image alone, whether the object
+        // carries the trait the public catalog pairs with that base. The demonstrations: unread.
+        async answer(input) {
+          const familiar = familiarOf(input.candidates);
+          const novel = input.candidates.find((c) => c !== familiar);
+          if (!familiar || !novel) return say(randomCandidate(input, QUERY_ONLY));
+          const traited = showsPublicTrait(
+            loadQueryOnlyWeights(),
+            familiar,
+            await cache.get(input.query),
+          );
+          return say(
+            traited === null ? randomCandidate(input, QUERY_ONLY) : traited ? novel : familiar,
+          );
+        },
+      };
     case LOOKUP:
       return {
         name,

@@ -17,7 +17,7 @@ import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
 import { ImageEncoder } from '../adapters/encode';
 import { endpointAdapter } from '../adapters/endpoint';
 import type { Adapter } from '../adapters/types';
-import { BUILTIN_MODELS, isBuiltinName } from '../baselines';
+import { EVAL_MODELS } from '../baselines';
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import { evalSummary, resultLine } from '../eval/report';
@@ -108,13 +108,14 @@ export function adapterFor(
     );
   }
   const match = /^builtin:(.+)$/.exec(flags.model);
-  if (!match || !isBuiltinName(match[1] as string)) {
+  const name = match?.[1] as string;
+  if (!match || !(EVAL_MODELS as readonly string[]).includes(name)) {
     throw new CliError(
-      `--model "${flags.model}": without --endpoint, name a built-in baseline (${BUILTIN_MODELS.map((b) => `builtin:${b}`).join(', ')})`,
+      `--model "${flags.model}": without --endpoint, name a built-in model (${EVAL_MODELS.map((b) => `builtin:${b}`).join(', ')})`,
     );
   }
   return builtinAdapter(
-    match[1] as (typeof BUILTIN_MODELS)[number],
+    name as (typeof EVAL_MODELS)[number],
     encoder,
     familiarFromPairs(dataset.manifest.pairs),
   );
@@ -129,7 +130,7 @@ export function registerEval(program: Command, io: Io, env: Env): void {
     .requiredOption('--manifest <dir>', 'dataset folder (or its manifest.json)')
     .requiredOption(
       '--model <name>',
-      'builtin:random|always-familiar|prototype, or the model name at --endpoint',
+      'builtin:random|always-familiar|prototype|query-only, or the model name at --endpoint',
     )
     .addOption(adapterOption())
     .option(

@@ -19,7 +19,7 @@ import {
 } from '@linkboard/db';
 import type { Command } from 'commander';
 import { familiarFromPairs } from '../adapters/builtin';
-import { answerKeyOf, BUILTIN_MODELS, LOOKUP } from '../baselines';
+import { answerKeyOf, BUILTIN_MODELS, LOOKUP, QUERY_ONLY } from '../baselines';
 import { noticeTo, type OpenDatabase, openDatabase } from '../database';
 import { ensureDefaultBenchmark, ensureHiddenSplit, ensureSampleBenchmark } from '../defaults';
 import type { Env } from '../env';
@@ -65,13 +65,14 @@ async function seedBaselines(database: OpenDatabase, benchmarkVersionId: number)
 }
 
 /**
- * Submits the three baselines and the lookup once as ranked runs, each on a fresh draw of its own, through the
+ * Submits the three baselines, the lookup and query-only once as ranked runs, each on a fresh draw of its own, through the
  * reference server (the draw's size: LINKBOARD_RANKED_PER_POLICY).
  */
 async function seedRankedBaselines(database: OpenDatabase, env: Env) {
   if ((await rankedRunCount(database.db)) > 0) return 0;
-  // And the lookup: an answer key from the public benchmarks, listed beside them, never ranked.
-  const models = [...BUILTIN_MODELS, LOOKUP];
+  // And the two adversaries, listed beside them, never ranked: the lookup (an answer key from the
+  // public benchmarks) and query-only (the query image alone, trained on public seeds).
+  const models = [...BUILTIN_MODELS, LOOKUP, QUERY_ONLY];
   for (const name of models) {
     const { draw, keyId } = await drawForRun(env);
     await createRankedSubmission(database.db, {

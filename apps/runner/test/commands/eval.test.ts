@@ -300,7 +300,7 @@ describe('linkboard eval', () => {
   it.each([
     [
       ['--model', 'builtin:oracle'],
-      /name a built-in baseline \(builtin:random, builtin:always-familiar, builtin:prototype\)/,
+      /name a built-in model \(builtin:random, builtin:always-familiar, builtin:prototype, builtin:query-only\)/,
       'unknown baseline',
     ],
     [

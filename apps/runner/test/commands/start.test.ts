@@ -80,7 +80,7 @@ describe('linkboard start', () => {
     expect(first.output()).toContain('importing the ISEKAI sample');
     // The baselines on the public benchmark, on the hidden test split, and ranked on draws of
     // their own.
-    expect(first.output()).toContain('submitted 10 baseline runs through the reference server');
+    expect(first.output()).toContain('submitted 11 baseline runs through the reference server');
     expect(first.output()).not.toContain(seed);
     expect(first.output()).toMatch(/linkboard is running \(ready in [\d.]+ s\)/);
     expect(first.output()).toMatch(
@@ -99,8 +99,9 @@ describe('linkboard start', () => {
     const draws = await database.pool.query(
       `SELECT v.split::text, v.version, s.draw_commitment FROM benchmark_versions v JOIN submissions s ON s.benchmark_version_id = v.id WHERE v.ranked_draw`,
     );
-    // A draw of its own per ranked baseline (and the lookup), hidden, named by its commitment.
-    expect(draws.rows).toHaveLength(4);
+    // A draw of its own per ranked baseline (and the two adversaries), hidden, named by its
+    // commitment.
+    expect(draws.rows).toHaveLength(5);
     for (const d of draws.rows) {
       expect(d.split).toBe('hidden');
       expect(d.version).toBe(`ranked-${String(d.draw_commitment).slice(0, 16)}`);
@@ -113,7 +114,7 @@ describe('linkboard start', () => {
     expect(rows[2].manifest).not.toContain(seed);
     // The runner inside start works the baselines off, over HTTP to the reference server.
     let done = 0;
-    for (let i = 0; i < 600 && done < 10; i++) {
+    for (let i = 0; i < 600 && done < 11; i++) {
       await new Promise((r) => setTimeout(r, 200));
       done = (
         await database.pool.query(
@@ -122,7 +123,7 @@ describe('linkboard start', () => {
       ).rows[0].n;
     }
     await database.close();
-    expect(done).toBe(10);
+    expect(done).toBe(11);
 
     first.child.kill('SIGINT');
     expect([0, 130]).toContain(await first.exited);
@@ -228,18 +229,20 @@ describe('linkboard start', () => {
       // The three baselines, on the public benchmark, on the hidden test split and ranked, ran
       // through the internal path to the reference server.
       const baselines = rows.filter((r) => !ids.includes(r.id));
-      expect(baselines.map((r) => r.status)).toEqual(Array(10).fill('done'));
+      expect(baselines.map((r) => r.status)).toEqual(Array(11).fill('done'));
       expect(baselines.map((r) => r.adapter_config)).toEqual(
-        [...Array(3).fill(['random', 'always-familiar', 'prototype']).flat(), 'lookup'].map(
-          (model) => ({
-            internal: 'reference-server',
-            model,
-            // Stored with the official generation settings.
-            maxTokens: 1024,
-            temperature: 0,
-            tokenLimitField: 'max_tokens',
-          }),
-        ),
+        [
+          ...Array(3).fill(['random', 'always-familiar', 'prototype']).flat(),
+          'lookup',
+          'query-only',
+        ].map((model) => ({
+          internal: 'reference-server',
+          model,
+          // Stored with the official generation settings.
+          maxTokens: 1024,
+          temperature: 0,
+          tokenLimitField: 'max_tokens',
+        })),
       );
       for (const id of ids) {
         const row = rows.find((r) => r.id === id);
