@@ -31,6 +31,12 @@ describe('a ranked run: submit --ranked, a runner, status and verify', () => {
         /^submission (\d+): drawn on a ranked draw of its own \(commitment [0-9a-f]{16}…\), 32 episodes in 1 job\(s\)/,
       );
       const id = /^submission (\d+)/.exec(submitted.stdout)?.[1] as string;
+      // No integer seed on a ranked run: it is sent in its draw's own (keyed) order.
+      const { rows } = await platform.database.db.execute(
+        sql`SELECT order_seed, draw_seed FROM submissions WHERE id = ${Number(id)}`,
+      );
+      expect(rows[0]?.order_seed).toBeNull();
+      expect(String(rows[0]?.draw_seed)).toMatch(/^[0-9a-f]{64}$/);
       const key = (
         await readFile(path.join(platform.env.dataDir, 'secrets', 'ranked.key'), 'utf8')
       ).trim();

@@ -68,8 +68,11 @@ interface SubmissionSpec {
   modelRevision?: string;
   /** Episodes per job (shard). */
   shardSize?: number;
-  /** Seeds the send order (core's `episodeOrder`); drawn at random when absent. */
-  orderSeed?: number;
+  /**
+   * Seeds the send order (core's `episodeOrder`); drawn at random when absent; null: the
+   * benchmark's own order (a ranked draw's, already drawn by its keyed PRF: no integer seed).
+   */
+  orderSeed?: number | null;
   /** Run only the first N episodes (a connection test runs one). */
   episodeLimit?: number;
   maxAttempts?: number;
@@ -169,7 +172,7 @@ export async function createSubmission(
         visibility: input.visibility ?? 'public',
         ownerId: input.ownerId,
         totalEpisodes: total,
-        orderSeed: input.orderSeed ?? randomInt(1, 2 ** 31 - 1),
+        orderSeed: input.orderSeed === undefined ? randomInt(1, 2 ** 31 - 1) : input.orderSeed,
         provenance: input.provenance ?? {},
         modelRevision: input.modelRevision || null,
         rankedKeyId: input.ranked?.keyId ?? null,
@@ -239,6 +242,8 @@ export async function createRankedSubmission(
       shots: setting.shots,
       policies: ['lcl', 'flip'],
       draws: 1,
+      // Sent in the draw's own order, which its keyed PRF drew: no integer seed on a ranked run.
+      orderSeed: null,
     });
     return { ...created, benchmarkVersionId };
   } catch (error) {
