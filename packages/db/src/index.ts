@@ -102,6 +102,7 @@ export {
   QuotaError,
   queueList,
   queueStatus,
+  RankedRunEndedError,
   rankedDrawOf,
   rankedRunCount,
   recordProvenance,

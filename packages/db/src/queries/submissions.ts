@@ -25,7 +25,7 @@ import { jobs, predictions, submissions } from '../schema';
 import { getBenchmarkVersion, importBenchmark } from './benchmarks';
 import { JOBS_CHANNEL } from './jobs';
 import { type NewModel, registerModel } from './models';
-import { cardOf, clusterOfConcept, num, outcomeCountsOf, queryRows } from './rows';
+import { cardOf, clusterOfConcept, num, outcomeCountsOf, queryRows, type Tx } from './rows';
 import { HiddenSplitError } from './splits';
 import { enqueueWebhook } from './webhooks';
 
@@ -389,9 +389,29 @@ export async function setVisibility(
   return rows.length > 0;
 }
 
+/** A ranked run asked to run again after it has ended. */
+export class RankedRunEndedError extends Error {
+  override name = 'RankedRunEndedError';
+}
+
+/**
+ * A ranked run's seed is revealed when it ends, and the seed gives every answer of its draw: run
+ * again, it would be scored on answers its submitter can know. So an ended ranked run is final.
+ */
+async function refuseEndedRankedRun(tx: Tx | Db, id: number): Promise<void> {
+  const { rows } = await tx.execute(
+    sql`SELECT 1 FROM submissions WHERE id = ${id} AND draw_commitment IS NOT NULL`,
+  );
+  if (rows.length > 0)
+    throw new RankedRunEndedError(
+      'a ranked run is not run again once it has ended: its seed, revealed then, gives every answer of its draw; submit a fresh ranked run instead',
+    );
+}
+
 /** Retries a failed or cancelled submission: its unfinished jobs go back to the queue, attempts reset. */
 export async function retrySubmission(db: Db, id: number): Promise<boolean> {
   return db.transaction(async (tx) => {
+    await refuseEndedRankedRun(tx, id);
     const rows = await tx.execute(
       sql`UPDATE submissions SET status = 'queued', last_error = NULL, finished_at = NULL WHERE id = ${id} AND status IN ('failed', 'cancelled') RETURNING id`,
     );
@@ -413,6 +433,7 @@ export async function retrySubmission(db: Db, id: number): Promise<boolean> {
  */
 export async function rerunErroredEpisodes(db: Db, id: number): Promise<number> {
   return db.transaction(async (tx) => {
+    await refuseEndedRankedRun(tx, id);
     const [row] = await queryRows<{ errors: number }>(
       tx,
       sql`SELECT (SELECT count(*)::int FROM results r WHERE r.submission_id = s.id AND r.error_class IS NOT NULL) AS errors

@@ -38,6 +38,7 @@ import {
   QuotaError,
   queueList,
   queueStatus,
+  RankedRunEndedError,
   rerunErroredEpisodes,
   rescoreSubmission,
   retrySubmission,
@@ -50,6 +51,18 @@ import {
   webhookTarget,
 } from '@linkboard/db';
 import { TRPCError } from '@trpc/server';
+
+/** db's refusal to run an ended ranked run again, as the site's answer (412, saying why). */
+async function finalRankedRun<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RankedRunEndedError)
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: error.message });
+    throw error;
+  }
+}
+
 import { z } from 'zod';
 import { env } from '~/env';
 import { learningCurvesOf } from '../learning-curves';
@@ -386,12 +399,12 @@ export const submissionsRouter = router({
   }),
   retry: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
     await owned(ctx, input.id);
-    return { retried: await retrySubmission(ctx.db, input.id) };
+    return { retried: await finalRankedRun(() => retrySubmission(ctx.db, input.id)) };
   }),
   /** A finished submission's errored episodes asked again; its other answers are kept. */
   rerunErrors: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
     await owned(ctx, input.id);
-    return { episodes: await rerunErroredEpisodes(ctx.db, input.id) };
+    return { episodes: await finalRankedRun(() => rerunErroredEpisodes(ctx.db, input.id)) };
   }),
   /**
    * A submission's webhook and its deliveries, for its owner (and admins) only: the URL is theirs

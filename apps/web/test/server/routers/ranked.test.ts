@@ -23,6 +23,7 @@ async function rankedRun(
     manifest: draw.manifest,
     ranked: { keyId: 'kweb', commitment: draw.commitment, seed: draw.seed },
     visibility,
+    ownerId: alice.id,
     shardSize: 10_000,
   });
   await answerQueuedJob(site.database.db, {
@@ -102,6 +103,26 @@ describe('the ranked board', () => {
     expect(
       commitmentHolds(finished.draw?.seed as string, finished.draw?.commitment as string),
     ).toBe(true);
+  });
+
+  it('never runs an ended ranked run again: its revealed seed gives every answer', async () => {
+    const rows = await site.caller(null).ranked.board();
+    const id = rows[0]?.submissionId as number;
+    // As a submitter who read the seed would try: again, and its errors again.
+    await site.database.pool.query(`UPDATE submissions SET status = 'failed' WHERE id = $1`, [id]);
+    await expect(site.caller(alice).submissions.retry({ id })).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      message: expect.stringMatching(/a ranked run is not run again once it has ended/),
+    });
+    await site.database.pool.query(`UPDATE submissions SET status = 'done' WHERE id = $1`, [id]);
+    await expect(site.caller(alice).submissions.rerunErrors({ id })).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+    });
+    const { rows: jobs } = await site.database.pool.query(
+      `SELECT DISTINCT status::text FROM jobs WHERE submission_id = $1`,
+      [id],
+    );
+    expect(jobs.map((j) => j.status)).toEqual(['done']);
   });
 
   it('keeps the runs’ own draws out of the list of benchmark versions', async () => {
