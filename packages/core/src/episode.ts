@@ -277,7 +277,8 @@ export function buildFixedEpisode(index: BenchmarkIndex, fixed: FixedEpisode): E
   });
   const query = side(fixed.query);
   return assembleEpisode(index, {
-    id: fixed.id,
+    // Ids are stored across benchmark versions: the manifest hash keeps two versions' apart.
+    id: `${index.manifest.manifestHash.slice(0, 16)}-${fixed.id}`,
     query,
     queryImageId: fixed.query,
     draw: 0,

@@ -89,7 +89,10 @@ const ManifestBodySchema = z.object({
    * The benchmark's own episodes, in the order they are sent; absent (most benchmarks): episodes
    * are drawn from the pools (core's `buildEpisodes`).
    */
-  episodes: z.array(FixedEpisodeSchema).optional(),
+  episodes: z
+    .array(FixedEpisodeSchema)
+    .min(1, 'a benchmark that fixes its episodes fixes at least one')
+    .optional(),
 });
 
 export const ManifestSchema = ManifestBodySchema.extend({ manifestHash: sha256 });

@@ -56,7 +56,9 @@ describe('a benchmark that fixes its episodes', () => {
     const index = indexBenchmark(manifest);
     const spec = { shots: [2, 4], policies: ['lcl', 'flip'] as const, draws: 1 };
     const episodes = [...buildEpisodes(index, { ...spec, policies: [...spec.policies] })];
-    expect(episodes.map((e) => e.id)).toEqual(['e2', 'e1']);
+    // Ids are the manifest's own, kept apart from other versions' by the manifest hash.
+    const prefix = manifest.manifestHash.slice(0, 16);
+    expect(episodes.map((e) => e.id)).toEqual([`${prefix}-e2`, `${prefix}-e1`]);
     const [flip, lcl] = episodes as [(typeof episodes)[0], (typeof episodes)[0]];
     expect(lcl).toMatchObject({
       pairId: 'e1',
@@ -157,6 +159,11 @@ describe('a benchmark that fixes its episodes', () => {
         episodes(d)[1]!.id = 'e2';
       }),
     ).toThrow(/episode id is used twice/);
+    expect(
+      bad((d) => {
+        d.episodes = [];
+      }),
+    ).toThrow(/fixes at least one/);
     // Without fixed episodes, a name still names one concept only.
     expect(
       bad((d) => {

@@ -160,14 +160,16 @@ export function drawRanked(options: RankedDrawOptions): RankedDraw {
     // the PRF says. Balanced sides make a one-sided answer score exactly 50%, not only in
     // expectation.
     const slots = keyedPrng(seed, 'policies', k);
+    // As many novel queries under flip as under lcl: then a one-sided answer is right on exactly
+    // half of the two together, whatever the count.
+    const novel = Math.floor(perPolicy / 2) + (perPolicy % 2 === 1 ? slots.nextInt(2) : 0);
     const plan = slots.shuffle(
-      (['lcl', 'flip'] as const).flatMap((policy) => {
-        const novel = Math.floor(perPolicy / 2) + (perPolicy % 2 === 1 ? slots.nextInt(2) : 0);
-        return Array.from({ length: perPolicy }, (_, j) => ({
+      (['lcl', 'flip'] as const).flatMap((policy) =>
+        Array.from({ length: perPolicy }, (_, j) => ({
           policy,
           queryClass: (j < novel ? 'novel' : 'familiar') as QueryClass,
-        }));
-      }),
+        })),
+      ),
     );
     for (const { policy, queryClass } of plan) {
       const i = index++;
@@ -220,7 +222,10 @@ export function drawRanked(options: RankedDrawOptions): RankedDraw {
   const manifest = createManifest(draft);
   const built = indexBenchmark(manifest);
   const episodes = (manifest.episodes ?? []).map((e) => buildFixedEpisode(built, e));
-  return { seed, commitment, manifest, episodes, images, concepts };
+  // By the episodes' ids as core gives them (the manifest hash in front of the drawn id).
+  const prefix = `${manifest.manifestHash.slice(0, 16)}-`;
+  const byEpisode = new Map([...concepts].map(([id, concept]) => [prefix + id, concept]));
+  return { seed, commitment, manifest, episodes, images, concepts: byEpisode };
 }
 
 /** The render spec of an image of a ranked manifest (its `source`), or null for any other image. */

@@ -93,9 +93,20 @@ describe('the ranked draw', () => {
         // Half the queries novel: a one-sided answer is exactly 50% right on each.
         expect(group.filter((e) => e.query.queryClass === 'novel')).toHaveLength(150);
       }
+    // An odd count: one more novel query or one more familiar one, the same under both policies,
+    // so that a one-sided answer is still exactly 50% right over the two.
+    const odd = drawRanked({ seed: drawSeed(KEY, 'odd'), shots: [2, 4], perPolicy: 7 });
+    for (const k of [2, 4]) {
+      const novel = (policy: string) =>
+        odd.episodes.filter(
+          (e) => e.shots === k && e.policy === policy && e.query.queryClass === 'novel',
+        ).length;
+      expect([3, 4]).toContain(novel('lcl'));
+      expect(novel('flip')).toBe(novel('lcl'));
+    }
     expect(new Set(big.episodes.map((e) => e.pairId)).size).toBe(2400);
     for (const e of big.episodes.slice(0, 50)) {
-      expect(e.id).toMatch(/^r[0-9a-f]{24}$/);
+      expect(e.id).toMatch(/^[0-9a-f]{16}-r[0-9a-f]{24}$/);
       expect(e.support).toHaveLength(e.shots);
       expect(e.query.imageId).toMatch(/^[0-9a-f]{64}$/);
     }

@@ -2,6 +2,7 @@ import {
   type BenchmarkSplit,
   type BoardInput,
   type BoardRow,
+  DEFAULT_SCORER,
   type ExposureCheck,
   type PolicyCounts,
   type PolicyName,
@@ -165,7 +166,7 @@ export async function curveCells(
   return cells;
 }
 
-/** A finished public ranked run's counts: lcl and flip per shot count, under its own scorer. */
+/** A finished public ranked run's counts: lcl and flip per shot count, under the default scorer. */
 export interface RankedRunCounts extends CardColumns {
   submissionId: number;
   model: string;
@@ -178,7 +179,8 @@ export interface RankedRunCounts extends CardColumns {
 
 /**
  * The ranked board's input: every finished public ranked run (each on a draw of its own), with
- * its lcl and flip counts per shot count from the aggregates. Core's `buildRankedBoard` scores
+ * its lcl and flip counts per shot count from the aggregates, all under the default scorer so
+ * that the rows compare. Core's `buildRankedBoard` scores
  * and ranks them.
  */
 export async function rankedRunCounts(db: Db): Promise<RankedRunCounts[]> {
@@ -189,7 +191,7 @@ export async function rankedRunCounts(db: Db): Promise<RankedRunCounts[]> {
            sc.shots, sc.policy::text AS policy, sc.correct, sc.n
     FROM submissions s
     JOIN models m ON m.id = s.model_id
-    JOIN submission_scores sc ON sc.submission_id = s.id AND sc.scorer = s.scorer
+    JOIN submission_scores sc ON sc.submission_id = s.id AND sc.scorer = ${DEFAULT_SCORER}
     WHERE s.draw_commitment IS NOT NULL AND s.status = 'done' AND s.visibility = 'public'
       AND NOT s.probe AND sc.policy IN ('lcl', 'flip')
     ORDER BY s.id, sc.shots`);

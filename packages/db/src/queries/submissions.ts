@@ -128,6 +128,15 @@ export async function createSubmission(
         : `a ${config.adapter} submission takes no uploaded predictions`,
     );
   return db.transaction(async (tx) => {
+    // A ranked run's draw is that run's alone: asked again, by anyone, it would be an oracle on
+    // its labels while open and a known answer key once its seed is revealed.
+    if (version.rankedDraw) {
+      if (!input.ranked) throw new RankedRunEndedError(RANKED_DRAW_IS_ITS_RUNS);
+      const { rows: taken } = await tx.execute(
+        sql`SELECT 1 FROM submissions WHERE benchmark_version_id = ${input.benchmarkVersionId} FOR UPDATE`,
+      );
+      if (taken.length > 0) throw new RankedRunEndedError(RANKED_DRAW_IS_ITS_RUNS);
+    }
     const hidden = splitOf(version.manifest) === 'hidden';
     if (hidden && config.adapter === 'predictions')
       throw new HiddenSplitError(HIDDEN_SPLIT_NO_UPLOADS);
@@ -234,25 +243,24 @@ export async function createRankedSubmission(
   if (!isRankedDraw(manifest))
     throw new Error('createRankedSubmission: the manifest is not a ranked draw');
   const setting = rankedSettingFor(indexBenchmark(manifest));
-  const { benchmarkVersionId } = await importBenchmark(db, manifest, setting);
-  try {
-    const created = await createSubmission(db, {
+  // One transaction (the inner ones are savepoints): a refused submission, or a process that dies
+  // half-way, leaves no draw behind (its manifest holds every label).
+  return db.transaction(async (tx) => {
+    const inner = tx as unknown as Db;
+    const { benchmarkVersionId } = await importBenchmark(inner, manifest, setting);
+    const created = await createSubmission(inner, {
       ...(rest as NewSubmission),
       benchmarkVersionId,
       shots: setting.shots,
       policies: ['lcl', 'flip'],
       draws: 1,
+      // Every ranked run is scored alike, so that the board's rows compare.
+      scorer: DEFAULT_SCORER,
       // Sent in the draw's own order, which its keyed PRF drew: no integer seed on a ranked run.
       orderSeed: null,
     });
     return { ...created, benchmarkVersionId };
-  } catch (error) {
-    await db.execute(
-      sql`DELETE FROM benchmark_versions v WHERE v.id = ${benchmarkVersionId} AND v.ranked_draw
-            AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.benchmark_version_id = v.id)`,
-    );
-    throw error;
-  }
+  });
 }
 
 /**
@@ -389,10 +397,13 @@ export async function setVisibility(
   return rows.length > 0;
 }
 
-/** A ranked run asked to run again after it has ended. */
+/** A ranked run asked to run again after it has ended, or its draw asked for by another run. */
 export class RankedRunEndedError extends Error {
   override name = 'RankedRunEndedError';
 }
+
+const RANKED_DRAW_IS_ITS_RUNS =
+  "this benchmark version is one ranked run's own draw, asked once; a ranked run gets a fresh draw of its own (linkboard submit --ranked)";
 
 /**
  * A ranked run's seed is revealed when it ends, and the seed gives every answer of its draw: run

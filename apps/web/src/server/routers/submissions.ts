@@ -52,17 +52,6 @@ import {
 } from '@linkboard/db';
 import { TRPCError } from '@trpc/server';
 
-/** db's refusal to run an ended ranked run again, as the site's answer (412, saying why). */
-async function finalRankedRun<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof RankedRunEndedError)
-      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: error.message });
-    throw error;
-  }
-}
-
 import { z } from 'zod';
 import { env } from '~/env';
 import { learningCurvesOf } from '../learning-curves';
@@ -81,7 +70,10 @@ import {
   visibleSubmission,
 } from '../trpc';
 
-/** Runs a creation, turning the database's refusals into the site's answers (429, 409). */
+/**
+ * Runs a creation or a re-run, turning the database's refusals into the site's answers (400, 429,
+ * 409, and 412 for a ranked run's draw asked again).
+ */
 async function refusing<T>(create: () => Promise<T>): Promise<T> {
   try {
     return await create();
@@ -92,6 +84,8 @@ async function refusing<T>(create: () => Promise<T>): Promise<T> {
       throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message });
     if (error instanceof ConflictError)
       throw new TRPCError({ code: 'CONFLICT', message: error.message });
+    if (error instanceof RankedRunEndedError)
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: error.message });
     throw error;
   }
 }
@@ -399,12 +393,12 @@ export const submissionsRouter = router({
   }),
   retry: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
     await owned(ctx, input.id);
-    return { retried: await finalRankedRun(() => retrySubmission(ctx.db, input.id)) };
+    return { retried: await refusing(() => retrySubmission(ctx.db, input.id)) };
   }),
   /** A finished submission's errored episodes asked again; its other answers are kept. */
   rerunErrors: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
     await owned(ctx, input.id);
-    return { episodes: await finalRankedRun(() => rerunErroredEpisodes(ctx.db, input.id)) };
+    return { episodes: await refusing(() => rerunErroredEpisodes(ctx.db, input.id)) };
   }),
   /**
    * A submission's webhook and its deliveries, for its owner (and admins) only: the URL is theirs

@@ -125,6 +125,51 @@ describe('the ranked board', () => {
     expect(jobs.map((j) => j.status)).toEqual(['done']);
   });
 
+  it('never asks a run’s draw for anyone else: no plain submission, connection test or second ranked run', async () => {
+    const rows = await site.caller(null).ranked.board();
+    const mine = await site.caller(alice).submissions.byId({ id: rows[0]?.submissionId as number });
+    const drawVersion = mine.benchmarkVersionId;
+    await expect(
+      site.caller(alice).submissions.create({
+        benchmarkVersionId: drawVersion,
+        name: 'oracle',
+        kind: 'endpoint',
+        endpoint: 'http://127.0.0.1:9/v1',
+        model: 'm',
+        shots: [2],
+        policies: ['lcl'],
+      }),
+    ).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      message: expect.stringMatching(/one ranked run's own draw, asked once/),
+    });
+    await expect(
+      site.caller(alice).submissions.testConnection({
+        benchmarkVersionId: drawVersion,
+        endpoint: 'http://127.0.0.1:9/v1',
+        model: 'm',
+      }),
+    ).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    // Nor the same draw for a second ranked run.
+    const version = await site.database.pool.query(
+      'SELECT manifest FROM benchmark_versions WHERE id = $1',
+      [drawVersion],
+    );
+    await expect(
+      createRankedSubmission(site.database.db, {
+        model: { name: 'again', ownerId: alice.id },
+        adapterConfig: { adapter: 'builtin', name: 'random' },
+        manifest: version.rows[0].manifest,
+        ranked: { keyId: 'kweb', commitment: 'c'.repeat(64), seed: 'd'.repeat(64) },
+      }),
+    ).rejects.toThrow(/asked once/);
+    const { rows: runs } = await site.database.pool.query(
+      'SELECT count(*)::int AS n FROM submissions WHERE benchmark_version_id = $1',
+      [drawVersion],
+    );
+    expect(runs[0].n).toBe(1);
+  });
+
   it('keeps the runs’ own draws out of the list of benchmark versions', async () => {
     const versions = await site.caller(null).leaderboard.versions();
     expect(versions.filter((v) => v.version.startsWith('ranked-'))).toEqual([]);
