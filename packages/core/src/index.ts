@@ -250,6 +250,7 @@ export {
   keyedPrf,
   keyedPrng,
   type PolicyCounts,
+  policyTotals,
   RANKED_DRAW_GENERATOR,
   type RankedBoardRow,
   type RankedRunInput,

@@ -58,6 +58,21 @@ export interface PolicyCounts {
   n: number;
 }
 
+/** Rows of any grain (per shot, per episode) summed into lcl and flip counts; other policies ignored. */
+export function policyTotals(rows: readonly { policy: string; correct: number; n: number }[]): {
+  lcl: PolicyCounts;
+  flip: PolicyCounts;
+} {
+  const totals = { lcl: { correct: 0, n: 0 }, flip: { correct: 0, n: 0 } };
+  for (const r of rows) {
+    const t = r.policy === 'lcl' || r.policy === 'flip' ? totals[r.policy] : null;
+    if (!t) continue;
+    t.correct += r.correct;
+    t.n += r.n;
+  }
+  return totals;
+}
+
 export interface RankedScore {
   /** The mean of lcl and flip accuracy: 0.5 for any answer that ignores the demonstrations. */
   score: number;

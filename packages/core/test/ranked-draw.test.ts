@@ -8,6 +8,7 @@ import {
   drawSeed,
   keyedPrf,
   keyedPrng,
+  policyTotals,
   rankedEpisodesPerPolicy,
   rankedKeyId,
   rankedScore,
@@ -170,5 +171,19 @@ describe('the ranked board', () => {
       rankLow: null,
     });
     expect(buildRankedBoard([])).toEqual([]);
+  });
+});
+
+describe('policyTotals', () => {
+  it('sums rows of any grain into lcl and flip, ignoring other policies', () => {
+    expect(
+      policyTotals([
+        { policy: 'lcl', correct: 3, n: 4 },
+        { policy: 'flip', correct: 1, n: 2 },
+        { policy: 'lcl', correct: 1, n: 1 },
+        { policy: 'icl', correct: 9, n: 9 },
+      ]),
+    ).toEqual({ lcl: { correct: 4, n: 5 }, flip: { correct: 1, n: 2 } });
+    expect(policyTotals([])).toEqual({ lcl: { correct: 0, n: 0 }, flip: { correct: 0, n: 0 } });
   });
 });

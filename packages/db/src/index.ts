@@ -102,7 +102,7 @@ export {
   QuotaError,
   queueList,
   queueStatus,
-  RankedRunEndedError,
+  RankedDrawError,
   rankedDrawOf,
   rankedRunCount,
   recordProvenance,

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cardSummary, rankedScore } from '@linkboard/core';
+import { cardSummary, policyTotals, rankedScore, WEBHOOK_STATES } from '@linkboard/core';
 import { queueStatus, rankedDrawOf, submissionCurves, submissionDetail } from '@linkboard/db';
 import type { Command } from 'commander';
 import { noticeTo, openDatabase } from '../database';
@@ -31,7 +31,8 @@ export interface StatusSource {
   close(): Promise<void>;
 }
 
-const ENDED = new Set(['done', 'failed', 'cancelled']);
+/** The final states (those a webhook announces). */
+const ENDED = new Set<string>(WEBHOOK_STATES);
 
 /** The database this machine's linkboard uses (only reads: it creates none where there is none). */
 export async function localStatusSource(env: Env, io: Io): Promise<StatusSource> {
@@ -53,14 +54,8 @@ export async function localStatusSource(env: Env, io: Io): Promise<StatusSource>
       ];
       const drawn = await rankedDrawOf(database.db, id);
       if (drawn) {
-        const of = (policy: string) =>
-          rows
-            .filter((r) => r.policy === policy)
-            .reduce((a, r) => ({ correct: a.correct + r.correct, n: a.n + r.n }), {
-              correct: 0,
-              n: 0,
-            });
-        const score = rankedScore(of('lcl'), of('flip'));
+        const { lcl, flip } = policyTotals(rows);
+        const score = rankedScore(lcl, flip);
         const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
         lines.push(
           score

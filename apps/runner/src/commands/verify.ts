@@ -1,6 +1,6 @@
 import {
   commitmentHolds,
-  type PolicyCounts,
+  policyTotals,
   rankedScore,
   scoreEpisode,
   verdictOf,
@@ -68,27 +68,21 @@ export function registerVerify(program: Command, io: Io, env: Env): void {
 
         // Re-scored from the raw answers against the regenerated episodes.
         const answers = await rawAnswersOf(database.db, id);
-        const mine = { lcl: { correct: 0, n: 0 }, flip: { correct: 0, n: 0 } };
-        for (const episode of draw.episodes) {
-          if (!answers.has(episode.id)) continue;
-          const counts = mine[episode.policy as 'lcl' | 'flip'];
-          counts.n++;
-          const verdict = verdictOf(
-            scoreEpisode(episode, answers.get(episode.id) ?? null),
-            submission.scorer,
-          );
-          if (verdict.correct) counts.correct++;
-        }
-        const stored: Record<'lcl' | 'flip', PolicyCounts> = {
-          lcl: { correct: 0, n: 0 },
-          flip: { correct: 0, n: 0 },
-        };
-        for (const r of await submissionCurves(database.db, [id], submission.scorer)) {
-          const c = stored[r.policy as 'lcl' | 'flip'];
-          if (!c) continue;
-          c.correct += r.correct;
-          c.n += r.n;
-        }
+        const mine = policyTotals(
+          draw.episodes
+            .filter((episode) => answers.has(episode.id))
+            .map((episode) => ({
+              policy: episode.policy,
+              n: 1,
+              correct: verdictOf(
+                scoreEpisode(episode, answers.get(episode.id) ?? null),
+                submission.scorer,
+              ).correct
+                ? 1
+                : 0,
+            })),
+        );
+        const stored = policyTotals(await submissionCurves(database.db, [id], submission.scorer));
         for (const policy of ['lcl', 'flip'] as const)
           if (
             mine[policy].correct !== stored[policy].correct ||

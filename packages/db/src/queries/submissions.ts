@@ -131,11 +131,11 @@ export async function createSubmission(
     // A ranked run's draw is that run's alone: asked again, by anyone, it would be an oracle on
     // its labels while open and a known answer key once its seed is revealed.
     if (version.rankedDraw) {
-      if (!input.ranked) throw new RankedRunEndedError(RANKED_DRAW_IS_ITS_RUNS);
+      if (!input.ranked) throw new RankedDrawError(RANKED_DRAW_IS_ITS_RUNS);
       const { rows: taken } = await tx.execute(
         sql`SELECT 1 FROM submissions WHERE benchmark_version_id = ${input.benchmarkVersionId} FOR UPDATE`,
       );
-      if (taken.length > 0) throw new RankedRunEndedError(RANKED_DRAW_IS_ITS_RUNS);
+      if (taken.length > 0) throw new RankedDrawError(RANKED_DRAW_IS_ITS_RUNS);
     }
     const hidden = splitOf(version.manifest) === 'hidden';
     if (hidden && config.adapter === 'predictions')
@@ -263,6 +263,9 @@ export async function createRankedSubmission(
   });
 }
 
+/** The reveal rule, in one place: a ranked run's seed (of `submissions s`) once it has ended. */
+const revealedSeed = sql`CASE WHEN s.status IN ('done', 'failed', 'cancelled') THEN s.draw_seed END`;
+
 /**
  * A ranked run's draw as anyone may see it: the key id and the commitment always, the seed once
  * the run has ended (then anyone can regenerate its episodes: `linkboard verify`). Null for a
@@ -271,7 +274,7 @@ export async function createRankedSubmission(
 export async function rankedDrawOf(db: Db, id: number) {
   const { rows } = await db.execute(sql`
     SELECT s.ranked_key_id, s.draw_commitment, s.status, s.shots, s.total_episodes,
-           CASE WHEN s.status IN ('done', 'failed', 'cancelled') THEN s.draw_seed END AS seed
+           ${revealedSeed} AS seed
     FROM submissions s WHERE s.id = ${id} AND s.draw_commitment IS NOT NULL`);
   const r = rows[0];
   if (!r) return null;
@@ -397,9 +400,9 @@ export async function setVisibility(
   return rows.length > 0;
 }
 
-/** A ranked run asked to run again after it has ended, or its draw asked for by another run. */
-export class RankedRunEndedError extends Error {
-  override name = 'RankedRunEndedError';
+/** A ranked run's draw asked again: by the run once it has ended, or by any other submission. */
+export class RankedDrawError extends Error {
+  override name = 'RankedDrawError';
 }
 
 const RANKED_DRAW_IS_ITS_RUNS =
@@ -414,7 +417,7 @@ async function refuseEndedRankedRun(tx: Tx | Db, id: number): Promise<void> {
     sql`SELECT 1 FROM submissions WHERE id = ${id} AND draw_commitment IS NOT NULL`,
   );
   if (rows.length > 0)
-    throw new RankedRunEndedError(
+    throw new RankedDrawError(
       'a ranked run is not run again once it has ended: its seed, revealed then, gives every answer of its draw; submit a fresh ranked run instead',
     );
 }
@@ -498,7 +501,7 @@ export async function submissionDetail(db: Db, id: number) {
            s.owner_id, s.exposure, s.model_revision, m.name AS model, m.organisation, m.url AS model_url,
            m.params_b, m.weights, m.licence, m.base_model, b.name AS benchmark, v.version, v.split,
            s.ranked_key_id, s.draw_commitment,
-           CASE WHEN s.status IN ('done', 'failed', 'cancelled') THEN s.draw_seed END AS revealed_seed
+           ${revealedSeed} AS revealed_seed
     FROM submissions s JOIN models m ON m.id = s.model_id
     JOIN benchmark_versions v ON v.id = s.benchmark_version_id JOIN benchmarks b ON b.id = v.benchmark_id
     WHERE s.id = ${id}`);

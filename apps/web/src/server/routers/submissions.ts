@@ -38,7 +38,7 @@ import {
   QuotaError,
   queueList,
   queueStatus,
-  RankedRunEndedError,
+  RankedDrawError,
   rerunErroredEpisodes,
   rescoreSubmission,
   retrySubmission,
@@ -84,7 +84,7 @@ async function refusing<T>(create: () => Promise<T>): Promise<T> {
       throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message });
     if (error instanceof ConflictError)
       throw new TRPCError({ code: 'CONFLICT', message: error.message });
-    if (error instanceof RankedRunEndedError)
+    if (error instanceof RankedDrawError)
       throw new TRPCError({ code: 'PRECONDITION_FAILED', message: error.message });
     throw error;
   }
