@@ -10,6 +10,7 @@ import { registerScore } from './commands/score';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
 import { registerSubmit } from './commands/submit';
+import { registerUsers } from './commands/users';
 import { registerVerify } from './commands/verify';
 import {
   DATABASE_VARIABLES,
@@ -53,7 +54,6 @@ const ENVIRONMENT_OF: Readonly<Record<string, readonly EnvVariable[]>> = {
     'LINKBOARD_RANKED_PER_POLICY',
   ],
   'dataset import': [],
-  'dataset hidden-split': ['LINKBOARD_DATA_DIR'],
   'dataset generate': [],
   episodes: [],
   score: [],
@@ -76,6 +76,8 @@ const ENVIRONMENT_OF: Readonly<Record<string, readonly EnvVariable[]>> = {
   'runner-token create': DATABASE_VARIABLES,
   'runner-token list': DATABASE_VARIABLES,
   'runner-token revoke': DATABASE_VARIABLES,
+  'users role': DATABASE_VARIABLES,
+  'users list': DATABASE_VARIABLES,
   submit: [
     ...DATABASE_VARIABLES,
     'LINKBOARD_SECRET_KEY',
@@ -135,6 +137,7 @@ export function buildProgram(io: Io, env: Env = loadEnv()): Command {
   registerSubmit(program, io, env);
   registerStatus(program, io, env);
   registerVerify(program, io, env);
+  registerUsers(program, io, env);
   for (const command of program.commands) {
     describeEnvironment(command, [command.name()]);
     command.exitOverride();

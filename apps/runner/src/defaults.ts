@@ -1,17 +1,15 @@
-import { randomBytes, randomInt } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { rankedKeyId, SECRET_HEX } from '@linkboard/core';
 import {
   checkDatasetOutput,
   type DatasetDir,
   GENERATOR_VERSION,
-  generateHiddenSplit,
   generateSynth,
   ISEKAI_SAMPLE,
   importDataset,
   loadDataset,
+  rankedKey,
+  SecretFileError,
   SYNTH_DEFAULTS,
   synthVersion,
   writeDataset,
@@ -21,18 +19,21 @@ import { CliError } from './errors';
 import type { Io } from './io';
 import { createProgress } from './progress';
 
-/** Where the embedded default benchmark lives. */
-export const defaultBenchmarkDir = (env: Env) =>
+/** Where isekai-synth v2 lives (the folder the default had while it was v2). */
+export const synthV2BenchmarkDir = (env: Env) =>
   path.join(env.dataDir, 'benchmarks', 'isekai-synth');
 
-/** The embedded default benchmark, generated on first use (about half a minute, with progress). */
-export async function ensureDefaultBenchmark(env: Env, io: Io): Promise<DatasetDir> {
-  const dir = defaultBenchmarkDir(env);
+/**
+ * isekai-synth v2, generated on first use (about half a minute, with progress): selectable, no
+ * longer the default (its names spell the trait, so a lookup of names scores 100 %).
+ */
+export async function ensureSynthV2Benchmark(env: Env, io: Io): Promise<DatasetDir> {
+  const dir = synthV2BenchmarkDir(env);
   const existing = await loadDataset(dir).catch(() => null);
   if (existing) return existing;
   await checkDatasetOutput(dir, { force: true });
-  io.stderr.write(`generating the default benchmark (isekai-synth) into ${dir}\n`);
-  const progress = createProgress(io.stderr, 'isekai-synth', !env.CI);
+  io.stderr.write(`generating isekai-synth v2 into ${dir}\n`);
+  const progress = createProgress(io.stderr, 'isekai-synth v2', !env.CI);
   try {
     return await writeDataset(
       dir,
@@ -49,10 +50,10 @@ export const synthV3BenchmarkDir = (env: Env) =>
   path.join(env.dataDir, 'benchmarks', 'isekai-synth-v3');
 
 /**
- * isekai-synth v3, generated on first use like the default; not the default itself, which stays
- * v2 so that results already on the leaderboard keep their benchmark.
+ * The embedded default benchmark, isekai-synth v3 (palette traits, hard negatives, nonce names),
+ * generated on first use (about half a minute, with progress).
  */
-export async function ensureSynthV3Benchmark(env: Env, io: Io): Promise<DatasetDir> {
+export async function ensureDefaultBenchmark(env: Env, io: Io): Promise<DatasetDir> {
   const dir = synthV3BenchmarkDir(env);
   const existing = await loadDataset(dir).catch(() => null);
   if (existing) return existing;
@@ -70,112 +71,16 @@ export async function ensureSynthV3Benchmark(env: Env, io: Io): Promise<DatasetD
   }
 }
 
-/** Where a deployment keeps what must not leave it (mode 0700; its files 0600). */
-export const secretsDir = (env: Env) => path.join(env.dataDir, 'secrets');
-
-/** The file of the hidden test split's seed. */
-export const hiddenSplitSeedFile = (env: Env) =>
-  path.join(secretsDir(env), 'isekai-synth-test.seed');
-
 /**
- * A secret of this deployment in `<data>/secrets` (a folder only its owner may enter), made once
- * by `make` and read back as text. 'wx': two starts at once cannot both make one; the second reads
- * the first's. A file others can read is tightened, not trusted less: whoever could read it
- * already has. `problem` says what is wrong with a file's text, or null.
- */
-async function deploymentSecret(
-  env: Env,
-  file: string,
-  make: () => string,
-  problem: (text: string) => string | null,
-): Promise<string> {
-  const dir = secretsDir(env);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
-  try {
-    await writeFile(file, `${make()}\n`, { flag: 'wx', mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600);
-  const text = (await readFile(file, 'utf8')).trim();
-  const wrong = problem(text);
-  if (wrong) throw new CliError(`${file} ${wrong}`);
-  return text;
-}
-
-/**
- * The seed of this deployment's hidden test split: drawn once at random (from 2^31), kept in the
- * data folder, readable by its owner only.
- */
-export async function hiddenSplitSeed(env: Env): Promise<number> {
-  const text = await deploymentSecret(
-    env,
-    hiddenSplitSeedFile(env),
-    () => String(randomInt(1, 2 ** 31 - 1)),
-    (t) =>
-      /^[0-9]+$/.test(t) && Number.isSafeInteger(Number(t)) && Number(t) >= 1
-        ? null
-        : 'does not hold a seed (a positive whole number); restore it from a backup, or remove it to draw a new hidden split (its results would then be on a different benchmark)',
-  );
-  return Number(text);
-}
-
-/** The file of the ranked draw's key. */
-export const rankedKeyFile = (env: Env) => path.join(secretsDir(env), 'ranked.key');
-
-/**
- * The key every ranked draw of this deployment is derived from (core's `drawSeed`): 32 bytes
- * from the operating system's CSPRNG as 64 hex characters, made on first use, never logged or
- * served. Its id (core's `rankedKeyId`) is stored with each ranked run; a new key (the file
- * removed) gets a new id, and runs drawn under the old one keep theirs.
+ * The key every ranked draw of this deployment is derived from (datasets' `rankedKey`, in
+ * `<data>/secrets`), a bad key file a usage error naming it.
  */
 export async function ensureRankedKey(env: Env): Promise<{ key: string; keyId: string }> {
-  const key = await deploymentSecret(
-    env,
-    rankedKeyFile(env),
-    () => randomBytes(32).toString('hex'),
-    (t) =>
-      SECRET_HEX.test(t)
-        ? null
-        : 'does not hold a ranked-draw key (64 lower-case hex characters); restore it from a backup, or remove it to make a new key (runs drawn under the old one keep its id)',
-  );
-  return { key, keyId: rankedKeyId(key) };
-}
-
-/** Where the hidden test split is generated (mode 0700: its manifest labels every query). */
-export const hiddenSplitDir = (env: Env) =>
-  path.join(env.dataDir, 'benchmarks', 'isekai-synth-test');
-
-/**
- * isekai-synth's hidden test split, generated on first use from the deployment's secret seed,
- * or given sizes (the same as `dataset generate`'s) when generated by hand.
- */
-export async function ensureHiddenSplit(
-  env: Env,
-  io: Io,
-  sizes: { pairs?: number; perConcept?: number; queriesPerConcept?: number } = {},
-): Promise<DatasetDir> {
-  const dir = hiddenSplitDir(env);
-  const existing = await loadDataset(dir).catch(() => null);
-  if (existing) return existing;
-  await checkDatasetOutput(dir, { force: true });
-  io.stderr.write(`generating the hidden test split (isekai-synth, secret seed) into ${dir}\n`);
-  const progress = createProgress(io.stderr, 'hidden test split', !env.CI);
   try {
-    const written = await writeDataset(
-      dir,
-      await generateHiddenSplit({
-        ...sizes,
-        secretSeed: await hiddenSplitSeed(env),
-        onProgress: (d, t) => progress.update(d, t),
-      }),
-      { force: true },
-    );
-    await chmod(dir, 0o700);
-    return written;
-  } finally {
-    progress.stop();
+    return await rankedKey(env.dataDir);
+  } catch (error) {
+    if (error instanceof SecretFileError) throw new CliError(error.message);
+    throw error;
   }
 }
 
@@ -218,15 +123,15 @@ export const LOCAL_BENCHMARKS: readonly {
 }[] = [
   {
     name: 'isekai-synth',
-    version: `${GENERATOR_VERSION}.${SYNTH_DEFAULTS.seed}`,
-    what: 'the embedded default, generated on first use',
+    version: synthVersion(3, SYNTH_DEFAULTS.seed),
+    what: 'the embedded default (v3: palette traits, hard negatives, nonce names), generated on first use',
     load: ensureDefaultBenchmark,
   },
   {
     name: 'isekai-synth',
-    version: synthVersion(3, SYNTH_DEFAULTS.seed),
-    what: 'v3: palette traits, hard negatives, nonce names; generated on first use',
-    load: ensureSynthV3Benchmark,
+    version: `${GENERATOR_VERSION}.${SYNTH_DEFAULTS.seed}`,
+    what: 'v2 (names spell the trait), generated on first use',
+    load: ensureSynthV2Benchmark,
   },
   {
     name: 'ISEKAI-sample',
@@ -283,7 +188,7 @@ export function pickBenchmark<T extends { name: string; version: string }>(
   );
 }
 
-/** The embedded default benchmark's name and version (`isekai-synth@2.1`). */
+/** The embedded default benchmark's name and version (`isekai-synth@3.1`). */
 export const DEFAULT_BENCHMARK = LOCAL_BENCHMARKS[0] as (typeof LOCAL_BENCHMARKS)[number];
 
 /**

@@ -1,21 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import {
   DEFAULT_RANKED_SETTING,
   DEFAULT_SCORER,
-  drawSeed,
   type Episode,
   type PolicyCounts,
   type RankedScore,
-  rankedEpisodesPerPolicy,
   rankedScore,
   scoreEpisode,
   verdictOf,
 } from '@linkboard/core';
 import {
-  drawRanked,
+  drawRankedRun,
+  RANKED_HALF_WIDTH,
   type RankedDraw,
   rankedFamiliarOf,
   rankedImageStore,
+  rankedPerPolicy,
 } from '@linkboard/datasets';
 import { builtinAdapter } from './adapters/builtin';
 import { ImageEncoder } from './adapters/encode';
@@ -48,30 +47,19 @@ export function rankedImages(draw: Pick<RankedDraw, 'images'>, window = 512) {
   };
 }
 
-/** The ranked score's target half-width: what the default draw size aims at. */
-export const RANKED_HALF_WIDTH = 0.02;
-
-/** Episodes per shot count and policy for the target interval, split over the shot counts. */
-export const rankedPerPolicy = (shotCounts: number, halfWidth = RANKED_HALF_WIDTH) =>
-  Math.ceil(rankedEpisodesPerPolicy(halfWidth) / shotCounts);
-
 /**
- * A fresh draw for one ranked run of this deployment: its seed the keyed PRF of the deployment's
- * key and a run id no one can guess; its size the operator's (`LINKBOARD_RANKED_PER_POLICY`) or
- * the default's.
+ * A fresh draw for one ranked run of this deployment (datasets' `drawRankedRun`, the one way
+ * every path draws a run), its key file checked as `ensureRankedKey` does.
  */
 export async function drawForRun(
   env: Env,
   shots: readonly number[] = DEFAULT_RANKED_SETTING.shots,
 ) {
-  const { key, keyId } = await ensureRankedKey(env);
-  const draw = drawRanked({
-    seed: drawSeed(key, `ranked run|${randomUUID()}`),
-    shots,
-    perPolicy: env.LINKBOARD_RANKED_PER_POLICY ?? rankedPerPolicy(shots.length),
-  });
-  return { draw, keyId };
+  await ensureRankedKey(env);
+  return drawRankedRun({ dataDir: env.dataDir, shots, perPolicy: env.LINKBOARD_RANKED_PER_POLICY });
 }
+
+export { RANKED_HALF_WIDTH, rankedPerPolicy };
 
 /** An encoder for a ranked draw's images: rendered on demand, none kept by the encoder. */
 export const rankedEncoder = (draw: Pick<RankedDraw, 'images'>, maxSide?: number) =>

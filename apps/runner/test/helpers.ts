@@ -54,18 +54,6 @@ export async function run(
   return { code, stdout: out(), stderr: err() };
 }
 
-/**
- * A small hidden test split in `dataDir`, as `linkboard dataset hidden-split` makes it, so that a
- * `start` there need not draw the full one (about 1,500 images).
- */
-export async function smallHiddenSplit(dataDir: string): Promise<void> {
-  const made = await run(
-    ['dataset', 'hidden-split', '--pairs', '2', '--per-concept', '6', '--queries', '2'],
-    { dataDir },
-  );
-  if (made.code !== 0) throw new Error(`dataset hidden-split failed: ${made.stderr}`);
-}
-
 /** Imports the ISEKAI sample into `out` (default: a temporary folder); returns that folder. */
 export async function importSample(out?: string): Promise<string> {
   out ??= path.join(await tempDir(), 'sample');
@@ -84,7 +72,7 @@ export async function importSample(out?: string): Promise<string> {
   return out;
 }
 
-export { freePort, smallSynth } from './platform';
+export { freePort, smallSynth, smallSynthV3 } from './platform';
 
 /**
  * Where this project's test platforms keep their databases: the external project (a running

@@ -21,6 +21,21 @@ export function smallSynth(): Promise<string> {
   return synth;
 }
 
+let synthV3: Promise<string> | undefined;
+/** A small isekai-synth v3 (the default benchmark's generator), generated once per test file. */
+export function smallSynthV3(): Promise<string> {
+  synthV3 ??= (async () => {
+    const { generateSynth, writeDataset } = await import('@linkboard/datasets');
+    const dir = await mkdtemp(path.join(tmpdir(), 'linkboard-synth-v3-'));
+    await writeDataset(
+      path.join(dir, 'synth'),
+      await generateSynth({ version: 3, pairs: 2, perConcept: 12, queriesPerConcept: 2 }),
+    );
+    return path.join(dir, 'synth');
+  })();
+  return synthV3;
+}
+
 export { freePort };
 
 /** Where a test platform keeps its database. */

@@ -18,13 +18,15 @@ const EnvSchema = z.object({
   BETTER_AUTH_URL: z.string().url().optional(),
   /** Base64 of 32 bytes that encrypts endpoint API keys (embedded default: <data>/secret.key). */
   LINKBOARD_SECRET_KEY: z.string().optional(),
-  /** Submissions one user may make per 24 hours. */
+  /** Runs one user may ask for per 24 hours: submissions, retries and re-runs of errors. */
   LINKBOARD_DAILY_QUOTA: z.coerce.number().int().min(0).default(20),
   /**
-   * Of those, how many may be on hidden test splits: each score there is a query into a secret
-   * answer key, so fewer per day make probing it slow.
+   * "1" opens ranked runs to every account; by default only accounts an admin made participants
+   * (`linkboard users role <email> participant`) may submit one.
    */
-  LINKBOARD_HIDDEN_DAILY_QUOTA: z.coerce.number().int().min(0).default(3),
+  LINKBOARD_RANKED_OPEN: z.enum(['0', '1']).default('0'),
+  /** Episodes per shot count and policy of a ranked run's draw (default: the runner's, 301). */
+  LINKBOARD_RANKED_PER_POLICY: z.coerce.number().int().min(1).max(5000).optional(),
   /** Connection tests one user may run per 24 hours (apart from the submission quota). */
   LINKBOARD_DAILY_CONNECTION_TESTS: z.coerce.number().int().min(0).default(50),
   /** Where the site's server listens (src/front/server.ts). */

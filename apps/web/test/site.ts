@@ -16,6 +16,7 @@ import {
   conceptIdsByKey,
   type Db,
   importBenchmark,
+  type UserRole,
   users,
   writeResults,
 } from '@linkboard/db';
@@ -26,7 +27,7 @@ export const alice = { id: 'user-alice', role: 'submitter' as const, via: 'sessi
 export const bob = { id: 'user-bob', role: 'submitter' as const, via: 'session' as const };
 export const admin = { id: 'user-admin', role: 'admin' as const, via: 'session' as const };
 
-export type TestViewer = { id: string; role: 'submitter' | 'admin'; via: 'session' | 'token' };
+export type TestViewer = { id: string; role: UserRole; via: 'session' | 'token' };
 
 /**
  * The site's routers on a database of their own, as a server started with `settings` has them

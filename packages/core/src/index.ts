@@ -89,7 +89,6 @@ export {
   createManifest,
   type FixedEpisode,
   FixedEpisodeSchema,
-  HIDDEN_SPLIT_NO_UPLOADS,
   type ImageEntry,
   type ImageRole,
   ImageSchema,
@@ -150,13 +149,6 @@ export {
   tCritical,
 } from './metrics/clustered';
 export {
-  COARSE_STEP,
-  coarseCount,
-  coarsenBoardRow,
-  coarsenLearningCurve,
-  coarseShare,
-} from './metrics/coarse';
-export {
   holmAdjust,
   MAX_COMPARED,
   paletteSlot,
@@ -191,6 +183,7 @@ export {
   linkGainOf,
   RANKING_METHOD,
 } from './metrics/leaderboard';
+export { type RankedDifference, rankedDifference } from './metrics/ranked-compare';
 export {
   type ClusterCounts,
   type ClusteredEstimate,
@@ -251,10 +244,14 @@ export {
   keyedPrng,
   type PolicyCounts,
   policyTotals,
+  RANKED_BENCHMARK,
+  RANKED_BOARD,
+  RANKED_BOARD_VERSION,
   RANKED_DRAW_GENERATOR,
   type RankedBoardRow,
   type RankedRunInput,
   type RankedScore,
+  rankedDrawVersion,
   rankedEpisodesPerPolicy,
   rankedKeyId,
   rankedScore,
@@ -277,11 +274,21 @@ export {
   FailBodySchema,
   FailReplySchema,
   HeartbeatBodySchema,
+  type JobBenchmark,
+  type JobEpisodesReply,
+  JobEpisodesReplySchema,
+  JobImageBodySchema,
   type JobStartReply,
   JobStartReplySchema,
+  jobBenchmarkOf,
   LeaseBodySchema,
   OkReplySchema,
+  type PreparedEpisode,
+  PreparedEpisodeSchema,
+  type PreparedImage,
+  PreparedImageSchema,
   ProvenanceBodySchema,
+  preparedEpisode,
   type RawAnswer,
   RawAnswerSchema,
   ResultsBodySchema,
@@ -289,8 +296,10 @@ export {
   RUNNER_API,
   RUNNER_API_ERRORS,
   RUNNER_JOB_STEPS,
+  RUNNER_PREPARED_STEPS,
   type RunnerJobStep,
   RunnerLeaseSchema,
+  type RunnerPreparedStep,
   WaitBodySchema,
 } from './runner-api';
 export {

@@ -104,10 +104,6 @@ export type ImageEntry = z.infer<typeof ImageSchema>;
 export type ManifestDraft = z.input<typeof ManifestBodySchema>;
 export type Manifest = z.infer<typeof ManifestSchema>;
 
-/** Why an upload is refused on a hidden split: its answers are scored only as the platform asks. */
-export const HIDDEN_SPLIT_NO_UPLOADS =
-  'uploaded predictions are refused on a hidden test split: its answers are scored only as the platform asks them; submit an endpoint, or upload to the public split';
-
 /** A manifest's split: hidden only where it says so. */
 export const splitOf = (manifest: Pick<Manifest, 'benchmark'>): BenchmarkSplit =>
   manifest.benchmark.split ?? 'public';

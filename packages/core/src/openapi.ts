@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RANKED_BOARD } from './ranked-draw';
 import {
   ClaimBodySchema,
   ClaimReplySchema,
@@ -256,8 +257,7 @@ export function siteOpenApiDocument(options: { version: string }): Json {
       [SITE_API.ranked]: {
         get: {
           tags: ['board'],
-          summary:
-            'The ranked board: finished public ranked runs, each on a fresh draw of its own, by score (the mean of lcl and flip accuracy)',
+          summary: `The ranked board (${RANKED_BOARD}): one row per model pooling its ended ranked runs, each on a fresh draw of its own, by score (the mean of lcl and flip accuracy)`,
           responses: { 200: reply('RankedBoardReply') },
         },
       },

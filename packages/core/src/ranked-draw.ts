@@ -17,6 +17,25 @@ import { NEVER_RANKED_REFERENCE_MODELS } from './ranked-setting';
 /** The `origin.generator` of a ranked draw's manifest: a run's own benchmark version. */
 export const RANKED_DRAW_GENERATOR = 'isekai-synth-ranked';
 
+/** The benchmark every ranked draw belongs to, named after its generator. */
+export const RANKED_BENCHMARK = RANKED_DRAW_GENERATOR;
+
+/**
+ * The ranked board's version: the draws it pools are identically distributed (one generator, one
+ * scoring), which is what lets a model's runs be summed. A change to either is a new board.
+ */
+export const RANKED_BOARD_VERSION = '1';
+
+/** The ranked board in the `name@version` scheme: `isekai-synth-ranked@1`. */
+export const RANKED_BOARD = `${RANKED_BENCHMARK}@${RANKED_BOARD_VERSION}`;
+
+/**
+ * One run's draw as a version of the board's benchmark: the board's version and the first 16 hex
+ * of the draw's commitment (`1+3f2a…`), so `isekai-synth-ranked@1+3f2a…` names the run's draw.
+ */
+export const rankedDrawVersion = (commitment: string) =>
+  `${RANKED_BOARD_VERSION}+${commitment.slice(0, 16)}`;
+
 /** Whether a manifest is one ranked run's draw (its images are rendered, never stored). */
 export const isRankedDraw = (manifest: { origin?: Record<string, unknown> }) =>
   manifest.origin?.generator === RANKED_DRAW_GENERATOR;
@@ -126,11 +145,14 @@ export function rankedEpisodesPerPolicy(halfWidth: number, z = Z95): number {
 export const commitmentHolds = (seedHex: string, commitment: string) =>
   SECRET_HEX.test(seedHex) && drawCommitment(seedHex) === commitment;
 
-/** A ranked run as the board reads it: its lcl and flip counts per shot count. */
+/**
+ * A row of the ranked board as it is read: a model's ranked runs pooled (the database sums their
+ * lcl and flip counts per shot count), or one run.
+ */
 export interface RankedRunInput {
   perShot: readonly { shots: number; lcl: PolicyCounts; flip: PolicyCounts }[];
-  /** The model it asked the platform's reference server for, if any. */
-  referenceModel?: string | null;
+  /** The models its runs asked the platform's reference server for, if any. */
+  referenceModels?: readonly string[];
 }
 
 export type RankedBoardRow<T> = T & {
@@ -145,11 +167,12 @@ export type RankedBoardRow<T> = T & {
 };
 
 /**
- * The ranked board: each run's score over all its shot counts, ranked rows first by score. A
+ * The ranked board: each row's score over all its shot counts, ranked rows first by score. A
  * rank is a range: a row is surely above another when its interval lies wholly above the
  * other's, so its best rank is one more than the rows surely above it and its worst is the count
  * of rows not surely below it. Reference models that are there to be caught are listed, never
- * ranked.
+ * ranked, and so is a row any of whose runs asked for one: pooled with a planted run, a model's
+ * own runs would carry its score.
  */
 export function buildRankedBoard<T extends RankedRunInput>(
   runs: readonly T[],
@@ -163,8 +186,9 @@ export function buildRankedBoard<T extends RankedRunInput>(
     const lcl = sum('lcl', run);
     const flip = sum('flip', run);
     const score = rankedScore(lcl, flip);
-    const planted =
-      run.referenceModel != null ? NEVER_RANKED_REFERENCE_MODELS[run.referenceModel] : undefined;
+    const planted = (run.referenceModels ?? [])
+      .map((model) => NEVER_RANKED_REFERENCE_MODELS[model])
+      .find((reason) => reason !== undefined);
     const unranked = planted ?? (score ? null : 'no answered episodes of both policies');
     return {
       ...run,

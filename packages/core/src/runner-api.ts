@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import type { Episode } from './episode';
 import { isErrorClass } from './error-class';
+import { type ImageEntry, ImageSchema, type Manifest } from './manifest';
+import { isRankedDraw } from './ranked-draw';
 
 /**
  * The site's runner API (version 1): how a runner on a host without database credentials takes
@@ -13,7 +16,7 @@ export const RUNNER_API = {
   base: BASE,
   claim: `${BASE}/claim`,
   wait: `${BASE}/wait`,
-  job: (jobId: number, step: RunnerJobStep) => `${BASE}/jobs/${jobId}/${step}`,
+  job: (jobId: number, step: RunnerJobStep | RunnerPreparedStep) => `${BASE}/jobs/${jobId}/${step}`,
   manifest: (benchmarkVersionId: number) => `${BASE}/benchmarks/${benchmarkVersionId}/manifest`,
   image: (imageId: string) => `${BASE}/images/${imageId}`,
 } as const;
@@ -28,6 +31,14 @@ export const RUNNER_JOB_STEPS = [
   'release',
 ] as const;
 export type RunnerJobStep = (typeof RUNNER_JOB_STEPS)[number];
+
+/**
+ * The steps of a prepared job (see `JobStartReplySchema.prepared`), under the lease like the
+ * others: its episodes as the model is asked them (`JobEpisodesReplySchema`), and the bytes of one
+ * image they show (`JobImageBodySchema`).
+ */
+export const RUNNER_PREPARED_STEPS = ['episodes', 'image'] as const;
+export type RunnerPreparedStep = (typeof RUNNER_PREPARED_STEPS)[number];
 
 /** How long a lease may be asked for: long enough for a round trip, short enough to recover. */
 const leaseMs = z.number().int().min(500).max(600_000);
@@ -75,6 +86,24 @@ export const LeaseBodySchema = leaseToken;
 
 export const HeartbeatBodySchema = leaseToken.extend({ leaseMs, runInfo: z.unknown().optional() });
 
+const JobBenchmarkSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  manifestHash: z.string(),
+  rankedDraw: z.boolean(),
+});
+export type JobBenchmark = z.infer<typeof JobBenchmarkSchema>;
+
+/** The benchmark facts a job's provenance records, as both kinds of runner read them. */
+export const jobBenchmarkOf = (
+  manifest: Pick<Manifest, 'benchmark' | 'manifestHash' | 'origin'>,
+): JobBenchmark => ({
+  name: manifest.benchmark.name,
+  version: manifest.benchmark.version,
+  manifestHash: manifest.manifestHash,
+  rankedDraw: isRankedDraw(manifest),
+});
+
 /** What a runner needs to run its job: the submission (never its key) and what is answered. */
 export const JobStartReplySchema = z.object({
   submission: z.object({
@@ -90,8 +119,87 @@ export const JobStartReplySchema = z.object({
   }),
   /** Episodes of the job with a kept answer; errored ones were cleared, to be asked again. */
   answered: z.array(z.string()),
+  /**
+   * What the run's provenance names (the manifest's own facts; a ranked draw's hash commits to
+   * its labels without giving them). Absent from sites older than the `episodes` step.
+   */
+  benchmark: JobBenchmarkSchema.optional(),
+  /**
+   * The job's episodes come prepared from its `episodes` step and its images from its `image`
+   * step: a ranked run's manifest labels every query, so it never leaves the site. Otherwise the
+   * runner builds them from the version's manifest, as before.
+   */
+  prepared: z.boolean().default(false),
 });
 export type JobStartReply = z.infer<typeof JobStartReplySchema>;
+
+const imageId = ImageSchema.shape.id;
+const ContentPartSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), text: z.string().max(100_000) }),
+  z.object({ type: z.literal('image'), imageId }),
+]);
+
+/**
+ * An episode as the model is asked it, and nothing more: its id (the answer is posted under it),
+ * its shot count and its rendered prompt (messages of text and image-id parts, and the same as
+ * flat text). No query label, no other name, no query class, concept, pair, policy or demo hash:
+ * the prompt's text already holds every name the model sees, and the rest would give an answer
+ * away. See `preparedEpisode`.
+ */
+export type PreparedEpisode = Pick<Episode, 'id' | 'shots' | 'prompt'>;
+export const PreparedEpisodeSchema: z.ZodType<PreparedEpisode> = z.object({
+  id: shortText(200),
+  shots: z.number().int().min(0).max(1000),
+  prompt: z.object({
+    messages: z
+      .array(
+        z.object({
+          role: z.enum(['system', 'user', 'assistant']),
+          content: z.array(ContentPartSchema).max(1000),
+        }),
+      )
+      .min(1)
+      .max(1000),
+    text: z.string().max(1_000_000),
+  }),
+});
+
+/** Only what the model is sent: built field by field, so that nothing else of an episode goes. */
+export function preparedEpisode(episode: Episode): PreparedEpisode {
+  return {
+    id: episode.id,
+    shots: episode.shots,
+    prompt: {
+      messages: episode.prompt.messages.map((m) => ({
+        role: m.role,
+        content: m.content.map((part) =>
+          part.type === 'text'
+            ? { type: 'text', text: part.text }
+            : { type: 'image', imageId: part.imageId },
+        ),
+      })),
+      text: episode.prompt.text,
+    },
+  };
+}
+
+/** An image a prepared episode shows: its id and the media type it is sent to the model as. */
+export type PreparedImage = Pick<ImageEntry, 'id' | 'mediaType'>;
+export const PreparedImageSchema = ImageSchema.pick({ id: true, mediaType: true });
+
+/** The job's slice of episodes, prepared (its `episodes` step), and the images they show. */
+export const JobEpisodesReplySchema = z.object({
+  episodes: z.array(PreparedEpisodeSchema),
+  images: z.array(PreparedImageSchema),
+});
+export type JobEpisodesReply = z.infer<typeof JobEpisodesReplySchema>;
+
+/**
+ * One image of the job's episodes (its `image` step): the bytes, with the media type as the
+ * content type. Only ids the job's own episodes show are served, so a lease cannot walk another
+ * run's draw.
+ */
+export const JobImageBodySchema = leaseToken.extend({ imageId });
 
 /** One answer as the runner got it: the site scores it, so a runner never decides a verdict. */
 export const RawAnswerSchema = z.object({

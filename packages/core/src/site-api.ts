@@ -32,10 +32,12 @@ export const BenchmarkSummarySchema = z.object({
   rankedSetting: RankedSettingSchema,
   pairs: z.number().int(),
   /**
-   * `hidden`: its answer key never leaves the site (no uploads, no per-episode downloads, whole
-   * percents); `public`: its labels are published, so scores on it could be looked up.
+   * `public`: its labels are published, so scores on it could be looked up. `hidden`: the retired
+   * fixed hidden test split (see `retired`).
    */
   split: BenchmarkSplitSchema,
+  /** Takes no more submissions; its board is kept as history (the retired hidden test split). */
+  retired: z.boolean(),
   /** Finished public submissions. */
   submissions: z.number().int(),
 });
@@ -43,9 +45,37 @@ export type BenchmarkSummary = z.infer<typeof BenchmarkSummarySchema>;
 
 export const BenchmarkListSchema = z.object({ benchmarks: z.array(BenchmarkSummarySchema) });
 
-/** `POST /api/v1/submissions`: core's submission request, for one benchmark version. */
+/**
+ * `POST /api/v1/submissions`: core's submission request, for one benchmark version, or a ranked
+ * run (`ranked: true`, no version: the run gets a fresh draw of its own; its shots, policies and
+ * draws are the draw's, so what the request says of them is not used).
+ */
 export const CreateSubmissionBodySchema = SubmissionRequestSchema.extend({
-  benchmarkVersionId: z.number().int().min(1).max(2_147_483_647),
+  benchmarkVersionId: z.number().int().min(1).max(2_147_483_647).optional(),
+  ranked: z.boolean().default(false),
+  // Required of a plain submission (below); a ranked run's are its draw's.
+  shots: SubmissionRequestSchema.shape.shots.optional(),
+  policies: SubmissionRequestSchema.shape.policies.optional(),
+}).superRefine((body, ctx) => {
+  if (!body.ranked)
+    for (const field of ['shots', 'policies'] as const)
+      if (body[field] === undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: 'required' });
+  if (body.ranked === (body.benchmarkVersionId !== undefined))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['benchmarkVersionId'],
+      message: body.ranked
+        ? 'a ranked run draws its own episodes: give no benchmarkVersionId'
+        : 'required: the benchmark version to run (or ranked: true for a ranked run)',
+    });
+  if (body.ranked && body.kind === 'predictions')
+    ctx.addIssue({
+      code: 'custom',
+      path: ['kind'],
+      message:
+        "a ranked run's episodes are drawn when it is submitted and kept secret until each is answered: it takes no uploaded predictions",
+    });
 });
 export type CreateSubmissionBody = z.input<typeof CreateSubmissionBodySchema>;
 
@@ -192,13 +222,19 @@ export const TraitsReplySchema = z.object({
 });
 
 /**
- * `GET /api/v1/ranked`: the ranked board. Every row is a finished public ranked run on a fresh
- * draw of its own (one concept per episode, half of them flip); its score is the mean of its
- * lcl and flip accuracy, so an answer that ignores the demonstrations scores 50%. Exact figures:
- * each draw is used once.
+ * `GET /api/v1/ranked`: the ranked board (`board`, core's RANKED_BOARD). One row per model, pooling
+ * every ranked run of it that has ended (done, failed or cancelled), private ones included, each
+ * on a fresh draw of its own (one concept per episode, half of them flip); a model is listed once
+ * one of its runs is public and done. Its score is the mean of its pooled lcl and flip accuracy,
+ * so an answer that ignores the demonstrations scores 50%. Exact figures: each draw is used once.
  */
 export const RankedBoardRecordSchema = z.object({
+  /** Its newest run (the first of `submission_ids`). */
   submission: z.number().int(),
+  /** How many runs the row pools. */
+  runs: z.number().int(),
+  /** The runs it pools, newest first. */
+  submission_ids: z.array(z.number().int()),
   model: z.string(),
   organisation: z.string().nullable(),
   /** Best and worst rank from the score intervals; null for a reference row, never ranked. */
@@ -212,11 +248,18 @@ export const RankedBoardRecordSchema = z.object({
   /** Accuracy on the lcl episodes: not the paper's figure (its episodes are built otherwise). */
   lcl_accuracy: rate,
   flip_accuracy: rate,
+  /** Answered episodes over all its runs. */
   episodes: z.number().int(),
+  /** When its latest run ended. */
   finished_at: z.string().nullable(),
 });
 
 export const RankedBoardReplySchema = z.object({
+  /**
+   * The board in the `name@version` scheme, core's RANKED_BOARD (`isekai-synth-ranked@1`); each
+   * run's own draw is a version of its benchmark, `1+<the commitment's first 16 hex>`.
+   */
+  board: z.string(),
   /** How the score and its interval are made. */
   method: z.string(),
   rows: z.array(RankedBoardRecordSchema),

@@ -51,3 +51,54 @@ export function fixtureManifest(options: FixtureOptions = {}): Manifest {
   }
   return createManifest(draft);
 }
+
+/**
+ * A ranked draw's manifest in miniature (core's `isRankedDraw`): a pair per episode, its episodes
+ * fixed, lcl and flip in turn, novel and familiar queries in turn within each policy; image ids
+ * hashes of names. What the platform stores and guards for a ranked run, without the renderer:
+ * `perPolicy` episodes per shot count and policy (default: `episodes` 2-shot episodes in all).
+ */
+export function rankedFixtureManifest(
+  options: { episodes?: number; perPolicy?: number; shots?: readonly number[]; tag?: string } = {},
+): Manifest {
+  const { tag = 'a', shots = [2] } = options;
+  const perPolicy = options.perPolicy ?? Math.ceil((options.episodes ?? 8) / 2 / shots.length);
+  const draft: ManifestDraft = {
+    schema: 'linkboard.manifest/1',
+    benchmark: { name: 'isekai-synth-ranked', version: `1+fixture-${tag}`, split: 'hidden' },
+    origin: { generator: 'isekai-synth-ranked', generatorVersion: 1, commitment: sha256Hex(tag) },
+    pairs: [],
+    images: [],
+    episodes: [],
+  };
+  let i = 0;
+  for (const k of shots)
+    for (let j = 0; j < 2 * perPolicy; j++, i++) {
+      const id = `r${sha256Hex(`${tag}/${i}`).slice(0, 24)}`;
+      const side = (s: 'novel' | 'familiar') => `${id}-${s}`;
+      draft.pairs.push({
+        id,
+        novel: { id: side('novel'), name: `nonce${i}` },
+        familiar: { id: side('familiar'), name: `thing${i}` },
+      });
+      let slot = 0;
+      const image = (s: 'novel' | 'familiar', role: 'support' | 'query') => {
+        const imageId = sha256Hex(`${tag}/${i}/${slot++}`);
+        draft.images.push({
+          id: imageId,
+          concept: side(s),
+          role,
+          width: 64,
+          height: 64,
+          mediaType: 'image/jpeg',
+        });
+        return imageId;
+      };
+      const query = image(j % 4 < 2 ? 'novel' : 'familiar', 'query');
+      const support = (['novel', 'familiar'] as const).flatMap((s) =>
+        Array.from({ length: k / 2 }, () => image(s, 'support')),
+      );
+      draft.episodes?.push({ id, pair: id, policy: j % 2 === 0 ? 'lcl' : 'flip', query, support });
+    }
+  return createManifest(draft);
+}

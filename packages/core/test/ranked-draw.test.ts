@@ -9,6 +9,9 @@ import {
   keyedPrf,
   keyedPrng,
   policyTotals,
+  RANKED_BENCHMARK,
+  RANKED_BOARD,
+  rankedDrawVersion,
   rankedEpisodesPerPolicy,
   rankedKeyId,
   rankedScore,
@@ -118,7 +121,7 @@ describe('the ranked score', () => {
 describe('the ranked board', () => {
   const run = (name: string, lcl: number, flip: number, n: number, referenceModel?: string) => ({
     name,
-    referenceModel,
+    referenceModels: referenceModel ? [referenceModel] : [],
     perShot: [
       {
         shots: 2,
@@ -171,6 +174,30 @@ describe('the ranked board', () => {
       rankLow: null,
     });
     expect(buildRankedBoard([])).toEqual([]);
+  });
+
+  it('lists a row unranked when any of its pooled runs asked for a never-ranked reference model', () => {
+    const cells = [{ shots: 2, lcl: { correct: 90, n: 100 }, flip: { correct: 85, n: 100 } }];
+    const board = buildRankedBoard([
+      { name: 'mixed', referenceModels: ['prototype', 'lookup'], perShot: cells },
+      { name: 'own endpoint', referenceModels: [], perShot: cells },
+      { name: 'reference baseline', referenceModels: ['prototype'], perShot: cells },
+    ]);
+    expect(board.map((r) => [r.name, r.unranked])).toEqual([
+      ['own endpoint', null],
+      ['reference baseline', null],
+      ['mixed', 'reference: answers from a public answer key'],
+    ]);
+  });
+});
+
+describe('the ranked board’s name', () => {
+  it('is isekai-synth-ranked@1, and a run’s draw a version of it by its commitment', () => {
+    expect(RANKED_BOARD).toBe('isekai-synth-ranked@1');
+    const commitment = drawCommitment(drawSeed(KEY, 1));
+    expect(`${RANKED_BENCHMARK}@${rankedDrawVersion(commitment)}`).toBe(
+      `isekai-synth-ranked@1+${commitment.slice(0, 16)}`,
+    );
   });
 });
 

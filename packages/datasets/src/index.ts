@@ -19,15 +19,23 @@ export { FOLDER_CONFIG, importFolder } from './importers/folder';
 export { IMAGENET100_QUERIES_PER_CLASS, importImageNet100 } from './importers/imagenet100';
 export { importIsekai } from './importers/isekai';
 export { nodeSha256Hex } from './node-hash';
+export {
+  deploymentSecret,
+  drawRankedRun,
+  RANKED_HALF_WIDTH,
+  RANKED_KEY_FILE,
+  rankedKey,
+  rankedPerPolicy,
+  SecretFileError,
+  secretsDirOf,
+} from './ranked-run';
 export { ISEKAI_SAMPLE } from './samples';
 export { BASES, PAIRS, TRAITS } from './synth/catalog';
 export { MIN_TRAIT_SHARE, PAIRS_V3, TRAITS_V3 } from './synth/catalog-v3';
 export {
   GENERATOR_VERSIONS,
   type GeneratorVersion,
-  generateHiddenSplit,
   generateSynth,
-  HIDDEN_SPLIT_VERSION,
   SYNTH_DEFAULTS,
   type SynthOptions,
   synthVersion,

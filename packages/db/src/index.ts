@@ -7,7 +7,13 @@ export {
   NoDatabaseError,
   startEmbeddedPostgres,
 } from './embedded';
-export { userProfile, userRole } from './queries/accounts';
+export {
+  AccountError,
+  privilegedUsers,
+  setUserRole,
+  userProfile,
+  userRole,
+} from './queries/accounts';
 export {
   ConflictError,
   conceptIdsByKey,
@@ -15,10 +21,7 @@ export {
   importBenchmark,
 } from './queries/benchmarks';
 export { conceptDetail, conceptGallery, conceptHeatmap, pairCountsOf } from './queries/concepts';
-export {
-  type DownloadViewer,
-  submissionAnswerPages,
-} from './queries/downloads';
+export { submissionAnswerPages } from './queries/downloads';
 export { episodeWithResult, pairedAnswers } from './queries/episodes';
 export {
   type JobOfLease,
@@ -46,8 +49,8 @@ export {
   type LeaderboardRow,
   leaderboardCounts,
   listBenchmarkVersions,
-  type RankedRunCounts,
-  rankedRunCounts,
+  type RankedModelCounts,
+  rankedModelCounts,
 } from './queries/leaderboard';
 export {
   LEADERBOARD_CHANNEL,
@@ -84,12 +87,6 @@ export {
   runnerByToken,
 } from './queries/runner-tokens';
 export {
-  assertDetailVisible,
-  HiddenSplitError,
-  type SplitSubject,
-  splitOfSubject,
-} from './queries/splits';
-export {
   cancelSubmission,
   conceptBreakdown,
   createRankedSubmission,
@@ -97,12 +94,16 @@ export {
   getSubmission,
   getSubmissionSecret,
   type NewSubmission,
+  NOT_PARTICIPANT,
+  NotParticipantError,
   predictionsFor,
   probeResult,
+  type Quota,
   QuotaError,
   queueList,
   queueStatus,
   RankedDrawError,
+  RetiredVersionError,
   rankedDrawOf,
   rankedRunCount,
   recordProvenance,
@@ -124,6 +125,13 @@ export {
   userByApiToken,
 } from './queries/tokens';
 export {
+  isRankedDrawOf,
+  type RankedEpisode,
+  RUN_ENDED_STATES,
+  rankedEpisodeOf,
+  UNANSWERED_EPISODE,
+} from './queries/visibility';
+export {
   claimWebhookDelivery,
   enqueueWebhook,
   finishWebhookDelivery,
@@ -134,5 +142,12 @@ export {
   webhookDeliveriesOf,
   webhookTarget,
 } from './queries/webhooks';
-export { accounts, sessions, users, verifications } from './schema';
+export {
+  accounts,
+  sessions,
+  USER_ROLES,
+  type UserRole,
+  users,
+  verifications,
+} from './schema';
 export { decryptSecret, encryptSecret, loadSecretKey, newWebhookSecret } from './secrets';

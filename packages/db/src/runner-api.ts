@@ -6,16 +6,23 @@ import {
   type Episode,
   FailBodySchema,
   HeartbeatBodySchema,
+  type ImageEntry,
   imageStoreKey,
+  isRankedDraw,
   isRetryable,
   issueList,
+  type JobEpisodesReply,
+  JobImageBodySchema,
+  jobBenchmarkOf,
   LeaseBodySchema,
   ProvenanceBodySchema,
+  preparedEpisode,
   ResultsBodySchema,
   RUNNER_API,
   RUNNER_API_ERRORS,
   RUNNER_JOB_STEPS,
   type RunnerJobStep,
+  type RunnerPreparedStep,
   splitOf,
   WaitBodySchema,
 } from '@linkboard/core';
@@ -46,10 +53,19 @@ import { recordProvenance } from './queries/submissions';
  * Only runner tokens are accepted (`Authorization: Bearer lbr_…`): a role of their own, which can
  * run jobs and nothing else. Runners on other hosts get only jobs they can run without the
  * database or a secret (see claimJob's `portableOnly`), and send answers raw: the site scores them.
+ * A ranked run's job is handed out prepared (see `JobStartReplySchema.prepared`): its episodes as
+ * the model is asked them and its images under the lease, never its manifest.
  */
 export interface RunnerApiOptions {
   /** The platform's content-addressed image store (`<data>/images`). */
   imagesDir: string;
+  /**
+   * Renders an image that is not stored (a ranked draw's, from its manifest entry: datasets'
+   * `renderRankedImage(rankedImageOf(entry))`, which this package may not import); null for one
+   * it does not render, which is read from the store. Without it no ranked run is handed out
+   * here, since its images could not be served.
+   */
+  renderImage?: (entry: ImageEntry) => Promise<Buffer | null>;
   /** Reports an unexpected error; returns an id the reply quotes (the site's error reporter). */
   onUnexpected?: (error: unknown, where: string) => string;
 }
@@ -91,7 +107,12 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
   async function jobOf(lease: Lease) {
     try {
       const job = await jobs.jobOf(lease);
-      return { sub: job.submission, policies: job.policies, episodes: job.episodes };
+      return {
+        sub: job.submission,
+        policies: job.policies,
+        episodes: job.episodes,
+        index: job.index,
+      };
     } catch (error) {
       if (error instanceof JobVanishedError) throw new Refusal(404, 'NOT_FOUND', error.message);
       throw error;
@@ -119,6 +140,9 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
         return {
           submission: runnableSubmission(job),
           answered: [...job.answered],
+          benchmark: jobBenchmarkOf(job.manifest),
+          // A ranked draw's manifest is never served: its episodes come from the `episodes` step.
+          prepared: isRankedDraw(job.manifest),
         };
       }
       case 'results': {
@@ -172,6 +196,82 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
     }
   }
 
+  /** The images a job's episodes show, by id: what its `image` step may serve. */
+  const shownImages = (
+    episodes: readonly Episode[],
+    index: { images: ReadonlyMap<string, ImageEntry> },
+  ) => {
+    const shown = new Map<string, ImageEntry>();
+    for (const episode of episodes)
+      for (const message of episode.prompt.messages)
+        for (const part of message.content) {
+          if (part.type !== 'image' || shown.has(part.imageId)) continue;
+          const entry = index.images.get(part.imageId);
+          if (!entry)
+            throw new Error(
+              `episode ${episode.id} shows image ${part.imageId}, which its version does not hold`,
+            );
+          shown.set(part.imageId, entry);
+        }
+    return shown;
+  };
+  // A job's images are asked one request each (some nine per episode): its shown set is derived
+  // once per lease, not per request. The lease is still checked on every request.
+  const shownByLease = new Map<string, Promise<ReadonlyMap<string, ImageEntry>>>();
+  function shownOf(lease: Lease) {
+    const key = `${lease.jobId}:${lease.token}`;
+    let shown = shownByLease.get(key);
+    if (!shown) {
+      shown = jobOf(lease).then(({ episodes, index }) => shownImages(episodes, index));
+      shown.catch(() => shownByLease.delete(key));
+      shownByLease.set(key, shown);
+      // Leases in flight at once are a few per runner: the oldest is dropped past that.
+      if (shownByLease.size > 256) shownByLease.delete(shownByLease.keys().next().value as string);
+    }
+    return shown;
+  }
+
+  /** A prepared job's episodes: only what the model is sent (core's `preparedEpisode`). */
+  async function jobEpisodes(jobId: number, request: Request): Promise<JobEpisodesReply> {
+    const lease = await leaseOf(db, jobId, (await body(request, LeaseBodySchema)).token);
+    const { episodes, index } = await jobOf(lease);
+    return {
+      episodes: episodes.map(preparedEpisode),
+      images: [...shownImages(episodes, index).values()].map((i) => ({
+        id: i.id,
+        mediaType: i.mediaType,
+      })),
+    };
+  }
+
+  /** One image of the job's episodes, rendered when it is a ranked draw's (none is stored). */
+  async function jobImage(jobId: number, request: Request): Promise<Response> {
+    const b = await body(request, JobImageBodySchema);
+    const lease = await leaseOf(db, jobId, b.token);
+    const entry = (await shownOf(lease)).get(b.imageId);
+    // Only the job's own images: a lease does not open the rest of its draw, nor any other.
+    if (!entry)
+      throw new Refusal(
+        404,
+        'NOT_FOUND',
+        `image ${b.imageId} is not shown by job ${jobId}'s episodes`,
+      );
+    const bytes = (await options.renderImage?.(entry)) ?? (await storedImage(entry.id));
+    return new Response(new Uint8Array(bytes), {
+      headers: { 'content-type': entry.mediaType, 'cache-control': 'no-store' },
+    });
+  }
+
+  async function storedImage(id: string): Promise<Buffer> {
+    const key = imageStoreKey(id);
+    if (!key) throw new Refusal(400, 'BAD_REQUEST', `"${id}" is not an image id`);
+    try {
+      return await readFile(path.join(options.imagesDir, key));
+    } catch {
+      throw new Refusal(404, 'NOT_FOUND', `no image ${id}`);
+    }
+  }
+
   async function handle(request: Request, runner: string): Promise<Response> {
     const route = new URL(request.url).pathname.slice(RUNNER_API.base.length).split('/');
     const [, what, id, action] = route;
@@ -189,6 +289,7 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
         onlyAdapters: b.onlyAdapters,
         excludeOwners: b.excludeOwners,
         portableOnly: true,
+        preparedRanked: options.renderImage !== undefined,
       });
       return json({ lease, waitFrom });
     }
@@ -203,6 +304,9 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
       const jobId = Number(id);
       if (!Number.isSafeInteger(jobId) || jobId < 1)
         throw new Refusal(404, 'NOT_FOUND', `"${id}" is not a job id`);
+      if (action === ('episodes' satisfies RunnerPreparedStep))
+        return json(await jobEpisodes(jobId, request));
+      if (action === ('image' satisfies RunnerPreparedStep)) return jobImage(jobId, request);
       if (!(RUNNER_JOB_STEPS as readonly string[]).includes(action ?? ''))
         throw new Refusal(404, 'NOT_FOUND', `no job step "${action}"`);
       return json(await step(action as RunnerJobStep, jobId, request, runner));
@@ -223,14 +327,7 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
       });
     }
     if (request.method === 'GET' && what === 'images' && route.length === 3) {
-      const key = imageStoreKey(id ?? '');
-      if (!key) throw new Refusal(400, 'BAD_REQUEST', `"${id}" is not an image id`);
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(path.join(options.imagesDir, key));
-      } catch {
-        throw new Refusal(404, 'NOT_FOUND', `no image ${id}`);
-      }
+      const bytes = await storedImage(id ?? '');
       return new Response(new Uint8Array(bytes), {
         headers: {
           'content-type': 'application/octet-stream',

@@ -35,7 +35,13 @@ import {
  * only the aggregate tables written when a submission completes.
  */
 
-export const roleEnum = pgEnum('user_role', ['submitter', 'admin']);
+/**
+ * `participant`: may submit ranked runs (an admin grants it; an operator setting opens ranked runs
+ * to every account). `admin` may do everything a participant may.
+ */
+export const USER_ROLES = ['submitter', 'participant', 'admin'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+export const roleEnum = pgEnum('user_role', USER_ROLES);
 // Policies and outcomes are core's registries; a new one is a migration (the enum grows). Scorers
 // are stored by name (text): a new scorer is a registry entry in core and nothing here.
 export const policyEnum = pgEnum('policy', POLICY_NAMES);
@@ -189,6 +195,11 @@ export const benchmarkVersions = pgTable(
      * of versions leave it out; the ranked board pools the runs instead.
      */
     rankedDraw: boolean('ranked_draw').notNull().default(false),
+    /**
+     * No longer submitted to, kept readable for history: the fixed hidden test split, whose
+     * answer key leaked with every reuse (ranked runs replaced it).
+     */
+    retiredAt: timestamp('retired_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('benchmark_versions_name_version').on(t.benchmarkId, t.version)],
@@ -598,4 +609,29 @@ export const webhookDeliveries = pgTable(
       .where(sql`${t.status} IN ('pending', 'delivering')`),
     index('webhook_deliveries_submission').on(t.submissionId),
   ],
+);
+
+export const quotaUseKindEnum = pgEnum('quota_use_kind', ['submission', 'connection-test']);
+
+/**
+ * What a daily quota counts: one row per run asked for (a submission made, retried, or its errors
+ * asked again; a connection test). A retry is a run like any other: counted apart from the
+ * submissions it re-runs, it would let a lab run as often as it likes.
+ */
+export const quotaUses = pgTable(
+  'quota_uses',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ownerId: text('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: quotaUseKindEnum('kind').notNull(),
+    submissionId: integer('submission_id').references(() => submissions.id, {
+      onDelete: 'set null',
+    }),
+    /** `create`, `retry` or `rerun-errors`: what the owner asked for. */
+    action: text('action').notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('quota_uses_owner_time').on(t.ownerId, t.kind, t.usedAt)],
 );

@@ -11,7 +11,7 @@ import {
   registerModel,
   revokeRunnerToken,
 } from '../src';
-import { runnerApi } from '../src/runner-api';
+import { type RunnerApiOptions, runnerApi } from '../src/runner-api';
 import { seedSubmission } from './fixtures';
 import { freshDatabase } from './helpers';
 
@@ -27,8 +27,8 @@ afterEach(async () => {
 });
 
 /** The handler as the site mounts it, and a caller that presents a token. */
-async function api(database: Database) {
-  const { handle, close } = runnerApi(database, { imagesDir });
+async function api(database: Database, options: Omit<RunnerApiOptions, 'imagesDir'> = {}) {
+  const { handle, close } = runnerApi(database, { imagesDir, ...options });
   opened.push(close);
   const { token } = await createRunnerToken(database.db, 'lab-a');
   const call = async (route: string, body?: unknown, bearer: string | null = token) => {
@@ -242,5 +242,65 @@ describe('the runner API', () => {
     expect(Buffer.from(await image.response.arrayBuffer())).toEqual(bytes);
     expect((await call(RUNNER_API.image('0'.repeat(64)))).status).toBe(404);
     expect((await call(RUNNER_API.image('not-a-hash'))).status).toBe(400);
+  });
+
+  it("serves a job's episodes prepared and only the images they show, under its lease", async () => {
+    const database = await freshDatabase();
+    const seeded = await seedSubmission(database.db, { shots: [2], shardSize: 1 });
+    let rendered: string | undefined;
+    // The renderer is asked first: what it draws is served, what it leaves (null) is read stored.
+    const { call } = await api(database, {
+      renderImage: async (entry) => (entry.id === rendered ? Buffer.from('drawn') : null),
+    });
+    const { lease } = (await call(RUNNER_API.claim, claim)).json;
+    const start = await call(RUNNER_API.job(lease.jobId, 'start'), { token: lease.token });
+    expect(start.json).toMatchObject({
+      prepared: false,
+      benchmark: {
+        name: seeded.manifest.benchmark.name,
+        version: seeded.manifest.benchmark.version,
+        manifestHash: seeded.manifest.manifestHash,
+        rankedDraw: false,
+      },
+    });
+
+    const prepared = await call(RUNNER_API.job(lease.jobId, 'episodes'), { token: lease.token });
+    const episode = [
+      ...buildEpisodes(indexBenchmark(seeded.manifest), {
+        shots: [2],
+        policies: ['lcl'],
+        draws: 1,
+      }),
+    ].find((e) => e.id === prepared.json.episodes[0]?.id);
+    if (!episode) throw new Error('the job holds no episode of its submission');
+    expect(prepared.json.episodes).toEqual([
+      { id: episode.id, shots: 2, prompt: JSON.parse(JSON.stringify(episode.prompt)) },
+    ]);
+    const shown = [episode.query.imageId, ...episode.support.map((s) => s.imageId)];
+    expect(new Set(prepared.json.images)).toEqual(
+      new Set(shown.map((id) => ({ id, mediaType: 'image/png' }))),
+    );
+
+    const [drawnId, stored] = shown as [string, string];
+    rendered = drawnId;
+    const bytes = Buffer.from('stored bytes');
+    const file = path.join(imagesDir, imageStoreKey(stored) as string);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, bytes);
+    const image = (imageId: string, token = lease.token) =>
+      call(RUNNER_API.job(lease.jobId, 'image'), { token, imageId });
+    const drawn = await image(drawnId);
+    expect(drawn.response.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await drawn.response.arrayBuffer()).toString()).toBe('drawn');
+    expect(Buffer.from(await (await image(stored)).response.arrayBuffer())).toEqual(bytes);
+    // An image of the benchmark that this job's episode does not show is not this lease's to ask.
+    const elsewhere = seeded.manifest.images.find((i) => !shown.includes(i.id))?.id as string;
+    const refused = await image(elsewhere);
+    expect(refused.status).toBe(404);
+    expect(refused.json.error.message).toBe(
+      `image ${elsewhere} is not shown by job ${lease.jobId}'s episodes`,
+    );
+    expect((await image('not-a-hash')).status).toBe(400);
+    expect((await image(stored, crypto.randomUUID())).json.error.code).toBe('LEASE_LOST');
   });
 });

@@ -1,4 +1,3 @@
-import type { Episode } from '@linkboard/core';
 import {
   createBaseline,
   type FamiliarOf,
@@ -7,7 +6,7 @@ import {
 } from '../baselines';
 import { readModelInput } from '../baselines/request';
 import { type ImageEncoder, toChatMessages } from './encode';
-import type { Adapter, ModelAnswer } from './types';
+import type { Adapter, ModelAnswer, ModelEpisode } from './types';
 
 /**
  * The baselines in-process (and the stateful cheat, for the exposure test: its state then lasts
@@ -22,7 +21,7 @@ export function builtinAdapter(
   const baseline = createBaseline(name, familiarOf, new FeatureCache());
   return {
     label: `builtin:${name}`,
-    async answer(episode: Episode): Promise<ModelAnswer> {
+    async answer(episode: ModelEpisode): Promise<ModelAnswer> {
       const started = performance.now();
       const input = readModelInput(await toChatMessages(episode, encoder));
       const answer = await baseline.answer(input);

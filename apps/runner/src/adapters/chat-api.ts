@@ -1,8 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { backoffDelay, DEFAULT_GENERATION, type Episode, MAX_ANSWER_CHARS } from '@linkboard/core';
+import { backoffDelay, DEFAULT_GENERATION, MAX_ANSWER_CHARS } from '@linkboard/core';
 import { type Dispatcher, request } from 'undici';
 import type { ImageEncoder } from './encode';
-import type { Adapter, ErrorClass, ModelAnswer } from './types';
+import type { Adapter, ErrorClass, ModelAnswer, ModelEpisode } from './types';
 
 /**
  * What the openai, anthropic and gemini adapters share: one HTTP attempt (timeout, cancellation,
@@ -53,7 +53,7 @@ export interface ChatDialect {
   url: string;
   /** The headers every request carries, the key among them (never logged). */
   headers: Record<string, string>;
-  body(episode: Episode, encoder: ImageEncoder): Promise<Buffer>;
+  body(episode: ModelEpisode, encoder: ImageEncoder): Promise<Buffer>;
   /** The provider's own words in an error reply's body, if it has any. */
   errorMessage(body: string): string | undefined;
   /** How long the provider asks a client to wait, where it says so in the body (Gemini). */
@@ -244,7 +244,7 @@ export function chatApiAdapter(
 
   return {
     label: dialect.label,
-    async answer(episode: Episode, signal?: AbortSignal): Promise<ModelAnswer> {
+    async answer(episode: ModelEpisode, signal?: AbortSignal): Promise<ModelAnswer> {
       const started = performance.now();
       const body = await dialect.body(episode, encoder);
       let last: AttemptError | undefined;

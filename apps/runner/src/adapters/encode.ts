@@ -1,7 +1,8 @@
-import type { Episode, Manifest } from '@linkboard/core';
+import type { Episode, ImageEntry } from '@linkboard/core';
 import type { ImageStore } from '@linkboard/datasets';
 import sharp from 'sharp';
 import type { ChatMessage, ChatPart } from '../baselines/request';
+import type { ModelEpisode } from './types';
 
 /** How an API wants an image inside a message, as each provider's reference gives it. */
 export type ImagePartFormat = 'openai' | 'anthropic' | 'gemini';
@@ -25,7 +26,8 @@ export class ImageEncoder {
 
   constructor(
     private readonly store: Pick<ImageStore, 'read'>,
-    manifest: Pick<Manifest, 'images'>,
+    /** The media type each image is sent as (a manifest's images, or a prepared job's). */
+    manifest: { images: readonly Pick<ImageEntry, 'id' | 'mediaType'>[] },
     private readonly maxSide?: number,
     /**
      * Whether encoded images are kept for the next episode that shows them. A benchmark's images
@@ -121,7 +123,7 @@ export interface Turn {
  * An episode's prompt split as Anthropic's and Google's APIs take it: the system text apart, and
  * the turns alternating (consecutive turns of one role merged, which both APIs would do anyway).
  */
-export function systemAndTurns(episode: Episode): { system: string | null; turns: Turn[] } {
+export function systemAndTurns(episode: ModelEpisode): { system: string | null; turns: Turn[] } {
   const system: string[] = [];
   const turns: Turn[] = [];
   for (const message of episode.prompt.messages) {
@@ -141,7 +143,7 @@ export function systemAndTurns(episode: Episode): { system: string | null; turns
  * refuse part arrays there), user turns as text and image parts in the policy's order.
  */
 export async function toChatMessages(
-  episode: Episode,
+  episode: ModelEpisode,
   encoder: ImageEncoder,
 ): Promise<ChatMessage[]> {
   const messages: ChatMessage[] = [];
@@ -219,7 +221,7 @@ export async function writeParts(
  * `{ ...fields, messages: toChatMessages(episode) }`, assembled from cached image parts.
  */
 export async function chatRequestBody(
-  episode: Episode,
+  episode: ModelEpisode,
   encoder: ImageEncoder,
   fields: Record<string, unknown>,
 ): Promise<Buffer> {

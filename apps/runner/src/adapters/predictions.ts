@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { type Episode, PredictionsError, parsePredictions } from '@linkboard/core';
+import { PredictionsError, parsePredictions } from '@linkboard/core';
 import { CliError } from '../errors';
-import type { Adapter, ModelAnswer } from './types';
+import type { Adapter, ModelAnswer, ModelEpisode } from './types';
 
 export async function readPredictionsFile(file: string, knownIds: ReadonlySet<string>) {
   let text: string;
@@ -22,7 +22,7 @@ export async function readPredictionsFile(file: string, knownIds: ReadonlySet<st
 export function predictionsAdapter(answers: ReadonlyMap<string, string | null>): Adapter {
   return {
     label: 'predictions',
-    async answer(episode: Episode): Promise<ModelAnswer> {
+    async answer(episode: ModelEpisode): Promise<ModelAnswer> {
       if (!answers.has(episode.id)) {
         return {
           answer: null,

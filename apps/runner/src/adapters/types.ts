@@ -18,8 +18,15 @@ export interface ModelAnswer {
   usage?: { promptTokens: number; completionTokens: number };
 }
 
+/**
+ * What of an episode a model is asked: its id and its prompt (text and image-id parts). Nothing
+ * that scores it: a runner given a ranked run's episodes prepared by the site (core's
+ * `PreparedEpisode`) holds no more than this, and every adapter runs on it.
+ */
+export type ModelEpisode = Pick<Episode, 'id' | 'prompt'>;
+
 /** How a model is reached: one call per episode. */
 export interface Adapter {
   readonly label: string;
-  answer(episode: Episode, signal?: AbortSignal): Promise<ModelAnswer>;
+  answer(episode: ModelEpisode, signal?: AbortSignal): Promise<ModelAnswer>;
 }

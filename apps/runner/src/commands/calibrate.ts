@@ -204,6 +204,8 @@ export function registerCalibrate(program: Command, io: Io, env: Env): void {
 /** What `calibrate --ranked --json` prints. */
 export interface RankedCalibration {
   draw: {
+    /** A version of the ranked board's benchmark: `isekai-synth-ranked@1+<commitment's start>`. */
+    name: string;
     key_id: string;
     commitment: string;
     /** Revealed: a calibration draw ranks nothing, and the seed tells nothing of the key. */
@@ -269,6 +271,7 @@ async function calibrateRanked(
   }).finally(() => progress.stop());
   const calibration: RankedCalibration = {
     draw: {
+      name: `${draw.manifest.benchmark.name}@${draw.manifest.benchmark.version}`,
       key_id: keyId,
       commitment: draw.commitment,
       seed: draw.seed,
@@ -309,7 +312,7 @@ function rankedRow(r: RankedResult): RankedCalibration['models'][number] {
 function rankedMarkdown(c: RankedCalibration): string {
   const { draw } = c;
   const lines = [
-    `Ranked draw: ${draw.episodes} episodes (shots ${draw.shots.join(', ')}; ${draw.per_policy} lcl and ${draw.per_policy} flip each), one concept per episode, scorer ${c.scorer}. Score = mean of lcl and flip accuracy, in % with a 95% interval; an answer that ignores the demonstrations scores 50.`,
+    `Ranked draw ${draw.name}: ${draw.episodes} episodes (shots ${draw.shots.join(', ')}; ${draw.per_policy} lcl and ${draw.per_policy} flip each), one concept per episode, scorer ${c.scorer}. Score = mean of lcl and flip accuracy, in % with a 95% interval; an answer that ignores the demonstrations scores 50.`,
     '',
     `| model | score [95% CI] | lcl | flip | ${draw.shots.map((k) => `${k}-shot`).join(' | ')} |`,
     `|---|---|---:|---:|${draw.shots.map(() => '---:').join('|')}|`,

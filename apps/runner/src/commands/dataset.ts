@@ -17,7 +17,6 @@ import {
   writeDataset,
 } from '@linkboard/datasets';
 import { type Command, Option } from 'commander';
-import { ensureHiddenSplit, hiddenSplitDir } from '../defaults';
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import type { Io } from '../io';
@@ -85,7 +84,6 @@ export function registerDataset(program: Command, io: Io, env: Env): void {
       printSummary(io, result);
     });
 
-  registerHiddenSplit(dataset, io, env);
   dataset
     .command('generate')
     .description('generate isekai-synth, the embedded default benchmark of unseen concepts')
@@ -142,40 +140,6 @@ export function registerDataset(program: Command, io: Io, env: Env): void {
         const written = await writeDataset(flags.out, generated, { force: flags.force });
         printSummary(io, written);
         io.stdout.write(`contact sheets: ${written.dir}/sheets/overview.png and one per pair\n`);
-      },
-    );
-}
-
-/**
- * `dataset hidden-split`: the deployment's hidden test split, drawn from its secret seed into the
- * data folder, where `start` publishes it. Sizes as `generate`'s; never prints the seed.
- */
-function registerHiddenSplit(dataset: Command, io: Io, env: Env): void {
-  dataset
-    .command('hidden-split')
-    .description(
-      'generate the hidden test split of isekai-synth v3 from this deployment’s secret seed (kept in <data>/secrets, mode 0600)',
-    )
-    .option('--pairs <k>', `pairs to draw (1–${PAIRS_V3.length})`, parsePositiveInt)
-    .option('--per-concept <m>', 'images per concept', parsePositiveInt)
-    .option('--queries <q>', 'of which queries', parsePositiveInt)
-    .option('--force', 'replace the split already generated (its results stay on the old version)')
-    .action(
-      async (flags: { pairs?: number; perConcept?: number; queries?: number; force?: boolean }) => {
-        if (flags.force) await rm(hiddenSplitDir(env), { recursive: true, force: true });
-        else if (await loadDataset(hiddenSplitDir(env)).catch(() => null))
-          throw new CliError(
-            `${hiddenSplitDir(env)} already holds the hidden test split; --force draws it again with the same seed and the new sizes`,
-          );
-        const written = await ensureHiddenSplit(env, io, {
-          pairs: flags.pairs,
-          perConcept: flags.perConcept,
-          queriesPerConcept: flags.queries,
-        });
-        printSummary(io, written);
-        io.stdout.write(
-          'no contact sheets: they would show its queries beside their labels. `linkboard start` publishes it.\n',
-        );
       },
     );
 }

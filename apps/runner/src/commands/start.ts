@@ -8,7 +8,7 @@ import {
   parseAdapterConfig,
   REFERENCE_SERVER,
 } from '@linkboard/core';
-import { rankedFamiliarOf } from '@linkboard/datasets';
+import { loadDataset, rankedFamiliarOf } from '@linkboard/datasets';
 import {
   createRankedSubmission,
   createSubmission,
@@ -21,7 +21,7 @@ import type { Command } from 'commander';
 import { familiarFromPairs } from '../adapters/builtin';
 import { answerKeyOf, BUILTIN_MODELS, LOOKUP, QUERY_ONLY } from '../baselines';
 import { noticeTo, type OpenDatabase, openDatabase } from '../database';
-import { ensureDefaultBenchmark, ensureHiddenSplit, ensureSampleBenchmark } from '../defaults';
+import { ensureDefaultBenchmark, ensureSampleBenchmark, synthV2BenchmarkDir } from '../defaults';
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import { type Io, processLog } from '../io';
@@ -247,10 +247,12 @@ export function registerStart(program: Command, io: Io, env: Env): void {
         io.stdout.write(`${name}: ${((performance.now() - from) / 1000).toFixed(1)} s\n`);
         return result;
       };
-      const { sample, dataset, hidden } = await phase('benchmarks ready', async () => ({
+      const { sample, dataset, v2 } = await phase('benchmarks ready', async () => ({
         sample: await ensureSampleBenchmark(env, io, io.stdout),
         dataset: await ensureDefaultBenchmark(env, io),
-        hidden: await ensureHiddenSplit(env, io),
+        // v2, the default before v3, stays on the site where it was generated before (its board
+        // is history); a fresh start does not make it.
+        v2: await loadDataset(synthV2BenchmarkDir(env)).catch(() => null),
       }));
       // From here on Ctrl-C is ours: the runner finishes and gives its jobs back, and only then
       // does the embedded PostgreSQL stop (it no longer hears the terminal's Ctrl-C itself).
@@ -268,13 +270,10 @@ export function registerStart(program: Command, io: Io, env: Env): void {
       let site: SiteProcess | undefined;
       let runner: Promise<void> | undefined;
       try {
-        const { benchmarkVersionId, test } = await phase('benchmarks published', async () => {
+        const { benchmarkVersionId } = await phase('benchmarks published', async () => {
           await publishDataset(database.db, env, sample);
-          return {
-            benchmarkVersionId: (await publishDataset(database.db, env, dataset))
-              .benchmarkVersionId,
-            test: await publishDataset(database.db, env, hidden),
-          };
+          if (v2) await publishDataset(database.db, env, v2);
+          return publishDataset(database.db, env, dataset);
         });
         reference = await startReferenceServer({
           port: env.LINKBOARD_REFERENCE_PORT,
@@ -285,18 +284,17 @@ export function registerStart(program: Command, io: Io, env: Env): void {
             familiarFromPairs([
               ...dataset.manifest.pairs,
               ...sample.manifest.pairs,
-              ...hidden.manifest.pairs,
+              ...(v2?.manifest.pairs ?? []),
             ]),
           ),
           // The lookup reference model's key: the public benchmarks' query labels.
-          answerKey: answerKeyOf([dataset.manifest, sample.manifest]),
+          answerKey: answerKeyOf([dataset.manifest, sample.manifest, ...(v2 ? [v2.manifest] : [])]),
         });
         // The public benchmark's first: its drill-down is what a newcomer explores first.
         const seeded = await phase(
           'baselines queued',
           async () =>
             (await seedBaselines(database, benchmarkVersionId)) +
-            (await seedBaselines(database, test.benchmarkVersionId)) +
             (await seedRankedBaselines(database, env)),
         );
         if (seeded)

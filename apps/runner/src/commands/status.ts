@@ -61,7 +61,7 @@ export async function localStatusSource(env: Env, io: Io): Promise<StatusSource>
           score
             ? `  score (mean of lcl and flip): ${pct(score.score)} [${pct(score.low)}, ${pct(score.high)}]`
             : '  score (mean of lcl and flip): not yet',
-          `  draw: key ${drawn.keyId}, commitment ${drawn.commitment}`,
+          `  draw: ${submission.benchmark}, key ${drawn.keyId}, commitment ${drawn.commitment}`,
           drawn.seed
             ? `  seed (revealed): ${drawn.seed}; \`linkboard verify ${id}\` checks the run from it`
             : '  seed: revealed when the run ends',

@@ -166,14 +166,9 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       if (flags.benchmark !== undefined && flags.manifest !== undefined)
         throw new CliError('give --benchmark or --manifest, not both');
       if (flags.ranked) {
-        const conflicting = [
-          'benchmark',
-          'manifest',
-          'draws',
-          'policy',
-          'predictions',
-          'site',
-        ].filter((o) => command.getOptionValueSource(o) === 'cli');
+        const conflicting = ['benchmark', 'manifest', 'draws', 'policy', 'predictions'].filter(
+          (o) => command.getOptionValueSource(o) === 'cli',
+        );
         if (conflicting.length)
           throw new CliError(
             `--ranked draws its own episodes (lcl and flip, one draw each) and is scored by the platform; it takes no ${conflicting.map((o) => `--${o}`).join(', ')}`,
@@ -484,14 +479,15 @@ async function siteTarget(env: Env, flags: SubmitFlags): Promise<SiteTarget> {
   const base = (flags.site as string).replace(/\/+$/, '');
   const client = siteClient(base, token);
   const versions = await client.benchmarks();
+  // A ranked run names no version: the site draws one for it.
   let version: BenchmarkSummary | undefined =
-    flags.manifest === undefined
+    flags.manifest === undefined && !flags.ranked
       ? pickBenchmark(
           flags.benchmark ?? `${DEFAULT_BENCHMARK.name}@${DEFAULT_BENCHMARK.version}`,
           versions,
           `on ${base}`,
           {
-            describe: (v) => `${v.name}@${v.version}${v.split === 'hidden' ? ' (hidden)' : ''}`,
+            describe: (v) => `${v.name}@${v.version}${v.retired ? ' (retired)' : ''}`,
             preferred: (v) => v.version === DEFAULT_BENCHMARK.version,
           },
         )
@@ -515,10 +511,13 @@ async function siteTarget(env: Env, flags: SubmitFlags): Promise<SiteTarget> {
           `${base} does not have this benchmark (manifest ${manifestHash.slice(0, 12)}); ask its operator to add it`,
         );
     },
-    describe: () => `${base} (${chosen().name}@${chosen().version})`,
+    describe: () =>
+      flags.ranked
+        ? `${base} (a ranked draw of its own)`
+        : `${base} (${chosen().name}@${chosen().version})`,
     submit: ({ request, predictions, apiKey }) =>
       client.createSubmission({
-        benchmarkVersionId: chosen().id,
+        ...(flags.ranked ? { ranked: true } : { benchmarkVersionId: chosen().id }),
         ...request,
         apiKey,
         predictions: predictions

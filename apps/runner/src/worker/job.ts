@@ -2,16 +2,14 @@ import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import {
   AdapterConfigError,
-  type Episode,
   generationOf,
   isRankedDraw,
-  type Manifest,
   parseAdapterConfig,
   REFERENCE_SERVER,
   scorerVersions,
 } from '@linkboard/core';
 import { rankedImagesOf } from '@linkboard/datasets';
-import { type AnswerInput, type Lease, LeaseLostError } from '@linkboard/db';
+import { type Lease, LeaseLostError } from '@linkboard/db';
 import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
 import { ImageEncoder } from '../adapters/encode';
 import { endpointAdapter } from '../adapters/endpoint';
@@ -27,7 +25,7 @@ import { loadServeProfiles, type ServedModel, startServedModel } from '../serve/
 import type { RunnerContext } from './context';
 import { JobError } from './job-error';
 import { isQueueUnreachable, untilReachable } from './outage';
-import type { JobSubmission } from './queue';
+import type { JobAnswer, JobEpisode, JobInput, JobSubmission } from './queue';
 
 /** What a baseline's adapter config names instead of a URL: the platform's reference server. */
 export { JobError, REFERENCE_SERVER };
@@ -58,29 +56,46 @@ export function submissionAdapterConfig(
   }
 }
 
+/**
+ * Where the job's images come from: the store, or for a ranked draw rendered from their ids as
+ * its requests need them (none is stored); for a job the site prepared, read under its lease,
+ * none kept when they are a ranked draw's (each is shown once).
+ */
+function jobEncoder(ctx: RunnerContext, input: JobInput, maxSide: number | undefined) {
+  if (input.manifest === null)
+    return new ImageEncoder(input.prepared, input.prepared, maxSide, !input.benchmark.rankedDraw);
+  return isRankedDraw(input.manifest)
+    ? rankedEncoder({ images: rankedImagesOf(input.manifest) }, maxSide)
+    : new ImageEncoder(ctx.queue.images, input.manifest, maxSide);
+}
+
 async function prepareAdapter(
   ctx: RunnerContext,
-  sub: JobSubmission,
-  manifest: Manifest,
-  episodes: readonly Episode[],
+  input: JobInput,
+  episodes: readonly JobEpisode[],
   signal: AbortSignal,
 ): Promise<PreparedAdapter> {
+  const sub = input.submission;
   const config = submissionAdapterConfig(sub);
   const maxSide = 'maxImageSide' in config ? config.maxImageSide : undefined;
   // How the model generates, sent with every request and recorded with the run's facts.
   const generation = generationOf(config);
   const settingsFacts = generation ? { generation, maxImageSide: maxSide ?? null } : {};
-  // A ranked run's images are rendered from their ids as its requests need them; none is stored.
-  const encoder = isRankedDraw(manifest)
-    ? rankedEncoder({ images: rankedImagesOf(manifest) }, maxSide)
-    : new ImageEncoder(ctx.queue.images, manifest, maxSide);
+  const encoder = jobEncoder(ctx, input, maxSide);
   const apiKey = sub.apiKey;
   switch (config.adapter) {
     case 'builtin': {
       const name = config.name;
       if (!isBuiltinName(name)) throw new JobError('client-error', unknownBuiltin(name));
+      // The baselines tell the familiar name by the manifest's pairs, which a prepared job lacks
+      // (the site hands such jobs only to endpoint adapters: see claimJob's preparedRanked).
+      if (input.manifest === null)
+        throw new JobError(
+          'client-error',
+          `builtin:${name} needs the benchmark's manifest, which the site keeps for submission ${sub.id}; it runs on a runner on the database`,
+        );
       return {
-        adapter: builtinAdapter(name, encoder, familiarFromPairs(manifest.pairs)),
+        adapter: builtinAdapter(name, encoder, familiarFromPairs(input.manifest.pairs)),
         facts: { adapter: 'builtin', name },
         close: async () => {},
       };
@@ -224,7 +239,7 @@ export async function runJob(
     if (error instanceof LeaseLostError || isQueueUnreachable(error)) throw error;
     throw new JobError('client-error', rootMessage(error));
   }
-  const { submission: sub, manifest, episodes, answered: kept } = input;
+  const { submission: sub, benchmark, episodes, answered: kept } = input;
   const policies = sub.policies;
   const todo = episodes.filter((e) => !kept.has(e.id));
 
@@ -237,7 +252,7 @@ export async function runJob(
   };
   stopping.addEventListener('abort', onStop, { once: true });
 
-  const prepared = await prepareAdapter(ctx, sub, manifest, todo, hard.signal);
+  const prepared = await prepareAdapter(ctx, input, todo, hard.signal);
   const errors: Record<string, number> = {};
   const log: string[] = [];
   const note = (line: string) => {
@@ -248,7 +263,7 @@ export async function runJob(
   let answered = 0;
   let failed = 0;
   let firstError: JobOutcome['firstError'];
-  let pending: AnswerInput[] = [];
+  let pending: JobAnswer[] = [];
   let leaseLost: LeaseLostError | null = null;
   const startedAt = Date.now();
   const runInfo = () => ({
@@ -307,15 +322,15 @@ export async function runJob(
   try {
     await ctx.queue.recordProvenance(lease, {
       benchmark: {
-        name: manifest.benchmark.name,
-        version: manifest.benchmark.version,
-        manifestHash: manifest.manifestHash,
+        name: benchmark.name,
+        version: benchmark.version,
+        manifestHash: benchmark.manifestHash,
       },
       shots: sub.shots,
       policies,
       draws: sub.draws,
       scorers: scorerVersions(),
-      episodeSeed: isRankedDraw(manifest)
+      episodeSeed: benchmark.rankedDraw
         ? 'fixed by the ranked draw (a keyed PRF; the seed is committed to on the submission and revealed when it ends)'
         : 'SHA-256("<manifest hash>|<query image id>|<shots>|<draw>")',
       runner: ctx.provenance,

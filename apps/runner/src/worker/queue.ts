@@ -4,9 +4,13 @@ import {
   episodeRange,
   indexBenchmark,
   isRetryable,
+  type JobBenchmark,
+  jobBenchmarkOf,
   type Manifest,
   POLICY_NAMES,
   type PolicyName,
+  type PreparedEpisode,
+  type PreparedImage,
 } from '@linkboard/core';
 import { nodeSha256Hex } from '@linkboard/datasets';
 import {
@@ -45,14 +49,37 @@ export interface JobSubmission {
   apiKey?: string;
 }
 
-/** What a claimed job is: its submission, its episodes, and which of them are answered already. */
-export interface JobInput {
+/**
+ * An episode as a job holds it: what the model is sent (core's `PreparedEpisode`). A runner on the
+ * database holds whole episodes, labels and all; one given a ranked run by the site holds only
+ * this, so the job path is written against it.
+ */
+export type JobEpisode = PreparedEpisode;
+
+/** A job the site prepared: no manifest; its images read under the lease, each with its media type. */
+export interface PreparedJob {
+  manifest: null;
+  prepared: {
+    images: readonly PreparedImage[];
+    read(imageId: string): Promise<Buffer>;
+  };
+}
+
+/**
+ * What a claimed job is: its submission, its episodes, which of them are answered already, and
+ * where its images come from: the version's manifest where the runner may hold it, or, for a
+ * ranked run through the site (whose manifest labels every query), the site's prepared images.
+ */
+export type JobInput = {
   submission: JobSubmission;
-  manifest: Manifest;
-  episodes: Episode[];
+  benchmark: JobBenchmark;
+  episodes: JobEpisode[];
   /** Episodes with a kept answer; those that ended in error were cleared, to be asked again. */
   answered: ReadonlySet<string>;
-}
+} & ({ manifest: Manifest } | PreparedJob);
+
+/** An answer as a job hands it back: for one of the episodes its queue's `begin` gave it. */
+export type JobAnswer = Omit<AnswerInput, 'episode'> & { episode: JobEpisode };
 
 export interface Claimed {
   lease: Lease | null;
@@ -90,7 +117,7 @@ export interface Queue {
   begin(lease: Lease): Promise<JobInput>;
   heartbeat(lease: Lease, options: { leaseMs: number; runInfo?: unknown }): Promise<void>;
   /** Scored by the platform (`writeAnswers`): a runner never decides a verdict. */
-  write(lease: Lease, answers: readonly AnswerInput[], benchmarkVersionId: number): Promise<void>;
+  write(lease: Lease, answers: readonly JobAnswer[], benchmarkVersionId: number): Promise<void>;
   recordProvenance(lease: Lease, facts: Record<string, unknown>): Promise<void>;
   complete(lease: Lease, episodeIds: readonly string[]): Promise<void>;
   fail(
@@ -101,7 +128,7 @@ export interface Queue {
   /** Uploaded answers of these episodes (only the database holds them). */
   predictions(
     submissionId: number,
-    episodes: readonly Episode[],
+    episodes: readonly Pick<Episode, 'id'>[],
   ): Promise<Map<string, string | null>>;
   /** The images the job's episodes show, by content hash. */
   images: { read(imageId: string): Promise<Buffer> };
@@ -139,6 +166,17 @@ export function databaseQueue(database: OpenDatabase, env: Env): Queue {
   const jobs = jobStarter(db);
   let secretKey: Promise<Buffer> | undefined;
   const images = platformStore(env);
+  // The whole episodes this queue handed out, by the object the job holds: the job hands back
+  // the very objects `begin` gave it, and the scorer wants what they are (labels and all).
+  const whole = new WeakMap<JobEpisode, Episode>();
+  const wholeOf = (answer: JobAnswer): AnswerInput => {
+    const episode = whole.get(answer.episode);
+    if (!episode)
+      throw new Error(
+        `episode ${answer.episode.id}: not one this queue's begin gave out, so it cannot be scored here`,
+      );
+    return { ...answer, episode };
+  };
   return {
     kind: 'database',
     where: database.where,
@@ -162,14 +200,18 @@ export function databaseQueue(database: OpenDatabase, env: Env): Queue {
           ...runnableSubmission(job),
           apiKey: secret ? decryptSecret(await secretKey, secret) : undefined,
         },
+        benchmark: jobBenchmarkOf(job.manifest),
         manifest: job.manifest,
-        episodes: job.episodes,
+        episodes: job.episodes.map((e) => {
+          whole.set(e, e);
+          return e;
+        }),
         answered: job.answered,
       };
     },
     heartbeat: (lease, options) => heartbeat(db, lease, options),
     write: async (lease, answers, benchmarkVersionId) => {
-      await writeAnswers(db, lease, answers, benchmarkVersionId);
+      await writeAnswers(db, lease, answers.map(wholeOf), benchmarkVersionId);
     },
     recordProvenance: (lease, facts) => recordProvenance(db, lease.submissionId, facts),
     complete: async (lease, episodeIds) => {

@@ -5,7 +5,10 @@ import {
   ClaimReplySchema,
   CompleteReplySchema,
   FailReplySchema,
+  type ImageEntry,
+  JobEpisodesReplySchema,
   JobStartReplySchema,
+  jobBenchmarkOf,
   type Manifest,
   ManifestSchema,
   OkReplySchema,
@@ -14,12 +17,14 @@ import {
   RUNNER_API,
   RUNNER_API_ERRORS,
   type RunnerJobStep,
+  type RunnerPreparedStep,
 } from '@linkboard/core';
 import { ImageStore } from '@linkboard/datasets';
 import { type Lease, LeaseLostError } from '@linkboard/db';
+import sharp from 'sharp';
 import type { z } from 'zod';
 import { JobError } from './job-error';
-import { jobEpisodes, knownPolicies, type Queue } from './queue';
+import { type JobEpisode, jobEpisodes, knownPolicies, type PreparedJob, type Queue } from './queue';
 
 /**
  * The site could not be reached or is not serving (refused, reset, a gateway's 502/503/504): the
@@ -45,11 +50,20 @@ export class SiteRefusedError extends Error {
 /** How long one call may take before it counts as the site being unavailable. */
 const CALL_TIMEOUT_MS = 30_000;
 
+/** What sharp calls each media type a manifest may give an image. */
+const SHARP_FORMATS: Record<ImageEntry['mediaType'], string> = {
+  'image/jpeg': 'jpeg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+};
+
 /**
  * The queue reached through the site's runner API with a runner token: for a GPU host that must
  * not hold database credentials. Jobs, leases and results are the database's, through the site;
  * manifests are fetched once per benchmark version, images once per hash into a cache on this
- * host's disk (each checked against its hash). The token goes in a header, never in a line.
+ * host's disk (each checked against its hash). A ranked run's job comes prepared instead: its
+ * episodes as the model is asked them and its images under the lease, neither kept on disk, and
+ * never a manifest or a label. The token goes in a header, never in a line.
  */
 export function siteQueue(options: { site: string; token: string; cacheDir: string }): Queue {
   const base = options.site.replace(/\/+$/, '');
@@ -109,14 +123,9 @@ export function siteQueue(options: { site: string; token: string; cacheDir: stri
   }
 
   /** A job step under the lease; the site's refusals become the errors the database path throws. */
-  async function step<S extends z.ZodType>(
-    lease: Lease,
-    name: RunnerJobStep,
-    schema: S,
-    body: Record<string, unknown> = {},
-  ): Promise<z.output<S>> {
+  async function underLease<T>(lease: Lease, call: () => Promise<T>): Promise<T> {
     try {
-      return await call(RUNNER_API.job(lease.jobId, name), schema, { token: lease.token, ...body });
+      return await call();
     } catch (error) {
       if (error instanceof SiteRefusedError && error.code === RUNNER_API_ERRORS.leaseLost)
         throw new LeaseLostError(lease.jobId);
@@ -124,6 +133,63 @@ export function siteQueue(options: { site: string; token: string; cacheDir: stri
         throw new JobError('results-incomplete', error.message);
       throw error;
     }
+  }
+  const step = <S extends z.ZodType>(
+    lease: Lease,
+    name: RunnerJobStep | RunnerPreparedStep,
+    schema: S,
+    body: Record<string, unknown> = {},
+  ): Promise<z.output<S>> =>
+    underLease(lease, () =>
+      call(RUNNER_API.job(lease.jobId, name), schema, { token: lease.token, ...body }),
+    );
+
+  /**
+   * A prepared job's image, under its lease. Its id is a keyed PRF, not a hash of its bytes, so
+   * the bytes cannot be checked against it as a stored image's are. What is checked is that they
+   * are not empty and their header reads as the media type the site gave (sharp): a proxy's page
+   * or an empty or wrong reply fails here, as the site's fault, instead of going to the model as
+   * a broken image and being scored as its wrong answer. A body cut short fails its read (HTTP
+   * frames it). Not cached on disk: each image of a ranked draw is shown once.
+   */
+  async function preparedImage(lease: Lease, image: PreparedJob['prepared']['images'][number]) {
+    const route = RUNNER_API.job(lease.jobId, 'image');
+    const response = await underLease(lease, () =>
+      request(route, { method: 'POST', body: { token: lease.token, imageId: image.id } }),
+    );
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const read =
+      bytes.length === 0
+        ? undefined
+        : await sharp(bytes)
+            .metadata()
+            .catch(() => undefined);
+    if (read?.format !== SHARP_FORMATS[image.mediaType])
+      throw new Error(
+        `${base}${route}: image ${image.id} is ${bytes.length === 0 ? 'empty' : `not a readable ${image.mediaType}`}`,
+      );
+    return bytes;
+  }
+
+  /** A ranked run's job, as the site prepares it: no manifest, so no label, ever reaches here. */
+  async function preparedJob(lease: Lease): Promise<PreparedJob & { episodes: JobEpisode[] }> {
+    const { episodes, images } = await step(lease, 'episodes', JobEpisodesReplySchema);
+    const byId = new Map(images.map((i) => [i.id, i]));
+    return {
+      episodes,
+      manifest: null,
+      prepared: {
+        images,
+        read(imageId) {
+          const image = byId.get(imageId);
+          if (!image)
+            return Promise.reject(
+              new Error(`image ${imageId} is not one of job ${lease.jobId}'s prepared images`),
+            );
+          return preparedImage(lease, image);
+        },
+      },
+    };
   }
 
   function manifestOf(benchmarkVersionId: number): Promise<Manifest> {
@@ -187,10 +253,20 @@ export function siteQueue(options: { site: string; token: string; cacheDir: stri
     },
     async begin(lease) {
       const start = await step(lease, 'start', JobStartReplySchema);
-      const manifest = await manifestOf(start.submission.benchmarkVersionId);
       const policies = knownPolicies(start.submission.policies);
+      const submission = { ...start.submission, policies };
+      const answered = new Set(start.answered);
+      if (start.prepared) {
+        if (!start.benchmark)
+          throw new Error(
+            `${base}${RUNNER_API.job(lease.jobId, 'start')}: a prepared job's reply names no benchmark`,
+          );
+        return { submission, benchmark: start.benchmark, answered, ...(await preparedJob(lease)) };
+      }
+      const manifest = await manifestOf(start.submission.benchmarkVersionId);
       return {
-        submission: { ...start.submission, policies },
+        submission,
+        benchmark: jobBenchmarkOf(manifest),
         manifest,
         episodes: jobEpisodes(
           manifest,
@@ -202,7 +278,7 @@ export function siteQueue(options: { site: string; token: string; cacheDir: stri
           },
           lease,
         ),
-        answered: new Set(start.answered),
+        answered,
       };
     },
     async heartbeat(lease, heartbeatOptions) {

@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { commitmentHolds, rankedKeyId } from '@linkboard/core';
+import { commitmentHolds, RANKED_BOARD, rankedKeyId } from '@linkboard/core';
 import { drawRanked, generateSynth, writeDataset } from '@linkboard/datasets';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_MODELS } from '../../src/baselines';
@@ -101,7 +101,7 @@ describe('linkboard calibrate', () => {
     ['isekai-synth@3.1', 'isekai-synth-v3', { version: 3 as const }, '3.1'],
     ['isekai-synth@2', 'isekai-synth', {}, '2.1'],
     ['isekai-synth@2.1', 'isekai-synth', {}, '2.1'],
-    ['isekai-synth', 'isekai-synth', {}, '2.1'],
+    ['isekai-synth', 'isekai-synth-v3', { version: 3 as const }, '3.1'],
   ])('resolves --benchmark %s to the %s folder', async (benchmark, folder, options, version) => {
     // A small set where the full one would be generated: the folder is loaded as it is, and only
     // its name and version are checked, so this tests the resolution without a minute of drawing.
@@ -122,7 +122,7 @@ describe('linkboard calibrate', () => {
   it.each([
     [
       'isekai-synth@3.2',
-      /isekai-synth has no version "3\.2" here; the benchmarks here are: isekai-synth@2\.1 .*isekai-synth@3\.1/,
+      /isekai-synth has no version "3\.2" here; the benchmarks here are: isekai-synth@3\.1 .*isekai-synth@2\.1/,
     ],
     [
       'nope',
@@ -159,6 +159,7 @@ describe('linkboard calibrate --ranked', () => {
       return JSON.parse(r.stdout) as RankedCalibration;
     }) as [RankedCalibration, RankedCalibration];
     expect(a.draw).toMatchObject({
+      name: `${RANKED_BOARD}+${a.draw.commitment.slice(0, 16)}`,
       key_id: rankedKeyId(key),
       shots: [2, 4],
       per_policy: 4,

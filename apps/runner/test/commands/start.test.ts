@@ -6,7 +6,7 @@ import { connect, createSubmission, embeddedUrl, registerModel } from '@linkboar
 import { describe, expect, it } from 'vitest';
 import { sitePlatformEnv } from '../../src/commands/start';
 import { loadEnv } from '../../src/env';
-import { freePort, run, smallHiddenSplit, smallSynth, tempDir } from '../helpers';
+import { freePort, run, smallSynth, smallSynthV3, tempDir } from '../helpers';
 
 const BIN = fileURLToPath(new URL('../../bin/linkboard.js', import.meta.url));
 
@@ -66,22 +66,24 @@ describe('linkboard start', () => {
   it('runs the platform on the data folder: benchmarks, baselines run by its runner; refuses a second start; stops on Ctrl-C', async () => {
     const dataDir = await tempDir();
     const port = String(await freePort());
-    // A small isekai-synth stands in for the full default set, which takes seconds to draw.
+    // A small isekai-synth v3 stands in for the full default set, which takes seconds to draw;
+    // a v2 generated before (the default until v3) is published beside it, as history.
+    await cp(await smallSynthV3(), path.join(dataDir, 'benchmarks', 'isekai-synth-v3'), {
+      recursive: true,
+    });
     await cp(await smallSynth(), path.join(dataDir, 'benchmarks', 'isekai-synth'), {
       recursive: true,
     });
-    await smallHiddenSplit(dataDir);
-    const seedFile = path.join(dataDir, 'secrets', 'isekai-synth-test.seed');
-    const seed = (await readFile(seedFile, 'utf8')).trim();
-    // Owner only, in a folder that is owner only.
-    expect((await stat(seedFile)).mode & 0o777).toBe(0o600);
-    expect((await stat(path.dirname(seedFile))).mode & 0o777).toBe(0o700);
     const first = await startPlatform(dataDir, port);
     expect(first.output()).toContain('importing the ISEKAI sample');
-    // The baselines on the public benchmark, on the hidden test split, and ranked on draws of
-    // their own.
-    expect(first.output()).toContain('submitted 11 baseline runs through the reference server');
-    expect(first.output()).not.toContain(seed);
+    // The baselines on the default public benchmark, and ranked on draws of their own.
+    expect(first.output()).toContain('submitted 8 baseline runs through the reference server');
+    const keyFile = path.join(dataDir, 'secrets', 'ranked.key');
+    const key = (await readFile(keyFile, 'utf8')).trim();
+    // Owner only, in a folder that is owner only, and never printed.
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    expect((await stat(path.dirname(keyFile))).mode & 0o777).toBe(0o700);
+    expect(first.output()).not.toContain(key);
     expect(first.output()).toMatch(/linkboard is running \(ready in [\d.]+ s\)/);
     expect(first.output()).toMatch(
       /database {2}postgres:\/\/linkboard:\*\*\*@127\.0\.0\.1:\d+\/linkboard/,
@@ -104,17 +106,16 @@ describe('linkboard start', () => {
     expect(draws.rows).toHaveLength(5);
     for (const d of draws.rows) {
       expect(d.split).toBe('hidden');
-      expect(d.version).toBe(`ranked-${String(d.draw_commitment).slice(0, 16)}`);
+      expect(d.version).toBe(`1+${String(d.draw_commitment).slice(0, 16)}`);
     }
     expect(rows.map((r) => [r.name, r.version, r.split])).toEqual([
       ['ISEKAI-sample', '1', 'public'],
       ['isekai-synth', '2.1', 'public'],
-      ['isekai-synth', '3-test', 'hidden'],
+      ['isekai-synth', '3.1', 'public'],
     ]);
-    expect(rows[2].manifest).not.toContain(seed);
     // The runner inside start works the baselines off, over HTTP to the reference server.
     let done = 0;
-    for (let i = 0; i < 600 && done < 11; i++) {
+    for (let i = 0; i < 600 && done < 8; i++) {
       await new Promise((r) => setTimeout(r, 200));
       done = (
         await database.pool.query(
@@ -123,7 +124,7 @@ describe('linkboard start', () => {
       ).rows[0].n;
     }
     await database.close();
-    expect(done).toBe(11);
+    expect(done).toBe(8);
 
     first.child.kill('SIGINT');
     expect([0, 130]).toContain(await first.exited);
@@ -152,10 +153,9 @@ describe('linkboard start', () => {
     const dataDir = await tempDir();
     const port = String(await freePort());
     const referencePort = await freePort();
-    await cp(await smallSynth(), path.join(dataDir, 'benchmarks', 'isekai-synth'), {
+    await cp(await smallSynthV3(), path.join(dataDir, 'benchmarks', 'isekai-synth-v3'), {
       recursive: true,
     });
-    await smallHiddenSplit(dataDir);
     const strict = { LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '0' };
     const platform = await startPlatform(dataDir, port, {
       ...strict,
@@ -226,13 +226,13 @@ describe('linkboard start', () => {
         if (rows.every((r) => r.status === 'done' || r.status === 'failed')) break;
         await new Promise((r) => setTimeout(r, 200));
       }
-      // The three baselines, on the public benchmark, on the hidden test split and ranked, ran
-      // through the internal path to the reference server.
+      // The three baselines, on the public benchmark and ranked, ran through the internal path
+      // to the reference server.
       const baselines = rows.filter((r) => !ids.includes(r.id));
-      expect(baselines.map((r) => r.status)).toEqual(Array(11).fill('done'));
+      expect(baselines.map((r) => r.status)).toEqual(Array(8).fill('done'));
       expect(baselines.map((r) => r.adapter_config)).toEqual(
         [
-          ...Array(3).fill(['random', 'always-familiar', 'prototype']).flat(),
+          ...Array(2).fill(['random', 'always-familiar', 'prototype']).flat(),
           'lookup',
           'query-only',
         ].map((model) => ({

@@ -44,7 +44,7 @@ describe('a ranked run: submit --ranked, a runner, status and verify', () => {
       // Open: the commitment is shown, the seed is not, and verify says why it cannot yet.
       const open = await cli(['status', id]);
       expect(open.stdout).toMatch(
-        / {2}draw: key k[0-9a-f]{12}, commitment [0-9a-f]{64}\n {2}seed: revealed when the run ends/,
+        / {2}draw: isekai-synth-ranked@1\+[0-9a-f]{16}, key k[0-9a-f]{12}, commitment [0-9a-f]{64}\n {2}seed: revealed when the run ends/,
       );
       const early = await cli(['verify', id]);
       expect(early.code).toBe(1);

@@ -25,9 +25,10 @@ import {
   scorerParam,
   signedPts,
 } from '~/components/format';
-import { PublicTestSetNote } from '~/components/hidden-split';
+import { RankedBoard } from '~/components/ranked-board';
 import { RowLink } from '~/components/row-link';
 import { LazySparkline } from '~/components/sparkline';
+import { PublicTestSetNote, RetiredVersionNote } from '~/components/test-set-notes';
 import { api } from '~/server/caller';
 
 export const dynamic = 'force-dynamic';
@@ -38,6 +39,12 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
   const sp = await searchParams;
   const trpc = await api();
   const versions = await trpc.leaderboard.versions();
+  // Unnamed, the site opens on the ranked board once it has rows: every run there on a fresh
+  // draw of its own, where a public board's answers can be looked up.
+  if (!param(sp.version)) {
+    const rankedRows = await trpc.ranked.board();
+    if (rankedRows.length > 0) return <RankedBoard rows={rankedRows} versions={versions} />;
+  }
   const version = chosenVersion(versions, param(sp.version), notFound);
   if (!version)
     return (
@@ -126,22 +133,14 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
         {POLICIES[setting.policy].shortTitle}, scored <b>{setting.scorer}</b>; accuracy with 95%
         intervals that resample pairs, and rank ranges. <a href="#method">How the board ranks</a>
       </p>
-      {version.split === 'hidden' ? (
-        <p className="badge" data-testid="hidden-split">
-          Hidden test split: drawn from a secret seed of this deployment, so its answers cannot be
-          looked up; scored by the platform only; shares shown in whole percents, per-episode and
-          per-concept results withheld.
-        </p>
-      ) : (
-        <PublicTestSetNote />
-      )}
+      {version.retired ? <RetiredVersionNote /> : <PublicTestSetNote />}
       <form className="filters" method="get">
         <label>
           Benchmark
           <select name="version" defaultValue={String(versionId)}>
             {offeredVersions(versions, versionId).map((v) => (
               <option key={v.id} value={v.id}>
-                {`${v.name}@${v.version}${v.split === 'hidden' ? ' hidden test' : ''} (${v.submissions})`}
+                {`${v.name}@${v.version}${v.retired ? ' retired' : ''} (${v.submissions})`}
               </option>
             ))}
           </select>

@@ -69,16 +69,18 @@ export type SearchParams = Promise<Record<string, string | string[] | undefined>
  * named version that is not there is the page's 404 (proxy.ts has already refused what is not an
  * id). Undefined when the site has no benchmark yet.
  */
-export function chosenVersion<
-  V extends { id: number; submissions?: number; split?: 'public' | 'hidden' },
->(versions: readonly V[], named: string | undefined, notFound: () => never): V | undefined {
-  // Unnamed: a hidden test split with results first (the one whose scores cannot be looked up),
-  // else the newest version that has results to show, so a visitor never lands on an empty
-  // table because a benchmark was imported and nothing ran on it yet.
+export function chosenVersion<V extends { id: number; submissions?: number; retired?: boolean }>(
+  versions: readonly V[],
+  named: string | undefined,
+  notFound: () => never,
+): V | undefined {
+  // Unnamed: the newest version that takes submissions and has results to show, so a visitor
+  // never lands on an empty table because a benchmark was imported and nothing ran on it yet, nor
+  // on a retired one's history.
   const withResults = (v: V) => (v.submissions ?? 1) > 0;
   if (!named)
     return (
-      versions.find((v) => v.split === 'hidden' && withResults(v)) ??
+      versions.find((v) => !v.retired && withResults(v)) ??
       versions.find(withResults) ??
       versions[0]
     );

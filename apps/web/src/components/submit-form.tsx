@@ -193,24 +193,39 @@ function ModelCardFields() {
  * Submit a model: an API endpoint (OpenAI-compatible, Anthropic's or Google's), a serve profile,
  * or uploaded predictions.
  */
+/** The benchmark select's value for a ranked run. */
+const RANKED_RUN = 'ranked';
+
 export function SubmitForm({
   versions,
+  rankedRuns,
 }: {
   versions: { id: number; label: string; ranked: { shots: number[]; draws: number } }[];
+  /** Whether the viewer may submit a ranked run (a participant, or ranked runs open to all). */
+  rankedRuns: boolean;
 }) {
   const trpc = useTRPC();
   const router = useRouter();
   const [kind, setKind] = useState<Kind>('endpoint');
   const [api, setApi] = useState<EndpointApi>('openai');
   // Shots and draws start at the chosen benchmark's ranked setting, so a submission ranks.
-  const [versionId, setVersionId] = useState(versions[0]?.id);
+  // `RANKED_RUN` in the benchmark select: a ranked run, on a fresh draw of its own.
+  const [versionId, setVersionId] = useState<number | typeof RANKED_RUN | undefined>(
+    rankedRuns ? RANKED_RUN : versions[0]?.id,
+  );
   const ranked = versions.find((v) => v.id === versionId)?.ranked;
+  const versionOf = (f: FormData) =>
+    f.get('version') === RANKED_RUN
+      ? { ranked: true }
+      : { benchmarkVersionId: Number(f.get('version')) };
   const formRef = useRef<HTMLFormElement>(null);
   const readEndpoint = () => {
     const f = new FormData(formRef.current ?? undefined);
     const text = (name: string) => String(f.get(name) ?? '').trim() || undefined;
     return {
-      benchmarkVersionId: Number(f.get('version')),
+      // A ranked run's connection is tested on a public version's episode.
+      benchmarkVersionId:
+        f.get('version') === RANKED_RUN ? (versions[0]?.id ?? 0) : Number(f.get('version')),
       adapter: api,
       endpoint: text('endpoint'),
       model: text('model'),
@@ -238,7 +253,7 @@ export function SubmitForm({
     const limitField = f.get('tokenLimitField');
     const weights = f.get('weights');
     create.mutate({
-      benchmarkVersionId: Number(f.get('version')),
+      ...versionOf(f),
       name: text('name') ?? '',
       organisation: text('organisation'),
       // The model card: blank fields say nothing (the server checks each, naming it).
@@ -401,7 +416,18 @@ export function SubmitForm({
         <legend>Evaluation</legend>
         <label>
           Benchmark
-          <select name="version" onChange={(e) => setVersionId(Number(e.target.value))}>
+          <select
+            name="version"
+            defaultValue={versionId}
+            onChange={(e) =>
+              setVersionId(e.target.value === RANKED_RUN ? RANKED_RUN : Number(e.target.value))
+            }
+          >
+            {rankedRuns ? (
+              <option value={RANKED_RUN}>
+                ranked run: a fresh draw of its own (lcl and flip; scored as their mean)
+              </option>
+            ) : null}
             {versions.map((v) => (
               <option key={v.id} value={v.id}>
                 {v.label}

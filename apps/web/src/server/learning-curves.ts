@@ -1,18 +1,12 @@
 import 'server-only';
-import {
-  coarsenLearningCurve,
-  type LearningCurve,
-  learningCurve,
-  type ScorerName,
-} from '@linkboard/core';
+import { type LearningCurve, learningCurve, type ScorerName } from '@linkboard/core';
 import { curveCells } from '@linkboard/db';
 import type { Context } from './trpc';
 
-/** A submission as the learning-curve figures need it: what it ran, and its split. */
+/** A submission as the learning-curve figures need it: what it ran. */
 export interface CurveSubject {
   id: number;
   policies: readonly string[];
-  split: 'public' | 'hidden';
 }
 
 /** One policy's learning-curve figures of one submission. */
@@ -20,11 +14,10 @@ export type PolicyCurve = { policy: string } & LearningCurve;
 
 /**
  * Submissions' learning-curve figures under each policy they ran (core's `learningCurve` on the
- * aggregates' per-cluster, per-shot counts, over every shot count it ran). A hidden split's are
- * whole percents for all but admins, as its board's are.
+ * aggregates' per-cluster, per-shot counts, over every shot count it ran), exact.
  */
 export async function learningCurvesOf(
-  ctx: Pick<Context, 'db' | 'viewer'>,
+  ctx: Pick<Context, 'db'>,
   subjects: readonly CurveSubject[],
   scorer: ScorerName,
 ): Promise<Map<number, PolicyCurve[]>> {
@@ -34,12 +27,7 @@ export async function learningCurvesOf(
     const ran = subjects.filter((s) => s.policies.includes(policy));
     const cells = await curveCells(ctx.db, { ids: ran.map((s) => s.id), scorer, policy });
     for (const subject of ran) {
-      const curve = learningCurve(cells.get(subject.id) ?? []);
-      const coarse = subject.split === 'hidden' && ctx.viewer?.role !== 'admin';
-      out.get(subject.id)?.push({
-        policy,
-        ...(coarse ? coarsenLearningCurve(curve) : curve),
-      });
+      out.get(subject.id)?.push({ policy, ...learningCurve(cells.get(subject.id) ?? []) });
     }
   }
   return out;

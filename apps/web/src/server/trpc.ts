@@ -7,11 +7,12 @@ import {
   ScorerNameSchema,
 } from '@linkboard/core';
 import {
-  assertDetailVisible,
   type Db,
-  HiddenSplitError,
-  type SplitSubject,
+  isRankedDrawOf,
+  rankedEpisodeOf,
   submissionDetail,
+  UNANSWERED_EPISODE,
+  type UserRole,
   userByApiToken,
   userRole,
 } from '@linkboard/db';
@@ -28,7 +29,7 @@ import { reportUnexpected, unexpectedMessage } from './errors';
 /** Who is asking: a signed-in user (cookie session) or a CLI with an API token; null if anonymous. */
 export interface Viewer {
   id: string;
-  role: 'submitter' | 'admin';
+  role: UserRole;
   /** How they proved it: a token cannot manage tokens (a leaked one could mint its successor). */
   via: 'session' | 'token';
 }
@@ -184,15 +185,30 @@ export function assertOwnerOrAdmin(viewer: Viewer, ownerId: string | null) {
 }
 
 /**
- * db's hidden-split guard as the site's answer: 403, saying why. Every procedure that returns
- * query labels, per-episode verdicts or per-concept scores calls it first.
+ * The visibility rule for one episode (db's `rankedEpisodeOf`): an episode of a ranked run is
+ * shown only where its run is visible to the viewer and has stored its answer (or ended); 403,
+ * saying why, for anyone (admins too) before that. Episodes of public versions pass.
  */
-export async function detailVisible(ctx: Context, subject: SplitSubject): Promise<void> {
-  try {
-    await assertDetailVisible(ctx.db, subject, { admin: ctx.viewer?.role === 'admin' });
-  } catch (error) {
-    if (error instanceof HiddenSplitError)
-      throw new TRPCError({ code: 'FORBIDDEN', message: error.message });
-    throw error;
-  }
+export async function episodeVisible(ctx: Context, episodeId: string): Promise<void> {
+  const ranked = await rankedEpisodeOf(ctx.db, episodeId);
+  if (!ranked) return;
+  await visibleSubmission(ctx, ranked.submissionId);
+  if (!ranked.shown) throw new TRPCError({ code: 'FORBIDDEN', message: UNANSWERED_EPISODE });
+}
+
+/**
+ * Per-concept reads (the gallery, the heatmap, traits, a concept's page) cover public boards: a
+ * ranked run's draw has a concept per episode, which its submission's answers show instead. 404,
+ * saying so, as for a version that is not there.
+ */
+export async function publicBoardOnly(
+  ctx: Context,
+  subject: { benchmarkVersionId: number } | { conceptId: number },
+): Promise<void> {
+  if (await isRankedDrawOf(ctx.db, subject))
+    throw new TRPCError({
+      code: 'NOT_FOUND',
+      message:
+        "concept pages cover public benchmark versions; a ranked run's draw (a concept per episode) is shown through its submission's answers",
+    });
 }

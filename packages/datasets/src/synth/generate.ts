@@ -323,36 +323,3 @@ function checkSizes(catalog: number, pairCount: number, perConcept: number, quer
     );
   }
 }
-
-/** The version string of a deployment's hidden test split: no seed in it, by design. */
-export const HIDDEN_SPLIT_VERSION = '3-test';
-
-/**
- * isekai-synth's hidden test split: v3 drawn from a deployment's secret seed, with everything that
- * would name the seed taken out (the version, the origin, the contact sheets' titles: no sheets
- * are written at all, since they show query images beside their concept). Its images and nonce
- * names differ from every public seed's, so an answer key built from the public generator does not
- * apply. The caller keeps the seed secret (see the runner's data folder).
- */
-export async function generateHiddenSplit(
-  options: Omit<SynthOptions, 'seed' | 'version' | 'names'> & { secretSeed: number },
-): Promise<ImportedDataset> {
-  const { secretSeed, ...rest } = options;
-  const drawn = await generateSynthV3({ ...rest, seed: secretSeed, names: 'nonce' });
-  const { manifestHash: _drawnHash, ...body } = drawn.manifest;
-  const manifest = createManifest({
-    ...body,
-    benchmark: { name: 'isekai-synth', version: HIDDEN_SPLIT_VERSION, split: 'hidden' },
-    origin: {
-      generator: 'isekai-synth',
-      generatorVersion: 3,
-      split: 'hidden',
-      names: 'nonce',
-      perConcept: Number(drawn.manifest.origin?.perConcept),
-      queriesPerConcept: Number(drawn.manifest.origin?.queriesPerConcept),
-    },
-    // The source names a concept and an index only, nothing of the seed; kept for analysis.
-    images: drawn.manifest.images,
-  });
-  return { manifest, files: drawn.files, extras: new Map(), warnings: [] };
-}

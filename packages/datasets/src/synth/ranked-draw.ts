@@ -11,7 +11,9 @@ import {
   type ManifestDraft,
   Prng,
   type QueryClass,
+  RANKED_BENCHMARK,
   RANKED_DRAW_GENERATOR,
+  rankedDrawVersion,
   SECRET_HEX,
 } from '@linkboard/core';
 import { BASES, type BaseObject } from './catalog';
@@ -114,8 +116,12 @@ function nonceName(rng: Prng, taken: Set<string>): string {
   }
 }
 
-/** The benchmark name of every ranked draw; its version is `ranked-` and the commitment's start. */
-export const RANKED_BENCHMARK_NAME = 'isekai-synth';
+/**
+ * The benchmark name of every ranked draw, core's `RANKED_BENCHMARK` (`isekai-synth-ranked`); its
+ * version is core's `rankedDrawVersion`, `1+` and the commitment's first 16 hex. Kept under this
+ * name for the package's exports; core's is the definition.
+ */
+export const RANKED_BENCHMARK_NAME = RANKED_BENCHMARK;
 
 /** The render spec an image's manifest entry keeps (`source`): `ranked:<base>+<trait>`. */
 const sourceOf = (image: RankedImage) => `ranked:${image.base}+${image.traits.join('+')}`;
@@ -144,8 +150,8 @@ export function drawRanked(options: RankedDrawOptions): RankedDraw {
     schema: 'linkboard.manifest/1',
     // Hidden while the run is open: its manifest holds every label.
     benchmark: {
-      name: RANKED_BENCHMARK_NAME,
-      version: `ranked-${commitment.slice(0, 16)}`,
+      name: RANKED_BENCHMARK,
+      version: rankedDrawVersion(commitment),
       split: 'hidden',
     },
     origin: { generator: RANKED_DRAW_GENERATOR, generatorVersion: 1, commitment },

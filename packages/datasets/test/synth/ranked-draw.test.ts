@@ -5,6 +5,7 @@ import {
   indexBenchmark,
   isRankedDraw,
   parseManifest,
+  RANKED_BOARD,
   rankedScore,
 } from '@linkboard/core';
 import sharp from 'sharp';
@@ -61,11 +62,15 @@ describe('the ranked draw', () => {
     const draw = drawRanked({ seed: drawSeed(KEY, 4), shots: [2, 16], perPolicy: 6 });
     const { manifest } = draw;
     expect(parseManifest(JSON.parse(JSON.stringify(manifest)))).toEqual(manifest);
+    // A version of the ranked board's benchmark: isekai-synth-ranked@1+<the commitment's start>.
     expect(manifest.benchmark).toEqual({
-      name: 'isekai-synth',
-      version: `ranked-${draw.commitment.slice(0, 16)}`,
+      name: 'isekai-synth-ranked',
+      version: `1+${draw.commitment.slice(0, 16)}`,
       split: 'hidden',
     });
+    expect(`${manifest.benchmark.name}@${manifest.benchmark.version}`).toBe(
+      `${RANKED_BOARD}+${draw.commitment.slice(0, 16)}`,
+    );
     expect(isRankedDraw(manifest)).toBe(true);
     expect(rankedImagesOf(manifest)).toEqual(draw.images);
     expect(manifest.pairs).toHaveLength(24);

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../client';
-import { users } from '../schema';
+import { USER_ROLES, type UserRole, users } from '../schema';
 
-export async function userRole(db: Db, userId: string): Promise<'submitter' | 'admin' | null> {
+export async function userRole(db: Db, userId: string): Promise<UserRole | null> {
   const user = await db.query.users.findFirst({
     where: eq(users.id, userId),
     columns: { role: true },
@@ -17,4 +17,40 @@ export async function userProfile(db: Db, userId: string) {
     columns: { id: true, name: true, email: true, role: true },
   });
   return user ?? null;
+}
+
+/** A role asked for that does not exist, or an account that is not there: names which. */
+export class AccountError extends Error {
+  override name = 'AccountError';
+}
+
+/**
+ * Sets an account's role, found by its email (what an operator knows of a user): `participant`
+ * may submit ranked runs, `admin` may do everything. Returns the role it had before.
+ */
+export async function setUserRole(
+  db: Db,
+  email: string,
+  role: string,
+): Promise<{ id: string; email: string; previous: UserRole }> {
+  if (!(USER_ROLES as readonly string[]).includes(role))
+    throw new AccountError(`no role "${role}": roles are ${USER_ROLES.join(', ')}`);
+  const user = await db.query.users.findFirst({
+    where: eq(users.email, email.trim().toLowerCase()),
+    columns: { id: true, email: true, role: true },
+  });
+  if (!user) throw new AccountError(`no account with the email ${email}`);
+  await db
+    .update(users)
+    .set({ role: role as UserRole })
+    .where(eq(users.id, user.id));
+  return { id: user.id, email: user.email, previous: user.role };
+}
+
+/** Every account with a role beyond submitting, for the operator's list. */
+export async function privilegedUsers(db: Db) {
+  const rows = await db.query.users.findMany({
+    columns: { email: true, name: true, role: true, createdAt: true },
+  });
+  return rows.filter((u) => u.role !== 'submitter').sort((a, b) => a.email.localeCompare(b.email));
 }

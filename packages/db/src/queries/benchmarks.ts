@@ -58,6 +58,9 @@ export async function importBenchmark(
         rankedSetting: RankedSettingSchema.parse(rankedSetting),
         split: splitOf(manifest),
         rankedDraw: isRankedDraw(manifest),
+        // A fixed hidden test split arrives retired: its answer key leaks with every score asked
+        // of it, and ranked runs (a fresh draw each) replaced it. It stays readable.
+        retiredAt: splitOf(manifest) === 'hidden' && !isRankedDraw(manifest) ? new Date() : null,
       })
       .returning({ id: benchmarkVersions.id });
     const versionId = (version as { id: number }).id;

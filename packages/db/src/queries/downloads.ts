@@ -3,15 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { LABEL_SWAPPING_POLICIES } from './results';
 import { num, pgArray } from './rows';
-import { assertDetailVisible } from './splits';
-
-/**
- * Who downloads a submission's answers, as far as the answer key is concerned. Whether they may
- * see the submission at all is the site's check (its `visibleSubmission`), made before this.
- */
-export interface DownloadViewer {
-  admin: boolean;
-}
+import { SHOWN_RESULT } from './visibility';
 
 /** Lines per page: one query each, so a 250,000-episode submission is 250 short queries. */
 export const ANSWER_PAGE_SIZE = 1000;
@@ -45,7 +37,7 @@ async function answerPage(
     JOIN concepts c ON c.id = e.concept_id
     JOIN concepts o ON o.pair_id = c.pair_id AND o.id <> c.id
     JOIN pairs p ON p.id = c.pair_id
-    WHERE r.submission_id = ${submissionId}
+    WHERE r.submission_id = ${submissionId} AND ${SHOWN_RESULT}
       ${after === null ? sql`` : sql`AND r.episode_id > ${after}`}
     ORDER BY r.episode_id
     LIMIT ${limit}`);
@@ -75,16 +67,14 @@ async function answerPage(
  * A submission's answered episodes, page by page in episode id order: what its JSONL download
  * streams. One page is held at a time, and a page is asked for only when the consumer wants it, so
  * a large submission is never in memory whole. The caller has checked that the viewer may see
- * the submission; a hidden split's answer key (query labels, verdicts) is refused here, before
- * anything is read, to anyone but an admin (`HiddenSplitError`).
+ * the submission; an open ranked run's episodes without a kept answer are left out (the
+ * visibility rule, `SHOWN_RESULT`).
  */
 export async function* submissionAnswerPages(
   db: Db,
   submissionId: number,
-  viewer: DownloadViewer,
   pageSize = ANSWER_PAGE_SIZE,
 ): AsyncGenerator<AnswerLine[]> {
-  await assertDetailVisible(db, { submissionId }, viewer);
   let after: string | null = null;
   for (;;) {
     const page = await answerPage(db, submissionId, after, pageSize);

@@ -20,6 +20,8 @@ export interface JobOfLease {
   /** The submission's policies that core knows. */
   policies: PolicyName[];
   manifest: Manifest;
+  /** The version's index: its images by id, among others. */
+  index: BenchmarkIndex;
   /** The job's slice of the submission's send order. */
   episodes: Episode[];
 }
@@ -69,7 +71,7 @@ export function jobStarter(db: Db) {
       lease.firstEpisode,
       lease.episodeCount,
     );
-    return { submission, policies, manifest, episodes };
+    return { submission, policies, manifest, index, episodes };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { backoffDelay } from '@linkboard/core';
+import { backoffDelay, ENDPOINT_API_NAMES } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type { Db } from '../client';
@@ -33,9 +33,24 @@ export async function claimJob(
      * on a hidden split (its manifest, which labels every query, never leaves the platform).
      */
     portableOnly?: boolean;
+    /**
+     * With portableOnly: ranked runs asked of an endpoint API (openai, anthropic, gemini) are
+     * portable too, for a claimer that hands them out prepared (the site's runner API, given a
+     * renderer for their images). A ranked draw is hidden because its manifest labels every
+     * query; such a job never needs it: the site sends each episode as the model is asked it
+     * (prompt and images, no label) and scores the raw answers itself, and an endpoint adapter
+     * reads nothing but the prompt and the images. The rest of a ranked draw stays on the
+     * database runner: a built-in baseline reads the manifest's pairs (which name is the familiar
+     * one), uploaded predictions live in the database, and a stored key or the platform's internal
+     * reference server are refused above as for any job. A served model (serve) stays there too
+     * for now: its requests are the openai adapter's, but only the endpoint APIs are exercised on
+     * prepared episodes.
+     */
+    preparedRanked?: boolean;
   },
 ): Promise<Lease | null> {
   const exclude = sql.param([...(options.excludeAdapters ?? [])]);
+  const endpointApis = sql.param([...(options.preparedRanked ? ENDPOINT_API_NAMES : [])]);
   const only = sql.param([...(options.onlyAdapters ?? [])]);
   const owners = sql.param([...(options.excludeOwners ?? [])]);
   const [job] = await queryRows<Record<string, unknown>>(
@@ -60,7 +75,8 @@ export async function claimJob(
             AND (${options.portableOnly === true} = FALSE
                  OR (s.secret IS NULL AND s.adapter::text <> 'predictions' AND NOT (s.adapter_config ? 'internal')
                      AND NOT EXISTS (SELECT 1 FROM benchmark_versions hv
-                                     WHERE hv.id = s.benchmark_version_id AND hv.split = 'hidden')))
+                                     WHERE hv.id = s.benchmark_version_id AND hv.split = 'hidden'
+                                       AND NOT (hv.ranked_draw AND s.adapter::text = ANY(${endpointApis}::text[])))))
           ORDER BY j.priority DESC, coalesce(busy.n, 0), j.id
           FOR UPDATE OF j SKIP LOCKED
           LIMIT 1)

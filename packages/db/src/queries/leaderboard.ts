@@ -13,6 +13,7 @@ import {
 import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { type CardColumns, cardOf, clusterOfConcept, num, pgArray } from './rows';
+import { runEnded } from './visibility';
 
 /**
  * Benchmark versions with how many finished submissions each has, newest first; not the ranked
@@ -20,7 +21,7 @@ import { type CardColumns, cardOf, clusterOfConcept, num, pgArray } from './rows
  */
 export async function listBenchmarkVersions(db: Db) {
   const { rows } = await db.execute(sql`
-    SELECT v.id, b.name, v.version, v.manifest_hash, v.ranked_setting, v.split, v.created_at,
+    SELECT v.id, b.name, v.version, v.manifest_hash, v.ranked_setting, v.split, v.retired_at, v.created_at,
            (SELECT count(*) FROM submissions s WHERE s.benchmark_version_id = v.id AND s.status = 'done' AND s.visibility = 'public')::int AS submissions,
            (SELECT count(*) FROM pairs p WHERE p.benchmark_version_id = v.id)::int AS pairs
     FROM benchmark_versions v JOIN benchmarks b ON b.id = v.benchmark_id
@@ -33,26 +34,20 @@ export async function listBenchmarkVersions(db: Db) {
     manifestHash: String(r.manifest_hash),
     rankedSetting: RankedSettingSchema.parse(r.ranked_setting),
     split: r.split as BenchmarkSplit,
+    /** Takes no more submissions (the retired hidden test split); its board is history. */
+    retired: r.retired_at !== null,
     submissions: num(r.submissions),
     pairs: num(r.pairs),
   }));
 }
 
-/**
- * What a version's board needs of the version: the setting it ranks on, and its split (a hidden
- * one shows coarse shares); null for a version that is not there.
- */
+/** What a version's board needs of the version: the setting it ranks on; null for none such. */
 export async function boardVersionOf(db: Db, benchmarkVersionId: number) {
   const { rows } = await db.execute(
-    sql`SELECT ranked_setting, split FROM benchmark_versions WHERE id = ${benchmarkVersionId}`,
+    sql`SELECT ranked_setting FROM benchmark_versions WHERE id = ${benchmarkVersionId}`,
   );
   const row = rows[0];
-  return row
-    ? {
-        rankedSetting: RankedSettingSchema.parse(row.ranked_setting),
-        split: row.split as BenchmarkSplit,
-      }
-    : null;
+  return row ? { rankedSetting: RankedSettingSchema.parse(row.ranked_setting) } : null;
 }
 
 /** A leaderboard row's counts and what it shows of its submission; core's `buildBoard` ranks them. */
@@ -166,58 +161,88 @@ export async function curveCells(
   return cells;
 }
 
-/** A finished public ranked run's counts: lcl and flip per shot count, under the default scorer. */
-export interface RankedRunCounts extends CardColumns {
-  submissionId: number;
+/** A model's row of the ranked board: its ranked runs pooled, lcl and flip counts per shot count. */
+export interface RankedModelCounts extends CardColumns {
+  modelId: number;
   model: string;
+  /** The runs pooled, newest first. */
+  submissionIds: number[];
+  /** When its latest run ended. */
   finishedAt: Date | null;
-  /** The model it asked the platform's reference server for, if it did (see core's unrankedReason). */
-  referenceModel: string | null;
-  verified: boolean;
+  /** The models its runs asked the platform's reference server for (see core's buildRankedBoard). */
+  referenceModels: string[];
   perShot: { shots: number; lcl: PolicyCounts; flip: PolicyCounts }[];
 }
 
 /**
- * The ranked board's input: every finished public ranked run (each on a draw of its own), with
- * its lcl and flip counts per shot count from the aggregates, all under the default scorer so
- * that the rows compare. Core's `buildRankedBoard` scores
- * and ranks them.
+ * The ranked board's input: one row per model, pooling its ranked runs (identically distributed
+ * draws, so their counts add). A run is pooled once it has ended, however it ended: an owner who
+ * sees the verdicts as a run goes could otherwise cancel one going badly. Private runs are
+ * pooled too, so a lab cannot run privately several times and publish its best; runs an admin
+ * hid are not. A model is listed once one of its runs is public and done. Counts are lcl and
+ * flip per shot count under the default scorer, so that the rows compare; core's
+ * `buildRankedBoard` scores and ranks them.
  */
-export async function rankedRunCounts(db: Db): Promise<RankedRunCounts[]> {
+export async function rankedModelCounts(db: Db): Promise<RankedModelCounts[]> {
   const { rows } = await db.execute(sql`
-    SELECT s.id AS submission_id, m.name AS model, m.organisation, m.url AS model_url, m.params_b,
-           m.weights, m.licence, m.base_model, s.model_revision, s.finished_at, s.adapter,
-           CASE WHEN s.adapter_config ? 'internal' THEN s.adapter_config ->> 'model' END AS reference_model,
-           sc.shots, sc.policy::text AS policy, sc.correct, sc.n
-    FROM submissions s
-    JOIN models m ON m.id = s.model_id
-    JOIN submission_scores sc ON sc.submission_id = s.id AND sc.scorer = ${DEFAULT_SCORER}
-    WHERE s.draw_commitment IS NOT NULL AND s.status = 'done' AND s.visibility = 'public'
-      AND NOT s.probe AND sc.policy IN ('lcl', 'flip')
-    ORDER BY s.id, sc.shots`);
-  const runs = new Map<number, RankedRunCounts>();
+    WITH runs AS (
+      SELECT s.id, s.model_id, s.status, s.visibility, s.finished_at, s.model_revision,
+             CASE WHEN s.adapter_config ? 'internal' THEN s.adapter_config ->> 'model' END AS reference_model
+      FROM submissions s
+      WHERE s.draw_commitment IS NOT NULL AND NOT s.probe AND s.visibility <> 'hidden' AND ${runEnded('s')}
+    ), pooled AS (
+      SELECT model_id, array_agg(id ORDER BY id DESC) AS submission_ids, max(finished_at) AS finished_at,
+             (array_agg(model_revision ORDER BY id DESC))[1] AS model_revision,
+             array_remove(array_agg(DISTINCT reference_model), NULL) AS reference_models
+      FROM runs GROUP BY model_id
+      HAVING bool_or(visibility = 'public' AND status = 'done')
+    ), counts AS (
+      -- A done run's aggregates were computed as it finished; a run that ended otherwise has
+      -- none, so its scored answers are counted as computeAggregates counts them.
+      SELECT runs.model_id, sc.shots, sc.policy::text AS policy, sc.n, sc.correct
+      FROM runs JOIN submission_scores sc ON sc.submission_id = runs.id
+      WHERE runs.status = 'done' AND sc.scorer = ${DEFAULT_SCORER} AND sc.policy IN ('lcl', 'flip')
+      UNION ALL
+      SELECT runs.model_id, r.shots, r.policy::text, count(*), count(*) FILTER (WHERE v.outcome = 'correct')
+      FROM runs JOIN results r ON r.submission_id = runs.id
+        JOIN verdicts v ON v.submission_id = r.submission_id AND v.episode_id = r.episode_id
+      WHERE runs.status <> 'done' AND v.scorer = ${DEFAULT_SCORER} AND r.policy IN ('lcl', 'flip')
+      GROUP BY runs.model_id, r.shots, r.policy
+    )
+    SELECT p.model_id, p.submission_ids, p.finished_at, p.model_revision, p.reference_models,
+           m.name AS model, m.organisation, m.url AS model_url, m.params_b, m.weights, m.licence, m.base_model,
+           c.shots, c.policy, sum(c.n)::int AS n, sum(c.correct)::int AS correct
+    FROM pooled p JOIN models m ON m.id = p.model_id
+      LEFT JOIN counts c ON c.model_id = p.model_id
+    GROUP BY p.model_id, p.submission_ids, p.finished_at, p.model_revision, p.reference_models,
+             m.id, c.shots, c.policy
+    ORDER BY p.model_id, c.shots`);
+  const models = new Map<number, RankedModelCounts>();
   for (const r of rows) {
-    const id = num(r.submission_id);
-    let run = runs.get(id);
-    if (!run) {
-      run = {
-        submissionId: id,
+    const id = num(r.model_id);
+    let row = models.get(id);
+    if (!row) {
+      row = {
+        modelId: id,
         model: String(r.model),
         ...cardOf(r),
+        submissionIds: (r.submission_ids as unknown[]).map(num),
         finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
-        referenceModel: (r.reference_model as string | null) ?? null,
-        verified: r.adapter !== 'predictions',
+        referenceModels: (r.reference_models as string[]).map(String),
         perShot: [],
       };
-      runs.set(id, run);
+      models.set(id, row);
     }
+    // A model none of whose answers are scored comes as one row of nulls: listed without cells,
+    // which core lists unranked.
+    if (r.shots === null) continue;
     const shots = num(r.shots);
-    let cell = run.perShot.find((c) => c.shots === shots);
+    let cell = row.perShot.find((c) => c.shots === shots);
     if (!cell) {
       cell = { shots, lcl: { correct: 0, n: 0 }, flip: { correct: 0, n: 0 } };
-      run.perShot.push(cell);
+      row.perShot.push(cell);
     }
     cell[r.policy as 'lcl' | 'flip'] = { correct: num(r.correct), n: num(r.n) };
   }
-  return [...runs.values()];
+  return [...models.values()];
 }

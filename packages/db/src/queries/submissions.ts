@@ -1,13 +1,11 @@
 import { randomInt } from 'node:crypto';
 import {
   type AdapterConfigInput,
-  type BenchmarkSplit,
   type ClusterTally,
   clusteredShare,
   countEpisodes,
   DEFAULT_SCORER,
   type ExposureCheck,
-  HIDDEN_SPLIT_NO_UPLOADS,
   indexBenchmark,
   isRankedDraw,
   type Manifest,
@@ -16,17 +14,16 @@ import {
   rankedSettingFor,
   runSettings,
   type ScorerName,
-  splitOf,
   storedAdapterConfig,
 } from '@linkboard/core';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client';
-import { jobs, predictions, submissions } from '../schema';
+import { jobs, predictions, quotaUses, submissions, users } from '../schema';
 import { getBenchmarkVersion, importBenchmark } from './benchmarks';
 import { JOBS_CHANNEL } from './jobs';
 import { type NewModel, registerModel } from './models';
 import { cardOf, clusterOfConcept, num, outcomeCountsOf, queryRows, type Tx } from './rows';
-import { HiddenSplitError } from './splits';
+import { runEnded, SHOWN_RESULT } from './visibility';
 import { enqueueWebhook } from './webhooks';
 
 /**
@@ -76,13 +73,8 @@ interface SubmissionSpec {
   /** Run only the first N episodes (a connection test runs one). */
   episodeLimit?: number;
   maxAttempts?: number;
-  /**
-   * At most `limit` submissions of this kind by `ownerId` in 24 hours (connection tests count
-   * apart from submissions). Checked inside the creating transaction under a per-owner lock, so
-   * concurrent requests cannot all pass the count before any of them inserts. `hiddenLimit`: at
-   * most that many of them on hidden splits, where each score is a query into a secret answer key.
-   */
-  quota?: { ownerId: string; limit: number; probes: boolean; hiddenLimit?: number };
+  /** The owner's daily quota (see `Quota`); none for the operator's own runs. */
+  quota?: Quota;
   /**
    * A ranked run: the key id, the commitment shown from creation and the seed kept secret until
    * the run ends (see `createRankedSubmission`).
@@ -96,6 +88,43 @@ const PREDICTION_UPLOAD_BATCH = 50_000;
 /** A submission refused because its owner's daily quota is used up. */
 export class QuotaError extends Error {
   override name = 'QuotaError';
+}
+
+/**
+ * At most `limit` runs of this kind asked for by `ownerId` in 24 hours: a submission made, retried
+ * or its errors asked again (a retry is a run like any other), or a connection test (counted
+ * apart). Checked and recorded inside the transaction that queues the run, under a per-owner
+ * lock, so concurrent requests cannot all pass the count before any of them records its use.
+ */
+export interface Quota {
+  ownerId: string;
+  limit: number;
+  probes: boolean;
+}
+
+/** Uses one of the owner's daily runs, or refuses (`QuotaError`); call inside the run's transaction. */
+async function useQuota(
+  tx: Tx | Db,
+  quota: Quota,
+  action: 'create' | 'retry' | 'rerun-errors',
+  submissionId: number,
+): Promise<void> {
+  const { ownerId, limit, probes } = quota;
+  const kind = probes ? 'connection-test' : 'submission';
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`quota|${ownerId}`}))`);
+  const { rows } = await tx.execute(sql`
+    SELECT count(*)::int AS n FROM quota_uses
+    WHERE owner_id = ${ownerId} AND kind = ${kind} AND used_at > now() - interval '24 hours'`);
+  if (Number(rows[0]?.n ?? 0) >= limit)
+    throw new QuotaError(
+      `the daily quota of ${limit} ${probes ? 'connection tests' : 'runs (new submissions, retries and re-runs of errors)'} is used up; try again tomorrow`,
+    );
+  await tx.insert(quotaUses).values({ ownerId, kind, submissionId, action });
+}
+
+/** A benchmark version that takes no more submissions: retired, kept readable for history. */
+export class RetiredVersionError extends Error {
+  override name = 'RetiredVersionError';
 }
 
 /**
@@ -137,31 +166,10 @@ export async function createSubmission(
       );
       if (taken.length > 0) throw new RankedDrawError(RANKED_DRAW_IS_ITS_RUNS);
     }
-    const hidden = splitOf(version.manifest) === 'hidden';
-    if (hidden && config.adapter === 'predictions')
-      throw new HiddenSplitError(HIDDEN_SPLIT_NO_UPLOADS);
-    if (input.quota) {
-      const { ownerId, limit, probes, hiddenLimit } = input.quota;
-      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`quota|${ownerId}`}))`);
-      const { rows } = await tx.execute(sql`
-        SELECT count(*)::int AS n FROM submissions
-        WHERE owner_id = ${ownerId} AND created_at > now() - interval '24 hours'
-          AND probe = ${probes}`);
-      if (Number(rows[0]?.n ?? 0) >= limit)
-        throw new QuotaError(
-          `the daily quota of ${limit} ${probes ? 'connection tests' : 'submissions'} is used up; try again tomorrow`,
-        );
-      if (hidden && !probes && hiddenLimit !== undefined) {
-        const { rows: onHidden } = await tx.execute(sql`
-          SELECT count(*)::int AS n FROM submissions s JOIN benchmark_versions v ON v.id = s.benchmark_version_id
-          WHERE s.owner_id = ${ownerId} AND s.created_at > now() - interval '24 hours'
-            AND NOT s.probe AND v.split = 'hidden'`);
-        if (Number(onHidden[0]?.n ?? 0) >= hiddenLimit)
-          throw new QuotaError(
-            `the daily quota of ${hiddenLimit} submissions on hidden test splits is used up; try again tomorrow, or use the public split meanwhile`,
-          );
-      }
-    }
+    if (version.retiredAt)
+      throw new RetiredVersionError(
+        `${version.manifest.benchmark.name}@${version.version} is retired: a fixed hidden test set leaks its answer key with every score asked of it, so it takes no more submissions (its board stays readable); a ranked run draws fresh episodes of its own instead`,
+      );
     const modelId = input.model ? await registerModel(tx, input.model) : input.modelId;
     const [row] = await tx
       .insert(submissions)
@@ -190,6 +198,8 @@ export async function createSubmission(
       })
       .returning({ id: submissions.id });
     const submissionId = (row as { id: number }).id;
+    // Counted in this transaction: a refused run is rolled back whole, model and all.
+    if (input.quota) await useQuota(tx, input.quota, 'create', submissionId);
     // Two array parameters a batch, paired up by unnest: no statement of 65,535 parameters, and
     // no SQL text the size of the upload.
     const uploaded = [...answers];
@@ -227,21 +237,46 @@ export async function getSubmission(db: Db, id: number) {
   return row ?? null;
 }
 
+/** A ranked run asked for by an account that may not submit one: says why and who grants it. */
+export class NotParticipantError extends Error {
+  override name = 'NotParticipantError';
+}
+
+export const NOT_PARTICIPANT =
+  'ranked runs are open to participants: an admin grants the role (linkboard users role <email> participant), or the operator opens ranked runs to every account (LINKBOARD_RANKED_OPEN=1)';
+
 /**
  * A ranked run on its own draw (a benchmark version made of `manifest`, the draw's manifest:
  * core's fixed episodes, lcl and flip, one draw each). The version and the submission are made
  * together: a refused submission (a quota, a bad config) leaves no version behind.
+ *
+ * Who may: an account's run needs its `participant` (or `admin`) role unless `openToAll` (the
+ * operator's setting): accounts are free, so a per-account limit alone limits nothing. A run
+ * with no owner is the operator's own (the CLI on the database).
  */
 export async function createRankedSubmission(
   db: Db,
   input: Omit<NewSubmission, 'benchmarkVersionId' | 'shots' | 'policies' | 'draws'> & {
     manifest: Manifest;
     ranked: NonNullable<NewSubmission['ranked']>;
+    openToAll?: boolean;
   },
 ): Promise<{ submissionId: number; jobs: number; episodes: number; benchmarkVersionId: number }> {
-  const { manifest, ...rest } = input;
+  const { manifest, openToAll, ...rest } = input;
   if (!isRankedDraw(manifest))
     throw new Error('createRankedSubmission: the manifest is not a ranked draw');
+  if (parseAdapterConfig(input.adapterConfig, 'the ranked run').adapter === 'predictions')
+    throw new RankedDrawError(
+      "a ranked run's episodes are drawn when it is submitted and kept secret until each is answered: it takes no uploaded predictions",
+    );
+  if (input.ownerId && !openToAll) {
+    const owner = await db.query.users.findFirst({
+      where: eq(users.id, input.ownerId),
+      columns: { role: true },
+    });
+    if (owner?.role !== 'participant' && owner?.role !== 'admin')
+      throw new NotParticipantError(NOT_PARTICIPANT);
+  }
   const setting = rankedSettingFor(indexBenchmark(manifest));
   // One transaction (the inner ones are savepoints): a refused submission, or a process that dies
   // half-way, leaves no draw behind (its manifest holds every label).
@@ -264,7 +299,7 @@ export async function createRankedSubmission(
 }
 
 /** The reveal rule, in one place: a ranked run's seed (of `submissions s`) once it has ended. */
-const revealedSeed = sql`CASE WHEN s.status IN ('done', 'failed', 'cancelled') THEN s.draw_seed END`;
+const revealedSeed = sql`CASE WHEN ${runEnded('s')} THEN s.draw_seed END`;
 
 /**
  * A ranked run's draw as anyone may see it: the key id and the commitment always, the seed once
@@ -423,13 +458,14 @@ async function refuseEndedRankedRun(tx: Tx | Db, id: number): Promise<void> {
 }
 
 /** Retries a failed or cancelled submission: its unfinished jobs go back to the queue, attempts reset. */
-export async function retrySubmission(db: Db, id: number): Promise<boolean> {
+export async function retrySubmission(db: Db, id: number, quota?: Quota): Promise<boolean> {
   return db.transaction(async (tx) => {
     await refuseEndedRankedRun(tx, id);
     const rows = await tx.execute(
       sql`UPDATE submissions SET status = 'queued', last_error = NULL, finished_at = NULL WHERE id = ${id} AND status IN ('failed', 'cancelled') RETURNING id`,
     );
     if (rows.rows.length === 0) return false;
+    if (quota) await useQuota(tx, quota, 'retry', id);
     await tx.execute(
       sql`UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(), lease_token = NULL, last_error = NULL WHERE submission_id = ${id} AND status IN ('failed', 'cancelled')`,
     );
@@ -445,7 +481,7 @@ export async function retrySubmission(db: Db, id: number): Promise<boolean> {
  * The completing job recomputes the aggregates. Returns how many episodes will be asked again
  * (0: nothing to do, and nothing changed).
  */
-export async function rerunErroredEpisodes(db: Db, id: number): Promise<number> {
+export async function rerunErroredEpisodes(db: Db, id: number, quota?: Quota): Promise<number> {
   return db.transaction(async (tx) => {
     await refuseEndedRankedRun(tx, id);
     const [row] = await queryRows<{ errors: number }>(
@@ -454,6 +490,7 @@ export async function rerunErroredEpisodes(db: Db, id: number): Promise<number> 
           FROM submissions s WHERE s.id = ${id} AND s.status = 'done' FOR UPDATE`,
     );
     if (!row || row.errors === 0) return 0;
+    if (quota) await useQuota(tx, quota, 'rerun-errors', id);
     await tx.execute(
       sql`UPDATE submissions SET status = 'queued', finished_at = NULL, last_error = NULL WHERE id = ${id}`,
     );
@@ -499,8 +536,8 @@ export async function submissionDetail(db: Db, id: number) {
     SELECT s.id, s.status, s.adapter, s.adapter_config, s.shots, s.policies::text[] AS policies, s.draws, s.scorer, s.visibility, s.total_episodes,
            s.provenance, s.last_error, s.created_at, s.started_at, s.finished_at, s.benchmark_version_id,
            s.owner_id, s.exposure, s.model_revision, m.name AS model, m.organisation, m.url AS model_url,
-           m.params_b, m.weights, m.licence, m.base_model, b.name AS benchmark, v.version, v.split,
-           s.ranked_key_id, s.draw_commitment,
+           m.params_b, m.weights, m.licence, m.base_model, b.name AS benchmark, v.version, v.retired_at IS NOT NULL AS retired,
+           v.ranked_draw, s.ranked_key_id, s.draw_commitment,
            ${revealedSeed} AS revealed_seed
     FROM submissions s JOIN models m ON m.id = s.model_id
     JOIN benchmark_versions v ON v.id = s.benchmark_version_id JOIN benchmarks b ON b.id = v.benchmark_id
@@ -527,8 +564,10 @@ export async function submissionDetail(db: Db, id: number) {
     card: cardOf(r),
     benchmark: `${r.benchmark}@${r.version}`,
     benchmarkVersionId: num(r.benchmark_version_id),
-    /** Its benchmark's split: on a hidden one, per-episode and per-concept reads are admins' only. */
-    split: r.split as BenchmarkSplit,
+    /** Its benchmark version takes no more submissions (the retired hidden split). */
+    retired: r.retired === true,
+    /** A ranked run: its episodes shown as they are answered (the visibility rule). */
+    rankedDraw: r.ranked_draw === true,
     /** Its exposure check, once finished (null before, or for one finished before it existed). */
     exposure: (r.exposure as ExposureCheck | null) ?? null,
     /**
@@ -602,7 +641,7 @@ export async function submissionFailures(db: Db, id: number, scorer: ScorerName,
     SELECT r.episode_id, r.shots, r.policy, v.outcome, c.name AS concept, count(*) OVER () AS total
     FROM results r JOIN concepts c ON c.id = r.concept_id
     JOIN verdicts v ON v.submission_id = r.submission_id AND v.episode_id = r.episode_id AND v.scorer = ${scorer}
-    WHERE r.submission_id = ${id} AND v.outcome <> 'correct'
+    WHERE r.submission_id = ${id} AND v.outcome <> 'correct' AND ${SHOWN_RESULT}
     ORDER BY r.shots, r.episode_id LIMIT ${limit}`);
   return {
     total: num(rows[0]?.total),

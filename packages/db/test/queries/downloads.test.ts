@@ -47,12 +47,12 @@ describe('a submission’s answers for download', () => {
     expect(episodes.length).toBeGreaterThan(20);
 
     const { db: watched, counter } = counting(db);
-    const pages = submissionAnswerPages(watched, seeded.submissionId, { admin: false }, 7);
+    const pages = submissionAnswerPages(watched, seeded.submissionId, 7);
     const first = await pages.next();
     expect(first.done).toBe(false);
     expect(first.value).toHaveLength(7);
-    // Nothing is read ahead of the consumer: the split check, then the first page.
-    expect(counter.queries).toBe(2);
+    // Nothing is read ahead of the consumer: the first page alone (the visibility rule is in it).
+    expect(counter.queries).toBe(1);
     const all = [...(first.value as unknown[])];
     const sizes = [7];
     for await (const page of pages) {
@@ -63,8 +63,8 @@ describe('a submission’s answers for download', () => {
     expect(lines).toHaveLength(episodes.length);
     expect(sizes.slice(0, -1).every((size) => size === 7)).toBe(true);
     expect(sizes.at(-1)).toBeGreaterThan(0);
-    // The split check, one query a page, and one more that finds the end when the last page is full.
-    expect(counter.queries).toBe(1 + sizes.length + (episodes.length % 7 === 0 ? 1 : 0));
+    // One query a page, and one more that finds the end when the last page is full.
+    expect(counter.queries).toBe(sizes.length + (episodes.length % 7 === 0 ? 1 : 0));
     const ids = lines.map((l) => l.episode_id);
     expect(ids).toEqual([...ids].sort());
     expect(new Set(ids)).toEqual(new Set(episodes.map((e) => e.id)));
@@ -77,8 +77,7 @@ describe('a submission’s answers for download', () => {
     const episodes = [...buildEpisodes(indexBenchmark(seeded.manifest), spec)];
     const byId = new Map(episodes.map((e, i) => [e.id, { episode: e, i }]));
     const lines = [];
-    for await (const page of submissionAnswerPages(db, seeded.submissionId, { admin: false }))
-      lines.push(...page);
+    for await (const page of submissionAnswerPages(db, seeded.submissionId)) lines.push(...page);
     expect(lines).toHaveLength(episodes.length);
     let flipped = 0;
     for (const line of lines) {
@@ -117,8 +116,7 @@ describe('a submission’s answers for download', () => {
     const { db } = await freshDatabase();
     const seeded = await seedSubmission(db, spec);
     const none = [];
-    for await (const page of submissionAnswerPages(db, seeded.submissionId, { admin: true }))
-      none.push(page);
+    for await (const page of submissionAnswerPages(db, seeded.submissionId)) none.push(page);
     expect(none).toEqual([]);
     await finishEveryJob(db, seeded);
     // Another submission on the same episodes, queued after the first finished: none answered yet.
@@ -129,10 +127,9 @@ describe('a submission’s answers for download', () => {
       ...spec,
     });
     let count = 0;
-    for await (const page of submissionAnswerPages(db, other, { admin: true }))
-      count += page.length;
+    for await (const page of submissionAnswerPages(db, other)) count += page.length;
     expect(count).toBe(0);
-    for await (const page of submissionAnswerPages(db, seeded.submissionId, { admin: true }, 1000))
+    for await (const page of submissionAnswerPages(db, seeded.submissionId, 1000))
       count += page.length;
     expect(count).toBe(seeded.episodes);
   });

@@ -174,18 +174,14 @@ export default function AboutPage() {
         board, its page and the API.
       </p>
 
-      <h2>Hidden and public test sets</h2>
+      <h2>Public test sets, and the retired hidden split</h2>
       <p>
         A benchmark whose labels are public can be answered by lookup: isekai-synth is regenerated
         byte for byte from its published seed, and imported sets (ISEKAI, ImageNet-100) come with
-        their labels. Such boards say “public test set”. Each deployment also draws a hidden test
-        split of isekai-synth v3 from a secret seed that stays in its data folder: other images,
-        other invented names, so an answer key built from the public generator scores at chance
-        there. Its board is the one the site opens on. On it the platform scores every answer itself
-        (its jobs never go to runners outside the site), uploads are refused, shares are shown in
-        whole percents per shot over all pairs, and no query label, per-episode verdict or
-        per-concept score reaches anyone but an admin: on a two-way task a verdict gives the label
-        away. Submissions to it are limited per account per day.
+        their labels. Such boards say “public test set”. Deployments used to draw one fixed hidden
+        test split as well; a fixed secret set leaks a little of its answer key with every score
+        asked of it, so it is retired: its board is kept as history and takes no more submissions.
+        Ranked runs replaced it.
       </p>
       <h2 id="ranked">The ranked board: a fresh draw per run</h2>
       <p>
@@ -210,6 +206,22 @@ export default function AboutPage() {
         mean of two independent proportions (each episode has a concept of its own), and ranks are
         ranges: a row is above another only where its interval lies wholly above.
       </p>
+      <p>
+        <b>Nothing is left to hide once an episode is answered.</b> A run’s episodes, their labels
+        and its verdicts are shown as soon as its answer to each is stored (the label of an episode
+        helps with no other: each is a concept of its own), and all of them when the run ends;
+        before that an episode shows nothing to anyone, admins included. Runners on other hosts are
+        handed each episode’s images and prompt, never its label, and the site scores what they
+        send. Figures are exact everywhere.
+      </p>
+      <p>
+        <b>One row per model.</b> The board pools every ranked run a model has ended, private ones
+        and cancelled ones included (each is an independent draw, so pooling is sound): running
+        again, or publishing only the best run, does not help, and a model’s row says how many runs
+        it pools. Retries and re-runs count against the daily limit like new runs. Ranked runs are
+        for participants, a role an admin grants; an operator may open them to every account. Ranked
+        runs are compared with each other unpaired (they share no episode).
+      </p>
       <h2>Benchmark versions</h2>
       <p>
         ISEKAI’s own images are under a non-commercial licence and cannot be fetched here, so the
@@ -224,15 +236,16 @@ export default function AboutPage() {
         <li>
           <b>v2</b> — 24 pairs, 32 images per concept (8 of them questions), pose, size, place,
           colours, background, clutter, occlusion and noise varied alike within a pair, tuned so
-          that a simple pixel baseline learns but does not solve it. The default. An audit found two
-          shortcuts: traits are large, in colours of their own, always in one place, and each novel
-          name spells out its trait.
+          that a simple pixel baseline learns but does not solve it. The default until v3. An audit
+          found two shortcuts: traits are large, in colours of their own, always in one place, and
+          each novel name spells out its trait.
         </li>
         <li>
           <b>v3</b> — the harder set. Traits use the object’s own colours, vary in size and place,
           and come in four families (add-ons, shape, texture, count); three quarters of the familiar
           images carry some other trait, so “has something extra” is no clue; names are nonsense
-          syllables by default. The pixel baseline drops to within a few points of chance.
+          syllables by default. The pixel baseline drops to within a few points of chance. The
+          default public board.
         </li>
       </ul>
       <p>

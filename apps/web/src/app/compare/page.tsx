@@ -42,10 +42,10 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
     ids.length >= 2
       ? await orNotFound(trpc.compare.models({ ids, scorer: DEFAULT_SCORER, policy }))
       : null;
-  // Unchosen: a public benchmark's board (a hidden split's submissions are not compared).
+  // Unchosen: a public benchmark's board (the newest with results, as the board opens on).
   const versionId =
     compared?.submissions[0]?.benchmarkVersionId ??
-    (versions.find((v) => v.split === 'public' && v.submissions > 0) ?? versions[0])?.id;
+    (versions.find((v) => !v.retired && v.submissions > 0) ?? versions[0])?.id;
   const board = versionId
     ? await trpc.leaderboard.rows({
         benchmarkVersionId: versionId,
@@ -110,9 +110,18 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
   return (
     <>
       <h1>{submissions.map((s) => s.model).join(' vs ')}</h1>
-      <p className="lead">
-        Paired on the episodes each two answered ({DEFAULT_SCORER} scorer, {policyLabel(policy)}).
-      </p>
+      {compared.pairing === 'unpaired' ? (
+        <p className="lead" data-testid="unpaired">
+          Ranked runs, compared <b>unpaired</b>: each answered a draw of its own, so no episode is
+          shared. A difference is their ranked scores' (the mean of lcl and flip accuracy, scored{' '}
+          {DEFAULT_SCORER}), with an interval from the two runs' own; it is less sure than a paired
+          difference over as many episodes.
+        </p>
+      ) : (
+        <p className="lead">
+          Paired on the episodes each two answered ({DEFAULT_SCORER} scorer, {policyLabel(policy)}).
+        </p>
+      )}
       {picker}
       {settingsDifferences.length > 0 ? (
         <div className="warning" role="note" data-testid="settings-differ">

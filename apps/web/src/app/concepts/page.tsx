@@ -3,7 +3,6 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { chosenVersion, param, pct, type SearchParams } from '~/components/format';
-import { HiddenSplitNote } from '~/components/hidden-split';
 import { RowLink } from '~/components/row-link';
 import { api } from '~/server/caller';
 
@@ -32,34 +31,22 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
   const sp = await searchParams;
   const trpc = await api();
   const versions = await trpc.leaderboard.versions();
-  // Unnamed: a public benchmark, whose concepts can be shown (the board opens on a hidden split).
-  const named = param(sp.version);
-  const publicOnes = versions.filter((v) => v.split === 'public');
-  const versionId = chosenVersion(
-    named || publicOnes.length === 0 ? versions : publicOnes,
-    named,
-    notFound,
-  )?.id;
+  // The public boards' versions (a ranked run's draw is not among them: a concept per episode).
+  const versionId = chosenVersion(versions, param(sp.version), notFound)?.id;
   if (!versionId) return <p>No benchmark yet.</p>;
-  // A hidden test split's concept scores are admins' only (the router refuses anyone else).
-  const withheld =
-    versions.find((v) => v.id === versionId)?.split === 'hidden' &&
-    (await trpc.accounts.me())?.role !== 'admin';
-  const [gallery, cells, traits] = withheld
-    ? [[], [], null]
-    : await Promise.all([
-        trpc.concepts.gallery({ benchmarkVersionId: versionId }),
-        trpc.concepts.heatmap({
-          benchmarkVersionId: versionId,
-          scorer: DEFAULT_SCORER,
-          policy: DEFAULT_POLICY,
-        }),
-        trpc.concepts.traits({
-          benchmarkVersionId: versionId,
-          scorer: DEFAULT_SCORER,
-          policy: DEFAULT_POLICY,
-        }),
-      ]);
+  const [gallery, cells, traits] = await Promise.all([
+    trpc.concepts.gallery({ benchmarkVersionId: versionId }),
+    trpc.concepts.heatmap({
+      benchmarkVersionId: versionId,
+      scorer: DEFAULT_SCORER,
+      policy: DEFAULT_POLICY,
+    }),
+    trpc.concepts.traits({
+      benchmarkVersionId: versionId,
+      scorer: DEFAULT_SCORER,
+      policy: DEFAULT_POLICY,
+    }),
+  ]);
   const order: HeatOrder = param(sp.order) === 'accuracy' ? 'accuracy' : 'pair';
   const cell = new Map(cells.map((c) => [`${c.submissionId}|${c.conceptId}`, c]));
   const mean = (list: typeof cells) => {
@@ -121,107 +108,142 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
         </label>
         <button type="submit">Show</button>
       </form>
-      {withheld ? (
-        <HiddenSplitNote />
-      ) : (
-        <>
-          <h2>
-            Hardest concepts ({POLICIES[DEFAULT_POLICY].shortTitle}, {DEFAULT_SCORER}, all models)
-          </h2>
-          <ol>
-            {difficulty.slice(0, 6).map((g) => (
-              <li key={g.id}>
-                <RowLink href={`/concepts/${g.id}`}>{g.name}</RowLink>{' '}
-                <span className="muted">
-                  ({g.queryClass}) · {pct(g.accuracy)}
+      <>
+        <h2>
+          Hardest concepts ({POLICIES[DEFAULT_POLICY].shortTitle}, {DEFAULT_SCORER}, all models)
+        </h2>
+        <ol>
+          {difficulty.slice(0, 6).map((g) => (
+            <li key={g.id}>
+              <RowLink href={`/concepts/${g.id}`}>{g.name}</RowLink>{' '}
+              <span className="muted">
+                ({g.queryClass}) · {pct(g.accuracy)}
+              </span>
+            </li>
+          ))}
+        </ol>
+        {models.length > 0 ? (
+          <>
+            <h2>Models × concepts</h2>
+            <p className="muted">
+              Accuracy of each model on each concept ({POLICIES[DEFAULT_POLICY].shortTitle},{' '}
+              {DEFAULT_SCORER}, every shot count). Models best first; concepts{' '}
+              {order === 'accuracy' ? 'hardest first' : 'by pair, the hardest pair first'} · order
+              by{' '}
+              {order === 'accuracy' ? (
+                <Link href={`?version=${versionId}&order=pair`}>pair</Link>
+              ) : (
+                <Link href={`?version=${versionId}&order=accuracy`}>concept accuracy</Link>
+              )}
+            </p>
+            <div
+              className="heat-legend"
+              data-testid="heat-legend"
+              role="note"
+              aria-label="colour legend"
+            >
+              {LEGEND_STOPS.map((x) => (
+                <span key={x} style={heat(x)}>
+                  {Math.round(x * 100)}%{x === 0.5 ? ' (chance)' : ''}
                 </span>
-              </li>
-            ))}
-          </ol>
-          {models.length > 0 ? (
-            <>
-              <h2>Models × concepts</h2>
-              <p className="muted">
-                Accuracy of each model on each concept ({POLICIES[DEFAULT_POLICY].shortTitle},{' '}
-                {DEFAULT_SCORER}, every shot count). Models best first; concepts{' '}
-                {order === 'accuracy' ? 'hardest first' : 'by pair, the hardest pair first'} · order
-                by{' '}
-                {order === 'accuracy' ? (
-                  <Link href={`?version=${versionId}&order=pair`}>pair</Link>
-                ) : (
-                  <Link href={`?version=${versionId}&order=accuracy`}>concept accuracy</Link>
-                )}
-              </p>
-              <div
-                className="heat-legend"
-                data-testid="heat-legend"
-                role="note"
-                aria-label="colour legend"
-              >
-                {LEGEND_STOPS.map((x) => (
-                  <span key={x} style={heat(x)}>
-                    {Math.round(x * 100)}%{x === 0.5 ? ' (chance)' : ''}
-                  </span>
-                ))}
-                <span style={heat(null)}>no answers</span>
-              </div>
-              <div className="heat-box" data-testid="heatmap-box">
-                <table className="heat">
-                  <thead>
-                    <tr>
-                      <th className="corner">Model</th>
-                      {columnsOrdered.map((g) => (
-                        <th key={g.id} title={`${g.name} (${g.queryClass}, ${g.pairKey})`}>
-                          <span className="vertical">{g.name}</span>
-                        </th>
-                      ))}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {models.map(({ id, model, accuracy }) => (
-                      <tr key={id}>
-                        <th scope="row" title={`${model} (#${id}): ${pct(accuracy)} overall`}>
-                          {model}
-                        </th>
-                        {columnsOrdered.map((g) => {
-                          const c = cell.get(`${id}|${g.id}`);
-                          const acc = c?.n ? c.correct / c.n : null;
-                          return (
-                            <td
-                              key={g.id}
-                              className="cell"
-                              style={heat(acc)}
-                              title={`${model} on ${g.name}: ${pct(acc)}`}
-                            >
-                              {acc === null ? '' : Math.round(acc * 100)}
-                            </td>
-                          );
-                        })}
-                      </tr>
+              ))}
+              <span style={heat(null)}>no answers</span>
+            </div>
+            <div className="heat-box" data-testid="heatmap-box">
+              <table className="heat">
+                <thead>
+                  <tr>
+                    <th className="corner">Model</th>
+                    {columnsOrdered.map((g) => (
+                      <th key={g.id} title={`${g.name} (${g.queryClass}, ${g.pairKey})`}>
+                        <span className="vertical">{g.name}</span>
+                      </th>
                     ))}
-                  </tbody>
-                </table>
-              </div>
-            </>
-          ) : null}
-          {traits && traits.models.length > 0 ? (
-            <>
-              <h2>By trait</h2>
-              <p className="muted">
-                Which kinds of visual change models pick up in context: accuracy on the pairs whose
-                novel concept adds, reshapes, textures or multiplies its look-alike (
-                {POLICIES[DEFAULT_POLICY].shortTitle}, {DEFAULT_SCORER}, every shot count), with 95%
-                intervals over the pairs (t with one degree of freedom fewer than the pairs; a trait
-                of two or three pairs has a wide one).
-              </p>
+                  </tr>
+                </thead>
+                <tbody>
+                  {models.map(({ id, model, accuracy }) => (
+                    <tr key={id}>
+                      <th scope="row" title={`${model} (#${id}): ${pct(accuracy)} overall`}>
+                        {model}
+                      </th>
+                      {columnsOrdered.map((g) => {
+                        const c = cell.get(`${id}|${g.id}`);
+                        const acc = c?.n ? c.correct / c.n : null;
+                        return (
+                          <td
+                            key={g.id}
+                            className="cell"
+                            style={heat(acc)}
+                            title={`${model} on ${g.name}: ${pct(acc)}`}
+                          >
+                            {acc === null ? '' : Math.round(acc * 100)}
+                          </td>
+                        );
+                      })}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
+        ) : null}
+        {traits && traits.models.length > 0 ? (
+          <>
+            <h2>By trait</h2>
+            <p className="muted">
+              Which kinds of visual change models pick up in context: accuracy on the pairs whose
+              novel concept adds, reshapes, textures or multiplies its look-alike (
+              {POLICIES[DEFAULT_POLICY].shortTitle}, {DEFAULT_SCORER}, every shot count), with 95%
+              intervals over the pairs (t with one degree of freedom fewer than the pairs; a trait
+              of two or three pairs has a wide one).
+            </p>
+            <div className="scroll-x">
+              <table data-testid="trait-families">
+                <thead>
+                  <tr>
+                    <th>Model</th>
+                    {traits.families.map((f) => (
+                      <th key={f} className="num">
+                        {f}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {traits.models.map((m) => (
+                    <tr key={m.submissionId}>
+                      <th scope="row">
+                        <Link href={`/submissions/${m.submissionId}`}>{m.model}</Link>
+                      </th>
+                      {traits.families.map((f) => {
+                        const g = m.byFamily.find((x) => x.group === f);
+                        return (
+                          <td key={f} className="num">
+                            {pct(g?.estimate)}{' '}
+                            {g?.low != null ? (
+                              <span className="muted">
+                                [{pct(g.low, 0)}, {pct(g.high, 0)}]
+                              </span>
+                            ) : null}
+                          </td>
+                        );
+                      })}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <details>
+              <summary>By trait</summary>
               <div className="scroll-x">
-                <table data-testid="trait-families">
+                <table data-testid="traits">
                   <thead>
                     <tr>
                       <th>Model</th>
-                      {traits.families.map((f) => (
-                        <th key={f} className="num">
-                          {f}
+                      {traits.traits.map((t) => (
+                        <th key={t.trait} className="num" title={t.family}>
+                          {t.trait}
                         </th>
                       ))}
                     </tr>
@@ -229,19 +251,20 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
                   <tbody>
                     {traits.models.map((m) => (
                       <tr key={m.submissionId}>
-                        <th scope="row">
-                          <Link href={`/submissions/${m.submissionId}`}>{m.model}</Link>
-                        </th>
-                        {traits.families.map((f) => {
-                          const g = m.byFamily.find((x) => x.group === f);
+                        <th scope="row">{m.model}</th>
+                        {traits.traits.map((t) => {
+                          const g = m.byTrait.find((x) => x.group === t.trait);
                           return (
-                            <td key={f} className="num">
-                              {pct(g?.estimate)}{' '}
-                              {g?.low != null ? (
-                                <span className="muted">
-                                  [{pct(g.low, 0)}, {pct(g.high, 0)}]
-                                </span>
-                              ) : null}
+                            <td
+                              key={t.trait}
+                              className="num"
+                              title={
+                                g?.low != null
+                                  ? `${pct(g.low)} to ${pct(g.high)} over ${g.clusters} pairs`
+                                  : undefined
+                              }
+                            >
+                              {pct(g?.estimate, 0)}
                             </td>
                           );
                         })}
@@ -250,79 +273,39 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
                   </tbody>
                 </table>
               </div>
-              <details>
-                <summary>By trait</summary>
-                <div className="scroll-x">
-                  <table data-testid="traits">
-                    <thead>
-                      <tr>
-                        <th>Model</th>
-                        {traits.traits.map((t) => (
-                          <th key={t.trait} className="num" title={t.family}>
-                            {t.trait}
-                          </th>
-                        ))}
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {traits.models.map((m) => (
-                        <tr key={m.submissionId}>
-                          <th scope="row">{m.model}</th>
-                          {traits.traits.map((t) => {
-                            const g = m.byTrait.find((x) => x.group === t.trait);
-                            return (
-                              <td
-                                key={t.trait}
-                                className="num"
-                                title={
-                                  g?.low != null
-                                    ? `${pct(g.low)} to ${pct(g.high)} over ${g.clusters} pairs`
-                                    : undefined
-                                }
-                              >
-                                {pct(g?.estimate, 0)}
-                              </td>
-                            );
-                          })}
-                        </tr>
+            </details>
+          </>
+        ) : null}
+        <h2>Pairs</h2>
+        <div className="grid">
+          {pairs.map((pair) => (
+            <div className="card" key={pair}>
+              {gallery
+                .filter((g) => g.pairKey === pair)
+                .map((g) => (
+                  <div key={g.id} style={{ marginBottom: 6 }}>
+                    <RowLink href={`/concepts/${g.id}`}>
+                      <b>{g.name}</b>
+                    </RowLink>{' '}
+                    <span className="muted">{g.queryClass}</span>
+                    <div className="thumbs">
+                      {g.images.slice(0, 3).map((img) => (
+                        // biome-ignore lint/performance/noImgElement: images come from our own content store route
+                        <img
+                          key={img}
+                          src={`/images/${img}?w=96`}
+                          width={64}
+                          height={64}
+                          alt={g.name}
+                        />
                       ))}
-                    </tbody>
-                  </table>
-                </div>
-              </details>
-            </>
-          ) : null}
-          <h2>Pairs</h2>
-          <div className="grid">
-            {pairs.map((pair) => (
-              <div className="card" key={pair}>
-                {gallery
-                  .filter((g) => g.pairKey === pair)
-                  .map((g) => (
-                    <div key={g.id} style={{ marginBottom: 6 }}>
-                      <RowLink href={`/concepts/${g.id}`}>
-                        <b>{g.name}</b>
-                      </RowLink>{' '}
-                      <span className="muted">{g.queryClass}</span>
-                      <div className="thumbs">
-                        {g.images.slice(0, 3).map((img) => (
-                          // biome-ignore lint/performance/noImgElement: images come from our own content store route
-                          <img
-                            key={img}
-                            src={`/images/${img}?w=96`}
-                            width={64}
-                            height={64}
-                            alt={g.name}
-                          />
-                        ))}
-                      </div>
                     </div>
-                  ))}
-              </div>
-            ))}
-          </div>
-        </>
-      )}
+                  </div>
+                ))}
+            </div>
+          ))}
+        </div>
+      </>
     </>
   );
 }

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { SubmitForm } from '~/components/submit-form';
+import { env } from '~/env';
 import { api } from '~/server/caller';
 import { TRPCReactProvider } from '~/trpc/react';
 
@@ -11,7 +12,10 @@ export const dynamic = 'force-dynamic';
 export default async function SubmitPage() {
   const trpc = await api();
   const versions = await trpc.leaderboard.versions();
-  const signedIn = (await trpc.accounts.me()) !== null;
+  const me = await trpc.accounts.me();
+  const signedIn = me !== null;
+  const rankedRuns =
+    env.LINKBOARD_RANKED_OPEN === '1' || me?.role === 'participant' || me?.role === 'admin';
   return (
     <>
       <h1>Submit a model</h1>
@@ -23,11 +27,15 @@ export default async function SubmitPage() {
           </p>
           <TRPCReactProvider>
             <SubmitForm
-              versions={versions.map((v) => ({
-                id: v.id,
-                label: `${v.name}@${v.version}${v.split === 'hidden' ? ' (hidden test split)' : ''}`,
-                ranked: { shots: v.rankedSetting.shots, draws: v.rankedSetting.draws },
-              }))}
+              rankedRuns={rankedRuns}
+              // A retired version takes no more submissions: not offered.
+              versions={versions
+                .filter((v) => !v.retired)
+                .map((v) => ({
+                  id: v.id,
+                  label: `${v.name}@${v.version}`,
+                  ranked: { shots: v.rankedSetting.shots, draws: v.rankedSetting.draws },
+                }))}
             />
           </TRPCReactProvider>
         </>

@@ -1,11 +1,17 @@
-import { holmAdjust, MAX_COMPARED } from '@linkboard/core';
+import {
+  DEFAULT_SCORER,
+  holmAdjust,
+  MAX_COMPARED,
+  policyTotals,
+  rankedDifference,
+  rankedScore,
+} from '@linkboard/core';
 import { submissionCurves } from '@linkboard/db';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { settingsDifferencesAmong } from '~/lib/run-settings';
 import { learningCurvesOf } from '../learning-curves';
 import {
-  detailVisible,
   idInput,
   policyInput,
   publicProcedure,
@@ -44,10 +50,16 @@ export const compareRouter = router({
       // A missing or private one is a 404 for the whole comparison, the same as for two.
       const submissions = [];
       for (const id of input.ids) submissions.push(await visibleSubmission(ctx, id));
-      // Paired answers of a hidden split would tell apart two runs that differ in one answer.
-      for (const id of input.ids) await detailVisible(ctx, { submissionId: id });
-      // Different versions share no episode: a comparison would be empty, not a finding.
-      if (new Set(submissions.map((s) => s.benchmarkVersionId)).size > 1)
+      const rankedRuns = submissions.filter((s) => s.rankedDraw).length;
+      if (rankedRuns > 0 && rankedRuns < submissions.length)
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message:
+            'ids: ranked runs are compared with ranked runs only (a ranked run answers a draw of its own, a public run a public benchmark)',
+        });
+      // Different versions share no episode: a comparison would be empty, not a finding. Ranked
+      // runs never share one (each draws its own): they are compared unpaired, on their scores.
+      if (!rankedRuns && new Set(submissions.map((s) => s.benchmarkVersionId)).size > 1)
         throw new TRPCError({
           code: 'BAD_REQUEST',
           message:
@@ -60,6 +72,29 @@ export const compareRouter = router({
           pairs.push({ a: input.ids[i] as number, b: input.ids[j] as number });
       const compared = await Promise.all(
         pairs.map(async ({ a, b }) => {
+          if (rankedRuns) {
+            // Every ranked run is scored by the default scorer (the ranked score), whatever is asked.
+            const [ca, cb] = await Promise.all(
+              [a, b].map(async (id) =>
+                policyTotals(await submissionCurves(ctx.db, [id], DEFAULT_SCORER)),
+              ),
+            );
+            const [sa, sb] = [ca, cb].map((c) => (c ? rankedScore(c.lcl, c.flip) : null));
+            const d = ca && cb ? rankedDifference(ca, cb) : null;
+            const n = [ca, cb].reduce((sum, c) => sum + (c ? c.lcl.n + c.flip.n : 0), 0);
+            return {
+              a,
+              b,
+              n,
+              accuracyA: sa?.score ?? null,
+              accuracyB: sb?.score ?? null,
+              // Unpaired: every episode is a cluster of its own (one concept per episode).
+              difference: d
+                ? { estimate: d.difference, low: d.low, high: d.high, clusters: n }
+                : null,
+              pValue: d?.pValue ?? null,
+            };
+          }
           const c = await comparison(ctx, a, b, input.scorer);
           const pooled = c.pooled.find((p) => p.policy === input.policy) ?? null;
           return {
@@ -75,6 +110,12 @@ export const compareRouter = router({
       );
       const adjusted = holmAdjust(compared.map((c) => c.pValue));
       return {
+        /**
+         * Whether the pairs are compared on the episodes both answered (one public version), or
+         * unpaired on their ranked scores (ranked runs: each on a draw of its own, so different
+         * episodes; a difference is then less sure than a paired one of the same size).
+         */
+        pairing: rankedRuns ? ('unpaired' as const) : ('paired' as const),
         submissions: submissions.map((s) => ({
           id: s.id,
           model: s.model,

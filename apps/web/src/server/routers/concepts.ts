@@ -9,10 +9,10 @@ import {
 } from '@linkboard/db';
 import { z } from 'zod';
 import {
-  detailVisible,
   idInput,
   notFound,
   policyInput,
+  publicBoardOnly,
   publicProcedure,
   router,
   scorerInput,
@@ -22,26 +22,26 @@ export const conceptsRouter = router({
   gallery: publicProcedure
     .input(z.object({ benchmarkVersionId: idInput }))
     .query(async ({ ctx, input }) => {
-      await detailVisible(ctx, { benchmarkVersionId: input.benchmarkVersionId });
+      await publicBoardOnly(ctx, { benchmarkVersionId: input.benchmarkVersionId });
       return conceptGallery(ctx.db, input.benchmarkVersionId);
     }),
   heatmap: publicProcedure
     .input(z.object({ benchmarkVersionId: idInput, scorer: scorerInput, policy: policyInput }))
     .query(async ({ ctx, input }) => {
-      await detailVisible(ctx, { benchmarkVersionId: input.benchmarkVersionId });
+      await publicBoardOnly(ctx, { benchmarkVersionId: input.benchmarkVersionId });
       return conceptHeatmap(ctx.db, input.benchmarkVersionId, input.scorer, input.policy);
     }),
   /**
    * Accuracy by trait family and by trait, per model, with the clustered interval (pairs are the
    * clusters): which kinds of visual change models pick up in context. Null for a benchmark whose
-   * pairs have no trait on record (any but isekai-synth v3); a hidden split's is admins' only.
+   * pairs have no trait on record (any but isekai-synth v3).
    */
   traits: publicProcedure
     .input(z.object({ benchmarkVersionId: idInput, scorer: scorerInput, policy: policyInput }))
     .query(async ({ ctx, input }) => {
       const version = await getBenchmarkVersion(ctx.db, input.benchmarkVersionId);
       if (!version) return notFound(`benchmark version ${input.benchmarkVersionId}`);
-      await detailVisible(ctx, { benchmarkVersionId: input.benchmarkVersionId });
+      await publicBoardOnly(ctx, { benchmarkVersionId: input.benchmarkVersionId });
       const traits = synthTraits(version.manifest);
       if (!traits) return null;
       const models = await pairCountsOf(
@@ -67,7 +67,7 @@ export const conceptsRouter = router({
   byId: publicProcedure
     .input(z.object({ id: idInput, scorer: scorerInput }))
     .query(async ({ ctx, input }) => {
-      await detailVisible(ctx, { conceptId: input.id });
+      await publicBoardOnly(ctx, { conceptId: input.id });
       return (
         (await conceptDetail(ctx.db, input.id, input.scorer)) ?? notFound(`concept ${input.id}`)
       );

@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import {
   type Context,
-  detailVisible,
+  episodeVisible,
   idInput,
   notFound,
   publicProcedure,
@@ -47,10 +47,10 @@ export const episodesRouter = router({
   byId: publicProcedure
     .input(z.object({ id: z.string().min(1).max(100), submission: idInput.optional() }))
     .query(async ({ ctx, input }) => {
-      // An episode's definition is public, but for a hidden split's (it names the query's label);
-      // a submission's answer to it only where the submission is visible.
+      // An episode's definition is public but for an open ranked run's (the visibility rule); a
+      // submission's answer to it only where the submission is visible.
       if (input.submission !== undefined) await visibleSubmission(ctx, input.submission);
-      await detailVisible(ctx, { episodeId: input.id });
+      await episodeVisible(ctx, input.id);
       return (
         (await episodeWithResult(ctx.db, input.id, input.submission)) ??
         notFound(`episode ${input.id}`)
@@ -61,9 +61,8 @@ export const episodesRouter = router({
     .query(async ({ ctx, input }) => {
       await visibleSubmission(ctx, input.a);
       await visibleSubmission(ctx, input.b);
-      // The comparison lists the episodes the two disagree on, with each one's verdict.
-      await detailVisible(ctx, { submissionId: input.a });
-      await detailVisible(ctx, { submissionId: input.b });
+      // Two submissions share episodes only on one public version (a ranked run's draw is its
+      // own), so the episodes listed are shown ones.
       return comparison(ctx, input.a, input.b, input.scorer);
     }),
 });

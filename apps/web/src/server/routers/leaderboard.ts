@@ -1,9 +1,6 @@
 import {
   BoardFilterSchema,
   buildBoard,
-  coarseCount,
-  coarsenBoardRow,
-  coarseShare,
   matchesBoardFilter,
   type PolicyName,
   type ScorerName,
@@ -13,7 +10,6 @@ import {
   type LeaderboardRow,
   leaderboardCounts,
   listBenchmarkVersions,
-  splitOfSubject,
   submissionCurves,
 } from '@linkboard/db';
 import { LRUCache } from 'lru-cache';
@@ -65,39 +61,11 @@ function ranked(
         seed: `board|${input.benchmarkVersionId}|${input.policy}|${input.scorer}`,
       },
     );
-    // The same for everyone, admins included: the board is one cached page.
-    return version.split === 'hidden' ? board.map(coarsenBoardRow) : board;
+    return board;
   })();
   cache.set(key, value);
   value.catch(() => cache.delete(key));
   return value;
-}
-
-/**
- * A hidden split's curve point as counts whose shares are whole percents (core's `coarseCount`):
- * exact counts of two runs that differ in one answer would say whether it was right.
- */
-function coarseCurve<
-  T extends {
-    n: number;
-    correct: number;
-    low: number | null;
-    high: number | null;
-    novelN: number;
-    novelCorrect: number;
-    outcomes: Record<string, number>;
-  },
->(point: T): T {
-  return {
-    ...point,
-    correct: coarseCount(point.correct, point.n),
-    low: coarseShare(point.low),
-    high: coarseShare(point.high),
-    novelCorrect: coarseCount(point.novelCorrect, point.novelN),
-    outcomes: Object.fromEntries(
-      Object.entries(point.outcomes).map(([k, v]) => [k, coarseCount(v, point.n)]),
-    ) as T['outcomes'],
-  };
 }
 
 export const leaderboardRouter = router({
@@ -139,11 +107,6 @@ export const leaderboardRouter = router({
         ),
       );
       const ids = visible.filter((id): id is number => id !== null);
-      const curves = ids.length ? await submissionCurves(ctx.db, ids, input.scorer) : [];
-      if (ctx.viewer?.role === 'admin') return curves;
-      const hidden = new Set<number>();
-      for (const id of ids)
-        if ((await splitOfSubject(ctx.db, { submissionId: id })) === 'hidden') hidden.add(id);
-      return curves.map((c) => (hidden.has(c.submissionId) ? coarseCurve(c) : c));
+      return ids.length ? submissionCurves(ctx.db, ids, input.scorer) : [];
     }),
 });

@@ -12,7 +12,6 @@ import {
   EndpointRefusedError,
   EndpointUrlSchema,
   errorMeaning,
-  HIDDEN_SPLIT_NO_UPLOADS,
   indexBenchmark,
   isSafeModelName,
   PredictionsError,
@@ -21,24 +20,28 @@ import {
   requestAdapterConfig,
   scorerNames,
   scorerVersions,
-  splitOf,
 } from '@linkboard/core';
+import { drawRankedRun } from '@linkboard/datasets/ranked-run';
 import {
   ConflictError,
   cancelSubmission,
   conceptBreakdown,
+  createRankedSubmission,
   createSubmission,
   encryptSecret,
   getBenchmarkVersion,
   loadSecretKey,
   ModelNameError,
   modelOfCard,
+  NOT_PARTICIPANT,
+  NotParticipantError,
   newWebhookSecret,
   probeResult,
   QuotaError,
   queueList,
   queueStatus,
   RankedDrawError,
+  RetiredVersionError,
   rerunErroredEpisodes,
   rescoreSubmission,
   retrySubmission,
@@ -59,7 +62,6 @@ import {
   adminProcedure,
   assertOwnerOrAdmin,
   type Context,
-  detailVisible,
   idInput,
   notFound,
   oneLine,
@@ -72,7 +74,8 @@ import {
 
 /**
  * Runs a creation or a re-run, turning the database's refusals into the site's answers (400, 429,
- * 409, and 412 for a ranked run's draw asked again).
+ * 409, 403 for a ranked run by a non-participant, and 412 for a ranked run's draw asked again or
+ * a retired version).
  */
 async function refusing<T>(create: () => Promise<T>): Promise<T> {
   try {
@@ -84,8 +87,10 @@ async function refusing<T>(create: () => Promise<T>): Promise<T> {
       throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message });
     if (error instanceof ConflictError)
       throw new TRPCError({ code: 'CONFLICT', message: error.message });
-    if (error instanceof RankedDrawError)
+    if (error instanceof RankedDrawError || error instanceof RetiredVersionError)
       throw new TRPCError({ code: 'PRECONDITION_FAILED', message: error.message });
+    if (error instanceof NotParticipantError)
+      throw new TRPCError({ code: 'FORBIDDEN', message: error.message });
     throw error;
   }
 }
@@ -106,6 +111,19 @@ async function owned(ctx: Context & { viewer: NonNullable<Context['viewer']> }, 
   assertOwnerOrAdmin(ctx.viewer, owner.ownerId);
   return owner;
 }
+
+/**
+ * The daily quota of runs: a new submission, a retry and a re-run of errors each use one (a
+ * retry is a run like any other). Admins' runs count too; the operator's CLI runs do not.
+ */
+const runQuota = (ownerId: string) => ({
+  ownerId,
+  limit: env.LINKBOARD_DAILY_QUOTA,
+  probes: false,
+});
+
+/** Whether the operator opened ranked runs to every account (else participants and admins). */
+const rankedOpen = () => env.LINKBOARD_RANKED_OPEN === '1';
 
 /** Episodes one submission may ask for: 230,400 is the default benchmark at 10 shot counts, 3 policies, 20 draws. */
 const MAX_EPISODES = 250_000;
@@ -202,7 +220,6 @@ export const submissionsRouter = router({
     .input(id.extend({ scorer: scorerInput }))
     .query(async ({ ctx, input }) => {
       await visibleSubmission(ctx, input.id);
-      await detailVisible(ctx, { submissionId: input.id });
       const rows = await conceptBreakdown(ctx.db, input.id, input.scorer);
       return rows.map((row) => ({ ...row, ...accuracyWithInterval(row) }));
     }),
@@ -210,29 +227,33 @@ export const submissionsRouter = router({
     .input(id.extend({ scorer: scorerInput }))
     .query(async ({ ctx, input }) => {
       await visibleSubmission(ctx, input.id);
-      await detailVisible(ctx, { submissionId: input.id });
       return submissionFailures(ctx.db, input.id, input.scorer);
     }),
   queue: publicProcedure.query(({ ctx }) => queueList(ctx.db, ctx.viewer?.id ?? null)),
 
   create: protectedProcedure.input(CreateInput).mutation(async ({ ctx, input }) => {
-    const version = await getBenchmarkVersion(ctx.db, input.benchmarkVersionId);
-    if (!version) return notFound(`benchmark version ${input.benchmarkVersionId}`);
-    if (input.kind === 'predictions' && splitOf(version.manifest) === 'hidden')
-      throw new TRPCError({ code: 'BAD_REQUEST', message: HIDDEN_SPLIT_NO_UPLOADS });
-    const spec = { shots: input.shots, policies: input.policies, draws: input.draws };
-    const index = indexBenchmark(version.manifest);
-    let episodeCount: number;
-    try {
-      episodeCount = countEpisodes(index, spec);
-    } catch (error) {
-      throw new TRPCError({ code: 'BAD_REQUEST', message: (error as Error).message });
+    // A ranked run's episodes are drawn below, once it is accepted; a plain one's are the version's.
+    const version =
+      input.benchmarkVersionId === undefined
+        ? null
+        : ((await getBenchmarkVersion(ctx.db, input.benchmarkVersionId)) ??
+          notFound(`benchmark version ${input.benchmarkVersionId}`));
+    // Core's schema requires shots and policies of a plain submission; a ranked run's are its draw's.
+    const spec = { shots: input.shots ?? [], policies: input.policies ?? [], draws: input.draws };
+    const index = version ? indexBenchmark(version.manifest) : null;
+    if (index) {
+      let episodeCount: number;
+      try {
+        episodeCount = countEpisodes(index, spec);
+      } catch (error) {
+        throw new TRPCError({ code: 'BAD_REQUEST', message: (error as Error).message });
+      }
+      if (episodeCount > MAX_EPISODES)
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: `${episodeCount.toLocaleString('en')} episodes is more than one submission may ask for (${MAX_EPISODES.toLocaleString('en')}); use fewer shot counts, policies or draws`,
+        });
     }
-    if (episodeCount > MAX_EPISODES)
-      throw new TRPCError({
-        code: 'BAD_REQUEST',
-        message: `${episodeCount.toLocaleString('en')} episodes is more than one submission may ask for (${MAX_EPISODES.toLocaleString('en')}); use fewer shot counts, policies or draws`,
-      });
     let adapterConfig: AdapterConfig;
     let predictions: Map<string, string | null> | undefined;
     let secret: string | null = null;
@@ -259,6 +280,8 @@ export const submissionsRouter = router({
       adapterConfig = typedConfig(() => requestAdapterConfig(input));
     } else {
       if (!input.predictions) return bad('upload the predictions JSONL');
+      // Core's schema refuses uploads for ranked runs, so a version is named here.
+      if (!index) return bad('an upload needs the benchmark version it answers');
       // Only an upload needs the episode ids, to refuse answers to episodes that were not asked.
       const episodeIds = new Set<string>();
       for (const episode of buildEpisodes(index, spec)) episodeIds.add(episode.id);
@@ -286,27 +309,41 @@ export const submissionsRouter = router({
         ),
       };
     }
-    const created = await refusing(() =>
-      createSubmission(ctx.db, {
-        model: { name: input.name, ...modelOfCard(input), ownerId: ctx.viewer.id },
-        modelRevision: input.revision,
-        benchmarkVersionId: input.benchmarkVersionId,
-        adapterConfig,
+    const common = {
+      model: { name: input.name, ...modelOfCard(input), ownerId: ctx.viewer.id },
+      modelRevision: input.revision,
+      adapterConfig,
+      secret,
+      webhook,
+      visibility: input.private ? ('private' as const) : ('public' as const),
+      ownerId: ctx.viewer.id,
+      quota: runQuota(ctx.viewer.id),
+    };
+    const created = await refusing(async () => {
+      if (!version) {
+        // db refuses a non-participant before anything is stored; drawing first costs a second
+        // of CPU, so a refused account is turned away before the draw too.
+        if (!rankedOpen() && !['participant', 'admin'].includes(ctx.viewer.role))
+          throw new NotParticipantError(NOT_PARTICIPANT);
+        const { draw, keyId } = await drawRankedRun({
+          dataDir: env.dataDir,
+          perPolicy: env.LINKBOARD_RANKED_PER_POLICY,
+        });
+        return createRankedSubmission(ctx.db, {
+          ...common,
+          manifest: draw.manifest,
+          ranked: { keyId, commitment: draw.commitment, seed: draw.seed },
+          openToAll: rankedOpen(),
+        });
+      }
+      return createSubmission(ctx.db, {
+        ...common,
+        benchmarkVersionId: version.id,
         predictions,
-        secret,
-        webhook,
         ...spec,
         scorer: input.scorer,
-        visibility: input.private ? 'private' : 'public',
-        ownerId: ctx.viewer.id,
-        quota: {
-          ownerId: ctx.viewer.id,
-          limit: env.LINKBOARD_DAILY_QUOTA,
-          probes: false,
-          hiddenLimit: env.LINKBOARD_HIDDEN_DAILY_QUOTA,
-        },
-      }),
-    );
+      });
+    });
     return {
       id: created.submissionId,
       episodes: created.episodes,
@@ -393,12 +430,18 @@ export const submissionsRouter = router({
   }),
   retry: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
     await owned(ctx, input.id);
-    return { retried: await refusing(() => retrySubmission(ctx.db, input.id)) };
+    return {
+      retried: await refusing(() => retrySubmission(ctx.db, input.id, runQuota(ctx.viewer.id))),
+    };
   }),
   /** A finished submission's errored episodes asked again; its other answers are kept. */
   rerunErrors: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
     await owned(ctx, input.id);
-    return { episodes: await refusing(() => rerunErroredEpisodes(ctx.db, input.id)) };
+    return {
+      episodes: await refusing(() =>
+        rerunErroredEpisodes(ctx.db, input.id, runQuota(ctx.viewer.id)),
+      ),
+    };
   }),
   /**
    * A submission's webhook and its deliveries, for its owner (and admins) only: the URL is theirs

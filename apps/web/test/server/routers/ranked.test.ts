@@ -1,4 +1,12 @@
-import { commitmentHolds, drawSeed, RankedBoardReplySchema, SITE_API } from '@linkboard/core';
+import {
+  commitmentHolds,
+  drawSeed,
+  RANKED_BENCHMARK,
+  RANKED_BOARD,
+  RankedBoardReplySchema,
+  SITE_API,
+  siteOpenApiDocument,
+} from '@linkboard/core';
 import { drawRanked, rankedFamiliarOf } from '@linkboard/datasets';
 import { createRankedSubmission } from '@linkboard/db';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +14,10 @@ import { alice, answerQueuedJob, openTestSite } from '../../site';
 
 const KEY = '9c'.repeat(32);
 let site: Awaited<ReturnType<typeof openTestSite>>;
+/** Tells the runs' draws apart. */
+let drawn = 0;
+/** The runs of each model, in the order they were made. */
+const runsOf = new Map<string, number[]>();
 
 /** A finished ranked run on a draw of its own, answered by `answer`. */
 async function rankedRun(
@@ -14,7 +26,7 @@ async function rankedRun(
   visibility: 'public' | 'private' = 'public',
   internal?: string,
 ) {
-  const draw = drawRanked({ seed: drawSeed(KEY, model), shots: [2, 4], perPolicy: 20 });
+  const draw = drawRanked({ seed: drawSeed(KEY, drawn++), shots: [2, 4], perPolicy: 20 });
   const { submissionId, benchmarkVersionId } = await createRankedSubmission(site.database.db, {
     model: { name: model, ownerId: alice.id },
     adapterConfig: internal
@@ -24,6 +36,8 @@ async function rankedRun(
     ranked: { keyId: 'kweb', commitment: draw.commitment, seed: draw.seed },
     visibility,
     ownerId: alice.id,
+    // Who may run ranked is not what these tests are about.
+    openToAll: true,
     shardSize: 10_000,
   });
   await answerQueuedJob(site.database.db, {
@@ -32,8 +46,12 @@ async function rankedRun(
     spec: { shots: [2, 4], policies: ['lcl', 'flip'], draws: 1 },
     answer: (episode) => answer(episode),
   });
+  runsOf.set(model, [...(runsOf.get(model) ?? []), submissionId]);
   return submissionId;
 }
+
+/** The reader's first run: public and done. */
+const readersPublicRun = () => runsOf.get('reader')?.[0] as number;
 
 const say = (label: string) => `there is "${label}" in the image.`;
 
@@ -42,15 +60,18 @@ beforeAll(async () => {
   // Reads the demonstrations: always right.
   await rankedRun('reader', (e) => say(e.query.label));
   // Ignores them: always the familiar name (50% by construction).
-  await rankedRun('familiar-sayer', (e) =>
-    say(rankedFamiliarOf([e.query.label, e.query.other]) as string),
-  );
+  const familiar = (e: Parameters<Parameters<typeof rankedRun>[1]>[0]) =>
+    say(rankedFamiliarOf([e.query.label, e.query.other]) as string);
+  await rankedRun('familiar-sayer', familiar);
+  // Its second run, and a private one of the reader: each pooled into its model's row.
+  await rankedRun('familiar-sayer', familiar);
+  await rankedRun('reader', (e) => say(e.query.label), 'private');
   await rankedRun('planted', (e) => say(e.query.label), 'public', 'stateful-prototype');
   await rankedRun('private-one', (e) => say(e.query.label), 'private');
 });
 
 describe('the ranked board', () => {
-  it('ranks finished public ranked runs by the mean of lcl and flip; lists a planted model unranked', async () => {
+  it('has a row per model, pooling its runs, ranked by the mean of lcl and flip; lists a planted model unranked', async () => {
     const rows = await site.caller(null).ranked.board();
     expect(rows.map((r) => r.model)).toEqual(['reader', 'familiar-sayer', 'planted']);
     const [reader, familiar, planted] = rows;
@@ -63,7 +84,21 @@ describe('the ranked board', () => {
       rankLow: null,
       unranked: expect.stringMatching(/planted cheat/),
     });
-    expect((reader?.lcl.n ?? 0) + (reader?.flip.n ?? 0)).toBe(80);
+    // Each run answered 40 lcl and 40 flip episodes; the reader's private run is pooled.
+    expect(reader).toMatchObject({
+      runs: 2,
+      submissionIds: [...(runsOf.get('reader') ?? [])].reverse(),
+      lcl: { correct: 80, n: 80 },
+      flip: { correct: 80, n: 80 },
+    });
+    // The familiar-sayer's two runs: their counts summed, still exactly 50%.
+    expect(familiar).toMatchObject({
+      runs: 2,
+      submissionIds: [...(runsOf.get('familiar-sayer') ?? [])].reverse(),
+      lcl: { correct: 40, n: 80 },
+      flip: { correct: 40, n: 80 },
+    });
+    expect(planted).toMatchObject({ runs: 1, lcl: { n: 40 }, flip: { n: 40 } });
   });
 
   it('is served as JSON with the documented fields, exact figures', async () => {
@@ -71,18 +106,30 @@ describe('the ranked board', () => {
     const response = await GET(new Request(`http://site${SITE_API.ranked}`));
     expect(response.status).toBe(200);
     const body = RankedBoardReplySchema.parse(await response.json());
+    expect(body.board).toBe(RANKED_BOARD);
     expect(body.method).toMatch(/mean of lcl and flip/);
+    const sayerRuns = [...(runsOf.get('familiar-sayer') ?? [])].reverse();
     expect(body.rows[1]).toMatchObject({
       model: 'familiar-sayer',
+      runs: 2,
+      submission_ids: sayerRuns,
+      submission: sayerRuns[0],
       score: 0.5,
       lcl_accuracy: 0.5,
       flip_accuracy: 0.5,
       rank_low: 2,
       rank_high: 2,
-      episodes: 80,
+      episodes: 160,
       unranked: null,
     });
     expect(body.rows[0]?.score_low).toBeGreaterThan(0.9);
+    // The OpenAPI document describes what is served.
+    const documented = siteOpenApiDocument({ version: 'test' }) as {
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    const reply = documented.components.schemas.RankedBoardReply;
+    expect(Object.keys(reply?.properties ?? {})).toEqual(['board', 'method', 'rows']);
+    expect(JSON.stringify(reply?.properties.rows)).toMatch(/"runs".*"submission_ids"/);
   });
 
   it('shows a run’s commitment from the start and its seed only once it has ended', async () => {
@@ -96,18 +143,14 @@ describe('the ranked board', () => {
     const shown = await site.caller(null).submissions.byId({ id: open.submissionId });
     expect(shown.draw).toEqual({ keyId: 'kweb', commitment: draw.commitment, seed: null });
     expect(JSON.stringify(shown)).not.toContain(draw.seed);
-    const rows = await site.caller(null).ranked.board();
-    const finished = await site
-      .caller(null)
-      .submissions.byId({ id: rows[0]?.submissionId as number });
+    const finished = await site.caller(null).submissions.byId({ id: readersPublicRun() });
     expect(
       commitmentHolds(finished.draw?.seed as string, finished.draw?.commitment as string),
     ).toBe(true);
   });
 
   it('never runs an ended ranked run again: its revealed seed gives every answer', async () => {
-    const rows = await site.caller(null).ranked.board();
-    const id = rows[0]?.submissionId as number;
+    const id = readersPublicRun();
     // As a submitter who read the seed would try: again, and its errors again.
     await site.database.pool.query(`UPDATE submissions SET status = 'failed' WHERE id = $1`, [id]);
     await expect(site.caller(alice).submissions.retry({ id })).rejects.toMatchObject({
@@ -126,8 +169,7 @@ describe('the ranked board', () => {
   });
 
   it('never asks a run’s draw for anyone else: no plain submission, connection test or second ranked run', async () => {
-    const rows = await site.caller(null).ranked.board();
-    const mine = await site.caller(alice).submissions.byId({ id: rows[0]?.submissionId as number });
+    const mine = await site.caller(alice).submissions.byId({ id: readersPublicRun() });
     const drawVersion = mine.benchmarkVersionId;
     await expect(
       site.caller(alice).submissions.create({
@@ -172,6 +214,15 @@ describe('the ranked board', () => {
 
   it('keeps the runs’ own draws out of the list of benchmark versions', async () => {
     const versions = await site.caller(null).leaderboard.versions();
-    expect(versions.filter((v) => v.version.startsWith('ranked-'))).toEqual([]);
+    expect(versions.filter((v) => v.name === RANKED_BENCHMARK)).toEqual([]);
+    // Each is a version of the board's benchmark, named by its commitment: isekai-synth-ranked@1+….
+    const { rows: draws } = await site.database.pool.query(
+      `SELECT b.name || '@' || v.version AS name, s.draw_commitment FROM benchmark_versions v
+       JOIN benchmarks b ON b.id = v.benchmark_id JOIN submissions s ON s.benchmark_version_id = v.id
+       WHERE v.ranked_draw`,
+    );
+    expect(draws.length).toBeGreaterThan(0);
+    for (const draw of draws)
+      expect(draw.name).toBe(`${RANKED_BOARD}+${String(draw.draw_commitment).slice(0, 16)}`);
   });
 });

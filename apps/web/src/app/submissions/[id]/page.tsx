@@ -14,7 +14,6 @@ import {
   scorerParam,
   signedPts,
 } from '~/components/format';
-import { HiddenSplitNote } from '~/components/hidden-split';
 import { ModelCard } from '~/components/model-card';
 import { OwnerActions } from '~/components/owner-actions';
 import { RowLink } from '~/components/row-link';
@@ -61,12 +60,12 @@ export default async function SubmissionPage({
   const curves = await trpc.leaderboard.curves({ ids: [id, ...overlay], scorer });
   const learningCurves = await trpc.submissions.learningCurves({ id, scorer });
   const me = await trpc.accounts.me();
-  // On a hidden test split the per-concept table and the failures would give its labels away.
-  const detail = submission.split !== 'hidden' || me?.role === 'admin';
+  // A ranked run's draw has a concept per episode: its per-concept table would be a list of its
+  // episodes, which its answers (and failures) show instead; concept pages cover public boards.
+  const detail = !submission.rankedDraw;
   const concepts = detail ? await trpc.submissions.concepts({ id, scorer }) : [];
-  const failures = detail
-    ? await trpc.submissions.failures({ id, scorer })
-    : { total: 0, episodes: [] };
+  // An open ranked run's failures are those of the episodes it has stored an answer to.
+  const failures = await trpc.submissions.failures({ id, scorer });
   const errored = detail
     ? concepts.reduce((n, row) => n + row.outcomes.error, 0)
     : ((await trpc.submissions.status({ id })).errors ?? 0);
@@ -322,7 +321,11 @@ export default async function SubmissionPage({
           )}
         </>
       ) : (
-        <HiddenSplitNote />
+        <p className="muted" data-testid="ranked-detail">
+          A ranked run draws a concept per episode, so it has no per-concept table: its answers (the
+          download above) list each episode with its label and verdict, those it has answered while
+          it runs and all of them once it ends.
+        </p>
       )}
       {webhook ? (
         <>
