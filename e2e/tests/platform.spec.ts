@@ -17,7 +17,7 @@ import {
   SubmissionStatusSchema,
   TraitsReplySchema,
 } from '@linkboard/core';
-import { startEmbeddedPostgres } from '@linkboard/db';
+import { connect, embeddedUrl, startEmbeddedPostgres } from '@linkboard/db';
 import { expect, type Page, test } from '@playwright/test';
 import { BIN, E2E, platformEnv } from '../playwright.config';
 
@@ -28,9 +28,8 @@ const shot = (page: Page, name: string) =>
   });
 
 /**
- * The public isekai-synth's version id. `start` also runs the baselines on the hidden test split,
- * whose board the site opens on once it has results, and whose drill-down (per concept, per
- * episode) is withheld: the pages that show drill-down are asked for the public one by name.
+ * The public isekai-synth's version id (v3, the default). The site opens on the ranked board once
+ * it has rows, so the pages of the public board are asked for it by name.
  */
 let publicVersion = 0;
 const onPublic = (path: string) =>
@@ -50,6 +49,8 @@ test.describe.configure({ mode: 'serial' });
 
 /** The API token the newcomer makes, for the tests after theirs that act as them. */
 let newcomerToken: string | undefined;
+/** The newcomer's e-mail, by which the operator grants them a role. */
+let newcomerEmail = '';
 
 test('the leaderboard ranks the baselines', async ({ page, request }) => {
   const prefetched: string[] = [];
@@ -61,17 +62,16 @@ test('the leaderboard ranks the baselines', async ({ page, request }) => {
   );
   const synth = benchmarks.find((b) => b.name === 'isekai-synth' && b.split === 'public');
   publicVersion = synth!.id;
-  // Both boards' baselines: a board that changes later would empty the page cache mid-test.
-  const hidden = benchmarks.find((b) => b.name === 'isekai-synth' && b.split === 'hidden');
-  await baselinesDone(page, `/?version=${hidden!.id}`);
   await baselinesDone(page, onPublic('/'));
   const rows = page.locator('[data-testid=leaderboard] tbody tr');
   await expect(rows).toHaveCount(3);
   await expect(page.locator('[data-testid=leaderboard]')).toContainText('prototype');
   await expect(page.locator('[data-testid=leaderboard]')).toContainText('always-familiar');
   await expect(rows.first().locator('.tier')).toHaveText('1');
-  // The public API gives the same board: the baselines ranked by strict on the ranked setting,
-  // prototype's worst rank better than random's best, random and always-familiar sharing a range.
+  // The public API gives the same board: the baselines ranked by strict on the ranked setting.
+  // On v3 a pixel baseline is within a few points of chance, so no order among them is asserted
+  // here (the learning-curve test below measures prototype's gain on the full set, and the ranked
+  // board its lead).
   const board = LeaderboardReplySchema.parse(
     await (
       await request.get(
@@ -83,12 +83,12 @@ test('the leaderboard ranks the baselines', async ({ page, request }) => {
   const byModel = Object.fromEntries(board.rows.map((r) => [r.model, r]));
   expect(Object.keys(byModel).sort()).toEqual(['always-familiar', 'prototype', 'random']);
   for (const row of board.rows) expect(row).toMatchObject({ ranked: true, verified: true });
-  expect(byModel.prototype!.rank_low).toBe(1);
-  expect(byModel.prototype!.rank_high!).toBeLessThan(byModel.random!.rank_low!);
-  expect([byModel.random!.rank_low, byModel.random!.rank_high]).toEqual([
-    byModel['always-familiar']!.rank_low,
-    byModel['always-familiar']!.rank_high,
-  ]);
+  for (const row of board.rows) {
+    expect(row.rank_low).toBeGreaterThanOrEqual(1);
+    expect(row.rank_low!).toBeLessThanOrEqual(row.rank_high!);
+  }
+  // The page lists them in the API's order.
+  await expect(rows).toContainText(board.rows.map((r) => r.model));
   // Sparklines load their chart code after hydration; the screenshot should show them.
   await expect(rows.locator('.recharts-line')).toHaveCount(3);
   // Rows do not prefetch their submissions' pages: a page of rows would ask for every one.
@@ -162,6 +162,7 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await page.goto('/sign-up');
   await page.getByLabel('Name').fill('Ada Newcomer');
   const email = `ada-${Date.now()}@example.com`;
+  newcomerEmail = email;
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password').fill('correct horse battery');
   await shot(page, '00-sign-up');
@@ -522,7 +523,7 @@ while [ $# -gt 0 ]; do
     *) echo "vllm stand-in: unknown option $1" >&2; exit 2 ;;
   esac
 done
-exec ${process.execPath} ${BIN} reference-server --port "$port" --served-model-name "$model=prototype" --max-images "$images" --manifest ${E2E.dataDir}/benchmarks/isekai-synth
+exec ${process.execPath} ${BIN} reference-server --port "$port" --served-model-name "$model=prototype" --max-images "$images" --manifest ${E2E.dataDir}/benchmarks/isekai-synth-v3
 `,
   );
   await chmod(path.join(bin, 'vllm'), 0o755);
@@ -669,9 +670,6 @@ test("a host without database credentials reaches the queue through the site's r
     await (await request.get(SITE_API.benchmarks)).json(),
   );
   const version = benchmarks.find((b) => b.split === 'public')!;
-  // A hidden split's manifest labels every query: it is not served to runners at all.
-  const hidden = benchmarks.find((b) => b.split === 'hidden')!;
-  expect((await request.get(RUNNER_API.manifest(hidden.id), { headers: auth })).status()).toBe(404);
   const manifest = ManifestSchema.parse(
     await (await request.get(RUNNER_API.manifest(version.id), { headers: auth })).json(),
   );
@@ -715,54 +713,6 @@ async function settled(page: Page) {
     )
     .toBe(true);
 }
-
-test('the board opens on the hidden test split: whole percents, no drill-down, no download', async ({
-  page,
-  request,
-}) => {
-  // Its baselines ran beside the public ones; once they are done the site opens on it.
-  for (let i = 0; i < 60; i++) {
-    await page.goto('/');
-    if ((await page.getByTestId('hidden-split').count()) > 0) break;
-    await page.waitForTimeout(1000);
-  }
-  await expect(page.getByTestId('hidden-split')).toBeVisible();
-  await expect(page.getByTestId('ranked-setting')).toContainText('isekai-synth@3-test');
-  const { benchmarks } = BenchmarkListSchema.parse(
-    await (await request.get(SITE_API.benchmarks)).json(),
-  );
-  const hidden = benchmarks.find((b) => b.split === 'hidden')!;
-  const board = LeaderboardReplySchema.parse(
-    await (
-      await request.get(
-        `${SITE_API.leaderboard}?benchmark=${hidden.name}&version=${hidden.version}`,
-      )
-    ).json(),
-  );
-  expect(board.rows.map((r) => r.model).sort()).toEqual(['always-familiar', 'prototype', 'random']);
-  for (const row of board.rows)
-    for (const x of [row.accuracy, ...Object.values(row.per_shot)])
-      if (x !== null) expect(Math.abs(x * 100 - Math.round(x * 100))).toBeLessThan(1e-9);
-  // A public benchmark says that its answers can be looked up.
-  await page.goto(onPublic('/'));
-  await expect(page.getByTestId('public-test-set')).toBeVisible();
-
-  // A hidden baseline's page: its curve, but no per-concept table, failures or download.
-  await page.goto('/');
-  const href = await page
-    .locator('[data-testid=leaderboard] tbody tr a[href^="/submissions/"]')
-    .first()
-    .getAttribute('href');
-  await page.goto(href as string);
-  await expect(page.getByTestId('hidden-split')).toBeVisible();
-  await expect(page.getByTestId('concepts')).toHaveCount(0);
-  await expect(page.getByTestId('failure-link')).toHaveCount(0);
-  const id = Number((href as string).split('/').pop());
-  expect((await request.get(SITE_API.answers(id))).status()).toBe(403);
-  await page.goto(`/concepts?version=${hidden.id}`);
-  await expect(page.getByTestId('hidden-split')).toBeVisible();
-  await shot(page, '13-hidden-split');
-});
 
 test('no page scrolls sideways on a laptop or a phone, and on a phone every menu link can be reached', async ({
   page,
@@ -883,7 +833,7 @@ test('the ranked board: the baselines, each on a fresh draw of its own, scored b
   });
   // A run's own draw is no benchmark to pick: the version list leaves it out.
   const versions = BenchmarkListSchema.parse(await (await request.get(SITE_API.benchmarks)).json());
-  expect(versions.benchmarks.filter((b) => b.version.startsWith('ranked-'))).toEqual([]);
+  expect(versions.benchmarks.filter((b) => b.name === 'isekai-synth-ranked')).toEqual([]);
   // Each run regenerates from its revealed seed: `linkboard verify` on the platform's database.
   const id = String(reply.rows[0]?.submission);
   const verified = spawnSync(process.execPath, [BIN, 'verify', id], {
@@ -896,24 +846,151 @@ test('the ranked board: the baselines, each on a fresh draw of its own, scored b
   await expect(page.locator('#ranked')).toContainText('a fresh draw per run');
 });
 
-test('the learning curve on isekai-synth@3.1: prototype gains with shots, random does not', async ({
+test('the site opens on the ranked board, prototype first; a participant’s ranked run shows each episode once answered, and its answers to its owner', async ({
   page,
   request,
 }) => {
   test.setTimeout(300_000);
-  // The public v3 benchmark at full size, as `dataset generate` makes it anywhere, and the two
-  // baselines on its ranked setting, run by `start`'s runner.
+  expect(newcomerToken, 'the newcomer made a token').toBeTruthy();
+  // The ranked baselines are done (the test before waited for them): `/` is their board.
+  await page.goto('/');
+  await expect(page.getByTestId('ranked-board-name')).toHaveText('isekai-synth-ranked@1');
+  const first = page.getByTestId('ranked-row').first();
+  await expect(first).toContainText('prototype');
+  await expect(page.getByTestId('public-boards')).toContainText('isekai-synth@3.1');
+  await shot(page, '13-opens-on-ranked');
+
   const env = { ...process.env, ...platformEnv };
-  const dir = path.join(E2E.dataDir, 'benchmarks', 'isekai-synth-3.1');
+  const site = `http://127.0.0.1:${E2E.port}`;
+  const submitRanked = (name: string, endpoint: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        BIN,
+        'submit',
+        '--site',
+        site,
+        '--token-env',
+        'LB_TOKEN',
+        '--ranked',
+        '--name',
+        name,
+        '--endpoint',
+        endpoint,
+        '--model',
+        'prototype',
+      ],
+      { env: { ...env, LB_TOKEN: newcomerToken }, encoding: 'utf8' },
+    );
+  // A submitter is refused, with the reason; the operator makes the newcomer a participant.
+  const refused = submitRanked('ada-ranked', `http://127.0.0.1:${E2E.referencePort}/v1`);
+  expect(refused.status).toBe(1);
+  expect(refused.stderr).toMatch(/ranked runs are open to participants/);
+  const granted = spawnSync(
+    process.execPath,
+    [BIN, 'users', 'role', newcomerEmail, 'participant'],
+    { env, encoding: 'utf8' },
+  );
+  expect(granted.status, granted.stderr).toBe(0);
+  expect(granted.stdout).toBe(`${newcomerEmail}: submitter → participant\n`);
+
+  // An open ranked run: its endpoint takes every request and answers none for a while.
+  const silent = createServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const silentPort = (silent.address() as { port: number }).port;
+  const open = submitRanked('ada-ranked-open', `http://127.0.0.1:${silentPort}/v1`);
+  expect(open.status, open.stderr).toBe(0);
+  const openId = Number(/^submission (\d+):/m.exec(open.stdout)?.[1]);
+  const auth = { authorization: `Bearer ${newcomerToken}` };
+  try {
+    // Its episodes, as the database holds them (the site shows none of them yet).
+    const url = await embeddedUrl(E2E.dataDir);
+    const database = connect(url as string);
+    const { rows } = await database.pool.query(
+      `SELECT v.manifest_hash, v.manifest -> 'episodes' -> 0 ->> 'id' AS first
+       FROM submissions s JOIN benchmark_versions v ON v.id = s.benchmark_version_id WHERE s.id = $1`,
+      [openId],
+    );
+    await database.close();
+    const unanswered = `${String(rows[0].manifest_hash).slice(0, 16)}-${rows[0].first}`;
+    // To its owner too: 403, saying why, on the page and in the API.
+    const trpcInput = encodeURIComponent(JSON.stringify({ json: { id: unanswered } }));
+    const api = await request.get(`/api/trpc/episodes.byId?input=${trpcInput}`, { headers: auth });
+    expect(api.status()).toBe(403);
+    expect(await api.text()).toContain('has not answered it yet');
+    const pageReply = await page.goto(`/episodes/${unanswered}`);
+    expect(pageReply?.status()).toBe(403);
+    await expect(page.getByTestId('forbidden')).toBeVisible();
+    const download = await request.get(SITE_API.answers(openId), { headers: auth });
+    expect(download.status()).toBe(200);
+    expect(await download.text()).not.toContain(unanswered);
+  } finally {
+    await request.post('/api/trpc/submissions.cancel', {
+      headers: { ...auth, 'content-type': 'application/json' },
+      data: { json: { id: openId } },
+    });
+    silent.close();
+  }
+
+  // A finished ranked run: its owner downloads every answer, each with its label and verdict.
+  const done = spawnSync(
+    process.execPath,
+    [
+      BIN,
+      'submit',
+      '--site',
+      site,
+      '--token-env',
+      'LB_TOKEN',
+      '--ranked',
+      '--name',
+      'ada-ranked',
+      '--endpoint',
+      `http://127.0.0.1:${E2E.referencePort}/v1`,
+      '--model',
+      'prototype',
+      '--private',
+      '--wait',
+    ],
+    { env: { ...env, LB_TOKEN: newcomerToken }, encoding: 'utf8' },
+  );
+  expect(done.status, done.stderr).toBe(0);
+  expect(done.stdout).toMatch(/a ranked draw of its own/);
+  const id = Number(/^submission (\d+):/m.exec(done.stdout)?.[1]);
+  const answers = await request.get(SITE_API.answers(id), { headers: auth });
+  expect(answers.status()).toBe(200);
+  const lines = (await answers.text())
+    .trim()
+    .split('\n')
+    .map((line) => AnswerLineSchema.parse(JSON.parse(line)));
+  expect(lines).toHaveLength(8 * Number(platformEnv.LINKBOARD_RANKED_PER_POLICY));
+  for (const line of lines) {
+    expect(line.query.label.length).toBeGreaterThan(0);
+    expect(line.verdicts?.length).toBeGreaterThan(0);
+  }
+  // Private: anyone else is told it does not exist.
+  expect((await request.get(SITE_API.answers(id))).status()).toBe(404);
+});
+
+test('the learning curve on isekai-synth@3.2: prototype gains with shots, random does not', async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(300_000);
+  // A public v3 benchmark at full size (seed 2: seed 1 is the small default here), as `dataset
+  // generate` makes it anywhere, and the two baselines on its ranked setting, run by `start`'s
+  // runner.
+  const env = { ...process.env, ...platformEnv };
+  const dir = path.join(E2E.dataDir, 'benchmarks', 'isekai-synth-3.2');
   const cli = (args: string[]) =>
     execFileSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
-  cli(['dataset', 'generate', '--generator-version', '3', '--seed', '1', '--out', dir]);
+  cli(['dataset', 'generate', '--generator-version', '3', '--seed', '2', '--out', dir]);
   for (const name of ['prototype', 'random'])
-    cli(['submit', '--name', `${name} on 3.1`, '--builtin', name, '--manifest', dir]);
+    cli(['submit', '--name', `${name} on 3.2`, '--builtin', name, '--manifest', dir]);
   const read = async () =>
     LeaderboardReplySchema.parse(
       await (
-        await request.get(`${SITE_API.leaderboard}?benchmark=isekai-synth&version=3.1`)
+        await request.get(`${SITE_API.leaderboard}?benchmark=isekai-synth&version=3.2`)
       ).json(),
     );
   await expect
@@ -921,10 +998,10 @@ test('the learning curve on isekai-synth@3.1: prototype gains with shots, random
     .toBe(2);
   const board = await read();
   const by = Object.fromEntries(board.rows.map((r) => [r.model, r]));
-  const prototype = by['prototype on 3.1']!;
-  const random = by['random on 3.1']!;
+  const prototype = by['prototype on 3.2']!;
+  const random = by['random on 3.2']!;
   console.log(
-    `isekai-synth@3.1 slope per doubling: prototype ${prototype.slope} [${prototype.slope_low}, ${prototype.slope_high}] p=${prototype.slope_p} auc=${prototype.auc}; random ${random.slope} [${random.slope_low}, ${random.slope_high}] auc=${random.auc}`,
+    `isekai-synth@3.2 slope per doubling: prototype ${prototype.slope} [${prototype.slope_low}, ${prototype.slope_high}] p=${prototype.slope_p} auc=${prototype.auc}; random ${random.slope} [${random.slope_low}, ${random.slope_high}] auc=${random.auc}`,
   );
   expect(prototype.slope_low!).toBeGreaterThan(0);
   expect(random.slope_low!).toBeLessThan(0);
@@ -932,10 +1009,10 @@ test('the learning curve on isekai-synth@3.1: prototype gains with shots, random
   expect(prototype.auc!).toBeGreaterThan(random.auc!);
   // Accuracy by trait family, per model, through the API and on /concepts.
   const traits = TraitsReplySchema.parse(
-    await (await request.get(`${SITE_API.traits}?benchmark=isekai-synth&version=3.1`)).json(),
+    await (await request.get(`${SITE_API.traits}?benchmark=isekai-synth&version=3.2`)).json(),
   );
   expect(traits.families).toEqual(['add-on', 'count', 'shape', 'texture']);
-  expect(traits.models.map((m) => m.model).sort()).toEqual(['prototype on 3.1', 'random on 3.1']);
+  expect(traits.models.map((m) => m.model).sort()).toEqual(['prototype on 3.2', 'random on 3.2']);
   for (const m of traits.models)
     for (const f of m.by_family) {
       expect(f.pairs).toBeGreaterThan(1);
@@ -943,7 +1020,7 @@ test('the learning curve on isekai-synth@3.1: prototype gains with shots, random
     }
   const versionId = BenchmarkListSchema.parse(
     await (await request.get(SITE_API.benchmarks)).json(),
-  ).benchmarks.find((b) => b.version === '3.1')!.id;
+  ).benchmarks.find((b) => b.version === '3.2')!.id;
   await page.goto(`/concepts?version=${versionId}`);
   await expect(page.getByTestId('trait-families').locator('tbody tr')).toHaveCount(2);
   await page.getByTestId('trait-families').scrollIntoViewIfNeeded();

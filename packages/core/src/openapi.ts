@@ -249,7 +249,6 @@ export function siteOpenApiDocument(options: { version: string }): Json {
           responses: {
             200: reply('TraitsReply'),
             400: refusal('A parameter that does not parse'),
-            403: refusal('A hidden test split: its per-pair scores are withheld'),
             404: refusal('No such benchmark or version, or none whose pairs have traits on record'),
           },
         },

@@ -288,8 +288,8 @@ export type SubmissionStatus = z.infer<typeof SubmissionStatusSchema>;
 /**
  * One line of `GET /api/v1/submissions/{id}/answers.jsonl`: an answered episode as it was asked
  * (support images in order with their labels, the query image and its label) and what became of
- * it. A hidden test split's submissions have no download but for admins: every line would carry
- * its answer key.
+ * it. An open ranked run's lines are the episodes it has stored an answer to (the visibility
+ * rule); every episode's once it has ended.
  */
 export const AnswerLineSchema = z.object({
   episode_id: z.string(),

@@ -186,8 +186,9 @@ export const benchmarkVersions = pgTable(
       .notNull()
       .default(DEFAULT_RANKED_SETTING),
     /**
-     * `hidden`: its query labels and per-episode verdicts never reach a non-admin (core's
-     * BenchmarkSplit); mirrors the manifest's `benchmark.split`, for queries to guard on.
+     * `hidden`: a ranked run's draw, or the retired fixed hidden test split (core's
+     * BenchmarkSplit); mirrors the manifest's `benchmark.split`. What is shown of a version is
+     * decided by `ranked_draw` (queries/visibility.ts), not by this.
      */
     split: benchmarkSplitEnum('split').notNull().default('public'),
     /**

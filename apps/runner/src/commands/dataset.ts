@@ -86,12 +86,12 @@ export function registerDataset(program: Command, io: Io, env: Env): void {
 
   dataset
     .command('generate')
-    .description('generate isekai-synth, the embedded default benchmark of unseen concepts')
+    .description('generate isekai-synth, the benchmark of unseen concepts linkboard draws by code')
     .option('--seed <n>', 'generator seed', parsePositiveInt, SYNTH_DEFAULTS.seed)
     .addOption(
       new Option(
         '--generator-version <v>',
-        'which drawing: 2 (the embedded default) or 3 (palette traits, hard negatives, nonce names)',
+        'which drawing: 2 (names spell the trait) or 3 (palette traits, hard negatives, nonce names: the embedded default benchmark)',
       )
         .choices(GENERATOR_VERSIONS.map(String))
         .default(String(SYNTH_DEFAULTS.version)),

@@ -206,8 +206,7 @@ export const submissionsRouter = router({
     }),
   /**
    * The learning curve under each policy it ran (core's `learningCurve`): slope per doubling of
-   * the shots with its clustered interval, area, shots to reach the threshold. Whole percents on
-   * a hidden split, as its board.
+   * the shots with its clustered interval, area, shots to reach the threshold; exact.
    */
   learningCurves: publicProcedure
     .input(id.extend({ scorer: scorerInput }))

@@ -1,7 +1,8 @@
 import { isPolicyName, POLICIES } from '@linkboard/core';
+import { TRPCError } from '@trpc/server';
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { notFound } from 'next/navigation';
+import { forbidden, notFound } from 'next/navigation';
 import { param, policyLabel, type SearchParams, scorerParam } from '~/components/format';
 import { api } from '~/server/caller';
 
@@ -27,7 +28,12 @@ export default async function EpisodePage({
   const submission = Number(param(sp.submission)) || undefined;
   const scorer = scorerParam(param(sp.scorer));
   const trpc = await api();
-  const episode = await trpc.episodes.byId({ id, submission }).catch(() => null);
+  const episode = await trpc.episodes.byId({ id, submission }).catch((error: unknown) => {
+    // Refused by the visibility rule (a ranked run's episode it has not answered yet): a 403
+    // saying so; anything else (a missing or private one) is the same 404 as a wrong id.
+    if (error instanceof TRPCError && error.code === 'FORBIDDEN') forbidden();
+    return null;
+  });
   if (!episode) notFound();
   const failures = submission
     ? (await trpc.submissions.failures({ id: submission, scorer })).episodes
