@@ -353,7 +353,7 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
     '--token-env',
     'LB_TOKEN',
     '--benchmark',
-    'isekai-synth@2',
+    'isekai-synth@3',
     '--name',
     'cli-random',
     '--endpoint',
@@ -364,7 +364,7 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
     '2',
   ]);
   expect(submitted.status, submitted.stderr).toBe(0);
-  const cliId = /^submission (\d+): cli-random on http:\S+ \(isekai-synth@2\.1\)/m.exec(
+  const cliId = /^submission (\d+): cli-random on http:\S+ \(isekai-synth@3\.1\)/m.exec(
     submitted.stdout,
   )?.[1];
   expect(cliId, submitted.stdout).toBeTruthy();
@@ -400,7 +400,7 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   ]);
   expect(unknown.status).toBe(1);
   expect(unknown.stderr).toMatch(
-    /isekai-synth has no version "9" on http:\S+; the benchmarks on http:\S+ are: .*isekai-synth@2\.1/,
+    /isekai-synth has no version "9" on http:\S+; the benchmarks on http:\S+ are: .*isekai-synth@3\.1/,
   );
   expect(readdirSync(elsewhere)).toEqual([]);
   rmSync(elsewhere, { recursive: true, force: true });
@@ -862,7 +862,7 @@ test('the site opens on the ranked board, prototype first; a participant’s ran
 
   const env = { ...process.env, ...platformEnv };
   const site = `http://127.0.0.1:${E2E.port}`;
-  const submitRanked = (name: string, endpoint: string) =>
+  const submitRanked = (name: string, endpoint: string, ...more: string[]) =>
     spawnSync(
       process.execPath,
       [
@@ -879,6 +879,7 @@ test('the site opens on the ranked board, prototype first; a participant’s ran
         endpoint,
         '--model',
         'prototype',
+        ...more,
       ],
       { env: { ...env, LB_TOKEN: newcomerToken }, encoding: 'utf8' },
     );
@@ -933,26 +934,11 @@ test('the site opens on the ranked board, prototype first; a participant’s ran
   }
 
   // A finished ranked run: its owner downloads every answer, each with its label and verdict.
-  const done = spawnSync(
-    process.execPath,
-    [
-      BIN,
-      'submit',
-      '--site',
-      site,
-      '--token-env',
-      'LB_TOKEN',
-      '--ranked',
-      '--name',
-      'ada-ranked',
-      '--endpoint',
-      `http://127.0.0.1:${E2E.referencePort}/v1`,
-      '--model',
-      'prototype',
-      '--private',
-      '--wait',
-    ],
-    { env: { ...env, LB_TOKEN: newcomerToken }, encoding: 'utf8' },
+  const done = submitRanked(
+    'ada-ranked',
+    `http://127.0.0.1:${E2E.referencePort}/v1`,
+    '--private',
+    '--wait',
   );
   expect(done.status, done.stderr).toBe(0);
   expect(done.stdout).toMatch(/a ranked draw of its own/);
@@ -972,25 +958,25 @@ test('the site opens on the ranked board, prototype first; a participant’s ran
   expect((await request.get(SITE_API.answers(id))).status()).toBe(404);
 });
 
-test('the learning curve on isekai-synth@3.2: prototype gains with shots, random does not', async ({
+test('the learning curve on isekai-synth@2.1: prototype gains with shots, random does not; accuracy by trait family on the default v3', async ({
   page,
   request,
 }) => {
   test.setTimeout(300_000);
-  // A public v3 benchmark at full size (seed 2: seed 1 is the small default here), as `dataset
-  // generate` makes it anywhere, and the two baselines on its ranked setting, run by `start`'s
-  // runner.
+  // isekai-synth v2 at full size (where a pixel baseline learns from its examples; on v3 it is
+  // within a few points of chance), as `dataset generate` makes it anywhere, and the two
+  // baselines on its ranked setting, run by `start`'s runner.
   const env = { ...process.env, ...platformEnv };
-  const dir = path.join(E2E.dataDir, 'benchmarks', 'isekai-synth-3.2');
+  const dir = path.join(E2E.dataDir, 'benchmarks', 'isekai-synth-2.1-full');
   const cli = (args: string[]) =>
     execFileSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' });
-  cli(['dataset', 'generate', '--generator-version', '3', '--seed', '2', '--out', dir]);
+  cli(['dataset', 'generate', '--generator-version', '2', '--seed', '1', '--out', dir]);
   for (const name of ['prototype', 'random'])
-    cli(['submit', '--name', `${name} on 3.2`, '--builtin', name, '--manifest', dir]);
+    cli(['submit', '--name', `${name} on 2.1`, '--builtin', name, '--manifest', dir]);
   const read = async () =>
     LeaderboardReplySchema.parse(
       await (
-        await request.get(`${SITE_API.leaderboard}?benchmark=isekai-synth&version=3.2`)
+        await request.get(`${SITE_API.leaderboard}?benchmark=isekai-synth&version=2.1`)
       ).json(),
     );
   await expect
@@ -998,21 +984,24 @@ test('the learning curve on isekai-synth@3.2: prototype gains with shots, random
     .toBe(2);
   const board = await read();
   const by = Object.fromEntries(board.rows.map((r) => [r.model, r]));
-  const prototype = by['prototype on 3.2']!;
-  const random = by['random on 3.2']!;
+  const prototype = by['prototype on 2.1']!;
+  const random = by['random on 2.1']!;
   console.log(
-    `isekai-synth@3.2 slope per doubling: prototype ${prototype.slope} [${prototype.slope_low}, ${prototype.slope_high}] p=${prototype.slope_p} auc=${prototype.auc}; random ${random.slope} [${random.slope_low}, ${random.slope_high}] auc=${random.auc}`,
+    `isekai-synth@2.1 slope per doubling: prototype ${prototype.slope} [${prototype.slope_low}, ${prototype.slope_high}] p=${prototype.slope_p} auc=${prototype.auc}; random ${random.slope} [${random.slope_low}, ${random.slope_high}] auc=${random.auc}`,
   );
   expect(prototype.slope_low!).toBeGreaterThan(0);
   expect(random.slope_low!).toBeLessThan(0);
   expect(random.slope_high!).toBeGreaterThan(0);
   expect(prototype.auc!).toBeGreaterThan(random.auc!);
-  // Accuracy by trait family, per model, through the API and on /concepts.
+  // Accuracy by trait family, per model, through the API and on /concepts: the default v3, whose
+  // pairs have traits on record, with the baselines `start` ran on it.
   const traits = TraitsReplySchema.parse(
-    await (await request.get(`${SITE_API.traits}?benchmark=isekai-synth&version=3.2`)).json(),
+    await (await request.get(`${SITE_API.traits}?benchmark=isekai-synth&version=3.1`)).json(),
   );
   expect(traits.families).toEqual(['add-on', 'count', 'shape', 'texture']);
-  expect(traits.models.map((m) => m.model).sort()).toEqual(['prototype on 3.2', 'random on 3.2']);
+  expect(traits.models.map((m) => m.model)).toEqual(
+    expect.arrayContaining(['always-familiar', 'prototype', 'random']),
+  );
   for (const m of traits.models)
     for (const f of m.by_family) {
       expect(f.pairs).toBeGreaterThan(1);
@@ -1020,9 +1009,11 @@ test('the learning curve on isekai-synth@3.2: prototype gains with shots, random
     }
   const versionId = BenchmarkListSchema.parse(
     await (await request.get(SITE_API.benchmarks)).json(),
-  ).benchmarks.find((b) => b.version === '3.2')!.id;
+  ).benchmarks.find((b) => b.version === '3.1')!.id;
   await page.goto(`/concepts?version=${versionId}`);
-  await expect(page.getByTestId('trait-families').locator('tbody tr')).toHaveCount(2);
+  await expect(page.getByTestId('trait-families').locator('tbody tr')).toHaveCount(
+    traits.models.length,
+  );
   await page.getByTestId('trait-families').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(E2E.screenshotDir, '15-traits.png') });
 });

@@ -178,6 +178,7 @@ export {
   type BoardStatistics,
   buildBoard,
   type Counts,
+  EXPOSURE_UNRANKED,
   FLIP_POLICY,
   LINK_GAIN_POLICIES,
   linkGainOf,

@@ -129,6 +129,7 @@ export {
   type RankedEpisode,
   RUN_ENDED_STATES,
   rankedEpisodeOf,
+  rankedImageOf,
   UNANSWERED_EPISODE,
 } from './queries/visibility';
 export {

@@ -349,7 +349,7 @@ const ROUTES: Record<string, () => Promise<Response[]> | string> = {
     ];
   },
   'images/[id]': () =>
-    'image bytes from the content store by their hash; a ranked draw’s images are not stored (rendered for its runner only)',
+    'image bytes by id: a ranked draw’s are rendered only for a shown episode (test/server/ranked-images.test.ts walks them)',
 };
 
 function routeFiles(dir: string, prefix = ''): string[] {

@@ -178,6 +178,14 @@ export const RANKING_METHOD =
  * The leaderboard from counts: which rows rank (the whole ranked setting, verified unless
  * self-reported rows are asked for) and their statistics; ranked rows first, by accuracy.
  */
+/**
+ * Why a row the exposure check flags is listed but not ranked: its accuracy grew with how often
+ * the endpoint had been sent the pair before, which a model answering each request on its own
+ * cannot show; an endpoint that remembers earlier requests can.
+ */
+export const EXPOSURE_UNRANKED =
+  'its accuracy grew with how many episodes of each pair it had been sent before (exposure check): an endpoint that remembers earlier requests';
+
 export function buildBoard<T extends BoardInput>(
   rows: readonly T[],
   setting: Pick<RankedSetting, 'shots' | 'draws' | 'policy'>,
@@ -186,6 +194,7 @@ export function buildBoard<T extends BoardInput>(
   const reasons = rows.map(
     (row) =>
       unrankedReason(row, setting) ??
+      (row.exposure?.flagged ? EXPOSURE_UNRANKED : null) ??
       (row.verified || options.includeSelfReported ? null : 'self-reported (uploaded predictions)'),
   );
   const rankable = rows.filter((_, i) => reasons[i] === null);

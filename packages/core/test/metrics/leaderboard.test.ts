@@ -4,6 +4,7 @@ import {
   type BoardInput,
   buildBoard,
   DEFAULT_RANKED_SETTING,
+  EXPOSURE_UNRANKED,
   linkGain,
   linkGainOf,
 } from '../../src';
@@ -63,6 +64,21 @@ describe('the board', () => {
     ]);
     expect(board[2]!.unrankedReason).toMatch(/planted cheat/);
     expect(board[0]).not.toHaveProperty('exposure');
+  });
+
+  it('lists a row the exposure check flags, but does not rank it', () => {
+    const flagged = { slope: 0.05, se: 0.01, pValue: 1e-6, n: 160, clusters: 8, flagged: true };
+    const board = buildBoard(
+      [row(1, () => 0.9, { exposure: flagged }), row(2, () => 0.6), row(3, () => 0.5)],
+      DEFAULT_RANKED_SETTING,
+      { seed: 't' },
+    );
+    expect(board.map((r) => [r.model, r.ranked, r.rankLow !== null])).toEqual([
+      ['m2', true, true],
+      ['m3', true, true],
+      ['m1', false, false],
+    ]);
+    expect(board[2]!.unrankedReason).toBe(EXPOSURE_UNRANKED);
   });
 
   it('ranks only rows that ran the whole setting, verified ones unless asked, and says why not', () => {

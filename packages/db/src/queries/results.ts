@@ -266,8 +266,18 @@ export async function computeAggregates(
  * (an endpoint failing early and recovering later is not learning), each compared within its
  * pair, shot count, policy and (with more than one draw) query image: core's `exposureStratum`.
  * Results without a send time (written before it was recorded) take no part.
+ *
+ * Public boards only: a ranked run's draw has one episode per pair, so no episode of a pair comes
+ * before another and there is nothing to test (null is stored; the board shows no check).
  */
-export async function computeExposure(tx: Tx | Db, submissionId: number): Promise<ExposureCheck> {
+export async function computeExposure(
+  tx: Tx | Db,
+  submissionId: number,
+): Promise<ExposureCheck | null> {
+  const { rows: draw } = await tx.execute(sql`
+    SELECT 1 FROM submissions s JOIN benchmark_versions bv ON bv.id = s.benchmark_version_id
+    WHERE s.id = ${submissionId} AND bv.ranked_draw`);
+  if (draw.length > 0) return null;
   const { rows } = await tx.execute(sql`
     WITH setting AS (
       SELECT bv.ranked_setting ->> 'scorer' AS scorer, s.draws

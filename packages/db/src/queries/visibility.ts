@@ -1,4 +1,4 @@
-import { WEBHOOK_STATES } from '@linkboard/core';
+import { type ImageEntry, WEBHOOK_STATES } from '@linkboard/core';
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { num, pgArray } from './rows';
@@ -81,4 +81,29 @@ export async function isRankedDrawOf(
             WHERE c.id = ${subject.conceptId} AND v.ranked_draw`,
   );
   return rows.length > 0;
+}
+
+/**
+ * An image of a ranked run's draw (never stored: rendered from its manifest entry), with the
+ * rule's answer for the one episode it belongs to; null for an image of no draw.
+ */
+export async function rankedImageOf(
+  db: Db,
+  imageId: string,
+): Promise<(RankedEpisode & { entry: ImageEntry }) | null> {
+  // A draw's image belongs to one concept of one pair, whose key is the drawn episode id.
+  const { rows } = await db.execute(sql`
+    SELECT s.id, v.manifest_hash, p.key AS episode,
+           (SELECT e FROM jsonb_array_elements(v.manifest -> 'images') e
+            WHERE e ->> 'id' = ${imageId} LIMIT 1) AS entry
+    FROM images i JOIN benchmark_versions v ON v.id = i.benchmark_version_id AND v.ranked_draw
+    JOIN concepts c ON c.id = i.concept_id JOIN pairs p ON p.id = c.pair_id
+    JOIN submissions s ON s.benchmark_version_id = v.id
+    WHERE i.sha256 = ${imageId}
+    ORDER BY s.id LIMIT 1`);
+  const r = rows[0];
+  if (!r?.entry) return null;
+  const episodeId = `${String(r.manifest_hash).slice(0, 16)}-${String(r.episode)}`;
+  const episode = await rankedEpisodeOf(db, episodeId);
+  return episode ? { ...episode, entry: r.entry as ImageEntry } : null;
 }

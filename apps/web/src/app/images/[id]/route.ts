@@ -2,8 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { imageStoreKey } from '@linkboard/core';
+import {
+  rankedImageOf as rankedImageSpec,
+  renderRankedImage,
+} from '@linkboard/datasets/ranked-draw';
+import { rankedImageOf } from '@linkboard/db';
 import sharp from 'sharp';
 import { env } from '~/env';
+import { createContext, visibleSubmission } from '~/server/trpc';
 
 /**
  * Thumbnail widths: a requested width is rounded up to one of these, so that no one can make
@@ -43,6 +49,24 @@ async function thumbnail(key: string, bytes: Buffer, width: number): Promise<Buf
 }
 
 /**
+ * An image of a ranked run's draw, rendered from its manifest entry, where the visibility rule
+ * shows its episode to this request's viewer (db's `rankedImageOf`, the site's
+ * `visibleSubmission`); null otherwise, answered as a missing image, so that ids cannot be probed.
+ */
+async function rankedImage(request: Request, id: string): Promise<Buffer | null> {
+  const context = await createContext({ headers: request.headers });
+  const ranked = await rankedImageOf(context.db, id);
+  if (!ranked?.shown) return null;
+  try {
+    await visibleSubmission(context, ranked.submissionId);
+  } catch {
+    return null;
+  }
+  const image = rankedImageSpec(ranked.entry);
+  return image ? renderRankedImage(image) : null;
+}
+
+/**
  * Images from the content store. A content address never changes meaning, so responses are
  * cached for a year as immutable; `?w=` returns a thumbnail at least that wide (64–512 px).
  */
@@ -51,14 +75,20 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   const key = imageStoreKey(id);
   if (!key) return new Response('not an image id', { status: 400 });
   let bytes: Buffer;
+  let cacheControl = 'public, max-age=31536000, immutable';
   try {
     bytes = await readFile(path.join(env.dataDir, 'images', key));
   } catch {
-    return new Response('no such image', { status: 404 });
+    // Not in the store: an image of a ranked run's draw, rendered for whoever may see its episode.
+    const rendered = await rankedImage(request, id);
+    if (!rendered) return new Response('no such image', { status: 404 });
+    bytes = rendered;
+    // Shown to the run's viewers only (a private run's to its owner): no shared cache keeps it.
+    cacheControl = 'private, max-age=3600';
   }
   const width = Number(new URL(request.url).searchParams.get('w'));
   const headers = {
-    'cache-control': 'public, max-age=31536000, immutable',
+    'cache-control': cacheControl,
     'x-content-type-options': 'nosniff',
   };
   const snapped = width > 0 ? WIDTHS.find((w) => w >= width) : undefined;
