@@ -87,6 +87,7 @@ export {
   runnerByToken,
 } from './queries/runner-tokens';
 export {
+  assertQuotaLeft,
   cancelSubmission,
   conceptBreakdown,
   createRankedSubmission,
@@ -107,6 +108,7 @@ export {
   rankedDrawOf,
   rankedRunCount,
   recordProvenance,
+  refuseClosedVersion,
   rerunErroredEpisodes,
   retrySubmission,
   setVisibility,

@@ -197,3 +197,77 @@ describe('migration 0007 (adapter config)', () => {
     }
   });
 });
+
+describe('migration 0017 (the hidden split retired, participants, quota uses)', () => {
+  it('retires a fixed hidden split, stops its unfinished runs, and counts the last day’s submissions', async () => {
+    const server = inject('pgUrl');
+    const name = `m_${randomBytes(6).toString('hex')}`;
+    const admin = connect(databaseUrl(server, 'postgres'), { max: 1 });
+    await admin.pool.query(`CREATE DATABASE ${name}`);
+    const database = connect(databaseUrl(server, name), { max: 2 });
+    const before = await migrationsBefore('0017_retire_hidden_split_participants');
+    try {
+      await migrate(database.db, { migrationsFolder: before });
+      const q = (text: string, values: unknown[] = []) => database.pool.query(text, values);
+      await q(`INSERT INTO users (id, name, email) VALUES ('u1', 'U', 'u@example.com')`);
+      await q(`INSERT INTO benchmarks (name) VALUES ('isekai-synth')`);
+      const versions = await q(
+        `INSERT INTO benchmark_versions (benchmark_id, version, manifest_hash, manifest, split)
+         VALUES (1, '3-test', 'h1', '{}', 'hidden'), (1, '3.1', 'h2', '{}', 'public') RETURNING id`,
+      );
+      const [hidden, open] = versions.rows.map((r) => Number(r.id));
+      await q(`INSERT INTO models (name, name_key) VALUES ('m', 'm')`);
+      const submit = async (version: number, status: string, owner: string | null) =>
+        Number(
+          (
+            await q(
+              `INSERT INTO submissions (model_id, benchmark_version_id, adapter, shots, policies, status, total_episodes, owner_id)
+               VALUES (1, $1, 'builtin', '{2}', '{lcl}', $2, 8, $3) RETURNING id`,
+              [version, status, owner],
+            )
+          ).rows[0].id,
+        );
+      const running = await submit(hidden as number, 'running', 'u1');
+      const done = await submit(hidden as number, 'done', null);
+      const elsewhere = await submit(open as number, 'queued', 'u1');
+      await q(
+        `INSERT INTO jobs (submission_id, first_episode, episode_count, status) VALUES ($1, 0, 8, 'running'), ($2, 0, 8, 'queued')`,
+        [running, elsewhere],
+      );
+      await migrateDatabase(database.db);
+
+      const retired = await q(
+        'SELECT id, retired_at IS NOT NULL AS retired FROM benchmark_versions ORDER BY id',
+      );
+      expect(retired.rows).toEqual([
+        { id: hidden, retired: true },
+        { id: open, retired: false },
+      ]);
+      const runs = await q('SELECT id, status, last_error FROM submissions ORDER BY id');
+      expect(runs.rows).toEqual([
+        { id: running, status: 'cancelled', last_error: expect.stringMatching(/was retired/) },
+        { id: done, status: 'done', last_error: null },
+        { id: elsewhere, status: 'queued', last_error: null },
+      ]);
+      const jobs = await q('SELECT submission_id, status FROM jobs ORDER BY submission_id');
+      expect(jobs.rows).toEqual([
+        { submission_id: running, status: 'cancelled' },
+        { submission_id: elsewhere, status: 'queued' },
+      ]);
+      // The owned submissions of the last day, as quota uses; the operator's (no owner) none.
+      const uses = await q(
+        'SELECT submission_id, kind, action FROM quota_uses ORDER BY submission_id',
+      );
+      expect(uses.rows).toEqual([
+        { submission_id: running, kind: 'submission', action: 'create' },
+        { submission_id: elsewhere, kind: 'submission', action: 'create' },
+      ]);
+      await q(`UPDATE users SET role = 'participant' WHERE id = 'u1'`);
+    } finally {
+      await database.close();
+      await admin.pool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.close();
+      await rm(before, { recursive: true, force: true });
+    }
+  });
+});

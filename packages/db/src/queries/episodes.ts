@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { LABEL_SWAPPING_POLICIES } from './results';
 import { num, pgArray } from './rows';
+import { shownResult } from './visibility';
 
 /** One episode with its images (in order, with labels) and, given a submission, its result. */
 export async function episodeWithResult(db: Db, episodeId: string, submissionId?: number) {
@@ -77,9 +78,11 @@ export async function pairedAnswers(
   const { rows } = await db.execute(sql`
     SELECT ra.episode_id, ra.shots, ra.policy, ra.concept_id, c.pair_id, c.name AS concept, va.outcome = 'correct' AS a_correct, vb.outcome = 'correct' AS b_correct
     FROM results ra JOIN verdicts va ON va.submission_id = ra.submission_id AND va.episode_id = ra.episode_id AND va.scorer = ${scorer}
-    JOIN verdicts vb ON vb.submission_id = ${b} AND vb.episode_id = ra.episode_id AND vb.scorer = ${scorer}
+    JOIN results rb ON rb.submission_id = ${b} AND rb.episode_id = ra.episode_id
+    JOIN verdicts vb ON vb.submission_id = rb.submission_id AND vb.episode_id = rb.episode_id AND vb.scorer = ${scorer}
     JOIN concepts c ON c.id = ra.concept_id
-    WHERE ra.submission_id = ${a}`);
+    -- The visibility rule on both sides: an open ranked run's errored episode names its concept.
+    WHERE ra.submission_id = ${a} AND ${shownResult('ra')} AND ${shownResult('rb')}`);
   return rows.map((r) => ({
     episodeId: String(r.episode_id),
     shots: num(r.shots),

@@ -166,7 +166,10 @@ export interface RankedModelCounts extends CardColumns {
   modelId: number;
   model: string;
   /** The runs pooled, newest first. */
+  /** The public ones pooled, newest first (a private run's id is shown to no one else). */
   submissionIds: number[];
+  /** How many runs the row pools, private ones included. */
+  runs: number;
   /** When its latest run ended. */
   finishedAt: Date | null;
   /** The models its runs asked the platform's reference server for (see core's buildRankedBoard). */
@@ -191,7 +194,10 @@ export async function rankedModelCounts(db: Db): Promise<RankedModelCounts[]> {
       FROM submissions s
       WHERE s.draw_commitment IS NOT NULL AND NOT s.probe AND s.visibility <> 'hidden' AND ${runEnded('s')}
     ), pooled AS (
-      SELECT model_id, array_agg(id ORDER BY id DESC) AS submission_ids, max(finished_at) AS finished_at,
+      -- Every pooled run is counted; only public ones are named (a private run's id is its owner's).
+      SELECT model_id, count(*)::int AS runs,
+             coalesce(array_agg(id ORDER BY id DESC) FILTER (WHERE visibility = 'public'), '{}') AS submission_ids,
+             max(finished_at) AS finished_at,
              (array_agg(model_revision ORDER BY id DESC))[1] AS model_revision,
              array_remove(array_agg(DISTINCT reference_model), NULL) AS reference_models
       FROM runs GROUP BY model_id
@@ -209,12 +215,12 @@ export async function rankedModelCounts(db: Db): Promise<RankedModelCounts[]> {
       WHERE runs.status <> 'done' AND v.scorer = ${DEFAULT_SCORER} AND r.policy IN ('lcl', 'flip')
       GROUP BY runs.model_id, r.shots, r.policy
     )
-    SELECT p.model_id, p.submission_ids, p.finished_at, p.model_revision, p.reference_models,
+    SELECT p.model_id, p.runs, p.submission_ids, p.finished_at, p.model_revision, p.reference_models,
            m.name AS model, m.organisation, m.url AS model_url, m.params_b, m.weights, m.licence, m.base_model,
            c.shots, c.policy, sum(c.n)::int AS n, sum(c.correct)::int AS correct
     FROM pooled p JOIN models m ON m.id = p.model_id
       LEFT JOIN counts c ON c.model_id = p.model_id
-    GROUP BY p.model_id, p.submission_ids, p.finished_at, p.model_revision, p.reference_models,
+    GROUP BY p.model_id, p.runs, p.submission_ids, p.finished_at, p.model_revision, p.reference_models,
              m.id, c.shots, c.policy
     ORDER BY p.model_id, c.shots`);
   const models = new Map<number, RankedModelCounts>();
@@ -226,6 +232,7 @@ export async function rankedModelCounts(db: Db): Promise<RankedModelCounts[]> {
         modelId: id,
         model: String(r.model),
         ...cardOf(r),
+        runs: num(r.runs),
         submissionIds: (r.submission_ids as unknown[]).map(num),
         finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
         referenceModels: (r.reference_models as string[]).map(String),

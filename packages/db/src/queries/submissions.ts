@@ -102,6 +102,28 @@ export interface Quota {
   probes: boolean;
 }
 
+/** How many of the owner's daily runs of this kind are used (the last 24 hours). */
+async function quotaUsed(db: Tx | Db, quota: Quota): Promise<number> {
+  const { rows } = await db.execute(sql`
+    SELECT count(*)::int AS n FROM quota_uses
+    WHERE owner_id = ${quota.ownerId} AND kind = ${quota.probes ? 'connection-test' : 'submission'}
+      AND used_at > now() - interval '24 hours'`);
+  return Number(rows[0]?.n ?? 0);
+}
+
+const quotaRefusal = (quota: Quota) =>
+  new QuotaError(
+    `the daily quota of ${quota.limit} ${quota.probes ? 'connection tests' : 'runs (new submissions, retries and re-runs of errors)'} is used up; try again tomorrow`,
+  );
+
+/**
+ * Refuses early where the owner's quota is used up already, before costly work (a ranked run's
+ * draw); the transaction that queues the run checks again (`useQuota`), under its lock.
+ */
+export async function assertQuotaLeft(db: Db, quota: Quota): Promise<void> {
+  if ((await quotaUsed(db, quota)) >= quota.limit) throw quotaRefusal(quota);
+}
+
 /** Uses one of the owner's daily runs, or refuses (`QuotaError`); call inside the run's transaction. */
 async function useQuota(
   tx: Tx | Db,
@@ -109,22 +131,36 @@ async function useQuota(
   action: 'create' | 'retry' | 'rerun-errors',
   submissionId: number,
 ): Promise<void> {
-  const { ownerId, limit, probes } = quota;
-  const kind = probes ? 'connection-test' : 'submission';
+  const { ownerId, probes } = quota;
   await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`quota|${ownerId}`}))`);
-  const { rows } = await tx.execute(sql`
-    SELECT count(*)::int AS n FROM quota_uses
-    WHERE owner_id = ${ownerId} AND kind = ${kind} AND used_at > now() - interval '24 hours'`);
-  if (Number(rows[0]?.n ?? 0) >= limit)
-    throw new QuotaError(
-      `the daily quota of ${limit} ${probes ? 'connection tests' : 'runs (new submissions, retries and re-runs of errors)'} is used up; try again tomorrow`,
-    );
+  if ((await quotaUsed(tx, quota)) >= quota.limit) throw quotaRefusal(quota);
+  const kind = probes ? 'connection-test' : 'submission';
   await tx.insert(quotaUses).values({ ownerId, kind, submissionId, action });
 }
 
 /** A benchmark version that takes no more submissions: retired, kept readable for history. */
 export class RetiredVersionError extends Error {
   override name = 'RetiredVersionError';
+}
+
+const retiredMessage = (name: string) =>
+  `${name} is retired: a fixed hidden test set leaks its answer key with every score asked of it, so it takes no more runs (its board stays readable); a ranked run draws fresh episodes of its own instead`;
+
+/**
+ * Refuses a run on a version that takes none: a ranked run's draw (its run's alone) unless this
+ * is that run, a retired version always. The one check of it: createSubmission makes it, and the
+ * site makes it again before it reads anything of the version (an upload's episode ids checked
+ * against a draw would say which of them it has).
+ */
+export function refuseClosedVersion(
+  version: { rankedDraw: boolean; retiredAt: Date | null; version: string; manifest: Manifest },
+  options: { ranked: boolean },
+): void {
+  if (version.rankedDraw && !options.ranked) throw new RankedDrawError(RANKED_DRAW_IS_ITS_RUNS);
+  if (version.retiredAt)
+    throw new RetiredVersionError(
+      retiredMessage(`${version.manifest.benchmark.name}@${version.version}`),
+    );
 }
 
 /**
@@ -159,17 +195,13 @@ export async function createSubmission(
   return db.transaction(async (tx) => {
     // A ranked run's draw is that run's alone: asked again, by anyone, it would be an oracle on
     // its labels while open and a known answer key once its seed is revealed.
+    refuseClosedVersion(version, { ranked: Boolean(input.ranked) });
     if (version.rankedDraw) {
-      if (!input.ranked) throw new RankedDrawError(RANKED_DRAW_IS_ITS_RUNS);
       const { rows: taken } = await tx.execute(
         sql`SELECT 1 FROM submissions WHERE benchmark_version_id = ${input.benchmarkVersionId} FOR UPDATE`,
       );
       if (taken.length > 0) throw new RankedDrawError(RANKED_DRAW_IS_ITS_RUNS);
     }
-    if (version.retiredAt)
-      throw new RetiredVersionError(
-        `${version.manifest.benchmark.name}@${version.version} is retired: a fixed hidden test set leaks its answer key with every score asked of it, so it takes no more submissions (its board stays readable); a ranked run draws fresh episodes of its own instead`,
-      );
     const modelId = input.model ? await registerModel(tx, input.model) : input.modelId;
     const [row] = await tx
       .insert(submissions)
@@ -448,13 +480,24 @@ const RANKED_DRAW_IS_ITS_RUNS =
  * again, it would be scored on answers its submitter can know. So an ended ranked run is final.
  */
 async function refuseEndedRankedRun(tx: Tx | Db, id: number): Promise<void> {
-  const { rows } = await tx.execute(
-    sql`SELECT 1 FROM submissions WHERE id = ${id} AND draw_commitment IS NOT NULL`,
+  const [run] = await queryRows<{
+    ranked: boolean;
+    retired: boolean;
+    name: string;
+    version: string;
+  }>(
+    tx,
+    sql`SELECT s.draw_commitment IS NOT NULL AS ranked, v.retired_at IS NOT NULL AS retired,
+               b.name, v.version
+        FROM submissions s JOIN benchmark_versions v ON v.id = s.benchmark_version_id
+        JOIN benchmarks b ON b.id = v.benchmark_id WHERE s.id = ${id}`,
   );
-  if (rows.length > 0)
+  if (run?.ranked)
     throw new RankedDrawError(
       'a ranked run is not run again once it has ended: its seed, revealed then, gives every answer of its draw; submit a fresh ranked run instead',
     );
+  // A retired version's labels are public now: a run asked again would be asked an open book.
+  if (run?.retired) throw new RetiredVersionError(retiredMessage(`${run.name}@${run.version}`));
 }
 
 /** Retries a failed or cancelled submission: its unfinished jobs go back to the queue, attempts reset. */

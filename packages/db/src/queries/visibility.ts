@@ -25,12 +25,16 @@ export const runEnded = (alias = 's'): SQL =>
   sql`${sql.raw(alias)}.status = ANY(${pgArray(RUN_ENDED_STATES)}::submission_status[])`;
 
 /**
- * A results row (alias `r`) whose episode may be shown: an answer kept, or a run that is not an
- * open ranked run.
+ * A results row (alias `r`, or `alias`) whose episode may be shown: an answer kept, or a run that
+ * is not an open ranked run.
  */
-export const SHOWN_RESULT: SQL = sql`(r.error_class IS NULL OR NOT EXISTS (
-  SELECT 1 FROM submissions rs JOIN benchmark_versions rv ON rv.id = rs.benchmark_version_id
-  WHERE rs.id = r.submission_id AND rv.ranked_draw AND NOT ${runEnded('rs')}))`;
+export const shownResult = (alias = 'r'): SQL => {
+  const r = sql.raw(alias);
+  return sql`(${r}.error_class IS NULL OR NOT EXISTS (
+    SELECT 1 FROM submissions rs JOIN benchmark_versions rv ON rv.id = rs.benchmark_version_id
+    WHERE rs.id = ${r}.submission_id AND rv.ranked_draw AND NOT ${runEnded('rs')}))`;
+};
+export const SHOWN_RESULT: SQL = shownResult();
 
 /** An episode of a ranked run's draw: whose it is, and whether the rule lets it be shown. */
 export interface RankedEpisode {

@@ -192,12 +192,14 @@ describe('the ranked board’s counts', () => {
 
     expect((await rankedModelCounts(db)).map((r) => r.model)).toEqual(['lab']);
     const lab = await rowOf(db, 'lab');
+    // Four runs pooled; the public ones named (a private run's id is its owner's to know).
+    expect(lab?.runs).toBe(4);
     expect(lab?.submissionIds).toEqual([
       failed.submissionId,
       cancelled.submissionId,
-      privately.submissionId,
       shown.submissionId,
     ]);
+    expect(lab?.submissionIds).not.toContain(privately.submissionId);
     const pooled = policyTotals(
       (lab?.perShot ?? []).flatMap((cell) => [
         { policy: 'lcl', ...cell.lcl },

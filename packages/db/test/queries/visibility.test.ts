@@ -1,18 +1,20 @@
 import { rankedFixtureManifest } from '@linkboard/core/testing';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {
   cancelSubmission,
   claimJob,
-  completeJob,
   createRankedSubmission,
   createSubmission,
   importBenchmark,
   jobStarter,
   NotParticipantError,
+  pairedAnswers,
   QuotaError,
   RetiredVersionError,
   rankedEpisodeOf,
   registerModel,
+  rerunErroredEpisodes,
   retrySubmission,
   setUserRole,
   submissionAnswerPages,
@@ -92,6 +94,9 @@ describe('the visibility rule of a ranked run', () => {
     // The errored one is not a failure to list while it will be asked again (its concept is its label).
     const failures = await submissionFailures(db, made.submissionId, 'strict');
     expect(failures.episodes.map((e) => e.episodeId)).not.toContain(errored.id);
+    // Nor a paired answer, the run compared with itself included.
+    const paired = await pairedAnswers(db, made.submissionId, made.submissionId, 'strict');
+    expect(paired.map((p) => p.episodeId)).toEqual([kept.id]);
 
     expect(await cancelSubmission(db, made.submissionId)).toBe(true);
     expect((await rankedEpisodeOf(db, errored.id))?.shown).toBe(true);
@@ -209,5 +214,20 @@ describe('the retired hidden split', () => {
     });
     await expect(submit).rejects.toBeInstanceOf(RetiredVersionError);
     await expect(submit).rejects.toThrow(/fixture@3-test is retired/);
+  });
+
+  it('runs nothing again on a version retired after its run was made', async () => {
+    const { db } = await freshDatabase();
+    const seeded = await seedSubmission(db);
+    await cancelSubmission(db, seeded.submissionId);
+    await db.execute(
+      sql`UPDATE benchmark_versions SET retired_at = now() WHERE id = ${seeded.benchmarkVersionId}`,
+    );
+    await expect(retrySubmission(db, seeded.submissionId)).rejects.toBeInstanceOf(
+      RetiredVersionError,
+    );
+    await expect(rerunErroredEpisodes(db, seeded.submissionId)).rejects.toBeInstanceOf(
+      RetiredVersionError,
+    );
   });
 });

@@ -16,7 +16,7 @@ export const rankedRouter = router({
       organisation: row.organisation,
       /** The runs it pools, newest first. */
       submissionIds: row.submissionIds,
-      runs: row.submissionIds.length,
+      runs: row.runs,
       finishedAt: row.finishedAt,
       score: row.score,
       lcl: row.lcl,

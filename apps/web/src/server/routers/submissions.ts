@@ -23,6 +23,7 @@ import {
 } from '@linkboard/core';
 import { drawRankedRun } from '@linkboard/datasets/ranked-run';
 import {
+  assertQuotaLeft,
   ConflictError,
   cancelSubmission,
   conceptBreakdown,
@@ -42,6 +43,7 @@ import {
   queueStatus,
   RankedDrawError,
   RetiredVersionError,
+  refuseClosedVersion,
   rerunErroredEpisodes,
   rescoreSubmission,
   retrySubmission,
@@ -237,6 +239,9 @@ export const submissionsRouter = router({
         ? null
         : ((await getBenchmarkVersion(ctx.db, input.benchmarkVersionId)) ??
           notFound(`benchmark version ${input.benchmarkVersionId}`));
+    // Before anything of the version is read: checked against a draw, an upload's episode ids
+    // would say which of them it has.
+    if (version) await refusing(async () => refuseClosedVersion(version, { ranked: false }));
     // Core's schema requires shots and policies of a plain submission; a ranked run's are its draw's.
     const spec = { shots: input.shots ?? [], policies: input.policies ?? [], draws: input.draws };
     const index = version ? indexBenchmark(version.manifest) : null;
@@ -324,6 +329,7 @@ export const submissionsRouter = router({
         // of CPU, so a refused account is turned away before the draw too.
         if (!rankedOpen() && !['participant', 'admin'].includes(ctx.viewer.role))
           throw new NotParticipantError(NOT_PARTICIPANT);
+        await assertQuotaLeft(ctx.db, runQuota(ctx.viewer.id));
         const { draw, keyId } = await drawRankedRun({
           dataDir: env.dataDir,
           perPolicy: env.LINKBOARD_RANKED_PER_POLICY,
@@ -364,8 +370,9 @@ export const submissionsRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      if (!(await getBenchmarkVersion(ctx.db, input.benchmarkVersionId)))
-        return notFound(`benchmark version ${input.benchmarkVersionId}`);
+      const version = await getBenchmarkVersion(ctx.db, input.benchmarkVersionId);
+      if (!version) return notFound(`benchmark version ${input.benchmarkVersionId}`);
+      await refusing(async () => refuseClosedVersion(version, { ranked: false }));
       // The same config a submission would store, short: one try, 30 s.
       const config = typedConfig(() =>
         parseAdapterConfig(

@@ -53,6 +53,39 @@ describe('a ranked run through the site', () => {
     expect(apiDetail.benchmarkVersionId).not.toBe(detail.benchmarkVersionId);
   });
 
+  it('refuses an upload to a draw before reading it: a real episode id and a made-up one alike', async () => {
+    const [drawId] = (
+      await site.database.pool.query(
+        'SELECT id FROM benchmark_versions WHERE ranked_draw ORDER BY id LIMIT 1',
+      )
+    ).rows.map((r) => Number(r.id));
+    const version = await getBenchmarkVersion(site.database.db, drawId as number);
+    const first = version?.manifest.episodes?.[0];
+    const real = `${version?.manifestHash.slice(0, 16)}-${first?.id}`;
+    const upload = (episodeId: string, shots: number, policy: 'lcl' | 'flip') =>
+      site.caller(bob).submissions.create({
+        benchmarkVersionId: drawId,
+        name: 'oracle',
+        kind: 'predictions',
+        predictions: JSON.stringify({ episode_id: episodeId, answer: 'x' }),
+        shots: [shots],
+        policies: [policy],
+      });
+    const answers = await Promise.all(
+      [real, `${real}x`].flatMap((id) =>
+        (['lcl', 'flip'] as const).map((policy) =>
+          upload(id, 2, policy).then(
+            () => 'created',
+            (error: Error) => error.message,
+          ),
+        ),
+      ),
+    );
+    // Four questions, one answer: nothing says which id is the draw's, or its policy.
+    expect(new Set(answers).size).toBe(1);
+    expect(answers[0]).toMatch(/one ranked run's own draw, asked once/);
+  });
+
   it('is refused to a submitter with the reason, and a plain request still needs its version', async () => {
     await expect(site.caller(bob).submissions.create(rankedRequest)).rejects.toThrow(
       /ranked runs are open to participants/,
