@@ -161,8 +161,44 @@ class Client:
             "policies": list(policies) if policies is not None else ["lcl"],
             "private": private,
         }
+        if draws is not None:
+            body["draws"] = draws
+        return self._create(body, adapter, endpoint, model, api_key, organisation, settings)
+
+    def submit_ranked(
+        self,
+        name: str,
+        *,
+        endpoint: Optional[str] = None,
+        model: Optional[str] = None,
+        adapter: Optional[str] = None,
+        api_key: Optional[str] = None,
+        organisation: Optional[str] = None,
+        private: bool = False,
+        **settings: Any,
+    ) -> Dict[str, Any]:
+        """Queues a ranked run as the token's user; returns ``{"id", "episodes"}``.
+
+        The site draws the run's episodes afresh from its key (lcl and flip at its shot counts;
+        the score is the mean of the two accuracies), so no benchmark version, shots or policies
+        are given. It needs the participant role (an admin grants it), unless the site opened
+        ranked runs to every account; otherwise PermissionDeniedError (403) says so.
+        """
+        body: Dict[str, Any] = {"ranked": True, "name": name, "kind": "endpoint", "private": private}
+        return self._create(body, adapter, endpoint, model, api_key, organisation, settings)
+
+    def _create(
+        self,
+        body: Dict[str, Any],
+        adapter: Optional[str],
+        endpoint: Optional[str],
+        model: Optional[str],
+        api_key: Optional[str],
+        organisation: Optional[str],
+        settings: Dict[str, Any],
+    ) -> Dict[str, Any]:
+        """``POST /api/v1/submissions`` with the fields both kinds of submission share."""
         optional = {
-            "draws": draws,
             "adapter": adapter,
             "endpoint": endpoint,
             "model": model,

@@ -22,6 +22,7 @@ from linkboard_client import (  # noqa: E402
     BadRequestError,
     Client,
     NotFoundError,
+    PermissionDeniedError,
 )
 
 REQUIRED = ("LINKBOARD_URL", "LINKBOARD_TOKEN", "LINKBOARD_ENDPOINT", "LINKBOARD_ENDPOINT_MODEL")
@@ -111,6 +112,17 @@ class ClientOnASite(unittest.TestCase):
         self.assertEqual(caught.exception.code, "NOT_FOUND")
         with self.assertRaises(NotFoundError):
             anonymous.status(self.created["id"])
+
+    def test_a_ranked_run_of_a_submitter_is_refused_with_the_reason(self) -> None:
+        # The newcomer is not a participant (yet): the site says who grants the role.
+        with self.assertRaises(PermissionDeniedError) as caught:
+            self.client.submit_ranked(
+                "py-ranked",
+                endpoint=os.environ["LINKBOARD_ENDPOINT"],
+                model=os.environ["LINKBOARD_ENDPOINT_MODEL"],
+            )
+        self.assertEqual(caught.exception.status, 403)
+        self.assertIn("ranked runs are open to participants", caught.exception.message)
 
     def test_the_board_reads(self) -> None:
         board = self.client.leaderboard(self.benchmark["name"])
