@@ -25,6 +25,13 @@ export default async function SubmitPage() {
             It joins the queue; a runner evaluates it and its page shows the progress and the
             results.
           </p>
+          {rankedRuns ? null : (
+            <p className="muted" data-testid="ranked-runs-closed">
+              Ranked runs (a fresh secret draw of their own, on the{' '}
+              <a href="/ranked">ranked board</a>) are open to participants: ask this site&apos;s
+              admin to make your account one.
+            </p>
+          )}
           <TRPCReactProvider>
             <SubmitForm
               rankedRuns={rankedRuns}
