@@ -431,7 +431,7 @@ test('the Python client submits, follows, downloads the answers and reads the bo
   );
   const output = `${ran.stdout}${ran.stderr}`;
   expect(ran.status, output).toBe(0);
-  expect(output).toMatch(/Ran 7 tests in .*\n\nOK/);
+  expect(output).toMatch(/Ran 8 tests in .*\n\nOK/);
   expect(output).not.toContain(newcomerToken);
 });
 
