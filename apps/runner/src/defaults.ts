@@ -71,18 +71,19 @@ export async function ensureDefaultBenchmark(env: Env, io: Io): Promise<DatasetD
   }
 }
 
-/**
- * The key every ranked draw of this deployment is derived from (datasets' `rankedKey`, in
- * `<data>/secrets`), a bad key file a usage error naming it.
- */
-export async function ensureRankedKey(env: Env): Promise<{ key: string; keyId: string }> {
+/** Work that reads a deployment secret, a bad secret file a usage error naming it. */
+export async function withSecretFiles<T>(work: () => Promise<T>): Promise<T> {
   try {
-    return await rankedKey(env.dataDir);
+    return await work();
   } catch (error) {
     if (error instanceof SecretFileError) throw new CliError(error.message);
     throw error;
   }
 }
+
+/** The key every ranked draw of this deployment is derived from (datasets' `rankedKey`). */
+export const ensureRankedKey = (env: Env): Promise<{ key: string; keyId: string }> =>
+  withSecretFiles(() => rankedKey(env.dataDir));
 
 /** Where the ISEKAI sample that ships with linkboard is imported to. */
 export const sampleBenchmarkDir = (env: Env) =>

@@ -20,7 +20,7 @@ import { builtinAdapter } from './adapters/builtin';
 import { ImageEncoder } from './adapters/encode';
 import type { Adapter } from './adapters/types';
 import { STATEFUL_PROTOTYPE } from './baselines';
-import { ensureRankedKey } from './defaults';
+import { withSecretFiles } from './defaults';
 import type { Env } from './env';
 import { inPool } from './eval/pool';
 
@@ -49,14 +49,15 @@ export function rankedImages(draw: Pick<RankedDraw, 'images'>, window = 512) {
 
 /**
  * A fresh draw for one ranked run of this deployment (datasets' `drawRankedRun`, the one way
- * every path draws a run), its key file checked as `ensureRankedKey` does.
+ * every path draws a run), its key file read once and a bad one a usage error.
  */
 export async function drawForRun(
   env: Env,
   shots: readonly number[] = DEFAULT_RANKED_SETTING.shots,
 ) {
-  await ensureRankedKey(env);
-  return drawRankedRun({ dataDir: env.dataDir, shots, perPolicy: env.LINKBOARD_RANKED_PER_POLICY });
+  return withSecretFiles(() =>
+    drawRankedRun({ dataDir: env.dataDir, shots, perPolicy: env.LINKBOARD_RANKED_PER_POLICY }),
+  );
 }
 
 export { RANKED_HALF_WIDTH, rankedPerPolicy };

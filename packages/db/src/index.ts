@@ -94,6 +94,7 @@ export {
   createSubmission,
   getSubmission,
   getSubmissionSecret,
+  mayRunRanked,
   type NewSubmission,
   NOT_PARTICIPANT,
   NotParticipantError,

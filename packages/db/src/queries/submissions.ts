@@ -274,6 +274,14 @@ export class NotParticipantError extends Error {
   override name = 'NotParticipantError';
 }
 
+/**
+ * Who may submit a ranked run: a participant or an admin, or any account where the operator
+ * opened ranked runs to all. The one statement of the rule: `createRankedSubmission` enforces it,
+ * the site asks it before it draws a run and to decide what its form offers.
+ */
+export const mayRunRanked = (role: string | null | undefined, openToAll: boolean): boolean =>
+  openToAll || role === 'participant' || role === 'admin';
+
 export const NOT_PARTICIPANT =
   'ranked runs are open to participants: an admin grants the role (linkboard users role <email> participant), or the operator opens ranked runs to every account (LINKBOARD_RANKED_OPEN=1)';
 
@@ -306,8 +314,7 @@ export async function createRankedSubmission(
       where: eq(users.id, input.ownerId),
       columns: { role: true },
     });
-    if (owner?.role !== 'participant' && owner?.role !== 'admin')
-      throw new NotParticipantError(NOT_PARTICIPANT);
+    if (!mayRunRanked(owner?.role, false)) throw new NotParticipantError(NOT_PARTICIPANT);
   }
   const setting = rankedSettingFor(indexBenchmark(manifest));
   // One transaction (the inner ones are savepoints): a refused submission, or a process that dies
@@ -479,7 +486,7 @@ const RANKED_DRAW_IS_ITS_RUNS =
  * A ranked run's seed is revealed when it ends, and the seed gives every answer of its draw: run
  * again, it would be scored on answers its submitter can know. So an ended ranked run is final.
  */
-async function refuseEndedRankedRun(tx: Tx | Db, id: number): Promise<void> {
+async function refuseRunAgain(tx: Tx | Db, id: number): Promise<void> {
   const [run] = await queryRows<{
     ranked: boolean;
     retired: boolean;
@@ -503,7 +510,7 @@ async function refuseEndedRankedRun(tx: Tx | Db, id: number): Promise<void> {
 /** Retries a failed or cancelled submission: its unfinished jobs go back to the queue, attempts reset. */
 export async function retrySubmission(db: Db, id: number, quota?: Quota): Promise<boolean> {
   return db.transaction(async (tx) => {
-    await refuseEndedRankedRun(tx, id);
+    await refuseRunAgain(tx, id);
     const rows = await tx.execute(
       sql`UPDATE submissions SET status = 'queued', last_error = NULL, finished_at = NULL WHERE id = ${id} AND status IN ('failed', 'cancelled') RETURNING id`,
     );
@@ -526,7 +533,7 @@ export async function retrySubmission(db: Db, id: number, quota?: Quota): Promis
  */
 export async function rerunErroredEpisodes(db: Db, id: number, quota?: Quota): Promise<number> {
   return db.transaction(async (tx) => {
-    await refuseEndedRankedRun(tx, id);
+    await refuseRunAgain(tx, id);
     const [row] = await queryRows<{ errors: number }>(
       tx,
       sql`SELECT (SELECT count(*)::int FROM results r WHERE r.submission_id = s.id AND r.error_class IS NOT NULL) AS errors

@@ -1,3 +1,4 @@
+import { mayRunRanked } from '@linkboard/db';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { SubmitForm } from '~/components/submit-form';
@@ -14,8 +15,7 @@ export default async function SubmitPage() {
   const versions = await trpc.leaderboard.versions();
   const me = await trpc.accounts.me();
   const signedIn = me !== null;
-  const rankedRuns =
-    env.LINKBOARD_RANKED_OPEN === '1' || me?.role === 'participant' || me?.role === 'admin';
+  const rankedRuns = mayRunRanked(me?.role, env.LINKBOARD_RANKED_OPEN === '1');
   return (
     <>
       <h1>Submit a model</h1>

@@ -33,6 +33,7 @@ import {
   getBenchmarkVersion,
   loadSecretKey,
   ModelNameError,
+  mayRunRanked,
   modelOfCard,
   NOT_PARTICIPANT,
   NotParticipantError,
@@ -327,7 +328,7 @@ export const submissionsRouter = router({
       if (!version) {
         // db refuses a non-participant before anything is stored; drawing first costs a second
         // of CPU, so a refused account is turned away before the draw too.
-        if (!rankedOpen() && !['participant', 'admin'].includes(ctx.viewer.role))
+        if (!mayRunRanked(ctx.viewer.role, rankedOpen()))
           throw new NotParticipantError(NOT_PARTICIPANT);
         await assertQuotaLeft(ctx.db, runQuota(ctx.viewer.id));
         const { draw, keyId } = await drawRankedRun({
