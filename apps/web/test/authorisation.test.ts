@@ -64,8 +64,8 @@ describe('every mutation: anonymous → 401, another user → 403', () => {
       (c: ReturnType<typeof caller>, id: number) => c.submissions.publish({ id }),
     ],
     [
-      'submissions.hide (admins only)',
-      (c: ReturnType<typeof caller>, id: number) => c.submissions.hide({ id }),
+      'submissions.withdraw (admins only)',
+      (c: ReturnType<typeof caller>, id: number) => c.submissions.withdraw({ id }),
     ],
   ])('%s', async (_name, call) => {
     const id = await aliceSubmission();
@@ -119,7 +119,7 @@ describe('every mutation: anonymous → 401, another user → 403', () => {
     await expect(caller(alice).tokens.revoke({ id: token.id })).resolves.toEqual({ revoked: true });
   });
 
-  it('connection tests: a session to start one, its owner to read it; hidden and outside the quota', async () => {
+  it('connection tests: a session to start one, its owner to read it; off every list and outside the quota', async () => {
     const probe = { benchmarkVersionId: versionId, endpoint: 'http://127.0.0.1:9/v1', model: 'm' };
     await expect(caller(null).submissions.testConnection(probe)).rejects.toMatchObject({
       code: 'UNAUTHORIZED',
@@ -184,7 +184,7 @@ describe('submissions through the site', () => {
     await expect(caller(bob).submissions.byId({ id })).resolves.toMatchObject({
       visibility: 'public',
     });
-    await caller(admin).submissions.hide({ id });
+    await caller(admin).submissions.withdraw({ id });
     await expect(caller(alice).submissions.byId({ id })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });

@@ -75,7 +75,7 @@ describe('attack corpus: foreign mutations', () => {
             shots: [2],
             policies: ['lcl'],
             ownerId: alice.id,
-            visibility: probe ? 'hidden' : visibility,
+            visibility: probe ? 'withdrawn' : visibility,
           })
         ).submissionId;
       const id =
@@ -91,7 +91,7 @@ describe('attack corpus: foreign mutations', () => {
         cancel: () => as.submissions.cancel({ id }),
         retry: () => as.submissions.retry({ id }),
         publish: () => as.submissions.publish({ id }),
-        hide: () => as.submissions.hide({ id }),
+        withdraw: () => as.submissions.withdraw({ id }),
         probe: () => as.submissions.probe({ id }),
         revokeToken: () => as.tokens.revoke({ id }),
       }[c.mutation] as () => Promise<unknown>;

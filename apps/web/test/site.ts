@@ -35,7 +35,9 @@ export type TestViewer = { id: string; role: UserRole; via: 'session' | 'token' 
  * one-pair benchmark and the users alice, bob and admin.
  */
 export async function openTestSite(benchmark: string, settings: Record<string, string> = {}) {
-  Object.assign(process.env, settings, {
+  // As `linkboard start` passes it on a personal install (private endpoints allowed, said
+  // explicitly: a site given only DATABASE_URL is a shared one and refuses them by default).
+  Object.assign(process.env, { LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '1' }, settings, {
     LINKBOARD_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'linkboard-web-test-')),
   });
   const database = await createTestDatabase(inject('pgUrl'));

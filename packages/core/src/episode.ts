@@ -229,6 +229,7 @@ function assembleEpisode(
   const prompt = policySpec.render({ support, query: { imageId: parts.queryImageId }, candidates });
   let demo = '';
   for (const item of support) demo += `${item.imageId}\t${item.label}\n`;
+  const labels = queryLabels(policy, query.concept.name, query.partner.name);
   return {
     id: parts.id,
     benchmark: index.manifest.manifestHash,
@@ -240,13 +241,30 @@ function assembleEpisode(
       imageId: parts.queryImageId,
       conceptId: query.concept.id,
       queryClass: query.queryClass,
-      label: policySpec.swapsLabels ? query.partner.name : query.concept.name,
-      other: policySpec.swapsLabels ? query.concept.name : query.partner.name,
+      label: labels.label,
+      other: labels.other,
     },
     support,
     prompt,
     demoHash: index.sha256Hex(`${demo}\n${prompt.text}`),
   };
+}
+
+/**
+ * The right answer to a query of `concept` (named so) and the other name of its pair, under
+ * `policy`: the concept's own name, or under a label-swapping policy (`flip`) its partner's, the
+ * name the demonstrations gave its class. What an episode's query says (`buildEpisode`), and what
+ * a result stored without its labels is scored against again (the database's re-score, its
+ * downloads and episode pages).
+ */
+export function queryLabels(
+  policy: PolicyName,
+  concept: string,
+  partner: string,
+): { label: string; other: string } {
+  return POLICIES[policy].swapsLabels
+    ? { label: partner, other: concept }
+    : { label: concept, other: partner };
 }
 
 /** The name of the pair's other concept. */

@@ -70,6 +70,7 @@ export {
   indexBenchmark,
   maxShots,
   type QueryClass,
+  queryLabels,
   type SupportItem,
 } from './episode';
 export {
@@ -168,6 +169,7 @@ export {
   exposureCheck,
   exposureScale,
   exposureStratum,
+  tallyExposure,
 } from './metrics/exposure';
 export { type Interval, wilsonInterval, Z95 } from './metrics/intervals';
 export {
@@ -235,6 +237,19 @@ export {
 } from './policy';
 export { MAX_ANSWER_CHARS, PredictionsError, parsePredictions } from './predictions';
 export { Prng } from './prng';
+export {
+  type AdapterFacts,
+  PROVENANCE_SCHEMA,
+  type Provenance,
+  ProvenanceError,
+  type ProvenanceFacts,
+  ProvenanceFactsSchema,
+  ProvenanceSchema,
+  provenanceProblems,
+  type RunnerFacts,
+  RunnerFactsSchema,
+  readProvenance,
+} from './provenance';
 export {
   buildRankedBoard,
   commitmentHolds,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Episode } from './episode';
 import { isErrorClass } from './error-class';
 import { type ImageEntry, ImageSchema, type Manifest } from './manifest';
+import { ProvenanceFactsSchema } from './provenance';
 import { isRankedDraw } from './ranked-draw';
 
 /**
@@ -226,7 +227,12 @@ export const ResultsBodySchema = leaseToken.extend({
 });
 export const ResultsReplySchema = z.object({ written: z.number().int() });
 
-export const ProvenanceBodySchema = leaseToken.extend({ facts: z.record(z.string(), z.unknown()) });
+/**
+ * A job's provenance (core's `ProvenanceFactsSchema`, strict): a field of the wrong type or a key
+ * it does not know is refused with the field named, and so are the platform's own fields
+ * (`runnerToken`, `reasoningAnswers`), which no runner may set.
+ */
+export const ProvenanceBodySchema = leaseToken.extend({ facts: ProvenanceFactsSchema });
 
 export const FailBodySchema = leaseToken.extend({
   error: z.string().max(4000),

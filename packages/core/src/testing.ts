@@ -1,5 +1,6 @@
 import { sha256Hex } from './hash';
 import { createManifest, type Manifest, type ManifestDraft } from './manifest';
+import { PROVENANCE_SCHEMA, type ProvenanceFacts } from './provenance';
 
 /** Test support shared by the packages: benchmarks made of names, with no image bytes. */
 
@@ -101,4 +102,29 @@ export function rankedFixtureManifest(
       draft.episodes?.push({ id, pair: id, policy: j % 2 === 0 ? 'lcl' : 'flip', query, support });
     }
   return createManifest(draft);
+}
+
+/**
+ * A job's provenance as a runner records it (a built-in baseline's run of the manifest), for
+ * tests of what carries or stores it.
+ */
+export function fixtureProvenanceFacts(
+  manifest: Pick<Manifest, 'benchmark' | 'manifestHash'> = fixtureManifest(),
+): ProvenanceFacts {
+  return {
+    schema: PROVENANCE_SCHEMA,
+    benchmark: {
+      name: manifest.benchmark.name,
+      version: manifest.benchmark.version,
+      manifestHash: manifest.manifestHash,
+    },
+    shots: [2, 4],
+    policies: ['lcl', 'flip'],
+    draws: 1,
+    scorers: { official: 1, strict: 1 },
+    episodeSeed: 'SHA-256("<manifest hash>|<query image id>|<shots>|<draw>")',
+    runner: { version: '0.1.0', commit: null, host: 'test-host', node: 'v20.0.0' },
+    adapter: 'builtin',
+    name: 'prototype',
+  };
 }

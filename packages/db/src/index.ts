@@ -9,6 +9,7 @@ export {
 } from './embedded';
 export {
   AccountError,
+  accountByEmail,
   privilegedUsers,
   setUserRole,
   userProfile,

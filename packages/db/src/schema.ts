@@ -51,7 +51,12 @@ export const outcomeEnum = pgEnum('outcome', OUTCOMES);
 const scorerName = () => text('scorer');
 export const queryClassEnum = pgEnum('query_class', ['novel', 'familiar']);
 export const imageRoleEnum = pgEnum('image_role', ['support', 'query']);
-export const visibilityEnum = pgEnum('visibility', ['public', 'private', 'hidden']);
+/**
+ * Who may know a submission exists: everyone; its owner (and admins); or, once an admin has
+ * `withdrawn` it from the public board, admins alone (migration 0018 renamed the value from
+ * `hidden`, which is a benchmark's split, a different thing).
+ */
+export const visibilityEnum = pgEnum('visibility', ['public', 'private', 'withdrawn']);
 export const submissionStatusEnum = pgEnum('submission_status', SUBMISSION_STATUSES);
 export const jobStatusEnum = pgEnum('job_status', [
   'queued',

@@ -133,3 +133,6 @@ export async function createTestDatabase(
     },
   };
 }
+
+// Fixture benchmarks and seeded submissions, for the packages above the database's tests.
+export { fixtureManifest, jobFinisher, resultRows, seedSubmission } from '../test/fixtures';

@@ -271,3 +271,64 @@ describe('migration 0017 (the hidden split retired, participants, quota uses)', 
     }
   });
 });
+
+describe('migration 0018 (withdrawn, not hidden)', () => {
+  it('renames an admin-hidden submission’s visibility to withdrawn, keeping every row and the default', async () => {
+    const server = inject('pgUrl');
+    const name = `m_${randomBytes(6).toString('hex')}`;
+    const admin = connect(databaseUrl(server, 'postgres'), { max: 1 });
+    await admin.pool.query(`CREATE DATABASE ${name}`);
+    const database = connect(databaseUrl(server, name), { max: 2 });
+    const before = await migrationsBefore('0018_withdrawn_visibility');
+    try {
+      await migrate(database.db, { migrationsFolder: before });
+      const q = (text: string, values: unknown[] = []) => database.pool.query(text, values);
+      await q(`INSERT INTO benchmarks (name) VALUES ('b')`);
+      await q(
+        `INSERT INTO benchmark_versions (benchmark_id, version, manifest_hash, manifest, split)
+         VALUES (1, '1', 'h1', '{}', 'hidden')`,
+      );
+      await q(`INSERT INTO models (name, name_key) VALUES ('m', 'm')`);
+      // Without a visibility, the column's default.
+      const submit = async (visibility?: string) =>
+        Number(
+          (
+            await q(
+              `INSERT INTO submissions (model_id, benchmark_version_id, adapter, shots, policies, total_episodes${visibility ? ', visibility' : ''})
+               VALUES (1, 1, 'builtin', '{2}', '{lcl}', 8${visibility ? ', $1' : ''}) RETURNING id`,
+              visibility ? [visibility] : [],
+            )
+          ).rows[0].id,
+        );
+      const hidden = await submit('hidden');
+      const shown = await submit('public');
+      const own = await submit('private');
+      await migrateDatabase(database.db);
+
+      const rows = await q('SELECT id, visibility FROM submissions ORDER BY id');
+      expect(rows.rows).toEqual([
+        { id: hidden, visibility: 'withdrawn' },
+        { id: shown, visibility: 'public' },
+        { id: own, visibility: 'private' },
+      ]);
+      const values = await q(
+        `SELECT enum_range(NULL::visibility)::text[] AS visibility, enum_range(NULL::benchmark_split)::text[] AS split`,
+      );
+      // The split keeps its `hidden`: only the submission's meaning was renamed.
+      expect(values.rows[0]).toEqual({
+        visibility: ['public', 'private', 'withdrawn'],
+        split: ['public', 'hidden'],
+      });
+      const later = await submit();
+      expect((await q('SELECT visibility FROM submissions WHERE id = $1', [later])).rows).toEqual([
+        { visibility: 'public' },
+      ]);
+      await expect(submit('hidden')).rejects.toThrow(/invalid input value for enum visibility/);
+    } finally {
+      await database.close();
+      await admin.pool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.close();
+      await rm(before, { recursive: true, force: true });
+    }
+  });
+});

@@ -133,6 +133,14 @@ export function sitePlatformEnv(env: Env, databaseUrl: string): Record<string, s
     LINKBOARD_PORT: String(env.LINKBOARD_PORT),
     // The site checks endpoints at submit as the runner does: the same policy, decided here.
     LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: env.endpoints.allowPrivate ? '1' : '0',
+    // The platform's limits, as the CLI's submissions on an account's behalf are held to them.
+    LINKBOARD_DAILY_QUOTA: String(env.platform.dailyQuota),
+    LINKBOARD_MAX_EPISODES: String(env.platform.maxEpisodes),
+    LINKBOARD_DAILY_CONNECTION_TESTS: String(env.platform.dailyConnectionTests),
+    LINKBOARD_RANKED_OPEN: env.platform.rankedOpen ? '1' : '0',
+    ...(env.platform.rankedPerPolicy !== undefined && {
+      LINKBOARD_RANKED_PER_POLICY: String(env.platform.rankedPerPolicy),
+    }),
   };
 }
 

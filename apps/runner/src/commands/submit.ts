@@ -1,18 +1,15 @@
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import {
-  type AdapterConfig,
-  AdapterConfigError,
   type BenchmarkSummary,
   buildEpisodes,
+  CreateSubmissionBodySchema,
   DEFAULT_POLICY,
   DEFAULT_RANKED_SETTING,
   type EndpointApi,
   indexBenchmark,
   issueList,
   type PolicyName,
-  parseAdapterConfig,
   rankedSettingFor,
-  requestAdapterConfig,
   type SubmissionCreated,
   type SubmissionRequest,
   SubmissionRequestSchema,
@@ -23,22 +20,19 @@ import {
   type Weights,
 } from '@linkboard/core';
 import { type DatasetDir, loadDataset, nodeSha256Hex } from '@linkboard/datasets';
-import {
-  createRankedSubmission,
-  createSubmission,
-  encryptSecret,
-  loadSecretKey,
-  modelOfCard,
-  newWebhookSecret,
-  queueStatus,
-} from '@linkboard/db';
+import { accountByEmail, type Db, queueStatus } from '@linkboard/db';
+import { SubmitRefused, type SubmitRequest, type Submitter, submit } from '@linkboard/platform';
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
-import { pinEndpoint } from '../adapters/guard';
 import { readPredictionsFile } from '../adapters/predictions';
 import { BUILTIN_MODELS, isBuiltinName, unknownBuiltin } from '../baselines';
 import { noticeTo, openDatabase } from '../database';
-import { DEFAULT_BENCHMARK, pickBenchmark, resolveLocalBenchmark } from '../defaults';
+import {
+  DEFAULT_BENCHMARK,
+  pickBenchmark,
+  resolveLocalBenchmark,
+  withSecretFiles,
+} from '../defaults';
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import type { Io } from '../io';
@@ -54,7 +48,6 @@ import {
   parseShots,
   secretFromEnv,
 } from '../options';
-import { drawForRun } from '../ranked';
 import { checkModelName } from '../serve/serve';
 import { siteClient } from '../site-client';
 import { publishDataset } from '../worker/images';
@@ -62,6 +55,7 @@ import { datasetDirOf } from './episodes';
 import { localStatusSource, showStatus, siteStatusSource } from './status';
 
 interface SubmitFlags extends GenerationFlags {
+  owner?: string;
   site?: string;
   tokenEnv?: string;
   name: string;
@@ -93,7 +87,7 @@ interface SubmitFlags extends GenerationFlags {
 
 /** `linkboard submit`: queues a submission and prints its id and queue position. */
 export function registerSubmit(program: Command, io: Io, env: Env): void {
-  const submit = program
+  const submitCommand = program
     .command('submit')
     .description('queue a model for evaluation on a benchmark (default: the embedded isekai-synth)')
     .requiredOption('--name <name>', 'the model’s name on the leaderboard')
@@ -147,8 +141,12 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       parsePositiveInt,
     )
     .option('--max-image-side <px>', 'shrink larger images before sending', parsePositiveInt);
-  addGenerationOptions(submit)
+  addGenerationOptions(submitCommand)
     .option('--private', 'visible to its owner only until published')
+    .option(
+      '--owner <email>',
+      "submit on this account's behalf: its daily quota and role apply, as on the site (default: the operator, who has no quota)",
+    )
     .option(
       '--webhook <url>',
       'POST a signed JSON summary here when the submission is done, failed or cancelled (its secret is printed once)',
@@ -165,6 +163,10 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
     .action(async (flags: SubmitFlags, command: Command) => {
       if (flags.benchmark !== undefined && flags.manifest !== undefined)
         throw new CliError('give --benchmark or --manifest, not both');
+      if (flags.owner !== undefined && flags.site !== undefined)
+        throw new CliError(
+          '--owner is for the database; through --site the token says who submits',
+        );
       if (flags.ranked) {
         const conflicting = ['benchmark', 'manifest', 'draws', 'policy', 'predictions'].filter(
           (o) => command.getOptionValueSource(o) === 'cli',
@@ -268,57 +270,34 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       }
       const spec = { shots: wanted.shots, policies: wanted.policies, draws: wanted.draws };
 
-      let adapterConfig: AdapterConfig;
-      let predictions: Map<string, string | null> | undefined;
-      let secret: string | null = null;
-      if (request?.kind === 'endpoint') {
-        if (!request.model)
-          throw new CliError('--endpoint needs --model (the model name the endpoint serves)');
-        const config = configOf(request);
-        adapterConfig = config;
-        // The address policy, as the runner will apply it (the URL itself parsed above). Through
-        // a site, the site's policy decides, and the site encrypts the key with its own secret.
-        if (!flags.site && 'endpoint' in config && config.endpoint) {
-          const pinned = await pinEndpoint(config.endpoint, env.endpoints);
-          await pinned.dispatcher.close();
-        }
-        if (flags.apiKeyEnv) {
-          const key = secretFromEnv(env.secrets, '--api-key-env', flags.apiKeyEnv);
-          if (!flags.site)
-            secret = encryptSecret(
-              await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
-              key,
-            );
-        }
-      } else if (request?.kind === 'serve') {
+      if (request?.kind === 'endpoint' && !request.model)
+        throw new CliError('--endpoint needs --model (the model name the endpoint serves)');
+      if (request?.kind === 'serve') {
         if (!request.model)
           throw new CliError('--serve needs --model (what the profile should serve)');
         checkModelName(request.model);
-        adapterConfig = configOf(request);
-      } else if (request && flags.predictions) {
-        // Only predictions need the episode ids: they must name this submission's episodes.
-        const index = indexBenchmark((dataset as DatasetDir).manifest, {
-          sha256Hex: nodeSha256Hex,
-        });
-        const episodeIds = new Set([...buildEpisodes(index, spec)].map((e) => e.id));
-        predictions = await readPredictionsFile(flags.predictions, episodeIds);
-        adapterConfig = configOf(request, {
-          count: predictions.size,
-          file: path.basename(flags.predictions),
-        });
-      } else {
-        const name = flags.builtin as string;
-        if (!isBuiltinName(name)) throw new CliError(`--builtin: ${unknownBuiltin(name)}`);
-        adapterConfig = parseAdapterConfig({ adapter: 'builtin', name }, '--builtin');
       }
+      if (flags.builtin !== undefined && !isBuiltinName(flags.builtin))
+        throw new CliError(`--builtin: ${unknownBuiltin(flags.builtin)}`);
+      const apiKey = flags.apiKeyEnv
+        ? secretFromEnv(env.secrets, '--api-key-env', flags.apiKeyEnv)
+        : undefined;
 
       if (target) {
+        // The site checks the request again with its own policy, and seals the key with its own
+        // secret; only the episode ids an upload answers are checked here first.
+        let predictions: Map<string, string | null> | undefined;
+        if (flags.predictions) {
+          const index = indexBenchmark((dataset as DatasetDir).manifest, {
+            sha256Hex: nodeSha256Hex,
+          });
+          const episodeIds = new Set([...buildEpisodes(index, spec)].map((e) => e.id));
+          predictions = await readPredictionsFile(flags.predictions, episodeIds);
+        }
         const created = await target.submit({
           request: request as SubmissionRequest,
           predictions,
-          apiKey: flags.apiKeyEnv
-            ? secretFromEnv(env.secrets, '--api-key-env', flags.apiKeyEnv)
-            : undefined,
+          apiKey,
         });
         io.stdout.write(
           `submission ${created.id}: ${flags.name} on ${target.describe()}, ${created.episodes} episodes; follow it at ${target.base}/submissions/${created.id}\n`,
@@ -330,65 +309,45 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
           });
         return;
       }
-      // The runner delivers under this policy, pinned; refused here first, before anything is queued.
-      let webhookSecret: string | undefined;
-      let sealedWebhook: { url: string; sealedSecret: string } | null = null;
-      if (webhook) {
-        const pinned = await pinEndpoint(webhook, env.endpoints).catch((error: Error) => {
-          throw new CliError(`--webhook: ${error.message.replace(/^endpoint /, 'webhook ')}`);
-        });
-        await pinned.dispatcher.close();
-        webhookSecret = newWebhookSecret();
-        sealedWebhook = {
-          url: webhook,
-          sealedSecret: encryptSecret(
-            await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
-            webhookSecret,
-          ),
-        };
-      }
+      // Straight to the database: the platform's one `submit()`, as the site's form and API call
+      // it, with every rule (caps, endpoint policy, ranked-run rules; with --owner, that account's
+      // quota and role). Without --owner the operator submits, who has no quota.
+      const predictionsText = flags.predictions
+        ? await readPredictionsText(flags.predictions)
+        : undefined;
       const database = await openDatabase(env, { notice: noticeTo(io) });
       let submitted: number;
       try {
-        const common = {
-          model: { name: flags.name, ...modelOfCard(wanted) },
-          modelRevision: wanted.revision,
-          adapterConfig,
-          predictions,
-          secret,
-          webhook: sealedWebhook,
-          scorer: wanted.scorer,
-          visibility: wanted.private ? ('private' as const) : ('public' as const),
-        };
-        let made: { submissionId: number; jobs: number; episodes: number };
-        let on: string;
-        if (flags.ranked) {
-          const { draw, keyId } = await drawForRun(env, spec.shots);
-          made = await createRankedSubmission(database.db, {
-            ...common,
-            manifest: draw.manifest,
-            ranked: { keyId, commitment: draw.commitment, seed: draw.seed },
-          });
-          on = `a ranked draw of its own (commitment ${draw.commitment.slice(0, 16)}…)`;
-        } else {
-          const local = dataset as DatasetDir;
-          const { benchmarkVersionId } = await publishDataset(database.db, env, local);
-          made = await createSubmission(database.db, {
-            ...common,
-            benchmarkVersionId,
-            shots: spec.shots,
-            policies: spec.policies,
-            draws: spec.draws,
-          });
-          on = `${local.manifest.benchmark.name}@${local.manifest.benchmark.version}`;
-        }
-        const { submissionId, jobs, episodes } = made;
-        const status = await queueStatus(database.db, submissionId);
-        io.stdout.write(
-          `submission ${submissionId}: ${flags.name} on ${on}, ${episodes} episodes in ${jobs} job(s); queue position ${status?.position ?? '–'}\n`,
+        const submitter = await submitterOf(database.db, flags.owner);
+        const local = dataset as DatasetDir | undefined;
+        const benchmarkVersionId = local
+          ? (await publishDataset(database.db, env, local)).benchmarkVersionId
+          : undefined;
+        const where = flags.ranked ? { ranked: true } : { ranked: false, benchmarkVersionId };
+        const body: SubmitRequest = request
+          ? checked(CreateSubmissionBodySchema, {
+              ...request,
+              ...where,
+              apiKey,
+              predictions: predictionsText,
+            })
+          : { ...wanted, ...where, webhook, kind: 'builtin', builtin: flags.builtin as string };
+        const made = await withSecretFiles(() =>
+          refused(() =>
+            submit(database.db, env.platform, submitter, body, {
+              predictionsFile: flags.predictions,
+            }),
+          ),
         );
-        if (webhookSecret) io.stdout.write(webhookSecretLine(webhookSecret));
-        submitted = submissionId;
+        const on = made.commitment
+          ? `a ranked draw of its own (commitment ${made.commitment.slice(0, 16)}…)`
+          : `${local?.manifest.benchmark.name}@${local?.manifest.benchmark.version}`;
+        const status = await queueStatus(database.db, made.submissionId);
+        io.stdout.write(
+          `submission ${made.submissionId}: ${flags.name} on ${on}, ${made.episodes} episodes in ${made.jobs} job(s); queue position ${status?.position ?? '–'}\n`,
+        );
+        if (made.webhookSecret) io.stdout.write(webhookSecretLine(made.webhookSecret));
+        submitted = made.submissionId;
       } finally {
         await database.shutdown();
       }
@@ -403,6 +362,39 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
     });
 }
 
+/** The platform's refusal as a usage error: its message is already what the person must change. */
+async function refused<T>(act: () => Promise<T>): Promise<T> {
+  try {
+    return await act();
+  } catch (error) {
+    if (error instanceof SubmitRefused) throw new CliError(byFlag(error.message));
+    throw error;
+  }
+}
+
+/**
+ * Who submits: the account `--owner` names (its quota and role apply, as on the site), else the
+ * operator, who holds the database's credentials.
+ */
+async function submitterOf(db: Db, owner: string | undefined): Promise<Submitter> {
+  if (owner === undefined) return { kind: 'operator' };
+  const account = await accountByEmail(db, owner);
+  if (!account)
+    throw new CliError(
+      `--owner: no account with the email ${owner} (it signs up on the site first)`,
+    );
+  return { kind: 'account', id: account.id, role: account.role };
+}
+
+/** An upload's text, read whole: the platform parses it (and names this file in its errors). */
+async function readPredictionsText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`${file}: cannot read predictions: ${(error as Error).message}`);
+  }
+}
+
 /** Parses what the flags state with core's schema, naming the field at fault. */
 function checked<T>(
   schema: {
@@ -414,13 +406,17 @@ function checked<T>(
 ): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    // A problem is named by the flag that stated the field, where one did.
-    let problems = issueList(parsed.error);
-    for (const [field, flag] of Object.entries(FLAG_OF_FIELD))
-      problems = problems.replaceAll(`field ${field}:`, `${flag}:`);
-    throw new CliError(`submit: ${problems}`);
+    throw new CliError(`submit: ${byFlag(issueList(parsed.error))}`);
   }
   return parsed.data;
+}
+
+/** A problem named by the flag that stated the field, where one did. */
+function byFlag(problems: string): string {
+  let named = problems;
+  for (const [field, flag] of Object.entries(FLAG_OF_FIELD))
+    named = named.replaceAll(`field ${field}:`, `${flag}:`);
+  return named;
 }
 
 /** The request fields that a flag of another name states. */
@@ -437,20 +433,9 @@ const FLAG_OF_FIELD: Record<string, string> = {
   endpoint: '--endpoint',
   model: '--model',
   profile: '--serve',
+  predictions: '--predictions',
+  webhook: '--webhook',
 };
-
-/** The adapter config a request names, or a CliError naming the field. */
-function configOf(
-  request: SubmissionRequest,
-  predictions?: { count: number; file?: string },
-): AdapterConfig {
-  try {
-    return requestAdapterConfig(request, predictions);
-  } catch (error) {
-    if (error instanceof AdapterConfigError) throw new CliError(error.message);
-    throw error;
-  }
-}
 
 /** The site a `submit --site` goes to, and the benchmark version it names there. */
 interface SiteTarget {

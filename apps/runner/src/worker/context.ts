@@ -1,3 +1,4 @@
+import type { RunnerFacts } from '@linkboard/core';
 import type { Env } from '../env';
 import type { Queue } from './queue';
 
@@ -16,6 +17,7 @@ export interface RunnerContext {
   stopDeadlineMs: number;
   /** How long one attempt of a job may run before it stops, keeps its results and is retried. */
   attemptLimitMs: number;
-  provenance: Record<string, unknown>;
+  /** The process, as each job's provenance names it (`runnerProvenance`). */
+  provenance: RunnerFacts;
   log: (line: string) => void;
 }

@@ -2,8 +2,11 @@ import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import {
   AdapterConfigError,
+  type AdapterFacts,
   generationOf,
   isRankedDraw,
+  PROVENANCE_SCHEMA,
+  type ProvenanceFacts,
   parseAdapterConfig,
   REFERENCE_SERVER,
   scorerVersions,
@@ -32,7 +35,8 @@ export { JobError, REFERENCE_SERVER };
 
 interface PreparedAdapter {
   adapter: Adapter;
-  facts: Record<string, unknown>;
+  /** What the adapter records of itself in the run's provenance (never its key). */
+  facts: AdapterFacts;
   close(): Promise<void>;
   telemetry?: () => unknown;
 }
@@ -78,9 +82,10 @@ async function prepareAdapter(
   const sub = input.submission;
   const config = submissionAdapterConfig(sub);
   const maxSide = 'maxImageSide' in config ? config.maxImageSide : undefined;
-  // How the model generates, sent with every request and recorded with the run's facts.
+  // How the model generates, sent with every request and recorded with the run's facts (the
+  // adapters that ask a model, whose generation is never null).
   const generation = generationOf(config);
-  const settingsFacts = generation ? { generation, maxImageSide: maxSide ?? null } : {};
+  const settingsFacts = { generation, maxImageSide: maxSide ?? null };
   const encoder = jobEncoder(ctx, input, maxSide);
   const apiKey = sub.apiKey;
   switch (config.adapter) {
@@ -320,7 +325,8 @@ export async function runJob(
   }, ctx.attemptLimitMs);
 
   try {
-    await ctx.queue.recordProvenance(lease, {
+    const facts: ProvenanceFacts = {
+      schema: PROVENANCE_SCHEMA,
       benchmark: {
         name: benchmark.name,
         version: benchmark.version,
@@ -335,7 +341,8 @@ export async function runJob(
         : 'SHA-256("<manifest hash>|<query image id>|<shots>|<draw>")',
       runner: ctx.provenance,
       ...prepared.facts,
-    });
+    };
+    await ctx.queue.recordProvenance(lease, facts);
     note(
       `started: ${todo.length} of ${episodes.length} episodes to ask (${prepared.adapter.label})`,
     );

@@ -11,6 +11,7 @@ import {
   type PolicyName,
   type PreparedEpisode,
   type PreparedImage,
+  type ProvenanceFacts,
 } from '@linkboard/core';
 import { nodeSha256Hex } from '@linkboard/datasets';
 import {
@@ -118,7 +119,8 @@ export interface Queue {
   heartbeat(lease: Lease, options: { leaseMs: number; runInfo?: unknown }): Promise<void>;
   /** Scored by the platform (`writeAnswers`): a runner never decides a verdict. */
   write(lease: Lease, answers: readonly JobAnswer[], benchmarkVersionId: number): Promise<void>;
-  recordProvenance(lease: Lease, facts: Record<string, unknown>): Promise<void>;
+  /** Merged into the submission's provenance (core's `ProvenanceFacts`, checked by the site's API). */
+  recordProvenance(lease: Lease, facts: ProvenanceFacts): Promise<void>;
   complete(lease: Lease, episodeIds: readonly string[]): Promise<void>;
   fail(
     lease: Lease,

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import type { RunnerFacts } from '@linkboard/core';
 import { IncompleteJobError, type Lease, LeaseLostError, loadSecretKey } from '@linkboard/db';
 import type { OpenDatabase } from '../database';
 import type { Env } from '../env';
@@ -12,7 +13,7 @@ import { type Claimed, databaseQueue, type Queue } from './queue';
 import { deliverDueWebhooks, runWebhookDeliveries } from './webhooks';
 
 /** What ran a submission: stored in its provenance. Read once per process. */
-export function runnerProvenance(): Record<string, unknown> {
+export function runnerProvenance(): RunnerFacts {
   let commit: string | null = null;
   try {
     commit = execFileSync('git', ['rev-parse', 'HEAD'], {

@@ -54,10 +54,21 @@ describe('the site under linkboard start', () => {
       LINKBOARD_DATA_DIR: path.resolve('relative/data'),
       LINKBOARD_HOST: '127.0.0.1',
       LINKBOARD_PORT: '4100',
-      // A shared database: the runner refuses private endpoints on loopback too, and so must the
-      // site, whose own default (loopback host) would allow them.
+      // A shared database: private endpoints refused on loopback too (the platform's one default,
+      // passed explicitly all the same).
       LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '0',
+      // The platform's limits, so the site holds accounts to what the CLI's --owner is held to.
+      LINKBOARD_DAILY_QUOTA: '20',
+      LINKBOARD_DAILY_CONNECTION_TESTS: '50',
+      LINKBOARD_MAX_EPISODES: '250000',
+      LINKBOARD_RANKED_OPEN: '0',
     });
+    expect(
+      sitePlatformEnv(
+        loadEnv({ LINKBOARD_RANKED_PER_POLICY: '40', LINKBOARD_RANKED_OPEN: '1' }),
+        url,
+      ),
+    ).toMatchObject({ LINKBOARD_RANKED_PER_POLICY: '40', LINKBOARD_RANKED_OPEN: '1' });
     expect(sitePlatformEnv(loadEnv({}), url).LINKBOARD_ALLOW_PRIVATE_ENDPOINTS).toBe('1');
   });
 });

@@ -303,7 +303,7 @@ describe('linkboard submit, runner and status', () => {
     );
     const query = await cli([...args, '--webhook', 'https://hooks.example.org/x?token=1']);
     expect(query.code).toBe(1);
-    expect(query.stderr).toMatch(/field webhook: .*no query string or fragment/);
+    expect(query.stderr).toMatch(/--webhook: .*no query string or fragment/);
   });
 
   it('checks the model card flags before anything is queued, naming the flag', async () => {

@@ -23,7 +23,7 @@ import {
   renderRankedImage,
 } from '@linkboard/datasets';
 import { createRankedSubmission, createRunnerToken } from '@linkboard/db';
-import { type RunnerApiOptions, runnerApi } from '@linkboard/db/runner-api';
+import { type RunnerApiOptions, runnerApi } from '@linkboard/platform/runner-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReferenceServer } from '../../src/server/reference-server';
 import { runQueue } from '../../src/worker/runner';
@@ -183,7 +183,7 @@ describe("a ranked run through the site's runner API", () => {
       rankedRun('held-keyed', endpoint('https://api.example.com/v1'), { secret: 'sealed' }),
     ]);
     const claim = { worker: 'gpu-host:1', leaseMs: 60_000 };
-    const bare = await site({});
+    const bare = await site({ renderImage: null });
     const api = await site();
     try {
       expect((await bare.call(RUNNER_API.claim, claim)).json.lease).toBeNull();

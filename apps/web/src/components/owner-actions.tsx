@@ -5,8 +5,9 @@ import { useRouter } from 'next/navigation';
 import { useTRPC } from '~/trpc/react';
 
 /**
- * Cancel, retry, ask errored episodes again and publish, for the submission's owner; hide for
- * admins. `errored`: the finished submission's episodes that ended in error.
+ * Cancel, retry, ask errored episodes again and publish, for the submission's owner; withdraw
+ * from the public board, for admins. `errored`: the finished submission's episodes that ended in
+ * error.
  */
 export function OwnerActions({
   id,
@@ -28,7 +29,7 @@ export function OwnerActions({
   const retry = useMutation(trpc.submissions.retry.mutationOptions(done));
   const rerun = useMutation(trpc.submissions.rerunErrors.mutationOptions(done));
   const publish = useMutation(trpc.submissions.publish.mutationOptions(done));
-  const hide = useMutation(trpc.submissions.hide.mutationOptions(done));
+  const withdraw = useMutation(trpc.submissions.withdraw.mutationOptions(done));
   const rescore = useMutation(trpc.submissions.rescore.mutationOptions(done));
   return (
     <p style={{ display: 'flex', gap: 8 }}>
@@ -57,9 +58,13 @@ export function OwnerActions({
           {rescore.isPending ? 'Re-scoring…' : 'Re-score (admin)'}
         </button>
       ) : null}
-      {isAdmin && visibility !== 'hidden' ? (
-        <button type="button" onClick={() => hide.mutate({ id })}>
-          Hide (admin)
+      {isAdmin && visibility !== 'withdrawn' ? (
+        <button
+          type="button"
+          title="Take it off the public board: it shows as withdrawn (by an admin), to admins alone"
+          onClick={() => withdraw.mutate({ id })}
+        >
+          Withdraw (admin)
         </button>
       ) : null}
     </p>

@@ -22,7 +22,7 @@ import {
   type LeaderboardWatch,
   watchLeaderboard,
 } from '@linkboard/db';
-import { createLogger } from '@linkboard/db/log';
+import { createLogger } from '@linkboard/platform/log';
 import Negotiator from 'negotiator';
 import next from 'next';
 import { Agent, request } from 'undici';

@@ -16,6 +16,7 @@ import {
   userByApiToken,
   userRole,
 } from '@linkboard/db';
+import { mayChange, mayRead } from '@linkboard/platform';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError, z } from 'zod';
@@ -162,26 +163,16 @@ export function notFound(what: string): never {
   throw new TRPCError({ code: 'NOT_FOUND', message: `${what} not found` });
 }
 
-/**
- * A submission as the viewer may see it: public ones to anyone, private ones to their owner and
- * admins, hidden ones to admins. Anything else is "not found", so ids of others' private work
- * cannot be probed.
- */
+/** A submission as the viewer may see it (the platform's `mayRead`), else "not found". */
 export async function visibleSubmission(ctx: Context, id: number) {
   const submission = await submissionDetail(ctx.db, id);
   if (!submission) return notFound(`submission ${id}`);
-  const viewer = ctx.viewer;
-  const allowed =
-    submission.visibility === 'public' ||
-    viewer?.role === 'admin' ||
-    (submission.visibility === 'private' && viewer?.id === submission.ownerId);
-  return allowed ? submission : notFound(`submission ${id}`);
+  return mayRead(ctx.viewer, submission) ? submission : notFound(`submission ${id}`);
 }
 
 /** The owner of a thing, or an admin; 403 for anyone else. */
 export function assertOwnerOrAdmin(viewer: Viewer, ownerId: string | null) {
-  if (viewer.role !== 'admin' && viewer.id !== ownerId)
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'not yours' });
+  if (!mayChange(viewer, ownerId)) throw new TRPCError({ code: 'FORBIDDEN', message: 'not yours' });
 }
 
 /**

@@ -159,7 +159,7 @@ const INPUTS: Record<string, () => unknown[]> = {
   'submissions.rerunErrors': () => [{ id: run.submissionId }],
   'submissions.publish': () => [{ id: run.submissionId }],
   'submissions.rescore': () => [{ id: run.submissionId }],
-  'submissions.hide': () => [{ id: other.submissionId }],
+  'submissions.withdraw': () => [{ id: other.submissionId }],
   'tokens.list': () => [undefined],
   'tokens.create': () => [{ name: 'walk' }],
   'tokens.revoke': () => [{ id: 1 }],
@@ -175,7 +175,7 @@ const VIEWERS: (TestViewer | null)[] = [
 
 /** Every procedure asked by every viewer, queries first (a mutation cannot hide what a query shows). */
 async function walkProcedures(skipMutations: boolean) {
-  const mutation = /cancel|retry|rerun|publish|rescore|hide|create|revoke|testConnection/;
+  const mutation = /cancel|retry|rerun|publish|rescore|withdraw|create|revoke|testConnection/;
   const order = Object.keys(INPUTS)
     .filter((p) => !(skipMutations && mutation.test(p)))
     .sort((a, b) => Number(mutation.test(a)) - Number(mutation.test(b)));

@@ -67,7 +67,7 @@ export interface ExposureCheck {
  * from 0.011 (pair × shot cells) to the test's floor of 1e-4. With one draw per query such a
  * cell holds one answer and compares nothing, so the query is left out of it: the choice follows
  * the evaluation's design, never its answers, and the test stays exact either way. The database
- * builds the same string (`computeExposure`).
+ * builds the same string (db's `exposureCellsOf`, held equal to this by its tests).
  */
 export function exposureStratum(
   episode: { shots: number; policy: string; queryImageId: string },
@@ -91,8 +91,9 @@ export interface ExposureSend {
 
 /**
  * Cells from the episodes as sent: an episode's exposure is the number of episodes of its pair
- * sent before it (by send time, then episode id). What the database computes in SQL, for callers
- * that hold the sends themselves (the exposure test over seeds).
+ * sent before it (by send time, then episode id, compared as strings). What the database
+ * computes from its stored results (db's `exposureCellsOf`: the same cells, in the same order, to
+ * the same bits), for callers that hold the sends themselves (the exposure test over seeds).
  */
 export function exposureCells(sends: readonly ExposureSend[]): ExposureCell[] {
   const ordered = [...sends].sort(
@@ -116,17 +117,26 @@ export function exposureCells(sends: readonly ExposureSend[]): ExposureCell[] {
       sxy: 0,
       sends: 0,
     };
-    const x = exposureScale(exposure);
-    const y = send.correct ? 1 : 0;
-    cell.n++;
-    cell.sx += x;
-    cell.sy += y;
-    cell.sxx += x * x;
-    cell.sxy += x * y;
+    tallyExposure(cell, exposure, send.correct);
     cells.set(key, cell);
   }
   for (const cell of cells.values()) cell.sends = seen.get(cell.cluster) ?? 0;
   return [...cells.values()];
+}
+
+/**
+ * Adds one tested answer, given at `exposure`, to its cell's sums. A cell's answers are added in
+ * the order they were sent (so with their exposures rising): floating-point sums depend on the
+ * order, and the database's cells (db's `exposureCellsOf`) are summed the same way, to the same bits.
+ */
+export function tallyExposure(cell: ExposureCell, exposure: number, correct: boolean): void {
+  const x = exposureScale(exposure);
+  const y = correct ? 1 : 0;
+  cell.n++;
+  cell.sx += x;
+  cell.sy += y;
+  cell.sxx += x * x;
+  cell.sxy += x * y;
 }
 
 /** Replicates of the randomisation test at most: its smallest p-value is 1 / 10,001. */

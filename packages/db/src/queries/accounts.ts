@@ -19,6 +19,15 @@ export async function userProfile(db: Db, userId: string) {
   return user ?? null;
 }
 
+/** The account with this email (how an operator names a user), or null. */
+export async function accountByEmail(db: Db, email: string) {
+  const user = await db.query.users.findFirst({
+    where: eq(users.email, email.trim().toLowerCase()),
+    columns: { id: true, email: true, role: true },
+  });
+  return user ?? null;
+}
+
 /** A role asked for that does not exist, or an account that is not there: names which. */
 export class AccountError extends Error {
   override name = 'AccountError';

@@ -1,24 +1,37 @@
 import type { ScorerName } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client';
-import { num, outcomeCountsOf } from './rows';
+import { col, OUTCOME_COLUMNS, outcomeCountsOf, queryRows } from './rows';
 
 /** Pairs and concepts of a version, with a few image ids each, for the gallery. */
 export async function conceptGallery(db: Db, benchmarkVersionId: number) {
-  const { rows } = await db.execute(sql`
+  const rows = await queryRows(
+    db,
+    z.object({
+      id: col.number,
+      key: col.text,
+      name: col.text,
+      description: col.text.nullable(),
+      query_class: col.text,
+      pair_key: col.text,
+      images: col.texts.nullable(),
+    }),
+    sql`
     SELECT c.id, c.key, c.name, c.description, c.query_class, p.key AS pair_key,
            (SELECT array_agg(i.sha256 ORDER BY i.sha256) FROM (SELECT sha256 FROM images WHERE concept_id = c.id ORDER BY sha256 LIMIT 4) i) AS images
     FROM concepts c JOIN pairs p ON p.id = c.pair_id
     WHERE c.benchmark_version_id = ${benchmarkVersionId}
-    ORDER BY p.key, c.query_class DESC`);
+    ORDER BY p.key, c.query_class DESC`,
+  );
   return rows.map((r) => ({
-    id: num(r.id),
-    key: String(r.key),
-    name: String(r.name),
-    description: (r.description as string | null) ?? null,
-    queryClass: String(r.query_class),
-    pairKey: String(r.pair_key),
-    images: (r.images as string[] | null) ?? [],
+    id: r.id,
+    key: r.key,
+    name: r.name,
+    description: r.description,
+    queryClass: r.query_class,
+    pairKey: r.pair_key,
+    images: r.images ?? [],
   }));
 }
 
@@ -29,20 +42,31 @@ export async function conceptHeatmap(
   scorer: ScorerName,
   policy: string,
 ) {
-  const { rows } = await db.execute(sql`
+  const rows = await queryRows(
+    db,
+    z.object({
+      submission_id: col.number,
+      model: col.text,
+      concept_id: col.number,
+      n: col.number,
+      correct: col.number,
+      other_label: col.number,
+    }),
+    sql`
     SELECT cs.submission_id, m.name AS model, cs.concept_id, sum(cs.n)::int AS n, sum(cs.correct)::int AS correct,
            sum(cs.other_label)::int AS other_label
     FROM submission_concept_scores cs JOIN submissions s ON s.id = cs.submission_id JOIN models m ON m.id = s.model_id
     WHERE s.benchmark_version_id = ${benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'
       AND cs.scorer = ${scorer} AND cs.policy = ${policy}::policy
-    GROUP BY cs.submission_id, m.name, cs.concept_id`);
+    GROUP BY cs.submission_id, m.name, cs.concept_id`,
+  );
   return rows.map((r) => ({
-    submissionId: num(r.submission_id),
-    model: String(r.model),
-    conceptId: num(r.concept_id),
-    n: num(r.n),
-    correct: num(r.correct),
-    otherLabel: num(r.other_label),
+    submissionId: r.submission_id,
+    model: r.model,
+    conceptId: r.concept_id,
+    n: r.n,
+    correct: r.correct,
+    otherLabel: r.other_label,
   }));
 }
 
@@ -56,14 +80,24 @@ export async function pairCountsOf(
   scorer: ScorerName,
   policy: string,
 ) {
-  const { rows } = await db.execute(sql`
+  const rows = await queryRows(
+    db,
+    z.object({
+      submission_id: col.number,
+      model: col.text,
+      pair: col.text,
+      n: col.number,
+      correct: col.number,
+    }),
+    sql`
     SELECT cs.submission_id, m.name AS model, p.key AS pair, sum(cs.n)::int AS n, sum(cs.correct)::int AS correct
     FROM submission_concept_scores cs JOIN submissions s ON s.id = cs.submission_id JOIN models m ON m.id = s.model_id
     JOIN concepts c ON c.id = cs.concept_id JOIN pairs p ON p.id = c.pair_id
     WHERE s.benchmark_version_id = ${benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'
       AND cs.scorer = ${scorer} AND cs.policy = ${policy}::policy
     GROUP BY cs.submission_id, m.name, p.key
-    ORDER BY cs.submission_id`);
+    ORDER BY cs.submission_id`,
+  );
   const bySubmission = new Map<
     number,
     {
@@ -73,9 +107,9 @@ export async function pairCountsOf(
     }
   >();
   for (const r of rows) {
-    const id = num(r.submission_id);
-    const entry = bySubmission.get(id) ?? { submissionId: id, model: String(r.model), pairs: [] };
-    entry.pairs.push({ cluster: String(r.pair), n: num(r.n), correct: num(r.correct) });
+    const id = r.submission_id;
+    const entry = bySubmission.get(id) ?? { submissionId: id, model: r.model, pairs: [] };
+    entry.pairs.push({ cluster: r.pair, n: r.n, correct: r.correct });
     bySubmission.set(id, entry);
   }
   return [...bySubmission.values()];
@@ -83,38 +117,64 @@ export async function pairCountsOf(
 
 /** One concept: its pair, its images, and how each model does on it per shot. */
 export async function conceptDetail(db: Db, conceptId: number, scorer: ScorerName) {
-  const { rows } = await db.execute(sql`
+  const [c] = await queryRows(
+    db,
+    z.object({
+      id: col.number,
+      key: col.text,
+      name: col.text,
+      description: col.text.nullable(),
+      query_class: col.text,
+      benchmark_version_id: col.number,
+      pair_key: col.text,
+      other_id: col.number,
+      other_name: col.text,
+    }),
+    sql`
     SELECT c.id, c.key, c.name, c.description, c.query_class, c.benchmark_version_id, p.key AS pair_key,
            o.id AS other_id, o.name AS other_name
     FROM concepts c JOIN pairs p ON p.id = c.pair_id JOIN concepts o ON o.pair_id = c.pair_id AND o.id <> c.id
-    WHERE c.id = ${conceptId}`);
-  const c = rows[0];
+    WHERE c.id = ${conceptId}`,
+  );
   if (!c) return null;
-  const images = await db.execute(
+  const images = await queryRows(
+    db,
+    z.object({ sha256: col.text, role: col.text }),
     sql`SELECT sha256, role FROM images WHERE concept_id = ${conceptId} ORDER BY role DESC, sha256`,
   );
-  const models = await db.execute(sql`
+  const models = await queryRows(
+    db,
+    z.object({
+      submission_id: col.number,
+      model: col.text,
+      shots: col.number,
+      policy: col.text,
+      n: col.number,
+      ...OUTCOME_COLUMNS,
+    }),
+    sql`
     SELECT cs.submission_id, m.name AS model, cs.shots, cs.policy, cs.n, cs.correct, cs.other_label, cs."both", cs.neither, cs.empty, cs.error
     FROM submission_concept_scores cs JOIN submissions s ON s.id = cs.submission_id JOIN models m ON m.id = s.model_id
     WHERE cs.concept_id = ${conceptId} AND cs.scorer = ${scorer} AND s.status = 'done' AND s.visibility = 'public'
-    ORDER BY m.name, cs.policy, cs.shots`);
+    ORDER BY m.name, cs.policy, cs.shots`,
+  );
   return {
-    id: num(c.id),
-    key: String(c.key),
-    name: String(c.name),
-    description: (c.description as string | null) ?? null,
-    queryClass: String(c.query_class),
-    pairKey: String(c.pair_key),
-    other: { id: num(c.other_id), name: String(c.other_name) },
-    benchmarkVersionId: num(c.benchmark_version_id),
-    images: images.rows.map((r) => ({ id: String(r.sha256), role: String(r.role) })),
-    models: models.rows.map((r) => ({
-      submissionId: num(r.submission_id),
-      model: String(r.model),
-      shots: num(r.shots),
-      policy: String(r.policy),
-      n: num(r.n),
-      correct: num(r.correct),
+    id: c.id,
+    key: c.key,
+    name: c.name,
+    description: c.description,
+    queryClass: c.query_class,
+    pairKey: c.pair_key,
+    other: { id: c.other_id, name: c.other_name },
+    benchmarkVersionId: c.benchmark_version_id,
+    images: images.map((r) => ({ id: r.sha256, role: r.role })),
+    models: models.map((r) => ({
+      submissionId: r.submission_id,
+      model: r.model,
+      shots: r.shots,
+      policy: r.policy,
+      n: r.n,
+      correct: r.correct,
       outcomes: outcomeCountsOf(r),
     })),
   };

@@ -1,14 +1,29 @@
-import { type AnswerLine, type PolicyName, scorerNames } from '@linkboard/core';
+import { type AnswerLine, POLICY_NAMES, queryLabels, scorerNames } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client';
-import { LABEL_SWAPPING_POLICIES } from './results';
-import { num, pgArray } from './rows';
+import { col, pgArray, queryRows, STORED_SUPPORT, VERDICTS } from './rows';
 import { SHOWN_RESULT } from './visibility';
 
 /** Lines per page: one query each, so a 250,000-episode submission is 250 short queries. */
 export const ANSWER_PAGE_SIZE = 1000;
 
-type Verdict = NonNullable<AnswerLine['verdicts']>[number];
+const AnswerRow = z.object({
+  episode_id: col.text,
+  shots: col.number,
+  draw: col.number,
+  policy: z.enum(POLICY_NAMES),
+  support: STORED_SUPPORT,
+  query_image: col.text,
+  pair_key: col.text,
+  concept: col.text,
+  partner: col.text,
+  raw_answer: col.text.nullable(),
+  answer_truncated: col.bool,
+  error_class: col.text.nullable(),
+  latency_ms: col.number.nullable(),
+  verdicts: VERDICTS,
+});
 
 /** Up to `limit` answered episodes after `after` (an episode id), in episode id order. */
 async function answerPage(
@@ -17,15 +32,17 @@ async function answerPage(
   after: string | null,
   limit: number,
 ): Promise<AnswerLine[]> {
-  const swapped = sql`e.policy = ANY(${pgArray(LABEL_SWAPPING_POLICIES)}::policy[])`;
   // Keyset paging on the results' primary key (submission_id, episode_id): each page is a range
   // of the index, however deep into the submission. Verdicts are looked up by their whole primary
   // key (submission, scorer, episode), one registered scorer at a time: by (submission, episode)
   // alone the index would be read from the submission's first verdict for every row.
-  const { rows } = await db.execute(sql`
+  const rows = await queryRows(
+    db,
+    AnswerRow,
+    sql`
     SELECT r.episode_id, e.shots, e.draw, e.policy, e.support, e.query_image,
            p.key AS pair_key,
-           CASE WHEN ${swapped} THEN o.name ELSE c.name END AS label,
+           c.name AS concept, o.name AS partner,
            r.raw_answer, r.answer_truncated, r.error_class, r.latency_ms,
            (SELECT coalesce(jsonb_agg(jsonb_build_object('scorer', v.scorer, 'version', v.scorer_version,
                                       'outcome', v.outcome, 'rule', v.rule) ORDER BY v.scorer), '[]')
@@ -40,27 +57,23 @@ async function answerPage(
     WHERE r.submission_id = ${submissionId} AND ${SHOWN_RESULT}
       ${after === null ? sql`` : sql`AND r.episode_id > ${after}`}
     ORDER BY r.episode_id
-    LIMIT ${limit}`);
-  return rows.map((r) => {
-    const id = String(r.episode_id);
-    return {
-      episode_id: id,
-      shots: num(r.shots),
-      policy: r.policy as PolicyName,
-      draw: num(r.draw),
-      pair: String(r.pair_key),
-      support: (r.support as { imageId: string; label: string }[]).map((s) => ({
-        image_id: s.imageId,
-        label: s.label,
-      })),
-      query: { image_id: String(r.query_image), label: String(r.label) },
-      raw_answer: (r.raw_answer as string | null) ?? null,
-      answer_truncated: r.answer_truncated === true,
-      error: (r.error_class as string | null) ?? null,
-      latency_ms: r.latency_ms === null ? null : num(r.latency_ms),
-      verdicts: r.verdicts as Verdict[],
-    };
-  });
+    LIMIT ${limit}`,
+  );
+  return rows.map((r) => ({
+    episode_id: r.episode_id,
+    shots: r.shots,
+    policy: r.policy,
+    draw: r.draw,
+    pair: r.pair_key,
+    support: r.support.map((s) => ({ image_id: s.imageId, label: s.label })),
+    // The right answer as the episode gave it (core's `queryLabels`: the partner's name under flip).
+    query: { image_id: r.query_image, label: queryLabels(r.policy, r.concept, r.partner).label },
+    raw_answer: r.raw_answer,
+    answer_truncated: r.answer_truncated,
+    error: r.error_class,
+    latency_ms: r.latency_ms,
+    verdicts: r.verdicts,
+  }));
 }
 
 /**

@@ -1,10 +1,15 @@
 import { backoffDelay, ENDPOINT_API_NAMES } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
+import { z } from 'zod';
 import type { Db } from '../client';
-import { type Lease, LeaseLostError, leaseFromRow } from './lease';
+import { LEASE_ROW, type Lease, LeaseLostError, leaseFromRow } from './lease';
 import { computeAggregates, computeExposure } from './results';
-import { queryRows, type Tx } from './rows';
+import { ANY_ROW, col, queryRows, type Tx } from './rows';
+
+/** A `count(*) AS n` row. */
+const COUNT = z.object({ n: col.number });
+
 import { enqueueWebhook } from './webhooks';
 
 export const JOBS_CHANNEL = 'linkboard_jobs';
@@ -53,8 +58,9 @@ export async function claimJob(
   const endpointApis = sql.param([...(options.preparedRanked ? ENDPOINT_API_NAMES : [])]);
   const only = sql.param([...(options.onlyAdapters ?? [])]);
   const owners = sql.param([...(options.excludeOwners ?? [])]);
-  const [job] = await queryRows<Record<string, unknown>>(
+  const [job] = await queryRows(
     db,
+    LEASE_ROW,
     sql`UPDATE jobs SET status = 'running', lease_owner = ${options.worker}, lease_token = gen_random_uuid(),
           lease_expires_at = now() + ${options.leaseMs} * interval '1 millisecond', heartbeat_at = now(),
           attempts = attempts + 1, started_at = coalesce(started_at, now())
@@ -124,28 +130,32 @@ export async function completeJob(
   return db.transaction(async (tx) => {
     const done = await queryRows(
       tx,
+      ANY_ROW,
       sql`UPDATE jobs SET status = 'done', finished_at = now(), lease_token = NULL, lease_expires_at = NULL
           WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running' RETURNING id`,
     );
     if (done.length === 0) throw new LeaseLostError(lease.jobId);
     // Throwing rolls the status change back: the job stays running under this lease.
-    const [stored] = await queryRows<{ n: string }>(
+    const [stored] = await queryRows(
       tx,
+      COUNT,
       sql`SELECT count(*) AS n FROM results WHERE submission_id = ${lease.submissionId} AND episode_id = ANY(${sql.param(ids)}::text[])`,
     );
-    if (Number(stored?.n) < ids.length)
-      throw new IncompleteJobError(lease.jobId, Number(stored?.n), ids.length);
+    const storedN = stored?.n ?? 0;
+    if (storedN < ids.length) throw new IncompleteJobError(lease.jobId, storedN, ids.length);
     // Serialises the last two jobs of a submission finishing at once: one of them sees zero left.
     await tx.execute(sql`SELECT id FROM submissions WHERE id = ${lease.submissionId} FOR UPDATE`);
-    const [left] = await queryRows<{ n: string }>(
+    const [left] = await queryRows(
       tx,
+      COUNT,
       sql`SELECT count(*) AS n FROM jobs WHERE submission_id = ${lease.submissionId} AND status <> 'done'`,
     );
-    if (Number(left?.n) > 0) return { submissionDone: false };
+    if ((left?.n ?? 0) > 0) return { submissionDone: false };
     await computeAggregates(tx, lease.submissionId);
     await computeExposure(tx, lease.submissionId);
     const finished = await queryRows(
       tx,
+      ANY_ROW,
       sql`UPDATE submissions SET status = 'done', finished_at = now() WHERE id = ${lease.submissionId} AND status = 'running' RETURNING id`,
     );
     if (finished.length > 0) await enqueueWebhook(tx, lease.submissionId);
@@ -174,8 +184,9 @@ export async function failJob(
   failure: { error: string; errorClass: string; retryable: boolean; delayMs?: number },
 ): Promise<{ willRetry: boolean }> {
   return db.transaction(async (tx) => {
-    const [job] = await queryRows<{ attempts: number; max_attempts: number }>(
+    const [job] = await queryRows(
       tx,
+      z.object({ attempts: col.number, max_attempts: col.number }),
       sql`SELECT attempts, max_attempts FROM jobs WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running' FOR UPDATE`,
     );
     if (!job) throw new LeaseLostError(lease.jobId);
@@ -200,6 +211,7 @@ export async function failJob(
 async function markSubmissionFailed(tx: Tx, submissionId: number, error: string) {
   const failed = await queryRows(
     tx,
+    ANY_ROW,
     sql`UPDATE submissions SET status = 'failed', finished_at = now(), last_error = ${error} WHERE id = ${submissionId} AND status IN ('queued', 'running') RETURNING id`,
   );
   // Only the transition announces: a submission failed already was announced then.
@@ -222,8 +234,9 @@ export async function releaseJob(db: Db, lease: Lease): Promise<void> {
 /** Fails jobs whose lease expired after their last allowed attempt (their runners kept dying). */
 export async function reapExpiredJobs(db: Db): Promise<number> {
   return db.transaction(async (tx) => {
-    const dead = await queryRows<{ id: number; submission_id: number }>(
+    const dead = await queryRows(
       tx,
+      z.object({ id: col.number, submission_id: col.number }),
       sql`UPDATE jobs SET status = 'failed', finished_at = now(), lease_token = NULL, last_error = 'lease expired on the last attempt: the runner stopped responding', error_class = 'lease-expired'
           WHERE status = 'running' AND lease_expires_at < now() AND attempts >= max_attempts
           RETURNING id, submission_id`,
@@ -345,14 +358,16 @@ export interface OperationsSnapshot {
 }
 
 export async function operationsSnapshot(db: Db): Promise<OperationsSnapshot> {
-  const [row] = await queryRows<{
-    queue_depth: number;
-    oldest_queued_seconds: number;
-    results: string;
-    errors: Record<string, string> | null;
-    runners_seen: number;
-  }>(
+  const [row] = await queryRows(
     db,
+    z.object({
+      queue_depth: col.number,
+      oldest_queued_seconds: col.number,
+      results: col.number,
+      // A jsonb object of bigint counts: numbers in JSON.
+      errors: z.record(z.string(), col.number).nullable(),
+      runners_seen: col.number,
+    }),
     sql`WITH by_class AS (SELECT error_class, count(*) AS n FROM results GROUP BY error_class)
         SELECT
           (SELECT count(*)::int FROM jobs WHERE status = 'queued') AS queue_depth,
@@ -365,12 +380,10 @@ export async function operationsSnapshot(db: Db): Promise<OperationsSnapshot> {
              WHERE lease_owner IS NOT NULL AND heartbeat_at > now() - interval '1 minute') AS runners_seen`,
   );
   return {
-    queueDepth: Number(row?.queue_depth ?? 0),
-    oldestQueuedSeconds: Number(row?.oldest_queued_seconds ?? 0),
-    results: Number(row?.results ?? 0),
-    errorsByClass: Object.fromEntries(
-      Object.entries(row?.errors ?? {}).map(([errorClass, n]) => [errorClass, Number(n)]),
-    ),
-    runnersSeen: Number(row?.runners_seen ?? 0),
+    queueDepth: row?.queue_depth ?? 0,
+    oldestQueuedSeconds: row?.oldest_queued_seconds ?? 0,
+    results: row?.results ?? 0,
+    errorsByClass: row?.errors ?? {},
+    runnersSeen: row?.runners_seen ?? 0,
   };
 }

@@ -1,53 +1,85 @@
 import {
-  type BenchmarkSplit,
+  BENCHMARK_SPLITS,
   type BoardInput,
   type BoardRow,
   DEFAULT_SCORER,
   type ExposureCheck,
+  POLICY_NAMES,
   type PolicyCounts,
-  type PolicyName,
   RankedSettingSchema,
   type ScorerName,
   type ShotTally,
 } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client';
-import { type CardColumns, cardOf, clusterOfConcept, num, pgArray } from './rows';
+import {
+  CARD_COLUMNS,
+  type CardColumns,
+  CLUSTER,
+  cardOf,
+  clusterOfConcept,
+  col,
+  pgArray,
+  queryRows,
+} from './rows';
 import { runEnded } from './visibility';
+
+/** Per-shot counts as `submission_summaries.per_shot` holds them: `{ "<shots>": [correct, n] }`. */
+const PER_SHOT = z.record(z.string(), z.tuple([col.number, col.number]));
+
+/** Per-cluster counts (`cluster`, `n`, `correct`), with the columns that say whose they are. */
+const clusterCounts = <T extends z.ZodRawShape>(key: T) =>
+  z.object({ ...key, cluster: CLUSTER, n: col.number, correct: col.number });
 
 /**
  * Benchmark versions with how many finished submissions each has, newest first; not the ranked
  * runs' own draws (a version each, pooled on the ranked board instead).
  */
 export async function listBenchmarkVersions(db: Db) {
-  const { rows } = await db.execute(sql`
-    SELECT v.id, b.name, v.version, v.manifest_hash, v.ranked_setting, v.split, v.retired_at, v.created_at,
+  const rows = await queryRows(
+    db,
+    z.object({
+      id: col.number,
+      name: col.text,
+      version: col.text,
+      manifest_hash: col.text,
+      ranked_setting: RankedSettingSchema,
+      split: z.enum(BENCHMARK_SPLITS),
+      retired_at: col.time.nullable(),
+      submissions: col.number,
+      pairs: col.number,
+    }),
+    sql`
+    SELECT v.id, b.name, v.version, v.manifest_hash, v.ranked_setting, v.split, v.retired_at,
            (SELECT count(*) FROM submissions s WHERE s.benchmark_version_id = v.id AND s.status = 'done' AND s.visibility = 'public')::int AS submissions,
            (SELECT count(*) FROM pairs p WHERE p.benchmark_version_id = v.id)::int AS pairs
     FROM benchmark_versions v JOIN benchmarks b ON b.id = v.benchmark_id
     WHERE NOT v.ranked_draw
-    ORDER BY submissions DESC, v.id DESC`);
+    ORDER BY submissions DESC, v.id DESC`,
+  );
   return rows.map((r) => ({
-    id: num(r.id),
-    name: String(r.name),
-    version: String(r.version),
-    manifestHash: String(r.manifest_hash),
-    rankedSetting: RankedSettingSchema.parse(r.ranked_setting),
-    split: r.split as BenchmarkSplit,
+    id: r.id,
+    name: r.name,
+    version: r.version,
+    manifestHash: r.manifest_hash,
+    rankedSetting: r.ranked_setting,
+    split: r.split,
     /** Takes no more submissions (the retired hidden test split); its board is history. */
     retired: r.retired_at !== null,
-    submissions: num(r.submissions),
-    pairs: num(r.pairs),
+    submissions: r.submissions,
+    pairs: r.pairs,
   }));
 }
 
 /** What a version's board needs of the version: the setting it ranks on; null for none such. */
 export async function boardVersionOf(db: Db, benchmarkVersionId: number) {
-  const { rows } = await db.execute(
+  const [row] = await queryRows(
+    db,
+    z.object({ ranked_setting: RankedSettingSchema }),
     sql`SELECT ranked_setting FROM benchmark_versions WHERE id = ${benchmarkVersionId}`,
   );
-  const row = rows[0];
-  return row ? { rankedSetting: RankedSettingSchema.parse(row.ranked_setting) } : null;
+  return row ? { rankedSetting: row.ranked_setting } : null;
 }
 
 /** A leaderboard row's counts and what it shows of its submission; core's `buildBoard` ranks them. */
@@ -70,7 +102,27 @@ export async function leaderboardCounts(
   options: { benchmarkVersionId: number; policy: string; scorer: ScorerName },
 ): Promise<LeaderboardCounts[]> {
   // One precomputed row per submission (submission_summaries): no grouping on the hottest read.
-  const { rows } = await db.execute(sql`
+  const rows = await queryRows(
+    db,
+    z.object({
+      submission_id: col.number,
+      model: col.text,
+      ...CARD_COLUMNS,
+      finished_at: col.time.nullable(),
+      adapter: col.text,
+      shots: col.numbers,
+      draws: col.number,
+      policies: z.array(z.enum(POLICY_NAMES)),
+      exposure: col.stored<ExposureCheck>().nullable(),
+      reference_model: col.text.nullable(),
+      n: col.number,
+      correct: col.number,
+      unreadable: col.number,
+      novel_n: col.number,
+      novel_correct: col.number,
+      per_shot: PER_SHOT,
+    }),
+    sql`
     SELECT s.id AS submission_id, m.name AS model, m.organisation, m.url AS model_url, m.params_b,
            m.weights, m.licence, m.base_model, s.model_revision, s.finished_at, s.adapter, s.shots,
            s.draws, s.policies::text[] AS policies, s.exposure,
@@ -80,54 +132,58 @@ export async function leaderboardCounts(
     JOIN submissions s ON s.id = ss.submission_id
     JOIN models m ON m.id = s.model_id
     WHERE ss.scorer = ${options.scorer} AND ss.policy = ${options.policy}::policy
-      AND s.benchmark_version_id = ${options.benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'`);
-  const ids = rows.map((r) => num(r.submission_id));
+      AND s.benchmark_version_id = ${options.benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'`,
+  );
+  const ids = rows.map((r) => r.submission_id);
   // Clusters by the version's design (`clusterOfConcept`): what ranking resamples and every
   // interval sums over.
-  const [{ rows: ranked }, byShot] = ids.length
+  const [ranked, byShot] = ids.length
     ? await Promise.all([
-        db.execute(sql`
+        queryRows(
+          db,
+          clusterCounts({ submission_id: col.number, policy: z.enum(POLICY_NAMES) }),
+          sql`
           SELECT rc.submission_id, rc.policy, ${clusterOfConcept} AS cluster, sum(rc.n)::int AS n, sum(rc.correct)::int AS correct
           FROM submission_ranked_counts rc JOIN concepts c ON c.id = rc.concept_id
           JOIN benchmark_versions v ON v.id = c.benchmark_version_id
           WHERE rc.submission_id = ANY(${pgArray(ids)}::int[]) AND rc.scorer = ${options.scorer}
-          GROUP BY rc.submission_id, rc.policy, 3`),
+          GROUP BY rc.submission_id, rc.policy, 3`,
+        ),
         curveCells(db, { ids, scorer: options.scorer, policy: options.policy }),
       ])
-    : [{ rows: [] }, new Map<number, ShotTally[]>()];
+    : [[], new Map<number, ShotTally[]>()];
   const clusters = new Map<number, LeaderboardCounts['clusters']>();
   for (const r of ranked) {
-    const of = clusters.get(num(r.submission_id)) ?? {};
-    const policy = String(r.policy) as PolicyName;
-    const list = of[policy] ?? [];
-    list.push({ cluster: String(r.cluster), n: num(r.n), correct: num(r.correct) });
-    of[policy] = list;
-    clusters.set(num(r.submission_id), of);
+    const of = clusters.get(r.submission_id) ?? {};
+    const list = of[r.policy] ?? [];
+    list.push({ cluster: r.cluster, n: r.n, correct: r.correct });
+    of[r.policy] = list;
+    clusters.set(r.submission_id, of);
   }
   return rows.map((r) => ({
-    submissionId: num(r.submission_id),
-    model: String(r.model),
+    submissionId: r.submission_id,
+    model: r.model,
     ...cardOf(r),
-    finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
-    shots: (r.shots as number[]).map(Number),
-    draws: num(r.draws),
-    policies: r.policies as PolicyName[],
+    finishedAt: r.finished_at,
+    shots: r.shots,
+    draws: r.draws,
+    policies: r.policies,
     // Uploaded predictions are what their submitter says the model answered.
     verified: r.adapter !== 'predictions',
-    n: num(r.n),
-    correct: num(r.correct),
-    unreadable: num(r.unreadable),
-    novel: { correct: num(r.novel_correct), n: num(r.novel_n) },
+    n: r.n,
+    correct: r.correct,
+    unreadable: r.unreadable,
+    novel: { correct: r.novel_correct, n: r.novel_n },
     perShot: Object.fromEntries(
-      Object.entries(r.per_shot as Record<string, [number, number]>).map(([shots, [k, total]]) => [
+      Object.entries(r.per_shot).map(([shots, [k, total]]) => [
         Number(shots),
         { correct: k, n: total },
       ]),
     ),
-    clusters: clusters.get(num(r.submission_id)) ?? {},
-    shotClusters: byShot.get(num(r.submission_id)) ?? [],
-    referenceModel: (r.reference_model as string | null) ?? null,
-    exposure: (r.exposure as ExposureCheck | null) ?? null,
+    clusters: clusters.get(r.submission_id) ?? {},
+    shotClusters: byShot.get(r.submission_id) ?? [],
+    referenceModel: r.reference_model,
+    exposure: r.exposure,
   }));
 }
 
@@ -141,22 +197,21 @@ export async function curveCells(
 ): Promise<Map<number, ShotTally[]>> {
   const cells = new Map<number, ShotTally[]>();
   if (options.ids.length === 0) return cells;
-  const { rows } = await db.execute(sql`
+  const rows = await queryRows(
+    db,
+    clusterCounts({ submission_id: col.number, shots: col.number }),
+    sql`
     SELECT cs.submission_id, cs.shots, ${clusterOfConcept} AS cluster, sum(cs.n)::int AS n, sum(cs.correct)::int AS correct
     FROM submission_concept_scores cs JOIN concepts c ON c.id = cs.concept_id
     JOIN benchmark_versions v ON v.id = c.benchmark_version_id
     WHERE cs.submission_id = ANY(${pgArray(options.ids)}::int[]) AND cs.scorer = ${options.scorer}
       AND cs.policy = ${options.policy}::policy
-    GROUP BY cs.submission_id, cs.shots, 3`);
+    GROUP BY cs.submission_id, cs.shots, 3`,
+  );
   for (const r of rows) {
-    const list = cells.get(num(r.submission_id)) ?? [];
-    list.push({
-      cluster: String(r.cluster),
-      shots: num(r.shots),
-      n: num(r.n),
-      correct: num(r.correct),
-    });
-    cells.set(num(r.submission_id), list);
+    const list = cells.get(r.submission_id) ?? [];
+    list.push({ cluster: r.cluster, shots: r.shots, n: r.n, correct: r.correct });
+    cells.set(r.submission_id, list);
   }
   return cells;
 }
@@ -182,17 +237,33 @@ export interface RankedModelCounts extends CardColumns {
  * draws, so their counts add). A run is pooled once it has ended, however it ended: an owner who
  * sees the verdicts as a run goes could otherwise cancel one going badly. Private runs are
  * pooled too, so a lab cannot run privately several times and publish its best; runs an admin
- * hid are not. A model is listed once one of its runs is public and done. Counts are lcl and
+ * withdrew are not. A model is listed once one of its runs is public and done. Counts are lcl and
  * flip per shot count under the default scorer, so that the rows compare; core's
  * `buildRankedBoard` scores and ranks them.
  */
 export async function rankedModelCounts(db: Db): Promise<RankedModelCounts[]> {
-  const { rows } = await db.execute(sql`
+  const rows = await queryRows(
+    db,
+    z.object({
+      model_id: col.number,
+      runs: col.number,
+      submission_ids: col.numbers,
+      finished_at: col.time.nullable(),
+      reference_models: col.texts,
+      model: col.text,
+      ...CARD_COLUMNS,
+      // Null for a model none of whose answers are scored (the left join finds no counts).
+      shots: col.number.nullable(),
+      policy: z.enum(['lcl', 'flip']).nullable(),
+      n: col.number.nullable(),
+      correct: col.number.nullable(),
+    }),
+    sql`
     WITH runs AS (
       SELECT s.id, s.model_id, s.status, s.visibility, s.finished_at, s.model_revision,
              CASE WHEN s.adapter_config ? 'internal' THEN s.adapter_config ->> 'model' END AS reference_model
       FROM submissions s
-      WHERE s.draw_commitment IS NOT NULL AND NOT s.probe AND s.visibility <> 'hidden' AND ${runEnded('s')}
+      WHERE s.draw_commitment IS NOT NULL AND NOT s.probe AND s.visibility <> 'withdrawn' AND ${runEnded('s')}
     ), pooled AS (
       -- Every pooled run is counted; only public ones are named (a private run's id is its owner's).
       SELECT model_id, count(*)::int AS runs,
@@ -222,34 +293,35 @@ export async function rankedModelCounts(db: Db): Promise<RankedModelCounts[]> {
       LEFT JOIN counts c ON c.model_id = p.model_id
     GROUP BY p.model_id, p.runs, p.submission_ids, p.finished_at, p.model_revision, p.reference_models,
              m.id, c.shots, c.policy
-    ORDER BY p.model_id, c.shots`);
+    ORDER BY p.model_id, c.shots`,
+  );
   const models = new Map<number, RankedModelCounts>();
   for (const r of rows) {
-    const id = num(r.model_id);
+    const id = r.model_id;
     let row = models.get(id);
     if (!row) {
       row = {
         modelId: id,
-        model: String(r.model),
+        model: r.model,
         ...cardOf(r),
-        runs: num(r.runs),
-        submissionIds: (r.submission_ids as unknown[]).map(num),
-        finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
-        referenceModels: (r.reference_models as string[]).map(String),
+        runs: r.runs,
+        submissionIds: r.submission_ids,
+        finishedAt: r.finished_at,
+        referenceModels: r.reference_models,
         perShot: [],
       };
       models.set(id, row);
     }
     // A model none of whose answers are scored comes as one row of nulls: listed without cells,
     // which core lists unranked.
-    if (r.shots === null) continue;
-    const shots = num(r.shots);
+    if (r.shots === null || r.policy === null) continue;
+    const shots = r.shots;
     let cell = row.perShot.find((c) => c.shots === shots);
     if (!cell) {
       cell = { shots, lcl: { correct: 0, n: 0 }, flip: { correct: 0, n: 0 } };
       row.perShot.push(cell);
     }
-    cell[r.policy as 'lcl' | 'flip'] = { correct: num(r.correct), n: num(r.n) };
+    cell[r.policy] = { correct: r.correct ?? 0, n: r.n ?? 0 };
   }
   return [...models.values()];
 }

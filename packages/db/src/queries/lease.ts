@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client';
-import { queryRows, type Tx } from './rows';
+import { ANY_ROW, col, queryRows, type Tx } from './rows';
 
 /** A claimed job. The token is the lease: every later write must present it. */
 export interface Lease {
@@ -31,6 +32,7 @@ export async function heartbeat(
 ): Promise<void> {
   const renewed = await queryRows(
     db,
+    ANY_ROW,
     sql`UPDATE jobs SET lease_expires_at = now() + ${options.leaseMs} * interval '1 millisecond', heartbeat_at = now(),
           run_info = coalesce(${options.runInfo === undefined ? null : JSON.stringify(options.runInfo)}::jsonb, run_info)
         WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running' RETURNING id`,
@@ -42,6 +44,7 @@ export async function heartbeat(
 export async function holdLease(tx: Tx, lease: Lease): Promise<void> {
   const held = await queryRows(
     tx,
+    ANY_ROW,
     sql`SELECT id FROM jobs WHERE id = ${lease.jobId} AND lease_token = ${lease.token} AND status = 'running' FOR UPDATE`,
   );
   if (held.length === 0) throw new LeaseLostError(lease.jobId);
@@ -52,8 +55,9 @@ export async function holdLease(tx: Tx, lease: Lease): Promise<void> {
  * the job, so nothing else it claims (its submission, its episode range) is taken on trust.
  */
 export async function leaseOf(db: Db, jobId: number, token: string): Promise<Lease> {
-  const [job] = await queryRows<Record<string, unknown>>(
+  const [job] = await queryRows(
     db,
+    LEASE_ROW,
     sql`SELECT j.id, j.lease_token, j.submission_id, coalesce(s.owner_id, '') AS owner, j.first_episode, j.episode_count,
                j.attempts, j.progress_done
         FROM jobs j JOIN submissions s ON s.id = j.submission_id
@@ -63,16 +67,31 @@ export async function leaseOf(db: Db, jobId: number, token: string): Promise<Lea
   return leaseFromRow(job);
 }
 
-/** A job row (as claim and leaseOf select it) as a Lease. */
-export function leaseFromRow(job: Record<string, unknown>): Lease {
+/**
+ * A job row as claim and leaseOf select it: `id, lease_token, submission_id, owner,
+ * first_episode, episode_count, attempts, progress_done`.
+ */
+export const LEASE_ROW = z.object({
+  id: col.number,
+  lease_token: col.text,
+  submission_id: col.number,
+  owner: col.text,
+  first_episode: col.number,
+  episode_count: col.number,
+  attempts: col.number,
+  progress_done: col.number,
+});
+
+/** A job row (`LEASE_ROW`) as a Lease. */
+export function leaseFromRow(job: z.output<typeof LEASE_ROW>): Lease {
   return {
-    jobId: Number(job.id),
-    token: String(job.lease_token),
-    submissionId: Number(job.submission_id),
-    owner: String(job.owner),
-    firstEpisode: Number(job.first_episode),
-    episodeCount: Number(job.episode_count),
-    attempts: Number(job.attempts),
-    progressDone: Number(job.progress_done),
+    jobId: job.id,
+    token: job.lease_token,
+    submissionId: job.submission_id,
+    owner: job.owner,
+    firstEpisode: job.first_episode,
+    episodeCount: job.episode_count,
+    attempts: job.attempts,
+    progressDone: job.progress_done,
   };
 }

@@ -4,20 +4,19 @@ import {
   type ExposureCheck,
   exposureCheck,
   getScorer,
-  POLICIES,
   POLICY_NAMES,
+  queryLabels,
   type ScorerName,
   type ScorerVerdict,
   scoreEpisode,
+  tallyExposure,
 } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client';
 import { conceptIdsByKey } from './benchmarks';
 import { holdLease, type Lease } from './lease';
-import { pgArray, type Tx } from './rows';
-
-/** Policies whose episodes' right answer is the partner concept's name (see core's `buildEpisode`). */
-export const LABEL_SWAPPING_POLICIES = POLICY_NAMES.filter((p) => POLICIES[p].swapsLabels);
+import { ANY_ROW, col, pgArray, queryRows, type Tx } from './rows';
 
 export interface ResultInput {
   episode: Episode;
@@ -110,10 +109,12 @@ export async function insertEpisodes(
   answers: readonly ResultInput[],
   benchmarkVersionId: number,
 ) {
-  const { rows: known } = await tx.execute(
+  const known = await queryRows(
+    tx,
+    z.object({ id: col.text }),
     sql`SELECT id FROM episodes WHERE id = ANY(${pgArray(answers.map((r) => r.episode.id))}::text[])`,
   );
-  const stored = new Set(known.map((r) => String(r.id)));
+  const stored = new Set(known.map((r) => r.id));
   const batch = answers.filter((r) => !stored.has(r.episode.id));
   if (batch.length === 0) return;
   const list = batch.map((r) => r.episode);
@@ -143,7 +144,10 @@ async function insertResultRows(
   submissionId: number,
   batch: readonly ResultInput[],
 ): Promise<Set<string>> {
-  const { rows: inserted } = await tx.execute(sql`
+  const inserted = await queryRows(
+    tx,
+    z.object({ episode_id: col.text }),
+    sql`
     INSERT INTO results (submission_id, episode_id, shots, policy, concept_id, query_class, raw_answer, answer_truncated, error_class,
                          latency_ms, prompt_tokens, completion_tokens, attempts, sent_at)
     SELECT ${submissionId}, u.episode_id, u.shots, u.policy::policy, u.concept_id, u.query_class::query_class, u.raw_answer, u.answer_truncated, u.error_class,
@@ -160,9 +164,10 @@ async function insertResultRows(
       AS u(episode_id, shots, policy, concept_id, query_class, raw_answer, answer_truncated, error_class,
            latency_ms, prompt_tokens, completion_tokens, attempts, sent_at)
     ON CONFLICT (submission_id, episode_id) DO NOTHING
-    RETURNING episode_id`);
+    RETURNING episode_id`,
+  );
   // Verdicts go with the results this batch inserted, never over the stored ones of a retried batch.
-  const fresh = new Set(inserted.map((r) => String(r.episode_id)));
+  const fresh = new Set(inserted.map((r) => r.episode_id));
   const verdicts = batch
     .filter((r) => fresh.has(r.episode.id))
     .flatMap((r) => r.verdicts.map((v) => ({ episodeId: r.episode.id, ...v })));
@@ -198,10 +203,12 @@ export async function answeredEpisodes(
   episodeIds: readonly string[],
 ): Promise<Map<string, string | null>> {
   if (episodeIds.length === 0) return new Map();
-  const { rows } = await db.execute(
+  const rows = await queryRows(
+    db,
+    z.object({ episode_id: col.text, error_class: col.text.nullable() }),
     sql`SELECT episode_id, error_class FROM results WHERE submission_id = ${submissionId} AND episode_id = ANY(${pgArray(episodeIds)}::text[])`,
   );
-  return new Map(rows.map((r) => [String(r.episode_id), (r.error_class as string | null) ?? null]));
+  return new Map(rows.map((r) => [r.episode_id, r.error_class]));
 }
 
 /**
@@ -259,13 +266,76 @@ export async function computeAggregates(
 }
 
 /**
- * The exposure check of a submission (core's `exposureCheck`), stored with it: the cells come from
- * one grouped query. An episode's exposure is the number of episodes of its pair (any policy, any
- * outcome: each showed the pair's support images) sent before it, by `sent_at` then episode id;
- * the answers tested are every policy's under the version's ranked scorer, less transport errors
- * (an endpoint failing early and recovering later is not learning), each compared within its
- * pair, shot count, policy and (with more than one draw) query image: core's `exposureStratum`.
- * Results without a send time (written before it was recorded) take no part.
+ * The exposure cells of a submission (what core's `exposureCells` makes of its sends), from one
+ * grouped query. An episode's exposure is the number of episodes of its pair (any policy, any
+ * outcome: each showed the pair's support images) sent before it, by `sent_at` then episode id
+ * (compared bytewise, as core compares them); the answers tested are every policy's under the
+ * version's ranked scorer, less transport errors (an endpoint failing early and recovering later
+ * is not learning), each compared within its pair, shot count, policy and (with more than one
+ * draw) query image: core's `exposureStratum`. Results without a send time (written before it was
+ * recorded) take no part. The database orders, counts and groups; each cell's sums are core's
+ * (`tallyExposure`, its answers in the order they were sent), and the cells come in core's order
+ * (by their first tested answer), so `exposureCheck` gets the very numbers core would give it.
+ * `test/queries/results-equals-core.test.ts` holds the two to equality.
+ */
+export async function exposureCellsOf(tx: Tx | Db, submissionId: number): Promise<ExposureCell[]> {
+  const rows = await queryRows(
+    tx,
+    z.object({
+      pair_id: col.number,
+      stratum: col.text,
+      sends: col.number,
+      exposures: col.numbers,
+      correct: z.array(col.bool),
+    }),
+    sql`
+    WITH setting AS (
+      SELECT bv.ranked_setting ->> 'scorer' AS scorer, s.draws
+      FROM submissions s JOIN benchmark_versions bv ON bv.id = s.benchmark_version_id
+      WHERE s.id = ${submissionId}),
+    sent AS (
+      SELECT r.episode_id, r.shots, r.policy, c.pair_id,
+             row_number() OVER (ORDER BY r.sent_at, r.episode_id COLLATE "C") AS seq,
+             row_number() OVER (PARTITION BY c.pair_id ORDER BY r.sent_at, r.episode_id COLLATE "C") - 1 AS exposure,
+             count(*) OVER (PARTITION BY c.pair_id) AS sends
+      FROM results r JOIN concepts c ON c.id = r.concept_id
+      WHERE r.submission_id = ${submissionId} AND r.sent_at IS NOT NULL),
+    tested AS (
+      -- The stratum is core's exposureStratum.
+      SELECT s.pair_id,
+             s.shots::text || ' ' || s.policy::text
+               || CASE WHEN setting.draws > 1 THEN ' ' || e.query_image ELSE '' END AS stratum,
+             s.seq, s.sends, s.exposure, v.outcome = 'correct' AS correct
+      FROM sent s JOIN episodes e ON e.id = s.episode_id
+        JOIN verdicts v ON v.submission_id = ${submissionId} AND v.episode_id = s.episode_id
+        JOIN setting ON v.scorer = setting.scorer
+      WHERE v.outcome <> 'error')
+    SELECT pair_id, stratum, max(sends)::int AS sends,
+           array_agg(exposure::int ORDER BY exposure) AS exposures,
+           array_agg(correct ORDER BY exposure) AS correct
+    FROM tested GROUP BY pair_id, stratum
+    ORDER BY min(seq)`,
+  );
+  return rows.map((r) => {
+    const cell: ExposureCell = {
+      cluster: String(r.pair_id),
+      stratum: r.stratum,
+      n: 0,
+      sx: 0,
+      sy: 0,
+      sxx: 0,
+      sxy: 0,
+      sends: r.sends,
+    };
+    for (const [i, exposure] of r.exposures.entries())
+      tallyExposure(cell, exposure, r.correct[i] === true);
+    return cell;
+  });
+}
+
+/**
+ * The exposure check of a submission (core's `exposureCheck` of `exposureCellsOf`), stored with
+ * it.
  *
  * Public boards only: a ranked run's draw has one episode per pair, so no episode of a pair comes
  * before another and there is nothing to test (null is stored; the board shows no check).
@@ -274,45 +344,15 @@ export async function computeExposure(
   tx: Tx | Db,
   submissionId: number,
 ): Promise<ExposureCheck | null> {
-  const { rows: draw } = await tx.execute(sql`
+  const draw = await queryRows(
+    tx,
+    ANY_ROW,
+    sql`
     SELECT 1 FROM submissions s JOIN benchmark_versions bv ON bv.id = s.benchmark_version_id
-    WHERE s.id = ${submissionId} AND bv.ranked_draw`);
+    WHERE s.id = ${submissionId} AND bv.ranked_draw`,
+  );
   if (draw.length > 0) return null;
-  const { rows } = await tx.execute(sql`
-    WITH setting AS (
-      SELECT bv.ranked_setting ->> 'scorer' AS scorer, s.draws
-      FROM submissions s JOIN benchmark_versions bv ON bv.id = s.benchmark_version_id
-      WHERE s.id = ${submissionId}),
-    sent AS (
-      SELECT r.episode_id, r.shots, r.policy, c.pair_id,
-             row_number() OVER (PARTITION BY c.pair_id ORDER BY r.sent_at, r.episode_id) - 1 AS exposure,
-             count(*) OVER (PARTITION BY c.pair_id) AS sends
-      FROM results r JOIN concepts c ON c.id = r.concept_id
-      WHERE r.submission_id = ${submissionId} AND r.sent_at IS NOT NULL),
-    tested AS (
-      -- log2(1 + exposure): core's exposureScale; the stratum is core's exposureStratum.
-      SELECT s.pair_id,
-             s.shots::text || ' ' || s.policy::text
-               || CASE WHEN setting.draws > 1 THEN ' ' || e.query_image ELSE '' END AS stratum,
-             s.sends, ln(1 + s.exposure) / ln(2) AS x, (v.outcome = 'correct')::int AS y
-      FROM sent s JOIN episodes e ON e.id = s.episode_id
-        JOIN verdicts v ON v.submission_id = ${submissionId} AND v.episode_id = s.episode_id
-        JOIN setting ON v.scorer = setting.scorer
-      WHERE v.outcome <> 'error')
-    SELECT pair_id, stratum, count(*)::int AS n, sum(x)::float8 AS sx, sum(y)::float8 AS sy,
-           sum(x * x)::float8 AS sxx, sum(x * y)::float8 AS sxy, max(sends)::int AS sends
-    FROM tested GROUP BY pair_id, stratum`);
-  const cells: ExposureCell[] = rows.map((r) => ({
-    cluster: String(r.pair_id),
-    stratum: String(r.stratum),
-    n: Number(r.n),
-    sx: Number(r.sx),
-    sy: Number(r.sy),
-    sxx: Number(r.sxx),
-    sxy: Number(r.sxy),
-    sends: Number(r.sends),
-  }));
-  const check = exposureCheck(cells);
+  const check = exposureCheck(await exposureCellsOf(tx, submissionId));
   await tx.execute(
     sql`UPDATE submissions SET exposure = ${JSON.stringify(check)}::jsonb WHERE id = ${submissionId}`,
   );
@@ -331,27 +371,38 @@ export async function rescoreSubmission(
 ): Promise<number> {
   const scorer = getScorer(scorerName);
   return db.transaction(async (tx) => {
-    // A result keeps the concept its query shows; under a label-swapping policy (flip) the right
-    // answer is the partner's name, as the episode gave it when the answer was first scored.
-    const swapped = sql`r.policy = ANY(${pgArray(LABEL_SWAPPING_POLICIES)}::policy[])`;
-    const { rows } = await tx.execute(sql`
-      SELECT r.episode_id, r.raw_answer,
-             CASE WHEN ${swapped} THEN o.name ELSE c.name END AS label,
-             CASE WHEN ${swapped} THEN c.name ELSE o.name END AS other
+    const rows = await queryRows(
+      tx,
+      z.object({
+        episode_id: col.text,
+        raw_answer: col.text.nullable(),
+        policy: z.enum(POLICY_NAMES),
+        concept: col.text,
+        partner: col.text,
+      }),
+      sql`
+      SELECT r.episode_id, r.raw_answer, r.policy, c.name AS concept, o.name AS partner
       FROM results r
       JOIN concepts c ON c.id = r.concept_id
       JOIN concepts o ON o.pair_id = c.pair_id AND o.id <> c.id
-      WHERE r.submission_id = ${submissionId}`);
+      WHERE r.submission_id = ${submissionId}`,
+    );
     for (let i = 0; i < rows.length; i += 5000) {
       await upsertVerdicts(
         tx,
         submissionId,
-        rows.slice(i, i + 5000).map((r) => ({
-          episodeId: String(r.episode_id),
-          ...scorer.score(r.raw_answer as string | null, String(r.label), String(r.other)),
-          scorer: scorer.name,
-          version: scorer.version,
-        })),
+        rows.slice(i, i + 5000).map((r) => {
+          // A result keeps the concept its query shows; the right answer is what the episode
+          // gave it when the answer was first scored (core's `queryLabels`: under a
+          // label-swapping policy, flip, the partner's name).
+          const { label, other } = queryLabels(r.policy, r.concept, r.partner);
+          return {
+            episodeId: r.episode_id,
+            ...scorer.score(r.raw_answer, label, other),
+            scorer: scorer.name,
+            version: scorer.version,
+          };
+        }),
       );
     }
     await computeAggregates(tx, submissionId, [scorer.name]);
@@ -384,10 +435,12 @@ export async function clearErrorResults(
 
 /** Finished submissions, oldest first: what a re-score after a scorer's new version goes through. */
 export async function finishedSubmissionIds(db: Db): Promise<number[]> {
-  const { rows } = await db.execute(
+  const rows = await queryRows(
+    db,
+    z.object({ id: col.number }),
     sql`SELECT id FROM submissions WHERE status = 'done' AND NOT probe ORDER BY id`,
   );
-  return rows.map((r) => Number(r.id));
+  return rows.map((r) => r.id);
 }
 
 /** Every stored raw answer of a submission by episode id (null: it gave none): what `verify` re-scores. */
@@ -395,8 +448,10 @@ export async function rawAnswersOf(
   db: Db,
   submissionId: number,
 ): Promise<Map<string, string | null>> {
-  const { rows } = await db.execute(
+  const rows = await queryRows(
+    db,
+    z.object({ episode_id: col.text, raw_answer: col.text.nullable() }),
     sql`SELECT episode_id, raw_answer FROM results WHERE submission_id = ${submissionId}`,
   );
-  return new Map(rows.map((r) => [String(r.episode_id), (r.raw_answer as string | null) ?? null]));
+  return new Map(rows.map((r) => [r.episode_id, r.raw_answer]));
 }

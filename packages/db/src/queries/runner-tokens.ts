@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { asc, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client';
 import { runnerTokens } from '../schema';
-import { queryRows } from './rows';
+import { col, queryRows } from './rows';
 import { hashToken } from './tokens';
 
 /** Runner tokens start with this, so a token pasted in the wrong place is recognisable. */
@@ -69,12 +70,13 @@ export async function runnerByToken(
   token: string,
 ): Promise<{ id: number; name: string } | null> {
   if (!token.startsWith(RUNNER_TOKEN_PREFIX)) return null;
-  const [row] = await queryRows<{ id: number; name: string }>(
+  const [row] = await queryRows(
     db,
+    z.object({ id: col.number, name: col.text }),
     sql`WITH t AS (SELECT id, name, last_used_at FROM runner_tokens WHERE token_hash = ${hashToken(token)} AND revoked_at IS NULL),
          touched AS (UPDATE runner_tokens SET last_used_at = now()
                      WHERE id IN (SELECT id FROM t WHERE last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))
         SELECT id, name FROM t`,
   );
-  return row ? { id: Number(row.id), name: String(row.name) } : null;
+  return row ? { id: row.id, name: row.name } : null;
 }

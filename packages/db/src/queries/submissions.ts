@@ -10,6 +10,8 @@ import {
   isRankedDraw,
   type Manifest,
   type PolicyName,
+  type ProvenanceFacts,
+  ProvenanceFactsSchema,
   parseAdapterConfig,
   rankedSettingFor,
   runSettings,
@@ -17,12 +19,24 @@ import {
   storedAdapterConfig,
 } from '@linkboard/core';
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client';
-import { jobs, predictions, quotaUses, submissions, users } from '../schema';
+import { jobs, predictions, quotaUses, submissions, users, type visibilityEnum } from '../schema';
 import { getBenchmarkVersion, importBenchmark } from './benchmarks';
 import { JOBS_CHANNEL } from './jobs';
 import { type NewModel, registerModel } from './models';
-import { cardOf, clusterOfConcept, num, outcomeCountsOf, queryRows, type Tx } from './rows';
+import {
+  ANY_ROW,
+  CARD_COLUMNS,
+  CLUSTER,
+  cardOf,
+  clusterOfConcept,
+  col,
+  OUTCOME_COLUMNS,
+  outcomeCountsOf,
+  queryRows,
+  type Tx,
+} from './rows';
 import { runEnded, SHOWN_RESULT } from './visibility';
 import { enqueueWebhook } from './webhooks';
 
@@ -58,7 +72,7 @@ interface SubmissionSpec {
   policies: PolicyName[];
   draws?: number;
   scorer?: ScorerName;
-  visibility?: 'public' | 'private' | 'hidden';
+  visibility?: Visibility;
   ownerId?: string;
   provenance?: Record<string, unknown>;
   /** The checkpoint it runs (the model card's `revision`; the rest of the card is the model's). */
@@ -104,11 +118,15 @@ export interface Quota {
 
 /** How many of the owner's daily runs of this kind are used (the last 24 hours). */
 async function quotaUsed(db: Tx | Db, quota: Quota): Promise<number> {
-  const { rows } = await db.execute(sql`
+  const [row] = await queryRows(
+    db,
+    z.object({ n: col.number }),
+    sql`
     SELECT count(*)::int AS n FROM quota_uses
     WHERE owner_id = ${quota.ownerId} AND kind = ${quota.probes ? 'connection-test' : 'submission'}
-      AND used_at > now() - interval '24 hours'`);
-  return Number(rows[0]?.n ?? 0);
+      AND used_at > now() - interval '24 hours'`,
+  );
+  return row?.n ?? 0;
 }
 
 const quotaRefusal = (quota: Quota) =>
@@ -197,7 +215,9 @@ export async function createSubmission(
     // its labels while open and a known answer key once its seed is revealed.
     refuseClosedVersion(version, { ranked: Boolean(input.ranked) });
     if (version.rankedDraw) {
-      const { rows: taken } = await tx.execute(
+      const taken = await queryRows(
+        tx,
+        ANY_ROW,
         sql`SELECT 1 FROM submissions WHERE benchmark_version_id = ${input.benchmarkVersionId} FOR UPDATE`,
       );
       if (taken.length > 0) throw new RankedDrawError(RANKED_DRAW_IS_ITS_RUNS);
@@ -346,19 +366,29 @@ const revealedSeed = sql`CASE WHEN ${runEnded('s')} THEN s.draw_seed END`;
  * submission that is not a ranked run.
  */
 export async function rankedDrawOf(db: Db, id: number) {
-  const { rows } = await db.execute(sql`
+  const [r] = await queryRows(
+    db,
+    z.object({
+      ranked_key_id: col.text,
+      draw_commitment: col.text,
+      status: col.text,
+      shots: col.numbers,
+      total_episodes: col.number,
+      seed: col.text.nullable(),
+    }),
+    sql`
     SELECT s.ranked_key_id, s.draw_commitment, s.status, s.shots, s.total_episodes,
            ${revealedSeed} AS seed
-    FROM submissions s WHERE s.id = ${id} AND s.draw_commitment IS NOT NULL`);
-  const r = rows[0];
+    FROM submissions s WHERE s.id = ${id} AND s.draw_commitment IS NOT NULL`,
+  );
   if (!r) return null;
   return {
-    keyId: String(r.ranked_key_id),
-    commitment: String(r.draw_commitment),
-    seed: (r.seed as string | null) ?? null,
-    status: String(r.status),
-    shots: r.shots as number[],
-    totalEpisodes: num(r.total_episodes),
+    keyId: r.ranked_key_id,
+    commitment: r.draw_commitment,
+    seed: r.seed,
+    status: r.status,
+    shots: r.shots,
+    totalEpisodes: r.total_episodes,
   };
 }
 
@@ -402,10 +432,16 @@ export async function cancelSubmission(db: Db, id: number): Promise<boolean> {
 export async function recordProvenance(
   db: Db,
   submissionId: number,
-  facts: Record<string, unknown>,
+  facts: ProvenanceFacts,
+  by: { runnerToken?: string } = {},
 ): Promise<void> {
+  // Checked here, on every path (a database runner's facts never cross the runner API's schema):
+  // what is stored is what `readProvenance` reads back.
+  const checked = ProvenanceFactsSchema.parse(facts);
+  const stored =
+    by.runnerToken === undefined ? checked : { ...checked, runnerToken: by.runnerToken };
   await db.execute(
-    sql`UPDATE submissions SET provenance = provenance || ${JSON.stringify(facts)}::jsonb WHERE id = ${submissionId}`,
+    sql`UPDATE submissions SET provenance = provenance || ${JSON.stringify(stored)}::jsonb WHERE id = ${submissionId}`,
   );
 }
 
@@ -460,12 +496,16 @@ export async function submissionOwner(
   return row ?? null;
 }
 
-/** Publishes a private submission, or hides one (admins); returns false when nothing changed. */
-export async function setVisibility(
-  db: Db,
-  id: number,
-  visibility: 'public' | 'private' | 'hidden',
-): Promise<boolean> {
+/**
+ * Who may know a submission exists: `public`, `private` (its owner and admins), or `withdrawn`
+ * (by an admin, from the public board: admins alone).
+ */
+export type Visibility = (typeof visibilityEnum.enumValues)[number];
+
+/**
+ * Publishes a private submission, or withdraws one (admins); returns false when nothing changed.
+ */
+export async function setVisibility(db: Db, id: number, visibility: Visibility): Promise<boolean> {
   const rows = await db
     .update(submissions)
     .set({ visibility })
@@ -487,13 +527,9 @@ const RANKED_DRAW_IS_ITS_RUNS =
  * again, it would be scored on answers its submitter can know. So an ended ranked run is final.
  */
 async function refuseRunAgain(tx: Tx | Db, id: number): Promise<void> {
-  const [run] = await queryRows<{
-    ranked: boolean;
-    retired: boolean;
-    name: string;
-    version: string;
-  }>(
+  const [run] = await queryRows(
     tx,
+    z.object({ ranked: col.bool, retired: col.bool, name: col.text, version: col.text }),
     sql`SELECT s.draw_commitment IS NOT NULL AS ranked, v.retired_at IS NOT NULL AS retired,
                b.name, v.version
         FROM submissions s JOIN benchmark_versions v ON v.id = s.benchmark_version_id
@@ -511,10 +547,12 @@ async function refuseRunAgain(tx: Tx | Db, id: number): Promise<void> {
 export async function retrySubmission(db: Db, id: number, quota?: Quota): Promise<boolean> {
   return db.transaction(async (tx) => {
     await refuseRunAgain(tx, id);
-    const rows = await tx.execute(
+    const retried = await queryRows(
+      tx,
+      ANY_ROW,
       sql`UPDATE submissions SET status = 'queued', last_error = NULL, finished_at = NULL WHERE id = ${id} AND status IN ('failed', 'cancelled') RETURNING id`,
     );
-    if (rows.rows.length === 0) return false;
+    if (retried.length === 0) return false;
     if (quota) await useQuota(tx, quota, 'retry', id);
     await tx.execute(
       sql`UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(), lease_token = NULL, last_error = NULL WHERE submission_id = ${id} AND status IN ('failed', 'cancelled')`,
@@ -534,8 +572,9 @@ export async function retrySubmission(db: Db, id: number, quota?: Quota): Promis
 export async function rerunErroredEpisodes(db: Db, id: number, quota?: Quota): Promise<number> {
   return db.transaction(async (tx) => {
     await refuseRunAgain(tx, id);
-    const [row] = await queryRows<{ errors: number }>(
+    const [row] = await queryRows(
       tx,
+      z.object({ errors: col.number }),
       sql`SELECT (SELECT count(*)::int FROM results r WHERE r.submission_id = s.id AND r.error_class IS NOT NULL) AS errors
           FROM submissions s WHERE s.id = ${id} AND s.status = 'done' FOR UPDATE`,
     );
@@ -556,7 +595,23 @@ export async function rerunErroredEpisodes(db: Db, id: number, quota?: Quota): P
 
 /** The viewer's own submissions, newest first, in every state (connection tests left out). */
 export async function submissionsOf(db: Db, ownerId: string, limit = 200) {
-  const { rows } = await db.execute(sql`
+  const rows = await queryRows(
+    db,
+    z.object({
+      id: col.number,
+      status: col.text,
+      visibility: col.text,
+      total_episodes: col.number,
+      created_at: col.time,
+      finished_at: col.time.nullable(),
+      last_error: col.text.nullable(),
+      model: col.text,
+      benchmark: col.text,
+      version: col.text,
+      done: col.number,
+      errors: col.number,
+    }),
+    sql`
     SELECT s.id, s.status, s.visibility, s.total_episodes, s.created_at, s.finished_at, s.last_error,
            m.name AS model, b.name AS benchmark, v.version,
            (SELECT coalesce(sum(progress_done), 0) FROM jobs WHERE submission_id = s.id)::int AS done,
@@ -564,25 +619,54 @@ export async function submissionsOf(db: Db, ownerId: string, limit = 200) {
     FROM submissions s JOIN models m ON m.id = s.model_id
     JOIN benchmark_versions v ON v.id = s.benchmark_version_id JOIN benchmarks b ON b.id = v.benchmark_id
     WHERE s.owner_id = ${ownerId} AND NOT s.probe
-    ORDER BY s.id DESC LIMIT ${limit}`);
+    ORDER BY s.id DESC LIMIT ${limit}`,
+  );
   return rows.map((r) => ({
-    id: num(r.id),
-    status: String(r.status),
-    visibility: String(r.visibility),
-    model: String(r.model),
+    id: r.id,
+    status: r.status,
+    visibility: r.visibility,
+    model: r.model,
     benchmark: `${r.benchmark}@${r.version}`,
-    total: num(r.total_episodes),
-    done: Math.min(num(r.done), num(r.total_episodes)),
-    errors: num(r.errors),
-    lastError: (r.last_error as string | null) ?? null,
-    submittedAt: new Date(r.created_at as string),
-    finishedAt: r.finished_at ? new Date(r.finished_at as string) : null,
+    total: r.total_episodes,
+    done: Math.min(r.done, r.total_episodes),
+    errors: r.errors,
+    lastError: r.last_error,
+    submittedAt: r.created_at,
+    finishedAt: r.finished_at,
   }));
 }
 
 /** A submission with its model and benchmark, for its page (never its secret). */
 export async function submissionDetail(db: Db, id: number) {
-  const { rows } = await db.execute(sql`
+  const [r] = await queryRows(
+    db,
+    z.object({
+      id: col.number,
+      status: col.text,
+      adapter: col.text,
+      adapter_config: z.unknown(),
+      shots: col.numbers,
+      policies: col.texts,
+      draws: col.number,
+      scorer: col.text,
+      visibility: col.text,
+      owner_id: col.text.nullable(),
+      total_episodes: col.number,
+      provenance: col.stored<Record<string, unknown>>(),
+      last_error: col.text.nullable(),
+      benchmark_version_id: col.number,
+      exposure: col.stored<ExposureCheck>().nullable(),
+      model: col.text,
+      ...CARD_COLUMNS,
+      benchmark: col.text,
+      version: col.text,
+      retired: col.bool,
+      ranked_draw: col.bool,
+      ranked_key_id: col.text.nullable(),
+      draw_commitment: col.text.nullable(),
+      revealed_seed: col.text.nullable(),
+    }),
+    sql`
     SELECT s.id, s.status, s.adapter, s.adapter_config, s.shots, s.policies::text[] AS policies, s.draws, s.scorer, s.visibility, s.total_episodes,
            s.provenance, s.last_error, s.created_at, s.started_at, s.finished_at, s.benchmark_version_id,
            s.owner_id, s.exposure, s.model_revision, m.name AS model, m.organisation, m.url AS model_url,
@@ -591,35 +675,35 @@ export async function submissionDetail(db: Db, id: number) {
            ${revealedSeed} AS revealed_seed
     FROM submissions s JOIN models m ON m.id = s.model_id
     JOIN benchmark_versions v ON v.id = s.benchmark_version_id JOIN benchmarks b ON b.id = v.benchmark_id
-    WHERE s.id = ${id}`);
-  const r = rows[0];
+    WHERE s.id = ${id}`,
+  );
   if (!r) return null;
   return {
-    id: num(r.id),
-    status: String(r.status),
-    adapter: String(r.adapter),
-    shots: r.shots as number[],
-    policies: r.policies as string[],
-    draws: num(r.draws),
-    scorer: r.scorer as ScorerName,
-    visibility: String(r.visibility),
-    ownerId: (r.owner_id as string | null) ?? null,
-    totalEpisodes: num(r.total_episodes),
-    provenance: r.provenance as Record<string, unknown>,
+    id: r.id,
+    status: r.status,
+    adapter: r.adapter,
+    shots: r.shots,
+    policies: r.policies,
+    draws: r.draws,
+    scorer: r.scorer,
+    visibility: r.visibility,
+    ownerId: r.owner_id,
+    totalEpisodes: r.total_episodes,
+    provenance: r.provenance,
     /** Generation settings and image size, from the adapter config (never its endpoint or key). */
-    ...runSettings(String(r.adapter), r.adapter_config),
-    lastError: (r.last_error as string | null) ?? null,
-    model: String(r.model),
-    organisation: (r.organisation as string | null) ?? null,
+    ...runSettings(r.adapter, r.adapter_config),
+    lastError: r.last_error,
+    model: r.model,
+    organisation: r.organisation,
     card: cardOf(r),
     benchmark: `${r.benchmark}@${r.version}`,
-    benchmarkVersionId: num(r.benchmark_version_id),
+    benchmarkVersionId: r.benchmark_version_id,
     /** Its benchmark version takes no more submissions (the retired hidden split). */
-    retired: r.retired === true,
+    retired: r.retired,
     /** A ranked run: its episodes shown as they are answered (the visibility rule). */
-    rankedDraw: r.ranked_draw === true,
+    rankedDraw: r.ranked_draw,
     /** Its exposure check, once finished (null before, or for one finished before it existed). */
-    exposure: (r.exposure as ExposureCheck | null) ?? null,
+    exposure: r.exposure,
     /**
      * A ranked run's draw: the key id and the commitment, and the seed once the run has ended
      * (never before); null for any other submission.
@@ -627,8 +711,8 @@ export async function submissionDetail(db: Db, id: number) {
     draw: r.draw_commitment
       ? {
           keyId: String(r.ranked_key_id),
-          commitment: String(r.draw_commitment),
-          seed: (r.revealed_seed as string | null) ?? null,
+          commitment: r.draw_commitment,
+          seed: r.revealed_seed,
         }
       : null,
   };
@@ -637,46 +721,68 @@ export async function submissionDetail(db: Db, id: number) {
 /** Per shot × policy counts of submissions (for accuracy-vs-shots curves with intervals). */
 export async function submissionCurves(db: Db, ids: readonly number[], scorer: ScorerName) {
   if (ids.length === 0) return [];
-  const [{ rows }, { rows: cells }] = await Promise.all([
-    db.execute(sql`
+  const [rows, cells] = await Promise.all([
+    queryRows(
+      db,
+      z.object({
+        submission_id: col.number,
+        model: col.text,
+        shots: col.number,
+        policy: col.text,
+        n: col.number,
+        novel_n: col.number,
+        novel_correct: col.number,
+        ...OUTCOME_COLUMNS,
+      }),
+      sql`
       SELECT sc.submission_id, m.name AS model, sc.shots, sc.policy, sc.n, sc.correct, sc.novel_n, sc.novel_correct,
              sc.other_label, sc."both", sc.neither, sc.empty, sc.error
       FROM submission_scores sc JOIN submissions s ON s.id = sc.submission_id JOIN models m ON m.id = s.model_id
       WHERE sc.submission_id = ANY(${sql.param([...ids])}::int[]) AND sc.scorer = ${scorer}
-      ORDER BY sc.submission_id, sc.policy, sc.shots`),
+      ORDER BY sc.submission_id, sc.policy, sc.shots`,
+    ),
     // Each point's clusters (the version's unit: a pair, or a concept), for its band.
-    db.execute(sql`
+    queryRows(
+      db,
+      z.object({
+        submission_id: col.number,
+        policy: col.text,
+        shots: col.number,
+        cluster: CLUSTER,
+        n: col.number,
+        correct: col.number,
+      }),
+      sql`
       SELECT cs.submission_id, cs.policy, cs.shots,
              ${clusterOfConcept} AS cluster,
              sum(cs.n)::int AS n, sum(cs.correct)::int AS correct
       FROM submission_concept_scores cs JOIN concepts c ON c.id = cs.concept_id
       JOIN benchmark_versions v ON v.id = c.benchmark_version_id
       WHERE cs.submission_id = ANY(${sql.param([...ids])}::int[]) AND cs.scorer = ${scorer}
-      GROUP BY 1, 2, 3, 4`),
+      GROUP BY 1, 2, 3, 4`,
+    ),
   ]);
   const clusters = new Map<string, ClusterTally[]>();
   for (const r of cells) {
-    const key = `${num(r.submission_id)}|${String(r.policy)}|${num(r.shots)}`;
+    const key = `${r.submission_id}|${r.policy}|${r.shots}`;
     const list = clusters.get(key) ?? [];
-    list.push({ cluster: String(r.cluster), n: num(r.n), correct: num(r.correct) });
+    list.push({ cluster: r.cluster, n: r.n, correct: r.correct });
     clusters.set(key, list);
   }
   return rows.map((r) => {
     // The band is the headline's method (core's `clusteredShare`), not an interval over episodes.
-    const band = clusteredShare(
-      clusters.get(`${num(r.submission_id)}|${String(r.policy)}|${num(r.shots)}`) ?? [],
-    );
+    const band = clusteredShare(clusters.get(`${r.submission_id}|${r.policy}|${r.shots}`) ?? []);
     return {
-      submissionId: num(r.submission_id),
-      model: String(r.model),
-      shots: num(r.shots),
-      policy: String(r.policy),
-      n: num(r.n),
-      correct: num(r.correct),
+      submissionId: r.submission_id,
+      model: r.model,
+      shots: r.shots,
+      policy: r.policy,
+      n: r.n,
+      correct: r.correct,
       low: band.low,
       high: band.high,
-      novelN: num(r.novel_n),
-      novelCorrect: num(r.novel_correct),
+      novelN: r.novel_n,
+      novelCorrect: r.novel_correct,
       outcomes: outcomeCountsOf(r),
     };
   });
@@ -687,85 +793,129 @@ export async function submissionCurves(db: Db, ids: readonly number[], scorer: S
  * first `limit` of them, and how many there are in all (a page says the true count, not the limit).
  */
 export async function submissionFailures(db: Db, id: number, scorer: ScorerName, limit = 500) {
-  const { rows } = await db.execute(sql`
+  const rows = await queryRows(
+    db,
+    z.object({
+      episode_id: col.text,
+      shots: col.number,
+      policy: col.text,
+      outcome: col.text,
+      concept: col.text,
+      total: col.number,
+    }),
+    sql`
     SELECT r.episode_id, r.shots, r.policy, v.outcome, c.name AS concept, count(*) OVER () AS total
     FROM results r JOIN concepts c ON c.id = r.concept_id
     JOIN verdicts v ON v.submission_id = r.submission_id AND v.episode_id = r.episode_id AND v.scorer = ${scorer}
     WHERE r.submission_id = ${id} AND v.outcome <> 'correct' AND ${SHOWN_RESULT}
-    ORDER BY r.shots, r.episode_id LIMIT ${limit}`);
+    ORDER BY r.shots, r.episode_id LIMIT ${limit}`,
+  );
   return {
-    total: num(rows[0]?.total),
+    total: rows[0]?.total ?? 0,
     episodes: rows.map((r) => ({
-      episodeId: String(r.episode_id),
-      shots: num(r.shots),
-      policy: String(r.policy),
-      outcome: String(r.outcome),
-      concept: String(r.concept),
+      episodeId: r.episode_id,
+      shots: r.shots,
+      policy: r.policy,
+      outcome: r.outcome,
+      concept: r.concept,
     })),
   };
 }
 
 /** Per-concept breakdown of a submission: accuracy and outcome counts per concept × shot × policy. */
 export async function conceptBreakdown(db: Db, submissionId: number, scorer: ScorerName) {
-  const { rows } = await db.execute(sql`
+  const rows = await queryRows(
+    db,
+    z.object({
+      concept_id: col.number,
+      key: col.text,
+      name: col.text,
+      query_class: z.enum(['novel', 'familiar']),
+      pair_key: col.text,
+      shots: col.number,
+      policy: col.text,
+      n: col.number,
+      ...OUTCOME_COLUMNS,
+    }),
+    sql`
     SELECT c.id AS concept_id, c.key, c.name, c.query_class, p.key AS pair_key, cs.shots, cs.policy,
            cs.n, cs.correct, cs.other_label, cs."both", cs.neither, cs.empty, cs.error
     FROM submission_concept_scores cs
     JOIN concepts c ON c.id = cs.concept_id
     JOIN pairs p ON p.id = c.pair_id
     WHERE cs.submission_id = ${submissionId} AND cs.scorer = ${scorer}
-    ORDER BY p.key, c.query_class, cs.shots, cs.policy`);
+    ORDER BY p.key, c.query_class, cs.shots, cs.policy`,
+  );
   return rows.map((r) => ({
-    conceptId: num(r.concept_id),
-    conceptKey: String(r.key),
-    name: String(r.name),
-    queryClass: r.query_class as 'novel' | 'familiar',
-    pairKey: String(r.pair_key),
-    shots: num(r.shots),
-    policy: String(r.policy),
-    n: num(r.n),
-    correct: num(r.correct),
+    conceptId: r.concept_id,
+    conceptKey: r.key,
+    name: r.name,
+    queryClass: r.query_class,
+    pairKey: r.pair_key,
+    shots: r.shots,
+    policy: r.policy,
+    n: r.n,
+    correct: r.correct,
     outcomes: outcomeCountsOf(r),
   }));
 }
 
 /** Queue status of a submission: state, position among waiting submissions, progress, rate, ETA, last error. */
 export async function queueStatus(db: Db, submissionId: number) {
-  const { rows } = await db.execute(sql`
-    SELECT s.status, s.total_episodes, s.started_at, s.finished_at, s.last_error, s.created_at,
+  const [r] = await queryRows(
+    db,
+    z.object({
+      status: col.text,
+      total_episodes: col.number,
+      started_at: col.time.nullable(),
+      finished_at: col.time.nullable(),
+      last_error: col.text.nullable(),
+      done: col.number,
+      errors: col.number,
+      job_error: col.text.nullable(),
+      ahead: col.number,
+    }),
+    sql`
+    SELECT s.status, s.total_episodes, s.started_at, s.finished_at, s.last_error,
            (SELECT coalesce(sum(progress_done), 0) FROM jobs WHERE submission_id = s.id) AS done,
            (SELECT count(*) FROM results WHERE submission_id = s.id AND error_class IS NOT NULL) AS errors,
            (SELECT last_error FROM jobs WHERE submission_id = s.id AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1) AS job_error,
            (SELECT count(*) FROM submissions w WHERE w.status IN ('queued', 'running') AND w.id < s.id) AS ahead
-    FROM submissions s WHERE s.id = ${submissionId}`);
-  const r = rows[0];
+    FROM submissions s WHERE s.id = ${submissionId}`,
+  );
   if (!r) return null;
-  const done = Math.min(num(r.done), num(r.total_episodes));
-  const classes = await db.execute(
+  const done = Math.min(r.done, r.total_episodes);
+  const classes = await queryRows(
+    db,
+    z.object({ error_class: col.text, n: col.number }),
     sql`SELECT error_class, count(*)::int AS n FROM results WHERE submission_id = ${submissionId} AND error_class IS NOT NULL GROUP BY error_class ORDER BY n DESC`,
   );
-  const log = await db.execute(
+  const [log] = await queryRows(
+    db,
+    // What a runner's heartbeat sent as `runInfo.log` (unchecked by the runner API: a runner
+    // elsewhere may send anything): its lines, or nothing shown if it is not lines.
+    z.object({ log: z.array(z.string()).catch([]) }),
     sql`SELECT run_info -> 'log' AS log FROM jobs WHERE submission_id = ${submissionId} AND run_info ? 'log' ORDER BY heartbeat_at DESC NULLS LAST LIMIT 1`,
   );
-  const started = r.started_at ? new Date(r.started_at as string).getTime() : null;
+  const started = r.started_at ? r.started_at.getTime() : null;
   // A finished run's rate is over its run: measured to now, it would keep falling for ever.
-  const ended = r.finished_at ? new Date(r.finished_at as string).getTime() : Date.now();
+  const ended = r.finished_at ? r.finished_at.getTime() : Date.now();
   const elapsedS = started ? (ended - started) / 1000 : 0;
   const rate = started && elapsedS > 0 ? done / elapsedS : null;
-  const remaining = num(r.total_episodes) - done;
+  const remaining = r.total_episodes - done;
   const live = r.status === 'queued' || r.status === 'running';
   return {
-    status: String(r.status),
-    position: r.status === 'queued' ? num(r.ahead) + 1 : null,
+    status: r.status,
+    position: r.status === 'queued' ? r.ahead + 1 : null,
     done,
-    total: num(r.total_episodes),
-    errors: num(r.errors),
+    total: r.total_episodes,
+    errors: r.errors,
     episodesPerSecond: rate,
     etaSeconds: live && rate && rate > 0 ? remaining / rate : null,
-    lastError: ((r.last_error ?? r.job_error) as string | null) ?? null,
-    errorsByClass: Object.fromEntries(classes.rows.map((c) => [String(c.error_class), num(c.n)])),
+    lastError: r.last_error ?? r.job_error,
+    errorsByClass: Object.fromEntries(classes.map((c) => [c.error_class, c.n])),
     /** The most recent runner log lines of the submission's jobs. */
-    log: ((log.rows[0]?.log as string[] | undefined) ?? []).slice(-10),
+    log: (log?.log ?? []).slice(-10),
   };
 }
 
@@ -775,31 +925,46 @@ export async function queueStatus(db: Db, submissionId: number) {
  * only its owner sees its model and submitter.
  */
 export async function queueList(db: Db, viewerId: string | null = null) {
-  const { rows } = await db.execute(sql`
+  const rows = await queryRows(
+    db,
+    z.object({
+      id: col.number,
+      status: col.text,
+      total_episodes: col.number,
+      created_at: col.time,
+      started_at: col.time.nullable(),
+      // Null for a private submission when there is no viewer (NULL = owner_id).
+      shown: col.bool.nullable(),
+      model: col.text,
+      owner_id: col.text.nullable(),
+      submitter: col.text.nullable(),
+      done: col.number,
+      running_s: col.number.nullable(),
+    }),
+    sql`
     SELECT s.id, s.status, s.total_episodes, s.created_at, s.started_at,
            s.visibility = 'public' OR s.owner_id = ${viewerId} AS shown,
            m.name AS model, s.owner_id, u.name AS submitter,
            (SELECT coalesce(sum(progress_done), 0) FROM jobs WHERE submission_id = s.id)::int AS done,
            extract(epoch FROM now() - s.started_at) AS running_s
     FROM submissions s JOIN models m ON m.id = s.model_id LEFT JOIN users u ON u.id = s.owner_id
-    WHERE s.status IN ('queued', 'running') AND s.visibility <> 'hidden' ORDER BY s.id`);
+    WHERE s.status IN ('queued', 'running') AND s.visibility <> 'withdrawn' ORDER BY s.id`,
+  );
   return rows.map((r, i) => {
-    const total = num(r.total_episodes);
-    const done = Math.min(num(r.done), total);
-    const runningS = r.running_s === null ? null : num(r.running_s);
+    const total = r.total_episodes;
+    const done = Math.min(r.done, total);
+    const runningS = r.running_s;
     const rate = runningS && runningS > 0 && done > 0 ? done / runningS : null;
     return {
       position: i + 1,
-      id: num(r.id),
-      status: String(r.status),
+      id: r.id,
+      status: r.status,
       /** Null for someone else's private submission. */
-      model: r.shown ? String(r.model) : null,
+      model: r.shown ? r.model : null,
       /** Who submitted it: a user's name, "the CLI" for the operator's own, null when private. */
-      submitter: r.shown
-        ? ((r.submitter as string | null) ?? (r.owner_id ? null : 'the CLI'))
-        : null,
-      submittedAt: new Date(r.created_at as string),
-      startedAt: r.started_at ? new Date(r.started_at as string) : null,
+      submitter: r.shown ? (r.submitter ?? (r.owner_id ? null : 'the CLI')) : null,
+      submittedAt: r.created_at,
+      startedAt: r.started_at,
       total,
       done,
       /** Seconds until it should finish at its rate so far; null until it has a rate. */
@@ -810,26 +975,38 @@ export async function queueList(db: Db, viewerId: string | null = null) {
 
 /** A connection test's outcome: its state, and the one answer or the error it got. */
 export async function probeResult(db: Db, id: number) {
-  const { rows } = await db.execute(sql`
+  const [r] = await queryRows(
+    db,
+    z.object({
+      status: col.text,
+      owner_id: col.text.nullable(),
+      last_error: col.text.nullable(),
+      raw_answer: col.text.nullable(),
+      error_class: col.text.nullable(),
+      job_error: col.text.nullable(),
+    }),
+    sql`
     SELECT s.status, s.owner_id, s.last_error, r.raw_answer, r.error_class,
            (SELECT last_error FROM jobs j WHERE j.submission_id = s.id ORDER BY id DESC LIMIT 1) AS job_error
     FROM submissions s LEFT JOIN results r ON r.submission_id = s.id
-    WHERE s.id = ${id} AND s.probe LIMIT 1`);
-  const r = rows[0];
+    WHERE s.id = ${id} AND s.probe LIMIT 1`,
+  );
   if (!r) return null;
   return {
-    status: String(r.status),
-    ownerId: (r.owner_id as string | null) ?? null,
-    answer: (r.raw_answer as string | null) ?? null,
-    errorClass: (r.error_class as string | null) ?? null,
-    error: ((r.last_error ?? r.job_error) as string | null) ?? null,
+    status: r.status,
+    ownerId: r.owner_id,
+    answer: r.raw_answer,
+    errorClass: r.error_class,
+    error: r.last_error ?? r.job_error,
   };
 }
 
 /** How many ranked runs there are, in any state. */
 export async function rankedRunCount(db: Db): Promise<number> {
-  const { rows } = await db.execute(
+  const [row] = await queryRows(
+    db,
+    z.object({ n: col.number }),
     sql`SELECT count(*)::int AS n FROM submissions WHERE draw_commitment IS NOT NULL`,
   );
-  return num(rows[0]?.n);
+  return row?.n ?? 0;
 }

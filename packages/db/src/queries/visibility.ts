@@ -1,7 +1,8 @@
 import { type ImageEntry, WEBHOOK_STATES } from '@linkboard/core';
 import { type SQL, sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client';
-import { num, pgArray } from './rows';
+import { ANY_ROW, col, pgArray, queryRows } from './rows';
 
 /**
  * The one visibility rule for what a run's episodes show (content, query label, verdict).
@@ -57,16 +58,19 @@ export async function rankedEpisodeOf(db: Db, episodeId: string): Promise<Ranked
   const match = /^([0-9a-f]{16})-(.+)$/.exec(episodeId);
   if (!match) return null;
   const [, hashPrefix, drawnId] = match;
-  const { rows } = await db.execute(sql`
+  const [r] = await queryRows(
+    db,
+    z.object({ id: col.number, shown: col.bool }),
+    sql`
     SELECT s.id,
            ${runEnded('s')} OR EXISTS (SELECT 1 FROM results r WHERE r.submission_id = s.id
                                          AND r.episode_id = ${episodeId} AND r.error_class IS NULL) AS shown
     FROM benchmark_versions v JOIN submissions s ON s.benchmark_version_id = v.id
     WHERE v.ranked_draw AND v.manifest_hash LIKE ${`${hashPrefix}%`}
       AND v.manifest -> 'episodes' @> jsonb_build_array(jsonb_build_object('id', ${drawnId}::text))
-    ORDER BY s.id LIMIT 1`);
-  const r = rows[0];
-  return r ? { submissionId: num(r.id), shown: r.shown === true } : null;
+    ORDER BY s.id LIMIT 1`,
+  );
+  return r ? { submissionId: r.id, shown: r.shown } : null;
 }
 
 /**
@@ -78,7 +82,9 @@ export async function isRankedDrawOf(
   db: Db,
   subject: { benchmarkVersionId: number } | { conceptId: number },
 ): Promise<boolean> {
-  const { rows } = await db.execute(
+  const rows = await queryRows(
+    db,
+    ANY_ROW,
     'benchmarkVersionId' in subject
       ? sql`SELECT 1 FROM benchmark_versions WHERE id = ${subject.benchmarkVersionId} AND ranked_draw`
       : sql`SELECT 1 FROM concepts c JOIN benchmark_versions v ON v.id = c.benchmark_version_id
@@ -96,7 +102,16 @@ export async function rankedImageOf(
   imageId: string,
 ): Promise<(RankedEpisode & { entry: ImageEntry }) | null> {
   // A draw's image belongs to one concept of one pair, whose key is the drawn episode id.
-  const { rows } = await db.execute(sql`
+  const [r] = await queryRows(
+    db,
+    z.object({
+      id: col.number,
+      manifest_hash: col.text,
+      episode: col.text,
+      // The manifest's entry, passed on whole to whoever renders it.
+      entry: col.stored<ImageEntry>().nullable(),
+    }),
+    sql`
     SELECT s.id, v.manifest_hash, p.key AS episode,
            (SELECT e FROM jsonb_array_elements(v.manifest -> 'images') e
             WHERE e ->> 'id' = ${imageId} LIMIT 1) AS entry
@@ -104,10 +119,10 @@ export async function rankedImageOf(
     JOIN concepts c ON c.id = i.concept_id JOIN pairs p ON p.id = c.pair_id
     JOIN submissions s ON s.benchmark_version_id = v.id
     WHERE i.sha256 = ${imageId}
-    ORDER BY s.id LIMIT 1`);
-  const r = rows[0];
+    ORDER BY s.id LIMIT 1`,
+  );
   if (!r?.entry) return null;
-  const episodeId = `${String(r.manifest_hash).slice(0, 16)}-${String(r.episode)}`;
+  const episodeId = `${r.manifest_hash.slice(0, 16)}-${r.episode}`;
   const episode = await rankedEpisodeOf(db, episodeId);
-  return episode ? { ...episode, entry: r.entry as ImageEntry } : null;
+  return episode ? { ...episode, entry: r.entry } : null;
 }

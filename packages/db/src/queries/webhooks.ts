@@ -1,7 +1,11 @@
-import type { WebhookPayload } from '@linkboard/core';
+import { WEBHOOK_STATES, type WebhookPayload } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../client';
-import { num, queryRows, type Tx } from './rows';
+import { col, queryRows, type Tx } from './rows';
+
+/** A delivery row's own status (`webhook_delivery_status`). */
+const DELIVERY_STATUS = z.enum(['pending', 'delivering', 'delivered', 'failed']);
 
 /**
  * The webhook outbox. A submission that names a webhook gets one delivery row each time it reaches
@@ -22,45 +26,60 @@ export type StoredWebhookPayload = Omit<WebhookPayload, 'event' | 'delivery_id' 
  * transaction. Does nothing for a submission without a webhook or not in a final state.
  */
 export async function enqueueWebhook(tx: Tx, submissionId: number): Promise<void> {
-  const [s] = await queryRows<Record<string, unknown>>(
+  const [s] = await queryRows(
     tx,
+    z.object({
+      id: col.number,
+      status: z.enum(WEBHOOK_STATES),
+      scorer: col.text,
+      last_error: col.text.nullable(),
+      finished_at: col.time.nullable(),
+      model: col.text,
+      benchmark: col.text,
+      version: col.text,
+    }),
     sql`SELECT s.id, s.status, s.scorer, s.last_error, s.finished_at, m.name AS model, b.name AS benchmark, v.version
         FROM submissions s JOIN models m ON m.id = s.model_id
         JOIN benchmark_versions v ON v.id = s.benchmark_version_id JOIN benchmarks b ON b.id = v.benchmark_id
         WHERE s.id = ${submissionId} AND s.webhook_url IS NOT NULL AND s.status IN ('done', 'failed', 'cancelled')`,
   );
   if (!s) return;
-  const status = s.status as StoredWebhookPayload['status'];
+  const status = s.status;
   let accuracy: StoredWebhookPayload['accuracy'] = null;
   if (status === 'done') {
-    const rows = await queryRows<Record<string, unknown>>(
+    const rows = await queryRows(
       tx,
+      z.object({
+        policy: col.text,
+        n: col.number,
+        correct: col.number,
+        // `{ "<shots>": [correct, n] }`
+        per_shot: z.record(z.string(), z.tuple([col.number, col.number])),
+      }),
       sql`SELECT policy, n, correct, per_shot FROM submission_summaries
           WHERE submission_id = ${submissionId} AND scorer = ${s.scorer} ORDER BY policy`,
     );
     const rate = (correct: number, n: number) => (n > 0 ? correct / n : null);
     accuracy = {
-      scorer: String(s.scorer),
+      scorer: s.scorer,
       policies: rows.map((r) => ({
-        policy: String(r.policy),
-        n: num(r.n),
-        correct: num(r.correct),
-        accuracy: rate(num(r.correct), num(r.n)),
+        policy: r.policy,
+        n: r.n,
+        correct: r.correct,
+        accuracy: rate(r.correct, r.n),
         per_shot: Object.fromEntries(
-          Object.entries(r.per_shot as Record<string, [number, number]>).map(
-            ([shots, [correct, n]]) => [shots, rate(correct, n)],
-          ),
+          Object.entries(r.per_shot).map(([shots, [correct, n]]) => [shots, rate(correct, n)]),
         ),
       })),
     };
   }
   const payload: StoredWebhookPayload = {
-    submission_id: num(s.id),
+    submission_id: s.id,
     status,
     benchmark: `${s.benchmark}@${s.version}`,
-    model: String(s.model),
-    error: status === 'failed' ? ((s.last_error as string | null) ?? null) : null,
-    finished_at: s.finished_at ? new Date(s.finished_at as string).toISOString() : null,
+    model: s.model,
+    error: status === 'failed' ? s.last_error : null,
+    finished_at: s.finished_at ? s.finished_at.toISOString() : null,
     accuracy,
   };
   await tx.execute(
@@ -98,8 +117,19 @@ export async function claimWebhookDelivery(
           last_error = coalesce(last_error || '; ', '') || 'the runner stopped during the last attempt'
         WHERE status = 'delivering' AND lease_expires_at < now() AND attempts >= max_attempts`,
   );
-  const [row] = await queryRows<Record<string, unknown>>(
+  const [row] = await queryRows(
     db,
+    z.object({
+      id: col.number,
+      delivery_id: col.text,
+      submission_id: col.number,
+      lease_token: col.text,
+      attempts: col.number,
+      max_attempts: col.number,
+      payload: col.stored<StoredWebhookPayload>(),
+      webhook_url: col.text.nullable(),
+      webhook_secret: col.text.nullable(),
+    }),
     sql`UPDATE webhook_deliveries d SET status = 'delivering', attempts = d.attempts + 1,
           lease_token = gen_random_uuid(), lease_expires_at = now() + ${options.leaseMs} * interval '1 millisecond'
         FROM submissions s
@@ -115,15 +145,15 @@ export async function claimWebhookDelivery(
   );
   if (!row) return null;
   const claimed = {
-    id: num(row.id),
-    deliveryId: String(row.delivery_id),
-    submissionId: num(row.submission_id),
-    leaseToken: String(row.lease_token),
-    attempt: num(row.attempts),
-    maxAttempts: num(row.max_attempts),
-    payload: row.payload as StoredWebhookPayload,
-    url: (row.webhook_url as string | null) ?? '',
-    sealedSecret: (row.webhook_secret as string | null) ?? '',
+    id: row.id,
+    deliveryId: row.delivery_id,
+    submissionId: row.submission_id,
+    leaseToken: row.lease_token,
+    attempt: row.attempts,
+    maxAttempts: row.max_attempts,
+    payload: row.payload,
+    url: row.webhook_url ?? '',
+    sealedSecret: row.webhook_secret ?? '',
   };
   if (!claimed.url || !claimed.sealedSecret) {
     // The submission's webhook is gone (cleared by hand): nothing to send to.
@@ -151,16 +181,19 @@ export async function finishWebhookDelivery(
   lease: Pick<WebhookDelivery, 'id' | 'leaseToken'>,
   outcome: WebhookOutcome,
 ): Promise<'delivered' | 'pending' | 'failed' | null> {
+  const returned = z.object({ status: DELIVERY_STATUS.exclude(['delivering']) });
   const [row] = outcome.ok
-    ? await queryRows<{ status: string }>(
+    ? await queryRows(
         db,
+        returned,
         sql`UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), lease_token = NULL,
               lease_expires_at = NULL, last_status_code = ${outcome.statusCode}, last_error = NULL
             WHERE id = ${lease.id} AND lease_token = ${lease.leaseToken} AND status = 'delivering'
             RETURNING status`,
       )
-    : await queryRows<{ status: string }>(
+    : await queryRows(
         db,
+        returned,
         sql`UPDATE webhook_deliveries SET
               status = CASE WHEN ${outcome.retryable} AND attempts < max_attempts
                 THEN 'pending'::webhook_delivery_status ELSE 'failed'::webhook_delivery_status END,
@@ -170,7 +203,7 @@ export async function finishWebhookDelivery(
             WHERE id = ${lease.id} AND lease_token = ${lease.leaseToken} AND status = 'delivering'
             RETURNING status`,
       );
-  return (row?.status as 'delivered' | 'pending' | 'failed' | undefined) ?? null;
+  return row?.status ?? null;
 }
 
 /** Gives a claimed delivery back untouched (a runner stopping): the attempt does not count. */
@@ -187,30 +220,43 @@ export async function releaseWebhookDelivery(
 
 /** A submission's webhook deliveries, newest first, for its owner's view (no payload, no secret). */
 export async function webhookDeliveriesOf(db: Db, submissionId: number) {
-  const rows = await queryRows<Record<string, unknown>>(
+  const rows = await queryRows(
     db,
+    z.object({
+      delivery_id: col.text,
+      state: col.text,
+      status: DELIVERY_STATUS,
+      attempts: col.number,
+      max_attempts: col.number,
+      run_after: col.time,
+      last_status_code: col.number.nullable(),
+      last_error: col.text.nullable(),
+      created_at: col.time,
+      delivered_at: col.time.nullable(),
+    }),
     sql`SELECT delivery_id, state, status, attempts, max_attempts, run_after, last_status_code, last_error,
           created_at, delivered_at
         FROM webhook_deliveries WHERE submission_id = ${submissionId} ORDER BY id DESC LIMIT 20`,
   );
   return rows.map((r) => ({
-    deliveryId: String(r.delivery_id),
-    state: String(r.state),
-    status: String(r.status) as 'pending' | 'delivering' | 'delivered' | 'failed',
-    attempts: num(r.attempts),
-    maxAttempts: num(r.max_attempts),
-    nextAttemptAt: r.status === 'pending' ? new Date(r.run_after as string) : null,
-    lastStatusCode: r.last_status_code === null ? null : num(r.last_status_code),
-    lastError: (r.last_error as string | null) ?? null,
-    createdAt: new Date(r.created_at as string),
-    deliveredAt: r.delivered_at ? new Date(r.delivered_at as string) : null,
+    deliveryId: r.delivery_id,
+    state: r.state,
+    status: r.status,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    nextAttemptAt: r.status === 'pending' ? r.run_after : null,
+    lastStatusCode: r.last_status_code,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    deliveredAt: r.delivered_at,
   }));
 }
 
 /** The host a submission's webhook goes to (its owner's page shows it; the path may hold a token). */
 export async function webhookTarget(db: Db, submissionId: number): Promise<string | null> {
-  const [row] = await queryRows<{ webhook_url: string | null }>(
+  const [row] = await queryRows(
     db,
+    z.object({ webhook_url: col.text.nullable() }),
     sql`SELECT webhook_url FROM submissions WHERE id = ${submissionId}`,
   );
   return row?.webhook_url ?? null;

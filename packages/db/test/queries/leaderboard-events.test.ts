@@ -1,4 +1,5 @@
 import { createServer, type Socket } from 'node:net';
+import { fixtureProvenanceFacts } from '@linkboard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   claimJob,
@@ -62,7 +63,7 @@ describe('leaderboard change events', () => {
       lease = await claimJob(db, { worker: 'w', leaseMs: 30_000 });
     }
     expect(leases.length).toBeGreaterThan(1); // the second claim's status update is a no-op
-    await recordProvenance(db, submissionId, { runner: 'w' });
+    await recordProvenance(db, submissionId, fixtureProvenanceFacts());
     await registerModel(db, { name: 'model-b' });
     expect(await heardBefore('after-claims')).toEqual([]);
 
@@ -78,8 +79,8 @@ describe('leaderboard change events', () => {
     );
     expect(await heardBefore('after-new-summary')).toEqual(['submission_summaries']);
 
-    expect(await setVisibility(db, submissionId, 'hidden')).toBe(true);
-    expect(await heardBefore('after-hide')).toEqual(['submissions']);
+    expect(await setVisibility(db, submissionId, 'withdrawn')).toBe(true);
+    expect(await heardBefore('after-withdraw')).toEqual(['submissions']);
 
     await pool.query('UPDATE models SET organisation = $1 WHERE id = $2', ['renamed lab', modelId]);
     expect(await heardBefore('after-rename')).toEqual(['models']);

@@ -55,7 +55,7 @@ async function rankedRun(
     answer: 'right' | 'wrong';
     end: 'done' | 'cancelled' | 'failed';
     answered?: number;
-    visibility?: 'public' | 'private' | 'hidden';
+    visibility?: 'public' | 'private' | 'withdrawn';
   },
 ) {
   const draw = drawRanked({
@@ -159,7 +159,7 @@ describe('the ranked board’s counts', () => {
     });
   });
 
-  it('pool private, cancelled and failed runs, never admin-hidden ones; list a model only once a run of it is public and done', async () => {
+  it('pool private, cancelled and failed runs, never ones an admin withdrew; list a model only once a run of it is public and done', async () => {
     const { db } = await freshDatabase();
     const shown = await rankedRun(db, { model: 'lab', answer: 'right', end: 'done' });
     const privately = await rankedRun(db, {
@@ -181,7 +181,7 @@ describe('the ranked board’s counts', () => {
       end: 'failed',
       answered: 2,
     });
-    await rankedRun(db, { model: 'lab', answer: 'right', end: 'done', visibility: 'hidden' });
+    await rankedRun(db, { model: 'lab', answer: 'right', end: 'done', visibility: 'withdrawn' });
     await rankedRun(db, {
       model: 'secretive',
       answer: 'right',
@@ -216,7 +216,7 @@ describe('the ranked board’s counts', () => {
       ),
     );
     // 12 answers each from the two done runs, 5 and 2 from the ones that ended early; only the
-    // public done run answered right (the hidden one's answers are not there).
+    // public done run answered right (the withdrawn one's answers are not there).
     expect(pooled.lcl.n + pooled.flip.n).toBe(12 + 12 + 5 + 2);
     expect(pooled.lcl.correct + pooled.flip.correct).toBe(12);
   });

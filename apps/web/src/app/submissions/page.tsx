@@ -52,7 +52,12 @@ export default async function MySubmissionsPage() {
                   <td>
                     <RowLink href={`/submissions/${s.id}`}>{s.model}</RowLink>
                     {s.visibility !== 'public' ? (
-                      <span className="muted"> ({s.visibility})</span>
+                      <span className="muted">
+                        {' '}
+                        {s.visibility === 'withdrawn'
+                          ? 'withdrawn (by an admin)'
+                          : `(${s.visibility})`}
+                      </span>
                     ) : null}
                   </td>
                   <td className="muted">{s.benchmark}</td>

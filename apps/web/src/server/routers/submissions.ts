@@ -1,53 +1,19 @@
-import { lookup } from 'node:dns/promises';
 import {
-  type AdapterConfig,
-  AdapterConfigError,
   accuracyWithInterval,
-  buildEpisodes,
   CreateSubmissionBodySchema,
-  checkEndpoint,
-  countEpisodes,
-  DEFAULT_POLICY,
   EndpointApiSchema,
-  EndpointRefusedError,
   EndpointUrlSchema,
   errorMeaning,
-  indexBenchmark,
-  isSafeModelName,
-  PredictionsError,
-  parseAdapterConfig,
-  parsePredictions,
-  requestAdapterConfig,
   scorerNames,
   scorerVersions,
 } from '@linkboard/core';
-import { drawRankedRun } from '@linkboard/datasets/ranked-run';
 import {
-  assertQuotaLeft,
-  ConflictError,
   cancelSubmission,
   conceptBreakdown,
-  createRankedSubmission,
-  createSubmission,
-  encryptSecret,
-  getBenchmarkVersion,
-  loadSecretKey,
-  ModelNameError,
-  mayRunRanked,
-  modelOfCard,
-  NOT_PARTICIPANT,
-  NotParticipantError,
-  newWebhookSecret,
   probeResult,
-  QuotaError,
   queueList,
   queueStatus,
-  RankedDrawError,
-  RetiredVersionError,
-  refuseClosedVersion,
-  rerunErroredEpisodes,
   rescoreSubmission,
-  retrySubmission,
   setVisibility,
   submissionCurves,
   submissionFailures,
@@ -56,6 +22,16 @@ import {
   webhookDeliveriesOf,
   webhookTarget,
 } from '@linkboard/db';
+import {
+  mayRead,
+  queueConnectionTest,
+  type RefusalReason,
+  rerunErrors,
+  retry,
+  SubmitRefused,
+  type Submitter,
+  submit,
+} from '@linkboard/platform';
 import { TRPCError } from '@trpc/server';
 
 import { z } from 'zod';
@@ -75,96 +51,58 @@ import {
   visibleSubmission,
 } from '../trpc';
 
+/** The site's answer to each of the platform's refusals. */
+const STATUS_OF: Record<RefusalReason, TRPCError['code']> = {
+  invalid: 'BAD_REQUEST',
+  'not-found': 'NOT_FOUND',
+  forbidden: 'FORBIDDEN',
+  quota: 'TOO_MANY_REQUESTS',
+  conflict: 'CONFLICT',
+  closed: 'PRECONDITION_FAILED',
+};
+
 /**
- * Runs a creation or a re-run, turning the database's refusals into the site's answers (400, 429,
- * 409, 403 for a ranked run by a non-participant, and 412 for a ranked run's draw asked again or
- * a retired version).
+ * Runs one of the platform's acts (submit, retry, re-run), turning its refusals into the site's
+ * answers: 400, 404, 403 (a ranked run by a non-participant), 429, 409 and 412 (a closed version).
  */
-async function refusing<T>(create: () => Promise<T>): Promise<T> {
+async function answered<T>(act: () => Promise<T>): Promise<T> {
   try {
-    return await create();
+    return await act();
   } catch (error) {
-    if (error instanceof ModelNameError)
-      throw new TRPCError({ code: 'BAD_REQUEST', message: error.message });
-    if (error instanceof QuotaError)
-      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message });
-    if (error instanceof ConflictError)
-      throw new TRPCError({ code: 'CONFLICT', message: error.message });
-    if (error instanceof RankedDrawError || error instanceof RetiredVersionError)
-      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: error.message });
-    if (error instanceof NotParticipantError)
-      throw new TRPCError({ code: 'FORBIDDEN', message: error.message });
+    if (error instanceof SubmitRefused)
+      throw new TRPCError({ code: STATUS_OF[error.reason], message: error.message });
     throw error;
   }
 }
 
+/** The signed-in viewer as the platform's submitter: their quota and role apply. */
+const submitterOf = (
+  viewer: NonNullable<Context['viewer']>,
+): Extract<Submitter, { kind: 'account' }> => ({
+  kind: 'account',
+  id: viewer.id,
+  role: viewer.role,
+});
+
 /**
  * A submission the viewer may change: 404 where they may not know it exists (another's private
- * or hidden work: the same answer as its reads and as a missing id, so ids cannot be probed),
- * 403 where they see it but it is not theirs. Its owner knows a hidden one, and is told why not.
+ * or withdrawn work: the same answer as its reads and as a missing id, so ids cannot be probed),
+ * 403 where they see it but it is not theirs. Its owner knows a withdrawn one, and is told why not.
  */
 async function owned(ctx: Context & { viewer: NonNullable<Context['viewer']> }, id: number) {
   const owner = await submissionOwner(ctx.db, id);
-  const known =
-    owner !== null &&
-    (owner.visibility === 'public' ||
-      ctx.viewer.role === 'admin' ||
-      ctx.viewer.id === owner.ownerId);
-  if (!owner || !known) return notFound(`submission ${id}`);
+  // Its owner knows one an admin took off the board, and is told why not below.
+  if (!owner || !(mayRead(ctx.viewer, owner) || ctx.viewer.id === owner.ownerId))
+    return notFound(`submission ${id}`);
   assertOwnerOrAdmin(ctx.viewer, owner.ownerId);
   return owner;
 }
-
-/**
- * The daily quota of runs: a new submission, a retry and a re-run of errors each use one (a
- * retry is a run like any other). Admins' runs count too; the operator's CLI runs do not.
- */
-const runQuota = (ownerId: string) => ({
-  ownerId,
-  limit: env.LINKBOARD_DAILY_QUOTA,
-  probes: false,
-});
-
-/** Whether the operator opened ranked runs to every account (else participants and admins). */
-const rankedOpen = () => env.LINKBOARD_RANKED_OPEN === '1';
-
-/** Episodes one submission may ask for: 230,400 is the default benchmark at 10 shot counts, 3 policies, 20 draws. */
-const MAX_EPISODES = 250_000;
 
 /**
  * Where a runner will send requests: core's one URL validator (`parseEndpointUrl`, as a schema),
  * then checked against the platform's address policy before queueing.
  */
 const endpointUrl = oneLine(2000).pipe(EndpointUrlSchema);
-
-/**
- * Refuses, before anything is queued, an endpoint the runner would refuse: the same policy
- * (core's `checkEndpoint`), the same DNS. The runner checks again when it connects, pinned.
- */
-async function checkedEndpoint(endpoint: string, field = 'endpoint'): Promise<string> {
-  try {
-    const { url } = await checkEndpoint(endpoint, env.endpoints, (host) =>
-      lookup(host, { all: true, verbatim: true }),
-    );
-    return url.href;
-  } catch (error) {
-    if (error instanceof EndpointRefusedError)
-      throw new TRPCError({
-        code: 'BAD_REQUEST',
-        message:
-          field === 'endpoint'
-            ? error.message
-            : `field ${field}: ${error.message.replace(/^endpoint /, `${field} `)}`,
-      });
-    throw error;
-  }
-}
-
-/** The URL an endpoint config calls (a config of another kind has none). */
-function endpointOf(config: AdapterConfig): string {
-  if ('endpoint' in config && config.endpoint) return config.endpoint;
-  throw new TRPCError({ code: 'BAD_REQUEST', message: 'field endpoint: a URL is required' });
-}
 
 /**
  * What a connection test that got no answer shows: its class and HTTP status in a short message,
@@ -177,20 +115,6 @@ export function probeFailure(errorClass: string | null, error: string | null): s
   const found = errorClass ?? error?.match(/^([a-z-]+):/)?.[1] ?? 'error';
   const status = error?.match(/\bHTTP (\d{3})\b/)?.[1];
   return `${found}${status ? ` (HTTP ${status})` : ''}: ${errorMeaning(found) ?? 'no usable answer'}`;
-}
-
-/** Core's submission request for a benchmark version: what the public API and the CLI send too. */
-const CreateInput = CreateSubmissionBodySchema;
-
-/** The adapter config a request names, or a 400 naming the field. */
-function typedConfig(build: () => AdapterConfig): AdapterConfig {
-  try {
-    return build();
-  } catch (error) {
-    if (error instanceof AdapterConfigError)
-      throw new TRPCError({ code: 'BAD_REQUEST', message: error.message });
-    throw error;
-  }
 }
 
 const id = z.object({ id: idInput });
@@ -233,127 +157,15 @@ export const submissionsRouter = router({
     }),
   queue: publicProcedure.query(({ ctx }) => queueList(ctx.db, ctx.viewer?.id ?? null)),
 
-  create: protectedProcedure.input(CreateInput).mutation(async ({ ctx, input }) => {
-    // A ranked run's episodes are drawn below, once it is accepted; a plain one's are the version's.
-    const version =
-      input.benchmarkVersionId === undefined
-        ? null
-        : ((await getBenchmarkVersion(ctx.db, input.benchmarkVersionId)) ??
-          notFound(`benchmark version ${input.benchmarkVersionId}`));
-    // Before anything of the version is read: checked against a draw, an upload's episode ids
-    // would say which of them it has.
-    if (version) await refusing(async () => refuseClosedVersion(version, { ranked: false }));
-    // Core's schema requires shots and policies of a plain submission; a ranked run's are its draw's.
-    const spec = { shots: input.shots ?? [], policies: input.policies ?? [], draws: input.draws };
-    const index = version ? indexBenchmark(version.manifest) : null;
-    if (index) {
-      let episodeCount: number;
-      try {
-        episodeCount = countEpisodes(index, spec);
-      } catch (error) {
-        throw new TRPCError({ code: 'BAD_REQUEST', message: (error as Error).message });
-      }
-      if (episodeCount > MAX_EPISODES)
-        throw new TRPCError({
-          code: 'BAD_REQUEST',
-          message: `${episodeCount.toLocaleString('en')} episodes is more than one submission may ask for (${MAX_EPISODES.toLocaleString('en')}); use fewer shot counts, policies or draws`,
-        });
-    }
-    let adapterConfig: AdapterConfig;
-    let predictions: Map<string, string | null> | undefined;
-    let secret: string | null = null;
-    const bad = (message: string): never => {
-      throw new TRPCError({ code: 'BAD_REQUEST', message });
-    };
-    if (input.kind === 'endpoint') {
-      if (!input.model) return bad('an endpoint submission needs the model name');
-      if (!input.endpoint && (input.adapter ?? 'openai') === 'openai')
-        return bad('an OpenAI-compatible endpoint submission needs the endpoint URL');
-      adapterConfig = typedConfig(() => requestAdapterConfig(input));
-      // Anthropic's and Google's public endpoints are filled in by the config: checked the same.
-      await checkedEndpoint(endpointOf(adapterConfig));
-      if (input.apiKey)
-        secret = encryptSecret(
-          await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
-          input.apiKey,
-        );
-    } else if (input.kind === 'serve') {
-      if (!input.profile || !input.model)
-        return bad('a serve submission needs a profile and a model name');
-      if (!isSafeModelName(input.model))
-        return bad(`model name "${input.model}" may hold only letters, digits and . _ - / :`);
-      adapterConfig = typedConfig(() => requestAdapterConfig(input));
-    } else {
-      if (!input.predictions) return bad('upload the predictions JSONL');
-      // Core's schema refuses uploads for ranked runs, so a version is named here.
-      if (!index) return bad('an upload needs the benchmark version it answers');
-      // Only an upload needs the episode ids, to refuse answers to episodes that were not asked.
-      const episodeIds = new Set<string>();
-      for (const episode of buildEpisodes(index, spec)) episodeIds.add(episode.id);
-      try {
-        predictions = parsePredictions(input.predictions, 'predictions.jsonl', episodeIds);
-      } catch (error) {
-        if (error instanceof PredictionsError) return bad(error.message);
-        throw error;
-      }
-      const count = predictions.size;
-      adapterConfig = typedConfig(() => requestAdapterConfig(input, { count }));
-    }
-    // A webhook is a URL the platform calls: the endpoint policy applies (and again, pinned, at
-    // every delivery). Its key is made here, shown once in this reply, and stored encrypted.
-    let webhook: { url: string; sealedSecret: string } | null = null;
-    let webhookSecret: string | undefined;
-    if (input.webhook) {
-      const url = await checkedEndpoint(input.webhook, 'webhook');
-      webhookSecret = newWebhookSecret();
-      webhook = {
-        url,
-        sealedSecret: encryptSecret(
-          await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
-          webhookSecret,
-        ),
-      };
-    }
-    const common = {
-      model: { name: input.name, ...modelOfCard(input), ownerId: ctx.viewer.id },
-      modelRevision: input.revision,
-      adapterConfig,
-      secret,
-      webhook,
-      visibility: input.private ? ('private' as const) : ('public' as const),
-      ownerId: ctx.viewer.id,
-      quota: runQuota(ctx.viewer.id),
-    };
-    const created = await refusing(async () => {
-      if (!version) {
-        // db refuses a non-participant before anything is stored; drawing first costs a second
-        // of CPU, so a refused account is turned away before the draw too.
-        if (!mayRunRanked(ctx.viewer.role, rankedOpen()))
-          throw new NotParticipantError(NOT_PARTICIPANT);
-        await assertQuotaLeft(ctx.db, runQuota(ctx.viewer.id));
-        const { draw, keyId } = await drawRankedRun({
-          dataDir: env.dataDir,
-          perPolicy: env.LINKBOARD_RANKED_PER_POLICY,
-        });
-        return createRankedSubmission(ctx.db, {
-          ...common,
-          manifest: draw.manifest,
-          ranked: { keyId, commitment: draw.commitment, seed: draw.seed },
-          openToAll: rankedOpen(),
-        });
-      }
-      return createSubmission(ctx.db, {
-        ...common,
-        benchmarkVersionId: version.id,
-        predictions,
-        ...spec,
-        scorer: input.scorer,
-      });
-    });
+  /** Core's submission request, queued by the platform's one `submit()` (the CLI's too). */
+  create: protectedProcedure.input(CreateSubmissionBodySchema).mutation(async ({ ctx, input }) => {
+    const created = await answered(() =>
+      submit(ctx.db, env.platform, submitterOf(ctx.viewer), input),
+    );
     return {
       id: created.submissionId,
       episodes: created.episodes,
-      ...(webhookSecret && { webhookSecret }),
+      ...(created.webhookSecret && { webhookSecret: created.webhookSecret }),
     };
   }),
   /**
@@ -370,52 +182,9 @@ export const submissionsRouter = router({
         apiKey: oneLine(500, { trim: false }).optional(),
       }),
     )
-    .mutation(async ({ ctx, input }) => {
-      const version = await getBenchmarkVersion(ctx.db, input.benchmarkVersionId);
-      if (!version) return notFound(`benchmark version ${input.benchmarkVersionId}`);
-      await refusing(async () => refuseClosedVersion(version, { ranked: false }));
-      // The same config a submission would store, short: one try, 30 s.
-      const config = typedConfig(() =>
-        parseAdapterConfig(
-          {
-            adapter: input.adapter,
-            endpoint: input.endpoint,
-            model: input.model,
-            retries: 1,
-            timeoutMs: 30_000,
-          },
-          'a connection test',
-        ),
-      );
-      const endpoint = await checkedEndpoint(endpointOf(config));
-      const secret = input.apiKey
-        ? encryptSecret(
-            await loadSecretKey({ fromEnv: env.LINKBOARD_SECRET_KEY, dataDir: env.dataDir }),
-            input.apiKey,
-          )
-        : null;
-      const created = await refusing(() =>
-        createSubmission(ctx.db, {
-          model: { name: `connection test of ${ctx.viewer.id}`, ownerId: ctx.viewer.id },
-          benchmarkVersionId: input.benchmarkVersionId,
-          adapterConfig: { ...config, endpoint } as AdapterConfig,
-          probe: true,
-          secret,
-          shots: [2],
-          policies: [DEFAULT_POLICY],
-          episodeLimit: 1,
-          maxAttempts: 1,
-          visibility: 'hidden',
-          ownerId: ctx.viewer.id,
-          quota: {
-            ownerId: ctx.viewer.id,
-            limit: env.LINKBOARD_DAILY_CONNECTION_TESTS,
-            probes: true,
-          },
-        }),
-      );
-      return { id: created.submissionId };
-    }),
+    .mutation(({ ctx, input }) =>
+      answered(() => queueConnectionTest(ctx.db, env.platform, submitterOf(ctx.viewer), input)),
+    ),
   probe: protectedProcedure.input(id).query(async ({ ctx, input }) => {
     const result = await probeResult(ctx.db, input.id);
     // Another's connection test is as unknown as a missing one.
@@ -438,15 +207,15 @@ export const submissionsRouter = router({
   retry: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
     await owned(ctx, input.id);
     return {
-      retried: await refusing(() => retrySubmission(ctx.db, input.id, runQuota(ctx.viewer.id))),
+      retried: await answered(() => retry(ctx.db, env.platform, submitterOf(ctx.viewer), input.id)),
     };
   }),
   /** A finished submission's errored episodes asked again; its other answers are kept. */
   rerunErrors: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
     await owned(ctx, input.id);
     return {
-      episodes: await refusing(() =>
-        rerunErroredEpisodes(ctx.db, input.id, runQuota(ctx.viewer.id)),
+      episodes: await answered(() =>
+        rerunErrors(ctx.db, env.platform, submitterOf(ctx.viewer), input.id),
       ),
     };
   }),
@@ -464,8 +233,11 @@ export const submissionsRouter = router({
   mine: protectedProcedure.query(({ ctx }) => submissionsOf(ctx.db, ctx.viewer.id)),
   publish: protectedProcedure.input(id).mutation(async ({ ctx, input }) => {
     const owner = await owned(ctx, input.id);
-    if (owner.visibility === 'hidden')
-      throw new TRPCError({ code: 'FORBIDDEN', message: 'an admin hid this submission' });
+    if (owner.visibility === 'withdrawn')
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: 'this submission was withdrawn (by an admin)',
+      });
     return { published: await setVisibility(ctx.db, input.id, 'public') };
   }),
   /** Admins: every registered scorer's verdicts again from the stored answers (a new version). */
@@ -481,8 +253,8 @@ export const submissionsRouter = router({
     for (const name of scorerNames()) results = await rescoreSubmission(ctx.db, input.id, name);
     return { results, scorers: scorerVersions() };
   }),
-  hide: adminProcedure.input(id).mutation(async ({ ctx, input }) => {
+  withdraw: adminProcedure.input(id).mutation(async ({ ctx, input }) => {
     if (!(await submissionOwner(ctx.db, input.id))) return notFound(`submission ${input.id}`);
-    return { hidden: await setVisibility(ctx.db, input.id, 'hidden') };
+    return { withdrawn: await setVisibility(ctx.db, input.id, 'withdrawn') };
   }),
 });

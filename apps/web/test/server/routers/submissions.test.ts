@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildEpisodes, indexBenchmark } from '@linkboard/core';
+import { buildEpisodes, indexBenchmark, isLoopbackHost } from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
 import {
   createSubmission,
@@ -48,9 +48,17 @@ const SETTINGS = [
 async function siteWith(
   settings: Partial<Record<(typeof SETTINGS)[number], string>>,
   quota = '1000',
+  options: { startedOnItsOwn?: boolean } = {},
 ) {
   for (const name of SETTINGS) delete process.env[name];
-  Object.assign(process.env, settings, {
+  // As `linkboard start` passes it on a personal install (the embedded database, the site on
+  // loopback): private endpoints allowed, said explicitly. A site given only DATABASE_URL is a
+  // shared one and refuses them by default, as its runners do (the platform's one policy).
+  const personal =
+    !options.startedOnItsOwn &&
+    settings.LINKBOARD_ALLOW_PRIVATE_ENDPOINTS === undefined &&
+    (settings.LINKBOARD_HOST === undefined || isLoopbackHost(settings.LINKBOARD_HOST));
+  Object.assign(process.env, personal ? { LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '1' } : {}, settings, {
     DATABASE_URL: database.pool.options.connectionString,
     LINKBOARD_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'linkboard-web-endpoints-')),
     LINKBOARD_PORT: String(SITE_PORT),
@@ -151,6 +159,15 @@ describe('endpoints at submit and in connection tests', () => {
     await expect(closed.test('http://127.0.0.1:8000/')).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
+    // A site given only a DATABASE_URL, on loopback, is a shared deployment: it refuses what its
+    // runners refuse (it used to accept them, and the runners then failed the run).
+    const shared = await siteWith({ LINKBOARD_HOST: '127.0.0.1' }, '1000', {
+      startedOnItsOwn: true,
+    });
+    await expect(shared.submit('http://127.0.0.1:8000/v1')).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/\(loopback\); private and loopback endpoints are refused/),
+    });
   });
 
   it('takes Anthropic and Gemini endpoints under the same address policy, with their settings', async () => {
@@ -227,7 +244,7 @@ describe('endpoints at submit and in connection tests', () => {
         policies: ['lcl'],
         draws: 1,
       }),
-    ).rejects.toMatchObject({ message: /needs the endpoint URL/ });
+    ).rejects.toMatchObject({ message: /field endpoint: an endpoint URL is required/ });
   });
 
   it('shows a connection test that got no answer as a short classified message, never the reply', async () => {
@@ -254,7 +271,7 @@ describe('endpoints at submit and in connection tests', () => {
         policies: ['lcl'],
         episodeLimit: 1,
         ownerId: alice.id,
-        visibility: 'hidden',
+        visibility: 'withdrawn',
       });
       await database.pool.query(
         `UPDATE submissions SET status = 'failed', last_error = $2 WHERE id = $1`,

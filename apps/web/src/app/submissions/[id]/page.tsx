@@ -20,6 +20,7 @@ import { RowLink } from '~/components/row-link';
 import { StatusPanel } from '~/components/status-panel';
 import { accuracyCurves } from '~/lib/curves';
 import { MAX_ID, MAX_OVERLAYS } from '~/lib/page-params';
+import { provenanceView } from '~/lib/provenance';
 import { generationLabel, imageSizeLabel } from '~/lib/run-settings';
 import { api } from '~/server/caller';
 import { TRPCReactProvider } from '~/trpc/react';
@@ -92,7 +93,9 @@ export default async function SubmissionPage({
     const query = q.toString();
     return query ? `?${query}` : `/submissions/${id}`;
   };
-  const reasoningAnswers = Number(submission.provenance.reasoningAnswers ?? 0);
+  // Typed through core's readProvenance (a row from before its schema reads upgraded).
+  const provenance = provenanceView(submission.provenance, id);
+  const { reasoningAnswers } = provenance;
   const conceptRows = new Map<
     string,
     {
@@ -150,9 +153,11 @@ export default async function SubmissionPage({
         <p className="muted" data-testid="generation">
           Generation: {generationLabel(submission.generation)} · images{' '}
           {imageSizeLabel(submission.maxImageSide)} ·{' '}
-          {reasoningAnswers > 0
-            ? `${reasoningAnswers.toLocaleString('en')} answer(s) came with reasoning, which is not scored (only the reply's content is)`
-            : 'no answer came with reasoning'}
+          {reasoningAnswers === null
+            ? 'replies with reasoning not known (its provenance does not read)'
+            : reasoningAnswers > 0
+              ? `${reasoningAnswers.toLocaleString('en')} answer(s) came with reasoning, which is not scored (only the reply's content is)`
+              : 'no answer came with reasoning'}
         </p>
       ) : null}
       <TRPCReactProvider>
@@ -379,7 +384,12 @@ export default async function SubmissionPage({
         </>
       ) : null}
       <h2>Provenance</h2>
-      <pre>{JSON.stringify(submission.provenance, null, 2)}</pre>
+      {provenance.problem ? (
+        <p role="alert" style={{ color: 'var(--bad)' }} data-testid="provenance-problem">
+          Shown as stored: {provenance.problem}
+        </p>
+      ) : null}
+      <pre>{JSON.stringify(provenance.shown, null, 2)}</pre>
       {submission.lastError ? <p className="muted">Last error: {submission.lastError}</p> : null}
     </>
   );

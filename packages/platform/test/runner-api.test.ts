@@ -3,16 +3,17 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildEpisodes, imageStoreKey, indexBenchmark, RUNNER_API } from '@linkboard/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureProvenanceFacts } from '@linkboard/core/testing';
 import {
   createRunnerToken,
   createSubmission,
   type Database,
   registerModel,
   revokeRunnerToken,
-} from '../src';
+} from '@linkboard/db';
+import { seedSubmission } from '@linkboard/db/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunnerApiOptions, runnerApi } from '../src/runner-api';
-import { seedSubmission } from './fixtures';
 import { freshDatabase } from './helpers';
 
 let imagesDir: string;
@@ -181,11 +182,16 @@ describe('the runner API', () => {
     expect(early).toMatchObject({ status: 409, json: { error: { code: 'RESULTS_INCOMPLETE' } } });
 
     await call(job('results'), { token: lease.token, answers: answers.slice(3) });
-    expect(
-      (await call(job('provenance'), { token: lease.token, facts: { gpu: 'H200' } })).json,
-    ).toEqual({
-      ok: true,
+    // Forged or unknown facts are refused by name; the schema's own are stored.
+    const forged = await call(job('provenance'), {
+      token: lease.token,
+      facts: { ...fixtureProvenanceFacts(), benchmark: { name: 42 }, gpu: 'H200' },
     });
+    expect(forged.status).toBe(400);
+    expect(forged.json.error.message).toMatch(/facts\.benchmark\.name/);
+    expect(
+      (await call(job('provenance'), { token: lease.token, facts: fixtureProvenanceFacts() })).json,
+    ).toEqual({ ok: true });
     expect((await call(job('complete'), { token: lease.token })).json).toEqual({
       submissionDone: true,
     });
@@ -199,7 +205,8 @@ describe('the runner API', () => {
       [seeded.submissionId],
     );
     expect(sub[0].status).toBe('done');
-    expect(sub[0].provenance).toMatchObject({ gpu: 'H200', runnerToken: 'lab-a' });
+    expect(sub[0].provenance).toMatchObject({ adapter: 'builtin', runnerToken: 'lab-a' });
+    expect(sub[0].provenance).not.toHaveProperty('gpu');
     expect((await call(job('heartbeat'), { token: lease.token, leaseMs: 60_000 })).status).toBe(
       409,
     );

@@ -26,23 +26,29 @@ import {
   splitOf,
   WaitBodySchema,
 } from '@linkboard/core';
-import type { z } from 'zod';
-import type { Database } from './client';
-import { getBenchmarkVersion } from './queries/benchmarks';
-import { JobVanishedError, jobStarter, runnableSubmission } from './queries/job-start';
+import { rankedImageOf, renderRankedImage } from '@linkboard/datasets/ranked-draw';
 import {
   claimJob,
   completeJob,
+  type Database,
   failJob,
+  getBenchmarkVersion,
+  heartbeat,
   IncompleteJobError,
+  JobVanishedError,
   JobWaiter,
+  jobStarter,
+  type Lease,
+  LeaseLostError,
+  leaseOf,
   reapExpiredJobs,
+  recordProvenance,
   releaseJob,
-} from './queries/jobs';
-import { heartbeat, type Lease, LeaseLostError, leaseOf } from './queries/lease';
-import { writeAnswers } from './queries/results';
-import { runnerByToken } from './queries/runner-tokens';
-import { recordProvenance } from './queries/submissions';
+  runnableSubmission,
+  runnerByToken,
+  writeAnswers,
+} from '@linkboard/db';
+import type { z } from 'zod';
 
 /**
  * The site's runner API as one fetch handler (`Request` in, `Response` out): the site mounts it
@@ -60,12 +66,11 @@ export interface RunnerApiOptions {
   /** The platform's content-addressed image store (`<data>/images`). */
   imagesDir: string;
   /**
-   * Renders an image that is not stored (a ranked draw's, from its manifest entry: datasets'
-   * `renderRankedImage(rankedImageOf(entry))`, which this package may not import); null for one
-   * it does not render, which is read from the store. Without it no ranked run is handed out
-   * here, since its images could not be served.
+   * Renders an image that is not stored (a ranked draw's, from its manifest entry); null for one
+   * it does not render, which is read from the store. Default: datasets' ranked-draw renderer.
+   * `null`: none, and then no ranked run is handed out here, since its images could not be served.
    */
-  renderImage?: (entry: ImageEntry) => Promise<Buffer | null>;
+  renderImage?: ((entry: ImageEntry) => Promise<Buffer | null>) | null;
   /** Reports an unexpected error; returns an id the reply quotes (the site's error reporter). */
   onUnexpected?: (error: unknown, where: string) => string;
 }
@@ -97,8 +102,15 @@ async function body<S extends z.ZodType>(request: Request, schema: S): Promise<z
   return parsed.data;
 }
 
+/** A ranked draw's image, drawn from its manifest entry; null for any other (read from the store). */
+async function renderDrawnImage(entry: ImageEntry): Promise<Buffer | null> {
+  const ranked = rankedImageOf(entry);
+  return ranked ? renderRankedImage(ranked) : null;
+}
+
 export function runnerApi(database: Database, options: RunnerApiOptions) {
   const { db } = database;
+  const renderImage = options.renderImage === undefined ? renderDrawnImage : options.renderImage;
   // One LISTEN connection for every runner waiting on this process (see WaitBodySchema).
   const waiter = new JobWaiter(database.pool);
   const epoch = randomUUID().slice(0, 8);
@@ -167,7 +179,7 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
         const b = await body(request, ProvenanceBodySchema);
         const lease = await leaseOf(db, jobId, b.token);
         // The runner's facts, under the name of the token it ran with: never mistaken for the site's.
-        await recordProvenance(db, lease.submissionId, { ...b.facts, runnerToken: runner });
+        await recordProvenance(db, lease.submissionId, b.facts, { runnerToken: runner });
         return { ok: true };
       }
       case 'complete': {
@@ -256,7 +268,7 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
         'NOT_FOUND',
         `image ${b.imageId} is not shown by job ${jobId}'s episodes`,
       );
-    const bytes = (await options.renderImage?.(entry)) ?? (await storedImage(entry.id));
+    const bytes = (await renderImage?.(entry)) ?? (await storedImage(entry.id));
     return new Response(new Uint8Array(bytes), {
       headers: { 'content-type': entry.mediaType, 'cache-control': 'no-store' },
     });
@@ -289,7 +301,7 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
         onlyAdapters: b.onlyAdapters,
         excludeOwners: b.excludeOwners,
         portableOnly: true,
-        preparedRanked: options.renderImage !== undefined,
+        preparedRanked: renderImage !== null,
       });
       return json({ lease, waitFrom });
     }

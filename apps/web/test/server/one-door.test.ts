@@ -1,0 +1,158 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ApiErrorSchema, type CreateSubmissionBody, SITE_API } from '@linkboard/core';
+import { generateSynth, writeDataset } from '@linkboard/datasets';
+import { importBenchmark } from '@linkboard/db';
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alice, openTestSite } from '../site';
+
+/**
+ * The platform's one door: the site's form (tRPC), `POST /api/v1/submissions` and `linkboard
+ * submit` straight to the database (on an account's behalf, `--owner`) all go through
+ * `@linkboard/platform`'s `submit()`, so each is held to the same quota and the same episode cap,
+ * and refused with the same words. The CLI runs as a person runs it: its own process, from its
+ * bin, on the same database.
+ */
+
+const QUOTA = 2;
+const CAP = 40;
+const SETTINGS = {
+  LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '1',
+  LINKBOARD_DAILY_QUOTA: String(QUOTA),
+  LINKBOARD_MAX_EPISODES: String(CAP),
+};
+const CLI = path.resolve(import.meta.dirname, '../../../runner/bin/linkboard.js');
+
+let site: Awaited<ReturnType<typeof openTestSite>>;
+let submissionsRoute: typeof import('../../src/app/api/v1/submissions/route');
+let token: string;
+let datasetDir: string;
+let versionId: number;
+
+beforeAll(async () => {
+  site = await openTestSite('one-door', SETTINGS);
+  submissionsRoute = await import('../../src/app/api/v1/submissions/route');
+  ({ token } = await site.caller(alice).tokens.create({ name: 'script' }));
+  // A benchmark folder the CLI can publish, already on the site under the same manifest hash:
+  // 2 pairs × 2 concepts × 2 queries = 8 queries.
+  const dataset = await generateSynth({ pairs: 2, perConcept: 6, queriesPerConcept: 2 });
+  datasetDir = path.join(await mkdtemp(path.join(tmpdir(), 'linkboard-one-door-')), 'synth');
+  await writeDataset(datasetDir, dataset);
+  ({ benchmarkVersionId: versionId } = await importBenchmark(site.database.db, dataset.manifest));
+}, 120_000);
+afterAll(() => site.database.drop());
+
+/** What each path asks for: the same endpoint submission, by the site's fields and by flags. */
+interface Ask {
+  shots: number[];
+  policies: ('lcl' | 'icl')[];
+  draws: number;
+}
+
+const body = (ask: Ask, name: string): CreateSubmissionBody => ({
+  benchmarkVersionId: versionId,
+  name,
+  kind: 'endpoint',
+  endpoint: 'http://127.0.0.1:9/v1',
+  model: 'm',
+  private: true,
+  ...ask,
+});
+
+/** The site's form: the tRPC procedure, its refusal's message (or null when it queued). */
+async function viaSite(ask: Ask, name: string) {
+  try {
+    await site.caller(alice).submissions.create(body(ask, name));
+    return null;
+  } catch (error) {
+    if (!(error instanceof TRPCError)) throw error;
+    return { code: error.code, message: error.message };
+  }
+}
+
+/** The public API with alice's token. */
+async function viaApi(ask: Ask, name: string) {
+  const response = await submissionsRoute.POST(
+    new Request(`http://site${SITE_API.submissions}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body(ask, name)),
+    }),
+  );
+  if (response.status === 201) return null;
+  const { error } = ApiErrorSchema.parse(await response.json());
+  return { status: response.status, message: error.message };
+}
+
+/** `linkboard submit --owner alice@example.com`, in a process of its own. */
+async function viaCli(ask: Ask, name: string) {
+  const args = [
+    CLI,
+    'submit',
+    '--owner',
+    'alice@example.com',
+    '--manifest',
+    datasetDir,
+    '--name',
+    name,
+    '--endpoint',
+    'http://127.0.0.1:9/v1',
+    '--model',
+    'm',
+    '--private',
+    '--shots',
+    ask.shots.join(','),
+    '--policy',
+    ask.policies.join(','),
+    '--draws',
+    String(ask.draws),
+  ];
+  const env = {
+    ...process.env,
+    ...SETTINGS,
+    DATABASE_URL: site.database.pool.options.connectionString,
+    LINKBOARD_DATA_DIR: await mkdtemp(path.join(tmpdir(), 'linkboard-one-door-cli-')),
+  };
+  try {
+    await promisify(execFile)(process.execPath, args, { env, timeout: 60_000 });
+    return null;
+  } catch (error) {
+    const failed = error as { code: number; stderr: string };
+    return { exit: failed.code, message: failed.stderr.trim().replace(/^linkboard: /, '') };
+  }
+}
+
+describe('one door for every submission', () => {
+  it('holds the site, the API and the CLI to the same episode cap, with the same refusal', async () => {
+    // 8 queries × 3 shot counts × 2 policies × 3 draws = 144 episodes, over the cap of 40.
+    const tooMany: Ask = { shots: [2, 4, 6], policies: ['lcl', 'icl'], draws: 3 };
+    const refusal = `144 episodes is more than one submission may ask for (${CAP}); use fewer shot counts, policies or draws`;
+    expect(await viaSite(tooMany, 'capped-site')).toEqual({
+      code: 'BAD_REQUEST',
+      message: refusal,
+    });
+    expect(await viaApi(tooMany, 'capped-api')).toEqual({ status: 400, message: refusal });
+    expect(await viaCli(tooMany, 'capped-cli')).toEqual({ exit: 1, message: refusal });
+  }, 120_000);
+
+  it('holds them to the same daily quota, whichever path used it, with the same refusal', async () => {
+    const small: Ask = { shots: [2], policies: ['lcl'], draws: 1 };
+    // The quota's runs are used by two different doors: it is one count, not one per path.
+    expect(await viaSite(small, 'quota-site')).toBeNull();
+    expect(await viaCli(small, 'quota-cli')).toBeNull();
+    const refusal = `the daily quota of ${QUOTA} runs (new submissions, retries and re-runs of errors) is used up; try again tomorrow`;
+    expect(await viaSite(small, 'over-site')).toEqual({
+      code: 'TOO_MANY_REQUESTS',
+      message: refusal,
+    });
+    expect(await viaApi(small, 'over-api')).toEqual({ status: 429, message: refusal });
+    expect(await viaCli(small, 'over-cli')).toEqual({ exit: 1, message: refusal });
+    // Nothing of the refused requests was stored: alice has her two runs.
+    const mine = await site.caller(alice).submissions.mine();
+    expect(mine.map((s) => s.model).sort()).toEqual(['quota-cli', 'quota-site']);
+  }, 120_000);
+});

@@ -1,0 +1,28 @@
+// The platform layer: the rules every path goes through, held once (see README "Layers").
+
+export { mayChange, mayRead, type Reader } from './readers';
+export {
+  PLATFORM_ENV,
+  type PlatformEnv,
+  type PlatformSettings,
+  platformSettings,
+} from './settings';
+export {
+  type ConnectionTest,
+  checkedEndpoint,
+  endpointOf,
+  queueConnectionTest,
+  type RefusalReason,
+  refusing,
+  rerunErrors,
+  retry,
+  runQuota,
+  type SubmitBody,
+  SubmitRefused,
+  type SubmitRequest,
+  type Submitted,
+  type Submitter,
+  sealSecret,
+  submit,
+  typedConfig,
+} from './submit';

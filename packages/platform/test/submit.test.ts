@@ -1,0 +1,170 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fixtureManifest } from '@linkboard/core/testing';
+import { type Database, importBenchmark, users } from '@linkboard/db';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { PLATFORM_ENV, type PlatformSettings, platformSettings } from '../src/settings';
+import {
+  retry,
+  type SubmitBody,
+  SubmitRefused,
+  type SubmitRequest,
+  type Submitter,
+  submit,
+} from '../src/submit';
+import { freshDatabase } from './helpers';
+
+let database: Database;
+let settings: PlatformSettings;
+let versionId: number;
+
+const alice: Submitter = { kind: 'account', id: 'user-alice', role: 'submitter' };
+const carol: Submitter = { kind: 'account', id: 'user-carol', role: 'participant' };
+const operator: Submitter = { kind: 'operator' };
+
+beforeEach(async () => {
+  database = await freshDatabase();
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'linkboard-platform-submit-'));
+  settings = platformSettings(
+    z.object(PLATFORM_ENV).parse({
+      LINKBOARD_DATA_DIR: dataDir,
+      LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '1',
+      LINKBOARD_DAILY_QUOTA: '2',
+      LINKBOARD_MAX_EPISODES: '100',
+      LINKBOARD_RANKED_PER_POLICY: '4',
+    }),
+    3000,
+  );
+  // 1 pair × 2 concepts × 2 queries = 4 queries.
+  ({ benchmarkVersionId: versionId } = await importBenchmark(
+    database.db,
+    fixtureManifest({ pairs: 1, supportPerConcept: 4, queriesPerConcept: 2 }),
+  ));
+  await database.db.insert(users).values([
+    { id: 'user-alice', name: 'Alice', email: 'alice@example.com' },
+    { id: 'user-carol', name: 'Carol', email: 'carol@example.com', role: 'participant' },
+  ]);
+});
+
+const endpoint = (extra: Partial<SubmitBody> = {}): SubmitBody => ({
+  benchmarkVersionId: versionId,
+  ranked: false,
+  name: `model-${Math.random().toString(36).slice(2, 8)}`,
+  kind: 'endpoint',
+  endpoint: 'http://127.0.0.1:8000/v1',
+  model: 'm',
+  shots: [2],
+  policies: ['lcl'],
+  draws: 1,
+  scorer: 'strict',
+  private: false,
+  ...extra,
+});
+
+const count = async () =>
+  Number((await database.pool.query('SELECT count(*) AS n FROM submissions')).rows[0].n);
+
+/** The refusal `act` ends in: its reason and message. */
+async function refusal(act: Promise<unknown>) {
+  const error = await act.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof SubmitRefused)) throw new Error(`expected a refusal, got ${error}`);
+  return { reason: error.reason, message: error.message };
+}
+
+describe('submit(): the one door', () => {
+  it("queues an account's run against its quota, and refuses the one past it, storing nothing", async () => {
+    await submit(database.db, settings, alice, endpoint());
+    await submit(database.db, settings, alice, endpoint());
+    const before = await count();
+    expect(await refusal(submit(database.db, settings, alice, endpoint()))).toEqual({
+      reason: 'quota',
+      message: expect.stringMatching(/daily quota of 2 runs .* is used up/),
+    });
+    expect(await count()).toBe(before);
+    // Another account's quota is its own; the operator has none.
+    await submit(database.db, settings, carol, endpoint());
+    for (let i = 0; i < 3; i++) await submit(database.db, settings, operator, endpoint());
+    expect(await count()).toBe(before + 4);
+  });
+
+  it('counts a retry against the same quota', async () => {
+    const made = await submit(database.db, settings, alice, endpoint());
+    await database.pool.query(`UPDATE submissions SET status = 'failed' WHERE id = $1`, [
+      made.submissionId,
+    ]);
+    expect(await retry(database.db, settings, alice, made.submissionId)).toBe(true);
+    expect(await refusal(submit(database.db, settings, alice, endpoint()))).toMatchObject({
+      reason: 'quota',
+    });
+  });
+
+  it('holds every submitter to the episode cap, the operator too', async () => {
+    // 4 queries × 3 shot counts × 3 policies × 3 draws = 108 episodes > 100.
+    const big = endpoint({ shots: [2, 4, 6], policies: ['lcl', 'icl', 'flip'], draws: 3 });
+    for (const who of [alice, operator])
+      expect(await refusal(submit(database.db, settings, who, big))).toEqual({
+        reason: 'invalid',
+        message:
+          '108 episodes is more than one submission may ask for (100); use fewer shot counts, policies or draws',
+      });
+    expect(await count()).toBe(0);
+  });
+
+  it('applies the endpoint policy to the endpoint and the webhook, naming the field', async () => {
+    const closed = { ...settings, endpoints: { ...settings.endpoints, allowPrivate: false } };
+    expect(await refusal(submit(database.db, closed, alice, endpoint()))).toMatchObject({
+      reason: 'invalid',
+      message: expect.stringMatching(/^endpoint 127\.0\.0\.1:8000 .*\(loopback\)/),
+    });
+    const hooked = endpoint({
+      endpoint: 'http://93.184.215.14/v1',
+      webhook: 'http://10.0.0.5/hook',
+    });
+    expect(await refusal(submit(database.db, closed, alice, hooked))).toMatchObject({
+      reason: 'invalid',
+      message: expect.stringMatching(/^field webhook: webhook 10\.0\.0\.5 .*\(private\)/),
+    });
+    expect(await count()).toBe(0);
+  });
+
+  it('keeps built-in baselines to the operator', async () => {
+    const builtin: SubmitRequest = { ...endpoint(), kind: 'builtin', builtin: 'random' };
+    expect(await refusal(submit(database.db, settings, alice, builtin))).toMatchObject({
+      reason: 'forbidden',
+    });
+    await expect(submit(database.db, settings, operator, builtin)).resolves.toMatchObject({
+      episodes: 4,
+    });
+  });
+
+  it('draws a ranked run for a participant, and refuses a submitter before any draw is made', async () => {
+    const ranked = endpoint({ ranked: true, benchmarkVersionId: undefined, shots: undefined });
+    expect(await refusal(submit(database.db, settings, alice, ranked))).toEqual({
+      reason: 'forbidden',
+      message: expect.stringMatching(/^ranked runs are open to participants/),
+    });
+    // The deployment's ranked key is made by the first draw: a refused request made none.
+    expect(existsSync(path.join(settings.dataDir, 'secrets'))).toBe(false);
+    const made = await submit(database.db, settings, carol, ranked);
+    expect(made.commitment).toMatch(/^[0-9a-f]{64}$/);
+    // 4 episodes per shot count and policy (LINKBOARD_RANKED_PER_POLICY), lcl and flip.
+    expect(made.episodes % 8).toBe(0);
+    // Open to all: the same request from a submitter is drawn.
+    const open = { ...settings, rankedOpen: true };
+    await expect(
+      submit(database.db, open, alice, { ...ranked, name: 'alice-ranked' }),
+    ).resolves.toHaveProperty('commitment');
+  });
+
+  it('names a version that does not exist', async () => {
+    expect(
+      await refusal(submit(database.db, settings, alice, endpoint({ benchmarkVersionId: 9999 }))),
+    ).toEqual({ reason: 'not-found', message: 'benchmark version 9999 does not exist' });
+  });
+});
