@@ -1,5 +1,4 @@
 import {
-  DEFAULT_RANKED_SETTING,
   DEFAULT_SCORER,
   type Episode,
   type PolicyCounts,
@@ -9,7 +8,6 @@ import {
   verdictOf,
 } from '@linkboard/core';
 import {
-  drawRankedRun,
   RANKED_HALF_WIDTH,
   type RankedDraw,
   rankedFamiliarOf,
@@ -20,8 +18,6 @@ import { builtinAdapter } from './adapters/builtin';
 import { ImageEncoder } from './adapters/encode';
 import type { Adapter } from './adapters/types';
 import { STATEFUL_PROTOTYPE } from './baselines';
-import { withSecretFiles } from './defaults';
-import type { Env } from './env';
 import { inPool } from './eval/pool';
 
 /**
@@ -45,19 +41,6 @@ export function rankedImages(draw: Pick<RankedDraw, 'images'>, window = 512) {
       return bytes;
     },
   };
-}
-
-/**
- * A fresh draw for one ranked run of this deployment (datasets' `drawRankedRun`, the one way
- * every path draws a run), its key file read once and a bad one a usage error.
- */
-export async function drawForRun(
-  env: Env,
-  shots: readonly number[] = DEFAULT_RANKED_SETTING.shots,
-) {
-  return withSecretFiles(() =>
-    drawRankedRun({ dataDir: env.dataDir, shots, perPolicy: env.LINKBOARD_RANKED_PER_POLICY }),
-  );
 }
 
 export { RANKED_HALF_WIDTH, rankedPerPolicy };

@@ -99,12 +99,15 @@ const invalid = (message: string): never => {
 export type SubmitBody = z.output<typeof CreateSubmissionBodySchema>;
 
 /**
- * What `submit()` takes: core's request, or a built-in baseline (the operator's alone: it runs on
- * the platform's own CPU and names no model of the submitter's).
+ * What `submit()` takes: core's request, or one of the operator's own (a built-in baseline, which
+ * runs on the platform's CPU; or a model of the platform's own servers, such as the reference
+ * server `linkboard start` seeds its baselines through, named by an adapter config no account may
+ * state).
  */
 export type SubmitRequest =
   | SubmitBody
-  | (Omit<SubmitBody, 'kind'> & { kind: 'builtin'; builtin: string });
+  | (Omit<SubmitBody, 'kind'> & { kind: 'builtin'; builtin: string })
+  | (Omit<SubmitBody, 'kind'> & { kind: 'internal'; adapterConfig: AdapterConfig });
 
 export interface Submitted {
   submissionId: number;
@@ -192,10 +195,10 @@ export async function submit(
   options: { predictionsFile?: string } = {},
 ): Promise<Submitted> {
   const account = submitter.kind === 'account' ? submitter : null;
-  if (request.kind === 'builtin' && account)
+  if ((request.kind === 'builtin' || request.kind === 'internal') && account)
     throw new SubmitRefused(
       'forbidden',
-      "built-in baselines are the operator's: they run on the platform's own CPU",
+      "built-in baselines and the platform's own model servers are the operator's",
     );
   if (request.ranked && account && !mayRunRanked(account.role, settings.rankedOpen))
     throw new SubmitRefused('forbidden', NOT_PARTICIPANT);
@@ -238,6 +241,10 @@ export async function submit(
   if (request.kind === 'builtin') {
     adapterConfig = typedConfig(() =>
       parseAdapterConfig({ adapter: 'builtin', name: request.builtin }, 'a built-in baseline'),
+    );
+  } else if (request.kind === 'internal') {
+    adapterConfig = typedConfig(() =>
+      parseAdapterConfig(request.adapterConfig, "a model of the platform's own"),
     );
   } else if (request.kind === 'endpoint') {
     if (!request.model) return invalid('field model: required: the model name the endpoint serves');

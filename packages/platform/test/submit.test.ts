@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseAdapterConfig, REFERENCE_SERVER } from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
 import { type Database, importBenchmark, users } from '@linkboard/db';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -133,12 +134,28 @@ describe('submit(): the one door', () => {
     expect(await count()).toBe(0);
   });
 
-  it('keeps built-in baselines to the operator', async () => {
+  it("keeps built-in baselines and the platform's own servers to the operator", async () => {
     const builtin: SubmitRequest = { ...endpoint(), kind: 'builtin', builtin: 'random' };
     expect(await refusal(submit(database.db, settings, alice, builtin))).toMatchObject({
       reason: 'forbidden',
     });
     await expect(submit(database.db, settings, operator, builtin)).resolves.toMatchObject({
+      episodes: 4,
+    });
+    // A model of the platform's own servers skips the endpoint policy: no account may name one.
+    const internal: SubmitRequest = {
+      ...endpoint(),
+      kind: 'internal',
+      adapterConfig: parseAdapterConfig({
+        adapter: 'openai',
+        internal: REFERENCE_SERVER,
+        model: 'random',
+      }),
+    };
+    expect(await refusal(submit(database.db, settings, carol, internal))).toMatchObject({
+      reason: 'forbidden',
+    });
+    await expect(submit(database.db, settings, operator, internal)).resolves.toMatchObject({
       episodes: 4,
     });
   });

@@ -3,29 +3,28 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  DEFAULT_SCORER,
   LINK_GAIN_POLICIES,
   localAuthority,
   parseAdapterConfig,
   REFERENCE_SERVER,
 } from '@linkboard/core';
 import { loadDataset, rankedFamiliarOf } from '@linkboard/datasets';
-import {
-  createRankedSubmission,
-  createSubmission,
-  embeddedUrl,
-  getBenchmarkVersion,
-  rankedRunCount,
-  submissionCount,
-} from '@linkboard/db';
+import { embeddedUrl, getBenchmarkVersion, rankedRunCount, submissionCount } from '@linkboard/db';
+import { type Submitter, submit } from '@linkboard/platform';
 import type { Command } from 'commander';
 import { familiarFromPairs } from '../adapters/builtin';
 import { answerKeyOf, BUILTIN_MODELS, LOOKUP, QUERY_ONLY } from '../baselines';
 import { noticeTo, type OpenDatabase, openDatabase } from '../database';
-import { ensureDefaultBenchmark, ensureSampleBenchmark, synthV2BenchmarkDir } from '../defaults';
+import {
+  ensureDefaultBenchmark,
+  ensureSampleBenchmark,
+  synthV2BenchmarkDir,
+  withSecretFiles,
+} from '../defaults';
 import type { Env } from '../env';
 import { CliError } from '../errors';
 import { type Io, processLog } from '../io';
-import { drawForRun } from '../ranked';
 import { startReferenceServer } from '../server/reference-server';
 import { publishDataset } from '../worker/images';
 import { runRunner } from '../worker/runner';
@@ -38,29 +37,40 @@ const SITE_WORKSPACE = '@linkboard/web';
 /** After SIGTERM, how long the site may take to close before it is killed. */
 const SITE_STOP_MS = 10_000;
 
+/** The platform's own operator: start's seeds go through the same door as everyone's runs. */
+const OPERATOR: Submitter = { kind: 'operator' };
+
+/** A baseline as a request of the operator's: a model of the reference server, public. */
+const baseline = (name: string) => ({
+  name,
+  organisation: 'linkboard baselines',
+  private: false,
+  kind: 'internal' as const,
+  adapterConfig: parseAdapterConfig(
+    { adapter: 'openai', internal: REFERENCE_SERVER, model: name },
+    `the ${name} baseline`,
+  ),
+});
+
 /**
  * Submits the three baselines once, through the reference server, so the real HTTP path runs:
  * on the version's ranked setting, so they rank, with ICL besides for their link gain.
  */
-async function seedBaselines(database: OpenDatabase, benchmarkVersionId: number) {
+async function seedBaselines(database: OpenDatabase, env: Env, benchmarkVersionId: number) {
   if ((await submissionCount(database.db, benchmarkVersionId)) > 0) return 0;
   const version = await getBenchmarkVersion(database.db, benchmarkVersionId);
   if (!version) return 0;
   const { shots, draws, policy, scorer } = version.rankedSetting;
-  for (const name of BUILTIN_MODELS) {
-    await createSubmission(database.db, {
-      model: { name, organisation: 'linkboard baselines' },
+  for (const name of BUILTIN_MODELS)
+    await submit(database.db, env.platform, OPERATOR, {
+      ...baseline(name),
       benchmarkVersionId,
-      adapterConfig: parseAdapterConfig(
-        { adapter: 'openai', internal: REFERENCE_SERVER, model: name },
-        `the ${name} baseline`,
-      ),
+      ranked: false,
       shots,
       policies: [...new Set([policy, LINK_GAIN_POLICIES.linked, LINK_GAIN_POLICIES.plain])],
       draws,
       scorer,
     });
-  }
   return BUILTIN_MODELS.length;
 }
 
@@ -73,18 +83,15 @@ async function seedRankedBaselines(database: OpenDatabase, env: Env) {
   // And the two adversaries, listed beside them, never ranked: the lookup (an answer key from the
   // public benchmarks) and query-only (the query image alone, trained on public seeds).
   const models = [...BUILTIN_MODELS, LOOKUP, QUERY_ONLY];
-  for (const name of models) {
-    const { draw, keyId } = await drawForRun(env);
-    await createRankedSubmission(database.db, {
-      model: { name, organisation: 'linkboard baselines' },
-      adapterConfig: parseAdapterConfig(
-        { adapter: 'openai', internal: REFERENCE_SERVER, model: name },
-        `the ${name} baseline`,
-      ),
-      manifest: draw.manifest,
-      ranked: { keyId, commitment: draw.commitment, seed: draw.seed },
-    });
-  }
+  for (const name of models)
+    await withSecretFiles(() =>
+      submit(database.db, env.platform, OPERATOR, {
+        ...baseline(name),
+        ranked: true,
+        draws: 1,
+        scorer: DEFAULT_SCORER,
+      }),
+    );
   return models.length;
 }
 
@@ -302,7 +309,7 @@ export function registerStart(program: Command, io: Io, env: Env): void {
         const seeded = await phase(
           'baselines queued',
           async () =>
-            (await seedBaselines(database, benchmarkVersionId)) +
+            (await seedBaselines(database, env, benchmarkVersionId)) +
             (await seedRankedBaselines(database, env)),
         );
         if (seeded)
