@@ -1,6 +1,15 @@
 // The platform layer: the rules every path goes through, held once (see README "Layers").
 
-export { mayChange, mayRead, type Reader } from './readers';
+export {
+  assertEpisodeReadable,
+  assertPublicBoard,
+  mayChange,
+  mayRead,
+  type Reader,
+  ReadRefused,
+  readableRankedImage,
+  readableSubmission,
+} from './readers';
 export {
   PLATFORM_ENV,
   type PlatformEnv,

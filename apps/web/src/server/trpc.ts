@@ -6,17 +6,14 @@ import {
   POLICY_NAMES,
   ScorerNameSchema,
 } from '@linkboard/core';
+import { type Db, type UserRole, userByApiToken, userRole } from '@linkboard/db';
 import {
-  type Db,
-  isRankedDrawOf,
-  rankedEpisodeOf,
-  submissionDetail,
-  UNANSWERED_EPISODE,
-  type UserRole,
-  userByApiToken,
-  userRole,
-} from '@linkboard/db';
-import { mayChange, mayRead } from '@linkboard/platform';
+  assertEpisodeReadable,
+  assertPublicBoard,
+  mayChange,
+  ReadRefused,
+  readableSubmission,
+} from '@linkboard/platform';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError, z } from 'zod';
@@ -163,43 +160,35 @@ export function notFound(what: string): never {
   throw new TRPCError({ code: 'NOT_FOUND', message: `${what} not found` });
 }
 
-/** A submission as the viewer may see it (the platform's `mayRead`), else "not found". */
-export async function visibleSubmission(ctx: Context, id: number) {
-  const submission = await submissionDetail(ctx.db, id);
-  if (!submission) return notFound(`submission ${id}`);
-  return mayRead(ctx.viewer, submission) ? submission : notFound(`submission ${id}`);
+/** The platform's read refusals as the site's answers: 404 and 403, with its message. */
+async function reading<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof ReadRefused)
+      throw new TRPCError({
+        code: error.reason === 'forbidden' ? 'FORBIDDEN' : 'NOT_FOUND',
+        message: error.message,
+      });
+    throw error;
+  }
 }
+
+/** A submission as the viewer may see it (the platform's `readableSubmission`), else 404. */
+export const visibleSubmission = (ctx: Context, id: number) =>
+  reading(() => readableSubmission(ctx.db, ctx.viewer, id));
 
 /** The owner of a thing, or an admin; 403 for anyone else. */
 export function assertOwnerOrAdmin(viewer: Viewer, ownerId: string | null) {
   if (!mayChange(viewer, ownerId)) throw new TRPCError({ code: 'FORBIDDEN', message: 'not yours' });
 }
 
-/**
- * The visibility rule for one episode (db's `rankedEpisodeOf`): an episode of a ranked run is
- * shown only where its run is visible to the viewer and has stored its answer (or ended); 403,
- * saying why, for anyone (admins too) before that. Episodes of public versions pass.
- */
-export async function episodeVisible(ctx: Context, episodeId: string): Promise<void> {
-  const ranked = await rankedEpisodeOf(ctx.db, episodeId);
-  if (!ranked) return;
-  await visibleSubmission(ctx, ranked.submissionId);
-  if (!ranked.shown) throw new TRPCError({ code: 'FORBIDDEN', message: UNANSWERED_EPISODE });
-}
+/** The platform's rule for one episode (`assertEpisodeReadable`): 403 saying why, or 404. */
+export const episodeVisible = (ctx: Context, episodeId: string): Promise<void> =>
+  reading(() => assertEpisodeReadable(ctx.db, ctx.viewer, episodeId));
 
-/**
- * Per-concept reads (the gallery, the heatmap, traits, a concept's page) cover public boards: a
- * ranked run's draw has a concept per episode, which its submission's answers show instead. 404,
- * saying so, as for a version that is not there.
- */
-export async function publicBoardOnly(
+/** Per-concept reads cover public boards (the platform's `assertPublicBoard`): 404 for a draw. */
+export const publicBoardOnly = (
   ctx: Context,
   subject: { benchmarkVersionId: number } | { conceptId: number },
-): Promise<void> {
-  if (await isRankedDrawOf(ctx.db, subject))
-    throw new TRPCError({
-      code: 'NOT_FOUND',
-      message:
-        "concept pages cover public benchmark versions; a ranked run's draw (a concept per episode) is shown through its submission's answers",
-    });
-}
+): Promise<void> => reading(() => assertPublicBoard(ctx.db, subject));

@@ -6,10 +6,10 @@ import {
   rankedImageOf as rankedImageSpec,
   renderRankedImage,
 } from '@linkboard/datasets/ranked-draw';
-import { rankedImageOf } from '@linkboard/db';
+import { readableRankedImage } from '@linkboard/platform';
 import sharp from 'sharp';
 import { env } from '~/env';
-import { createContext, visibleSubmission } from '~/server/trpc';
+import { createContext } from '~/server/trpc';
 
 /**
  * Thumbnail widths: a requested width is rounded up to one of these, so that no one can make
@@ -49,20 +49,14 @@ async function thumbnail(key: string, bytes: Buffer, width: number): Promise<Buf
 }
 
 /**
- * An image of a ranked run's draw, rendered from its manifest entry, where the visibility rule
- * shows its episode to this request's viewer (db's `rankedImageOf`, the site's
- * `visibleSubmission`); null otherwise, answered as a missing image, so that ids cannot be probed.
+ * An image of a ranked run's draw, rendered from its manifest entry, where the platform's rule
+ * shows its episode to this request's viewer (`readableRankedImage`); null otherwise, answered as
+ * a missing image, so that ids cannot be probed.
  */
 async function rankedImage(request: Request, id: string): Promise<Buffer | null> {
   const context = await createContext({ headers: request.headers });
-  const ranked = await rankedImageOf(context.db, id);
-  if (!ranked?.shown) return null;
-  try {
-    await visibleSubmission(context, ranked.submissionId);
-  } catch {
-    return null;
-  }
-  const image = rankedImageSpec(ranked.entry);
+  const entry = await readableRankedImage(context.db, context.viewer, id);
+  const image = entry ? rankedImageSpec(entry) : null;
   return image ? renderRankedImage(image) : null;
 }
 
