@@ -816,10 +816,17 @@ test('the ranked board: the baselines, each on a fresh draw of its own, scored b
   // always-familiar ignores the examples: exactly 50% (half of each policy's queries are novel).
   const familiar = reply.rows.find((r) => r.model === 'always-familiar');
   expect(familiar?.score).toBe(0.5);
+  // Those that ignore the examples sit at 50% in expectation: each run is a fresh random draw, so
+  // its 95% interval misses 0.5 in one run of 20 by chance alone (four models: one CI run in
+  // six). Held at about four standard errors instead (the interval's full width): a model that
+  // reads the answer from the query alone, off by that much, fails; chance (p ≈ 1e-4) does not.
   for (const name of ['random', 'always-familiar', 'lookup', 'query-only']) {
     const row = reply.rows.find((r) => r.model === name);
-    expect(row?.score_low, name).toBeLessThanOrEqual(0.5);
-    expect(row?.score_high, name).toBeGreaterThanOrEqual(0.5);
+    const width = (row?.score_high ?? 1) - (row?.score_low ?? 0);
+    expect(
+      Math.abs((row?.score ?? 0) - 0.5),
+      `${name}: ${JSON.stringify(row)}`,
+    ).toBeLessThanOrEqual(width);
   }
   // The adversaries (an answer key from the public benchmarks; the query image alone) are
   // listed, never ranked.

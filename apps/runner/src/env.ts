@@ -36,13 +36,6 @@ const EnvSchema = z.object({
     .min(500)
     .default(60_000)
     .describe("how long a runner's claim on a job lasts without a heartbeat (60 s)"),
-  LINKBOARD_PORT: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(65535)
-    .default(3000)
-    .describe('port of the site that `linkboard start` serves (3000)'),
   LINKBOARD_SITE_URL: z
     .string()
     .url()
@@ -124,7 +117,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     throw new EnvError(`invalid environment: ${problems}`);
   }
   const data = parsed.data;
-  const platform = platformSettings(data, data.LINKBOARD_PORT);
+  const platform = platformSettings(data);
   return {
     ...data,
     platform,

@@ -17,7 +17,6 @@ const EnvSchema = z.object({
    * browser on this machine reaches it (LINKBOARD_HOST, LINKBOARD_PORT).
    */
   BETTER_AUTH_URL: z.string().url().optional(),
-  LINKBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /**
    * MiB for rendered leaderboard responses served to anonymous visitors; 0 turns it off. An
    * answer over a quarter of it is not kept (the 100-row front page is about 0.3 MiB).
@@ -46,7 +45,7 @@ const EnvSchema = z.object({
 });
 
 const parsed = EnvSchema.parse(process.env);
-const platform = platformSettings(parsed, parsed.LINKBOARD_PORT);
+const platform = platformSettings(parsed);
 export const env = {
   ...parsed,
   BETTER_AUTH_URL:

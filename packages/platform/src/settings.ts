@@ -40,6 +40,13 @@ export const PLATFORM_ENV = {
     .min(1)
     .default('127.0.0.1')
     .describe('the address the site listens on (127.0.0.1: this machine only)'),
+  LINKBOARD_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(3000)
+    .describe('port of the site that `linkboard start` serves (3000)'),
   /*
    * By default private endpoints are allowed only on a personal install: the site on loopback
    * alone and the embedded database. With DATABASE_URL, runners are shared and an endpoint must
@@ -120,10 +127,10 @@ export interface PlatformSettings {
 
 /**
  * The settings both apps act on, from their parsed environment: the one place the endpoint
- * policy's default is decided. `sitePort` is the site's port (a submitted endpoint may not call
- * the platform's own ports).
+ * policy's default is decided (a submitted endpoint may not call the platform's own ports: the
+ * site's and the database's).
  */
-export function platformSettings(env: PlatformEnv, sitePort: number): PlatformSettings {
+export function platformSettings(env: PlatformEnv): PlatformSettings {
   return {
     dataDir: path.resolve(env.LINKBOARD_DATA_DIR),
     secretKey: env.LINKBOARD_SECRET_KEY,
@@ -131,7 +138,7 @@ export function platformSettings(env: PlatformEnv, sitePort: number): PlatformSe
       allowPrivate: env.LINKBOARD_ALLOW_PRIVATE_ENDPOINTS,
       defaultAllowPrivate: !env.DATABASE_URL && isLoopbackHost(env.LINKBOARD_HOST),
       allowed: env.LINKBOARD_ALLOWED_ENDPOINTS,
-      sitePort,
+      sitePort: env.LINKBOARD_PORT,
       databaseUrl: env.DATABASE_URL,
       embeddedDatabasePort: env.LINKBOARD_PG_PORT ?? EMBEDDED_PG_PORT,
     }),

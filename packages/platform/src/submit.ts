@@ -12,12 +12,13 @@ import {
   EndpointRefusedError,
   indexBenchmark,
   isSafeModelName,
+  modelNameKey,
   PredictionsError,
   parseAdapterConfig,
   parsePredictions,
   requestAdapterConfig,
 } from '@linkboard/core';
-import { drawRankedRun } from '@linkboard/datasets/ranked-run';
+import { drawRankedRun, rankedPerPolicy } from '@linkboard/datasets/ranked-run';
 import {
   assertQuotaLeft,
   ConflictError,
@@ -40,9 +41,11 @@ import {
   refuseClosedVersion,
   rerunErroredEpisodes,
   retrySubmission,
+  submissionOwner,
   type UserRole,
 } from '@linkboard/db';
 import type { z } from 'zod';
+import { mayChange } from './readers';
 import type { PlatformSettings } from './settings';
 
 /**
@@ -118,6 +121,19 @@ export interface Submitted {
   /** A ranked run's draw commitment (revealed with its seed when the run ends). */
   commitment?: string;
 }
+
+/** Policies of a ranked draw: lcl and flip at each shot count. */
+const RANKED_POLICIES = 2;
+
+/** What the platform names its connection tests' models, which no submission may take. */
+const CONNECTION_TEST = 'connection test';
+
+/**
+ * Whether a submitted name is one of the platform's own: a connection test's model is named after
+ * its account, so another account holding that name (by its key, look-alikes too) would refuse
+ * that account's every connection test.
+ */
+const reservedName = (name: string) => modelNameKey(name).startsWith(modelNameKey(CONNECTION_TEST));
 
 /** The daily quota of runs that applies to this submitter: none for the operator. */
 export function runQuota(settings: PlatformSettings, submitter: Submitter): Quota | undefined {
@@ -202,6 +218,15 @@ export async function submit(
     );
   if (request.ranked && account && !mayRunRanked(account.role, settings.rankedOpen))
     throw new SubmitRefused('forbidden', NOT_PARTICIPANT);
+  // Core's schema says this of the requests it parses; the operator's own kinds are held to it here.
+  if (request.ranked === (request.benchmarkVersionId !== undefined))
+    invalid(
+      request.ranked
+        ? 'field benchmarkVersionId: a ranked run draws its own episodes: give no benchmarkVersionId'
+        : 'field benchmarkVersionId: required: the benchmark version to run (or ranked: true for a ranked run)',
+    );
+  if (reservedName(request.name))
+    invalid(`field name: "${request.name}" is a name of the platform's own (its connection tests)`);
   const version =
     request.benchmarkVersionId === undefined
       ? null
@@ -212,8 +237,6 @@ export async function submit(
             `benchmark version ${request.benchmarkVersionId} does not exist`,
           );
         })());
-  if (!version && !request.ranked)
-    invalid('field benchmarkVersionId: required: the benchmark version to run');
   // Before anything of the version is read: checked against a draw, an upload's episode ids
   // would say which of them it has.
   if (version) await refusing(async () => refuseClosedVersion(version, { ranked: false }));
@@ -222,18 +245,22 @@ export async function submit(
     request.ranked && account ? DEFAULT_RANKED_SETTING.shots : (request.shots ?? undefined);
   const spec = { shots: shots ?? [], policies: request.policies ?? [], draws: request.draws };
   const index = version ? indexBenchmark(version.manifest) : null;
-  if (index) {
-    let episodeCount = 0;
-    try {
-      episodeCount = countEpisodes(index, spec);
-    } catch (error) {
-      invalid((error as Error).message);
-    }
-    if (episodeCount > settings.maxEpisodes)
-      invalid(
-        `${episodeCount.toLocaleString('en')} episodes is more than one submission may ask for (${settings.maxEpisodes.toLocaleString('en')}); use fewer shot counts, policies or draws`,
-      );
+  // The cap on every run: a version's episodes as asked, a ranked draw's by its size (lcl and
+  // flip at each shot count), known before anything is drawn.
+  let episodeCount = 0;
+  const rankedShots = shots ?? DEFAULT_RANKED_SETTING.shots;
+  const perPolicy = settings.rankedPerPolicy ?? rankedPerPolicy(rankedShots.length);
+  try {
+    episodeCount = index
+      ? countEpisodes(index, spec)
+      : perPolicy * rankedShots.length * RANKED_POLICIES;
+  } catch (error) {
+    invalid((error as Error).message);
   }
+  if (episodeCount > settings.maxEpisodes)
+    invalid(
+      `${episodeCount.toLocaleString('en')} episodes is more than one submission may ask for (${settings.maxEpisodes.toLocaleString('en')}); use fewer shot counts${index ? ', policies or draws' : ' or a smaller draw'}`,
+    );
 
   let adapterConfig: AdapterConfig;
   let predictions: Map<string, string | null> | undefined;
@@ -246,6 +273,9 @@ export async function submit(
     adapterConfig = typedConfig(() =>
       parseAdapterConfig(request.adapterConfig, "a model of the platform's own"),
     );
+    // It skips the endpoint policy because it names no URL: only the platform's own servers.
+    if (!('internal' in adapterConfig) || adapterConfig.internal === undefined)
+      invalid("a model of the platform's own names one of its servers (`internal`), not a URL");
   } else if (request.kind === 'endpoint') {
     if (!request.model) return invalid('field model: required: the model name the endpoint serves');
     if (!request.endpoint && (request.adapter ?? 'openai') === 'openai')
@@ -313,8 +343,8 @@ export async function submit(
       if (quota) await assertQuotaLeft(db, quota);
       const { draw, keyId } = await drawRankedRun({
         dataDir: settings.dataDir,
-        shots: shots ?? DEFAULT_RANKED_SETTING.shots,
-        perPolicy: settings.rankedPerPolicy,
+        shots: rankedShots,
+        perPolicy,
       });
       const made = await createRankedSubmission(db, {
         ...common,
@@ -386,7 +416,7 @@ export async function queueConnectionTest(
   const secret = test.apiKey ? await sealSecret(settings, test.apiKey) : null;
   const created = await refusing(() =>
     createSubmission(db, {
-      model: { name: `connection test of ${account.id}`, ownerId: account.id },
+      model: { name: `${CONNECTION_TEST} of ${account.id}`, ownerId: account.id },
       benchmarkVersionId: version.id,
       adapterConfig: { ...config, endpoint } as AdapterConfig,
       probe: true,
@@ -405,14 +435,41 @@ export async function queueConnectionTest(
 }
 
 /**
+ * Who may run a submission again: its owner or an admin (the site answers 404 first where the
+ * account may not know it exists); not a connection test (one probe, once); not one an admin
+ * withdrew, except by an admin. The operator may.
+ */
+async function assertMayRunAgain(db: Db, submitter: Submitter, id: number): Promise<void> {
+  const found = await submissionOwner(db, id);
+  if (!found) throw new SubmitRefused('not-found', `submission ${id} does not exist`);
+  if (found.probe)
+    invalid(`submission ${id} is a connection test: it runs once; start another to test again`);
+  if (submitter.kind === 'operator') return;
+  if (!mayChange(submitter, found.ownerId))
+    throw new SubmitRefused('forbidden', `submission ${id} is not yours`);
+  if (found.visibility === 'withdrawn' && submitter.role !== 'admin')
+    throw new SubmitRefused(
+      'forbidden',
+      `submission ${id} was withdrawn (by an admin): it is not run again`,
+    );
+}
+
+/**
  * A failed or cancelled submission queued again: one more run of the submitter's daily quota,
  * refused like a submission (a ranked run's draw and a retired version are never run again).
  */
-export function retry(db: Db, settings: PlatformSettings, submitter: Submitter, id: number) {
+export async function retry(db: Db, settings: PlatformSettings, submitter: Submitter, id: number) {
+  await assertMayRunAgain(db, submitter, id);
   return refusing(() => retrySubmission(db, id, runQuota(settings, submitter)));
 }
 
 /** A finished submission's errored episodes asked again: one more run of the daily quota. */
-export function rerunErrors(db: Db, settings: PlatformSettings, submitter: Submitter, id: number) {
+export async function rerunErrors(
+  db: Db,
+  settings: PlatformSettings,
+  submitter: Submitter,
+  id: number,
+) {
+  await assertMayRunAgain(db, submitter, id);
   return refusing(() => rerunErroredEpisodes(db, id, runQuota(settings, submitter)));
 }

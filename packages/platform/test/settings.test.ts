@@ -22,18 +22,20 @@ describe('the platform settings', () => {
       [{ LINKBOARD_ALLOW_PRIVATE_ENDPOINTS: '0' }, false, 'the operator says no'],
     ];
     for (const [env, allowPrivate, why] of cases)
-      expect(platformSettings(parse(env), 3000).endpoints.allowPrivate, why).toBe(allowPrivate);
+      expect(platformSettings(parse(env)).endpoints.allowPrivate, why).toBe(allowPrivate);
   });
 
   it("counts the site's and the database's ports as the platform's own", () => {
-    const shared = platformSettings(parse({ DATABASE_URL: 'postgres://h:6543/lb' }), 3100);
+    const shared = platformSettings(
+      parse({ DATABASE_URL: 'postgres://h:6543/lb', LINKBOARD_PORT: '3100' }),
+    );
     expect(shared.endpoints.platformPorts).toEqual([3100, 6543]);
-    const embedded = platformSettings(parse({ LINKBOARD_PG_PORT: '5999' }), 3000);
+    const embedded = platformSettings(parse({ LINKBOARD_PG_PORT: '5999' }));
     expect(embedded.endpoints.platformPorts).toEqual([3000, 5999]);
   });
 
   it('reads the limits, with the defaults the README states', () => {
-    const defaults = platformSettings(parse({}), 3000);
+    const defaults = platformSettings(parse({}));
     expect(defaults).toMatchObject({
       dailyQuota: 20,
       dailyConnectionTests: 50,
@@ -48,7 +50,6 @@ describe('the platform settings', () => {
         LINKBOARD_RANKED_OPEN: '1',
         LINKBOARD_RANKED_PER_POLICY: '40',
       }),
-      3000,
     );
     expect(set).toMatchObject({
       dailyQuota: 3,

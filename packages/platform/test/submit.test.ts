@@ -9,6 +9,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PLATFORM_ENV, type PlatformSettings, platformSettings } from '../src/settings';
 import {
+  queueConnectionTest,
+  rerunErrors,
   retry,
   type SubmitBody,
   SubmitRefused,
@@ -37,7 +39,6 @@ beforeEach(async () => {
       LINKBOARD_MAX_EPISODES: '100',
       LINKBOARD_RANKED_PER_POLICY: '4',
     }),
-    3000,
   );
   // 1 pair × 2 concepts × 2 queries = 4 queries.
   ({ benchmarkVersionId: versionId } = await importBenchmark(
@@ -177,6 +178,61 @@ describe('submit(): the one door', () => {
     await expect(
       submit(database.db, open, alice, { ...ranked, name: 'alice-ranked' }),
     ).resolves.toHaveProperty('commitment');
+  });
+
+  it('holds a ranked draw to the cap by its size, before drawing it', async () => {
+    // 4 shot counts × 4 episodes per policy × lcl and flip = 32 episodes.
+    const ranked = endpoint({ ranked: true, benchmarkVersionId: undefined, shots: undefined });
+    const capped = { ...settings, maxEpisodes: 31 };
+    expect(await refusal(submit(database.db, capped, carol, ranked))).toEqual({
+      reason: 'invalid',
+      message:
+        '32 episodes is more than one submission may ask for (31); use fewer shot counts or a smaller draw',
+    });
+    expect(existsSync(path.join(settings.dataDir, 'secrets'))).toBe(false);
+  });
+
+  it("keeps the connection tests' model names for the platform, look-alikes too", async () => {
+    for (const name of [
+      'connection test of user-carol',
+      'CONNECTION TEST of user-carol',
+      'connection tests',
+    ])
+      expect(
+        await refusal(submit(database.db, settings, alice, endpoint({ name }))),
+        name,
+      ).toMatchObject({ reason: 'invalid', message: expect.stringMatching(/^field name: /) });
+  });
+
+  it('runs again only what the submitter may change: not a withdrawn run, not a connection test', async () => {
+    const made = await submit(database.db, settings, alice, endpoint());
+    const fail = (visibility = 'public') =>
+      database.pool.query(
+        `UPDATE submissions SET status = 'failed', visibility = $2 WHERE id = $1`,
+        [made.submissionId, visibility],
+      );
+    await fail();
+    expect(await refusal(retry(database.db, settings, carol, made.submissionId))).toMatchObject({
+      reason: 'forbidden',
+    });
+    await fail('withdrawn');
+    expect(await refusal(retry(database.db, settings, alice, made.submissionId))).toEqual({
+      reason: 'forbidden',
+      message: `submission ${made.submissionId} was withdrawn (by an admin): it is not run again`,
+    });
+    const admin: Submitter = { kind: 'account', id: 'user-carol', role: 'admin' };
+    expect(await retry(database.db, settings, admin, made.submissionId)).toBe(true);
+    const probe = await queueConnectionTest(database.db, settings, alice, {
+      benchmarkVersionId: versionId,
+      adapter: 'openai',
+      endpoint: 'http://127.0.0.1:8000/v1',
+      model: 'm',
+    });
+    await database.pool.query(`UPDATE submissions SET status = 'failed' WHERE id = $1`, [probe.id]);
+    expect(await refusal(rerunErrors(database.db, settings, alice, probe.id))).toMatchObject({
+      reason: 'invalid',
+      message: expect.stringMatching(/is a connection test: it runs once/),
+    });
   });
 
   it('names a version that does not exist', async () => {

@@ -83,8 +83,10 @@ export function registerRunner(program: Command, io: Io, env: Env): void {
           });
           // A host lent to a site runs endpoints other people name: its own network stays out of
           // reach unless its operator says otherwise.
-          if (env.LINKBOARD_ALLOW_PRIVATE_ENDPOINTS === undefined)
-            runEnv = { ...env, endpoints: { ...env.endpoints, allowPrivate: false } };
+          if (env.LINKBOARD_ALLOW_PRIVATE_ENDPOINTS === undefined) {
+            const endpoints = { ...env.endpoints, allowPrivate: false };
+            runEnv = { ...env, endpoints, platform: { ...env.platform, endpoints } };
+          }
         } else {
           if (flags.tokenEnv) throw new CliError('--token-env goes with --site');
           const opened = await openDatabase(env, { notice: (line) => log.info(line) });

@@ -176,9 +176,9 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
             `--ranked draws its own episodes (lcl and flip, one draw each) and is scored by the platform; it takes no ${conflicting.map((o) => `--${o}`).join(', ')}`,
           );
         // Through a site the draw is the site's, at its shot counts.
-        if (flags.site && command.getOptionValueSource('shots') === 'cli')
+        if ((flags.site || flags.owner) && command.getOptionValueSource('shots') === 'cli')
           throw new CliError(
-            '--ranked through --site is drawn by the site at its shot counts; it takes no --shots',
+            `--ranked ${flags.site ? 'through --site is drawn by the site' : 'for an account (--owner) is drawn'} at the platform's shot counts; it takes no --shots`,
           );
       }
       // An API named on its own (`--adapter anthropic`) is an endpoint at its public URL.

@@ -488,10 +488,10 @@ export async function predictionsFor(
 export async function submissionOwner(
   db: Db,
   id: number,
-): Promise<{ ownerId: string | null; visibility: string; status: string } | null> {
+): Promise<{ ownerId: string | null; visibility: string; status: string; probe: boolean } | null> {
   const row = await db.query.submissions.findFirst({
     where: eq(submissions.id, id),
-    columns: { ownerId: true, visibility: true, status: true },
+    columns: { ownerId: true, visibility: true, status: true, probe: true },
   });
   return row ?? null;
 }

@@ -15,7 +15,7 @@ export default async function SubmitPage() {
   const versions = await trpc.leaderboard.versions();
   const me = await trpc.accounts.me();
   const signedIn = me !== null;
-  const rankedRuns = mayRunRanked(me?.role, env.LINKBOARD_RANKED_OPEN === '1');
+  const rankedRuns = mayRunRanked(me?.role, env.platform.rankedOpen);
   return (
     <>
       <h1>Submit a model</h1>
