@@ -50,8 +50,50 @@ describe('endpoint guard (SSRF)', () => {
     await pinned.dispatcher.close();
   });
 
+  it('refuses at connect a name that resolves to a cloud metadata address, even with private endpoints allowed', async () => {
+    // DNS as an attacker's zone answers it: AWS's IPv6 metadata address, unique-local and so
+    // "private" by range, or Alibaba's, in CGNAT; a metadata address among public ones.
+    const answers: Record<string, { address: string; family: number }[]> = {
+      'imds.attacker.example': [{ address: 'fd00:ec2::254', family: 6 }],
+      'aliyun.attacker.example': [{ address: '100.100.100.200', family: 4 }],
+      'mixed.attacker.example': [
+        { address: '93.184.215.14', family: 4 },
+        { address: 'fd00:ec2::254', family: 6 },
+      ],
+    };
+    const resolve = async (host: string) => answers[host] ?? [];
+    for (const [url, why] of [
+      [
+        'http://imds.attacker.example/latest/meta-data',
+        /fd00:ec2::254 \(cloudMetadata\).*cloud metadata service of AWS/,
+      ],
+      [
+        'http://aliyun.attacker.example/latest',
+        /100\.100\.100\.200 \(cloudMetadata\).*Alibaba Cloud/,
+      ],
+      ['http://mixed.attacker.example/v1', /fd00:ec2::254 \(cloudMetadata\)/],
+    ] as const) {
+      for (const policy of [personal, strict]) {
+        const error = await pinEndpoint(url, policy, resolve).catch((e: unknown) => e);
+        expect(error, url).toBeInstanceOf(EndpointRefusedError);
+        expect((error as Error).message, url).toMatch(why);
+      }
+    }
+    // The operator may still name it.
+    const pinned = await pinEndpoint(
+      'http://imds.attacker.example/v1',
+      { ...personal, allowed: ['imds.attacker.example'] },
+      resolve,
+    );
+    expect(pinned.address).toBe('fd00:ec2::254');
+    await pinned.dispatcher.close();
+  });
+
   it.each([
     ['http://169.254.169.254/', /linkLocal/],
+    ['http://[fd00:ec2::254]/', /cloud metadata service of AWS/],
+    ['http://100.100.100.200/', /cloud metadata service of Alibaba Cloud/],
+    ['http://metadata.google.internal./', /cloud metadata service/],
     ['http://metadata.google.internal/', /cloud metadata service/],
     ['http://[::7f00:1]/', /ipv4Compatible/],
     ['http://localhost:3000/v1', /port 3000 of this platform/],

@@ -17,6 +17,12 @@ export function proxy(request: NextRequest) {
   });
 }
 
+/**
+ * Pages only, never the API: for a request with a body that the proxy matches, Next reads the
+ * whole body before the route runs (to hand the proxy a copy; Next 16's `proxyClientMaxBodySize`,
+ * and the route sees only its first 10 MB), so a body would be read before the API's door
+ * (`admit`, src/server/api-v1.ts) knows its size and who is asking. The API's rules live there.
+ */
 export const config = {
   matcher: ['/', '/concepts', '/compare', '/episodes/:id', '/submissions/:id'],
 };

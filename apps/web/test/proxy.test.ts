@@ -21,4 +21,8 @@ describe('proxy', () => {
       expect.arrayContaining(['/', '/concepts', '/compare', '/episodes/:id', '/submissions/:id']),
     );
   });
+
+  it('matches no API route: a matched request’s body would be read before the route’s door', () => {
+    for (const path of config.matcher) expect(path).not.toMatch(/^\/api(\/|$)|:path\*/);
+  });
 });

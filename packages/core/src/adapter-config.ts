@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseEndpointUrl } from './endpoint';
+import { oneLine } from './external-text';
 import { ModelCardSchema } from './model-card';
 import { POLICY_NAMES } from './policy';
 import { DEFAULT_SCORER, isScorerName, scorerNames } from './scorer';
@@ -49,16 +50,7 @@ function checkedUrl(required: string) {
 }
 
 /** One line of visible text: no control characters (and, `visible`, no invisible ones). */
-const line = (max: number, options: { visible?: boolean } = {}) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .superRefine((value, ctx) => {
-      const problem = nameProblem(value, options);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    });
+const line = (max: number, options: { visible?: boolean } = {}) => oneLine(max, options).min(1);
 
 /** A model name at an endpoint or for a serve profile. */
 const modelAtEndpoint = line(200);

@@ -35,20 +35,78 @@ const METADATA_HOSTS = new Set([
   'metadata.tencentyun.com',
 ]);
 
+/**
+ * A host name as DNS compares it: case does not matter, and a trailing dot (the fully qualified
+ * `metadata.google.internal.`) names the same host. The URL parser has already folded case,
+ * percent-encoding, fullwidth letters and ideographic full stops.
+ */
+const dnsName = (host: string) => host.toLowerCase().replace(/\.+$/, '');
+
+/** Whether a host name is a cloud metadata service's, in any case, with trailing dots or not. */
+const isMetadataHost = (host: string) => METADATA_HOSTS.has(dnsName(host));
+
+/**
+ * Addresses of cloud metadata services (instance credentials, user data), by their canonical
+ * form, with whose they are. Refused in every spelling, even where private endpoints are allowed:
+ * most sit in ranges a personal install may reach (CGNAT, unique-local IPv6), one is public.
+ * Link-local ones (169.254.169.254 and the rest of 169.254/16, fe80::/10) are refused as
+ * link-local anyway; they are listed so that the refusal says whose they are.
+ */
+const METADATA_ADDRESSES = new Map<string, string>([
+  ['169.254.169.254', 'most clouds (AWS, Google Cloud, Azure, Oracle Cloud, OpenStack)'],
+  ['169.254.170.2', 'AWS ECS task credentials'],
+  ['169.254.170.23', 'AWS EKS Pod Identity'],
+  ['169.254.42.42', 'Scaleway'],
+  ['100.100.100.200', 'Alibaba Cloud'], // in CGNAT 100.64/10
+  ['192.0.0.192', 'Oracle Cloud, legacy'], // in 192.0.0/24 (IETF protocol assignments)
+  ['168.63.129.16', 'Azure WireServer'], // public
+  ['fd00:ec2::254', 'AWS'], // the unique-local ones: IPv6 metadata
+  ['fd00:ec2::23', 'AWS EKS Pod Identity'],
+  ['fd20:ce::254', 'Google Cloud'],
+  ['fd00:c1::a9fe:a9fe', 'Oracle Cloud'],
+  ['fd00:42::42', 'Scaleway'],
+  ['fd00:a9fe:a9fe::1', 'Akamai (Linode)'],
+]);
+
 /** Ranges a personal install may reach when the operator allows private endpoints. */
 const PRIVATE_RANGES = new Set(['loopback', 'private', 'uniqueLocal', 'carrierGradeNat']);
 
 export type AddressClass =
   | { kind: 'public' }
   | { kind: 'private'; range: string }
-  | { kind: 'forbidden'; range: string };
+  | {
+      kind: 'forbidden';
+      range: string;
+      /** Whose cloud metadata service this address (or the IPv4 address it embeds) is. */
+      metadata?: string;
+      /** The link-local or metadata IPv4 address an IPv6 form embeds. */
+      embeds?: string;
+      /** The range of the embedded address, where that is what refuses it (`linkLocal`). */
+      embedsRange?: string;
+    };
+
+/**
+ * The IPv4 address an IPv6 form carries for a router or translator to reach: IPv4-compatible
+ * `::a.b.c.d`, IPv4-translated `::ffff:0:a.b.c.d`, NAT64 (`64:ff9b::/96`, and the local-use
+ * `64:ff9b:1::/48` in its common /96 layout) in the last 32 bits; 6to4 in bits 16 to 48.
+ */
+function embeddedIPv4(v6: ipaddr.IPv6, range: string): ipaddr.IPv4 | null {
+  const p = v6.parts;
+  const v4 = (hi: number, lo: number) => new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
+  if (range === 'ipv4Compatible' || range === 'rfc6145' || range === 'rfc6052')
+    return v4(p[6] as number, p[7] as number);
+  if (range === '6to4') return v4(p[1] as number, p[2] as number);
+  return null;
+}
 
 /**
  * Sorts an IP address into public unicast, private (allowed on a personal install) and forbidden
- * (link-local, where cloud metadata lives; unspecified, which connects to this host; multicast,
- * reserved; and IPv6 forms that embed an IPv4 address a server may route to: IPv4-compatible
- * `::a.b.c.d`, 6to4, Teredo, NAT64). IPv4-mapped IPv6 is judged as the IPv4 address it maps.
- * ipaddr.js knows the ranges; it calls IPv4-compatible addresses unicast, so those are caught here.
+ * (cloud metadata addresses, whatever range they sit in; link-local, where most metadata lives;
+ * unspecified, which connects to this host; multicast, reserved; and IPv6 forms that embed an
+ * IPv4 address a server may route to: IPv4-compatible `::a.b.c.d`, 6to4, Teredo, NAT64).
+ * IPv4-mapped IPv6 is judged as the IPv4 address it maps; an embedding form that carries a
+ * metadata or link-local IPv4 address says so. ipaddr.js knows the ranges; it calls
+ * IPv4-compatible addresses unicast, so those are caught here.
  */
 export function classifyAddress(address: string): AddressClass {
   let parsed: ipaddr.IPv4 | ipaddr.IPv6;
@@ -60,19 +118,57 @@ export function classifyAddress(address: string): AddressClass {
   } catch {
     return { kind: 'forbidden', range: 'unparseable' };
   }
+  let range: string | undefined;
   if (parsed.kind() === 'ipv6') {
     const v6 = parsed as ipaddr.IPv6;
     const [a, b, c, d, e, f] = v6.parts;
     if (a === 0 && b === 0 && c === 0 && d === 0 && e === 0) {
       if (f === 0xffff) parsed = v6.toIPv4Address();
       else if (f === 0 && !['unspecified', 'loopback'].includes(v6.range()))
-        return { kind: 'forbidden', range: 'ipv4Compatible' };
+        range = 'ipv4Compatible';
     }
   }
-  const range = parsed.range();
+  const canonical = parsed.toString();
+  const metadata = METADATA_ADDRESSES.get(canonical);
+  range ??= parsed.range();
+  if (metadata)
+    return { kind: 'forbidden', range: range === 'linkLocal' ? range : 'cloudMetadata', metadata };
+  if (parsed.kind() === 'ipv6') {
+    const inner = embeddedIPv4(parsed as ipaddr.IPv6, range);
+    if (inner) {
+      const found = classifyAddress(inner.toString());
+      if (found.kind === 'forbidden' && (found.metadata || found.range === 'linkLocal'))
+        return {
+          kind: 'forbidden',
+          range,
+          embeds: inner.toString(),
+          embedsRange: found.range,
+          ...(found.metadata && { metadata: found.metadata }),
+        };
+    }
+    if (range === 'ipv4Compatible') return { kind: 'forbidden', range };
+  }
   if (range === 'unicast') return { kind: 'public' };
   if (PRIVATE_RANGES.has(range)) return { kind: 'private', range };
   return { kind: 'forbidden', range };
+}
+
+/**
+ * Why a forbidden address is refused even where private endpoints are allowed, naming the rule
+ * (` even where private endpoints are allowed (link-local, the cloud metadata service of …)`), or
+ * nothing for the other forbidden ranges, which their range names.
+ */
+function forbiddenBecause(found: Extract<AddressClass, { kind: 'forbidden' }>): string {
+  const linkLocal = (found.embedsRange ?? found.range) === 'linkLocal';
+  const service = found.metadata && `the cloud metadata service of ${found.metadata}`;
+  const what =
+    linkLocal && service
+      ? `link-local, ${service}`
+      : linkLocal
+        ? 'link-local, where clouds serve instance metadata'
+        : service;
+  if (!what) return '';
+  return ` even where private endpoints are allowed (${found.embeds ? `it embeds ${found.embeds}: ` : ''}${what})`;
 }
 
 /** The URL of an endpoint, or why it cannot be one. The API path is appended to it. */
@@ -97,13 +193,13 @@ export function parseEndpointUrl(endpoint: string): URL {
 
 const portOf = (url: URL) => Number(url.port || (url.protocol === 'https:' ? 443 : 80));
 
-/** Whether the operator allowed this endpoint by name (`host` or `host:port`). */
+/** Whether the operator allowed this endpoint by name (`host` or `host:port`; `a.b.` is `a.b`). */
 function namedByOperator(url: URL, policy: EndpointPolicy): boolean {
-  const host = url.hostname.toLowerCase();
+  const host = dnsName(url.hostname);
   const withPort = `${host}:${portOf(url)}`;
   return policy.allowed.some((entry) => {
     const e = entry.trim().toLowerCase();
-    return e === host || e === withPort;
+    return dnsName(e) === host || e === withPort;
   });
 }
 
@@ -120,15 +216,14 @@ export function endpointRefusal(
   policy: EndpointPolicy,
 ): string | null {
   if (namedByOperator(url, policy)) return null;
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (METADATA_HOSTS.has(host))
-    return `endpoint ${url.host} is a cloud metadata service; ${ALLOW_HINT}`;
+  if (isMetadataHost(url.hostname))
+    return `endpoint ${url.host} is a cloud metadata service, refused even where private endpoints are allowed; ${ALLOW_HINT}`;
   if (addresses.length === 0) return `endpoint ${url.host} resolves to no address`;
   const port = portOf(url);
   for (const address of addresses) {
     const found = classifyAddress(address);
     if (found.kind === 'forbidden')
-      return `endpoint ${url.host} resolves to ${address} (${found.range}), which no submission may reach; ${ALLOW_HINT}`;
+      return `endpoint ${url.host} resolves to ${address} (${found.range}), which no submission may reach${forbiddenBecause(found)}; ${ALLOW_HINT}`;
     if (found.kind === 'private' && policy.platformPorts.includes(port))
       return `endpoint ${url.host} is port ${port} of this platform's own network (its site or database); ${ALLOW_HINT}`;
     if (found.kind === 'private' && !policy.allowPrivate)
@@ -151,7 +246,7 @@ export async function checkEndpoint(
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: { address: string; family: number }[];
   if (ipaddr.isValid(host)) addresses = [{ address: host, family: host.includes(':') ? 6 : 4 }];
-  else if (METADATA_HOSTS.has(host.toLowerCase()) && !namedByOperator(url, policy))
+  else if (isMetadataHost(host) && !namedByOperator(url, policy))
     addresses = []; // refused below by name, without asking DNS about it
   else {
     try {

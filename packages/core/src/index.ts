@@ -80,6 +80,7 @@ export {
   isErrorClass,
   isRetryable,
 } from './error-class';
+export { controlCharacterInJson, freeText, oneLine } from './external-text';
 export { canonicalJson, type HashHex, imageStoreKey, sha256Hex } from './hash';
 export {
   BENCHMARK_SPLITS,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oneLine } from './external-text';
 import { nameProblem } from './text';
 
 /**
@@ -145,7 +146,7 @@ export const boardFilterQueryShape = {
   params_min: billions,
   params_max: billions,
   weights: z.preprocess(blank, z.enum(WEIGHTS).optional()),
-  organisation: z.preprocess(blank, z.string().trim().min(1).max(120).optional()),
+  organisation: z.preprocess(blank, oneLine(120).min(1).optional()),
 };
 
 type BoardFilterQuery = {

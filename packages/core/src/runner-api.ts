@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { Episode } from './episode';
 import { isErrorClass } from './error-class';
+import { oneLine } from './external-text';
 import { type ImageEntry, ImageSchema, type Manifest } from './manifest';
+import { MAX_ANSWER_CHARS } from './predictions';
 import { ProvenanceFactsSchema } from './provenance';
 import { isRankedDraw } from './ranked-draw';
 
@@ -43,7 +45,12 @@ export type RunnerPreparedStep = (typeof RUNNER_PREPARED_STEPS)[number];
 
 /** How long a lease may be asked for: long enough for a round trip, short enough to recover. */
 const leaseMs = z.number().int().min(500).max(600_000);
-const shortText = (max: number) => z.string().min(1).max(max);
+/** C0 controls and DEL but tab, line feed and carriage return. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it removes
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+/** What a runner sends as one line (core's `oneLine`: no NUL or other control character). */
+const shortText = (max: number) => oneLine(max, { trim: false }).min(1);
 
 export const RunnerLeaseSchema = z.object({
   jobId: z.number().int(),
@@ -62,7 +69,10 @@ export const ClaimBodySchema = z.object({
   leaseMs,
   excludeAdapters: z.array(shortText(32)).max(8).default([]),
   onlyAdapters: z.array(shortText(32)).max(8).default([]),
-  excludeOwners: z.array(z.string().max(200)).max(1000).default([]),
+  excludeOwners: z
+    .array(oneLine(200, { trim: false }))
+    .max(1000)
+    .default([]),
 });
 export type ClaimBody = z.input<typeof ClaimBodySchema>;
 export const ClaimReplySchema = z.object({
@@ -79,7 +89,7 @@ export const ClaimReplySchema = z.object({
 export const WaitBodySchema = z.object({
   waitMs: z.number().int().min(0).max(25_000),
   /** The `waitFrom` of the claim that found nothing. */
-  after: z.string().max(100).optional(),
+  after: oneLine(100, { trim: false }).optional(),
 });
 
 const leaseToken = z.object({ token: shortText(64) });
@@ -202,24 +212,49 @@ export type JobEpisodesReply = z.infer<typeof JobEpisodesReplySchema>;
  */
 export const JobImageBodySchema = leaseToken.extend({ imageId });
 
-/** One answer as the runner got it: the site scores it, so a runner never decides a verdict. */
-export const RawAnswerSchema = z.object({
-  episodeId: shortText(200),
-  rawAnswer: z.string().max(1_000_000).nullable(),
-  answerTruncated: z.boolean().optional(),
-  reasoning: z.boolean().optional(),
-  errorClass: z
-    .string()
-    .refine(isErrorClass, { message: 'not one of the error classes core knows' })
-    .nullable()
-    .optional(),
-  latencyMs: z.number().min(0).optional(),
-  promptTokens: z.number().int().min(0).optional(),
-  completionTokens: z.number().int().min(0).optional(),
-  attempts: z.number().int().min(1).max(1000).optional(),
-  /** When the request was sent, in milliseconds since the epoch (2000 to 2100): the exposure order. */
-  sentAt: z.number().int().min(946_684_800_000).max(4_102_444_800_000).optional(),
-});
+/**
+ * What is kept of a raw answer: exactly what the endpoint adapters keep of a model's reply (the
+ * runner's `storedAnswer`): at most MAX_ANSWER_CHARS (the one cap, as for uploads), the rest cut
+ * off and the answer marked truncated, NUL (which PostgreSQL text cannot hold) replaced. A runner
+ * of this repository has kept no more before sending; one that sends more gets the same cut, not a
+ * longer stored answer.
+ */
+function keptAnswer<A extends { rawAnswer: string | null; answerTruncated?: boolean }>(
+  answer: A,
+): A {
+  if (answer.rawAnswer === null) return answer;
+  const clean = answer.rawAnswer.includes('\u0000')
+    ? answer.rawAnswer.replaceAll('\u0000', '\uFFFD')
+    : answer.rawAnswer;
+  return clean.length > MAX_ANSWER_CHARS
+    ? { ...answer, rawAnswer: clean.slice(0, MAX_ANSWER_CHARS), answerTruncated: true }
+    : { ...answer, rawAnswer: clean };
+}
+
+/**
+ * One answer as the runner got it: the site scores it, so a runner never decides a verdict. Its
+ * `rawAnswer` is kept as the endpoint path keeps one (`keptAnswer`: truncated to MAX_ANSWER_CHARS,
+ * `answerTruncated` set); the 1,000,000 characters are only what one request may carry.
+ */
+export const RawAnswerSchema = z
+  .object({
+    episodeId: shortText(200),
+    rawAnswer: z.string().max(1_000_000).nullable(),
+    answerTruncated: z.boolean().optional(),
+    reasoning: z.boolean().optional(),
+    errorClass: z
+      .string()
+      .refine(isErrorClass, { message: 'not one of the error classes core knows' })
+      .nullable()
+      .optional(),
+    latencyMs: z.number().min(0).optional(),
+    promptTokens: z.number().int().min(0).optional(),
+    completionTokens: z.number().int().min(0).optional(),
+    attempts: z.number().int().min(1).max(1000).optional(),
+    /** When the request was sent, in milliseconds since the epoch (2000 to 2100): the exposure order. */
+    sentAt: z.number().int().min(946_684_800_000).max(4_102_444_800_000).optional(),
+  })
+  .transform(keptAnswer);
 export type RawAnswer = z.input<typeof RawAnswerSchema>;
 
 export const ResultsBodySchema = leaseToken.extend({
@@ -231,11 +266,23 @@ export const ResultsReplySchema = z.object({ written: z.number().int() });
  * A job's provenance (core's `ProvenanceFactsSchema`, strict): a field of the wrong type or a key
  * it does not know is refused with the field named, and so are the platform's own fields
  * (`runnerToken`, `reasoningAnswers`), which no runner may set.
+ *
+ * Of what parses, the site keeps only what describes the runner itself: `runner` (its version,
+ * commit, host and Node.js) and what its adapter observed (an endpoint adapter's pinned `address`,
+ * a served model's `gpus`). Everything the platform knows of the job (benchmark, shots, policies,
+ * draws, scorers, episode seed, the adapter and its configured endpoint, model, profile,
+ * generation settings and image size) is filled from its own record of the job, whatever the body
+ * says; a body whose `adapter` is not the submission's is refused, naming `facts.adapter`.
  */
 export const ProvenanceBodySchema = leaseToken.extend({ facts: ProvenanceFactsSchema });
 
 export const FailBodySchema = leaseToken.extend({
-  error: z.string().max(4000),
+  // Often quotes an endpoint's reply: control characters are replaced (as in a kept answer),
+  // not refused, or a runner could never report the failure and its job would hang on its lease.
+  error: z
+    .string()
+    .max(4000)
+    .transform((text) => text.replace(CONTROL_BUT_LINES, '\uFFFD')),
   errorClass: z
     .string()
     .refine(isErrorClass, { message: 'not one of the error classes core knows' }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SubmissionRequestSchema } from './adapter-config';
+import { oneLine } from './external-text';
 import { BenchmarkSplitSchema } from './manifest';
 import { boardFilterQueryShape, checkSizeRange, WEIGHTS } from './model-card';
 import { POLICY_NAMES } from './policy';
@@ -102,10 +103,10 @@ export const ApiErrorSchema = z.object({
  */
 export const LeaderboardQuerySchema = z
   .object({
-    benchmark: z.string().min(1).max(200),
-    version: z.string().min(1).max(200).optional(),
+    benchmark: oneLine(200, { trim: false }).min(1),
+    version: oneLine(200, { trim: false }).min(1).optional(),
     policy: z.enum(POLICY_NAMES).optional(),
-    scorer: z.string().min(1).max(32).optional(),
+    scorer: oneLine(32, { trim: false }).min(1).optional(),
     self_reported: z.enum(['0', '1']).default('0'),
     ...boardFilterQueryShape,
   })
@@ -185,10 +186,10 @@ export const LeaderboardReplySchema = z.object({
 
 /** `GET /api/v1/traits?benchmark=<name>[&version=][&policy=][&scorer=]` */
 export const TraitsQuerySchema = z.object({
-  benchmark: z.string().min(1).max(200),
-  version: z.string().min(1).max(200).optional(),
+  benchmark: oneLine(200, { trim: false }).min(1),
+  version: oneLine(200, { trim: false }).min(1).optional(),
   policy: z.enum(POLICY_NAMES).optional(),
-  scorer: z.string().min(1).max(32).optional(),
+  scorer: oneLine(32, { trim: false }).min(1).optional(),
 });
 
 /** One group of pairs (a trait family, or a trait) of one model: pooled accuracy, clustered 95% interval. */

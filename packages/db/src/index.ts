@@ -37,6 +37,7 @@ export {
   IncompleteJobError,
   JOBS_CHANNEL,
   JobWaiter,
+  LEASE_LOSSES_PER_ATTEMPT,
   type OperationsSnapshot,
   operationsSnapshot,
   reapExpiredJobs,

@@ -391,6 +391,12 @@ export const jobs = pgTable(
     priority: integer('priority').notNull().default(0),
     attempts: smallint('attempts').notNull().default(0),
     maxAttempts: smallint('max_attempts').notNull().default(5),
+    /**
+     * Leases lost to a runner that stopped answering (killed, out of memory, its host gone): not
+     * an attempt of the job's, which goes on where it stopped; a job that loses more than
+     * `max_attempts × LEASE_LOSSES_PER_ATTEMPT` (one that kills every runner) fails.
+     */
+    leaseLosses: smallint('lease_losses').notNull().default(0),
     runAfter: timestamp('run_after', { withTimezone: true }).notNull().defaultNow(),
     leaseOwner: text('lease_owner'),
     /** New on every claim: only its holder can heartbeat, write, complete or fail the job. */

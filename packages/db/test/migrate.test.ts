@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseAdapterConfig } from '@linkboard/core';
+import { modelNameKey, parseAdapterConfig } from '@linkboard/core';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { describe, expect, inject, it } from 'vitest';
 import { ConflictError, connect, registerModel } from '../src';
@@ -40,7 +40,7 @@ describe('migration 0004 (model name keys)', () => {
         { name: 'Shared', name_key: 'shared' },
         { name: 'shared', name_key: expect.stringMatching(/^shared #\d+$/) },
         { name: '\u0421at', name_key: 'cat' },
-        { name: 'plain', name_key: 'plain' },
+        { name: 'plain', name_key: modelNameKey('plain') },
       ]);
       await expect(registerModel(database.db, { name: 'CAT' })).rejects.toBeInstanceOf(
         ConflictError,

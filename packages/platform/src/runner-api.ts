@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  AdapterConfigError,
+  type AdapterFacts,
   ClaimBodySchema,
   type Episode,
   FailBodySchema,
+  generationOf,
   HeartbeatBodySchema,
   type ImageEntry,
   imageStoreKey,
@@ -15,14 +18,20 @@ import {
   JobImageBodySchema,
   jobBenchmarkOf,
   LeaseBodySchema,
+  type Manifest,
+  PROVENANCE_SCHEMA,
   ProvenanceBodySchema,
+  type ProvenanceFacts,
+  parseAdapterConfig,
   preparedEpisode,
+  REFERENCE_SERVER,
   ResultsBodySchema,
   RUNNER_API,
   RUNNER_API_ERRORS,
   RUNNER_JOB_STEPS,
   type RunnerJobStep,
   type RunnerPreparedStep,
+  scorerVersions,
   splitOf,
   WaitBodySchema,
 } from '@linkboard/core';
@@ -108,6 +117,114 @@ async function renderDrawnImage(entry: ImageEntry): Promise<Buffer | null> {
   return ranked ? renderRankedImage(ranked) : null;
 }
 
+/**
+ * How a job's episodes were drawn, as its provenance says it: the same words as a runner on the
+ * database records (apps/runner's job.ts).
+ */
+const EPISODE_SEED = {
+  public: 'SHA-256("<manifest hash>|<query image id>|<shots>|<draw>")',
+  ranked:
+    'fixed by the ranked draw (a keyed PRF; the seed is committed to on the submission and revealed when it ends)',
+} as const;
+
+/**
+ * A job's provenance as the site records it from a token runner's facts. Only what describes the
+ * runner itself is taken from it: `runner` (its process) and what its adapter observed (an
+ * endpoint adapter's pinned `address`, a served model's `gpus`). The rest is the platform's own
+ * record of the job (its manifest, its submission's settings and adapter config, the scorers that
+ * score its answers, which is the site), whatever the runner said: a runner cannot forge what it
+ * ran on or how. Filled rather than compared: a runner of another release may rightly name other
+ * scorer versions or seed words (the site scores, so its own are the truth), and a comparison
+ * would fail its runs for that. A runner whose facts are another adapter's than the submission's
+ * did not run it as submitted: refused, naming `facts.adapter`.
+ */
+export function providedFacts(
+  job: {
+    sub: {
+      id: number;
+      adapter: string;
+      adapterConfig: unknown;
+      shots: number[];
+      draws: number;
+    };
+    policies: ProvenanceFacts['policies'];
+    manifest: Pick<Manifest, 'benchmark' | 'manifestHash' | 'origin'>;
+  },
+  sent: ProvenanceFacts,
+): ProvenanceFacts {
+  const { sub } = job;
+  let config: ReturnType<typeof parseAdapterConfig>;
+  try {
+    config = parseAdapterConfig(
+      sub.adapterConfig,
+      `submission ${sub.id}'s adapter config`,
+      sub.adapter,
+    );
+  } catch (error) {
+    if (error instanceof AdapterConfigError) throw new Refusal(409, 'CONFLICT', error.message);
+    throw error;
+  }
+  if (sent.adapter !== config.adapter)
+    throw new Refusal(
+      400,
+      'BAD_REQUEST',
+      `facts.adapter: "${sent.adapter}" is not the adapter of submission ${sub.id} ("${config.adapter}")`,
+    );
+  const settings = {
+    generation: generationOf(config),
+    maxImageSide: ('maxImageSide' in config ? config.maxImageSide : undefined) ?? null,
+  };
+  let adapter: AdapterFacts;
+  switch (config.adapter) {
+    case 'builtin':
+      adapter = { adapter: 'builtin', name: config.name };
+      break;
+    case 'openai':
+    case 'anthropic':
+    case 'gemini': {
+      const internal = config.adapter === 'openai' && config.internal === REFERENCE_SERVER;
+      let endpoint: string = REFERENCE_SERVER;
+      if (!internal) {
+        // As the runner names it: without query or credentials (core's parseEndpointUrl refuses both).
+        const url = new URL(config.endpoint as string);
+        endpoint = url.origin + url.pathname;
+      }
+      adapter = {
+        adapter: config.adapter,
+        endpoint,
+        model: config.model,
+        address: 'address' in sent ? sent.address : '',
+        ...settings,
+      };
+      break;
+    }
+    case 'predictions':
+      adapter = { adapter: 'predictions', predictions: config.count };
+      break;
+    case 'serve':
+      adapter = {
+        adapter: 'serve',
+        profile: config.profile,
+        model: config.model,
+        gpus: 'gpus' in sent ? sent.gpus : [],
+        ...settings,
+      };
+      break;
+  }
+  const { rankedDraw, ...benchmark } = jobBenchmarkOf(job.manifest);
+  return {
+    schema: PROVENANCE_SCHEMA,
+    benchmark,
+    shots: sub.shots,
+    policies: job.policies,
+    draws: sub.draws,
+    scorers: scorerVersions(),
+    episodeSeed: rankedDraw ? EPISODE_SEED.ranked : EPISODE_SEED.public,
+    runner: sent.runner,
+    ...adapter,
+  };
+}
+
 export function runnerApi(database: Database, options: RunnerApiOptions) {
   const { db } = database;
   const renderImage = options.renderImage === undefined ? renderDrawnImage : options.renderImage;
@@ -122,6 +239,7 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
       return {
         sub: job.submission,
         policies: job.policies,
+        manifest: job.manifest,
         episodes: job.episodes,
         index: job.index,
       };
@@ -131,16 +249,23 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
     }
   }
 
+  /**
+   * The lease a runner token presents: its own only. One another runner token claimed is lost to
+   * it (409, as an unknown lease), so nothing is read or written under it.
+   */
+  const leaseHeld = (jobId: number, token: string, runner: string) =>
+    leaseOf(db, jobId, token, { runner });
+
   async function step(name: RunnerJobStep, jobId: number, request: Request, runner: string) {
     switch (name) {
       case 'heartbeat': {
         const b = await body(request, HeartbeatBodySchema);
-        const lease = await leaseOf(db, jobId, b.token);
+        const lease = await leaseHeld(jobId, b.token, runner);
         await heartbeat(db, lease, { leaseMs: b.leaseMs, runInfo: b.runInfo });
         return { ok: true };
       }
       case 'start': {
-        const lease = await leaseOf(db, jobId, (await body(request, LeaseBodySchema)).token);
+        const lease = await leaseHeld(jobId, (await body(request, LeaseBodySchema)).token, runner);
         let job: Awaited<ReturnType<typeof jobs.start>>;
         try {
           job = await jobs.start(lease);
@@ -159,7 +284,7 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
       }
       case 'results': {
         const b = await body(request, ResultsBodySchema);
-        const lease = await leaseOf(db, jobId, b.token);
+        const lease = await leaseHeld(jobId, b.token, runner);
         const { sub, episodes } = await jobOf(lease);
         const byId = new Map<string, Episode>(episodes.map((e) => [e.id, e]));
         const answers = b.answers.map((a, i) => {
@@ -177,13 +302,15 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
       }
       case 'provenance': {
         const b = await body(request, ProvenanceBodySchema);
-        const lease = await leaseOf(db, jobId, b.token);
-        // The runner's facts, under the name of the token it ran with: never mistaken for the site's.
-        await recordProvenance(db, lease.submissionId, b.facts, { runnerToken: runner });
+        const lease = await leaseHeld(jobId, b.token, runner);
+        // What describes the runner is its own, the rest the platform's (`providedFacts`), under
+        // the name of the token it ran with: never mistaken for the site's.
+        const facts = providedFacts(await jobOf(lease), b.facts);
+        await recordProvenance(db, lease.submissionId, facts, { runnerToken: runner });
         return { ok: true };
       }
       case 'complete': {
-        const lease = await leaseOf(db, jobId, (await body(request, LeaseBodySchema)).token);
+        const lease = await leaseHeld(jobId, (await body(request, LeaseBodySchema)).token, runner);
         const { episodes } = await jobOf(lease);
         return completeJob(
           db,
@@ -193,7 +320,7 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
       }
       case 'fail': {
         const b = await body(request, FailBodySchema);
-        const lease = await leaseOf(db, jobId, b.token);
+        const lease = await leaseHeld(jobId, b.token, runner);
         return failJob(db, lease, {
           error: b.error,
           errorClass: b.errorClass,
@@ -201,7 +328,7 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
         });
       }
       case 'release': {
-        const lease = await leaseOf(db, jobId, (await body(request, LeaseBodySchema)).token);
+        const lease = await leaseHeld(jobId, (await body(request, LeaseBodySchema)).token, runner);
         await releaseJob(db, lease);
         return { ok: true };
       }
@@ -244,8 +371,12 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
   }
 
   /** A prepared job's episodes: only what the model is sent (core's `preparedEpisode`). */
-  async function jobEpisodes(jobId: number, request: Request): Promise<JobEpisodesReply> {
-    const lease = await leaseOf(db, jobId, (await body(request, LeaseBodySchema)).token);
+  async function jobEpisodes(
+    jobId: number,
+    request: Request,
+    runner: string,
+  ): Promise<JobEpisodesReply> {
+    const lease = await leaseHeld(jobId, (await body(request, LeaseBodySchema)).token, runner);
     const { episodes, index } = await jobOf(lease);
     return {
       episodes: episodes.map(preparedEpisode),
@@ -257,9 +388,9 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
   }
 
   /** One image of the job's episodes, rendered when it is a ranked draw's (none is stored). */
-  async function jobImage(jobId: number, request: Request): Promise<Response> {
+  async function jobImage(jobId: number, request: Request, runner: string): Promise<Response> {
     const b = await body(request, JobImageBodySchema);
-    const lease = await leaseOf(db, jobId, b.token);
+    const lease = await leaseHeld(jobId, b.token, runner);
     const entry = (await shownOf(lease)).get(b.imageId);
     // Only the job's own images: a lease does not open the rest of its draw, nor any other.
     if (!entry)
@@ -317,8 +448,9 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
       if (!Number.isSafeInteger(jobId) || jobId < 1)
         throw new Refusal(404, 'NOT_FOUND', `"${id}" is not a job id`);
       if (action === ('episodes' satisfies RunnerPreparedStep))
-        return json(await jobEpisodes(jobId, request));
-      if (action === ('image' satisfies RunnerPreparedStep)) return jobImage(jobId, request);
+        return json(await jobEpisodes(jobId, request, runner));
+      if (action === ('image' satisfies RunnerPreparedStep))
+        return jobImage(jobId, request, runner);
       if (!(RUNNER_JOB_STEPS as readonly string[]).includes(action ?? ''))
         throw new Refusal(404, 'NOT_FOUND', `no job step "${action}"`);
       return json(await step(action as RunnerJobStep, jobId, request, runner));

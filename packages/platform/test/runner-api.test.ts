@@ -2,8 +2,15 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildEpisodes, imageStoreKey, indexBenchmark, RUNNER_API } from '@linkboard/core';
-import { fixtureProvenanceFacts } from '@linkboard/core/testing';
+import {
+  buildEpisodes,
+  imageStoreKey,
+  indexBenchmark,
+  MAX_ANSWER_CHARS,
+  RUNNER_API,
+  scorerVersions,
+} from '@linkboard/core';
+import { fixtureManifest, fixtureProvenanceFacts } from '@linkboard/core/testing';
 import {
   createRunnerToken,
   createSubmission,
@@ -13,7 +20,7 @@ import {
 } from '@linkboard/db';
 import { seedSubmission } from '@linkboard/db/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunnerApiOptions, runnerApi } from '../src/runner-api';
+import { providedFacts, type RunnerApiOptions, runnerApi } from '../src/runner-api';
 import { freshDatabase } from './helpers';
 
 let imagesDir: string;
@@ -309,5 +316,219 @@ describe('the runner API', () => {
     );
     expect((await image('not-a-hash')).status).toBe(400);
     expect((await image(stored, crypto.randomUUID())).json.error.code).toBe('LEASE_LOST');
+  });
+
+  it('holds a lease to the runner token that claimed it: another token is told it is lost, and writes nothing', async () => {
+    const database = await freshDatabase();
+    const { db, pool } = database;
+    const { call } = await api(database);
+    const { token: other } = await createRunnerToken(db, 'lab-b');
+    // A name that the claimer's begins with holds none of its leases either.
+    const { token: prefix } = await createRunnerToken(db, 'lab');
+    const seeded = await seedSubmission(db, { shots: [2], shardSize: 1000 });
+    const { lease } = (await call(RUNNER_API.claim, claim)).json;
+    const job = (step: string) => RUNNER_API.job(lease.jobId, step as 'start');
+    const prepared = await call(job('episodes'), { token: lease.token });
+    const episodeId = prepared.json.episodes[0].id as string;
+    const imageId = prepared.json.images[0].id as string;
+    const { rows: before } = await pool.query(
+      `SELECT status, lease_owner, lease_token::text, lease_expires_at, heartbeat_at, run_info, attempts
+       FROM jobs WHERE id = $1`,
+      [lease.jobId],
+    );
+
+    const steps: [string, Record<string, unknown>][] = [
+      ['heartbeat', { leaseMs: 600_000, runInfo: { log: ['forged'] } }],
+      ['start', {}],
+      ['episodes', {}],
+      ['image', { imageId }],
+      ['results', { answers: [{ episodeId, rawAnswer: 'forged answer' }] }],
+      ['provenance', { facts: fixtureProvenanceFacts(seeded.manifest) }],
+      ['complete', {}],
+      ['fail', { error: 'forged failure', errorClass: 'client-error' }],
+      ['release', {}],
+    ];
+    for (const bearer of [other, prefix])
+      for (const [name, extra] of steps) {
+        const refused = await call(job(name), { token: lease.token, ...extra }, bearer);
+        expect({ name, status: refused.status, code: refused.json?.error?.code }).toEqual({
+          name,
+          status: 409,
+          code: 'LEASE_LOST',
+        });
+        expect(refused.json.error.message).toMatch(/lease lost/);
+      }
+
+    const { rows: after } = await pool.query(
+      `SELECT status, lease_owner, lease_token::text, lease_expires_at, heartbeat_at, run_info, attempts
+       FROM jobs WHERE id = $1`,
+      [lease.jobId],
+    );
+    expect(after).toEqual(before);
+    expect(after[0]).toMatchObject({ status: 'running', lease_owner: 'lab-a/gpu-host:1' });
+    const { rows: written } = await pool.query(
+      `SELECT (SELECT count(*)::int FROM results WHERE submission_id = s.id) AS results, s.provenance, s.status, s.last_error
+       FROM submissions s WHERE s.id = $1`,
+      [seeded.submissionId],
+    );
+    expect(written).toEqual([{ results: 0, provenance: {}, status: 'running', last_error: null }]);
+
+    // The claimer's own steps go on under it.
+    expect((await call(job('heartbeat'), { token: lease.token, leaseMs: 60_000 })).json).toEqual({
+      ok: true,
+    });
+    expect(
+      (await call(job('results'), { token: lease.token, answers: [{ episodeId, rawAnswer: 'x' }] }))
+        .json,
+    ).toEqual({ written: 1 });
+    expect((await call(job('release'), { token: lease.token })).json).toEqual({ ok: true });
+  });
+
+  it('keeps a raw answer as the endpoint path keeps one: cut at MAX_ANSWER_CHARS and marked truncated', async () => {
+    const database = await freshDatabase();
+    const { call } = await api(database);
+    const seeded = await seedSubmission(database.db, { shots: [2], shardSize: 1000 });
+    const { lease } = (await call(RUNNER_API.claim, claim)).json;
+    const prepared = await call(RUNNER_API.job(lease.jobId, 'episodes'), { token: lease.token });
+    const [long, nul] = prepared.json.episodes.map((e: { id: string }) => e.id) as string[];
+    const sent = await call(RUNNER_API.job(lease.jobId, 'results'), {
+      token: lease.token,
+      answers: [
+        { episodeId: long, rawAnswer: 'x'.repeat(1_000_000) },
+        { episodeId: nul, rawAnswer: 'a\u0000b' },
+      ],
+    });
+    expect(sent.json).toEqual({ written: 2 });
+    const { rows } = await database.pool.query(
+      `SELECT episode_id, length(raw_answer)::int AS n, raw_answer = $2 AS nul_replaced, answer_truncated
+       FROM results WHERE submission_id = $1 ORDER BY episode_id = $3 DESC`,
+      [seeded.submissionId, 'a\uFFFDb', long],
+    );
+    expect(rows).toEqual([
+      { episode_id: long, n: MAX_ANSWER_CHARS, nul_replaced: false, answer_truncated: true },
+      { episode_id: nul, n: 3, nul_replaced: true, answer_truncated: false },
+    ]);
+  });
+
+  it("stores of a runner's provenance only what describes the runner; the rest is the platform's record", async () => {
+    const database = await freshDatabase();
+    const { call } = await api(database);
+    const seeded = await seedSubmission(database.db, { shots: [2], shardSize: 1000 });
+    const { lease } = (await call(RUNNER_API.claim, claim)).json;
+    const provenance = (facts: unknown) =>
+      call(RUNNER_API.job(lease.jobId, 'provenance'), { token: lease.token, facts });
+    const runner = { version: '9.9.9', commit: 'abc123', host: 'lab-a-gpu-7', node: 'v20.19.0' };
+    const forged = {
+      ...fixtureProvenanceFacts(),
+      benchmark: { name: 'forged', version: '0', manifestHash: 'f'.repeat(64) },
+      shots: [64],
+      policies: ['icl'],
+      draws: 99,
+      scorers: { official: 99 },
+      episodeSeed: 'chosen by hand',
+      runner,
+      name: 'oracle',
+    };
+    expect((await provenance(forged)).json).toEqual({ ok: true });
+    const stored = async () =>
+      (
+        await database.pool.query('SELECT provenance FROM submissions WHERE id = $1', [
+          seeded.submissionId,
+        ])
+      ).rows[0].provenance;
+    expect(await stored()).toEqual({
+      schema: 1,
+      benchmark: {
+        name: seeded.manifest.benchmark.name,
+        version: seeded.manifest.benchmark.version,
+        manifestHash: seeded.manifest.manifestHash,
+      },
+      shots: [2],
+      policies: ['lcl'],
+      draws: 1,
+      scorers: scorerVersions(),
+      episodeSeed: 'SHA-256("<manifest hash>|<query image id>|<shots>|<draw>")',
+      runner,
+      adapter: 'builtin',
+      name: 'random',
+      runnerToken: 'lab-a',
+    });
+    expect(JSON.stringify(await stored())).not.toMatch(/forged|oracle|chosen by hand/);
+
+    // Facts of another adapter than the submission's are not this run's: refused by name.
+    const other = await provenance({
+      ...fixtureProvenanceFacts(),
+      name: undefined,
+      adapter: 'openai',
+      endpoint: 'https://api.example.com/v1',
+      model: 'm',
+      address: '203.0.113.9',
+      generation: null,
+      maxImageSide: null,
+    });
+    expect(other.status).toBe(400);
+    expect(other.json.error.message).toMatch(/^facts\.adapter: "openai" is not the adapter/);
+    expect((await stored()).adapter).toBe('builtin');
+  });
+
+  it("takes an endpoint adapter's pinned address and a served model's GPUs from the runner, the rest from the submission", () => {
+    const manifest = fixtureManifest();
+    const runner = { version: '1', commit: null, host: 'h', node: 'v20' };
+    const forgedSettings = {
+      generation: {
+        maxTokens: 1,
+        temperature: 2,
+        tokenLimitField: 'max_tokens',
+        thinkingBudget: 7,
+      },
+      maxImageSide: 1,
+    } as const;
+    const job = (adapter: string, adapterConfig: unknown) => ({
+      sub: { id: 7, adapter, adapterConfig, shots: [2, 4], draws: 1 },
+      policies: ['lcl' as const],
+      manifest,
+    });
+    const base = { ...fixtureProvenanceFacts(), runner, shots: [1], scorers: {} };
+    const endpoint = providedFacts(
+      job('openai', { adapter: 'openai', endpoint: 'https://api.example.com/v1', model: 'gpt-x' }),
+      {
+        ...base,
+        adapter: 'openai',
+        endpoint: 'https://forged.example.net/v1',
+        model: 'forged',
+        address: '203.0.113.9',
+        ...forgedSettings,
+      },
+    );
+    expect(endpoint).toMatchObject({
+      shots: [2, 4],
+      scorers: scorerVersions(),
+      runner,
+      adapter: 'openai',
+      endpoint: 'https://api.example.com/v1',
+      model: 'gpt-x',
+      address: '203.0.113.9',
+      maxImageSide: null,
+    });
+    expect(endpoint).not.toHaveProperty('name');
+    expect(JSON.stringify(endpoint)).not.toMatch(/forged|"thinkingBudget":7/);
+    const served = providedFacts(
+      job('serve', { adapter: 'serve', profile: 'vllm', model: 'org/m' }),
+      {
+        ...base,
+        adapter: 'serve',
+        profile: 'forged',
+        model: 'forged',
+        gpus: [0, 3],
+        ...forgedSettings,
+      },
+    );
+    expect(served).toMatchObject({
+      adapter: 'serve',
+      profile: 'vllm',
+      model: 'org/m',
+      gpus: [0, 3],
+    });
+    expect(JSON.stringify(served)).not.toMatch(/forged|"thinkingBudget":7/);
   });
 });

@@ -18,14 +18,16 @@ export const resolveHost = (host: string) => lookup(host, { all: true, verbatim:
 
 /**
  * Checks an endpoint URL against the platform's policy (core's `checkEndpoint`: address classes,
- * metadata names, the platform's own ports, operator-named exceptions) and pins the address
- * it resolved to, so that the connection goes where the check looked.
+ * cloud metadata names and addresses, the platform's own ports, operator-named exceptions) and
+ * pins the address it resolved to, so that the connection goes where the check looked.
  */
 export async function pinEndpoint(
   endpoint: string,
   policy: EndpointPolicy,
+  /** The resolver, the system's unless a test stands in for DNS. */
+  resolve: typeof resolveHost = resolveHost,
 ): Promise<PinnedEndpoint> {
-  const { url, addresses } = await checkEndpoint(endpoint, policy, resolveHost);
+  const { url, addresses } = await checkEndpoint(endpoint, policy, resolve);
   const [first] = addresses;
   if (!first) throw new EndpointRefusedError(`endpoint ${url.host} resolves to no address`);
   const { address, family } = first;

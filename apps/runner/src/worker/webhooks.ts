@@ -24,7 +24,8 @@ import { isQueueUnreachable } from './outage';
 /**
  * Delivers the webhook outbox (packages/db `webhook_deliveries`): runners on the database claim
  * due rows one statement at a time, POST them signed, and record the outcome, retrying with
- * backoff. A loop of its own beside the job slots, so no job ever waits on a receiver.
+ * backoff. A loop of its own beside the job slots, so no job ever waits on a receiver; and a few
+ * deliveries at once, one per receiver, so no receiver waits on another.
  */
 
 export interface WebhookSettings {
@@ -41,6 +42,11 @@ export interface WebhookSettings {
   retryCapMs?: number;
   /** How long a claim lasts before another runner may take the delivery over (default 60 s). */
   leaseMs?: number;
+  /**
+   * Deliveries in flight at once, across receivers (default 4); each receiver (scheme, host and
+   * port) gets one at a time, so a slow one holds up only its own.
+   */
+  concurrency?: number;
   random?: () => number;
   /** Unix seconds for the timestamp header (tests pin it). */
   nowSeconds?: () => number;
@@ -152,21 +158,56 @@ export async function sendWebhook(
   }
 }
 
+/** Deliveries in flight at once, across receivers (each receiver has one at a time). */
+const DEFAULT_CONCURRENCY = 4;
+/** While deliveries are out and nothing else is claimable, how often to look for newly due rows. */
+const RECHECK_MS = 1_000;
+
 /**
- * Claims and sends due deliveries until none is due (or `signal` aborts). Every claimed row is
- * settled: its outcome recorded, or given back untouched when the runner is stopping mid-send.
- * Returns how many attempts were made.
+ * The receiver a delivery goes to, for its lane: scheme, host and port (`https://a.example:8443`).
+ * Deliveries to one receiver go one at a time; different receivers' go side by side.
+ */
+function receiverOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * Claims and sends due deliveries until none is due (or `signal` aborts): up to `concurrency`
+ * (settings, default 4) at once, and at most one at a time to each receiver, so a slow receiver
+ * holds up its own deliveries only, never another's. A delivery claimed while its receiver is
+ * busy is given back at once (the attempt does not count) and claimed again once the receiver is
+ * free. Each delivery keeps its own timeout, retry with backoff, signature and pinned address
+ * (`sendWebhook`). Every claimed row is settled: its outcome recorded, or given back untouched
+ * when the runner is stopping mid-send. Returns how many attempts were made.
  */
 export async function deliverDueWebhooks(
   db: Db,
   settings: WebhookSettings,
   options: { signal?: AbortSignal; log?: (line: string) => void } = {},
 ): Promise<number> {
+  const concurrency = Math.max(1, settings.concurrency ?? DEFAULT_CONCURRENCY);
+  /** The delivery in flight to each receiver, settled (never rejected) once its outcome is written. */
+  const lanes = new Map<string, Promise<void>>();
+  /** Rows given back because their receiver was busy: seen again means nothing else is due. */
+  const deferred = new Set<number>();
+  /** What went wrong writing an outcome (the database): no more is claimed, and it is thrown. */
+  const failures: unknown[] = [];
   let attempts = 0;
-  while (!options.signal?.aborted) {
-    const delivery = await claimWebhookDelivery(db, { leaseMs: settings.leaseMs ?? 60_000 });
-    if (!delivery) break;
-    attempts++;
+  /** Until a delivery settles (its receiver is free again), or a short while passes. */
+  async function somethingSettles(): Promise<void> {
+    const timer = new AbortController();
+    await Promise.race([
+      ...lanes.values(),
+      delay(RECHECK_MS, undefined, { signal: timer.signal }).catch(() => {}),
+    ]);
+    timer.abort();
+  }
+
+  async function deliver(delivery: WebhookDelivery): Promise<void> {
     let outcome: WebhookOutcome | undefined;
     try {
       outcome = await sendWebhook(delivery, settings, options.signal);
@@ -182,6 +223,41 @@ export async function deliverDueWebhooks(
       }
     }
   }
+
+  try {
+    while (!options.signal?.aborted && failures.length === 0) {
+      if (lanes.size >= concurrency) {
+        await somethingSettles();
+        continue;
+      }
+      const delivery = await claimWebhookDelivery(db, { leaseMs: settings.leaseMs ?? 60_000 });
+      if (!delivery) {
+        // Nothing due now; what is out may make more due (a retry), and rows fall due meanwhile.
+        if (lanes.size === 0) break;
+        await somethingSettles();
+        continue;
+      }
+      const receiver = receiverOf(delivery.url);
+      if (lanes.has(receiver)) {
+        // Its receiver is busy: give it back (to the end of the due rows) and take the next.
+        await releaseWebhookDelivery(db, delivery);
+        if (deferred.has(delivery.id)) await somethingSettles();
+        deferred.add(delivery.id);
+        continue;
+      }
+      deferred.delete(delivery.id);
+      attempts++;
+      const sending = deliver(delivery)
+        .catch((error: unknown) => {
+          failures.push(error);
+        })
+        .finally(() => lanes.delete(receiver));
+      lanes.set(receiver, sending);
+    }
+  } finally {
+    await Promise.all(lanes.values());
+  }
+  if (failures.length > 0) throw failures[0];
   return attempts;
 }
 

@@ -376,6 +376,30 @@ describe('linkboard submit, runner and status', () => {
       expect(result.stderr, endpoint).toMatch(why);
     }
   });
+
+  it('refuses cloud metadata addresses in every spelling where private endpoints are allowed, as a usage error', async () => {
+    const manifest = await smallSynth();
+    for (const [flag, url, why] of [
+      ['--endpoint', 'http://[fd00:ec2::254]/latest', /cloud metadata service of AWS/],
+      ['--endpoint', 'http://100.100.100.200/v1', /cloud metadata service of Alibaba Cloud/],
+      ['--endpoint', 'http://0x64.0x64.0x64.0xc8/v1', /cloud metadata service of Alibaba Cloud/],
+      ['--endpoint', 'http://[::ffff:100.100.100.200]/v1', /cloud metadata service of Alibaba/],
+      ['--endpoint', 'http://192.0.0.192/v1', /cloud metadata service of Oracle Cloud/],
+      ['--endpoint', 'http://0251.0376.0251.0376/v1', /\(linkLocal\).*link-local/],
+      ['--endpoint', 'http://metadata.google.internal./v1', /is a cloud metadata service/],
+      ['--webhook', 'http://[fd00:ec2::254]/hook', /--webhook: .*cloud metadata service of AWS/],
+    ] as const) {
+      const how =
+        flag === '--endpoint'
+          ? ['--endpoint', url, '--model', 'm']
+          : ['--builtin', 'random', '--webhook', url];
+      const result = await cli(['submit', '--name', 'meta', '--manifest', manifest, ...how]);
+      expect(result.code, url).toBe(1);
+      expect(result.stderr, url).toMatch(why);
+      expect(result.stderr, url).toMatch(/cloud metadata|link-local/);
+      expect(result.stdout, url).not.toMatch(/^submission \d+/m);
+    }
+  }, 60_000);
 });
 
 describe('linkboard status of a failed submission', () => {

@@ -44,7 +44,8 @@ async function submit(name: string) {
     adapterConfig: { adapter: 'openai', endpoint: platform.server.url, model: 'prototype' },
     ...spec,
     shardSize: 200,
-    maxAttempts: 50,
+    // The default attempts (5): a killed runner's lease is taken over, not spent as an attempt,
+    // so ten kills still end in \`done\`.
   });
 }
 
@@ -145,6 +146,13 @@ async function killTenTimes(name: string, site?: Parameters<typeof startRunner>[
     episodes: crashed.episodes,
     errors: 0,
   });
+  // The dead runners' leases were taken over, not spent as attempts.
+  const { rows: jobs } = await platform.database.pool.query(
+    'SELECT max(attempts)::int AS attempts, sum(lease_losses)::int AS lost FROM jobs WHERE submission_id = $1',
+    [crashed.submissionId],
+  );
+  expect(jobs[0].lost).toBeGreaterThan(0);
+  expect(jobs[0].attempts).toBeLessThanOrEqual(5);
 
   const clean = await submit(`${name}-steady`);
   await runRunner(

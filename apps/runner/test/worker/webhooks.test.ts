@@ -28,24 +28,43 @@ afterAll(() => platform.shutdown());
 interface Received {
   headers: IncomingHttpHeaders;
   body: string;
+  /** `performance.now()` when the whole request had arrived, and when the reply was sent. */
+  arrivedAt: number;
+  answeredAt?: number;
 }
 
-/** A real HTTP receiver on 127.0.0.1 that answers each POST with the next status of `script`. */
-async function receiver(script: number[]) {
+/**
+ * A real HTTP receiver on 127.0.0.1 that answers each POST with the next status of `script`,
+ * `delayMs` after it arrived (a slow receiver); `busiest` is the most requests it had at once.
+ */
+async function receiver(script: number[], options: { delayMs?: number } = {}) {
   const received: Received[] = [];
+  let open = 0;
+  const state = { received, busiest: 0, url: '' };
   const server = createServer((req, res) => {
+    open++;
+    state.busiest = Math.max(state.busiest, open);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const entry: Received = {
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        arrivedAt: performance.now(),
+      };
+      received.push(entry);
       res.statusCode = script[Math.min(received.length - 1, script.length - 1)] ?? 200;
-      res.end('receiver says: not for the log');
+      setTimeout(() => {
+        open--;
+        entry.answeredAt = performance.now();
+        res.end('receiver says: not for the log');
+      }, options.delayMs ?? 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/linkboard`;
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/linkboard`;
   closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { url, received };
+  return state;
 }
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -184,5 +203,54 @@ describe('webhook delivery', () => {
     expect(row).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: null });
     expect(row?.lastError).toMatch(/^refused: webhook 127\.0\.0\.1:\d+ resolves to 127\.0\.0\.1/);
     expect(row?.lastError).toContain('LINKBOARD_ALLOW_PRIVATE_ENDPOINTS=1');
+  });
+
+  it('does not hold a receiver’s delivery up behind a slow receiver', async () => {
+    const SLOW_MS = 1_500;
+    const slow = await receiver([200], { delayMs: SLOW_MS });
+    const fast = await receiver([200]);
+    // The slow receiver's delivery is due first, so it is claimed and sent first.
+    const slowOne = await submitWithWebhook(slow.url);
+    await cancelSubmission(platform.database.db, slowOne.submissionId);
+    const fastOne = await submitWithWebhook(fast.url);
+    await cancelSubmission(platform.database.db, fastOne.submissionId);
+
+    expect(await deliverDueWebhooks(platform.database.db, settings())).toBe(2);
+    const [slowDelivery] = slow.received;
+    const [fastDelivery] = fast.received;
+    if (!slowDelivery?.answeredAt || !fastDelivery) throw new Error('unreachable');
+    // Sent one after the other, the fast receiver would hear only after the slow one answered.
+    expect(slowDelivery.arrivedAt).toBeLessThan(fastDelivery.arrivedAt);
+    expect(fastDelivery.arrivedAt).toBeLessThan(slowDelivery.answeredAt);
+    expect(fastDelivery.answeredAt).toBeLessThan(slowDelivery.answeredAt);
+    for (const { submissionId } of [slowOne, fastOne])
+      expect(await webhookDeliveriesOf(platform.database.db, submissionId)).toMatchObject([
+        { status: 'delivered', attempts: 1, lastStatusCode: 200 },
+      ]);
+  });
+
+  it('sends one receiver its deliveries one at a time, each attempt counted once', async () => {
+    const slow = await receiver([200], { delayMs: 300 });
+    const fast = await receiver([200]);
+    const slowOnes = [];
+    for (let i = 0; i < 3; i++) {
+      const one = await submitWithWebhook(slow.url);
+      await cancelSubmission(platform.database.db, one.submissionId);
+      slowOnes.push(one);
+    }
+    const fastOne = await submitWithWebhook(fast.url);
+    await cancelSubmission(platform.database.db, fastOne.submissionId);
+
+    expect(await deliverDueWebhooks(platform.database.db, settings())).toBe(4);
+    expect(slow.received).toHaveLength(3);
+    expect(slow.busiest).toBe(1);
+    // The fast receiver did not wait for the slow one's queue either.
+    const firstSlowAnswer = Math.min(...slow.received.map((r) => r.answeredAt ?? Infinity));
+    expect(fast.received[0]?.arrivedAt).toBeLessThan(firstSlowAnswer);
+    // Given back while their receiver was busy, they still count one attempt each.
+    for (const { submissionId } of [...slowOnes, fastOne])
+      expect(await webhookDeliveriesOf(platform.database.db, submissionId)).toMatchObject([
+        { status: 'delivered', attempts: 1 },
+      ]);
   });
 });

@@ -2,7 +2,7 @@ import 'server-only';
 import {
   DEFAULT_POLICY,
   DEFAULT_SCORER,
-  nameProblem,
+  oneLine,
   POLICY_NAMES,
   ScorerNameSchema,
 } from '@linkboard/core';
@@ -136,16 +136,8 @@ export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
   return next();
 });
 
-/**
- * One line of text: no control characters (PostgreSQL cannot store NUL, and the others garble a
- * name or an HTTP header); with `visible`, no invisible or bidi characters either, for what is
- * shown to others as a name. The message says which character, the issue's path which field.
- */
-export const oneLine = (max: number, options: { visible?: boolean; trim?: boolean } = {}) =>
-  (options.trim === false ? z.string() : z.string().trim()).max(max).superRefine((value, ctx) => {
-    const problem = nameProblem(value, options);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+/** One line of text from outside: core's one primitive (no NUL or other control character). */
+export { oneLine };
 
 /** A row id: PostgreSQL's integer, so that a larger number is a 400, not a failed query. */
 export const idInput = z.number().int().min(1).max(MAX_ID);

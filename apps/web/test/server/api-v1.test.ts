@@ -11,7 +11,7 @@ import {
 } from '@linkboard/core';
 import { createRunnerToken } from '@linkboard/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alice, openTestSite } from '../site';
+import { admin, alice, bob, openTestSite } from '../site';
 
 let site: Awaited<ReturnType<typeof openTestSite>>;
 let routes: {
@@ -245,5 +245,71 @@ describe('the runner API, as the site mounts it', () => {
     // On the user API the runner token is nobody: submitting needs a user.
     const response = await post(endpointSubmission(), runnerToken);
     expect(response.status).toBe(401);
+  });
+});
+
+describe('a run’s last error', () => {
+  it('quotes the endpoint’s reply to the submission’s owner and admins only; anyone else sees its class and HTTP status', async () => {
+    const { id } = SubmissionCreatedSchema.parse(await (await post(endpointSubmission())).json());
+    const { pool } = site.database;
+    const reply =
+      'HTTP 400: {"error":"model m-secret-7 is not served here; ask ops@internal.example"}';
+    const secret = /m-secret-7|ops@internal/;
+    const classified = /^client-error \(HTTP 400\): \S/;
+    const poll = async (auth: string | null) =>
+      SubmissionStatusSchema.parse(
+        await (
+          await routes.submission.GET(
+            new Request(`http://site/api/v1/submissions/${id}`, {
+              headers: auth ? { authorization: `Bearer ${auth}` } : {},
+            }),
+          )
+        ).json(),
+      ).last_error;
+
+    // Running, its job waiting to retry after the endpoint's reply, its runner's log quoting it.
+    await pool.query(
+      `UPDATE submissions SET status = 'running', visibility = 'public' WHERE id = $1`,
+      [id],
+    );
+    await pool.query(
+      `UPDATE jobs SET last_error = $2, error_class = 'client-error', run_after = now() + interval '1 day',
+         run_info = $3, heartbeat_at = now() WHERE submission_id = $1`,
+      [id, reply, JSON.stringify({ log: [`episode e1: client-error: ${reply}`] })],
+    );
+    for (const viewer of [null, bob]) {
+      const status = await site.caller(viewer).submissions.status({ id });
+      expect(status.lastError).toMatch(classified);
+      expect(status.log).toEqual([]);
+      expect(JSON.stringify(status)).not.toMatch(secret);
+    }
+    for (const viewer of [alice, admin]) {
+      const status = await site.caller(viewer).submissions.status({ id });
+      expect(status.lastError).toBe(reply);
+      expect(status.log).toEqual([`episode e1: client-error: ${reply}`]);
+    }
+    expect(await poll(null)).toMatch(classified);
+    expect(await poll(token)).toBe(reply);
+
+    // Failed for good: the submission's own error, on its page and over the API.
+    await pool.query(
+      `UPDATE submissions SET status = 'failed', last_error = $2, finished_at = now() WHERE id = $1`,
+      [id, `client-error: ${reply}`],
+    );
+    await pool.query(`UPDATE jobs SET status = 'failed' WHERE submission_id = $1`, [id]);
+    for (const viewer of [null, bob]) {
+      const detail = await site.caller(viewer).submissions.byId({ id });
+      expect(detail.lastError).toMatch(classified);
+      expect(JSON.stringify(detail)).not.toMatch(secret);
+      expect((await site.caller(viewer).submissions.status({ id })).lastError).toMatch(classified);
+    }
+    for (const viewer of [alice, admin])
+      expect((await site.caller(viewer).submissions.byId({ id })).lastError).toBe(
+        `client-error: ${reply}`,
+      );
+    const anonymous = await poll(null);
+    expect(anonymous).toMatch(classified);
+    expect(anonymous).not.toMatch(secret);
+    expect(await poll(token)).toBe(`client-error: ${reply}`);
   });
 });

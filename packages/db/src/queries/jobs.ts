@@ -63,7 +63,11 @@ export async function claimJob(
     LEASE_ROW,
     sql`UPDATE jobs SET status = 'running', lease_owner = ${options.worker}, lease_token = gen_random_uuid(),
           lease_expires_at = now() + ${options.leaseMs} * interval '1 millisecond', heartbeat_at = now(),
-          attempts = attempts + 1, started_at = coalesce(started_at, now())
+          -- A job taken over from a runner that stopped answering goes on with the same attempt:
+          -- the lease was lost, the job did not fail (SET reads the row as it was).
+          attempts = attempts + (CASE WHEN status = 'running' THEN 0 ELSE 1 END),
+          lease_losses = lease_losses + (CASE WHEN status = 'running' THEN 1 ELSE 0 END),
+          started_at = coalesce(started_at, now())
         WHERE id = (
           WITH busy AS (
             SELECT coalesce(bs.owner_id, '') AS owner, count(*) AS n
@@ -74,7 +78,8 @@ export async function claimJob(
           JOIN submissions s ON s.id = j.submission_id
           LEFT JOIN busy ON busy.owner = coalesce(s.owner_id, '')
           WHERE ((j.status = 'queued' AND j.run_after <= now())
-             OR (j.status = 'running' AND j.lease_expires_at < now() AND j.attempts < j.max_attempts))
+             OR (j.status = 'running' AND j.lease_expires_at < now()
+                 AND j.lease_losses < j.max_attempts * ${LEASE_LOSSES_PER_ATTEMPT}))
             AND NOT (s.adapter::text = ANY(${exclude}::text[]))
             AND (cardinality(${only}::text[]) = 0 OR s.adapter::text = ANY(${only}::text[]))
             AND NOT (coalesce(s.owner_id, '') = ANY(${owners}::text[]))
@@ -231,21 +236,31 @@ export async function releaseJob(db: Db, lease: Lease): Promise<void> {
   await db.execute(sql`SELECT pg_notify(${JOBS_CHANNEL}, ${String(lease.submissionId)})`);
 }
 
-/** Fails jobs whose lease expired after their last allowed attempt (their runners kept dying). */
+/**
+ * Leases a job may lose to runners that stop answering, per attempt it is allowed: a killed
+ * runner does not spend the job's attempts (its work is kept and taken over), but a job that
+ * kills every runner that takes it (20 runners at the default 5 attempts) still ends.
+ */
+export const LEASE_LOSSES_PER_ATTEMPT = 4;
+
+/** Fails jobs whose lease expired with no takeover left: every runner that took them died. */
 export async function reapExpiredJobs(db: Db): Promise<number> {
   return db.transaction(async (tx) => {
     const dead = await queryRows(
       tx,
-      z.object({ id: col.number, submission_id: col.number }),
-      sql`UPDATE jobs SET status = 'failed', finished_at = now(), lease_token = NULL, last_error = 'lease expired on the last attempt: the runner stopped responding', error_class = 'lease-expired'
-          WHERE status = 'running' AND lease_expires_at < now() AND attempts >= max_attempts
-          RETURNING id, submission_id`,
+      z.object({ id: col.number, submission_id: col.number, lease_losses: col.number }),
+      sql`UPDATE jobs SET status = 'failed', finished_at = now(), lease_token = NULL,
+            last_error = 'its runners stopped responding ' || (lease_losses + 1) || ' times: the job may be killing them',
+            error_class = 'lease-expired'
+          WHERE status = 'running' AND lease_expires_at < now()
+            AND lease_losses >= max_attempts * ${LEASE_LOSSES_PER_ATTEMPT}
+          RETURNING id, submission_id, lease_losses`,
     );
     for (const submissionId of new Set(dead.map((d) => d.submission_id))) {
       await markSubmissionFailed(
         tx,
         submissionId,
-        'lease-expired: a job ran out of attempts because its runner stopped responding',
+        'lease-expired: a job kept losing its runner (each one stopped responding while it ran)',
       );
     }
     return dead.length;

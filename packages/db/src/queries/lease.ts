@@ -53,15 +53,31 @@ export async function holdLease(tx: Tx, lease: Lease): Promise<void> {
 /**
  * The lease a runner presents by job id and token (a runner over HTTP sends no more): read from
  * the job, so nothing else it claims (its submission, its episode range) is taken on trust.
+ *
+ * `holder.runner`: the runner token presenting it (the site's runner API). Such a lease is that
+ * token's alone: the API's claim records its owner as `<runner>/<worker>` (runner token names
+ * hold no `/`), and a lease token that another runner token claimed, or a database runner
+ * (`<host>:<pid>`), is lost to this one, as an unknown token is. The lease token and its owner are
+ * set together by one claim and cleared together, so checking the owner here, where every step
+ * reads its lease, holds for the writes that then present the token.
  */
-export async function leaseOf(db: Db, jobId: number, token: string): Promise<Lease> {
+export async function leaseOf(
+  db: Db,
+  jobId: number,
+  token: string,
+  holder: { runner?: string } = {},
+): Promise<Lease> {
+  const held =
+    holder.runner === undefined
+      ? sql`TRUE`
+      : sql`starts_with(coalesce(j.lease_owner, ''), ${`${holder.runner}/`})`;
   const [job] = await queryRows(
     db,
     LEASE_ROW,
     sql`SELECT j.id, j.lease_token, j.submission_id, coalesce(s.owner_id, '') AS owner, j.first_episode, j.episode_count,
                j.attempts, j.progress_done
         FROM jobs j JOIN submissions s ON s.id = j.submission_id
-        WHERE j.id = ${jobId} AND j.lease_token::text = ${token} AND j.status = 'running'`,
+        WHERE j.id = ${jobId} AND j.lease_token::text = ${token} AND j.status = 'running' AND ${held}`,
   );
   if (!job) throw new LeaseLostError(jobId);
   return leaseFromRow(job);

@@ -555,7 +555,7 @@ export async function retrySubmission(db: Db, id: number, quota?: Quota): Promis
     if (retried.length === 0) return false;
     if (quota) await useQuota(tx, quota, 'retry', id);
     await tx.execute(
-      sql`UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(), lease_token = NULL, last_error = NULL WHERE submission_id = ${id} AND status IN ('failed', 'cancelled')`,
+      sql`UPDATE jobs SET status = 'queued', attempts = 0, lease_losses = 0, run_after = now(), lease_token = NULL, last_error = NULL WHERE submission_id = ${id} AND status IN ('failed', 'cancelled')`,
     );
     await tx.execute(sql`SELECT pg_notify('linkboard_jobs', ${String(id)})`);
     return true;
@@ -584,7 +584,7 @@ export async function rerunErroredEpisodes(db: Db, id: number, quota?: Quota): P
       sql`UPDATE submissions SET status = 'queued', finished_at = NULL, last_error = NULL WHERE id = ${id}`,
     );
     await tx.execute(
-      sql`UPDATE jobs SET status = 'queued', attempts = 0, run_after = now(), lease_token = NULL, lease_owner = NULL,
+      sql`UPDATE jobs SET status = 'queued', attempts = 0, lease_losses = 0, run_after = now(), lease_token = NULL, lease_owner = NULL,
             lease_expires_at = NULL, last_error = NULL, error_class = NULL, finished_at = NULL
           WHERE submission_id = ${id}`,
     );
@@ -873,15 +873,19 @@ export async function queueStatus(db: Db, submissionId: number) {
       done: col.number,
       errors: col.number,
       job_error: col.text.nullable(),
+      job_error_class: col.text.nullable(),
       ahead: col.number,
     }),
     sql`
     SELECT s.status, s.total_episodes, s.started_at, s.finished_at, s.last_error,
            (SELECT coalesce(sum(progress_done), 0) FROM jobs WHERE submission_id = s.id) AS done,
            (SELECT count(*) FROM results WHERE submission_id = s.id AND error_class IS NOT NULL) AS errors,
-           (SELECT last_error FROM jobs WHERE submission_id = s.id AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1) AS job_error,
+           je.last_error AS job_error, je.error_class AS job_error_class,
            (SELECT count(*) FROM submissions w WHERE w.status IN ('queued', 'running') AND w.id < s.id) AS ahead
-    FROM submissions s WHERE s.id = ${submissionId}`,
+    FROM submissions s
+    LEFT JOIN LATERAL (SELECT last_error, error_class FROM jobs WHERE submission_id = s.id AND last_error IS NOT NULL
+                       ORDER BY id DESC LIMIT 1) je ON TRUE
+    WHERE s.id = ${submissionId}`,
   );
   if (!r) return null;
   const done = Math.min(r.done, r.total_episodes);
@@ -912,7 +916,14 @@ export async function queueStatus(db: Db, submissionId: number) {
     errors: r.errors,
     episodesPerSecond: rate,
     etaSeconds: live && rate && rate > 0 ? remaining / rate : null,
+    /**
+     * The submission's error (`<class>: <message>`), or else its latest job's (the message alone:
+     * its class is `lastErrorClass`). Holds an endpoint's reply as the runner quoted it: the site
+     * shows it whole to the submission's owner only.
+     */
     lastError: r.last_error ?? r.job_error,
+    /** The class of `lastError` where it is a job's; null where the message starts with it. */
+    lastErrorClass: r.last_error === null ? r.job_error_class : null,
     errorsByClass: Object.fromEntries(classes.map((c) => [c.error_class, c.n])),
     /** The most recent runner log lines of the submission's jobs. */
     log: (log?.log ?? []).slice(-10),

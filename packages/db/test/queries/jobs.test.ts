@@ -7,7 +7,9 @@ import {
   heartbeat,
   IncompleteJobError,
   JobWaiter,
+  LEASE_LOSSES_PER_ATTEMPT,
   LeaseLostError,
+  leaseOf,
   reapExpiredJobs,
   releaseJob,
   retryDelayMs,
@@ -69,7 +71,8 @@ describe('the job queue', () => {
     await sleep(300);
     const second = await claimJob(db, { worker: 'b', leaseMs: 30_000 });
     expect(second?.jobId).toBe(first!.jobId);
-    expect(second?.attempts).toBe(2);
+    // The same attempt, taken over: a lease lost to a silent worker spends none of the job's.
+    expect(second?.attempts).toBe(1);
     await expect(heartbeat(db, first!, { leaseMs: 200 })).rejects.toBeInstanceOf(LeaseLostError);
     await expect(finish(db, first!)).rejects.toBeInstanceOf(LeaseLostError);
     await expect(
@@ -77,6 +80,25 @@ describe('the job queue', () => {
     ).rejects.toBeInstanceOf(LeaseLostError);
     await finish(db, second!);
     expect((await jobRow(pool, second!.jobId)).lease_owner).toBe('b');
+  });
+
+  it("reads a runner token's lease only for that token: another runner's, and a database runner's, are lost to it", async () => {
+    const { db } = await freshDatabase();
+    await seedSubmission(db, { shardSize: 2 });
+    // As the runner API claims: `<runner token's name>/<worker>`.
+    const api = (await claimJob(db, { worker: 'lab-a/gpu-host:1', leaseMs: 30_000 }))!;
+    const local = (await claimJob(db, { worker: 'gpu-host:2', leaseMs: 30_000 }))!;
+    expect(await leaseOf(db, api.jobId, api.token, { runner: 'lab-a' })).toEqual(api);
+    for (const runner of ['lab-b', 'lab', 'lab-a/gpu-host:1', 'gpu-host'])
+      await expect(leaseOf(db, api.jobId, api.token, { runner })).rejects.toBeInstanceOf(
+        LeaseLostError,
+      );
+    await expect(leaseOf(db, local.jobId, local.token, { runner: 'gpu-host:2' })).rejects.toThrow(
+      `job ${local.jobId}: lease lost`,
+    );
+    // A database runner presents no runner token: its leases read as before, whoever holds them.
+    expect(await leaseOf(db, local.jobId, local.token)).toEqual(local);
+    expect(await leaseOf(db, api.jobId, api.token)).toEqual(api);
   });
 
   it('refuses to complete a job while any of its episodes lacks a stored result', async () => {
@@ -167,17 +189,32 @@ describe('the job queue', () => {
     expect(again).toMatchObject({ jobId: lease!.jobId, attempts: 1 });
   });
 
-  it('fails a job whose lease expired on its last attempt', async () => {
+  it("takes over a dead runner's job without spending an attempt; fails one that keeps losing its runner", async () => {
     const { db, pool } = await freshDatabase();
     const { submissionId } = await seedSubmission(db, { maxAttempts: 1 });
-    await claimJob(db, { worker: 'a', leaseMs: 50 });
-    await sleep(100);
-    expect(await claimJob(db, { worker: 'b', leaseMs: 50 })).toBeNull();
+    const first = await claimJob(db, { worker: 'a', leaseMs: 50 });
+    expect(first?.attempts).toBe(1);
+    // Its runner dies (the lease expires) four times: each takeover goes on with attempt 1.
+    for (let lost = 1; lost <= LEASE_LOSSES_PER_ATTEMPT; lost++) {
+      await sleep(80);
+      const taken = await claimJob(db, { worker: `b${lost}`, leaseMs: 50 });
+      expect(taken, `takeover ${lost}`).toMatchObject({ jobId: first?.jobId, attempts: 1 });
+    }
+    const { rows } = await pool.query('SELECT attempts, lease_losses FROM jobs');
+    expect(rows).toEqual([{ attempts: 1, lease_losses: LEASE_LOSSES_PER_ATTEMPT }]);
+    await sleep(80);
+    // No takeover left (max_attempts × LEASE_LOSSES_PER_ATTEMPT): the job ends.
+    expect(await claimJob(db, { worker: 'c', leaseMs: 50 })).toBeNull();
     expect(await reapExpiredJobs(db)).toBe(1);
-    expect(
-      (await pool.query('SELECT status FROM submissions WHERE id = $1', [submissionId])).rows[0]
-        .status,
-    ).toBe('failed');
+    const { rows: ended } = await pool.query(
+      'SELECT s.status, s.last_error, j.last_error AS job_error FROM submissions s JOIN jobs j ON j.submission_id = s.id WHERE s.id = $1',
+      [submissionId],
+    );
+    expect(ended[0]).toMatchObject({
+      status: 'failed',
+      last_error: expect.stringMatching(/^lease-expired: a job kept losing its runner/),
+      job_error: `its runners stopped responding ${LEASE_LOSSES_PER_ATTEMPT + 1} times: the job may be killing them`,
+    });
   });
 
   it('wakes a waiting runner when work arrives (LISTEN/NOTIFY), without polling', async () => {

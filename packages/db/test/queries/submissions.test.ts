@@ -1,4 +1,5 @@
 import { buildEpisodes, episodeRange, indexBenchmark } from '@linkboard/core';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {
   answeredEpisodes,
@@ -6,6 +7,7 @@ import {
   clearErrorResults,
   completeJob,
   createSubmission,
+  failJob,
   importBenchmark,
   predictionsFor,
   probeResult,
@@ -189,6 +191,33 @@ describe('a submission page’s figures', () => {
     expect(status?.status).toBe('done');
     expect(status?.episodesPerSecond).toBeCloseTo(seeded.episodes / 10, 5);
     expect(status?.etaSeconds).toBeNull();
+  });
+});
+
+describe('a submission’s last error', () => {
+  it('is its own (`<class>: <message>`), or else its latest job’s with the class beside it', async () => {
+    const { db } = await freshDatabase();
+    const seeded = await seedSubmission(db, { maxAttempts: 2 });
+    expect(await queueStatus(db, seeded.submissionId)).toMatchObject({
+      lastError: null,
+      lastErrorClass: null,
+    });
+    const reply = 'HTTP 404: <html>internal console</html>';
+    const first = (await claimJob(db, { worker: 'w', leaseMs: 30_000 }))!;
+    await failJob(db, first, { error: reply, errorClass: 'server-error', retryable: true });
+    expect(await queueStatus(db, seeded.submissionId)).toMatchObject({
+      status: 'running',
+      lastError: reply,
+      lastErrorClass: 'server-error',
+    });
+    await db.execute(sql`UPDATE jobs SET run_after = now() WHERE id = ${first.jobId}`);
+    const second = (await claimJob(db, { worker: 'w', leaseMs: 30_000 }))!;
+    await failJob(db, second, { error: reply, errorClass: 'client-error', retryable: false });
+    expect(await queueStatus(db, seeded.submissionId)).toMatchObject({
+      status: 'failed',
+      lastError: `client-error: ${reply}`,
+      lastErrorClass: null,
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { compareOnSharedEpisodes, type ScorerName } from '@linkboard/core';
+import { compareOnSharedEpisodes, oneLine, type ScorerName } from '@linkboard/core';
 import { episodeWithResult, pairedAnswers } from '@linkboard/db';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
@@ -45,7 +45,7 @@ export function comparison(ctx: Context, a: number, b: number, scorer: ScorerNam
 
 export const episodesRouter = router({
   byId: publicProcedure
-    .input(z.object({ id: z.string().min(1).max(100), submission: idInput.optional() }))
+    .input(z.object({ id: oneLine(100, { trim: false }).min(1), submission: idInput.optional() }))
     .query(async ({ ctx, input }) => {
       // An episode's definition is public but for an open ranked run's (the visibility rule); a
       // submission's answer to it only where the submission is visible.

@@ -4,6 +4,7 @@ import {
   EndpointApiSchema,
   EndpointUrlSchema,
   errorMeaning,
+  isErrorClass,
   scorerNames,
   scorerVersions,
 } from '@linkboard/core';
@@ -23,6 +24,7 @@ import {
   webhookTarget,
 } from '@linkboard/db';
 import {
+  mayChange,
   mayRead,
   queueConnectionTest,
   type RefusalReason,
@@ -105,25 +107,62 @@ async function owned(ctx: Context & { viewer: NonNullable<Context['viewer']> }, 
 const endpointUrl = oneLine(2000).pipe(EndpointUrlSchema);
 
 /**
- * What a connection test that got no answer shows: its class and HTTP status in a short message,
- * never the body of the reply (whatever answered could be any service at that address). The
- * guard's own refusal is shown whole: it holds no reply, only the reason.
+ * An error a run got as a short classified message: its class and HTTP status, never the body
+ * of a reply (whatever answered could be any service at that address). What a connection test
+ * that got no answer shows its owner, and what anyone but a submission's owner (and admins) is
+ * shown of its last error (`lastErrorFor`). The class is `errorClass`, or else the one the
+ * message starts with (`<class>: …`) if core knows it. With `reason` (a connection test's owner),
+ * the guard's own refusal is shown whole: it holds no reply, only the reason.
  */
-export function probeFailure(errorClass: string | null, error: string | null): string {
-  if (errorClass === 'endpoint-refused' || error?.startsWith('endpoint-refused: '))
-    return (error ?? '').replace(/^endpoint-refused: /, '');
-  const found = errorClass ?? error?.match(/^([a-z-]+):/)?.[1] ?? 'error';
+export function probeFailure(
+  errorClass: string | null,
+  error: string | null,
+  { reason = true }: { reason?: boolean } = {},
+): string {
+  const refused = errorClass === 'endpoint-refused' || error?.startsWith('endpoint-refused: ');
+  if (reason && refused) return (error ?? '').replace(/^endpoint-refused: /, '');
+  const prefix = error?.match(/^([a-z-]+):/)?.[1];
+  const found = errorClass ?? (prefix && isErrorClass(prefix) ? prefix : 'error');
   const status = error?.match(/\bHTTP (\d{3})\b/)?.[1];
   return `${found}${status ? ` (HTTP ${status})` : ''}: ${errorMeaning(found) ?? 'no usable answer'}`;
+}
+
+/**
+ * A submission's last error as this viewer is shown it: whole to its owner and admins (it may
+ * quote the endpoint's reply, which is theirs to read), classified for anyone else
+ * (`probeFailure`: class and HTTP status, no reply text).
+ */
+export function lastErrorFor(
+  viewer: Context['viewer'],
+  submission: { ownerId: string | null },
+  lastError: string | null,
+  errorClass: string | null = null,
+): string | null {
+  if (lastError === null) return null;
+  return mayChange(viewer, submission.ownerId)
+    ? lastError
+    : probeFailure(errorClass, lastError, { reason: false });
 }
 
 const id = z.object({ id: idInput });
 
 export const submissionsRouter = router({
-  byId: publicProcedure.input(id).query(({ ctx, input }) => visibleSubmission(ctx, input.id)),
+  byId: publicProcedure.input(id).query(async ({ ctx, input }) => {
+    const submission = await visibleSubmission(ctx, input.id);
+    return { ...submission, lastError: lastErrorFor(ctx.viewer, submission, submission.lastError) };
+  }),
   status: publicProcedure.input(id).query(async ({ ctx, input }) => {
-    await visibleSubmission(ctx, input.id);
-    return (await queueStatus(ctx.db, input.id)) ?? notFound(`submission ${input.id}`);
+    const submission = await visibleSubmission(ctx, input.id);
+    const found = (await queueStatus(ctx.db, input.id)) ?? notFound(`submission ${input.id}`);
+    const { lastErrorClass, ...status } = found;
+    const owned = mayChange(ctx.viewer, submission.ownerId);
+    return {
+      ...status,
+      lastError: lastErrorFor(ctx.viewer, submission, status.lastError, lastErrorClass),
+      // The runner's log quotes the same replies (`episode …: client-error: HTTP 400: …`), and
+      // a runner elsewhere may send any text in it: its owner's (and admins') to read.
+      log: owned ? status.log : [],
+    };
   }),
   curves: publicProcedure
     .input(id.extend({ scorer: scorerInput }))

@@ -285,6 +285,38 @@ describe('endpoints at submit and in connection tests', () => {
   });
 });
 
+describe('a submission’s last error as a reader is shown it', () => {
+  it('whole to its owner and admins; to anyone else its class and HTTP status, never a reply nor the guard’s reason', async () => {
+    await siteWith({});
+    const { lastErrorFor } = await import('../../../src/server/routers/submissions');
+    const owned = { ownerId: alice.id };
+    const admin = { id: 'user-admin', role: 'admin' as const, via: 'session' as const };
+    const reply =
+      'client-error: HTTP 403: <html>internal admin console, secret token abc123</html>';
+    expect(lastErrorFor(alice, owned, reply)).toBe(reply);
+    expect(lastErrorFor(admin, owned, reply)).toBe(reply);
+    for (const viewer of [null, bob]) {
+      expect(lastErrorFor(viewer, owned, reply)).toMatch(/^client-error \(HTTP 403\): /);
+      expect(lastErrorFor(viewer, owned, reply)).not.toMatch(/secret|console|<html>/);
+    }
+    // A job's message comes without its class, which is given beside it.
+    expect(lastErrorFor(null, owned, 'HTTP 429: slow down, key sk-123', 'rate-limited')).toMatch(
+      /^rate-limited \(HTTP 429\): /,
+    );
+    // The guard's reason names the host and where it resolved: its owner's to read.
+    const refused =
+      'endpoint-refused: endpoint 10.0.0.5 resolves to 10.0.0.5 (private); private and loopback endpoints are refused here';
+    expect(lastErrorFor(null, owned, refused)).toMatch(/^endpoint-refused: /);
+    expect(lastErrorFor(null, owned, refused)).not.toMatch(/10\.0\.0\.5/);
+    expect(lastErrorFor(alice, owned, refused)).toBe(refused);
+    // Text that does not start with a class core knows is not taken for one.
+    expect(lastErrorFor(null, owned, 'password: hunter2')).toMatch(/^error: /);
+    // A CLI submission (no owner): admins only.
+    expect(lastErrorFor(alice, { ownerId: null }, reply)).not.toMatch(/secret/);
+    expect(lastErrorFor(null, owned, null)).toBeNull();
+  });
+});
+
 describe('webhooks at submit', () => {
   const hooked = (caller: Awaited<ReturnType<typeof siteWith>>['caller'], webhook?: string) =>
     caller.submissions.create({

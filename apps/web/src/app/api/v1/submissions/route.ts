@@ -1,11 +1,18 @@
 import { CreateSubmissionBodySchema, SubmissionCreatedSchema } from '@linkboard/core';
-import { apiRoute, jsonBody } from '~/server/api-v1';
+import { apiRoute, BODY_LIMITS, jsonBody } from '~/server/api-v1';
 
-/** Queues a submission as the token's (or session's) user: 201 with its id and episode count. */
-export const POST = apiRoute(async (caller, request) => {
-  const body = await jsonBody(request, CreateSubmissionBodySchema);
-  return {
-    status: 201,
-    body: SubmissionCreatedSchema.parse(await caller.submissions.create(body)),
-  };
-});
+/**
+ * Queues a submission as the token's (or session's) user: 201 with its id and episode count. An
+ * anonymous request is refused before its body is read, and the body is held to a submission's
+ * size (predictions up to 50 MB).
+ */
+export const POST = apiRoute(
+  async (caller, request) => {
+    const body = await jsonBody(request, CreateSubmissionBodySchema);
+    return {
+      status: 201,
+      body: SubmissionCreatedSchema.parse(await caller.submissions.create(body)),
+    };
+  },
+  { account: true, limitBytes: BODY_LIMITS.submission },
+);
