@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createSubmission } from '@linkboard/db';
+import { ApiErrorSchema } from '@linkboard/core';
+import { createRunnerToken, createSubmission } from '@linkboard/db';
 import { NextRequest } from 'next/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alice, bob, openTestSite, type TestViewer } from './site';
@@ -10,9 +11,10 @@ const CORPUS = path.join(import.meta.dirname, '..', '..', '..', 'corpus', 'attac
 const load = <T>(name: string) =>
   (JSON.parse(readFileSync(path.join(CORPUS, `${name}.json`), 'utf8')) as { cases: T[] }).cases;
 
+const SITE = 'http://127.0.0.1:3000';
 let site: Awaited<ReturnType<typeof openTestSite>>;
 beforeAll(async () => {
-  site = await openTestSite('corpus', { LINKBOARD_DAILY_QUOTA: '1000' });
+  site = await openTestSite('corpus', { LINKBOARD_DAILY_QUOTA: '1000', BETTER_AUTH_URL: SITE });
 });
 afterAll(() => site.database.drop());
 const caller = (viewer: TestViewer | null) => site.caller(viewer);
@@ -116,5 +118,101 @@ describe('attack corpus: page parameters', () => {
       expect(response.status).toBe(c.status);
       expect(await response.text()).toMatch(new RegExp(c.message as string));
     }
+  });
+});
+
+interface RequestCase {
+  case: string;
+  path: string;
+  method?: 'GET' | 'POST';
+  as: 'anonymous' | 'cookie' | 'token' | 'runner';
+  headers: Record<string, string>;
+  body?: unknown;
+  bodyText?: string;
+  /** A Content-Length with a body behind it that nobody should read. */
+  declaredLength?: number;
+  status: number;
+  message: string;
+}
+describe('attack corpus: requests', () => {
+  // Who sends them: a session signed up through better-auth, alice's API token, a runner token.
+  const credentials: Record<RequestCase['as'], Record<string, string>> = {
+    anonymous: {},
+    cookie: {},
+    token: {},
+    runner: {},
+  };
+  const routes: [string, () => Promise<(request: Request) => Promise<Response>>][] = [
+    ['/api/v1/submissions', async () => (await import('../src/app/api/v1/submissions/route')).POST],
+    ['/api/v1/leaderboard', async () => (await import('../src/app/api/v1/leaderboard/route')).GET],
+    [
+      '/api/v1/runner/',
+      async () => (await import('../src/app/api/v1/runner/[...path]/route')).POST,
+    ],
+    ['/api/auth/', async () => (await import('../src/app/api/auth/[...all]/route')).POST],
+  ];
+  beforeAll(async () => {
+    const handle = await routes[3]![1]();
+    const signedUp = await handle(
+      new Request(`${SITE}/api/auth/sign-up/email`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: SITE },
+        body: JSON.stringify({
+          name: 'Carol',
+          email: 'carol@example.com',
+          password: 'a-good-pass',
+        }),
+      }),
+    );
+    expect(signedUp.status).toBe(200);
+    credentials.cookie = {
+      cookie: signedUp.headers
+        .getSetCookie()
+        .map((c) => c.split(';', 1)[0])
+        .join('; '),
+    };
+    const { token } = await site.caller(alice).tokens.create({ name: 'corpus' });
+    credentials.token = { authorization: `Bearer ${token}` };
+    const runner = await createRunnerToken(site.database.db, 'corpus-lab');
+    credentials.runner = { authorization: `Bearer ${runner.token}` };
+  });
+
+  it.each(load<RequestCase>('requests').map((c) => [c.case, c] as const))('%s', async (_n, c) => {
+    const route = routes.find(([prefix]) => c.path.startsWith(prefix));
+    if (!route) throw new Error(`${c.case}: no route serves ${c.path}`);
+    const handle = await route[1]();
+    let read = false;
+    const body =
+      c.declaredLength !== undefined
+        ? new ReadableStream(
+            {
+              pull(controller) {
+                read = true;
+                controller.close();
+              },
+            },
+            // Pulled only when someone reads it.
+            { highWaterMark: 0 },
+          )
+        : (c.bodyText ?? (c.body === undefined ? undefined : JSON.stringify(c.body)));
+    const before = await count();
+    const response = await handle(
+      new Request(`${SITE}${c.path}`, {
+        method: c.method ?? 'POST',
+        headers: {
+          ...c.headers,
+          ...credentials[c.as],
+          ...(c.declaredLength !== undefined && { 'content-length': String(c.declaredLength) }),
+        },
+        body,
+        ...(body instanceof ReadableStream && { duplex: 'half' }),
+      } as RequestInit),
+    );
+    expect(response.status).toBe(c.status);
+    const { error } = ApiErrorSchema.parse(await response.json());
+    expect(error.message).toMatch(new RegExp(c.message));
+    // Refused before anything was read or stored.
+    expect(read).toBe(false);
+    expect(await count()).toBe(before);
   });
 });

@@ -115,7 +115,7 @@ export const BoardFilterSchema = z
     paramsMin: z.number().min(0).max(MAX_PARAMS_B).optional(),
     paramsMax: z.number().min(0).max(MAX_PARAMS_B).optional(),
     weights: z.enum(WEIGHTS).optional(),
-    organisation: z.string().trim().min(1).max(120).optional(),
+    organisation: oneLine(120).min(1).optional(),
   })
   .refine(
     (f) => f.paramsMin === undefined || f.paramsMax === undefined || f.paramsMin <= f.paramsMax,

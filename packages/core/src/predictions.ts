@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oneLine } from './external-text';
 
 /**
  * Longer answers are refused: the scorers look for a label in the answer, and a reply of more
@@ -8,7 +9,7 @@ import { z } from 'zod';
 export const MAX_ANSWER_CHARS = 8_000;
 
 const LineSchema = z.object({
-  episode_id: z.string().min(1).max(200),
+  episode_id: oneLine(200, { trim: false }).min(1),
   answer: z
     .string()
     .max(MAX_ANSWER_CHARS, { message: `longer than ${MAX_ANSWER_CHARS} characters` })
