@@ -236,7 +236,7 @@ export {
   type RenderedPrompt,
   ZERO_SHOT_QUESTION,
 } from './policy';
-export { MAX_ANSWER_CHARS, PredictionsError, parsePredictions } from './predictions';
+export { MAX_ANSWER_CHARS, PredictionsError, parsePredictions, storedAnswer } from './predictions';
 export { Prng } from './prng';
 export {
   type AdapterFacts,

@@ -8,6 +8,17 @@ import { oneLine } from './external-text';
  */
 export const MAX_ANSWER_CHARS = 8_000;
 
+/**
+ * An answer as it is stored, whichever path brought it (an endpoint adapter, the runner API): NUL,
+ * which PostgreSQL text cannot hold, replaced, and cut at MAX_ANSWER_CHARS.
+ */
+export function storedAnswer(content: string): { answer: string; truncated: boolean } {
+  const clean = content.includes('\u0000') ? content.replaceAll('\u0000', '\uFFFD') : content;
+  return clean.length > MAX_ANSWER_CHARS
+    ? { answer: clean.slice(0, MAX_ANSWER_CHARS), truncated: true }
+    : { answer: clean, truncated: false };
+}
+
 const LineSchema = z.object({
   episode_id: oneLine(200, { trim: false }).min(1),
   answer: z

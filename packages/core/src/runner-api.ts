@@ -3,7 +3,7 @@ import type { Episode } from './episode';
 import { isErrorClass } from './error-class';
 import { oneLine } from './external-text';
 import { type ImageEntry, ImageSchema, type Manifest } from './manifest';
-import { MAX_ANSWER_CHARS } from './predictions';
+import { storedAnswer } from './predictions';
 import { ProvenanceFactsSchema } from './provenance';
 import { isRankedDraw } from './ranked-draw';
 
@@ -214,7 +214,7 @@ export const JobImageBodySchema = leaseToken.extend({ imageId });
 
 /**
  * What is kept of a raw answer: exactly what the endpoint adapters keep of a model's reply (the
- * runner's `storedAnswer`): at most MAX_ANSWER_CHARS (the one cap, as for uploads), the rest cut
+ * runner's, core's `storedAnswer`): at most MAX_ANSWER_CHARS (the one cap, as for uploads), the rest cut
  * off and the answer marked truncated, NUL (which PostgreSQL text cannot hold) replaced. A runner
  * of this repository has kept no more before sending; one that sends more gets the same cut, not a
  * longer stored answer.
@@ -223,12 +223,10 @@ function keptAnswer<A extends { rawAnswer: string | null; answerTruncated?: bool
   answer: A,
 ): A {
   if (answer.rawAnswer === null) return answer;
-  const clean = answer.rawAnswer.includes('\u0000')
-    ? answer.rawAnswer.replaceAll('\u0000', '\uFFFD')
-    : answer.rawAnswer;
-  return clean.length > MAX_ANSWER_CHARS
-    ? { ...answer, rawAnswer: clean.slice(0, MAX_ANSWER_CHARS), answerTruncated: true }
-    : { ...answer, rawAnswer: clean };
+  const kept = storedAnswer(answer.rawAnswer);
+  return kept.truncated
+    ? { ...answer, rawAnswer: kept.answer, answerTruncated: true }
+    : { ...answer, rawAnswer: kept.answer };
 }
 
 /**

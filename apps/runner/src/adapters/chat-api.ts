@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { backoffDelay, DEFAULT_GENERATION, MAX_ANSWER_CHARS } from '@linkboard/core';
+import { backoffDelay, DEFAULT_GENERATION, storedAnswer } from '@linkboard/core';
 import { type Dispatcher, request } from 'undici';
 import type { ImageEncoder } from './encode';
 import type { Adapter, ErrorClass, ModelAnswer, ModelEpisode } from './types';
@@ -77,18 +77,6 @@ export class AttemptError extends Error {
 // that did not left a listener per retry on the job's signal for the rest of the job.
 const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   delay(ms, undefined, { signal });
-
-/**
- * What is kept of a model's answer: at most MAX_ANSWER_CHARS (as for uploads; a label comes in
- * the first words, and a 900,000-character answer would be stored per episode and shown on its
- * page), with NUL, which PostgreSQL text cannot hold, replaced.
- */
-export function storedAnswer(content: string): { answer: string; truncated: boolean } {
-  const clean = content.includes('\u0000') ? content.replaceAll('\u0000', '\uFFFD') : content;
-  return clean.length > MAX_ANSWER_CHARS
-    ? { answer: clean.slice(0, MAX_ANSWER_CHARS), truncated: true }
-    : { answer: clean, truncated: false };
-}
 
 /** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {

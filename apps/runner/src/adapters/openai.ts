@@ -1,4 +1,4 @@
-import { DEFAULT_GENERATION, type TokenLimitField } from '@linkboard/core';
+import { DEFAULT_GENERATION, storedAnswer, type TokenLimitField } from '@linkboard/core';
 import {
   badReply,
   type ChatApiOptions,
@@ -7,7 +7,6 @@ import {
   errorObject,
   errorWords,
   parseRetryAfter,
-  storedAnswer,
   temperatureToSend,
   tokens,
 } from './chat-api';
