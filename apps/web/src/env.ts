@@ -46,11 +46,18 @@ const EnvSchema = z.object({
 
 const parsed = EnvSchema.parse(process.env);
 const platform = platformSettings(parsed);
+const siteUrl =
+  parsed.BETTER_AUTH_URL ??
+  `http://${localAuthority(parsed.LINKBOARD_HOST, parsed.LINKBOARD_PORT)}`;
+const siteOrigin = new URL(siteUrl).origin;
 export const env = {
   ...parsed,
-  BETTER_AUTH_URL:
-    parsed.BETTER_AUTH_URL ??
-    `http://${localAuthority(parsed.LINKBOARD_HOST, parsed.LINKBOARD_PORT)}`,
+  BETTER_AUTH_URL: siteUrl,
+  /**
+   * The site's own origins: its public URL's, and the same server reached as localhost (what
+   * better-auth trusts and what cookie-signed mutations must come from).
+   */
+  siteOrigins: [siteOrigin, siteOrigin.replace('//127.0.0.1', '//localhost')] as const,
   /** The platform's rules as the site acts on them (submit, quotas, the endpoint policy). */
   platform,
   dataDir: platform.dataDir,

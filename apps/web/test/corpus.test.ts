@@ -4,7 +4,7 @@ import { ApiErrorSchema } from '@linkboard/core';
 import { createRunnerToken, createSubmission } from '@linkboard/db';
 import { NextRequest } from 'next/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alice, bob, openTestSite, type TestViewer } from './site';
+import { alice, bob, openTestSite, signUpSession, type TestViewer } from './site';
 
 // The attack corpus (corpus/attacks at the repository root), as the site answers it.
 const CORPUS = path.join(import.meta.dirname, '..', '..', '..', 'corpus', 'attacks');
@@ -152,24 +152,8 @@ describe('attack corpus: requests', () => {
     ['/api/auth/', async () => (await import('../src/app/api/auth/[...all]/route')).POST],
   ];
   beforeAll(async () => {
-    const handle = await routes[3]![1]();
-    const signedUp = await handle(
-      new Request(`${SITE}/api/auth/sign-up/email`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', origin: SITE },
-        body: JSON.stringify({
-          name: 'Carol',
-          email: 'carol@example.com',
-          password: 'a-good-pass',
-        }),
-      }),
-    );
-    expect(signedUp.status).toBe(200);
     credentials.cookie = {
-      cookie: signedUp.headers
-        .getSetCookie()
-        .map((c) => c.split(';', 1)[0])
-        .join('; '),
+      cookie: (await signUpSession(SITE, 'Carol', 'carol@example.com')).cookie,
     };
     const { token } = await site.caller(alice).tokens.create({ name: 'corpus' });
     credentials.token = { authorization: `Bearer ${token}` };

@@ -100,3 +100,25 @@ export async function answerQueuedJob(
   );
   return { episodes, conceptIds, completed };
 }
+
+/**
+ * A real session, signed up through better-auth's route as the site's form does it (from `origin`,
+ * the site's own): the new user's id and the Cookie header that carries the session.
+ */
+export async function signUpSession(origin: string, name: string, email: string) {
+  const { POST } = await import('../src/app/api/auth/[...all]/route');
+  const signedUp = await POST(
+    new Request(`${origin}/api/auth/sign-up/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: JSON.stringify({ name, email, password: 'a-good-password' }),
+    }),
+  );
+  if (signedUp.status !== 200) throw new Error(`sign-up answered ${signedUp.status}`);
+  const userId = ((await signedUp.json()) as { user: { id: string } }).user.id;
+  const cookie = signedUp.headers
+    .getSetCookie()
+    .map((c) => c.split(';', 1)[0])
+    .join('; ');
+  return { userId, cookie };
+}

@@ -56,15 +56,6 @@ export const BODY_LIMITS = {
 const MiB = (bytes: number) => `${+(bytes / 2 ** 20).toFixed(2)} MiB`;
 
 /**
- * The site's own origins: its public URL's (`BETTER_AUTH_URL`, by default where it listens), and
- * the same server reached as localhost, as better-auth trusts them (./auth.ts).
- */
-function siteOrigins(): Set<string> {
-  const origin = new URL(env.BETTER_AUTH_URL).origin;
-  return new Set([origin, origin.replace('//127.0.0.1', '//localhost')]);
-}
-
-/**
  * Why a request signed in with the site's cookie may have been made by another site's page (a
  * cross-site request forgery), or null if it comes from the site's own pages: it must be JSON
  * (which no other page can send without the site's CORS approval, and it gives none) and say it
@@ -76,7 +67,7 @@ function forgeryProblem(headers: Headers): string | null {
   const instead = 'a script authenticates with an API token (Authorization: Bearer …) instead';
   if (type !== 'application/json')
     return `a request signed in with the site's session cookie must send content-type: application/json, not ${type ? `"${type.slice(0, 100)}"` : 'none'}; ${instead}`;
-  const origins = siteOrigins();
+  const origins = new Set<string>(env.siteOrigins);
   const origin = headers.get('origin');
   if (origin !== null) {
     if (!origins.has(origin))

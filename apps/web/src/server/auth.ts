@@ -35,10 +35,7 @@ async function createAuth() {
     secret: await authSecret(),
     baseURL: env.BETTER_AUTH_URL,
     // The same site on this machine is reached as localhost too.
-    trustedOrigins: [
-      env.BETTER_AUTH_URL,
-      env.BETTER_AUTH_URL.replace('//127.0.0.1', '//localhost'),
-    ],
+    trustedOrigins: [...env.siteOrigins],
     emailAndPassword: { enabled: true, minPasswordLength: 8 },
     user: {
       additionalFields: { role: { type: 'string', input: false, defaultValue: 'submitter' } },

@@ -1,6 +1,6 @@
 import { ApiErrorSchema, type CreateSubmissionBody, SITE_API } from '@linkboard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alice, openTestSite } from '../site';
+import { alice, openTestSite, signUpSession } from '../site';
 
 /**
  * The API's door (`admit`, src/server/api-v1.ts), as both its routes have it: `POST
@@ -31,23 +31,7 @@ beforeAll(async () => {
   };
   limits = (await import('../../src/server/api-v1')).BODY_LIMITS;
   // A real session, signed up through better-auth as the site's form does it.
-  const signedUp = await routes.auth.POST(
-    new Request(`${SITE}/api/auth/sign-up/email`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: SITE },
-      body: JSON.stringify({
-        name: 'Carol',
-        email: 'carol@example.com',
-        password: 'a-good-password',
-      }),
-    }),
-  );
-  expect(signedUp.status).toBe(200);
-  userId = ((await signedUp.json()) as { user: { id: string } }).user.id;
-  cookie = signedUp.headers
-    .getSetCookie()
-    .map((c) => c.split(';', 1)[0])
-    .join('; ');
+  ({ userId, cookie } = await signUpSession(SITE, 'Carol', 'carol@example.com'));
   expect(cookie).toContain('better-auth.session_token=');
   ({ token } = await site.caller(alice).tokens.create({ name: 'script' }));
 });
