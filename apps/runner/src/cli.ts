@@ -7,6 +7,7 @@ import { registerEval } from './commands/eval';
 import { registerReferenceServer } from './commands/reference-server';
 import { registerRunner } from './commands/runner';
 import { registerScore } from './commands/score';
+import { registerServe } from './commands/serve';
 import { registerStart } from './commands/start';
 import { registerStatus } from './commands/status';
 import { registerSubmit } from './commands/submit';
@@ -83,6 +84,7 @@ const ENVIRONMENT_OF: Readonly<Record<string, readonly EnvVariable[]>> = {
     ...QUOTA_VARIABLES,
   ],
   status: DATABASE_VARIABLES,
+  serve: ['LINKBOARD_SERVE_PROFILES'],
 };
 
 /** Variables every command reads. */
@@ -136,6 +138,7 @@ export function buildProgram(io: Io, env: Env = loadEnv()): Command {
   registerStatus(program, io, env);
   registerVerify(program, io, env);
   registerUsers(program, io, env);
+  registerServe(program, io, env);
   for (const command of program.commands) {
     describeEnvironment(command, [command.name()]);
     command.exitOverride();
