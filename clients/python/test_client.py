@@ -46,6 +46,8 @@ LINE_KEYS = {
     "answer_truncated",
     "error",
     "latency_ms",
+    "prompt_tokens",
+    "completion_tokens",
     "verdicts",
 }
 

@@ -227,6 +227,17 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await page.getByLabel('Shots').fill('2,4,8');
   await page.getByLabel('Draws').fill('2');
   await page.getByLabel('private until I publish it').check();
+  // Prices on the card: the form estimates the run before it is queued, and the run is costed.
+  await page.getByLabel('Input price ($ per million tokens)').fill('2.5');
+  await page.getByLabel('Output price ($ per million tokens)').fill('10');
+  await page.getByRole('button', { name: 'Estimate tokens, cost and time' }).click();
+  await expect(page.getByTestId('estimate')).toContainText(
+    /\d[\d,]* episodes · [\d,]+ images · [\d.,kM]+ prompt \+ [\d.,kM]+ completion tokens · \$\d/,
+  );
+  const estimatedUsd = Number(
+    /· \$([\d.e-]+) ·/.exec((await page.getByTestId('estimate').textContent()) ?? '')?.[1],
+  );
+  expect(estimatedUsd).toBeGreaterThan(0);
   await shot(page, '00-submit');
   await page.getByRole('button', { name: 'Submit' }).click();
   await expect(page).toHaveURL(/\/submissions\/\d+$/);
@@ -237,6 +248,18 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await expect(badge).toHaveText('done', { timeout: 90_000 });
   // Markup in a model name is shown as text, never rendered.
   await expect(page.locator('h1')).toHaveText('my <b>prototype</b>');
+  // What the run used, at the prices stated with it, and what answered it.
+  await expect(page.getByTestId('usage-tokens')).toContainText(/[\d,]+ prompt/);
+  await expect(page.getByTestId('usage-latency')).toContainText(/p50 [\d.]+ m?s/);
+  await expect(page.getByTestId('usage-cost')).toContainText(/\$[\d.e-]+ at \$2\.50 input/);
+  const spentUsd = Number(
+    /\$([\d.e-]+)/.exec((await page.getByTestId('usage-cost').textContent()) ?? '')?.[1],
+  );
+  // The estimate before the run, within 20% of what it used.
+  expect(estimatedUsd / spentUsd).toBeGreaterThan(0.8);
+  expect(estimatedUsd / spentUsd).toBeLessThan(1.2);
+  await expect(page.getByTestId('served-by')).toContainText('prototype');
+  await expect(page.getByTestId('preflight')).toContainText(/9 images/);
   // Private until published. Anonymous visitors get the leaderboard from the page cache, and
   // publishing empties it at once.
   const anonymous = async () => {

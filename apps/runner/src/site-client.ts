@@ -6,6 +6,8 @@ import {
   SITE_API,
   type SubmissionCreated,
   SubmissionCreatedSchema,
+  type SubmissionEstimate,
+  SubmissionEstimateSchema,
   type SubmissionStatus,
   SubmissionStatusSchema,
 } from '@linkboard/core';
@@ -58,6 +60,8 @@ export function siteClient(site: string, token?: string) {
       (await call(SITE_API.benchmarks, BenchmarkListSchema)).benchmarks,
     createSubmission: (body: CreateSubmissionBody): Promise<SubmissionCreated> =>
       call(SITE_API.submissions, SubmissionCreatedSchema, { method: 'POST', body }),
+    estimate: (body: CreateSubmissionBody): Promise<SubmissionEstimate> =>
+      call(SITE_API.estimate, SubmissionEstimateSchema, { method: 'POST', body }),
     submission: (id: number): Promise<SubmissionStatus> =>
       call(SITE_API.submission(id), SubmissionStatusSchema),
   };

@@ -319,6 +319,15 @@ export const ADAPTER_NAMES = [
   'builtin',
 ] as const satisfies readonly AdapterName[];
 
+/**
+ * Adapters whose runs ask no model (answers uploaded or computed in process): they need no
+ * preflight, and a runner works them in a lane of their own, never behind a slow model.
+ */
+export const ADAPTERS_WITHOUT_MODEL_CALLS = [
+  'predictions',
+  'builtin',
+] as const satisfies readonly AdapterName[];
+
 /** A config that does not parse, with each problem's field named. */
 export class AdapterConfigError extends Error {
   override name = 'AdapterConfigError';
@@ -436,6 +445,15 @@ export const SubmissionRequestSchema = SubmissionSpecSchema.extend({
    */
   webhook: WebhookUrlSchema.optional(),
   maxImageSide: tuning.maxImageSide,
+  /**
+   * Stop the run once its answers have cost this much (US dollars, at the card's prices, which it
+   * then needs): checked before each request, so what is in flight still lands.
+   */
+  maxCostUsd: z
+    .number({ message: 'a cost cap is a number of US dollars' })
+    .positive({ message: 'a cost cap must be more than 0 US dollars' })
+    .max(1_000_000, { message: 'a cost cap must be at most 1,000,000 US dollars' })
+    .optional(),
   /** Generation settings (endpoint and serve submissions; absent: DEFAULT_GENERATION's). */
   ...GenerationInputSchema.shape,
 });

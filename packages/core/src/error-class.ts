@@ -42,6 +42,20 @@ export const ERROR_CLASSES = {
     retryable: true,
     meaning: 'the attempt ran past its time limit; its answers are kept',
   },
+  'preflight-failed': {
+    retryable: false,
+    meaning:
+      'the endpoint refused or could not answer a request as large as the run’s largest episode (all its images), sent before any episode',
+  },
+  'endpoint-failing': {
+    retryable: false,
+    meaning:
+      'the run’s first answers all failed the same way (refused, not JSON, unreachable): stopped rather than retried',
+  },
+  'cost-cap': {
+    retryable: false,
+    meaning: 'the run reached the cost cap it was given; the answers so far are kept',
+  },
 } as const satisfies Record<string, { retryable: boolean; meaning: string }>;
 
 export type ErrorClass = keyof typeof ERROR_CLASSES;
@@ -49,6 +63,22 @@ export type ErrorClass = keyof typeof ERROR_CLASSES;
 export function isErrorClass(value: string): value is ErrorClass {
   return Object.hasOwn(ERROR_CLASSES, value);
 }
+
+/**
+ * Failures that say the endpoint as configured cannot serve the run (it refused the request, its
+ * reply is not the API's, nobody listens there): asking again later gets the same, so a run whose
+ * first requests all fail this way stops at once (`preflight-failed`, `endpoint-failing`).
+ * Timeouts, 429 and 5xx are not among them: those are waited out.
+ */
+export const SYSTEMATIC_ERROR_CLASSES: readonly ErrorClass[] = [
+  'client-error',
+  'bad-response',
+  'network',
+  'endpoint-refused',
+];
+
+export const isSystematic = (errorClass: string): boolean =>
+  (SYSTEMATIC_ERROR_CLASSES as readonly string[]).includes(errorClass);
 
 /** Whether another attempt may succeed; an unknown class is not retried. */
 export function isRetryable(errorClass: string): boolean {

@@ -1,5 +1,6 @@
 export {
   ADAPTER_NAMES,
+  ADAPTERS_WITHOUT_MODEL_CALLS,
   type AdapterConfig,
   AdapterConfigError,
   type AdapterConfigInput,
@@ -43,6 +44,31 @@ export {
 } from './adapter-config';
 export { backoffDelay } from './backoff';
 export {
+  aboutDuration,
+  approximateTextTokens,
+  CHARS_PER_TOKEN,
+  CostEstimateError,
+  costOf,
+  DEFAULT_COMPLETION_TOKENS,
+  describeEstimate,
+  estimateRun,
+  fitWithin,
+  type ImageSize,
+  type ImageSizes,
+  MAX_USD_PER_MTOK,
+  openAiImageTokens,
+  type Prices,
+  PricesSchema,
+  type RunEstimate,
+  type RunEstimateInput,
+  type RunUsage,
+  TOKENS_PER_MESSAGE,
+  TOKENS_PER_REPLY,
+  type TokenCounts,
+  UsdPerMTokSchema,
+  usd,
+} from './cost';
+export {
   type AddressClass,
   checkEndpoint,
   classifyAddress,
@@ -79,6 +105,8 @@ export {
   errorMeaning,
   isErrorClass,
   isRetryable,
+  isSystematic,
+  SYSTEMATIC_ERROR_CLASSES,
 } from './error-class';
 export { controlCharacterInJson, freeText, oneLine } from './external-text';
 export { canonicalJson, type HashHex, imageStoreKey, sha256Hex } from './hash';
@@ -204,6 +232,7 @@ export {
   boardFilterParams,
   boardFilterQueryShape,
   type CardFacts,
+  cardPrices,
   cardSummary,
   checkSizeRange,
   formatParams,
@@ -284,6 +313,18 @@ export {
   unrankedReason,
 } from './ranked-setting';
 export {
+  EMPTY_SERVED_BY,
+  mergeServedBy,
+  noteServedBy,
+  PREFLIGHT_IMAGE_PREFIX,
+  type PreflightFacts,
+  PreflightFactsSchema,
+  preflightPrompt,
+  SERVED_BY_MAX_KEYS,
+  type ServedBy,
+  ServedBySchema,
+} from './run-facts';
+export {
   type ClaimBody,
   ClaimBodySchema,
   ClaimReplySchema,
@@ -300,6 +341,7 @@ export {
   jobBenchmarkOf,
   LeaseBodySchema,
   OkReplySchema,
+  PreflightBodySchema,
   type PreparedEpisode,
   PreparedEpisodeSchema,
   type PreparedImage,
@@ -317,6 +359,8 @@ export {
   type RunnerJobStep,
   RunnerLeaseSchema,
   type RunnerPreparedStep,
+  ServedByBodySchema,
+  SpentReplySchema,
   WaitBodySchema,
 } from './runner-api';
 export {
@@ -349,16 +393,20 @@ export {
   BenchmarkSummarySchema,
   type CreateSubmissionBody,
   CreateSubmissionBodySchema,
+  isLiveStatus,
   LeaderboardQuerySchema,
   type LeaderboardRecord,
   LeaderboardRecordSchema,
   LeaderboardReplySchema,
+  LIVE_SUBMISSION_STATUSES,
   type RankedBoardReply,
   RankedBoardReplySchema,
   SITE_API,
   SUBMISSION_STATUSES,
   type SubmissionCreated,
   SubmissionCreatedSchema,
+  type SubmissionEstimate,
+  SubmissionEstimateSchema,
   type SubmissionStatus,
   SubmissionStatusSchema,
   TraitsQuerySchema,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UsdPerMTokSchema } from './cost';
 import { oneLine } from './external-text';
 import { nameProblem } from './text';
 
@@ -96,7 +97,23 @@ export const ModelCardSchema = z.object({
   modelUrl: ModelUrlSchema.optional(),
   /** The checkpoint this submission ran (a commit, a hub revision, a dated snapshot). */
   revision: visibleLine(120).optional(),
+  /**
+   * Its prices in US dollars per million tokens, prompt (images included) and completion, where
+   * the model is paid for: each run is estimated and costed at the prices stated with it (a
+   * submission's, like the revision: prices change).
+   */
+  inputUsdPerMTok: UsdPerMTokSchema.optional(),
+  outputUsdPerMTok: UsdPerMTokSchema.optional(),
 });
+
+/** The prices a card states, or null where it states neither (one alone is taken as the other free). */
+export function cardPrices(card: Pick<ModelCard, 'inputUsdPerMTok' | 'outputUsdPerMTok'>) {
+  if (card.inputUsdPerMTok === undefined && card.outputUsdPerMTok === undefined) return null;
+  return {
+    inputUsdPerMTok: card.inputUsdPerMTok ?? 0,
+    outputUsdPerMTok: card.outputUsdPerMTok ?? 0,
+  };
+}
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 
 /** The card as the board shows a row: unknown fields are null. */

@@ -10,11 +10,14 @@ import {
   JobStartReplySchema,
   LeaseBodySchema,
   OkReplySchema,
+  PreflightBodySchema,
   ProvenanceBodySchema,
   ResultsBodySchema,
   ResultsReplySchema,
   RUNNER_API,
   type RunnerJobStep,
+  ServedByBodySchema,
+  SpentReplySchema,
   WaitBodySchema,
 } from './runner-api';
 import {
@@ -27,6 +30,7 @@ import {
   RankedBoardReplySchema,
   SITE_API,
   SubmissionCreatedSchema,
+  SubmissionEstimateSchema,
   SubmissionStatusSchema,
   TraitsQuerySchema,
   TraitsReplySchema,
@@ -75,6 +79,7 @@ const SCHEMAS: Record<string, [z.ZodType, 'input' | 'output']> = {
   RankedBoardReply: [RankedBoardReplySchema, 'output'],
   CreateSubmissionBody: [CreateSubmissionBodySchema, 'input'],
   SubmissionCreated: [SubmissionCreatedSchema, 'output'],
+  SubmissionEstimate: [SubmissionEstimateSchema, 'output'],
   SubmissionStatus: [SubmissionStatusSchema, 'output'],
   AnswerLine: [AnswerLineSchema, 'output'],
   WebhookPayload: [WebhookPayloadSchema, 'output'],
@@ -91,6 +96,9 @@ const SCHEMAS: Record<string, [z.ZodType, 'input' | 'output']> = {
   FailReply: [FailReplySchema, 'output'],
   CompleteReply: [CompleteReplySchema, 'output'],
   OkReply: [OkReplySchema, 'output'],
+  PreflightBody: [PreflightBodySchema, 'input'],
+  ServedByBody: [ServedByBodySchema, 'input'],
+  SpentReply: [SpentReplySchema, 'output'],
 };
 
 /** Each step of a claimed job: what it takes and what it answers. */
@@ -114,6 +122,21 @@ const JOB_STEPS: Record<RunnerJobStep, { body: string; reply: string; summary: s
   },
   fail: { body: 'FailBody', reply: 'FailReply', summary: 'Fail this attempt with an error class' },
   release: { body: 'LeaseBody', reply: 'OkReply', summary: 'Give the job back untouched' },
+  preflight: {
+    body: 'PreflightBody',
+    reply: 'OkReply',
+    summary: 'The run’s preflight passed: its facts; the run moves on to running',
+  },
+  'served-by': {
+    body: 'ServedByBody',
+    reply: 'OkReply',
+    summary: 'What answered the job’s requests (reply models, fingerprints, engine)',
+  },
+  spent: {
+    body: 'LeaseBody',
+    reply: 'SpentReply',
+    summary: 'Tokens the run’s stored answers used, for its cost cap',
+  },
 };
 
 /**
@@ -275,10 +298,25 @@ export function siteOpenApiDocument(options: { version: string }): Json {
           },
         },
       },
+      [SITE_API.estimate]: {
+        post: {
+          tags: ['submissions'],
+          summary:
+            'What a submission would use (episodes, images, tokens, cost at the card’s prices, time), before it is queued; nothing is stored',
+          security: apiToken,
+          requestBody: { required: true, ...json('CreateSubmissionBody') },
+          responses: {
+            200: reply('SubmissionEstimate'),
+            400: refusal('A field that does not parse, or a run the site would refuse'),
+            401: refusal('No valid token'),
+          },
+        },
+      },
       [`${SITE_API.submissions}/{id}`]: {
         get: {
           tags: ['submissions'],
-          summary: 'Where a submission is: state, queue position, progress, rate and ETA',
+          summary:
+            'Where a submission is: state, queue position, progress, rate and ETA; what it used (tokens, latency, cost at its stated prices) and what answered (models, fingerprints, engine)',
           parameters: [{ ...jobId, name: 'id' }],
           responses: {
             200: reply('SubmissionStatus'),

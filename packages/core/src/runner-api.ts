@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PricesSchema } from './cost';
 import type { Episode } from './episode';
 import { isErrorClass } from './error-class';
 import { oneLine } from './external-text';
@@ -6,6 +7,7 @@ import { type ImageEntry, ImageSchema, type Manifest } from './manifest';
 import { storedAnswer } from './predictions';
 import { ProvenanceFactsSchema } from './provenance';
 import { isRankedDraw } from './ranked-draw';
+import { PreflightFactsSchema, ServedBySchema } from './run-facts';
 
 /**
  * The site's runner API (version 1): how a runner on a host without database credentials takes
@@ -32,6 +34,9 @@ export const RUNNER_JOB_STEPS = [
   'complete',
   'fail',
   'release',
+  'preflight',
+  'served-by',
+  'spent',
 ] as const;
 export type RunnerJobStep = (typeof RUNNER_JOB_STEPS)[number];
 
@@ -127,6 +132,10 @@ export const JobStartReplySchema = z.object({
     draws: z.number().int(),
     /** The send order's seed (core's `episodeOrder`); null: the fixed order (older submissions). */
     orderSeed: z.number().int().nullable().optional(),
+    /** Absent from older sites, which know no preflight: none is sent. */
+    preflightPassed: z.boolean().default(true),
+    prices: PricesSchema.nullable().default(null),
+    maxCostUsd: z.number().min(0).nullable().default(null),
   }),
   /** Episodes of the job with a kept answer; errored ones were cleared, to be asked again. */
   answered: z.array(z.string()),
@@ -285,6 +294,16 @@ export const FailBodySchema = leaseToken.extend({
     .string()
     .refine(isErrorClass, { message: 'not one of the error classes core knows' }),
 });
+/** The preflight passed (`preflight` step): its facts, checked as the database checks them. */
+export const PreflightBodySchema = leaseToken.extend({ facts: PreflightFactsSchema });
+/** What answered the job's requests so far (`served-by` step), added to the run's tally. */
+export const ServedByBodySchema = leaseToken.extend({ servedBy: ServedBySchema });
+/** The tokens the run's stored answers used (`spent` step), for its cost cap. */
+export const SpentReplySchema = z.object({
+  promptTokens: z.number().min(0),
+  completionTokens: z.number().min(0),
+});
+
 export const FailReplySchema = z.object({ willRetry: z.boolean() });
 export const CompleteReplySchema = z.object({ submissionDone: z.boolean() });
 export const OkReplySchema = z.object({ ok: z.literal(true) });

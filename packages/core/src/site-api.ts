@@ -18,6 +18,7 @@ export const SITE_API = {
   traits: '/api/v1/traits',
   ranked: '/api/v1/ranked',
   submissions: '/api/v1/submissions',
+  estimate: '/api/v1/submissions/estimate',
   submission: (id: number) => `/api/v1/submissions/${id}`,
   answers: (id: number) => `/api/v1/submissions/${id}/answers.jsonl`,
   openapi: '/api/openapi.json',
@@ -79,6 +80,24 @@ export const CreateSubmissionBodySchema = SubmissionRequestSchema.extend({
     });
 });
 export type CreateSubmissionBody = z.input<typeof CreateSubmissionBodySchema>;
+
+/**
+ * `POST /api/v1/submissions/estimate` (the same body as a submission): what the run would use,
+ * before it is queued; nothing is stored and no quota is spent. Tokens are counted on a sample of
+ * its episodes (`assumptions` says how), cost at the card's prices, time at the model's last
+ * measured rate.
+ */
+export const SubmissionEstimateSchema = z.object({
+  episodes: z.number().int(),
+  images: z.number().int(),
+  promptTokens: z.number().int(),
+  completionTokens: z.number().int(),
+  costUsd: z.number().nullable(),
+  seconds: z.number().nullable(),
+  maxCostUsd: z.number().nullable(),
+  assumptions: z.array(z.string()),
+});
+export type SubmissionEstimate = z.infer<typeof SubmissionEstimateSchema>;
 
 export const SubmissionCreatedSchema = z.object({
   id: z.number().int(),
@@ -268,7 +287,66 @@ export const RankedBoardReplySchema = z.object({
 export type RankedBoardReply = z.infer<typeof RankedBoardReplySchema>;
 
 /** A submission's states, in lifecycle order (the database's enum is made from this list). */
-export const SUBMISSION_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+/**
+ * `preflight`: a runner has it and is sending one request as large as its largest episode (all its
+ * images) before any episode, so an endpoint that cannot take the protocol fails it at once.
+ */
+export const SUBMISSION_STATUSES = [
+  'queued',
+  'preflight',
+  'running',
+  'done',
+  'failed',
+  'cancelled',
+] as const;
+
+/** The states a submission is still moving through; the rest are final (WEBHOOK_STATES). */
+export const LIVE_SUBMISSION_STATUSES = ['queued', 'preflight', 'running'] as const;
+export const isLiveStatus = (status: string): boolean =>
+  (LIVE_SUBMISSION_STATUSES as readonly string[]).includes(status);
+
+/**
+ * What a run used, over the answers stored so far: tokens as the replies stated them (summed over
+ * `answers_with_tokens` of the `answers`, errors included, so fewer means the cost is a floor),
+ * latency percentiles over the answers that have one, and the cost at the prices stated with the
+ * submission (core's `costOf`; null without prices).
+ */
+export const SubmissionUsageSchema = z.object({
+  answers: z.number().int(),
+  answers_with_tokens: z.number().int(),
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+  latency_p50_ms: z.number().nullable(),
+  latency_p95_ms: z.number().nullable(),
+  cost_usd: z.number().nullable(),
+  /** US dollars per million tokens, as stated with the submission; null unless both were. */
+  prices: z.object({ input_usd_per_mtok: z.number(), output_usd_per_mtok: z.number() }).nullable(),
+  /** The cost at which the run is stopped; null: no cap. */
+  max_cost_usd: z.number().nullable(),
+});
+
+/**
+ * What answered a run, from its replies: each `model` and `system_fingerprint` (or the provider's
+ * equivalent) with how many answers named it, and a served engine's name and version where known.
+ * More than one model or fingerprint: the endpoint changed during the run.
+ */
+export const ServedByReplySchema = z.object({
+  models: z.record(z.string(), z.number().int()),
+  fingerprints: z.record(z.string(), z.number().int()),
+  engine: z.object({ name: z.string(), version: z.string() }).nullable(),
+});
+
+/** The preflight that let a run start: one request as large as its largest episode. */
+export const PreflightReplySchema = z.object({
+  images: z.number().int().nullable(),
+  latency_ms: z.number().nullable(),
+  prompt_tokens: z.number().int().nullable(),
+  completion_tokens: z.number().int().nullable(),
+  /** What the reply named as its model and fingerprint. */
+  model: z.string().nullable(),
+  fingerprint: z.string().nullable(),
+  at: z.string().nullable(),
+});
 
 /** `GET /api/v1/submissions/{id}`: where a submission is, for a client that polls it. */
 export const SubmissionStatusSchema = z.object({
@@ -283,6 +361,12 @@ export const SubmissionStatusSchema = z.object({
   episodes_per_second: z.number().nullable(),
   eta_seconds: z.number().nullable(),
   last_error: z.string().nullable(),
+  /** What it used so far. */
+  usage: SubmissionUsageSchema,
+  /** What answered; null before any answer was recorded. */
+  served_by: ServedByReplySchema.nullable(),
+  /** Null until a preflight passed (and for runs that ask no model). */
+  preflight: PreflightReplySchema.nullable(),
 });
 export type SubmissionStatus = z.infer<typeof SubmissionStatusSchema>;
 
@@ -312,6 +396,9 @@ export const AnswerLineSchema = z.object({
   /** The error class when the episode got no answer (`timeout`, `server-error`…). */
   error: z.string().nullable(),
   latency_ms: z.number().int().nullable(),
+  /** Tokens as the reply stated them (its `usage`); null where it did not. */
+  prompt_tokens: z.number().int().nullable(),
+  completion_tokens: z.number().int().nullable(),
   /** Every scorer's verdict, by scorer name, with the scorer's version and the rule that decided. */
   verdicts: z.array(
     z.object({

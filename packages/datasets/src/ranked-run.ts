@@ -74,6 +74,9 @@ export async function rankedKey(dataDir: string): Promise<{ key: string; keyId: 
   return { key, keyId: rankedKeyId(key) };
 }
 
+/** The largest side of a ranked draw's images (each drawn between 256 and this). */
+export { IMAGE_SIDE_MAX as RANKED_IMAGE_SIDE_MAX } from './synth/render-v3';
+
 /** The ranked score's target half-width: what the default draw size aims at. */
 export const RANKED_HALF_WIDTH = 0.02;
 

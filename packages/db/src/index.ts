@@ -81,6 +81,12 @@ export {
   writeResults,
 } from './queries/results';
 export {
+  measuredRate,
+  passPreflight,
+  recordServedBy,
+  spentTokens,
+} from './queries/run-facts';
+export {
   createRunnerToken,
   listRunnerTokens,
   RUNNER_TOKEN_PREFIX,
@@ -129,6 +135,14 @@ export {
   revokeApiToken,
   userByApiToken,
 } from './queries/tokens';
+export {
+  type SpentCost,
+  type StoredPreflight,
+  type StoredServedBy,
+  type SubmissionUsage,
+  spentCosts,
+  submissionUsage,
+} from './queries/usage';
 export {
   isRankedDrawOf,
   type RankedEpisode,

@@ -336,6 +336,24 @@ export const submissions = pgTable(
     modelRevision: text('model_revision'),
     lastError: text('last_error'),
     /**
+     * The preflight that passed (core's `PreflightFacts`: images sent, latency, what answered), or
+     * null while none has: the run's first runner sends it before any episode.
+     */
+    preflight: jsonb('preflight'),
+    /**
+     * Prices per million tokens stated with the submission (model card), which the estimate and
+     * the spent cost use, and the cost at which the run is stopped (null: no cap). A submission's,
+     * not the model's: prices change, and each run is costed at the prices it ran under.
+     */
+    inputUsdPerMTok: doublePrecision('input_usd_per_mtok'),
+    outputUsdPerMTok: doublePrecision('output_usd_per_mtok'),
+    maxCostUsd: doublePrecision('max_cost_usd'),
+    /**
+     * What answered, from the replies (core's `ServedBy`: the models and system fingerprints the
+     * endpoint named, with counts, and a served engine's version), merged over the run's jobs.
+     */
+    servedBy: jsonb('served_by'),
+    /**
      * Where to POST when the submission reaches a final state (done, failed, cancelled); checked
      * by the endpoint policy at submission and again, pinned, at every delivery.
      */

@@ -1,5 +1,6 @@
 // The platform layer: the rules every path goes through, held once (see README "Layers").
 
+export { estimate, type SubmissionEstimate } from './estimate';
 export {
   assertEpisodeReadable,
   assertPublicBoard,

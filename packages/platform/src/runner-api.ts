@@ -20,6 +20,7 @@ import {
   LeaseBodySchema,
   type Manifest,
   PROVENANCE_SCHEMA,
+  PreflightBodySchema,
   ProvenanceBodySchema,
   type ProvenanceFacts,
   parseAdapterConfig,
@@ -31,6 +32,7 @@ import {
   RUNNER_JOB_STEPS,
   type RunnerJobStep,
   type RunnerPreparedStep,
+  ServedByBodySchema,
   scorerVersions,
   splitOf,
   WaitBodySchema,
@@ -50,11 +52,14 @@ import {
   type Lease,
   LeaseLostError,
   leaseOf,
+  passPreflight,
   reapExpiredJobs,
   recordProvenance,
+  recordServedBy,
   releaseJob,
   runnableSubmission,
   runnerByToken,
+  spentTokens,
   writeAnswers,
 } from '@linkboard/db';
 import type { z } from 'zod';
@@ -331,6 +336,20 @@ export function runnerApi(database: Database, options: RunnerApiOptions) {
         const lease = await leaseHeld(jobId, (await body(request, LeaseBodySchema)).token, runner);
         await releaseJob(db, lease);
         return { ok: true };
+      }
+      case 'preflight': {
+        const b = await body(request, PreflightBodySchema);
+        await passPreflight(db, await leaseHeld(jobId, b.token, runner), b.facts);
+        return { ok: true };
+      }
+      case 'served-by': {
+        const b = await body(request, ServedByBodySchema);
+        await recordServedBy(db, await leaseHeld(jobId, b.token, runner), b.servedBy);
+        return { ok: true };
+      }
+      case 'spent': {
+        const lease = await leaseHeld(jobId, (await body(request, LeaseBodySchema)).token, runner);
+        return spentTokens(db, lease.submissionId);
       }
     }
   }

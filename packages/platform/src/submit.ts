@@ -4,6 +4,7 @@ import {
   AdapterConfigError,
   buildEpisodes,
   type CreateSubmissionBodySchema,
+  cardPrices,
   checkEndpoint,
   countEpisodes,
   DEFAULT_POLICY,
@@ -194,22 +195,16 @@ export function endpointOf(config: AdapterConfig): string {
 }
 
 /**
- * Queues a submission: the one door every path goes through (the site's form, `POST
- * /api/v1/submissions`, `linkboard submit` to the database or through a site). It holds each rule
- * once: who may run ranked runs, the closed versions, the episode cap, the endpoint policy for
- * the endpoint and the webhook, the model-name key (db's `registerModel`), secrets sealed, and
- * the daily quota, used in the same transaction that creates the run. Refusals are
- * `SubmitRefused`; nothing is stored for a refused request.
- *
- * `predictionsFile` names the upload in its errors (the CLI's file; the site's `predictions.jsonl`).
+ * What a request would run, checked: who may, on which version (none: a ranked draw), its episodes'
+ * spec and count under the cap. The first half of `submit()`, which `estimate()` shares, so that an
+ * estimate is of exactly the run the request would queue.
  */
-export async function submit(
+export async function planRun(
   db: Db,
   settings: PlatformSettings,
   submitter: Submitter,
   request: SubmitRequest,
-  options: { predictionsFile?: string } = {},
-): Promise<Submitted> {
+) {
   const account = submitter.kind === 'account' ? submitter : null;
   if ((request.kind === 'builtin' || request.kind === 'internal') && account)
     throw new SubmitRefused(
@@ -261,6 +256,33 @@ export async function submit(
     invalid(
       `${episodeCount.toLocaleString('en')} episodes is more than one submission may ask for (${settings.maxEpisodes.toLocaleString('en')}); use fewer shot counts${index ? ', policies or draws' : ' or a smaller draw'}`,
     );
+
+  if (request.maxCostUsd !== undefined && !cardPrices(request))
+    invalid(
+      'field maxCostUsd: a cost cap needs the prices it is counted at: state the model card’s inputUsdPerMTok and outputUsdPerMTok',
+    );
+  return { account, version, index, spec, shots, episodeCount, rankedShots, perPolicy };
+}
+
+/**
+ * Queues a submission: the one door every path goes through (the site's form, `POST
+ * /api/v1/submissions`, `linkboard submit` to the database or through a site). It holds each rule
+ * once: who may run ranked runs, the closed versions, the episode cap, the endpoint policy for
+ * the endpoint and the webhook, the model-name key (db's `registerModel`), secrets sealed, and
+ * the daily quota, used in the same transaction that creates the run. Refusals are
+ * `SubmitRefused`; nothing is stored for a refused request.
+ *
+ * `predictionsFile` names the upload in its errors (the CLI's file; the site's `predictions.jsonl`).
+ */
+export async function submit(
+  db: Db,
+  settings: PlatformSettings,
+  submitter: Submitter,
+  request: SubmitRequest,
+  options: { predictionsFile?: string } = {},
+): Promise<Submitted> {
+  const plan = await planRun(db, settings, submitter, request);
+  const { account, version, index, spec, rankedShots, perPolicy } = plan;
 
   let adapterConfig: AdapterConfig;
   let predictions: Map<string, string | null> | undefined;
@@ -330,6 +352,8 @@ export async function submit(
   const common = {
     model: { name: request.name, ...modelOfCard(request), ...(ownerId && { ownerId }) },
     modelRevision: request.revision,
+    prices: cardPrices(request),
+    maxCostUsd: request.maxCostUsd ?? null,
     adapterConfig,
     secret,
     webhook,

@@ -6,6 +6,7 @@ import {
   chatApiAdapter,
   errorObject,
   errorWords,
+  servedByReply,
   temperatureToSend,
   tokens,
 } from './chat-api';
@@ -28,6 +29,8 @@ export interface AnthropicOptions extends ChatApiOptions {
 }
 
 interface Message {
+  /** The model that answered (a dated snapshot where an alias was asked). */
+  model?: unknown;
   content?: { type?: string; text?: unknown }[];
   stop_reason?: string | null;
   usage?: {
@@ -109,6 +112,7 @@ export function anthropicDialect(options: AnthropicOptions): ChatDialect {
               completionTokens: tokens(usage.output_tokens),
             }
           : undefined,
+        servedBy: servedByReply(message.model),
       };
     },
   };

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { backoffDelay, DEFAULT_GENERATION, storedAnswer } from '@linkboard/core';
 import { type Dispatcher, request } from 'undici';
 import type { ImageEncoder } from './encode';
-import type { Adapter, ErrorClass, ModelAnswer, ModelEpisode } from './types';
+import type { Adapter, ErrorClass, ModelAnswer, ModelEpisode, ServedByReply } from './types';
 
 /**
  * What the openai, anthropic and gemini adapters share: one HTTP attempt (timeout, cancellation,
@@ -44,6 +44,16 @@ export interface DialectReply {
    */
   settled?: boolean;
   usage?: { promptTokens: number; completionTokens: number };
+  /** What the reply says answered (its model, its system fingerprint), where it says. */
+  servedBy?: ServedByReply;
+}
+
+/** What answered, as one reply names it: only strings the reply holds, never a guess. */
+export function servedByReply(model: unknown, fingerprint?: unknown): ServedByReply | undefined {
+  const named = (value: unknown) =>
+    typeof value === 'string' && value.trim() !== '' ? value.slice(0, 200) : undefined;
+  const reply = { model: named(model), fingerprint: named(fingerprint) };
+  return reply.model || reply.fingerprint ? reply : undefined;
 }
 
 /** How one provider's API is spoken. */
@@ -240,7 +250,10 @@ export function chatApiAdapter(
       for (let i = 0; i <= retries; i++) {
         attempts++;
         try {
-          const { content, usage, reasoning, cutOff, settled } = await attempt(body, signal);
+          const { content, usage, reasoning, cutOff, settled, servedBy } = await attempt(
+            body,
+            signal,
+          );
           const empty = content.trim() === '';
           if (empty && cutOff && reasoning) {
             // The model thought until the limit and never answered: not a wrong answer but a
@@ -253,6 +266,7 @@ export function chatApiAdapter(
               attempts,
               latencyMs: performance.now() - started,
               usage,
+              servedBy,
             };
           }
           // An empty reply at temperature 0 is usually a server hiccup: ask again, and keep it
@@ -272,6 +286,7 @@ export function chatApiAdapter(
             attempts,
             latencyMs: performance.now() - started,
             usage,
+            servedBy,
           };
         } catch (error) {
           last =

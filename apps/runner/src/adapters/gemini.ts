@@ -6,6 +6,7 @@ import {
   chatApiAdapter,
   errorObject,
   errorWords,
+  servedByReply,
   temperatureToSend,
   tokens,
 } from './chat-api';
@@ -26,6 +27,8 @@ export interface GeminiOptions extends ChatApiOptions {
 }
 
 interface GenerateContentResponse {
+  /** The model version that answered (Gemini's counterpart of a fingerprint). */
+  modelVersion?: unknown;
   candidates?: {
     content?: { parts?: { text?: unknown; thought?: unknown }[] };
     finishReason?: string;
@@ -135,6 +138,7 @@ export function geminiDialect(options: GeminiOptions): ChatDialect {
         cutOff: candidate.finishReason === 'MAX_TOKENS',
         settled: STOPPED_BY_RULES.has(candidate.finishReason ?? ''),
         usage: counted,
+        servedBy: servedByReply(response.modelVersion),
       };
     },
   };

@@ -7,6 +7,7 @@ import {
   errorObject,
   errorWords,
   parseRetryAfter,
+  servedByReply,
   temperatureToSend,
   tokens,
 } from './chat-api';
@@ -42,6 +43,8 @@ function hasReasoning(
 }
 
 interface ChatCompletion {
+  model?: unknown;
+  system_fingerprint?: unknown;
   choices?: {
     message?: { content?: string | null; reasoning_content?: unknown; reasoning?: unknown };
     finish_reason?: string | null;
@@ -70,11 +73,18 @@ export function openaiDialect(options: OpenAIOptions): ChatDialect {
       ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     },
     body: (episode, encoder) => chatRequestBody(episode, encoder, fields),
-    // `{"error": {"message": …}}`, or (some servers) `{"error": "…"}`.
+    // `{"error": {"message": …}}`, or (some servers) `{"error": "…"}`, or (vLLM before its
+    // OpenAI-shaped errors) `{"object": "error", "message": …}`.
     errorMessage(body) {
       try {
-        const { error } = JSON.parse(body) as { error?: unknown };
+        const { error, object, message } = JSON.parse(body) as {
+          error?: unknown;
+          object?: unknown;
+          message?: unknown;
+        };
         if (typeof error === 'string') return error;
+        if (error === undefined && object === 'error' && typeof message === 'string')
+          return message;
       } catch {
         return undefined;
       }
@@ -101,6 +111,7 @@ export function openaiDialect(options: OpenAIOptions): ChatDialect {
               completionTokens: tokens(completion.usage.completion_tokens),
             }
           : undefined,
+        servedBy: servedByReply(completion.model, completion.system_fingerprint),
       };
     },
   };

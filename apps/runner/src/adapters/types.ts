@@ -16,6 +16,14 @@ export interface ModelAnswer {
   attempts: number;
   latencyMs: number;
   usage?: { promptTokens: number; completionTokens: number };
+  /** What the reply named as answering (core's `ServedBy` counts them over a run). */
+  servedBy?: ServedByReply;
+}
+
+/** A reply's own word for what answered: OpenAI's `model` and `system_fingerprint`, or the provider's equivalent. */
+export interface ServedByReply {
+  model?: string;
+  fingerprint?: string;
 }
 
 /**

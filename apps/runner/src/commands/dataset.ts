@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import type { Manifest } from '@linkboard/core';
 import { indexBenchmark, maxShots } from '@linkboard/core';
 import {
@@ -10,9 +9,7 @@ import {
   IMPORT_FORMATS,
   type ImportFormat,
   importDataset,
-  loadDataset,
   PAIRS,
-  PAIRS_V3,
   SYNTH_DEFAULTS,
   writeDataset,
 } from '@linkboard/datasets';

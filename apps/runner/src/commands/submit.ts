@@ -2,15 +2,16 @@ import { readFile } from 'node:fs/promises';
 import {
   type BenchmarkSummary,
   buildEpisodes,
+  type CreateSubmissionBody,
   CreateSubmissionBodySchema,
   DEFAULT_POLICY,
   DEFAULT_RANKED_SETTING,
+  describeEstimate,
   type EndpointApi,
   indexBenchmark,
   issueList,
   type PolicyName,
   rankedSettingFor,
-  type SubmissionCreated,
   type SubmissionRequest,
   SubmissionRequestSchema,
   type SubmissionSpec,
@@ -21,7 +22,13 @@ import {
 } from '@linkboard/core';
 import { type DatasetDir, loadDataset, nodeSha256Hex } from '@linkboard/datasets';
 import { accountByEmail, type Db, queueStatus } from '@linkboard/db';
-import { SubmitRefused, type SubmitRequest, type Submitter, submit } from '@linkboard/platform';
+import {
+  estimate,
+  SubmitRefused,
+  type SubmitRequest,
+  type Submitter,
+  submit,
+} from '@linkboard/platform';
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { readPredictionsFile } from '../adapters/predictions';
@@ -83,6 +90,10 @@ interface SubmitFlags extends GenerationFlags {
   private?: boolean;
   maxImageSide?: number;
   webhook?: string;
+  inputPrice?: number;
+  outputPrice?: number;
+  maxCost?: number;
+  estimate?: boolean;
 }
 
 /** `linkboard submit`: queues a submission and prints its id and queue position. */
@@ -104,6 +115,22 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
     .option('--base-model <name>', 'model card: the model it was fine-tuned from')
     .option('--model-url <url>', 'model card: the model’s page (http or https)')
     .option('--revision <rev>', 'the checkpoint this submission runs (commit, hub revision, date)')
+    .option(
+      '--input-price <usd>',
+      'model card: US dollars per million prompt tokens (images included), for the estimate and the run’s cost',
+      parseNonNegativeNumber,
+    )
+    .option(
+      '--output-price <usd>',
+      'model card: US dollars per million completion tokens',
+      parseNonNegativeNumber,
+    )
+    .option(
+      '--max-cost <usd>',
+      'stop the run once its answers have cost this much (needs the prices; its answers so far are kept)',
+      parseNonNegativeNumber,
+    )
+    .option('--estimate', 'print what the run would use (tokens, cost, time) and queue nothing')
     .addOption(adapterOption())
     .option(
       '--endpoint <url>',
@@ -214,6 +241,8 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         baseModel: flags.baseModel,
         modelUrl: flags.modelUrl,
         revision: flags.revision,
+        inputUsdPerMTok: flags.inputPrice,
+        outputUsdPerMTok: flags.outputPrice,
         shots: flags.shots ?? DEFAULT_RANKED_SETTING.shots,
         policies: flags.policy,
         draws: flags.draws ?? DEFAULT_RANKED_SETTING.draws,
@@ -235,6 +264,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
             model: flags.model,
             profile: flags.serve,
             maxImageSide: flags.maxImageSide,
+            maxCostUsd: flags.maxCost,
             webhook,
             ...generation,
           })
@@ -294,11 +324,11 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
           const episodeIds = new Set([...buildEpisodes(index, spec)].map((e) => e.id));
           predictions = await readPredictionsFile(flags.predictions, episodeIds);
         }
-        const created = await target.submit({
-          request: request as SubmissionRequest,
-          predictions,
-          apiKey,
-        });
+        const body = target.body({ request: request as SubmissionRequest, predictions, apiKey });
+        if (asksModel(body.kind))
+          io.stdout.write(`estimate: ${describeEstimate(await target.client.estimate(body))}\n`);
+        if (flags.estimate) return noEstimate(io, body.kind);
+        const created = await target.client.createSubmission(body);
         io.stdout.write(
           `submission ${created.id}: ${flags.name} on ${target.describe()}, ${created.episodes} episodes; follow it at ${target.base}/submissions/${created.id}\n`,
         );
@@ -332,6 +362,11 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
               predictions: predictionsText,
             })
           : { ...wanted, ...where, webhook, kind: 'builtin', builtin: flags.builtin as string };
+        if (asksModel(body.kind))
+          io.stdout.write(
+            `estimate: ${describeEstimate(await refused(() => estimate(database.db, env.platform, submitter, body)))}\n`,
+          );
+        if (flags.estimate) return noEstimate(io, body.kind);
         const made = await withSecretFiles(() =>
           refused(() =>
             submit(database.db, env.platform, submitter, body, {
@@ -360,6 +395,16 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
         }
       }
     });
+}
+
+/** Whether a run of this kind asks a model (an upload or a baseline costs no tokens). */
+const asksModel = (kind: string) => kind === 'endpoint' || kind === 'serve';
+
+/** `--estimate` queues nothing; where there is nothing to estimate it says so. */
+function noEstimate(io: Io, kind: string): void {
+  if (!asksModel(kind))
+    io.stdout.write(`estimate: nothing to estimate: a ${kind} run asks no model\n`);
+  io.stdout.write('--estimate: nothing was queued\n');
 }
 
 /** The platform's refusal as a usage error: its message is already what the person must change. */
@@ -429,6 +474,9 @@ const FLAG_OF_FIELD: Record<string, string> = {
   baseModel: '--base-model',
   modelUrl: '--model-url',
   revision: '--revision',
+  inputUsdPerMTok: '--input-price',
+  outputUsdPerMTok: '--output-price',
+  maxCostUsd: '--max-cost',
   adapter: '--adapter',
   endpoint: '--endpoint',
   model: '--model',
@@ -446,11 +494,12 @@ interface SiteTarget {
   /** Checks (or, for --manifest, finds) the version by the local manifest's hash. */
   match(manifestHash: string): void;
   describe(): string;
-  submit(made: {
+  /** The site's request body for what the flags state (estimated, then submitted). */
+  body(made: {
     request: SubmissionRequest;
     predictions?: ReadonlyMap<string, string | null>;
     apiKey?: string;
-  }): Promise<SubmissionCreated>;
+  }): CreateSubmissionBody;
 }
 
 /**
@@ -505,17 +554,16 @@ async function siteTarget(env: Env, flags: SubmitFlags): Promise<SiteTarget> {
       flags.ranked
         ? `${base} (a ranked draw of its own)`
         : `${base} (${chosen().name}@${chosen().version})`,
-    submit: ({ request, predictions, apiKey }) =>
-      client.createSubmission({
-        ...(flags.ranked ? { ranked: true } : { benchmarkVersionId: chosen().id }),
-        ...request,
-        apiKey,
-        predictions: predictions
-          ? [...predictions]
-              .map(([id, answer]) => JSON.stringify({ episode_id: id, answer }))
-              .join('\n')
-          : undefined,
-      }),
+    body: ({ request, predictions, apiKey }) => ({
+      ...(flags.ranked ? { ranked: true } : { benchmarkVersionId: chosen().id }),
+      ...request,
+      apiKey,
+      predictions: predictions
+        ? [...predictions]
+            .map(([id, answer]) => JSON.stringify({ episode_id: id, answer }))
+            .join('\n')
+        : undefined,
+    }),
   };
 }
 

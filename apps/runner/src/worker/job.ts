@@ -3,19 +3,23 @@ import os from 'node:os';
 import {
   AdapterConfigError,
   type AdapterFacts,
+  costOf,
   generationOf,
   isRankedDraw,
+  isSystematic,
+  noteServedBy,
   PROVENANCE_SCHEMA,
   type ProvenanceFacts,
   parseAdapterConfig,
   REFERENCE_SERVER,
+  type ServedBy,
   scorerVersions,
 } from '@linkboard/core';
 import { rankedImagesOf } from '@linkboard/datasets';
 import { type Lease, LeaseLostError } from '@linkboard/db';
 import { builtinAdapter, familiarFromPairs } from '../adapters/builtin';
 import { ImageEncoder } from '../adapters/encode';
-import { endpointAdapter } from '../adapters/endpoint';
+import { type EndpointAdapterOptions, endpointAdapter } from '../adapters/endpoint';
 import { pinEndpoint } from '../adapters/guard';
 import { predictionsAdapter } from '../adapters/predictions';
 import type { Adapter, ErrorClass } from '../adapters/types';
@@ -28,6 +32,7 @@ import { loadServeProfiles, type ServedModel, startServedModel } from '../serve/
 import type { RunnerContext } from './context';
 import { JobError } from './job-error';
 import { isQueueUnreachable, untilReachable } from './outage';
+import { PREFLIGHT_DEFAULT_SIDE, preflightRequest, runPreflight } from './preflight';
 import type { JobAnswer, JobEpisode, JobInput, JobSubmission } from './queue';
 
 /** What a baseline's adapter config names instead of a URL: the platform's reference server. */
@@ -35,6 +40,13 @@ export { JobError, REFERENCE_SERVER };
 
 interface PreparedAdapter {
   adapter: Adapter;
+  /**
+   * The same model reached through another encoder (the preflight's generated images), with the
+   * preflight's shorter retries; absent for adapters that ask no model.
+   */
+  preflight?: (encoder: ImageEncoder) => Adapter;
+  /** The engine a served model runs on, where it says (vLLM's `/version`). */
+  engine?: { name: string; version: string } | null;
   /** What the adapter records of itself in the run's provenance (never its key). */
   facts: AdapterFacts;
   close(): Promise<void>;
@@ -73,6 +85,11 @@ function jobEncoder(ctx: RunnerContext, input: JobInput, maxSide: number | undef
     : new ImageEncoder(ctx.queue.images, input.manifest, maxSide);
 }
 
+function maxImageSideOf(sub: JobSubmission): number | undefined {
+  const config = submissionAdapterConfig(sub);
+  return 'maxImageSide' in config ? config.maxImageSide : undefined;
+}
+
 async function prepareAdapter(
   ctx: RunnerContext,
   input: JobInput,
@@ -81,7 +98,7 @@ async function prepareAdapter(
 ): Promise<PreparedAdapter> {
   const sub = input.submission;
   const config = submissionAdapterConfig(sub);
-  const maxSide = 'maxImageSide' in config ? config.maxImageSide : undefined;
+  const maxSide = maxImageSideOf(sub);
   // How the model generates, sent with every request and recorded with the run's facts (the
   // adapters that ask a model, whose generation is never null).
   const generation = generationOf(config);
@@ -123,21 +140,25 @@ async function prepareAdapter(
       } catch (error) {
         throw new JobError('endpoint-refused', (error as Error).message);
       }
-      const adapter = endpointAdapter(
-        config.adapter,
-        {
-          timeoutMs: config.timeoutMs,
-          retries: config.retries,
-          endpoint: pinned.url.href,
-          model: config.model,
-          apiKey,
-          dispatcher: pinned.dispatcher,
-          ...generation,
-        },
-        encoder,
-      );
+      const api = config.adapter;
+      const reach = (through: ImageEncoder, tuning: Partial<EndpointAdapterOptions> = {}) =>
+        endpointAdapter(
+          api,
+          {
+            timeoutMs: config.timeoutMs,
+            retries: config.retries,
+            endpoint: pinned.url.href,
+            model: config.model,
+            apiKey,
+            dispatcher: pinned.dispatcher,
+            ...generation,
+            ...tuning,
+          },
+          through,
+        );
       return {
-        adapter,
+        adapter: reach(encoder),
+        preflight: (through) => reach(through, PREFLIGHT_TUNING),
         facts: {
           adapter: config.adapter,
           endpoint: internal ? REFERENCE_SERVER : pinned.url.origin + pinned.url.pathname,
@@ -182,25 +203,33 @@ async function prepareAdapter(
           log: ctx.log,
           baseEnv: ctx.env.secrets,
           signal,
+          // The server is started for the run's largest episode (vLLM's multi-image limit).
+          maxShots: Math.max(0, ...sub.shots),
+          completionTokens: generation?.maxTokens,
+          name: config.profile,
         });
       } catch (error) {
         for (const g of gpus) ctx.busyGpus.delete(g);
         throw new JobError('server-start', (error as Error).message);
       }
       // A served model speaks the OpenAI API.
-      const adapter = endpointAdapter(
-        'openai',
-        {
-          timeoutMs: config.timeoutMs,
-          retries: config.retries,
-          endpoint: served.url,
-          model: config.model,
-          ...generation,
-        },
-        encoder,
-      );
+      const reach = (through: ImageEncoder, tuning: Partial<EndpointAdapterOptions> = {}) =>
+        endpointAdapter(
+          'openai',
+          {
+            timeoutMs: config.timeoutMs,
+            retries: config.retries,
+            endpoint: served.url,
+            model: config.model,
+            ...generation,
+            ...tuning,
+          },
+          through,
+        );
       return {
-        adapter,
+        adapter: reach(encoder),
+        preflight: (through) => reach(through, PREFLIGHT_TUNING),
+        engine: served.engine,
         facts: {
           adapter: 'serve',
           profile: config.profile,
@@ -223,7 +252,25 @@ export interface JobOutcome {
   errors: Record<string, number>;
   /** True when every episode the job asked ended in error. */
   allFailed: boolean;
+  /**
+   * Every error the job met was of one class, and one that says the endpoint cannot serve the run
+   * as configured (core's `isSystematic`): with `allFailed`, the run stops instead of retrying.
+   */
+  systematic: boolean;
   firstError?: { errorClass: string; message: string };
+  /** The run reached its cost cap (what it had spent, in words): it stops, its answers kept. */
+  costCap?: string;
+}
+
+/** The preflight's retries: enough to ride out a blip, few enough to fail a dead endpoint in seconds. */
+const PREFLIGHT_TUNING: Partial<EndpointAdapterOptions> = { retries: 3, backoffCapMs: 5_000 };
+
+/** The largest side of the benchmark's images, which the preflight's generated images take. */
+function preflightSide(input: JobInput): number {
+  if (input.manifest === null) return PREFLIGHT_DEFAULT_SIDE;
+  let side = 0;
+  for (const image of input.manifest.images) side = Math.max(side, image.width, image.height);
+  return side || PREFLIGHT_DEFAULT_SIDE;
 }
 
 /**
@@ -268,6 +315,36 @@ export async function runJob(
   let answered = 0;
   let failed = 0;
   let firstError: JobOutcome['firstError'];
+  // What answered, as the replies name it (recorded with the run when the job ends).
+  const servedBy: ServedBy = {
+    models: {},
+    fingerprints: {},
+    engine: prepared.engine ?? null,
+  };
+  // The cost cap: tokens of this job's answers (all, and those written), beside what the run's
+  // other answers had spent when last read (refreshed at each heartbeat).
+  const prices = sub.prices ?? null;
+  const capUsd = prices ? (sub.maxCostUsd ?? null) : null;
+  const mine = { promptTokens: 0, completionTokens: 0 };
+  const mineWritten = { promptTokens: 0, completionTokens: 0 };
+  let others = { promptTokens: 0, completionTokens: 0 };
+  const readSpent = async () => {
+    if (capUsd === null) return;
+    const spent = await ctx.queue.spent(lease);
+    others = {
+      promptTokens: spent.promptTokens - mineWritten.promptTokens,
+      completionTokens: spent.completionTokens - mineWritten.completionTokens,
+    };
+  };
+  const spentUsd = () =>
+    costOf(
+      {
+        promptTokens: others.promptTokens + mine.promptTokens,
+        completionTokens: others.completionTokens + mine.completionTokens,
+      },
+      prices,
+    ) ?? 0;
+  const capReached = () => capUsd !== null && spentUsd() >= capUsd;
   let pending: JobAnswer[] = [];
   let leaseLost: LeaseLostError | null = null;
   const startedAt = Date.now();
@@ -287,6 +364,10 @@ export async function runJob(
     pending = [];
     try {
       await ctx.queue.write(lease, batch, sub.benchmarkVersionId);
+      for (const answer of batch) {
+        mineWritten.promptTokens += answer.promptTokens ?? 0;
+        mineWritten.completionTokens += answer.completionTokens ?? 0;
+      }
     } catch (error) {
       // The batch goes back in front of what arrived meanwhile: the next flush writes it, or the
       // last one fails the attempt with it unwritten (and the job cannot complete without it).
@@ -300,6 +381,7 @@ export async function runJob(
       void ctx.queue
         .heartbeat(lease, { leaseMs: ctx.leaseMs, runInfo: runInfo() })
         .then(flush)
+        .then(readSpent)
         .then(() => {
           if (beatFailing) note('heartbeat and writes work again');
           beatFailing = false;
@@ -324,6 +406,16 @@ export async function runJob(
     hard.abort(new Error('attempt time limit'));
   }, ctx.attemptLimitMs);
 
+  const stoppedEarly = () => ({
+    answered: 0,
+    errors: {},
+    allFailed: false,
+    systematic: false,
+    finished: false,
+    timedOut,
+    episodeIds: episodes.map((e) => e.id),
+  });
+
   try {
     const facts: ProvenanceFacts = {
       schema: PROVENANCE_SCHEMA,
@@ -343,6 +435,26 @@ export async function runJob(
       ...prepared.facts,
     };
     await ctx.queue.recordProvenance(lease, facts);
+    if (prepared.preflight && sub.preflightPassed === false) {
+      // Before any episode: one request as large as the run's largest episode, so an endpoint
+      // that cannot take the protocol fails the run now, with its own words, and no episode
+      // (of a ranked draw least of all) is spent on it.
+      const request = preflightRequest(policies, sub.shots, {
+        side: preflightSide(input),
+        maxSide: maxImageSideOf(sub),
+      });
+      note(`preflight: one request with ${request.images} images`);
+      const passed = await runPreflight(
+        prepared.preflight(request.encoder),
+        request,
+        { shots: Math.max(0, ...sub.shots) },
+        hard.signal,
+      );
+      if (passed === 'stopped') return stoppedEarly();
+      await ctx.queue.passPreflight(lease, passed);
+      note(`preflight passed in ${passed.latencyMs} ms`);
+    }
+    await readSpent();
     note(
       `started: ${todo.length} of ${episodes.length} episodes to ask (${prepared.adapter.label})`,
     );
@@ -355,7 +467,9 @@ export async function runJob(
           stopping.aborted ||
           hard.signal.aborted ||
           // A dead endpoint fails fast: after 8 errors in a row with no answer at all, stop asking.
-          (answered === 0 && consecutiveFailures >= 8),
+          (answered === 0 && consecutiveFailures >= 8) ||
+          // Checked before each request: what is in flight when the cap is reached still lands.
+          capReached(),
       },
       async (episode) => {
         // Taken as the request goes out: the exposure check orders a submission's episodes by it.
@@ -376,6 +490,9 @@ export async function runJob(
           answered++;
           consecutiveFailures = 0;
         }
+        if (result.servedBy) noteServedBy(servedBy, result.servedBy);
+        mine.promptTokens += result.usage?.promptTokens ?? 0;
+        mine.completionTokens += result.usage?.completionTokens ?? 0;
         pending.push({
           episode,
           rawAnswer: result.answer,
@@ -413,7 +530,20 @@ export async function runJob(
       throw new Error(
         'stopped while the database was unreachable; the unwritten answers are asked again when the job resumes',
       );
+    if (
+      Object.keys(servedBy.models).length + Object.keys(servedBy.fingerprints).length > 0 ||
+      servedBy.engine
+    )
+      await ctx.queue.recordServedBy(lease, servedBy).catch((error: unknown) => {
+        if (error instanceof LeaseLostError) throw error;
+        note(`what answered was not recorded: ${rootMessage(error)}`);
+      });
     const finished = answered + failed === todo.length;
+    const errorClasses = Object.keys(errors);
+    const costCap =
+      capUsd !== null && capReached() && !finished
+        ? `stopped at its cost cap of $${capUsd}: $${spentUsd().toFixed(4)} spent (${others.promptTokens + mine.promptTokens} prompt and ${others.completionTokens + mine.completionTokens} completion tokens at $${prices?.inputUsdPerMTok} and $${prices?.outputUsdPerMTok} per million); the ${answered} answers of this attempt are kept`
+        : undefined;
     note(
       finished
         ? `finished: ${answered} answered, ${failed} errors`
@@ -423,7 +553,9 @@ export async function runJob(
       answered,
       errors,
       allFailed: todo.length > 0 && answered === 0 && failed > 0,
+      systematic: errorClasses.length === 1 && isSystematic(errorClasses[0] as string),
       firstError,
+      costCap,
       finished,
       timedOut,
       episodeIds: episodes.map((e) => e.id),

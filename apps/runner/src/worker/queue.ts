@@ -9,9 +9,12 @@ import {
   type Manifest,
   POLICY_NAMES,
   type PolicyName,
+  type PreflightFacts,
   type PreparedEpisode,
   type PreparedImage,
+  type Prices,
   type ProvenanceFacts,
+  type ServedBy,
 } from '@linkboard/core';
 import { nodeSha256Hex } from '@linkboard/datasets';
 import {
@@ -25,11 +28,14 @@ import {
   jobStarter,
   type Lease,
   loadSecretKey,
+  passPreflight,
   predictionsFor,
   reapExpiredJobs,
   recordProvenance,
+  recordServedBy,
   releaseJob,
   runnableSubmission,
+  spentTokens,
   writeAnswers,
 } from '@linkboard/db';
 import type { OpenDatabase } from '../database';
@@ -48,6 +54,11 @@ export interface JobSubmission {
   /** The send order's seed (core's `episodeOrder`); null for a submission cut in the fixed order. */
   orderSeed?: number | null;
   apiKey?: string;
+  /** A preflight passed already (see core's preflightPrompt); absent: it did (older sites). */
+  preflightPassed?: boolean;
+  /** Prices per million tokens stated with it, and the cost at which the run stops. */
+  prices?: Prices | null;
+  maxCostUsd?: number | null;
 }
 
 /**
@@ -121,6 +132,12 @@ export interface Queue {
   write(lease: Lease, answers: readonly JobAnswer[], benchmarkVersionId: number): Promise<void>;
   /** Merged into the submission's provenance (core's `ProvenanceFacts`, checked by the site's API). */
   recordProvenance(lease: Lease, facts: ProvenanceFacts): Promise<void>;
+  /** The run's preflight passed: its facts are kept and the submission moves on to running. */
+  passPreflight(lease: Lease, facts: PreflightFacts): Promise<void>;
+  /** What answered this job's requests, added to the run's tally. */
+  recordServedBy(lease: Lease, servedBy: ServedBy): Promise<void>;
+  /** Tokens the run's stored answers used so far, over all its jobs (its cost cap). */
+  spent(lease: Lease): Promise<{ promptTokens: number; completionTokens: number }>;
   complete(lease: Lease, episodeIds: readonly string[]): Promise<void>;
   fail(
     lease: Lease,
@@ -216,6 +233,9 @@ export function databaseQueue(database: OpenDatabase, env: Env): Queue {
       await writeAnswers(db, lease, answers.map(wholeOf), benchmarkVersionId);
     },
     recordProvenance: (lease, facts) => recordProvenance(db, lease.submissionId, facts),
+    passPreflight: (lease, facts) => passPreflight(db, lease, facts),
+    recordServedBy: (lease, servedBy) => recordServedBy(db, lease, servedBy),
+    spent: (lease) => spentTokens(db, lease.submissionId),
     complete: async (lease, episodeIds) => {
       await completeJob(db, lease, episodeIds);
     },

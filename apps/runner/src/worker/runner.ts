@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { RunnerFacts } from '@linkboard/core';
+import { ADAPTERS_WITHOUT_MODEL_CALLS, type RunnerFacts } from '@linkboard/core';
 import { IncompleteJobError, type Lease, LeaseLostError, loadSecretKey } from '@linkboard/db';
 import type { OpenDatabase } from '../database';
 import type { Env } from '../env';
@@ -51,9 +51,6 @@ export interface RunnerOptions {
     state: 'claimed' | 'done' | 'failed' | 'released' | 'lost';
   }) => void;
 }
-
-/** Adapters whose jobs make no model calls: scored in their own lane, never behind a slow model. */
-const NO_MODEL_CALLS = ['predictions', 'builtin'] as const;
 
 /**
  * `linkboard runner`: claims jobs, runs them, completes or fails them, and sleeps on LISTEN when
@@ -154,8 +151,20 @@ export async function runQueue(
     event('claimed');
     try {
       const outcome = await runJob(ctx, lease, stop);
-      if (outcome.allFailed && outcome.firstError) {
-        const { errorClass, message } = outcome.firstError;
+      if (outcome.costCap) {
+        await queue.fail(lease, { error: outcome.costCap, errorClass: 'cost-cap' });
+        options.log(`job ${lease.jobId}: ${outcome.costCap}`);
+        event('failed');
+      } else if (outcome.allFailed && outcome.firstError) {
+        const { errorClass: first, message: firstMessage } = outcome.firstError;
+        // Every answer failed one way that asking again will not change: the run stops now,
+        // saying how, instead of waiting out its attempts' backoff.
+        const failing = outcome.systematic;
+        const errorClass = failing ? 'endpoint-failing' : first;
+        const failedCount = Object.values(outcome.errors).reduce((a, b) => a + b, 0);
+        const message = failing
+          ? `its first ${failedCount} requests all failed with ${first}: ${firstMessage}`
+          : firstMessage;
         const { willRetry } = await queue.fail(lease, { error: message, errorClass });
         options.log(
           `job ${lease.jobId}: every episode failed (${errorClass}); ${willRetry ? 'will retry' : 'failed'}`,
@@ -233,7 +242,7 @@ export async function runQueue(
           worker: ctx.worker,
           leaseMs: ctx.leaseMs,
           excludeAdapters,
-          onlyAdapters: lane === 'no-model-calls' ? NO_MODEL_CALLS : undefined,
+          onlyAdapters: lane === 'no-model-calls' ? ADAPTERS_WITHOUT_MODEL_CALLS : undefined,
           excludeOwners:
             lane === 'models'
               ? [...held].filter(([, n]) => n >= share).map(([owner]) => owner)

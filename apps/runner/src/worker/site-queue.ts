@@ -18,6 +18,7 @@ import {
   RUNNER_API_ERRORS,
   type RunnerJobStep,
   type RunnerPreparedStep,
+  SpentReplySchema,
 } from '@linkboard/core';
 import { ImageStore } from '@linkboard/datasets';
 import { type Lease, LeaseLostError } from '@linkboard/db';
@@ -299,6 +300,13 @@ export function siteQueue(options: { site: string; token: string; cacheDir: stri
     async recordProvenance(lease, facts) {
       await step(lease, 'provenance', OkReplySchema, { facts });
     },
+    async passPreflight(lease, facts) {
+      await step(lease, 'preflight', OkReplySchema, { facts });
+    },
+    async recordServedBy(lease, servedBy) {
+      await step(lease, 'served-by', OkReplySchema, { servedBy });
+    },
+    spent: (lease) => step(lease, 'spent', SpentReplySchema),
     async complete(lease) {
       await step(lease, 'complete', CompleteReplySchema);
     },

@@ -129,19 +129,19 @@ describe('linkboard submit, runner and status', () => {
     }
     const waited = await waiting;
     expect(waited.code, waited.stderr).toBe(0);
-    // stdout: the submission line, then its end state as `status` prints it.
+    // stdout: the estimate, the submission line, then its end state as `status` prints it.
     expect(waited.stdout).toMatch(
-      /^submission (\d+): waited-for on isekai-synth@2\.1, 8 episodes in 1 job\(s\); queue position \d+\nsubmission \1: done\nmodel: waited-for\nprogress: 8\/8 episodes.*; 0 in error\n {2}lcl 2-shot: \d+\.\d% \(\d\/8, strict\)\n$/,
+      /^estimate: 8 episodes · 24 images · [\d,.k]+ prompt \+ 128 completion tokens · cost unknown \(the card states no prices\) · time unknown \(no measured rate\)\nsubmission (\d+): waited-for on isekai-synth@2\.1, 8 episodes in 1 job\(s\); queue position \d+\nsubmission \1: done\nmodel: waited-for\nprogress: 8\/8 episodes.*; 0 in error\n {2}lcl 2-shot: \d+\.\d% \(\d\/8, strict\)\n$/,
     );
     // stderr: where it stood while it waited.
     expect(waited.stderr).toMatch(
-      /^submission \d+: (queued \(queue position \d+\)|running), \d+\/8 episodes/m,
+      /^submission \d+: (queued \(queue position \d+\)|preflight|running), \d+\/8 episodes/m,
     );
     // status --wait on a finished one returns at once with the same state.
     const id = /submission (\d+)/.exec(waited.stdout)?.[1] as string;
     const again = await onPlatform(['status', id, '--wait']);
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe(waited.stdout.split('\n').slice(1).join('\n'));
+    expect(again.stdout).toBe(waited.stdout.split('\n').slice(2).join('\n'));
     await platform.shutdown();
   }, 90_000);
 
@@ -426,7 +426,10 @@ describe('linkboard status of a failed submission', () => {
     expect(status.stdout).toMatch(new RegExp(`^submission ${id}: failed`));
     expect(status.code).toBe(1);
     expect(status.stderr).toMatch(
-      new RegExp(`^linkboard: submission ${id} failed: client-error: .*protoype`),
+      // The misspelt model fails the run's preflight, before any episode, in the endpoint's words.
+      new RegExp(
+        `^linkboard: submission ${id} failed: preflight-failed: .*client-error: .*protoype`,
+      ),
     );
   });
 });

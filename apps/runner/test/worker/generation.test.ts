@@ -79,7 +79,8 @@ describe('generation settings through a runner job', () => {
   it('sends the official settings by default, records them, and counts replies with reasoning', async () => {
     const run = await runSubmission('default-settings', {});
     expect(run.status).toBe('done');
-    expect(seen).toHaveLength(run.episodes);
+    // Every episode, and the preflight before them, with the same settings.
+    expect(seen).toHaveLength(run.episodes + 1);
     for (const body of seen) {
       expect(body).toMatchObject({ model: 'thinker', temperature: 0, max_tokens: 1024 });
       expect(body).not.toHaveProperty('max_completion_tokens');
@@ -102,7 +103,8 @@ describe('generation settings through a runner job', () => {
       maxImageSide: 64,
     });
     expect(run.status).toBe('done');
-    expect(seen).toHaveLength(run.episodes);
+    // Every episode, and the preflight before them, with the same settings.
+    expect(seen).toHaveLength(run.episodes + 1);
     for (const body of seen) {
       expect(body).toMatchObject({ temperature: 0.5, max_completion_tokens: 4096 });
       expect(body).not.toHaveProperty('max_tokens');

@@ -83,8 +83,9 @@ describe.each([
         expect(result.raw_answer).toMatch(/^there is ".+" in the image\.$/);
         expect(result.prompt_tokens).toBeGreaterThan(0);
       }
-      // Every valid request was answered; two more were the scripted rate limit and overload.
-      expect(server.seen).toHaveLength(run.episodes + 2);
+      // Every valid request was answered (the episodes and the preflight before them); two more
+      // were the scripted rate limit and overload.
+      expect(server.seen).toHaveLength(run.episodes + 3);
       expect(run.provenance).toMatchObject({
         adapter: provider,
         model,
@@ -103,7 +104,8 @@ describe.each([
 
   it('stores an answer lost to reasoning as reasoning-exhausted, each episode asked once', async () => {
     const exhausted = replies.thoughtOut(4096);
-    const server = await providerServer(provider, [exhausted, exhausted, exhausted]);
+    // The first goes to the preflight (a reply lost to reasoning still took the request).
+    const server = await providerServer(provider, [exhausted, exhausted, exhausted, exhausted]);
     try {
       const run = await runSubmission(`${provider}-thinker`, {
         adapter: provider,
@@ -118,8 +120,8 @@ describe.each([
       const classes = run.results.map((r: { error_class: string | null }) => r.error_class);
       expect(classes.filter((c: string | null) => c === 'reasoning-exhausted')).toHaveLength(3);
       expect(classes.filter((c: string | null) => c === null)).toHaveLength(run.episodes - 3);
-      // Not asked again: each episode once.
-      expect(server.seen).toHaveLength(run.episodes);
+      // Not asked again: each episode once, after the preflight.
+      expect(server.seen).toHaveLength(run.episodes + 1);
       expect(run.provenance).toMatchObject({
         generation: { temperature: null, thinkingBudget: 3072 },
       });

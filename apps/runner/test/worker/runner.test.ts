@@ -179,8 +179,16 @@ describe('the runner', () => {
         submissionId,
       ]);
       expect(sub.status).toBe('failed');
-      expect(sub.last_error).toMatch(/^(rate-limited|server-error|network|bad-response|timeout): /);
-      expect(log.join('\n')).toMatch(/every episode failed/);
+      expect(sub.last_error).toMatch(/^(rate-limited|server-error|timeout): preflight: /);
+      // Passing trouble (5xx, timeouts) at the preflight is retried like any attempt, never sent on.
+      expect(log.join('\n')).toMatch(
+        /preflight: a request with \d+ images .* got (server-error|timeout)/,
+      );
+      const [{ n }] = await query(
+        'SELECT count(*)::int AS n FROM results WHERE submission_id = $1',
+        [submissionId],
+      );
+      expect(n).toBe(0);
     } finally {
       await server.close();
     }
@@ -438,10 +446,11 @@ describe('the runner', () => {
   }, 90_000);
 
   it('stops an attempt at its wall-clock limit, keeps its answers and queues the job again', async () => {
-    // Answers the first two requests, then streams forever: the limit, not an error, ends it.
+    // Answers the first three requests (the preflight and two episodes), then streams forever:
+    // the limit, not an error, ends it.
     let answered = 0;
     const stalls = createServer((req, res) => {
-      if (answered++ < 2) {
+      if (answered++ < 3) {
         res.writeHead(200, { 'content-type': 'application/json' });
         return void res.end(
           JSON.stringify({ choices: [{ message: { role: 'assistant', content: 'a guess' } }] }),

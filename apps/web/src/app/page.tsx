@@ -37,6 +37,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
     policy: query.policy,
     scorer: query.scorer,
     selfReported: query.selfReported,
+    cost: query.cost,
   });
   const shown = boardRows(board, query);
   const links = boardLinks(query);
@@ -50,6 +51,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
         rankedScorer={rankedScorer}
         organisations={shown.organisations}
         exportLink={links.exportLink}
+        costToggle={links.costToggle}
       />
       <BoardNotes
         filterProblem={query.filterProblem}
@@ -60,8 +62,8 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
         scorer={query.scorer}
         rankedScorer={rankedScorer}
       />
-      <RankedTable rows={shown.ranked} shots={shown.shots} link={links.link} />
-      <UnrankedTable rows={shown.unranked} shots={shown.shots} />
+      <RankedTable rows={shown.ranked} shots={shown.shots} link={links.link} cost={query.cost} />
+      <UnrankedTable rows={shown.unranked} shots={shown.shots} cost={query.cost} />
       <BoardFooter
         limit={shown.limit}
         cut={shown.rows.length > shown.limit}

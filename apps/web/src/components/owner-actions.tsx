@@ -1,5 +1,6 @@
 'use client';
 
+import { isLiveStatus } from '@linkboard/core';
 import { useMutation } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useTRPC } from '~/trpc/react';
@@ -33,7 +34,7 @@ export function OwnerActions({
   const rescore = useMutation(trpc.submissions.rescore.mutationOptions(done));
   return (
     <p style={{ display: 'flex', gap: 8 }}>
-      {status === 'queued' || status === 'running' ? (
+      {isLiveStatus(status) ? (
         <button type="button" onClick={() => cancel.mutate({ id })}>
           Cancel
         </button>

@@ -1,15 +1,16 @@
 'use client';
 
-import { errorMeaning } from '@linkboard/core';
+import { errorMeaning, isLiveStatus } from '@linkboard/core';
 import { useQuery } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef } from 'react';
+import { count, usd } from '~/lib/usage-view';
 import { useTRPC } from '~/trpc/react';
 
-/** Whether a submission's state can still change by itself (so the panel keeps asking). */
-export const isLive = (status: string) => status === 'queued' || status === 'running';
-
-/** Live lifecycle of a submission: queued (position) → running (progress, rate, ETA) → done. */
+/**
+ * Live lifecycle of a submission: queued (position) → preflight (one request as large as its
+ * largest episode, before any episode) → running (progress, rate, ETA) → done.
+ */
 export function StatusPanel({ id, initial }: { id: number; initial: string }) {
   const trpc = useTRPC();
   const router = useRouter();
@@ -18,7 +19,8 @@ export function StatusPanel({ id, initial }: { id: number; initial: string }) {
       { id },
       {
         // Polls while the latest state it knows is live, whichever it learnt it from.
-        refetchInterval: (query) => (isLive(query.state.data?.status ?? initial) ? 1000 : false),
+        refetchInterval: (query) =>
+          isLiveStatus(query.state.data?.status ?? initial) ? 1000 : false,
       },
     ),
   );
@@ -47,6 +49,12 @@ export function StatusPanel({ id, initial }: { id: number; initial: string }) {
       {status === 'queued' && data?.position ? (
         <span>position {data.position} in the queue</span>
       ) : null}
+      {status === 'preflight' ? (
+        <span data-testid="preflight-note">
+          checking the endpoint with one request as large as the largest episode, before any episode
+          is sent
+        </span>
+      ) : null}
       {total > 0 ? (
         <span style={{ display: 'inline-flex', gap: 8, alignItems: 'center', marginLeft: 8 }}>
           <span className="progress">
@@ -56,6 +64,15 @@ export function StatusPanel({ id, initial }: { id: number; initial: string }) {
           {data?.episodesPerSecond ? ` · ${data.episodesPerSecond.toFixed(1)}/s` : ''}
           {status === 'running' && data?.etaSeconds ? ` · ETA ${Math.ceil(data.etaSeconds)} s` : ''}
           {data?.errors ? ` · ${data.errors} in error` : ''}
+          {data && isLiveStatus(status) && data.usage.answers > 0 ? (
+            // What it has spent so far, against its cap: the full figures are below once it ends.
+            <span className="muted" data-testid="usage-so-far">
+              {` · ${count(data.usage.promptTokens + data.usage.completionTokens)} tokens`}
+              {data.usage.costUsd !== null ? `, ${usd(data.usage.costUsd)}` : ''}
+              {data.usage.maxCostUsd !== null ? ` of at most ${usd(data.usage.maxCostUsd)}` : ''} so
+              far
+            </span>
+          ) : null}
         </span>
       ) : null}
       {data && Object.keys(data.errorsByClass).length > 0 ? (

@@ -1,6 +1,7 @@
 'use client';
 import {
   DEFAULT_GENERATION,
+  describeEstimate,
   ENDPOINT_API_NAMES,
   ENDPOINT_APIS,
   type EndpointApi,
@@ -240,9 +241,10 @@ export function SubmitForm({
         webhookSecret ? setCreated({ id, webhookSecret }) : router.push(`/submissions/${id}`),
     }),
   );
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const f = new FormData(event.currentTarget);
+  const estimate = useMutation(trpc.submissions.estimate.mutationOptions());
+  /** What the form states, as core's request: the same for the estimate and the submission. */
+  async function requestOf(form: HTMLFormElement) {
+    const f = new FormData(form);
     const text = (name: string) => String(f.get(name) ?? '').trim() || undefined;
     const file = f.get('predictions');
     const number = (name: string) => {
@@ -252,7 +254,7 @@ export function SubmitForm({
     const runsHere = kind !== 'predictions';
     const limitField = f.get('tokenLimitField');
     const weights = f.get('weights');
-    create.mutate({
+    return {
       ...versionOf(f),
       name: text('name') ?? '',
       organisation: text('organisation'),
@@ -276,6 +278,9 @@ export function SubmitForm({
             tokenLimitField: isTokenLimitField(limitField) ? limitField : undefined,
             thinkingBudget: number('thinkingBudget'),
             maxImageSide: number('maxImageSide'),
+            inputUsdPerMTok: number('inputUsdPerMTok'),
+            outputUsdPerMTok: number('outputUsdPerMTok'),
+            maxCostUsd: number('maxCostUsd'),
           }
         : {}),
       predictions: file instanceof File && file.size > 0 ? await file.text() : undefined,
@@ -286,7 +291,14 @@ export function SubmitForm({
       draws: Number(f.get('draws')) || 1,
       private: f.get('private') === 'on',
       webhook: text('webhook'),
-    });
+    };
+  }
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    create.mutate(await requestOf(event.currentTarget));
+  }
+  async function estimateRun() {
+    if (formRef.current) estimate.mutate(await requestOf(formRef.current));
   }
   if (created)
     return (
@@ -475,6 +487,55 @@ export function SubmitForm({
           cancelled; its secret is shown once, after you submit.
         </p>
       </fieldset>
+      {kind !== 'predictions' ? (
+        <fieldset data-testid="cost">
+          <legend>Cost</legend>
+          <div className="row">
+            <label>
+              Input price ($ per million tokens)
+              <input name="inputUsdPerMTok" type="number" min={0} step="any" placeholder="2.50" />
+            </label>
+            <label>
+              Output price ($ per million tokens)
+              <input name="outputUsdPerMTok" type="number" min={0} step="any" placeholder="10" />
+            </label>
+            <label>
+              Stop at ($)
+              <input name="maxCostUsd" type="number" min={0} step="any" placeholder="no cap" />
+            </label>
+          </div>
+          <p className="hint">
+            The model card’s prices, where the model is paid for: the run is estimated and costed at
+            them, and stopped once its answers have cost the cap (what is in flight still lands; the
+            answers so far are kept).
+          </p>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => void estimateRun()}
+            disabled={estimate.isPending}
+          >
+            {estimate.isPending ? 'Estimating…' : 'Estimate tokens, cost and time'}
+          </button>
+          {estimate.data ? (
+            <div data-testid="estimate">
+              <p>
+                <strong>Estimate:</strong> {describeEstimate(estimate.data)}
+              </p>
+              <ul className="hint">
+                {estimate.data.assumptions.map((a) => (
+                  <li key={a}>{a}</li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
+          {estimate.error ? (
+            <p role="alert" style={{ color: 'var(--bad)' }}>
+              {estimate.error.message}
+            </p>
+          ) : null}
+        </fieldset>
+      ) : null}
       <button type="submit" disabled={create.isPending}>
         {create.isPending ? 'Submitting…' : 'Submit'}
       </button>

@@ -1,6 +1,6 @@
 'use client';
 
-import type { EndpointApi } from '@linkboard/core';
+import { type EndpointApi, isLiveStatus } from '@linkboard/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTRPC } from '~/trpc/react';
@@ -25,8 +25,8 @@ export function TestConnection({
   const probe = useQuery({
     ...trpc.submissions.probe.queryOptions({ id: probeId ?? 0 }),
     enabled: probeId !== null,
-    refetchInterval: (query) =>
-      ['done', 'failed', 'cancelled'].includes(query.state.data?.status ?? '') ? false : 1000,
+    // Asks until the test's state is final (before its first answer, it is as good as queued).
+    refetchInterval: (query) => (isLiveStatus(query.state.data?.status ?? 'queued') ? 1000 : false),
   });
   const data = probe.data;
   return (
@@ -45,11 +45,13 @@ export function TestConnection({
       </button>{' '}
       <span data-testid="connection-result">
         {start.error ? start.error.message : null}
-        {probeId !== null && (!data || data.status === 'queued' || data.status === 'running')
-          ? 'asking the endpoint one episode…'
+        {probeId !== null && (!data || isLiveStatus(data.status))
+          ? data?.status === 'preflight'
+            ? 'checking the endpoint with one request as large as the largest episode…'
+            : 'asking the endpoint one episode…'
           : null}
         {data?.status === 'done' && data.answer !== null ? `it answered: ${data.answer}` : null}
-        {data && data.status !== 'queued' && data.status !== 'running' && data.answer === null
+        {data && !isLiveStatus(data.status) && data.answer === null
           ? `no answer: ${data.error ?? data.status}`
           : null}
       </span>

@@ -39,6 +39,8 @@ const CACHEABLE_PAGES = new Map([
       'params_max',
       'weights',
       'organisation',
+      // The cost column (shown on request): a page of its own.
+      'cost',
       '_rsc',
     ],
   ],

@@ -3,7 +3,13 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ApiErrorSchema, type CreateSubmissionBody, SITE_API } from '@linkboard/core';
+import {
+  ApiErrorSchema,
+  type CreateSubmissionBody,
+  describeEstimate,
+  SITE_API,
+  SubmissionEstimateSchema,
+} from '@linkboard/core';
 import { generateSynth, writeDataset } from '@linkboard/datasets';
 import { importBenchmark } from '@linkboard/db';
 import { TRPCError } from '@trpc/server';
@@ -29,6 +35,7 @@ const CLI = path.resolve(import.meta.dirname, '../../../runner/bin/linkboard.js'
 
 let site: Awaited<ReturnType<typeof openTestSite>>;
 let submissionsRoute: typeof import('../../src/app/api/v1/submissions/route');
+let estimateRoute: typeof import('../../src/app/api/v1/submissions/estimate/route');
 let token: string;
 let datasetDir: string;
 let versionId: number;
@@ -36,6 +43,7 @@ let versionId: number;
 beforeAll(async () => {
   site = await openTestSite('one-door', SETTINGS);
   submissionsRoute = await import('../../src/app/api/v1/submissions/route');
+  estimateRoute = await import('../../src/app/api/v1/submissions/estimate/route');
   ({ token } = await site.caller(alice).tokens.create({ name: 'script' }));
   // A benchmark folder the CLI can publish, already on the site under the same manifest hash:
   // 2 pairs × 2 concepts × 2 queries = 8 queries.
@@ -89,7 +97,7 @@ async function viaApi(ask: Ask, name: string) {
 }
 
 /** `linkboard submit --owner alice@example.com`, in a process of its own. */
-async function viaCli(ask: Ask, name: string) {
+async function viaCli(ask: Ask, name: string, extra: string[] = []) {
   const args = [
     CLI,
     'submit',
@@ -110,6 +118,7 @@ async function viaCli(ask: Ask, name: string) {
     ask.policies.join(','),
     '--draws',
     String(ask.draws),
+    ...extra,
   ];
   const env = {
     ...process.env,
@@ -118,8 +127,8 @@ async function viaCli(ask: Ask, name: string) {
     LINKBOARD_DATA_DIR: await mkdtemp(path.join(tmpdir(), 'linkboard-one-door-cli-')),
   };
   try {
-    await promisify(execFile)(process.execPath, args, { env, timeout: 60_000 });
-    return null;
+    const { stdout } = await promisify(execFile)(process.execPath, args, { env, timeout: 60_000 });
+    return extra.length > 0 ? { stdout } : null;
   } catch (error) {
     const failed = error as { code: number; stderr: string };
     return { exit: failed.code, message: failed.stderr.trim().replace(/^linkboard: /, '') };
@@ -154,5 +163,57 @@ describe('one door for every submission', () => {
     // Nothing of the refused requests was stored: alice has her two runs.
     const mine = await site.caller(alice).submissions.mine();
     expect(mine.map((s) => s.model).sort()).toEqual(['quota-cli', 'quota-site']);
+  }, 120_000);
+
+  it('estimates a run by the same checks, through the form, the API and the CLI, storing nothing', async () => {
+    const small: Ask = { shots: [2], policies: ['lcl'], draws: 1 };
+    const priced = { ...body(small, 'estimated'), inputUsdPerMTok: 2.5, outputUsdPerMTok: 10 };
+    const before = (await site.caller(alice).submissions.mine()).length;
+    const response = await estimateRoute.POST(
+      new Request(`http://site${SITE_API.estimate}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ ...priced, maxCostUsd: 1 }),
+      }),
+    );
+    expect(response.status).toBe(200);
+    const estimated = SubmissionEstimateSchema.parse(await response.json());
+    // 8 queries at 2 shots: 8 episodes of 3 images each, every one at least a tile (255 tokens).
+    expect(estimated).toMatchObject({ episodes: 8, images: 24, maxCostUsd: 1, seconds: null });
+    expect(estimated.promptTokens).toBeGreaterThan(24 * 255);
+    expect(estimated.costUsd).toBeCloseTo(
+      (estimated.promptTokens * 2.5 + estimated.completionTokens * 10) / 1e6,
+      10,
+    );
+    // The form's procedure gives the same figures, and refuses what submitting refuses.
+    expect(await site.caller(alice).submissions.estimate({ ...priced, maxCostUsd: 1 })).toEqual(
+      estimated,
+    );
+    const tooMany: Ask = { shots: [2, 4, 6], policies: ['lcl', 'icl'], draws: 3 };
+    await expect(site.caller(alice).submissions.estimate(body(tooMany, 'x'))).rejects.toThrow(
+      `144 episodes is more than one submission may ask for (${CAP})`,
+    );
+    // A cap needs the prices it is counted at, on both doors.
+    const capped = { ...body(small, 'cap-no-prices'), maxCostUsd: 1 };
+    await expect(site.caller(alice).submissions.estimate(capped)).rejects.toThrow(
+      'field maxCostUsd: a cost cap needs the prices',
+    );
+    await expect(site.caller(alice).submissions.create(capped)).rejects.toThrow(
+      'field maxCostUsd: a cost cap needs the prices',
+    );
+    // The CLI prints the same estimate and, with --estimate, queues nothing.
+    const cli = await viaCli(small, 'estimated', [
+      '--input-price',
+      '2.5',
+      '--output-price',
+      '10',
+      '--max-cost',
+      '1',
+      '--estimate',
+    ]);
+    expect(cli).toEqual({
+      stdout: `estimate: ${describeEstimate(estimated)}\n--estimate: nothing was queued\n`,
+    });
+    expect((await site.caller(alice).submissions.mine()).length).toBe(before);
   }, 120_000);
 });

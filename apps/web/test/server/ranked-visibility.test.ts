@@ -154,6 +154,26 @@ const INPUTS: Record<string, () => unknown[]> = {
       policies: ['lcl'],
     },
   ],
+  // An estimate of a run on the draw itself (refused: a draw is its run's alone) and of a ranked
+  // run of one's own (drawn only when submitted): nothing of this draw in either reply.
+  'submissions.estimate': () => [
+    {
+      benchmarkVersionId: run.benchmarkVersionId,
+      name: 'walk-estimate',
+      kind: 'endpoint',
+      endpoint: 'http://127.0.0.1:9/v1',
+      model: 'm',
+      shots: [2],
+      policies: ['lcl'],
+    },
+    {
+      ranked: true,
+      name: 'walk-estimate',
+      kind: 'endpoint',
+      endpoint: 'http://127.0.0.1:9/v1',
+      model: 'm',
+    },
+  ],
   'submissions.cancel': () => [{ id: other.submissionId }],
   'submissions.retry': () => [{ id: run.submissionId }],
   'submissions.rerunErrors': () => [{ id: run.submissionId }],
@@ -311,6 +331,21 @@ const ROUTES: Record<string, () => Promise<Response[]> | string> = {
         }),
       ),
     ];
+  },
+  'api/v1/submissions/estimate': async () => {
+    const { POST } = await import('../../src/app/api/v1/submissions/estimate/route');
+    const { token } = await site.caller(alice).tokens.create({ name: 'walk-estimate' });
+    return Promise.all(
+      (INPUTS['submissions.estimate']?.() ?? []).map((body) =>
+        POST(
+          new Request(`http://site${SITE_API.estimate}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify(body),
+          }),
+        ),
+      ),
+    );
   },
   'api/v1/submissions/[id]': async () => {
     const { GET } = await import('../../src/app/api/v1/submissions/[id]/route');

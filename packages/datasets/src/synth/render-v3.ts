@@ -68,7 +68,12 @@ export function imageSvgV3(spec: ImageSpecV3): {
 }
 
 /** The side of a square v3 image, in pixels: the first thing drawn from its generator. */
-export const imageSide = (rng: Prng) => 256 + 32 * rng.nextInt(5);
+const SIDE_MIN = 256;
+const SIDE_STEP = 32;
+const SIDE_STEPS = 5;
+export const imageSide = (rng: Prng) => SIDE_MIN + SIDE_STEP * rng.nextInt(SIDE_STEPS);
+/** The largest side `imageSide` draws: what an estimate of a draw not yet made counts its images at. */
+export const IMAGE_SIDE_MAX = SIDE_MIN + SIDE_STEP * (SIDE_STEPS - 1);
 
 /**
  * An image of `base` carrying `traits`, every other choice (size, palette, pose, background,

@@ -22,6 +22,8 @@ const AnswerRow = z.object({
   answer_truncated: col.bool,
   error_class: col.text.nullable(),
   latency_ms: col.number.nullable(),
+  prompt_tokens: col.number.nullable(),
+  completion_tokens: col.number.nullable(),
   verdicts: VERDICTS,
 });
 
@@ -43,7 +45,7 @@ async function answerPage(
     SELECT r.episode_id, e.shots, e.draw, e.policy, e.support, e.query_image,
            p.key AS pair_key,
            c.name AS concept, o.name AS partner,
-           r.raw_answer, r.answer_truncated, r.error_class, r.latency_ms,
+           r.raw_answer, r.answer_truncated, r.error_class, r.latency_ms, r.prompt_tokens, r.completion_tokens,
            (SELECT coalesce(jsonb_agg(jsonb_build_object('scorer', v.scorer, 'version', v.scorer_version,
                                       'outcome', v.outcome, 'rule', v.rule) ORDER BY v.scorer), '[]')
             FROM verdicts v
@@ -72,6 +74,8 @@ async function answerPage(
     answer_truncated: r.answer_truncated,
     error: r.error_class,
     latency_ms: r.latency_ms,
+    prompt_tokens: r.prompt_tokens,
+    completion_tokens: r.completion_tokens,
     verdicts: r.verdicts,
   }));
 }

@@ -111,5 +111,16 @@ export function runnableSubmission(job: JobOfLease) {
     policies: job.policies,
     draws: sub.draws,
     orderSeed: sub.orderSeed,
+    /** Whether a preflight passed already: the first job of a run sends one before any episode. */
+    preflightPassed: sub.preflight !== null,
+    /** Prices per million tokens stated with it (null: none), and the cost to stop at. */
+    prices:
+      sub.inputUsdPerMTok === null && sub.outputUsdPerMTok === null
+        ? null
+        : {
+            inputUsdPerMTok: sub.inputUsdPerMTok ?? 0,
+            outputUsdPerMTok: sub.outputUsdPerMTok ?? 0,
+          },
+    maxCostUsd: sub.maxCostUsd,
   };
 }

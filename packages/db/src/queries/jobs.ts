@@ -1,11 +1,11 @@
-import { backoffDelay, ENDPOINT_API_NAMES } from '@linkboard/core';
+import { ADAPTERS_WITHOUT_MODEL_CALLS, backoffDelay, ENDPOINT_API_NAMES } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { Db } from '../client';
 import { LEASE_ROW, type Lease, LeaseLostError, leaseFromRow } from './lease';
 import { computeAggregates, computeExposure } from './results';
-import { ANY_ROW, col, queryRows, type Tx } from './rows';
+import { ANY_ROW, col, LIVE, queryRows, type Tx } from './rows';
 
 /** A `count(*) AS n` row. */
 const COUNT = z.object({ n: col.number });
@@ -96,7 +96,11 @@ export async function claimJob(
   );
   if (!job) return null;
   await db.execute(
-    sql`UPDATE submissions SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = ${job.submission_id} AND status = 'queued'`,
+    // A run that asks a model starts with its preflight (see core's preflightPrompt), until one passed.
+    sql`UPDATE submissions SET started_at = coalesce(started_at, now()),
+          status = CASE WHEN preflight IS NULL AND NOT (adapter::text = ANY(${sql.param([...ADAPTERS_WITHOUT_MODEL_CALLS])}::text[]))
+                        THEN 'preflight'::submission_status ELSE 'running'::submission_status END
+        WHERE id = ${job.submission_id} AND status = 'queued'`,
   );
   return leaseFromRow(job);
 }
@@ -161,7 +165,7 @@ export async function completeJob(
     const finished = await queryRows(
       tx,
       ANY_ROW,
-      sql`UPDATE submissions SET status = 'done', finished_at = now() WHERE id = ${lease.submissionId} AND status = 'running' RETURNING id`,
+      sql`UPDATE submissions SET status = 'done', finished_at = now() WHERE id = ${lease.submissionId} AND status::text = ANY(${LIVE}::text[]) RETURNING id`,
     );
     if (finished.length > 0) await enqueueWebhook(tx, lease.submissionId);
     return { submissionDone: true };
@@ -217,7 +221,7 @@ async function markSubmissionFailed(tx: Tx, submissionId: number, error: string)
   const failed = await queryRows(
     tx,
     ANY_ROW,
-    sql`UPDATE submissions SET status = 'failed', finished_at = now(), last_error = ${error} WHERE id = ${submissionId} AND status IN ('queued', 'running') RETURNING id`,
+    sql`UPDATE submissions SET status = 'failed', finished_at = now(), last_error = ${error} WHERE id = ${submissionId} AND status::text = ANY(${LIVE}::text[]) RETURNING id`,
   );
   // Only the transition announces: a submission failed already was announced then.
   if (failed.length > 0) await enqueueWebhook(tx, submissionId);

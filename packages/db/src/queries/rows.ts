@@ -1,4 +1,10 @@
-import { OUTCOMES, type OutcomeCounts, WEIGHTS, type Weights } from '@linkboard/core';
+import {
+  LIVE_SUBMISSION_STATUSES,
+  OUTCOMES,
+  type OutcomeCounts,
+  WEIGHTS,
+  type Weights,
+} from '@linkboard/core';
 import { type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client';
@@ -8,6 +14,9 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** The database, or a transaction on it. */
 export type Executor = Db | Tx;
+
+/** core's live submission states as a SQL array parameter (`status::text = ANY(${LIVE}::text[])`). */
+export const LIVE = sql.param([...LIVE_SUBMISSION_STATUSES]);
 
 /**
  * Raw SQL typed at the edge: every statement whose rows are read goes through `queryRows` (or

@@ -7,9 +7,12 @@ import {
   DEFAULT_SCORER,
   type ExposureCheck,
   indexBenchmark,
+  isLiveStatus,
   isRankedDraw,
+  LIVE_SUBMISSION_STATUSES,
   type Manifest,
   type PolicyName,
+  type Prices,
   type ProvenanceFacts,
   ProvenanceFactsSchema,
   parseAdapterConfig,
@@ -32,11 +35,13 @@ import {
   cardOf,
   clusterOfConcept,
   col,
+  LIVE,
   OUTCOME_COLUMNS,
   outcomeCountsOf,
   queryRows,
   type Tx,
 } from './rows';
+import { submissionUsage } from './usage';
 import { runEnded, SHOWN_RESULT } from './visibility';
 import { enqueueWebhook } from './webhooks';
 
@@ -77,6 +82,9 @@ interface SubmissionSpec {
   provenance?: Record<string, unknown>;
   /** The checkpoint it runs (the model card's `revision`; the rest of the card is the model's). */
   modelRevision?: string;
+  /** Prices per million tokens the run is costed at (the card's), and the cost to stop it at. */
+  prices?: Prices | null;
+  maxCostUsd?: number | null;
   /** Episodes per job (shard). */
   shardSize?: number;
   /**
@@ -244,6 +252,9 @@ export async function createSubmission(
         orderSeed: input.orderSeed === undefined ? randomInt(1, 2 ** 31 - 1) : input.orderSeed,
         provenance: input.provenance ?? {},
         modelRevision: input.modelRevision || null,
+        inputUsdPerMTok: input.prices?.inputUsdPerMTok ?? null,
+        outputUsdPerMTok: input.prices?.outputUsdPerMTok ?? null,
+        maxCostUsd: input.maxCostUsd ?? null,
         rankedKeyId: input.ranked?.keyId ?? null,
         drawCommitment: input.ranked?.commitment ?? null,
         drawSeed: input.ranked?.seed ?? null,
@@ -410,7 +421,9 @@ export async function cancelSubmission(db: Db, id: number): Promise<boolean> {
     const updated = await tx
       .update(submissions)
       .set({ status: 'cancelled', finishedAt: new Date() })
-      .where(and(eq(submissions.id, id), inArray(submissions.status, ['queued', 'running'])))
+      .where(
+        and(eq(submissions.id, id), inArray(submissions.status, [...LIVE_SUBMISSION_STATUSES])),
+      )
       .returning({ id: submissions.id });
     if (updated.length === 0) return false;
     await tx
@@ -636,37 +649,41 @@ export async function submissionsOf(db: Db, ownerId: string, limit = 200) {
   }));
 }
 
-/** A submission with its model and benchmark, for its page (never its secret). */
+/**
+ * A submission with its model and benchmark, for its page (never its secret), with what its run
+ * used and what answered it (`submissionUsage`, read beside it).
+ */
 export async function submissionDetail(db: Db, id: number) {
-  const [r] = await queryRows(
-    db,
-    z.object({
-      id: col.number,
-      status: col.text,
-      adapter: col.text,
-      adapter_config: z.unknown(),
-      shots: col.numbers,
-      policies: col.texts,
-      draws: col.number,
-      scorer: col.text,
-      visibility: col.text,
-      owner_id: col.text.nullable(),
-      total_episodes: col.number,
-      provenance: col.stored<Record<string, unknown>>(),
-      last_error: col.text.nullable(),
-      benchmark_version_id: col.number,
-      exposure: col.stored<ExposureCheck>().nullable(),
-      model: col.text,
-      ...CARD_COLUMNS,
-      benchmark: col.text,
-      version: col.text,
-      retired: col.bool,
-      ranked_draw: col.bool,
-      ranked_key_id: col.text.nullable(),
-      draw_commitment: col.text.nullable(),
-      revealed_seed: col.text.nullable(),
-    }),
-    sql`
+  const [[r], used] = await Promise.all([
+    queryRows(
+      db,
+      z.object({
+        id: col.number,
+        status: col.text,
+        adapter: col.text,
+        adapter_config: z.unknown(),
+        shots: col.numbers,
+        policies: col.texts,
+        draws: col.number,
+        scorer: col.text,
+        visibility: col.text,
+        owner_id: col.text.nullable(),
+        total_episodes: col.number,
+        provenance: col.stored<Record<string, unknown>>(),
+        last_error: col.text.nullable(),
+        benchmark_version_id: col.number,
+        exposure: col.stored<ExposureCheck>().nullable(),
+        model: col.text,
+        ...CARD_COLUMNS,
+        benchmark: col.text,
+        version: col.text,
+        retired: col.bool,
+        ranked_draw: col.bool,
+        ranked_key_id: col.text.nullable(),
+        draw_commitment: col.text.nullable(),
+        revealed_seed: col.text.nullable(),
+      }),
+      sql`
     SELECT s.id, s.status, s.adapter, s.adapter_config, s.shots, s.policies::text[] AS policies, s.draws, s.scorer, s.visibility, s.total_episodes,
            s.provenance, s.last_error, s.created_at, s.started_at, s.finished_at, s.benchmark_version_id,
            s.owner_id, s.exposure, s.model_revision, m.name AS model, m.organisation, m.url AS model_url,
@@ -676,8 +693,10 @@ export async function submissionDetail(db: Db, id: number) {
     FROM submissions s JOIN models m ON m.id = s.model_id
     JOIN benchmark_versions v ON v.id = s.benchmark_version_id JOIN benchmarks b ON b.id = v.benchmark_id
     WHERE s.id = ${id}`,
-  );
-  if (!r) return null;
+    ),
+    submissionUsage(db, id),
+  ]);
+  if (!r || !used) return null;
   return {
     id: r.id,
     status: r.status,
@@ -715,6 +734,12 @@ export async function submissionDetail(db: Db, id: number) {
           seed: r.revealed_seed,
         }
       : null,
+    /** Tokens, latency and cost over its stored results, at the prices stated with it. */
+    usage: used.usage,
+    /** The preflight that let it start (core's `PreflightFacts`, as read); null before one. */
+    preflight: used.preflight,
+    /** What answered (core's `ServedBy`, as read): models and fingerprints counted; null before. */
+    servedBy: used.servedBy,
   };
 }
 
@@ -881,7 +906,7 @@ export async function queueStatus(db: Db, submissionId: number) {
            (SELECT coalesce(sum(progress_done), 0) FROM jobs WHERE submission_id = s.id) AS done,
            (SELECT count(*) FROM results WHERE submission_id = s.id AND error_class IS NOT NULL) AS errors,
            je.last_error AS job_error, je.error_class AS job_error_class,
-           (SELECT count(*) FROM submissions w WHERE w.status IN ('queued', 'running') AND w.id < s.id) AS ahead
+           (SELECT count(*) FROM submissions w WHERE w.status::text = ANY(${LIVE}::text[]) AND w.id < s.id) AS ahead
     FROM submissions s
     LEFT JOIN LATERAL (SELECT last_error, error_class FROM jobs WHERE submission_id = s.id AND last_error IS NOT NULL
                        ORDER BY id DESC LIMIT 1) je ON TRUE
@@ -907,7 +932,7 @@ export async function queueStatus(db: Db, submissionId: number) {
   const elapsedS = started ? (ended - started) / 1000 : 0;
   const rate = started && elapsedS > 0 ? done / elapsedS : null;
   const remaining = r.total_episodes - done;
-  const live = r.status === 'queued' || r.status === 'running';
+  const live = isLiveStatus(r.status);
   return {
     status: r.status,
     position: r.status === 'queued' ? r.ahead + 1 : null,
@@ -959,7 +984,7 @@ export async function queueList(db: Db, viewerId: string | null = null) {
            (SELECT coalesce(sum(progress_done), 0) FROM jobs WHERE submission_id = s.id)::int AS done,
            extract(epoch FROM now() - s.started_at) AS running_s
     FROM submissions s JOIN models m ON m.id = s.model_id LEFT JOIN users u ON u.id = s.owner_id
-    WHERE s.status IN ('queued', 'running') AND s.visibility <> 'withdrawn' ORDER BY s.id`,
+    WHERE s.status::text = ANY(${LIVE}::text[]) AND s.visibility <> 'withdrawn' ORDER BY s.id`,
   );
   return rows.map((r, i) => {
     const total = r.total_episodes;

@@ -96,6 +96,9 @@ describe('a submission’s answers for download', () => {
         answer_truncated: false,
         error: answer === null ? 'timeout' : null,
         latency_ms: 10 + i,
+        // The fixture's replies state no tokens.
+        prompt_tokens: null,
+        completion_tokens: null,
         verdicts: scoreAll(answer, episode.query.label, episode.query.other)
           .map((v) => ({ scorer: v.scorer, version: v.version, outcome: v.outcome, rule: v.rule }))
           .sort((a, b) => a.scorer.localeCompare(b.scorer)),

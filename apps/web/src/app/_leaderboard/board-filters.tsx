@@ -1,4 +1,5 @@
 import { POLICIES, POLICY_NAMES, type ScorerName, scorers, WEIGHTS } from '@linkboard/core';
+import Link from 'next/link';
 import { offeredVersions } from '~/components/format';
 import type { BoardQuery, BoardVersion } from './board-state';
 
@@ -12,6 +13,7 @@ export function BoardFilters({
   rankedScorer,
   organisations,
   exportLink,
+  costToggle,
 }: {
   versions: readonly BoardVersion[];
   query: BoardQuery;
@@ -20,8 +22,10 @@ export function BoardFilters({
   /** The organisations on the whole board, filtered or not. */
   organisations: readonly string[];
   exportLink: (format: string) => string;
+  /** The board with its cost column shown, or hidden if it is. */
+  costToggle: string;
 }) {
-  const { versionId, policy, scorer, q, filter, selfReported, sort } = query;
+  const { versionId, policy, scorer, q, filter, selfReported, sort, cost } = query;
   return (
     <form className="filters" method="get">
       <label>
@@ -112,9 +116,13 @@ export function BoardFilters({
         rank self-reported uploads
       </label>
       <input type="hidden" name="sort" value={sort} />
+      {cost ? <input type="hidden" name="cost" value="1" /> : null}
       <button type="submit">Show</button>
       <span className="muted">
-        Export <a href={exportLink('csv')}>CSV</a> · <a href={exportLink('json')}>JSON</a>
+        Export <a href={exportLink('csv')}>CSV</a> · <a href={exportLink('json')}>JSON</a> ·{' '}
+        <Link href={costToggle} data-testid="cost-toggle">
+          {cost ? 'hide cost' : 'show cost'}
+        </Link>
       </span>
     </form>
   );

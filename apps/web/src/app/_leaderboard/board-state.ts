@@ -43,13 +43,20 @@ export function boardQuery(
       : parsedFilter.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
     /** Every row rather than the first 100 of each list. */
     all: param(sp.all) === '1',
+    /**
+     * Show what each run cost (at the prices stated with it): off by default, since it reads the
+     * priced runs' results rather than the board's aggregates alone.
+     */
+    cost: param(sp.cost) === '1',
   };
 }
 export type BoardQuery = ReturnType<typeof boardQuery>;
 
 /** The board's own links: a sort or "show all" keeps the rest of what the page shows. */
 export function boardLinks(query: BoardQuery) {
-  const { versionId, policy, scorer, sort, q, selfReported, filter } = query;
+  const { versionId, policy, scorer, sort, q, selfReported, filter, cost } = query;
+  // The cost column is a way of showing the board, not a filter: kept by every link, last.
+  const shown: Record<string, string> = cost ? { cost: '1' } : {};
   const state = {
     version: String(versionId),
     policy,
@@ -60,10 +67,13 @@ export function boardLinks(query: BoardQuery) {
     ...boardFilterParams(filter),
   };
   return {
-    link: (changes: Record<string, string>) => `/?${new URLSearchParams({ ...state, ...changes })}`,
+    link: (changes: Record<string, string>) =>
+      `/?${new URLSearchParams({ ...state, ...shown, ...changes })}`,
     exportLink: (format: string) =>
       `/api/export?${new URLSearchParams({ version: String(versionId), policy, scorer, format, self: selfReported ? '1' : '0', ...boardFilterParams(filter) })}`,
-    clearFilters: `/?${new URLSearchParams({ version: String(versionId), policy, scorer, sort })}`,
+    clearFilters: `/?${new URLSearchParams({ version: String(versionId), policy, scorer, sort, ...shown })}`,
+    /** The same board with the cost column shown, or hidden if it is. */
+    costToggle: `/?${new URLSearchParams({ ...state, ...(cost ? {} : { cost: '1' }) })}`,
   };
 }
 

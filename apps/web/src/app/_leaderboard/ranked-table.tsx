@@ -4,18 +4,22 @@ import { curveLine, pct, pValue, signedPts } from '~/components/format';
 import { RowLink } from '~/components/row-link';
 import { LazySparkline } from '~/components/sparkline';
 import type { BoardRow } from './board-state';
+import { CostCell, CostHeading } from './cost-cell';
 
 /** The ranked models: rank ranges, tiers, intervals and curves, each sortable column a link. */
 export function RankedTable({
   rows,
   shots,
   link,
+  cost,
 }: {
   rows: readonly BoardRow[];
   /** The shot counts any shown row ran: a column each. */
   shots: readonly number[];
   /** The board's URL with these parameters changed (a column's sort). */
   link: (changes: Record<string, string>) => string;
+  /** Show each row's cost (the page's `?cost=1`). */
+  cost: boolean;
 }) {
   return (
     <>
@@ -58,6 +62,7 @@ export function RankedTable({
               <th className="num">
                 <Link href={link({ sort: 'parse' })}>Parse fail</Link>
               </th>
+              {cost ? <CostHeading /> : null}
               <th>vs shots</th>
               <th>
                 <Link href={link({ sort: 'date' })}>Date (UTC)</Link>
@@ -131,6 +136,7 @@ export function RankedTable({
                   {pct(r.flipAccuracy)}
                 </td>
                 <td className="num">{pct(r.parseFailureRate)}</td>
+                {cost ? <CostCell row={r} /> : null}
                 <td title={curveLine(r) ?? undefined} data-testid="curve-figures">
                   <LazySparkline
                     values={shots.map((s) => ({ shots: s, accuracy: r.perShot[s] ?? null }))}

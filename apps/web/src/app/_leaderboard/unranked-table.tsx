@@ -2,6 +2,7 @@ import { cardSummary, formatParams } from '@linkboard/core';
 import { pct, pValue, signedPts } from '~/components/format';
 import { RowLink } from '~/components/row-link';
 import type { BoardRow } from './board-state';
+import { CostCell, CostHeading } from './cost-cell';
 
 /**
  * The rows shown for what they ran but not ranked, each with why: apart from the ranked table,
@@ -10,9 +11,12 @@ import type { BoardRow } from './board-state';
 export function UnrankedTable({
   rows,
   shots,
+  cost,
 }: {
   rows: readonly BoardRow[];
   shots: readonly number[];
+  /** Show each row's cost (the page's `?cost=1`). */
+  cost: boolean;
 }) {
   if (rows.length === 0) return null;
   return (
@@ -37,6 +41,7 @@ export function UnrankedTable({
                   {s}-shot
                 </th>
               ))}
+              {cost ? <CostHeading /> : null}
               <th>Date (UTC)</th>
             </tr>
           </thead>
@@ -68,6 +73,7 @@ export function UnrankedTable({
                     {pct(r.perShot[s])}
                   </td>
                 ))}
+                {cost ? <CostCell row={r} /> : null}
                 <td className="muted">{r.finishedAt?.toISOString().slice(0, 10) ?? '–'}</td>
               </tr>
             ))}

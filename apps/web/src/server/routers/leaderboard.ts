@@ -10,6 +10,8 @@ import {
   type LeaderboardRow,
   leaderboardCounts,
   listBenchmarkVersions,
+  type SpentCost,
+  spentCosts,
   submissionCurves,
 } from '@linkboard/db';
 import { LRUCache } from 'lru-cache';
@@ -33,6 +35,12 @@ import {
  * kept until the next change, so it must be current.
  */
 const cache = new LRUCache<string, Promise<LeaderboardRow[]>>({ max: 64, ttl: 3_000 });
+
+/**
+ * A board row, with what its run cost where that was asked for: the cost at the prices stated
+ * with it, null where none were (absent when not asked).
+ */
+export type CostedRow = LeaderboardRow & { cost?: SpentCost | null };
 
 function ranked(
   ctx: Context,
@@ -86,13 +94,22 @@ export const leaderboardRouter = router({
         filter: BoardFilterSchema.optional(),
         /** The first rows in rank order; all when absent (the export wants them all). */
         limit: z.number().int().min(1).max(100_000).optional(),
+        /** Each row's cost (`cost`): one more query, over the priced runs' results. */
+        cost: z.boolean().default(false),
       }),
     )
-    .query(async ({ ctx, input }) => {
+    .query(async ({ ctx, input }): Promise<CostedRow[]> => {
       const all = await ranked(ctx, input);
       const { filter } = input;
       const rows = filter ? all.filter((r) => matchesBoardFilter(r, filter)) : all;
-      return input.limit ? rows.slice(0, input.limit) : rows;
+      const shown = input.limit ? rows.slice(0, input.limit) : rows;
+      if (!input.cost) return shown;
+      // Not in the cached ranking: only a board that shows the column pays for it.
+      const costs = await spentCosts(
+        ctx.db,
+        shown.map((r) => r.submissionId),
+      );
+      return shown.map((r) => ({ ...r, cost: costs.get(r.submissionId) ?? null }));
     }),
   curves: publicProcedure
     .input(z.object({ ids: z.array(idInput).max(MAX_OVERLAYS + 1), scorer: scorerInput }))

@@ -5,6 +5,8 @@ import {
   EndpointUrlSchema,
   errorMeaning,
   isErrorClass,
+  isLiveStatus,
+  SubmissionEstimateSchema,
   scorerNames,
   scorerVersions,
 } from '@linkboard/core';
@@ -24,6 +26,7 @@ import {
   webhookTarget,
 } from '@linkboard/db';
 import {
+  estimate,
   mayChange,
   mayRead,
   queueConnectionTest,
@@ -162,6 +165,11 @@ export const submissionsRouter = router({
       // The runner's log quotes the same replies (`episode …: client-error: HTTP 400: …`), and
       // a runner elsewhere may send any text in it: its owner's (and admins') to read.
       log: owned ? status.log : [],
+      // Read with the submission (db's `submissionDetail`), so polling adds no query: what the
+      // run used so far, what answered it, and the preflight that let it start.
+      usage: submission.usage,
+      servedBy: submission.servedBy,
+      preflight: submission.preflight,
     };
   }),
   curves: publicProcedure
@@ -208,6 +216,17 @@ export const submissionsRouter = router({
     };
   }),
   /**
+   * What the request would use before it is queued (the platform's `estimate()`: the same checks
+   * as `create`, nothing stored, no quota spent). A mutation: its input is a whole request.
+   */
+  estimate: protectedProcedure
+    .input(CreateSubmissionBodySchema)
+    .mutation(({ ctx, input }) =>
+      answered(() => estimate(ctx.db, env.platform, submitterOf(ctx.viewer), input)).then(
+        (estimated) => SubmissionEstimateSchema.parse(estimated),
+      ),
+    ),
+  /**
    * "Test connection": one episode against the endpoint, run by a runner like any job (so the
    * runner's endpoint checks apply; the site itself never calls a submitted URL).
    */
@@ -229,7 +248,7 @@ export const submissionsRouter = router({
     // Another's connection test is as unknown as a missing one.
     if (!result || (ctx.viewer.role !== 'admin' && ctx.viewer.id !== result.ownerId))
       return notFound(`connection test ${input.id}`);
-    const finished = !['queued', 'running'].includes(result.status);
+    const finished = !isLiveStatus(result.status);
     return {
       status: result.status,
       // The model's answer, as the episode viewer would show it for a submission.

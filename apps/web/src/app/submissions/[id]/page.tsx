@@ -17,6 +17,7 @@ import {
 import { ModelCard } from '~/components/model-card';
 import { OwnerActions } from '~/components/owner-actions';
 import { RowLink } from '~/components/row-link';
+import { RunUsage } from '~/components/run-usage';
 import { StatusPanel } from '~/components/status-panel';
 import { accuracyCurves } from '~/lib/curves';
 import { MAX_ID, MAX_OVERLAYS } from '~/lib/page-params';
@@ -254,6 +255,12 @@ export default async function SubmissionPage({
           JSONL
         </a>
       </p>
+      <RunUsage
+        adapter={submission.adapter}
+        usage={submission.usage}
+        servedBy={submission.servedBy}
+        preflight={submission.preflight}
+      />
       {detail ? (
         <>
           <h2>Per concept</h2>
