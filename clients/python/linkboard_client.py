@@ -3,11 +3,14 @@
     from linkboard_client import Client
 
     client = Client("https://linkboard.example", token=os.environ["LB_TOKEN"])
-    version = client.benchmark_version_id("isekai-synth")
-    created = client.submit(version, "my-model", endpoint="https://host/v1", model="m", shots=[2, 4])
+    created = client.submit("isekai-synth@3.1", "my-model", endpoint="https://host/v1", model="m",
+                            shots=[2, 4])
     status = client.wait(created["id"], timeout=3600)
     for line in client.answers(created["id"]):
         print(line["episode_id"], line["raw_answer"])
+
+A benchmark version is named ``name@version`` (``"isekai-synth@3.1"``), as the site, its API and the
+CLI name it; the name alone is its newest public version.
 
 Every refusal of the site is raised as an ApiError (or one of its subclasses) carrying the HTTP
 status and the site's ``{"error": {"code", "message"}}``. The token is sent only in the
@@ -22,6 +25,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import warnings
 from typing import Any, Dict, Iterator, List, Optional
 
 __all__ = [
@@ -112,24 +116,14 @@ class Client:
     # -- the API ---------------------------------------------------------------------------
 
     def benchmarks(self) -> List[Dict[str, Any]]:
-        """The benchmark versions the site holds (id, name, version, manifestHash, rankedSetting…)."""
+        """The benchmark versions the site holds: each one's ``benchmark`` (``name@version``, what
+        every method takes), ``name``, ``version``, ``manifestHash``, ``rankedSetting``, ``split``,
+        ``retired``…"""
         return self._json("GET", "/api/v1/benchmarks")["benchmarks"]
-
-    def benchmark_version_id(self, name: str, version: Optional[str] = None) -> int:
-        """The id of a benchmark's version: the latest one unless ``version`` names one."""
-        found = [
-            b
-            for b in self.benchmarks()
-            if b["name"] == name and (version is None or b["version"] == version)
-        ]
-        if not found:
-            named = f"{name!r}" + (f" version {version!r}" if version else "")
-            raise LinkboardError(f"no benchmark {named} on {self.base_url}")
-        return max(found, key=lambda b: b["id"])["id"]
 
     def submit(
         self,
-        benchmark_version_id: int,
+        benchmark: str,
         name: str,
         *,
         shots: List[int],
@@ -146,7 +140,8 @@ class Client:
     ) -> Dict[str, Any]:
         """Queues a submission as the token's user; returns ``{"id", "episodes"}``.
 
-        The fields are those of ``POST /api/v1/submissions`` (core's CreateSubmissionBodySchema);
+        ``benchmark`` is the version to run, ``name@version`` (``"isekai-synth@3.1"``; the name
+        alone is its newest public version). The fields are those of ``POST /api/v1/submissions`` (core's CreateSubmissionBodySchema);
         ``settings`` passes the others as the site names them (``scorer``, ``maxTokens``,
         ``temperature``, ``tokenLimitField``, ``thinkingBudget``, ``maxImageSide``, ``profile``,
         ``predictions``). ``adapter`` is the API an endpoint speaks: ``openai`` (the default),
@@ -154,7 +149,7 @@ class Client:
         ``temperature=None`` in ``settings`` sends none (reasoning models refuse one).
         """
         body: Dict[str, Any] = {
-            "benchmarkVersionId": benchmark_version_id,
+            "benchmark": _benchmark_name(benchmark),
             "name": name,
             "kind": kind,
             "shots": list(shots),
@@ -256,8 +251,20 @@ class Client:
         scorer: Optional[str] = None,
         self_reported: bool = False,
     ) -> Dict[str, Any]:
-        """A benchmark's board (its latest version unless one is named): ``rows`` and the method."""
-        query = {"benchmark": benchmark, "version": version, "policy": policy, "scorer": scorer}
+        """A benchmark version's board, ``benchmark`` being ``name@version`` (the name alone: its
+        newest public version): ``benchmark`` (``name@version``), ``rows`` and the method.
+
+        ``version`` is deprecated: name the version in ``benchmark`` instead.
+        """
+        if version is not None:
+            warnings.warn(
+                "leaderboard(version=...) is deprecated: name the version in benchmark, "
+                "as 'isekai-synth@3.1'",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            benchmark = f"{benchmark}@{version}"
+        query = {"benchmark": _benchmark_name(benchmark), "policy": policy, "scorer": scorer}
         params = {k: v for k, v in query.items() if v is not None}
         if self_reported:
             params["self_reported"] = "1"
@@ -286,6 +293,17 @@ class Client:
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise ConnectionFailed(f"could not reach {url}: {reason}") from None
+
+
+def _benchmark_name(benchmark: Any) -> str:
+    """A benchmark version's name as sent: ``name@version`` text, never the database id of before
+    (the site would refuse it; this says how to name it instead, before any request)."""
+    if not isinstance(benchmark, str):
+        raise TypeError(
+            f"benchmark: {benchmark!r} is not a benchmark version's name; name it name@version, "
+            "as 'isekai-synth@3.1' (the versions are in benchmarks(), each one's 'benchmark')"
+        )
+    return benchmark
 
 
 def _api_error(error: urllib.error.HTTPError, url: str) -> ApiError:

@@ -35,6 +35,7 @@ TOKEN = os.environ["LINKBOARD_TOKEN"]
 
 #: Every key of a line of the answers download (core's AnswerLineSchema).
 LINE_KEYS = {
+    "benchmark",
     "episode_id",
     "shots",
     "policy",
@@ -63,7 +64,7 @@ class ClientOnASite(unittest.TestCase):
             b for b in cls.client.benchmarks() if b["split"] == "public" and not b["retired"]
         )
         cls.created = cls.client.submit(
-            cls.benchmark["id"],
+            cls.benchmark["benchmark"],
             f"py-client-{int(time.time())}",
             endpoint=os.environ["LINKBOARD_ENDPOINT"],
             model=os.environ["LINKBOARD_ENDPOINT_MODEL"],
@@ -85,6 +86,8 @@ class ClientOnASite(unittest.TestCase):
         self.assertEqual(len({line["episode_id"] for line in lines}), len(lines))
         for line in lines:
             self.assertEqual(set(line), LINE_KEYS, line)
+            # The version each line is of, by its one name.
+            self.assertEqual(line["benchmark"], self.benchmark["benchmark"])
             self.assertEqual(line["shots"], 2)
             self.assertEqual(line["policy"], "lcl")
             # N shots are N support images, half of each concept.
@@ -127,13 +130,21 @@ class ClientOnASite(unittest.TestCase):
         self.assertIn("ranked runs are open to participants", caught.exception.message)
 
     def test_the_board_reads(self) -> None:
-        board = self.client.leaderboard(self.benchmark["name"])
-        self.assertEqual(board["benchmark"], self.benchmark["name"])
+        # A version is named name@version, as benchmarks() gives it.
+        named = self.benchmark["benchmark"]
+        self.assertEqual(named, f"{self.benchmark['name']}@{self.benchmark['version']}")
+        board = self.client.leaderboard(named)
+        self.assertEqual(board["benchmark"], named)
         self.assertTrue(board["rows"], "the baselines are on the board")
         self.assertEqual({"model", "accuracy", "ranked"} - set(board["rows"][0]), set())
         with self.assertRaises(NotFoundError) as caught:
             self.client.leaderboard("no-such-benchmark")
+        # The site names the versions it holds.
         self.assertIn("no-such-benchmark", caught.exception.message)
+        self.assertIn(named, caught.exception.message)
+        with self.assertRaises(BadRequestError) as malformed:
+            self.client.leaderboard(f"{self.benchmark['name']}@")
+        self.assertIn("names no version after the @", malformed.exception.message)
 
 
 class Refusals(unittest.TestCase):
@@ -141,7 +152,9 @@ class Refusals(unittest.TestCase):
         wrong = "lb_wrong-token-for-the-test"
         client = Client(URL, token=wrong)
         with self.assertRaises(AuthenticationError) as caught:
-            client.submit(1, "never-queued", endpoint="http://127.0.0.1:1/v1", model="m", shots=[2])
+            client.submit(
+                "isekai-synth", "never-queued", endpoint="http://127.0.0.1:1/v1", model="m", shots=[2]
+            )
         error = caught.exception
         self.assertEqual((error.status, error.code), (401, "UNAUTHORIZED"))
         self.assertTrue(error.message)
@@ -151,19 +164,25 @@ class Refusals(unittest.TestCase):
     def test_a_bad_field_is_a_bad_request_naming_it(self) -> None:
         client = Client(URL, token=TOKEN)
         with self.assertRaises(BadRequestError) as caught:
-            client.submit(1, "never-queued", endpoint="http://127.0.0.1:1/v1", model="m", shots=[])
+            client.submit(
+                "isekai-synth", "never-queued", endpoint="http://127.0.0.1:1/v1", model="m", shots=[]
+            )
         self.assertEqual(caught.exception.status, 400)
         self.assertIn("shots", caught.exception.message)
+        # A database id is no name: refused before anything is sent, saying how to name it.
+        with self.assertRaises(TypeError) as numbered:
+            client.submit(1, "never-queued", endpoint="http://127.0.0.1:1/v1", model="m", shots=[2])
+        self.assertIn("name@version", str(numbered.exception))
 
     def test_an_adapter_and_its_settings_are_checked_by_the_site(self) -> None:
         client = Client(URL, token=TOKEN)
         with self.assertRaises(BadRequestError) as unknown:
-            client.submit(1, "never-queued", adapter="cohere", model="m", shots=[2])
+            client.submit("isekai-synth", "never-queued", adapter="cohere", model="m", shots=[2])
         self.assertIn("unknown adapter", unknown.exception.message)
         # Claude's extended thinking takes no temperature: refused, naming the field.
         with self.assertRaises(BadRequestError) as thinking:
             client.submit(
-                1,
+                "isekai-synth",
                 "never-queued",
                 adapter="anthropic",
                 endpoint="http://127.0.0.1:1/v1",

@@ -28,12 +28,12 @@ const shot = (page: Page, name: string) =>
   });
 
 /**
- * The public isekai-synth's version id (v3, the default). The site opens on the ranked board once
- * it has rows, so the pages of the public board are asked for it by name.
+ * The public isekai-synth's version, `name@version` (v3, the default). The site opens on the
+ * ranked board once it has rows, so the pages of the public board are asked for it by name.
  */
-let publicVersion = 0;
+let publicVersion = '';
 const onPublic = (path: string) =>
-  `${path}${path.includes('?') ? '&' : '?'}version=${publicVersion}`;
+  `${path}${path.includes('?') ? '&' : '?'}benchmark=${encodeURIComponent(publicVersion)}`;
 
 /** Waits until the baselines that `start` submitted are done, as a newcomer would by reloading. */
 async function baselinesDone(page: Page, board: string) {
@@ -61,7 +61,7 @@ test('the leaderboard ranks the baselines', async ({ page, request }) => {
     await (await request.get(SITE_API.benchmarks)).json(),
   );
   const synth = benchmarks.find((b) => b.name === 'isekai-synth' && b.split === 'public');
-  publicVersion = synth!.id;
+  publicVersion = synth!.benchmark;
   await baselinesDone(page, onPublic('/'));
   const rows = page.locator('[data-testid=leaderboard] tbody tr');
   await expect(rows).toHaveCount(3);
@@ -74,9 +74,7 @@ test('the leaderboard ranks the baselines', async ({ page, request }) => {
   // board its lead).
   const board = LeaderboardReplySchema.parse(
     await (
-      await request.get(
-        `${SITE_API.leaderboard}?benchmark=${synth!.name}&version=${synth!.version}`,
-      )
+      await request.get(`${SITE_API.leaderboard}?benchmark=${encodeURIComponent(synth!.benchmark)}`)
     ).json(),
   );
   expect(board.scorer).toBe('strict');
@@ -189,7 +187,7 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   await expect(page.getByTestId('signed-in-as')).toHaveText('Ada Newcomer');
   await page.goto('/submit');
   // The public split: the hidden one takes no drill-down, which the rest of this test explores.
-  await page.getByLabel('Benchmark').selectOption(String(publicVersion));
+  await page.getByLabel('Benchmark').selectOption(publicVersion);
   await page.getByLabel('Model name (as on the leaderboard)').fill('my <b>prototype</b>');
   // The form speaks three APIs; Anthropic's and Google's need no URL and take a thinking budget.
   const api = page.getByRole('combobox', { name: /^API/ });
@@ -1011,9 +1009,7 @@ test('the learning curve on isekai-synth@2.1: prototype gains with shots, random
     cli(['submit', '--name', `${name} on 2.1`, '--builtin', name, '--manifest', dir]);
   const read = async () =>
     LeaderboardReplySchema.parse(
-      await (
-        await request.get(`${SITE_API.leaderboard}?benchmark=isekai-synth&version=2.1`)
-      ).json(),
+      await (await request.get(`${SITE_API.leaderboard}?benchmark=isekai-synth%402.1`)).json(),
     );
   await expect
     .poll(async () => (await read()).rows.filter((r) => r.ranked).length, { timeout: 240_000 })
@@ -1032,7 +1028,7 @@ test('the learning curve on isekai-synth@2.1: prototype gains with shots, random
   // Accuracy by trait family, per model, through the API and on /concepts: the default v3, whose
   // pairs have traits on record, with the baselines `start` ran on it.
   const traits = TraitsReplySchema.parse(
-    await (await request.get(`${SITE_API.traits}?benchmark=isekai-synth&version=3.1`)).json(),
+    await (await request.get(`${SITE_API.traits}?benchmark=isekai-synth%403.1`)).json(),
   );
   expect(traits.families).toEqual(['add-on', 'count', 'shape', 'texture']);
   expect(traits.models.map((m) => m.model)).toEqual(
@@ -1043,10 +1039,7 @@ test('the learning curve on isekai-synth@2.1: prototype gains with shots, random
       expect(f.pairs).toBeGreaterThan(1);
       expect(f.ci_low!).toBeLessThanOrEqual(f.accuracy!);
     }
-  const versionId = BenchmarkListSchema.parse(
-    await (await request.get(SITE_API.benchmarks)).json(),
-  ).benchmarks.find((b) => b.version === '3.1')!.id;
-  await page.goto(`/concepts?version=${versionId}`);
+  await page.goto('/concepts?benchmark=isekai-synth%403.1');
   await expect(page.getByTestId('trait-families').locator('tbody tr')).toHaveCount(
     traits.models.length,
   );

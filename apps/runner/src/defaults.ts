@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Writable } from 'node:stream';
+import { BenchmarkNameError, pickBenchmark as pickNamed } from '@linkboard/core';
 import {
   checkDatasetOutput,
   type DatasetDir,
@@ -143,24 +144,8 @@ export const LOCAL_BENCHMARKS: readonly {
 ];
 
 /**
- * Whether `asked` names `version`: exactly, or as its leading parts, so `isekai-synth@3` is v3 with
- * the default seed ("3.1") while "3.12" is not "3.1" and "3-test" is not "3".
- */
-const versionMatches = (version: string, asked: string) =>
-  version === asked || version.startsWith(`${asked}.`);
-
-/** `name` or `name@version`, as a benchmark version is named everywhere on the command line. */
-export function parseBenchmarkName(spec: string): { name: string; version: string | null } {
-  const at = spec.lastIndexOf('@');
-  const name = (at < 0 ? spec : spec.slice(0, at)).trim();
-  const version = at < 0 ? null : spec.slice(at + 1).trim() || null;
-  return { name, version };
-}
-
-/**
- * The one of `candidates` that `spec` (`name` or `name@version`, names in any case, a version by
- * its leading parts) names. With no version: `preferred` where it is among them, else the only
- * version of that name. Anything else is an error listing what `where` holds.
+ * The one of `candidates` that `spec` (`name` or `name@version`) names: core's `pickBenchmark`,
+ * the one rule every door uses, its refusal (which lists what `where` holds) a usage error.
  */
 export function pickBenchmark<T extends { name: string; version: string }>(
   spec: string,
@@ -168,25 +153,12 @@ export function pickBenchmark<T extends { name: string; version: string }>(
   where: string,
   options: { describe?: (c: T) => string; preferred?: (c: T) => boolean } = {},
 ): T {
-  const { name, version } = parseBenchmarkName(spec);
-  const describe = options.describe ?? ((c: T) => `${c.name}@${c.version}`);
-  const known = candidates.map(describe).join('; ') || 'none';
-  const byName = candidates.filter((c) => c.name.toLowerCase() === name.toLowerCase());
-  if (byName.length === 0)
-    throw new CliError(`unknown benchmark "${name}"; the benchmarks ${where} are: ${known}`);
-  const matching = byName.filter((c) => version === null || versionMatches(c.version, version));
-  if (matching.length === 0)
-    throw new CliError(
-      `benchmark ${byName[0]?.name} has no version "${version}" ${where}; the benchmarks ${where} are: ${known}`,
-    );
-  const exact = matching.find((c) => c.version === version);
-  if (exact) return exact;
-  const preferred = options.preferred ? matching.filter(options.preferred) : [];
-  if (preferred.length === 1) return preferred[0] as T;
-  if (matching.length === 1) return matching[0] as T;
-  throw new CliError(
-    `"${spec}" names ${matching.length} benchmarks ${where}: ${matching.map(describe).join('; ')}; say which with name@version`,
-  );
+  try {
+    return pickNamed(spec, candidates, where, options);
+  } catch (error) {
+    if (error instanceof BenchmarkNameError) throw new CliError(error.message);
+    throw error;
+  }
 }
 
 /** The embedded default benchmark's name and version (`isekai-synth@3.1`). */

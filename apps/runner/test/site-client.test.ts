@@ -38,7 +38,7 @@ describe('the site client', () => {
         ? json(res, 201, { id: 7, episodes: 12 })
         : json(res, 404, { error: { code: 'NOT_FOUND', message: 'no such path' } });
     const created = await siteClient(site, 'lb_secret').createSubmission({
-      benchmarkVersionId: 1,
+      benchmark: 'isekai-synth@3.1',
       name: 'm',
       kind: 'endpoint',
       endpoint: 'https://example.com/v1',

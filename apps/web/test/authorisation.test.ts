@@ -35,7 +35,7 @@ async function aliceSubmission(visibility: 'public' | 'private' = 'public') {
 }
 
 const endpointSubmission = (name = 'alice <script>x</script>') => ({
-  benchmarkVersionId: versionId,
+  benchmark: site.benchmark,
   name,
   kind: 'endpoint' as const,
   endpoint: 'http://127.0.0.1:9/v1',
@@ -120,7 +120,7 @@ describe('every mutation: anonymous → 401, another user → 403', () => {
   });
 
   it('connection tests: a session to start one, its owner to read it; off every list and outside the quota', async () => {
-    const probe = { benchmarkVersionId: versionId, endpoint: 'http://127.0.0.1:9/v1', model: 'm' };
+    const probe = { benchmark: site.benchmark, endpoint: 'http://127.0.0.1:9/v1', model: 'm' };
     await expect(caller(null).submissions.testConnection(probe)).rejects.toMatchObject({
       code: 'UNAUTHORIZED',
     });
@@ -218,7 +218,7 @@ describe('submissions through the site', () => {
         code: 'TOO_MANY_REQUESTS',
       });
     // Connection tests have their own allowance (2 here), and do not use the submissions'.
-    const probe = { benchmarkVersionId: versionId, endpoint: 'http://127.0.0.1:9/v1', model: 'm' };
+    const probe = { benchmark: site.benchmark, endpoint: 'http://127.0.0.1:9/v1', model: 'm' };
     await caller(carol).submissions.testConnection(probe);
     await caller(carol).submissions.testConnection(probe);
     await expect(caller(carol).submissions.testConnection(probe)).rejects.toMatchObject({

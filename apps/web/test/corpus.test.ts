@@ -39,7 +39,7 @@ describe('attack corpus: site inputs', () => {
     const before = await count();
     await expect(
       caller(alice).submissions.create({
-        benchmarkVersionId: site.versionId,
+        benchmark: site.benchmark,
         name: `corpus-${Math.random()}`,
         kind: 'endpoint',
         endpoint: 'http://127.0.0.1:9/v1',

@@ -44,10 +44,8 @@ export async function openTestSite(benchmark: string, settings: Record<string, s
   process.env.DATABASE_URL = database.pool.options.connectionString ?? '';
   const routers = await import('../src/server/routers');
   const trpc = await import('../src/server/trpc');
-  const { benchmarkVersionId: versionId } = await importBenchmark(
-    database.db,
-    fixtureManifest({ name: benchmark, pairs: 1, supportPerConcept: 4 }),
-  );
+  const manifest = fixtureManifest({ name: benchmark, pairs: 1, supportPerConcept: 4 });
+  const { benchmarkVersionId: versionId } = await importBenchmark(database.db, manifest);
   await database.db.insert(users).values([
     { id: alice.id, name: 'Alice', email: 'alice@example.com' },
     { id: bob.id, name: 'Bob', email: 'bob@example.com' },
@@ -55,7 +53,10 @@ export async function openTestSite(benchmark: string, settings: Record<string, s
   ]);
   const caller = (viewer: TestViewer | null) =>
     trpc.createCallerFactory(routers.appRouter)({ db: database.db, viewer, fill: false });
-  return { database, versionId, caller, trpc };
+  // The version by its one name, as a request names it; `versionId` is for the site's own
+  // procedures and the database.
+  const named = `${manifest.benchmark.name}@${manifest.benchmark.version}`;
+  return { database, versionId, benchmark: named, caller, trpc };
 }
 
 /**

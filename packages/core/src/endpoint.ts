@@ -171,16 +171,47 @@ function forbiddenBecause(found: Extract<AddressClass, { kind: 'forbidden' }>): 
   return ` even where private endpoints are allowed (${found.embeds ? `it embeds ${found.embeds}: ` : ''}${what})`;
 }
 
+/**
+ * An endpoint as typed, for a refusal to quote: JSON-quoted (so that no character of it can break
+ * the message's line), credentials masked (a refusal may be logged), long ones cut.
+ */
+function quotedEndpoint(endpoint: string): string {
+  const masked = endpoint.replace(/^([^/?#]*\/\/)[^/?#@]*@/, '$1…@');
+  return JSON.stringify(masked.length > 200 ? `${masked.slice(0, 200)}…` : masked);
+}
+
+/**
+ * `host:port/path` or `host/path` typed without a scheme: the URL it was surely meant as, or null.
+ * (`localhost:3402/v1` even parses, as the scheme `localhost:`, so it is read before the parser.)
+ */
+function withoutScheme(endpoint: string): string | null {
+  if (endpoint.includes('://')) return null;
+  const host = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\/[^\s]*)?$/.exec(endpoint);
+  if (!host?.[1]) return null;
+  // A host needs a port, a dot or a path to be told from a word ("abc" is no endpoint).
+  if (!host[2] && !host[3] && !host[1].includes('.') && host[1] !== 'localhost') return null;
+  return `http://${endpoint}`;
+}
+
 /** The URL of an endpoint, or why it cannot be one. The API path is appended to it. */
 export function parseEndpointUrl(endpoint: string): URL {
+  const meant = withoutScheme(endpoint);
+  if (meant)
+    throw new EndpointRefusedError(
+      `endpoint ${quotedEndpoint(endpoint)} is not a URL: did you mean ${quotedEndpoint(meant).slice(1, -1)}? (a URL starts with http:// or https://)`,
+    );
   let url: URL;
   try {
     url = new URL(endpoint);
   } catch {
-    throw new EndpointRefusedError(`endpoint "${endpoint}" is not a URL`);
+    throw new EndpointRefusedError(
+      `endpoint ${quotedEndpoint(endpoint)} is not a URL: give one such as http://host:8000/v1`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new EndpointRefusedError(`endpoint ${url.origin}: only http and https are allowed`);
+    throw new EndpointRefusedError(
+      `endpoint ${quotedEndpoint(endpoint)}: only http and https are allowed (a URL such as http://host:8000/v1)`,
+    );
   if (url.username || url.password)
     throw new EndpointRefusedError('endpoint URLs must not carry credentials; use an API key');
   // `/v1?x=` would swallow the `/chat/completions` appended to it and reach another path.

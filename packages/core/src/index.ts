@@ -44,6 +44,18 @@ export {
 } from './adapter-config';
 export { backoffDelay } from './backoff';
 export {
+  BENCHMARK_NAME_EXAMPLE,
+  BenchmarkNameError,
+  type BenchmarkNameRefusal,
+  BenchmarkNameSchema,
+  benchmarkName,
+  benchmarkNameProblem,
+  type NamedVersion,
+  parseBenchmarkName,
+  pickBenchmark,
+  resolveBenchmarkVersion,
+} from './benchmark-name';
+export {
   aboutDuration,
   approximateTextTokens,
   CHARS_PER_TOKEN,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BENCHMARK_NAME_EXAMPLE } from './benchmark-name';
 import { RANKED_BOARD } from './ranked-draw';
 import {
   ClaimBodySchema,
@@ -66,6 +67,15 @@ function queryParameters(schema: z.ZodObject | z.ZodType): Json[] {
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/**
+ * What a board read says of the older way to name a version, kept for one release: a separate
+ * `version` beside a `benchmark` that names none is read as `benchmark=name@version`.
+ */
+const BOARD_NAMING = `The benchmark version is named name@version in \`benchmark\` (${BENCHMARK_NAME_EXAMPLE}); the name alone is its newest public version. Deprecated, accepted until the next release: a separate \`version\` beside a \`benchmark\` that names none.`;
+
+/** What a submission body says of the older way to name a version, kept for one release. */
+const SUBMISSION_NAMING = `The benchmark version is named name@version in \`benchmark\` (${BENCHMARK_NAME_EXAMPLE}). Deprecated, accepted until the next release: \`benchmarkVersionId\`, a database id, in its place.`;
 const json = (name: string) => ({ content: { 'application/json': { schema: ref(name) } } });
 const refusal = (description: string) => ({ description, ...json('ApiError') });
 const reply = (name: string, description = 'OK') => ({ description, ...json(name) });
@@ -255,6 +265,7 @@ export function siteOpenApiDocument(options: { version: string }): Json {
         get: {
           tags: ['board'],
           summary: "A benchmark's leaderboard (its latest version unless one is named)",
+          description: BOARD_NAMING,
           parameters: queryParameters(LeaderboardQuerySchema),
           responses: {
             200: reply('LeaderboardReply'),
@@ -268,6 +279,7 @@ export function siteOpenApiDocument(options: { version: string }): Json {
           tags: ['board'],
           summary:
             "Accuracy by trait family and by trait, per model, with clustered intervals (isekai-synth v3's public versions)",
+          description: BOARD_NAMING,
           parameters: queryParameters(TraitsQuerySchema),
           responses: {
             200: reply('TraitsReply'),
@@ -287,12 +299,14 @@ export function siteOpenApiDocument(options: { version: string }): Json {
         post: {
           tags: ['submissions'],
           summary: 'Queue a submission as the token’s user',
+          description: SUBMISSION_NAMING,
           security: apiToken,
           requestBody: { required: true, ...json('CreateSubmissionBody') },
           responses: {
             201: reply('SubmissionCreated', 'Queued'),
             400: refusal('A field that does not parse, or an endpoint the site refuses'),
             401: refusal('No valid token'),
+            404: refusal('No such benchmark version (the message lists those there are)'),
             409: refusal('A model name taken by another account'),
             429: refusal('The daily quota is used up'),
           },
@@ -303,12 +317,14 @@ export function siteOpenApiDocument(options: { version: string }): Json {
           tags: ['submissions'],
           summary:
             'What a submission would use (episodes, images, tokens, cost at the card’s prices, time), before it is queued; nothing is stored',
+          description: SUBMISSION_NAMING,
           security: apiToken,
           requestBody: { required: true, ...json('CreateSubmissionBody') },
           responses: {
             200: reply('SubmissionEstimate'),
             400: refusal('A field that does not parse, or a run the site would refuse'),
             401: refusal('No valid token'),
+            404: refusal('No such benchmark version (the message lists those there are)'),
           },
         },
       },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SubmissionRequestSchema } from './adapter-config';
+import { BenchmarkNameSchema } from './benchmark-name';
 import { oneLine } from './external-text';
 import { BenchmarkSplitSchema } from './manifest';
 import { boardFilterQueryShape, checkSizeRange, WEIGHTS } from './model-card';
@@ -24,9 +25,22 @@ export const SITE_API = {
   openapi: '/api/openapi.json',
 } as const;
 
-/** A benchmark version the site holds: what a client matches its local manifest against. */
+/**
+ * A benchmark version the site holds: what a client matches its local manifest against, and names
+ * in its requests by `benchmark` (`name@version`).
+ */
 export const BenchmarkSummarySchema = z.object({
-  id: z.number().int(),
+  /** Its one name, `name@version` (`isekai-synth@3.1`): what every request names it by. */
+  benchmark: z.string(),
+  /**
+   * Its database id, listed until the next release only for clients that still send the
+   * deprecated `benchmarkVersionId`: no route takes it otherwise.
+   */
+  id: z.number().int().meta({
+    deprecated: true,
+    description:
+      'Deprecated: the database id, for clients that still send benchmarkVersionId (until the next release); name a version by benchmark',
+  }),
   name: z.string(),
   version: z.string(),
   manifestHash: z.string(),
@@ -48,12 +62,13 @@ export type BenchmarkSummary = z.infer<typeof BenchmarkSummarySchema>;
 export const BenchmarkListSchema = z.object({ benchmarks: z.array(BenchmarkSummarySchema) });
 
 /**
- * `POST /api/v1/submissions`: core's submission request, for one benchmark version, or a ranked
- * run (`ranked: true`, no version: the run gets a fresh draw of its own; its shots, policies and
- * draws are the draw's, so what the request says of them is not used).
+ * `POST /api/v1/submissions`: core's submission request, for one benchmark version named
+ * `benchmark: "name@version"`, or a ranked run (`ranked: true`, no version: the run gets a fresh
+ * draw of its own; its shots, policies and draws are the draw's, so what the request says of them
+ * is not used).
  */
 export const CreateSubmissionBodySchema = SubmissionRequestSchema.extend({
-  benchmarkVersionId: z.number().int().min(1).max(2_147_483_647).optional(),
+  benchmark: BenchmarkNameSchema.optional(),
   ranked: z.boolean().default(false),
   // Required of a plain submission (below); a ranked run's are its draw's.
   shots: SubmissionRequestSchema.shape.shots.optional(),
@@ -63,13 +78,13 @@ export const CreateSubmissionBodySchema = SubmissionRequestSchema.extend({
     for (const field of ['shots', 'policies'] as const)
       if (body[field] === undefined)
         ctx.addIssue({ code: 'custom', path: [field], message: 'required' });
-  if (body.ranked === (body.benchmarkVersionId !== undefined))
+  if (body.ranked === (body.benchmark !== undefined))
     ctx.addIssue({
       code: 'custom',
-      path: ['benchmarkVersionId'],
+      path: ['benchmark'],
       message: body.ranked
-        ? 'a ranked run draws its own episodes: give no benchmarkVersionId'
-        : 'required: the benchmark version to run (or ranked: true for a ranked run)',
+        ? 'a ranked run draws its own episodes: give no benchmark'
+        : 'required: the benchmark version to run, name@version (or ranked: true for a ranked run)',
     });
   if (body.ranked && body.kind === 'predictions')
     ctx.addIssue({
@@ -116,14 +131,14 @@ export const ApiErrorSchema = z.object({
 });
 
 /**
- * `GET /api/v1/leaderboard?benchmark=<name>[&version=][&policy=][&scorer=][&self_reported=1]`
+ * `GET /api/v1/leaderboard?benchmark=<name@version>[&policy=][&scorer=][&self_reported=1]`
  * `[&params_min=][&params_max=][&weights=open|closed][&organisation=]`: the filters choose rows
- * after ranking, so a row keeps its rank on the whole board.
+ * after ranking, so a row keeps its rank on the whole board. A name alone is its newest public
+ * version.
  */
 export const LeaderboardQuerySchema = z
   .object({
-    benchmark: oneLine(200, { trim: false }).min(1),
-    version: oneLine(200, { trim: false }).min(1).optional(),
+    benchmark: BenchmarkNameSchema,
     policy: z.enum(POLICY_NAMES).optional(),
     scorer: oneLine(32, { trim: false }).min(1).optional(),
     self_reported: z.enum(['0', '1']).default('0'),
@@ -193,8 +208,8 @@ export const LeaderboardRecordSchema = z.object({
 export type LeaderboardRecord = z.infer<typeof LeaderboardRecordSchema>;
 
 export const LeaderboardReplySchema = z.object({
+  /** The version ranked, `name@version`. */
   benchmark: z.string(),
-  version: z.string(),
   policy: z.string(),
   scorer: z.string(),
   setting: RankedSettingSchema,
@@ -203,10 +218,9 @@ export const LeaderboardReplySchema = z.object({
   rows: z.array(LeaderboardRecordSchema),
 });
 
-/** `GET /api/v1/traits?benchmark=<name>[&version=][&policy=][&scorer=]` */
+/** `GET /api/v1/traits?benchmark=<name@version>[&policy=][&scorer=]` */
 export const TraitsQuerySchema = z.object({
-  benchmark: oneLine(200, { trim: false }).min(1),
-  version: oneLine(200, { trim: false }).min(1).optional(),
+  benchmark: BenchmarkNameSchema,
   policy: z.enum(POLICY_NAMES).optional(),
   scorer: oneLine(32, { trim: false }).min(1).optional(),
 });
@@ -225,8 +239,8 @@ const TraitShareSchema = z.object({
  * it ran under the policy: which kinds of visual change models pick up in context.
  */
 export const TraitsReplySchema = z.object({
+  /** The version, `name@version`. */
   benchmark: z.string(),
-  version: z.string(),
   policy: z.string(),
   scorer: z.string(),
   families: z.array(z.string()),
@@ -377,6 +391,8 @@ export type SubmissionStatus = z.infer<typeof SubmissionStatusSchema>;
  * rule); every episode's once it has ended.
  */
 export const AnswerLineSchema = z.object({
+  /** The benchmark version the episode is of, `name@version` (a ranked run's: its own draw's). */
+  benchmark: z.string(),
   episode_id: z.string(),
   shots: z.number().int(),
   policy: z.enum(POLICY_NAMES),

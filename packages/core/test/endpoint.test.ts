@@ -70,6 +70,47 @@ describe('classifyAddress', () => {
   });
 });
 
+describe('parseEndpointUrl: a malformed endpoint is quoted as typed, with what to do', () => {
+  const message = (endpoint: string) => {
+    try {
+      parseEndpointUrl(endpoint);
+      return null;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  it.each([
+    // A scheme that is not http's: the URL's origin is "null", which the message used to print.
+    ['htp://x', 'endpoint "htp://x": only http and https are allowed'],
+    ['ftp://example.com/v1', 'endpoint "ftp://example.com/v1": only http and https are allowed'],
+    // Credentials are masked in the quote: a refusal may be logged.
+    ['htp://me:secret@x/v1', 'endpoint "htp://…@x/v1": only http and https are allowed'],
+  ])('%s', (endpoint, start) => {
+    const said = message(endpoint);
+    expect(said?.startsWith(start), String(said)).toBe(true);
+    expect(said).not.toContain('null');
+  });
+
+  it.each([
+    // Parses as the scheme "localhost:": read as a missing http:// instead.
+    ['localhost:3402/v1', 'http://localhost:3402/v1'],
+    ['127.0.0.1:8000', 'http://127.0.0.1:8000'],
+    ['vllm.lan/v1', 'http://vllm.lan/v1'],
+    ['[::1]:8000/v1', 'http://[::1]:8000/v1'],
+  ])('%s is not a URL, and the message says which it meant', (endpoint, meant) => {
+    expect(message(endpoint)).toBe(
+      `endpoint "${endpoint}" is not a URL: did you mean ${meant}? (a URL starts with http:// or https://)`,
+    );
+  });
+
+  it('quotes what is no URL at all, and accepts http and https', () => {
+    expect(message('not a url')).toMatch(/^endpoint "not a url" is not a URL: give one such as /);
+    expect(message('http://localhost:3402/v1')).toBeNull();
+    expect(message('https://api.example.com/v1')).toBeNull();
+  });
+});
+
 describe('checkEndpoint', () => {
   it.each([
     ['http://169.254.169.254/', /169\.254\.169\.254 \(linkLocal\), which no submission may reach/],

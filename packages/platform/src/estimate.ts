@@ -77,12 +77,13 @@ export async function estimate(
   });
   return {
     ...estimated,
-    assumptions: [
-      ...estimated.assumptions,
-      rate
-        ? `time at the rate of this model's last finished run (submission ${rate.submissionId})`
-        : 'no time: this model has no finished run to measure a rate on',
-    ],
+    // Core says how the time was taken; whose rate it was is known only here.
+    assumptions: rate
+      ? [
+          ...estimated.assumptions,
+          `The rate is this model's last finished run's (submission ${rate.submissionId}).`,
+        ]
+      : estimated.assumptions,
     maxCostUsd: request.maxCostUsd ?? null,
     rateFrom: rate ? { submissionId: rate.submissionId } : null,
   };

@@ -18,6 +18,7 @@ export {
   platformSettings,
 } from './settings';
 export {
+  benchmarkVersionNamed,
   type ConnectionTest,
   checkedEndpoint,
   endpointOf,

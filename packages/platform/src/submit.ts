@@ -2,6 +2,8 @@ import { lookup } from 'node:dns/promises';
 import {
   type AdapterConfig,
   AdapterConfigError,
+  BenchmarkNameError,
+  type BenchmarkNameRefusal,
   buildEpisodes,
   type CreateSubmissionBodySchema,
   cardPrices,
@@ -18,6 +20,7 @@ import {
   parseAdapterConfig,
   parsePredictions,
   requestAdapterConfig,
+  resolveBenchmarkVersion,
 } from '@linkboard/core';
 import { drawRankedRun, rankedPerPolicy } from '@linkboard/datasets/ranked-run';
 import {
@@ -28,6 +31,7 @@ import {
   type Db,
   encryptSecret,
   getBenchmarkVersion,
+  listBenchmarkVersions,
   loadSecretKey,
   ModelNameError,
   mayRunRanked,
@@ -99,8 +103,52 @@ const invalid = (message: string): never => {
   throw new SubmitRefused('invalid', message);
 };
 
-/** The submission request, parsed by core's schema (what the site, the API and the CLI send). */
-export type SubmitBody = z.output<typeof CreateSubmissionBodySchema>;
+/**
+ * The submission request, parsed by core's schema (what the site, the API and the CLI send): its
+ * version named `benchmark` (`name@version`). The platform's own callers that hold the version
+ * already (the CLI's published dataset, `start`'s baselines) may name it by its database id
+ * instead, which no door of the site takes.
+ */
+export type SubmitBody = z.output<typeof CreateSubmissionBodySchema> & {
+  benchmarkVersionId?: number;
+};
+
+/** How each door's refusal of a version's name reads as the platform's. */
+const REFUSAL_OF_NAME: Record<BenchmarkNameRefusal, RefusalReason> = {
+  unknown: 'not-found',
+  ambiguous: 'invalid',
+  // A ranked run's draw is its run's alone (as `refuseClosedVersion` says of one by id).
+  ranked: 'closed',
+};
+
+/**
+ * The benchmark version a request names, `name@version` (or a name alone: its newest public
+ * version), among those the site lists: core's `resolveBenchmarkVersion`, the one rule. Every door
+ * that takes a version by name comes here (`submit()`, `estimate()` and connection tests, for the
+ * site's form, its API and `linkboard submit --site`), so the name becomes the database id in one
+ * place. An unknown name is `not-found` with what there is.
+ */
+export async function benchmarkVersionNamed(db: Db, spec: string) {
+  try {
+    return resolveBenchmarkVersion(spec, await listBenchmarkVersions(db));
+  } catch (error) {
+    if (error instanceof BenchmarkNameError)
+      throw new SubmitRefused(REFUSAL_OF_NAME[error.reason], error.message);
+    throw error;
+  }
+}
+
+/** The database id of the version a request names: by name, or as the platform's own callers hold it. */
+async function versionIdOf(
+  db: Db,
+  request: { benchmark?: string; benchmarkVersionId?: number },
+): Promise<number | undefined> {
+  if (request.benchmark !== undefined && request.benchmarkVersionId !== undefined)
+    invalid('field benchmark: name the benchmark version once (benchmark), not by its id as well');
+  return request.benchmark !== undefined
+    ? (await benchmarkVersionNamed(db, request.benchmark)).id
+    : request.benchmarkVersionId;
+}
 
 /**
  * What `submit()` takes: core's request, or one of the operator's own (a built-in baseline, which
@@ -214,23 +262,22 @@ export async function planRun(
   if (request.ranked && account && !mayRunRanked(account.role, settings.rankedOpen))
     throw new SubmitRefused('forbidden', NOT_PARTICIPANT);
   // Core's schema says this of the requests it parses; the operator's own kinds are held to it here.
-  if (request.ranked === (request.benchmarkVersionId !== undefined))
+  const namesVersion = request.benchmark !== undefined || request.benchmarkVersionId !== undefined;
+  if (request.ranked === namesVersion)
     invalid(
       request.ranked
-        ? 'field benchmarkVersionId: a ranked run draws its own episodes: give no benchmarkVersionId'
-        : 'field benchmarkVersionId: required: the benchmark version to run (or ranked: true for a ranked run)',
+        ? 'field benchmark: a ranked run draws its own episodes: give no benchmark'
+        : 'field benchmark: required: the benchmark version to run, name@version (or ranked: true for a ranked run)',
     );
   if (reservedName(request.name))
     invalid(`field name: "${request.name}" is a name of the platform's own (its connection tests)`);
+  const versionId = await versionIdOf(db, request);
   const version =
-    request.benchmarkVersionId === undefined
+    versionId === undefined
       ? null
-      : ((await getBenchmarkVersion(db, request.benchmarkVersionId)) ??
+      : ((await getBenchmarkVersion(db, versionId)) ??
         (() => {
-          throw new SubmitRefused(
-            'not-found',
-            `benchmark version ${request.benchmarkVersionId} does not exist`,
-          );
+          throw new SubmitRefused('not-found', `benchmark version ${versionId} does not exist`);
         })());
   // Before anything of the version is read: checked against a draw, an upload's episode ids
   // would say which of them it has.
@@ -397,7 +444,8 @@ export async function submit(
 
 /** What "Test connection" names: an endpoint, checked on one episode of a public version. */
 export interface ConnectionTest {
-  benchmarkVersionId: number;
+  /** The version whose episode is asked, `name@version`. */
+  benchmark: string;
   adapter: EndpointApi;
   endpoint?: string;
   model: string;
@@ -416,12 +464,9 @@ export async function queueConnectionTest(
   account: Extract<Submitter, { kind: 'account' }>,
   test: ConnectionTest,
 ): Promise<{ id: number }> {
-  const version = await getBenchmarkVersion(db, test.benchmarkVersionId);
-  if (!version)
-    throw new SubmitRefused(
-      'not-found',
-      `benchmark version ${test.benchmarkVersionId} does not exist`,
-    );
+  const named = await benchmarkVersionNamed(db, test.benchmark);
+  const version = await getBenchmarkVersion(db, named.id);
+  if (!version) throw new SubmitRefused('not-found', `benchmark ${test.benchmark} does not exist`);
   await refusing(async () => refuseClosedVersion(version, { ranked: false }));
   // The same config a submission would store, short: one try, 30 s.
   const config = typedConfig(() =>

@@ -7,6 +7,7 @@ import { fixtureManifest } from '@linkboard/core/testing';
 import { type Database, importBenchmark, users } from '@linkboard/db';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { estimate } from '../src/estimate';
 import { PLATFORM_ENV, type PlatformSettings, platformSettings } from '../src/settings';
 import {
   queueConnectionTest,
@@ -23,6 +24,8 @@ import { freshDatabase } from './helpers';
 let database: Database;
 let settings: PlatformSettings;
 let versionId: number;
+/** The fixture's version by its one name, `name@version`, as every door of the site names it. */
+let benchmark: string;
 
 const alice: Submitter = { kind: 'account', id: 'user-alice', role: 'submitter' };
 const carol: Submitter = { kind: 'account', id: 'user-carol', role: 'participant' };
@@ -41,10 +44,9 @@ beforeEach(async () => {
     }),
   );
   // 1 pair × 2 concepts × 2 queries = 4 queries.
-  ({ benchmarkVersionId: versionId } = await importBenchmark(
-    database.db,
-    fixtureManifest({ pairs: 1, supportPerConcept: 4, queriesPerConcept: 2 }),
-  ));
+  const manifest = fixtureManifest({ pairs: 1, supportPerConcept: 4, queriesPerConcept: 2 });
+  ({ benchmarkVersionId: versionId } = await importBenchmark(database.db, manifest));
+  benchmark = `${manifest.benchmark.name}@${manifest.benchmark.version}`;
   await database.db.insert(users).values([
     { id: 'user-alice', name: 'Alice', email: 'alice@example.com' },
     { id: 'user-carol', name: 'Carol', email: 'carol@example.com', role: 'participant' },
@@ -52,7 +54,7 @@ beforeEach(async () => {
 });
 
 const endpoint = (extra: Partial<SubmitBody> = {}): SubmitBody => ({
-  benchmarkVersionId: versionId,
+  benchmark,
   ranked: false,
   name: `model-${Math.random().toString(36).slice(2, 8)}`,
   kind: 'endpoint',
@@ -162,7 +164,7 @@ describe('submit(): the one door', () => {
   });
 
   it('draws a ranked run for a participant, and refuses a submitter before any draw is made', async () => {
-    const ranked = endpoint({ ranked: true, benchmarkVersionId: undefined, shots: undefined });
+    const ranked = endpoint({ ranked: true, benchmark: undefined, shots: undefined });
     expect(await refusal(submit(database.db, settings, alice, ranked))).toEqual({
       reason: 'forbidden',
       message: expect.stringMatching(/^ranked runs are open to participants/),
@@ -182,7 +184,7 @@ describe('submit(): the one door', () => {
 
   it('holds a ranked draw to the cap by its size, before drawing it', async () => {
     // 4 shot counts × 4 episodes per policy × lcl and flip = 32 episodes.
-    const ranked = endpoint({ ranked: true, benchmarkVersionId: undefined, shots: undefined });
+    const ranked = endpoint({ ranked: true, benchmark: undefined, shots: undefined });
     const capped = { ...settings, maxEpisodes: 31 };
     expect(await refusal(submit(database.db, capped, carol, ranked))).toEqual({
       reason: 'invalid',
@@ -223,7 +225,7 @@ describe('submit(): the one door', () => {
     const admin: Submitter = { kind: 'account', id: 'user-carol', role: 'admin' };
     expect(await retry(database.db, settings, admin, made.submissionId)).toBe(true);
     const probe = await queueConnectionTest(database.db, settings, alice, {
-      benchmarkVersionId: versionId,
+      benchmark,
       adapter: 'openai',
       endpoint: 'http://127.0.0.1:8000/v1',
       model: 'm',
@@ -235,9 +237,59 @@ describe('submit(): the one door', () => {
     });
   });
 
-  it('names a version that does not exist', async () => {
+  it('names a version that does not exist, with those there are', async () => {
+    const [name] = benchmark.split('@');
     expect(
-      await refusal(submit(database.db, settings, alice, endpoint({ benchmarkVersionId: 9999 }))),
+      await refusal(submit(database.db, settings, alice, endpoint({ benchmark: `${name}@9` }))),
+    ).toEqual({
+      reason: 'not-found',
+      message: `benchmark ${name} has no version "9" on this site; the benchmarks on this site are: ${benchmark}`,
+    });
+    expect(
+      await refusal(estimate(database.db, settings, alice, endpoint({ benchmark: 'nope@1' }))),
+    ).toMatchObject({
+      reason: 'not-found',
+      message: expect.stringMatching(/^unknown benchmark "nope"/),
+    });
+    // The platform's own callers (the CLI's published dataset) hold the version by its id.
+    expect(
+      await refusal(
+        submit(
+          database.db,
+          settings,
+          operator,
+          endpoint({ benchmark: undefined, benchmarkVersionId: 9999 }),
+        ),
+      ),
     ).toEqual({ reason: 'not-found', message: 'benchmark version 9999 does not exist' });
+    expect(
+      await refusal(
+        submit(database.db, settings, operator, endpoint({ benchmarkVersionId: versionId })),
+      ),
+    ).toMatchObject({
+      reason: 'invalid',
+      message: expect.stringMatching(/^field benchmark: name the benchmark version once/),
+    });
+  });
+
+  it('takes a version by name alone, or by leading parts: the newest public one', async () => {
+    const [name] = benchmark.split('@');
+    for (const spec of [name as string, benchmark.toUpperCase()])
+      await expect(
+        submit(database.db, settings, operator, endpoint({ benchmark: spec })),
+      ).resolves.toMatchObject({
+        episodes: 4,
+      });
+    // A ranked run's draw is its run's alone, by name as by id.
+    expect(
+      await refusal(
+        submit(
+          database.db,
+          settings,
+          operator,
+          endpoint({ benchmark: 'isekai-synth-ranked@1+0123456789abcdef' }),
+        ),
+      ),
+    ).toMatchObject({ reason: 'closed' });
   });
 });

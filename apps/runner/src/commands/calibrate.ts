@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   accuracyBy,
+  benchmarkName,
   DEFAULT_POLICY,
   DEFAULT_RANKED_SETTING,
   DEFAULT_SCORER,
@@ -66,8 +67,8 @@ export interface CalibrationRow {
 
 /** What `calibrate --json` prints: one document a script can check the calibration with. */
 export interface Calibration {
+  /** The version, `name@version`, as the site, the API and `--benchmark` name it. */
   benchmark: string;
-  version: string;
   manifest_hash: string;
   policy: PolicyName;
   scorer: string;
@@ -153,8 +154,7 @@ export function registerCalibrate(program: Command, io: Io, env: Env): void {
         const familiarOf = familiarFromPairs(dataset.manifest.pairs);
         const { benchmark, manifestHash } = dataset.manifest;
         const calibration: Calibration = {
-          benchmark: benchmark.name,
-          version: benchmark.version,
+          benchmark: benchmarkName(benchmark),
           manifest_hash: manifestHash,
           policy: flags.policy,
           scorer: DEFAULT_SCORER,
@@ -271,7 +271,7 @@ async function calibrateRanked(
   }).finally(() => progress.stop());
   const calibration: RankedCalibration = {
     draw: {
-      name: `${draw.manifest.benchmark.name}@${draw.manifest.benchmark.version}`,
+      name: benchmarkName(draw.manifest.benchmark),
       key_id: keyId,
       commitment: draw.commitment,
       seed: draw.seed,
@@ -330,7 +330,7 @@ function rankedMarkdown(c: RankedCalibration): string {
 
 function markdown(c: Calibration): string {
   const lines = [
-    `Benchmark ${c.benchmark}@${c.version} (${c.manifest_hash.slice(0, 12)}), policy ${c.policy}, scorer ${c.scorer}, ${c.draws} draws per query; accuracy in % with Wilson 95% interval.`,
+    `Benchmark ${c.benchmark} (${c.manifest_hash.slice(0, 12)}), policy ${c.policy}, scorer ${c.scorer}, ${c.draws} draws per query; accuracy in % with Wilson 95% interval.`,
     '',
     '| baseline | shots | n | accuracy [95% CI] | novel queries | familiar queries |',
     '|---|---:|---:|---|---:|---:|',

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   type BenchmarkSummary,
+  benchmarkName,
   buildEpisodes,
   type CreateSubmissionBody,
   CreateSubmissionBodySchema,
@@ -350,10 +351,12 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
       try {
         const submitter = await submitterOf(database.db, flags.owner);
         const local = dataset as DatasetDir | undefined;
-        const benchmarkVersionId = local
-          ? (await publishDataset(database.db, env, local)).benchmarkVersionId
-          : undefined;
-        const where = flags.ranked ? { ranked: true } : { ranked: false, benchmarkVersionId };
+        // On the database now, the version is named as every door names it: the platform
+        // resolves `name@version` to the version this has just published.
+        if (local) await publishDataset(database.db, env, local);
+        const where = flags.ranked
+          ? { ranked: true }
+          : { ranked: false, benchmark: local && benchmarkName(local.manifest.benchmark) };
         const body: SubmitRequest = request
           ? checked(CreateSubmissionBodySchema, {
               ...request,
@@ -555,7 +558,8 @@ async function siteTarget(env: Env, flags: SubmitFlags): Promise<SiteTarget> {
         ? `${base} (a ranked draw of its own)`
         : `${base} (${chosen().name}@${chosen().version})`,
     body: ({ request, predictions, apiKey }) => ({
-      ...(flags.ranked ? { ranked: true } : { benchmarkVersionId: chosen().id }),
+      // The site's version by its one name: the site turns it into its own id.
+      ...(flags.ranked ? { ranked: true } : { benchmark: benchmarkName(chosen()) }),
       ...request,
       apiKey,
       predictions: predictions

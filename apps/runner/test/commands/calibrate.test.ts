@@ -23,8 +23,7 @@ describe('linkboard calibrate', () => {
     expect(code).toBe(0);
     const c = JSON.parse(stdout) as Calibration;
     expect(c).toMatchObject({
-      benchmark: 'ISEKAI-sample',
-      version: '1',
+      benchmark: 'ISEKAI-sample@1',
       policy: 'lcl',
       scorer: 'strict',
       draws: 3,
@@ -116,7 +115,8 @@ describe('linkboard calibrate', () => {
     );
     expect(stderr).not.toMatch(/generating/);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ benchmark: 'isekai-synth', version });
+    // Named as everywhere else, `name@version`.
+    expect(JSON.parse(stdout)).toMatchObject({ benchmark: `isekai-synth@${version}` });
   });
 
   it.each([

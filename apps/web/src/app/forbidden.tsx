@@ -15,7 +15,9 @@ export default function Forbidden() {
         label seen before the answer is sent would be an answer key.
       </p>
       <p>
-        <Link href="/">Back to the leaderboard</Link>
+        Reload this page once the run has answered it: its submission page shows how far it has got,
+        and the <Link href="/queue">queue</Link> where it stands. Or go back to{' '}
+        <Link href="/">the leaderboard</Link>.
       </p>
     </>
   );

@@ -1,6 +1,9 @@
 import Link from 'next/link';
 
-/** Anything missing, and anything private the visitor may not see: the same page, so ids cannot be probed. */
+/**
+ * Anything missing, and anything private the visitor may not see: the same page, so ids cannot be
+ * probed. It says what may be the matter and where to go, without saying which it is.
+ */
 export default function NotFound() {
   return (
     <>
@@ -9,9 +12,19 @@ export default function NotFound() {
         There is nothing here, or nothing you may see: a private submission shows only to its owner
         until it is published.
       </p>
-      <p>
-        <Link href="/">Back to the leaderboard</Link>
-      </p>
+      <ul>
+        <li>
+          If it is yours, <Link href="/sign-in">sign in</Link> and open it from{' '}
+          <Link href="/submissions">your submissions</Link>.
+        </li>
+        <li>
+          If you followed a link, check its address: ids are whole numbers, benchmark versions are
+          named <code>name@version</code>.
+        </li>
+        <li>
+          Or start from <Link href="/">the leaderboard</Link>.
+        </li>
+      </ul>
     </>
   );
 }

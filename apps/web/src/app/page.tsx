@@ -1,6 +1,8 @@
-import { notFound } from 'next/navigation';
+import { parseBenchmarkName, RANKED_BENCHMARK, RANKED_BOARD_VERSION } from '@linkboard/core';
+import { notFound, permanentRedirect } from 'next/navigation';
 import { chosenVersion, param, type SearchParams } from '~/components/format';
 import { RankedBoard } from '~/components/ranked-board';
+import { legacyVersionTarget, searchParamsOf } from '~/lib/benchmark-param';
 import { api } from '~/server/caller';
 import { BoardFilters } from './_leaderboard/board-filters';
 import { BoardFooter } from './_leaderboard/board-footer';
@@ -12,17 +14,32 @@ import { UnrankedTable } from './_leaderboard/unranked-table';
 
 export const dynamic = 'force-dynamic';
 
+/** Whether a name is the ranked board's: its benchmark alone, or at the board's version. */
+function isRankedBoard(named: string): boolean {
+  const { name, version } = parseBenchmarkName(named);
+  return (
+    name.toLowerCase() === RANKED_BENCHMARK &&
+    (version === null || version === RANKED_BOARD_VERSION)
+  );
+}
+
 export default async function LeaderboardPage({ searchParams }: { searchParams: SearchParams }) {
   const sp = await searchParams;
   const trpc = await api();
   const versions = await trpc.leaderboard.versions();
+  // A link of before (`?version=<id>`) goes on to the same board by name.
+  const legacy = legacyVersionTarget('/', searchParamsOf(sp), versions);
+  if (legacy) permanentRedirect(legacy);
+  const named = param(sp.benchmark);
   // Unnamed, the site opens on the ranked board once it has rows: every run there on a fresh
-  // draw of its own, where a public board's answers can be looked up.
-  if (!param(sp.version)) {
+  // draw of its own, where a public board's answers can be looked up. By its name
+  // (`isekai-synth-ranked@1`) it is that board, rows or not.
+  if (!named || isRankedBoard(named)) {
     const rankedRows = await trpc.ranked.board();
-    if (rankedRows.length > 0) return <RankedBoard rows={rankedRows} versions={versions} />;
+    if (rankedRows.length > 0 || named)
+      return <RankedBoard rows={rankedRows} versions={versions} />;
   }
-  const version = chosenVersion(versions, param(sp.version), notFound);
+  const version = chosenVersion(versions, named, notFound);
   if (!version)
     return (
       <p>

@@ -1,12 +1,15 @@
 import {
+  BenchmarkNameError,
   CURVE_THRESHOLD,
   DEFAULT_POLICY,
   DEFAULT_SCORER,
   isPolicyName,
   isScorerName,
   type LearningCurve,
+  type NamedVersion,
   POLICIES,
   type PolicyName,
+  resolveBenchmarkVersion,
   type ScorerName,
 } from '@linkboard/core';
 
@@ -28,14 +31,46 @@ export function scorerParam(value: string | undefined, fallback: ScorerName = DE
   return value !== undefined && isScorerName(value) ? value : fallback;
 }
 
-export const pct = (x: number | null | undefined, digits = 1) =>
-  x === null || x === undefined ? '–' : `${(100 * x).toFixed(digits)}%`;
-export const signedPts = (x: number | null | undefined) =>
-  x === null || x === undefined ? '–' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+/**
+ * `x` rounded to `digits` decimals as text, never `-0.0`: a value that rounds to zero is zero,
+ * whichever side of it the float fell (a gain of -0.0001 is no loss).
+ */
+function fixed(x: number, digits: number): string {
+  const text = x.toFixed(digits);
+  return Number(text) === 0 ? (0).toFixed(digits) : text;
+}
 
-/** A p-value: small ones in scientific notation, so that 1e-9 does not read as 0.0000. */
-export const pValue = (p: number | null | undefined) =>
-  p === null || p === undefined ? '–' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
+/**
+ * A share as a percentage. One rule everywhere: one decimal (`57.0%`, `57.3%`), so that figures
+ * side by side in a column or a sentence line up and compare at a glance; a trailing `.0` is kept
+ * rather than dropped for whole numbers. Only dense grids whose header says so (a heatmap's cells,
+ * a per-concept table) pass `digits` 0.
+ */
+export const pct = (x: number | null | undefined, digits = 1) =>
+  x === null || x === undefined ? '–' : `${fixed(100 * x, digits)}%`;
+
+/** A difference in percentage points, signed (`+3.1`, `-2.0`); one that rounds to zero is `0.0`. */
+export function signedPts(x: number | null | undefined): string {
+  if (x === null || x === undefined) return '–';
+  const text = fixed(100 * x, 1);
+  return Number(text) > 0 ? `+${text}` : text;
+}
+
+/**
+ * Below this a p-value is shown as `< 1e-7`: the tails are computed as 1 − a CDF, which keeps no
+ * more precision than that, so a smaller figure (or the 0 it may come out as) would be noise.
+ */
+export const P_FLOOR = 1e-7;
+
+/**
+ * A p-value: four decimals, small ones in scientific notation (so that 1e-6 does not read as
+ * 0.0000), and those under `P_FLOOR`, 0 included, as `< 1e-7`.
+ */
+export function pValue(p: number | null | undefined): string {
+  if (p === null || p === undefined || Number.isNaN(p)) return '–';
+  if (p < P_FLOOR) return `< ${P_FLOOR.toExponential(0)}`;
+  return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
+}
 
 /**
  * A learning curve in one line: "+3.1 pts per doubling of the shots [+1.0, +5.2] (one-sided
@@ -65,11 +100,12 @@ export function param(value: string | string[] | undefined): string | undefined 
 export type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 /**
- * The benchmark version a page shows: the one its `?version=` names, else the first listed. A
- * named version that is not there is the page's 404 (proxy.ts has already refused what is not an
- * id). Undefined when the site has no benchmark yet.
+ * The benchmark version a page shows: the one its `?benchmark=name@version` names (core's
+ * `resolveBenchmarkVersion`, as the API and submissions resolve it), else the first listed. A
+ * named version that is not there is the page's 404 (proxy.ts has already refused a malformed
+ * name). Undefined when the site has no benchmark yet.
  */
-export function chosenVersion<V extends { id: number; submissions?: number; retired?: boolean }>(
+export function chosenVersion<V extends NamedVersion & { submissions?: number }>(
   versions: readonly V[],
   named: string | undefined,
   notFound: () => never,
@@ -84,7 +120,12 @@ export function chosenVersion<V extends { id: number; submissions?: number; reti
       versions.find(withResults) ??
       versions[0]
     );
-  return versions.find((v) => v.id === Number(named)) ?? notFound();
+  try {
+    return resolveBenchmarkVersion(named, versions);
+  } catch (error) {
+    if (error instanceof BenchmarkNameError) return notFound();
+    throw error;
+  }
 }
 
 /** The versions a board's picker offers: those with results, and the one shown (even if empty). */

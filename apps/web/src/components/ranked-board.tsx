@@ -1,6 +1,8 @@
-import { RANKED_BOARD } from '@linkboard/core';
+import { benchmarkName, RANKED_BOARD } from '@linkboard/core';
 import Link from 'next/link';
+import { ColumnsToggle } from '~/components/columns-toggle';
 import { RowLink } from '~/components/row-link';
+import { BENCHMARK_PARAM } from '~/lib/benchmark-param';
 import type { api } from '~/server/caller';
 
 type Caller = Awaited<ReturnType<typeof api>>;
@@ -33,59 +35,76 @@ export function RankedBoard({ rows, versions }: { rows: RankedRows; versions: Ve
           No ranked run has finished yet. Submit one with <code>linkboard submit --ranked …</code>.
         </p>
       ) : (
-        <div className="scroll-x">
-          <table data-testid="ranked-board">
-            <thead>
-              <tr>
-                <th>Rank</th>
-                <th>Model</th>
-                <th className="num">Score % [95% CI]</th>
-                <th className="num">lcl %</th>
-                <th className="num">flip %</th>
-                <th className="num">Episodes</th>
-                <th>Runs</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.modelId} data-testid="ranked-row">
-                  <td>
-                    {r.rankLow === null ? (
-                      <span className="muted" title={r.unranked ?? undefined}>
-                        not ranked
-                      </span>
-                    ) : r.rankLow === r.rankHigh ? (
-                      r.rankLow
-                    ) : (
-                      `${r.rankLow}–${r.rankHigh}`
-                    )}
-                  </td>
-                  <td>
-                    {r.model}
-                    {r.unranked ? <div className="muted">{r.unranked}</div> : null}
-                  </td>
-                  <td className="num" data-testid="ranked-score">
-                    {pct(r.score?.score)}{' '}
-                    <span className="muted">
-                      [{pct(r.score?.low)}, {pct(r.score?.high)}]
-                    </span>
-                  </td>
-                  <td className="num">{pct(r.score?.lclAccuracy)}</td>
-                  <td className="num">{pct(r.score?.flipAccuracy)}</td>
-                  <td className="num">{r.lcl.n + r.flip.n}</td>
-                  <td data-testid="ranked-runs">
-                    {r.runs}:{' '}
-                    {r.submissionIds.map((id, i) => (
-                      <span key={id}>
-                        {i > 0 ? ', ' : null}
-                        <RowLink href={`/submissions/${id}`}>#{id}</RowLink>
-                      </span>
-                    ))}
-                  </td>
+        // On a phone: rank, model and score; the rest behind "Show every column" (globals.css).
+        <div className="board">
+          <ColumnsToggle id="columns-ranked-board" />
+          <div className="scroll-x">
+            <table data-testid="ranked-board">
+              <thead>
+                <tr>
+                  <th>Rank</th>
+                  <th>Model</th>
+                  <th className="num score">Score % [95% CI]</th>
+                  <th className="num secondary">lcl %</th>
+                  <th className="num secondary">flip %</th>
+                  <th className="num secondary">Episodes</th>
+                  <th className="secondary">Runs</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr key={r.modelId} data-testid="ranked-row">
+                    <td>
+                      {r.rankLow === null ? (
+                        <span className="muted" title={r.unranked ?? undefined}>
+                          not ranked
+                        </span>
+                      ) : r.rankLow === r.rankHigh ? (
+                        r.rankLow
+                      ) : (
+                        `${r.rankLow}–${r.rankHigh}`
+                      )}
+                    </td>
+                    <td className="model">
+                      {/* Its newest public run, so that a phone, without the Runs column, reaches it. */}
+                      {r.submissionIds[0] !== undefined ? (
+                        <RowLink
+                          className="model-name"
+                          href={`/submissions/${r.submissionIds[0]}`}
+                          title={r.model}
+                        >
+                          {r.model}
+                        </RowLink>
+                      ) : (
+                        <span className="model-name" title={r.model}>
+                          {r.model}
+                        </span>
+                      )}
+                      {r.unranked ? <div className="muted">{r.unranked}</div> : null}
+                    </td>
+                    <td className="num score" data-testid="ranked-score">
+                      {pct(r.score?.score)}{' '}
+                      <span className="muted">
+                        [{pct(r.score?.low)}, {pct(r.score?.high)}]
+                      </span>
+                    </td>
+                    <td className="num secondary">{pct(r.score?.lclAccuracy)}</td>
+                    <td className="num secondary">{pct(r.score?.flipAccuracy)}</td>
+                    <td className="num secondary">{r.lcl.n + r.flip.n}</td>
+                    <td className="secondary" data-testid="ranked-runs">
+                      {r.runs}:{' '}
+                      {r.submissionIds.map((id, i) => (
+                        <span key={id}>
+                          {i > 0 ? ', ' : null}
+                          <RowLink href={`/submissions/${id}`}>#{id}</RowLink>
+                        </span>
+                      ))}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </div>
       )}
       {publicBoards.length > 0 ? (
@@ -94,7 +113,7 @@ export function RankedBoard({ rows, versions }: { rows: RankedRows; versions: Ve
           {publicBoards.map((v, i) => (
             <span key={v.id}>
               {i > 0 ? ' · ' : null}
-              <Link href={`/?version=${v.id}`}>
+              <Link href={`/?${new URLSearchParams({ [BENCHMARK_PARAM]: benchmarkName(v) })}`}>
                 {v.name}@{v.version}
                 {v.retired ? ' (retired)' : ''}
               </Link>

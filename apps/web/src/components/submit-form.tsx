@@ -194,14 +194,15 @@ function ModelCardFields() {
  * Submit a model: an API endpoint (OpenAI-compatible, Anthropic's or Google's), a serve profile,
  * or uploaded predictions.
  */
-/** The benchmark select's value for a ranked run. */
+/** The benchmark select's value for a ranked run (no version's: each is `name@version`). */
 const RANKED_RUN = 'ranked';
 
 export function SubmitForm({
   versions,
   rankedRuns,
 }: {
-  versions: { id: number; label: string; ranked: { shots: number[]; draws: number } }[];
+  /** The versions offered, each by its one name (`benchmark`, `name@version`): what is sent. */
+  versions: { benchmark: string; ranked: { shots: number[]; draws: number } }[];
   /** Whether the viewer may submit a ranked run (a participant, or ranked runs open to all). */
   rankedRuns: boolean;
 }) {
@@ -211,22 +212,24 @@ export function SubmitForm({
   const [api, setApi] = useState<EndpointApi>('openai');
   // Shots and draws start at the chosen benchmark's ranked setting, so a submission ranks.
   // `RANKED_RUN` in the benchmark select: a ranked run, on a fresh draw of its own.
-  const [versionId, setVersionId] = useState<number | typeof RANKED_RUN | undefined>(
-    rankedRuns ? RANKED_RUN : versions[0]?.id,
+  const [chosen, setChosen] = useState<string | undefined>(
+    rankedRuns ? RANKED_RUN : versions[0]?.benchmark,
   );
-  const ranked = versions.find((v) => v.id === versionId)?.ranked;
+  const ranked = versions.find((v) => v.benchmark === chosen)?.ranked;
   const versionOf = (f: FormData) =>
-    f.get('version') === RANKED_RUN
+    f.get('benchmark') === RANKED_RUN
       ? { ranked: true }
-      : { benchmarkVersionId: Number(f.get('version')) };
+      : { benchmark: String(f.get('benchmark') ?? '') };
   const formRef = useRef<HTMLFormElement>(null);
   const readEndpoint = () => {
     const f = new FormData(formRef.current ?? undefined);
     const text = (name: string) => String(f.get(name) ?? '').trim() || undefined;
     return {
       // A ranked run's connection is tested on a public version's episode.
-      benchmarkVersionId:
-        f.get('version') === RANKED_RUN ? (versions[0]?.id ?? 0) : Number(f.get('version')),
+      benchmark:
+        f.get('benchmark') === RANKED_RUN
+          ? (versions[0]?.benchmark ?? '')
+          : String(f.get('benchmark') ?? ''),
       adapter: api,
       endpoint: text('endpoint'),
       model: text('model'),
@@ -429,11 +432,9 @@ export function SubmitForm({
         <label>
           Benchmark
           <select
-            name="version"
-            defaultValue={versionId}
-            onChange={(e) =>
-              setVersionId(e.target.value === RANKED_RUN ? RANKED_RUN : Number(e.target.value))
-            }
+            name="benchmark"
+            defaultValue={chosen}
+            onChange={(e) => setChosen(e.target.value)}
           >
             {rankedRuns ? (
               <option value={RANKED_RUN}>
@@ -441,13 +442,13 @@ export function SubmitForm({
               </option>
             ) : null}
             {versions.map((v) => (
-              <option key={v.id} value={v.id}>
-                {v.label}
+              <option key={v.benchmark} value={v.benchmark}>
+                {v.benchmark}
               </option>
             ))}
           </select>
         </label>
-        <div className="row" key={versionId}>
+        <div className="row" key={chosen}>
           <label>
             Shots
             <input

@@ -10,7 +10,8 @@ export function TestConnection({
   read,
 }: {
   read: () => {
-    benchmarkVersionId: number;
+    /** The version whose episode is asked, `name@version`. */
+    benchmark: string;
     adapter: EndpointApi;
     endpoint?: string;
     model?: string;
@@ -35,10 +36,10 @@ export function TestConnection({
         type="button"
         className="secondary"
         onClick={() => {
-          const { benchmarkVersionId, adapter, endpoint, model, apiKey } = read();
+          const { benchmark, adapter, endpoint, model, apiKey } = read();
           // Anthropic's and Google's APIs have a default endpoint; an OpenAI-compatible one needs its URL.
           if (model && (endpoint || adapter !== 'openai'))
-            start.mutate({ benchmarkVersionId, adapter, endpoint, model, apiKey });
+            start.mutate({ benchmark, adapter, endpoint, model, apiKey });
         }}
       >
         Test connection

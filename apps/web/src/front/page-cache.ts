@@ -27,6 +27,9 @@ const CACHEABLE_PAGES = new Map([
   [
     '/',
     [
+      // The version shown, `name@version`; `version` (a link of before, a database id) is a
+      // redirect of its own, so it stays in the key rather than share the front page's entry.
+      'benchmark',
       'version',
       'policy',
       'scorer',

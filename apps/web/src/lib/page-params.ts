@@ -1,6 +1,10 @@
+import { BenchmarkNameSchema } from '@linkboard/core';
+import { BENCHMARK_PARAM, LEGACY_VERSION_PARAM } from './benchmark-param';
+
 /**
- * The ids pages take in their query strings, checked before a page renders (src/proxy.ts), so that
- * a malformed or oversized one is a 400 that says which parameter, not a failed query.
+ * The ids and names pages take in their query strings, checked before a page renders
+ * (src/proxy.ts), so that a malformed or oversized one is a 400 that says which parameter, not a
+ * failed query.
  */
 
 /** PostgreSQL's integer: every row id the site takes. */
@@ -15,15 +19,29 @@ export const MAX_COMPARE_IDS = 6;
 const isId = (value: string) => /^[1-9][0-9]{0,9}$/.test(value) && Number(value) <= MAX_ID;
 
 const ID_PARAMS: Record<string, string[]> = {
-  '/': ['version'],
-  '/concepts': ['version'],
   '/compare': ['a', 'b'],
   '/episodes': ['submission'],
 };
 
+/**
+ * The pages that show one benchmark version, named `benchmark=name@version`. Their links of
+ * before said `version=<database id>`, which the page redirects to the name: only an id is.
+ */
+const VERSION_PAGES = new Set(['/', '/concepts']);
+
 /** Why a page's query parameters cannot be served (naming the parameter), or null. */
 export function pageParamProblem(pathname: string, params: URLSearchParams): string | null {
   const section = pathname === '/' ? '/' : `/${pathname.split('/')[1] ?? ''}`;
+  if (VERSION_PAGES.has(section)) {
+    const legacy = params.get(LEGACY_VERSION_PARAM);
+    if (legacy && !isId(legacy))
+      return `${LEGACY_VERSION_PARAM} must be an id (a link of before, redirected to the version's name); name a benchmark version with ${BENCHMARK_PARAM}=name@version, e.g. ${BENCHMARK_PARAM}=isekai-synth@3.1`;
+    // Core's schema, as the API reads the same parameter (its length and characters too).
+    const named = params.get(BENCHMARK_PARAM);
+    const parsed = named ? BenchmarkNameSchema.safeParse(named) : null;
+    if (parsed && !parsed.success)
+      return `${BENCHMARK_PARAM}: ${parsed.error.issues.map((i) => i.message).join('; ')}`;
+  }
   for (const name of ID_PARAMS[section] ?? []) {
     const value = params.get(name);
     // An empty one is the page's default (the forms send `a=` for "none chosen").

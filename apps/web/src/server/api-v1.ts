@@ -1,5 +1,15 @@
 import 'server-only';
-import { ApiErrorSchema, isScorerName, issueList, scorerNames } from '@linkboard/core';
+import {
+  ApiErrorSchema,
+  BenchmarkNameError,
+  type BenchmarkNameRefusal,
+  benchmarkName,
+  isScorerName,
+  issueList,
+  parseBenchmarkName,
+  resolveBenchmarkVersion,
+  scorerNames,
+} from '@linkboard/core';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { z } from 'zod';
@@ -94,13 +104,33 @@ export interface Admitted {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** A token the request presents (`Authorization: Bearer …`), in whatever form; null for none. */
+function presentedToken(headers: Headers): string | null {
+  return /^Bearer\s+(\S+)\s*$/i.exec(headers.get('authorization') ?? '')?.[1] ?? null;
+}
+
+/**
+ * What a request that presents a token the site does not know is told (401): it is not treated
+ * as anonymous, which would answer "sign in first" to a post and 404 to the sender's own private
+ * submission, hiding that the token is what is wrong.
+ */
+export const INVALID_TOKEN =
+  "invalid or revoked token: make a new one on the site's tokens page (/tokens), or send none to read what is public";
+
+/** The same for a runner token (`lbr_…`), which opens the runner API only. */
+const RUNNER_TOKEN_HERE =
+  "invalid or revoked token: this is a runner token, which opens the runner API only (/api/v1/runner/…); the site's API takes an API token made on its tokens page (/tokens)";
+
 /**
  * The door every request to the site's API passes (`apiRoute` here, the tRPC route), before
- * anything reads its body: the rules for a request that would change something (any method but
- * GET, HEAD and OPTIONS), in this order:
+ * anything reads its body. Who is asking is found from the headers alone (the session cookie or
+ * the API token), for every request: one that presents a token the site does not know (revoked,
+ * mistyped, a runner's) is refused (401 `INVALID_TOKEN`) whatever its method; none at all is
+ * anonymous. Then the rules for a request that would change something (any method but GET, HEAD
+ * and OPTIONS), in this order:
  *
  * 1. a `Content-Length` over the route's limit is refused (413), without reading a byte;
- * 2. who is asking is found from the headers alone (the session cookie or the API token);
+ * 2. (who is asking, above);
  * 3. if that is the session cookie, the request must be JSON from the site's own origin (403, see
  *    `forgeryProblem`); a token (`Authorization: Bearer`) is not sent by browsers on their own,
  *    so token requests are not held to it, from wherever they come;
@@ -117,11 +147,21 @@ export async function admit(
   intake: Intake = {},
   as: (refused: Refused) => Error = (refused) => refused,
 ): Promise<Admitted> {
-  if (SAFE_METHODS.has(request.method))
-    return { context: await createContext({ headers: request.headers }), request };
+  // Who is asking comes first, reads included: a token the site does not know is a 401 before
+  // anything else is said (a 404, a 413, "sign in first").
+  const context = await createContext({ headers: request.headers });
+  const token = presentedToken(request.headers);
+  if (token !== null && context.viewer?.via !== 'token')
+    throw as(
+      new Refused(
+        401,
+        'UNAUTHORIZED',
+        token.startsWith('lbr_') ? RUNNER_TOKEN_HERE : INVALID_TOKEN,
+      ),
+    );
+  if (SAFE_METHODS.has(request.method)) return { context, request };
   const limit = intake.limitBytes ?? BODY_LIMITS.json;
   tooLong(request, limit, as);
-  const context = await createContext({ headers: request.headers });
   if (context.viewer?.via === 'session') {
     const forgery = forgeryProblem(request.headers);
     if (forgery) throw as(new Refused(403, 'FORBIDDEN', forgery));
@@ -219,6 +259,14 @@ export function apiRoute(
   };
 }
 
+/**
+ * The procedures as the viewer a request names, once it has passed `admit`'s door (for a route
+ * that answers in a shape of its own, such as the CSV export); a refusal is thrown as an `ApiError`.
+ */
+export async function admittedCaller(request: Request): Promise<Caller> {
+  return callerOf((await admit(request)).context);
+}
+
 /** A thrown error as the API's reply: its own status where it has one, else a 500 with an id. */
 function refusal(error: unknown, request: Request): Response {
   if (error instanceof ApiError) return errorReply(error.status, error.code, error.message);
@@ -246,7 +294,8 @@ export function ndjsonRoute(
     let pages: AsyncIterator<readonly unknown[]>;
     let first: IteratorResult<readonly unknown[]>;
     try {
-      const context = await createContext({ headers: request.headers });
+      // The API's door, as every route's (a read: only who is asking is checked).
+      const { context } = await admit(request);
       pages = (await handle(context, request))[Symbol.asyncIterator]();
       first = await pages.next();
     } catch (error) {
@@ -295,33 +344,82 @@ export function submissionIdOf(request: Request, segment: number): number {
   return id;
 }
 
-/** The request's JSON body, checked with a core schema; refusals name the fields. */
-export async function jsonBody<S extends z.ZodType>(
-  request: Request,
-  schema: S,
-): Promise<z.output<S>> {
-  let json: unknown;
+/** The request's JSON body, unchecked; a body that is not JSON is a 400. */
+async function readJson(request: Request): Promise<unknown> {
   try {
-    json = await request.json();
+    return await request.json();
   } catch (error) {
     // The body cut off at the route's limit (`admit`) says so.
     if (error instanceof ApiError) throw error;
     throw new ApiError(400, 'BAD_REQUEST', 'the body is not JSON');
   }
+}
+
+/** A JSON value checked with a core schema; refusals name the fields. */
+function checkedJson<S extends z.ZodType>(json: unknown, schema: S): z.output<S> {
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new ApiError(400, 'BAD_REQUEST', issueList(parsed.error));
   return parsed.data;
 }
 
 /**
- * A board query's parameters (`benchmark`, `version`, `scorer`, …) parsed with its schema, or a
- * 400 naming each one that does not parse; a scorer must be one of the registry's.
+ * A submission's body (`POST /api/v1/submissions` and its estimate), checked with core's schema.
+ * Its version is named `benchmark: "name@version"`. Deprecated, accepted until the next release
+ * (the OpenAPI document says so): `benchmarkVersionId`, a database id, which is read here as the
+ * `benchmark` it names, so that everything past this door knows versions by name only.
+ */
+export async function submissionBody<S extends z.ZodType>(
+  caller: Caller,
+  request: Request,
+  schema: S,
+): Promise<z.output<S>> {
+  const json = await readJson(request);
+  if (json === null || typeof json !== 'object' || !('benchmarkVersionId' in json))
+    return checkedJson(json, schema);
+  const { benchmarkVersionId: id, ...rest } = json as Record<string, unknown>;
+  if ('benchmark' in rest)
+    throw new ApiError(
+      400,
+      'BAD_REQUEST',
+      'field benchmarkVersionId: name the benchmark version once, by benchmark (name@version); benchmarkVersionId is deprecated',
+    );
+  if (typeof id !== 'number' || !Number.isInteger(id))
+    throw new ApiError(
+      400,
+      'BAD_REQUEST',
+      'field benchmarkVersionId: deprecated: name the benchmark version by benchmark, name@version (e.g. isekai-synth@3.1)',
+    );
+  const version = (await caller.leaderboard.versions()).find((v) => v.id === id);
+  if (!version)
+    throw new ApiError(
+      404,
+      'NOT_FOUND',
+      `field benchmarkVersionId: benchmark version ${id} does not exist (benchmarkVersionId is deprecated: name a version by benchmark, name@version, as GET /api/v1/benchmarks lists them)`,
+    );
+  return checkedJson({ ...rest, benchmark: benchmarkName(version) }, schema);
+}
+
+/**
+ * A board query's parameters (`benchmark`, `scorer`, …) parsed with its schema, or a 400 naming
+ * each one that does not parse; a scorer must be one of the registry's. Deprecated, accepted until
+ * the next release: a separate `version` beside a `benchmark` that names none, read as
+ * `benchmark=name@version`.
  */
 export function boardQueryOf<S extends z.ZodType<{ scorer?: string }>>(
   request: Request,
   schema: S,
 ): z.output<S> {
-  const parsed = schema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  const { version, ...params } = Object.fromEntries(new URL(request.url).searchParams);
+  if (version !== undefined) {
+    if (params.benchmark === undefined || parseBenchmarkName(params.benchmark).version !== null)
+      throw new ApiError(
+        400,
+        'BAD_REQUEST',
+        `version: name the version in benchmark alone, benchmark=name@version (e.g. benchmark=isekai-synth@3.1)`,
+      );
+    params.benchmark = `${params.benchmark}@${version}`;
+  }
+  const parsed = schema.safeParse(params);
   if (!parsed.success)
     throw new ApiError(
       400,
@@ -338,19 +436,24 @@ export function boardQueryOf<S extends z.ZodType<{ scorer?: string }>>(
   return parsed.data;
 }
 
-/** The version a board query names: the latest of the benchmark unless one is named, or a 404. */
-export async function boardVersionNamed(
-  caller: Caller,
-  query: { benchmark: string; version?: string },
-) {
-  const version = (await caller.leaderboard.versions())
-    .filter((v) => v.name === query.benchmark && (!query.version || v.version === query.version))
-    .sort((a, b) => b.id - a.id)[0];
-  if (!version)
-    throw new ApiError(
-      404,
-      'NOT_FOUND',
-      `no benchmark "${query.benchmark}"${query.version ? ` version "${query.version}"` : ''} on this site`,
-    );
-  return version;
+/** How the API answers each reason a name names no version (core's `BenchmarkNameError`). */
+const STATUS_OF_NAME: Record<BenchmarkNameRefusal, [number, string]> = {
+  unknown: [404, 'NOT_FOUND'],
+  ambiguous: [400, 'BAD_REQUEST'],
+  ranked: [404, 'NOT_FOUND'],
+};
+
+/**
+ * The version a board query's `benchmark` names (`name@version`; a name alone is its newest
+ * public version), by core's `resolveBenchmarkVersion` over the versions the site lists: a 404
+ * naming those there are when there is none.
+ */
+export async function boardVersionNamed(caller: Caller, query: { benchmark: string }) {
+  try {
+    return resolveBenchmarkVersion(query.benchmark, await caller.leaderboard.versions());
+  } catch (error) {
+    if (!(error instanceof BenchmarkNameError)) throw error;
+    const [status, code] = STATUS_OF_NAME[error.reason];
+    throw new ApiError(status, code, `benchmark: ${error.message}`);
+  }
 }

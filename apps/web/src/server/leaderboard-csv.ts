@@ -1,9 +1,31 @@
 import type { LeaderboardRow } from '@linkboard/db';
 import { stringify } from 'csv-stringify/sync';
 
+/** Decimals a share, a difference of shares or a slope is given to (0.5734: a hundredth of a point). */
+export const SHARE_DECIMALS = 4;
+/** Significant digits a p-value is given to: its size is what matters, and it may be 1e-9. */
+export const P_DIGITS = 3;
+
+/**
+ * A share (or a difference of shares, a slope) as the exports give it: rounded to
+ * `SHARE_DECIMALS`, so that 57/100 reached by a sum of floats reads 0.57, not
+ * 0.5700000000000001, and never -0. Figures keep their full precision inside the site; this is
+ * the edge where they are written out.
+ */
+export function share<T extends number | null>(x: T): T {
+  if (x === null) return x;
+  return (Number(x.toFixed(SHARE_DECIMALS)) + 0) as T;
+}
+
+/** A p-value as the exports give it: `P_DIGITS` significant digits (1.23e-9 stays 1.23e-9). */
+export function pRounded<T extends number | null>(p: T): T {
+  return (p === null ? p : Number(p.toPrecision(P_DIGITS))) as T;
+}
+
 /**
  * A board row as the exports and the public API give it: snake_case fields, stable, one record
- * per row in rank order (ranked rows first).
+ * per row in rank order (ranked rows first); shares rounded (`share`), p-values to significant
+ * digits (`pRounded`).
  */
 export function boardRecord(r: LeaderboardRow, scorer: string) {
   return {
@@ -21,30 +43,32 @@ export function boardRecord(r: LeaderboardRow, scorer: string) {
     verified: r.verified,
     scorer,
     n: r.n,
-    accuracy: r.accuracy,
-    ci_low: r.low,
-    ci_high: r.high,
+    accuracy: share(r.accuracy),
+    ci_low: share(r.low),
+    ci_high: share(r.high),
     rank_low: r.rankLow,
     rank_high: r.rankHigh,
     tier: r.tier,
-    per_shot: r.perShot,
-    novel_accuracy: r.novelAccuracy,
-    link_gain: r.linkGain,
-    link_gain_low: r.linkGainLow,
-    link_gain_high: r.linkGainHigh,
-    flip_accuracy: r.flipAccuracy,
-    flip_low: r.flipLow,
-    flip_high: r.flipHigh,
-    slope: r.slope,
-    slope_low: r.slopeLow,
-    slope_high: r.slopeHigh,
-    slope_p: r.slopePValue,
-    auc: r.auc,
+    per_shot: Object.fromEntries(
+      Object.entries(r.perShot).map(([shots, x]) => [shots, share(x)]),
+    ) as typeof r.perShot,
+    novel_accuracy: share(r.novelAccuracy),
+    link_gain: share(r.linkGain),
+    link_gain_low: share(r.linkGainLow),
+    link_gain_high: share(r.linkGainHigh),
+    flip_accuracy: share(r.flipAccuracy),
+    flip_low: share(r.flipLow),
+    flip_high: share(r.flipHigh),
+    slope: share(r.slope),
+    slope_low: share(r.slopeLow),
+    slope_high: share(r.slopeHigh),
+    slope_p: pRounded(r.slopePValue),
+    auc: share(r.auc),
     shots_to_60: r.shotsToThreshold,
-    parse_failure_rate: r.parseFailureRate,
+    parse_failure_rate: share(r.parseFailureRate),
     exposure_flagged: r.exposureFlagged,
-    exposure_slope: r.exposureSlope,
-    exposure_p: r.exposurePValue,
+    exposure_slope: share(r.exposureSlope),
+    exposure_p: pRounded(r.exposurePValue),
     finished_at: r.finishedAt?.toISOString() ?? null,
   };
 }

@@ -8,6 +8,8 @@ import {
 
 const version = {
   id: 3,
+  name: 'isekai-synth',
+  version: '3.1',
   rankedSetting: { shots: [2, 4], draws: 2, policy: 'lcl', scorer: 'strict' },
 } as Parameters<typeof boardQuery>[1];
 
@@ -33,6 +35,7 @@ describe('the public board’s query', () => {
     );
     expect(query).toMatchObject({
       versionId: 3,
+      benchmark: 'isekai-synth@3.1',
       policy: 'lcl',
       scorer: 'strict',
       sort: 'accuracy',
@@ -43,22 +46,31 @@ describe('the public board’s query', () => {
     expect(query.filterProblem).toMatch(/^params_min: /);
   });
 
-  it('links keep what the page shows, in the order the URLs have always had', () => {
+  it('links keep what the page shows, the version by its name, never its id', () => {
     const query = boardQuery(
-      { version: '3', sort: 'size', q: 'Org', self: '1', weights: 'open', scorer: 'official' },
+      {
+        benchmark: 'isekai-synth@3.1',
+        sort: 'size',
+        q: 'Org',
+        self: '1',
+        weights: 'open',
+        scorer: 'official',
+      },
       version,
     );
     const links = boardLinks(query);
     expect(links.link({ sort: 'model' })).toBe(
-      '/?version=3&policy=lcl&scorer=official&sort=model&q=org&self=1&weights=open',
+      '/?benchmark=isekai-synth%403.1&policy=lcl&scorer=official&sort=model&q=org&self=1&weights=open',
     );
     expect(links.link({ all: '1' })).toBe(
-      '/?version=3&policy=lcl&scorer=official&sort=size&q=org&self=1&weights=open&all=1',
+      '/?benchmark=isekai-synth%403.1&policy=lcl&scorer=official&sort=size&q=org&self=1&weights=open&all=1',
     );
     expect(links.exportLink('csv')).toBe(
-      '/api/export?version=3&policy=lcl&scorer=official&format=csv&self=1&weights=open',
+      '/api/export?benchmark=isekai-synth%403.1&policy=lcl&scorer=official&format=csv&self=1&weights=open',
     );
-    expect(links.clearFilters).toBe('/?version=3&policy=lcl&scorer=official&sort=size');
+    expect(links.clearFilters).toBe(
+      '/?benchmark=isekai-synth%403.1&policy=lcl&scorer=official&sort=size',
+    );
   });
 });
 

@@ -15,7 +15,19 @@ describe('pageParamProblem', () => {
   it.each([
     ['/?version=99999999999999999999', /^version must be an id/],
     ['/?version=1e30', /^version must be an id/],
-    ['/concepts?version=-1', /^version must be an id/],
+    [
+      '/concepts?version=-1',
+      /^version must be an id .*name a benchmark version with benchmark=name@version/,
+    ],
+    ['/?version=2.1', /^version must be an id .*benchmark=isekai-synth@3\.1/],
+    ['/?benchmark=isekai-synth@', /^benchmark: "isekai-synth@" names no version after the @/],
+    ['/concepts?benchmark=%403.1', /^benchmark: "@3\.1" names no benchmark before the @/],
+    [
+      '/?benchmark=2',
+      /^benchmark: "2" is a number: a benchmark version is named, never by its database id/,
+    ],
+    ['/?benchmark=a%00b@1', /^benchmark: .*control character/],
+    [`/?benchmark=${'x'.repeat(201)}@1`, /^benchmark: /],
     ['/compare?a=1&b=2147483648', /^b must be an id, a whole number from 1 to 2147483647/],
     ['/episodes/e1?submission=abc', /^submission must be an id/],
     [
@@ -35,6 +47,11 @@ describe('pageParamProblem', () => {
   it.each([
     '/',
     '/?version=3&policy=icl',
+    '/?benchmark=isekai-synth@3.1&policy=icl',
+    '/?benchmark=isekai-synth',
+    '/?benchmark=isekai-synth-ranked@1',
+    '/?benchmark=',
+    '/concepts?benchmark=isekai-synth@3.1&order=pair',
     '/compare?a=&b=',
     '/compare?a=1&b=2',
     '/compare?ids=1,2,3',

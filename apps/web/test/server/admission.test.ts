@@ -38,7 +38,7 @@ beforeAll(async () => {
 afterAll(() => site.database.drop());
 
 const submission = (name: string): CreateSubmissionBody => ({
-  benchmarkVersionId: site.versionId,
+  benchmark: site.benchmark,
   name,
   kind: 'endpoint',
   endpoint: 'http://127.0.0.1:8000/v1',

@@ -71,6 +71,8 @@ describe('GET /api/v1/submissions/{id}/answers.jsonl', () => {
       .map((line) => AnswerLineSchema.parse(JSON.parse(line)));
     expect(lines).toHaveLength(episodes.length);
     expect(new Set(lines.map((l) => l.episode_id))).toEqual(new Set(episodes.map((e) => e.id)));
+    // Each line names its version as the site and the API do, `name@version`.
+    expect(new Set(lines.map((l) => l.benchmark))).toEqual(new Set([site.benchmark]));
     const errored = lines.filter((l) => l.raw_answer === null);
     expect(errored.length).toBe(Math.ceil(episodes.length / 3));
     for (const line of errored) expect(line.error).toBe('timeout');
@@ -90,8 +92,8 @@ describe('GET /api/v1/submissions/{id}/answers.jsonl', () => {
       expect(await lineCount(response)).toBe(episodes.length);
     }
     // As the submission's page and status answer: a 404, the same as for an id that is not there,
-    // so that nobody can probe for others' private work. A token that is not one is nobody.
-    for (const token of [null, tokens.bob, 'lb_not-a-token']) {
+    // so that nobody can probe for others' private work.
+    for (const token of [null, tokens.bob]) {
       const response = await download(submissionId, token);
       expect(response.status).toBe(404);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
@@ -100,6 +102,12 @@ describe('GET /api/v1/submissions/{id}/answers.jsonl', () => {
         message: `submission ${submissionId} not found`,
       });
     }
+    // A token the site does not know is told so (401), before anything of the submission.
+    const unknown = await download(submissionId, 'lb_not-a-token');
+    expect(unknown.status).toBe(401);
+    expect(ApiErrorSchema.parse(await unknown.json()).error.message).toMatch(
+      /^invalid or revoked token/,
+    );
   });
 
   it('answers 404 for a submission that is not there and 400 for a path that names none', async () => {

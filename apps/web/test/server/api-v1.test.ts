@@ -18,6 +18,7 @@ let routes: {
   benchmarks: typeof import('../../src/app/api/v1/benchmarks/route');
   leaderboard: typeof import('../../src/app/api/v1/leaderboard/route');
   submissions: typeof import('../../src/app/api/v1/submissions/route');
+  estimate: typeof import('../../src/app/api/v1/submissions/estimate/route');
   submission: typeof import('../../src/app/api/v1/submissions/[id]/route');
 };
 let token: string;
@@ -27,6 +28,7 @@ beforeAll(async () => {
     benchmarks: await import('../../src/app/api/v1/benchmarks/route'),
     leaderboard: await import('../../src/app/api/v1/leaderboard/route'),
     submissions: await import('../../src/app/api/v1/submissions/route'),
+    estimate: await import('../../src/app/api/v1/submissions/estimate/route'),
     submission: await import('../../src/app/api/v1/submissions/[id]/route'),
   };
   ({ token } = await site.caller(alice).tokens.create({ name: 'script' }));
@@ -46,7 +48,7 @@ const post = (body: unknown, auth: string | null = token) =>
   );
 
 const endpointSubmission = (): CreateSubmissionBody => ({
-  benchmarkVersionId: site.versionId,
+  benchmark: site.benchmark,
   name: 'api-model',
   kind: 'endpoint',
   endpoint: 'http://127.0.0.1:8000/v1',
@@ -55,14 +57,22 @@ const endpointSubmission = (): CreateSubmissionBody => ({
   policies: ['lcl'],
 });
 
+/** A submission's body with no version named (the deprecated id is added to it). */
+const withoutName = () => {
+  const { benchmark: _, ...rest } = endpointSubmission();
+  return rest;
+};
+
 describe('the public JSON API (v1)', () => {
   it('lists the benchmark versions in core’s schema, for anyone', async () => {
     const response = await routes.benchmarks.GET(new Request(`http://site${SITE_API.benchmarks}`));
     expect(response.status).toBe(200);
     const { benchmarks } = BenchmarkListSchema.parse(await response.json());
     expect(benchmarks).toEqual([
-      expect.objectContaining({ id: site.versionId, name: 'api-test', pairs: 1 }),
+      expect.objectContaining({ benchmark: site.benchmark, name: 'api-test', pairs: 1 }),
     ]);
+    // Its database id only for the deprecated benchmarkVersionId, for one release.
+    expect(benchmarks[0]?.id).toBe(site.versionId);
     expect(benchmarks[0]!.manifestHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -153,6 +163,23 @@ describe('the public JSON API (v1)', () => {
     });
   });
 
+  it('takes the deprecated benchmarkVersionId for one release, as the name it is', async () => {
+    const response = await post({ ...withoutName(), benchmarkVersionId: site.versionId });
+    expect(response.status).toBe(201);
+    const { id } = SubmissionCreatedSchema.parse(await response.json());
+    expect((await site.caller(alice).submissions.byId({ id })).benchmarkVersionId).toBe(
+      site.versionId,
+    );
+    const estimate = await routes.estimate.POST(
+      new Request(`http://site${SITE_API.estimate}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ ...withoutName(), benchmarkVersionId: site.versionId }),
+      }),
+    );
+    expect(estimate.status).toBe(200);
+  });
+
   it('answers every refusal as { error: { code, message } } with its HTTP status', async () => {
     const cases: [string, Response, number, string | RegExp][] = [
       ['no token', await post(endpointSubmission(), null), 401, 'UNAUTHORIZED'],
@@ -172,9 +199,33 @@ describe('the public JSON API (v1)', () => {
       ],
       [
         'a benchmark version the site does not hold',
-        await post({ ...endpointSubmission(), benchmarkVersionId: 999_999 }),
+        await post({ ...endpointSubmission(), benchmark: 'api-test@9' }),
         404,
-        'NOT_FOUND',
+        `NOT_FOUND: benchmark api-test has no version "9" on this site; the benchmarks on this site are: ${site.benchmark}`,
+      ],
+      [
+        'a malformed benchmark',
+        await post({ ...endpointSubmission(), benchmark: 'api-test@' }),
+        400,
+        /^field benchmark: "api-test@" names no version after the @; write name@version/,
+      ],
+      [
+        'a database id in its place',
+        await post({ ...endpointSubmission(), benchmark: String(site.versionId) }),
+        400,
+        /^field benchmark: "\d+" is a number: a benchmark version is named, never by its database id/,
+      ],
+      [
+        'the deprecated id of a version the site does not hold',
+        await post({ ...withoutName(), benchmarkVersionId: 999_999 }),
+        404,
+        /^field benchmarkVersionId: benchmark version 999999 does not exist \(benchmarkVersionId is deprecated/,
+      ],
+      [
+        'the deprecated id beside the name',
+        await post({ ...endpointSubmission(), benchmarkVersionId: site.versionId }),
+        400,
+        /^field benchmarkVersionId: name the benchmark version once/,
       ],
     ];
     for (const [why, response, status, expected] of cases) {
@@ -195,7 +246,17 @@ describe('the board over the public API', () => {
     const response = await board('benchmark=api-test');
     expect(response.status).toBe(200);
     const reply = LeaderboardReplySchema.parse(await response.json());
-    expect(reply).toMatchObject({ benchmark: 'api-test', policy: 'lcl', scorer: 'strict' });
+    expect(reply).toMatchObject({ benchmark: site.benchmark, policy: 'lcl', scorer: 'strict' });
+    expect(reply).not.toHaveProperty('version');
+    // By its one name, and by the deprecated separate version (for one release).
+    const [, version] = site.benchmark.split('@');
+    for (const query of [`benchmark=${site.benchmark}`, `benchmark=api-test&version=${version}`]) {
+      const named = await board(query);
+      expect(named.status, query).toBe(200);
+      expect(LeaderboardReplySchema.parse(await named.json()).benchmark, query).toBe(
+        site.benchmark,
+      );
+    }
     expect(reply.setting).toEqual({ shots: [2, 4, 8], draws: 2, policy: 'lcl', scorer: 'strict' });
     expect(reply.method).toMatch(/cluster-robust interval over pairs/);
     expect(reply.rows).toEqual([]);
@@ -206,8 +267,21 @@ describe('the board over the public API', () => {
       ['', 400, /benchmark: /],
       ['benchmark=api-test&scorer=fuzzy', 400, /unknown scorer "fuzzy"; choose official, strict/],
       ['benchmark=api-test&policy=xyz', 400, /policy: /],
-      ['benchmark=nope', 404, /no benchmark "nope" on this site/],
-      ['benchmark=api-test&version=9', 404, /no benchmark "api-test" version "9"/],
+      [
+        'benchmark=nope',
+        404,
+        /^benchmark: unknown benchmark "nope"; the benchmarks on this site are: api-test@/,
+      ],
+      [
+        'benchmark=api-test@9',
+        404,
+        /^benchmark: benchmark api-test has no version "9" on this site/,
+      ],
+      ['benchmark=api-test&version=9', 404, /^benchmark: benchmark api-test has no version "9"/],
+      ['benchmark=%40', 400, /^benchmark: "@" names no benchmark before the @/],
+      ['benchmark=7', 400, /^benchmark: "7" is a number: a benchmark version is named/],
+      ['benchmark=api-test@1&version=1', 400, /^version: name the version in benchmark alone/],
+      ['benchmark=isekai-synth-ranked@1', 404, /is the ranked board .*GET \/api\/v1\/ranked/],
     ];
     for (const [query, status, message] of cases) {
       const response = await board(query);

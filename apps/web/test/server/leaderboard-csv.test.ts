@@ -1,6 +1,6 @@
 import type { LeaderboardRow } from '@linkboard/db';
 import { describe, expect, it } from 'vitest';
-import { leaderboardCsv } from '~/server/leaderboard-csv';
+import { boardRecord, leaderboardCsv } from '~/server/leaderboard-csv';
 
 const row = (over: Partial<LeaderboardRow>): LeaderboardRow => ({
   submissionId: 7,
@@ -112,6 +112,36 @@ describe('leaderboardCsv', () => {
     expect(
       line?.startsWith("1,1,2,m,Acme,7.5,open,apache-2.0,'=base,https://example.org/m,abc123,7,"),
     ).toBe(true);
+  });
+
+  it('rounds shares at the edge: 57/100 reached by a sum of floats is 0.57, never -0, and keeps small p-values', () => {
+    const [record] = [
+      boardRecord(
+        row({
+          accuracy: 0.1 * 5.7,
+          low: 0.52123456,
+          high: 0.6200000000000001,
+          perShot: { 2: 0.5700000000000001, 8: null },
+          linkGain: -0.00000001,
+          slopePValue: 1.23456e-9,
+          exposurePValue: 0.30000000000000004,
+        }),
+        'strict',
+      ),
+    ];
+    expect(0.1 * 5.7).toBe(0.5700000000000001);
+    expect(record).toMatchObject({
+      accuracy: 0.57,
+      ci_low: 0.5212,
+      ci_high: 0.62,
+      per_shot: { 2: 0.57, 8: null },
+      slope_p: 1.23e-9,
+      exposure_p: 0.3,
+    });
+    expect(Object.is(record?.link_gain, 0)).toBe(true);
+    const [, line] = leaderboardCsv([row({ accuracy: 0.1 * 5.7 })], 'strict').split('\n');
+    expect(line).toContain(',0.57,');
+    expect(line).not.toContain('0000000');
   });
 
   it('is a header alone for an empty leaderboard', () => {

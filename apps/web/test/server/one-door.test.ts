@@ -38,7 +38,8 @@ let submissionsRoute: typeof import('../../src/app/api/v1/submissions/route');
 let estimateRoute: typeof import('../../src/app/api/v1/submissions/estimate/route');
 let token: string;
 let datasetDir: string;
-let versionId: number;
+/** The generated benchmark by its one name, `name@version`, as the site's doors take it. */
+let benchmark: string;
 
 beforeAll(async () => {
   site = await openTestSite('one-door', SETTINGS);
@@ -50,7 +51,8 @@ beforeAll(async () => {
   const dataset = await generateSynth({ pairs: 2, perConcept: 6, queriesPerConcept: 2 });
   datasetDir = path.join(await mkdtemp(path.join(tmpdir(), 'linkboard-one-door-')), 'synth');
   await writeDataset(datasetDir, dataset);
-  ({ benchmarkVersionId: versionId } = await importBenchmark(site.database.db, dataset.manifest));
+  await importBenchmark(site.database.db, dataset.manifest);
+  benchmark = `${dataset.manifest.benchmark.name}@${dataset.manifest.benchmark.version}`;
 }, 120_000);
 afterAll(() => site.database.drop());
 
@@ -62,7 +64,7 @@ interface Ask {
 }
 
 const body = (ask: Ask, name: string): CreateSubmissionBody => ({
-  benchmarkVersionId: versionId,
+  benchmark,
   name,
   kind: 'endpoint',
   endpoint: 'http://127.0.0.1:9/v1',

@@ -36,10 +36,16 @@ describe('/api/openapi.json', () => {
         : path.join(APP, route.replace(/\{(\w+)\}/g, '[$1]'));
       expect(existsSync(path.join(folder, 'route.ts')), route).toBe(true);
     }
-    // Made from the schemas the routes validate with: a field the site takes is described.
-    expect(
-      document.components.schemas.CreateSubmissionBody.properties.benchmarkVersionId,
-    ).toMatchObject({ type: 'integer' });
+    // Made from the schemas the routes validate with: a field the site takes is described. A
+    // version is named `name@version`; the deprecated database id is said to be so, not described.
+    expect(document.components.schemas.CreateSubmissionBody.properties.benchmark).toMatchObject({
+      type: 'string',
+      examples: ['isekai-synth@3.1'],
+    });
+    for (const route of [SITE_API.submissions, SITE_API.estimate])
+      expect(document.paths[route].post.description, route).toMatch(
+        /Deprecated, accepted until the next release: `benchmarkVersionId`/,
+      );
     // The download's lines are described by the schema its clients parse them with.
     expect(
       document.paths[`${SITE_API.submissions}/{id}/answers.jsonl`].get.responses[200].content,
@@ -81,7 +87,6 @@ describe('/api/openapi.json', () => {
     const byName = Object.fromEntries(parameters.map((p) => [p.name, p]));
     expect(Object.keys(byName)).toEqual([
       'benchmark',
-      'version',
       'policy',
       'scorer',
       'self_reported',
@@ -91,7 +96,7 @@ describe('/api/openapi.json', () => {
       'organisation',
     ]);
     expect(byName.benchmark?.required).toBe(true);
-    expect(byName.version?.required).toBeUndefined();
+    expect(byName.benchmark?.schema).toMatchObject({ type: 'string' });
     expect(byName.params_min?.schema).toMatchObject({ type: 'number', minimum: 0 });
     expect(byName.weights?.schema).toMatchObject({ enum: ['open', 'closed'] });
   });

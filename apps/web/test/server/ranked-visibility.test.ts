@@ -116,6 +116,9 @@ async function ask(viewer: TestViewer | null, procedure: string, input: unknown)
 
 const unanswered = () => episodes[ANSWERED + 1] as Episode;
 
+/** The run's draw by its one name, `name@version`, as the site names it (no door takes its id). */
+const drawName = () => `${manifest.benchmark.name}@${manifest.benchmark.version}`;
+
 /** Inputs that point every procedure at the ranked run (several where it takes optional ids). */
 const INPUTS: Record<string, () => unknown[]> = {
   'accounts.me': () => [undefined],
@@ -142,11 +145,11 @@ const INPUTS: Record<string, () => unknown[]> = {
   'submissions.webhook': () => [{ id: run.submissionId }],
   'submissions.probe': () => [{ id: run.submissionId }],
   'submissions.testConnection': () => [
-    { benchmarkVersionId: run.benchmarkVersionId, endpoint: 'http://127.0.0.1:9/v1', model: 'm' },
+    { benchmark: drawName(), endpoint: 'http://127.0.0.1:9/v1', model: 'm' },
   ],
   'submissions.create': () => [
     {
-      benchmarkVersionId: run.benchmarkVersionId,
+      benchmark: drawName(),
       name: 'walk-upload',
       kind: 'predictions',
       predictions: episodes.map((e) => JSON.stringify({ episodeId: e.id, answer: 'x' })).join('\n'),
@@ -158,7 +161,7 @@ const INPUTS: Record<string, () => unknown[]> = {
   // run of one's own (drawn only when submitted): nothing of this draw in either reply.
   'submissions.estimate': () => [
     {
-      benchmarkVersionId: run.benchmarkVersionId,
+      benchmark: drawName(),
       name: 'walk-estimate',
       kind: 'endpoint',
       endpoint: 'http://127.0.0.1:9/v1',
@@ -293,13 +296,17 @@ const ROUTES: Record<string, () => Promise<Response[]> | string> = {
     import('../../src/app/api/openapi.json/route').then(({ GET }) => [GET()]),
   'api/export': async () => {
     const { GET } = await import('../../src/app/api/export/route');
-    return Promise.all(
-      ['csv', 'json'].map((format) =>
+    return Promise.all([
+      ...['csv', 'json'].map((format) =>
         GET(
-          new Request(`http://site/api/export?version=${run.benchmarkVersionId}&format=${format}`),
+          new Request(
+            `http://site/api/export?${new URLSearchParams({ benchmark: drawName(), format })}`,
+          ),
         ),
       ),
-    );
+      // A link of before, by the draw's id: sent on, naming nothing of it but that id.
+      GET(new Request(`http://site/api/export?version=${run.benchmarkVersionId}&format=json`)),
+    ]);
   },
   'api/v1/benchmarks': async () => {
     const { GET } = await import('../../src/app/api/v1/benchmarks/route');

@@ -76,12 +76,13 @@ describe('accuracy by trait', () => {
       'SELECT b.name, v.version FROM benchmark_versions v JOIN benchmarks b ON b.id = v.benchmark_id WHERE v.id = $1',
       [versionId],
     );
+    const named = `${rows[0].name}@${rows[0].version}`;
     const reply = await GET(
-      new Request(`http://site/api/v1/traits?benchmark=${rows[0].name}&version=${rows[0].version}`),
+      new Request(`http://site/api/v1/traits?${new URLSearchParams({ benchmark: named })}`),
     );
     expect(reply.status).toBe(200);
     const body = await reply.json();
-    expect(body).toMatchObject({ policy: 'lcl', scorer: 'strict' });
+    expect(body).toMatchObject({ benchmark: named, policy: 'lcl', scorer: 'strict' });
     expect(body.models[0].by_family[0]).toEqual(
       expect.objectContaining({ family: expect.any(String), pairs: expect.any(Number) }),
     );

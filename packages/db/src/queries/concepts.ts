@@ -47,22 +47,25 @@ export async function conceptHeatmap(
     z.object({
       submission_id: col.number,
       model: col.text,
+      finished_at: col.time.nullable(),
       concept_id: col.number,
       n: col.number,
       correct: col.number,
       other_label: col.number,
     }),
     sql`
-    SELECT cs.submission_id, m.name AS model, cs.concept_id, sum(cs.n)::int AS n, sum(cs.correct)::int AS correct,
+    SELECT cs.submission_id, m.name AS model, s.finished_at, cs.concept_id, sum(cs.n)::int AS n, sum(cs.correct)::int AS correct,
            sum(cs.other_label)::int AS other_label
     FROM submission_concept_scores cs JOIN submissions s ON s.id = cs.submission_id JOIN models m ON m.id = s.model_id
     WHERE s.benchmark_version_id = ${benchmarkVersionId} AND s.status = 'done' AND s.visibility = 'public'
       AND cs.scorer = ${scorer} AND cs.policy = ${policy}::policy
-    GROUP BY cs.submission_id, m.name, cs.concept_id`,
+    GROUP BY cs.submission_id, m.name, s.finished_at, cs.concept_id`,
   );
   return rows.map((r) => ({
     submissionId: r.submission_id,
     model: r.model,
+    /** When its run finished: with its id, what tells two runs of one model apart. */
+    finishedAt: r.finished_at,
     conceptId: r.concept_id,
     n: r.n,
     correct: r.correct,
@@ -147,13 +150,14 @@ export async function conceptDetail(db: Db, conceptId: number, scorer: ScorerNam
     z.object({
       submission_id: col.number,
       model: col.text,
+      finished_at: col.time.nullable(),
       shots: col.number,
       policy: col.text,
       n: col.number,
       ...OUTCOME_COLUMNS,
     }),
     sql`
-    SELECT cs.submission_id, m.name AS model, cs.shots, cs.policy, cs.n, cs.correct, cs.other_label, cs."both", cs.neither, cs.empty, cs.error
+    SELECT cs.submission_id, m.name AS model, s.finished_at, cs.shots, cs.policy, cs.n, cs.correct, cs.other_label, cs."both", cs.neither, cs.empty, cs.error
     FROM submission_concept_scores cs JOIN submissions s ON s.id = cs.submission_id JOIN models m ON m.id = s.model_id
     WHERE cs.concept_id = ${conceptId} AND cs.scorer = ${scorer} AND s.status = 'done' AND s.visibility = 'public'
     ORDER BY m.name, cs.policy, cs.shots`,
@@ -171,6 +175,7 @@ export async function conceptDetail(db: Db, conceptId: number, scorer: ScorerNam
     models: models.map((r) => ({
       submissionId: r.submission_id,
       model: r.model,
+      finishedAt: r.finished_at,
       shots: r.shots,
       policy: r.policy,
       n: r.n,

@@ -1,4 +1,10 @@
-import { type AnswerLine, POLICY_NAMES, queryLabels, scorerNames } from '@linkboard/core';
+import {
+  type AnswerLine,
+  benchmarkName,
+  POLICY_NAMES,
+  queryLabels,
+  scorerNames,
+} from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client';
@@ -31,6 +37,7 @@ const AnswerRow = z.object({
 async function answerPage(
   db: Db,
   submissionId: number,
+  benchmark: string,
   after: string | null,
   limit: number,
 ): Promise<AnswerLine[]> {
@@ -62,6 +69,7 @@ async function answerPage(
     LIMIT ${limit}`,
   );
   return rows.map((r) => ({
+    benchmark,
     episode_id: r.episode_id,
     shots: r.shots,
     policy: r.policy,
@@ -92,9 +100,22 @@ export async function* submissionAnswerPages(
   submissionId: number,
   pageSize = ANSWER_PAGE_SIZE,
 ): AsyncGenerator<AnswerLine[]> {
+  // Every line names its version, `name@version`, as the site and the API name it.
+  const [version] = await queryRows(
+    db,
+    z.object({ name: col.text, version: col.text }),
+    sql`
+    SELECT b.name, v.version
+    FROM submissions s
+    JOIN benchmark_versions v ON v.id = s.benchmark_version_id
+    JOIN benchmarks b ON b.id = v.benchmark_id
+    WHERE s.id = ${submissionId}`,
+  );
+  if (!version) return;
+  const benchmark = benchmarkName(version);
   let after: string | null = null;
   for (;;) {
-    const page = await answerPage(db, submissionId, after, pageSize);
+    const page = await answerPage(db, submissionId, benchmark, after, pageSize);
     const last = page.at(-1);
     if (!last) return;
     yield page;

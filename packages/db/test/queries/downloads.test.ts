@@ -51,8 +51,9 @@ describe('a submission’s answers for download', () => {
     const first = await pages.next();
     expect(first.done).toBe(false);
     expect(first.value).toHaveLength(7);
-    // Nothing is read ahead of the consumer: the first page alone (the visibility rule is in it).
-    expect(counter.queries).toBe(1);
+    // Nothing is read ahead of the consumer: the version's name and the first page alone (the
+    // visibility rule is in it).
+    expect(counter.queries).toBe(2);
     const all = [...(first.value as unknown[])];
     const sizes = [7];
     for await (const page of pages) {
@@ -63,8 +64,9 @@ describe('a submission’s answers for download', () => {
     expect(lines).toHaveLength(episodes.length);
     expect(sizes.slice(0, -1).every((size) => size === 7)).toBe(true);
     expect(sizes.at(-1)).toBeGreaterThan(0);
-    // One query a page, and one more that finds the end when the last page is full.
-    expect(counter.queries).toBe(sizes.length + (episodes.length % 7 === 0 ? 1 : 0));
+    // One query for the version's name, one a page, and one more that finds the end when the
+    // last page is full.
+    expect(counter.queries).toBe(1 + sizes.length + (episodes.length % 7 === 0 ? 1 : 0));
     const ids = lines.map((l) => l.episode_id);
     expect(ids).toEqual([...ids].sort());
     expect(new Set(ids)).toEqual(new Set(episodes.map((e) => e.id)));
@@ -85,6 +87,7 @@ describe('a submission’s answers for download', () => {
       // The fixture's runner answers every other episode and times out on the rest.
       const answer = i % 2 === 0 ? 'an answer' : null;
       expect(line).toEqual({
+        benchmark: `${seeded.manifest.benchmark.name}@${seeded.manifest.benchmark.version}`,
         episode_id: episode.id,
         shots: episode.shots,
         policy: episode.policy,

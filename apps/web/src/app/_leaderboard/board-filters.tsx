@@ -1,4 +1,11 @@
-import { POLICIES, POLICY_NAMES, type ScorerName, scorers, WEIGHTS } from '@linkboard/core';
+import {
+  benchmarkName,
+  POLICIES,
+  POLICY_NAMES,
+  type ScorerName,
+  scorers,
+  WEIGHTS,
+} from '@linkboard/core';
 import Link from 'next/link';
 import { offeredVersions } from '~/components/format';
 import type { BoardQuery, BoardVersion } from './board-state';
@@ -25,15 +32,15 @@ export function BoardFilters({
   /** The board with its cost column shown, or hidden if it is. */
   costToggle: string;
 }) {
-  const { versionId, policy, scorer, q, filter, selfReported, sort, cost } = query;
+  const { versionId, benchmark, policy, scorer, q, filter, selfReported, sort, cost } = query;
   return (
     <form className="filters" method="get">
       <label>
         Benchmark
-        <select name="version" defaultValue={String(versionId)}>
+        <select name="benchmark" defaultValue={benchmark}>
           {offeredVersions(versions, versionId).map((v) => (
-            <option key={v.id} value={v.id}>
-              {`${v.name}@${v.version}${v.retired ? ' retired' : ''} (${v.submissions})`}
+            <option key={v.id} value={benchmarkName(v)}>
+              {`${benchmarkName(v)}${v.retired ? ' retired' : ''} (${v.submissions})`}
             </option>
           ))}
         </select>

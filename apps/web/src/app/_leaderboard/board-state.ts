@@ -1,6 +1,7 @@
 import {
   type BoardFilter,
   BoardFilterQuerySchema,
+  benchmarkName,
   boardFilterParams,
   matchesBoardFilter,
 } from '@linkboard/core';
@@ -19,7 +20,7 @@ export type BoardSort = (typeof SORTS)[number];
 /** What a public board's URL asks for, read leniently: a bad model-card filter is named, not applied. */
 export function boardQuery(
   sp: Record<string, string | string[] | undefined>,
-  version: Pick<BoardVersion, 'id' | 'rankedSetting'>,
+  version: Pick<BoardVersion, 'id' | 'name' | 'version' | 'rankedSetting'>,
 ) {
   const setting = version.rankedSetting;
   // The model-card filters, as the API and the export read them; a bad one is named and ignored.
@@ -31,7 +32,10 @@ export function boardQuery(
   });
   const filter: BoardFilter = parsedFilter.success ? parsedFilter.data : {};
   return {
+    /** For the site's own procedures: never in a URL. */
     versionId: version.id,
+    /** The version as every URL names it, `name@version`. */
+    benchmark: benchmarkName(version),
     policy: policyParam(param(sp.policy), setting.policy),
     scorer: scorerParam(param(sp.scorer), setting.scorer),
     selfReported: param(sp.self) === '1',
@@ -54,11 +58,11 @@ export type BoardQuery = ReturnType<typeof boardQuery>;
 
 /** The board's own links: a sort or "show all" keeps the rest of what the page shows. */
 export function boardLinks(query: BoardQuery) {
-  const { versionId, policy, scorer, sort, q, selfReported, filter, cost } = query;
+  const { benchmark, policy, scorer, sort, q, selfReported, filter, cost } = query;
   // The cost column is a way of showing the board, not a filter: kept by every link, last.
   const shown: Record<string, string> = cost ? { cost: '1' } : {};
   const state = {
-    version: String(versionId),
+    benchmark,
     policy,
     scorer,
     sort,
@@ -70,8 +74,8 @@ export function boardLinks(query: BoardQuery) {
     link: (changes: Record<string, string>) =>
       `/?${new URLSearchParams({ ...state, ...shown, ...changes })}`,
     exportLink: (format: string) =>
-      `/api/export?${new URLSearchParams({ version: String(versionId), policy, scorer, format, self: selfReported ? '1' : '0', ...boardFilterParams(filter) })}`,
-    clearFilters: `/?${new URLSearchParams({ version: String(versionId), policy, scorer, sort, ...shown })}`,
+      `/api/export?${new URLSearchParams({ benchmark, policy, scorer, format, self: selfReported ? '1' : '0', ...boardFilterParams(filter) })}`,
+    clearFilters: `/?${new URLSearchParams({ benchmark, policy, scorer, sort, ...shown })}`,
     /** The same board with the cost column shown, or hidden if it is. */
     costToggle: `/?${new URLSearchParams({ ...state, ...(cost ? {} : { cost: '1' }) })}`,
   };

@@ -5,7 +5,7 @@ import type { BoardRow } from './board-state';
 export function CostHeading() {
   return (
     <th
-      className="num"
+      className="num secondary"
       title="What the whole run cost (every policy and shot count it ran, errors included) at the prices per million tokens stated with it; – where none were stated"
     >
       Cost
@@ -18,7 +18,7 @@ export function CostCell({ row }: { row: BoardRow }) {
   const cost = row.cost ?? null;
   return (
     <td
-      className="num"
+      className="num secondary"
       data-testid="row-cost"
       title={cost ? pricesLabel(cost.prices) : 'no prices stated'}
     >

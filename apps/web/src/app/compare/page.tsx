@@ -1,5 +1,14 @@
-import { DEFAULT_POLICY, DEFAULT_SCORER, MAX_COMPARED, POLICY_NAMES } from '@linkboard/core';
+import {
+  benchmarkName,
+  DEFAULT_POLICY,
+  DEFAULT_SCORER,
+  MAX_COMPARED,
+  POLICY_NAMES,
+} from '@linkboard/core';
+import { TRPCError } from '@trpc/server';
 import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
 import { AccuracyChart } from '~/components/charts';
 import {
   curveLine,
@@ -32,31 +41,84 @@ export const dynamic = 'force-dynamic';
 /** Below this many pairs (the resampled clusters), intervals and tests are rough. */
 const FEW_PAIRS = 20;
 
+type Caller = Awaited<ReturnType<typeof api>>;
+
+/**
+ * The comparison asked for, or why these submissions cannot be compared: a refusal the reader can
+ * act on (runs of different boards, a ranked run with a public one, a rule that withholds one) is
+ * the page's message, never a 500. A missing or private one stays the page's 404, the same as for
+ * a missing id, so ids cannot be probed.
+ */
+async function comparedOrWhyNot<T>(
+  read: Promise<T>,
+): Promise<{ compared: T; refused: null } | { compared: null; refused: string }> {
+  try {
+    return { compared: await read, refused: null };
+  } catch (error) {
+    if (!(error instanceof TRPCError)) throw error;
+    if (error.code === 'NOT_FOUND') notFound();
+    if (['BAD_REQUEST', 'FORBIDDEN', 'PRECONDITION_FAILED'].includes(error.code))
+      return { compared: null, refused: error.message.replace(/^ids: /, '') };
+    throw error;
+  }
+}
+
+/**
+ * What the picker offers: the board the first chosen submission is on (every ranked run on the
+ * ranked board, for a ranked run; its version's board, for a public one), else the public board
+ * the site shows first; and every chosen submission the reader may see, on it or not. So that a
+ * submission page's "pick models" link (one id) opens the picker on it and its rivals.
+ */
+async function pickerOptions(trpc: Caller, ids: readonly number[]) {
+  const chosen = (
+    await Promise.all(ids.map((id) => trpc.submissions.byId({ id }).catch(() => null)))
+  ).filter((s) => s !== null);
+  const anchor = chosen[0];
+  const options = new Map<number, string>();
+  let board: { href: string; name: string };
+  if (anchor?.rankedDraw) {
+    for (const row of await trpc.ranked.board())
+      for (const id of row.submissionIds) options.set(id, `${row.model} (#${id}, ranked)`);
+    board = { href: '/ranked', name: 'the ranked board' };
+  } else {
+    const versions = await trpc.leaderboard.versions();
+    // Unchosen: a public benchmark's board (the newest with results, as the board opens on).
+    const version = anchor
+      ? versions.find((v) => v.id === anchor.benchmarkVersionId)
+      : (versions.find((v) => !v.retired && v.submissions > 0) ?? versions[0]);
+    const rows = version
+      ? await trpc.leaderboard.rows({
+          benchmarkVersionId: version.id,
+          policy: DEFAULT_POLICY,
+          scorer: DEFAULT_SCORER,
+          selfReported: true,
+        })
+      : [];
+    for (const r of rows) options.set(r.submissionId, `${r.model} (#${r.submissionId})`);
+    board = version
+      ? {
+          href: `/?${new URLSearchParams({ benchmark: benchmarkName(version) })}`,
+          name: `the ${benchmarkName(version)} board`,
+        }
+      : { href: '/', name: 'the leaderboard' };
+  }
+  // A chosen model not on the board (unranked, another version) is still offered.
+  for (const s of chosen)
+    if (!options.has(s.id))
+      options.set(s.id, `${s.model} (#${s.id}${s.rankedDraw ? ', ranked' : ''})`);
+  return { options, board };
+}
+
 export default async function ComparePage({ searchParams }: { searchParams: SearchParams }) {
   const sp = await searchParams;
   const ids = chosenIds(sp);
   const policy = policyParam(param(sp.policy));
   const trpc = await api();
-  const versions = await trpc.leaderboard.versions();
-  const compared =
+  const { compared, refused } =
     ids.length >= 2
-      ? await orNotFound(trpc.compare.models({ ids, scorer: DEFAULT_SCORER, policy }))
-      : null;
-  // Unchosen: a public benchmark's board (the newest with results, as the board opens on).
-  const versionId =
-    compared?.submissions[0]?.benchmarkVersionId ??
-    (versions.find((v) => !v.retired && v.submissions > 0) ?? versions[0])?.id;
-  const board = versionId
-    ? await trpc.leaderboard.rows({
-        benchmarkVersionId: versionId,
-        policy: DEFAULT_POLICY,
-        scorer: DEFAULT_SCORER,
-        selfReported: true,
-      })
-    : [];
-  // One select per model; a chosen model not on the board (unranked elsewhere) is still offered.
-  const options = new Map(board.map((r) => [r.submissionId, `${r.model} (#${r.submissionId})`]));
-  for (const s of compared?.submissions ?? []) options.set(s.id, `${s.model} (#${s.id})`);
+      ? await comparedOrWhyNot(trpc.compare.models({ ids, scorer: DEFAULT_SCORER, policy }))
+      : { compared: null, refused: null };
+  const { options, board } = await pickerOptions(trpc, ids);
   const picker = (
     <form className="filters" method="get" data-testid="compare-picker">
       {Array.from({ length: MAX_COMPARED }, (_, i) => (
@@ -90,11 +152,38 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
     return (
       <>
         <h1>Compare models</h1>
+        {refused !== null ? (
+          <div className="warning" role="alert" data-testid="compare-refused">
+            <p>
+              <b>These submissions cannot be compared:</b> {refused}.
+            </p>
+            <p>
+              Pick models of one board below: public runs of one benchmark version are compared on
+              the episodes they share, ranked runs with ranked runs. Or go back to{' '}
+              <Link href={board.href}>{board.name}</Link>
+              {board.href === '/ranked' ? null : (
+                <>
+                  {' '}
+                  or <Link href="/ranked">the ranked board</Link>
+                </>
+              )}
+              .
+            </p>
+          </div>
+        ) : null}
         <p className="lead">
-          Pick two to {MAX_COMPARED} models. They are paired on identical episodes: differences with
-          pair-clustered intervals (t over the pairs) and a pair-clustered test.
+          Pick two to {MAX_COMPARED} models of one board. Runs of a public benchmark version are
+          paired on identical episodes: differences with pair-clustered intervals (t over the pairs)
+          and a pair-clustered test. Ranked runs, each on a draw of its own, are compared unpaired,
+          on their scores.
         </p>
         {picker}
+        {options.size === 0 ? (
+          <p className="muted" data-testid="compare-empty">
+            No finished public run to compare yet: <Link href="/submit">submit a model</Link>, or
+            wait for the queue (<Link href="/queue">queue</Link>).
+          </p>
+        ) : null}
       </>
     );
   }
@@ -208,7 +297,10 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
           small.
         </p>
       ) : null}
-      {two && first && second ? <TwoModels a={first} b={second} /> : null}
+      {/* Per shot and per concept need shared episodes: ranked runs (unpaired) have none. */}
+      {two && first && second && compared.pairing === 'paired' ? (
+        <TwoModels a={first} b={second} />
+      ) : null}
     </>
   );
 }
@@ -259,13 +351,7 @@ async function TwoModels({
                   {signedPts(r.difference.estimate)} [{signedPts(r.difference.low)},{' '}
                   {signedPts(r.difference.high)}]
                 </td>
-                <td className="num">
-                  {r.clustered.pValue === null
-                    ? '–'
-                    : r.clustered.pValue < 0.001
-                      ? '<0.001'
-                      : r.clustered.pValue.toFixed(3)}
-                </td>
+                <td className="num">{pValue(r.clustered.pValue)}</td>
               </tr>
             ))}
           </tbody>

@@ -1,9 +1,11 @@
-import { DEFAULT_POLICY, DEFAULT_SCORER, POLICIES } from '@linkboard/core';
+import { benchmarkName, DEFAULT_POLICY, DEFAULT_SCORER, POLICIES } from '@linkboard/core';
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { notFound } from 'next/navigation';
+import { notFound, permanentRedirect } from 'next/navigation';
 import { chosenVersion, param, pct, type SearchParams } from '~/components/format';
 import { RowLink } from '~/components/row-link';
+import { legacyVersionTarget, searchParamsOf } from '~/lib/benchmark-param';
+import { runLabels } from '~/lib/run-labels';
 import { api } from '~/server/caller';
 
 export const metadata: Metadata = { title: 'Concepts' };
@@ -31,9 +33,20 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
   const sp = await searchParams;
   const trpc = await api();
   const versions = await trpc.leaderboard.versions();
+  // A link of before (`?version=<id>`) goes on to the same page by the version's name.
+  const legacy = legacyVersionTarget('/concepts', searchParamsOf(sp), versions);
+  if (legacy) permanentRedirect(legacy);
   // The public boards' versions (a ranked run's draw is not among them: a concept per episode).
-  const versionId = chosenVersion(versions, param(sp.version), notFound)?.id;
-  if (!versionId) return <p>No benchmark yet.</p>;
+  const chosen = chosenVersion(versions, param(sp.benchmark), notFound);
+  if (!chosen)
+    return (
+      <p>
+        No benchmark yet: start linkboard with <code>npm start</code>, which imports one and runs
+        the baselines on it.
+      </p>
+    );
+  const versionId = chosen.id;
+  const benchmark = benchmarkName(chosen);
   const [gallery, cells, traits] = await Promise.all([
     trpc.concepts.gallery({ benchmarkVersionId: versionId }),
     trpc.concepts.heatmap({
@@ -54,13 +67,16 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
     return n ? list.reduce((s, c) => s + c.correct, 0) / n : null;
   };
   // Models best first (by accuracy over every concept), so the heatmap reads top to bottom.
-  const models = [...new Map(cells.map((c) => [c.submissionId, c.model])).entries()]
-    .map(([id, model]) => ({
+  const models = [...new Map(cells.map((c) => [c.submissionId, c])).values()]
+    .map(({ submissionId: id, model, finishedAt }) => ({
       id,
       model,
+      finishedAt,
       accuracy: mean(cells.filter((c) => c.submissionId === id)),
     }))
     .sort((a, b) => (b.accuracy ?? -1) - (a.accuracy ?? -1) || a.id - b.id);
+  // Two runs of one model read apart: `model (#id, date)`.
+  const rowLabel = runLabels(models);
   const conceptAccuracy = new Map(
     gallery.map((g) => [g.id, mean(cells.filter((c) => c.conceptId === g.id))]),
   );
@@ -100,9 +116,11 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
       <form className="filters" method="get">
         <label>
           Benchmark
-          <select name="version" defaultValue={String(versionId)}>
+          <select name="benchmark" defaultValue={benchmark}>
             {versions.map((v) => (
-              <option key={v.id} value={v.id}>{`${v.name}@${v.version}`}</option>
+              <option key={v.id} value={benchmarkName(v)}>
+                {benchmarkName(v)}
+              </option>
             ))}
           </select>
         </label>
@@ -131,9 +149,11 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
               {order === 'accuracy' ? 'hardest first' : 'by pair, the hardest pair first'} · order
               by{' '}
               {order === 'accuracy' ? (
-                <Link href={`?version=${versionId}&order=pair`}>pair</Link>
+                <Link href={`?${new URLSearchParams({ benchmark, order: 'pair' })}`}>pair</Link>
               ) : (
-                <Link href={`?version=${versionId}&order=accuracy`}>concept accuracy</Link>
+                <Link href={`?${new URLSearchParams({ benchmark, order: 'accuracy' })}`}>
+                  concept accuracy
+                </Link>
               )}
             </p>
             <div
@@ -163,9 +183,9 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
                 </thead>
                 <tbody>
                   {models.map(({ id, model, accuracy }) => (
-                    <tr key={id}>
+                    <tr key={id} data-testid="heat-row">
                       <th scope="row" title={`${model} (#${id}): ${pct(accuracy)} overall`}>
-                        {model}
+                        <RowLink href={`/submissions/${id}`}>{rowLabel.get(id) ?? model}</RowLink>
                       </th>
                       {columnsOrdered.map((g) => {
                         const c = cell.get(`${id}|${g.id}`);
@@ -175,7 +195,7 @@ export default async function ConceptsPage({ searchParams }: { searchParams: Sea
                             key={g.id}
                             className="cell"
                             style={heat(acc)}
-                            title={`${model} on ${g.name}: ${pct(acc)}`}
+                            title={`${rowLabel.get(id) ?? model} on ${g.name}: ${pct(acc)}`}
                           >
                             {acc === null ? '' : Math.round(acc * 100)}
                           </td>

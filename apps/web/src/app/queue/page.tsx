@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { formatDuration, formatTime } from '~/components/format';
 import { RowLink } from '~/components/row-link';
 import { api } from '~/server/caller';
@@ -14,7 +15,10 @@ export default async function QueuePage() {
       <h1>Queue</h1>
       <p className="lead">Submissions waiting for a runner or being run, oldest first.</p>
       {queue.length === 0 ? (
-        <p className="muted">The queue is empty.</p>
+        <p className="muted" data-testid="queue-empty">
+          The queue is empty: nothing waits for a runner. <Link href="/submit">Submit a model</Link>{' '}
+          to start one, or see finished runs on <Link href="/">the leaderboard</Link>.
+        </p>
       ) : (
         <table>
           <thead>

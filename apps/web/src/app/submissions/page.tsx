@@ -16,7 +16,8 @@ export default async function MySubmissionsPage() {
       <>
         <h1>My submissions</h1>
         <p data-testid="sign-in-needed">
-          <Link href="/sign-in">Sign in</Link> to see your submissions.
+          <Link href="/sign-in">Sign in</Link> to see your submissions (or{' '}
+          <Link href="/sign-up">create an account</Link> to submit one).
         </p>
       </>
     );
@@ -29,7 +30,10 @@ export default async function MySubmissionsPage() {
         <Link href="/submit">Submit another</Link>.
       </p>
       {mine.length === 0 ? (
-        <p className="muted">Nothing yet.</p>
+        <p className="muted" data-testid="mine-empty">
+          Nothing yet: <Link href="/submit">submit a model</Link> from the form, or with{' '}
+          <code>linkboard submit</code> and an API token (<Link href="/tokens">tokens</Link>).
+        </p>
       ) : (
         <div className="scroll-x">
           <table data-testid="my-submissions">

@@ -1,3 +1,4 @@
+import { benchmarkName } from '@linkboard/core';
 import { mayRunRanked } from '@linkboard/db';
 import type { Metadata } from 'next';
 import Link from 'next/link';
@@ -39,8 +40,7 @@ export default async function SubmitPage() {
               versions={versions
                 .filter((v) => !v.retired)
                 .map((v) => ({
-                  id: v.id,
-                  label: `${v.name}@${v.version}`,
+                  benchmark: benchmarkName(v),
                   ranked: { shots: v.rankedSetting.shots, draws: v.rankedSetting.draws },
                 }))}
             />

@@ -22,10 +22,16 @@ export default async function TokensPage() {
           <TokenList />
         </TRPCReactProvider>
       ) : (
-        <p data-testid="sign-in-needed">
-          <Link href="/sign-in">Sign in</Link> (or <Link href="/sign-up">create an account</Link>)
-          to create and revoke API tokens.
-        </p>
+        <>
+          <p data-testid="sign-in-needed">
+            <Link href="/sign-in">Sign in</Link> (or <Link href="/sign-up">create an account</Link>)
+            to create and revoke API tokens, then come back to this page (Tokens, in the menu).
+          </p>
+          <p className="muted">
+            Reading needs no token: the boards, public submissions and their answers are open to
+            anyone, on the site and through <code>/api/v1/…</code>.
+          </p>
+        </>
       )}
     </>
   );

@@ -1,5 +1,6 @@
 import {
   accuracyWithInterval,
+  BenchmarkNameSchema,
   CreateSubmissionBodySchema,
   EndpointApiSchema,
   EndpointUrlSchema,
@@ -204,7 +205,10 @@ export const submissionsRouter = router({
     }),
   queue: publicProcedure.query(({ ctx }) => queueList(ctx.db, ctx.viewer?.id ?? null)),
 
-  /** Core's submission request, queued by the platform's one `submit()` (the CLI's too). */
+  /**
+   * Core's submission request, queued by the platform's one `submit()` (the CLI's too), which
+   * turns its `benchmark` (`name@version`) into the version (the platform's `benchmarkVersionNamed`).
+   */
   create: protectedProcedure.input(CreateSubmissionBodySchema).mutation(async ({ ctx, input }) => {
     const created = await answered(() =>
       submit(ctx.db, env.platform, submitterOf(ctx.viewer), input),
@@ -233,7 +237,8 @@ export const submissionsRouter = router({
   testConnection: protectedProcedure
     .input(
       z.object({
-        benchmarkVersionId: idInput,
+        /** The version whose episode is asked, `name@version`. */
+        benchmark: BenchmarkNameSchema,
         adapter: EndpointApiSchema.default('openai'),
         endpoint: endpointUrl.optional(),
         model: oneLine(200).pipe(z.string().min(1)),

@@ -62,9 +62,11 @@ describe('a ranked run through the site', () => {
     const version = await getBenchmarkVersion(site.database.db, drawId as number);
     const first = version?.manifest.episodes?.[0];
     const real = `${version?.manifestHash.slice(0, 16)}-${first?.id}`;
+    // The draw by its one name, as the site shows it (`isekai-synth-ranked@1+<16 hex>`).
+    const drawName = `${version?.manifest.benchmark.name}@${version?.manifest.benchmark.version}`;
     const upload = (episodeId: string, shots: number, policy: 'lcl' | 'flip') =>
       site.caller(bob).submissions.create({
-        benchmarkVersionId: drawId,
+        benchmark: drawName,
         name: 'oracle',
         kind: 'predictions',
         predictions: JSON.stringify({ episode_id: episodeId, answer: 'x' }),
@@ -83,7 +85,7 @@ describe('a ranked run through the site', () => {
     );
     // Four questions, one answer: nothing says which id is the draw's, or its policy.
     expect(new Set(answers).size).toBe(1);
-    expect(answers[0]).toMatch(/one ranked run's own draw, asked once/);
+    expect(answers[0]).toMatch(/is one ranked run's own draw, asked once/);
   });
 
   it('is refused to a submitter with the reason, and a plain request still needs its version', async () => {
@@ -94,16 +96,14 @@ describe('a ranked run through the site', () => {
       site.caller(bob).submissions.create({ ...rankedRequest, ranked: false }),
     ).rejects.toThrow(/required: the benchmark version to run/);
     await expect(
-      site
-        .caller(participant)
-        .submissions.create({ ...rankedRequest, benchmarkVersionId: site.versionId }),
-    ).rejects.toThrow(/a ranked run draws its own episodes: give no benchmarkVersionId/);
+      site.caller(participant).submissions.create({ ...rankedRequest, benchmark: site.benchmark }),
+    ).rejects.toThrow(/a ranked run draws its own episodes: give no benchmark/);
   });
 
   it('counts a retry against the daily quota like a new run', async () => {
     // Alice has made two runs above; the quota is three a day.
     const plain = await site.caller(participant).submissions.create({
-      benchmarkVersionId: site.versionId,
+      benchmark: site.benchmark,
       name: 'site-retried-model',
       kind: 'endpoint',
       endpoint: 'http://127.0.0.1:9/v1',

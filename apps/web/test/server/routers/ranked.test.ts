@@ -172,9 +172,11 @@ describe('the ranked board', () => {
   it('never asks a run’s draw for anyone else: no plain submission, connection test or second ranked run', async () => {
     const mine = await site.caller(alice).submissions.byId({ id: readersPublicRun() });
     const drawVersion = mine.benchmarkVersionId;
+    // Named as the site names it (`isekai-synth-ranked@1+<16 hex>`): no door takes its id.
+    expect(mine.benchmark).toMatch(/^isekai-synth-ranked@1\+[0-9a-f]{16}$/);
     await expect(
       site.caller(alice).submissions.create({
-        benchmarkVersionId: drawVersion,
+        benchmark: mine.benchmark,
         name: 'oracle',
         kind: 'endpoint',
         endpoint: 'http://127.0.0.1:9/v1',
@@ -188,7 +190,7 @@ describe('the ranked board', () => {
     });
     await expect(
       site.caller(alice).submissions.testConnection({
-        benchmarkVersionId: drawVersion,
+        benchmark: mine.benchmark,
         endpoint: 'http://127.0.0.1:9/v1',
         model: 'm',
       }),

@@ -19,6 +19,8 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 // The site reads its settings once, at import: each block below imports it afresh under its own.
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let versionId: number;
+/** The fixture's version by its one name, as the site's doors take it. */
+let benchmark: string;
 let databasePort: number;
 const alice = { id: 'user-alice', role: 'submitter' as const, via: 'session' as const };
 const bob = { id: 'user-bob', role: 'submitter' as const, via: 'session' as const };
@@ -27,10 +29,9 @@ const SITE_PORT = 3456;
 beforeAll(async () => {
   database = await createTestDatabase(inject('pgUrl'));
   databasePort = Number(new URL(database.pool.options.connectionString as string).port);
-  ({ benchmarkVersionId: versionId } = await importBenchmark(
-    database.db,
-    fixtureManifest({ name: 'endpoint-test', pairs: 1, supportPerConcept: 4 }),
-  ));
+  const manifest = fixtureManifest({ name: 'endpoint-test', pairs: 1, supportPerConcept: 4 });
+  ({ benchmarkVersionId: versionId } = await importBenchmark(database.db, manifest));
+  benchmark = `${manifest.benchmark.name}@${manifest.benchmark.version}`;
   await database.db.insert(users).values([
     { id: alice.id, name: 'Alice', email: 'alice@example.com' },
     { id: bob.id, name: 'Bob', email: 'bob@example.com' },
@@ -76,7 +77,7 @@ async function siteWith(
   const submit = (endpoint: string) =>
     caller.submissions.create({
       name: `alice-${Math.random()}`,
-      benchmarkVersionId: versionId,
+      benchmark,
       kind: 'endpoint',
       endpoint,
       model: 'm',
@@ -85,7 +86,7 @@ async function siteWith(
       draws: 1,
     });
   const test = (endpoint: string) =>
-    caller.submissions.testConnection({ benchmarkVersionId: versionId, endpoint, model: 'm' });
+    caller.submissions.testConnection({ benchmark, endpoint, model: 'm' });
   /** A call as the browser makes it: over HTTP, through the error formatter. */
   const post = async (procedure: string, input: unknown, viewer = alice) => {
     const response = await fetchRequestHandler({
@@ -175,7 +176,7 @@ describe('endpoints at submit and in connection tests', () => {
     const submitAs = (adapter: 'anthropic' | 'gemini', endpoint?: string, extra = {}) =>
       site.caller.submissions.create({
         name: `alice-${Math.random()}`,
-        benchmarkVersionId: versionId,
+        benchmark,
         kind: 'endpoint',
         adapter,
         endpoint,
@@ -193,7 +194,7 @@ describe('endpoints at submit and in connection tests', () => {
       });
       await expect(
         site.caller.submissions.testConnection({
-          benchmarkVersionId: versionId,
+          benchmark,
           adapter,
           endpoint: 'http://169.254.169.254/v1',
           model: 'm',
@@ -227,7 +228,7 @@ describe('endpoints at submit and in connection tests', () => {
     });
     await expect(
       site.caller.submissions.testConnection({
-        benchmarkVersionId: versionId,
+        benchmark,
         adapter: 'gemini',
         endpoint: 'http://127.0.0.1:8000/v1beta',
         model: 'm',
@@ -237,7 +238,7 @@ describe('endpoints at submit and in connection tests', () => {
     await expect(
       site.caller.submissions.create({
         name: 'no-url',
-        benchmarkVersionId: versionId,
+        benchmark,
         kind: 'endpoint',
         model: 'm',
         shots: [2],
@@ -321,7 +322,7 @@ describe('webhooks at submit', () => {
   const hooked = (caller: Awaited<ReturnType<typeof siteWith>>['caller'], webhook?: string) =>
     caller.submissions.create({
       name: `alice-${Math.random()}`,
-      benchmarkVersionId: versionId,
+      benchmark,
       kind: 'serve',
       profile: 'vllm',
       model: 'm',
@@ -394,7 +395,7 @@ const countModels = async () =>
 describe('text a submission carries', () => {
   const submission = (change: Record<string, unknown>) => ({
     name: 'nul-test-model',
-    benchmarkVersionId: versionId,
+    benchmark,
     kind: 'endpoint',
     endpoint: 'http://127.0.0.1:8000/v1',
     model: 'm',
@@ -450,7 +451,7 @@ describe('text a submission carries', () => {
   it('refuses a NUL in a connection test’s model', async () => {
     const site = await siteWith({});
     const { status, body } = await site.post('submissions.testConnection', {
-      benchmarkVersionId: versionId,
+      benchmark,
       endpoint: 'http://127.0.0.1:8000/v1',
       model: 'm\u0000',
       apiKey: 'sk-nul-test',
@@ -465,7 +466,7 @@ describe('model names', () => {
     const site = await siteWith({});
     await site.caller.submissions.create({
       name: 'A-public-model',
-      benchmarkVersionId: versionId,
+      benchmark,
       kind: 'endpoint',
       endpoint: 'http://127.0.0.1:8000/v1',
       model: 'm',
@@ -479,7 +480,7 @@ describe('model names', () => {
         'submissions.create',
         {
           name,
-          benchmarkVersionId: versionId,
+          benchmark,
           kind: 'endpoint',
           endpoint: 'http://127.0.0.1:8000/v1',
           model: 'm',
@@ -501,7 +502,7 @@ describe('model names', () => {
       'submissions.create',
       {
         name: 'bob-over-quota',
-        benchmarkVersionId: versionId,
+        benchmark,
         kind: 'endpoint',
         endpoint: 'http://127.0.0.1:8000/v1',
         model: 'm',
@@ -513,7 +514,7 @@ describe('model names', () => {
     expect(refused.status).toBe(429);
     const probe = await site.post(
       'submissions.testConnection',
-      { benchmarkVersionId: versionId, endpoint: 'http://127.0.0.1:8000/v1', model: 'm' },
+      { benchmark, endpoint: 'http://127.0.0.1:8000/v1', model: 'm' },
       bob,
     );
     expect(probe.status).toBe(429);

@@ -1,12 +1,22 @@
-import { boardFilterOf, boardFilterQueryShape, checkSizeRange } from '@linkboard/core';
+import {
+  BenchmarkNameError,
+  BenchmarkNameSchema,
+  benchmarkName,
+  boardFilterOf,
+  boardFilterQueryShape,
+  checkSizeRange,
+  resolveBenchmarkVersion,
+} from '@linkboard/core';
 import { z } from 'zod';
-import { api } from '~/server/caller';
+import { legacyVersionTarget } from '~/lib/benchmark-param';
+import { ApiError, admittedCaller, errorReply } from '~/server/api-v1';
 import { boardRecord, leaderboardCsv } from '~/server/leaderboard-csv';
 import { policyInput, scorerInput } from '~/server/trpc';
 
 const Query = z
   .object({
-    version: z.coerce.number().int(),
+    /** The version, `name@version` (a name alone: its newest public version). */
+    benchmark: BenchmarkNameSchema,
     policy: policyInput,
     scorer: scorerInput,
     format: z.enum(['csv', 'json']).default('csv'),
@@ -15,18 +25,45 @@ const Query = z
   })
   .superRefine(checkSizeRange);
 
+/** A file name's part made of a version's name: what a download's header can hold as it is. */
+const fileNamePart = (name: string) => name.replace(/[^A-Za-z0-9._@+-]/g, '-');
+
 /** The leaderboard as CSV or JSON, with the filters of the page. */
 export async function GET(request: Request) {
-  const parsed = Query.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  const url = new URL(request.url);
+  // The API's door: a token the site does not know is a 401 here as on every route.
+  let trpc: Awaited<ReturnType<typeof admittedCaller>>;
+  try {
+    trpc = await admittedCaller(request);
+  } catch (error) {
+    if (error instanceof ApiError) return errorReply(error.status, error.code, error.message);
+    throw error;
+  }
+  const versions = await trpc.leaderboard.versions();
+  // An export link of before named the version by its database id: sent on to its name.
+  const legacy = legacyVersionTarget(url.pathname, url.searchParams, versions);
+  if (legacy) return Response.redirect(new URL(legacy, url), 308);
+  const parsed = Query.safeParse(Object.fromEntries(url.searchParams));
   if (!parsed.success)
     return Response.json(
       { error: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) },
       { status: 400 },
     );
-  const { version, policy, scorer, format, self } = parsed.data;
+  const { policy, scorer, format, self } = parsed.data;
+  let version: (typeof versions)[number];
+  try {
+    version = resolveBenchmarkVersion(parsed.data.benchmark, versions);
+  } catch (error) {
+    if (!(error instanceof BenchmarkNameError)) throw error;
+    return Response.json(
+      { error: [`benchmark: ${error.message}`] },
+      { status: error.reason === 'ambiguous' ? 400 : 404 },
+    );
+  }
+  const benchmark = benchmarkName(version);
   const filter = boardFilterOf(parsed.data);
-  const rows = await (await api()).leaderboard.rows({
-    benchmarkVersionId: version,
+  const rows = await trpc.leaderboard.rows({
+    benchmarkVersionId: version.id,
     policy,
     scorer,
     selfReported: self === '1',
@@ -34,7 +71,7 @@ export async function GET(request: Request) {
   });
   if (format === 'json')
     return Response.json({
-      benchmarkVersionId: version,
+      benchmark,
       policy,
       scorer,
       filter,
@@ -43,7 +80,7 @@ export async function GET(request: Request) {
   return new Response(leaderboardCsv(rows, scorer), {
     headers: {
       'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="leaderboard-${version}-${policy}-${scorer}.csv"`,
+      'content-disposition': `attachment; filename="leaderboard-${fileNamePart(benchmark)}-${policy}-${scorer}.csv"`,
     },
   });
 }

@@ -1,9 +1,10 @@
-import { DEFAULT_SCORER } from '@linkboard/core';
+import { benchmarkName, type ScorerName, scorerNames } from '@linkboard/core';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { pct, policyLabel } from '~/components/format';
+import { param, pct, policyLabel, type SearchParams, scorerParam } from '~/components/format';
 import { RowLink } from '~/components/row-link';
+import { runLabels } from '~/lib/run-labels';
 import { api } from '~/server/caller';
 
 export async function generateMetadata({
@@ -16,27 +17,85 @@ export async function generateMetadata({
 
 export const dynamic = 'force-dynamic';
 
-export default async function ConceptPage({ params }: { params: Promise<{ id: string }> }) {
+export default async function ConceptPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: SearchParams;
+}) {
   const id = Number((await params).id);
-  const concept = await (await api()).concepts
-    .byId({ id, scorer: DEFAULT_SCORER })
-    .catch(() => null);
+  const sp = await searchParams;
+  const trpc = await api();
+  // The concept's benchmark version, by name, and the scorer its board ranks by: the figures
+  // below are the board's unless the reader picks another scorer.
+  const conceptOf = (scorer: ScorerName) => trpc.concepts.byId({ id, scorer }).catch(() => null);
+  const asked = param(sp.scorer);
+  const first = await conceptOf(scorerParam(asked));
+  if (!first) notFound();
+  const version = (await trpc.leaderboard.versions()).find(
+    (v) => v.id === first.benchmarkVersionId,
+  );
+  const rankedScorer = version?.rankedSetting.scorer;
+  // Unasked, the board's scorer: read again where it is not the one read first.
+  const scorer = scorerParam(asked, rankedScorer);
+  const concept = scorer === scorerParam(asked) ? first : await conceptOf(scorer);
   if (!concept) notFound();
+  const board = version ? benchmarkName(version) : null;
   const bySubmission = new Map<number, { model: string; rows: typeof concept.models }>();
   for (const m of concept.models) {
     const entry = bySubmission.get(m.submissionId) ?? { model: m.model, rows: [] };
     entry.rows.push(m);
     bySubmission.set(m.submissionId, entry);
   }
+  // Two runs of one model read apart: `model (#id, date)`.
+  const label = runLabels(
+    concept.models
+      .filter((m, i, all) => all.findIndex((o) => o.submissionId === m.submissionId) === i)
+      .map((m) => ({ id: m.submissionId, model: m.model, finishedAt: m.finishedAt })),
+  );
   return (
     <>
       <h1>{concept.name}</h1>
-      <p className="lead">
-        {concept.queryClass} concept of pair {concept.pairKey}; its partner is{' '}
-        <Link href={`/concepts/${concept.other.id}`}>{concept.other.name}</Link>.{' '}
-        {concept.description}
+      {/* Its own description, under its name: the partner's is on the partner's page. */}
+      {concept.description ? (
+        <p className="lead" data-testid="concept-description">
+          {concept.description}
+        </p>
+      ) : null}
+      <p className="muted" data-testid="concept-context">
+        A {concept.queryClass} concept of pair {concept.pairKey}
+        {board ? (
+          <>
+            {' '}
+            on{' '}
+            <Link href={`/concepts?${new URLSearchParams({ benchmark: board })}`}>
+              <code>{board}</code>
+            </Link>
+          </>
+        ) : null}
+        ; its partner is <Link href={`/concepts/${concept.other.id}`}>{concept.other.name}</Link>.
       </p>
-      <h2>How models do on its queries (LCL/ICL, official scorer)</h2>
+      <h2>
+        How models do on its queries ({scorer} scorer
+        {scorer === rankedScorer ? ', the one the board ranks by' : ''})
+      </h2>
+      <p className="muted" data-testid="concept-scorers">
+        Scorer:{' '}
+        {scorerNames().map((name, i) => (
+          <span key={name}>
+            {i > 0 ? ' / ' : null}
+            {name === scorer ? (
+              <b>{name}</b>
+            ) : (
+              <Link href={name === rankedScorer ? `/concepts/${id}` : `?scorer=${name}`}>
+                {name}
+              </Link>
+            )}
+            {name === rankedScorer ? ' (ranked)' : null}
+          </span>
+        ))}
+      </p>
       <table data-testid="concept-models">
         <thead>
           <tr>
@@ -56,7 +115,7 @@ export default async function ConceptPage({ params }: { params: Promise<{ id: st
             rows.map((r) => (
               <tr key={`${sid}-${r.policy}-${r.shots}`}>
                 <td>
-                  <RowLink href={`/submissions/${sid}`}>{model}</RowLink>
+                  <RowLink href={`/submissions/${sid}`}>{label.get(sid) ?? model}</RowLink>
                 </td>
                 <td>{policyLabel(r.policy)}</td>
                 <td className="num">{r.shots}</td>

@@ -1,4 +1,12 @@
-import { MAX_COMPARED, SITE_API } from '@linkboard/core';
+import {
+  benchmarkName,
+  DEFAULT_SCORER,
+  MAX_COMPARED,
+  policyTotals,
+  RANKED_BOARD,
+  rankedScore,
+  SITE_API,
+} from '@linkboard/core';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
@@ -20,8 +28,9 @@ import { RowLink } from '~/components/row-link';
 import { RunUsage } from '~/components/run-usage';
 import { StatusPanel } from '~/components/status-panel';
 import { accuracyCurves } from '~/lib/curves';
+import { type Headline, publicHeadline, rankedHeadline } from '~/lib/headline';
 import { MAX_ID, MAX_OVERLAYS } from '~/lib/page-params';
-import { provenanceView } from '~/lib/provenance';
+import { provenanceFields, provenanceView } from '~/lib/provenance';
 import { generationLabel, imageSizeLabel } from '~/lib/run-settings';
 import { api } from '~/server/caller';
 import { TRPCReactProvider } from '~/trpc/react';
@@ -74,6 +83,8 @@ export default async function SubmissionPage({
   const mine = me !== null && (me.role === 'admin' || me.id === submission.ownerId);
   // Only its owner (and admins) learn where its webhook goes and how its deliveries went.
   const webhook = mine ? await trpc.submissions.webhook({ id }) : null;
+
+  const headline = await headlineOf(trpc, submission, { scorer, curves });
 
   const { points, series } = accuracyCurves(curves);
   // Other finished submissions on this benchmark version, to lay over this one's chart.
@@ -135,6 +146,7 @@ export default async function SubmissionPage({
         {submission.policies.map(policyLabel).join(', ')} · {submission.draws} draw(s) · scorer{' '}
         {scorer}
       </p>
+      <HeadlineBlock headline={headline} />
       <ModelCard card={submission.card} />
       {submission.draw ? (
         <p className="muted" data-testid="ranked-draw">
@@ -250,7 +262,12 @@ export default async function SubmissionPage({
         Compare: <Link href={`/compare?ids=${submission.id}`}>pick models</Link> · Scorer:{' '}
         <Link href={`?scorer=official`}>official</Link> /{' '}
         <Link href={`?scorer=strict`}>strict</Link> · Every answer:{' '}
-        {/* A plain link: a file to save, not a page for the router to prefetch. */}
+        {/*
+          A plain link: a file to save, not a page for the router to prefetch. Offered to whoever
+          reads this page: the download's rule is this page's (the route reads the submission
+          through the same `visibleSubmission`, and an open ranked run's lines are the episodes it
+          has answered), so the link never answers 403 to someone who sees it.
+        */}
         <a href={SITE_API.answers(submission.id)} download data-testid="answers-download">
           JSONL
         </a>
@@ -396,8 +413,110 @@ export default async function SubmissionPage({
           Shown as stored: {provenance.problem}
         </p>
       ) : null}
-      <pre>{JSON.stringify(provenance.shown, null, 2)}</pre>
+      {provenance.provenance ? (
+        <dl className="facts" data-testid="provenance">
+          {provenanceFields(provenance.provenance).map((f) => (
+            <div key={f.term}>
+              <dt>{f.term}</dt>
+              <dd>{f.code ? <code>{f.detail}</code> : f.detail}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : provenance.problem ? null : (
+        <p className="muted" data-testid="provenance-none">
+          Nothing recorded yet: a runner records what ran when it starts the first job.
+        </p>
+      )}
+      {provenance.provenance || provenance.problem ? (
+        <details data-testid="provenance-raw" open={provenance.problem !== null}>
+          <summary>The record as stored (JSON)</summary>
+          <pre>{JSON.stringify(provenance.shown, null, 2)}</pre>
+        </details>
+      ) : null}
       {submission.lastError ? <p className="muted">Last error: {submission.lastError}</p> : null}
     </>
+  );
+}
+
+type Caller = Awaited<ReturnType<typeof api>>;
+type Submission = Awaited<ReturnType<Caller['submissions']['byId']>>;
+type Curves = Awaited<ReturnType<Caller['leaderboard']['curves']>>;
+
+/**
+ * The page's headline: a ranked run's own score and its model's place on the ranked board; a
+ * public benchmark's run, its row on its version's board as the board ranks it (the version's
+ * ranked setting: its policy and scorer, whatever scorer the page shows below).
+ */
+async function headlineOf(
+  trpc: Caller,
+  submission: Submission,
+  shown: { scorer: string; curves: Curves },
+): Promise<Headline> {
+  const mine = (rows: Curves) => rows.filter((c) => c.submissionId === submission.id);
+  if (submission.rankedDraw) {
+    // Every ranked run is scored by the default scorer (the ranked score).
+    const scored =
+      shown.scorer === DEFAULT_SCORER
+        ? mine(shown.curves)
+        : mine(await trpc.leaderboard.curves({ ids: [submission.id], scorer: DEFAULT_SCORER }));
+    const { lcl, flip } = policyTotals(scored);
+    const board = await trpc.ranked.board();
+    return rankedHeadline(
+      submission,
+      rankedScore(lcl, flip),
+      board.find((r) => r.submissionIds.includes(submission.id)),
+      { name: RANKED_BOARD, rankedRows: board.filter((r) => r.rankLow !== null).length },
+    );
+  }
+  const version = (await trpc.leaderboard.versions()).find(
+    (v) => v.id === submission.benchmarkVersionId,
+  );
+  const setting = version?.rankedSetting;
+  const rows =
+    version && setting
+      ? await trpc.leaderboard.rows({
+          benchmarkVersionId: version.id,
+          policy: setting.policy,
+          scorer: setting.scorer,
+          // Uploaded answers are ranked on the board that takes them (self-reported shown).
+          selfReported: submission.adapter === 'predictions',
+        })
+      : [];
+  return publicHeadline(
+    submission,
+    rows.find((r) => r.submissionId === submission.id),
+    {
+      name: version ? benchmarkName(version) : submission.benchmark,
+      rankedRows: rows.filter((r) => r.ranked).length,
+      policy: policyLabel(setting?.policy ?? 'lcl'),
+      scorer: setting?.scorer ?? DEFAULT_SCORER,
+    },
+  );
+}
+
+/** The headline near the top: the score, where it stands, ranked or why not. */
+function HeadlineBlock({ headline }: { headline: Headline }) {
+  const { score } = headline;
+  return (
+    <section className="headline" data-testid="headline" aria-label="headline">
+      {score ? (
+        <p className="headline-score">
+          <b data-testid="headline-score">{pct(score.value)}</b>{' '}
+          {score.low !== null && score.high !== null ? (
+            <span className="muted">
+              [{pct(score.low)}, {pct(score.high)}]
+            </span>
+          ) : null}{' '}
+          <span className="muted">{score.what}</span>
+        </p>
+      ) : null}
+      <p data-testid="headline-standing">
+        <span className={`badge${headline.ranked ? ' done' : ''}`}>
+          {headline.ranked ? 'ranked' : 'not ranked'}
+        </span>{' '}
+        {headline.standing ? `${headline.standing}. ` : ''}
+        {headline.why ? `Not ranked: ${headline.why}.` : ''}
+      </p>
+    </section>
   );
 }

@@ -1,4 +1,5 @@
 import {
+  benchmarkName,
   boardFilterOf,
   LeaderboardQuerySchema,
   LeaderboardReplySchema,
@@ -8,7 +9,8 @@ import { apiRoute, boardQueryOf, boardVersionNamed } from '~/server/api-v1';
 import { boardRecord } from '~/server/leaderboard-csv';
 
 /**
- * A benchmark's board as JSON: its latest version unless one is named, ranked on the version's
+ * A benchmark version's board as JSON (`benchmark=name@version`; a name alone is its newest public
+ * version), ranked on the version's
  * setting (its policy and scorer unless others are asked for). Filters on the model card choose
  * rows after ranking: each keeps its rank on the whole board.
  */
@@ -26,8 +28,7 @@ export const GET = apiRoute(async (caller, request) => {
   });
   return {
     body: LeaderboardReplySchema.parse({
-      benchmark: version.name,
-      version: version.version,
+      benchmark: benchmarkName(version),
       policy,
       scorer,
       setting: version.rankedSetting,

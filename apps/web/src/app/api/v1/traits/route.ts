@@ -1,15 +1,15 @@
-import { TraitsQuerySchema, TraitsReplySchema } from '@linkboard/core';
+import { benchmarkName, TraitsQuerySchema, TraitsReplySchema } from '@linkboard/core';
 import { ApiError, apiRoute, boardQueryOf, boardVersionNamed } from '~/server/api-v1';
 
 /**
- * Accuracy by trait family and by trait, per model (the /concepts page's "By trait"): a
- * benchmark's latest version unless one is named, under the version's ranked policy and scorer
+ * Accuracy by trait family and by trait, per model (the /concepts page's "By trait"): the version
+ * `benchmark=name@version` names (a name alone: its newest public version), under the version's ranked policy and scorer
  * unless others are asked for.
  */
 export const GET = apiRoute(async (caller, request) => {
   const query = boardQueryOf(request, TraitsQuerySchema);
   const version = await boardVersionNamed(caller, query);
-  const named = `benchmark "${version.name}" version "${version.version}"`;
+  const named = `benchmark ${benchmarkName(version)}`;
   const policy = query.policy ?? version.rankedSetting.policy;
   const scorer = query.scorer ?? version.rankedSetting.scorer;
   const traits = await caller.concepts.traits({ benchmarkVersionId: version.id, policy, scorer });
@@ -32,8 +32,7 @@ export const GET = apiRoute(async (caller, request) => {
   });
   return {
     body: TraitsReplySchema.parse({
-      benchmark: version.name,
-      version: version.version,
+      benchmark: benchmarkName(version),
       policy,
       scorer,
       families: traits.families,
