@@ -325,9 +325,7 @@ export {
   unrankedReason,
 } from './ranked-setting';
 export {
-  EMPTY_SERVED_BY,
   mergeServedBy,
-  noteServedBy,
   PREFLIGHT_IMAGE_PREFIX,
   type PreflightFacts,
   PreflightFactsSchema,
@@ -335,6 +333,8 @@ export {
   SERVED_BY_MAX_KEYS,
   type ServedBy,
   ServedBySchema,
+  ServedByTally,
+  type TallyEntry,
 } from './run-facts';
 export {
   type ClaimBody,

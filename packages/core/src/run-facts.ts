@@ -56,9 +56,20 @@ export type PreflightFacts = z.infer<typeof PreflightFactsSchema>;
 /** Distinct values kept per field: an endpoint that names a new model per reply is itself the finding. */
 export const SERVED_BY_MAX_KEYS = 50;
 
-const tally = z.record(name, count).refine((r) => Object.keys(r).length <= SERVED_BY_MAX_KEYS, {
-  message: `at most ${SERVED_BY_MAX_KEYS} distinct values`,
-});
+/**
+ * One name a reply gave (a model, a fingerprint) and how many answers gave it. A list, not an
+ * object keyed by the name: the names come from the endpoint, and one such as `__proto__` or
+ * `prototype` must stay a name, not become a property of the object holding it.
+ */
+const TallyEntrySchema = z.strictObject({ name, answers: count });
+export type TallyEntry = z.infer<typeof TallyEntrySchema>;
+
+const tally = z
+  .array(TallyEntrySchema)
+  .max(SERVED_BY_MAX_KEYS, { message: `at most ${SERVED_BY_MAX_KEYS} distinct values` })
+  .refine((entries) => new Set(entries.map((e) => e.name)).size === entries.length, {
+    message: 'each name once',
+  });
 
 /**
  * What answered a run: each reply's `model` and `system_fingerprint` (or the provider's
@@ -72,36 +83,46 @@ export const ServedBySchema = z.strictObject({
 });
 export type ServedBy = z.infer<typeof ServedBySchema>;
 
-export const EMPTY_SERVED_BY: ServedBy = Object.freeze({
-  models: {},
-  fingerprints: {},
-  engine: null,
-}) as ServedBy;
+/** A tally being counted (a Map: any name is a key), and the list it is stored as. */
+export class ServedByTally {
+  readonly models = new Map<string, number>();
+  readonly fingerprints = new Map<string, number>();
+  constructor(public engine: ServedBy['engine'] = null) {}
 
-function addTally(into: Record<string, number>, from: Readonly<Record<string, number>>) {
-  for (const [key, n] of Object.entries(from)) {
-    if (!(key in into) && Object.keys(into).length >= SERVED_BY_MAX_KEYS) continue;
-    into[key] = (into[key] ?? 0) + n;
+  /** Counts entries into one of the maps, up to SERVED_BY_MAX_KEYS distinct names. */
+  private static add(into: Map<string, number>, name: string, answers: number) {
+    const key = name.slice(0, 200);
+    if (!into.has(key) && into.size >= SERVED_BY_MAX_KEYS) return;
+    into.set(key, (into.get(key) ?? 0) + answers);
+  }
+
+  /** One reply's names. */
+  note(reply: { model?: string | null; fingerprint?: string | null }): void {
+    if (reply.model) ServedByTally.add(this.models, reply.model, 1);
+    if (reply.fingerprint) ServedByTally.add(this.fingerprints, reply.fingerprint, 1);
+  }
+
+  /** A stored tally added in (another job's, or the run's so far). */
+  merge(other: ServedBy | null): this {
+    if (!other) return this;
+    for (const e of other.models) ServedByTally.add(this.models, e.name, e.answers);
+    for (const e of other.fingerprints) ServedByTally.add(this.fingerprints, e.name, e.answers);
+    this.engine ??= other.engine;
+    return this;
+  }
+
+  get empty(): boolean {
+    return this.models.size === 0 && this.fingerprints.size === 0 && this.engine === null;
+  }
+
+  toJSON(): ServedBy {
+    const list = (m: Map<string, number>) =>
+      [...m].map(([entryName, answers]) => ({ name: entryName, answers }));
+    return { models: list(this.models), fingerprints: list(this.fingerprints), engine: this.engine };
   }
 }
 
 /** Two tallies as one (a run's jobs each record theirs); the later engine wins where both say. */
 export function mergeServedBy(a: ServedBy | null, b: ServedBy | null): ServedBy {
-  const models: Record<string, number> = {};
-  const fingerprints: Record<string, number> = {};
-  for (const s of [a, b]) {
-    if (!s) continue;
-    addTally(models, s.models);
-    addTally(fingerprints, s.fingerprints);
-  }
-  return { models, fingerprints, engine: b?.engine ?? a?.engine ?? null };
-}
-
-/** Counts one reply's names into a tally being built (the runner's, as answers arrive). */
-export function noteServedBy(
-  into: ServedBy,
-  reply: { model?: string | null; fingerprint?: string | null },
-): void {
-  if (reply.model) addTally(into.models, { [reply.model.slice(0, 200)]: 1 });
-  if (reply.fingerprint) addTally(into.fingerprints, { [reply.fingerprint.slice(0, 200)]: 1 });
+  return new ServedByTally(b?.engine ?? a?.engine ?? null).merge(a).merge(b).toJSON();
 }

@@ -344,9 +344,10 @@ export const SubmissionUsageSchema = z.object({
  * equivalent) with how many answers named it, and a served engine's name and version where known.
  * More than one model or fingerprint: the endpoint changed during the run.
  */
+const TallyReplySchema = z.array(z.object({ name: z.string(), answers: z.number().int() }));
 export const ServedByReplySchema = z.object({
-  models: z.record(z.string(), z.number().int()),
-  fingerprints: z.record(z.string(), z.number().int()),
+  models: TallyReplySchema,
+  fingerprints: TallyReplySchema,
   engine: z.object({ name: z.string(), version: z.string() }).nullable(),
 });
 

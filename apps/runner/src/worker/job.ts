@@ -7,12 +7,11 @@ import {
   generationOf,
   isRankedDraw,
   isSystematic,
-  noteServedBy,
   PROVENANCE_SCHEMA,
   type ProvenanceFacts,
   parseAdapterConfig,
   REFERENCE_SERVER,
-  type ServedBy,
+  ServedByTally,
   scorerVersions,
 } from '@linkboard/core';
 import { rankedImagesOf } from '@linkboard/datasets';
@@ -316,11 +315,7 @@ export async function runJob(
   let failed = 0;
   let firstError: JobOutcome['firstError'];
   // What answered, as the replies name it (recorded with the run when the job ends).
-  const servedBy: ServedBy = {
-    models: {},
-    fingerprints: {},
-    engine: prepared.engine ?? null,
-  };
+  const servedBy = new ServedByTally(prepared.engine ?? null);
   // The cost cap: tokens of this job's answers (all, and those written), beside what the run's
   // other answers had spent when last read (refreshed at each heartbeat).
   const prices = sub.prices ?? null;
@@ -490,7 +485,7 @@ export async function runJob(
           answered++;
           consecutiveFailures = 0;
         }
-        if (result.servedBy) noteServedBy(servedBy, result.servedBy);
+        if (result.servedBy) servedBy.note(result.servedBy);
         mine.promptTokens += result.usage?.promptTokens ?? 0;
         mine.completionTokens += result.usage?.completionTokens ?? 0;
         pending.push({
@@ -530,11 +525,8 @@ export async function runJob(
       throw new Error(
         'stopped while the database was unreachable; the unwritten answers are asked again when the job resumes',
       );
-    if (
-      Object.keys(servedBy.models).length + Object.keys(servedBy.fingerprints).length > 0 ||
-      servedBy.engine
-    )
-      await ctx.queue.recordServedBy(lease, servedBy).catch((error: unknown) => {
+    if (!servedBy.empty)
+      await ctx.queue.recordServedBy(lease, servedBy.toJSON()).catch((error: unknown) => {
         if (error instanceof LeaseLostError) throw error;
         note(`what answered was not recorded: ${rootMessage(error)}`);
       });

@@ -217,8 +217,8 @@ describe('the preflight', () => {
         fingerprint: 'fp_test',
       });
       expect(sub.served_by).toEqual({
-        models: { 'served-model': episodes },
-        fingerprints: { fp_test: episodes },
+        models: [{ name: 'served-model', answers: episodes }],
+        fingerprints: [{ name: 'fp_test', answers: episodes }],
         engine: null,
       });
     } finally {
@@ -302,8 +302,11 @@ describe('cost', () => {
       expect((estimated.costUsd as number) / (spent as number)).toBeGreaterThan(0.8);
       expect((estimated.costUsd as number) / (spent as number)).toBeLessThan(1.2);
       // What answered: the reference server names itself in every reply.
-      expect((await outcome(submissionId)).served_by.fingerprints).toEqual({
-        [SYSTEM_FINGERPRINT]: episodes,
+      // The model is called `prototype`: a name, never a property of what holds it.
+      expect((await outcome(submissionId)).served_by).toEqual({
+        models: [{ name: 'prototype', answers: episodes }],
+        fingerprints: [{ name: SYSTEM_FINGERPRINT, answers: episodes }],
+        engine: null,
       });
     } finally {
       await server.close();

@@ -1,4 +1,10 @@
-import { ADAPTERS_WITHOUT_MODEL_CALLS, type Prices, type ServedBy, usd } from '@linkboard/core';
+import {
+  ADAPTERS_WITHOUT_MODEL_CALLS,
+  type Prices,
+  type ServedBy,
+  type TallyEntry,
+  usd,
+} from '@linkboard/core';
 
 // What a run used and what answered it, as the submission page and the leaderboard word it: data
 // tested without React.
@@ -28,8 +34,10 @@ export const asksAModel = (adapter: string) =>
   !(ADAPTERS_WITHOUT_MODEL_CALLS as readonly string[]).includes(adapter);
 
 /** A tally's entries, most answers first (then by name, so the order is stable). */
-export const tallyEntries = (tally: Record<string, number>): [string, number][] =>
-  Object.entries(tally).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+export const tallyEntries = (tally: readonly TallyEntry[]): [string, number][] =>
+  tally
+    .map((e): [string, number] => [e.name, e.answers])
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
 
 /**
  * What answered, for the page: the reply models and fingerprints with their counts, the engine
@@ -37,8 +45,8 @@ export const tallyEntries = (tally: Record<string, number>): [string, number][] 
  * under the run, so its result mixes what they are.
  */
 export function whatAnswered(servedBy: ServedByView | null) {
-  const models = tallyEntries(servedBy?.models ?? {});
-  const fingerprints = tallyEntries(servedBy?.fingerprints ?? {});
+  const models = tallyEntries(servedBy?.models ?? []);
+  const fingerprints = tallyEntries(servedBy?.fingerprints ?? []);
   const warnings: string[] = [];
   if (models.length > 1)
     warnings.push(

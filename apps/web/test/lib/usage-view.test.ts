@@ -40,8 +40,8 @@ describe('usage, as the page words it', () => {
 
   it('what answered: most answers first, and in words when the endpoint changed under the run', () => {
     const one = whatAnswered({
-      models: { 'm-1': 10 },
-      fingerprints: { fp: 10 },
+      models: [{ name: 'm-1', answers: 10 }],
+      fingerprints: [{ name: 'fp', answers: 10 }],
       engine: { name: 'vllm', version: '0.11.0' },
     });
     expect(one).toMatchObject({
@@ -51,8 +51,15 @@ describe('usage, as the page words it', () => {
       empty: false,
     });
     const changed = whatAnswered({
-      models: { 'm-1': 2, 'm-2': 8 },
-      fingerprints: { a: 5, b: 4, c: 1 },
+      models: [
+        { name: 'm-1', answers: 2 },
+        { name: 'm-2', answers: 8 },
+      ],
+      fingerprints: [
+        { name: 'a', answers: 5 },
+        { name: 'b', answers: 4 },
+        { name: 'c', answers: 1 },
+      ],
       engine: null,
     });
     expect(changed.models).toEqual([

@@ -1,4 +1,4 @@
-import { costOf, type Prices, type RunUsage } from '@linkboard/core';
+import { costOf, type Prices, type RunUsage, type TallyEntry } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client';
@@ -35,14 +35,13 @@ const PREFLIGHT = z
   .catch(null);
 export type StoredPreflight = z.output<typeof PREFLIGHT>;
 
-/** A tally of names to counts, keeping the entries that are counts (one bad entry loses itself). */
-const TALLY = z.unknown().transform((value): Record<string, number> => {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
-  return Object.fromEntries(
-    Object.entries(value).filter(
-      (e): e is [string, number] => e[0].length <= 200 && count.safeParse(e[1]).success,
-    ),
-  );
+/** A tally of names and counts (core's `TallyEntry` list), keeping the entries that read. */
+const TALLY = z.unknown().transform((value): TallyEntry[] => {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry) => {
+    const parsed = z.object({ name: short, answers: count }).safeParse(entry);
+    return parsed.success ? [{ name: parsed.data.name, answers: parsed.data.answers }] : [];
+  });
 });
 
 /** The stored `served_by` (core's `ServedBy`), read as leniently as the preflight. */

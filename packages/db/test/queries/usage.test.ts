@@ -103,8 +103,11 @@ describe('a submission’s usage', () => {
     const { db, pool } = await freshDatabase();
     const seeded = await seedSubmission(db, spec);
     const servedBy = {
-      models: { 'gpt-x-2025': 40, 'gpt-x-2026': 2 },
-      fingerprints: { fp_1: 42 },
+      models: [
+        { name: 'gpt-x-2025', answers: 40 },
+        { name: '__proto__', answers: 2 },
+      ],
+      fingerprints: [{ name: 'fp_1', answers: 42 }],
       engine: { name: 'vllm', version: '0.11.0' },
     };
     await pool.query('UPDATE submissions SET preflight = $2, served_by = $3 WHERE id = $1', [
@@ -137,7 +140,15 @@ describe('a submission’s usage', () => {
     await pool.query('UPDATE submissions SET preflight = $2, served_by = $3 WHERE id = $1', [
       seeded.submissionId,
       { images: 'nine', latencyMs: 30, endpoint: 'http://10.0.0.1/v1', apiKey: 'sk-secret' },
-      { models: { a: 3, b: -1, c: 'x' }, fingerprints: 'none', engine: { name: 'tgi' } },
+      {
+        models: [
+          { name: 'a', answers: 3 },
+          { name: 'b', answers: -1 },
+          { name: 'c', answers: 'x' },
+        ],
+        fingerprints: 'none',
+        engine: { name: 'tgi' },
+      },
     ]);
     const odd = await submissionDetail(db, seeded.submissionId);
     expect(odd?.preflight).toEqual({
@@ -150,7 +161,11 @@ describe('a submission’s usage', () => {
       at: null,
     });
     expect(JSON.stringify(odd)).not.toContain('sk-secret');
-    expect(odd?.servedBy).toEqual({ models: { a: 3 }, fingerprints: {}, engine: null });
+    expect(odd?.servedBy).toEqual({
+      models: [{ name: 'a', answers: 3 }],
+      fingerprints: [],
+      engine: null,
+    });
 
     // Not an object at all: nothing.
     await pool.query(

@@ -1,10 +1,11 @@
-import { cardSummary, formatParams } from '@linkboard/core';
+import { cardSummary } from '@linkboard/core';
 import Link from 'next/link';
 import { ColumnsToggle } from '~/components/columns-toggle';
 import { curveLine, pct, pValue, signedPts } from '~/components/format';
 import { RowLink } from '~/components/row-link';
 import { LazySparkline } from '~/components/sparkline';
 import type { BoardRow } from './board-state';
+import { CardCells } from './card-cells';
 import { CostCell, CostHeading } from './cost-cell';
 
 /** The ranked models: rank ranges, tiers, intervals and curves, each sortable column a link. */
@@ -111,15 +112,7 @@ export function RankedTable({
                       </span>
                     )}
                   </td>
-                  <td className="secondary" data-testid="card-organisation">
-                    {r.organisation ?? '–'}
-                  </td>
-                  <td className="num secondary" data-testid="card-size">
-                    {formatParams(r.paramsB)}
-                  </td>
-                  <td className="secondary" data-testid="card-weights">
-                    {r.weights ?? '–'}
-                  </td>
+                  <CardCells row={r} />
                   <td className="num score" data-testid="row-score">
                     <b>{pct(r.accuracy)}</b>{' '}
                     <span className="muted">

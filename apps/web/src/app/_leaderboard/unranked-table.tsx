@@ -1,8 +1,9 @@
-import { cardSummary, formatParams } from '@linkboard/core';
+import { cardSummary } from '@linkboard/core';
 import { ColumnsToggle } from '~/components/columns-toggle';
 import { pct, pValue, signedPts } from '~/components/format';
 import { RowLink } from '~/components/row-link';
 import type { BoardRow } from './board-state';
+import { CardCells } from './card-cells';
 import { CostCell, CostHeading } from './cost-cell';
 
 /**
@@ -71,15 +72,7 @@ export function UnrankedTable({
                       </span>
                     ) : null}
                   </td>
-                  <td className="secondary" data-testid="card-organisation">
-                    {r.organisation ?? '–'}
-                  </td>
-                  <td className="num secondary" data-testid="card-size">
-                    {formatParams(r.paramsB)}
-                  </td>
-                  <td className="secondary" data-testid="card-weights">
-                    {r.weights ?? '–'}
-                  </td>
+                  <CardCells row={r} />
                   <td className="reason" data-testid="unranked-reason">
                     {r.unrankedReason}
                   </td>

@@ -1,6 +1,7 @@
 import { AnswerLineSchema, SubmissionStatusSchema } from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
 import { createSubmission, registerModel } from '@linkboard/db';
+import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alice, answerQueuedJob, bob, openTestSite } from '../../site';
 
@@ -22,8 +23,12 @@ beforeAll(async () => {
 afterAll(() => site.database.drop());
 
 const servedBy = {
-  models: { 'vlm-2025-01': 3, 'vlm-2025-02': 1 },
-  fingerprints: { fp_a: 4 },
+  // A list of names and counts: a model may well be called `prototype` or `__proto__`.
+  models: [
+    { name: 'vlm-2025-01', answers: 3 },
+    { name: 'prototype', answers: 1 },
+  ],
+  fingerprints: [{ name: 'fp_a', answers: 4 }],
   engine: { name: 'vllm', version: '0.11.0' },
 };
 
@@ -111,6 +116,9 @@ describe('what a run used, as the site tells it', () => {
     expect(detail.preflight).toMatchObject({ images: 3, latencyMs: 640, model: 'vlm-2025-01' });
     const status = await anyone.submissions.status({ id: submissionId });
     expect(status).toMatchObject({ status: 'done', servedBy, preflight: detail.preflight });
+    // The page polls this over HTTP through tRPC's transformer, which refuses an object with a
+    // property named `prototype`: the model names must travel as values (a list), not keys.
+    expect(superjson.parse(superjson.stringify(status))).toEqual(status);
     expect(status.usage).toEqual(usage);
   });
 
