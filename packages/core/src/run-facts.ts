@@ -118,7 +118,11 @@ export class ServedByTally {
   toJSON(): ServedBy {
     const list = (m: Map<string, number>) =>
       [...m].map(([entryName, answers]) => ({ name: entryName, answers }));
-    return { models: list(this.models), fingerprints: list(this.fingerprints), engine: this.engine };
+    return {
+      models: list(this.models),
+      fingerprints: list(this.fingerprints),
+      engine: this.engine,
+    };
   }
 }
 
