@@ -3,7 +3,8 @@ import { expect, type Page, test } from '@playwright/test';
 // The site's defects a newcomer met (issue 29), against the platform `linkboard start` runs:
 // the boards fit their boxes on a laptop and a phone, the score in view on the phone, and
 // `/compare` of a board's own rows answers. Rows and boards are found through the pages' own
-// links, never by id.
+// links, never by id. The file's name sorts it before platform.spec.ts, whose last test stops the
+// database for good: files run one after another, in order of their names.
 
 test.describe.configure({ mode: 'serial' });
 
