@@ -177,7 +177,8 @@ async function largestRequest(): Promise<void> {
   const gpus = (await listGpus()).filter((g) => g.memoryUsedMiB < 1024).map((g) => g.index);
   const served = await startServedModel(profile, model, gpus.slice(0, profile.gpus), {
     log: (l) => console.log(`serve: ${l}`),
-    baseEnv: process.env,
+    // What the runner hands its served models (env.ts's), as a job does.
+    baseEnv: platform.env.secrets,
     maxShots: shots,
     name,
   });
