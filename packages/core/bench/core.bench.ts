@@ -1,13 +1,21 @@
 /**
- * Throughput of the protocol's hot paths on one core: episodes built and rendered, and answers
- * scored. Figures are printed as key=value lines, each with its ratio to a baseline measured in the
- * same run (these machines are shared and noisy; a ratio survives that, an absolute number not).
+ * Throughput of the protocol's hot paths on one core: episodes built and rendered, answers scored,
+ * a board ranked, a job's slice built. Each figure is one `printFigure` line, beside a baseline
+ * measured in the same run (these machines are shared and noisy; a ratio survives that, an absolute
+ * number not).
  */
 import { execFileSync } from 'node:child_process';
 import { hash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { buildEpisode, indexBenchmark, officialScorer, strictScorer } from '../src';
-import { fixtureManifest } from '../src/testing';
+import {
+  buildEpisode,
+  indexBenchmark,
+  officialScorer,
+  Prng,
+  rankWithUncertainty,
+  strictScorer,
+} from '../src';
+import { fixtureManifest, printFigure } from '../src/testing';
 
 const quick = process.env.BENCH_QUICK === '1';
 
@@ -33,10 +41,10 @@ const index = indexBenchmark(manifest, { sha256Hex: (data) => hash('sha256', dat
 const queries = index.queries.map((q) => q.id);
 const shotsCycle = [2, 4, 8, 16];
 
-// Baseline: a JSON round trip of a typical episode, the least work anything handling it must do.
+// Baseline: a JSON round trip of a typical episode (serialised and read back, each call), the least
+// work anything handling it must do.
 const sample = buildEpisode(index, { queryImageId: queries[0]!, shots: 8, draw: 0, policy: 'lcl' });
-const sampleJson = JSON.stringify(sample);
-const baseline = rate(() => JSON.parse(sampleJson));
+const baseline = rate(() => JSON.parse(JSON.stringify(sample)));
 
 const episodes = rate((i) =>
   buildEpisode(index, {
@@ -58,18 +66,77 @@ const scoreBaseline = rate((i) => answers[i % 5]!.includes('cactihog'));
 const official = rate((i) => officialScorer.score(answers[i % 5]!, 'cactihog', 'hedgehog'));
 const strict = rate((i) => strictScorer.score(answers[i % 5]!, 'cactihog', 'hedgehog'));
 
-const fmt = (n: number) => Math.round(n).toString();
-console.log(`json_roundtrip_per_s=${fmt(baseline)} (baseline)`);
-console.log(
-  `episodes_built_rendered_per_s=${fmt(episodes)} ratio_to_baseline=${(episodes / baseline).toFixed(3)} target>=200000`,
-);
-console.log(`substring_check_per_s=${fmt(scoreBaseline)} (baseline)`);
-console.log(
-  `answers_scored_per_s=${fmt(official)} scorer=official ratio_to_baseline=${(official / scoreBaseline).toFixed(3)} target>=2000000`,
-);
-console.log(
-  `answers_scored_strict_per_s=${fmt(strict)} scorer=strict ratio_to_baseline=${(strict / scoreBaseline).toFixed(3)}`,
-);
+printFigure('json_roundtrip_per_s', baseline, { baseline: true, sizes: { shots: 8 } });
+printFigure('episodes_built_rendered_per_s', episodes, {
+  target: { atLeast: 200_000 },
+  sizes: { shots: '2,4,8,16', policies: 'lcl,icl' },
+  extra: { ratio_to_baseline: episodes / baseline },
+});
+printFigure('substring_check_per_s', scoreBaseline, { baseline: true });
+printFigure('answers_scored_per_s', official, {
+  target: { atLeast: 2_000_000 },
+  sizes: { scorer: 'official', answers: answers.length },
+  extra: { ratio_to_baseline: official / scoreBaseline },
+});
+printFigure('answers_scored_strict_per_s', strict, {
+  sizes: { scorer: 'strict', answers: answers.length },
+  extra: { ratio_to_baseline: strict / scoreBaseline },
+});
+
+// Ranking a board with its joint bootstrap: each replicate is sorted once, so ten times the models
+// should cost about ten times as much (a little more: M log M), not a hundred (pairwise, M²).
+const replicates = 2000;
+const clusters = 24;
+const answersPerCluster = 16;
+const board = (models: number) => {
+  const rng = Prng.fromKey(`bench board|${models}`);
+  const names = Array.from({ length: clusters }, (_, c) => `concept ${c}`);
+  return Array.from({ length: models }, (_, i) => {
+    const skill = rng.nextFloat();
+    return {
+      model: i,
+      clusters: names.map((cluster) => {
+        let correct = 0;
+        for (let a = 0; a < answersPerCluster; a++) if (rng.nextFloat() < skill) correct++;
+        return { cluster, n: answersPerCluster, correct };
+      }),
+    };
+  });
+};
+const boards = { small: board(1000), large: board(10_000) };
+const rankMs = (input: ReturnType<typeof board>) => {
+  const start = performance.now();
+  rankWithUncertainty(input, { replicates, seed: 'bench' });
+  return performance.now() - start;
+};
+rankMs(boards.small); // warms the JIT, so the smaller board is not charged for it
+const rankRuns = quick ? 1 : 3;
+// The sizes alternate, so that a burst of load on this shared machine falls on both alike.
+const rankTimes = { small: [] as number[], large: [] as number[] };
+for (let run = 0; run < rankRuns; run++) {
+  rankTimes.small.push(rankMs(boards.small));
+  rankTimes.large.push(rankMs(boards.large));
+}
+const median = (values: number[]) =>
+  values.sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+const rank1k = median(rankTimes.small);
+const rank10k = median(rankTimes.large);
+const rankSizes = (models: number) => ({
+  models,
+  replicates,
+  clusters,
+  answers_per_cluster: answersPerCluster,
+  runs: rankRuns,
+});
+printFigure('rank_board_ms', rank1k, { baseline: true, sizes: rankSizes(1000) });
+printFigure('rank_board_ms', rank10k, {
+  sizes: rankSizes(10_000),
+  extra: { ratio_to_baseline: rank10k / rank1k },
+});
+printFigure('rank_board_growth_10k_vs_1k', rank10k / rank1k, {
+  target: { atMost: 15 },
+  sizes: { models: '10000/1000', replicates, clusters },
+});
 
 // A job builds only its own slice (index arithmetic, no walk over the episodes before it): the last
 // slice of a 250,000-episode submission should cost about what the last of a 2,500-episode one
@@ -92,12 +159,26 @@ const large = lastSlice(98);
 // The large submission's last slice is all 16-shot episodes (draws vary fastest), the small one's
 // mixes 2 to 16 shots; a small submission of 16-shot episodes only separates size from shots.
 const small16 = lastSlice(4, '16');
-console.log(
-  `last_job_slice_ms=${small.ms.toFixed(2)} episodes=${small.episodes} (baseline, fresh process, median of ${quick ? 1 : 3})`,
-);
-console.log(
-  `last_job_slice_ms=${large.ms.toFixed(2)} episodes=${large.episodes} ratio_to_baseline=${(large.ms / small.ms).toFixed(3)} (its slice is all 16-shot)`,
-);
-console.log(
-  `last_job_slice_16shot_ms=${small16.ms.toFixed(2)} episodes=${small16.episodes} large_ratio_to_it=${(large.ms / small16.ms).toFixed(3)} target<=2 (same shots: size alone)`,
-);
+const sliceSizes = (run: { episodes: number }, shots: string) => ({
+  episodes: run.episodes,
+  shots,
+  runs: quick ? 1 : 3,
+  process: 'fresh',
+});
+printFigure('last_job_slice_ms', small.ms, {
+  baseline: true,
+  sizes: sliceSizes(small, '2,4,8,16'),
+});
+printFigure('last_job_slice_16shot_ms', small16.ms, {
+  baseline: true,
+  sizes: sliceSizes(small16, '16'),
+});
+printFigure('last_job_slice_ms', large.ms, {
+  sizes: sliceSizes(large, '16'),
+  extra: { ratio_to_baseline: large.ms / small.ms },
+});
+// Against the small submission of the same shots: size alone.
+printFigure('last_job_slice_large_vs_16shot', large.ms / small16.ms, {
+  target: { atMost: 2 },
+  sizes: { episodes: `${large.episodes}/${small16.episodes}`, shots: '16' },
+});

@@ -201,13 +201,47 @@ export function buildRankedBoard<T extends RankedRunInput>(
     } as RankedBoardRow<T>;
   });
   const ranked = rows.filter((r) => r.unranked === null && r.score);
+  // Counted by binary search in the sorted ends, not by comparing every pair of rows (a board of
+  // thousands of rows would cost millions of comparisons per read).
+  const lows = Float64Array.from(ranked, (r) => (r.score as RankedScore).low).sort();
+  const highs = Float64Array.from(ranked, (r) => (r.score as RankedScore).high).sort();
+  // An end that is NaN (from counts no run should have) sorts last and compares with nothing.
+  let comparableLows = lows.length;
+  while (comparableLows > 0 && Number.isNaN(lows[comparableLows - 1])) comparableLows--;
   for (const row of ranked) {
     const me = row.score as RankedScore;
-    const above = ranked.filter((o) => o !== row && (o.score as RankedScore).low > me.high).length;
-    const below = ranked.filter((o) => o !== row && (o.score as RankedScore).high < me.low).length;
+    // A row is never above or below itself, though counts no run should have can put its low end
+    // above its high one: take it off the counts then.
+    const itself = me.low > me.high ? 1 : 0;
+    const above = comparableLows - countAtMost(lows, comparableLows, me.high) - itself;
+    const below = countBelow(highs, me.low) - itself;
     row.rankLow = 1 + above;
     row.rankHigh = ranked.length - below;
   }
   const key = (r: RankedBoardRow<T>) => (r.unranked === null ? 0 : 1);
   return rows.sort((a, b) => key(a) - key(b) || (b.score?.score ?? -1) - (a.score?.score ?? -1));
+}
+
+/** How many of the first `end` of ascending `sorted` are at most `value` (all of them for NaN). */
+function countAtMost(sorted: Float64Array, end: number, value: number): number {
+  let lo = 0;
+  let hi = end;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) > value) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** How many of ascending `sorted` (NaN last) are less than `value`. */
+function countBelow(sorted: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -52,6 +52,28 @@ function verdict(hasLabel: boolean, hasOther: boolean, prefix: string): Verdict 
 const NO_ANSWER: Verdict = { correct: false, outcome: 'error', rule: 'no-answer' };
 const EMPTY_ANSWER: Verdict = { correct: false, outcome: 'empty', rule: 'empty-answer' };
 
+/** The most labels a scorer keeps its per-label work for (see `perLabel`). */
+export const LABEL_CACHE_SIZE = 4096;
+
+/**
+ * `compute` kept for each label it has seen. A scorer is called once per answer, with a label from
+ * a benchmark's few dozen names, and redoing the label's part (its clean-up, its word pattern) was
+ * most of the cost. The cap only bounds what a caller passing arbitrary labels could make it hold:
+ * emptying it when full costs one recomputation per label, and no verdict depends on what is kept.
+ */
+function perLabel<V>(compute: (label: string) => V): (label: string) => V {
+  const kept = new Map<string, V>();
+  return (label) => {
+    let value = kept.get(label);
+    if (value === undefined) {
+      value = compute(label);
+      if (kept.size >= LABEL_CACHE_SIZE) kept.clear();
+      kept.set(label, value);
+    }
+    return value;
+  };
+}
+
 /**
  * The target the official metric matches: the expected answer `there is "label" in the image.`
  * put through its target clean-up, in its order: keep what follows the last `ASSISTANT:` and
@@ -73,6 +95,9 @@ export function officialTarget(label: string): string {
     .trim()
     .toLowerCase();
 }
+
+const officialTargetOf = perLabel(officialTarget);
+const lowerCaseOf = perLabel((label) => label.toLowerCase());
 
 /**
  * The official ISEKAI / ImageNet-100 rule, quirks kept on purpose so that numbers compare with the
@@ -98,10 +123,10 @@ export const officialScorer: Scorer = {
   score(answer, label, other) {
     if (answer === null) return { ...NO_ANSWER };
     if (answer.trim() === '') return { ...EMPTY_ANSWER };
-    const target = officialTarget(label);
+    const target = officialTargetOf(label);
     const hasLabel = answer.includes(target);
     const rest = hasLabel ? answer.split(target).join('') : answer;
-    return verdict(hasLabel, rest.includes(other.toLowerCase()), 'substring');
+    return verdict(hasLabel, rest.includes(lowerCaseOf(other)), 'substring');
   },
 };
 
@@ -118,32 +143,34 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-const wordRegexCache = new Map<string, RegExp>();
-/** Matches the label as whole words: not inside a longer word ("snow" ≠ "snowman"). */
-function wordRegex(normalizedLabel: string): RegExp {
-  let re = wordRegexCache.get(normalizedLabel);
-  if (!re) {
-    re = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(normalizedLabel)}(?![\\p{L}\\p{N}])`, 'gu');
-    if (wordRegexCache.size > 10_000) wordRegexCache.clear();
-    wordRegexCache.set(normalizedLabel, re);
-  }
-  return re;
+/** A label as the strict scorer looks for it: normalized, and as whole words. */
+interface WordLabel {
+  text: string;
+  /** Global, so that a match is blanked out everywhere; `lastIndex` is reset before each use. */
+  pattern: RegExp;
 }
+
+/** The label as whole words: not inside a longer word ("snow" ≠ "snowman"). */
+const wordLabelOf = perLabel((label): WordLabel => {
+  const text = normalize(label);
+  return {
+    text,
+    pattern: new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(text)}(?![\\p{L}\\p{N}])`, 'gu'),
+  };
+});
 
 /**
  * Finds which labels occur as whole words. The longer label is matched first and blanked out, so
  * that "cactus hedgehog" is not also read as "hedgehog".
  */
-function findLabels(text: string, label: string, other: string): [boolean, boolean] {
-  const longerFirst = label.length >= other.length;
+function findLabels(text: string, label: WordLabel, other: WordLabel): [boolean, boolean] {
+  const longerFirst = label.text.length >= other.text.length;
   const [first, second] = longerFirst ? [label, other] : [other, label];
-  const firstRe = wordRegex(first);
-  firstRe.lastIndex = 0;
-  const hasFirst = firstRe.test(text);
-  const rest = hasFirst ? text.replace(wordRegex(first), ' ') : text;
-  const secondRe = wordRegex(second);
-  secondRe.lastIndex = 0;
-  const hasSecond = secondRe.test(rest);
+  first.pattern.lastIndex = 0;
+  const hasFirst = first.pattern.test(text);
+  const rest = hasFirst ? text.replace(first.pattern, ' ') : text;
+  second.pattern.lastIndex = 0;
+  const hasSecond = second.pattern.test(rest);
   return longerFirst ? [hasFirst, hasSecond] : [hasSecond, hasFirst];
 }
 
@@ -160,7 +187,11 @@ export const strictScorer: Scorer = {
   score(answer, label, other) {
     if (answer === null) return { ...NO_ANSWER };
     if (answer.trim() === '') return { ...EMPTY_ANSWER };
-    const [hasLabel, hasOther] = findLabels(normalize(answer), normalize(label), normalize(other));
+    const [hasLabel, hasOther] = findLabels(
+      normalize(answer),
+      wordLabelOf(label),
+      wordLabelOf(other),
+    );
     return verdict(hasLabel, hasOther, 'word');
   },
 };

@@ -128,3 +128,5 @@ export function fixtureProvenanceFacts(
     name: 'prototype',
   };
 }
+
+export { type FigureOptions, figureLine, figureMet, percentile, printFigure } from './bench-figure';

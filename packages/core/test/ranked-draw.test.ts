@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../src/prng';
 import {
@@ -162,6 +163,50 @@ describe('the ranked board', () => {
       unranked: expect.stringMatching(/planted cheat/),
     });
     expect(board[3]?.score?.low).toBeLessThan(0.5);
+  });
+
+  it('gives the rank ranges of comparing every pair of rows, on random boards', () => {
+    // The board as first written: each row against every other.
+    const pairwise = (rows: ReturnType<typeof buildRankedBoard>) =>
+      rows.map((row) => {
+        const ranked = rows.filter((r) => r.unranked === null && r.score);
+        if (!ranked.includes(row)) return [null, null];
+        const me = row.score!;
+        const above = ranked.filter((o) => o !== row && o.score!.low > me.high).length;
+        const below = ranked.filter((o) => o !== row && o.score!.high < me.low).length;
+        return [1 + above, ranked.length - below];
+      });
+    const cell = (count: fc.Arbitrary<number>) =>
+      fc.record({ shots: fc.constantFrom(2, 16), lcl: counts(count), flip: counts(count) });
+    const counts = (count: fc.Arbitrary<number>) => fc.record({ correct: count, n: count });
+    const runs = (count: fc.Arbitrary<number>) =>
+      fc.array(
+        fc.record({
+          perShot: fc.array(cell(count), { maxLength: 3 }),
+          referenceModels: fc.constantFrom([], ['stateful-prototype']),
+        }),
+        { maxLength: 40 },
+      );
+    const check = (board: Parameters<typeof buildRankedBoard>[0]) => {
+      const rows = buildRankedBoard(board);
+      expect(rows.map((r) => [r.rankLow, r.rankHigh])).toEqual(pairwise(rows));
+    };
+    // Small counts (many equal ends), and counts no run should have (more correct than asked,
+    // negative, NaN), whose intervals can be NaN or have their low end above their high one.
+    fc.assert(fc.property(runs(fc.integer({ min: 0, max: 6 })), check), { numRuns: 300 });
+    const odd = fc.oneof(
+      fc.integer({ min: -3, max: 30 }),
+      fc.constantFrom(Number.NaN, 1_000_000, 3_000_000),
+    );
+    fc.assert(fc.property(runs(odd), check), { numRuns: 300 });
+    const inverted = {
+      perShot: [
+        { shots: 2, lcl: { correct: 3_000_000, n: 1_000_000 }, flip: { correct: 1, n: 2 } },
+      ],
+    };
+    const [row] = buildRankedBoard([inverted]);
+    expect(row!.score!.low).toBeGreaterThan(row!.score!.high);
+    check([inverted, inverted, run('a', 0.5, 0.5, 10), run('b', 0.9, 0.9, 10)]);
   });
 
   it('lists a run without episodes of both policies unranked, and an empty board as empty', () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_SCORER,
@@ -14,6 +15,7 @@ import {
   strictScorer,
   verdictOf,
 } from '../src';
+import { LABEL_CACHE_SIZE } from '../src/scorer';
 
 type Case = [
   why: string,
@@ -107,6 +109,114 @@ describe('strictScorer (quirks fixed)', () => {
       outcome,
       rule,
     });
+  });
+});
+
+/**
+ * The scorers as first written, working everything out afresh for every answer: what the scorers,
+ * which keep each label's part between calls, must agree with.
+ */
+const fresh = {
+  verdict(hasLabel: boolean, hasOther: boolean, prefix: string) {
+    if (hasLabel && !hasOther)
+      return { correct: true, outcome: 'correct', rule: `${prefix}-label` };
+    if (hasLabel) return { correct: false, outcome: 'both', rule: `${prefix}-both` };
+    if (hasOther) return { correct: false, outcome: 'other-label', rule: `${prefix}-other` };
+    return { correct: false, outcome: 'neither', rule: `${prefix}-none` };
+  },
+  official(answer: string | null, label: string, other: string) {
+    if (answer === null) return { correct: false, outcome: 'error', rule: 'no-answer' };
+    if (answer.trim() === '') return { correct: false, outcome: 'empty', rule: 'empty-answer' };
+    const target = officialTarget(label);
+    const hasLabel = answer.includes(target);
+    const rest = hasLabel ? answer.split(target).join('') : answer;
+    return fresh.verdict(hasLabel, rest.includes(other.toLowerCase()), 'substring');
+  },
+  strict(answer: string | null, label: string, other: string) {
+    if (answer === null) return { correct: false, outcome: 'error', rule: 'no-answer' };
+    if (answer.trim() === '') return { correct: false, outcome: 'empty', rule: 'empty-answer' };
+    const normalize = (text: string) =>
+      text
+        .normalize('NFKC')
+        .toLowerCase()
+        .replace(/[\s_-]+/g, ' ')
+        .trim();
+    const words = (text: string) =>
+      new RegExp(
+        `(?<![\\p{L}\\p{N}])${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}])`,
+        'gu',
+      );
+    const text = normalize(answer);
+    const [l, o] = [normalize(label), normalize(other)];
+    const longerFirst = l.length >= o.length;
+    const [first, second] = longerFirst ? [l, o] : [o, l];
+    const hasFirst = words(first).test(text);
+    const rest = hasFirst ? text.replace(words(first), ' ') : text;
+    const hasSecond = words(second).test(rest);
+    const [hasLabel, hasOther] = longerFirst ? [hasFirst, hasSecond] : [hasSecond, hasFirst];
+    return fresh.verdict(hasLabel, hasOther, 'word');
+  },
+};
+
+describe('the scorers keep each label’s part between answers, and score as afresh', () => {
+  // Labels inside one another, differing in case, spacing, hyphens or only by a homoglyph
+  // (Cyrillic а), by compatibility forms (ﬁ, the Ångström sign) or combining marks; empty and
+  // blank ones; ones the official clean-up changes; regex characters; other scripts.
+  // biome-ignore format: a list of short strings reads best filled in
+  const labels = [
+    'snow', 'snowman', 'man', 'Snow', 'SNOW', 'snow man', 'snow-man', 'snow_man', '', ' ',
+    'cactihog', 'hedgehog', 'hedgehogcactus', 'cactus hedgehog', 'St. Bernard', 'st bernard',
+    "jack-o'-lantern", '12" record', 'there is cat in the image', 'ASSISTANT: fox', 'a</s>b',
+    'c++', '(x)', 'a.b', '\\d', 'cat', 'c\u0430t', 'fish', '\uFB01sh', '\u212B', '\u00C5',
+    'e\u0301te', '\u00E9t\u00E9', '\u0130stanbul', 'stra\u00DFe', 'STRASSE', '東京', '🐈', '\u01C5',
+  ];
+  const label = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...labels) },
+    { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 8 }) },
+  );
+  const piece = fc.oneof(
+    fc.constantFrom(...labels),
+    fc.constantFrom(
+      ' ',
+      ', ',
+      ' or ',
+      '"',
+      '“',
+      'there is ',
+      ' in the image.',
+      'not a ',
+      '-',
+      '\n',
+    ),
+    fc.string({ unit: 'grapheme', maxLength: 6 }),
+  );
+  const answer = fc.oneof(
+    { weight: 1, arbitrary: fc.constantFrom(null, '', '  \n') },
+    { weight: 6, arbitrary: fc.array(piece, { maxLength: 8 }).map((parts) => parts.join('')) },
+    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
+  );
+
+  it('gives the same verdicts, answer after answer, for either scorer', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(answer, label, label), { maxLength: 20 }), (cases) => {
+        for (const [a, l, o] of cases) {
+          expect(officialScorer.score(a, l, o)).toEqual(fresh.official(a, l, o));
+          expect(strictScorer.score(a, l, o)).toEqual(fresh.strict(a, l, o));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('stays right past its cap, which empties it', () => {
+    const many = Array.from({ length: 2 * LABEL_CACHE_SIZE + 10 }, (_, i) => `label ${i}`);
+    const check = (l: string, i: number) => {
+      const a = i % 2 ? `a ${l}` : `a ${many[i + 1]} or snow`;
+      expect(officialScorer.score(a, l, 'snow')).toEqual(fresh.official(a, l, 'snow'));
+      expect(strictScorer.score(a, l, 'snow')).toEqual(fresh.strict(a, l, 'snow'));
+    };
+    many.forEach(check);
+    many.slice(0, 20).forEach(check);
   });
 });
 

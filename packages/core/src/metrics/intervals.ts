@@ -22,11 +22,19 @@ export function wilsonInterval(k: number, n: number, z = Z95): Interval | null {
 
 /** The q-quantile (0..1) of sorted values, by linear interpolation between order statistics. */
 export function quantileSorted(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const pos = (sorted.length - 1) * q;
+  return quantileOf(sorted.length, q, (index) => sorted[index] as number);
+}
+
+/**
+ * `quantileSorted` of `length` values known only by their order statistics (`nth(0)` the least):
+ * for values kept as counts, which need not be laid out in order to be read in order.
+ */
+export function quantileOf(length: number, q: number, nth: (index: number) => number): number {
+  if (length === 0) return Number.NaN;
+  const pos = (length - 1) * q;
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
-  const a = sorted[lo] as number;
-  const b = sorted[hi] as number;
+  const a = nth(lo);
+  const b = nth(hi);
   return a + (b - a) * (pos - lo);
 }
