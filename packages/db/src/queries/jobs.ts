@@ -4,8 +4,9 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { Db } from '../client';
 import { LEASE_ROW, type Lease, LeaseLostError, leaseFromRow } from './lease';
-import { computeAggregates, computeExposure } from './results';
+import { computeAggregates, computeExposure, computeSummaries } from './results';
 import { ANY_ROW, col, LIVE, queryRows, type Tx } from './rows';
+import { publishTallies } from './tallies';
 
 /** A `count(*) AS n` row. */
 const COUNT = z.object({ n: col.number });
@@ -123,8 +124,8 @@ export class IncompleteJobError extends Error {
  * Marks the job done, given its episodes' ids, once every one of them has a stored result (an
  * answer or an error): a batch the runner failed to write keeps the job from completing, so no
  * result is silently missing from a finished submission. The transaction that completes a
- * submission's last job also computes its aggregates and its exposure check and marks it done, so
- * a finished submission always has its leaderboard rows.
+ * submission's last job also makes its aggregates (see tallies.ts) and its exposure check and
+ * marks it done, so a finished submission always has its leaderboard rows, and no other does.
  */
 export async function completeJob(
   db: Db,
@@ -160,7 +161,11 @@ export async function completeJob(
       sql`SELECT count(*) AS n FROM jobs WHERE submission_id = ${lease.submissionId} AND status <> 'done'`,
     );
     if ((left?.n ?? 0) > 0) return { submissionDone: false };
-    await computeAggregates(tx, lease.submissionId);
+    // The aggregates were counted as the results were written (tallies.ts); counted from the
+    // results here only where those tallies do not account for every one of them.
+    if (await publishTallies(tx, lease.submissionId))
+      await computeSummaries(tx, lease.submissionId);
+    else await computeAggregates(tx, lease.submissionId);
     await computeExposure(tx, lease.submissionId);
     const finished = await queryRows(
       tx,

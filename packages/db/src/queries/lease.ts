@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client';
-import { ANY_ROW, col, queryRows, type Tx } from './rows';
+import { ANY_ROW, col, type Executes, queryRows } from './rows';
 
 /** A claimed job. The token is the lease: every later write must present it. */
 export interface Lease {
@@ -41,7 +41,7 @@ export async function heartbeat(
 }
 
 /** Locks the job for the rest of the transaction if the lease is still ours. */
-export async function holdLease(tx: Tx, lease: Lease): Promise<void> {
+export async function holdLease(tx: Executes, lease: Lease): Promise<void> {
   const held = await queryRows(
     tx,
     ANY_ROW,

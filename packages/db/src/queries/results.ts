@@ -4,6 +4,7 @@ import {
   type ExposureCheck,
   exposureCheck,
   getScorer,
+  OUTCOMES,
   POLICY_NAMES,
   queryLabels,
   type ScorerName,
@@ -12,11 +13,15 @@ import {
   tallyExposure,
 } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import type pg from 'pg';
 import { z } from 'zod';
 import type { Db } from '../client';
 import { conceptIdsByKey } from './benchmarks';
+import { copyInto, copyLine } from './copy';
 import { holdLease, type Lease } from './lease';
-import { ANY_ROW, col, pgArray, queryRows, type Tx } from './rows';
+import { ANY_ROW, col, type Executes, pgArray, queryRows, rowsOf, type Tx } from './rows';
+import { discardTallies, Tallies } from './tallies';
 
 export interface ResultInput {
   episode: Episode;
@@ -66,11 +71,21 @@ export async function writeAnswers(
 }
 
 /**
- * Writes a batch of results for the job the lease holds, in one transaction: the episodes they
- * answer (shared by every submission, written once) and the results, idempotent on (submission,
- * episode), so a retried batch never duplicates. Rows go in as arrays through unnest: one
- * statement per table however large the batch. The answers that carried reasoning are added to
- * the submission's `provenance.reasoningAnswers`, in the same transaction: each counted once.
+ * Writes a batch of results for the job the lease holds, in one transaction on one connection:
+ * the lease is checked (and the job locked, so that the job's writes take turns), the episodes
+ * they answer that are not stored yet are stored (episodes are shared by every submission and
+ * written once), and the results not stored yet are streamed in with COPY, each with its every
+ * verdict, and counted into the submission's running tallies (see tallies.ts) and its job's
+ * progress; the answers among them that carried reasoning are added to the submission's
+ * `provenance.reasoningAnswers`. Idempotent on (submission, episode): a result already stored
+ * is left as it was (the first write wins) and neither written nor counted again, so a retried
+ * batch never duplicates. Returns how many results were new. A batch naming one episode twice is
+ * refused whole.
+ *
+ * Which results are stored already is read first: COPY takes rows as they come, with no ON
+ * CONFLICT, and leaves the unique keys to refuse a duplicate. The job's lock keeps its own writes
+ * apart; only a result written meanwhile for another job's episode (a runner writing outside its
+ * slice) could still collide, and the batch is then read and written again, without it.
  */
 export async function writeResults(
   db: Db,
@@ -79,43 +94,162 @@ export async function writeResults(
   benchmarkVersionId: number,
 ): Promise<number> {
   if (batch.length === 0) return 0;
-  return db.transaction(async (tx) => {
-    // Results are idempotent and a lost batch is redone when its job resumes, so this commit need
-    // not wait for the WAL flush: ingest goes several times faster, and a database crash costs at
-    // most a few batches of model calls, never consistency.
-    await tx.execute(sql`SET LOCAL synchronous_commit = off`);
-    await holdLease(tx, lease);
-    await insertEpisodes(tx, batch, benchmarkVersionId);
-    const fresh = await insertResultRows(tx, lease.submissionId, batch);
-    await tx.execute(
-      sql`UPDATE jobs SET progress_done = progress_done + ${fresh.size} WHERE id = ${lease.jobId}`,
-    );
-    const reasoning = batch.filter((r) => r.reasoning && fresh.has(r.episode.id)).length;
-    if (reasoning > 0)
-      await tx.execute(
-        sql`UPDATE submissions SET provenance = provenance || jsonb_build_object('reasoningAnswers', coalesce((provenance ->> 'reasoningAnswers')::int, 0) + ${reasoning}::int) WHERE id = ${lease.submissionId}`,
-      );
-    return fresh.size;
-  });
+  const ids = batch.map((r) => r.episode.id);
+  if (new Set(ids).size !== ids.length) {
+    const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+    throw new Error(`episode ${twice}: given twice in one batch of results; nothing was written`);
+  }
+  for (let attempt = 1; ; attempt++) {
+    const client = await db.$client.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const written = await writeBatch(client, lease, batch, ids, benchmarkVersionId);
+      await client.query('COMMIT');
+      return written;
+    } catch (error) {
+      // A connection that cannot even roll back is not given back to the pool.
+      await client.query('ROLLBACK').catch((lost: Error) => {
+        broken = lost;
+      });
+      if (attempt < 3 && (error as { code?: string }).code === UNIQUE_VIOLATION) continue;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
 }
 
+const UNIQUE_VIOLATION = '23505';
+
+/** Every column of results, in the order `copyTextOf` writes them. */
+export const RESULT_COLUMNS = [
+  'submission_id',
+  'episode_id',
+  'shots',
+  'policy',
+  'concept_id',
+  'query_class',
+  'raw_answer',
+  'answer_truncated',
+  'error_class',
+  'latency_ms',
+  'prompt_tokens',
+  'completion_tokens',
+  'attempts',
+  'sent_at',
+];
+/** Every column of verdicts, in the order `copyTextOf` writes them. */
+export const VERDICT_COLUMNS = [
+  'submission_id',
+  'episode_id',
+  'scorer',
+  'scorer_version',
+  'outcome',
+  'rule',
+];
+
 /**
- * Stores the episodes a batch answers that are not stored yet. Episodes are shared by every
- * submission on a benchmark, so after the first run this is one index lookup, and the prompt texts
- * (kilobytes each) are not sent again.
+ * A batch's rows as COPY's text format takes them (`RESULT_COLUMNS`, `VERDICT_COLUMNS`): what the
+ * write path streams into results and verdicts, and what the db bench's bare COPY baseline
+ * streams into plain copies of them.
  */
-export async function insertEpisodes(
-  tx: Tx | Db,
-  answers: readonly ResultInput[],
+export function copyTextOf(
+  submissionId: number,
+  batch: readonly ResultInput[],
+): { results: string; verdicts: string } {
+  let results = '';
+  let verdicts = '';
+  for (const r of batch) {
+    const { episode } = r;
+    results += `${copyLine([
+      submissionId,
+      episode.id,
+      episode.shots,
+      episode.policy,
+      r.conceptId,
+      episode.query.queryClass,
+      r.rawAnswer,
+      r.answerTruncated === true,
+      r.errorClass ?? null,
+      r.latencyMs === undefined ? null : Math.round(r.latencyMs),
+      r.promptTokens ?? null,
+      r.completionTokens ?? null,
+      r.attempts ?? 1,
+      r.sentAt?.toISOString() ?? null,
+    ])}\n`;
+    for (const v of r.verdicts)
+      verdicts += `${copyLine([submissionId, episode.id, v.scorer, v.version, v.outcome, v.rule])}\n`;
+  }
+  return { results, verdicts };
+}
+
+async function writeBatch(
+  client: pg.PoolClient,
+  lease: Lease,
+  batch: readonly ResultInput[],
+  ids: readonly string[],
+  benchmarkVersionId: number,
+): Promise<number> {
+  const tx = drizzle(client);
+  // Results are idempotent and a lost batch is redone when its job resumes, so this commit need
+  // not wait for the WAL flush: ingest goes several times faster, and a database crash costs at
+  // most a few batches of model calls, never consistency.
+  await client.query('SET LOCAL synchronous_commit = off');
+  await holdLease(tx, lease);
+  // One pass over both indexes: which of these are answered already, which episodes are new.
+  const known = rowsOf(
+    z.object({ id: col.text, answered: col.bool, unstored: col.bool }),
+    await tx.execute(sql`
+      SELECT u.id, r.episode_id IS NOT NULL AS answered, e.id IS NULL AS unstored
+      FROM unnest(${pgArray(ids)}::text[]) AS u(id)
+      LEFT JOIN results r ON r.submission_id = ${lease.submissionId} AND r.episode_id = u.id
+      LEFT JOIN episodes e ON e.id = u.id
+      WHERE r.episode_id IS NOT NULL OR e.id IS NULL`),
+  );
+  const answered = new Set(known.filter((k) => k.answered).map((k) => k.id));
+  const unstored = new Set(known.filter((k) => k.unstored).map((k) => k.id));
+  await insertEpisodes(
+    tx,
+    batch.filter((r) => unstored.has(r.episode.id)),
+    benchmarkVersionId,
+  );
+  const fresh = answered.size === 0 ? batch : batch.filter((r) => !answered.has(r.episode.id));
+  if (fresh.length === 0) return 0;
+  const submissionId = lease.submissionId;
+  const { results, verdicts } = copyTextOf(submissionId, fresh);
+  const tallies = new Tallies();
+  let reasoning = 0;
+  for (const r of fresh) {
+    tallies.count({
+      conceptId: r.conceptId,
+      shots: r.episode.shots,
+      policy: r.episode.policy,
+      draw: r.episode.draw,
+      queryClass: r.episode.query.queryClass,
+      verdicts: r.verdicts,
+    });
+    if (r.reasoning) reasoning++;
+  }
+  await copyInto(client, 'results', RESULT_COLUMNS, results);
+  if (verdicts !== '') await copyInto(client, 'verdicts', VERDICT_COLUMNS, verdicts);
+  await tallies.apply(tx, submissionId);
+  await tx.execute(
+    sql`UPDATE jobs SET progress_done = progress_done + ${fresh.length} WHERE id = ${lease.jobId}`,
+  );
+  if (reasoning > 0)
+    await tx.execute(
+      sql`UPDATE submissions SET provenance = provenance || jsonb_build_object('reasoningAnswers', coalesce((provenance ->> 'reasoningAnswers')::int, 0) + ${reasoning}::int) WHERE id = ${submissionId}`,
+    );
+  return fresh.length;
+}
+
+/** Stores these episodes (not stored yet, or stored meanwhile by another writer: kept as they are). */
+async function insertEpisodes(
+  tx: Executes,
+  batch: readonly ResultInput[],
   benchmarkVersionId: number,
 ) {
-  const known = await queryRows(
-    tx,
-    z.object({ id: col.text }),
-    sql`SELECT id FROM episodes WHERE id = ANY(${pgArray(answers.map((r) => r.episode.id))}::text[])`,
-  );
-  const stored = new Set(known.map((r) => r.id));
-  const batch = answers.filter((r) => !stored.has(r.episode.id));
   if (batch.length === 0) return;
   const list = batch.map((r) => r.episode);
   await tx.execute(sql`
@@ -128,51 +262,6 @@ export async function insertEpisodes(
                 ${pgArray(list.map((e) => e.prompt.text))}::text[], ${pgArray(list.map((e) => e.demoHash))}::text[])
       AS u(id, query_image, concept_id, shots, draw, policy, support, prompt_text, demo_hash)
     ON CONFLICT (id) DO NOTHING`);
-}
-
-export async function insertResults(
-  tx: Tx | Db,
-  submissionId: number,
-  batch: readonly ResultInput[],
-): Promise<number> {
-  return (await insertResultRows(tx, submissionId, batch)).size;
-}
-
-/** Inserts the results not stored yet, with their verdicts; returns their episode ids. */
-async function insertResultRows(
-  tx: Tx | Db,
-  submissionId: number,
-  batch: readonly ResultInput[],
-): Promise<Set<string>> {
-  const inserted = await queryRows(
-    tx,
-    z.object({ episode_id: col.text }),
-    sql`
-    INSERT INTO results (submission_id, episode_id, shots, policy, concept_id, query_class, raw_answer, answer_truncated, error_class,
-                         latency_ms, prompt_tokens, completion_tokens, attempts, sent_at)
-    SELECT ${submissionId}, u.episode_id, u.shots, u.policy::policy, u.concept_id, u.query_class::query_class, u.raw_answer, u.answer_truncated, u.error_class,
-           u.latency_ms, u.prompt_tokens, u.completion_tokens, u.attempts, u.sent_at
-    FROM unnest(${pgArray(batch.map((r) => r.episode.id))}::text[], ${pgArray(batch.map((r) => r.episode.shots))}::smallint[],
-                ${pgArray(batch.map((r) => r.episode.policy))}::text[], ${pgArray(batch.map((r) => r.conceptId))}::int[],
-                ${pgArray(batch.map((r) => r.episode.query.queryClass))}::text[], ${pgArray(batch.map((r) => r.rawAnswer))}::text[],
-                ${pgArray(batch.map((r) => r.answerTruncated === true))}::boolean[],
-                ${pgArray(batch.map((r) => r.errorClass ?? null))}::text[],
-                ${pgArray(batch.map((r) => (r.latencyMs === undefined ? null : Math.round(r.latencyMs))))}::int[],
-                ${pgArray(batch.map((r) => r.promptTokens ?? null))}::int[], ${pgArray(batch.map((r) => r.completionTokens ?? null))}::int[],
-                ${pgArray(batch.map((r) => r.attempts ?? 1))}::smallint[],
-                ${pgArray(batch.map((r) => r.sentAt?.toISOString() ?? null))}::timestamptz[])
-      AS u(episode_id, shots, policy, concept_id, query_class, raw_answer, answer_truncated, error_class,
-           latency_ms, prompt_tokens, completion_tokens, attempts, sent_at)
-    ON CONFLICT (submission_id, episode_id) DO NOTHING
-    RETURNING episode_id`,
-  );
-  // Verdicts go with the results this batch inserted, never over the stored ones of a retried batch.
-  const fresh = new Set(inserted.map((r) => r.episode_id));
-  const verdicts = batch
-    .filter((r) => fresh.has(r.episode.id))
-    .flatMap((r) => r.verdicts.map((v) => ({ episodeId: r.episode.id, ...v })));
-  await upsertVerdicts(tx, submissionId, verdicts);
-  return fresh;
 }
 
 /** Stores verdicts, replacing a scorer's earlier verdict of the same result. */
@@ -227,8 +316,8 @@ export async function computeAggregates(
     count(*) FILTER (WHERE v.outcome = 'empty'), count(*) FILTER (WHERE v.outcome = 'error')`;
   const scored = sql`results r JOIN verdicts v ON v.submission_id = r.submission_id AND v.episode_id = r.episode_id
     WHERE r.submission_id = ${submissionId} AND ${only}`;
+  // For every scorer, the running tallies of an unfinished submission go too (see tallies.ts).
   for (const table of [
-    'submission_summaries',
     'submission_scores',
     'submission_concept_scores',
     'submission_ranked_counts',
@@ -258,6 +347,22 @@ export async function computeAggregates(
       AND bv.ranked_setting -> 'shots' @> to_jsonb(r.shots::int)
       AND e.draw < (bv.ranked_setting ->> 'draws')::int
     GROUP BY v.scorer, r.policy, r.concept_id`);
+  await computeSummaries(tx, submissionId, scorers);
+}
+
+/**
+ * A submission's summary rows (one per scorer × policy, the per-shot counts folded in) from its
+ * submission_scores, replacing those of the given scorers (every scorer, by default).
+ */
+export async function computeSummaries(
+  tx: Executes,
+  submissionId: number,
+  scorers?: readonly ScorerName[],
+) {
+  const only = scorers === undefined ? sql`TRUE` : sql`scorer = ANY(${pgArray(scorers)}::text[])`;
+  await tx.execute(
+    sql`DELETE FROM submission_summaries WHERE submission_id = ${submissionId} AND ${only}`,
+  );
   await tx.execute(sql`
     INSERT INTO submission_summaries (submission_id, scorer, policy, n, correct, novel_n, novel_correct, unreadable, per_shot)
     SELECT ${submissionId}, scorer, policy, sum(n), sum(correct), sum(novel_n), sum(novel_correct), sum(neither + empty),
@@ -293,28 +398,40 @@ export async function exposureCellsOf(tx: Tx | Db, submissionId: number): Promis
       SELECT bv.ranked_setting ->> 'scorer' AS scorer, s.draws
       FROM submissions s JOIN benchmark_versions bv ON bv.id = s.benchmark_version_id
       WHERE s.id = ${submissionId}),
-    sent AS (
-      SELECT r.episode_id, r.shots, r.policy, c.pair_id,
-             row_number() OVER (ORDER BY r.sent_at, r.episode_id COLLATE "C") AS seq,
-             row_number() OVER (PARTITION BY c.pair_id ORDER BY r.sent_at, r.episode_id COLLATE "C") - 1 AS exposure,
-             count(*) OVER (PARTITION BY c.pair_id) AS sends
-      FROM results r JOIN concepts c ON c.id = r.concept_id
+    -- What a sent result needs of other tables (its concept's pair, its episode's query image,
+    -- its ranked verdict) is looked up by key, one result at a time: no join for the planner to
+    -- misjudge. As joins, wherever it took a fresh submission's results for a few rows (before
+    -- they were analysed), they became nested loops over every pair of rows: a minute for one
+    -- submission, instead of milliseconds.
+    looked AS (
+      SELECT r.episode_id, r.shots, r.policy, r.sent_at,
+             (SELECT c.pair_id FROM concepts c WHERE c.id = r.concept_id) AS pair_id,
+             (SELECT e.query_image FROM episodes e WHERE e.id = r.episode_id) AS query_image,
+             (SELECT v.outcome FROM verdicts v
+              WHERE v.submission_id = r.submission_id AND v.scorer = (SELECT scorer FROM setting)
+                AND v.episode_id = r.episode_id) AS outcome
+      FROM results r
       WHERE r.submission_id = ${submissionId} AND r.sent_at IS NOT NULL),
+    -- Every sent result (of a stored concept) counts towards the exposures.
+    sent AS (
+      SELECT episode_id, sent_at, shots, policy, pair_id, query_image, outcome,
+             row_number() OVER (PARTITION BY pair_id ORDER BY sent_at, episode_id COLLATE "C") - 1 AS exposure,
+             count(*) OVER (PARTITION BY pair_id) AS sends
+      FROM looked WHERE pair_id IS NOT NULL),
     tested AS (
       -- The stratum is core's exposureStratum.
       SELECT s.pair_id,
              s.shots::text || ' ' || s.policy::text
-               || CASE WHEN setting.draws > 1 THEN ' ' || e.query_image ELSE '' END AS stratum,
-             s.seq, s.sends, s.exposure, v.outcome = 'correct' AS correct
-      FROM sent s JOIN episodes e ON e.id = s.episode_id
-        JOIN verdicts v ON v.submission_id = ${submissionId} AND v.episode_id = s.episode_id
-        JOIN setting ON v.scorer = setting.scorer
-      WHERE v.outcome <> 'error')
+               || CASE WHEN setting.draws > 1 THEN ' ' || s.query_image ELSE '' END AS stratum,
+             s.sent_at, s.episode_id, s.sends, s.exposure, s.outcome = 'correct' AS correct
+      FROM sent s, setting
+      WHERE s.query_image IS NOT NULL AND s.outcome <> 'error')
     SELECT pair_id, stratum, max(sends)::int AS sends,
            array_agg(exposure::int ORDER BY exposure) AS exposures,
            array_agg(correct ORDER BY exposure) AS correct
     FROM tested GROUP BY pair_id, stratum
-    ORDER BY min(seq)`,
+    -- Each cell by its first tested answer, in send order (send time, then episode id).
+    ORDER BY min(sent_at), (array_agg(episode_id ORDER BY sent_at, episode_id COLLATE "C"))[1] COLLATE "C"`,
   );
   return rows.map((r) => {
     const cell: ExposureCell = {
@@ -412,7 +529,9 @@ export async function rescoreSubmission(
 
 /**
  * Removes the error results of these episodes (model or transport failures) so that a retried job
- * asks again; only the lease holder may.
+ * asks again; only the lease holder may. What they counted leaves the submission's running
+ * tallies (see tallies.ts) with them: their verdicts are read in the statement that deletes them,
+ * before the deletion reaches the verdicts.
  */
 export async function clearErrorResults(
   db: Db,
@@ -422,10 +541,51 @@ export async function clearErrorResults(
   if (episodeIds.length === 0) return 0;
   return db.transaction(async (tx) => {
     await holdLease(tx, lease);
-    const removed = await tx.execute(
-      sql`DELETE FROM results WHERE submission_id = ${lease.submissionId} AND error_class IS NOT NULL AND episode_id = ANY(${pgArray(episodeIds)}::text[])`,
+    const removed = await queryRows(
+      tx,
+      z.object({
+        concept_id: col.number,
+        shots: col.number,
+        policy: col.text,
+        query_class: col.text,
+        draw: col.number.nullable(),
+        scorers: col.texts,
+        outcomes: z.array(z.enum(OUTCOMES)),
+      }),
+      sql`
+      WITH gone AS (
+        DELETE FROM results WHERE submission_id = ${lease.submissionId} AND error_class IS NOT NULL
+          AND episode_id = ANY(${pgArray(episodeIds)}::text[])
+        RETURNING episode_id, concept_id, shots, policy, query_class)
+      SELECT g.concept_id, g.shots, g.policy::text, g.query_class::text, e.draw,
+             coalesce(array_agg(v.scorer ORDER BY v.scorer) FILTER (WHERE v.scorer IS NOT NULL), '{}') AS scorers,
+             coalesce(array_agg(v.outcome::text ORDER BY v.scorer) FILTER (WHERE v.scorer IS NOT NULL), '{}') AS outcomes
+      FROM gone g LEFT JOIN episodes e ON e.id = g.episode_id
+        LEFT JOIN verdicts v ON v.submission_id = ${lease.submissionId} AND v.episode_id = g.episode_id
+      GROUP BY g.episode_id, g.concept_id, g.shots, g.policy, g.query_class, e.draw`,
     );
-    const n = removed.rowCount ?? 0;
+    const tallies = new Tallies();
+    // An episode not stored has no draw to tell whether the ranked counts had it: the tallies
+    // are then dropped, and completion counts from the results instead.
+    if (removed.some((r) => r.draw === null)) await discardTallies(tx, lease.submissionId);
+    else
+      for (const r of removed)
+        tallies.count(
+          {
+            conceptId: r.concept_id,
+            shots: r.shots,
+            policy: r.policy,
+            draw: r.draw,
+            queryClass: r.query_class,
+            verdicts: r.scorers.map((scorer, i) => ({
+              scorer,
+              outcome: r.outcomes[i] as (typeof OUTCOMES)[number],
+            })),
+          },
+          -1,
+        );
+    await tallies.apply(tx, lease.submissionId);
+    const n = removed.length;
     await tx.execute(
       sql`UPDATE jobs SET progress_done = greatest(progress_done - ${n}, 0) WHERE id = ${lease.jobId}`,
     );

@@ -15,6 +15,12 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 /** The database, or a transaction on it. */
 export type Executor = Db | Tx;
 
+/**
+ * Whatever runs a statement: the database, a transaction, or a drizzle over one connection that
+ * holds a transaction of its own (the write path's, which also streams COPY on it).
+ */
+export type Executes = Pick<Executor, 'execute'>;
+
 /** core's live submission states as a SQL array parameter (`status::text = ANY(${LIVE}::text[])`). */
 export const LIVE = sql.param([...LIVE_SUBMISSION_STATUSES]);
 
@@ -39,7 +45,7 @@ export function rowsOf<S extends z.ZodType>(
 
 /** Runs a statement and returns its rows, each checked against `row` (see `rowsOf`). */
 export const queryRows = async <S extends z.ZodType>(
-  db: Executor,
+  db: Executes,
   row: S,
   query: SQL,
 ): Promise<z.output<S>[]> => rowsOf(row, await db.execute(query));
