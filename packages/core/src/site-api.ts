@@ -215,6 +215,12 @@ export const LeaderboardReplySchema = z.object({
   setting: RankedSettingSchema,
   /** How rows are ranked, intervals made and tiers drawn. */
   method: z.string(),
+  /**
+   * When these ranks were computed (boards are ranked when their inputs change, not per read), and
+   * whether the board has changed since: then a new ranking is being computed.
+   */
+  ranked_at: z.string(),
+  stale: z.boolean(),
   rows: z.array(LeaderboardRecordSchema),
 });
 
@@ -429,12 +435,30 @@ export const AnswerLineSchema = z.object({
 export type AnswerLine = z.infer<typeof AnswerLineSchema>;
 
 /**
- * A webhook delivery's headers. The signature is `sha256=<hex>` of HMAC-SHA256, keyed with the
- * submission's webhook secret, over `<timestamp>.<raw body>`: the timestamp (Unix seconds) is
- * signed with the body, so a receiver that refuses old timestamps refuses replays; the delivery id
- * is the same on every retry of one delivery, so a receiver can ignore one it has seen.
+ * A webhook delivery's headers, per the Standard Webhooks specification (standardwebhooks.com), so
+ * that a receiver verifies a delivery with the `standardwebhooks` library of its language:
+ * - `webhook-id`: the delivery's id, the same on every retry of one delivery (the body's
+ *   `delivery_id`), so a receiver can ignore one it has seen;
+ * - `webhook-timestamp`: Unix seconds when this attempt was sent, signed with the body, so a
+ *   receiver that refuses timestamps more than 5 minutes off (the libraries do) refuses replays;
+ * - `webhook-signature`: `v1,<base64 HMAC-SHA256>` over `webhookSignedContent`, keyed with the
+ *   bytes the webhook secret encodes (the base64 after `whsec_`); a space-separated list, of one.
  */
 export const WEBHOOK_HEADERS = {
+  id: 'webhook-id',
+  timestamp: 'webhook-timestamp',
+  signature: 'webhook-signature',
+} as const;
+
+/**
+ * linkboard's own headers from before it followed Standard Webhooks, still sent beside the
+ * standard ones for one release so that receivers written against them keep working while they
+ * move to the standard ones: `x-linkboard-signature` is `sha256=<hex>` of HMAC-SHA256 keyed with
+ * the secret's text (`whsec_…` whole, as UTF-8) over `<timestamp>.<raw body>`.
+ * @deprecated Removed in the next release; verify `WEBHOOK_HEADERS` instead. The event is the
+ * body's `event`.
+ */
+export const DEPRECATED_WEBHOOK_HEADERS = {
   signature: 'x-linkboard-signature',
   timestamp: 'x-linkboard-timestamp',
   delivery: 'x-linkboard-delivery',
@@ -448,7 +472,7 @@ export const WEBHOOK_STATES = ['done', 'failed', 'cancelled'] as const;
 export const WebhookPayloadSchema = z.object({
   /** `submission.done`, `submission.failed` or `submission.cancelled`. */
   event: z.string(),
-  /** As `X-Linkboard-Delivery`. */
+  /** As the `webhook-id` header: the same on every retry of one delivery. */
   delivery_id: z.string(),
   submission_id: z.number().int(),
   /** As `GET /api/v1/submissions/{id}` says it. */
@@ -480,5 +504,6 @@ export const WebhookPayloadSchema = z.object({
 });
 export type WebhookPayload = z.infer<typeof WebhookPayloadSchema>;
 
-/** The signed content of a delivery: the timestamp, a dot, the raw body. */
-export const webhookSignedContent = (timestamp: string, body: string) => `${timestamp}.${body}`;
+/** What a delivery's `webhook-signature` signs (Standard Webhooks): `<id>.<timestamp>.<raw body>`. */
+export const webhookSignedContent = (id: string, timestamp: string, body: string) =>
+  `${id}.${timestamp}.${body}`;

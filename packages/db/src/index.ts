@@ -21,6 +21,15 @@ export {
   getBenchmarkVersion,
   importBenchmark,
 } from './queries/benchmarks';
+export {
+  type BoardKey,
+  type BoardSnapshotFacts,
+  boardInputsSeq,
+  boardKeyName,
+  readBoardSnapshot,
+  staleBoards,
+  writeBoardSnapshot,
+} from './queries/board-snapshots';
 export { conceptDetail, conceptGallery, conceptHeatmap, pairCountsOf } from './queries/concepts';
 export { submissionAnswerPages } from './queries/downloads';
 export { episodeWithResult, pairedAnswers } from './queries/episodes';

@@ -10,6 +10,7 @@ import {
 } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   boolean,
   doublePrecision,
@@ -664,4 +665,64 @@ export const quotaUses = pgTable(
     usedAt: timestamp('used_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('quota_uses_owner_time').on(t.ownerId, t.kind, t.usedAt)],
+);
+
+/**
+ * A change counter per benchmark version, bumped by triggers (migration 0021) on everything a
+ * version's boards are computed from: a submission reaching or leaving the board, its summaries
+ * re-scored, its model card edited, the version's setting or pairs. A board snapshot built from
+ * counter `seq` is current while the counter still says `seq`.
+ */
+export const boardInputs = pgTable('board_inputs', {
+  benchmarkVersionId: integer('benchmark_version_id')
+    .primaryKey()
+    .references(() => benchmarkVersions.id, { onDelete: 'cascade' }),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  changedAt: timestamp('changed_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * A board's ranking as it was computed once, off the request path: one snapshot per board (version
+ * × policy × scorer × whether uploaded predictions rank), replaced whole by the next build, so
+ * reads never bootstrap. `generation` grows with every build of any board (a snapshot's version).
+ */
+export const boardSnapshots = pgTable(
+  'board_snapshots',
+  {
+    generation: bigserial('generation', { mode: 'number' }).primaryKey(),
+    benchmarkVersionId: integer('benchmark_version_id')
+      .notNull()
+      .references(() => benchmarkVersions.id, { onDelete: 'cascade' }),
+    policy: policyEnum('policy').notNull(),
+    scorer: scorerName().notNull(),
+    selfReported: boolean('self_reported').notNull(),
+    /** `board_inputs.seq` when its counts were read: older than the counter is stale. */
+    inputsSeq: bigint('inputs_seq', { mode: 'number' }).notNull(),
+    /** How it was ranked (method and replicates): a snapshot of another method is stale too. */
+    method: text('method').notNull(),
+    rowCount: integer('row_count').notNull(),
+    buildMs: integer('build_ms').notNull(),
+    builtAt: timestamp('built_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('board_snapshots_board').on(
+      t.benchmarkVersionId,
+      t.policy,
+      t.scorer,
+      t.selfReported,
+    ),
+  ],
+);
+
+/** A snapshot's rows in rank order: core's board row (statistics and card) as JSON. */
+export const boardSnapshotRows = pgTable(
+  'board_snapshot_rows',
+  {
+    generation: bigint('generation', { mode: 'number' })
+      .notNull()
+      .references(() => boardSnapshots.generation, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    row: jsonb('row').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.generation, t.position] })],
 );

@@ -134,5 +134,6 @@ export async function createTestDatabase(
   };
 }
 
+export { seedRankedBoard } from '../test/board-fixture';
 // Fixture benchmarks and seeded submissions, for the packages above the database's tests.
 export { fixtureManifest, jobFinisher, resultRows, seedSubmission } from '../test/fixtures';

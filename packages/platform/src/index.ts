@@ -1,5 +1,19 @@
 // The platform layer: the rules every path goes through, held once (see README "Layers").
 
+export {
+  BOARD_METHOD,
+  BOARD_REPLICATES,
+  BoardNotFound,
+  type BoardRanker,
+  type BoardRead,
+  boardRanker,
+  buildBoardSnapshot,
+  currentBoardRanker,
+  inlineBoardRanker,
+  readBoard,
+  refreshStaleBoards,
+  setBoardRanker,
+} from './boards';
 export { estimate, type SubmissionEstimate } from './estimate';
 export {
   assertEpisodeReadable,

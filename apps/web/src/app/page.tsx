@@ -49,7 +49,7 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
   const query = boardQuery(sp, version);
   const rankedScorer = version.rankedSetting.scorer;
   // The router ranks the whole board; the page's filters then choose among its rows.
-  const board = await trpc.leaderboard.rows({
+  const { rows: board, snapshot } = await trpc.leaderboard.board({
     benchmarkVersionId: query.versionId,
     policy: query.policy,
     scorer: query.scorer,
@@ -62,6 +62,17 @@ export default async function LeaderboardPage({ searchParams }: { searchParams: 
   return (
     <>
       <BoardHeader version={version} />
+      {snapshot.stale && (
+        // Ranks are computed off the request path when a board changes; until the new ranking is
+        // stored, the previous one is shown, and says so.
+        <p role="status" className="warning" data-testid="board-stale">
+          The board changed and is being ranked again; these ranks are from{' '}
+          <time dateTime={snapshot.builtAt.toISOString()}>
+            {snapshot.builtAt.toISOString().slice(0, 19).replace('T', ' ')} UTC
+          </time>
+          .
+        </p>
+      )}
       <BoardFilters
         versions={versions}
         query={query}

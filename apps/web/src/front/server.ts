@@ -22,6 +22,8 @@ import {
   type LeaderboardWatch,
   watchLeaderboard,
 } from '@linkboard/db';
+import { refreshStaleBoards, setBoardRanker } from '@linkboard/platform';
+import { workerBoardRanker } from '@linkboard/platform/board-worker';
 import { createLogger } from '@linkboard/platform/log';
 import Negotiator from 'negotiator';
 import next from 'next';
@@ -91,22 +93,46 @@ async function main() {
         (line) => log.warn(line),
       )
     : null;
-  let watch: LeaderboardWatch | null = null;
-  if (cache && databaseUrl) {
-    watch = watchLeaderboard(databaseUrl, () => cache.invalidate(), {
-      // A server shutting down closes the feed at once: the earliest word of an outage.
-      onLost: () => health?.suspect(),
-      onError: (error) =>
-        log.warn(
-          `page cache: lost the leaderboard change feed (${error.message}); reconnecting, kept pages expire within ${MAX_AGE_MS / 1000} s meanwhile`,
-        ),
-    });
-  }
-
   // A small pool of its own for /readyz and /metrics: they answer while Next's pool is busy.
   const operationsDatabase: Database | null = databaseUrl
     ? connect(databaseUrl, { max: 2, connectTimeoutMs: 2_000, queryTimeoutMs: 5_000 })
     : null;
+  // Boards are ranked on a worker thread when their inputs change (see platform's boards.ts):
+  // the pages read snapshots, and this thread only asks for builds.
+  const ranker = databaseUrl
+    ? workerBoardRanker(databaseUrl, {
+        onError: (key, error) =>
+          log.error(
+            `board ${key.benchmarkVersionId}/${key.policy}/${key.scorer}: ranking failed (${(error as Error).message})`,
+          ),
+      })
+    : null;
+  setBoardRanker(ranker);
+  const refreshBoards = () => {
+    if (!ranker || !operationsDatabase) return;
+    refreshStaleBoards(operationsDatabase.db, ranker).catch((error: Error) =>
+      log.warn(`boards: could not look for stale boards (${error.message})`),
+    );
+  };
+  let watch: LeaderboardWatch | null = null;
+  if (databaseUrl) {
+    watch = watchLeaderboard(
+      databaseUrl,
+      () => {
+        cache?.invalidate();
+        refreshBoards();
+      },
+      {
+        // A server shutting down closes the feed at once: the earliest word of an outage.
+        onLost: () => health?.suspect(),
+        onError: (error) =>
+          log.warn(
+            `leaderboard change feed lost (${error.message}); reconnecting${cache ? `, kept pages expire within ${MAX_AGE_MS / 1000} s meanwhile` : ''}`,
+          ),
+      },
+    );
+  }
+
   const ops = operations({ database: operationsDatabase, health, cache });
 
   const fills = fillState();
@@ -211,6 +237,7 @@ async function main() {
     health?.close();
     await Promise.allSettled([
       watch?.close(),
+      ranker?.close(),
       agent.close(),
       app.close(),
       operationsDatabase?.close(),

@@ -278,6 +278,7 @@ describe('the site’s procedures', () => {
       'concepts.gallery',
       'concepts.heatmap',
       'concepts.traits',
+      'leaderboard.board',
       'leaderboard.rows',
     ]);
   });

@@ -132,6 +132,7 @@ const INPUTS: Record<string, () => unknown[]> = {
   'leaderboard.versions': () => [undefined],
   'ranked.board': () => [undefined],
   'leaderboard.rows': () => [{ benchmarkVersionId: run.benchmarkVersionId }],
+  'leaderboard.board': () => [{ benchmarkVersionId: run.benchmarkVersionId }],
   'leaderboard.curves': () => [{ ids: [run.submissionId, other.submissionId] }],
   'submissions.byId': () => [{ id: run.submissionId }],
   'submissions.status': () => [{ id: run.submissionId }],

@@ -16,7 +16,6 @@ import type { Db } from '../client';
 import {
   CARD_COLUMNS,
   type CardColumns,
-  CLUSTER,
   cardOf,
   clusterOfConcept,
   col,
@@ -28,9 +27,11 @@ import { runEnded } from './visibility';
 /** Per-shot counts as `submission_summaries.per_shot` holds them: `{ "<shots>": [correct, n] }`. */
 const PER_SHOT = z.record(z.string(), z.tuple([col.number, col.number]));
 
-/** Per-cluster counts (`cluster`, `n`, `correct`), with the columns that say whose they are. */
-const clusterCounts = <T extends z.ZodRawShape>(key: T) =>
-  z.object({ ...key, cluster: CLUSTER, n: col.number, correct: col.number });
+/**
+ * An int4[] column: pg hands its elements over as numbers already, so a plain check (no coercion)
+ * keeps the board's largest reads cheap.
+ */
+const INTS = z.array(z.number());
 
 /**
  * Benchmark versions with how many finished submissions each has, newest first; not the ranked
@@ -139,15 +140,28 @@ export async function leaderboardCounts(
   // interval sums over.
   const [ranked, byShot] = ids.length
     ? await Promise.all([
+        // One row per submission and policy, its clusters as parallel arrays: at thousands of
+        // submissions, a row per cluster made reading and checking the rows most of a rebuild.
         queryRows(
           db,
-          clusterCounts({ submission_id: col.number, policy: z.enum(POLICY_NAMES) }),
+          z.object({
+            submission_id: col.number,
+            policy: z.enum(POLICY_NAMES),
+            clusters: INTS,
+            n: INTS,
+            correct: INTS,
+          }),
           sql`
-          SELECT rc.submission_id, rc.policy, ${clusterOfConcept} AS cluster, sum(rc.n)::int AS n, sum(rc.correct)::int AS correct
-          FROM submission_ranked_counts rc JOIN concepts c ON c.id = rc.concept_id
-          JOIN benchmark_versions v ON v.id = c.benchmark_version_id
-          WHERE rc.submission_id = ANY(${pgArray(ids)}::int[]) AND rc.scorer = ${options.scorer}
-          GROUP BY rc.submission_id, rc.policy, 3`,
+          SELECT submission_id, policy, array_agg(cluster ORDER BY cluster) AS clusters,
+                 array_agg(n ORDER BY cluster) AS n, array_agg(correct ORDER BY cluster) AS correct
+          FROM (
+            SELECT rc.submission_id, rc.policy, ${clusterOfConcept} AS cluster, sum(rc.n)::int AS n, sum(rc.correct)::int AS correct
+            FROM submission_ranked_counts rc JOIN concepts c ON c.id = rc.concept_id
+            JOIN benchmark_versions v ON v.id = c.benchmark_version_id
+            WHERE rc.submission_id = ANY(${pgArray(ids)}::int[]) AND rc.scorer = ${options.scorer}
+            GROUP BY rc.submission_id, rc.policy, 3
+          ) per_cluster
+          GROUP BY submission_id, policy`,
         ),
         curveCells(db, { ids, scorer: options.scorer, policy: options.policy }),
       ])
@@ -155,9 +169,11 @@ export async function leaderboardCounts(
   const clusters = new Map<number, LeaderboardCounts['clusters']>();
   for (const r of ranked) {
     const of = clusters.get(r.submission_id) ?? {};
-    const list = of[r.policy] ?? [];
-    list.push({ cluster: r.cluster, n: r.n, correct: r.correct });
-    of[r.policy] = list;
+    of[r.policy] = r.clusters.map((cluster, i) => ({
+      cluster: String(cluster),
+      n: r.n[i] as number,
+      correct: r.correct[i] as number,
+    }));
     clusters.set(r.submission_id, of);
   }
   return rows.map((r) => ({
@@ -199,20 +215,31 @@ export async function curveCells(
   if (options.ids.length === 0) return cells;
   const rows = await queryRows(
     db,
-    clusterCounts({ submission_id: col.number, shots: col.number }),
+    z.object({ submission_id: col.number, shots: INTS, clusters: INTS, n: INTS, correct: INTS }),
     sql`
-    SELECT cs.submission_id, cs.shots, ${clusterOfConcept} AS cluster, sum(cs.n)::int AS n, sum(cs.correct)::int AS correct
-    FROM submission_concept_scores cs JOIN concepts c ON c.id = cs.concept_id
-    JOIN benchmark_versions v ON v.id = c.benchmark_version_id
-    WHERE cs.submission_id = ANY(${pgArray(options.ids)}::int[]) AND cs.scorer = ${options.scorer}
-      AND cs.policy = ${options.policy}::policy
-    GROUP BY cs.submission_id, cs.shots, 3`,
+    SELECT submission_id, array_agg(shots ORDER BY shots, cluster) AS shots,
+           array_agg(cluster ORDER BY shots, cluster) AS clusters,
+           array_agg(n ORDER BY shots, cluster) AS n, array_agg(correct ORDER BY shots, cluster) AS correct
+    FROM (
+      SELECT cs.submission_id, cs.shots::int AS shots, ${clusterOfConcept} AS cluster, sum(cs.n)::int AS n, sum(cs.correct)::int AS correct
+      FROM submission_concept_scores cs JOIN concepts c ON c.id = cs.concept_id
+      JOIN benchmark_versions v ON v.id = c.benchmark_version_id
+      WHERE cs.submission_id = ANY(${pgArray(options.ids)}::int[]) AND cs.scorer = ${options.scorer}
+        AND cs.policy = ${options.policy}::policy
+      GROUP BY cs.submission_id, cs.shots, 3
+    ) per_cell
+    GROUP BY submission_id`,
   );
-  for (const r of rows) {
-    const list = cells.get(r.submission_id) ?? [];
-    list.push({ cluster: r.cluster, shots: r.shots, n: r.n, correct: r.correct });
-    cells.set(r.submission_id, list);
-  }
+  for (const r of rows)
+    cells.set(
+      r.submission_id,
+      r.shots.map((shots, i) => ({
+        cluster: String(r.clusters[i]),
+        shots,
+        n: r.n[i] as number,
+        correct: r.correct[i] as number,
+      })),
+    );
   return cells;
 }
 

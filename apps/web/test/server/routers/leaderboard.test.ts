@@ -1,6 +1,7 @@
 import { registerScorer } from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
 import { createSubmission, registerModel } from '@linkboard/db';
+import { setBoardRanker } from '@linkboard/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerQueuedJob, openTestSite } from '../../site';
 
@@ -72,5 +73,43 @@ describe('a scorer added to core’s registry', () => {
       code: 'BAD_REQUEST',
       message: expect.stringMatching(/unknown scorer \\?"nope\\?"; choose official, strict/),
     });
+  });
+});
+
+describe('a board read from its snapshot', () => {
+  it('is ranked once per change, and a background ranker’s readers see the previous ranks, marked', async () => {
+    const anyone = site.caller(null);
+    const input = { benchmarkVersionId: site.versionId, scorer: 'official' } as const;
+    await finishedSubmission('snapshot-first');
+    const first = await anyone.leaderboard.board(input);
+    expect(first.snapshot.stale).toBe(false);
+    expect(first.rows.map((r) => r.model)).toContain('snapshot-first');
+    // A ranker that is never done: what the site's worker looks like while it ranks.
+    const asked: unknown[] = [];
+    setBoardRanker({
+      background: true,
+      rebuild: (key) => {
+        asked.push(key);
+        return new Promise(() => {});
+      },
+      close: async () => {},
+    });
+    try {
+      const unchanged = await anyone.leaderboard.board(input);
+      expect(unchanged.snapshot.generation).toBe(first.snapshot.generation);
+      expect(asked).toHaveLength(0);
+      await finishedSubmission('snapshot-second');
+      const marked = await anyone.leaderboard.board(input);
+      expect(marked.snapshot).toMatchObject({ stale: true, generation: first.snapshot.generation });
+      expect(marked.rows.map((r) => r.model)).not.toContain('snapshot-second');
+      expect(asked).toEqual([{ ...input, policy: 'lcl', selfReported: false }]);
+    } finally {
+      setBoardRanker(null);
+    }
+    // Without a worker (as here, and in `next dev`) a read waits for the build on its own thread.
+    const rebuilt = await anyone.leaderboard.board(input);
+    expect(rebuilt.snapshot.stale).toBe(false);
+    expect(rebuilt.snapshot.generation).toBeGreaterThan(first.snapshot.generation);
+    expect(rebuilt.rows.map((r) => r.model)).toContain('snapshot-second');
   });
 });

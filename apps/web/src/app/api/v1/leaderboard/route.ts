@@ -19,7 +19,7 @@ export const GET = apiRoute(async (caller, request) => {
   const version = await boardVersionNamed(caller, query);
   const policy = query.policy ?? version.rankedSetting.policy;
   const scorer = query.scorer ?? version.rankedSetting.scorer;
-  const rows = await caller.leaderboard.rows({
+  const { rows, snapshot } = await caller.leaderboard.board({
     benchmarkVersionId: version.id,
     policy,
     scorer,
@@ -33,6 +33,8 @@ export const GET = apiRoute(async (caller, request) => {
       scorer,
       setting: version.rankedSetting,
       method: RANKING_METHOD,
+      ranked_at: snapshot.builtAt.toISOString(),
+      stale: snapshot.stale,
       rows: rows.map((r) => boardRecord(r, scorer)),
     }),
   };
