@@ -405,6 +405,7 @@ export {
   BenchmarkSummarySchema,
   type CreateSubmissionBody,
   CreateSubmissionBodySchema,
+  DEPRECATED_WEBHOOK_HEADERS,
   isLiveStatus,
   LeaderboardQuerySchema,
   type LeaderboardRecord,

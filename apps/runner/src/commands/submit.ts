@@ -573,4 +573,4 @@ async function siteTarget(env: Env, flags: SubmitFlags): Promise<SiteTarget> {
 
 /** The webhook's signing key, printed this once: it is stored encrypted and never shown again. */
 const webhookSecretLine = (secret: string) =>
-  `webhook secret (shown once; verify deliveries' X-Linkboard-Signature with it): ${secret}\n`;
+  `webhook secret (shown once; verify deliveries with it and a Standard Webhooks library): ${secret}\n`;

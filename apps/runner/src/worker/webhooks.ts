@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   backoffDelay,
+  DEPRECATED_WEBHOOK_HEADERS,
   type EndpointPolicy,
   WEBHOOK_HEADERS,
   type WebhookPayload,
@@ -25,7 +26,9 @@ import { isQueueUnreachable } from './outage';
  * Delivers the webhook outbox (packages/db `webhook_deliveries`): runners on the database claim
  * due rows one statement at a time, POST them signed, and record the outcome, retrying with
  * backoff. A loop of its own beside the job slots, so no job ever waits on a receiver; and a few
- * deliveries at once, one per receiver, so no receiver waits on another.
+ * deliveries at once, one per receiver, so no receiver waits on another. Each is signed per the
+ * Standard Webhooks specification (core's `WEBHOOK_HEADERS`), so receivers verify it with the
+ * `standardwebhooks` library of their language instead of code of their own.
  */
 
 export interface WebhookSettings {
@@ -52,10 +55,36 @@ export interface WebhookSettings {
   nowSeconds?: () => number;
 }
 
-/** `sha256=<hex>`: HMAC-SHA256 keyed with the webhook secret over `<timestamp>.<body>`. */
-export function webhookSignature(secret: string, timestamp: string, body: string): string {
-  const mac = createHmac('sha256', secret).update(webhookSignedContent(timestamp, body));
-  return `sha256=${mac.digest('hex')}`;
+/**
+ * The HMAC key a webhook secret stands for: the bytes that its base64 after `whsec_` encodes, which
+ * is how every Standard Webhooks library reads a secret. Secrets are made as standard base64
+ * (`newWebhookSecret`); those made before, in base64url, encode their 32 random bytes the same way
+ * in the other alphabet, and Node's base64 decoder takes both alphabets with or without padding,
+ * so they sign with the key they always stood for. Throws on anything else, naming no part of it.
+ */
+export function webhookKey(secret: string): Buffer {
+  const encoded = /^whsec_([A-Za-z0-9+/_-]+={0,2})$/.exec(secret)?.[1];
+  const key = encoded === undefined ? undefined : Buffer.from(encoded, 'base64');
+  if (!key || key.length === 0) throw new Error('not a whsec_ webhook secret');
+  return key;
+}
+
+/**
+ * `webhook-signature` (Standard Webhooks): `v1,<base64 HMAC-SHA256>` keyed with `webhookKey` over
+ * `<id>.<timestamp>.<body>`, the id and timestamp being the headers sent with it.
+ */
+export function webhookSignature(key: Buffer, id: string, timestamp: string, body: string): string {
+  const mac = createHmac('sha256', key).update(webhookSignedContent(id, timestamp, body));
+  return `v1,${mac.digest('base64')}`;
+}
+
+/**
+ * The deprecated `x-linkboard-signature`, exactly as before Standard Webhooks, for receivers that
+ * still check it: `sha256=<hex>` of HMAC-SHA256 keyed with the secret's text over
+ * `<timestamp>.<body>`. Goes with `DEPRECATED_WEBHOOK_HEADERS` in the next release.
+ */
+function deprecatedWebhookSignature(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
 /** The JSON body of a delivery, exactly as sent and signed. */
@@ -75,7 +104,9 @@ const retryableStatus = (status: number) => status === 408 || status === 429 || 
 /**
  * One attempt: checks the URL against the policy again and pins the address it resolved to (a DNS
  * answer that changed since the submission cannot redirect the POST), sends, and classifies the
- * reply. Never throws; the outcome's error holds no secret and no reply body.
+ * reply. Never throws; the outcome's error holds no secret and no reply body. Every attempt of a
+ * delivery carries its `delivery_id` as `webhook-id` and is signed afresh with the time it is sent,
+ * so a retry is neither a new message to the receiver nor refused as a replay.
  */
 export async function sendWebhook(
   delivery: WebhookDelivery,
@@ -97,6 +128,17 @@ export async function sendWebhook(
       ok: false,
       retryable: false,
       error: "the webhook secret cannot be decrypted with this platform's LINKBOARD_SECRET_KEY",
+    };
+  }
+  let key: Buffer;
+  try {
+    key = webhookKey(secret);
+  } catch {
+    // The platform makes every secret; one that is not whsec_ base64 was not made by it.
+    return {
+      ok: false,
+      retryable: false,
+      error: 'the webhook secret is not a whsec_ key (base64 after whsec_)',
     };
   }
   let pinned: Awaited<ReturnType<typeof pinEndpoint>>;
@@ -125,10 +167,15 @@ export async function sendWebhook(
       headers: {
         'content-type': 'application/json',
         'user-agent': 'linkboard-webhook',
-        [WEBHOOK_HEADERS.signature]: webhookSignature(secret, timestamp, body),
+        [WEBHOOK_HEADERS.id]: delivery.deliveryId,
         [WEBHOOK_HEADERS.timestamp]: timestamp,
-        [WEBHOOK_HEADERS.delivery]: delivery.deliveryId,
-        [WEBHOOK_HEADERS.event]: `submission.${delivery.payload.status}`,
+        [WEBHOOK_HEADERS.signature]: webhookSignature(key, delivery.deliveryId, timestamp, body),
+        // Deprecated, for one release: receivers written against linkboard's own headers keep
+        // working until they verify the standard ones.
+        [DEPRECATED_WEBHOOK_HEADERS.signature]: deprecatedWebhookSignature(secret, timestamp, body),
+        [DEPRECATED_WEBHOOK_HEADERS.timestamp]: timestamp,
+        [DEPRECATED_WEBHOOK_HEADERS.delivery]: delivery.deliveryId,
+        [DEPRECATED_WEBHOOK_HEADERS.event]: `submission.${delivery.payload.status}`,
       },
       dispatcher: pinned.dispatcher,
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,

@@ -308,8 +308,8 @@ export function SubmitForm({
       <div className="card stacked" style={{ maxWidth: 620 }} data-testid="webhook-secret">
         <p>
           Submission {created.id} is queued. Its webhook's secret, shown this once (it is stored
-          encrypted and never shown again): verify each delivery's{' '}
-          <code>X-Linkboard-Signature</code> with it.
+          encrypted and never shown again): verify each delivery with it and a Standard Webhooks
+          library (<code>standardwebhooks</code>).
         </p>
         <pre>{created.webhookSecret}</pre>
         <p>
