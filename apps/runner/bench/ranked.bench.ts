@@ -6,10 +6,11 @@
  * (a ±2-point interval on the score): every image rendered once and every baseline asked.
  */
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildEpisodes, DEFAULT_RANKED_SETTING, drawSeed, indexBenchmark } from '@linkboard/core';
+import { printFigure } from '@linkboard/core/testing';
 import {
   drawRanked,
   generateSynth,
@@ -22,6 +23,7 @@ import { ImageEncoder, toChatMessages } from '../src/adapters/encode';
 import { BUILTIN_MODELS } from '../src/baselines';
 import { rankedEncoder, rankedPerPolicy, runRanked } from '../src/ranked';
 import { benchEnv } from './env';
+import { Cleanup } from './harness';
 
 const quick = benchEnv.quick;
 const KEY = 'b3'.repeat(32);
@@ -40,7 +42,9 @@ for (const episode of draw.episodes) {
   await toChatMessages(episode, rankedEncoder(draw));
   rankedMs.push(performance.now() - started);
 }
-const dir = await mkdtemp(path.join(tmpdir(), 'linkboard-ranked-bench-'));
+// The folder goes however the bench ends (see Cleanup).
+const cleanup = new Cleanup();
+const dir = cleanup.dir(await mkdtemp(path.join(tmpdir(), 'linkboard-ranked-bench-')));
 try {
   await writeDataset(
     path.join(dir, 'v3'),
@@ -59,11 +63,18 @@ try {
     storedMs.push(performance.now() - started);
   }
   const [r, s] = [median(rankedMs), median(storedMs)];
-  console.log(
-    `16-shot episode into a chat request, median of ${EPISODES}: ranked, 17 images rendered on demand ${r.toFixed(1)} ms; stored benchmark, 17 images read from files ${s.toFixed(1)} ms (${(r / s).toFixed(1)}× the stored)`,
-  );
+  // A 16-shot episode into a chat request, each built from nothing kept.
+  printFigure('stored_16_shot_request_ms', s, {
+    baseline: true,
+    sizes: { episodes: EPISODES, images: 17 },
+    extra: { images_from: 'files' },
+  });
+  printFigure('ranked_16_shot_request_ms', r, {
+    sizes: { episodes: EPISODES, images: 17 },
+    extra: { images_from: 'renderer', vs_stored: (r / s).toFixed(1) },
+  });
 } finally {
-  await rm(dir, { recursive: true, force: true });
+  await cleanup.run();
 }
 
 // (2) npm start's ranked baselines on a default-size draw (quick: a quarter of it).
@@ -85,9 +96,20 @@ const used = process.cpuUsage(cpu);
 const scores = results
   .map((m) => {
     const all = m.byShots.find((b) => b.shots === 'all')?.score;
-    return `${m.name} ${(100 * (all?.score ?? 0)).toFixed(1)} [${(100 * (all?.low ?? 0)).toFixed(1)}, ${(100 * (all?.high ?? 0)).toFixed(1)}]`;
+    return `${m.name}:${(100 * (all?.score ?? 0)).toFixed(1)}[${(100 * (all?.low ?? 0)).toFixed(1)},${(100 * (all?.high ?? 0)).toFixed(1)}]`;
   })
-  .join('; ');
-console.log(
-  `npm start's ranked baselines (${BUILTIN_MODELS.join(', ')}) on a draw of ${full.episodes.length} episodes (${perPolicy} per shot count and policy${quick ? ', a quarter of the default' : ', the default'}): ${((used.user + used.system) / 1e6).toFixed(0)} CPU s, ${((performance.now() - wall) / 1000).toFixed(0)} s wall; scores ${scores}`,
-);
+  .join(';');
+// npm start's ranked baselines (every image rendered once, every baseline asked).
+const sizes = {
+  episodes: full.episodes.length,
+  per_shots_and_policy: perPolicy,
+  draw: quick ? 'quarter_of_default' : 'default',
+};
+printFigure('ranked_baselines_cpu_s', (used.user + used.system) / 1e6, {
+  sizes,
+  extra: { baselines: BUILTIN_MODELS.join(',') },
+});
+printFigure('ranked_baselines_wall_s', (performance.now() - wall) / 1000, {
+  sizes,
+  extra: { scores },
+});

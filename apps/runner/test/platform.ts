@@ -6,12 +6,18 @@ import { loadEnv } from '../src/env';
 
 // Shared by tests and benchmarks, so no vitest import here.
 
+// The folders smallSynth and smallSynthV3 made in this process (see `synthDirs`).
+const made: string[] = [];
+/** The temporary folders this process's small synths are in: a benchmark removes them when done. */
+export const synthDirs = (): readonly string[] => made;
+
 let synth: Promise<string> | undefined;
 /** A small isekai-synth set (2 pairs, 12 images per concept, 2 of them queries), made once per file. */
 export function smallSynth(): Promise<string> {
   synth ??= (async () => {
     const { generateSynth, writeDataset } = await import('@linkboard/datasets');
     const dir = await mkdtemp(path.join(tmpdir(), 'linkboard-synth-'));
+    made.push(dir);
     await writeDataset(
       path.join(dir, 'synth'),
       await generateSynth({ pairs: 2, perConcept: 12, queriesPerConcept: 2 }),
@@ -27,6 +33,7 @@ export function smallSynthV3(): Promise<string> {
   synthV3 ??= (async () => {
     const { generateSynth, writeDataset } = await import('@linkboard/datasets');
     const dir = await mkdtemp(path.join(tmpdir(), 'linkboard-synth-v3-'));
+    made.push(dir);
     await writeDataset(
       path.join(dir, 'synth'),
       await generateSynth({ version: 3, pairs: 2, perConcept: 12, queriesPerConcept: 2 }),

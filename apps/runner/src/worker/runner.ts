@@ -12,8 +12,20 @@ import { isQueueUnreachable, untilReachable } from './outage';
 import { type Claimed, databaseQueue, type Queue } from './queue';
 import { deliverDueWebhooks, runWebhookDeliveries } from './webhooks';
 
-/** What ran a submission: stored in its provenance. Read once per process. */
+let provenance: RunnerFacts | undefined;
+
+/**
+ * What ran a submission: stored in its provenance. Read once per process, as the code a process
+ * runs does not change under it: git is a child process waited for synchronously, which a process
+ * that runs the runner loop more than once (tests, the benchmarks) paid on every loop, its event
+ * loop held meanwhile.
+ */
 export function runnerProvenance(): RunnerFacts {
+  provenance ??= readProvenance();
+  return provenance;
+}
+
+function readProvenance(): RunnerFacts {
   let commit: string | null = null;
   try {
     commit = execFileSync('git', ['rev-parse', 'HEAD'], {

@@ -66,8 +66,9 @@ afterEach(async () => {
 
 let episode: ReturnType<typeof buildEpisodes> extends Generator<infer E> ? E : never;
 let encoder: ImageEncoder;
+let dataset: Awaited<ReturnType<typeof loadDataset>>;
 beforeAll(async () => {
-  const dataset = await loadDataset(await smallSynth());
+  dataset = await loadDataset(await smallSynth());
   encoder = new ImageEncoder(dataset.store, dataset.manifest);
   episode = buildEpisodes(indexBenchmark(dataset.manifest), {
     shots: [2],
@@ -322,5 +323,31 @@ describe('chatRequestBody', () => {
       max_tokens: 32,
       messages: await toChatMessages(episode, encoder),
     });
+  });
+
+  it('is the same bytes once every image is encoded (no await per part)', async () => {
+    const { chatRequestBody } = await import('../../src/adapters/encode');
+    const fresh = new ImageEncoder(dataset.store, dataset.manifest);
+    const fields = { model: 'm', max_tokens: 32 };
+    const first = await chatRequestBody(episode, fresh, fields);
+    const again = await chatRequestBody(episode, fresh, fields);
+    expect(again.equals(first)).toBe(true);
+    expect(again.buffer).not.toBe(first.buffer);
+  });
+});
+
+describe('JsonBody', () => {
+  it('writes text of any script and bytes in order, into a buffer of their size', async () => {
+    const { JsonBody } = await import('../../src/adapters/encode');
+    const text = 'café ✓ 𝄞 \ud800';
+    const body = new JsonBody()
+      .raw('{"a":')
+      .value(text)
+      .raw(',"b":')
+      .bytes(Buffer.from('[1,2]'))
+      .fields({ c: 'ü', skipped: undefined })
+      .raw('}')
+      .done();
+    expect(body).toEqual(Buffer.from(`{"a":${JSON.stringify(text)},"b":[1,2],"c":"ü"}`));
   });
 });
