@@ -7,6 +7,7 @@ import {
   checkSizeRange,
   resolveBenchmarkVersion,
 } from '@linkboard/core';
+import type { LeaderboardRow } from '@linkboard/db';
 import { z } from 'zod';
 import { legacyVersionTarget } from '~/lib/benchmark-param';
 import { ApiError, admittedCaller, errorReply } from '~/server/api-v1';
@@ -19,7 +20,7 @@ const Query = z
     benchmark: BenchmarkNameSchema,
     policy: policyInput,
     scorer: scorerInput,
-    format: z.enum(['csv', 'json']).default('csv'),
+    format: z.enum(['csv', 'json', 'jsonl']).default('csv'),
     self: z.enum(['0', '1']).default('0'),
     ...boardFilterQueryShape,
   })
@@ -28,7 +29,35 @@ const Query = z
 /** A file name's part made of a version's name: what a download's header can hold as it is. */
 const fileNamePart = (name: string) => name.replace(/[^A-Za-z0-9._@+-]/g, '-');
 
-/** The leaderboard as CSV or JSON, with the filters of the page. */
+/**
+ * The board as JSON Lines: a row per line, in rank order, each a flat object of scalars with the
+ * same keys on every line: the version and policy it was ranked on, the export's fields (those of
+ * the CSV), and `acc_<n>shot` for every shot count on the board (null where a row has none). One
+ * schema a line, no nested object whose keys vary from row to row: what a columnar reader such as
+ * the `datasets` library's JSON loader (`load_dataset("json", data_files=…)`) makes a table of.
+ */
+function leaderboardJsonl(
+  rows: readonly LeaderboardRow[],
+  board: { benchmark: string; policy: string; scorer: string },
+): string {
+  const shots = [...new Set(rows.flatMap((r) => Object.keys(r.perShot).map(Number)))].sort(
+    (a, b) => a - b,
+  );
+  return rows
+    .map((r) => {
+      const { per_shot: perShot, ...fields } = boardRecord(r, board.scorer);
+      const line = {
+        benchmark: board.benchmark,
+        policy: board.policy,
+        ...fields,
+        ...Object.fromEntries(shots.map((s) => [`acc_${s}shot`, perShot[s] ?? null])),
+      };
+      return `${JSON.stringify(line)}\n`;
+    })
+    .join('');
+}
+
+/** The leaderboard as CSV, JSON or JSON Lines, with the filters of the page. */
 export async function GET(request: Request) {
   const url = new URL(request.url);
   // The API's door: a token the site does not know is a 401 here as on every route.
@@ -77,10 +106,18 @@ export async function GET(request: Request) {
       filter,
       rows: rows.map((r) => boardRecord(r, scorer)),
     });
+  const file = `leaderboard-${fileNamePart(benchmark)}-${policy}-${scorer}`;
+  if (format === 'jsonl')
+    return new Response(leaderboardJsonl(rows, { benchmark, policy, scorer }), {
+      headers: {
+        'content-type': 'application/x-ndjson; charset=utf-8',
+        'content-disposition': `attachment; filename="${file}.jsonl"`,
+      },
+    });
   return new Response(leaderboardCsv(rows, scorer), {
     headers: {
       'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="leaderboard-${fileNamePart(benchmark)}-${policy}-${scorer}.csv"`,
+      'content-disposition': `attachment; filename="${file}.csv"`,
     },
   });
 }

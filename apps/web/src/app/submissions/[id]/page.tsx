@@ -23,12 +23,15 @@ import {
   signedPts,
 } from '~/components/format';
 import { ModelCard } from '~/components/model-card';
+import { ModelIndexBlock } from '~/components/model-index-block';
 import { OwnerActions } from '~/components/owner-actions';
 import { RowLink } from '~/components/row-link';
 import { RunUsage } from '~/components/run-usage';
 import { StatusPanel } from '~/components/status-panel';
+import { env } from '~/env';
 import { accuracyCurves } from '~/lib/curves';
 import { type Headline, publicHeadline, rankedHeadline } from '~/lib/headline';
+import { type ModelIndexInput, modelIndexYaml } from '~/lib/model-index';
 import { MAX_ID, MAX_OVERLAYS } from '~/lib/page-params';
 import { provenanceFields, provenanceView } from '~/lib/provenance';
 import { generationLabel, imageSizeLabel } from '~/lib/run-settings';
@@ -84,7 +87,7 @@ export default async function SubmissionPage({
   // Only its owner (and admins) learn where its webhook goes and how its deliveries went.
   const webhook = mine ? await trpc.submissions.webhook({ id }) : null;
 
-  const headline = await headlineOf(trpc, submission, { scorer, curves });
+  const { headline, figures } = await headlineOf(trpc, submission, { scorer, curves });
 
   const { points, series } = accuracyCurves(curves);
   // Other finished submissions on this benchmark version, to lay over this one's chart.
@@ -108,6 +111,17 @@ export default async function SubmissionPage({
   // Typed through core's readProvenance (a row from before its schema reads upgraded).
   const provenance = provenanceView(submission.provenance, id);
   const { reasoningAnswers } = provenance;
+  // The result as a model card's metadata, once it has its board's figure: the version it ran
+  // (the manifest hash the runner recorded, else the version's), and a link back here.
+  const modelIndex = figures
+    ? modelIndexYaml({
+        ...figures,
+        model: submission.model,
+        benchmark: submission.benchmark,
+        revision: provenance.provenance?.benchmark.manifestHash ?? figures.revision,
+        url: `${env.BETTER_AUTH_URL.replace(/\/+$/, '')}/submissions/${submission.id}`,
+      })
+    : null;
   const conceptRows = new Map<
     string,
     {
@@ -407,6 +421,7 @@ export default async function SubmissionPage({
           )}
         </>
       ) : null}
+      {modelIndex ? <ModelIndexBlock yaml={modelIndex} /> : null}
       <h2>Provenance</h2>
       {provenance.problem ? (
         <p role="alert" style={{ color: 'var(--bad)' }} data-testid="provenance-problem">
@@ -443,15 +458,23 @@ type Submission = Awaited<ReturnType<Caller['submissions']['byId']>>;
 type Curves = Awaited<ReturnType<Caller['leaderboard']['curves']>>;
 
 /**
+ * A run's figures as its model card's `model-index` gives them; the rest is the submission's. The
+ * revision is its version's manifest hash, for a run whose provenance does not name one.
+ */
+type Figures = Omit<ModelIndexInput, 'model' | 'benchmark' | 'url'>;
+
+/**
  * The page's headline: a ranked run's own score and its model's place on the ranked board; a
  * public benchmark's run, its row on its version's board as the board ranks it (the version's
- * ranked setting: its policy and scorer, whatever scorer the page shows below).
+ * ranked setting: its policy and scorer, whatever scorer the page shows below). With it, the same
+ * figures for a model card (`figures`): the score and its per-shot accuracy on that setting, or
+ * null where the headline has no score.
  */
 async function headlineOf(
   trpc: Caller,
   submission: Submission,
   shown: { scorer: string; curves: Curves },
-): Promise<Headline> {
+): Promise<{ headline: Headline; figures: Figures | null }> {
   const mine = (rows: Curves) => rows.filter((c) => c.submissionId === submission.id);
   if (submission.rankedDraw) {
     // Every ranked run is scored by the default scorer (the ranked score).
@@ -460,13 +483,28 @@ async function headlineOf(
         ? mine(shown.curves)
         : mine(await trpc.leaderboard.curves({ ids: [submission.id], scorer: DEFAULT_SCORER }));
     const { lcl, flip } = policyTotals(scored);
+    const own = rankedScore(lcl, flip);
     const board = await trpc.ranked.board();
-    return rankedHeadline(
+    const headline = rankedHeadline(
       submission,
-      rankedScore(lcl, flip),
+      own,
       board.find((r) => r.submissionIds.includes(submission.id)),
       { name: RANKED_BOARD, rankedRows: board.filter((r) => r.rankLow !== null).length },
     );
+    const figures = own && {
+      score: {
+        value: own.score,
+        name: `Ranked score (the mean of ${policyLabel('lcl')} and ${policyLabel('flip')} accuracy, ${DEFAULT_SCORER} scorer)`,
+      },
+      perShot: scored.map((c) => ({
+        policy: policyLabel(c.policy),
+        shots: c.shots,
+        accuracy: c.n ? c.correct / c.n : null,
+      })),
+      scorer: DEFAULT_SCORER,
+      revision: null,
+    };
+    return { headline, figures };
   }
   const version = (await trpc.leaderboard.versions()).find(
     (v) => v.id === submission.benchmarkVersionId,
@@ -482,16 +520,32 @@ async function headlineOf(
           selfReported: submission.adapter === 'predictions',
         })
       : [];
-  return publicHeadline(
-    submission,
-    rows.find((r) => r.submissionId === submission.id),
-    {
-      name: version ? benchmarkName(version) : submission.benchmark,
-      rankedRows: rows.filter((r) => r.ranked).length,
-      policy: policyLabel(setting?.policy ?? 'lcl'),
-      scorer: setting?.scorer ?? DEFAULT_SCORER,
-    },
-  );
+  const row = rows.find((r) => r.submissionId === submission.id);
+  const policy = policyLabel(setting?.policy ?? 'lcl');
+  const scorer = setting?.scorer ?? DEFAULT_SCORER;
+  const headline = publicHeadline(submission, row, {
+    name: version ? benchmarkName(version) : submission.benchmark,
+    rankedRows: rows.filter((r) => r.ranked).length,
+    policy,
+    scorer,
+  });
+  const figures =
+    row && row.accuracy !== null
+      ? {
+          score: {
+            value: row.accuracy,
+            name: `Accuracy on the board's ranked setting (${policy}, ${scorer} scorer)`,
+          },
+          perShot: Object.entries(row.perShot).map(([shots, accuracy]) => ({
+            policy,
+            shots: Number(shots),
+            accuracy,
+          })),
+          scorer,
+          revision: version?.manifestHash ?? null,
+        }
+      : null;
+  return { headline, figures };
 }
 
 /** The headline near the top: the score, where it stands, ranked or why not. */

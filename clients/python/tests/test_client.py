@@ -1,23 +1,32 @@
-"""The Python client against a running linkboard site (the end-to-end tests start one).
+"""The installed Python client against a running linkboard site (the end-to-end tests start one).
 
+    python3 -m venv /tmp/lb-venv && /tmp/lb-venv/bin/pip install ./clients/python
     LINKBOARD_URL=http://127.0.0.1:3000 LINKBOARD_TOKEN=lb_… \\
     LINKBOARD_ENDPOINT=http://127.0.0.1:54811/v1 LINKBOARD_ENDPOINT_MODEL=random \\
-    python3 clients/python/test_client.py
+    /tmp/lb-venv/bin/python clients/python/tests/test_client.py
 
-It submits a small private submission (2 shots, one policy, one draw) for the endpoint, waits for
-it, downloads its answers and reads the board; and checks the client's refusals.
+It tests the client as pip installed it: the package imported must be the installed distribution's,
+of the API version the site speaks. It submits a small private submission (2 shots, one policy, one
+draw) for the endpoint, waits for it, downloads its answers and reads the board; and checks the
+client's refusals.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import os
 import sys
 import time
 import unittest
+import urllib.request
+from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from linkboard_client import (  # noqa: E402
+# No path of the checkout is put on sys.path: a script's own folder (this one) holds no
+# linkboard_client, so the import below finds the installed package or fails.
+import linkboard_client
+from linkboard_client import (
+    API_VERSION,
     AuthenticationError,
     BadRequestError,
     Client,
@@ -29,6 +38,9 @@ REQUIRED = ("LINKBOARD_URL", "LINKBOARD_TOKEN", "LINKBOARD_ENDPOINT", "LINKBOARD
 missing = [name for name in REQUIRED if not os.environ.get(name)]
 if missing:
     sys.exit(f"test_client.py needs {', '.join(missing)} (a running site; see the docstring)")
+
+#: The distribution pip installs (pyproject.toml's name).
+DISTRIBUTION = "linkboard-client"
 
 URL = os.environ["LINKBOARD_URL"]
 TOKEN = os.environ["LINKBOARD_TOKEN"]
@@ -145,6 +157,28 @@ class ClientOnASite(unittest.TestCase):
         with self.assertRaises(BadRequestError) as malformed:
             self.client.leaderboard(f"{self.benchmark['name']}@")
         self.assertIn("names no version after the @", malformed.exception.message)
+
+
+class Installed(unittest.TestCase):
+    def test_the_package_imported_is_the_installed_distribution(self) -> None:
+        try:
+            installed = importlib.metadata.distribution(DISTRIBUTION)
+        except importlib.metadata.PackageNotFoundError:
+            self.fail(f"{DISTRIBUTION} is not installed: pip install ./clients/python first")
+        self.assertEqual(installed.version, linkboard_client.__version__)
+        # The module imported is the file pip installed, not a source folder on the path.
+        module = Path(linkboard_client.__file__).resolve()
+        pip_installed = Path(str(installed.locate_file("linkboard_client/__init__.py")))
+        self.assertEqual(module, pip_installed.resolve())
+        # PEP 561: the annotations reach type checkers of the code that uses the client.
+        self.assertTrue((module.parent / "py.typed").is_file())
+
+    def test_the_site_speaks_the_api_version_of_the_client(self) -> None:
+        with urllib.request.urlopen(f"{URL}/api/openapi.json", timeout=30) as response:
+            described = json.load(response)
+        self.assertEqual(described["info"]["version"], API_VERSION)
+        # The client's major version is the API's: linkboard-client 1.x speaks /api/v1.
+        self.assertEqual(linkboard_client.__version__.split(".")[0], API_VERSION.lstrip("v"))
 
 
 class Refusals(unittest.TestCase):

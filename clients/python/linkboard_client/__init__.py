@@ -1,5 +1,7 @@
 """A small client for linkboard's public API (version 1), on Python's standard library alone.
 
+Install it with ``pip install ./clients/python`` (from a clone of linkboard), then::
+
     from linkboard_client import Client
 
     client = Client("https://linkboard.example", token=os.environ["LB_TOKEN"])
@@ -26,9 +28,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, cast
 
 __all__ = [
+    "API_VERSION",
     "ApiError",
     "AuthenticationError",
     "BadRequestError",
@@ -39,6 +42,15 @@ __all__ = [
     "PermissionDeniedError",
     "WaitTimeout",
 ]
+
+#: The version of the site's API this client speaks: what the site's ``/api/openapi.json`` gives
+#: as ``info.version``, and the ``/api/v1`` its routes are under.
+API_VERSION = "v1"
+
+#: This client's version (the distribution's, read by pyproject.toml). Its major number is the API
+#: version it speaks, so that ``linkboard-client 1.x`` is the client of ``/api/v1``; the minor and
+#: micro numbers are the client's own releases. A test in apps/web checks the two agree.
+__version__ = "1.0.0"
 
 #: The states after which a submission changes no more.
 FINISHED = ("done", "failed", "cancelled")
@@ -119,7 +131,7 @@ class Client:
         """The benchmark versions the site holds: each one's ``benchmark`` (``name@version``, what
         every method takes), ``name``, ``version``, ``manifestHash``, ``rankedSetting``, ``split``,
         ``retired``…"""
-        return self._json("GET", "/api/v1/benchmarks")["benchmarks"]
+        return cast(List[Dict[str, Any]], self._json("GET", "/api/v1/benchmarks")["benchmarks"])
 
     def submit(
         self,
@@ -252,7 +264,9 @@ class Client:
         self_reported: bool = False,
     ) -> Dict[str, Any]:
         """A benchmark version's board, ``benchmark`` being ``name@version`` (the name alone: its
-        newest public version): ``benchmark`` (``name@version``), ``rows`` and the method.
+        newest public version): ``benchmark`` (``name@version``), ``rows`` and the method, with
+        ``ranked_at`` (when these ranks were computed) and ``stale`` (true while the board, changed
+        since, is being ranked again).
 
         ``version`` is deprecated: name the version in ``benchmark`` instead.
         """
@@ -272,11 +286,16 @@ class Client:
 
     # -- HTTP ------------------------------------------------------------------------------
 
-    def _json(self, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
+    def _json(
+        self, method: str, path: str, body: Optional[Dict[str, Any]] = None
+    ) -> Dict[str, Any]:
+        # Every reply of the API is a JSON object (its OpenAPI document says so).
         with self._open(method, path, body) as response:
-            return json.load(response)
+            return cast(Dict[str, Any], json.load(response))
 
-    def _open(self, method: str, path: str, body: Optional[Dict[str, Any]] = None):
+    def _open(
+        self, method: str, path: str, body: Optional[Dict[str, Any]] = None
+    ) -> http.client.HTTPResponse:
         url = self.base_url + path
         headers = {"accept": "application/json, application/x-ndjson"}
         data = None
@@ -287,7 +306,10 @@ class Client:
             headers["authorization"] = f"Bearer {self._token}"
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
-            return urllib.request.urlopen(request, timeout=self.timeout)
+            response: http.client.HTTPResponse = urllib.request.urlopen(
+                request, timeout=self.timeout
+            )
+            return response
         except urllib.error.HTTPError as error:
             raise _api_error(error, url) from None
         except (urllib.error.URLError, OSError) as error:
