@@ -39,7 +39,8 @@ async function publicBoard(page: Page): Promise<string> {
 
 /** The ranked board, once `start`'s ranked baselines have ended (it opens the site then). */
 async function rankedBoardReady(page: Page) {
-  for (let i = 0; i < 150; i++) {
+  // The ranked runs render every image of their draws: minutes on a loaded 2-core machine.
+  for (let i = 0; i < 360; i++) {
     await page.goto('/ranked');
     if ((await page.getByTestId('ranked-row').count()) >= 3) return;
     await page.waitForTimeout(1000);
@@ -72,7 +73,7 @@ const boardRows: string[] = [];
 const rankedRuns: string[] = [];
 
 test('the boards the site shows are found from its own links', async ({ page }) => {
-  test.setTimeout(420_000);
+  test.setTimeout(720_000);
   // The ranked board first: once it has rows, `/` opens on it and links to the public boards.
   await rankedBoardReady(page);
   board = await publicBoard(page);

@@ -1,41 +1,60 @@
 /**
- * The site under load: p50/p95 latency of the leaderboard page and of its tRPC query with 50
- * requests in flight, against a database seeded with 1,000 finished submissions, and the
- * first-load JavaScript of `/` (gzip). The site runs as `linkboard start` runs it
- * (src/front/server.ts), twice: with the page cache off — every request rendered by Next, the
- * baseline — and on; then on again while the leaderboard changes every second (each change
- * empties the cache under load). With the cache on, the page is loaded by anonymous clients and
- * then by 50 signed-in ones (50 accounts made through the sign-up route, each session checked
- * with `accounts.me` first), who are served the same cached page: their p95 is printed beside
- * the anonymous one with the ratio, and so is the p95 of `accounts.me`, the one request of their
- * own that a signed-in browser makes per page load (to fill in the header).
- * Latencies are measured per request by an undici loop (autocannon reports p90 and p97.5 but
- * not p95). BENCH_QUICK=1 shortens each run to 3 s; BENCH_PORT (default 3290) moves the site.
+ * The site under load, against a database of SUBMISSIONS finished submissions that each ran the
+ * version's whole ranked setting (so every row is ranked: the joint bootstrap has the board's
+ * real work). The site runs as `linkboard start` runs it (src/front/server.ts), first with the
+ * page cache off (every request rendered by Next: the baseline), then on; each read at 50 and 500
+ * connections by autocannon. Printed, each as `name=value target… sizes…` (core's printFigure):
+ * the first read, which waits while the site's board worker ranks the board; the read of the
+ * board's first 100 rows one request at a time (cache off); the cached board page for anonymous
+ * visitors and for 50 signed-in ones (each its own session, served the same bytes) at 500
+ * connections, and the ratio between them; the cached page while the board changes every second;
+ * the first-load JavaScript of `/`. Beside each run, the CPU the site and this process (the load
+ * generator) used, in cores, to show which one limits the rate. BENCH_QUICK=1 runs 1,000
+ * submissions for 3 s a run; BENCH_PORT (default 3290) moves the site. Everything it made (the
+ * database, its server, the site's data folder) is removed on the way out.
  */
 import { spawn } from 'node:child_process';
-import { access, mkdtemp, readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { fixtureManifest } from '@linkboard/core/testing';
+import { DEFAULT_RANKED_SETTING } from '@linkboard/core';
+import { fixtureManifest, percentile, printFigure } from '@linkboard/core/testing';
 import { importBenchmark } from '@linkboard/db';
-import { createTestDatabase, startTestServer } from '@linkboard/db/testing';
-import { Agent, request } from 'undici';
+import { createTestDatabase, seedRankedBoard, startTestServer } from '@linkboard/db/testing';
+import autocannon from 'autocannon';
+import { request } from 'undici';
 import { benchEnv } from './env';
 
 const quick = benchEnv.quick;
 const SECONDS = quick ? 3 : 10;
-const CONCURRENCY = 50;
+const SUBMISSIONS = quick ? 1_000 : 10_000;
+/** Signed-in visitors, each with a session of its own. */
+const CLIENTS = 50;
 const WEB = fileURLToPath(new URL('..', import.meta.url));
 const SERVER = fileURLToPath(new URL('../src/front/server.ts', import.meta.url));
 const PORT = benchEnv.port;
 
+/** CPU seconds (user + system) a process has used, from /proc (Linux); 0 when unknown. */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 const server = await startTestServer();
 const database = await createTestDatabase(server.url);
 let site: ReturnType<typeof spawn> | undefined;
+let dataDir: string | undefined;
 try {
-  // A 24-pair benchmark and 1,000 finished submissions with their aggregate rows.
+  // A 24-pair benchmark whose every submission ran the default ranked setting.
   const manifest = fixtureManifest({
     name: 'bench',
     pairs: 24,
@@ -44,19 +63,11 @@ try {
   });
   const { benchmarkVersionId } = await importBenchmark(database.db, manifest);
   const q = (text: string, params: unknown[] = []) => database.pool.query(text, params);
-  await q(
-    `INSERT INTO models (name, name_key, organisation) SELECT 'model-' || g, 'model-' || g, 'lab ' || (g % 37) FROM generate_series(1, 1000) g`,
-  );
-  await q(
-    `INSERT INTO submissions (model_id, benchmark_version_id, adapter, shots, policies, total_episodes, status, finished_at)
-     SELECT id, $1, 'openai', '{2,4,6,8,10,12,14,16}', '{lcl,icl}', 6144, 'done', now() - (id || ' minutes')::interval FROM models`,
-    [benchmarkVersionId],
-  );
-  await q(`INSERT INTO submission_scores (submission_id, scorer, shots, policy, n, correct, other_label, "both", neither, empty, error, novel_n, novel_correct)
-           SELECT s.id, sc, sh, p::policy, 384, (random() * 384)::int, 40, 0, 4, 0, 0, 192, (random() * 192)::int
-           FROM submissions s, unnest('{official,strict}'::text[]) sc, unnest('{2,4,6,8,10,12,14,16}'::int[]) sh, unnest('{lcl,icl}'::text[]) p`);
-  await q(`INSERT INTO submission_summaries SELECT submission_id, scorer, policy, sum(n), sum(correct), sum(novel_n), sum(novel_correct), sum(neither + empty),
-           jsonb_object_agg(shots::text, jsonb_build_array(correct, n)) FROM submission_scores GROUP BY submission_id, scorer, policy`);
+  await q('UPDATE benchmark_versions SET ranked_setting = $1 WHERE id = $2', [
+    JSON.stringify(DEFAULT_RANKED_SETTING),
+    benchmarkVersionId,
+  ]);
+  await seedRankedBoard(database.pool, { benchmarkVersionId, count: SUBMISSIONS });
   await q('ANALYZE');
 
   const built = await access(path.join(WEB, '.next', 'BUILD_ID')).then(
@@ -64,7 +75,7 @@ try {
     () => false,
   );
   if (!built) throw new Error('build the site first: npm run build');
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'linkboard-web-bench-'));
+  dataDir = await mkdtemp(path.join(tmpdir(), 'linkboard-web-bench-'));
   const base = `http://127.0.0.1:${PORT}`;
   async function startSite(cacheMb: number) {
     const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
@@ -107,7 +118,7 @@ try {
     JSON.stringify({ json: { benchmarkVersionId, policy: 'lcl', scorer: 'official', limit: 100 } }),
   );
   const targets = {
-    page: `${base}/?version=${benchmarkVersionId}`,
+    page: `${base}/?benchmark=${manifest.benchmark.name}@${manifest.benchmark.version}`,
     trpc: `${base}/api/trpc/leaderboard.rows?input=${input}`,
     baseline: `${base}/api/trpc/leaderboard.versions`,
   };
@@ -115,7 +126,7 @@ try {
   /** 50 accounts, each signed up (so signed in) through the site: their session cookies. */
   async function signUpClients(): Promise<{ name: string; email: string; cookie: string }[]> {
     const clients = [];
-    for (let i = 0; i < CONCURRENCY; i++) {
+    for (let i = 0; i < CLIENTS; i++) {
       const name = `Bench Visitor ${i}`;
       const email = `bench-visitor-${i}@example.com`;
       const response = await request(`${base}/api/auth/sign-up/email`, {
@@ -149,50 +160,102 @@ try {
     }
   }
 
-  /** `headers(i)`: what client i sends with each request (its session cookie). */
+  /**
+   * `connections` clients, each sending its next request when the last is answered, for SECONDS,
+   * by autocannon (its client counts body bytes without decoding them, so it is not what limits
+   * the rate; the site's and this process's CPU over the run are printed to show which one is).
+   * Latency per request from autocannon's response events (its summary has no p95).
+   */
   async function load(
     url: string,
     options: {
+      connections: number;
       during?: () => Promise<void>;
       headers?: (client: number) => Record<string, string>;
-    } = {},
+    },
   ) {
-    const { during, headers = () => ({}) } = options;
-    const agent = new Agent({ connections: CONCURRENCY });
-    for (let i = 0; i < 20; i++)
-      await (
-        await request(url, { dispatcher: agent, headers: headers(i % CONCURRENCY) })
-      ).body.text();
+    const { connections, during, headers } = options;
     const latencies: number[] = [];
-    const states: Record<string, number> = {};
-    const until = performance.now() + SECONDS * 1000;
+    let client = 0;
+    const siteCpu = cpuSecondsOf(site?.pid);
+    const ownCpu = process.cpuUsage();
     let changes = 0;
-    await Promise.all([
-      ...Array.from({ length: CONCURRENCY }, async (_, client) => {
-        while (performance.now() < until) {
-          const t = performance.now();
-          const response = await request(url, { dispatcher: agent, headers: headers(client) });
-          await response.body.text();
-          if (response.statusCode !== 200) throw new Error(`${url}: HTTP ${response.statusCode}`);
-          latencies.push(performance.now() - t);
-          const state = String(response.headers['x-linkboard-cache'] ?? 'none');
-          states[state] = (states[state] ?? 0) + 1;
-        }
-      }),
-      (async () => {
-        if (!during) return;
-        while (performance.now() < until - 1000) {
-          await new Promise((r) => setTimeout(r, 1000));
-          await during();
-          changes++;
-        }
-      })(),
-    ]);
-    await agent.close();
-    latencies.sort((a, b) => a - b);
-    const at = (p: number) =>
-      latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] as number;
-    return { p50: at(0.5), p95: at(0.95), rps: latencies.length / SECONDS, states, changes };
+    let finished!: Promise<autocannon.Result>;
+    const started = new Promise<void>((begun) => {
+      finished = new Promise((resolve, reject) => {
+        const instance = autocannon(
+          {
+            url,
+            connections,
+            duration: SECONDS,
+            // Browsers ask for gzip; the site keeps a gzip copy of each cached page.
+            headers: { 'accept-encoding': 'gzip' },
+            setupClient: headers
+              ? (c) => c.setHeaders({ 'accept-encoding': 'gzip', ...headers(client++ % CLIENTS) })
+              : undefined,
+          },
+          (error, result) => (error ? reject(error) : resolve(result)),
+        );
+        instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+          if (statusCode === 200) latencies.push(responseTime);
+        });
+        begun();
+      });
+    });
+    await started;
+    const churn = (async () => {
+      if (!during) return;
+      const until = performance.now() + (SECONDS - 1) * 1000;
+      while (performance.now() < until) {
+        await new Promise((r) => setTimeout(r, 1000));
+        await during();
+        changes++;
+      }
+    })();
+    const result = await finished;
+    await churn;
+    const cpu = process.cpuUsage(ownCpu);
+    const failed = result.non2xx + result.errors + result.timeouts;
+    // None answered within the run (every client still waiting on a saturated site): NaN, said so.
+    return {
+      answered: latencies.length,
+      p50: percentile(latencies, 0.5),
+      p95: percentile(latencies, 0.95),
+      rps: latencies.length / SECONDS,
+      failed,
+      changes,
+      siteCores: (cpuSecondsOf(site?.pid) - siteCpu) / SECONDS,
+      loadCores: (cpu.user + cpu.system) / 1e6 / SECONDS,
+    };
+  }
+  type Run = Awaited<ReturnType<typeof load>>;
+  const report = (name: string, run: Run, options: Parameters<typeof printFigure>[2] = {}) =>
+    printFigure(name, run.p95, {
+      ...options,
+      sizes: { submissions: SUBMISSIONS, ...options.sizes },
+      extra: {
+        p50_ms: run.p50,
+        requests_per_s: run.rps,
+        answered: run.answered,
+        failed: run.failed,
+        site_cpu_cores: run.siteCores,
+        load_generator_cpu_cores: run.loadCores,
+        ...options.extra,
+      },
+    });
+
+  /** One request at a time: the read's own latency, with nothing queued before it. */
+  async function sequential(url: string, reads: number) {
+    for (let i = 0; i < 20; i++) await (await request(url)).body.text();
+    const latencies: number[] = [];
+    for (let i = 0; i < reads; i++) {
+      const t = performance.now();
+      const response = await request(url);
+      await response.body.text();
+      if (response.statusCode !== 200) throw new Error(`${url}: HTTP ${response.statusCode}`);
+      latencies.push(performance.now() - t);
+    }
+    return { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95) };
   }
 
   // A change the leaderboard shows: one submission leaves it, or comes back.
@@ -205,18 +268,91 @@ try {
   };
 
   await startSite(0);
+  // The board has never been ranked: the first read waits while the site's worker ranks it.
+  const firstStarted = performance.now();
+  const first = await request(targets.trpc);
+  await first.body.text();
+  if (first.statusCode !== 200) throw new Error(`first read: HTTP ${first.statusCode}`);
+  printFigure('first_read_with_ranking_ms', performance.now() - firstStarted, {
+    sizes: { submissions: SUBMISSIONS, ranked: SUBMISSIONS },
+  });
+  // The page under test is the board: its rows are there (a redirect or an error page is not).
+  const boardHtml = await (await fetch(targets.page)).text();
+  const shownRows = new Set(boardHtml.match(/ranked-model-\d+/g) ?? []).size;
+  if (shownRows < 100)
+    throw new Error(
+      `${targets.page} shows ${shownRows} of the board's rows: ${boardHtml
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .slice(0, 1500)}`,
+    );
   const clients = await signUpClients();
   await checkSessions(clients);
   const signedIn = (client: number) => ({ cookie: (clients[client] as { cookie: string }).cookie });
-  const baseline = await load(targets.baseline);
-  const uncached = { trpc: await load(targets.trpc), page: await load(targets.page) };
+  // One request at a time: the smallest tRPC query (Next's own cost of a request) and the board's.
+  const floor = await sequential(targets.baseline, quick ? 100 : 300);
+  printFigure('versions_query_http_p95_ms', floor.p95, {
+    baseline: true,
+    sizes: { connections: 1, cache: 'off' },
+    extra: { p50_ms: floor.p50 },
+  });
+  const read = await sequential(targets.trpc, quick ? 100 : 300);
+  printFigure('leaderboard_read_http_p95_ms', read.p95, {
+    target: { atMost: 20 },
+    sizes: { submissions: SUBMISSIONS, ranked: SUBMISSIONS, connections: 1, cache: 'off' },
+    extra: { p50_ms: read.p50, rows: 100, ratio_to_baseline: read.p95 / floor.p95 },
+  });
+  const uncached: Record<string, Run> = {};
+  for (const connections of [50, 500]) {
+    const versions = await load(targets.baseline, { connections });
+    report(`baseline_versions_query_p95_ms_${connections}`, versions, {
+      baseline: true,
+      sizes: { connections, cache: 'off' },
+    });
+    const trpc = await load(targets.trpc, { connections });
+    uncached[`trpc${connections}`] = trpc;
+    report(`leaderboard_trpc_p95_ms_${connections}`, trpc, {
+      sizes: { connections, cache: 'off', rows: 100 },
+    });
+    const page = await load(targets.page, { connections });
+    uncached[`page${connections}`] = page;
+    report(`board_page_p95_ms_${connections}`, page, { sizes: { connections, cache: 'off' } });
+  }
   await stopSite();
   await startSite(64);
   // Sessions live in the database: still valid after the restart.
   await checkSessions(clients);
-  const cached = { trpc: await load(targets.trpc), page: await load(targets.page) };
-  const signedInPage = await load(targets.page, { headers: signedIn });
-  const me = await load(`${base}/api/trpc/accounts.me`, { headers: signedIn });
+  const cached: Record<string, Run> = {};
+  for (const connections of [50, 500]) {
+    cached[`trpc${connections}`] = await load(targets.trpc, { connections });
+    report(`leaderboard_trpc_cached_p95_ms_${connections}`, cached[`trpc${connections}`] as Run, {
+      sizes: { connections, cache: 'on' },
+      extra: {
+        p95_vs_cache_off:
+          (cached[`trpc${connections}`] as Run).p95 / (uncached[`trpc${connections}`] as Run).p95,
+      },
+    });
+    cached[`page${connections}`] = await load(targets.page, { connections });
+    report(`board_p95_ms_${connections}`, cached[`page${connections}`] as Run, {
+      target: { atMost: 20 },
+      sizes: { connections, cache: 'on', visitors: 'anonymous' },
+      extra: {
+        p95_vs_cache_off:
+          (cached[`page${connections}`] as Run).p95 / (uncached[`page${connections}`] as Run).p95,
+      },
+    });
+  }
+  const signedInPage = await load(targets.page, { connections: 500, headers: signedIn });
+  report('board_signed_in_p95_ms_500', signedInPage, {
+    sizes: { connections: 500, sessions: clients.length, cache: 'on' },
+  });
+  printFigure('signed_in_vs_anonymous', signedInPage.p95 / (cached.page500 as Run).p95, {
+    target: { atMost: 2 },
+    sizes: { connections: 500, sessions: clients.length },
+    extra: { anonymous_p95_ms: (cached.page500 as Run).p95, signed_in_p95_ms: signedInPage.p95 },
+  });
+  const me = await load(`${base}/api/trpc/accounts.me`, { connections: 50, headers: signedIn });
+  report('accounts_me_p95_ms_50', me, { sizes: { connections: 50, sessions: clients.length } });
   // What a signed-in client is served is the anonymous page, byte for byte, naming nobody
   // (checked before the changes below, which re-render it).
   const pageFor = async (headers: Record<string, string>) =>
@@ -232,7 +368,11 @@ try {
     if (!html.equals(anonymousHtml) || personal.some((p) => html.includes(p)))
       throw new Error(`${client.name} was served a page other than the anonymous one`);
   }
-  const churn = await load(targets.page, { during: changeLeaderboard });
+  const churn = await load(targets.page, { connections: 50, during: changeLeaderboard });
+  report('board_with_changes_p95_ms_50', churn, {
+    sizes: { connections: 50, cache: 'on' },
+    extra: { changes: churn.changes },
+  });
 
   // First-load JS of `/`: every script the page's HTML loads, gzip-compressed.
   const html = await (await fetch(targets.page)).text();
@@ -244,49 +384,20 @@ try {
   let gzip = 0;
   for (const src of scripts)
     gzip += gzipSync(await readFile(path.join(WEB, '.next', src.replace('/_next/', '')))).length;
-
-  type Run = Awaited<ReturnType<typeof load>>;
-  const fmt = (r: Run) =>
-    `p50_ms=${r.p50.toFixed(1)} p95_ms=${r.p95.toFixed(1)} requests_per_s=${r.rps.toFixed(0)}`;
-  const cacheStates = (r: Run) =>
-    Object.entries(r.states)
-      .map(([state, n]) => `${state}=${n}`)
-      .join(' ');
-  console.log(`submissions=1000 concurrency=${CONCURRENCY} seconds=${SECONDS}`);
-  console.log(`baseline_versions_query_uncached ${fmt(baseline)} (the smallest tRPC query)`);
-  for (const [name, off, on] of [
-    ['leaderboard_trpc', uncached.trpc, cached.trpc],
-    ['leaderboard_page', uncached.page, cached.page],
-  ] as const) {
-    console.log(`${name}_uncached ${fmt(off)} (cache off: every request rendered)`);
-    console.log(
-      `${name}_cached ${fmt(on)} p95_ratio_to_uncached=${(on.p95 / off.p95).toFixed(3)} ${cacheStates(on)} target_p95<=100`,
-    );
-  }
-  console.log(
-    `leaderboard_page_signed_in ${fmt(signedInPage)} ${cacheStates(signedInPage)} clients=${clients.length} (each its own session)`,
-  );
-  console.log(
-    `leaderboard_page_p95_signed_in_ms=${signedInPage.p95.toFixed(1)} anonymous_ms=${cached.page.p95.toFixed(1)} ratio_signed_to_anonymous=${(signedInPage.p95 / cached.page.p95).toFixed(2)} target<=2`,
-  );
-  console.log(
-    `signed_in_page_identical_to_anonymous=true (5 clients' HTML: same bytes, no name, e-mail or session token)`,
-  );
-  console.log(
-    `accounts_me_signed_in ${fmt(me)} (once per signed-in page load, to fill in the header)`,
-  );
-  console.log(
-    `leaderboard_page_cached_with_changes ${fmt(churn)} changes=${churn.changes} (one per second) ${cacheStates(churn)}`,
-  );
-  const pageBytes = Buffer.byteLength(html);
-  console.log(
-    `leaderboard_page_bytes=${pageBytes} gzip_bytes=${gzipSync(html).length} (the bench client asks uncompressed; browsers get gzip)`,
-  );
-  console.log(
-    `first_load_js_gzip_kb=${(gzip / 1024).toFixed(1)} scripts=${scripts.length} target<=250`,
-  );
+  printFigure('board_page_bytes', Buffer.byteLength(html), {
+    extra: { gzip_bytes: gzipSync(html).length },
+  });
+  printFigure('first_load_js_gzip_kb', gzip / 1024, {
+    target: { atMost: 250 },
+    sizes: { scripts: scripts.length },
+  });
 } finally {
-  site?.kill('SIGTERM');
+  if (site && site.exitCode === null) {
+    const exited = new Promise((r) => site?.once('exit', r));
+    site.kill('SIGTERM');
+    await exited;
+  }
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
   await database.drop();
   await server.stop();
 }
