@@ -459,9 +459,6 @@ test('the Python client, pip-installed into a fresh virtual environment, passes 
       ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^PIP_/.test(name))),
       PIP_CONFIG_FILE: '/dev/null',
       PIP_DISABLE_PIP_VERSION_CHECK: '1',
-      // Debian's setuptools wheel is patched to build with the system's distutils; told to use
-      // its own vendored copy (as one e2e run's environment did), it fails on `install_layout`.
-      SETUPTOOLS_USE_DISTUTILS: 'stdlib',
     };
     const step = (command: string, args: string[]) => {
       const ran = spawnSync(command, args, {
@@ -474,6 +471,8 @@ test('the Python client, pip-installed into a fresh virtual environment, passes 
       return ran.stdout;
     };
     step('python3', ['-m', 'venv', venv]);
+    // Built with the venv's own setuptools: in pip's isolated build environment Debian's
+    // setuptools wheel fails on a clean source (`install_layout`), so `wheel` goes in first.
     step(python, [
       '-m',
       'pip',
@@ -481,8 +480,9 @@ test('the Python client, pip-installed into a fresh virtual environment, passes 
       '--no-index',
       '--find-links',
       '/usr/share/python-wheels',
-      source,
+      'wheel',
     ]);
+    step(python, ['-m', 'pip', 'install', '--no-index', '--no-build-isolation', source]);
     expect(step(python, ['-m', 'pip', 'list', '--format=freeze'])).toMatch(
       /^linkboard-client==1\.\d+\.\d+$/m,
     );
