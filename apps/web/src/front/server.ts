@@ -15,6 +15,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
+  boardKeyName,
   connect,
   type Database,
   databaseReachable,
@@ -102,9 +103,7 @@ async function main() {
   const ranker = databaseUrl
     ? workerBoardRanker(databaseUrl, {
         onError: (key, error) =>
-          log.error(
-            `board ${key.benchmarkVersionId}/${key.policy}/${key.scorer}: ranking failed (${(error as Error).message})`,
-          ),
+          log.error(`board ${boardKeyName(key)}: ranking failed (${(error as Error).message})`),
       })
     : null;
   setBoardRanker(ranker);
