@@ -148,7 +148,7 @@ test('a visitor who is not signed in is asked to sign in, not shown a form that 
 }) => {
   await page.goto('/tokens');
   await expect(page.getByTestId('sign-in-needed')).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Create token' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Create key' })).toHaveCount(0);
   await page.getByTestId('sign-in-needed').getByRole('link', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
 });
@@ -353,7 +353,7 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   // An API token lets the CLI submit through the site as this user.
   await page.goto('/tokens');
   await page.getByLabel('Name').fill('laptop');
-  await page.getByRole('button', { name: 'Create token' }).click();
+  await page.getByRole('button', { name: 'Create key' }).click();
   const token = await page.getByTestId('new-token').textContent();
   expect(token).toMatch(/^lb_/);
   newcomerToken = token as string;

@@ -89,13 +89,15 @@ describe('attack corpus: foreign mutations', () => {
               ? (await caller(alice).tokens.create({ name: 'mine' })).id
               : 987_654;
       const as = caller(c.viewer === 'bob' ? bob : null);
+      // Submissions have numeric ids, API keys better-auth's text ones.
+      const row = Number(id);
       const call = {
-        cancel: () => as.submissions.cancel({ id }),
-        retry: () => as.submissions.retry({ id }),
-        publish: () => as.submissions.publish({ id }),
-        withdraw: () => as.submissions.withdraw({ id }),
-        probe: () => as.submissions.probe({ id }),
-        revokeToken: () => as.tokens.revoke({ id }),
+        cancel: () => as.submissions.cancel({ id: row }),
+        retry: () => as.submissions.retry({ id: row }),
+        publish: () => as.submissions.publish({ id: row }),
+        withdraw: () => as.submissions.withdraw({ id: row }),
+        probe: () => as.submissions.probe({ id: row }),
+        revokeToken: () => as.tokens.revoke({ id: String(id) }),
       }[c.mutation] as () => Promise<unknown>;
       await expect(call()).rejects.toMatchObject({ code: c.code });
     },

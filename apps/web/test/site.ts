@@ -16,18 +16,19 @@ import {
   conceptIdsByKey,
   type Db,
   importBenchmark,
-  type UserRole,
   users,
   writeResults,
 } from '@linkboard/db';
 import { createTestDatabase } from '@linkboard/db/testing';
 import { inject } from 'vitest';
+import type { Viewer } from '../src/server/trpc';
 
 export const alice = { id: 'user-alice', role: 'submitter' as const, via: 'session' as const };
 export const bob = { id: 'user-bob', role: 'submitter' as const, via: 'session' as const };
 export const admin = { id: 'user-admin', role: 'admin' as const, via: 'session' as const };
 
-export type TestViewer = { id: string; role: UserRole; via: 'session' | 'token' };
+/** A viewer as the site's context holds one (a key's viewer carries its scopes). */
+export type TestViewer = Viewer;
 
 /**
  * The site's routers on a database of their own, as a server started with `settings` has them

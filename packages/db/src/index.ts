@@ -9,12 +9,24 @@ export {
 } from './embedded';
 export {
   AccountError,
+  type AdminAccount,
+  accountAccess,
   accountByEmail,
+  accountsForAdmin,
   privilegedUsers,
   setUserRole,
   userProfile,
   userRole,
 } from './queries/accounts';
+export {
+  API_KEY_SCOPES,
+  type ApiKeyListing,
+  type ApiKeyScope,
+  apiKeyOwner,
+  apiKeysForAdmin,
+  apiKeysOf,
+  scopesOfPermissions,
+} from './queries/api-keys';
 export {
   ConflictError,
   conceptIdsByKey,
@@ -139,12 +151,6 @@ export {
   submissionsOf,
 } from './queries/submissions';
 export {
-  createApiToken,
-  listApiTokens,
-  revokeApiToken,
-  userByApiToken,
-} from './queries/tokens';
-export {
   type SpentCost,
   type StoredPreflight,
   type StoredServedBy,
@@ -173,6 +179,7 @@ export {
 } from './queries/webhooks';
 export {
   accounts,
+  apiKeys,
   sessions,
   USER_ROLES,
   type UserRole,

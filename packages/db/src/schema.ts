@@ -95,6 +95,11 @@ export const users = pgTable('users', {
   email: text('email').notNull().unique(),
   emailVerified: boolean('email_verified').notNull().default(false),
   image: text('image'),
+  /** better-auth's admin plugin: a banned account cannot sign in, and its API keys are refused. */
+  banned: boolean('banned').notNull().default(false),
+  banReason: text('ban_reason'),
+  /** When a ban ends by itself; null for a ban until lifted. */
+  banExpires: timestamp('ban_expires', { withTimezone: true }),
   role: roleEnum('role').notNull().default('submitter'),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -108,6 +113,8 @@ export const sessions = pgTable('sessions', {
     .references(() => users.id, { onDelete: 'cascade' }),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   ipAddress: text('ip_address'),
+  /** The admin plugin's column; impersonation is not granted to any role (see the site's auth). */
+  impersonatedBy: text('impersonated_by'),
   userAgent: text('user_agent'),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -141,18 +148,48 @@ export const verifications = pgTable('verifications', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
-export const apiTokens = pgTable('api_tokens', {
-  id: serial('id').primaryKey(),
-  userId: text('user_id')
-    .notNull()
-    .references(() => users.id, { onDelete: 'cascade' }),
-  name: text('name').notNull(),
-  /** SHA-256 of the token: the token itself is shown once and never stored. */
-  tokenHash: text('token_hash').notNull().unique(),
-  createdAt: createdAt(),
-  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
-  revokedAt: timestamp('revoked_at', { withTimezone: true }),
-});
+/**
+ * API keys, in the shape better-auth's API-key plugin expects (its field names are these
+ * properties). The key itself is shown once; `key` holds its SHA-256 (base64url), `start` its
+ * first characters to tell keys apart. `permissions` is JSON, `{"linkboard":["read","submit"]}`:
+ * the scopes the site checks on every request a key makes. Revoking disables (`enabled` false) and
+ * keeps the row; an expired key is refused, and deleted by the plugin when next seen. Migration
+ * 0022 moved the earlier `api_tokens` here (same tokens, hashes re-encoded, both scopes).
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    configId: text('config_id').notNull().default('default'),
+    name: text('name'),
+    start: text('start'),
+    /** The owner (a user's id: the plugin's `references: 'user'`). */
+    referenceId: text('reference_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    prefix: text('prefix'),
+    key: text('key').notNull(),
+    refillInterval: integer('refill_interval'),
+    refillAmount: integer('refill_amount'),
+    lastRefillAt: timestamp('last_refill_at', { withTimezone: true }),
+    enabled: boolean('enabled').notNull().default(true),
+    rateLimitEnabled: boolean('rate_limit_enabled').notNull().default(false),
+    rateLimitTimeWindow: integer('rate_limit_time_window'),
+    rateLimitMax: integer('rate_limit_max'),
+    requestCount: integer('request_count').notNull().default(0),
+    remaining: integer('remaining'),
+    lastRequest: timestamp('last_request', { withTimezone: true }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    permissions: text('permissions'),
+    metadata: text('metadata'),
+  },
+  (table) => [
+    uniqueIndex('api_keys_key').on(table.key),
+    index('api_keys_reference_id').on(table.referenceId),
+  ],
+);
 
 /**
  * Tokens of runners that reach the queue over the site's API instead of the database (a GPU host

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -324,6 +324,59 @@ describe('migration 0018 (withdrawn, not hidden)', () => {
         { visibility: 'public' },
       ]);
       await expect(submit('hidden')).rejects.toThrow(/invalid input value for enum visibility/);
+    } finally {
+      await database.close();
+      await admin.pool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.close();
+      await rm(before, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('migration 0022 (API keys through better-auth)', () => {
+  it('moves every API token into api_keys, found by the same token, revoked ones disabled', async () => {
+    const server = inject('pgUrl');
+    const name = `m_${randomBytes(6).toString('hex')}`;
+    const admin = connect(databaseUrl(server, 'postgres'), { max: 1 });
+    await admin.pool.query(`CREATE DATABASE ${name}`);
+    const database = connect(databaseUrl(server, name), { max: 2 });
+    const before = await migrationsBefore('0022_better_auth_api_keys_admin');
+    try {
+      await migrate(database.db, { migrationsFolder: before });
+      const q = (text: string, values: unknown[] = []) => database.pool.query(text, values);
+      await q(`INSERT INTO users (id, name, email) VALUES ('u1', 'U', 'u@example.com')`);
+      const live = `lb_${randomBytes(24).toString('base64url')}`;
+      const gone = `lb_${randomBytes(24).toString('base64url')}`;
+      const hex = (token: string) => createHash('sha256').update(token).digest('hex');
+      await q(
+        `INSERT INTO api_tokens (user_id, name, token_hash, last_used_at, revoked_at)
+         VALUES ('u1', 'laptop', $1, '2026-01-02T00:00:00Z', NULL),
+                ('u1', 'old', $2, NULL, '2026-01-03T00:00:00Z')`,
+        [hex(live), hex(gone)],
+      );
+      await migrateDatabase(database.db);
+
+      // better-auth's API-key plugin looks a key up by its SHA-256 as unpadded base64url.
+      const lookup = (token: string) =>
+        q(
+          'SELECT name, enabled, permissions, reference_id, prefix, expires_at FROM api_keys WHERE key = $1',
+          [createHash('sha256').update(token).digest('base64url')],
+        );
+      expect((await lookup(live)).rows).toEqual([
+        {
+          name: 'laptop',
+          enabled: true,
+          permissions: '{"linkboard":["read","submit"]}',
+          reference_id: 'u1',
+          prefix: 'lb_',
+          expires_at: null,
+        },
+      ]);
+      expect((await lookup(gone)).rows).toMatchObject([{ name: 'old', enabled: false }]);
+      await expect(q('SELECT 1 FROM api_tokens')).rejects.toThrow(/does not exist/);
+      expect((await q(`SELECT banned FROM users WHERE id = 'u1'`)).rows).toEqual([
+        { banned: false },
+      ]);
     } finally {
       await database.close();
       await admin.pool.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

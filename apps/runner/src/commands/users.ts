@@ -6,8 +6,8 @@ import { CliError } from '../errors';
 import type { Io } from '../io';
 
 /**
- * `users`: the operator's hand on accounts (they sign up on the site). A role is granted here,
- * on the database, until the site has an admin page: `participant` may submit ranked runs.
+ * `users`: the operator's hand on accounts (they sign up on the site). The site's admin page
+ * (/admin) sets roles and bans; this makes the first admin, and mends a site with none.
  */
 export function registerUsers(program: Command, io: Io, env: Env): void {
   const users = program

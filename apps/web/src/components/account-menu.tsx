@@ -34,6 +34,7 @@ export function AccountMenu() {
         {account.name}
       </span>
       <Link href="/submissions">My submissions</Link>
+      {account.admin ? <Link href="/admin">Admin</Link> : null}
       <button
         type="button"
         onClick={async () => {

@@ -5,7 +5,23 @@ import { type FormEvent, useState } from 'react';
 import { useTRPC } from '~/trpc/react';
 import { formatTime } from './format';
 
-/** The signed-in user's API tokens: create (shown once), list, revoke. */
+/** How long a new key may last, as the form offers it (days; none: until revoked). */
+const LIFETIMES = [
+  { label: 'until revoked', days: null },
+  { label: '7 days', days: 7 },
+  { label: '30 days', days: 30 },
+  { label: '90 days', days: 90 },
+  { label: '1 year', days: 365 },
+] as const;
+
+/** What a listed key is now: working, revoked, or past its expiry. */
+export function keyState(key: { enabled: boolean; expiresAt: Date | string | null }, now: Date) {
+  if (!key.enabled) return 'revoked';
+  if (key.expiresAt !== null && new Date(key.expiresAt) <= now) return 'expired';
+  return 'active';
+}
+
+/** The signed-in user's API keys: create (shown once) with scopes and a lifetime, list, revoke. */
 export function TokenList() {
   const trpc = useTRPC();
   const client = useQueryClient();
@@ -22,50 +38,96 @@ export function TokenList() {
   );
   const revoke = useMutation(trpc.tokens.revoke.mutationOptions({ onSuccess: refresh }));
   // The page only renders this for a signed-in visitor; a session that ended meanwhile lands here.
-  if (list.error) return <p>Your session ended: sign in again to manage API tokens.</p>;
+  if (list.error) return <p>Your session ended: sign in again to manage API keys.</p>;
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    create.mutate({ name: String(new FormData(event.currentTarget).get('name')) });
+    const form = new FormData(event.currentTarget);
+    const days = String(form.get('lifetime'));
+    create.mutate({
+      name: String(form.get('name')),
+      scopes: form.getAll('scope').map(String) as ('read' | 'submit')[],
+      expiresInDays: days === '' ? null : Number(days),
+    });
   };
+  const now = new Date();
   return (
     <>
       <form className="filters" onSubmit={submit}>
         <label>
           Name <input name="name" required maxLength={80} />
         </label>
-        <button type="submit">Create token</button>
+        <fieldset style={{ display: 'inline-flex', gap: 8, border: 0, margin: 0, padding: 0 }}>
+          <legend>May</legend>
+          <label>
+            <input type="checkbox" name="scope" value="read" defaultChecked /> read
+          </label>
+          <label>
+            <input type="checkbox" name="scope" value="submit" defaultChecked /> submit
+          </label>
+        </fieldset>
+        <label>
+          Expires{' '}
+          <select name="lifetime" defaultValue="">
+            {LIFETIMES.map((lifetime) => (
+              <option key={lifetime.label} value={lifetime.days ?? ''}>
+                {lifetime.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Create key</button>
       </form>
-      {fresh ? (
-        <p className="card">
-          New token (copy it now): <code data-testid="new-token">{fresh}</code>
+      {create.error ? (
+        <p role="alert" style={{ color: 'var(--bad)' }}>
+          {create.error.message}
         </p>
       ) : null}
-      <table>
+      {fresh ? (
+        <p className="card">
+          New key (copy it now: it is not shown again): <code data-testid="new-token">{fresh}</code>
+        </p>
+      ) : null}
+      <table data-testid="token-list">
         <thead>
           <tr>
-            <th>Name</th>
-            <th>Created</th>
-            <th>Last used</th>
-            <th />
+            <th scope="col">Name</th>
+            <th scope="col">Key</th>
+            <th scope="col">May</th>
+            <th scope="col">Created</th>
+            <th scope="col">Expires</th>
+            <th scope="col">Last used</th>
+            <th scope="col">State</th>
           </tr>
         </thead>
         <tbody>
-          {(list.data ?? []).map((t) => (
-            <tr key={t.id}>
-              <td>{t.name}</td>
-              <td>{formatTime(t.createdAt)}</td>
-              <td>{formatTime(t.lastUsedAt)}</td>
-              <td>
-                {t.revokedAt ? (
-                  <span className="muted">revoked</span>
-                ) : (
-                  <button type="button" onClick={() => revoke.mutate({ id: t.id })}>
-                    Revoke
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
+          {(list.data ?? []).map((t) => {
+            const state = keyState(t, now);
+            return (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td>
+                  <code>{t.start ?? ''}…</code>
+                </td>
+                <td>{t.scopes.join(', ') || 'nothing'}</td>
+                <td>{formatTime(t.createdAt)}</td>
+                <td>{t.expiresAt ? formatTime(t.expiresAt) : 'never'}</td>
+                <td>{formatTime(t.lastRequest)}</td>
+                <td>
+                  {state === 'active' ? (
+                    <button
+                      type="button"
+                      onClick={() => revoke.mutate({ id: t.id })}
+                      aria-label={`Revoke ${t.name ?? 'key'}`}
+                    >
+                      Revoke
+                    </button>
+                  ) : (
+                    <span className="muted">{state}</span>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </>

@@ -9,7 +9,8 @@ import { useEffect, useSyncExternalStore } from 'react';
  * can serve them to everyone: nothing personal is in their HTML. The header's account part asks
  * `accounts.me` once per page load (and again after signing in or out) and shows the answer.
  */
-export type Account = { name: string } | null;
+/** `admin`: the header offers the admin page (the page itself checks again, on the server). */
+export type Account = { name: string; admin: boolean } | null;
 
 /** `undefined` until the answer comes: the server's render and the browser's first one agree. */
 let account: Account | undefined;
@@ -35,8 +36,11 @@ export async function refreshAccount(): Promise<void> {
       cache: 'no-store',
     });
     if (!response.ok) throw new Error(`accounts.me: HTTP ${response.status}`);
-    const me = (await response.json())?.result?.data?.json as { name?: unknown } | null;
-    next = me && typeof me.name === 'string' ? { name: me.name } : null;
+    const me = (await response.json())?.result?.data?.json as {
+      name?: unknown;
+      role?: unknown;
+    } | null;
+    next = me && typeof me.name === 'string' ? { name: me.name, admin: me.role === 'admin' } : null;
   } catch {
     // Unknown (the site is away): offer the sign-in link rather than nothing.
     next = null;

@@ -16,7 +16,7 @@ import type { z } from 'zod';
 import { env } from '~/env';
 import { reportUnexpected, unexpectedMessage } from './errors';
 import { appRouter } from './routers';
-import { type Context, createCallerFactory, createContext } from './trpc';
+import { type Context, createCallerFactory, createContext, type KeyRefusal } from './trpc';
 
 const callerOf = createCallerFactory(appRouter);
 type Caller = ReturnType<typeof callerOf>;
@@ -117,6 +117,16 @@ function presentedToken(headers: Headers): string | null {
 export const INVALID_TOKEN =
   "invalid or revoked token: make a new one on the site's tokens page (/tokens), or send none to read what is public";
 
+/** The same, when better-auth's API-key plugin said why: each names what to do next. */
+const KEY_REFUSED: Record<KeyRefusal, string> = {
+  unknown: INVALID_TOKEN,
+  expired:
+    "this API key has expired: make a new one on the site's tokens page (/tokens), or send none to read what is public",
+  revoked:
+    "this API key was revoked: make a new one on the site's tokens page (/tokens), or send none to read what is public",
+  banned: "this API key's account is banned from this site",
+};
+
 /** The same for a runner token (`lbr_…`), which opens the runner API only. */
 const RUNNER_TOKEN_HERE =
   "invalid or revoked token: this is a runner token, which opens the runner API only (/api/v1/runner/…); the site's API takes an API token made on its tokens page (/tokens)";
@@ -156,7 +166,7 @@ export async function admit(
       new Refused(
         401,
         'UNAUTHORIZED',
-        token.startsWith('lbr_') ? RUNNER_TOKEN_HERE : INVALID_TOKEN,
+        token.startsWith('lbr_') ? RUNNER_TOKEN_HERE : KEY_REFUSED[context.keyRefusal ?? 'unknown'],
       ),
     );
   if (SAFE_METHODS.has(request.method)) return { context, request };

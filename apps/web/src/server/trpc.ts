@@ -6,7 +6,13 @@ import {
   POLICY_NAMES,
   ScorerNameSchema,
 } from '@linkboard/core';
-import { type Db, type UserRole, userByApiToken, userRole } from '@linkboard/db';
+import {
+  type ApiKeyScope,
+  accountAccess,
+  type Db,
+  scopesOfPermissions,
+  type UserRole,
+} from '@linkboard/db';
 import {
   assertEpisodeReadable,
   assertPublicBoard,
@@ -24,47 +30,79 @@ import { getAuth } from './auth';
 import { getDatabase } from './db';
 import { reportUnexpected, unexpectedMessage } from './errors';
 
-/** Who is asking: a signed-in user (cookie session) or a CLI with an API token; null if anonymous. */
-export interface Viewer {
-  id: string;
-  role: UserRole;
-  /** How they proved it: a token cannot manage tokens (a leaked one could mint its successor). */
-  via: 'session' | 'token';
-}
+/**
+ * Who is asking: a signed-in user (cookie session) or a script with an API key; null if anonymous.
+ * A key carries its scopes (`read`, `submit`); a session may do all its role allows.
+ */
+export type Viewer =
+  | { id: string; role: UserRole; via: 'session' }
+  | {
+      id: string;
+      role: UserRole;
+      /** How they proved it: a key cannot manage keys (a leaked one could mint its successor). */
+      via: 'token';
+      scopes: readonly ApiKeyScope[];
+    };
+
+/** Why a presented API key was not taken, said to its sender (never the key itself). */
+export type KeyRefusal = 'unknown' | 'expired' | 'revoked' | 'banned';
 
 export interface Context {
   db: Db;
   viewer: Viewer | null;
   /** A page-cache fill (src/front): its answer is kept, so it must not come from a cache. */
   fill: boolean;
+  /** Set when the request presented an API key that was refused, and why. */
+  keyRefusal?: KeyRefusal;
+  /** The request's headers: better-auth's admin plugin acts as the session they carry. */
+  headers?: Headers;
 }
 
-async function viewerFrom(db: Db, headers: Headers): Promise<Viewer | null> {
+/** better-auth's verdicts on a key, as the site says them. */
+const REFUSALS: Record<string, KeyRefusal> = { KEY_EXPIRED: 'expired', KEY_DISABLED: 'revoked' };
+
+async function viewerFrom(
+  db: Db,
+  headers: Headers,
+): Promise<{ viewer: Viewer | null; keyRefusal?: KeyRefusal }> {
   const bearer = /^Bearer (lb_[A-Za-z0-9_-]+)$/.exec(headers.get('authorization') ?? '')?.[1];
   if (bearer) {
-    const user = await userByApiToken(db, bearer);
-    return user ? { id: user.id, role: user.role, via: 'token' } : null;
+    // better-auth's API-key plugin: looks the key up by its hash, refuses a disabled or expired one.
+    const verdict = await (await getAuth()).api.verifyApiKey({ body: { key: bearer } });
+    if (!verdict.valid || !verdict.key)
+      return { viewer: null, keyRefusal: REFUSALS[verdict.error?.code ?? ''] ?? 'unknown' };
+    const access = await accountAccess(db, verdict.key.referenceId);
+    if (!access) return { viewer: null, keyRefusal: 'unknown' };
+    if (access.banned) return { viewer: null, keyRefusal: 'banned' };
+    return {
+      viewer: {
+        id: verdict.key.referenceId,
+        role: access.role,
+        via: 'token',
+        scopes: scopesOfPermissions(verdict.key.permissions),
+      },
+    };
   }
   // Most requests are anonymous page views: with no better-auth cookie there is nothing to look up.
   if (
     anonymousVisitor({ cookie: headers.get('cookie'), authorization: headers.get('authorization') })
   )
-    return null;
+    return { viewer: null };
   const session = await (await getAuth()).api.getSession({ headers });
-  if (!session) return null;
-  return {
-    id: session.user.id,
-    role: (await userRole(db, session.user.id)) ?? 'submitter',
-    via: 'session',
-  };
+  if (!session) return { viewer: null };
+  // A ban ends the account's sessions (the admin plugin); one that slipped past is refused here.
+  const access = await accountAccess(db, session.user.id);
+  if (!access || access.banned) return { viewer: null };
+  return { viewer: { id: session.user.id, role: access.role, via: 'session' } };
 }
 
 export async function createContext(opts: { headers: Headers }): Promise<Context> {
   const { db } = await getDatabase();
   return {
     db,
-    viewer: await viewerFrom(db, opts.headers),
+    ...(await viewerFrom(db, opts.headers)),
     fill: fillIdOf(opts.headers.get(FILL_HEADER)) !== null,
+    headers: opts.headers,
   };
 }
 
@@ -109,8 +147,25 @@ const unexpected = t.middleware(async ({ next, path }) => {
   throw replaced;
 });
 
+/**
+ * What an API key may do, checked here for every procedure (the one place every route, tRPC, the
+ * JSON API and the pages, passes): a query needs the key's `read` scope, a mutation its `submit`
+ * scope. A session is not scoped.
+ */
+const scoped = t.middleware(({ ctx, type, next }) => {
+  const viewer = ctx.viewer;
+  if (viewer?.via !== 'token') return next();
+  const needed: ApiKeyScope = type === 'mutation' ? 'submit' : 'read';
+  if (!viewer.scopes.includes(needed))
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `this API key may ${viewer.scopes.join(' and ') || 'do nothing'}, not ${needed === 'submit' ? 'submit or change anything' : 'read'}: make a key with the ${needed} scope on the site's tokens page (/tokens)`,
+    });
+  return next();
+});
+
 export const router = t.router;
-export const publicProcedure = t.procedure.use(unexpected);
+export const publicProcedure = t.procedure.use(unexpected).use(scoped);
 export const createCallerFactory = t.createCallerFactory;
 
 /** Signed in, or 401. */
@@ -124,15 +179,27 @@ export const sessionProcedure = protectedProcedure.use(({ ctx, next }) => {
   if (ctx.viewer.via !== 'session')
     throw new TRPCError({
       code: 'FORBIDDEN',
-      message: 'API tokens are managed from the site, signed in',
+      message: 'API keys, accounts and roles are managed from the site, signed in',
     });
   return next();
 });
 
+const adminsOnly = (viewer: Viewer) => {
+  if (viewer.role !== 'admin') throw new TRPCError({ code: 'FORBIDDEN', message: 'admins only' });
+};
+
 /** An admin, or 401/403. */
 export const adminProcedure = protectedProcedure.use(({ ctx, next }) => {
-  if (ctx.viewer.role !== 'admin')
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'admins only' });
+  adminsOnly(ctx.viewer);
+  return next();
+});
+
+/**
+ * An admin signed in through the site, or 401/403: accounts, roles, bans and keys are managed
+ * there (better-auth's admin plugin acts as the admin's session), never with an API key.
+ */
+export const adminSessionProcedure = sessionProcedure.use(({ ctx, next }) => {
+  adminsOnly(ctx.viewer);
   return next();
 });
 

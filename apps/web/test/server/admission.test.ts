@@ -222,7 +222,7 @@ describe('tRPC mutations', () => {
   const tokenCount = async () =>
     (
       await site.database.pool.query(
-        'SELECT count(*)::int AS n FROM api_tokens WHERE user_id = $1',
+        'SELECT count(*)::int AS n FROM api_keys WHERE reference_id = $1',
         [userId],
       )
     ).rows[0].n as number;

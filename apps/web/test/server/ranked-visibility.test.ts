@@ -193,7 +193,7 @@ const VIEWERS: (TestViewer | null)[] = [
   null,
   bob,
   { ...alice, role: 'participant' },
-  { ...alice, role: 'participant', via: 'token' },
+  { ...alice, role: 'participant', via: 'token', scopes: ['read', 'submit'] },
   admin,
 ];
 

@@ -1,6 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client';
 import { USER_ROLES, type UserRole, users } from '../schema';
+import { liveKeyCount } from './api-keys';
 
 export async function userRole(db: Db, userId: string): Promise<UserRole | null> {
   const user = await db.query.users.findFirst({
@@ -8,6 +9,56 @@ export async function userRole(db: Db, userId: string): Promise<UserRole | null>
     columns: { role: true },
   });
   return user?.role ?? null;
+}
+
+/**
+ * What an account may do now: its role, and whether a ban holds (a ban whose end has passed does
+ * not, though the row says banned until its next sign-in clears it). Null when there is no account.
+ */
+export async function accountAccess(
+  db: Db,
+  userId: string,
+): Promise<{ role: UserRole; banned: boolean } | null> {
+  const [row] = await db
+    .select({
+      role: users.role,
+      banned: sql<boolean>`${users.banned} AND (${users.banExpires} IS NULL OR ${users.banExpires} > now())`,
+    })
+    .from(users)
+    .where(eq(users.id, userId));
+  return row ?? null;
+}
+
+/** An account as the admin page lists it. */
+export interface AdminAccount {
+  id: string;
+  name: string;
+  email: string;
+  role: UserRole;
+  banned: boolean;
+  banReason: string | null;
+  banExpires: Date | null;
+  createdAt: Date;
+  /** Keys that still work (enabled, not expired). */
+  liveKeys: number;
+}
+
+/** Every account, by email, with what an admin acts on: role, ban, working keys. */
+export async function accountsForAdmin(db: Db): Promise<AdminAccount[]> {
+  return db
+    .select({
+      id: users.id,
+      name: users.name,
+      email: users.email,
+      role: users.role,
+      banned: users.banned,
+      banReason: users.banReason,
+      banExpires: users.banExpires,
+      createdAt: users.createdAt,
+      liveKeys: liveKeyCount,
+    })
+    .from(users)
+    .orderBy(asc(users.email));
 }
 
 /** What the site shows of a signed-in user. */

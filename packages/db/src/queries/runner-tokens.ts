@@ -1,10 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { asc, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../client';
 import { runnerTokens } from '../schema';
 import { col, queryRows } from './rows';
-import { hashToken } from './tokens';
+
+/** Runner tokens are stored as their SHA-256 only: a leaked database does not leak tokens. */
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** Runner tokens start with this, so a token pasted in the wrong place is recognisable. */
 export const RUNNER_TOKEN_PREFIX = 'lbr_';

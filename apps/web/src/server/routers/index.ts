@@ -1,5 +1,6 @@
 import { router } from '../trpc';
 import { accountsRouter } from './accounts';
+import { adminRouter } from './admin';
 import { compareRouter } from './compare';
 import { conceptsRouter } from './concepts';
 import { episodesRouter } from './episodes';
@@ -18,6 +19,7 @@ export const appRouter = router({
   episodes: episodesRouter,
   compare: compareRouter,
   tokens: tokensRouter,
+  admin: adminRouter,
 });
 
 export type AppRouter = typeof appRouter;
