@@ -2,15 +2,27 @@
  * Boards at scale: the snapshot rebuild (read the counts, joint bootstrap of every ranked row,
  * write every row) at 1,000 and 10,000 ranked submissions, with the growth factor between them,
  * and the read a board page makes (its first 100 rows from the snapshot, one read at a time, no
- * cache) at 10,000, beside the read of today's whole board and the read the site made before
- * snapshots (counts, then ranking on the request) as the baseline. Every submission ran the
+ * cache) at 10,000; the whole board fetched from the database (once per snapshot) and held (what
+ * the page, filters and exports read after that); and the read the site made before snapshots
+ * (counts, then ranking on the request) as the baseline. Every submission ran the
  * version's whole ranked setting, so every row is ranked. BENCH_QUICK=1 runs 100 and 1,000.
  */
 import { buildBoard, DEFAULT_RANKED_SETTING } from '@linkboard/core';
 import { fixtureManifest, percentile, printFigure } from '@linkboard/core/testing';
-import { type BoardKey, importBenchmark, leaderboardCounts } from '@linkboard/db';
+import {
+  type BoardKey,
+  importBenchmark,
+  leaderboardCounts,
+  readBoardSnapshot,
+} from '@linkboard/db';
 import { createTestDatabase, seedRankedBoard, startTestServer } from '@linkboard/db/testing';
-import { BOARD_REPLICATES, buildBoardSnapshot, inlineBoardRanker, readBoard } from '../src/boards';
+import {
+  BOARD_METHOD,
+  BOARD_REPLICATES,
+  buildBoardSnapshot,
+  inlineBoardRanker,
+  readBoard,
+} from '../src/boards';
 import { benchEnv } from './env';
 
 const quick = benchEnv.quick;
@@ -96,13 +108,24 @@ try {
     sizes: { submissions: LARGE, ranked: LARGE, rows_read: 100, reads: READS, cache: 'off' },
     extra: { p50_ms: top.p50 },
   });
-  const whole = await time(quick ? 10 : 20, async () => {
+  // The whole board (the site's page, a filter, an export): fetched and parsed once per snapshot
+  // generation, then held by the process (readBoard checks the generation, one small query).
+  const fetched = await time(quick ? 10 : 20, async () => {
+    const read = await readBoardSnapshot(database.db, key, { method: BOARD_METHOD });
+    if (read?.rows?.length !== LARGE) throw new Error('not the whole board');
+  });
+  printFigure('leaderboard_read_all_rows_fetch_p95_ms', fetched.p95, {
+    sizes: { submissions: LARGE, rows_read: LARGE },
+    extra: { p50_ms: fetched.p50 },
+  });
+  const whole = await time(READS, async () => {
     const read = await readBoard(database.db, key, ranker);
     if (read.rows.length !== LARGE) throw new Error('not the whole board');
   });
-  printFigure('leaderboard_read_all_rows_p95_ms', whole.p95, {
-    sizes: { submissions: LARGE, rows_read: LARGE },
-    extra: { p50_ms: whole.p50 },
+  printFigure('leaderboard_read_all_rows_held_p95_ms', whole.p95, {
+    target: { atMost: 20 },
+    sizes: { submissions: LARGE, rows_read: LARGE, reads: READS },
+    extra: { p50_ms: whole.p50, speedup_vs_fetch: fetched.p95 / whole.p95 },
   });
   // Before snapshots every uncached read did this: the counts, then the joint bootstrap.
   const before = await time(quick ? 3 : 2, async () => {

@@ -12,6 +12,7 @@ import {
   staleBoards,
   writeBoardSnapshot,
 } from '@linkboard/db';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Boards are ranked when their inputs change, not when they are read: the joint bootstrap behind
@@ -122,7 +123,13 @@ export function boardRanker(
   return {
     background: options.background,
     rebuild(key) {
-      if (closed) return Promise.reject(new Error('the board ranker is closed'));
+      if (closed) {
+        // Refused, to a caller who waits; one who does not (a background refresh while the
+        // server shuts down) must not leave an unhandled rejection behind.
+        const refused = Promise.reject(new Error('the board ranker is closed'));
+        refused.catch(() => {});
+        return refused;
+      }
       const name = boardKeyName(key);
       const waiting = queued.get(name);
       if (waiting) return waiting.done;
@@ -168,10 +175,70 @@ export interface BoardRead {
 }
 
 /**
+ * Whole boards as last read, per database and board, with their generation: a generation's rows
+ * never change, so a read that finds the board still at the held generation takes these rather
+ * than fetching and parsing every row again (10,000 rows: ~300 ms; the check: one small query).
+ * A handful of boards are read whole (the site's pages, filters, exports); a few dozen are kept.
+ */
+const HELD_BOARDS = 32;
+interface HeldBoard {
+  generation: number;
+  rows: LeaderboardRow[];
+}
+const heldBoards = new WeakMap<Db, LRUCache<string, HeldBoard>>();
+/** Whole reads in flight, per database and board: readers who miss together share one. */
+const wholeReads = new WeakMap<Db, Map<string, Promise<BoardRead | null>>>();
+
+function heldFor(db: Db): LRUCache<string, HeldBoard> {
+  const found = heldBoards.get(db) ?? new LRUCache<string, HeldBoard>({ max: HELD_BOARDS });
+  heldBoards.set(db, found);
+  return found;
+}
+
+function readsFor(db: Db): Map<string, Promise<BoardRead | null>> {
+  const found = wholeReads.get(db) ?? new Map<string, Promise<BoardRead | null>>();
+  wholeReads.set(db, found);
+  return found;
+}
+
+/** Reads a board's snapshot: whole (through the held rows) or its first `limit` rows. */
+async function readSnapshot(db: Db, key: BoardKey, limit?: number): Promise<BoardRead | null> {
+  const name = boardKeyName(key);
+  const held = heldFor(db);
+  const have = held.get(name);
+  const found = await readBoardSnapshot(db, key, {
+    method: BOARD_METHOD,
+    limit,
+    known: have?.generation,
+  });
+  if (!found) return null;
+  if (found.rows === null && have)
+    return {
+      rows: limit === undefined ? have.rows : have.rows.slice(0, limit),
+      snapshot: found.facts,
+    };
+  const rows = found.rows ?? [];
+  if (limit === undefined) held.set(name, { generation: found.facts.generation, rows });
+  return { rows, snapshot: found.facts };
+}
+
+/** `readSnapshot`, whole reads of one board shared by the readers who ask while one is running. */
+function readSnapshotShared(db: Db, key: BoardKey, limit?: number): Promise<BoardRead | null> {
+  if (limit !== undefined) return readSnapshot(db, key, limit);
+  const inFlight = readsFor(db);
+  const name = boardKeyName(key);
+  const running = inFlight.get(name);
+  if (running) return running;
+  const read = readSnapshot(db, key).finally(() => inFlight.delete(name));
+  inFlight.set(name, read);
+  return read;
+}
+
+/**
  * A board's rows from its snapshot. A board never built is built first (the caller waits on the
  * ranker, which runs off this thread where the site has a worker). A stale one is rebuilt: a
  * background ranker's readers get the previous snapshot meanwhile, marked `stale`; an inline
- * ranker's wait for the new one.
+ * ranker's wait for the new one. The rows are shared between readers: do not change them.
  */
 export async function readBoard(
   db: Db,
@@ -179,18 +246,18 @@ export async function readBoard(
   ranker: BoardRanker,
   options: { limit?: number } = {},
 ): Promise<BoardRead> {
-  const read = () => readBoardSnapshot(db, key, { method: BOARD_METHOD, limit: options.limit });
+  const read = () => readSnapshotShared(db, key, options.limit);
   const found = await read();
-  if (found && !found.facts.stale) return { rows: found.rows, snapshot: found.facts };
+  if (found && !found.snapshot.stale) return found;
   if (found && ranker.background) {
     void ranker.rebuild(key);
-    return { rows: found.rows, snapshot: found.facts };
+    return found;
   }
   await ranker.rebuild(key);
   const built = await read();
   // Only a version deleted meanwhile leaves nothing: the build itself refuses a missing version.
   if (!built) throw new BoardNotFound(key);
-  return { rows: built.rows, snapshot: built.facts };
+  return built;
 }
 
 /** Rebuilds every board whose snapshot is stale; returns how many were asked for. */

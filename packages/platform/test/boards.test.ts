@@ -199,6 +199,42 @@ describe('board snapshots', () => {
   });
 });
 
+describe('whole boards held between reads', () => {
+  it('are read once per snapshot: later reads of the same generation share the rows', async () => {
+    const ranker = inlineBoardRanker(database.db);
+    const first = await readBoard(database.db, key, ranker);
+    const again = await readBoard(database.db, key, ranker);
+    expect(again.rows).toBe(first.rows);
+    expect(again.snapshot.generation).toBe(first.snapshot.generation);
+    // A page of a held board comes from it, in rank order.
+    const page = await readBoard(database.db, key, ranker, { limit: 5 });
+    expect(page.rows).toEqual(first.rows.slice(0, 5));
+    // Another database's board of the same name is its own.
+    const other = await freshDatabase();
+    const manifest = fixtureManifest({ name: 'boards', pairs: 6, supportPerConcept: 16 });
+    const { benchmarkVersionId } = await importBenchmark(other.db, manifest);
+    await expect(
+      readBoard(other.db, { ...key, benchmarkVersionId }, inlineBoardRanker(other.db)),
+    ).resolves.toMatchObject({ rows: [] });
+  });
+
+  it('are read again once the board is rebuilt, one copy between the readers', async () => {
+    const ranker = inlineBoardRanker(database.db);
+    const before = await readBoard(database.db, key, ranker);
+    await hide(ids[0] as number);
+    const [a, b] = await Promise.all([
+      readBoard(database.db, key, ranker),
+      readBoard(database.db, key, ranker),
+    ]);
+    expect(a.snapshot.generation).not.toBe(before.snapshot.generation);
+    expect(a.rows).toHaveLength(29);
+    expect(a.rows.some((r) => r.submissionId === ids[0])).toBe(false);
+    expect(b.rows).toBe(a.rows);
+    // The rows the earlier readers hold are as they were.
+    expect(before.rows).toHaveLength(30);
+  });
+});
+
 describe('the worker ranker', () => {
   it('builds on a thread of its own and reports a failed build', async () => {
     const url = database.pool.options.connectionString as string;

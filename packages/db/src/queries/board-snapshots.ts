@@ -91,13 +91,16 @@ export async function writeBoardSnapshot(
 /**
  * A board's snapshot and its first `limit` rows (all without), in one statement so the rows are
  * the snapshot's even while a builder replaces it; null when the board has never been built.
+ * `known`: the generation the caller holds the rows of already; when it is still the board's,
+ * the facts come back alone (`rows: null`), since a generation's rows never change.
  */
 export async function readBoardSnapshot(
   db: Db,
   key: BoardKey,
-  options: { method: string; limit?: number },
-): Promise<{ facts: BoardSnapshotFacts; rows: LeaderboardRow[] } | null> {
+  options: { method: string; limit?: number; known?: number },
+): Promise<{ facts: BoardSnapshotFacts; rows: LeaderboardRow[] | null } | null> {
   const limit = options.limit ?? null;
+  const known = options.known ?? null;
   const found = await queryRows(
     db,
     z.object({
@@ -118,7 +121,9 @@ export async function readBoardSnapshot(
     )
     SELECT s.*, r.row FROM s
     LEFT JOIN LATERAL (
-      SELECT row FROM board_snapshot_rows WHERE generation = s.generation ORDER BY position LIMIT ${limit}
+      SELECT row FROM board_snapshot_rows
+      WHERE generation = s.generation AND s.generation IS DISTINCT FROM ${known}::bigint
+      ORDER BY position LIMIT ${limit}
     ) r ON true`,
   );
   const [first] = found;
@@ -132,7 +137,10 @@ export async function readBoardSnapshot(
       method: first.method,
       stale: first.stale,
     },
-    rows: found.flatMap((r) => (r.row ? [reviveRow(r.row)] : [])),
+    rows:
+      known !== null && first.generation === known
+        ? null
+        : found.flatMap((r) => (r.row ? [reviveRow(r.row)] : [])),
   };
 }
 

@@ -53,6 +53,45 @@ describe('board snapshots', () => {
     expect(await boardInputsSeq(db, id)).toBe(0);
   });
 
+  it('answers the facts alone to a reader who holds the generation still current', async () => {
+    const { db, pool } = await freshDatabase();
+    const { benchmarkVersionId: id } = await importBenchmark(db, fixtureManifest({ pairs: 2 }));
+    await seedRankedBoard(pool, { benchmarkVersionId: id, count: 3 });
+    const key = {
+      benchmarkVersionId: id,
+      policy: 'lcl',
+      scorer: 'official',
+      selfReported: false,
+    } as const;
+    const rows = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ submissionId: i + 1, model: `m${i}` }) as never);
+    const seq = await boardInputsSeq(db, id);
+    await writeBoardSnapshot(db, key, {
+      inputsSeq: seq,
+      method: METHOD,
+      buildMs: 1,
+      rows: rows(3),
+    });
+    const whole = await readBoardSnapshot(db, key, { method: METHOD });
+    expect(whole?.rows).toHaveLength(3);
+    const generation = whole?.facts.generation as number;
+    const held = await readBoardSnapshot(db, key, { method: METHOD, known: generation });
+    expect(held).toEqual({ facts: whole?.facts, rows: null });
+    // A generation that is not the board's (an older one) gets the rows.
+    expect(
+      (await readBoardSnapshot(db, key, { method: METHOD, known: generation - 1 }))?.rows,
+    ).toHaveLength(3);
+    await writeBoardSnapshot(db, key, {
+      inputsSeq: seq,
+      method: METHOD,
+      buildMs: 1,
+      rows: rows(2),
+    });
+    const rebuilt = await readBoardSnapshot(db, key, { method: METHOD, known: generation });
+    expect(rebuilt?.facts.generation).not.toBe(generation);
+    expect(rebuilt?.rows).toHaveLength(2);
+  });
+
   it('lists the boards due again, oldest first, and names a board the same way everywhere', async () => {
     const { db, pool } = await freshDatabase();
     const { benchmarkVersionId: id } = await importBenchmark(db, fixtureManifest({ pairs: 2 }));
