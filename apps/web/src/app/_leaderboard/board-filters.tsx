@@ -127,6 +127,10 @@ export function BoardFilters({
       <button type="submit">Show</button>
       <span className="muted">
         Export <a href={exportLink('csv')}>CSV</a> · <a href={exportLink('json')}>JSON</a> ·{' '}
+        <a href={exportLink('jsonl')} title="one row per line: datasets' JSON loader reads it">
+          JSONL
+        </a>{' '}
+        ·{' '}
         <Link href={costToggle} data-testid="cost-toggle">
           {cost ? 'hide cost' : 'show cost'}
         </Link>
