@@ -129,6 +129,7 @@ const PAGE_PARAMS: Record<string, string[]> = {
     'cost',
   ],
   about: [],
+  admin: [],
   compare: ['ids', 'a', 'b', 'policy'],
   concepts: ['benchmark', 'order'],
   'concepts/[id]': ['scorer'],

@@ -186,7 +186,12 @@ const INPUTS: Record<string, () => unknown[]> = {
   'submissions.withdraw': () => [{ id: other.submissionId }],
   'tokens.list': () => [undefined],
   'tokens.create': () => [{ name: 'walk' }],
-  'tokens.revoke': () => [{ id: 1 }],
+  'tokens.revoke': () => [{ id: 'walk-key' }],
+  'admin.overview': () => [undefined],
+  'admin.setRole': () => [{ userId: bob.id, role: 'participant' }],
+  'admin.ban': () => [{ userId: bob.id, reason: 'walk' }],
+  'admin.unban': () => [{ userId: bob.id }],
+  'admin.revokeKey': () => [{ id: 'walk-key' }],
 };
 
 const VIEWERS: (TestViewer | null)[] = [
@@ -199,7 +204,8 @@ const VIEWERS: (TestViewer | null)[] = [
 
 /** Every procedure asked by every viewer, queries first (a mutation cannot hide what a query shows). */
 async function walkProcedures(skipMutations: boolean) {
-  const mutation = /cancel|retry|rerun|publish|rescore|withdraw|create|revoke|testConnection/;
+  const mutation =
+    /cancel|retry|rerun|publish|rescore|withdraw|create|revoke|testConnection|setRole|ban/;
   const order = Object.keys(INPUTS)
     .filter((p) => !(skipMutations && mutation.test(p)))
     .sort((a, b) => Number(mutation.test(a)) - Number(mutation.test(b)));
