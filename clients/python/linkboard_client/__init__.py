@@ -76,11 +76,11 @@ class BadRequestError(ApiError):
 
 
 class AuthenticationError(ApiError):
-    """401: no token, or a token the site does not know (revoked, mistyped)."""
+    """401: no key, or a key the site does not take (expired, revoked, mistyped); the message says which."""
 
 
 class PermissionDeniedError(ApiError):
-    """403: the token's user may not do this."""
+    """403: the key's user may not do this, or the key's scopes do not allow it (a read-only key submitting)."""
 
 
 class NotFoundError(ApiError):
