@@ -412,7 +412,12 @@ export function siteOpenApiDocument(options: { version: string }): Json {
     },
     components: {
       securitySchemes: {
-        apiToken: { type: 'http', scheme: 'bearer', description: 'An API token (lb_…)' },
+        apiToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            "An API key (lb_…) from the site's /tokens page. Its scopes: `read` for GET, `submit` for anything that changes something (else 403); an expired or revoked key is a 401 saying which.",
+        },
         runnerToken: { type: 'http', scheme: 'bearer', description: 'A runner token (lbr_…)' },
       },
       schemas: Object.fromEntries(
