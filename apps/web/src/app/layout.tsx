@@ -19,6 +19,10 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en" className={GeistSans.className}>
       <body>
+        {/* The first Tab stop: a keyboard user skips the header's ten links to the page itself. */}
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
         <header className="nav">
           <Link className="brand" href="/">
             linkboard
@@ -28,7 +32,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <label htmlFor="nav-toggle" className="nav-toggle-label" data-testid="menu">
             Menu
           </label>
-          <nav className="nav-links">
+          <nav className="nav-links" aria-label="Main">
             <Link href="/">Leaderboard</Link>
             <Link href="/ranked">Ranked</Link>
             <Link href="/concepts">Concepts</Link>
@@ -41,7 +45,10 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <AccountMenu />
           </nav>
         </header>
-        <main>{children}</main>
+        {/* Focusable by script only, so that the skip link moves the Tab order here. */}
+        <main id="main" tabIndex={-1}>
+          {children}
+        </main>
       </body>
     </html>
   );

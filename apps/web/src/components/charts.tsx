@@ -1,5 +1,6 @@
 'use client';
 
+import { SERIES_PALETTE } from '@linkboard/core';
 import {
   Area,
   CartesianGrid,
@@ -32,6 +33,19 @@ export interface ChartSeries {
   width: number;
 }
 
+/**
+ * A series colour as drawn: core's palette colours go through their CSS variables
+ * (`--series-N`, globals.css), so that dark mode can swap the one that vanishes on a dark
+ * background (black); any other colour is drawn as given.
+ */
+export function seriesColour(colour: string): string {
+  const slot = SERIES_PALETTE.findIndex((c) => c.toLowerCase() === colour.toLowerCase());
+  return slot < 0 ? colour : `var(--series-${slot}, ${colour})`;
+}
+
+/** The site's muted text colour, for axes and labels drawn in SVG. */
+const MUTED = 'var(--muted)';
+
 /** Two labels, one right: a model that guesses scores 50%, drawn on every accuracy chart. */
 export const CHANCE = 0.5;
 
@@ -46,34 +60,47 @@ export function AccuracyChart({ points, series }: { points: CurvePoint[]; series
       style={{
         width: '100%',
         height: 320,
-        background: 'white',
-        border: '1px solid #e4e5e9',
+        // Colours from the site's variables (globals.css): the chart follows light and dark mode.
+        background: 'var(--surface)',
+        border: '1px solid var(--line)',
         borderRadius: 8,
       }}
       data-testid="accuracy-chart"
     >
       <ResponsiveContainer>
         <ComposedChart data={points} margin={{ top: 16, right: 24, bottom: 8, left: 0 }}>
-          <CartesianGrid stroke="#eee" />
+          <CartesianGrid stroke="var(--chart-grid)" />
           <XAxis
             dataKey="shots"
-            label={{ value: 'shots', position: 'insideBottomRight', offset: -2 }}
+            stroke={MUTED}
+            tick={{ fill: MUTED }}
+            label={{ value: 'shots', position: 'insideBottomRight', offset: -2, fill: MUTED }}
           />
-          <YAxis domain={[0, 1]} tickFormatter={(v: number) => `${Math.round(v * 100)}%`} />
+          <YAxis
+            domain={[0, 1]}
+            stroke={MUTED}
+            tick={{ fill: MUTED }}
+            tickFormatter={(v: number) => `${Math.round(v * 100)}%`}
+          />
           <Tooltip
+            contentStyle={{ background: 'var(--surface)', borderColor: 'var(--line)' }}
+            labelStyle={{ color: 'var(--fg)' }}
+            // Names in the text colour: some palette colours are under 4.5:1 as text.
+            itemStyle={{ color: 'var(--fg)' }}
             formatter={(v) =>
               Array.isArray(v)
                 ? `${(Number(v[0]) * 100).toFixed(1)}–${(Number(v[1]) * 100).toFixed(1)}%`
                 : `${(Number(v) * 100).toFixed(1)}%`
             }
           />
-          <Legend />
+          {/* The swatch in the series' colour, its name in the text colour (as in the tooltip). */}
+          <Legend formatter={(name) => <span style={{ color: 'var(--fg)' }}>{name}</span>} />
           <ReferenceLine
             y={CHANCE}
-            stroke="#868e96"
+            stroke={MUTED}
             strokeDasharray="3 3"
             ifOverflow="extendDomain"
-            label={{ value: 'chance', position: 'insideBottomLeft', fill: '#868e96', fontSize: 11 }}
+            label={{ value: 'chance', position: 'insideBottomLeft', fill: MUTED, fontSize: 11 }}
             data-testid="chance-line"
           />
           {series.map((s) => (
@@ -81,7 +108,7 @@ export function AccuracyChart({ points, series }: { points: CurvePoint[]; series
               key={`${s.name}-band`}
               dataKey={`${s.name} 95% CI`}
               stroke="none"
-              fill={s.colour}
+              fill={seriesColour(s.colour)}
               fillOpacity={0.12}
               legendType="none"
               isAnimationActive={false}
@@ -91,7 +118,7 @@ export function AccuracyChart({ points, series }: { points: CurvePoint[]; series
             <Line
               key={s.name}
               dataKey={s.name}
-              stroke={s.colour}
+              stroke={seriesColour(s.colour)}
               strokeWidth={s.width}
               // A wide line is an under-layer (see accuracyCurves): pale, so the one on it shows.
               strokeOpacity={s.width > 2 ? 0.4 : 0.95}
@@ -107,8 +134,8 @@ export function AccuracyChart({ points, series }: { points: CurvePoint[]; series
                     cy={props.cy}
                     type={s.marker}
                     size={56}
-                    fill="white"
-                    stroke={s.colour}
+                    fill="var(--surface)"
+                    stroke={seriesColour(s.colour)}
                     strokeWidth={2}
                   />
                 )
@@ -129,10 +156,10 @@ export function Sparkline({ values }: { values: { shots: number; accuracy: numbe
       <ResponsiveContainer>
         <LineChart data={values}>
           <YAxis hide domain={[0, 1]} />
-          <ReferenceLine y={CHANCE} stroke="#ced4da" strokeDasharray="2 2" />
+          <ReferenceLine y={CHANCE} stroke="var(--chart-faint)" strokeDasharray="2 2" />
           <Line
             dataKey="accuracy"
-            stroke="#3b5bdb"
+            stroke="var(--accent)"
             strokeWidth={1.5}
             dot={false}
             isAnimationActive={false}

@@ -239,7 +239,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
           </li>
         ))}
       </ul>
-      <h2>Every pair</h2>
+      <h2 id="every-pair">Every pair</h2>
       <p className="muted">
         Each cell: the row's accuracy minus the column's on the episodes both answered, every shot
         count of {policyLabel(policy)} together, with the pair-clustered test's p and, below it,
@@ -247,7 +247,15 @@ export default async function ComparePage({ searchParams }: { searchParams: Sear
         here. Read the adjusted p: with many pairs, one small raw p is expected by chance.
       </p>
       <div className="scroll-x">
-        <table className="matrix" data-testid="pair-matrix">
+        {/* On a phone the matrix scrolls sideways in its own box (globals.css): in the Tab order,
+            so that the keyboard can scroll it too, and named for the screen reader that lands. */}
+        <table
+          className="matrix"
+          data-testid="pair-matrix"
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a box that scrolls takes the focus (WCAG 2.1.1)
+          tabIndex={0}
+          aria-labelledby="every-pair"
+        >
           <thead>
             <tr>
               <th>Row − column</th>

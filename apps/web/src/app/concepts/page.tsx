@@ -5,6 +5,7 @@ import { notFound, permanentRedirect } from 'next/navigation';
 import { chosenVersion, param, pct, type SearchParams } from '~/components/format';
 import { RowLink } from '~/components/row-link';
 import { legacyVersionTarget, searchParamsOf } from '~/lib/benchmark-param';
+import { textColourOn } from '~/lib/contrast';
 import { runLabels } from '~/lib/run-labels';
 import { api } from '~/server/caller';
 
@@ -17,12 +18,13 @@ export const dynamic = 'force-dynamic';
  * stay apart with every common colour-vision deficiency, unlike red and green.
  */
 function heat(x: number | null): { background: string; color: string } {
-  if (x === null) return { background: '#e9ecef', color: '#495057' };
+  // No answers: the site's neutral badge colours, which follow light and dark mode.
+  if (x === null) return { background: 'var(--badge-bg)', color: 'var(--muted)' };
   const lightness = x < 0.5 ? 45 + (x / 0.5) * 50 : 95 - ((x - 0.5) / 0.5) * 55;
-  return {
-    background: `hsl(${x < 0.5 ? 25 : 205}, 85%, ${Math.round(lightness)}%)`,
-    color: lightness < 62 ? 'white' : '#212529',
-  };
+  const background = `hsl(${x < 0.5 ? 25 : 205}, 85%, ${Math.round(lightness)}%)`;
+  // Black or white by contrast, not by lightness: white on a mid blue or orange is under 3:1.
+  // Each cell sets both colours, so it reads the same in light and dark mode.
+  return { background, color: textColourOn(background) };
 }
 
 const LEGEND_STOPS = [0, 0.25, 0.5, 0.75, 1];
