@@ -44,134 +44,140 @@ export function AdminPanel({ viewerId }: { viewerId: string }) {
           {problem}
         </p>
       ) : null}
-      <h2>Accounts</h2>
-      <table data-testid="admin-accounts">
-        <thead>
-          <tr>
-            <th scope="col">Email</th>
-            <th scope="col">Name</th>
-            <th scope="col">Role</th>
-            <th scope="col">Keys</th>
-            <th scope="col">Ban</th>
-          </tr>
-        </thead>
-        <tbody>
-          {overview.data.accounts.map((account) => {
-            const self = account.id === viewerId;
-            return (
-              <tr key={account.id} data-testid={`account-${account.email}`}>
-                <td>{account.email}</td>
-                <td>{account.name}</td>
-                <td>
-                  <select
-                    aria-label={`Role of ${account.email}`}
-                    value={account.role}
-                    disabled={self}
-                    onChange={(event) =>
-                      setRole.mutate({
-                        userId: account.id,
-                        role: event.currentTarget.value as (typeof roles)[number],
-                      })
-                    }
-                  >
-                    {roles.map((role) => (
-                      <option key={role} value={role}>
-                        {role}
-                      </option>
-                    ))}
-                  </select>
-                </td>
-                <td>{account.liveKeys}</td>
-                <td>
-                  {account.banned ? (
-                    <>
-                      <span>
-                        banned: {account.banReason ?? 'no reason given'}
-                        {account.banExpires ? ` (until ${formatTime(account.banExpires)})` : ''}
-                      </span>{' '}
+      <h2 id="accounts">Accounts</h2>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region takes the focus (WCAG 2.1.1) */}
+      <section className="scroll-x" aria-labelledby="accounts" tabIndex={0}>
+        <table data-testid="admin-accounts">
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Name</th>
+              <th scope="col">Role</th>
+              <th scope="col">Keys</th>
+              <th scope="col">Ban</th>
+            </tr>
+          </thead>
+          <tbody>
+            {overview.data.accounts.map((account) => {
+              const self = account.id === viewerId;
+              return (
+                <tr key={account.id} data-testid={`account-${account.email}`}>
+                  <td>{account.email}</td>
+                  <td>{account.name}</td>
+                  <td>
+                    <select
+                      aria-label={`Role of ${account.email}`}
+                      value={account.role}
+                      disabled={self}
+                      onChange={(event) =>
+                        setRole.mutate({
+                          userId: account.id,
+                          role: event.currentTarget.value as (typeof roles)[number],
+                        })
+                      }
+                    >
+                      {roles.map((role) => (
+                        <option key={role} value={role}>
+                          {role}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                  <td>{account.liveKeys}</td>
+                  <td>
+                    {account.banned ? (
+                      <>
+                        <span>
+                          banned: {account.banReason ?? 'no reason given'}
+                          {account.banExpires ? ` (until ${formatTime(account.banExpires)})` : ''}
+                        </span>{' '}
+                        <button
+                          type="button"
+                          onClick={() => unban.mutate({ userId: account.id })}
+                          aria-label={`Lift the ban on ${account.email}`}
+                        >
+                          Lift ban
+                        </button>
+                      </>
+                    ) : self ? (
+                      <span className="muted">you</span>
+                    ) : (
+                      <form onSubmit={banFrom(account.id)} style={{ display: 'flex', gap: 6 }}>
+                        <input
+                          name="reason"
+                          required
+                          maxLength={200}
+                          placeholder="reason"
+                          aria-label={`Reason to ban ${account.email}`}
+                        />
+                        <select
+                          name="days"
+                          defaultValue=""
+                          aria-label={`Ban length for ${account.email}`}
+                        >
+                          <option value="">until lifted</option>
+                          <option value="7">7 days</option>
+                          <option value="30">30 days</option>
+                        </select>
+                        <button type="submit" aria-label={`Ban ${account.email}`}>
+                          Ban
+                        </button>
+                      </form>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </section>
+      <h2 id="api-keys">API keys</h2>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region takes the focus (WCAG 2.1.1) */}
+      <section className="scroll-x" aria-labelledby="api-keys" tabIndex={0}>
+        <table data-testid="admin-keys">
+          <thead>
+            <tr>
+              <th scope="col">Owner</th>
+              <th scope="col">Name</th>
+              <th scope="col">Key</th>
+              <th scope="col">May</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Last used</th>
+              <th scope="col">State</th>
+            </tr>
+          </thead>
+          <tbody>
+            {overview.data.keys.map((key) => {
+              const state = keyState(key, now);
+              return (
+                <tr key={key.id}>
+                  <td>{key.ownerEmail}</td>
+                  <td>{key.name}</td>
+                  <td>
+                    <code>{key.start ?? ''}…</code>
+                  </td>
+                  <td>{key.scopes.join(', ') || 'nothing'}</td>
+                  <td>{key.expiresAt ? formatTime(key.expiresAt) : 'never'}</td>
+                  <td>{formatTime(key.lastRequest)}</td>
+                  <td>
+                    {state === 'active' ? (
                       <button
                         type="button"
-                        onClick={() => unban.mutate({ userId: account.id })}
-                        aria-label={`Lift the ban on ${account.email}`}
+                        onClick={() => revokeKey.mutate({ id: key.id })}
+                        aria-label={`Revoke ${key.ownerEmail}'s key ${key.name ?? ''}`}
                       >
-                        Lift ban
+                        Revoke
                       </button>
-                    </>
-                  ) : self ? (
-                    <span className="muted">you</span>
-                  ) : (
-                    <form onSubmit={banFrom(account.id)} style={{ display: 'flex', gap: 6 }}>
-                      <input
-                        name="reason"
-                        required
-                        maxLength={200}
-                        placeholder="reason"
-                        aria-label={`Reason to ban ${account.email}`}
-                      />
-                      <select
-                        name="days"
-                        defaultValue=""
-                        aria-label={`Ban length for ${account.email}`}
-                      >
-                        <option value="">until lifted</option>
-                        <option value="7">7 days</option>
-                        <option value="30">30 days</option>
-                      </select>
-                      <button type="submit" aria-label={`Ban ${account.email}`}>
-                        Ban
-                      </button>
-                    </form>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      <h2>API keys</h2>
-      <table data-testid="admin-keys">
-        <thead>
-          <tr>
-            <th scope="col">Owner</th>
-            <th scope="col">Name</th>
-            <th scope="col">Key</th>
-            <th scope="col">May</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Last used</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
-        <tbody>
-          {overview.data.keys.map((key) => {
-            const state = keyState(key, now);
-            return (
-              <tr key={key.id}>
-                <td>{key.ownerEmail}</td>
-                <td>{key.name}</td>
-                <td>
-                  <code>{key.start ?? ''}…</code>
-                </td>
-                <td>{key.scopes.join(', ') || 'nothing'}</td>
-                <td>{key.expiresAt ? formatTime(key.expiresAt) : 'never'}</td>
-                <td>{formatTime(key.lastRequest)}</td>
-                <td>
-                  {state === 'active' ? (
-                    <button
-                      type="button"
-                      onClick={() => revokeKey.mutate({ id: key.id })}
-                      aria-label={`Revoke ${key.ownerEmail}'s key ${key.name ?? ''}`}
-                    >
-                      Revoke
-                    </button>
-                  ) : (
-                    <span className="muted">{state}</span>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+                    ) : (
+                      <span className="muted">{state}</span>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </section>
     </>
   );
 }

@@ -87,49 +87,58 @@ export function TokenList() {
           New key (copy it now: it is not shown again): <code data-testid="new-token">{fresh}</code>
         </p>
       ) : null}
-      <table data-testid="token-list">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Key</th>
-            <th scope="col">May</th>
-            <th scope="col">Created</th>
-            <th scope="col">Expires</th>
-            <th scope="col">Last used</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(list.data ?? []).map((t) => {
-            const state = keyState(t, now);
-            return (
-              <tr key={t.id}>
-                <td>{t.name}</td>
-                <td>
-                  <code>{t.start ?? ''}…</code>
-                </td>
-                <td>{t.scopes.join(', ') || 'nothing'}</td>
-                <td>{formatTime(t.createdAt)}</td>
-                <td>{t.expiresAt ? formatTime(t.expiresAt) : 'never'}</td>
-                <td>{formatTime(t.lastRequest)}</td>
-                <td>
-                  {state === 'active' ? (
-                    <button
-                      type="button"
-                      onClick={() => revoke.mutate({ id: t.id })}
-                      aria-label={`Revoke ${t.name ?? 'key'}`}
-                    >
-                      Revoke
-                    </button>
-                  ) : (
-                    <span className="muted">{state}</span>
-                  )}
-                </td>
+      <h2 id="your-keys">Your keys</h2>
+      {list.data && list.data.length === 0 ? (
+        <p className="muted">No keys yet.</p>
+      ) : (
+        // A box that scrolls sideways on a phone: in the Tab order, so a keyboard can scroll it.
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region takes the focus (WCAG 2.1.1)
+        <section className="scroll-x" aria-labelledby="your-keys" tabIndex={0}>
+          <table data-testid="token-list">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Key</th>
+                <th scope="col">May</th>
+                <th scope="col">Created</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Last used</th>
+                <th scope="col">State</th>
               </tr>
-            );
-          })}
-        </tbody>
-      </table>
+            </thead>
+            <tbody>
+              {(list.data ?? []).map((t) => {
+                const state = keyState(t, now);
+                return (
+                  <tr key={t.id}>
+                    <td>{t.name}</td>
+                    <td>
+                      <code>{t.start ?? ''}…</code>
+                    </td>
+                    <td>{t.scopes.join(', ') || 'nothing'}</td>
+                    <td>{formatTime(t.createdAt)}</td>
+                    <td>{t.expiresAt ? formatTime(t.expiresAt) : 'never'}</td>
+                    <td>{formatTime(t.lastRequest)}</td>
+                    <td>
+                      {state === 'active' ? (
+                        <button
+                          type="button"
+                          onClick={() => revoke.mutate({ id: t.id })}
+                          aria-label={`Revoke ${t.name ?? 'key'}`}
+                        >
+                          Revoke
+                        </button>
+                      ) : (
+                        <span className="muted">{state}</span>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </section>
+      )}
     </>
   );
 }
