@@ -82,12 +82,12 @@ const SITE_PAGES: SitePage[] = [
   { name: 'my submissions, signed out', as: 'anonymous', path: () => '/submissions' },
   { name: 'submit', as: 'member', path: () => '/submit', shot: '24-dark-submit' },
   { name: 'submit, signed out', as: 'anonymous', path: () => '/submit' },
-  { name: 'tokens', as: 'member', path: () => '/tokens' },
+  { name: 'tokens', as: 'member', path: () => '/tokens', shot: '25-dark-tokens' },
   { name: 'tokens, signed out', as: 'anonymous', path: () => '/tokens' },
   { name: 'sign in', as: 'anonymous', path: () => '/sign-in' },
   { name: 'sign up', as: 'anonymous', path: () => '/sign-up' },
   { name: 'not found', as: 'anonymous', path: () => '/no-such-page', status: 404 },
-  { name: 'admin', as: 'admin', path: () => '/admin' },
+  { name: 'admin', as: 'admin', path: () => '/admin', shot: '26-dark-admin' },
 ];
 
 let found: Found | undefined;
