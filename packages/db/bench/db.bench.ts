@@ -51,8 +51,11 @@ const quick = process.env.BENCH_QUICK === '1';
 const SUBMISSIONS = quick ? 20 : 1000;
 const SHOTS = [2, 4, 6, 8, 10, 12, 14, 16];
 const DRAWS = 3;
-/** Results per write: one transaction each, for the write path and the baseline alike. */
-const BATCH = 2000;
+/**
+ * Results per write: one transaction each, for the write path and the baseline alike. BENCH_BATCH
+ * sets another: a runner writes once 200 answers are pending (or at its heartbeat).
+ */
+const BATCH = Number(process.env.BENCH_BATCH ?? 2000);
 /** Concurrent writers: two runners on this 2-core machine. */
 const WRITERS = 2;
 /** Rounds of baseline then ingest, each over its own share of the submissions. */

@@ -14,7 +14,6 @@ import {
   bigserial,
   boolean,
   doublePrecision,
-  foreignKey,
   index,
   integer,
   jsonb,
@@ -95,12 +94,12 @@ export const users = pgTable('users', {
   email: text('email').notNull().unique(),
   emailVerified: boolean('email_verified').notNull().default(false),
   image: text('image'),
+  role: roleEnum('role').notNull().default('submitter'),
   /** better-auth's admin plugin: a banned account cannot sign in, and its API keys are refused. */
   banned: boolean('banned').notNull().default(false),
   banReason: text('ban_reason'),
   /** When a ban ends by itself; null for a ban until lifted. */
   banExpires: timestamp('ban_expires', { withTimezone: true }),
-  role: roleEnum('role').notNull().default('submitter'),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -113,9 +112,9 @@ export const sessions = pgTable('sessions', {
     .references(() => users.id, { onDelete: 'cascade' }),
   expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
   ipAddress: text('ip_address'),
+  userAgent: text('user_agent'),
   /** The admin plugin's column; impersonation is not granted to any role (see the site's auth). */
   impersonatedBy: text('impersonated_by'),
-  userAgent: text('user_agent'),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -496,12 +495,17 @@ export const episodes = pgTable(
   (t) => [index('episodes_concept').on(t.conceptId)],
 );
 
+/**
+ * One row per submission and episode answered. No foreign key to its submission (migration
+ * 0023): one checked every result row as it was stored, where the statement-level triggers of
+ * 0023 check each statement's submissions once (and lock them, as the key did, until the
+ * statement's transaction ends) and delete a deleted submission's results, as the key's cascade
+ * did.
+ */
 export const results = pgTable(
   'results',
   {
-    submissionId: integer('submission_id')
-      .notNull()
-      .references(() => submissions.id, { onDelete: 'cascade' }),
+    submissionId: integer('submission_id').notNull(),
     episodeId: text('episode_id').notNull(),
     shots: smallint('shots').notNull(),
     policy: policyEnum('policy').notNull(),
@@ -527,6 +531,13 @@ export const results = pgTable(
  * One row per result and scorer: what each registered scorer (core's registry) made of the answer,
  * with the scorer's version, so that a new scorer or a new version needs no schema change and
  * re-scoring replaces exactly one scorer's rows.
+ *
+ * No foreign key to its result (migration 0023): one checked every verdict row as it was stored
+ * (a look-up and a row lock on the result, per verdict), the largest cost of ingest. Verdicts are
+ * written only with their result, in the transaction that stores it (the write path), or for
+ * results locked while they are read (re-scoring); a statement-level trigger on results removes
+ * the verdicts of the results a statement deletes (an error cleared for a retry, a submission
+ * deleted), and another refuses to change a result's key.
  */
 export const verdicts = pgTable(
   'verdicts',
@@ -539,13 +550,7 @@ export const verdicts = pgTable(
     /** Which rule decided, so that a surprising verdict can be explained. */
     rule: text('rule').notNull(),
   },
-  (t) => [
-    primaryKey({ columns: [t.submissionId, t.scorer, t.episodeId] }),
-    foreignKey({
-      columns: [t.submissionId, t.episodeId],
-      foreignColumns: [results.submissionId, results.episodeId],
-    }).onDelete('cascade'),
-  ],
+  (t) => [primaryKey({ columns: [t.submissionId, t.scorer, t.episodeId] })],
 );
 
 const outcomeCounts = {

@@ -14,6 +14,7 @@ import {
 } from '@linkboard/core';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { Db } from '../client';
@@ -82,10 +83,14 @@ export async function writeAnswers(
  * batch never duplicates. Returns how many results were new. A batch naming one episode twice is
  * refused whole.
  *
- * Which results are stored already is read first: COPY takes rows as they come, with no ON
- * CONFLICT, and leaves the unique keys to refuse a duplicate. The job's lock keeps its own writes
- * apart; only a result written meanwhile for another job's episode (a runner writing outside its
- * slice) could still collide, and the batch is then read and written again, without it.
+ * COPY takes rows as they come, with no ON CONFLICT, and leaves the unique keys to refuse a
+ * duplicate. A batch is first written as it is, without reading which of its results are stored
+ * already (a batch is new, but for a resend): a duplicate fails it whole, and it is then read
+ * (which results are stored) and written again, without them. The job's lock keeps its own
+ * writes apart; only a result written meanwhile for another job's episode (a runner writing
+ * outside its slice) could collide again, and the batch is read and written once more. Which
+ * episodes are stored is read only for episodes this pool has not seen stored (see
+ * `storedEpisodes`).
  */
 export async function writeResults(
   db: Db,
@@ -99,20 +104,33 @@ export async function writeResults(
     const twice = ids.find((id, i) => ids.indexOf(id) !== i);
     throw new Error(`episode ${twice}: given twice in one batch of results; nothing was written`);
   }
+  const stored = storedEpisodes(db, benchmarkVersionId);
+  // Attempt 1 reads nothing of results; 2 to 4 read which are stored (see above).
   for (let attempt = 1; ; attempt++) {
     const client = await db.$client.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const written = await writeBatch(client, lease, batch, ids, benchmarkVersionId);
+      // Results are idempotent and a lost batch is redone when its job resumes, so this commit
+      // need not wait for the WAL flush: ingest goes several times faster, and a database crash
+      // costs at most a few batches of model calls, never consistency. (One round trip for both.)
+      await client.query('BEGIN; SET LOCAL synchronous_commit = off');
+      const written = await writeBatch(client, lease, batch, ids, benchmarkVersionId, {
+        readResults: attempt > 1,
+        stored,
+      });
       await client.query('COMMIT');
+      for (const id of ids) stored.add(id);
       return written;
     } catch (error) {
       // A connection that cannot even roll back is not given back to the pool.
       await client.query('ROLLBACK').catch((lost: Error) => {
         broken = lost;
       });
-      if (attempt < 3 && (error as { code?: string }).code === UNIQUE_VIOLATION) continue;
+      if (attempt < 4 && (error as { code?: string }).code === UNIQUE_VIOLATION) continue;
+      // Whatever else failed (a lost connection, a server restarting, which may not have kept
+      // the last commits it acknowledged: they are not waited for), what this pool has seen
+      // stored is read again.
+      storedByPool.delete(db.$client);
       throw error;
     } finally {
       client.release(broken);
@@ -121,6 +139,42 @@ export async function writeResults(
 }
 
 const UNIQUE_VIOLATION = '23505';
+
+/** The most episode ids kept per pool (see storedEpisodes): some 100 MB at most. */
+const STORED_EPISODES_KEPT = 1_000_000;
+const storedByPool = new WeakMap<object, Map<number, Set<string>>>();
+const watchedPools = new WeakSet<object>();
+
+/**
+ * The episodes of a benchmark version that this pool has seen stored (a batch answering them
+ * committed): the write path reads whether an episode is stored only for the others. Episodes
+ * are written once and never changed; they go only with their benchmark version, which cannot
+ * be deleted while a submission on it (the one being written) exists, and a version imported
+ * again has a new id. Kept per pool, so per database; dropped whole past STORED_EPISODES_KEPT,
+ * and whenever a write fails or an idle connection of the pool is lost (a server that crashed
+ * may have lost the last commits: the write path does not wait for them to reach the disk).
+ */
+function storedEpisodes(db: Db, benchmarkVersionId: number): Set<string> {
+  const pool = db.$client;
+  let versions = storedByPool.get(pool);
+  if (!versions) {
+    versions = new Map();
+    storedByPool.set(pool, versions);
+    if (!watchedPools.has(pool)) {
+      watchedPools.add(pool);
+      pool.on('error', () => storedByPool.delete(pool));
+    }
+  }
+  let total = 0;
+  for (const ids of versions.values()) total += ids.size;
+  if (total > STORED_EPISODES_KEPT) versions.clear();
+  let ids = versions.get(benchmarkVersionId);
+  if (!ids) {
+    ids = new Set();
+    versions.set(benchmarkVersionId, ids);
+  }
+  return ids;
+}
 
 /** Every column of results, in the order `copyTextOf` writes them. */
 export const RESULT_COLUMNS = [
@@ -190,25 +244,27 @@ async function writeBatch(
   batch: readonly ResultInput[],
   ids: readonly string[],
   benchmarkVersionId: number,
+  options: { readResults: boolean; stored: ReadonlySet<string> },
 ): Promise<number> {
   const tx = drizzle(client);
-  // Results are idempotent and a lost batch is redone when its job resumes, so this commit need
-  // not wait for the WAL flush: ingest goes several times faster, and a database crash costs at
-  // most a few batches of model calls, never consistency.
-  await client.query('SET LOCAL synchronous_commit = off');
   await holdLease(tx, lease);
-  // One pass over both indexes: which of these are answered already, which episodes are new.
-  const known = rowsOf(
-    z.object({ id: col.text, answered: col.bool, unstored: col.bool }),
-    await tx.execute(sql`
-      SELECT u.id, r.episode_id IS NOT NULL AS answered, e.id IS NULL AS unstored
-      FROM unnest(${pgArray(ids)}::text[]) AS u(id)
-      LEFT JOIN results r ON r.submission_id = ${lease.submissionId} AND r.episode_id = u.id
-      LEFT JOIN episodes e ON e.id = u.id
-      WHERE r.episode_id IS NOT NULL OR e.id IS NULL`),
-  );
-  const answered = new Set(known.filter((k) => k.answered).map((k) => k.id));
-  const unstored = new Set(known.filter((k) => k.unstored).map((k) => k.id));
+  const unseen = options.stored.size === 0 ? ids : ids.filter((id) => !options.stored.has(id));
+  let answered = new Set<string>();
+  let unstored = new Set<string>();
+  if (options.readResults || unseen.length > 0) {
+    // One statement: which of these are answered already (on a retry), which episodes are new.
+    const known = rowsOf(
+      z.object({ id: col.text, answered: col.bool, unstored: col.bool }),
+      await tx.execute(sql`
+        SELECT u.id, r.episode_id IS NOT NULL AS answered, e.id IS NULL AS unstored
+        FROM unnest(${pgArray(options.readResults ? ids : unseen)}::text[]) AS u(id)
+        LEFT JOIN results r ON ${options.readResults} AND r.submission_id = ${lease.submissionId} AND r.episode_id = u.id
+        LEFT JOIN episodes e ON e.id = u.id
+        WHERE r.episode_id IS NOT NULL OR e.id IS NULL`),
+    );
+    answered = new Set(known.filter((k) => k.answered).map((k) => k.id));
+    unstored = new Set(known.filter((k) => k.unstored).map((k) => k.id));
+  }
   await insertEpisodes(
     tx,
     batch.filter((r) => unstored.has(r.episode.id)),
@@ -233,14 +289,15 @@ async function writeBatch(
   }
   await copyInto(client, 'results', RESULT_COLUMNS, results);
   if (verdicts !== '') await copyInto(client, 'verdicts', VERDICT_COLUMNS, verdicts);
-  await tallies.apply(tx, submissionId);
-  await tx.execute(
+  // The tallies, the job's progress and the reasoning count, in one statement.
+  await tallies.apply(tx, submissionId, [
     sql`UPDATE jobs SET progress_done = progress_done + ${fresh.length} WHERE id = ${lease.jobId}`,
-  );
-  if (reasoning > 0)
-    await tx.execute(
-      sql`UPDATE submissions SET provenance = provenance || jsonb_build_object('reasoningAnswers', coalesce((provenance ->> 'reasoningAnswers')::int, 0) + ${reasoning}::int) WHERE id = ${submissionId}`,
-    );
+    ...(reasoning > 0
+      ? [
+          sql`UPDATE submissions SET provenance = provenance || jsonb_build_object('reasoningAnswers', coalesce((provenance ->> 'reasoningAnswers')::int, 0) + ${reasoning}::int) WHERE id = ${submissionId}`,
+        ]
+      : []),
+  ]);
   return fresh.length;
 }
 
@@ -383,14 +440,46 @@ export async function computeSummaries(
  * (by their first tested answer), so `exposureCheck` gets the very numbers core would give it.
  * `test/queries/results-equals-core.test.ts` holds the two to equality.
  */
-export async function exposureCellsOf(tx: Tx | Db, submissionId: number): Promise<ExposureCell[]> {
-  const rows = await queryRows(
+export async function exposureCellsOf(db: Tx | Db, submissionId: number): Promise<ExposureCell[]> {
+  // Planned without nested loops (see cellRows) and without JIT compilation, which a server
+  // built with it (Debian's) starts for a query this size and spends longer on than on the query
+  // (30 to 400 ms, for a query of 60). Set for the transaction (one of its own, without a
+  // caller's), and set back once the query has run, for the caller's transaction to go on.
+  const planned = async (tx: Tx) => {
+    await tx.execute(sql`SET LOCAL enable_nestloop = off; SET LOCAL jit = off`);
+    const cells = await cellRows(tx, submissionId);
+    await tx.execute(sql`SET LOCAL enable_nestloop TO DEFAULT; SET LOCAL jit TO DEFAULT`);
+    return cells;
+  };
+  const rows = db instanceof PgTransaction ? await planned(db) : await db.transaction(planned);
+  return rows.map((r) => {
+    const cell: ExposureCell = {
+      cluster: String(r.pair_id),
+      stratum: r.stratum,
+      n: 0,
+      sx: 0,
+      sy: 0,
+      sxx: 0,
+      sxy: 0,
+      sends: r.sends,
+    };
+    for (const [i, exposure] of r.exposures.entries())
+      tallyExposure(cell, exposure, r.correct[i] === true);
+    return cell;
+  });
+}
+
+/** exposureCellsOf's grouped rows, one per cell. */
+async function cellRows(tx: Tx, submissionId: number) {
+  return queryRows(
     tx,
     z.object({
       pair_id: col.number,
       stratum: col.text,
       sends: col.number,
-      exposures: col.numbers,
+      // int[]: numbers as the driver gives them (col.numbers' text form costs more than the
+      // query, over a submission's cells).
+      exposures: z.array(z.number()),
       correct: z.array(col.bool),
     }),
     sql`
@@ -398,19 +487,21 @@ export async function exposureCellsOf(tx: Tx | Db, submissionId: number): Promis
       SELECT bv.ranked_setting ->> 'scorer' AS scorer, s.draws
       FROM submissions s JOIN benchmark_versions bv ON bv.id = s.benchmark_version_id
       WHERE s.id = ${submissionId}),
-    -- What a sent result needs of other tables (its concept's pair, its episode's query image,
-    -- its ranked verdict) is looked up by key, one result at a time: no join for the planner to
-    -- misjudge. As joins, wherever it took a fresh submission's results for a few rows (before
-    -- they were analysed), they became nested loops over every pair of rows: a minute for one
-    -- submission, instead of milliseconds.
+    -- What a sent result needs of other tables: its concept's pair and its ranked verdict
+    -- joined (a hash or merge join over the submission's verdicts of that scorer, and the small
+    -- concepts table), its episode's query image looked up by key (the episodes table holds
+    -- every version's: no join may read it whole). Nested loops are ruled out for this query
+    -- (exposureCellsOf): the planner misjudges a fresh submission's results as a few rows
+    -- (before they were analysed), and a nested loop over every pair of rows then takes a
+    -- minute. A look-up per result for the pair and the verdict too (a subquery each) cost more
+    -- than the rest of the query together.
     looked AS (
-      SELECT r.episode_id, r.shots, r.policy, r.sent_at,
-             (SELECT c.pair_id FROM concepts c WHERE c.id = r.concept_id) AS pair_id,
-             (SELECT e.query_image FROM episodes e WHERE e.id = r.episode_id) AS query_image,
-             (SELECT v.outcome FROM verdicts v
-              WHERE v.submission_id = r.submission_id AND v.scorer = (SELECT scorer FROM setting)
-                AND v.episode_id = r.episode_id) AS outcome
+      SELECT r.episode_id, r.shots, r.policy, r.sent_at, c.pair_id, v.outcome,
+             (SELECT e.query_image FROM episodes e WHERE e.id = r.episode_id) AS query_image
       FROM results r
+        LEFT JOIN concepts c ON c.id = r.concept_id
+        LEFT JOIN verdicts v ON v.submission_id = r.submission_id
+          AND v.scorer = (SELECT scorer FROM setting) AND v.episode_id = r.episode_id
       WHERE r.submission_id = ${submissionId} AND r.sent_at IS NOT NULL),
     -- Every sent result (of a stored concept) counts towards the exposures.
     sent AS (
@@ -430,24 +521,13 @@ export async function exposureCellsOf(tx: Tx | Db, submissionId: number): Promis
            array_agg(exposure::int ORDER BY exposure) AS exposures,
            array_agg(correct ORDER BY exposure) AS correct
     FROM tested GROUP BY pair_id, stratum
-    -- Each cell by its first tested answer, in send order (send time, then episode id).
-    ORDER BY min(sent_at), (array_agg(episode_id ORDER BY sent_at, episode_id COLLATE "C"))[1] COLLATE "C"`,
+    -- Each cell by its first tested answer, in send order (send time, then episode id): its
+    -- answer of least exposure, for a cell is within a pair, whose exposures count its sends in
+    -- that order. Every aggregate in one order, which the database (16 and later) sorts the
+    -- cells' answers in once, instead of once per cell and aggregate.
+    ORDER BY (array_agg(sent_at ORDER BY exposure))[1],
+             (array_agg(episode_id ORDER BY exposure))[1] COLLATE "C"`,
   );
-  return rows.map((r) => {
-    const cell: ExposureCell = {
-      cluster: String(r.pair_id),
-      stratum: r.stratum,
-      n: 0,
-      sx: 0,
-      sy: 0,
-      sxx: 0,
-      sxy: 0,
-      sends: r.sends,
-    };
-    for (const [i, exposure] of r.exposures.entries())
-      tallyExposure(cell, exposure, r.correct[i] === true);
-    return cell;
-  });
 }
 
 /**
@@ -502,7 +582,11 @@ export async function rescoreSubmission(
       FROM results r
       JOIN concepts c ON c.id = r.concept_id
       JOIN concepts o ON o.pair_id = c.pair_id AND o.id <> c.id
-      WHERE r.submission_id = ${submissionId}`,
+      WHERE r.submission_id = ${submissionId}
+      -- Each result stays until its new verdicts are stored: verdicts have no foreign key to
+      -- results, and a result deleted meanwhile (an error cleared for a retry) must not leave
+      -- one behind. Its deletion waits for this transaction, then takes them with it.
+      FOR KEY SHARE OF r`,
     );
     for (let i = 0; i < rows.length; i += 5000) {
       await upsertVerdicts(

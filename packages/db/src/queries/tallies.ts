@@ -1,5 +1,5 @@
 import { OUTCOMES, type Outcome } from '@linkboard/core';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { col, type Executes, pgArray, rowsOf } from './rows';
 
@@ -60,9 +60,18 @@ export class Tallies {
     return this.cells.size;
   }
 
-  /** Adds these counts to the submission's running tallies, in one statement. */
-  async apply(db: Executes, submissionId: number): Promise<void> {
-    if (this.cells.size === 0) return;
+  /**
+   * Adds these counts to the submission's running tallies, in one statement; `also`: other
+   * writes (data-modifying statements, each a CTE of it) that go in the same statement, one round
+   * trip for all (the write path's progress), run even with nothing to count.
+   */
+  async apply(db: Executes, submissionId: number, also: readonly SQL[] = []): Promise<void> {
+    const more = also.map((write, i) => sql`, ${sql.raw(`also_${i}`)} AS (${write})`);
+    if (this.cells.size === 0) {
+      if (also.length > 0)
+        await db.execute(sql`WITH ${sql.raw('nothing')} AS (SELECT 1)${sql.join(more)} SELECT 1`);
+      return;
+    }
     const cells = [...this.cells.values()];
     const column = (at: number) => pgArray(cells.map((c) => c.counts[at]));
     const outcomes = sql`${column(0)}::int[], ${column(1)}::int[], ${column(2)}::int[], ${column(3)}::int[], ${column(4)}::int[], ${column(5)}::int[]`;
@@ -100,7 +109,7 @@ export class Tallies {
         WHERE s.id = ${submissionId} AND bv.ranked_setting -> 'shots' @> to_jsonb(d.shots::int)
           AND d.draw < (bv.ranked_setting ->> 'draws')::int
         GROUP BY d.scorer, d.policy, d.concept_id ORDER BY d.scorer, d.policy, d.concept_id
-        ON CONFLICT (submission_id, scorer, policy, concept_id) DO UPDATE SET n = t.n + excluded.n, correct = t.correct + excluded.correct)
+        ON CONFLICT (submission_id, scorer, policy, concept_id) DO UPDATE SET n = t.n + excluded.n, correct = t.correct + excluded.correct)${sql.join(more)}
       SELECT 1`);
     // Taking results away can empty a group: the aggregates have no row for an empty one.
     if (cells.some((c) => c.counts.some((n) => n < 0)))

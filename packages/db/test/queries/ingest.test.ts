@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { PolicyName } from '@linkboard/core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -307,6 +308,22 @@ describe('the write path', () => {
     expect(await talliesOf(pool, submissionId)).toEqual(
       withoutLatency(await computedFromResults(pool, submissionId)),
     );
+    // Their verdicts went with them (a trigger: verdicts have no foreign key to results).
+    expect(
+      (
+        await pool.query(
+          `SELECT count(*)::int AS n FROM verdicts v WHERE NOT EXISTS (SELECT 1 FROM results r
+             WHERE r.submission_id = v.submission_id AND r.episode_id = v.episode_id)`,
+        )
+      ).rows[0].n,
+    ).toBe(0);
+    expect(
+      (
+        await pool.query('SELECT count(*)::int AS n FROM verdicts WHERE submission_id = $1', [
+          submissionId,
+        ])
+      ).rows[0].n,
+    ).toBe(2 * (rows.length - errors.length));
     // Asked again: answered this time, some of them.
     const again = errors.map((r, i) =>
       i % 2 === 0
@@ -405,6 +422,78 @@ describe('the write path', () => {
         ])
       ).rows[0].n,
     ).toBe(10);
+  });
+
+  it('stores the episodes each database lacks, whatever this process has stored elsewhere', async () => {
+    // Two databases, the same benchmark: the second's writer must not take the episodes the
+    // first stored (and this process saw stored) as stored in its own.
+    const stored = [];
+    for (let k = 0; k < 2; k++) {
+      const { db, pool } = await freshDatabase();
+      const { rows, benchmarkVersionId } = await seeded(db);
+      const lease = await claim(db);
+      expect(await writeResults(db, lease, rows.slice(0, 10), benchmarkVersionId)).toBe(10);
+      // Resent with more: the ten are stored already, the rest is new.
+      expect(await writeResults(db, lease, rows.slice(0, 20), benchmarkVersionId)).toBe(10);
+      stored.push(
+        (
+          await pool.query('SELECT count(*)::int AS n FROM episodes WHERE id = ANY($1::text[])', [
+            rows.slice(0, 20).map((r) => r.episode.id),
+          ])
+        ).rows[0].n,
+      );
+    }
+    expect(stored).toEqual([20, 20]);
+  });
+
+  it('reads again which episodes are stored once a write has failed', async () => {
+    const { db, pool } = await freshDatabase();
+    const { rows, benchmarkVersionId, manifest } = await seeded(db);
+    const first = await claim(db);
+    expect(await writeResults(db, first, rows.slice(0, 5), benchmarkVersionId)).toBe(5);
+    // As if the server had lost the commit that stored them (it does not wait for the disk).
+    const ids = rows.slice(0, 5).map((r) => r.episode.id);
+    await pool.query('DELETE FROM episodes WHERE id = ANY($1::text[])', [ids]);
+    // A write fails (here a lease that is not held): what the pool saw stored is forgotten.
+    await expect(
+      writeResults(db, { ...first, token: randomUUID() }, rows.slice(5, 6), benchmarkVersionId),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    // Another submission answers the same episodes: they are stored again.
+    await seedSubmission(db, {
+      manifest,
+      model: 'model-b',
+      shots: [2, 4],
+      draws: 2,
+      policies: ['lcl', 'flip'],
+    });
+    const second = await claim(db, 'other');
+    expect(second.submissionId).not.toBe(first.submissionId);
+    expect(await writeResults(db, second, rows.slice(0, 5), benchmarkVersionId)).toBe(5);
+    expect(
+      (
+        await pool.query('SELECT count(*)::int AS n FROM episodes WHERE id = ANY($1::text[])', [
+          ids,
+        ])
+      ).rows[0].n,
+    ).toBe(5);
+  });
+
+  it('counts a result that has no verdict into its job’s progress', async () => {
+    const { db, pool } = await freshDatabase();
+    const { rows, benchmarkVersionId } = await seeded(db);
+    const lease = await claim(db);
+    const bare = rows.slice(0, 3).map((r) => ({ ...r, verdicts: [], reasoning: true }));
+    expect(await writeResults(db, lease, bare, benchmarkVersionId)).toBe(3);
+    expect(
+      (
+        await pool.query(
+          `SELECT j.progress_done AS progress, (s.provenance ->> 'reasoningAnswers')::int AS reasoning,
+                  (SELECT count(*)::int FROM submission_scores WHERE submission_id = s.id) AS tallied
+           FROM jobs j JOIN submissions s ON s.id = j.submission_id WHERE j.id = $1`,
+          [lease.jobId],
+        )
+      ).rows[0],
+    ).toEqual({ progress: 3, reasoning: 3, tallied: 0 });
   });
 
   it('counts from the results at completion where the tallies do not account for them all', async () => {

@@ -9,6 +9,7 @@ import {
   wilsonInterval,
 } from '@linkboard/core';
 import { fixtureManifest } from '@linkboard/core/testing';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {
   claimJob,
@@ -25,6 +26,7 @@ import {
   submissionCurves,
   writeResults,
 } from '../../src';
+import { exposureCellsOf } from '../../src/queries/results';
 import { resultRows, seedSubmission } from '../fixtures';
 import { freshDatabase } from '../helpers';
 
@@ -122,6 +124,25 @@ describe('one interval method for the headline and the per-shot bands', () => {
 });
 
 describe('the exposure check at completion', () => {
+  it('plans its query without nested loops or JIT, and gives the settings back', async () => {
+    const { db } = await freshDatabase();
+    const { submissionId } = await runSubmission(db, 'model-a');
+    const settings = async (tx: Parameters<Parameters<typeof db.transaction>[0]>[0]) =>
+      (
+        await tx.execute(
+          sql`SELECT current_setting('enable_nestloop') AS nestloop, current_setting('jit') AS jit`,
+        )
+      ).rows[0];
+    await db.transaction(async (tx) => {
+      const before = await settings(tx);
+      expect(await exposureCellsOf(tx, submissionId)).toEqual(
+        await exposureCellsOf(db, submissionId),
+      );
+      expect(await settings(tx)).toEqual(before);
+      expect(before).toMatchObject({ nestloop: 'on' });
+    });
+  });
+
   it('keeps each result’s send time, and stores an empty check when no result has one', async () => {
     const { db, pool } = await freshDatabase();
     const { submissionId } = await runSubmission(db, 'no-send-times');
@@ -556,5 +577,121 @@ describe('results and aggregates', () => {
       total: rows.length,
     });
     expect(await queueStatus(db, 999)).toBeNull();
+  });
+});
+
+describe('verdicts, kept with their results (no foreign key: migration 0023)', () => {
+  const verdictCounts = async (pool: import('pg').Pool) =>
+    (
+      await pool.query(
+        `SELECT submission_id AS id, count(*)::int AS n,
+                count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM results r
+                  WHERE r.submission_id = v.submission_id AND r.episode_id = v.episode_id))::int AS orphans
+         FROM verdicts v GROUP BY submission_id ORDER BY submission_id`,
+      )
+    ).rows;
+
+  it('go with a deleted result, or a deleted submission, and only with them', async () => {
+    const { db, pool } = await freshDatabase();
+    const a = await runSubmission(db, 'model-a');
+    const b = await runSubmission(db, 'model-b', 1);
+    const n = a.rows.length;
+    expect(await verdictCounts(pool)).toEqual([
+      { id: a.submissionId, n: 2 * n, orphans: 0 },
+      { id: b.submissionId, n: 2 * n, orphans: 0 },
+    ]);
+    // One result of a: its two verdicts go; b's verdicts of the same episode stay.
+    const episode = a.rows[0]!.episode.id;
+    await pool.query('DELETE FROM results WHERE submission_id = $1 AND episode_id = $2', [
+      a.submissionId,
+      episode,
+    ]);
+    expect(await verdictCounts(pool)).toEqual([
+      { id: a.submissionId, n: 2 * n - 2, orphans: 0 },
+      { id: b.submissionId, n: 2 * n, orphans: 0 },
+    ]);
+    expect(
+      (await pool.query('SELECT count(*)::int AS n FROM verdicts WHERE episode_id = $1', [episode]))
+        .rows[0].n,
+    ).toBe(2);
+    // A result keeps its key: its verdicts name it.
+    await expect(
+      pool.query(`UPDATE results SET episode_id = episode_id || 'x' WHERE submission_id = $1`, [
+        b.submissionId,
+      ]),
+    ).rejects.toMatchObject({ code: '23503' });
+    // A result must name a submission that exists.
+    await expect(
+      pool.query(
+        `INSERT INTO results (submission_id, episode_id, shots, policy, concept_id, query_class)
+         SELECT $1, episode_id || 'y', shots, policy, concept_id, query_class FROM results LIMIT 2`,
+        [b.submissionId + 1000],
+      ),
+    ).rejects.toMatchObject({ code: '23503' });
+    // Submission a, deleted: its results go, and its verdicts with them.
+    await pool.query('DELETE FROM submissions WHERE id = $1', [a.submissionId]);
+    expect(await verdictCounts(pool)).toEqual([{ id: b.submissionId, n: 2 * n, orphans: 0 }]);
+    expect(
+      (await pool.query('SELECT submission_id AS id, count(*)::int AS n FROM results GROUP BY 1'))
+        .rows,
+    ).toEqual([{ id: b.submissionId, n }]);
+    await pool.query('TRUNCATE results');
+    expect(await verdictCounts(pool)).toEqual([]);
+  });
+
+  it('go with a submission deleted while its results are being written', async () => {
+    const { db, pool } = await freshDatabase();
+    const { submissionId, rows } = await runSubmission(db, 'model-a');
+    const other = await pool.connect();
+    try {
+      // A writer stores more results of the submission, and commits only once a deletion of the
+      // submission has started: the deletion waits for it, then takes its results too.
+      await other.query('BEGIN');
+      await other.query(
+        `INSERT INTO results (submission_id, episode_id, shots, policy, concept_id, query_class)
+         SELECT submission_id, episode_id || '-again', shots, policy, concept_id, query_class
+         FROM results WHERE submission_id = $1`,
+        [submissionId],
+      );
+      const deleting = pool.query('DELETE FROM submissions WHERE id = $1', [submissionId]);
+      await new Promise((r) => setTimeout(r, 300));
+      await other.query('COMMIT');
+      await deleting;
+    } finally {
+      other.release();
+    }
+    expect(rows.length).toBeGreaterThan(0);
+    expect(
+      (
+        await pool.query(
+          'SELECT (SELECT count(*)::int FROM results) AS results, (SELECT count(*)::int FROM verdicts) AS verdicts',
+        )
+      ).rows[0],
+    ).toEqual({ results: 0, verdicts: 0 });
+  });
+
+  it('are not re-scored for a result deleted while re-scoring reads them', async () => {
+    const { db, pool } = await freshDatabase();
+    const { submissionId, rows } = await runSubmission(db, 'model-a');
+    const gone = rows[1]!.episode.id;
+    const other = await pool.connect();
+    try {
+      // The result is deleted (its verdicts with it) by a transaction that commits only once
+      // re-scoring has read the submission's results.
+      await other.query('BEGIN');
+      await other.query('DELETE FROM results WHERE submission_id = $1 AND episode_id = $2', [
+        submissionId,
+        gone,
+      ]);
+      const rescoring = rescoreSubmission(db, submissionId, 'strict');
+      await new Promise((r) => setTimeout(r, 300));
+      await other.query('COMMIT');
+      expect(await rescoring).toBe(rows.length - 1);
+    } finally {
+      other.release();
+    }
+    expect(await verdictCounts(pool)).toEqual([
+      { id: submissionId, n: 2 * rows.length - 2, orphans: 0 },
+    ]);
   });
 });
