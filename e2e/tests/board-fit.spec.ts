@@ -1,4 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
+import { publicBoard, rankedBoardReady } from '../boards';
 
 // The site's defects a newcomer met (issue 29), against the platform `linkboard start` runs:
 // the boards fit their boxes on a laptop and a phone, the score in view on the phone, and
@@ -12,41 +13,6 @@ const SIZES = [
   [1440, 900],
   [390, 844],
 ] as const;
-
-/**
- * The public isekai-synth board's address, as the site links to it, once its baselines are done:
- * of the isekai-synth boards `/` links to, the first with the three baselines' rows.
- */
-async function publicBoard(page: Page): Promise<string> {
-  const rows = page.locator('[data-testid=leaderboard] tbody tr');
-  for (let i = 0; i < 150; i++) {
-    await page.goto('/');
-    // Before the ranked board has rows, `/` is the public board itself.
-    if ((await rows.count()) >= 3) return '/';
-    // After, it opens on the ranked board, which links to the public boards by name.
-    const hrefs = await page
-      .getByTestId('public-boards')
-      .getByRole('link', { name: /^isekai-synth@/ })
-      .evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
-    for (const href of hrefs.filter(Boolean)) {
-      await page.goto(href);
-      if ((await rows.count()) >= 3) return href;
-    }
-    await page.waitForTimeout(1000);
-  }
-  throw new Error('no public isekai-synth board got its baselines');
-}
-
-/** The ranked board, once `start`'s ranked baselines have ended (it opens the site then). */
-async function rankedBoardReady(page: Page) {
-  // The ranked runs render every image of their draws: minutes on a loaded 2-core machine.
-  for (let i = 0; i < 360; i++) {
-    await page.goto('/ranked');
-    if ((await page.getByTestId('ranked-row').count()) >= 3) return;
-    await page.waitForTimeout(1000);
-  }
-  throw new Error('the ranked board did not get its baselines');
-}
 
 /** Each table of the page that is wider than its box (or than its own scrolling box), named. */
 const overflowing = (page: Page) =>

@@ -4,6 +4,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { BenchmarkListSchema, SITE_API } from '@linkboard/core';
 import { startEmbeddedPostgres } from '@linkboard/db';
 import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test';
+import { publicBoard, rankedBoardReady } from '../boards';
 import { BIN, E2E, platformEnv } from '../playwright.config';
 
 // Issue 32: every page passes an automated accessibility check (axe, WCAG 2.1 A and AA) with no
@@ -110,36 +111,6 @@ async function databaseRunning(page: Page) {
   await expect
     .poll(async () => (await page.request.get('/queue')).status(), { timeout: 30_000 })
     .toBe(200);
-}
-
-/** The ranked board once `start`'s ranked baselines have ended (`/` opens on it then). */
-async function rankedBoardReady(page: Page) {
-  // The ranked runs render every image of their draws: minutes on a loaded 2-core machine.
-  for (let i = 0; i < 360; i++) {
-    await page.goto('/ranked');
-    if ((await page.getByTestId('ranked-row').count()) >= 3) return;
-    await page.waitForTimeout(1000);
-  }
-  throw new Error('the ranked board did not get its baselines');
-}
-
-/** The public isekai-synth board's address, as `/` links to it, once its baselines are done. */
-async function publicBoard(page: Page): Promise<string> {
-  const rows = page.locator('[data-testid=leaderboard] tbody tr');
-  for (let i = 0; i < 150; i++) {
-    await page.goto('/');
-    if ((await rows.count()) >= 3) return '/';
-    const hrefs = await page
-      .getByTestId('public-boards')
-      .getByRole('link', { name: /^isekai-synth@/ })
-      .evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
-    for (const href of hrefs.filter(Boolean)) {
-      await page.goto(href);
-      if ((await rows.count()) >= 3) return href;
-    }
-    await page.waitForTimeout(1000);
-  }
-  throw new Error('no public isekai-synth board got its baselines');
 }
 
 /** Signs a new account up through the form; its e-mail. */
