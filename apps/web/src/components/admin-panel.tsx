@@ -3,8 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTRPC } from '~/trpc/react';
+import { ApiKeyTable } from './api-key-table';
 import { formatTime } from './format';
-import { keyState } from './token-list';
 
 /** Accounts with their roles and bans, and every API key, for an admin to act on. */
 export function AdminPanel({ viewerId }: { viewerId: string }) {
@@ -26,7 +26,6 @@ export function AdminPanel({ viewerId }: { viewerId: string }) {
   if (overview.error) return <p role="alert">{overview.error.message}</p>;
   if (!overview.data) return <p className="muted">Loading accounts…</p>;
   const { roles } = overview.data;
-  const now = new Date();
   const banFrom = (userId: string) => (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -132,52 +131,12 @@ export function AdminPanel({ viewerId }: { viewerId: string }) {
         </table>
       </section>
       <h2 id="api-keys">API keys</h2>
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region takes the focus (WCAG 2.1.1) */}
-      <section className="scroll-x" aria-labelledby="api-keys" tabIndex={0}>
-        <table data-testid="admin-keys">
-          <thead>
-            <tr>
-              <th scope="col">Owner</th>
-              <th scope="col">Name</th>
-              <th scope="col">Key</th>
-              <th scope="col">May</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {overview.data.keys.map((key) => {
-              const state = keyState(key, now);
-              return (
-                <tr key={key.id}>
-                  <td>{key.ownerEmail}</td>
-                  <td>{key.name}</td>
-                  <td>
-                    <code>{key.start ?? ''}…</code>
-                  </td>
-                  <td>{key.scopes.join(', ') || 'nothing'}</td>
-                  <td>{key.expiresAt ? formatTime(key.expiresAt) : 'never'}</td>
-                  <td>{formatTime(key.lastRequest)}</td>
-                  <td>
-                    {state === 'active' ? (
-                      <button
-                        type="button"
-                        onClick={() => revokeKey.mutate({ id: key.id })}
-                        aria-label={`Revoke ${key.ownerEmail}'s key ${key.name ?? ''}`}
-                      >
-                        Revoke
-                      </button>
-                    ) : (
-                      <span className="muted">{state}</span>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </section>
+      <ApiKeyTable
+        keys={overview.data.keys}
+        labelledBy="api-keys"
+        testId="admin-keys"
+        onRevoke={(key) => revokeKey.mutate({ id: key.id })}
+      />
     </>
   );
 }

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTRPC } from '~/trpc/react';
-import { formatTime } from './format';
+import { ApiKeyTable } from './api-key-table';
 
 /** How long a new key may last, as the form offers it (days; none: until revoked). */
 const LIFETIMES = [
@@ -13,13 +13,6 @@ const LIFETIMES = [
   { label: '90 days', days: 90 },
   { label: '1 year', days: 365 },
 ] as const;
-
-/** What a listed key is now: working, revoked, or past its expiry. */
-export function keyState(key: { enabled: boolean; expiresAt: Date | string | null }, now: Date) {
-  if (!key.enabled) return 'revoked';
-  if (key.expiresAt !== null && new Date(key.expiresAt) <= now) return 'expired';
-  return 'active';
-}
 
 /** The signed-in user's API keys: create (shown once) with scopes and a lifetime, list, revoke. */
 export function TokenList() {
@@ -49,7 +42,6 @@ export function TokenList() {
       expiresInDays: days === '' ? null : Number(days),
     });
   };
-  const now = new Date();
   return (
     <>
       <form className="filters" onSubmit={submit}>
@@ -91,53 +83,12 @@ export function TokenList() {
       {list.data && list.data.length === 0 ? (
         <p className="muted">No keys yet.</p>
       ) : (
-        // A box that scrolls sideways on a phone: in the Tab order, so a keyboard can scroll it.
-        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region takes the focus (WCAG 2.1.1)
-        <section className="scroll-x" aria-labelledby="your-keys" tabIndex={0}>
-          <table data-testid="token-list">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">May</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(list.data ?? []).map((t) => {
-                const state = keyState(t, now);
-                return (
-                  <tr key={t.id}>
-                    <td>{t.name}</td>
-                    <td>
-                      <code>{t.start ?? ''}…</code>
-                    </td>
-                    <td>{t.scopes.join(', ') || 'nothing'}</td>
-                    <td>{formatTime(t.createdAt)}</td>
-                    <td>{t.expiresAt ? formatTime(t.expiresAt) : 'never'}</td>
-                    <td>{formatTime(t.lastRequest)}</td>
-                    <td>
-                      {state === 'active' ? (
-                        <button
-                          type="button"
-                          onClick={() => revoke.mutate({ id: t.id })}
-                          aria-label={`Revoke ${t.name ?? 'key'}`}
-                        >
-                          Revoke
-                        </button>
-                      ) : (
-                        <span className="muted">{state}</span>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </section>
+        <ApiKeyTable
+          keys={list.data ?? []}
+          labelledBy="your-keys"
+          testId="token-list"
+          onRevoke={(key) => revoke.mutate({ id: key.id })}
+        />
       )}
     </>
   );
