@@ -2,17 +2,16 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { BenchmarkListSchema, SITE_API } from '@linkboard/core';
-import { startEmbeddedPostgres } from '@linkboard/db';
 import { type Browser, type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { publicBoard, rankedBoardReady } from '../boards';
 import { BIN, E2E, platformEnv } from '../playwright.config';
 
 // Issue 32: every page passes an automated accessibility check (axe, WCAG 2.1 A and AA) with no
 // serious or critical violation at a laptop's and a phone's size, in light and dark mode; the site
-// works from the keyboard and follows the system's colour scheme. The file's name sorts it after
-// platform.spec.ts, so in a whole run it finds that spec's submissions and episodes, but it finds
-// everything it visits through the site's own links and makes its own accounts, so it also runs
-// alone (`npx playwright test tests/site-accessibility.spec.ts`).
+// works from the keyboard and follows the system's colour scheme. The file's name sorts it first:
+// platform.spec.ts's last test stops the database for good. It finds everything it visits through
+// the site's own links (the baselines `start` runs) and makes its own accounts, so it needs no
+// other spec's data, and what it adds (two accounts, a private run) is on no board.
 
 const SITE = `http://127.0.0.1:${E2E.port}`;
 
@@ -94,24 +93,10 @@ const SITE_PAGES: SitePage[] = [
 let found: Found | undefined;
 /** Signed-in browser state (cookies) per kind of visitor; the anonymous one has none. */
 const signedIn = new Map<Visitor, Awaited<ReturnType<BrowserContext['storageState']>>>();
-/** The database this spec started, where platform.spec.ts's last test left it stopped. */
-let restartedDatabase: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
 
 /** A browser context for a kind of visitor, on the platform under test. */
 const contextFor = (browser: Browser, as: Visitor) =>
   browser.newContext({ baseURL: SITE, storageState: signedIn.get(as) });
-
-/**
- * The platform's database, running: platform.spec.ts's last test stops it for good (it tests the
- * site while the database is down), and a whole run reaches this file after it.
- */
-async function databaseRunning(page: Page) {
-  if ((await page.request.get('/queue')).status() !== 503) return;
-  restartedDatabase = await startEmbeddedPostgres({ dataDir: E2E.dataDir, port: E2E.pgPort });
-  await expect
-    .poll(async () => (await page.request.get('/queue')).status(), { timeout: 30_000 })
-    .toBe(200);
-}
 
 /** Signs a new account up through the form; its e-mail. */
 async function signUp(page: Page, name: string): Promise<string> {
@@ -166,7 +151,6 @@ test.beforeAll(async ({ browser }) => {
   test.setTimeout(600_000);
   const context = await browser.newContext({ baseURL: SITE });
   const page = await context.newPage();
-  await databaseRunning(page);
   await rankedBoardReady(page);
   const board = await publicBoard(page);
   const submissions = await page
@@ -226,10 +210,6 @@ test.beforeAll(async ({ browser }) => {
     concept: concept as string,
     episode: episode as string,
   };
-});
-
-test.afterAll(async () => {
-  await restartedDatabase?.stop();
 });
 
 for (const sitePage of SITE_PAGES) {
