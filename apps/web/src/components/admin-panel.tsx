@@ -131,12 +131,16 @@ export function AdminPanel({ viewerId }: { viewerId: string }) {
         </table>
       </section>
       <h2 id="api-keys">API keys</h2>
-      <ApiKeyTable
-        keys={overview.data.keys}
-        labelledBy="api-keys"
-        testId="admin-keys"
-        onRevoke={(key) => revokeKey.mutate({ id: key.id })}
-      />
+      {overview.data.keys.length === 0 ? (
+        <p className="muted">No API keys yet.</p>
+      ) : (
+        <ApiKeyTable
+          keys={overview.data.keys}
+          labelledBy="api-keys"
+          testId="admin-keys"
+          onRevoke={(key) => revokeKey.mutate({ id: key.id })}
+        />
+      )}
     </>
   );
 }
