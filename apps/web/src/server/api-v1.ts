@@ -16,7 +16,13 @@ import type { z } from 'zod';
 import { env } from '~/env';
 import { reportUnexpected, unexpectedMessage } from './errors';
 import { appRouter } from './routers';
-import { type Context, createCallerFactory, createContext, type KeyRefusal } from './trpc';
+import {
+  type Context,
+  createCallerFactory,
+  createContext,
+  type KeyRefusal,
+  keyScopeProblem,
+} from './trpc';
 
 const callerOf = createCallerFactory(appRouter);
 type Caller = ReturnType<typeof callerOf>;
@@ -169,6 +175,13 @@ export async function admit(
         token.startsWith('lbr_') ? RUNNER_TOKEN_HERE : KEY_REFUSED[context.keyRefusal ?? 'unknown'],
       ),
     );
+  // A key's scopes, for the routes that read without a procedure (answers, images) as for those
+  // that call one: the same rule as the tRPC middleware's.
+  const scopeProblem = keyScopeProblem(
+    context.viewer,
+    SAFE_METHODS.has(request.method) ? 'read' : 'submit',
+  );
+  if (scopeProblem) throw as(new Refused(403, 'FORBIDDEN', scopeProblem));
   if (SAFE_METHODS.has(request.method)) return { context, request };
   const limit = intake.limitBytes ?? BODY_LIMITS.json;
   tooLong(request, limit, as);

@@ -152,15 +152,15 @@ const unexpected = t.middleware(async ({ next, path }) => {
  * JSON API and the pages, passes): a query needs the key's `read` scope, a mutation its `submit`
  * scope. A session is not scoped.
  */
+/** Why this viewer's key may not do what needs `needed`, or null (a session is not scoped). */
+export function keyScopeProblem(viewer: Viewer | null, needed: ApiKeyScope): string | null {
+  if (viewer?.via !== 'token' || viewer.scopes.includes(needed)) return null;
+  return `this API key may ${viewer.scopes.join(' and ') || 'do nothing'}, not ${needed === 'submit' ? 'submit or change anything' : 'read'}: make a key with the ${needed} scope on the site's tokens page (/tokens)`;
+}
+
 const scoped = t.middleware(({ ctx, type, next }) => {
-  const viewer = ctx.viewer;
-  if (viewer?.via !== 'token') return next();
-  const needed: ApiKeyScope = type === 'mutation' ? 'submit' : 'read';
-  if (!viewer.scopes.includes(needed))
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: `this API key may ${viewer.scopes.join(' and ') || 'do nothing'}, not ${needed === 'submit' ? 'submit or change anything' : 'read'}: make a key with the ${needed} scope on the site's tokens page (/tokens)`,
-    });
+  const problem = keyScopeProblem(ctx.viewer, type === 'mutation' ? 'submit' : 'read');
+  if (problem) throw new TRPCError({ code: 'FORBIDDEN', message: problem });
   return next();
 });
 

@@ -9,7 +9,7 @@ import {
 import { readableRankedImage } from '@linkboard/platform';
 import sharp from 'sharp';
 import { env } from '~/env';
-import { createContext } from '~/server/trpc';
+import { createContext, keyScopeProblem } from '~/server/trpc';
 
 /**
  * Thumbnail widths: a requested width is rounded up to one of these, so that no one can make
@@ -55,7 +55,9 @@ async function thumbnail(key: string, bytes: Buffer, width: number): Promise<Buf
  */
 async function rankedImage(request: Request, id: string): Promise<Buffer | null> {
   const context = await createContext({ headers: request.headers });
-  const entry = await readableRankedImage(context.db, context.viewer, id);
+  // A key without the read scope reads as nobody: what it is shown is what anyone is.
+  const viewer = keyScopeProblem(context.viewer, 'read') ? null : context.viewer;
+  const entry = await readableRankedImage(context.db, viewer, id);
   const image = entry ? rankedImageSpec(entry) : null;
   return image ? renderRankedImage(image) : null;
 }
