@@ -7,15 +7,19 @@
  * the first read, which waits while the site's board worker ranks the board; the read of the
  * board's first 100 rows one request at a time (cache off); the cached board page for anonymous
  * visitors and for 50 signed-in ones (each its own session, served the same bytes) at 500
- * connections, and the ratio between them; the cached page while the board changes every second;
+ * connections, and the ratio between them; beside the cached page, the same load on a bare
+ * Node.js server answering every request with the same bytes from memory (bench/bare-server.ts:
+ * the floor this machine sets under any Node.js site, printed as `bare_server_p95_ms_*` and as
+ * each board figure's `ratio_to_baseline`); the cached page while the board changes every second;
  * the first-load JavaScript of `/`. Beside each run, the CPU the site and this process (the load
  * generator) used, in cores, to show which one limits the rate. BENCH_QUICK=1 runs 1,000
- * submissions for 3 s a run; BENCH_PORT (default 3290) moves the site. Everything it made (the
- * database, its server, the site's data folder) is removed on the way out.
+ * submissions for 3 s a run; BENCH_PORT (default 3290) moves the site (the bare server takes the
+ * port after it). Everything it made (the database, its server, the site's data folder) is
+ * removed on the way out.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +39,15 @@ const SUBMISSIONS = quick ? 1_000 : 10_000;
 const CLIENTS = 50;
 const WEB = fileURLToPath(new URL('..', import.meta.url));
 const SERVER = fileURLToPath(new URL('../src/front/server.ts', import.meta.url));
+const BARE_SERVER = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
+/** Per-connection headers, which a server writes for itself. */
+const HOP_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'date',
+]);
 const PORT = benchEnv.port;
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux); 0 when unknown. */
@@ -52,6 +65,7 @@ function cpuSecondsOf(pid: number | undefined): number {
 const server = await startTestServer();
 const database = await createTestDatabase(server.url);
 let site: ReturnType<typeof spawn> | undefined;
+let bareServer: ReturnType<typeof spawn> | undefined;
 let dataDir: string | undefined;
 try {
   // A 24-pair benchmark whose every submission ran the default ranked setting.
@@ -123,6 +137,51 @@ try {
     baseline: `${base}/api/trpc/leaderboard.versions`,
   };
 
+  /**
+   * bench/bare-server.ts on the next port, serving the bytes and headers the site answers `url`
+   * with (its gzip copy, as autocannon asks for it): what the machine allows a Node.js server.
+   */
+  async function startBareServer(url: string) {
+    const response = await request(url, { headers: { 'accept-encoding': 'gzip' } });
+    const body = Buffer.from(await response.body.arrayBuffer());
+    if (response.statusCode !== 200 || response.headers['content-encoding'] !== 'gzip')
+      throw new Error(`${url}: HTTP ${response.statusCode}, not a gzip page to serve again`);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(response.headers))
+      if (typeof value === 'string' && !HOP_HEADERS.has(name)) headers[name] = value;
+    const folder = await mkdtemp(path.join(dataDir as string, 'bare-'));
+    await writeFile(path.join(folder, 'body'), body);
+    await writeFile(path.join(folder, 'headers.json'), JSON.stringify(headers));
+    const port = PORT + 1;
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        BARE_SERVER,
+        String(port),
+        path.join(folder, 'body'),
+        path.join(folder, 'headers.json'),
+      ],
+      { cwd: WEB, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    bareServer = child;
+    await new Promise<void>((ready, failed) => {
+      child.stdout?.once('data', () => ready());
+      child.once('exit', (code) => failed(new Error(`the bare server exited with ${code}`)));
+    });
+    return {
+      child,
+      url: `http://127.0.0.1:${port}/`,
+      stop: async () => {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+        bareServer = undefined;
+      },
+    };
+  }
+
   /** 50 accounts, each signed up (so signed in) through the site: their session cookies. */
   async function signUpClients(): Promise<{ name: string; email: string; cookie: string }[]> {
     const clients = [];
@@ -172,12 +231,15 @@ try {
       connections: number;
       during?: () => Promise<void>;
       headers?: (client: number) => Record<string, string>;
+      /** The server under load, whose CPU is measured: the site unless said. */
+      server?: ReturnType<typeof spawn>;
     },
   ) {
     const { connections, during, headers } = options;
+    const measured = options.server ?? site;
     const latencies: number[] = [];
     let client = 0;
-    const siteCpu = cpuSecondsOf(site?.pid);
+    const siteCpu = cpuSecondsOf(measured?.pid);
     const ownCpu = process.cpuUsage();
     let changes = 0;
     let finished!: Promise<autocannon.Result>;
@@ -224,7 +286,7 @@ try {
       rps: latencies.length / SECONDS,
       failed,
       changes,
-      siteCores: (cpuSecondsOf(site?.pid) - siteCpu) / SECONDS,
+      siteCores: (cpuSecondsOf(measured?.pid) - siteCpu) / SECONDS,
       loadCores: (cpu.user + cpu.system) / 1e6 / SECONDS,
     };
   }
@@ -322,6 +384,8 @@ try {
   await startSite(64);
   // Sessions live in the database: still valid after the restart.
   await checkSessions(clients);
+  // The floor: a bare Node.js server answering every request with the cached page's bytes.
+  const bare = await startBareServer(targets.page);
   const cached: Record<string, Run> = {};
   for (const connections of [50, 500]) {
     cached[`trpc${connections}`] = await load(targets.trpc, { connections });
@@ -332,16 +396,23 @@ try {
           (cached[`trpc${connections}`] as Run).p95 / (uncached[`trpc${connections}`] as Run).p95,
       },
     });
-    cached[`page${connections}`] = await load(targets.page, { connections });
-    report(`board_p95_ms_${connections}`, cached[`page${connections}`] as Run, {
+    const page = await load(targets.page, { connections });
+    cached[`page${connections}`] = page;
+    const floor = await load(bare.url, { connections, server: bare.child });
+    report(`bare_server_p95_ms_${connections}`, floor, {
+      baseline: true,
+      sizes: { connections, body: 'the cached board page, gzip' },
+    });
+    report(`board_p95_ms_${connections}`, page, {
       target: { atMost: 20 },
       sizes: { connections, cache: 'on', visitors: 'anonymous' },
       extra: {
-        p95_vs_cache_off:
-          (cached[`page${connections}`] as Run).p95 / (uncached[`page${connections}`] as Run).p95,
+        p95_vs_cache_off: page.p95 / (uncached[`page${connections}`] as Run).p95,
+        ratio_to_baseline: page.p95 / floor.p95,
       },
     });
   }
+  await bare.stop();
   const signedInPage = await load(targets.page, { connections: 500, headers: signedIn });
   report('board_signed_in_p95_ms_500', signedInPage, {
     sizes: { connections: 500, sessions: clients.length, cache: 'on' },
@@ -392,6 +463,7 @@ try {
     sizes: { scripts: scripts.length },
   });
 } finally {
+  if (bareServer && bareServer.exitCode === null) bareServer.kill('SIGTERM');
   if (site && site.exitCode === null) {
     const exited = new Promise((r) => site?.once('exit', r));
     site.kill('SIGTERM');
