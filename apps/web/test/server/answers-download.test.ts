@@ -110,6 +110,26 @@ describe('GET /api/v1/submissions/{id}/answers.jsonl', () => {
     );
   });
 
+  it('needs a key that may read: the owner’s submit-only key is refused the private answers, with nothing of them', async () => {
+    const { submissionId, episodes } = await finishedSubmission('scoped-model', 'private');
+    const submitOnly = (
+      await site.caller(alice).tokens.create({ name: 'uploader', scopes: ['submit'] })
+    ).token;
+    const refused = await download(submissionId, submitOnly);
+    expect(refused.status).toBe(403);
+    const text = await refused.text();
+    expect(ApiErrorSchema.parse(JSON.parse(text)).error.message).toMatch(
+      /^this API key may submit, not read/,
+    );
+    for (const episode of episodes) expect(text).not.toContain(episode.id);
+    // The same owner's key that may read downloads them.
+    const reader = (await site.caller(alice).tokens.create({ name: 'reader', scopes: ['read'] }))
+      .token;
+    const allowed = await download(submissionId, reader);
+    expect(allowed.status).toBe(200);
+    expect((await allowed.text()).trimEnd().split('\n')).toHaveLength(episodes.length);
+  });
+
   it('answers 404 for a submission that is not there and 400 for a path that names none', async () => {
     const missing = await download(999_999);
     expect(missing.status).toBe(404);
