@@ -13,10 +13,13 @@
  *   plain copies of the two tables (`CREATE TABLE … (LIKE … INCLUDING DEFAULTS)`: the same
  *   columns and NOT NULLs, no keys, no foreign keys, no indexes), in the same batches, each its
  *   own transaction committed the same way, by the same number of writers.
+ * - keyed baseline: the same COPY into copies that keep the tables' primary keys (`INCLUDING
+ *   INDEXES`): what the database itself spends storing these rows keyed as the schema keys them.
+ *   `ingest_vs_keyed_copy` says how much of the gap to the bare COPY is the write path's own.
  *
- * Both run on one server warmed up first (a submission through each path, not counted), in
+ * All three run on one server warmed up first (a submission through each path, not counted), in
  * alternating rounds over the same submissions, so that anything else loading the machine falls
- * on both alike. The bench checks what it wrote (every result stored once, every submission
+ * on all alike. The bench checks what it wrote (every result stored once, every submission
  * done, its counted aggregates equal to ones computed from its results) before it reads, and
  * removes its server and data folder however it ends.
  */
@@ -58,8 +61,9 @@ const DRAWS = 3;
 const BATCH = Number(process.env.BENCH_BATCH ?? 2000);
 /** Concurrent writers: two runners on this 2-core machine. */
 const WRITERS = 2;
-/** Rounds of baseline then ingest, each over its own share of the submissions. */
+/** Rounds of the baselines then ingest, each over its own share of the submissions. */
 const ROUNDS = quick ? 2 : 5;
+const TRUNCATE_COPIES = 'TRUNCATE copy_results, copy_verdicts, keyed_results, keyed_verdicts';
 
 // 26 pairs, 24 support and 8 queries per concept: 416 queries × 8 shot settings × 3 draws = 9,984
 // results per submission.
@@ -213,8 +217,14 @@ try {
   }
   await pool.query(
     `CREATE TABLE copy_results (LIKE results INCLUDING DEFAULTS);
-     CREATE TABLE copy_verdicts (LIKE verdicts INCLUDING DEFAULTS)`,
+     CREATE TABLE copy_verdicts (LIKE verdicts INCLUDING DEFAULTS);
+     CREATE TABLE keyed_results (LIKE results INCLUDING DEFAULTS INCLUDING INDEXES);
+     CREATE TABLE keyed_verdicts (LIKE verdicts INCLUDING DEFAULTS INCLUDING INDEXES)`,
   );
+  const COPIES = {
+    bare: ['copy_results', 'copy_verdicts'],
+    keyed: ['keyed_results', 'keyed_verdicts'],
+  } as const;
 
   /** One job through the write path: claim, write in batches, complete. Null: none left. */
   async function ingestOne(worker: string): Promise<number | null> {
@@ -235,7 +245,8 @@ try {
   }
 
   /** One submission's rows through a bare COPY, in the same batches and transactions. */
-  async function copyOne(s: number): Promise<number> {
+  async function copyOne(s: number, into: keyof typeof COPIES): Promise<number> {
+    const [resultTable, verdictTable] = COPIES[into];
     const client = await pool.connect();
     try {
       for (let lo = 0; lo < episodes.length; lo += BATCH) {
@@ -243,8 +254,8 @@ try {
         const { results, verdicts } = copyTextOf(s, rowsOf(s, lo, hi));
         await client.query('BEGIN');
         await client.query('SET LOCAL synchronous_commit = off');
-        await copyInto(client, 'copy_results', RESULT_COLUMNS, results);
-        await copyInto(client, 'copy_verdicts', VERDICT_COLUMNS, verdicts);
+        await copyInto(client, resultTable, RESULT_COLUMNS, results);
+        await copyInto(client, verdictTable, VERDICT_COLUMNS, verdicts);
         await client.query('COMMIT');
       }
       return episodes.length;
@@ -274,31 +285,39 @@ try {
 
   // Warm-up (not counted): the warm-up submission through both (its episodes are stored then).
   await ingestOne('warm-up');
-  await copyOne(-1);
-  await pool.query('TRUNCATE copy_results, copy_verdicts');
+  await copyOne(-1, 'bare');
+  await copyOne(-1, 'keyed');
+  await pool.query(TRUNCATE_COPIES);
   await pool.query('CHECKPOINT');
 
-  const totals = { ingest: { rows: 0, seconds: 0 }, copy: { rows: 0, seconds: 0 } };
+  const totals = {
+    ingest: { rows: 0, seconds: 0 },
+    copy: { rows: 0, seconds: 0 },
+    keyed: { rows: 0, seconds: 0 },
+  };
   const started = performance.now();
   for (let round = 0; round < ROUNDS; round++) {
     const from = Math.floor((round * SUBMISSIONS) / ROUNDS);
     const to = Math.floor(((round + 1) * SUBMISSIONS) / ROUNDS);
     const share = Array.from({ length: to - from }, (_, k) => from + k);
-    const copied = await timedWriters(share, (s) => copyOne(s));
+    const copied = await timedWriters(share, (s) => copyOne(s, 'bare'));
+    const keyed = await timedWriters(share, (s) => copyOne(s, 'keyed'));
     // The jobs are claimed in the order they were queued: this round's share.
     const ingested = await timedWriters(share, async (_, w) => (await ingestOne(`w${w}`)) ?? 0);
     for (const [total, run] of [
       [totals.copy, copied],
+      [totals.keyed, keyed],
       [totals.ingest, ingested],
     ] as const) {
       total.rows += run.rows;
       total.seconds += run.seconds;
     }
-    // The copies served their round: dropped, so that the disk holds one set of rows, not two.
-    await pool.query('TRUNCATE copy_results, copy_verdicts');
+    // The copies served their round: dropped, so that the disk holds one set of rows, not three.
+    await pool.query(TRUNCATE_COPIES);
+    const rate = (run: { rows: number; seconds: number }) => Math.round(run.rows / run.seconds);
     if (!quick)
       process.stderr.write(
-        `round ${round + 1}/${ROUNDS}: ${to} submissions, copy ${Math.round(copied.rows / copied.seconds)} rows/s, ingest ${Math.round(ingested.rows / ingested.seconds)} rows/s, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+        `round ${round + 1}/${ROUNDS}: ${to} submissions, copy ${rate(copied)} rows/s, keyed copy ${rate(keyed)} rows/s, ingest ${rate(ingested)} rows/s, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
       );
   }
 
@@ -389,6 +408,19 @@ try {
     target: { atLeast: 0.5 },
     sizes,
   });
+  // The same COPY into copies with the tables' own primary keys: what the database itself spends
+  // on storing these rows keyed as the schema keys them, and how close the write path comes.
+  const keyedRate = totals.keyed.rows / totals.keyed.seconds;
+  printFigure('keyed_copy_rows_per_s', keyedRate, {
+    baseline: true,
+    sizes: { ...sizes, ...shape },
+    extra: {
+      seconds: totals.keyed.seconds.toFixed(1),
+      into: 'LIKE-copies-with-primary-keys',
+      vs_copy: keyedRate / copyRate,
+    },
+  });
+  printFigure('ingest_vs_keyed_copy', ingestRate / keyedRate, { sizes });
   printFigure('vacuum_analyze_s', vacuumS, { sizes });
   printFigure('ping_p95_ms', pingP95, { baseline: true, extra: { query: 'SELECT-1' } });
   printFigure('concept_breakdown_p95_ms', conceptP95, {
