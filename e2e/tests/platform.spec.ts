@@ -847,7 +847,7 @@ test('no page scrolls sideways on a laptop or a phone, and on a phone every menu
     ['Queue', /\/queue$/],
     ['Compare', /\/compare$/],
     ['Submit', /\/submit$/],
-    ['Tokens', /\/tokens$/],
+    ['API keys', /\/tokens$/],
     ['About', /\/about$/],
     ['Sign in', /\/sign-in$/],
     ['Leaderboard', /\/$/],

@@ -39,7 +39,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <Link href="/queue">Queue</Link>
             <Link href="/compare">Compare</Link>
             <Link href="/submit">Submit</Link>
-            <Link href="/tokens">Tokens</Link>
+            <Link href="/tokens">API keys</Link>
             <Link href="/about">About</Link>
             {/* Filled in by the browser: the page itself is the same for every visitor. */}
             <AccountMenu />

@@ -48,14 +48,16 @@ export function TokenList() {
         <label>
           Name <input name="name" required maxLength={80} />
         </label>
-        <fieldset style={{ display: 'inline-flex', gap: 8, border: 0, margin: 0, padding: 0 }}>
+        <fieldset>
           <legend>May</legend>
-          <label>
-            <input type="checkbox" name="scope" value="read" defaultChecked /> read
-          </label>
-          <label>
-            <input type="checkbox" name="scope" value="submit" defaultChecked /> submit
-          </label>
+          <div className="inline-choices">
+            <label>
+              <input type="checkbox" name="scope" value="read" defaultChecked /> read
+            </label>
+            <label>
+              <input type="checkbox" name="scope" value="submit" defaultChecked /> submit
+            </label>
+          </div>
         </fieldset>
         <label>
           Expires{' '}

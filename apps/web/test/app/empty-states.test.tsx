@@ -57,7 +57,7 @@ describe('empty states', () => {
     const markup = await html(TokensPage());
     const text = textOf(markup);
     expect(text).toContain('then come back to this page');
-    expect(text).toContain('Reading needs no token');
+    expect(text).toContain('Reading needs no key');
     expect(links(markup)).toEqual(expect.arrayContaining(['/sign-in', '/sign-up']));
   });
 

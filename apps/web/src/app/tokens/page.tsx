@@ -28,10 +28,10 @@ export default async function TokensPage() {
         <>
           <p data-testid="sign-in-needed">
             <Link href="/sign-in">Sign in</Link> (or <Link href="/sign-up">create an account</Link>)
-            to create and revoke API keys, then come back to this page (Tokens, in the menu).
+            to create and revoke API keys, then come back to this page (API keys, in the menu).
           </p>
           <p className="muted">
-            Reading needs no token: the boards, public submissions and their answers are open to
+            Reading needs no key: the boards, public submissions and their answers are open to
             anyone, on the site and through <code>/api/v1/…</code>.
           </p>
         </>
