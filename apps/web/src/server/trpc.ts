@@ -148,11 +148,12 @@ const unexpected = t.middleware(async ({ next, path }) => {
 });
 
 /**
- * What an API key may do, checked here for every procedure (the one place every route, tRPC, the
- * JSON API and the pages, passes): a query needs the key's `read` scope, a mutation its `submit`
- * scope. A session is not scoped.
+ * What an API key may do, the one rule for every door: why this viewer's key may not do what
+ * needs `needed`, or null (a session is not scoped). The middleware below asks it for every
+ * procedure (a query needs `read`, a mutation `submit`); `admit` (api-v1.ts) for every REST
+ * route, those that read without a procedure included (the answers download); the ranked image
+ * route reads a key without `read` as nobody.
  */
-/** Why this viewer's key may not do what needs `needed`, or null (a session is not scoped). */
 export function keyScopeProblem(viewer: Viewer | null, needed: ApiKeyScope): string | null {
   if (viewer?.via !== 'token' || viewer.scopes.includes(needed)) return null;
   return `this API key may ${viewer.scopes.join(' and ') || 'do nothing'}, not ${needed === 'submit' ? 'submit or change anything' : 'read'}: make a key with the ${needed} scope on the site's tokens page (/tokens)`;
