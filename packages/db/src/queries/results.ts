@@ -19,7 +19,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { Db } from '../client';
 import { conceptIdsByKey } from './benchmarks';
-import { copyInto, copyLine } from './copy';
+import { CopyText, copyInto } from './copy';
 import { holdLease, type Lease } from './lease';
 import { ANY_ROW, col, type Executes, pgArray, queryRows, rowsOf, type Tx } from './rows';
 import { discardTallies, Tallies } from './tallies';
@@ -211,12 +211,12 @@ export const VERDICT_COLUMNS = [
 export function copyTextOf(
   submissionId: number,
   batch: readonly ResultInput[],
-): { results: string; verdicts: string } {
-  let results = '';
-  let verdicts = '';
+): { results: Buffer; verdicts: Buffer } {
+  const results = new CopyText();
+  const verdicts = new CopyText();
   for (const r of batch) {
     const { episode } = r;
-    results += `${copyLine([
+    results.row([
       submissionId,
       episode.id,
       episode.shots,
@@ -231,11 +231,11 @@ export function copyTextOf(
       r.completionTokens ?? null,
       r.attempts ?? 1,
       r.sentAt?.toISOString() ?? null,
-    ])}\n`;
+    ]);
     for (const v of r.verdicts)
-      verdicts += `${copyLine([submissionId, episode.id, v.scorer, v.version, v.outcome, v.rule])}\n`;
+      verdicts.row([submissionId, episode.id, v.scorer, v.version, v.outcome, v.rule]);
   }
-  return { results, verdicts };
+  return { results: results.bytes(), verdicts: verdicts.bytes() };
 }
 
 async function writeBatch(
@@ -288,7 +288,7 @@ async function writeBatch(
     if (r.reasoning) reasoning++;
   }
   await copyInto(client, 'results', RESULT_COLUMNS, results);
-  if (verdicts !== '') await copyInto(client, 'verdicts', VERDICT_COLUMNS, verdicts);
+  if (verdicts.length > 0) await copyInto(client, 'verdicts', VERDICT_COLUMNS, verdicts);
   // The tallies, the job's progress and the reasoning count, in one statement.
   await tallies.apply(tx, submissionId, [
     sql`UPDATE jobs SET progress_done = progress_done + ${fresh.length} WHERE id = ${lease.jobId}`,
