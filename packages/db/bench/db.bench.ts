@@ -23,6 +23,7 @@
  * done, its counted aggregates equal to ones computed from its results) before it reads, and
  * removes its server and data folder however it ends.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -159,6 +160,44 @@ function answersOf(
   return rows;
 }
 
+/**
+ * CPU seconds the database server has used so far: its postmaster and every process it started
+ * (backends, WAL writer, checkpointer, autovacuum), those that have exited included (the
+ * postmaster's children's times). From /proc: Linux only; elsewhere NaN.
+ */
+function serverCpuSeconds(dataDir: string): number {
+  try {
+    const postmaster = readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split(
+      '\n',
+    )[0];
+    let ticks = 0;
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // exited meanwhile
+      }
+      // After the command's closing parenthesis: state, ppid, …; utime and stime are fields 14
+      // and 15 of stat, cutime and cstime 16 and 17, in clock ticks (100 a second on Linux).
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      if (pid === postmaster)
+        ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+      else if (fields[1] === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds this process has used so far. */
+function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 async function stopAndRemove(
   database: Database | undefined,
   server: EmbeddedPostgresHandle | undefined,
@@ -267,10 +306,14 @@ try {
     }
   }
 
-  /** Seconds for `WRITERS` writers to take every item of `work` in turn. */
+  /**
+   * Seconds for `WRITERS` writers to take every item of `work` in turn, and the CPU seconds this
+   * process (the writers) and the database server used meanwhile: which of them limits the rate.
+   */
   async function timedWriters(work: number[], each: (item: number, w: number) => Promise<number>) {
     let next = 0;
     let rows = 0;
+    const cpuBefore = { writers: ownCpuSeconds(), server: serverCpuSeconds(dataDir) };
     const started = performance.now();
     await Promise.all(
       Array.from({ length: WRITERS }, async (_, w) => {
@@ -280,7 +323,12 @@ try {
         }
       }),
     );
-    return { rows, seconds: (performance.now() - started) / 1000 };
+    return {
+      rows,
+      seconds: (performance.now() - started) / 1000,
+      writersCpu: ownCpuSeconds() - cpuBefore.writers,
+      serverCpu: serverCpuSeconds(dataDir) - cpuBefore.server,
+    };
   }
 
   // Warm-up (not counted): the warm-up submission through both (its episodes are stored then).
@@ -290,11 +338,8 @@ try {
   await pool.query(TRUNCATE_COPIES);
   await pool.query('CHECKPOINT');
 
-  const totals = {
-    ingest: { rows: 0, seconds: 0 },
-    copy: { rows: 0, seconds: 0 },
-    keyed: { rows: 0, seconds: 0 },
-  };
+  const phase = () => ({ rows: 0, seconds: 0, writersCpu: 0, serverCpu: 0 });
+  const totals = { ingest: phase(), copy: phase(), keyed: phase() };
   const started = performance.now();
   for (let round = 0; round < ROUNDS; round++) {
     const from = Math.floor((round * SUBMISSIONS) / ROUNDS);
@@ -311,6 +356,8 @@ try {
     ] as const) {
       total.rows += run.rows;
       total.seconds += run.seconds;
+      total.writersCpu += run.writersCpu;
+      total.serverCpu += run.serverCpu;
     }
     // The copies served their round: dropped, so that the disk holds one set of rows, not three.
     await pool.query(TRUNCATE_COPIES);
@@ -390,6 +437,11 @@ try {
     conceptBreakdown(db, Number(ids[k++ % ids.length]?.id), 'official'),
   );
 
+  // The cores each side kept busy: the writers (this process) and the database server.
+  const cores = (run: ReturnType<typeof phase>) => ({
+    writers_cores: (run.writersCpu / run.seconds).toFixed(2),
+    server_cores: (run.serverCpu / run.seconds).toFixed(2),
+  });
   const copyRate = totals.copy.rows / totals.copy.seconds;
   const ingestRate = totals.ingest.rows / totals.ingest.seconds;
   const sizes = { submissions: SUBMISSIONS, rows: expected };
@@ -398,11 +450,15 @@ try {
   printFigure('copy_rows_per_s', copyRate, {
     baseline: true,
     sizes: { ...sizes, ...shape },
-    extra: { seconds: totals.copy.seconds.toFixed(1), into: 'LIKE-copies-without-keys' },
+    extra: {
+      seconds: totals.copy.seconds.toFixed(1),
+      ...cores(totals.copy),
+      into: 'LIKE-copies-without-keys',
+    },
   });
   printFigure('ingest_rows_per_s', ingestRate, {
     sizes: { ...sizes, ...shape },
-    extra: { seconds: totals.ingest.seconds.toFixed(1) },
+    extra: { seconds: totals.ingest.seconds.toFixed(1), ...cores(totals.ingest) },
   });
   printFigure('ingest_vs_copy', ingestRate / copyRate, {
     target: { atLeast: 0.5 },
@@ -416,6 +472,7 @@ try {
     sizes: { ...sizes, ...shape },
     extra: {
       seconds: totals.keyed.seconds.toFixed(1),
+      ...cores(totals.keyed),
       into: 'LIKE-copies-with-primary-keys',
       vs_copy: keyedRate / copyRate,
     },
