@@ -155,7 +155,7 @@ export function registerStatus(program: Command, io: Io, env: Env): void {
     .option('--site <url>', 'read it from a linkboard site’s API instead of the database')
     .option(
       '--token-env <var>',
-      'with --site: environment variable holding your API token (needed for private submissions)',
+      'with --site: environment variable holding your API key (needed for private submissions)',
     )
     .action(async (id: number, flags: { wait?: boolean; site?: string; tokenEnv?: string }) => {
       if (flags.tokenEnv && !flags.site) throw new CliError('--token-env goes with --site');

@@ -185,7 +185,7 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
     )
     .option(
       '--token-env <var>',
-      'environment variable holding your API token from the site’s /tokens page',
+      'environment variable holding your API key from the site’s API keys page (/tokens)',
     )
     .option('--wait', 'follow it until it ends, then print its status (exit 1 if it failed)')
     .action(async (flags: SubmitFlags, command: Command) => {

@@ -80,7 +80,7 @@ const MiB = (bytes: number) => `${+(bytes / 2 ** 20).toFixed(2)} MiB`;
  */
 function forgeryProblem(headers: Headers): string | null {
   const type = headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
-  const instead = 'a script authenticates with an API token (Authorization: Bearer …) instead';
+  const instead = 'a script authenticates with an API key (Authorization: Bearer …) instead';
   if (type !== 'application/json')
     return `a request signed in with the site's session cookie must send content-type: application/json, not ${type ? `"${type.slice(0, 100)}"` : 'none'}; ${instead}`;
   const origins = new Set<string>(env.siteOrigins);
@@ -121,21 +121,21 @@ function presentedToken(headers: Headers): string | null {
  * submission, hiding that the token is what is wrong.
  */
 export const INVALID_TOKEN =
-  "invalid or revoked token: make a new one on the site's tokens page (/tokens), or send none to read what is public";
+  "invalid or revoked token: make a new one on the site's API keys page (/tokens), or send none to read what is public";
 
 /** The same, when better-auth's API-key plugin said why: each names what to do next. */
 const KEY_REFUSED: Record<KeyRefusal, string> = {
   unknown: INVALID_TOKEN,
   expired:
-    "this API key has expired: make a new one on the site's tokens page (/tokens), or send none to read what is public",
+    "this API key has expired: make a new one on the site's API keys page (/tokens), or send none to read what is public",
   revoked:
-    "this API key was revoked: make a new one on the site's tokens page (/tokens), or send none to read what is public",
+    "this API key was revoked: make a new one on the site's API keys page (/tokens), or send none to read what is public",
   banned: "this API key's account is banned from this site",
 };
 
 /** The same for a runner token (`lbr_…`), which opens the runner API only. */
 const RUNNER_TOKEN_HERE =
-  "invalid or revoked token: this is a runner token, which opens the runner API only (/api/v1/runner/…); the site's API takes an API token made on its tokens page (/tokens)";
+  "invalid or revoked token: this is a runner token, which opens the runner API only (/api/v1/runner/…); the site's API takes an API key made on its API keys page (/tokens)";
 
 /**
  * The door every request to the site's API passes (`apiRoute` here, the tRPC route), before
@@ -194,7 +194,7 @@ export async function admit(
       new Refused(
         401,
         'UNAUTHORIZED',
-        'sign in first, or send an API token (Authorization: Bearer …)',
+        'sign in first, or send an API key (Authorization: Bearer …)',
       ),
     );
   return { context, request: capped(request, limit, as) };

@@ -156,7 +156,7 @@ const unexpected = t.middleware(async ({ next, path }) => {
  */
 export function keyScopeProblem(viewer: Viewer | null, needed: ApiKeyScope): string | null {
   if (viewer?.via !== 'token' || viewer.scopes.includes(needed)) return null;
-  return `this API key may ${viewer.scopes.join(' and ') || 'do nothing'}, not ${needed === 'submit' ? 'submit or change anything' : 'read'}: make a key with the ${needed} scope on the site's tokens page (/tokens)`;
+  return `this API key may ${viewer.scopes.join(' and ') || 'do nothing'}, not ${needed === 'submit' ? 'submit or change anything' : 'read'}: make a key with the ${needed} scope on the site's API keys page (/tokens)`;
 }
 
 const scoped = t.middleware(({ ctx, type, next }) => {

@@ -32,7 +32,7 @@ export default async function MySubmissionsPage() {
       {mine.length === 0 ? (
         <p className="muted" data-testid="mine-empty">
           Nothing yet: <Link href="/submit">submit a model</Link> from the form, or with{' '}
-          <code>linkboard submit</code> and an API token (<Link href="/tokens">tokens</Link>).
+          <code>linkboard submit</code> and an API key (<Link href="/tokens">API keys</Link>).
         </p>
       ) : (
         <div className="scroll-x">
