@@ -277,7 +277,13 @@ export {
   type RenderedPrompt,
   ZERO_SHOT_QUESTION,
 } from './policy';
-export { MAX_ANSWER_CHARS, PredictionsError, parsePredictions, storedAnswer } from './predictions';
+export {
+  exportOptions,
+  MAX_ANSWER_CHARS,
+  PredictionsError,
+  parsePredictions,
+  storedAnswer,
+} from './predictions';
 export { Prng } from './prng';
 export {
   type AdapterFacts,

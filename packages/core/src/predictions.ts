@@ -36,14 +36,40 @@ export class PredictionsError extends Error {
 }
 
 /**
+ * The `linkboard episodes` options that export episodes of these settings (shot counts, policies,
+ * draws), for a message that tells an uploader how to get the right ones; '' for none.
+ */
+export function exportOptions(
+  episodes: Iterable<{ shots: number; policy: string; draw: number }>,
+): string {
+  const shots = new Set<number>();
+  const policies = new Set<string>();
+  let draws = 0;
+  for (const e of episodes) {
+    shots.add(e.shots);
+    policies.add(e.policy);
+    draws = Math.max(draws, e.draw + 1);
+  }
+  if (draws === 0) return '';
+  return `--shots ${[...shots].sort((a, b) => a - b).join(',')} --policy ${[...policies].join(',')} --draws ${draws}`;
+}
+
+/**
  * Reads uploaded predictions: JSONL `{"episode_id", "answer"}` for an exported episode set. A
- * malformed line, an unknown or a duplicate id is refused with its line number.
+ * malformed line, an unknown or a duplicate id is refused with its line number, and a file that
+ * does not answer every episode of the submission is refused whole: episodes exported at other
+ * settings (one draw where the submission asks two) would otherwise be scored as errors, and the
+ * model's accuracy halved without a word. An episode the model did not answer has its line, with
+ * `"answer": null` (scored as an error). `setting`: the `linkboard episodes` options that export
+ * the submission's episodes (`exportOptions`), named in the refusals.
  */
 export function parsePredictions(
   text: string,
   source: string,
   knownIds: ReadonlySet<string>,
+  setting?: string,
 ): Map<string, string | null> {
+  const exportThem = `export them with linkboard episodes${setting ? ` ${setting}` : ''}`;
   const answers = new Map<string, string | null>();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -65,10 +91,14 @@ export function parsePredictions(
     const { episode_id: id, answer } = parsed.data;
     if (!knownIds.has(id))
       throw new PredictionsError(
-        `${where}: unknown episode_id "${id}" (not in this submission's episodes; export them with linkboard episodes)`,
+        `${where}: unknown episode_id "${id}" (not in this submission's episodes; ${exportThem})`,
       );
     if (answers.has(id)) throw new PredictionsError(`${where}: duplicate episode_id "${id}"`);
     answers.set(id, answer);
   }
+  if (answers.size < knownIds.size)
+    throw new PredictionsError(
+      `${source}: answers ${answers.size.toLocaleString('en')} of this submission's ${knownIds.size.toLocaleString('en')} episodes; every episode needs a line ("answer": null for one the model did not answer, scored as an error): ${exportThem}`,
+    );
   return answers;
 }

@@ -13,6 +13,7 @@ import {
   DEFAULT_RANKED_SETTING,
   type EndpointApi,
   EndpointRefusedError,
+  exportOptions,
   indexBenchmark,
   isSafeModelName,
   modelNameKey,
@@ -367,11 +368,16 @@ export async function submit(
     // Core's schema refuses uploads for ranked runs, so a version is named here.
     if (!index) return invalid('an upload needs the benchmark version it answers');
     // Only an upload needs the episode ids, to refuse answers to episodes that were not asked.
-    const episodeIds = new Set<string>();
-    for (const episode of buildEpisodes(index, spec)) episodeIds.add(episode.id);
+    const episodes = [...buildEpisodes(index, spec)];
+    const episodeIds = new Set(episodes.map((e) => e.id));
     const file = options.predictionsFile ?? 'predictions.jsonl';
     try {
-      predictions = parsePredictions(request.predictions, file, episodeIds);
+      predictions = parsePredictions(
+        request.predictions,
+        file,
+        episodeIds,
+        exportOptions(episodes),
+      );
     } catch (error) {
       if (error instanceof PredictionsError) return invalid(error.message);
       throw error;

@@ -3,7 +3,12 @@ import { PredictionsError, parsePredictions } from '@linkboard/core';
 import { CliError } from '../errors';
 import type { Adapter, ModelAnswer, ModelEpisode } from './types';
 
-export async function readPredictionsFile(file: string, knownIds: ReadonlySet<string>) {
+/** A predictions file read and checked (core's `parsePredictions`); a refusal is a CliError. */
+export async function readPredictionsFile(
+  file: string,
+  knownIds: ReadonlySet<string>,
+  setting?: string,
+) {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -11,14 +16,17 @@ export async function readPredictionsFile(file: string, knownIds: ReadonlySet<st
     throw new CliError(`${file}: cannot read predictions: ${(error as Error).message}`);
   }
   try {
-    return parsePredictions(text, file, knownIds);
+    return parsePredictions(text, file, knownIds, setting);
   } catch (error) {
     if (error instanceof PredictionsError) throw new CliError(error.message);
     throw error;
   }
 }
 
-/** Uploaded answers as a model: an episode without a prediction is scored as an error. */
+/**
+ * Uploaded answers as a model. Uploads answer every episode (`parsePredictions`); an episode
+ * without one (a submission queued before that rule) is scored as an error.
+ */
 export function predictionsAdapter(answers: ReadonlyMap<string, string | null>): Adapter {
   return {
     label: 'predictions',

@@ -9,6 +9,7 @@ import {
   DEFAULT_RANKED_SETTING,
   describeEstimate,
   type EndpointApi,
+  exportOptions,
   indexBenchmark,
   issueList,
   type PolicyName,
@@ -322,8 +323,12 @@ export function registerSubmit(program: Command, io: Io, env: Env): void {
           const index = indexBenchmark((dataset as DatasetDir).manifest, {
             sha256Hex: nodeSha256Hex,
           });
-          const episodeIds = new Set([...buildEpisodes(index, spec)].map((e) => e.id));
-          predictions = await readPredictionsFile(flags.predictions, episodeIds);
+          const episodes = [...buildEpisodes(index, spec)];
+          predictions = await readPredictionsFile(
+            flags.predictions,
+            new Set(episodes.map((e) => e.id)),
+            exportOptions(episodes),
+          );
         }
         const body = target.body({ request: request as SubmissionRequest, predictions, apiKey });
         if (asksModel(body.kind))

@@ -162,17 +162,28 @@ describe('linkboard submit, runner and status', () => {
         .map((id) => JSON.stringify({ episode_id: id, answer: 'there is "x" in the image.' }))
         .join('\n'),
     );
-    const ok = await cli([
-      'submit',
-      '--name',
-      'uploaded',
-      '--predictions',
-      file,
-      '--manifest',
-      manifest,
-      '--shots',
-      '2',
-    ]);
+    // Exported at one draw, submitted at the default setting's draws: refused whole, saying how
+    // to export what the submission asks (once, half its episodes were scored as errors).
+    const upload = (name: string, more: string[] = []) =>
+      cli([
+        'submit',
+        '--name',
+        name,
+        '--predictions',
+        file,
+        '--manifest',
+        manifest,
+        '--shots',
+        '2',
+        ...more,
+      ]);
+    const mismatched = await upload('uploaded-other-draws');
+    expect(mismatched.code).toBe(1);
+    expect(mismatched.stderr).toContain(
+      `answers.jsonl: answers ${ids.length} of this submission's ${ids.length * 2} episodes`,
+    );
+    expect(mismatched.stderr).toContain('linkboard episodes --shots 2 --policy lcl --draws 2');
+    const ok = await upload('uploaded', ['--draws', '1']);
     expect(ok.code).toBe(0);
     await writeFile(
       file,
