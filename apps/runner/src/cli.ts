@@ -114,7 +114,8 @@ export function buildProgram(io: Io, env: Env = loadEnv()): Command {
     .description('linkboard: measure whether multimodal LLMs learn unseen concepts from context')
     .option('--verbose', 'print the stack trace of an unexpected error (or LINKBOARD_DEBUG=1)')
     .option('--version', 'print the version, git commit and Node.js, and exit')
-    .showHelpAfterError()
+    // The error alone, and where to read more: the whole help after it buried the one line.
+    .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),

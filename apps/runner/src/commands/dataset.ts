@@ -33,7 +33,7 @@ interface ImportFlags {
 export function registerDataset(program: Command, io: Io, env: Env): void {
   const dataset = program
     .command('dataset')
-    .description('import, generate or draw benchmarks in linkboard’s manifest format');
+    .description('import or generate benchmarks in linkboard’s manifest format');
   dataset
     .command('import')
     .description('import ISEKAI records, LCL ImageNet-100 JSONL or a folder of images')

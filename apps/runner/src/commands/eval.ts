@@ -34,6 +34,7 @@ import {
   parsePositiveInt,
   parseScorer,
   parseShots,
+  parseWholeNumber,
   scorerHelp,
   secretFromEnv,
 } from '../options';
@@ -159,7 +160,7 @@ export function registerEval(program: Command, io: Io, env: Env): void {
     .option(
       '--retries <n>',
       'retries per request on 429, 5xx, network errors and unreadable replies',
-      (v) => Number.parseInt(v, 10),
+      parseWholeNumber,
       6,
     )
     .option('--max-image-side <px>', 'shrink larger images before sending', parsePositiveInt);

@@ -304,6 +304,11 @@ export function registerStart(program: Command, io: Io, env: Env): void {
           ),
           // The lookup reference model's key: the public benchmarks' query labels.
           answerKey: answerKeyOf([dataset.manifest, sample.manifest, ...(v2 ? [v2.manifest] : [])]),
+        }).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EADDRINUSE') throw error;
+          throw new CliError(
+            `the reference server cannot listen on port ${env.LINKBOARD_REFERENCE_PORT}: it is taken (another linkboard start?); set LINKBOARD_REFERENCE_PORT to a free one`,
+          );
         });
         // The public benchmark's first: its drill-down is what a newcomer explores first.
         const seeded = await phase(

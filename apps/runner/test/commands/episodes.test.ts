@@ -125,6 +125,24 @@ describe('linkboard episodes', () => {
     expect(stdout).toBe('');
   });
 
+  it('says a usage error in its line and where to read more, without the whole help', async () => {
+    const dir = await importSample();
+    const { code, stderr } = await run([
+      'episodes',
+      '--manifest',
+      dir,
+      '--shots',
+      '2',
+      '--draws',
+      '0',
+    ]);
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      `error: option '--draws <n>' argument '0' is invalid. "0" is not a positive integer`,
+      '(add --help for usage)',
+    ]);
+  });
+
   it('says so when the folder holds no dataset', async () => {
     const { code, stderr } = await run(['episodes', '--manifest', '/nonexistent', '--shots', '2']);
     expect(code).toBe(1);

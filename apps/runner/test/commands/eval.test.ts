@@ -320,6 +320,11 @@ describe('linkboard eval', () => {
       /LINKBOARD_TEST_NO_SUCH_KEY: that environment variable is not set/,
       'missing key variable',
     ],
+    [
+      ['--model', 'm', '--endpoint', 'http://127.0.0.1:9/v1', '--retries', 'x'],
+      /"x" is not a whole number/,
+      'retries that are no number (once read as NaN: no request was sent at all)',
+    ],
   ])('refuses %j (%s)', async (args, message) => {
     const { code, stderr } = await run(['eval', '--manifest', await smallSynth(), ...args]);
     expect(code).toBe(1);

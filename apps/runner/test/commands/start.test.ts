@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { cp, readFile, stat } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, createSubmission, embeddedUrl, registerModel } from '@linkboard/db';
@@ -158,6 +159,23 @@ describe('linkboard start', () => {
     expect(again.output()).not.toContain('submitted the');
     again.child.kill('SIGTERM');
     await again.exited;
+  }, 120_000);
+
+  it('says which variable to change when the reference server’s port is taken, and exits 1', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port: heldPort } = taken.address() as AddressInfo;
+    try {
+      const platform = await startPlatform(await tempDir(), String(await freePort()), {
+        LINKBOARD_REFERENCE_PORT: String(heldPort),
+      });
+      expect(await platform.exited).toBe(1);
+      expect(platform.output()).toContain(
+        `the reference server cannot listen on port ${heldPort}: it is taken (another linkboard start?); set LINKBOARD_REFERENCE_PORT to a free one`,
+      );
+    } finally {
+      taken.close();
+    }
   }, 120_000);
 
   it('with LINKBOARD_ALLOW_PRIVATE_ENDPOINTS=0, refuses loopback endpoints and still runs the baselines', async () => {
