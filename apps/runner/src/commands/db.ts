@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { getScorer, scorerNames } from '@linkboard/core';
-import { finishedSubmissionIds, rescoreSubmission, startEmbeddedPostgres } from '@linkboard/db';
+import { rescorableSubmissionIds, rescoreSubmission, startEmbeddedPostgres } from '@linkboard/db';
 import type { Command } from 'commander';
 import { maskUrl, noticeTo, openDatabase, withDatabase } from '../database';
 import type { Env } from '../env';
@@ -37,9 +37,9 @@ export function registerDb(program: Command, io: Io, env: Env): void {
     .description('the PostgreSQL database: embedded by default, DATABASE_URL otherwise');
   db.command('rescore [ids...]')
     .description(
-      "score finished submissions again from their stored answers (no model calls): after a scorer's new version, say",
+      "score finished submissions (and ranked runs that ended otherwise) again from their stored answers, no model calls: after a scorer's new version, say",
     )
-    .option('--all', 'every finished submission')
+    .option('--all', 'every finished submission, and every ranked run that ended')
     .option('--scorer <name>', `${scorerHelp()} (default: every registered scorer)`, parseScorer)
     .action(async (ids: string[], flags: { all?: boolean; scorer?: string }) => {
       if (Boolean(flags.all) === ids.length > 0)
@@ -48,11 +48,11 @@ export function registerDb(program: Command, io: Io, env: Env): void {
       if (bad !== undefined) throw new CliError(`"${bad}" is not a submission id`);
       const names = flags.scorer ? [flags.scorer] : scorerNames();
       await withDatabase(env, io, async ({ db: handle }) => {
-        const targets = flags.all ? await finishedSubmissionIds(handle) : ids.map(Number);
-        const finished = new Set(await finishedSubmissionIds(handle));
-        // Only a finished submission has aggregates to recompute (a running one scores as it
-        // goes): all are checked before any is touched.
-        const unfinished = targets.filter((id) => !finished.has(id));
+        const rescorable = new Set(await rescorableSubmissionIds(handle));
+        const targets = flags.all ? [...rescorable] : ids.map(Number);
+        // Finished ones, and ranked runs that ended otherwise (the ranked board counts their
+        // verdicts); a running one scores as it goes. All are checked before any is touched.
+        const unfinished = targets.filter((id) => !rescorable.has(id));
         if (unfinished.length > 0)
           throw new CliError(
             `not finished (or not there): submission ${unfinished.join(', ')}; nothing was re-scored`,

@@ -12,7 +12,7 @@ import {
   scoreEpisode,
   tallyExposure,
 } from '@linkboard/core';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
@@ -23,6 +23,7 @@ import { CopyText, copyInto } from './copy';
 import { holdLease, type Lease } from './lease';
 import { ANY_ROW, col, type Executes, pgArray, queryRows, rowsOf, type Tx } from './rows';
 import { discardTallies, Tallies } from './tallies';
+import { runEnded } from './visibility';
 
 export interface ResultInput {
   episode: Episode;
@@ -557,9 +558,37 @@ export async function computeExposure(
 }
 
 /**
+ * A submission (alias `s`) whose verdicts a board counts and a re-score replaces: a finished one,
+ * or a ranked run that ended otherwise (failed, cancelled), whose stored answers the ranked board
+ * pools by their verdicts (see `rankedModelCounts`). Re-scoring only finished ones left such a
+ * run at a scorer's old version in its model's pooled row, beside runs re-scored to the new one.
+ * A run still going is scored as it runs.
+ */
+const rescorable = (alias = 's'): SQL => {
+  const s = sql.raw(alias);
+  return sql`(${s}.status = 'done' OR (${s}.draw_commitment IS NOT NULL AND ${runEnded(alias)}))`;
+};
+
+/** A re-score asked of a submission that is not there, or not one `rescorable` admits. */
+export class NotRescorableError extends Error {
+  override name = 'NotRescorableError';
+  constructor(
+    readonly submissionId: number,
+    readonly found: boolean,
+  ) {
+    super(
+      found
+        ? `submission ${submissionId} has not finished; it is scored as it runs`
+        : `no submission ${submissionId}`,
+    );
+  }
+}
+
+/**
  * Re-scores a submission with a registered scorer from its stored raw answers (no model calls):
- * that scorer's verdict of every result, at its current version, then its aggregates, in one
- * transaction.
+ * that scorer's verdict of every result, at its current version, then (a finished one's) its
+ * aggregates, in one transaction. Refuses, with NotRescorableError, a submission `rescorable`
+ * does not admit.
  */
 export async function rescoreSubmission(
   db: Db,
@@ -568,6 +597,12 @@ export async function rescoreSubmission(
 ): Promise<number> {
   const scorer = getScorer(scorerName);
   return db.transaction(async (tx) => {
+    const [state] = await queryRows(
+      tx,
+      z.object({ done: col.bool, rescorable: col.bool }),
+      sql`SELECT s.status = 'done' AS done, ${rescorable('s')} AS rescorable FROM submissions s WHERE s.id = ${submissionId}`,
+    );
+    if (!state?.rescorable) throw new NotRescorableError(submissionId, state !== undefined);
     const rows = await queryRows(
       tx,
       z.object({
@@ -606,7 +641,8 @@ export async function rescoreSubmission(
         }),
       );
     }
-    await computeAggregates(tx, submissionId, [scorer.name]);
+    // A run that ended otherwise has no aggregates: the ranked board counts its verdicts.
+    if (state.done) await computeAggregates(tx, submissionId, [scorer.name]);
     return rows.length;
   });
 }
@@ -677,12 +713,15 @@ export async function clearErrorResults(
   });
 }
 
-/** Finished submissions, oldest first: what a re-score after a scorer's new version goes through. */
-export async function finishedSubmissionIds(db: Db): Promise<number[]> {
+/**
+ * The submissions a re-score after a scorer's new version goes through (`rescorable`: finished
+ * ones, and ranked runs that ended otherwise), connection tests aside, oldest first.
+ */
+export async function rescorableSubmissionIds(db: Db): Promise<number[]> {
   const rows = await queryRows(
     db,
     z.object({ id: col.number }),
-    sql`SELECT id FROM submissions WHERE status = 'done' AND NOT probe ORDER BY id`,
+    sql`SELECT s.id FROM submissions s WHERE ${rescorable('s')} AND NOT s.probe ORDER BY s.id`,
   );
   return rows.map((r) => r.id);
 }

@@ -22,6 +22,7 @@ import {
   pairedAnswers,
   queueStatus,
   registerModel,
+  rescorableSubmissionIds,
   rescoreSubmission,
   submissionCurves,
   writeResults,
@@ -284,6 +285,62 @@ describe('results and aggregates', () => {
     );
     expect(await rescoreSubmission(db, submissionId, 'strict')).toBe(fresh.results.length);
     expect(await snapshot(pool, submissionId)).toEqual(fresh);
+  });
+
+  it('re-scores ranked runs that ended otherwise (the ranked board pools them), and no run still going', async () => {
+    const { db, pool } = await freshDatabase();
+    const { submissionId } = await runSubmission(db, 'model-a');
+    const fresh = await snapshot(pool, submissionId);
+    const verdicts = async () =>
+      (
+        await pool.query(
+          `SELECT episode_id, outcome, rule, scorer_version FROM verdicts WHERE submission_id = $1 AND scorer = 'strict' ORDER BY episode_id`,
+          [submissionId],
+        )
+      ).rows;
+    const right = await verdicts();
+    // As a cancelled run: no aggregates, strict verdicts of an old version.
+    const becomes = async (status: string, commitment: string | null) => {
+      await pool.query(`UPDATE submissions SET status = $2, draw_commitment = $3 WHERE id = $1`, [
+        submissionId,
+        status,
+        commitment,
+      ]);
+      for (const table of [
+        'submission_scores',
+        'submission_concept_scores',
+        'submission_ranked_counts',
+        'submission_summaries',
+      ])
+        await pool.query(`DELETE FROM ${table} WHERE submission_id = $1`, [submissionId]);
+      await pool.query(
+        `UPDATE verdicts SET outcome = 'correct', rule = 'stale', scorer_version = 1 WHERE submission_id = $1 AND scorer = 'strict'`,
+        [submissionId],
+      );
+    };
+    const refusal = (found: boolean) =>
+      expect.objectContaining({ name: 'NotRescorableError', submissionId, found });
+
+    await becomes('cancelled', null);
+    await expect(rescoreSubmission(db, submissionId, 'strict')).rejects.toEqual(refusal(true));
+    await becomes('running', 'c0ffee');
+    await expect(rescoreSubmission(db, submissionId, 'strict')).rejects.toEqual(refusal(true));
+    expect(await rescorableSubmissionIds(db)).not.toContain(submissionId);
+    expect((await verdicts()).every((v) => v.rule === 'stale')).toBe(true);
+
+    await becomes('cancelled', 'c0ffee');
+    expect(await rescorableSubmissionIds(db)).toContain(submissionId);
+    expect(await rescoreSubmission(db, submissionId, 'strict')).toBe(fresh.results.length);
+    expect(await verdicts()).toEqual(right);
+    // Its verdicts only: a run that did not finish gets no aggregates.
+    const { rows } = await pool.query(
+      'SELECT count(*)::int AS n FROM submission_scores WHERE submission_id = $1',
+      [submissionId],
+    );
+    expect(rows[0].n).toBe(0);
+    await expect(rescoreSubmission(db, 987_654, 'strict')).rejects.toEqual(
+      expect.objectContaining({ name: 'NotRescorableError', found: false }),
+    );
   });
 
   it('re-scores flip results against the swapped labels, as they were scored when answered', async () => {

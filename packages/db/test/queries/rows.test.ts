@@ -8,7 +8,6 @@ import {
   conceptGallery,
   conceptHeatmap,
   curveCells,
-  finishedSubmissionIds,
   isRankedDrawOf,
   leaseOf,
   listBenchmarkVersions,
@@ -18,6 +17,7 @@ import {
   rankedImageOf,
   rankedRunCount,
   rawAnswersOf,
+  rescorableSubmissionIds,
   submissionDetail,
   webhookTarget,
 } from '../../src';
@@ -76,7 +76,7 @@ describe('every raw read parses the rows PostgreSQL returns', () => {
     });
     expect(curves.get(seeded.submissionId)?.[0]).toMatchObject({ cluster: expect.any(String) });
 
-    expect(await finishedSubmissionIds(db)).toEqual([seeded.submissionId]);
+    expect(await rescorableSubmissionIds(db)).toEqual([seeded.submissionId]);
     const raw = await rawAnswersOf(db, seeded.submissionId);
     expect(raw.size).toBe(seeded.episodes);
     expect([...raw.values()]).toContain(null);

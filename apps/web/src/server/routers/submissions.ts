@@ -14,6 +14,7 @@ import {
 import {
   cancelSubmission,
   conceptBreakdown,
+  NotRescorableError,
   probeResult,
   queueList,
   queueStatus,
@@ -305,15 +306,14 @@ export const submissionsRouter = router({
   }),
   /** Admins: every registered scorer's verdicts again from the stored answers (a new version). */
   rescore: adminProcedure.input(id).mutation(async ({ ctx, input }) => {
-    const owner = await submissionOwner(ctx.db, input.id);
-    if (!owner) return notFound(`submission ${input.id}`);
-    if (owner.status !== 'done')
-      throw new TRPCError({
-        code: 'CONFLICT',
-        message: `submission ${input.id} has not finished; it is scored as it runs`,
-      });
     let results = 0;
-    for (const name of scorerNames()) results = await rescoreSubmission(ctx.db, input.id, name);
+    try {
+      for (const name of scorerNames()) results = await rescoreSubmission(ctx.db, input.id, name);
+    } catch (error) {
+      if (!(error instanceof NotRescorableError)) throw error;
+      if (!error.found) return notFound(`submission ${input.id}`);
+      throw new TRPCError({ code: 'CONFLICT', message: error.message });
+    }
     return { results, scorers: scorerVersions() };
   }),
   withdraw: adminProcedure.input(id).mutation(async ({ ctx, input }) => {
