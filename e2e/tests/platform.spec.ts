@@ -406,6 +406,8 @@ test('a newcomer signs up, submits the prototype through the form, and watches i
   expect(followed.status, followed.stderr).toBe(0);
   expect(followed.stdout).toMatch(new RegExp(`^submission ${cliId}: done\n`));
   expect(followed.stdout).toContain(`page: ${site}/submissions/${cliId}`);
+  // With its accuracy at its one shot count, from the site's API as from a database.
+  expect(followed.stdout).toMatch(/^ {2}lcl 2-shot: \d+\.\d% \(\d+\/\d+, [a-z-]+\)$/m);
   // A benchmark the site does not have is named with what it has.
   const unknown = cli([
     'submit',

@@ -388,6 +388,25 @@ export const SubmissionStatusSchema = z.object({
   served_by: ServedByReplySchema.nullable(),
   /** Null until a preflight passed (and for runs that ask no model). */
   preflight: PreflightReplySchema.nullable(),
+  /**
+   * Once it is done, its accuracy under its scorer per policy and shot count (what `linkboard
+   * status` prints); null before, and for a run that ended otherwise. Absent from sites older
+   * than this field.
+   */
+  accuracy: z
+    .object({
+      scorer: z.string(),
+      per_shot: z.array(
+        z.object({
+          policy: z.enum(POLICY_NAMES),
+          shots: z.number().int(),
+          correct: z.number().int(),
+          n: z.number().int(),
+        }),
+      ),
+    })
+    .nullable()
+    .optional(),
 });
 export type SubmissionStatus = z.infer<typeof SubmissionStatusSchema>;
 

@@ -31,6 +31,14 @@ export interface StatusSource {
   close(): Promise<void>;
 }
 
+/** One policy at one shot count, as `status` prints it from either source. */
+function perShotLine(
+  r: { policy: string; shots: number; correct: number; n: number },
+  scorer: string,
+): string {
+  return `  ${r.policy} ${r.shots}-shot: ${((100 * r.correct) / r.n).toFixed(1)}% (${r.correct}/${r.n}, ${scorer})`;
+}
+
 /** The final states (those a webhook announces). */
 const ENDED = new Set<string>(WEBHOOK_STATES);
 
@@ -47,10 +55,7 @@ export async function localStatusSource(env: Env, io: Io): Promise<StatusSource>
       const card = cardSummary(submission.card);
       const lines = [
         `model: ${submission.model}${card ? ` (${card})` : ''}`,
-        ...rows.map(
-          (r) =>
-            `  ${r.policy} ${r.shots}-shot: ${((100 * r.correct) / r.n).toFixed(1)}% (${r.correct}/${r.n}, ${submission.scorer})`,
-        ),
+        ...rows.map((r) => perShotLine(r, submission.scorer)),
       ];
       const drawn = await rankedDrawOf(database.db, id);
       if (drawn) {
@@ -94,7 +99,13 @@ export function siteStatusSource(
         lastError: s.last_error,
       };
     },
-    details: async (id) => [`page: ${base}/submissions/${id}`],
+    async details(id) {
+      const accuracy = (await client.submission(id))?.accuracy;
+      return [
+        `page: ${base}/submissions/${id}`,
+        ...(accuracy?.per_shot.map((r) => perShotLine(r, accuracy.scorer)) ?? []),
+      ];
+    },
     close: async () => {},
   };
 }

@@ -172,6 +172,19 @@ export const submissionsRouter = router({
       usage: submission.usage,
       servedBy: submission.servedBy,
       preflight: submission.preflight,
+      // Once done (its counts final), what `linkboard status --site` prints: one query then.
+      accuracy:
+        status.status === 'done'
+          ? {
+              scorer: submission.scorer,
+              perShot: (await submissionCurves(ctx.db, [input.id], submission.scorer)).map((r) => ({
+                policy: r.policy,
+                shots: r.shots,
+                correct: r.correct,
+                n: r.n,
+              })),
+            }
+          : null,
     };
   }),
   curves: publicProcedure

@@ -153,6 +153,31 @@ describe('what a run used, as the site tells it', () => {
     });
     // Where the run was sent is not in it (nor, then, any key).
     expect(text).not.toMatch(/endpoint|adapter_config|secret/i);
+    // Done: its accuracy per policy and shot count under its scorer, as its counts have it.
+    const { rows: counted } = await site.database.pool.query(
+      `SELECT sc.policy::text AS policy, sc.shots, sc.correct, sc.n FROM submission_scores sc
+         JOIN submissions s ON s.id = sc.submission_id AND sc.scorer = s.scorer
+       WHERE sc.submission_id = $1 ORDER BY sc.policy, sc.shots`,
+      [submissionId],
+    );
+    const [{ scorer }] = (
+      await site.database.pool.query('SELECT scorer FROM submissions WHERE id = $1', [submissionId])
+    ).rows;
+    expect(counted.length).toBeGreaterThan(0);
+    expect(body.accuracy).toEqual({ scorer, per_shot: counted });
+    // Not done: none (a run's counts are final only then).
+    await site.database.pool.query(`UPDATE submissions SET status = 'running' WHERE id = $1`, [
+      submissionId,
+    ]);
+    const running = SubmissionStatusSchema.parse(
+      await (
+        await routes.submission.GET(new Request(`http://site/api/v1/submissions/${submissionId}`))
+      ).json(),
+    );
+    expect(running.accuracy).toBeNull();
+    await site.database.pool.query(`UPDATE submissions SET status = 'done' WHERE id = $1`, [
+      submissionId,
+    ]);
 
     const download = await routes.answers.GET(
       new Request(`http://site/api/v1/submissions/${submissionId}/answers.jsonl`),

@@ -44,6 +44,10 @@ export const GET = apiRoute(async (caller, request) => {
         fingerprint: status.preflight.fingerprint,
         at: status.preflight.at,
       },
+      accuracy: status.accuracy && {
+        scorer: status.accuracy.scorer,
+        per_shot: status.accuracy.perShot,
+      },
     }),
   };
 });
