@@ -189,17 +189,7 @@ describe('linkboard submit, runner and status', () => {
       file,
       `${JSON.stringify({ episode_id: ids[0], answer: 'a' })}\n${JSON.stringify({ episode_id: ids[0], answer: 'b' })}\n`,
     );
-    const bad = await cli([
-      'submit',
-      '--name',
-      'uploaded-bad',
-      '--predictions',
-      file,
-      '--manifest',
-      manifest,
-      '--shots',
-      '2',
-    ]);
+    const bad = await upload('uploaded-bad', ['--draws', '1']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/answers\.jsonl:2: duplicate episode_id/);
   }, 60_000);
