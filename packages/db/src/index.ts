@@ -64,6 +64,7 @@ export {
   reapExpiredJobs,
   releaseJob,
   retryDelayMs,
+  runnersAtWork,
 } from './queries/jobs';
 export {
   boardVersionOf,

@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cardSummary, policyTotals, rankedScore, WEBHOOK_STATES } from '@linkboard/core';
-import { queueStatus, rankedDrawOf, submissionCurves, submissionDetail } from '@linkboard/db';
+import {
+  queueStatus,
+  rankedDrawOf,
+  runnersAtWork,
+  submissionCurves,
+  submissionDetail,
+} from '@linkboard/db';
 import type { Command } from 'commander';
 import { noticeTo, openDatabase } from '../database';
 import type { Env } from '../env';
@@ -28,6 +34,8 @@ export interface StatusSource {
   state(id: number): Promise<SubmissionState | null>;
   /** What is known of it beyond its state (model, per-shot accuracy; or its page on a site). */
   details(id: number): Promise<string[]>;
+  /** Whether no runner is working on this queue (known of a database, not of a site). */
+  noRunner?(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -48,6 +56,7 @@ export async function localStatusSource(env: Env, io: Io): Promise<StatusSource>
   return {
     where: database.where,
     state: (id) => queueStatus(database.db, id),
+    noRunner: async () => (await runnersAtWork(database.db)) === 0,
     async details(id) {
       const submission = await submissionDetail(database.db, id);
       if (!submission) return [];
@@ -116,21 +125,41 @@ const progressOf = (s: SubmissionState) =>
 /**
  * Prints a submission's state (after it ends, with `wait`) and throws a CliError if it failed, so
  * that a script learns it from the exit code. While waiting, a line on stderr when its state
- * changes and at most every `reportEveryMs` while it progresses.
+ * changes and at most every `reportEveryMs` while it progresses, and once, if it is still queued
+ * after `noRunnerAfterMs` with no runner at work on the queue, that nothing will run it.
  */
 export async function showStatus(
   io: Io,
   source: StatusSource,
   id: number,
-  options: { wait?: boolean; pollMs?: number; reportEveryMs?: number } = {},
+  options: {
+    wait?: boolean;
+    pollMs?: number;
+    reportEveryMs?: number;
+    noRunnerAfterMs?: number;
+  } = {},
 ): Promise<void> {
   const pollMs = options.pollMs ?? 2000;
   const reportEveryMs = options.reportEveryMs ?? 10_000;
+  const noRunnerAfterMs = options.noRunnerAfterMs ?? 30_000;
   let state = await source.state(id);
   if (!state) throw new CliError(`no submission ${id} in ${source.where}`);
   let reported = { status: '', done: -1, at: 0 };
+  const waitingSince = Date.now();
+  let told = false;
   while (options.wait && !ENDED.has(state.status)) {
     const now = Date.now();
+    if (
+      !told &&
+      state.status === 'queued' &&
+      now - waitingSince >= noRunnerAfterMs &&
+      (await source.noRunner?.())
+    ) {
+      told = true;
+      io.stderr.write(
+        `submission ${id}: still queued after ${Math.round((now - waitingSince) / 1000)} s, and no runner is working on ${source.where}; is \`npm start\` or \`npx linkboard runner\` running on it?\n`,
+      );
+    }
     const changed = state.status !== reported.status;
     if (changed || (state.done !== reported.done && now - reported.at >= reportEveryMs)) {
       io.stderr.write(

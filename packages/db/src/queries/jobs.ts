@@ -381,6 +381,24 @@ export interface OperationsSnapshot {
   runnersSeen: number;
 }
 
+/** Distinct runners (lease owners) holding a job whose heartbeat is under a minute old. */
+const RUNNERS_AT_WORK = sql`(SELECT count(DISTINCT lease_owner)::int FROM jobs
+  WHERE lease_owner IS NOT NULL AND heartbeat_at > now() - interval '1 minute')`;
+
+/**
+ * How many runners are working on this database's queue (`RUNNERS_AT_WORK`). An idle runner
+ * holds no job, but it claims a queued one at once: none at work while a job waits means none
+ * is running.
+ */
+export async function runnersAtWork(db: Db): Promise<number> {
+  const [row] = await queryRows(
+    db,
+    z.object({ n: col.number }),
+    sql`SELECT ${RUNNERS_AT_WORK} AS n`,
+  );
+  return row?.n ?? 0;
+}
+
 export async function operationsSnapshot(db: Db): Promise<OperationsSnapshot> {
   const [row] = await queryRows(
     db,
@@ -400,8 +418,7 @@ export async function operationsSnapshot(db: Db): Promise<OperationsSnapshot> {
           -- One pass over results for both: the total, and the errors by class.
           (SELECT coalesce(sum(n), 0) FROM by_class) AS results,
           (SELECT jsonb_object_agg(error_class, n) FROM by_class WHERE error_class IS NOT NULL) AS errors,
-          (SELECT count(DISTINCT lease_owner)::int FROM jobs
-             WHERE lease_owner IS NOT NULL AND heartbeat_at > now() - interval '1 minute') AS runners_seen`,
+          ${RUNNERS_AT_WORK} AS runners_seen`,
   );
   return {
     queueDepth: row?.queue_depth ?? 0,
