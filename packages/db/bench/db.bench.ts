@@ -437,8 +437,9 @@ try {
     conceptBreakdown(db, Number(ids[k++ % ids.length]?.id), 'official'),
   );
 
-  // The cores each side kept busy: the writers (this process) and the database server.
-  const cores = (run: ReturnType<typeof phase>) => ({
+  // A run's time, and the cores each side kept busy: the writers (this process) and the server.
+  const timing = (run: ReturnType<typeof phase>) => ({
+    seconds: run.seconds.toFixed(1),
     writers_cores: (run.writersCpu / run.seconds).toFixed(2),
     server_cores: (run.serverCpu / run.seconds).toFixed(2),
   });
@@ -450,15 +451,11 @@ try {
   printFigure('copy_rows_per_s', copyRate, {
     baseline: true,
     sizes: { ...sizes, ...shape },
-    extra: {
-      seconds: totals.copy.seconds.toFixed(1),
-      ...cores(totals.copy),
-      into: 'LIKE-copies-without-keys',
-    },
+    extra: { ...timing(totals.copy), into: 'LIKE-copies-without-keys' },
   });
   printFigure('ingest_rows_per_s', ingestRate, {
     sizes: { ...sizes, ...shape },
-    extra: { seconds: totals.ingest.seconds.toFixed(1), ...cores(totals.ingest) },
+    extra: timing(totals.ingest),
   });
   printFigure('ingest_vs_copy', ingestRate / copyRate, {
     target: { atLeast: 0.5 },
@@ -471,8 +468,7 @@ try {
     baseline: true,
     sizes: { ...sizes, ...shape },
     extra: {
-      seconds: totals.keyed.seconds.toFixed(1),
-      ...cores(totals.keyed),
+      ...timing(totals.keyed),
       into: 'LIKE-copies-with-primary-keys',
       vs_copy: keyedRate / copyRate,
     },
